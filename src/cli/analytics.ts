@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import type { Config } from '../config/schema.js';
+import type { SqlEngine } from '../engine/sql-engine.js';
+import { modelFromConfig } from '../model/from-config.js';
+import { reportContext, type ReportContext } from '../reports/context.js';
+import { readConfig, withStore, type GlobalOptions } from './context.js';
+import { parseAsOf, type ReportFlags } from './options.js';
+
+/** Loads the config, opens the store read-only and runs `work` with a report context. */
+export async function withReports<T>(
+  program: Command, flags: ReportFlags, work: (ctx: ReportContext, config: Config) => Promise<T>,
+): Promise<T> {
+  const globals = program.opts<GlobalOptions>();
+  const config = readConfig(globals);
+  const model = modelFromConfig(config);
+  const asOf = parseAsOf(flags.asOf);
+  return withStore(globals, config, (engine: SqlEngine) => work(reportContext(engine, model, asOf), config), true);
+}

@@ -1,0 +1,226 @@
+/**
+ * Config-only checks of SPEC §2 "Lint" (the seed's data traps) and Amplitude's seven North Star
+ * checks. Checks that need data take it through the optional `evidence` argument.
+ */
+import { JOURNEY_STAGES, summedProperty, type Config, type Target } from './schema.js';
+
+export interface LintFinding {
+  level: 'error' | 'warn' | 'info';
+  rule: string;
+  message: string;
+  /** Dotted key path in truenorth.yaml the finding is about. */
+  path: string;
+}
+
+export interface ScorecardRow {
+  /** Row id as in the scorecard output: `north_star`, `journey.<stage>`, `health.<name>`, a metric id. */
+  id: string;
+  /** Key path of the row's definition in truenorth.yaml. */
+  path: string;
+  owner?: string;
+  target?: Target;
+}
+
+export const MAX_SCORECARD_ROWS = 10;
+export const MAX_ROWS_PER_OWNER = 3;
+
+/** The rows the weekly scorecard shows, in order. */
+export function scorecardRows(config: Config): ScorecardRow[] {
+  const rows: ScorecardRow[] = [
+    { id: 'north_star', path: 'north_star', owner: config.north_star.owner, target: config.north_star.target },
+  ];
+  for (const stage of JOURNEY_STAGES) {
+    const definition = config.journey[stage];
+    if (definition) rows.push({ id: `journey.${stage}`, path: `journey.${stage}`, owner: definition.owner, target: definition.target });
+  }
+  for (const [name, entry] of Object.entries(config.health)) {
+    rows.push({ id: `health.${name}`, path: `health.${name}`, owner: entry.owner, target: entry.target });
+  }
+  // `scorecard.rows` picks which metrics are rows, in its order; the schema checked the ids exist.
+  for (const id of config.scorecard.rows ?? config.metrics.map((metric) => metric.id)) {
+    const i = config.metrics.findIndex((metric) => metric.id === id);
+    const metric = config.metrics[i];
+    rows.push({ id, path: `metrics[${i}]`, owner: metric.owner, target: metric.target });
+  }
+  return rows;
+}
+
+const PAGE_VIEW_EVENTS = ['Page Viewed', '$pageview', 'Screen Viewed', '$screen'];
+const VANITY_PROPERTY = /visit|sign_?ups?|page_?views?/i;
+
+/** Why the North Star is a vanity metric (visits, signups, page views), or undefined. */
+export function vanityReason(config: Config): string | undefined {
+  const { event, measure } = config.north_star;
+  if (PAGE_VIEW_EVENTS.includes(event)) return `it counts page views (${event})`;
+  if (event === config.journey.visit.event) return `it counts visits (${event}, the journey.visit event)`;
+  if (event === config.journey.signup.event) return `it counts signups (${event}, the journey.signup event)`;
+  const property = summedProperty(measure);
+  if (property && VANITY_PROPERTY.test(property)) return `it sums ${property}, a count of visits, signups or page views`;
+  return undefined;
+}
+
+export function lintConfig(config: Config): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const rows = scorecardRows(config);
+
+  if (rows.length > MAX_SCORECARD_ROWS) {
+    findings.push({
+      level: 'warn',
+      rule: 'too-many-rows',
+      message: `the scorecard has ${rows.length} rows; keep it to ${MAX_SCORECARD_ROWS} or fewer (less is more)`,
+      path: 'scorecard',
+    });
+  }
+
+  for (const row of rows) {
+    // Unique visits are usually watched by everyone rather than owned, so an ownerless visit row is allowed.
+    if (!row.owner && row.id !== 'journey.visit') {
+      findings.push({
+        level: 'error',
+        rule: 'row-without-owner',
+        message: `scorecard row ${row.id} has no owner; every row needs exactly one`,
+        path: `${row.path}.owner`,
+      });
+    }
+  }
+
+  const rowsByOwner = new Map<string, ScorecardRow[]>();
+  for (const row of rows) {
+    if (row.owner) rowsByOwner.set(row.owner, [...(rowsByOwner.get(row.owner) ?? []), row]);
+  }
+  for (const [owner, owned] of rowsByOwner) {
+    if (owned.length > MAX_ROWS_PER_OWNER) {
+      findings.push({
+        level: 'warn',
+        rule: 'owner-too-many-rows',
+        message: `${owner} owns ${owned.length} scorecard rows (${owned.map((r) => r.id).join(', ')}); more than ${MAX_ROWS_PER_OWNER} is too many for one person`,
+        path: `${owned[MAX_ROWS_PER_OWNER].path}.owner`,
+      });
+    }
+  }
+
+  const vanity = vanityReason(config);
+  if (vanity) {
+    findings.push({
+      level: 'warn',
+      rule: 'vanity-north-star',
+      message: `the North Star looks like a vanity metric: ${vanity}; pick the action that shows customers getting value`,
+      path: summedProperty(config.north_star.measure) && !PAGE_VIEW_EVENTS.includes(config.north_star.event) ? 'north_star.measure' : 'north_star.event',
+    });
+  }
+
+  if (!config.ideal_user || Object.keys(config.ideal_user).length === 0) {
+    findings.push({
+      level: 'warn',
+      rule: 'no-ideal-user',
+      message: 'no ideal_user profile: funnels cannot be split ideal / not ideal and PQLs cannot be found',
+      path: 'ideal_user',
+    });
+  }
+
+  for (const row of rows) {
+    if (!row.target && row.id !== 'journey.visit') {
+      findings.push({
+        level: 'info',
+        rule: 'row-without-target',
+        message: `scorecard row ${row.id} has no target, so it will show "no target"; backfill a few weeks for a baseline`,
+        path: `${row.path}.target`,
+      });
+    }
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amplitude's seven North Star checks
+
+export const NORTH_STAR_CHECKS = [
+  'expresses customer value',
+  'represents the strategy',
+  'leading indicator',
+  'actionable',
+  'understandable',
+  'measurable',
+  'not vanity',
+] as const;
+export type NorthStarCheckName = (typeof NORTH_STAR_CHECKS)[number];
+
+export interface NorthStarCheck {
+  check: NorthStarCheckName;
+  verdict: 'pass' | 'warn' | 'team_must_judge' | 'needs_data';
+  detail: string;
+}
+
+/** Measured from data by the caller: correlation (−1..1) of the weekly North Star series with each. */
+export interface NorthStarEvidence {
+  retentionCorrelation?: number;
+  revenueCorrelation?: number;
+}
+
+/** A correlation at or above this counts as "moves with" retention or revenue. */
+export const MIN_EVIDENCE_CORRELATION = 0.3;
+const REVENUE_PROPERTY = /revenue|mrr|arr\b|amount|price|paid|payment/i;
+
+export function northStarChecks(config: Config, evidence: NorthStarEvidence = {}): NorthStarCheck[] {
+  const ns = config.north_star;
+  const vanity = vanityReason(config);
+  const valueStage = (['kui', 'first_strike'] as const).find((stage) => config.journey[stage]?.event === ns.event);
+  const inputs = config.metrics.filter((metric) => metric.drives === 'north_star').map((metric) => metric.id);
+  const summed = summedProperty(ns.measure);
+  const conditions = Object.values(ns.where ?? {}).reduce((n, condition) => n + Object.keys(condition).length, 0);
+  const complexity = conditions + (ns.per ? 1 : 0) + (ns.at_least ? 1 : 0);
+
+  const byCorrelation = (r: number, what: string): Pick<NorthStarCheck, 'verdict' | 'detail'> => ({
+    verdict: r >= MIN_EVIDENCE_CORRELATION ? 'pass' : 'warn',
+    detail: `its weekly series ${r >= MIN_EVIDENCE_CORRELATION ? 'moves with' : 'barely moves with'} ${what} (r = ${r.toFixed(2)})`,
+  });
+
+  const check = (name: NorthStarCheckName, result: Pick<NorthStarCheck, 'verdict' | 'detail'>): NorthStarCheck => ({ check: name, ...result });
+
+  return [
+    check(
+      'expresses customer value',
+      vanity
+        ? { verdict: 'warn', detail: `${vanity}, which says nothing about the value customers get` }
+        : valueStage
+          ? { verdict: 'pass', detail: `it counts ${ns.event}, your ${valueStage} event: the moment users get value` }
+          : { verdict: 'team_must_judge', detail: `does ${ns.event} happen only when a customer gets value? Look at what your best-retained users do` },
+    ),
+    check(
+      'represents the strategy',
+      evidence.revenueCorrelation !== undefined
+        ? byCorrelation(evidence.revenueCorrelation, 'revenue')
+        : { verdict: 'needs_data', detail: 'needs weekly data to correlate it with revenue; the team must also judge that growing it is the strategy' },
+    ),
+    check(
+      'leading indicator',
+      evidence.retentionCorrelation !== undefined
+        ? byCorrelation(evidence.retentionCorrelation, 'retention')
+        : summed && REVENUE_PROPERTY.test(summed)
+          ? { verdict: 'warn', detail: `it sums ${summed}: revenue is a lagging outcome; count the action that earns it` }
+          : { verdict: 'needs_data', detail: 'needs weekly data to correlate it with retention' },
+    ),
+    check(
+      'actionable',
+      !ns.owner
+        ? { verdict: 'warn', detail: 'it has no owner' }
+        : inputs.length
+          ? { verdict: 'pass', detail: `owned by ${ns.owner}; input metrics that drive it: ${inputs.join(', ')}` }
+          : { verdict: 'warn', detail: 'no metric has drives: north_star; add the input metrics teams can move' },
+    ),
+    check(
+      'understandable',
+      ns.name.length > 60 || complexity > 3
+        ? { verdict: 'warn', detail: `"${ns.name}" has ${complexity} conditions and a ${ns.name.length}-character name; a metric people cannot say in one breath will not guide them` }
+        : { verdict: 'team_must_judge', detail: `the definition is simple (one event, ${complexity} condition${complexity === 1 ? '' : 's'}); can everyone explain "${ns.name}"?` },
+    ),
+    check('measurable', {
+      verdict: 'pass',
+      detail: `computed from ${ns.event} events: ${ns.measure}${ns.at_least ? ` (at least ${ns.at_least} times)` : ''}${ns.per ? ` per ${ns.per}` : ''} per ${ns.frequency}`,
+    }),
+    check(
+      'not vanity',
+      vanity ? { verdict: 'warn', detail: vanity } : { verdict: 'pass', detail: 'it does not count visits, signups or page views' },
+    ),
+  ];
+}

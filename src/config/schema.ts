@@ -1,0 +1,627 @@
+/**
+ * The schema of `truenorth.yaml` (SPEC §4). Every message here is written for the person editing
+ * the file: it says what was expected and what was found; `load.ts` adds the file, line and key path.
+ */
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+
+export const JOURNEY_STAGES = ['visit', 'signup', 'setup', 'first_strike', 'kui', 'upgrade'] as const;
+export type JourneyStageName = (typeof JOURNEY_STAGES)[number];
+
+export const HEALTH_METRICS = [
+  'mrr', 'revenue_churn', 'nrr', 'grr', 'customer_churn', 'arpc', 'quick_ratio',
+  'cltv', 'cac', 'cltv_cac', 'cash_balance', 'burn', 'runway',
+] as const;
+export type HealthMetricName = (typeof HEALTH_METRICS)[number];
+/** Health numbers that no ledger can give: they are entered by hand every week. */
+export const MANUAL_HEALTH_METRICS: readonly string[] = ['cash_balance', 'burn'];
+
+export const FILTER_OPERATORS = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists'] as const;
+export const MAX_PROPERTY_NAME_LENGTH = 200;
+
+// ---------------------------------------------------------------------------------------------
+// Message helpers
+
+/** A short, YAML-flavoured rendering of a config value for error messages. */
+export function show(value: unknown): string {
+  const text = render(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function render(value: unknown): string {
+  if (value === undefined || value === null) return 'an empty value';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(render).join(', ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    return entries.length ? `{ ${entries.map(([k, v]) => `${k}: ${render(v)}`).join(', ')} }` : '{}';
+  }
+  return String(value);
+}
+
+/** `a, b or c` */
+export function oneOf(values: readonly unknown[]): string {
+  const words = values.map(String);
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}` : words.join('');
+}
+
+/** ` (did you mean "journey"?)` when a known word is close to the typo, else ``. */
+export function didYouMean(word: string, known: readonly string[]): string {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(lower, candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))) return ` (did you mean "${best}"?)`;
+  const prefix = lower.length >= 2 ? known.find((k) => k.length >= 2 && (lower.startsWith(k) || k.startsWith(lower))) : undefined;
+  return prefix ? ` (did you mean "${prefix}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      const transposition =
+        i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? previous[j - 2] : Infinity;
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution, transposition);
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/**
+ * Messages for zod's generic issues, passed to every parse of the config. Schemas below override
+ * them where a more specific message helps.
+ */
+export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
+  const got = show(iss.input);
+  switch (iss.code) {
+    case 'invalid_type':
+      if (iss.input === undefined) return 'is required';
+      return `expected ${TYPE_WORDS[iss.expected] ?? iss.expected}, got ${got}`;
+    case 'too_small':
+      if (iss.origin === 'string') return 'must not be empty';
+      if (iss.origin === 'array') return `expected at least ${iss.minimum} item${iss.minimum === 1 ? '' : 's'}`;
+      return `expected a number ${iss.inclusive ? '≥' : '>'} ${iss.minimum}, got ${got}`;
+    case 'too_big':
+      if (iss.origin === 'string') return `must be at most ${iss.maximum} characters`;
+      if (iss.origin === 'array') return `expected at most ${iss.maximum} items`;
+      return `expected a number ${iss.inclusive ? '≤' : '<'} ${iss.maximum}, got ${got}`;
+    case 'invalid_value':
+      return `expected ${oneOf(iss.values)}, got ${got}`;
+    case 'invalid_key':
+      return iss.issues[0]?.message ?? `invalid key ${got}`;
+    case 'invalid_union':
+      return `unexpected value ${got}`;
+    default:
+      return undefined;
+  }
+};
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'a mapping (key: value)',
+  array: 'a list',
+  tuple: 'a list',
+};
+
+/** A strict mapping: unknown keys are errors (that is how typos are caught), with a suggestion. */
+function strictMap<T extends z.core.$ZodLooseShape>(
+  shape: T,
+  expected: string,
+  unknownKey: (key: string) => string = (key) => `unknown key "${key}"${didYouMean(key, Object.keys(shape))}`,
+) {
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') return unknownKey(iss.keys[0]);
+      if (iss.code === 'invalid_type' && iss.input !== undefined) return `expected ${expected}, got ${show(iss.input)}`;
+      return undefined;
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+const text = z.string().trim().min(1);
+const eventName = text.max(MAX_PROPERTY_NAME_LENGTH);
+const owner = z
+  .string({ error: (iss) => (Array.isArray(iss.input) ? `expected one owner (a name or email) per row, got ${show(iss.input)}` : undefined) })
+  .trim()
+  .min(1);
+
+/** Property names are free text: they reach SQL only as parameters, never spliced in. */
+const propertyName = z
+  .string()
+  .min(1, { error: 'property names must not be empty' })
+  .max(MAX_PROPERTY_NAME_LENGTH, { error: `property names must be at most ${MAX_PROPERTY_NAME_LENGTH} characters` });
+
+const SLUG = /^[a-z][a-z0-9_]*$/;
+const slug = (example: string) =>
+  z.string().regex(SLUG, { error: (iss) => `expected lowercase letters, digits and _ (like ${example}), got ${show(iss.input)}` }).max(64);
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(m|h|d|w)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const DAY_MS = UNIT_MS.d;
+
+function tryParseDuration(value: string): { days: number; ms: number } | undefined {
+  const match = DURATION.exec(value.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return ms > 0 ? { days: ms / DAY_MS, ms } : undefined;
+}
+
+/** `14d`, `7d`, `36h`, `2w`, `90m` → days and milliseconds. Throws an InputError otherwise. */
+export function parseDuration(value: string): { days: number; ms: number } {
+  const duration = tryParseDuration(value);
+  if (!duration) throw new InputError(`expected a duration like 14d, got ${show(value)}`);
+  return duration;
+}
+
+/** A duration in the file; a number of days (possibly fractional: 36h = 1.5) in the parsed config. */
+const durationDays = z.unknown().transform((value, ctx) => {
+  const duration = typeof value === 'string' ? tryParseDuration(value) : undefined;
+  if (duration) return duration.days;
+  const hint = typeof value === 'number' ? ` (add a unit: ${value}d)` : '';
+  ctx.addIssue({ code: 'custom', message: `expected a duration like 14d, got ${show(value)}${hint}` });
+  return z.NEVER;
+});
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const isoDate = z.string({ error: (iss) => `expected a date like 2026-12-31, got ${show(iss.input)}` }).refine(
+  (value) => {
+    const match = ISO_DATE.exec(value);
+    if (!match) return false;
+    const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+    return date.toISOString().slice(0, 10) === value;
+  },
+  { error: (iss) => `expected a date like 2026-12-31, got ${show(iss.input)}` },
+);
+
+const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+/** Normalised to the canonical spelling (`europe/paris` → `Europe/Paris`): SQL engines are case-sensitive. */
+const timezone = z.string().transform((value, ctx) => {
+  if (IANA_NAME.test(value)) {
+    try {
+      return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    } catch {
+      // fall through to the issue below
+    }
+  }
+  ctx.addIssue({ code: 'custom', message: `expected an IANA time zone like UTC or Europe/Paris, got ${show(value)}` });
+  return z.NEVER;
+});
+
+// ---------------------------------------------------------------------------------------------
+// Filters, targets, measures
+
+const scalar = z.union([z.string(), z.number(), z.boolean()], {
+  error: (iss) => `expected text, a number or true/false, got ${show(iss.input)}`,
+});
+const bound = z.union([z.number(), z.string()], {
+  error: (iss) => `expected a number (or a date as text), got ${show(iss.input)}`,
+});
+const scalarList = z
+  .array(scalar, { error: (iss) => (iss.code === 'invalid_type' ? `expected a list like [a, b], got ${show(iss.input)}` : undefined) })
+  .min(1);
+
+const filterConditionSchema = z
+  .strictObject(
+    {
+      eq: scalar.optional(),
+      ne: scalar.optional(),
+      in: scalarList.optional(),
+      nin: scalarList.optional(),
+      gt: bound.optional(),
+      gte: bound.optional(),
+      lt: bound.optional(),
+      lte: bound.optional(),
+      contains: z.string().optional(),
+      exists: z.boolean().optional(),
+    },
+    {
+      error: (iss) => {
+        if (iss.code === 'unrecognized_keys') {
+          const key = iss.keys[0];
+          return `unknown operator "${key}"${didYouMean(key, FILTER_OPERATORS)}; use ${oneOf(FILTER_OPERATORS)}`;
+        }
+        if (iss.code === 'invalid_type' && iss.input !== undefined) {
+          const example = typeof iss.input === 'object' && iss.input !== null ? 'value' : show(iss.input);
+          return `expected a condition like { eq: ${example} }, got ${show(iss.input)}`;
+        }
+        return undefined;
+      },
+    },
+  )
+  .refine((condition) => Object.keys(condition).length > 0, {
+    error: `expected at least one operator: ${oneOf(FILTER_OPERATORS)}`,
+  });
+
+/** `{ property: { operator: value, ... } }`; several operators on one property are ANDed. */
+const filterSchema = z.record(propertyName, filterConditionSchema, {
+  error: (iss) =>
+    iss.code === 'invalid_type' && iss.input !== undefined
+      ? `expected filters like { plan: { eq: pro } }, got ${show(iss.input)}`
+      : undefined,
+});
+
+export type FilterCondition = z.output<typeof filterConditionSchema>;
+export type Filter = Record<string, FilterCondition>;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export type Target = { gte: number } | { lte: number } | { between: [number, number] };
+const TARGET_FORMS = '{ gte: n }, { lte: n } or { between: [lo, hi] }';
+
+const targetSchema = z
+  .strictObject(
+    {
+      gte: z.number().optional(),
+      lte: z.number().optional(),
+      between: z
+        .tuple([z.number(), z.number()], { error: (iss) => `expected [lo, hi], got ${show(iss.input)}` })
+        .refine(([lo, hi]) => lo <= hi, { error: (iss) => `expected [lo, hi] with lo ≤ hi, got ${show(iss.input)}` })
+        .optional(),
+    },
+    {
+      error: (iss) => {
+        if (iss.code === 'unrecognized_keys') {
+          const key = iss.keys[0];
+          return `unknown target operator "${key}"${didYouMean(key, ['gte', 'lte', 'between'])}; use ${TARGET_FORMS}`;
+        }
+        if (iss.code === 'invalid_type' && iss.input !== undefined) return `expected a target like ${TARGET_FORMS}, got ${show(iss.input)}`;
+        return undefined;
+      },
+    },
+  )
+  .transform((target, ctx): Target => {
+    const forms: Target[] = [];
+    if (target.gte !== undefined) forms.push({ gte: target.gte });
+    if (target.lte !== undefined) forms.push({ lte: target.lte });
+    if (target.between !== undefined) forms.push({ between: target.between });
+    if (forms.length === 1) return forms[0];
+    ctx.addIssue({
+      code: 'custom',
+      message: forms.length ? `expected exactly one of gte, lte or between; for a range use { between: [lo, hi] }` : `expected a target like ${TARGET_FORMS}`,
+    });
+    return z.NEVER;
+  });
+
+export type Measure = 'count' | 'unique_users' | 'unique_accounts' | `sum:${string}`;
+
+function isMeasure(value: unknown): value is Measure {
+  if (value === 'count' || value === 'unique_users' || value === 'unique_accounts') return true;
+  if (typeof value !== 'string' || !value.startsWith('sum:')) return false;
+  const property = value.slice(4).trim();
+  return property.length > 0 && property.length <= MAX_PROPERTY_NAME_LENGTH;
+}
+
+const measureSchema = z.custom<Measure>(isMeasure, {
+  error: (iss) => `expected count, unique_users, unique_accounts or sum:<property>, got ${show(iss.input)}`,
+});
+
+/** For `sum:<property>`, the property; else undefined. */
+export function summedProperty(measure: Measure): string | undefined {
+  return measure.startsWith('sum:') ? measure.slice(4).trim() : undefined;
+}
+
+const frequencySchema = z.enum(['day', 'week', 'month']);
+export type Frequency = z.output<typeof frequencySchema>;
+const perSchema = z.enum(['account', 'user']);
+const sourceSchema = z.enum(['computed', 'manual']);
+const atLeast = z.number().int().min(1);
+
+/** `at_least` selects users (accounts) who did the action ≥ n times: only a unique count makes sense. */
+function checkAtLeast(value: { at_least?: number; measure?: Measure }, ctx: z.core.$RefinementCtx) {
+  if (value.at_least !== undefined && value.measure !== 'unique_users' && value.measure !== 'unique_accounts') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['at_least'],
+      message: 'at_least counts the users who did the action at least n times; use measure: unique_users or unique_accounts',
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+const journeyStageSchema = strictMap(
+  {
+    event: eventName,
+    where: filterSchema.optional(),
+    at_least: atLeast.optional(),
+    within: durationDays.optional(),
+    owner: owner.optional(),
+    target: targetSchema.optional(),
+    /** Target for the conversion from the previous stage, a fraction (0.3 = 30 %). */
+    target_rate: z.number().gt(0).max(1).optional(),
+  },
+  'a stage like { event: Signed Up }',
+);
+export type JourneyStage = z.output<typeof journeyStageSchema>;
+
+const journeySchema = strictMap(
+  {
+    visit: journeyStageSchema,
+    signup: journeyStageSchema,
+    setup: journeyStageSchema.optional(),
+    first_strike: journeyStageSchema.optional(),
+    kui: journeyStageSchema.optional(),
+    upgrade: journeyStageSchema.optional(),
+  },
+  'the journey stages (visit, signup, setup, first_strike, kui, upgrade)',
+  (key) => `unknown journey stage "${key}"${didYouMean(key, JOURNEY_STAGES)}; the stages are ${oneOf(JOURNEY_STAGES)}`,
+).superRefine((journey, ctx) => {
+  if (journey.visit.target_rate !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['visit', 'target_rate'],
+      message: 'visit is the first stage, so it has no conversion rate; put target_rate on a later stage',
+    });
+  }
+});
+export type Journey = z.output<typeof journeySchema>;
+
+const northStarSchema = strictMap(
+  {
+    name: text,
+    event: eventName,
+    where: filterSchema.optional(),
+    measure: measureSchema,
+    frequency: frequencySchema,
+    per: perSchema.optional(),
+    at_least: atLeast.optional(),
+    /** Business outcomes the North Star should move (`health.mrr`, ...). */
+    drives: z.union([text, z.array(text)]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
+    owner: owner.optional(),
+    target: targetSchema.optional(),
+  },
+  'a North Star like { name: ..., event: ..., measure: count, frequency: week }',
+).superRefine(checkAtLeast);
+export type NorthStar = z.output<typeof northStarSchema>;
+
+const metricSchema = strictMap(
+  {
+    id: slug('active_teams'),
+    name: text.optional(),
+    event: eventName.optional(),
+    where: filterSchema.optional(),
+    measure: measureSchema.optional(),
+    frequency: frequencySchema,
+    per: perSchema.optional(),
+    at_least: atLeast.optional(),
+    /** A metric id, `north_star`, or an outcome like `health.mrr`. */
+    drives: text.optional(),
+    owner: owner.optional(),
+    target: targetSchema.optional(),
+    source: sourceSchema.default('computed'),
+  },
+  'a metric like { id: active_teams, event: ..., measure: unique_accounts, frequency: week }',
+).superRefine((metric, ctx) => {
+  if (metric.source === 'computed') {
+    for (const key of ['event', 'measure'] as const) {
+      if (metric[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required for a computed metric (or set source: manual)' });
+      }
+    }
+  }
+  checkAtLeast(metric, ctx);
+});
+export type Metric = z.output<typeof metricSchema>;
+
+const healthEntrySchema = strictMap(
+  { owner: owner.optional(), target: targetSchema.optional(), source: sourceSchema.optional() },
+  'a mapping like { owner: cfo@acme.io, target: { gte: 50000 } }',
+);
+
+const healthSchema = z
+  .record(slug('cash_balance'), healthEntrySchema)
+  .superRefine((health, ctx) => {
+    for (const [name, entry] of Object.entries(health)) {
+      const known = (HEALTH_METRICS as readonly string[]).includes(name);
+      if (!known && entry.source !== 'manual') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `unknown health metric "${name}"${didYouMean(name, HEALTH_METRICS)}; computed ones are ${oneOf(HEALTH_METRICS)}, a custom one needs source: manual`,
+        });
+      } else if (MANUAL_HEALTH_METRICS.includes(name) && entry.source === 'computed') {
+        ctx.addIssue({ code: 'custom', path: [name, 'source'], message: `${name} is entered by hand; use source: manual` });
+      }
+    }
+  })
+  .transform((health) => {
+    const withSources: Record<string, HealthEntry> = {};
+    for (const [name, entry] of Object.entries(health)) {
+      withSources[name] = { ...entry, source: entry.source ?? (MANUAL_HEALTH_METRICS.includes(name) ? 'manual' : 'computed') };
+    }
+    return withSources;
+  });
+export interface HealthEntry {
+  owner?: string;
+  target?: Target;
+  source: 'computed' | 'manual';
+}
+
+const surveysSchema = strictMap(
+  {
+    pmf: strictMap(
+      { event: eventName, answer: propertyName, active_only: z.boolean().optional() },
+      'a mapping like { event: Survey Answered, answer: response }',
+    ).optional(),
+    nps: strictMap({ event: eventName, score: propertyName }, 'a mapping like { event: NPS Submitted, score: score }').optional(),
+    csat: strictMap({ event: eventName, score: propertyName }, 'a mapping like { event: CSAT Submitted, score: score }').optional(),
+  },
+  'a mapping of pmf, nps and csat',
+);
+export type Surveys = z.output<typeof surveysSchema>;
+
+const keyResultSchema = strictMap(
+  { metric: text, from: z.number(), to: z.number(), due: isoDate.optional() },
+  'a key result like { metric: journey.setup, from: 0.25, to: 0.40 }',
+);
+const okrSchema = strictMap(
+  { objective: text, due: isoDate, key_results: z.array(keyResultSchema).min(1) },
+  'an OKR like { objective: ..., due: 2026-12-31, key_results: [...] }',
+);
+export type KeyResult = z.output<typeof keyResultSchema>;
+export type Okr = z.output<typeof okrSchema>;
+
+const scorecardSchema = strictMap(
+  {
+    weeks: z.number().int().min(1).max(104).default(13),
+    /** Which of `metrics` are scorecard rows (default: all); the North Star, journey and health always are. */
+    rows: z.array(text).optional(),
+  },
+  'a mapping like { weeks: 13 }',
+);
+
+const retentionSchema = strictMap(
+  { event: eventName.optional(), where: filterSchema.optional() },
+  'a mapping like { event: Message Sent }',
+);
+
+const httpUrl = z.string().refine(
+  (value) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { error: (iss) => `expected an http(s) URL like http://localhost:8123, got ${show(iss.input)}` },
+);
+
+const databaseSchema = strictMap(
+  { path: text.optional(), engine: z.enum(['duckdb', 'clickhouse']).optional(), clickhouse_url: httpUrl.optional() },
+  'a mapping like { path: truenorth.duckdb }',
+);
+
+const serverSchema = strictMap(
+  { host: text.default('127.0.0.1'), port: z.number().int().min(1).max(65535).default(8765) },
+  'a mapping like { host: 127.0.0.1, port: 8765 }',
+);
+
+// ---------------------------------------------------------------------------------------------
+// The whole file
+
+const configShape = strictMap(
+  {
+    product: text,
+    timezone: timezone.default('UTC'),
+    week_start: z.enum(['monday', 'sunday']).default('monday'),
+    stage: z.enum(['pre-launch', 'early', 'growth', 'mature']).optional(),
+    business_model: z.enum(['b2b', 'b2c']).optional(),
+    conversion_window: durationDays.default(14),
+    ideal_user: filterSchema.optional(),
+    journey: journeySchema,
+    north_star: northStarSchema,
+    metrics: z.array(metricSchema).default([]),
+    health: healthSchema.default({}),
+    gross_margin: z
+      .number()
+      .refine((v) => v > 0 && v <= 1, { error: (iss) => `expected a fraction between 0 and 1 (0.8 = 80 %), got ${show(iss.input)}` })
+      .default(0.8),
+    surveys: surveysSchema.default({}),
+    okrs: z.array(okrSchema).default([]),
+    scorecard: scorecardSchema.default({ weeks: 13 }),
+    retention: retentionSchema.optional(),
+    database: databaseSchema.default({}),
+    server: serverSchema.default({ host: '127.0.0.1', port: 8765 }),
+  },
+  'a mapping of settings (product: ..., journey: ..., north_star: ...)',
+);
+
+type RawConfig = z.output<typeof configShape>;
+
+/** The row ids a key result or `drives:` can point at, besides metric ids. */
+function outcomeIds(config: RawConfig): string[] {
+  const healthNames = new Set<string>([...HEALTH_METRICS, ...Object.keys(config.health)]);
+  return [...healthNames].map((name) => `health.${name}`);
+}
+
+/** References between sections: ids, `drives:`, key results, scorecard rows. */
+function checkReferences(config: RawConfig, ctx: z.core.$RefinementCtx) {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const metricIds = config.metrics.map((m) => m.id);
+  const outcomes = outcomeIds(config);
+
+  config.metrics.forEach((metric, i) => {
+    if (metric.id === 'north_star') issue(['metrics', i, 'id'], '"north_star" is reserved for the North Star; pick another id');
+    const first = metricIds.indexOf(metric.id);
+    if (first !== i) issue(['metrics', i, 'id'], `duplicate metric id "${metric.id}" (also metrics[${first}])`);
+    const drives = metric.drives;
+    if (drives === undefined) return;
+    if (drives === metric.id) issue(['metrics', i, 'drives'], 'a metric cannot drive itself');
+    else if (drives !== 'north_star' && !metricIds.includes(drives) && !outcomes.includes(drives)) {
+      issue(
+        ['metrics', i, 'drives'],
+        `expected north_star, another metric's id or health.<name>, got ${show(drives)}${didYouMean(drives, ['north_star', ...metricIds, ...outcomes])}`,
+      );
+    }
+  });
+
+  const cycle = findDrivesCycle(config.metrics);
+  if (cycle) issue(['metrics', metricIds.indexOf(cycle[0]), 'drives'], `drives goes round in a circle: ${cycle.join(' → ')}`);
+
+  config.north_star.drives?.forEach((outcome, i) => {
+    if (!outcomes.includes(outcome)) {
+      issue(['north_star', 'drives', i], `expected a business outcome like health.mrr, got ${show(outcome)}${didYouMean(outcome, outcomes)}`);
+    }
+  });
+
+  const stages = JOURNEY_STAGES.filter((stage) => config.journey[stage] !== undefined).map((stage) => `journey.${stage}`);
+  const rowIds = ['north_star', ...stages, ...outcomes, ...metricIds];
+  config.okrs.forEach((okr, i) =>
+    okr.key_results.forEach((kr, j) => {
+      if (!rowIds.includes(kr.metric)) {
+        issue(
+          ['okrs', i, 'key_results', j, 'metric'],
+          `expected north_star, journey.<stage>, health.<name> or a metric id, got ${show(kr.metric)}${didYouMean(kr.metric, rowIds)}`,
+        );
+      }
+    }),
+  );
+
+  config.scorecard.rows?.forEach((row, i) => {
+    if (!metricIds.includes(row)) {
+      const why = rowIds.includes(row) ? '; the North Star, journey stages and health entries are always rows' : didYouMean(row, metricIds);
+      issue(['scorecard', 'rows', i], `expected the id of one of metrics, got ${show(row)}${why}`);
+    } else if (config.scorecard.rows!.indexOf(row) !== i) {
+      issue(['scorecard', 'rows', i], `"${row}" is listed twice`);
+    }
+  });
+}
+
+function findDrivesCycle(metrics: readonly { id: string; drives?: string }[]): string[] | undefined {
+  const parent = new Map(metrics.filter((m) => m.drives !== m.id).map((m) => [m.id, m.drives]));
+  for (const start of metrics) {
+    const chain = [start.id];
+    let next = parent.get(start.id);
+    while (next !== undefined && parent.has(next)) {
+      if (next === start.id) return [...chain, next];
+      if (chain.includes(next)) break; // a cycle that does not pass through start: found from its own start
+      chain.push(next);
+      next = parent.get(next);
+    }
+  }
+  return undefined;
+}
+
+export const configSchema = configShape.superRefine(checkReferences).transform((config) => ({
+  ...config,
+  // Retention defaults to the North Star action, with its filters.
+  retention: config.retention?.event
+    ? { event: config.retention.event, where: config.retention.where }
+    : { event: config.north_star.event, where: config.retention?.where ?? config.north_star.where },
+}));
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,133 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { existsSync } from 'node:fs';
+import { TruenorthError } from '../../errors.js';
+import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+export const DEFAULT_DB_PATH = './truenorth.duckdb';
+
+/** `--db`, else `TRUENORTH_DB`, else the configured path, else ./truenorth.duckdb. */
+export function resolveDbPath(flag?: string, configured?: string): string {
+  return flag ?? process.env.TRUENORTH_DB ?? configured ?? DEFAULT_DB_PATH;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+}
+
+/** One open DuckDB file: the single writer of that file for this process. */
+export class DuckDbStore implements SqlEngine {
+  readonly dialect = 'duckdb' as const;
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string, options: OpenOptions = {}): Promise<DuckDbStore> {
+    if (options.readOnly && path !== ':memory:' && !existsSync(path)) {
+      throw new TruenorthError('not_found', `no database at ${path}; run \`truenorth import\` or \`truenorth demo\` first`);
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    } catch (e) {
+      throw translateOpenError(path, e);
+    }
+    const connection = await instance.connect();
+    const store = new DuckDbStore(path, instance, connection);
+    if (!options.readOnly) await store.migrate();
+    else await store.checkVersion();
+    return store;
+  }
+
+  async all<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map((row) => plainRow(row) as T);
+  }
+
+  async run(sql: string, params?: SqlParams): Promise<number> {
+    const result = await this.connection.run(sql, params);
+    return result.rowsChanged;
+  }
+
+  /** Runs `work` in one transaction: all of it is committed, or none of it. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const value = await work();
+      await this.connection.run('COMMIT');
+      return value;
+    } catch (e) {
+      await this.connection.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    const rows = await this.all<{ v: number | null }>(
+      `SELECT max(version) AS v FROM duckdb_tables() t, schema_migrations WHERE t.table_name = 'schema_migrations'`,
+    ).catch(() => [{ v: 0 }]);
+    return rows[0]?.v ?? 0;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.connection.run(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)',
+    );
+    const current = await this.schemaVersion();
+    if (current > SCHEMA_VERSION) {
+      throw new TruenorthError('conflict', `database ${this.path} has schema version ${current}, newer than this truenorth (${SCHEMA_VERSION}); upgrade truenorth`);
+    }
+    for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+      await this.transaction(async () => {
+        for (const statement of migration.statements) await this.connection.run(statement);
+        await this.connection.run('INSERT INTO schema_migrations VALUES ($version, $name, now()::TIMESTAMP)', {
+          version: migration.version,
+          name: migration.name,
+        });
+      });
+    }
+  }
+
+  private async checkVersion(): Promise<void> {
+    const current = await this.schemaVersion();
+    if (current !== SCHEMA_VERSION) {
+      throw new TruenorthError('conflict', `database ${this.path} has schema version ${current}; open it once for writing (e.g. \`truenorth import\`) to migrate it to ${SCHEMA_VERSION}`);
+    }
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.connection.run('CHECKPOINT');
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function translateOpenError(path: string, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const lock = /Could not set lock on file .*?(?:PID (\d+))?\)?\. /s.exec(message) ?? (message.includes('Could not set lock') ? [message] : null);
+  if (lock) {
+    const pid = /PID (\d+)/.exec(message)?.[1];
+    return new TruenorthError(
+      'locked',
+      `database ${path} is already open for writing by another process${pid ? ` (pid ${pid})` : ''}; stop it, or send the request through \`truenorth serve\``,
+    );
+  }
+  return new TruenorthError('internal', `cannot open database ${path}: ${message.split('\n')[0]}`);
+}
+
+function plainRow(row: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = plainValue(value);
+  return out;
+}
+
+function plainValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(plainValue);
+  return value;
+}

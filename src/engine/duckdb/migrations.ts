@@ -1,0 +1,90 @@
+/**
+ * Versioned schema migrations. Append only: a released migration is never edited; a change to the
+ * schema is a new entry. `schema_migrations` records what has been applied.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial store',
+    statements: [
+      `CREATE TABLE events (
+        id VARCHAR PRIMARY KEY,
+        event VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        user_id VARCHAR,
+        anonymous_id VARCHAR,
+        account_id VARCHAR,
+        properties JSON NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        source VARCHAR NOT NULL
+      )`,
+      // identify / group / alias messages: the trait and identity history, deduplicated like events.
+      `CREATE TABLE identity_messages (
+        id VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        user_id VARCHAR,
+        anonymous_id VARCHAR,
+        account_id VARCHAR,
+        traits JSON NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        source VARCHAR NOT NULL
+      )`,
+      // anonymous id -> user id; the earliest link wins and applies to all that id's events.
+      `CREATE TABLE identity_links (
+        anonymous_id VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        linked_at TIMESTAMP NOT NULL
+      )`,
+      // Current traits (latest wins); the history stays in identity_messages.
+      `CREATE TABLE users (
+        user_id VARCHAR PRIMARY KEY,
+        account_id VARCHAR,
+        traits JSON NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+      )`,
+      `CREATE TABLE accounts (
+        account_id VARCHAR PRIMARY KEY,
+        traits JSON NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+      )`,
+      // The subscription ledger: MRR of one subscription after a change (monthly, major units).
+      // An account's MRR at t is the sum over its subscriptions of the latest row with effective_at <= t.
+      `CREATE TABLE subscriptions (
+        account_id VARCHAR NOT NULL,
+        subscription_id VARCHAR NOT NULL,
+        effective_at TIMESTAMP NOT NULL,
+        mrr DOUBLE NOT NULL,
+        plan VARCHAR,
+        currency VARCHAR,
+        source VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (account_id, subscription_id, effective_at)
+      )`,
+      // Hand-entered values, append only: the current value of (metric, period) is the latest entry.
+      `CREATE TABLE manual_values (
+        metric VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        value DOUBLE,
+        entered_by VARCHAR NOT NULL,
+        entered_at TIMESTAMP NOT NULL,
+        note VARCHAR
+      )`,
+      `CREATE VIEW actor_events AS
+        SELECT e.id, e.event, e.ts, e.user_id, e.anonymous_id, e.properties,
+               coalesce(l.user_id, e.user_id, e.anonymous_id) AS actor_id,
+               coalesce(e.account_id, u.account_id) AS account_id
+        FROM events e
+        LEFT JOIN identity_links l ON l.anonymous_id = coalesce(e.user_id, e.anonymous_id)
+        LEFT JOIN users u ON u.user_id = coalesce(l.user_id, e.user_id, e.anonymous_id)`,
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

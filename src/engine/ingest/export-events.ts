@@ -1,0 +1,35 @@
+import type { DuckDbStore } from '../duckdb/database.js';
+import { InputError } from '../../errors.js';
+import type { FileFormat } from './sources.js';
+
+/**
+ * Writes the stored events as Segment `track` messages, in a shape `import events` reads back
+ * exactly: NDJSON, CSV (properties as a JSON column) or Parquet.
+ */
+export async function exportEvents(store: DuckDbStore, path: string, format: FileFormat): Promise<number> {
+  const select = `
+    SELECT 'track' AS type, event, user_id AS "userId", anonymous_id AS "anonymousId",
+           strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS timestamp, id AS "messageId",
+           account_id AS "context.groupId", properties::VARCHAR AS properties
+    FROM events ORDER BY ts, id`;
+  const options: Record<FileFormat, string> = {
+    csv: "(FORMAT csv, HEADER true)",
+    parquet: "(FORMAT parquet)",
+    ndjson: "(FORMAT json)",
+  };
+  if (format === 'ndjson') {
+    // JSON export must nest properties as an object, not a string.
+    const json = select.replace('properties::VARCHAR AS properties', 'properties').replace('account_id AS "context.groupId"', "CASE WHEN account_id IS NULL THEN NULL ELSE json_object('groupId', account_id) END AS context");
+    return copy(store, json, path, options.ndjson);
+  }
+  return copy(store, select, path, options[format]);
+}
+
+async function copy(store: DuckDbStore, select: string, path: string, options: string): Promise<number> {
+  if (path === '-' || path.length === 0) throw new InputError('export needs a file path');
+  // COPY takes no bound parameter for its target, so the path is quoted as a SQL string literal.
+  const target = `'${path.replaceAll("'", "''")}'`;
+  await store.run(`COPY (${select}) TO ${target} ${options}`);
+  const rows = await store.all<{ n: number }>('SELECT count(*) AS n FROM events');
+  return rows[0].n;
+}

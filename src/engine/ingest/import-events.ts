@@ -1,0 +1,86 @@
+import type { Readable } from 'node:stream';
+import { InputError } from '../../errors.js';
+import type { NormalizedMessage } from '../../model/message.js';
+import type { DuckDbStore } from '../duckdb/database.js';
+import { normalizeMessage } from './normalize.js';
+import { detectFormat, openSource, type FileFormat, type SourceRecord } from './sources.js';
+import { IngestWriter } from './writer.js';
+
+export interface ImportOptions {
+  format?: string;
+  /** Reject the whole file, writing nothing, at the first bad row. */
+  strict?: boolean;
+  batchSize?: number;
+  stdin?: Readable;
+  /** Called after every batch: progress and total in bytes (text) or rows (Parquet). */
+  onProgress?: (done: number, total: number | undefined, counts: ImportCounts) => void;
+}
+
+export interface ImportCounts {
+  imported: number;
+  duplicates: number;
+  rejected: number;
+}
+
+export interface RowError {
+  line: number;
+  reason: string;
+}
+
+export interface ImportReport extends ImportCounts {
+  format: FileFormat;
+  /** The first rejected rows, in file order (at most 100 are kept). */
+  errors: RowError[];
+}
+
+const MAX_KEPT_ERRORS = 100;
+
+export async function importEvents(store: DuckDbStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+  const format = detectFormat(path, options.format);
+  const source = await openSource(path, format, options.stdin);
+  const batchSize = options.batchSize ?? 20_000;
+  const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
+  const errors: RowError[] = [];
+  const writer = new IngestWriter(store, `file:${format}`);
+  let batch: NormalizedMessage[] = [];
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const written = options.strict ? await writer.write(batch) : await store.transaction(() => writer.write(batch));
+    counts.imported += written.inserted;
+    counts.duplicates += written.duplicates;
+    batch = [];
+    options.onProgress?.(source.progress(), source.total, counts);
+  };
+
+  const reject = (record: SourceRecord, reason: string) => {
+    if (options.strict) throw new InputError(`${displayName(path)} line ${record.line}: ${reason}; nothing was imported (--strict)`);
+    counts.rejected++;
+    if (errors.length < MAX_KEPT_ERRORS) errors.push({ line: record.line, reason });
+  };
+
+  const readAll = async () => {
+    for await (const record of source.records) {
+      if ('error' in record) {
+        reject(record, record.error);
+        continue;
+      }
+      const result = normalizeMessage(record.value);
+      if (!result.ok) {
+        reject(record, result.error);
+        continue;
+      }
+      for (const m of result.messages) batch.push(m);
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+  };
+
+  if (options.strict) await store.transaction(readAll);
+  else await readAll();
+  return { format, ...counts, errors };
+}
+
+function displayName(path: string): string {
+  return path === '-' ? 'stdin' : path;
+}

@@ -1,0 +1,110 @@
+import { parse as parseCsv } from 'csv-parse';
+import { createReadStream, existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { DuckDBTimestampValue } from '@duckdb/node-api';
+import { InputError } from '../../errors.js';
+import type { LedgerRow } from '../../model/message.js';
+import type { DuckDbStore } from '../duckdb/database.js';
+import type { ImportReport, RowError } from './import-events.js';
+
+export interface LedgerImportOptions {
+  strict?: boolean;
+  stdin?: Readable;
+}
+
+export interface LedgerEntry extends LedgerRow {
+  subscriptionId: string;
+}
+
+const REQUIRED = ['account_id', 'effective_at', 'mrr'];
+
+/** Parses one ledger CSV row (SPEC §3): `account_id,effective_at,mrr[,plan,currency,subscription_id]`. */
+export function parseLedgerRow(record: Record<string, string>): LedgerEntry {
+  const accountId = (record.account_id ?? '').trim();
+  if (!accountId) throw new Error('account_id: required');
+  const effective = (record.effective_at ?? '').trim();
+  const effectiveAt = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(effective) ? `${effective}T00:00:00Z` : effective);
+  if (!Number.isFinite(effectiveAt)) throw new Error(`effective_at: not a date: ${JSON.stringify(effective)}`);
+  const mrrText = (record.mrr ?? '').trim();
+  const mrr = Number(mrrText);
+  if (mrrText === '' || !Number.isFinite(mrr)) throw new Error(`mrr: not a number: ${JSON.stringify(mrrText)}`);
+  if (mrr < 0) throw new Error(`mrr: must be ≥ 0 (0 means cancelled), got ${mrr}`);
+  return {
+    accountId,
+    subscriptionId: (record.subscription_id ?? '').trim(),
+    effectiveAt,
+    mrr,
+    plan: record.plan?.trim() || null,
+    currency: record.currency?.trim().toUpperCase() || null,
+  };
+}
+
+/** Writes ledger rows; a row for the same (account, subscription, instant) replaces the earlier one. */
+export async function writeLedger(store: DuckDbStore, rows: readonly LedgerEntry[], source: string): Promise<{ inserted: number; duplicates: number }> {
+  if (rows.length === 0) return { inserted: 0, duplicates: 0 };
+  await store.run(`CREATE TEMP TABLE IF NOT EXISTS stage_subscriptions AS SELECT * FROM subscriptions LIMIT 0`);
+  const appender = await store.connection.createAppender('stage_subscriptions', 'main', 'temp');
+  const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+  try {
+    for (const r of rows) {
+      appender.appendVarchar(r.accountId);
+      appender.appendVarchar(r.subscriptionId);
+      appender.appendTimestamp(new DuckDBTimestampValue(BigInt(r.effectiveAt) * 1000n));
+      appender.appendDouble(r.mrr);
+      if (r.plan === null) appender.appendNull(); else appender.appendVarchar(r.plan);
+      if (r.currency === null) appender.appendNull(); else appender.appendVarchar(r.currency);
+      appender.appendVarchar(source);
+      appender.appendTimestamp(now);
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  const unchanged = await store.all<{ n: number }>(`
+    SELECT count(*) AS n FROM (SELECT DISTINCT account_id, subscription_id, effective_at, mrr, plan, currency FROM stage_subscriptions) s
+    JOIN subscriptions t USING (account_id, subscription_id, effective_at)
+    WHERE t.mrr = s.mrr AND t.plan IS NOT DISTINCT FROM s.plan AND t.currency IS NOT DISTINCT FROM s.currency`);
+  await store.run(`
+    INSERT OR REPLACE INTO subscriptions
+    SELECT DISTINCT ON (account_id, subscription_id, effective_at) * FROM stage_subscriptions`);
+  await store.run('DELETE FROM stage_subscriptions');
+  const duplicates = unchanged[0].n + (rows.length - distinctKeys(rows));
+  return { inserted: rows.length - duplicates, duplicates };
+}
+
+function distinctKeys(rows: readonly LedgerEntry[]): number {
+  return new Set(rows.map((r) => `${r.accountId}\u0000${r.subscriptionId}\u0000${r.effectiveAt}`)).size;
+}
+
+export async function importLedger(store: DuckDbStore, path: string, options: LedgerImportOptions = {}): Promise<ImportReport> {
+  if (path !== '-' && !existsSync(path)) throw new InputError(`${path}: no such file`);
+  const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path);
+  const parser = input.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, trim: true }));
+  const rows: LedgerEntry[] = [];
+  const errors: RowError[] = [];
+  let rejected = 0;
+  let headerChecked = false;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      if (!headerChecked) {
+        const missing = REQUIRED.filter((c) => !(c in record));
+        if (missing.length) throw new InputError(`${path} line 1: missing column ${missing.join(', ')}; expected account_id,effective_at,mrr[,plan,currency,subscription_id]`);
+        headerChecked = true;
+      }
+      try {
+        rows.push(parseLedgerRow(record));
+      } catch (e) {
+        const reason = (e as Error).message;
+        if (options.strict) throw new InputError(`${path} line ${info.lines}: ${reason}; nothing was imported (--strict)`);
+        rejected++;
+        if (errors.length < 100) errors.push({ line: info.lines, reason });
+      }
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`${path}: invalid CSV (${(e as Error).message.split('\n')[0]})`);
+  }
+  const written = await store.transaction(() => writeLedger(store, rows, 'file:csv'));
+  return { format: 'csv', imported: written.inserted, duplicates: written.duplicates, rejected, errors };
+}

@@ -1,0 +1,200 @@
+import { parse as parseCsv } from 'csv-parse';
+import { createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { InputError } from '../../errors.js';
+import { isObject } from './normalize.js';
+
+/** One record read from a file: its 1-based line (or row) number and the parsed value, or why it could not be parsed. */
+export type SourceRecord = { line: number; value: unknown } | { line: number; error: string };
+
+export type FileFormat = 'ndjson' | 'csv' | 'parquet';
+
+export interface Source {
+  records: AsyncIterable<SourceRecord>;
+  /** Total size for progress: bytes for text files, rows for Parquet; undefined for stdin. */
+  total?: number;
+  /** Progress so far, in the same unit as total. */
+  progress(): number;
+}
+
+export function detectFormat(path: string, explicit?: string): FileFormat {
+  if (explicit) {
+    if (explicit === 'ndjson' || explicit === 'jsonl' || explicit === 'json') return 'ndjson';
+    if (explicit === 'csv' || explicit === 'parquet') return explicit;
+    throw new InputError(`--format: expected ndjson, csv or parquet, got ${explicit}`);
+  }
+  if (path === '-') return 'ndjson';
+  const lower = path.toLowerCase().replace(/\.gz$/, '');
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.parquet')) return 'parquet';
+  if (/\.(ndjson|jsonl|json)$/.test(lower)) return 'ndjson';
+  throw new InputError(`${path}: cannot tell the format from the file name; pass --format ndjson|csv|parquet`);
+}
+
+export async function openSource(path: string, format: FileFormat, stdin: Readable = process.stdin): Promise<Source> {
+  if (format === 'parquet') {
+    if (path === '-') throw new InputError('Parquet cannot be read from stdin; pass a file path');
+    return parquetSource(path);
+  }
+  const { stream, total } = openText(path, stdin);
+  let bytes = 0;
+  stream.on('data', (chunk: Buffer | string) => { bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length; });
+  const records = format === 'ndjson' ? ndjsonRecords(stream) : csvRecords(stream);
+  return { records, total, progress: () => bytes };
+}
+
+function openText(path: string, stdin: Readable): { stream: Readable; total?: number } {
+  if (path === '-') return { stream: stdin };
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new InputError(`${path}: no such file`);
+  }
+  return { stream: createReadStream(path, { highWaterMark: 1 << 20 }), total: size };
+}
+
+async function* ndjsonRecords(stream: Readable): AsyncIterable<SourceRecord> {
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      yield { line, error: `invalid JSON (${(e as Error).message.split('\n')[0]})` };
+      continue;
+    }
+    // A line may hold a whole Segment/PostHog batch body.
+    if (isObject(value) && Array.isArray(value.batch)) {
+      for (const item of value.batch) yield { line, value: item };
+    } else if (Array.isArray(value)) {
+      for (const item of value) yield { line, value: item };
+    } else {
+      yield { line, value };
+    }
+  }
+}
+
+/**
+ * CSV rows become messages: a column named `a.b` nests (`properties.plan`, `context.groupId`),
+ * a `properties`/`traits`/`context` column may hold a JSON object, and other columns are top level.
+ */
+async function* csvRecords(stream: Readable): AsyncIterable<SourceRecord> {
+  const parser = stream.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, relax_column_count: false }));
+  const iterator = parser[Symbol.asyncIterator]();
+  while (true) {
+    let next: IteratorResult<{ record: Record<string, string>; info: { lines: number } }>;
+    try {
+      next = await iterator.next();
+    } catch (e) {
+      const err = e as Error & { lines?: number };
+      yield { line: err.lines ?? 0, error: `invalid CSV (${err.message.split('\n')[0]})` };
+      return;
+    }
+    if (next.done) return;
+    const { record, info } = next.value;
+    try {
+      yield { line: info.lines, value: csvRowToMessage(record) };
+    } catch (e) {
+      yield { line: info.lines, error: (e as Error).message };
+    }
+  }
+}
+
+const JSON_COLUMNS = new Set(['properties', 'traits', 'context', '$set', '$set_once']);
+
+export function csvRowToMessage(record: Record<string, unknown>): Record<string, unknown> {
+  const message: Record<string, unknown> = {};
+  for (const [column, raw] of Object.entries(record)) {
+    if (raw === '' || raw === null || raw === undefined) continue;
+    if (JSON_COLUMNS.has(column) && typeof raw === 'string') {
+      try {
+        const parsed = JSON.parse(raw);
+        message[column] = isObject(message[column]) ? { ...(message[column] as object), ...parsed } : parsed;
+      } catch {
+        throw new Error(`${column}: invalid JSON`);
+      }
+      continue;
+    }
+    const path = column.split('.');
+    let target = message;
+    for (const key of path.slice(0, -1)) {
+      if (!isObject(target[key])) target[key] = {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[path[path.length - 1]] = path.length > 1 ? scalar(raw) : raw;
+  }
+  return message;
+}
+
+/** Nested CSV cells (properties.x) get numbers and booleans back; top-level ids stay strings. */
+function scalar(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+/** Parquet is read in chunks by DuckDB in a private in-memory instance, so memory stays bounded. */
+async function parquetSource(path: string): Promise<Source> {
+  try {
+    statSync(path);
+  } catch {
+    throw new InputError(`${path}: no such file`);
+  }
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  let total: number;
+  try {
+    const count = await connection.runAndReadAll('SELECT count(*)::BIGINT AS n FROM read_parquet($path)', { path });
+    total = Number(count.getRowObjectsJS()[0].n);
+  } catch (e) {
+    connection.closeSync();
+    instance.closeSync();
+    throw new InputError(`${path}: not a readable Parquet file (${(e as Error).message.split('\n')[0]})`);
+  }
+  let row = 0;
+  async function* records(): AsyncIterable<SourceRecord> {
+    try {
+      const result = await connection.stream('SELECT * FROM read_parquet($path)', { path });
+      for await (const rows of result.yieldRowObjectJs()) {
+        for (const r of rows) {
+          row++;
+          try {
+            yield { line: row, value: parquetRowToMessage(r) };
+          } catch (e) {
+            yield { line: row, error: (e as Error).message };
+          }
+        }
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+  return { records: records(), total, progress: () => row };
+}
+
+function parquetRowToMessage(row: Record<string, unknown>): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) flat[key] = parquetValue(value);
+  return csvRowToMessage(flat);
+}
+
+function parquetValue(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(parquetValue);
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = parquetValue(v);
+    return JSON.stringify(out);
+  }
+  return value;
+}

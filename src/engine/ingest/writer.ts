@@ -1,0 +1,180 @@
+import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
+import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } from '../../model/message.js';
+import type { DuckDbStore } from '../duckdb/database.js';
+
+export interface WriteCounts {
+  /** Messages newly stored (events and identity messages). */
+  inserted: number;
+  /** Messages whose id was already stored, or repeated within the batch. */
+  duplicates: number;
+}
+
+const STAGING = [
+  `CREATE TEMP TABLE IF NOT EXISTS stage_events (
+     id VARCHAR, event VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
+     properties VARCHAR, received_at TIMESTAMP, source VARCHAR)`,
+  `CREATE TEMP TABLE IF NOT EXISTS stage_identity (
+     id VARCHAR, kind VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
+     traits VARCHAR, received_at TIMESTAMP, source VARCHAR)`,
+];
+
+/**
+ * Writes normalised messages to the store: exact dedupe on message id, identity links that apply
+ * retroactively, and current user/account traits (latest timestamp wins; history is kept).
+ * The caller decides the transaction boundary.
+ */
+export class IngestWriter {
+  private prepared = false;
+
+  constructor(private readonly store: DuckDbStore, private readonly source: string) {}
+
+  async write(messages: readonly NormalizedMessage[], receivedAt: number = Date.now()): Promise<WriteCounts> {
+    if (messages.length === 0) return { inserted: 0, duplicates: 0 };
+    await this.prepare();
+    const events: TrackedEvent[] = [];
+    const identities: IdentityMessage[] = [];
+    for (const m of messages) {
+      if (m.kind === 'event') events.push(m);
+      else identities.push(m);
+    }
+
+    const received = timestamp(receivedAt);
+    let inserted = 0;
+    if (events.length > 0) {
+      await this.append('stage_events', events, (a, e) => {
+        a.appendVarchar(e.id);
+        a.appendVarchar(e.event);
+        a.appendTimestamp(timestamp(e.timestamp));
+        appendNullable(a, e.userId);
+        appendNullable(a, e.anonymousId);
+        appendNullable(a, e.accountId);
+        a.appendVarchar(JSON.stringify(e.properties));
+        a.appendTimestamp(received);
+        a.appendVarchar(this.source);
+      });
+      inserted += await this.store.run(
+        `INSERT OR IGNORE INTO events
+         SELECT DISTINCT ON (id) id, event, ts, user_id, anonymous_id, account_id, properties::JSON, received_at, source
+         FROM stage_events`,
+      );
+    }
+    if (identities.length > 0) {
+      await this.append('stage_identity', identities, (a, m) => {
+        a.appendVarchar(m.id);
+        a.appendVarchar(m.kind);
+        a.appendTimestamp(timestamp(m.timestamp));
+        appendNullable(a, m.userId);
+        appendNullable(a, m.anonymousId);
+        appendNullable(a, m.accountId);
+        a.appendVarchar(JSON.stringify(m.traits));
+        a.appendTimestamp(received);
+        a.appendVarchar(this.source);
+      });
+      inserted += await this.store.run(
+        `INSERT OR IGNORE INTO identity_messages
+         SELECT DISTINCT ON (id) id, kind, ts, user_id, anonymous_id, account_id, traits::JSON, received_at, source
+         FROM stage_identity`,
+      );
+    }
+    await this.linkIdentities();
+    if (identities.length > 0) {
+      await this.refreshUsers();
+      await this.refreshAccounts();
+    }
+    await this.store.run('DELETE FROM stage_events');
+    await this.store.run('DELETE FROM stage_identity');
+    return { inserted, duplicates: messages.length - inserted };
+  }
+
+  private async prepare(): Promise<void> {
+    if (this.prepared) return;
+    for (const sql of STAGING) await this.store.run(sql);
+    this.prepared = true;
+  }
+
+  private async append<T>(table: string, rows: readonly T[], write: (a: DuckDBAppender, row: T) => void): Promise<void> {
+    const appender = await this.store.connection.createAppender(table, 'main', 'temp');
+    try {
+      for (const row of rows) {
+        write(appender, row);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  /** Any message carrying both ids links the anonymous id to the user; the earliest link wins. */
+  private async linkIdentities(): Promise<void> {
+    await this.store.run(`
+      INSERT INTO identity_links
+      SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM (
+        SELECT anonymous_id, user_id, ts FROM stage_events WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL
+        UNION ALL
+        SELECT anonymous_id, user_id, ts FROM stage_identity WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL
+      ) WHERE anonymous_id <> user_id
+      GROUP BY anonymous_id
+      ON CONFLICT (anonymous_id) DO UPDATE SET
+        user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
+        linked_at = least(excluded.linked_at, identity_links.linked_at)`);
+  }
+
+  /** Recomputes current traits and account of every person touched by the batch, from the full history. */
+  private async refreshUsers(): Promise<void> {
+    const history = await this.store.all<{ person: string; kind: string; account_id: string | null; traits: string; ts: Date }>(`
+      SELECT coalesce(user_id, anonymous_id) AS person, kind, account_id, traits::VARCHAR AS traits, ts
+      FROM identity_messages
+      WHERE kind IN ('identify', 'group') AND coalesce(user_id, anonymous_id) IN (
+        SELECT coalesce(user_id, anonymous_id) FROM stage_identity WHERE kind IN ('identify', 'group'))
+      ORDER BY ts, id`);
+    const people = new Map<string, { account: string | null; traits: JsonObject; updated: Date }>();
+    for (const h of history) {
+      const p = people.get(h.person) ?? { account: null, traits: {}, updated: h.ts };
+      if (h.kind === 'identify') Object.assign(p.traits, JSON.parse(h.traits));
+      else if (h.account_id) p.account = h.account_id;
+      p.updated = h.ts;
+      people.set(h.person, p);
+    }
+    await this.upsert('users', [...people], ([id, p]) => [id, p.account, JSON.stringify(p.traits), p.updated]);
+  }
+
+  private async refreshAccounts(): Promise<void> {
+    const history = await this.store.all<{ account_id: string; traits: string; ts: Date }>(`
+      SELECT account_id, traits::VARCHAR AS traits, ts FROM identity_messages
+      WHERE kind = 'group' AND account_id IN (SELECT account_id FROM stage_identity WHERE kind = 'group')
+      ORDER BY ts, id`);
+    const accounts = new Map<string, { traits: JsonObject; updated: Date }>();
+    for (const h of history) {
+      const a = accounts.get(h.account_id) ?? { traits: {}, updated: h.ts };
+      Object.assign(a.traits, JSON.parse(h.traits));
+      a.updated = h.ts;
+      accounts.set(h.account_id, a);
+    }
+    await this.upsert('accounts', [...accounts], ([id, a]) => [id, JSON.stringify(a.traits), a.updated]);
+  }
+
+  private async upsert<T>(table: 'users' | 'accounts', rows: T[], columns: (row: T) => (string | null | Date)[]): Promise<void> {
+    if (rows.length === 0) return;
+    const stage = `stage_${table}`;
+    await this.store.run(`CREATE TEMP TABLE IF NOT EXISTS ${stage} AS SELECT * FROM ${table} LIMIT 0`);
+    await this.append(stage, rows, (a, row) => {
+      for (const value of columns(row)) {
+        if (value === null) a.appendNull();
+        else if (value instanceof Date) a.appendTimestamp(timestamp(value.getTime()));
+        else a.appendVarchar(value);
+      }
+    });
+    await this.store.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${stage}`);
+    await this.store.run(`DELETE FROM ${stage}`);
+  }
+}
+
+function timestamp(ms: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(ms) * 1000n);
+}
+
+function appendNullable(a: DuckDBAppender, value: string | null): void {
+  if (value === null) a.appendNull();
+  else a.appendVarchar(value);
+}

@@ -1,0 +1,107 @@
+import type { EventSelector, Predicate, Segment, StageDefinition, TimeRange, TimeSettings } from '../model/metrics.js';
+import { Params, type SqlDialect } from './dialect.js';
+import { predicateSql } from './filters.js';
+
+/** What every compiled query needs to know besides the metric itself. */
+export interface QueryContext {
+  dialect: SqlDialect;
+  time: TimeSettings;
+  /** The ideal user profile over user and account traits; null when not configured. */
+  idealUser: Predicate | null;
+}
+
+/** Builds one statement: its parameters and the shared fragments. */
+export class StatementBuilder {
+  readonly params: Params;
+  readonly d: SqlDialect;
+  private tzPlaceholder: string | undefined;
+
+  constructor(readonly ctx: QueryContext) {
+    this.d = ctx.dialect;
+    this.params = new Params(ctx.dialect);
+  }
+
+  /** The timezone parameter, bound on first use (an unused parameter is an error in DuckDB). */
+  get tz(): string {
+    this.tzPlaceholder ??= this.params.bind(this.ctx.time.timezone);
+    return this.tzPlaceholder;
+  }
+
+  /** `event = … AND <where>` over an alias of the actor_events relation. */
+  selector(selector: EventSelector, alias = 'e'): string {
+    const props = (key: string) => this.d.jsonText(`${alias}.properties`, key, this.params);
+    const where = predicateSql(selector.where, props, this.params, this.d);
+    return `${alias}.event = ${this.params.bind(selector.event)}${where === 'TRUE' ? '' : ` AND ${where}`}`;
+  }
+
+  range(range: TimeRange | undefined, column = 'e.ts'): string {
+    if (!range) return 'TRUE';
+    return `${column} >= ${this.params.instant(range.from)} AND ${column} < ${this.params.instant(range.to)}`;
+  }
+
+  local(column: string): string {
+    return this.d.localTime(column, this.tz);
+  }
+
+  /** Restricts `actorColumn` to the segment; needs the `ideal_actors` CTE when not 'all'. */
+  segment(segment: Segment, actorColumn = 'e.actor_id'): string {
+    if (segment === 'all') return 'TRUE';
+    const ideal = `${actorColumn} IN (SELECT actor_id FROM ideal_actors WHERE ideal)`;
+    return segment === 'ideal' ? ideal : `NOT (${ideal})`;
+  }
+
+  /** CTE: every known person and whether the ideal user profile holds (user trait, else account trait). */
+  idealActorsCte(): string {
+    const predicate = this.ctx.idealUser;
+    const trait = (key: string) => `coalesce(${this.d.jsonText('u.traits', key, this.params)}, ${this.d.jsonText('a.traits', key, this.params)})`;
+    const condition = predicate && predicate.length > 0 ? `coalesce(${predicateSql(predicate, trait, this.params, this.d)}, FALSE)` : 'FALSE';
+    return `ideal_actors AS (
+      SELECT u.user_id AS actor_id, ${condition} AS ideal
+      FROM users u LEFT JOIN accounts a ON a.account_id = u.account_id)`;
+  }
+
+  ms(column: string): string {
+    return this.d.epochMs(column);
+  }
+}
+
+/**
+ * CTE body: for each actor, the instant (epoch ms, column `t`) the stage was first reached.
+ * A threshold stage (KUI) is reached at its n-th qualifying event, counted from the actor's first
+ * signup and within `withinDays` of it when set. Needs a `signup_first` CTE for thresholds with a window.
+ */
+export function stageReachSql(b: StatementBuilder, stage: StageDefinition, segment: Segment): string {
+  const seg = b.segment(segment);
+  if (!stage.atLeast || stage.atLeast <= 1) {
+    if (!stage.withinDays) {
+      return `SELECT e.actor_id, min(${b.ms('e.ts')}) AS t FROM actor_events e WHERE ${b.selector(stage.selector)} AND ${seg} GROUP BY e.actor_id`;
+    }
+  }
+  const n = b.params.bind(stage.atLeast ?? 1, 'integer');
+  if (stage.withinDays) {
+    const within = b.params.bind(Math.round(stage.withinDays * 86_400_000), 'integer');
+    return `SELECT actor_id, t FROM (
+        SELECT e.actor_id, ${b.ms('e.ts')} AS t, row_number() OVER (PARTITION BY e.actor_id ORDER BY e.ts, e.id) AS n
+        FROM actor_events e JOIN signup_first s ON s.actor_id = e.actor_id
+        WHERE ${b.selector(stage.selector)} AND ${seg} AND ${b.ms('e.ts')} >= s.t AND ${b.ms('e.ts')} <= s.t + ${within}
+      ) ranked WHERE n = ${n}`;
+  }
+  return `SELECT actor_id, t FROM (
+      SELECT e.actor_id, ${b.ms('e.ts')} AS t, row_number() OVER (PARTITION BY e.actor_id ORDER BY e.ts, e.id) AS n
+      FROM actor_events e WHERE ${b.selector(stage.selector)} AND ${seg}
+    ) ranked WHERE n = ${n}`;
+}
+
+export function needsSignup(stages: readonly StageDefinition[]): boolean {
+  return stages.some((s) => s.withinDays !== undefined);
+}
+
+export function signupFirstCte(b: StatementBuilder, signup: StageDefinition): string {
+  return `signup_first AS (SELECT e.actor_id, min(${b.ms('e.ts')}) AS t FROM actor_events e WHERE ${b.selector(signup.selector)} GROUP BY e.actor_id)`;
+}
+
+/** WITH clause from named CTE bodies, adding ideal_actors first when a segment or breakdown needs it. */
+export function withClause(b: StatementBuilder, ctes: string[], segment: Segment, ideal = segment !== 'all'): string {
+  const all = ideal ? [b.idealActorsCte(), ...ctes] : ctes;
+  return all.length ? `WITH ${all.join(',\n')}` : '';
+}

@@ -1,0 +1,59 @@
+import type { SqlParams, SqlValue } from '../engine/sql-engine.js';
+import type { Frequency, WeekStart } from '../model/metrics.js';
+
+export type ParamType = 'string' | 'number' | 'integer' | 'timestamp';
+
+/**
+ * The SQL fragments that differ between engines. The plan emitters compose the statement skeleton
+ * (WITH/SELECT/JOIN/GROUP BY), which both engines share, from these fragments; one implementation
+ * per dialect, in the spirit of Kysely's dialect adapters. No fragment ever splices caller text: values
+ * go through `Params.bind`.
+ */
+export interface SqlDialect {
+  readonly name: 'duckdb' | 'clickhouse';
+  /** A bound parameter placeholder. */
+  placeholder(name: string, type: ParamType): string;
+  /** Text of a top-level JSON property, NULL when absent (numbers and booleans as their JSON text). */
+  jsonText(column: string, key: string, params: Params): string;
+  /** Numeric value of a top-level JSON property, NULL when absent or not numeric. */
+  toNumber(textExpr: string): string;
+  /** The UTC `ts` column as local wall-clock time in the timezone placeholder. */
+  localTime(column: string, tzPlaceholder: string): string;
+  /** Start of the period containing a local time, as a 'YYYY-MM-DD' string. */
+  periodStart(localExpr: string, frequency: Frequency, weekStart: WeekStart): string;
+  /** A whole number that increases by one per period (for cohort offsets). */
+  periodIndex(localExpr: string, frequency: 'week' | 'month', weekStart: WeekStart): string;
+  /** Milliseconds since epoch of a UTC timestamp expression, as an integer. */
+  epochMs(expr: string): string;
+  /** `haystack` contains `needle` as a substring. */
+  contains(haystack: string, needle: string): string;
+  /** Trailing clause for queries that use outer or ASOF joins (ClickHouse needs NULLs for misses). */
+  joinSettings(): string;
+  /** A UTC timestamp from an epoch-milliseconds integer placeholder. */
+  timestampFromMs(placeholder: string): string;
+  /** Integer division that floors toward −∞ for integer expressions. */
+  intDiv(a: string, b: string): string;
+}
+
+/** Collects bound parameters for one statement. */
+export class Params {
+  readonly values: SqlParams = {};
+  private counter = 0;
+  constructor(private readonly dialect: SqlDialect) {}
+
+  bind(value: SqlValue, type: ParamType = typeof value === 'number' ? 'number' : 'string'): string {
+    const name = `p${this.counter++}`;
+    this.values[name] = value;
+    return this.dialect.placeholder(name, type);
+  }
+
+  /** A UTC instant (epoch ms) as a timestamp expression. */
+  instant(ms: number): string {
+    return this.dialect.timestampFromMs(this.bind(ms, 'integer'));
+  }
+}
+
+export interface CompiledQuery {
+  sql: string;
+  params: SqlParams;
+}

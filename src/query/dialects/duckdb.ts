@@ -1,0 +1,34 @@
+import type { Frequency, WeekStart } from '../../model/metrics.js';
+import type { Params, ParamType, SqlDialect } from '../dialect.js';
+
+/** JSON Pointer for a top-level key (RFC 6901 escaping), so any key text is safe as a bound path. */
+function pointer(key: string): string {
+  return '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+const CASTS: Record<ParamType, string> = { string: 'VARCHAR', number: 'DOUBLE', integer: 'BIGINT', timestamp: 'TIMESTAMP' };
+
+export const duckdbDialect: SqlDialect = {
+  name: 'duckdb',
+  placeholder: (name, type) => `CAST($${name} AS ${CASTS[type]})`,
+  jsonText: (column: string, key: string, params: Params) => `json_extract_string(${column}, ${params.bind(pointer(key))})`,
+  toNumber: (text) => `TRY_CAST(${text} AS DOUBLE)`,
+  localTime: (column, tz) => `timezone(${tz}, timezone('UTC', ${column}))`,
+  periodStart(local: string, frequency: Frequency, weekStart: WeekStart) {
+    if (frequency === 'week' && weekStart === 'sunday') {
+      return `strftime(date_trunc('week', ${local} + INTERVAL 1 DAY) - INTERVAL 1 DAY, '%Y-%m-%d')`;
+    }
+    return `strftime(date_trunc('${frequency}', ${local}), '%Y-%m-%d')`;
+  },
+  periodIndex(local: string, frequency: 'week' | 'month', weekStart: WeekStart) {
+    if (frequency === 'month') return `(year(${local}) * 12 + month(${local}) - 1)`;
+    // Days since 1970-01-05 (a Monday), or 1970-01-04 (a Sunday), floored to weeks.
+    const epoch = weekStart === 'sunday' ? '1970-01-04' : '1970-01-05';
+    return `CAST(floor(date_diff('day', DATE '${epoch}', CAST(${local} AS DATE)) / 7) AS BIGINT)`;
+  },
+  epochMs: (expr) => `epoch_ms(${expr})`,
+  contains: (haystack, needle) => `contains(${haystack}, ${needle})`,
+  joinSettings: () => '',
+  timestampFromMs: (placeholder) => `epoch_ms(${placeholder})`,
+  intDiv: (a, b) => `(${a} // ${b})`,
+};

@@ -1,0 +1,94 @@
+import type { Breakdown, Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
+import type { CompiledQuery } from '../dialect.js';
+import { needsSignup, signupFirstCte, stageReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
+
+export interface FunnelQuery {
+  steps: StageDefinition[];
+  /** Actors enter with a step-1 event in this range; later steps may fall up to the window after it. */
+  range: TimeRange;
+  windowDays: number;
+  segment: Segment;
+  /** Split by a user or account trait, or by the ideal user profile (`ideal`). */
+  breakdown?: Breakdown | 'ideal';
+}
+
+/**
+ * Cohort funnel (SPEC §2). An actor reaches step k if some chain t1 ≤ t2 ≤ … ≤ tk of step events has
+ * t1 in range and tk − t1 ≤ window. For a fixed t1 the greedy chain (each step's earliest event at or
+ * after the previous one) is optimal, found with one ASOF join per step; the actor's level is the best
+ * over all t1. This equals ClickHouse `windowFunnel(window)` in its default mode.
+ */
+function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; windowMs: string } {
+  const ctes: string[] = [];
+  const signup = q.steps.find((s) => s.stage === 'signup');
+  if (needsSignup(q.steps) && signup) ctes.push(signupFirstCte(b, signup));
+  const windowMs = b.params.bind(Math.round(q.windowDays * 86_400_000), 'integer');
+  const fromMs = b.params.bind(q.range.from, 'integer');
+  const toMs = b.params.bind(q.range.to, 'integer');
+  q.steps.forEach((step, i) => {
+    const name = `s${i + 1}`;
+    if (i === 0) {
+      const body = isThreshold(step)
+        ? `SELECT actor_id, t FROM (${stageReachSql(b, step, q.segment)}) r WHERE t >= ${fromMs} AND t < ${toMs}`
+        : `SELECT e.actor_id, ${b.ms('e.ts')} AS t FROM actor_events e
+           WHERE ${b.selector(step.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)}`;
+      ctes.push(`${name} AS (${body})`);
+      return;
+    }
+    const body = isThreshold(step)
+      ? `SELECT actor_id, t FROM (${stageReachSql(b, step, 'all')}) r WHERE t >= ${fromMs} AND t < ${toMs} + ${windowMs}`
+      : `SELECT e.actor_id, ${b.ms('e.ts')} AS t FROM actor_events e
+         WHERE ${b.selector(step.selector)} AND ${b.ms('e.ts')} >= ${fromMs} AND ${b.ms('e.ts')} <= ${toMs} + ${windowMs}`;
+    ctes.push(`${name} AS (${body})`);
+  });
+  // chain k: the greedy chain through step k for every step-1 event.
+  ctes.push(`c1 AS (SELECT actor_id, t AS t1 FROM s1)`);
+  for (let k = 2; k <= q.steps.length; k++) {
+    const prev = Array.from({ length: k - 1 }, (_, j) => `c.t${j + 1}`).join(', ');
+    ctes.push(`c${k} AS (SELECT c.actor_id, ${prev}, s.t AS t${k} FROM c${k - 1} c ASOF LEFT JOIN s${k} s ON c.actor_id = s.actor_id AND s.t >= c.t${k - 1})`);
+  }
+  const n = q.steps.length;
+  const cases = Array.from({ length: n - 1 }, (_, j) => `WHEN t${j + 2} IS NULL OR t${j + 2} - t1 > ${windowMs} THEN ${j + 1}`).join(' ');
+  const levelExpr = n === 1 ? '1' : `CASE ${cases} ELSE ${n} END`;
+  const times = Array.from({ length: n }, (_, j) => `t${j + 1}`).join(', ');
+  ctes.push(`levels AS (SELECT actor_id, ${times}, ${levelExpr} AS level FROM c${n})`);
+  // One row per actor: the best level, from its earliest start on ties.
+  ctes.push(`best AS (SELECT * FROM (
+      SELECT actor_id, ${times}, level, row_number() OVER (PARTITION BY actor_id ORDER BY level DESC, t1) AS pick FROM levels
+    ) ranked WHERE pick = 1)`);
+  return { ctes, windowMs };
+}
+
+function isThreshold(step: StageDefinition): boolean {
+  return (step.atLeast !== undefined && step.atLeast > 1) || step.withinDays !== undefined;
+}
+
+/** Rows: `level` (1…k, the furthest step reached), `breakdown` (when asked), `actors`. */
+export function compileFunnel(ctx: QueryContext, q: FunnelQuery): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  const { ctes } = funnelCtes(b, q);
+  let breakdown = '';
+  let join = '';
+  if (q.breakdown === 'ideal') {
+    breakdown = `, CASE WHEN x.actor_id IN (SELECT actor_id FROM ideal_actors WHERE ideal) THEN 'ideal' ELSE 'not_ideal' END AS breakdown`;
+  } else if (q.breakdown?.kind === 'user_trait' || q.breakdown?.kind === 'account_trait') {
+    const column = q.breakdown.kind === 'user_trait' ? 'bu.traits' : 'ba.traits';
+    breakdown = `, coalesce(${b.d.jsonText(column, q.breakdown.key, b.params)}, '(none)') AS breakdown`;
+    join = `LEFT JOIN users bu ON bu.user_id = x.actor_id LEFT JOIN accounts ba ON ba.account_id = bu.account_id`;
+  }
+  const keys = breakdown ? 'level, breakdown' : 'level';
+  const sql = `${withClause(b, ctes, q.segment, q.segment !== 'all' || q.breakdown === 'ideal')}
+    SELECT ${keys}, count(*) AS actors FROM (SELECT x.level${breakdown} FROM best x ${join}) per_actor
+    GROUP BY ${keys} ORDER BY ${keys}${b.d.joinSettings()}`;
+  return { sql, params: b.params.values };
+}
+
+/** Rows: one per actor who reached step 2 or further: `level` and its chain instants `t1`…`tk` (ms). */
+export function compileFunnelChains(ctx: QueryContext, q: FunnelQuery): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  const { ctes } = funnelCtes(b, q);
+  const times = q.steps.map((_, j) => `t${j + 1}`).join(', ');
+  const sql = `${withClause(b, ctes, q.segment)}
+    SELECT actor_id, level, ${times} FROM best WHERE level >= 2 ORDER BY actor_id${b.d.joinSettings()}`;
+  return { sql, params: b.params.values };
+}

@@ -1,0 +1,58 @@
+import type { Breakdown, Segment, SeriesMetric, TimeRange } from '../../model/metrics.js';
+import type { CompiledQuery } from '../dialect.js';
+import { StatementBuilder, withClause, type QueryContext } from '../context.js';
+
+export interface SeriesQuery {
+  metric: SeriesMetric;
+  range: TimeRange;
+  segment: Segment;
+  breakdown?: Breakdown;
+}
+
+/** Rows: `period` ('YYYY-MM-DD' start), `value` (number or null), and `breakdown` when asked. */
+export function compileSeries(ctx: QueryContext, q: SeriesQuery): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  const { metric } = q;
+  const period = b.d.periodStart(b.local('e.ts'), metric.frequency, ctx.time.weekStart);
+  const measure = metric.measure;
+  const value = measure.kind === 'sum' ? b.d.toNumber(b.d.jsonText('e.properties', measure.property, b.params)) : 'NULL';
+  const breakdown = q.breakdown ? breakdownSql(b, q.breakdown) : null;
+  const joins = q.breakdown?.kind === 'user_trait' ? 'LEFT JOIN users bu ON bu.user_id = e.actor_id'
+    : q.breakdown?.kind === 'account_trait' ? 'LEFT JOIN accounts ba ON ba.account_id = e.account_id' : '';
+  const base = `base AS (
+    SELECT e.actor_id, e.account_id, ${value} AS v, ${period} AS period${breakdown ? `, coalesce(${breakdown}, '(none)') AS breakdown` : ''}
+    FROM actor_events e ${joins}
+    WHERE ${b.selector(metric.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)})`;
+  const keys = breakdown ? 'period, breakdown' : 'period';
+
+  let select: string;
+  if (metric.atLeast && metric.atLeast > 1) {
+    const n = b.params.bind(metric.atLeast, 'integer');
+    select = `SELECT ${keys}, count(*) AS value FROM (
+        SELECT ${keys}, actor_id FROM base GROUP BY ${keys}, actor_id HAVING count(*) >= ${n}
+      ) heavy GROUP BY ${keys}`;
+  } else {
+    const total = {
+      count: 'count(*)',
+      sum: 'coalesce(sum(v), 0)',
+      unique_users: 'count(DISTINCT actor_id)',
+      unique_accounts: 'count(DISTINCT account_id)',
+    }[measure.kind];
+    const agg = metric.per
+      ? `CAST(${total} AS DOUBLE) / nullif(count(DISTINCT ${metric.per === 'account' ? 'account_id' : 'actor_id'}), 0)`
+      : `CAST(${total} AS DOUBLE)`;
+    select = `SELECT ${keys}, ${agg} AS value FROM base GROUP BY ${keys}`;
+  }
+  return { sql: `${withClause(b, [base], q.segment)}\n${select}\nORDER BY ${keys}`, params: b.params.values };
+}
+
+function breakdownSql(b: StatementBuilder, breakdown: Breakdown): string {
+  switch (breakdown.kind) {
+    case 'property':
+      return b.d.jsonText('e.properties', breakdown.key, b.params);
+    case 'user_trait':
+      return b.d.jsonText('bu.traits', breakdown.key, b.params);
+    case 'account_trait':
+      return b.d.jsonText('ba.traits', breakdown.key, b.params);
+  }
+}

@@ -1,0 +1,34 @@
+import type { SqlEngine } from '../engine/sql-engine.js';
+import type { MetricModel } from '../model/from-config.js';
+import type { QueryContext } from '../query/context.js';
+import type { CompiledQuery, SqlDialect } from '../query/dialect.js';
+import { duckdbDialect } from '../query/dialects/duckdb.js';
+
+/** A model bound to an engine: what every report runner takes. */
+export interface ReportContext {
+  engine: SqlEngine;
+  model: MetricModel;
+  query: QueryContext;
+  /** "Now" for defaults and for what counts as a complete period (ms). */
+  asOf: number;
+}
+
+const DIALECTS: Record<SqlEngine['dialect'], () => SqlDialect> = {
+  duckdb: () => duckdbDialect,
+  clickhouse: () => {
+    throw new Error('the ClickHouse dialect is not available in this build');
+  },
+};
+
+export function reportContext(engine: SqlEngine, model: MetricModel, asOf: number = Date.now()): ReportContext {
+  return {
+    engine,
+    model,
+    asOf,
+    query: { dialect: DIALECTS[engine.dialect](), time: model.time, idealUser: model.idealUser },
+  };
+}
+
+export function run<T extends Record<string, unknown>>(ctx: ReportContext, q: CompiledQuery): Promise<T[]> {
+  return ctx.engine.all<T>(q.sql, q.params);
+}

@@ -1,0 +1,55 @@
+import type { Breakdown, Segment, SeriesMetric, TimeRange } from '../model/metrics.js';
+import { periodsIn } from '../model/time.js';
+import { compileSeries } from '../query/plans/series.js';
+import { run, type ReportContext } from './context.js';
+
+export interface SeriesPoint {
+  period: string;
+  value: number | null;
+}
+
+export interface NorthStarReport {
+  name: string;
+  frequency: SeriesMetric['frequency'];
+  segment: Segment;
+  series: SeriesPoint[];
+  breakdown?: { key: string; groups: { value: string; series: SeriesPoint[] }[] };
+}
+
+/** A ratio (`per`) has no value in an empty period; a count is zero. */
+function emptyValue(metric: SeriesMetric): number | null {
+  return metric.per ? null : 0;
+}
+
+/** Fills every period of the range, in order, from `(period start date, value)` rows. */
+export function fillSeries(metric: SeriesMetric, range: TimeRange, ctx: ReportContext, rows: { period: string; value: number | null }[]): SeriesPoint[] {
+  const byStart = new Map(rows.map((r) => [r.period, r.value]));
+  return periodsIn(range, metric.frequency, ctx.model.time).map((p) => ({
+    period: p.name,
+    value: byStart.has(p.startDate) ? byStart.get(p.startDate)! : emptyValue(metric),
+  }));
+}
+
+export async function seriesReport(
+  ctx: ReportContext, metric: SeriesMetric, range: TimeRange, segment: Segment = 'all', breakdown?: Breakdown, breakdownLabel?: string,
+): Promise<NorthStarReport> {
+  const rows = await run<{ period: string; value: number | null; breakdown?: string }>(
+    ctx, compileSeries(ctx.query, { metric, range, segment, breakdown }),
+  );
+  const report: NorthStarReport = { name: metric.name, frequency: metric.frequency, segment, series: [] };
+  if (!breakdown) {
+    report.series = fillSeries(metric, range, ctx, rows);
+    return report;
+  }
+  const totals = new Map<string, number>();
+  for (const r of rows) totals.set(r.breakdown!, (totals.get(r.breakdown!) ?? 0) + (r.value ?? 0));
+  const top = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 10).map(([v]) => v);
+  report.breakdown = {
+    key: breakdownLabel ?? breakdown.key,
+    groups: top.map((value) => ({ value, series: fillSeries(metric, range, ctx, rows.filter((r) => r.breakdown === value)) })),
+  };
+  // The overall series still answers the headline question.
+  const overall = await run<{ period: string; value: number | null }>(ctx, compileSeries(ctx.query, { metric, range, segment }));
+  report.series = fillSeries(metric, range, ctx, overall);
+  return report;
+}

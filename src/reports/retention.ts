@@ -1,0 +1,70 @@
+import type { RetentionDefinition, Segment, TimeRange } from '../model/metrics.js';
+import { localDateOf, parseDate, periodIndex, periodName } from '../model/time.js';
+import { compileRetention } from '../query/plans/retention.js';
+import { run, type ReportContext } from './context.js';
+
+export interface RetentionCohort {
+  cohort: string;
+  size: number;
+  /** retained[k]: actors retained in period k (only periods that have started). */
+  retained: number[];
+  /** rates[k] = retained[k] / size. */
+  rates: (number | null)[];
+  /** complete[k]: period k has fully passed. */
+  complete: boolean[];
+}
+
+export interface RetentionReport {
+  period: 'week' | 'month';
+  mode: 'on' | 'on_or_after';
+  segment: Segment;
+  cohorts: RetentionCohort[];
+  /** Size-weighted average retention per k, over cohorts whose period k is complete. */
+  average: (number | null)[];
+}
+
+export function buildRetention(
+  definition: RetentionDefinition, segment: Segment, rows: { cohort: string; cohort_index: number; offset: number; actors: number }[], currentIndex: number,
+  weekStart: 'monday' | 'sunday',
+): RetentionReport {
+  const byCohort = new Map<string, { index: number; size: number; counts: Map<number, number> }>();
+  for (const r of rows) {
+    const c = byCohort.get(r.cohort) ?? { index: r.cohort_index, size: 0, counts: new Map() };
+    if (r.offset === -1) c.size = r.actors;
+    else c.counts.set(r.offset, r.actors);
+    byCohort.set(r.cohort, c);
+  }
+  const cohorts: RetentionCohort[] = [...byCohort.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([start, c]) => {
+    // "On or after" only reports periods that have fully passed (its denominator excludes the rest).
+    const periods = Math.max(0, currentIndex - c.index + (definition.mode === 'on' ? 1 : 0));
+    const retained = Array.from({ length: periods }, (_, k) => {
+      if (definition.mode === 'on') return c.counts.get(k) ?? 0;
+      let n = 0; // on or after: last active period ≥ k
+      for (const [last, actors] of c.counts) if (last >= k) n += actors;
+      return n;
+    });
+    return {
+      cohort: periodName(parseDate(start), definition.period, weekStart),
+      size: c.size,
+      retained,
+      rates: retained.map((n) => (c.size > 0 ? n / c.size : null)),
+      complete: retained.map((_, k) => c.index + k < currentIndex),
+    };
+  });
+  const longest = Math.max(0, ...cohorts.map((c) => c.retained.length));
+  const average = Array.from({ length: longest }, (_, k) => {
+    let num = 0;
+    let den = 0;
+    for (const c of cohorts) if (c.complete[k]) { num += c.retained[k]; den += c.size; }
+    return den > 0 ? num / den : null;
+  });
+  return { period: definition.period, mode: definition.mode, segment, cohorts, average };
+}
+
+export async function retentionReport(ctx: ReportContext, definition: RetentionDefinition, range: TimeRange, segment: Segment): Promise<RetentionReport> {
+  const rows = await run<{ cohort: string; cohort_index: number; offset: number; actors: number }>(
+    ctx, compileRetention(ctx.query, { definition, range, segment }),
+  );
+  const current = periodIndex(localDateOf(ctx.asOf, ctx.model.time.timezone), definition.period, ctx.model.time.weekStart);
+  return buildRetention(definition, segment, rows, current, ctx.model.time.weekStart);
+}
