@@ -2,7 +2,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
 import { TruenorthError } from '../../errors.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { orderedMigrations, SCHEMA_VERSION } from './migrations.js';
 
 export const DEFAULT_DB_PATH = './truenorth.duckdb';
 
@@ -79,7 +79,7 @@ export class DuckDbStore implements SqlEngine {
     if (current > SCHEMA_VERSION) {
       throw new TruenorthError('conflict', `database ${this.path} has schema version ${current}, newer than this truenorth (${SCHEMA_VERSION}); upgrade truenorth`);
     }
-    for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+    for (const migration of orderedMigrations().filter((m) => m.version > current)) {
       await this.transaction(async () => {
         for (const statement of migration.statements) await this.connection.run(statement);
         await this.connection.run('INSERT INTO schema_migrations VALUES ($version, $name, now()::TIMESTAMP)', {

@@ -87,4 +87,9 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+/** Migrations in the order they apply. */
+export function orderedMigrations(): Migration[] {
+  return [...MIGRATIONS].sort((a, b) => a.version - b.version);
+}
+
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
