@@ -1,0 +1,213 @@
+/**
+ * The weekly scorecard (SPEC §2 "Scorecard"): pure functions over weekly values. Status per cell,
+ * the bottleneck, the CEO of the week, praise, baselines and accountability gaps.
+ */
+import type { Target } from '../config/schema.js';
+
+export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';
+export type RowSource = 'computed' | 'manual';
+
+export interface ScorecardRow {
+  id: string;
+  name: string;
+  owner: string | null;
+  target: Target | null;
+  source: RowSource;
+  values: (number | null)[];
+  status: Status[];
+  /** Week-over-week change of the last column, as a fraction of the previous value. */
+  trend: number | null;
+  /** Hand-entered values beside a computed row (overrides shown side by side), when any exist. */
+  manual?: (number | null)[];
+  /** For a row without a target: the mean of the last 4 weeks with data, and the target it suggests. */
+  baseline?: { mean_last_4_weeks: number; suggested_target: Target };
+  /** Whether smaller is better (churn, burn): decides the suggested target's direction. */
+  lower_is_better?: boolean;
+}
+
+export interface JourneyStep {
+  from: string;
+  to: string;
+  /** Conversion this week: weekly count of `to` ÷ weekly count of `from`. */
+  actual_rate: number | null;
+  /** `target_rate` of the later stage, or target(to) ÷ target(from). */
+  target_rate: number | null;
+  owner: string | null;
+}
+
+export interface Bottleneck {
+  from_stage: string;
+  stage: string;
+  actual_rate: number | null;
+  target_rate: number | null;
+  /** target ÷ actual: how much the last stage would multiply if this step reached its target. */
+  multiplier: number | null;
+  owner: string | null;
+  /** `target`: furthest below its target; `lowest_conversion`: no step has a target, so the lowest one. */
+  basis: 'target' | 'lowest_conversion';
+  sentence: string;
+}
+
+export function statusOf(value: number | null, target: Target | null): Status {
+  if (value === null || !Number.isFinite(value)) return 'no_data';
+  if (!target) return 'no_target';
+  if ('gte' in target) return value >= target.gte ? 'on_track' : 'off_track';
+  if ('lte' in target) return value <= target.lte ? 'on_track' : 'off_track';
+  const [lo, hi] = target.between;
+  return value >= lo && value <= hi ? 'on_track' : 'off_track';
+}
+
+/** How far a value falls short of its target, relative to the target (0 when on track). */
+export function relativeShortfall(value: number | null, target: Target | null): number {
+  if (value === null || !target) return 0;
+  const rel = (gap: number, base: number) => (gap <= 0 ? 0 : base === 0 ? Infinity : gap / Math.abs(base));
+  if ('gte' in target) return rel(target.gte - value, target.gte);
+  if ('lte' in target) return rel(value - target.lte, target.lte);
+  const [lo, hi] = target.between;
+  return value < lo ? rel(lo - value, lo) : rel(value - hi, hi);
+}
+
+/** The number a target aims at: its bound, or the middle of a range. */
+export function targetGoal(target: Target): number {
+  if ('gte' in target) return target.gte;
+  if ('lte' in target) return target.lte;
+  return (target.between[0] + target.between[1]) / 2;
+}
+
+export function trendOf(values: (number | null)[]): number | null {
+  const last = values[values.length - 1];
+  const prev = values[values.length - 2];
+  if (last === null || last === undefined || prev === null || prev === undefined || prev === 0) return null;
+  return (last - prev) / Math.abs(prev);
+}
+
+/** Mean of the last 4 weeks with data, and a target in the row's direction. */
+export function suggestBaseline(values: (number | null)[], lowerIsBetter = false): ScorecardRow['baseline'] | undefined {
+  const recent = values.filter((v): v is number => v !== null && Number.isFinite(v)).slice(-4);
+  if (recent.length === 0) return undefined;
+  const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+  const rounded = Number(mean.toPrecision(3));
+  return { mean_last_4_weeks: mean, suggested_target: lowerIsBetter ? { lte: rounded } : { gte: rounded } };
+}
+
+export function buildRow(
+  base: { id: string; name: string; owner?: string | null; target?: Target | null; source: RowSource; lower_is_better?: boolean },
+  values: (number | null)[], manual?: (number | null)[],
+): ScorecardRow {
+  const target = base.target ?? null;
+  const row: ScorecardRow = {
+    id: base.id,
+    name: base.name,
+    owner: base.owner ?? null,
+    target,
+    source: base.source,
+    values,
+    status: values.map((v) => statusOf(v, target)),
+    trend: trendOf(values),
+  };
+  if (base.lower_is_better) row.lower_is_better = true;
+  if (manual && manual.some((v) => v !== null)) row.manual = manual;
+  if (!target) {
+    const baseline = suggestBaseline(values, base.lower_is_better);
+    if (baseline) row.baseline = baseline;
+  }
+  return row;
+}
+
+/** Ratios equal to within float rounding count as ties, which go to the earlier step or row. */
+const EPSILON = 1e-9;
+const greater = (a: number, b: number) => a > b * (1 + EPSILON) + EPSILON;
+
+const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
+const label = (stage: string) => stage.replace('_', ' ');
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * The step whose conversion is furthest below its target (largest target ÷ actual). A step that
+ * converts nobody against a target ranks above any finite ratio; ties go to the earlier step.
+ * With no targets anywhere, the lowest conversion, marked as such. Null when every targeted step is
+ * on target, or nothing converted at all.
+ */
+export function findBottleneck(steps: JourneyStep[], lastStage: string): Bottleneck | null {
+  const targeted = steps.filter((s) => s.target_rate !== null && s.actual_rate !== null);
+  if (steps.some((s) => s.target_rate !== null)) {
+    let best: JourneyStep | null = null;
+    let bestRatio = 1;
+    for (const s of targeted) {
+      const ratio = s.actual_rate === 0 ? Infinity : s.target_rate! / s.actual_rate!;
+      if (greater(ratio, bestRatio)) {
+        best = s;
+        bestRatio = ratio;
+      }
+    }
+    if (!best) return null;
+    const multiplier = Number.isFinite(bestRatio) ? bestRatio : null;
+    const effect = multiplier === null
+      ? `nobody converts, so fixing it unblocks every ${label(lastStage)}`
+      : `fixing it would multiply ${label(lastStage)}s by ${multiplier.toFixed(1)}`;
+    return {
+      from_stage: best.from, stage: best.to, actual_rate: best.actual_rate, target_rate: best.target_rate, multiplier,
+      owner: best.owner, basis: 'target',
+      sentence: `${capital(label(best.from))} → ${label(best.to)} converts ${pct(best.actual_rate!)} against a ${pct(best.target_rate!)} target; ${effect}.`,
+    };
+  }
+  const measured = steps.filter((s) => s.actual_rate !== null);
+  if (measured.length === 0) return null;
+  const lowest = measured.reduce((a, b) => (b.actual_rate! < a.actual_rate! ? b : a));
+  return {
+    from_stage: lowest.from, stage: lowest.to, actual_rate: lowest.actual_rate, target_rate: null, multiplier: null,
+    owner: lowest.owner, basis: 'lowest_conversion',
+    sentence: `No journey step has a target, so the lowest conversion is shown: ${label(lowest.from)} → ${label(lowest.to)} at ${pct(lowest.actual_rate!)}. Set target_rate on the stages to find the real bottleneck.`,
+  };
+}
+
+export interface CeoOfTheWeek {
+  owner: string;
+  metric: string;
+  reason: string;
+}
+
+/**
+ * The owner of the bottleneck; else the owner of the off-track row with the largest relative
+ * shortfall this week (ties: the earlier row on the scorecard).
+ */
+export function ceoOfTheWeek(bottleneck: Bottleneck | null, rows: ScorecardRow[]): CeoOfTheWeek | null {
+  if (bottleneck?.owner) {
+    return { owner: bottleneck.owner, metric: `journey.${bottleneck.stage}`, reason: `owns the bottleneck: ${bottleneck.sentence}` };
+  }
+  let best: ScorecardRow | null = null;
+  let worst = 0;
+  for (const row of rows) {
+    const last = row.values.length - 1;
+    if (!row.owner || row.status[last] !== 'off_track') continue;
+    const shortfall = relativeShortfall(row.values[last], row.target);
+    if (greater(shortfall, worst)) {
+      best = row;
+      worst = shortfall;
+    }
+  }
+  if (!best) return null;
+  const how = Number.isFinite(worst) ? `${(worst * 100).toFixed(0)} % short of target` : 'furthest from target';
+  return { owner: best.owner!, metric: best.id, reason: `owns the metric furthest off track: ${best.name} is ${how}` };
+}
+
+/** Owners whose row hit its target this week. */
+export function praiseFor(rows: ScorecardRow[]): { owner: string; metric: string }[] {
+  return rows
+    .filter((r) => r.owner && r.status[r.status.length - 1] === 'on_track')
+    .map((r) => ({ owner: r.owner!, metric: r.id }));
+}
+
+export interface AccountabilityGaps {
+  rows_without_owner: string[];
+  overloaded_owners: { owner: string; rows: string[] }[];
+}
+
+export function accountabilityGaps(rows: ScorecardRow[], maxRowsPerOwner = 3): AccountabilityGaps {
+  const byOwner = new Map<string, string[]>();
+  for (const r of rows) if (r.owner) byOwner.set(r.owner, [...(byOwner.get(r.owner) ?? []), r.id]);
+  return {
+    rows_without_owner: rows.filter((r) => !r.owner && r.id !== 'journey.visit').map((r) => r.id),
+    overloaded_owners: [...byOwner].filter(([, ids]) => ids.length > maxRowsPerOwner).map(([owner, ids]) => ({ owner, rows: ids })),
+  };
+}
