@@ -1,0 +1,227 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Config } from '../../config/schema.js';
+import { TruenorthError, InputError } from '../../errors.js';
+import {
+  addCheckin, addIdea, addReviewNote, listCheckins, listIdeas, parseIdeaStatus, reviewNotes, setIdeaStatus,
+} from '../../engine/workspace.js';
+import type { DuckDbStore } from '../../engine/duckdb/database.js';
+import { localDateOf, parsePeriod, periodName, periodStartDate } from '../../model/time.js';
+import type { ReportContext } from '../../reports/context.js';
+import { buildDigest, digestHtml, digestMarkdown, digestSlackBody, fmt, targetText } from '../../reports/digest.js';
+import { okrProgress } from '../../reports/okrs.js';
+import { scorecardReport, type ScorecardReport } from '../../reports/scorecard-report.js';
+import { scorecardProviders } from '../../reports/providers.js';
+import type { Status } from '../../reports/scorecard.js';
+import { withReports } from '../analytics.js';
+import { readConfig, readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
+import { formatTable, printJson } from '../output.js';
+import type { ReportFlags } from '../options.js';
+
+interface ScorecardFlags extends ReportFlags {
+  week?: string;
+  weeks?: string;
+}
+
+function weeksOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 104) throw new InputError(`--weeks: expected a whole number from 1 to 104, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function checkWeek(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parsePeriod(text);
+  if (parsed.frequency !== 'week') throw new InputError(`--week: expected a week like 2026-W47, got ${JSON.stringify(text)}`);
+  return text;
+}
+
+export async function computeScorecard(ctx: ReportContext, config: Config, flags: ScorecardFlags): Promise<ScorecardReport> {
+  return scorecardReport(ctx, config, { week: checkWeek(flags.week), weeks: weeksOption(flags.weeks) }, scorecardProviders(ctx, config));
+}
+
+const COLOURS: Record<Status, string> = { on_track: '\u001b[32m', off_track: '\u001b[31m', no_target: '', no_data: '\u001b[2m' };
+
+function cell(value: number | null, status: Status, colour: boolean): string {
+  const text = fmt(value);
+  return colour && COLOURS[status] ? `${COLOURS[status]}${text}\u001b[0m` : text;
+}
+
+function printScorecard(report: ScorecardReport, config: Config): void {
+  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const shown = report.weeks.slice(-6);
+  const offset = report.weeks.length - shown.length;
+  console.log(`${config.product} scorecard, week ${report.weeks[report.weeks.length - 1]} (${report.weeks.length} weeks; last ${shown.length} shown, --json has all)`);
+  const rows = report.rows.map((r) => {
+    const last = r.values.length - 1;
+    const mark = { on_track: 'on track', off_track: 'OFF TRACK', no_target: r.baseline ? `no target (baseline ${fmt(r.baseline.mean_last_4_weeks)})` : 'no target', no_data: 'no data' }[r.status[last]];
+    return [
+      r.name, r.owner ?? '—', targetText(r.target) ?? '—',
+      ...shown.map((_, i) => cell(r.values[offset + i], r.status[offset + i], colour)),
+      r.trend === null ? '—' : `${r.trend >= 0 ? '+' : ''}${(r.trend * 100).toFixed(0)}%`, mark,
+    ];
+  });
+  console.log(formatTable(['metric', 'owner', 'target', ...shown, 'wow', 'status'], rows));
+  console.log('');
+  console.log(`Bottleneck: ${report.bottleneck?.sentence ?? 'none: every journey step with a target is on target.'}`);
+  if (report.bottleneck_ideal) console.log(`Among ideal users: ${report.bottleneck_ideal.sentence}`);
+  console.log(`CEO of the week: ${report.ceo_of_the_week ? `${report.ceo_of_the_week.owner} — ${report.ceo_of_the_week.reason}` : 'nobody: nothing is off track.'}`);
+  console.log(`Praise: ${report.praise.length ? report.praise.map((p) => `${p.owner} (${p.metric})`).join(', ') : 'no row hit its target this week.'}`);
+  const gaps = report.accountability;
+  if (gaps.rows_without_owner.length) console.log(`Accountability gap: no owner for ${gaps.rows_without_owner.join(', ')}`);
+  for (const o of gaps.overloaded_owners) console.log(`Accountability gap: ${o.owner} owns ${o.rows.length} rows (${o.rows.join(', ')})`);
+}
+
+export function registerRitual(program: Command): void {
+  program
+    .command('scorecard')
+    .description('the weekly scorecard: owners, targets, red/green, bottleneck, CEO of the week, praise')
+    .option('--week <week>', 'the last week shown, e.g. 2026-W47 (default: the last complete week)')
+    .option('--weeks <n>', 'how many weeks (default: scorecard.weeks, 13)')
+    .option('--as-of <date>', 'treat this date as today')
+    .option('--json', 'machine output (SPEC contract)')
+    .action((flags: ScorecardFlags) =>
+      withReports(program, flags, async (ctx, config) => {
+        const report = await computeScorecard(ctx, config, flags);
+        if (flags.json) return printJson(report);
+        printScorecard(report, config);
+      }),
+    );
+
+  const okrs = program.command('okrs').description('objectives and key results: progress computed from data, weekly check-ins');
+  okrs
+    .command('list', { isDefault: true })
+    .description('progress of every objective')
+    .option('--week <week>', 'measure as of this week (default: the last complete week)')
+    .option('--as-of <date>', 'treat this date as today')
+    .option('--json', 'machine output')
+    .action((flags: ScorecardFlags) =>
+      withReports(program, flags, async (ctx, config) => {
+        if (config.okrs.length === 0) throw new TruenorthError('not_found', 'no okrs in truenorth.yaml; add an `okrs:` section');
+        const scorecard = await computeScorecard(ctx, config, flags);
+        const checkins = await listCheckins(ctx.engine as DuckDbStore);
+        const progress = okrProgress(config, scorecard, checkins);
+        if (flags.json) return printJson({ week: scorecard.weeks[scorecard.weeks.length - 1], objectives: progress });
+        for (const o of progress) {
+          console.log(`${o.objective} (due ${o.due}): ${o.progress === null ? 'no data' : `${(o.progress * 100).toFixed(0)} %`}`);
+          console.log(formatTable(['key result', 'from', 'to', 'now', 'progress', 'status'], o.key_results.map((k) => [
+            k.metric + (k.measure === 'rate' ? ' (rate)' : ''), fmt(k.from), fmt(k.to), fmt(k.current),
+            k.progress === null ? null : `${(k.progress * 100).toFixed(0)}%`, k.status.replace('_', ' '),
+          ])));
+          for (const c of o.checkins.slice(-3)) console.log(`  ${c.week} ${c.author}: ${c.note}`);
+          console.log('');
+        }
+      }),
+    );
+  okrs
+    .command('checkin <objective> <note>')
+    .description('record a weekly check-in note on an objective (its text or its 1-based number)')
+    .option('--week <week>', 'the week (default: this week)')
+    .option('--kr <metric>', 'the key result it is about')
+    .option('--confidence <fraction>', 'confidence of hitting it, 0–1')
+    .option('--by <who>', 'author', process.env.USER ?? 'unknown')
+    .action((objective: string, note: string, flags: { week?: string; kr?: string; confidence?: string; by: string }) => {
+      const globals = program.opts<GlobalOptions>();
+      const config = readConfig(globals);
+      const found = /^\d+$/.test(objective) ? config.okrs[Number(objective) - 1] : config.okrs.find((o) => o.objective === objective);
+      if (!found) throw new InputError(`no objective ${JSON.stringify(objective)}; objectives are ${config.okrs.map((o, i) => `${i + 1}. ${o.objective}`).join('; ') || 'none'}`);
+      if (flags.kr && !found.key_results.some((k) => k.metric === flags.kr)) throw new InputError(`--kr: ${found.objective} has no key result on ${flags.kr}`);
+      const confidence = flags.confidence === undefined ? null : Number(flags.confidence);
+      return withStore(globals, config, async (store) => {
+        await addCheckin(store, { objective: found.objective, key_result: flags.kr ?? null, week: checkWeek(flags.week) ?? weekOf(Date.now(), config), note, confidence, author: flags.by });
+        console.log(`checked in on "${found.objective}"`);
+      });
+    });
+
+  program
+    .command('digest')
+    .description('the weekly review as Markdown, HTML or JSON; to a file or a Slack-compatible webhook')
+    .option('--week <week>', 'the week reviewed (default: the last complete week)')
+    .option('--format <format>', 'md | html | json', 'md')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--webhook <url>', 'POST a Slack-compatible body to this URL')
+    .option('--as-of <date>', 'treat this date as today')
+    .action((flags: ScorecardFlags & { format: string; out?: string; webhook?: string }) =>
+      withReports(program, flags, async (ctx, config) => {
+        if (!['md', 'html', 'json'].includes(flags.format)) throw new InputError(`--format: expected md, html or json, got ${JSON.stringify(flags.format)}`);
+        const digest = await composeDigest(ctx, config, flags);
+        const body = flags.format === 'json' ? JSON.stringify(digest, null, 2) + '\n' : flags.format === 'html' ? digestHtml(digest) : digestMarkdown(digest);
+        if (flags.webhook) {
+          await postWebhook(flags.webhook, digestSlackBody(digest));
+          console.error(`sent the ${digest.week} digest to the webhook`);
+        }
+        if (flags.out) {
+          writeFileSync(flags.out, body);
+          console.error(`wrote ${flags.out}`);
+        } else if (!flags.webhook) {
+          process.stdout.write(body);
+        }
+      }),
+    );
+
+  const ideas = program.command('ideas').description('the team ideas board: ideas to move the North Star, each with an owner and a status');
+  ideas
+    .command('list', { isDefault: true })
+    .option('--json', 'machine output')
+    .action((flags: { json?: boolean }) => withStore(program.opts<GlobalOptions>(), readConfigIfPresent(program.opts<GlobalOptions>()), async (store) => {
+      const all = await listIdeas(store);
+      if (flags.json) return printJson({ ideas: all });
+      if (all.length === 0) return console.log('no ideas yet: `truenorth ideas add --team product --owner you@acme.io "…"`');
+      console.log(formatTable(['id', 'team', 'idea', 'owner', 'status'], all.map((i) => [i.id, i.team, i.idea, i.owner, i.status.replace('_', ' ')])));
+    }));
+  ideas
+    .command('add <idea>')
+    .requiredOption('--team <team>', 'product, marketing, sales, support, engineering, …')
+    .requiredOption('--owner <who>', 'who owns it')
+    .option('--metric <id>', 'the scorecard row it should move')
+    .action((idea: string, flags: { team: string; owner: string; metric?: string }) => withStore(program.opts<GlobalOptions>(), readConfigIfPresent(program.opts<GlobalOptions>()), async (store) => {
+      const id = await addIdea(store, { team: flags.team, idea, owner: flags.owner, metric: flags.metric });
+      console.log(`added idea ${id}`);
+    }));
+  ideas
+    .command('status <id> <status>')
+    .description('proposed | in-progress | done | dropped')
+    .action((id: string, status: string) => withStore(program.opts<GlobalOptions>(), readConfigIfPresent(program.opts<GlobalOptions>()), async (store) => {
+      if (!/^\d+$/.test(id)) throw new InputError(`id: expected a number, got ${JSON.stringify(id)}`);
+      await setIdeaStatus(store, Number(id), parseIdeaStatus(status));
+      console.log(`idea ${id} is ${status}`);
+    }));
+
+  program
+    .command('note <row> <note>')
+    .description('a review note on a scorecard row for a week (shown in the digest)')
+    .option('--week <week>', 'the week (default: the last complete week)')
+    .option('--by <who>', 'author', process.env.USER ?? 'unknown')
+    .action((row: string, note: string, flags: { week?: string; by: string }) => {
+      const globals = program.opts<GlobalOptions>();
+      const config = readConfig(globals);
+      return withStore(globals, config, async (store) => {
+        await addReviewNote(store, { week: checkWeek(flags.week) ?? weekOf(Date.now() - 7 * 86_400_000, config), row_id: row, note, author: flags.by });
+        console.log(`noted on ${row}`);
+      });
+    });
+}
+
+export async function composeDigest(ctx: ReportContext, config: Config, flags: ScorecardFlags) {
+  const scorecard = await computeScorecard(ctx, config, flags);
+  const store = ctx.engine as DuckDbStore;
+  const week = scorecard.weeks[scorecard.weeks.length - 1];
+  const [checkins, notes, ideas] = await Promise.all([listCheckins(store), reviewNotes(store, week), listIdeas(store)]);
+  return buildDigest(config.product, scorecard, okrProgress(config, scorecard, checkins), notes, ideas);
+}
+
+export async function postWebhook(url: string, body: unknown): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  } catch (e) {
+    throw new TruenorthError('input', `webhook: could not reach ${new URL(url).origin} (${(e as Error).message})`);
+  }
+  if (!response.ok) throw new TruenorthError('input', `webhook: ${new URL(url).origin} answered ${response.status}`);
+}
+
+function weekOf(ms: number, config: Config): string {
+  const weekStart = config.week_start;
+  return periodName(periodStartDate(localDateOf(ms, config.timezone), 'week', weekStart), 'week', weekStart);
+}

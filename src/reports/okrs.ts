@@ -1,0 +1,58 @@
+import type { Config } from '../config/schema.js';
+import type { Checkin } from '../engine/workspace.js';
+import type { ScorecardReport } from './scorecard-report.js';
+
+export interface KeyResultProgress {
+  metric: string;
+  /** What the value measures: a conversion rate into a journey stage, or the row's weekly value. */
+  measure: 'rate' | 'value';
+  from: number;
+  to: number;
+  due: string;
+  current: number | null;
+  week: string;
+  /** (current − from) ÷ (to − from): 0 at the start, 1 at the target; works for decreasing targets too. */
+  progress: number | null;
+  status: 'done' | 'in_progress' | 'regressed' | 'no_data';
+}
+
+export interface ObjectiveProgress {
+  objective: string;
+  due: string;
+  /** Mean progress of its key results, each capped to [0, 1]. */
+  progress: number | null;
+  key_results: KeyResultProgress[];
+  checkins: Checkin[];
+}
+
+/**
+ * A key result on `journey.<stage>` whose start and target are both fractions in [0, 1] tracks the
+ * conversion rate into that stage; otherwise it tracks the scorecard row's value. Values are the last
+ * scorecard week.
+ */
+export function okrProgress(config: Config, scorecard: ScorecardReport, checkins: Checkin[] = []): ObjectiveProgress[] {
+  const week = scorecard.weeks[scorecard.weeks.length - 1];
+  return config.okrs.map((okr) => {
+    const krs = okr.key_results.map((kr): KeyResultProgress => {
+      const isRate = kr.metric.startsWith('journey.') && [kr.from, kr.to].every((v) => v >= 0 && v <= 1);
+      let current: number | null;
+      if (isRate) {
+        current = scorecard.journey_steps.find((s) => `journey.${s.to}` === kr.metric)?.actual_rate ?? null;
+      } else {
+        const row = scorecard.rows.find((r) => r.id === kr.metric);
+        current = row ? row.values[row.values.length - 1] : null;
+      }
+      const progress = current === null || kr.to === kr.from ? null : (current - kr.from) / (kr.to - kr.from);
+      const status = progress === null ? 'no_data' : progress >= 1 ? 'done' : progress < 0 ? 'regressed' : 'in_progress';
+      return { metric: kr.metric, measure: isRate ? 'rate' : 'value', from: kr.from, to: kr.to, due: kr.due ?? okr.due, current, week, progress, status };
+    });
+    const known = krs.filter((k) => k.progress !== null).map((k) => Math.min(1, Math.max(0, k.progress!)));
+    return {
+      objective: okr.objective,
+      due: okr.due,
+      progress: known.length ? known.reduce((a, b) => a + b, 0) / known.length : null,
+      key_results: krs,
+      checkins: checkins.filter((c) => c.objective === okr.objective),
+    };
+  });
+}
