@@ -53,7 +53,7 @@ export async function addCheckin(store: DuckDbStore, c: Omit<Checkin, 'at'>): Pr
 }
 
 export async function listCheckins(store: DuckDbStore): Promise<Checkin[]> {
-  const rows = await store.all<Checkin>(`SELECT objective, key_result, week, note, confidence, author, at FROM okr_checkins ORDER BY at, week`);
+  const rows = await store.all<Checkin>(`SELECT objective, key_result, week, note, confidence, author, checked_in_at AS at FROM okr_checkins ORDER BY checked_in_at, week`);
   return rows.map((r) => ({ ...r, at: iso(r.at) }));
 }
 
@@ -65,8 +65,8 @@ export async function addReviewNote(store: DuckDbStore, n: Omit<ReviewNote, 'at'
 
 export async function reviewNotes(store: DuckDbStore, week?: string): Promise<ReviewNote[]> {
   const rows = week
-    ? await store.all<ReviewNote>(`SELECT week, row_id, note, author, at FROM review_notes WHERE week = $week ORDER BY at`, { week })
-    : await store.all<ReviewNote>(`SELECT week, row_id, note, author, at FROM review_notes ORDER BY week, at`);
+    ? await store.all<ReviewNote>(`SELECT week, row_id, note, author, noted_at AS at FROM review_notes WHERE week = $week ORDER BY noted_at`, { week })
+    : await store.all<ReviewNote>(`SELECT week, row_id, note, author, noted_at AS at FROM review_notes ORDER BY week, noted_at`);
   return rows.map((r) => ({ ...r, at: iso(r.at) }));
 }
 
