@@ -1,5 +1,5 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { TruenorthError } from '../../errors.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
 import { orderedMigrations, SCHEMA_VERSION } from './migrations.js';
@@ -28,6 +28,8 @@ export class DuckDbStore implements SqlEngine {
     if (options.readOnly && path !== ':memory:' && !existsSync(path)) {
       throw new TruenorthError('not_found', `no database at ${path}; run \`truenorth import\` or \`truenorth demo\` first`);
     }
+    // A zero-byte file (`touch`, a temp file) holds nothing: DuckDB refuses it, so it starts afresh.
+    if (!options.readOnly && path !== ':memory:' && existsSync(path) && statSync(path).size === 0) unlinkSync(path);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});

@@ -175,17 +175,27 @@ function setTraits(properties: JsonObject): JsonObject {
   return { ...once, ...set };
 }
 
-/** PostHog: `timestamp`, else `sent_at` − `offset`, else the time received. */
+/**
+ * PostHog: `timestamp`, else `properties.$time`, else now − `offset`, else `sent_at`, else the time
+ * received. As PostHog's ingestion does, "now" is the time received when known (else `sent_at`), and a
+ * `timestamp` sent with `sent_at` is corrected for the client's clock skew:
+ * timestamp = receivedAt − (sent_at − timestamp).
+ */
 function postHogTimestamp(raw: JsonObject, ctx: NormalizeContext): number {
-  if (raw.timestamp !== undefined) return parseTime(raw.timestamp, 'timestamp');
+  const sentAt = raw.sent_at !== undefined ? parseTime(raw.sent_at, 'sent_at') : undefined;
+  if (raw.timestamp !== undefined) {
+    const clientTime = parseTime(raw.timestamp, 'timestamp');
+    if (ctx.receivedAt !== undefined && sentAt !== undefined) return checkRange(ctx.receivedAt - (sentAt - clientTime), 'timestamp');
+    return clientTime;
+  }
   if (isObject(raw.properties) && raw.properties.$time !== undefined && typeof raw.properties.$time === 'number') {
     return parseTime(raw.properties.$time * 1000, 'properties.$time');
   }
   if (typeof raw.offset === 'number') {
-    const base = raw.sent_at !== undefined ? parseTime(raw.sent_at, 'sent_at') : ctx.receivedAt;
-    if (base !== undefined) return checkRange(base - raw.offset, 'offset');
+    const now = ctx.receivedAt ?? sentAt;
+    if (now !== undefined) return checkRange(now - raw.offset, 'offset');
   }
-  if (raw.sent_at !== undefined) return parseTime(raw.sent_at, 'sent_at');
+  if (sentAt !== undefined) return sentAt;
   if (ctx.receivedAt !== undefined) return ctx.receivedAt;
   fail('timestamp: required');
 }

@@ -1,7 +1,7 @@
 import { parse as parseCsv } from 'csv-parse';
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
 import { isObject } from './normalize.js';
@@ -38,9 +38,18 @@ export async function openSource(path: string, format: FileFormat, stdin: Readab
     if (path === '-') throw new InputError('Parquet cannot be read from stdin; pass a file path');
     return parquetSource(path);
   }
-  const { stream, total } = openText(path, stdin);
+  const { stream: input, total } = openText(path, stdin);
   let bytes = 0;
-  stream.on('data', (chunk: Buffer | string) => { bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length; });
+  // Bytes are counted as they pass through, not with a 'data' listener: that would start the stream
+  // flowing before anything reads it, and the rows read meanwhile (e.g. while --strict opens its
+  // transaction) would be lost.
+  const stream = new Transform({
+    transform(chunk: Buffer | string, _encoding, callback) {
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      callback(null, chunk);
+    },
+  });
+  pipeline(input, stream, () => {}); // a read error reaches the reader through `stream`
   const records = format === 'ndjson' ? ndjsonRecords(stream) : csvRecords(stream);
   return { records, total, progress: () => bytes };
 }
@@ -83,27 +92,68 @@ async function* ndjsonRecords(stream: Readable): AsyncIterable<SourceRecord> {
 /**
  * CSV rows become messages: a column named `a.b` nests (`properties.plan`, `context.groupId`),
  * a `properties`/`traits`/`context` column may hold a JSON object, and other columns are top level.
+ * A garbled row (wrong column count, a stray or unclosed quote) is reported at the line it starts on
+ * and skipped; the rows before and after it are still read.
  */
 async function* csvRecords(stream: Readable): AsyncIterable<SourceRecord> {
-  const parser = stream.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, relax_column_count: false }));
+  const skipped: SourceRecord[] = [];
+  let lastSkippedLine = -1;
+  const parser = stream.pipe(parseCsv({
+    columns: true, info: true, raw: true, skip_empty_lines: true, relax_column_count: false,
+    skip_records_with_error: true,
+    on_skip: (err, raw) => {
+      const line = csvStartLine((err as { lines?: number } | undefined)?.lines ?? 0, raw);
+      // One garbled record can raise several errors (a stray quote, then an unclosed one): report it once.
+      if (line !== lastSkippedLine) skipped.push({ line, error: `invalid CSV (${csvReason(err)})` });
+      lastSkippedLine = line;
+      return undefined;
+    },
+  }));
   const iterator = parser[Symbol.asyncIterator]();
-  while (true) {
-    let next: IteratorResult<{ record: Record<string, string>; info: { lines: number } }>;
-    try {
-      next = await iterator.next();
-    } catch (e) {
-      const err = e as Error & { lines?: number };
-      yield { line: err.lines ?? 0, error: `invalid CSV (${err.message.split('\n')[0]})` };
-      return;
+  try {
+    while (true) {
+      let next: IteratorResult<{ record: Record<string, string>; raw: string; info: { lines: number } }>;
+      try {
+        next = await iterator.next();
+      } catch (e) {
+        const err = e as Error & { lines?: number };
+        yield* skipped.splice(0);
+        yield { line: err.lines ?? 0, error: `invalid CSV (${err.message.split('\n')[0]})` };
+        return;
+      }
+      if (next.done) {
+        yield* skipped.splice(0);
+        return;
+      }
+      const { record, raw, info } = next.value;
+      const line = csvStartLine(info.lines, raw);
+      while (skipped.length > 0 && skipped[0].line < line) yield skipped.shift()!;
+      try {
+        yield { line, value: csvRowToMessage(record) };
+      } catch (e) {
+        yield { line, error: (e as Error).message };
+      }
     }
-    if (next.done) return;
-    const { record, info } = next.value;
-    try {
-      yield { line: info.lines, value: csvRowToMessage(record) };
-    } catch (e) {
-      yield { line: info.lines, error: (e as Error).message };
-    }
+  } finally {
+    // Stops reading when the consumer stops early (--strict rejects a row).
+    await iterator.return?.();
   }
+}
+
+/**
+ * The 1-based line a CSV record starts on. csv-parse gives the line of the record's last character,
+ * and the raw text (with the blank lines skipped before it and its own line break): a quoted field
+ * spanning lines, or an unclosed quote running to the end of the file, starts that many lines earlier.
+ */
+function csvStartLine(lastLine: number, raw: string | undefined): number {
+  if (raw === undefined) return lastLine;
+  const body = raw.replace(/^(?:\r?\n)+/, '').replace(/\r?\n$/, '');
+  return lastLine - (body.match(/\n/g)?.length ?? 0);
+}
+
+function csvReason(err: Error | undefined): string {
+  const message = (err?.message ?? 'unreadable row').split('\n')[0];
+  return message.replace(/,? (?:at|on) line \d+/g, '');
 }
 
 const JSON_COLUMNS = new Set(['properties', 'traits', 'context', '$set', '$set_once']);
