@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isTruenorthError } from '../errors.js';
 import { registerImport } from './commands/import.js';
+import { registerHealth } from './commands/health.js';
 import { registerInit } from './commands/init.js';
 import { registerDemo } from './commands/demo.js';
 import { registerLint } from './commands/lint.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerLint(program);
   registerReports(program);
+  registerHealth(program);
   return program;
 }
 

@@ -463,6 +463,112 @@ const surveysSchema = strictMap(
 );
 export type Surveys = z.output<typeof surveysSchema>;
 
+// HEART (seed 003): per category, a goal, the signals that show it, and the metrics that measure it.
+export const HEART_CATEGORIES = ['happiness', 'engagement', 'adoption', 'retention', 'task_success'] as const;
+export type HeartCategory = (typeof HEART_CATEGORIES)[number];
+/** What one HEART metric measures; exactly one of these keys is set on each metric. */
+export const HEART_METRIC_KINDS = ['event', 'survey', 'adoption', 'retention', 'task'] as const;
+/** The three numbers a task metric yields, addressable as `heart.<id>.<field>`. */
+export const HEART_TASK_FIELDS = ['completion_rate', 'median_seconds', 'error_rate'] as const;
+
+const heartTaskSchema = strictMap(
+  { start: eventName, complete: eventName, error: eventName.optional(), key: propertyName.optional() },
+  'a task like { start: Export Started, complete: Export Completed, error: Export Failed }',
+);
+const heartAdoptionSchema = strictMap(
+  { event: eventName, where: filterSchema.optional(), launched: isoDate, within: durationDays.default(30) },
+  'a feature launch like { event: Search Used, launched: 2026-09-01, within: 30d }',
+);
+const heartRetentionSchema = strictMap(
+  { period: z.enum(['week', 'month']).default('week'), offset: z.number().int().min(1).max(104) },
+  'a retention point like { period: week, offset: 4 }',
+);
+
+const heartMetricSchema = strictMap(
+  {
+    id: slug('messages_per_user'),
+    name: text.optional(),
+    /** Which way is good; lower for error rates, times and churn. */
+    better: z.enum(['higher', 'lower']).optional(),
+    event: eventName.optional(),
+    where: filterSchema.optional(),
+    measure: measureSchema.optional(),
+    per: perSchema.optional(),
+    at_least: atLeast.optional(),
+    /** With `event`: the share of those events that also match these filters (thumbs up ÷ all ratings). */
+    share: filterSchema.optional(),
+    survey: z.enum(['nps', 'csat', 'pmf']).optional(),
+    adoption: heartAdoptionSchema.optional(),
+    retention: heartRetentionSchema.optional(),
+    task: heartTaskSchema.optional(),
+  },
+  'a metric like { id: messages_per_user, event: Message Sent, measure: count, per: user }',
+).superRefine((metric, ctx) => {
+  const kinds = HEART_METRIC_KINDS.filter((kind) => metric[kind] !== undefined);
+  if (kinds.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: kinds.length
+        ? `a HEART metric measures one thing; it has ${oneOf(kinds)} (keep one)`
+        : `expected one of ${oneOf(HEART_METRIC_KINDS)} (event: ... for a counted metric)`,
+    });
+    return;
+  }
+  if (kinds[0] !== 'event') {
+    for (const key of ['where', 'measure', 'per', 'at_least', 'share'] as const) {
+      if (metric[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only applies to a metric with event:` });
+    }
+    return;
+  }
+  if (metric.share !== undefined) {
+    for (const key of ['measure', 'per', 'at_least'] as const) {
+      if (metric[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'share: is a fraction of the events; drop ' + key });
+    }
+  }
+  checkAtLeast(metric, ctx);
+});
+export type HeartMetric = z.output<typeof heartMetricSchema>;
+
+const heartCategorySchema = strictMap(
+  {
+    goal: text.optional(),
+    signals: z.union([text, z.array(text)]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
+    metrics: z.array(heartMetricSchema).min(1),
+  },
+  'a mapping like { goal: ..., signals: [...], metrics: [...] }',
+);
+export type HeartCategoryConfig = z.output<typeof heartCategorySchema>;
+
+const heartSchema = strictMap(
+  {
+    happiness: heartCategorySchema.optional(),
+    engagement: heartCategorySchema.optional(),
+    adoption: heartCategorySchema.optional(),
+    retention: heartCategorySchema.optional(),
+    task_success: heartCategorySchema.optional(),
+  },
+  'a mapping of happiness, engagement, adoption, retention and task_success',
+  (key) => `unknown HEART category "${key}"${didYouMean(key, HEART_CATEGORIES)}; the categories are ${oneOf(HEART_CATEGORIES)}`,
+);
+export type Heart = z.output<typeof heartSchema>;
+
+/** A pair of metrics that should not move against each other (seed 003, "when key metrics contradict each other"). */
+const guardrailSchema = strictMap(
+  {
+    /** The metric being pushed, e.g. heart.messages_per_user. */
+    metric: text,
+    /** The metric that must not get worse meanwhile, e.g. heart.nps. */
+    guardrail: text,
+    /** How much worse the guardrail may get week over week before it is called out. */
+    threshold: z.number().gt(0).default(0.05),
+    /** relative: threshold is a fraction of last week's value; absolute: in the metric's own units. */
+    threshold_type: z.enum(['relative', 'absolute']).default('relative'),
+    note: text.optional(),
+  },
+  'a pair like { metric: heart.messages_per_user, guardrail: heart.nps, threshold: 0.05 }',
+);
+export type Guardrail = z.output<typeof guardrailSchema>;
+
 const keyResultSchema = strictMap(
   { metric: text, from: z.number(), to: z.number(), due: isoDate.optional() },
   'a key result like { metric: journey.setup, from: 0.25, to: 0.40 }',
@@ -530,6 +636,8 @@ const configShape = strictMap(
       .refine((v) => v > 0 && v <= 1, { error: (iss) => `expected a fraction between 0 and 1 (0.8 = 80 %), got ${show(iss.input)}` })
       .default(0.8),
     surveys: surveysSchema.default({}),
+    heart: heartSchema.optional(),
+    guardrails: z.array(guardrailSchema).default([]),
     okrs: z.array(okrSchema).default([]),
     scorecard: scorecardSchema.default({ weeks: 13 }),
     retention: retentionSchema.optional(),
@@ -600,6 +708,51 @@ function checkReferences(config: RawConfig, ctx: z.core.$RefinementCtx) {
   });
 }
 
+/** Every id a guardrail can name: a weekly series the guardrails report can compute. */
+export function guardrailIds(config: Pick<RawConfig, 'journey' | 'metrics' | 'health' | 'surveys' | 'heart'>): string[] {
+  const ids = ['north_star', ...config.metrics.map((m) => m.id)];
+  for (const stage of JOURNEY_STAGES) if (config.journey[stage]) ids.push(`journey.${stage}`);
+  for (const name of new Set<string>([...HEALTH_METRICS, ...Object.keys(config.health)])) ids.push(`health.${name}`);
+  for (const survey of ['pmf', 'nps', 'csat'] as const) if (config.surveys[survey]) ids.push(`surveys.${survey}`);
+  for (const category of HEART_CATEGORIES) {
+    for (const metric of config.heart?.[category]?.metrics ?? []) {
+      if (metric.task) ids.push(...HEART_TASK_FIELDS.map((field) => `heart.${metric.id}.${field}`));
+      else ids.push(`heart.${metric.id}`);
+    }
+  }
+  return ids;
+}
+
+/** HEART ids are unique, survey metrics need their survey, guardrails name known series. */
+function checkHeartReferences(config: RawConfig, ctx: z.core.$RefinementCtx) {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const seen = new Map<string, string>();
+  for (const category of HEART_CATEGORIES) {
+    config.heart?.[category]?.metrics.forEach((metric, i) => {
+      const path = ['heart', category, 'metrics', i];
+      const other = seen.get(metric.id);
+      if (other) issue([...path, 'id'], `duplicate HEART metric id "${metric.id}" (also ${other})`);
+      seen.set(metric.id, `heart.${category}.metrics[${i}]`);
+      if (metric.survey && !config.surveys[metric.survey]) {
+        issue([...path, 'survey'], `surveys.${metric.survey} is not configured; add it under surveys:`);
+      }
+    });
+  }
+  const ids = guardrailIds(config);
+  config.guardrails.forEach((pair, i) => {
+    for (const key of ['metric', 'guardrail'] as const) {
+      const id = pair[key];
+      // A task metric named without its field means its completion rate.
+      if (ids.includes(id) || ids.includes(`${id}.completion_rate`)) continue;
+      issue(
+        ['guardrails', i, key],
+        `expected north_star, a metric id, journey.<stage>, health.<name>, surveys.<survey> or heart.<id>, got ${show(id)}${didYouMean(id, ids)}`,
+      );
+    }
+    if (pair.metric === pair.guardrail) issue(['guardrails', i, 'guardrail'], 'a metric cannot be its own guardrail');
+  });
+}
+
 function findDrivesCycle(metrics: readonly { id: string; drives?: string }[]): string[] | undefined {
   const parent = new Map(metrics.filter((m) => m.drives !== m.id).map((m) => [m.id, m.drives]));
   for (const start of metrics) {
@@ -615,7 +768,7 @@ function findDrivesCycle(metrics: readonly { id: string; drives?: string }[]): s
   return undefined;
 }
 
-export const configSchema = configShape.superRefine(checkReferences).transform((config) => ({
+export const configSchema = configShape.superRefine(checkReferences).superRefine(checkHeartReferences).transform((config) => ({
   ...config,
   // Retention defaults to the North Star action, with its filters.
   retention: config.retention?.event

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { importEvents, type ImportReport } from '../../engine/ingest/import-events.js';
 import { importLedger } from '../../engine/ingest/import-ledger.js';
+import { importManualCsv } from '../../engine/ingest/import-manual.js';
+import { manualMetricNames } from '../../model/health.js';
 import { exportEvents } from '../../engine/ingest/export-events.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
@@ -37,6 +39,18 @@ export function registerImport(program: Command): void {
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
       const report = await withStore(globals, readConfigIfPresent(globals), (store) => importLedger(store, file, { strict: flags.strict }));
+      printReport(report, flags.json);
+    });
+  cmd
+    .command('manual <file>')
+    .description('hand-entered values CSV: metric,week,value[,entered_by,note] (appended: later rows correct earlier ones)')
+    .option('--strict', 'reject the whole file, writing nothing, at the first bad row')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, flags: ImportFlags) => {
+      const globals = program.opts<GlobalOptions>();
+      const config = readConfigIfPresent(globals);
+      const options = { strict: flags.strict, allowed: config ? manualMetricNames(config) : undefined, weekStart: config?.week_start };
+      const report = await withStore(globals, config, (store) => importManualCsv(store, file, options));
       printReport(report, flags.json);
     });
 

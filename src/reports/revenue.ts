@@ -1,0 +1,429 @@
+/**
+ * Business health from the subscription ledger (SPEC §2 "Business health"): the MRR bridge per period,
+ * churn, NRR, GRR, ARPC, quick ratio, CAC, CLTV, cash and runway. Everything below `revenueReport`
+ * is pure: the scorecard, the API and the tests call it on rows they already have.
+ *
+ * Money is summed in integer cents, so the bridge identity
+ *   MRR_end = MRR_start + new + reactivation + expansion − contraction − churn
+ * holds exactly; values are returned in major units.
+ */
+import type { HealthModel } from '../model/health.js';
+import type { TimeRange, TimeSettings } from '../model/metrics.js';
+import { addPeriods, localDateOf, parsePeriod, periodsIn, periodStartDate, startOfLocalDate, type Period } from '../model/time.js';
+import { compileLedger, compileManualEntries } from '../query/plans/revenue.js';
+import { run, type ReportContext } from './context.js';
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+export interface LedgerEntryRow {
+  account: string;
+  /** '' when the ledger has no subscription ids: then an account has one subscription. */
+  subscription: string;
+  /** effective_at, epoch ms */
+  t: number;
+  /** MRR of the subscription from t on (monthly, major units; 0 = cancelled). */
+  mrr: number;
+  currency?: string | null;
+}
+
+export interface ManualEntry {
+  metric: string;
+  /** `2026-W47` or `2026-11` */
+  period: string;
+  /** null: the value was cleared. */
+  value: number | null;
+  entered_by: string;
+  entered_ms: number;
+  note: string | null;
+}
+
+export const toCents = (major: number): number => Math.round(major * 100);
+const major = (cents: number): number => cents / 100;
+
+// ---------------------------------------------------------------------------------------------
+// MRR at an instant
+
+/** MRR per account (cents) counting ledger rows with `t ≤ at` (`inclusive`) or `t < at`; accounts at 0 are left out. */
+export function accountMrrAt(ledger: readonly LedgerEntryRow[], at: number, inclusive = true): Map<string, number> {
+  const latest = new Map<string, LedgerEntryRow>();
+  for (const row of ledger) {
+    if (inclusive ? row.t > at : row.t >= at) continue;
+    const key = `${row.account}\u0000${row.subscription}`;
+    const seen = latest.get(key);
+    if (!seen || seen.t <= row.t) latest.set(key, row);
+  }
+  const out = new Map<string, number>();
+  for (const row of latest.values()) out.set(row.account, (out.get(row.account) ?? 0) + toCents(row.mrr));
+  for (const [account, cents] of out) if (cents <= 0) out.delete(account);
+  return out;
+}
+
+/** Total MRR (major units) at an instant: the latest ledger row with effective_at ≤ t, summed over subscriptions. */
+export function mrrAt(ledger: readonly LedgerEntryRow[], at: number): number {
+  let cents = 0;
+  for (const v of accountMrrAt(ledger, at).values()) cents += v;
+  return major(cents);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The MRR bridge
+
+/** One period's movements, in cents and account counts. */
+export interface BridgeCents {
+  mrrStart: number;
+  newMrr: number;
+  reactivation: number;
+  expansion: number;
+  contraction: number;
+  churn: number;
+  mrrEnd: number;
+  customersStart: number;
+  customersEnd: number;
+  newCustomers: number;
+  reactivatedCustomers: number;
+  expandedCustomers: number;
+  contractedCustomers: number;
+  churnedCustomers: number;
+}
+
+/**
+ * The bridge for consecutive half-open periods [from, to): a row belongs to the period its
+ * effective_at falls in; the MRR at a boundary counts the rows strictly before it, so MRR_start of a
+ * period is the previous period's MRR_end. One sweep over the ledger in time order.
+ */
+export function mrrBridge(ledger: readonly LedgerEntryRow[], periods: readonly Pick<Period, 'from' | 'to'>[]): BridgeCents[] {
+  const rows = [...ledger].sort((a, b) => a.t - b.t);
+  const firstPaid = new Map<string, number>();
+  for (const r of rows) if (toCents(r.mrr) > 0 && !firstPaid.has(r.account)) firstPaid.set(r.account, r.t);
+
+  const subscriptions = new Map<string, number>();
+  const accounts = new Map<string, number>();
+  let next = 0;
+  /** Applies every row before `at`; returns the paying accounts then. */
+  const stateBefore = (at: number): Map<string, number> => {
+    while (next < rows.length && rows[next].t < at) {
+      const r = rows[next++];
+      const key = `${r.account}\u0000${r.subscription}`;
+      const cents = toCents(r.mrr);
+      const delta = cents - (subscriptions.get(key) ?? 0);
+      subscriptions.set(key, cents);
+      accounts.set(r.account, (accounts.get(r.account) ?? 0) + delta);
+    }
+    const paying = new Map<string, number>();
+    for (const [account, cents] of accounts) if (cents > 0) paying.set(account, cents);
+    return paying;
+  };
+
+  const out: BridgeCents[] = [];
+  let start = periods.length ? stateBefore(periods[0].from) : new Map<string, number>();
+  for (let i = 0; i < periods.length; i++) {
+    const p = periods[i];
+    if (i > 0 && periods[i - 1].to !== p.from) start = stateBefore(p.from);
+    const end = stateBefore(p.to);
+    const b: BridgeCents = {
+      mrrStart: 0, newMrr: 0, reactivation: 0, expansion: 0, contraction: 0, churn: 0, mrrEnd: 0,
+      customersStart: start.size, customersEnd: end.size,
+      newCustomers: 0, reactivatedCustomers: 0, expandedCustomers: 0, contractedCustomers: 0, churnedCustomers: 0,
+    };
+    for (const [account, s] of start) {
+      b.mrrStart += s;
+      const e = end.get(account) ?? 0;
+      if (e === 0) { b.churn += s; b.churnedCustomers++; }
+      else if (e > s) { b.expansion += e - s; b.expandedCustomers++; }
+      else if (e < s) { b.contraction += s - e; b.contractedCustomers++; }
+    }
+    for (const [account, e] of end) {
+      b.mrrEnd += e;
+      if (start.has(account)) continue;
+      const paidBefore = (firstPaid.get(account) ?? Infinity) < p.from;
+      if (paidBefore) { b.reactivation += e; b.reactivatedCustomers++; }
+      else { b.newMrr += e; b.newCustomers++; }
+    }
+    out.push(b);
+    start = end;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-entered values
+
+/** The current entry of every (metric, period): the latest one; earlier ones are the audit trail. */
+export function currentManualValues(entries: readonly ManualEntry[]): Map<string, Map<string, ManualEntry>> {
+  const out = new Map<string, Map<string, ManualEntry>>();
+  // Stable: entries arrive oldest first; equal instants keep their order.
+  const ordered = entries.map((e, i) => [e, i] as const).sort(([a, i], [b, j]) => a.entered_ms - b.entered_ms || i - j);
+  for (const [e] of ordered) {
+    let periods = out.get(e.metric);
+    if (!periods) out.set(e.metric, (periods = new Map()));
+    periods.set(e.period, e);
+  }
+  return out;
+}
+
+/** The current value of one (metric, period) from a set of entries; null when none or cleared. */
+export function currentValue(entries: readonly ManualEntry[], metric: string, period: string): number | null {
+  return currentManualValues(entries.filter((e) => e.metric === metric && e.period === period)).get(metric)?.get(period)?.value ?? null;
+}
+
+function entryRange(period: string, time: TimeSettings): TimeRange {
+  const { start, frequency } = parsePeriod(period, time.weekStart);
+  return { from: startOfLocalDate(start, time.timezone), to: startOfLocalDate(addPeriods(start, frequency, 1), time.timezone) };
+}
+
+/**
+ * A flow (money spent in a period), entered per week or month, spread evenly over the days of its
+ * period: the amount falling in [from, to) and the share of [from, to) the entries cover.
+ */
+export function flowIn(current: ReadonlyMap<string, ManualEntry> | undefined, range: TimeRange, time: TimeSettings): { amount: number; coverage: number } | null {
+  let amount = 0;
+  let covered = 0;
+  let any = false;
+  for (const e of current?.values() ?? []) {
+    if (e.value === null) continue;
+    const r = entryRange(e.period, time);
+    const overlap = Math.min(r.to, range.to) - Math.max(r.from, range.from);
+    if (overlap <= 0) continue;
+    any = true;
+    amount += (e.value * overlap) / (r.to - r.from);
+    covered += overlap;
+  }
+  return any ? { amount, coverage: Math.min(1, covered / (range.to - range.from)) } : null;
+}
+
+/**
+ * A stock (cash balance) or a rate (monthly burn) at the end of a period: the latest entry whose
+ * period starts inside [from, to), or a longer entry's period that contains it. Not carried forward.
+ */
+export function stockAt(current: ReadonlyMap<string, ManualEntry> | undefined, range: TimeRange, time: TimeSettings): number | null {
+  let best: { from: number; value: number } | null = null;
+  for (const e of current?.values() ?? []) {
+    if (e.value === null) continue;
+    const r = entryRange(e.period, time);
+    const inside = r.from >= range.from && r.from < range.to;
+    const contains = r.from <= range.from && r.to >= range.to;
+    if ((inside || contains) && (!best || r.from > best.from)) best = { from: r.from, value: e.value };
+  }
+  return best?.value ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Periods
+
+export type CltvCacReading = 'failing' | 'below_benchmark' | 'healthy' | 'invest_more';
+
+/** Seed 003: ≈1:1 is a path to failure, 3:1 is healthy, 4:1 or more means invest more in acquisition. */
+export function cltvCacReading(ratio: number | null): CltvCacReading | null {
+  if (ratio === null || !Number.isFinite(ratio)) return null;
+  if (ratio < 1.5) return 'failing';
+  if (ratio < 3) return 'below_benchmark';
+  if (ratio < 4) return 'healthy';
+  return 'invest_more';
+}
+
+export const CLTV_CAC_READINGS: Record<CltvCacReading, string> = {
+  failing: 'about 1:1 or less: losing money on every new customer',
+  below_benchmark: 'below the 3:1 benchmark',
+  healthy: 'healthy (3:1 is the benchmark)',
+  invest_more: '4:1 or more: efficient, invest more in acquisition',
+};
+
+export interface RevenuePeriod {
+  period: string;
+  /** The period has ended by the report's as-of instant. */
+  complete: boolean;
+  mrr_start: number;
+  new: number;
+  reactivation: number;
+  expansion: number;
+  contraction: number;
+  churn: number;
+  mrr_end: number;
+  net_new_mrr: number;
+  customers_start: number;
+  customers_end: number;
+  new_customers: number;
+  reactivated_customers: number;
+  expanded_customers: number;
+  contracted_customers: number;
+  churned_customers: number;
+  customer_churn_rate: number | null;
+  gross_revenue_churn: number | null;
+  nrr: number | null;
+  grr: number | null;
+  arpc: number | null;
+  quick_ratio: number | null;
+  sales_marketing_spend: number | null;
+  cac: number | null;
+  cac_payback_months: number | null;
+  /** Monthly customer churn averaged over the trailing complete months (up to 6) used by CLTV. */
+  cltv_churn_rate: number | null;
+  cltv_churn_months: number;
+  cltv: number | null;
+  cltv_cac: number | null;
+  cltv_cac_reading: CltvCacReading | null;
+  cash_balance: number | null;
+  /** Net monthly burn as entered. */
+  burn: number | null;
+  runway_months: number | null;
+}
+
+export interface RevenueInput {
+  ledger: readonly LedgerEntryRow[];
+  periods: readonly Period[];
+  time: TimeSettings;
+  /** What counts as a complete period or month. */
+  asOf: number;
+  grossMargin: number;
+  /** Hand entries (history allowed): sales_marketing_spend, cash_balance, burn. */
+  manual?: readonly ManualEntry[];
+}
+
+const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
+export const CLTV_MONTHS = 6;
+
+/** Every figure of every period. */
+export function revenuePeriods(input: RevenueInput): RevenuePeriod[] {
+  const { ledger, periods, time, asOf, grossMargin } = input;
+  if (periods.length === 0) return [];
+  const bridge = mrrBridge(ledger, periods);
+  const manual = currentManualValues(input.manual ?? []);
+  const churnAt = monthlyChurnLookup(ledger, periods[0].from, periods[periods.length - 1].to, time);
+  return periods.map((p, i) => {
+    const b = bridge[i];
+    const arpc = b.customersEnd > 0 ? b.mrrEnd / b.customersEnd / 100 : null;
+    const spendFlow = flowIn(manual.get('sales_marketing_spend'), p, time);
+    const spend = spendFlow && spendFlow.coverage >= 0.999 ? spendFlow.amount : null;
+    const cac = spend !== null && b.newCustomers > 0 ? spend / b.newCustomers : null;
+    const margin = arpc !== null ? arpc * grossMargin : null;
+    const { rate: cltvChurn, months } = churnAt(Math.min(p.to, asOf));
+    const cltv = margin !== null && cltvChurn !== null && cltvChurn > 0 ? margin / cltvChurn : null;
+    const cltvCac = cltv !== null && cac !== null && cac > 0 ? cltv / cac : null;
+    const cash = stockAt(manual.get('cash_balance'), p, time);
+    const burn = stockAt(manual.get('burn'), p, time);
+    return {
+      period: p.name,
+      complete: p.to <= asOf,
+      mrr_start: major(b.mrrStart),
+      new: major(b.newMrr),
+      reactivation: major(b.reactivation),
+      expansion: major(b.expansion),
+      contraction: major(b.contraction),
+      churn: major(b.churn),
+      mrr_end: major(b.mrrEnd),
+      net_new_mrr: major(b.mrrEnd - b.mrrStart),
+      customers_start: b.customersStart,
+      customers_end: b.customersEnd,
+      new_customers: b.newCustomers,
+      reactivated_customers: b.reactivatedCustomers,
+      expanded_customers: b.expandedCustomers,
+      contracted_customers: b.contractedCustomers,
+      churned_customers: b.churnedCustomers,
+      customer_churn_rate: ratio(b.churnedCustomers, b.customersStart),
+      gross_revenue_churn: ratio(b.churn + b.contraction, b.mrrStart),
+      nrr: ratio(b.mrrStart + b.expansion - b.contraction - b.churn, b.mrrStart),
+      grr: ratio(b.mrrStart - b.contraction - b.churn, b.mrrStart),
+      arpc,
+      quick_ratio: ratio(b.newMrr + b.reactivation + b.expansion, b.contraction + b.churn),
+      sales_marketing_spend: spendFlow ? spendFlow.amount : null,
+      cac,
+      cac_payback_months: cac !== null && margin !== null && margin > 0 ? cac / margin : null,
+      cltv_churn_rate: cltvChurn,
+      cltv_churn_months: months,
+      cltv,
+      cltv_cac: cltvCac,
+      cltv_cac_reading: cltvCacReading(cltvCac),
+      cash_balance: cash,
+      burn,
+      runway_months: cash !== null && burn !== null && burn > 0 ? cash / burn : null,
+    };
+  });
+}
+
+/**
+ * For an instant t: the monthly customer churn rate averaged over the (up to) 6 complete calendar
+ * months ending at or before t (ChartMogul's smoothing); months without paying customers at their
+ * start have no rate and are skipped.
+ */
+function monthlyChurnLookup(ledger: readonly LedgerEntryRow[], from: number, to: number, time: TimeSettings) {
+  const firstMonth = addPeriods(periodStartDate(localDateOf(from, time.timezone), 'month', time.weekStart), 'month', -(CLTV_MONTHS + 1));
+  const months = periodsIn({ from: startOfLocalDate(firstMonth, time.timezone), to }, 'month', time);
+  const bridge = mrrBridge(ledger, months);
+  const rates = months.map((m, i) => ({ to: m.to, rate: ratio(bridge[i].churnedCustomers, bridge[i].customersStart) }));
+  return (t: number): { rate: number | null; months: number } => {
+    const complete = rates.filter((m) => m.to <= t).slice(-CLTV_MONTHS).filter((m) => m.rate !== null);
+    if (complete.length === 0) return { rate: null, months: 0 };
+    return { rate: complete.reduce((sum, m) => sum + m.rate!, 0) / complete.length, months: complete.length };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running against a database
+
+export interface RevenueReport {
+  period: 'week' | 'month';
+  as_of: string;
+  /** Total MRR at the as-of instant. */
+  mrr_as_of: number;
+  gross_margin: number;
+  currencies: string[];
+  periods: RevenuePeriod[];
+  warnings: string[];
+}
+
+export const FINANCE_METRICS = ['sales_marketing_spend', 'cash_balance', 'burn'] as const;
+
+export async function fetchLedger(ctx: ReportContext, to?: number): Promise<LedgerEntryRow[]> {
+  const rows = await run<{ account_id: string; subscription_id: string; t: number; mrr: number; currency: string | null }>(
+    ctx, compileLedger(ctx.query, { to }),
+  );
+  return rows.map((r) => ({ account: r.account_id, subscription: r.subscription_id, t: Number(r.t), mrr: Number(r.mrr), currency: r.currency }));
+}
+
+/** Every hand entry of these metrics (all metrics when omitted), oldest first: the audit trail. */
+export async function fetchManualEntries(ctx: ReportContext, metrics?: readonly string[], period?: string): Promise<ManualEntry[]> {
+  const rows = await run<{ metric: string; period: string; value: number | null; entered_by: string; entered_ms: number; note: string | null }>(
+    ctx, compileManualEntries(ctx.query, { metrics, period }),
+  );
+  return rows.map((r) => ({ ...r, value: r.value === null ? null : Number(r.value), entered_ms: Number(r.entered_ms) }));
+}
+
+/** The current hand-entered value of (metric, period): null when never entered or cleared. */
+export async function manualValue(ctx: ReportContext, metric: string, period: string): Promise<number | null> {
+  return currentValue(await fetchManualEntries(ctx, [metric], period), metric, period);
+}
+
+/** Periods before the ledger's first row and the first hand entry carry nothing: `trimLeading` drops them. */
+function firstActivity(out: readonly RevenuePeriod[]): number {
+  const i = out.findIndex((p) => p.mrr_end !== 0 || p.mrr_start !== 0 || p.churned_customers > 0 || p.cash_balance !== null || p.burn !== null || p.sales_marketing_spend !== null);
+  return i < 0 ? Math.max(0, out.length - 1) : i;
+}
+
+export async function revenueReport(
+  ctx: ReportContext, health: Pick<HealthModel, 'grossMargin'>, frequency: 'week' | 'month', range: TimeRange, options: { trimLeading?: boolean } = {},
+): Promise<RevenueReport> {
+  const ledger = await fetchLedger(ctx);
+  const manual = await fetchManualEntries(ctx, FINANCE_METRICS);
+  const periods = periodsIn(range, frequency, ctx.model.time);
+  const currencies = [...new Set(ledger.map((r) => r.currency).filter((c): c is string => !!c))].sort();
+  const warnings: string[] = [];
+  if (ledger.length === 0) warnings.push('the subscription ledger is empty; import it with `truenorth import subscriptions FILE.csv`');
+  if (currencies.length > 1) warnings.push(`the ledger mixes currencies (${currencies.join(', ')}); amounts are added as they are`);
+  const all = revenuePeriods({ ledger, periods, time: ctx.model.time, asOf: ctx.asOf, grossMargin: health.grossMargin, manual });
+  const skip = options.trimLeading ? firstActivity(all) : 0;
+  const out = all.slice(skip);
+  periods.splice(0, skip);
+  const current = currentManualValues(manual).get('sales_marketing_spend');
+  const partial = out.filter((p, i) => p.complete && p.cac === null && p.new_customers > 0 && flowIn(current, periods[i], ctx.model.time) !== null);
+  if (partial.length) warnings.push(`sales_marketing_spend does not cover all of ${partial.map((p) => p.period).join(', ')}; no CAC there`);
+  return {
+    period: frequency,
+    as_of: new Date(ctx.asOf).toISOString(),
+    mrr_as_of: mrrAt(ledger, ctx.asOf),
+    gross_margin: health.grossMargin,
+    currencies,
+    periods: out,
+    warnings,
+  };
+}
