@@ -153,7 +153,9 @@ describe('guardrails (pure)', () => {
   });
 
   it('is quiet when both improve, when the metric does not improve, or within the threshold', () => {
-    expect(evaluateGuardrail(pair(), series('e', 'higher', [1, 2]), series('h', 'higher', [1, 2])).status).toBe('ok');
+    const ok = evaluateGuardrail(pair(), series('e', 'higher', [1, 2]), { ...series('h', 'higher', [0.1, 0.2]), unit: 'ratio' });
+    expect(ok.status).toBe('ok');
+    expect(ok.message).toBe('2026-W11: e 1 → 2, h 10.0% → 20.0%: no contradiction.');
     expect(evaluateGuardrail(pair(), series('e', 'higher', [2, 1]), series('h', 'higher', [2, 1])).status).toBe('ok');
     expect(evaluateGuardrail(pair(), series('e', 'higher', [1, 2]), series('h', 'higher', [1, 0.96])).status).toBe('ok');
     expect(evaluateGuardrail(pair(), series('e', 'higher', [1, 2]), series('h', 'higher', [1, 0.94])).status).toBe('contradiction');

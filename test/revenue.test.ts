@@ -379,7 +379,7 @@ describe('hand entry validation', () => {
     expect(allowed.sort()).toEqual(['burn', 'cash_balance', 'demos_booked', 'office_mood', 'sales_marketing_spend']);
     expect(manualMetricName('health.cash_balance', allowed)).toBe('cash_balance');
     expect(manualMetricName('office_mood', allowed)).toBe('office_mood');
-    expect(() => manualMetricName('mrr', allowed)).toThrow(InputError);
+    expect(() => manualMetricName('mrr', allowed)).toThrow(/mrr is computed from the subscription ledger, not entered by hand/);
     expect(() => manualMetricName('bunr', allowed)).toThrow(/did you mean "burn"/);
   });
   it('takes finite numbers only', () => {

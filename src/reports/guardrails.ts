@@ -71,7 +71,7 @@ function goodChange(previous: number, current: number, better: Better, type: 're
 export function formatNumber(v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '—';
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  return v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) < 10 ? 3 : 1 });
+  return v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) < 10 ? 3 : Math.abs(v) < 1000 ? 1 : 0 });
 }
 
 /** A value as people read it: 23.1%, NPS +23, 20.2s, 1,234. */
@@ -132,7 +132,9 @@ export function evaluateGuardrail(pair: GuardrailDefinition, metric: GuardedSeri
       + `more than the ${limit} allowed). The gain may be coming at the expense of ${guardrail.name}: look at both before celebrating.`;
   } else {
     status = 'ok';
-    message = `${last.week}: ${metric.name} ${formatChange(last.metric_change, 'relative')}, ${guardrail.name} ${formatChange(last.guardrail_change, type)}: no contradiction.`;
+    const move = (name: string, a: number | null, b: number | null, unit: SeriesUnit | undefined) => `${name} ${formatValue(a, unit)} → ${formatValue(b, unit)}`;
+    message = `${last.week}: ${move(metric.name, before.metric_value, last.metric_value, metric.unit)}, `
+      + `${move(guardrail.name, before.guardrail_value, last.guardrail_value, guardrail.unit)}: no contradiction.`;
   }
   return {
     metric: pair.metric,

@@ -237,7 +237,7 @@ function printSurveys(report: SurveysReport): void {
   }
 }
 
-const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+const signed = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0');
 const nps = (score: number | null) => (score === null ? '—' : signed(Math.round(score * 100)));
 
 function heartValue(m: HeartMetricResult, v: number | null): string | null {
