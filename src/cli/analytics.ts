@@ -3,8 +3,9 @@ import type { Config } from '../config/schema.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { modelFromConfig } from '../model/from-config.js';
 import { reportContext, type ReportContext } from '../reports/context.js';
-import { readConfig, withStore, type GlobalOptions } from './context.js';
+import { readConfig, withEngine, type GlobalOptions } from './context.js';
 import { parseAsOf, type ReportFlags } from './options.js';
+import { replayEngine, viaServer } from './remote.js';
 
 /** Loads the config, opens the store read-only and runs `work` with a report context. */
 export async function withReports<T>(
@@ -14,5 +15,7 @@ export async function withReports<T>(
   const config = readConfig(globals);
   const model = modelFromConfig(config);
   const asOf = parseAsOf(flags.asOf);
-  return withStore(globals, config, (engine: SqlEngine) => work(reportContext(engine, model, asOf), config), true);
+  return withEngine(globals, config, (engine: SqlEngine) => work(reportContext(engine, model, asOf), config), true)
+    // While `truenorth serve` holds the file, the same report runs on rows the server sends back.
+    .catch((e) => viaServer(e, globals, config, async (server) => work(reportContext(await replayEngine(server, program, flags, asOf), model, asOf), config)));
 }

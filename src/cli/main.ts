@@ -6,6 +6,9 @@ import { registerInit } from './commands/init.js';
 import { registerDemo } from './commands/demo.js';
 import { registerLint } from './commands/lint.js';
 import { registerReports } from './commands/reports.js';
+import { registerServe } from './commands/serve.js';
+import { registerKeys } from './commands/keys.js';
+import { registerBench } from './commands/bench.js';
 
 export function buildProgram(): Command {
   const program = new Command('truenorth')
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerLint(program);
   registerReports(program);
+  registerServe(program);
+  registerKeys(program);
+  registerBench(program);
   registerHealth(program);
   return program;
 }

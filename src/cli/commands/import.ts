@@ -6,6 +6,7 @@ import { manualMetricNames } from '../../model/health.js';
 import { exportEvents } from '../../engine/ingest/export-events.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
+import { remoteImport, viaServer } from '../remote.js';
 import { readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
 
 interface ImportFlags {
@@ -28,7 +29,9 @@ export function registerImport(program: Command): void {
       const bar = progressBar(`importing ${file}`, format === 'parquet' ? 'rows' : 'bytes');
       const report = await withStore(globals, readConfigIfPresent(globals), (store) =>
         importEvents(store, file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
-      ).finally(() => bar.stop());
+      ).catch((e) => viaServer(e, globals, undefined, (server) =>
+        remoteImport(server, 'events', file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
+      )).finally(() => bar.stop());
       printReport(report, flags.json);
     });
   cmd
@@ -38,7 +41,8 @@ export function registerImport(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
-      const report = await withStore(globals, readConfigIfPresent(globals), (store) => importLedger(store, file, { strict: flags.strict }));
+      const report = await withStore(globals, readConfigIfPresent(globals), (store) => importLedger(store, file, { strict: flags.strict }))
+        .catch((e) => viaServer(e, globals, undefined, (server) => remoteImport(server, 'subscriptions', file, { strict: flags.strict })));
       printReport(report, flags.json);
     });
   cmd

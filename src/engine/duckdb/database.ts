@@ -99,6 +99,25 @@ export class DuckDbStore implements SqlEngine {
     }
   }
 
+  /**
+   * Another connection to the same open database, with its own transactions: readers beside the
+   * writer (they see committed data only, never the writer's open transaction). Closing it leaves
+   * the database open.
+   */
+  async reader(): Promise<SqlEngine> {
+    const connection = await this.instance.connect();
+    return {
+      dialect: 'duckdb',
+      async all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+        const reader = await connection.runAndReadAll(sql, params);
+        return reader.getRowObjectsJS().map((row) => plainRow(row) as T);
+      },
+      async close(): Promise<void> {
+        connection.closeSync();
+      },
+    };
+  }
+
   async checkpoint(): Promise<void> {
     await this.connection.run('CHECKPOINT');
   }

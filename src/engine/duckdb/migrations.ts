@@ -85,6 +85,22 @@ export const MIGRATIONS: Migration[] = [
         LEFT JOIN users u ON u.user_id = coalesce(l.user_id, e.user_id, e.anonymous_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'API keys',
+    statements: [
+      // Keys for the HTTP server. Only a SHA-256 hash of each token is stored; the prefix (the first
+      // characters of the token) identifies a key in lists and logs.
+      `CREATE TABLE api_keys (
+        id VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        name VARCHAR,
+        hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+      )`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

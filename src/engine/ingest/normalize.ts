@@ -149,7 +149,7 @@ function fromPostHog(raw: JsonObject, ctx: NormalizeContext): NormalizedMessage[
   const firstGroup = Object.values(groups)[0];
   const accountId = optionalId(firstGroup, 'properties.$groups') ?? optionalId(properties.account_id, 'properties.account_id');
   const identified = properties.$is_identified === true;
-  const event = POSTHOG_RENAMES[name] ?? name;
+  const event = Object.hasOwn(POSTHOG_RENAMES, name) ? POSTHOG_RENAMES[name] : name;
   let props = properties;
   if (name === '$pageview') {
     props = { ...properties };

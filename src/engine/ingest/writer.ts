@@ -1,6 +1,7 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
+import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 
 export interface WriteCounts {
   /** Messages newly stored (events and identity messages). */
@@ -11,10 +12,10 @@ export interface WriteCounts {
 
 const STAGING = [
   `CREATE TEMP TABLE IF NOT EXISTS stage_events (
-     id VARCHAR, event VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
+     id VARCHAR, id_hash UHUGEINT, event VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
      properties VARCHAR, received_at TIMESTAMP, source VARCHAR)`,
   `CREATE TEMP TABLE IF NOT EXISTS stage_identity (
-     id VARCHAR, kind VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
+     id VARCHAR, id_hash UHUGEINT, kind VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
      traits VARCHAR, received_at TIMESTAMP, source VARCHAR)`,
 ];
 
@@ -31,18 +32,21 @@ export class IngestWriter {
   async write(messages: readonly NormalizedMessage[], receivedAt: number = Date.now()): Promise<WriteCounts> {
     if (messages.length === 0) return { inserted: 0, duplicates: 0 };
     await this.prepare();
-    const events: TrackedEvent[] = [];
-    const identities: IdentityMessage[] = [];
+    const index = await dedupeIndex(this.store);
+    const events: { m: TrackedEvent; f: Fingerprint }[] = [];
+    const identities: { m: IdentityMessage; f: Fingerprint }[] = [];
     for (const m of messages) {
-      if (m.kind === 'event') events.push(m);
-      else identities.push(m);
+      const f = fingerprint(m.id);
+      if (!index.add(f)) continue; // stored already, or repeated in this batch
+      if (m.kind === 'event') events.push({ m, f });
+      else identities.push({ m, f });
     }
 
     const received = timestamp(receivedAt);
-    let inserted = 0;
     if (events.length > 0) {
-      await this.append('stage_events', events, (a, e) => {
+      await this.append('stage_events', events, (a, { m: e, f }) => {
         a.appendVarchar(e.id);
+        a.appendUHugeInt(fingerprintValue(f));
         a.appendVarchar(e.event);
         a.appendTimestamp(timestamp(e.timestamp));
         appendNullable(a, e.userId);
@@ -52,15 +56,12 @@ export class IngestWriter {
         a.appendTimestamp(received);
         a.appendVarchar(this.source);
       });
-      inserted += await this.store.run(
-        `INSERT OR IGNORE INTO events
-         SELECT DISTINCT ON (id) id, event, ts, user_id, anonymous_id, account_id, properties::JSON, received_at, source
-         FROM stage_events`,
-      );
+      await this.store.run(`INSERT INTO events SELECT * FROM stage_events`);
     }
     if (identities.length > 0) {
-      await this.append('stage_identity', identities, (a, m) => {
+      await this.append('stage_identity', identities, (a, { m, f }) => {
         a.appendVarchar(m.id);
+        a.appendUHugeInt(fingerprintValue(f));
         a.appendVarchar(m.kind);
         a.appendTimestamp(timestamp(m.timestamp));
         appendNullable(a, m.userId);
@@ -70,11 +71,7 @@ export class IngestWriter {
         a.appendTimestamp(received);
         a.appendVarchar(this.source);
       });
-      inserted += await this.store.run(
-        `INSERT OR IGNORE INTO identity_messages
-         SELECT DISTINCT ON (id) id, kind, ts, user_id, anonymous_id, account_id, traits::JSON, received_at, source
-         FROM stage_identity`,
-      );
+      await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
     }
     await this.linkIdentities();
     if (identities.length > 0) {
@@ -83,6 +80,7 @@ export class IngestWriter {
     }
     await this.store.run('DELETE FROM stage_events');
     await this.store.run('DELETE FROM stage_identity');
+    const inserted = events.length + identities.length;
     return { inserted, duplicates: messages.length - inserted };
   }
 
@@ -168,6 +166,35 @@ export class IngestWriter {
     await this.store.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${stage}`);
     await this.store.run(`DELETE FROM ${stage}`);
   }
+}
+
+const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();
+
+/**
+ * The store's dedupe index, loaded once from the stored fingerprints and kept current by every
+ * writer of that store. A rollback drops it (it may hold ids that were never committed); the next
+ * write reloads it from what is really stored.
+ */
+function dedupeIndex(store: DuckDbStore): Promise<DedupeIndex> {
+  let index = indexes.get(store);
+  if (!index) {
+    index = loadIndex(store);
+    indexes.set(store, index);
+    store.onRollback(() => indexes.delete(store));
+  }
+  return index;
+}
+
+async function loadIndex(store: DuckDbStore): Promise<DedupeIndex> {
+  const [{ n }] = await store.all<{ n: number }>(
+    'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM identity_messages) AS n',
+  );
+  const index = new DedupeIndex(n);
+  const result = await store.connection.stream('SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages');
+  for await (const rows of result.yieldRows()) {
+    for (const [value] of rows) index.add(fingerprintFromValue(value as bigint));
+  }
+  return index;
 }
 
 function timestamp(ms: number): DuckDBTimestampValue {

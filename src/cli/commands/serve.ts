@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { InputError } from '../../errors.js';
+import { DuckDbStore, resolveDbPath } from '../../engine/duckdb/database.js';
+import { TruenorthServer } from '../../server/app.js';
+import { DEFAULT_LIMITS } from '../../server/payload.js';
+import { removeServerFile, writeServerFile } from '../../server/server-file.js';
+import { configPath, readConfigIfPresent, type GlobalOptions } from '../context.js';
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  rateLimit?: string;
+  maxQueue?: string;
+  maxEventBytes?: string;
+  maxBatchBytes?: string;
+  maxBatchEvents?: string;
+  logLevel: string;
+}
+
+function positiveInt(text: string | undefined, flag: string, min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag}: expected a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('the HTTP server: Segment/PostHog-compatible ingestion, Stripe webhooks, the read API')
+    .option('--host <host>', 'address to bind (default: server.host in truenorth.yaml, else 127.0.0.1)')
+    .option('--port <port>', 'port (default: server.port in truenorth.yaml, else 8765; 0 picks a free one)')
+    .option('--rate-limit <n>', 'requests per second per key (0: off)', '5000')
+    .option('--max-queue <n>', 'messages waiting to be written before the server answers 503', '100000')
+    .option('--max-event-bytes <n>', 'largest message', String(DEFAULT_LIMITS.maxEventBytes))
+    .option('--max-batch-bytes <n>', 'largest request body, after decompression', String(DEFAULT_LIMITS.maxBatchBytes))
+    .option('--max-batch-events <n>', 'most messages in one batch', String(DEFAULT_LIMITS.maxBatchEvents))
+    .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
+    .addHelpText('after', `
+Environment:
+  TRUENORTH_ADMIN_TOKEN             a token that reads and administers, like a secret key
+  TRUENORTH_STRIPE_WEBHOOK_SECRET   the Stripe endpoint's signing secret (whsec_...): enables /webhooks/stripe`)
+    .action(async (flags: ServeFlags) => {
+      const globals = program.opts<GlobalOptions>();
+      const config = readConfigIfPresent(globals);
+      const host = flags.host ?? config?.server.host ?? '127.0.0.1';
+      const port = positiveInt(flags.port, '--port', 0) ?? config?.server.port ?? 8765;
+      if (port > 65535) throw new InputError(`--port: expected 0–65535, got ${port}`);
+      const dbPath = resolveDbPath(globals.db, config?.database?.path);
+      const store = await DuckDbStore.open(dbPath);
+      let server: TruenorthServer;
+      try {
+        server = await TruenorthServer.create({
+          store, host, port,
+          configPath: existsSync(configPath(globals)) ? configPath(globals) : undefined,
+          adminToken: process.env.TRUENORTH_ADMIN_TOKEN || undefined,
+          stripeSecret: process.env.TRUENORTH_STRIPE_WEBHOOK_SECRET || undefined,
+          rateLimit: { perSecond: positiveInt(flags.rateLimit, '--rate-limit', 0)! },
+          queue: { maxPending: positiveInt(flags.maxQueue, '--max-queue') },
+          limits: {
+            maxEventBytes: positiveInt(flags.maxEventBytes, '--max-event-bytes'),
+            maxBatchBytes: positiveInt(flags.maxBatchBytes, '--max-batch-bytes'),
+            maxBatchEvents: positiveInt(flags.maxBatchEvents, '--max-batch-events'),
+          },
+          logger: { level: flags.logLevel },
+        });
+        await server.listen();
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+      const url = server.url!;
+      if (dbPath !== ':memory:') {
+        writeServerFile(dbPath, {
+          url, pid: process.pid, host, port: server.port, reads_need_key: server.readsNeedKey,
+          started_at: new Date().toISOString(), version: 1,
+        });
+      }
+      const say = (line: string) => process.stderr.write(`truenorth: ${line}\n`);
+      say(`serving ${dbPath} on ${url} (pid ${process.pid})`);
+      if (server.keys.count('write') === 0 && !server.keys.hasAdminToken) say('no write keys yet: create one with `truenorth keys create` (ingestion answers 401 until then)');
+      if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key (\`truenorth keys create --kind secret\`)`);
+
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          say(`${signal}: finishing the requests in flight and committing the queue`);
+          server.close()
+            .catch((e: unknown) => say(`error while stopping: ${(e as Error).message}`))
+            .then(() => store.close())
+            .finally(() => {
+              if (dbPath !== ':memory:') removeServerFile(dbPath);
+              say('stopped');
+              resolve();
+            });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

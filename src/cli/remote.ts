@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { createReadStream, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Config } from '../config/schema.js';
+import { resolveDbPath } from '../engine/duckdb/database.js';
+import type { ImportReport } from '../engine/ingest/import-events.js';
+import type { SqlEngine } from '../engine/sql-engine.js';
+import { isTruenorthError, TruenorthError } from '../errors.js';
+import { queryFromFlags } from '../server/read-api.js';
+import { ReplayEngine, type RecordedQuery } from '../server/replay.js';
+import { readServerFile, type ServerInfo } from '../server/server-file.js';
+import { readConfigIfPresent, type GlobalOptions } from './context.js';
+
+/**
+ * The CLI's side of SPEC §7: when `truenorth serve` holds the database file, reports and imports go
+ * through its HTTP API, saying so in one stderr line. A file nobody holds is opened directly.
+ */
+
+/** The server holding `dbPath`, if its address file is there and it answers. */
+export async function findLiveServer(dbPath: string): Promise<ServerInfo | undefined> {
+  const info = readServerFile(dbPath);
+  if (!info) return undefined;
+  try {
+    const res = await fetch(`${info.url}/health`, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { pid?: number };
+    return body.pid === info.pid ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For a `.catch` after opening the store: when the file is locked and a live server holds it, runs
+ * `remote` against that server; otherwise rethrows the original error.
+ */
+export async function viaServer<T>(
+  error: unknown, globals: GlobalOptions, config: Config | undefined, remote: (server: ServerInfo) => Promise<T>,
+): Promise<T> {
+  if (!isTruenorthError(error) || error.kind !== 'locked') throw error;
+  const dbPath = resolveDbPath(globals.db, (config ?? safeConfig(globals))?.database?.path);
+  const server = await findLiveServer(dbPath);
+  if (!server) throw error;
+  process.stderr.write(`truenorth: ${dbPath} is held by \`truenorth serve\` (pid ${server.pid}); sending the request through ${server.url}\n`);
+  return remote(server);
+}
+
+function safeConfig(globals: GlobalOptions): Config | undefined {
+  try {
+    return readConfigIfPresent(globals);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Authorization for a server whose read API needs a key: a secret key or the admin token from the environment. */
+function authHeaders(server: ServerInfo, always = false): Record<string, string> {
+  const token = process.env.TRUENORTH_SECRET_KEY || process.env.TRUENORTH_ADMIN_TOKEN;
+  if (!token) {
+    if (always || server.reads_need_key) {
+      throw new TruenorthError('auth', `the server at ${server.url} needs a secret key: set TRUENORTH_SECRET_KEY (or TRUENORTH_ADMIN_TOKEN)`);
+    }
+    return {};
+  }
+  return { authorization: `Bearer ${token}` };
+}
+
+async function failure(res: Response, server: ServerInfo): Promise<TruenorthError> {
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = (await res.json()) as { message?: string };
+    if (body.message) message = body.message;
+  } catch {
+    // not JSON
+  }
+  const kind = res.status === 401 || res.status === 403 ? 'auth' : res.status === 404 ? 'not_found' : res.status < 500 ? 'input' : 'internal';
+  return new TruenorthError(kind, `${message} (from the server at ${server.url})`);
+}
+
+/**
+ * An engine that answers the report's queries with the rows the server recorded while running the
+ * same report: the CLI then prints exactly what it would print on the file itself.
+ */
+export async function replayEngine(server: ServerInfo, program: Command, flags: object, asOf: number): Promise<SqlEngine> {
+  const command = program.args[0];
+  const query = queryFromFlags({ ...flags, asOf: new Date(asOf).toISOString() });
+  const res = await fetch(`${server.url}/api/v1/${encodeURIComponent(command)}?${query}`, {
+    headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },
+    signal: AbortSignal.timeout(10 * 60_000),
+  });
+  if (res.status === 404) {
+    const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+    if (body.error === 'not_found') {
+      throw new TruenorthError('not_found', `the server at ${server.url} has no API for \`${command}\`; stop it to run this report on the file directly`);
+    }
+    throw new TruenorthError('not_found', `${body.message ?? 'not found'} (from the server at ${server.url})`);
+  }
+  if (!res.ok) throw await failure(res, server);
+  const body = (await res.json()) as { queries: RecordedQuery[] };
+  return new ReplayEngine('duckdb', body.queries, server.url);
+}
+
+/** Streams a file (or stdin for `-`) to the server's import endpoint. */
+export async function remoteImport(
+  server: ServerInfo, kind: 'events' | 'subscriptions', file: string,
+  options: { format?: string; strict?: boolean; onProgress?: (done: number, total?: number) => void } = {},
+): Promise<ImportReport> {
+  const query = new URLSearchParams();
+  if (options.format) query.set('format', options.format);
+  if (options.strict) query.set('strict', '1');
+  let input: Readable;
+  let total: number | undefined;
+  if (file === '-') input = process.stdin;
+  else {
+    try {
+      total = statSync(file).size;
+    } catch {
+      throw new TruenorthError('input', `${file}: no such file`);
+    }
+    input = createReadStream(file, { highWaterMark: 1 << 20 });
+  }
+  const url = new URL(`/api/v1/import/${kind}?${query}`, server.url);
+  const headers = { 'content-type': 'application/octet-stream', ...authHeaders(server) };
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', (e) => reject(new TruenorthError('internal', `lost the server at ${server.url}: ${e.message}`)));
+    let sent = 0;
+    input.on('data', (chunk: Buffer | string) => {
+      sent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      options.onProgress?.(sent, total);
+    });
+    input.on('error', (e) => req.destroy(e));
+    input.pipe(req);
+  });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new TruenorthError('internal', `unexpected answer from the server at ${server.url} (${status})`);
+  }
+  if (status >= 400) {
+    const message = (body as { message?: string }).message ?? `${status}`;
+    throw new TruenorthError(status < 500 ? 'input' : 'internal', message);
+  }
+  return body as ImportReport;
+}
+
+/** Calls the key administration API (always needs a secret key or the admin token). */
+export async function remoteKeys<T>(server: ServerInfo, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.url}/api/v1/keys${path}`, {
+    method,
+    headers: { ...authHeaders(server, true), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw await failure(res, server);
+  return (await res.json()) as T;
+}

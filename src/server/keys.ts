@@ -1,0 +1,130 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { InputError, TruenorthError } from '../errors.js';
+import type { DuckDbStore } from '../engine/duckdb/database.js';
+
+/**
+ * API keys. A write key can only send events (Segment's write key, PostHog's project token); a
+ * secret key reads the API and administers keys. Only the SHA-256 hash of a token is stored: the
+ * token is shown once, when it is created. A key is named by its prefix (the token's first
+ * characters), which is safe to show in lists and logs.
+ */
+export type KeyKind = 'write' | 'secret';
+
+export interface ApiKey {
+  /** The token's first characters: `tnw_AbC12345` (write) or `tns_AbC12345` (secret). */
+  id: string;
+  kind: KeyKind;
+  name: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CreatedKey extends ApiKey {
+  /** The whole token: shown once, never stored. */
+  token: string;
+}
+
+/** Who a request authenticates as: a stored key, or the admin token from the environment. */
+export interface Principal {
+  id: string;
+  kind: KeyKind | 'admin';
+}
+
+const PREFIX: Record<KeyKind, string> = { write: 'tnw_', secret: 'tns_' };
+const ID_LENGTH = 12;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function randomToken(kind: KeyKind): string {
+  // 32 characters of base62: about 190 bits. Rejection sampling keeps the characters uniform.
+  let out = PREFIX[kind];
+  while (out.length < PREFIX[kind].length + 32) {
+    for (const byte of randomBytes(48)) {
+      if (byte < 248 && out.length < PREFIX[kind].length + 32) out += ALPHABET[byte % 62];
+    }
+  }
+  return out;
+}
+
+export function parseKind(text: string | undefined): KeyKind {
+  if (text === undefined || text === 'write') return 'write';
+  if (text === 'secret') return 'secret';
+  throw new InputError(`--kind: expected write or secret, got ${JSON.stringify(text)}`);
+}
+
+const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : value == null ? null : String(value));
+
+export async function createKey(store: DuckDbStore, kind: KeyKind, name?: string): Promise<CreatedKey> {
+  if (name !== undefined && name.length > 200) throw new InputError('--name: at most 200 characters');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const token = randomToken(kind);
+    const id = token.slice(0, ID_LENGTH);
+    const taken = await store.all('SELECT 1 FROM api_keys WHERE id = $id', { id });
+    if (taken.length > 0) continue;
+    const now = new Date();
+    await store.run('INSERT INTO api_keys VALUES ($id, $kind, $name, $hash, $created::TIMESTAMP, NULL)', {
+      id, kind, name: name ?? null, hash: hashToken(token), created: now.toISOString(),
+    });
+    return { id, kind, name: name ?? null, created_at: now.toISOString(), revoked_at: null, token };
+  }
+  throw new TruenorthError('internal', 'could not pick an unused key id');
+}
+
+export async function listKeys(store: Pick<DuckDbStore, 'all'>): Promise<ApiKey[]> {
+  const rows = await store.all<{ id: string; kind: KeyKind; name: string | null; created_at: unknown; revoked_at: unknown }>(
+    'SELECT id, kind, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id',
+  );
+  return rows.map((r) => ({ id: r.id, kind: r.kind, name: r.name, created_at: iso(r.created_at)!, revoked_at: iso(r.revoked_at) }));
+}
+
+/** Revokes a key by its id (prefix) or by the whole token. Revoking twice is harmless. */
+export async function revokeKey(store: DuckDbStore, idOrToken: string): Promise<ApiKey> {
+  const id = idOrToken.length > ID_LENGTH ? idOrToken.slice(0, ID_LENGTH) : idOrToken;
+  const rows = await store.all<{ id: string }>('SELECT id FROM api_keys WHERE id = $id', { id });
+  if (rows.length === 0) throw new TruenorthError('not_found', `no key ${JSON.stringify(id)}; \`truenorth keys list\` shows the keys`);
+  await store.run('UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()::TIMESTAMP) WHERE id = $id', { id });
+  return (await listKeys(store)).find((k) => k.id === id)!;
+}
+
+/**
+ * The server's view of the keys: hashes in memory, so checking a request costs one SHA-256 and a
+ * map look-up. Every change the server makes to the keys reloads it.
+ */
+export class KeyRing {
+  private byHash = new Map<string, Principal>();
+  private readonly adminHash: Buffer | undefined;
+
+  constructor(adminToken?: string) {
+    this.adminHash = adminToken ? createHash('sha256').update(adminToken, 'utf8').digest() : undefined;
+  }
+
+  async load(store: Pick<DuckDbStore, 'all'>): Promise<void> {
+    const rows = await store.all<{ id: string; kind: KeyKind; hash: string }>('SELECT id, kind, hash FROM api_keys WHERE revoked_at IS NULL');
+    this.byHash = new Map(rows.map((r) => [r.hash, { id: r.id, kind: r.kind }]));
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  count(kind: KeyKind): number {
+    let n = 0;
+    for (const p of this.byHash.values()) if (p.kind === kind) n++;
+    return n;
+  }
+
+  get hasAdminToken(): boolean {
+    return this.adminHash !== undefined;
+  }
+
+  /** The principal a token stands for, or undefined for an unknown or revoked token. */
+  verify(token: string | undefined): Principal | undefined {
+    if (!token || token.length > 512) return undefined;
+    const digest = createHash('sha256').update(token, 'utf8').digest();
+    if (this.adminHash && timingSafeEqual(digest, this.adminHash)) return { id: 'admin', kind: 'admin' };
+    return this.byHash.get(digest.toString('hex'));
+  }
+}

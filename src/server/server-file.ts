@@ -1,0 +1,59 @@
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+
+/**
+ * While `truenorth serve` holds a database file, it writes `<db>.server.json` beside it: where to
+ * reach it, and nothing secret. The CLI reads it when it finds the file locked, and sends its
+ * request through the server instead.
+ */
+export interface ServerInfo {
+  url: string;
+  pid: number;
+  host: string;
+  port: number;
+  /** Whether the read API needs a secret key (it does unless the server is bound to loopback). */
+  reads_need_key: boolean;
+  started_at: string;
+  version: 1;
+}
+
+export function serverFilePath(dbPath: string): string {
+  return `${dbPath}.server.json`;
+}
+
+export function writeServerFile(dbPath: string, info: ServerInfo): void {
+  const path = serverFilePath(dbPath);
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(info, null, 2) + '\n', { mode: 0o644 });
+  renameSync(temp, path);
+}
+
+export function readServerFile(dbPath: string): ServerInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(serverFilePath(dbPath), 'utf8')) as ServerInfo;
+    if (typeof info.url !== 'string' || typeof info.pid !== 'number') return undefined;
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the file if it is still this process's (a newer server may have replaced it). */
+export function removeServerFile(dbPath: string, pid: number = process.pid): void {
+  const info = readServerFile(dbPath);
+  if (info && info.pid !== pid) return;
+  try {
+    unlinkSync(serverFilePath(dbPath));
+  } catch {
+    // already gone
+  }
+}
+
+/** The URL a client on this machine uses to reach a server bound to `host`. */
+export function localUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
