@@ -67,7 +67,7 @@ async function storedIds(ids: string[]): Promise<Set<string>> {
   try {
     const found = new Set<string>();
     for (const id of ids) {
-      const rows = await engine.all<{ id: string }>('SELECT id FROM events WHERE id = $id', { id });
+      const rows = (await engine.all('SELECT id FROM events WHERE id = $id', { id })) as { id: string }[];
       for (const r of rows) found.add(r.id);
     }
     return found;

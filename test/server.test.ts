@@ -54,7 +54,7 @@ afterAll(async () => {
 async function query<T = Record<string, unknown>>(sql: string, params?: Record<string, string | number | null>): Promise<T[]> {
   const engine = await store.reader();
   try {
-    return await engine.all<T>(sql, params);
+    return (await engine.all(sql, params)) as unknown as T[];
   } finally {
     await engine.close();
   }
@@ -65,7 +65,7 @@ function basic(token: string): string {
 }
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+  const payload = (typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)) as string;
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
   const text = await res.text();
   let parsed: unknown = text;
