@@ -9,6 +9,7 @@ import { registerReports } from './commands/reports.js';
 import { registerServe } from './commands/serve.js';
 import { registerKeys } from './commands/keys.js';
 import { registerBench } from './commands/bench.js';
+import { registerRitual } from './commands/ritual.js';
 
 export function buildProgram(): Command {
   const program = new Command('truenorth')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerBench(program);
   registerHealth(program);
+  registerRitual(program);
   return program;
 }
 

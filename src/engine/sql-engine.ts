@@ -8,6 +8,6 @@ export type Dialect = 'duckdb' | 'clickhouse';
 export interface SqlEngine {
   readonly dialect: Dialect;
   /** Runs a read query; parameters are bound, never spliced. BIGINTs come back as numbers. */
-  all<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]>;
+  all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
   close(): Promise<void>;
 }

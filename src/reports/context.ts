@@ -29,6 +29,6 @@ export function reportContext(engine: SqlEngine, model: MetricModel, asOf: numbe
   };
 }
 
-export function run<T extends Record<string, unknown>>(ctx: ReportContext, q: CompiledQuery): Promise<T[]> {
+export function run<T = Record<string, unknown>>(ctx: ReportContext, q: CompiledQuery): Promise<T[]> {
   return ctx.engine.all<T>(q.sql, q.params);
 }

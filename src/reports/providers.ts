@@ -1,26 +1,51 @@
 import type { Config } from '../config/schema.js';
 import type { Period } from '../model/time.js';
 import type { ReportContext } from './context.js';
-import { run } from './context.js';
+import { currentManualValues, fetchLedger, fetchManualEntries, FINANCE_METRICS, revenuePeriods, type RevenuePeriod } from './revenue.js';
 import type { ScorecardProviders, WeeklyValues } from './scorecard-report.js';
 
-/** Current hand-entered value per (key, week): the latest entry wins; history stays in the table. */
-export async function manualWeekly(ctx: ReportContext, keys: string[], weeks: Period[]): Promise<WeeklyValues> {
-  if (keys.length === 0) return {};
-  const rows = await run<{ metric: string; period: string; value: number | null; entered_at: unknown }>(ctx, {
-    sql: 'SELECT metric, period, value, entered_at FROM manual_values ORDER BY entered_at',
-    params: {},
-  });
-  const latest = new Map<string, number | null>();
-  for (const r of rows) latest.set(`${r.metric}\u0000${r.period}`, r.value);
+/** Which revenue figure a computed health row shows. */
+const HEALTH_FIELDS: Record<string, keyof RevenuePeriod> = {
+  mrr: 'mrr_end',
+  revenue_churn: 'gross_revenue_churn',
+  nrr: 'nrr',
+  grr: 'grr',
+  customer_churn: 'customer_churn_rate',
+  arpc: 'arpc',
+  quick_ratio: 'quick_ratio',
+  cltv: 'cltv',
+  cac: 'cac',
+  cltv_cac: 'cltv_cac',
+  runway: 'runway_months',
+};
+
+/** Computed health rows per week, from the ledger and the hand-entered finance numbers. */
+export async function healthWeekly(ctx: ReportContext, config: Config, names: string[], weeks: Period[]): Promise<WeeklyValues> {
+  const [ledger, manual] = await Promise.all([fetchLedger(ctx), fetchManualEntries(ctx, FINANCE_METRICS)]);
+  const periods = revenuePeriods({ ledger, periods: weeks, time: ctx.model.time, asOf: ctx.asOf, grossMargin: config.gross_margin, manual });
   const out: WeeklyValues = {};
-  for (const key of keys) {
-    const values = weeks.map((w) => latest.get(`${key}\u0000${w.name}`) ?? null);
-    if (values.some((v) => v !== null)) out[key] = values;
+  for (const name of names) {
+    const field = HEALTH_FIELDS[name];
+    if (field) out[name] = periods.map((p) => (p[field] as number | null) ?? null);
   }
   return out;
 }
 
-export function scorecardProviders(ctx: ReportContext, _config: Config): ScorecardProviders {
-  return { manual: (keys, weeks) => manualWeekly(ctx, keys, weeks) };
+/** Current hand-entered value per (key, week): the latest entry wins; history stays in the table. */
+export async function manualWeekly(ctx: ReportContext, keys: string[], weeks: Period[]): Promise<WeeklyValues> {
+  if (keys.length === 0) return {};
+  const current = currentManualValues(await fetchManualEntries(ctx, keys));
+  const out: WeeklyValues = {};
+  for (const key of keys) {
+    const byPeriod = current.get(key);
+    if (byPeriod) out[key] = weeks.map((w) => byPeriod.get(w.name)?.value ?? null);
+  }
+  return out;
+}
+
+export function scorecardProviders(ctx: ReportContext, config: Config): ScorecardProviders {
+  return {
+    health: (names, weeks) => healthWeekly(ctx, config, names, weeks),
+    manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
+  };
 }

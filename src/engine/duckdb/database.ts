@@ -43,7 +43,7 @@ export class DuckDbStore implements SqlEngine {
     return store;
   }
 
-  async all<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+  async all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
     const reader = await this.connection.runAndReadAll(sql, params);
     return reader.getRowObjectsJS().map((row) => plainRow(row) as T);
   }
@@ -62,8 +62,16 @@ export class DuckDbStore implements SqlEngine {
       return value;
     } catch (e) {
       await this.connection.run('ROLLBACK');
+      for (const hook of this.rollbackHooks) hook();
       throw e;
     }
+  }
+
+  private readonly rollbackHooks = new Set<() => void>();
+
+  /** Called after any rollback, so in-memory state derived from writes (the dedupe index) can be dropped. */
+  onRollback(hook: () => void): void {
+    this.rollbackHooks.add(hook);
   }
 
   async schemaVersion(): Promise<number> {

@@ -13,8 +13,11 @@ export const MIGRATIONS: Migration[] = [
     version: 1,
     name: 'initial store',
     statements: [
+      // Message ids are deduplicated by the writer (see ingest/dedupe-index.ts) through `id_hash`,
+      // the MD5 of the id: a primary-key index on random ids slows ingestion as the table grows.
       `CREATE TABLE events (
-        id VARCHAR PRIMARY KEY,
+        id VARCHAR NOT NULL,
+        id_hash UHUGEINT NOT NULL,
         event VARCHAR NOT NULL,
         ts TIMESTAMP NOT NULL,
         user_id VARCHAR,
@@ -26,7 +29,8 @@ export const MIGRATIONS: Migration[] = [
       )`,
       // identify / group / alias messages: the trait and identity history, deduplicated like events.
       `CREATE TABLE identity_messages (
-        id VARCHAR PRIMARY KEY,
+        id VARCHAR NOT NULL,
+        id_hash UHUGEINT NOT NULL,
         kind VARCHAR NOT NULL,
         ts TIMESTAMP NOT NULL,
         user_id VARCHAR,
@@ -98,6 +102,39 @@ export const MIGRATIONS: Migration[] = [
         hash VARCHAR NOT NULL,
         created_at TIMESTAMP NOT NULL,
         revoked_at TIMESTAMP
+      )`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'weekly ritual: OKR check-ins, review notes, ideas board',
+    statements: [
+      `CREATE TABLE okr_checkins (
+        objective VARCHAR NOT NULL,
+        key_result VARCHAR,
+        week VARCHAR NOT NULL,
+        note VARCHAR NOT NULL,
+        confidence DOUBLE,
+        author VARCHAR NOT NULL,
+        checked_in_at TIMESTAMP NOT NULL
+      )`,
+      `CREATE TABLE review_notes (
+        week VARCHAR NOT NULL,
+        row_id VARCHAR NOT NULL,
+        note VARCHAR NOT NULL,
+        author VARCHAR NOT NULL,
+        noted_at TIMESTAMP NOT NULL
+      )`,
+      `CREATE SEQUENCE idea_ids START 1`,
+      `CREATE TABLE ideas (
+        id BIGINT PRIMARY KEY DEFAULT nextval('idea_ids'),
+        team VARCHAR NOT NULL,
+        idea VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        metric VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL
       )`,
     ],
   },
