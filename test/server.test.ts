@@ -422,6 +422,17 @@ describe('read API, health, OpenAPI, logs', () => {
     }
   });
 
+  it('keeps an open local read API away from web pages: no CORS, loopback Host only', async () => {
+    const res = await fetch(`${url}/api/v1/pql?as_of=2026-03-30`, { headers: { origin: 'https://evil.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const rebound = await server.app.inject({ url: '/api/v1/pql?as_of=2026-03-30', headers: { host: 'evil.example:8765' } });
+    expect(rebound.statusCode).toBe(401);
+    const preflight = await server.app.inject({ method: 'OPTIONS', url: '/v1/batch', headers: { origin: 'https://app.example' } });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+  });
+
   it('serves health, readiness and the OpenAPI document', async () => {
     expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: 'ok', pid: process.pid });
     expect((await fetch(`${url}/ready`)).status).toBe(200);

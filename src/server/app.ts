@@ -59,6 +59,7 @@ export interface ServerOptions {
 
 const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 const POSTHOG_PATHS = ['/capture', '/batch', '/e', '/i/v0/e', '/track', '/engage'];
+const INGEST_PATH = /^\/(?:v1\/(?:track|identify|page|screen|group|alias|batch|import)|capture|batch|e|i\/v0\/e|track|engage)\/?(?:\?|$)/;
 const SECRET_PARAMS = /([?&](?:api_key|token|writeKey|write_key|key)=)[^&]*/gi;
 
 /** A URL fit for logs: credentials in the query string are masked. */
@@ -181,7 +182,11 @@ export class TruenorthServer {
 
   /** Secret key or admin token; with `open`, loopback servers let anyone on this machine through. */
   private authSecret(req: FastifyRequest, open: boolean): void {
-    if (open && !this.readsNeedKey) return;
+    if (open && !this.readsNeedKey) {
+      // Open to this machine only: a Host that is not a loopback name (DNS rebinding) needs a key.
+      const host = (header(req, 'host') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+      if (isLoopback(host)) return;
+    }
     const token = this.credential(req);
     if (!token) throw new HttpError(401, 'missing_key', 'this endpoint needs a secret key: Authorization: Bearer <secret key>');
     const principal = this.keys.verify(token);
@@ -418,7 +423,9 @@ export class TruenorthServer {
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
     app.addHook('onRequest', async (req, reply) => {
-      // Browser SDKs send events cross-origin; credentials travel in the body or Authorization.
+      // Browser SDKs send events cross-origin (their credentials travel in the body or Authorization).
+      // Only the ingestion routes allow it: a web page must not read reports from a local server.
+      if (!INGEST_PATH.test(req.url)) return;
       reply.header('access-control-allow-origin', '*');
       if (req.method === 'OPTIONS') {
         reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
