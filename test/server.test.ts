@@ -258,6 +258,11 @@ describe('bad input', () => {
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/^invalid JSON: /);
     expect((await post('/v1/batch', '', auth())).status).toBe(400);
+    // curl -d labels JSON as a form; older PostHog clients send data=<base64 JSON>.
+    expect((await post('/v1/track', JSON.stringify(track('form-1')), { ...auth(), 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(200);
+    const data = Buffer.from(JSON.stringify([{ event: 'x', distinct_id: 'form-d', uuid: 'form-2', api_key: write.token }])).toString('base64');
+    expect((await post('/e', `data=${encodeURIComponent(data)}`, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(200);
+    expect(await query(`SELECT id FROM events WHERE id LIKE 'form-%' ORDER BY id`)).toEqual([{ id: 'form-1' }, { id: 'form-2' }]);
     expect((await post('/v1/batch', '[1,2]', auth())).status).toBe(400);
   });
 

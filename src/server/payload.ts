@@ -72,7 +72,8 @@ export async function decodeBody(
 /** Parses JSON; a form body `data=<json or base64 json>` (older PostHog clients) is unwrapped. */
 export function parseJson(text: string, contentType: string | undefined): unknown {
   let source = text;
-  if ((contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+  // `curl -d '{...}'` sends JSON labelled as a form: a body that looks like JSON is JSON.
+  if ((contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') && !/^\s*[[{]/.test(text)) {
     const data = new URLSearchParams(text).get('data');
     if (data === null) throw new HttpError(400, 'invalid_body', 'a form body needs a data= field holding the JSON');
     source = /^\s*[[{]/.test(data) ? data : Buffer.from(data, 'base64').toString('utf8');
