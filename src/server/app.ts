@@ -98,7 +98,7 @@ export class TruenorthServer {
     this.app = Fastify({
       logger: options.logger === false ? false : {
         level: options.logger?.level ?? 'info',
-        ...(options.logger?.stream ? { stream: options.logger.stream } : {}),
+        stream: options.logger?.stream ?? process.stderr,
         redact: { paths: ['req.headers.authorization', '*.api_key', '*.token', '*.writeKey'], censor: '[redacted]' },
         serializers: {
           req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
