@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isTruenorthError } from '../errors.js';
+import { registerBeyond } from './commands/beyond.js';
 import { registerImport } from './commands/import.js';
 import { registerHealth } from './commands/health.js';
 import { registerInit } from './commands/init.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerLint(program);
   registerReports(program);
+  registerBeyond(program);
   registerServe(program);
   registerKeys(program);
   registerBench(program);

@@ -594,6 +594,54 @@ const retentionSchema = strictMap(
   'a mapping like { event: Message Sent }',
 );
 
+// Churn-risk rules on paying accounts (seed 003, leading indicators of churn). Each rule is on by
+// default; `rule: false` (or `enabled: false`) turns it off. `weight` adds to an account's risk score.
+const fraction = z.number().refine((v) => v > 0 && v <= 1, { error: (iss) => `expected a fraction between 0 and 1 (0.5 = 50 %), got ${show(iss.input)}` });
+const ruleWeight = z.number().gt(0).default(1);
+/** `false` → `{ enabled: false }`; absent → `{}` (every default). */
+function riskRule<T extends z.core.$ZodLooseShape>(shape: T, expected: string) {
+  return z.preprocess(
+    (value) => (value === undefined ? {} : value === false ? { enabled: false } : value),
+    strictMap({ enabled: z.boolean().default(true), weight: ruleWeight, ...shape }, `${expected}, or false to turn the rule off`),
+  );
+}
+
+const riskSchema = strictMap(
+  {
+    /** The account trait (from `group` calls) that holds the number of paid seats. */
+    seats_trait: propertyName.default('seats'),
+    /** Active users ÷ seats below `below`; a user is active with any event in the last `active_within`. */
+    seat_utilization: riskRule({ below: fraction.default(0.5), active_within: durationDays.default(28) }, 'a rule like { below: 0.5 }'),
+    /** The key feature's use in the last `over` fell by at least `drop` against the `over` before it. */
+    key_feature: riskRule(
+      {
+        event: eventName.optional(),
+        where: filterSchema.optional(),
+        drop: fraction.default(0.5),
+        over: durationDays.default(28),
+        /** Ignore accounts with fewer uses than this in the earlier window: a fall from 2 to 0 is noise. */
+        min_before: z.number().int().min(1).default(10),
+      },
+      'a rule like { event: Message Sent, drop: 0.5 }',
+    ),
+    /** Tickets in the last `window` above `above` × the weekly average of the `trailing_weeks` before. */
+    support_tickets: riskRule(
+      {
+        event: eventName.default('Support Ticket Opened'),
+        above: z.number().gt(0).default(2),
+        window: durationDays.default(7),
+        trailing_weeks: z.number().int().min(1).max(52).default(4),
+        min_tickets: z.number().int().min(1).default(1),
+      },
+      'a rule like { event: Support Ticket Opened, above: 2 }',
+    ),
+    /** No North Star action by anyone in the account in the last `within`. */
+    no_north_star: riskRule({ within: durationDays.default(14) }, 'a rule like { within: 14d }'),
+  },
+  'a mapping of churn-risk rules (seat_utilization, key_feature, support_tickets, no_north_star)',
+);
+export type RiskConfig = z.output<typeof riskSchema>;
+
 const httpUrl = z.string().refine(
   (value) => {
     try {
@@ -641,6 +689,8 @@ const configShape = strictMap(
     okrs: z.array(okrSchema).default([]),
     scorecard: scorecardSchema.default({ weeks: 13 }),
     retention: retentionSchema.optional(),
+    // Every rule on with its defaults when the section is absent.
+    risk: riskSchema.prefault(() => ({ seat_utilization: undefined, key_feature: undefined, support_tickets: undefined, no_north_star: undefined })),
     database: databaseSchema.default({}),
     server: serverSchema.default({ host: '127.0.0.1', port: 8765 }),
   },

@@ -4,6 +4,8 @@ import type {
   Condition, EventSelector, FilterOperator, FilterValue, Measure, Predicate, RetentionDefinition,
   SeriesMetric, StageDefinition, TimeSettings,
 } from './metrics.js';
+import type { RiskRules } from './risk.js';
+import { drivesEdges, type DrivesEdge } from './tree.js';
 
 /** Everything the query layer needs, derived once from a validated config. */
 export interface MetricModel {
@@ -16,6 +18,12 @@ export interface MetricModel {
   northStar: SeriesMetric;
   metrics: SeriesMetric[];
   retentionSelector: EventSelector;
+  /** Declared `drives:` edges of the metric hierarchy (metric → north_star, a metric or health.<name>; north_star → health.<name>). */
+  drives?: DrivesEdge[];
+  /** Metrics entered by hand (`source: manual`): their ids and names. */
+  manualMetrics?: { id: string; name: string }[];
+  /** Churn-risk rules (config `risk:`), defaults applied; a disabled rule is null. */
+  risk?: RiskRules;
 }
 
 export function modelFromConfig(config: Config): MetricModel {
@@ -31,6 +39,32 @@ export function modelFromConfig(config: Config): MetricModel {
     northStar: seriesFromConfig('north_star', config.north_star.name, config.north_star),
     metrics: config.metrics.filter((m) => m.source === 'computed').map((m) => seriesFromConfig(m.id, m.name ?? m.id, m)),
     retentionSelector: { event: config.retention.event, where: predicateFromFilter(config.retention.where) },
+    drives: drivesEdges(config),
+    manualMetrics: config.metrics.filter((m) => m.source === 'manual').map((m) => ({ id: m.id, name: m.name ?? m.id })),
+    risk: riskRulesFromConfig(config),
+  };
+}
+
+export function riskRulesFromConfig(config: Config): RiskRules {
+  const r = config.risk;
+  const northStar: EventSelector = { event: config.north_star.event, where: predicateFromFilter(config.north_star.where) };
+  const seat = r.seat_utilization;
+  const key = r.key_feature;
+  const tickets = r.support_tickets;
+  const silent = r.no_north_star;
+  // The key feature defaults to the North Star action with its filters (or the rule's own filters).
+  const keySelector: EventSelector = key.event
+    ? { event: key.event, where: predicateFromFilter(key.where) }
+    : { event: northStar.event, where: key.where ? predicateFromFilter(key.where) : northStar.where };
+  return {
+    seatsTrait: r.seats_trait,
+    seatUtilization: seat.enabled ? { below: seat.below, activeDays: seat.active_within, weight: seat.weight } : null,
+    keyFeature: key.enabled ? { selector: keySelector, drop: key.drop, days: key.over, minBefore: key.min_before, weight: key.weight } : null,
+    supportTickets: tickets.enabled
+      ? { event: tickets.event, above: tickets.above, days: tickets.window, trailingWeeks: tickets.trailing_weeks, minTickets: tickets.min_tickets, weight: tickets.weight }
+      : null,
+    noNorthStar: silent.enabled ? { days: silent.within, weight: silent.weight } : null,
+    northStar,
   };
 }
 

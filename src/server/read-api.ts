@@ -7,6 +7,7 @@ import { funnelReport, timeToValueReport, weeklyStagesReport } from '../reports/
 import { seriesReport } from '../reports/north-star.js';
 import { pqlReport, signupToFirstStrike } from '../reports/pql.js';
 import { retentionReport } from '../reports/retention.js';
+import { BEYOND_READ_ROUTES } from '../reports/beyond-api.js';
 
 /**
  * The read API: `GET /api/v1/<report>` returns exactly the object `truenorth <report> --json`
@@ -79,6 +80,8 @@ export const READ_ROUTES: ReadRoute[] = [
       return pqlReport(ctx, resolveRange(flags, ctx.model, ctx.asOf, 'week'));
     },
   },
+  // leading, tree, risk, predictive
+  ...BEYOND_READ_ROUTES,
 ];
 
 export function findReadRoute(name: string): ReadRoute | undefined {
