@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isTruenorthError } from '../errors.js';
 import { registerBeyond } from './commands/beyond.js';
+import { registerClickHouse } from './commands/clickhouse.js';
 import { registerImport } from './commands/import.js';
 import { registerHealth } from './commands/health.js';
 import { registerInit } from './commands/init.js';
@@ -17,6 +18,8 @@ export function buildProgram(): Command {
     .description('North Star Metric and weekly scorecard for product-led SaaS teams')
     .option('-c, --config <file>', 'config file (default ./truenorth.yaml or $TRUENORTH_CONFIG)')
     .option('--db <file>', 'database file (default ./truenorth.duckdb or $TRUENORTH_DB)')
+    .option('--engine <engine>', 'duckdb | clickhouse (default: database.engine in the config, else duckdb)')
+    .option('--clickhouse-url <url>', 'ClickHouse server, http(s)://user:password@host:8123/database; without it, --engine clickhouse uses the embedded engine (chdb) in --db')
     .showHelpAfterError('(run `truenorth --help` for usage)')
     .exitOverride();
   program.configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
@@ -25,6 +28,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerLint(program);
   registerReports(program);
+  registerClickHouse(program);
   registerBeyond(program);
   registerServe(program);
   registerKeys(program);

@@ -2,6 +2,7 @@ import type { SqlEngine } from '../engine/sql-engine.js';
 import type { MetricModel } from '../model/from-config.js';
 import type { QueryContext } from '../query/context.js';
 import type { CompiledQuery, SqlDialect } from '../query/dialect.js';
+import { clickhouseDialect } from '../query/dialects/clickhouse.js';
 import { duckdbDialect } from '../query/dialects/duckdb.js';
 
 /** A model bound to an engine: what every report runner takes. */
@@ -15,9 +16,7 @@ export interface ReportContext {
 
 const DIALECTS: Record<SqlEngine['dialect'], () => SqlDialect> = {
   duckdb: () => duckdbDialect,
-  clickhouse: () => {
-    throw new Error('the ClickHouse dialect is not available in this build');
-  },
+  clickhouse: () => clickhouseDialect,
 };
 
 export function reportContext(engine: SqlEngine, model: MetricModel, asOf: number = Date.now()): ReportContext {

@@ -6,6 +6,7 @@ import { manualMetricNames } from '../../model/health.js';
 import { exportEvents } from '../../engine/ingest/export-events.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
+import { importToClickHouse, usesClickHouse } from './clickhouse.js';
 import { remoteImport, viaServer } from '../remote.js';
 import { readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
 
@@ -25,6 +26,7 @@ export function registerImport(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
+      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'events', file, flags), flags.json);
       const format = detectFormat(file, flags.format);
       const bar = progressBar(`importing ${file}`, format === 'parquet' ? 'rows' : 'bytes');
       const report = await withStore(globals, readConfigIfPresent(globals), (store) =>
@@ -41,6 +43,7 @@ export function registerImport(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
+      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'subscriptions', file, flags), flags.json);
       const report = await withStore(globals, readConfigIfPresent(globals), (store) => importLedger(store, file, { strict: flags.strict }))
         .catch((e) => viaServer(e, globals, undefined, (server) => remoteImport(server, 'subscriptions', file, { strict: flags.strict })));
       printReport(report, flags.json);

@@ -1,0 +1,81 @@
+import { TruenorthError } from '../../errors.js';
+import type { Row } from '../sql-engine.js';
+import { decodeRows, RESULT_FORMAT, SESSION_SETTINGS, type ClickHouseConnection, type ClickHouseParams } from './connection.js';
+
+/** The part of chdb's `Session` we use (chdb is an optional dependency, loaded on demand). */
+interface ChdbSession {
+  queryBindAsync(query: string, params: object, opts?: { format?: string }): Promise<{ text(): string }>;
+  insert(params: { table: string; values: string; format: 'JSONEachRow' }): Promise<unknown>;
+  close(): void;
+}
+interface ChdbModule {
+  Session: new (path?: string, opts?: { connectionArgs?: readonly string[] }) => ChdbSession;
+}
+
+async function loadChdb(): Promise<ChdbModule> {
+  const name = 'chdb';
+  try {
+    const mod = (await import(name)) as ChdbModule & { default?: ChdbModule };
+    return mod.Session ? mod : mod.default!;
+  } catch (e) {
+    const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new TruenorthError(
+      'not_found',
+      `the embedded ClickHouse engine needs the optional package chdb (npm install chdb), or give --clickhouse-url for a server (${reason})`,
+    );
+  }
+}
+
+/**
+ * The embedded ClickHouse engine (chdb): the same SQL as a server, in-process, on a local directory.
+ * Calls are serialised: one session runs one statement at a time.
+ */
+export class ChdbConnection implements ClickHouseConnection {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(private readonly session: ChdbSession, readonly description: string) {}
+
+  static async open(path: string): Promise<ChdbConnection> {
+    const { Session } = await loadChdb();
+    const args = Object.entries(SESSION_SETTINGS).map(([k, v]) => `--${k}=${v}`);
+    let session: ChdbSession;
+    try {
+      session = new Session(path, { connectionArgs: args });
+    } catch (e) {
+      throw new TruenorthError('internal', `cannot open the embedded ClickHouse store at ${path}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    return new ChdbConnection(session, `chdb:${path}`);
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  query(sql: string, params: ClickHouseParams = {}): Promise<Row[]> {
+    return this.serial(async () => decodeRows((await this.session.queryBindAsync(sql, params, { format: RESULT_FORMAT })).text()));
+  }
+
+  command(sql: string, params: ClickHouseParams = {}): Promise<void> {
+    return this.serial(async () => {
+      await this.session.queryBindAsync(sql, params, { format: 'TabSeparated' });
+    });
+  }
+
+  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    const payload = rows.map((r) => JSON.stringify(r)).join('\n');
+    return this.serial(async () => {
+      await this.session.insert({ table, values: payload, format: 'JSONEachRow' });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    this.session.close();
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The ClickHouse schema: storage tables (`tn_*`) plus views named like the DuckDB tables (`events`,
+ * `users`, `actor_events`, …), so one compiled statement runs on both engines.
+ *
+ * Dedupe is exact at query time: the storage tables are ReplacingMergeTree and every view reads them
+ * with FINAL, so a row that was written twice (a retried insert, two writers racing, a bulk load run
+ * again) is seen once whether or not the background merge has happened yet. The writer also skips
+ * ids it already stored, so the first copy of a message is the one kept, as in DuckDB.
+ *
+ * Identity links (anonymous id -> user, earliest wins) are an AggregatingMergeTree of
+ * `argMin(user_id, (linked_at, seq))` fed through a materialized view, and `actor_events` joins them
+ * at query time: a link written today applies to every earlier event of that anonymous id.
+ */
+
+export interface DdlOptions {
+  /** Emit `ON CLUSTER`, Replicated* engines and Distributed tables for this cluster. */
+  cluster?: string;
+  /** Database the tables live in (default: the connection's). */
+  database?: string;
+}
+
+export const CLICKHOUSE_SCHEMA_VERSION = 1;
+
+type Engine = { kind: 'ReplacingMergeTree' | 'MergeTree' | 'AggregatingMergeTree'; version?: string };
+
+interface StorageTable {
+  name: string;
+  columns: string[];
+  engine: Engine;
+  orderBy: string;
+  partitionBy?: string;
+  indexes?: string[];
+  /** Sharded on a cluster (events): the Distributed sharding key. Other tables are copied to every node. */
+  shardBy?: string;
+}
+
+const TS = "DateTime64(3, 'UTC')";
+
+const STORAGE: StorageTable[] = [
+  {
+    name: 'tn_events',
+    columns: [
+      'id String',
+      'event LowCardinality(String)',
+      `ts ${TS}`,
+      'user_id Nullable(String)',
+      'anonymous_id Nullable(String)',
+      'account_id Nullable(String)',
+      'properties String',
+      `received_at ${TS}`,
+      'source LowCardinality(String)',
+      // user id, else anonymous id: the key identity links are looked up by.
+      "person String DEFAULT coalesce(user_id, anonymous_id, '')",
+    ],
+    engine: { kind: 'ReplacingMergeTree' },
+    partitionBy: 'toYYYYMM(ts)',
+    // Every report filters one event name and a time range; within a day, an actor's events are adjacent.
+    orderBy: '(event, toDate(ts), person, ts, id)',
+    indexes: ['INDEX id_bloom id TYPE bloom_filter(0.001) GRANULARITY 4'],
+    // A browser's anonymous id rides on its events before and after signup, so its whole history
+    // (and the visit -> signup -> … funnel of that actor) lands on one shard.
+    shardBy: "cityHash64(coalesce(anonymous_id, user_id, ''))",
+  },
+  {
+    name: 'tn_identity_messages',
+    columns: [
+      'id String',
+      'kind LowCardinality(String)',
+      `ts ${TS}`,
+      'user_id Nullable(String)',
+      'anonymous_id Nullable(String)',
+      'account_id Nullable(String)',
+      'traits String',
+      `received_at ${TS}`,
+      'source LowCardinality(String)',
+      "person String DEFAULT coalesce(user_id, anonymous_id, '')",
+    ],
+    engine: { kind: 'ReplacingMergeTree' },
+    orderBy: '(person, id)',
+    indexes: ['INDEX id_bloom id TYPE bloom_filter(0.001) GRANULARITY 4', 'INDEX account_bloom account_id TYPE bloom_filter(0.01) GRANULARITY 4'],
+  },
+  {
+    name: 'tn_identity_links',
+    columns: [
+      'anonymous_id String',
+      `user_id AggregateFunction(argMin, String, Tuple(${TS}, UInt64))`,
+      `linked_at SimpleAggregateFunction(min, ${TS})`,
+    ],
+    engine: { kind: 'AggregatingMergeTree' },
+    orderBy: 'anonymous_id',
+  },
+  {
+    name: 'tn_users',
+    columns: ['user_id String', 'account_id Nullable(String)', 'traits String', `updated_at ${TS}`, 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: 'user_id',
+  },
+  {
+    name: 'tn_accounts',
+    columns: ['account_id String', 'traits String', `updated_at ${TS}`, 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: 'account_id',
+  },
+  {
+    name: 'tn_subscriptions',
+    columns: [
+      'account_id String',
+      'subscription_id String',
+      `effective_at ${TS}`,
+      'mrr Float64',
+      'plan Nullable(String)',
+      'currency Nullable(String)',
+      'source LowCardinality(String)',
+      `recorded_at ${TS}`,
+      'written UInt64',
+    ],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: '(account_id, subscription_id, effective_at)',
+  },
+  {
+    name: 'tn_manual_values',
+    columns: ['metric String', 'period String', 'value Nullable(Float64)', 'entered_by String', `entered_at ${TS}`, 'note Nullable(String)'],
+    engine: { kind: 'MergeTree' },
+    orderBy: '(metric, period, entered_at)',
+  },
+  {
+    name: 'tn_schema_migrations',
+    columns: ['version UInt32', 'name String', 'applied_at DateTime'],
+    engine: { kind: 'ReplacingMergeTree' },
+    orderBy: 'version',
+  },
+];
+
+/** Views with the DuckDB names and columns, over the deduplicated storage. */
+const VIEWS: { name: string; select: (t: (name: string) => string) => string }[] = [
+  {
+    name: 'events',
+    select: (t) => `SELECT id, event, ts, user_id, anonymous_id, account_id, properties, received_at, source FROM ${t('tn_events')} FINAL`,
+  },
+  {
+    name: 'identity_messages',
+    select: (t) => `SELECT id, kind, ts, user_id, anonymous_id, account_id, traits, received_at, source FROM ${t('tn_identity_messages')} FINAL`,
+  },
+  {
+    name: 'identity_links',
+    select: (t) => `SELECT anonymous_id, argMinMerge(user_id) AS user_id, min(linked_at) AS linked_at FROM ${t('tn_identity_links')} GROUP BY anonymous_id`,
+  },
+  { name: 'users', select: (t) => `SELECT user_id, account_id, traits, updated_at FROM ${t('tn_users')} FINAL` },
+  { name: 'accounts', select: (t) => `SELECT account_id, traits, updated_at FROM ${t('tn_accounts')} FINAL` },
+  {
+    name: 'subscriptions',
+    select: (t) => `SELECT account_id, subscription_id, effective_at, mrr, plan, currency, source, recorded_at FROM ${t('tn_subscriptions')} FINAL`,
+  },
+  { name: 'manual_values', select: (t) => `SELECT metric, period, value, entered_by, entered_at, note FROM ${t('tn_manual_values')}` },
+  {
+    // actor = the linked user of (user id or anonymous id), else the user id, else the anonymous id;
+    // account = the event's account, else the actor's. The `linked` flag reads the same whether or
+    // not the session fills join misses with NULLs.
+    name: 'actor_events',
+    select: (t) => `SELECT e.id AS id, e.event AS event, e.ts AS ts, e.user_id AS user_id, e.anonymous_id AS anonymous_id,
+        e.properties AS properties,
+        if(ifNull(l.linked, 0) = 1, assumeNotNull(l.user_id), e.person) AS actor_id,
+        coalesce(e.account_id, u.account_id) AS account_id
+      FROM ${t('tn_events')} AS e FINAL
+      LEFT JOIN (SELECT anonymous_id, argMinMerge(user_id) AS user_id, toUInt8(1) AS linked FROM ${t('tn_identity_links')} GROUP BY anonymous_id) AS l
+        ON l.anonymous_id = e.person
+      LEFT JOIN (SELECT user_id, account_id FROM ${t('tn_users')} FINAL) AS u
+        ON u.user_id = if(ifNull(l.linked, 0) = 1, assumeNotNull(l.user_id), e.person)`,
+  },
+];
+
+function quoteIdent(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a plain identifier: ${name}`);
+  return name;
+}
+
+/**
+ * The DDL, in order. Single node: storage tables, the link pipeline and the views.
+ * Cluster (all ON CLUSTER): events as `tn_events_local` (ReplicatedReplacingMergeTree, one replica
+ * set per shard) behind a Distributed `tn_events` sharded by device; the other tables Replicated on
+ * every node. The writer and the views use the same names in both layouts.
+ */
+export function clickhouseDdl(options: DdlOptions = {}): string[] {
+  const db = options.database ? `${quoteIdent(options.database)}.` : '';
+  const cluster = options.cluster ? ` ON CLUSTER ${quoteIdent(options.cluster)}` : '';
+  const t = (name: string) => `${db}${name}`;
+  const out: string[] = [];
+  if (options.database) out.push(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(options.database)}${cluster}`);
+
+  for (const table of STORAGE) {
+    const columns = [...table.columns, ...(table.indexes ?? [])].map((c) => `  ${c}`).join(',\n');
+    const clauses = [
+      table.partitionBy ? `PARTITION BY ${table.partitionBy}` : '',
+      `ORDER BY ${table.orderBy}`,
+    ].filter(Boolean).join('\n');
+    if (!options.cluster) {
+      out.push(`CREATE TABLE IF NOT EXISTS ${t(table.name)} (\n${columns}\n) ENGINE = ${engineSql(table.engine)}\n${clauses}`);
+      continue;
+    }
+    // Events keep one replica set per shard behind a Distributed table. The small identity, ledger
+    // and manual tables are copied to every node ({shard} left out of their path), so the joins in
+    // `actor_events` run on each shard against a complete local copy.
+    if (table.shardBy !== undefined) {
+      const path = `'/clickhouse/tables/{shard}/{database}/${table.name}'`;
+      out.push(
+        `CREATE TABLE IF NOT EXISTS ${t(`${table.name}_local`)}${cluster} (\n${columns}\n) ENGINE = Replicated${engineSql(table.engine, `${path}, '{replica}'`)}\n${clauses}`,
+      );
+      out.push(
+        `CREATE TABLE IF NOT EXISTS ${t(table.name)}${cluster} AS ${t(`${table.name}_local`)}\nENGINE = Distributed(${quoteIdent(options.cluster)}, ${options.database ? quoteIdent(options.database) : 'currentDatabase()'}, ${table.name}_local, ${table.shardBy})`,
+      );
+    } else {
+      const path = `'/clickhouse/tables/all/{database}/${table.name}'`;
+      out.push(
+        `CREATE TABLE IF NOT EXISTS ${t(table.name)}${cluster} (\n${columns}\n) ENGINE = Replicated${engineSql(table.engine, `${path}, '{shard}-{replica}'`)}\n${clauses}`,
+      );
+    }
+  }
+
+  // Link candidates: any message carrying both ids. The materialized view folds them into the
+  // earliest link per anonymous id (ties: the one written first).
+  const links = t('tn_identity_links');
+  out.push(`CREATE TABLE IF NOT EXISTS ${t('tn_identity_link_candidates')}${cluster} (\n  anonymous_id String,\n  user_id String,\n  ts ${TS},\n  seq UInt64\n) ENGINE = Null`);
+  out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${t('tn_identity_links_mv')}${cluster} TO ${links} AS
+SELECT anonymous_id, argMinState(user_id, (ts, seq)) AS user_id, min(ts) AS linked_at
+FROM ${t('tn_identity_link_candidates')} GROUP BY anonymous_id`);
+
+  for (const view of VIEWS) {
+    out.push(`CREATE OR REPLACE VIEW ${t(view.name)}${cluster} AS\n${view.select(t)}`);
+  }
+  if (options.cluster) {
+    // Applied by hand: record the version so truenorth uses the schema instead of creating its own.
+    out.push(`INSERT INTO ${t('tn_schema_migrations')} (version, name, applied_at) VALUES (${CLICKHOUSE_SCHEMA_VERSION}, 'initial store', now())`);
+  }
+  return out;
+}
+
+function engineSql(engine: Engine, replicated?: string): string {
+  const args = [replicated, engine.version].filter(Boolean).join(', ');
+  return `${engine.kind}${args ? `(${args})` : ''}`;
+}
+
+/** Storage table names, for tests and for `truenorth clickhouse ddl`. */
+export const STORAGE_TABLES = STORAGE.map((s) => s.name);

@@ -1,0 +1,48 @@
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { Row } from '../sql-engine.js';
+import { decodeRows, RESULT_FORMAT, SESSION_SETTINGS, type ClickHouseConnection, type ClickHouseParams } from './connection.js';
+
+/** A ClickHouse server (or cluster entry point) over HTTP(S). Credentials and database may be in the URL. */
+export class ServerConnection implements ClickHouseConnection {
+  readonly description: string;
+  private constructor(private readonly client: ClickHouseClient, url: URL) {
+    const shown = new URL(url);
+    shown.username = '';
+    shown.password = '';
+    this.description = shown.toString();
+  }
+
+  static async open(url: string): Promise<ServerConnection> {
+    const parsed = new URL(url);
+    const client = createClient({
+      url: parsed,
+      clickhouse_settings: { ...SESSION_SETTINGS } as ClickHouseSettings,
+      request_timeout: 600_000,
+      application: 'truenorth',
+    });
+    return new ServerConnection(client, parsed);
+  }
+
+  async ping(): Promise<void> {
+    const result = await this.client.ping();
+    if (!result.success) throw result.error;
+  }
+
+  async query(sql: string, params: ClickHouseParams = {}): Promise<Row[]> {
+    const rs = await this.client.query({ query: sql, query_params: params, format: RESULT_FORMAT });
+    return decodeRows(await rs.text());
+  }
+
+  async command(sql: string, params: ClickHouseParams = {}): Promise<void> {
+    await this.client.command({ query: sql, query_params: params });
+  }
+
+  async insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,48 @@
+import type { Frequency, WeekStart } from '../../model/metrics.js';
+import type { Params, ParamType, SqlDialect } from '../dialect.js';
+
+/**
+ * ClickHouse fragments, the sibling of `duckdb.ts`. Every fragment returns the same value as its
+ * DuckDB twin for the same data; `test/conformance.test.ts` checks it report by report.
+ *
+ * - Parameters are ClickHouse query parameters (`{p0:String}`), bound by the server, never spliced.
+ * - Events keep their properties as JSON text in a String column. `jsonText` reads a top-level key
+ *   like DuckDB's `json_extract_string`: a string's unescaped value, the JSON text of a number,
+ *   boolean, object or array, and NULL for a JSON null or a missing key (JSONExtractString alone
+ *   returns '' for both, and older servers return '' for non-strings too).
+ * - Time: `toTimeZone` keeps the instant and attaches the zone, and every date function below reads
+ *   the wall clock in that zone, which is DuckDB's `timezone(tz, …)` wall-clock timestamp.
+ */
+const TYPES: Record<ParamType, string> = { string: 'String', number: 'Float64', integer: 'Int64', timestamp: "DateTime64(3, 'UTC')" };
+
+/** Days from 1970-01-01 to the Monday (1970-01-05) and Sunday (1970-01-04) that week indexes count from. */
+const WEEK_EPOCH_DAY: Record<WeekStart, number> = { monday: 4, sunday: 3 };
+
+export const clickhouseDialect: SqlDialect = {
+  name: 'clickhouse',
+  placeholder: (name, type) => `{${name}:${TYPES[type]}}`,
+  jsonText(column: string, key: string, params: Params) {
+    const k = params.bind(key);
+    return `multiIf(JSONType(${column}, ${k}) = 'String', JSONExtractString(${column}, ${k}), JSONType(${column}, ${k}) = 'Null', NULL, JSONExtractRaw(${column}, ${k}))`;
+  },
+  // DuckDB's cast trims ASCII whitespace and reads inf/nan spellings; toFloat64OrNull reads the same
+  // spellings but not the surrounding whitespace.
+  toNumber: (text) => `toFloat64OrNull(trimBoth(${text}, ' \\t\\n\\r\\v\\f'))`,
+  localTime: (column, tz) => `toTimeZone(${column}, ${tz})`,
+  periodStart(local: string, frequency: Frequency, weekStart: WeekStart) {
+    if (frequency === 'day') return `toString(toDate32(${local}))`;
+    if (frequency === 'month') return `toString(toStartOfMonth(toDate32(${local})))`;
+    // Mode 1: weeks start on Monday; mode 0: on Sunday.
+    return `toString(toStartOfWeek(toDate32(${local}), ${weekStart === 'sunday' ? 0 : 1}))`;
+  },
+  periodIndex(local: string, frequency: 'week' | 'month', weekStart: WeekStart) {
+    if (frequency === 'month') return `(toInt64(toYear(${local})) * 12 + toInt64(toMonth(${local})) - 1)`;
+    return `toInt64(floor((toInt64(toRelativeDayNum(${local})) - ${WEEK_EPOCH_DAY[weekStart]}) / 7))`;
+  },
+  epochMs: (expr) => `toUnixTimestamp64Milli(${expr})`,
+  contains: (haystack, needle) => `(position(${haystack}, ${needle}) > 0)`,
+  // Outer and ASOF joins must give NULL, not the type's default, where nothing matches.
+  joinSettings: () => ' SETTINGS join_use_nulls = 1',
+  timestampFromMs: (placeholder) => `fromUnixTimestamp64Milli(${placeholder}, 'UTC')`,
+  intDiv: (a, b) => `toInt64(floor((${a}) / (${b})))`,
+};

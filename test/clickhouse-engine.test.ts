@@ -1,0 +1,143 @@
+/**
+ * The ClickHouse engine's own behaviour: result decoding, JSON text ClickHouse can parse, exact
+ * dedupe at query time, retroactive identity, trait history, batching, and the generated DDL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRows } from '../src/engine/clickhouse/connection.js';
+import { clickhouseDdl } from '../src/engine/clickhouse/schema.js';
+import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
+import { BatchingWriter, clickhouseJson, ClickHouseWriter } from '../src/engine/clickhouse/writer.js';
+import type { NormalizedMessage } from '../src/model/message.js';
+import { normalizeAll, openChdb, truncateClickHouse } from './helpers/engines.js';
+
+let ch: ClickHouseStore;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  ({ store: ch, cleanup } = await openChdb());
+});
+afterAll(async () => cleanup?.());
+
+const track = (messageId: string, event: string, ids: object, timestamp: string, properties: object = {}) =>
+  ({ type: 'track', messageId, event, ...ids, timestamp, properties });
+
+describe('decodeRows', () => {
+  it('turns 64-bit integers, decimals and floats into numbers, DateTime64 into Date, and shortens qualified names', () => {
+    const text = [
+      '["n","f","t","s","r.actor_id","u.actor_id","a"]',
+      `["UInt64","Nullable(Float64)","DateTime64(3, 'UTC')","LowCardinality(Nullable(String))","String","String","Array(Int64)"]`,
+      '[12345678901,"nan","2026-11-22 10:00:00.123",null,"x","y",[1,"2"]]',
+    ].join('\n');
+    const [row] = decodeRows(text);
+    expect(row.n).toBe(12345678901);
+    expect(row.f).toBeNaN();
+    expect(row.t).toEqual(new Date('2026-11-22T10:00:00.123Z'));
+    expect(row.s).toBeNull();
+    expect(row.actor_id).toBe('x');
+    expect(row['u.actor_id']).toBe('y');
+    expect(row.a).toEqual([1, 2]);
+  });
+});
+
+describe('clickhouseJson', () => {
+  it('writes integers past 64 bits in exponent form, which ClickHouse reads back as the same digits DuckDB shows', async () => {
+    const value = { big: 100000000000000000000, neg: -12345678901234567000, ok: 12345678901234567000, s: 'digits 100000000000000000000 in text' };
+    const text = clickhouseJson(value);
+    expect(JSON.parse(text)).toEqual(value);
+    expect(text).toContain('"s":"digits 100000000000000000000 in text"');
+    const rows = await ch.all<Record<string, string>>(
+      `SELECT JSONExtractRaw({j:String}, 'big') AS big, JSONExtractRaw({j:String}, 'neg') AS neg, JSONExtractRaw({j:String}, 'ok') AS ok`, { j: text },
+    );
+    expect(rows[0]).toEqual({ big: '100000000000000000000', neg: '-12345678901234567000', ok: '12345678901234567000' });
+  });
+});
+
+describe('ClickHouseWriter', () => {
+  it('counts duplicates like DuckDB, keeps the first copy, and FINAL hides rows written twice by racing writers', async () => {
+    await truncateClickHouse(ch);
+    const writer = new ClickHouseWriter(ch, 'test');
+    const a = track('m1', 'Signed Up', { anonymousId: 'a1' }, '2026-11-02T10:00:00Z', { plan: 'free' });
+    expect(await writer.write(normalizeAll([a, a, track('m2', 'Page Viewed', { anonymousId: 'a1' }, '2026-11-01T10:00:00Z')]))).toEqual({ inserted: 2, duplicates: 1 });
+    expect(await writer.write(normalizeAll([{ ...a, properties: { plan: 'team' } }]))).toEqual({ inserted: 0, duplicates: 1 });
+    // A second writer that did not see the first (a retried insert): the same row lands twice.
+    await ch.connection.insert('tn_events', (await ch.connection.query('SELECT * FROM tn_events WHERE id = {id:String}', { id: 'm1' })).map((r) => ({ ...r, ts: '2026-11-02 10:00:00.000', received_at: '2026-11-02 10:00:00.000' })));
+    const raw = await ch.all<{ n: number }>(`SELECT count() AS n FROM tn_events WHERE id = 'm1'`);
+    expect(raw[0].n).toBe(2);
+    const seen = await ch.all<{ n: number; plan: string }>(`SELECT count() AS n, any(JSONExtractString(properties, 'plan')) AS plan FROM events WHERE id = 'm1'`);
+    expect(seen[0]).toEqual({ n: 1, plan: 'free' });
+  });
+
+  it('links anonymous ids retroactively (earliest link wins; on a tie, the one written first) and merges traits in time order', async () => {
+    await truncateClickHouse(ch);
+    const writer = new ClickHouseWriter(ch, 'test');
+    await writer.write(normalizeAll([
+      track('v1', 'Page Viewed', { anonymousId: 'anon' }, '2026-11-01T00:00:00Z'),
+      { type: 'identify', messageId: 'i1', userId: 'U', traits: { role: 'pm', size: 5 }, timestamp: '2026-11-03T00:00:00Z' },
+    ]));
+    await writer.write(normalizeAll([
+      { type: 'identify', messageId: 'i2', userId: 'U', anonymousId: 'anon', traits: { role: 'engineer' }, timestamp: '2026-11-02T00:00:00Z' },
+      { type: 'identify', messageId: 'i3', userId: 'V', anonymousId: 'anon', traits: {}, timestamp: '2026-11-02T00:00:00Z' },
+      { type: 'group', messageId: 'g1', userId: 'U', groupId: 'acme', traits: { plan: 'team' }, timestamp: '2026-11-04T00:00:00Z' },
+    ]));
+    await writer.write(normalizeAll([
+      { type: 'alias', messageId: 'al', userId: 'W', previousId: 'anon', timestamp: '2026-11-02T00:00:00Z' },
+    ]));
+    const events = await ch.all<{ actor_id: string; account_id: string | null }>(`SELECT actor_id, account_id FROM actor_events`);
+    expect(events).toEqual([{ actor_id: 'U', account_id: 'acme' }]);
+    const users = await ch.all<{ user_id: string; traits: string }>(`SELECT user_id, traits FROM users ORDER BY user_id`);
+    // i2 (Nov 2) sets role first; i1 (Nov 3) overrides role and adds size, whatever the arrival order.
+    expect(users.map((u) => [u.user_id, JSON.parse(u.traits)])).toEqual([['U', { role: 'pm', size: 5 }], ['V', {}]]);
+  });
+});
+
+describe('BatchingWriter', () => {
+  it('sends at least 1,000 messages per insert, or at most one insert a second, and settles each caller with its own counts', async () => {
+    const inserts: number[] = [];
+    const fake = {
+      async writeDetailed(messages: readonly NormalizedMessage[]) {
+        inserts.push(messages.length);
+        return messages.map((m) => !m.id.endsWith('dup'));
+      },
+    };
+    const batching = new BatchingWriter(fake, { maxRows: 1000, maxDelayMs: 1000 });
+    const message = (i: number, dup = false): NormalizedMessage => ({
+      kind: 'event', id: `e${i}${dup ? 'dup' : ''}`, event: 'x', timestamp: 0, userId: 'u', anonymousId: null, accountId: null, properties: {},
+    });
+    const started = Date.now();
+    const small = await Promise.all([
+      batching.write([message(1), message(2, true)]),
+      batching.write([message(3)]),
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(small).toEqual([{ inserted: 1, duplicates: 1 }, { inserted: 1, duplicates: 0 }]);
+    expect(inserts).toEqual([3]);
+    const big = Array.from({ length: 1200 }, (_, i) => message(i));
+    const t = Date.now();
+    await batching.write(big);
+    expect(Date.now() - t).toBeLessThan(500);
+    expect(inserts).toEqual([3, 1200]);
+    await batching.close();
+  });
+});
+
+describe('clickhouseDdl', () => {
+  it('is the single-node schema the store applies', () => {
+    const ddl = clickhouseDdl();
+    expect(ddl.some((s) => s.includes('ENGINE = ReplacingMergeTree\nPARTITION BY toYYYYMM(ts)\nORDER BY (event, toDate(ts), person, ts, id)'))).toBe(true);
+    expect(ddl.some((s) => s.startsWith('CREATE OR REPLACE VIEW actor_events AS'))).toBe(true);
+    expect(ddl.join('\n')).not.toContain('ON CLUSTER');
+  });
+  it('for a cluster: Replicated tables ON CLUSTER, events sharded by device behind a Distributed table', () => {
+    const ddl = clickhouseDdl({ cluster: 'prod', database: 'analytics' });
+    expect(ddl[0]).toBe('CREATE DATABASE IF NOT EXISTS analytics ON CLUSTER prod');
+    expect(ddl.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS analytics.tn_events_local ON CLUSTER prod'))).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/tn_events', '{replica}')",
+    );
+    expect(ddl).toContain(
+      "CREATE TABLE IF NOT EXISTS analytics.tn_events ON CLUSTER prod AS analytics.tn_events_local\nENGINE = Distributed(prod, analytics, tn_events_local, cityHash64(coalesce(anonymous_id, user_id, '')))",
+    );
+    expect(ddl.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS analytics.tn_users ON CLUSTER prod'))).toContain(
+      "ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/tn_users', '{shard}-{replica}', written)",
+    );
+    expect(() => clickhouseDdl({ cluster: 'x; DROP TABLE y' })).toThrow(/identifier/);
+  });
+});

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { DuckDbStore } from '../../src/engine/duckdb/database.js';
+import { ClickHouseStore } from '../../src/engine/clickhouse/store.js';
+import { ClickHouseWriter } from '../../src/engine/clickhouse/writer.js';
+import { STORAGE_TABLES } from '../../src/engine/clickhouse/schema.js';
+import { normalizeMessage } from '../../src/engine/ingest/normalize.js';
+import { IngestWriter } from '../../src/engine/ingest/writer.js';
+import type { NormalizedMessage } from '../../src/model/message.js';
+
+/** One embedded ClickHouse (chdb) store per test file: starting chdb is the slow part. */
+export async function openChdb(): Promise<{ store: ClickHouseStore; cleanup: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'truenorth-chdb-'));
+  const store = await ClickHouseStore.open({ path: join(dir, 'db') });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Empties the ClickHouse store so the next data set starts from nothing. */
+export async function truncateClickHouse(store: ClickHouseStore): Promise<void> {
+  for (const table of STORAGE_TABLES) if (table !== 'tn_schema_migrations') await store.connection.command(`TRUNCATE TABLE ${table}`);
+}
+
+export function normalizeAll(batch: readonly unknown[]): NormalizedMessage[] {
+  const out: NormalizedMessage[] = [];
+  for (const raw of batch) {
+    const r = normalizeMessage(raw);
+    if (!r.ok) throw new Error(`message rejected: ${r.error}: ${JSON.stringify(raw)}`);
+    out.push(...r.messages);
+  }
+  return out;
+}
+
+/** Writes the same batches, in the same order, to a fresh DuckDB and to the (emptied) ClickHouse store. */
+export async function loadBoth(ch: ClickHouseStore, batches: readonly (readonly unknown[])[]): Promise<{ duck: DuckDbStore; counts: { duck: number[]; ch: number[] } }> {
+  const duck = await DuckDbStore.open(':memory:');
+  const dw = new IngestWriter(duck, 'test');
+  await truncateClickHouse(ch);
+  const cw = new ClickHouseWriter(ch, 'test');
+  const counts = { duck: [] as number[], ch: [] as number[] };
+  let receivedAt = Date.parse('2027-01-01T00:00:00Z');
+  for (const batch of batches) {
+    const messages = normalizeAll(batch);
+    receivedAt += 1000;
+    const d = await duck.transaction(() => dw.write(messages, receivedAt));
+    const c = await cw.write(messages, receivedAt);
+    counts.duck.push(d.inserted, d.duplicates);
+    counts.ch.push(c.inserted, c.duplicates);
+  }
+  return { duck, counts };
+}
+
+/**
+ * Deep equality where numbers are equal exactly when both are integers (counts) and to 1e-9
+ * (absolute or relative) otherwise (rates, averages). Reports the first differing path.
+ */
+export function expectSameAnswers(actual: unknown, expected: unknown, path = '$'): void {
+  const diff = firstDifference(actual, expected, path);
+  if (diff) expect.fail(`engines disagree at ${diff}`);
+}
+
+function firstDifference(a: unknown, b: unknown, path: string): string | null {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) && Number.isNaN(b)) return null;
+    if (Number.isInteger(a) && Number.isInteger(b)) return a === b ? null : `${path}: ${a} (clickhouse) vs ${b} (duckdb)`;
+    const tolerance = 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+    return Math.abs(a - b) <= tolerance ? null : `${path}: ${a} (clickhouse) vs ${b} (duckdb)`;
+  }
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime() ? null : `${path}: ${a.toISOString()} vs ${b.toISOString()}`;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path}: length ${a.length} (clickhouse) vs ${b.length} (duckdb): ${short(a)} vs ${short(b)}`;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of [...keys].sort()) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return Object.is(a, b) || a === b ? null : `${path}: ${short(a)} (clickhouse) vs ${short(b)} (duckdb)`;
+}
+
+function short(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}

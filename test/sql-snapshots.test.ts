@@ -1,0 +1,112 @@
+/**
+ * The compiled SQL of a few representative plans, per dialect, as inline snapshots: a change in one
+ * emitter shows up here as a readable diff (the conformance suite says whether answers still agree).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Predicate, StageDefinition } from '../src/model/metrics.js';
+import type { QueryContext } from '../src/query/context.js';
+import type { SqlDialect } from '../src/query/dialect.js';
+import { clickhouseDialect } from '../src/query/dialects/clickhouse.js';
+import { duckdbDialect } from '../src/query/dialects/duckdb.js';
+import { compileFunnel } from '../src/query/plans/funnel.js';
+import { compileRetention } from '../src/query/plans/retention.js';
+import { compileSeries } from '../src/query/plans/series.js';
+import { compileStageCounts } from '../src/query/plans/stages.js';
+
+const ideal: Predicate = [{ property: 'role', op: 'in', value: ['engineer', 'pm'] }];
+const ctx = (dialect: SqlDialect): QueryContext => ({ dialect, time: { timezone: 'America/New_York', weekStart: 'sunday' }, idealUser: ideal });
+const range = { from: Date.parse('2026-11-01T04:00:00Z'), to: Date.parse('2026-11-15T05:00:00Z') };
+const stage = (name: StageDefinition['stage'], event: string, extra: Partial<StageDefinition> = {}): StageDefinition =>
+  ({ stage: name, selector: { event, where: [] }, ...extra });
+
+/** One statement per line of output, whitespace runs collapsed, so snapshots stay short and stable. */
+function show(q: { sql: string; params: Record<string, unknown> }): string {
+  return `${q.sql.replace(/\s+/g, ' ').trim()}\n-- ${JSON.stringify(q.params)}`;
+}
+
+const plans = {
+  'North Star: count with a filter, per account, weekly (Sunday weeks, New York)': (d: SqlDialect) => compileSeries(ctx(d), {
+    metric: {
+      id: 'north_star', name: 'Messages', frequency: 'week', measure: { kind: 'count' }, per: 'account',
+      selector: { event: 'Message Sent', where: [{ property: 'channel', op: 'ne', value: 'self' }, { property: 'size', op: 'gte', value: 10 }] },
+    },
+    range, segment: 'ideal',
+  }),
+  'weekly stage counts with a KUI threshold': (d: SqlDialect) => compileStageCounts(ctx(d), {
+    stages: [stage('visit', 'Page Viewed'), stage('signup', 'Signed Up'), stage('kui', 'Message Sent', { atLeast: 3, withinDays: 7 })],
+    range, segment: 'all',
+  }),
+  'cohort funnel, three steps, split by a user trait': (d: SqlDialect) => compileFunnel(ctx(d), {
+    steps: [stage('visit', 'Page Viewed'), stage('signup', 'Signed Up'), stage('setup', 'Workspace Created')],
+    range, windowDays: 14, segment: 'all', breakdown: { kind: 'user_trait', key: 'role' },
+  }),
+  'monthly retention, on or after': (d: SqlDialect) => compileRetention(ctx(d), {
+    definition: { cohortSelector: { event: 'Signed Up', where: [] }, activitySelector: { event: 'Message Sent', where: [] }, period: 'month', mode: 'on_or_after' },
+    range, segment: 'all',
+  }),
+};
+
+describe('compiled SQL per dialect', () => {
+  it('binds every value: nothing from the definitions is spliced into the text; both bind as many', () => {
+    for (const plan of Object.values(plans)) {
+      for (const d of [duckdbDialect, clickhouseDialect]) {
+        const q = plan(d);
+        for (const v of ['Message Sent', 'Signed Up', 'self', 'engineer', 'America/New_York', 'role']) expect(q.sql).not.toContain(v);
+      }
+      expect(Object.keys(plan(clickhouseDialect).params)).toEqual(Object.keys(plan(duckdbDialect).params));
+    }
+  });
+
+  const NS = 'North Star: count with a filter, per account, weekly (Sunday weeks, New York)';
+  it('north star, DuckDB', () => {
+    expect(show(plans[NS](duckdbDialect))).toMatchInlineSnapshot(`
+      "WITH ideal_actors AS ( SELECT u.user_id AS actor_id, coalesce(((coalesce(json_extract_string(u.traits, CAST($p8 AS VARCHAR)), json_extract_string(a.traits, CAST($p9 AS VARCHAR))) = CAST($p10 AS VARCHAR)) OR (coalesce(json_extract_string(u.traits, CAST($p8 AS VARCHAR)), json_extract_string(a.traits, CAST($p9 AS VARCHAR))) = CAST($p11 AS VARCHAR))), FALSE) AS ideal FROM users u LEFT JOIN accounts a ON a.account_id = u.account_id), base AS ( SELECT e.actor_id, e.account_id, NULL AS v, strftime(date_trunc('week', timezone(CAST($p0 AS VARCHAR), timezone('UTC', e.ts)) + INTERVAL 1 DAY) - INTERVAL 1 DAY, '%Y-%m-%d') AS period FROM actor_events e WHERE e.event = CAST($p5 AS VARCHAR) AND (NOT coalesce(json_extract_string(e.properties, CAST($p1 AS VARCHAR)) = CAST($p2 AS VARCHAR), FALSE)) AND (TRY_CAST(json_extract_string(e.properties, CAST($p3 AS VARCHAR)) AS DOUBLE) >= CAST($p4 AS DOUBLE)) AND e.ts >= epoch_ms(CAST($p6 AS BIGINT)) AND e.ts < epoch_ms(CAST($p7 AS BIGINT)) AND e.actor_id IN (SELECT actor_id FROM ideal_actors WHERE ideal)) SELECT period, CAST(count(*) AS DOUBLE) / nullif(count(DISTINCT account_id), 0) AS value FROM base GROUP BY period ORDER BY period
+      -- {"p0":"America/New_York","p1":"/channel","p2":"self","p3":"/size","p4":10,"p5":"Message Sent","p6":1793505600000,"p7":1794718800000,"p8":"/role","p9":"/role","p10":"engineer","p11":"pm"}"
+    `);
+  });
+  it('north star, ClickHouse', () => {
+    expect(show(plans[NS](clickhouseDialect))).toMatchInlineSnapshot(`
+      "WITH ideal_actors AS ( SELECT u.user_id AS actor_id, coalesce(((coalesce(multiIf(JSONType(u.traits, {p8:String}) = 'String', JSONExtractString(u.traits, {p8:String}), JSONType(u.traits, {p8:String}) = 'Null', NULL, JSONExtractRaw(u.traits, {p8:String})), multiIf(JSONType(a.traits, {p9:String}) = 'String', JSONExtractString(a.traits, {p9:String}), JSONType(a.traits, {p9:String}) = 'Null', NULL, JSONExtractRaw(a.traits, {p9:String}))) = {p10:String}) OR (coalesce(multiIf(JSONType(u.traits, {p8:String}) = 'String', JSONExtractString(u.traits, {p8:String}), JSONType(u.traits, {p8:String}) = 'Null', NULL, JSONExtractRaw(u.traits, {p8:String})), multiIf(JSONType(a.traits, {p9:String}) = 'String', JSONExtractString(a.traits, {p9:String}), JSONType(a.traits, {p9:String}) = 'Null', NULL, JSONExtractRaw(a.traits, {p9:String}))) = {p11:String})), FALSE) AS ideal FROM users u LEFT JOIN accounts a ON a.account_id = u.account_id), base AS ( SELECT e.actor_id, e.account_id, NULL AS v, toString(toStartOfWeek(toDate32(toTimeZone(e.ts, {p0:String})), 0)) AS period FROM actor_events e WHERE e.event = {p5:String} AND (NOT coalesce(multiIf(JSONType(e.properties, {p1:String}) = 'String', JSONExtractString(e.properties, {p1:String}), JSONType(e.properties, {p1:String}) = 'Null', NULL, JSONExtractRaw(e.properties, {p1:String})) = {p2:String}, FALSE)) AND (toFloat64OrNull(trimBoth(multiIf(JSONType(e.properties, {p3:String}) = 'String', JSONExtractString(e.properties, {p3:String}), JSONType(e.properties, {p3:String}) = 'Null', NULL, JSONExtractRaw(e.properties, {p3:String})), ' \\t\\n\\r\\v\\f')) >= {p4:Float64}) AND e.ts >= fromUnixTimestamp64Milli({p6:Int64}, 'UTC') AND e.ts < fromUnixTimestamp64Milli({p7:Int64}, 'UTC') AND e.actor_id IN (SELECT actor_id FROM ideal_actors WHERE ideal)) SELECT period, CAST(count(*) AS DOUBLE) / nullif(count(DISTINCT account_id), 0) AS value FROM base GROUP BY period ORDER BY period
+      -- {"p0":"America/New_York","p1":"channel","p2":"self","p3":"size","p4":10,"p5":"Message Sent","p6":1793505600000,"p7":1794718800000,"p8":"role","p9":"role","p10":"engineer","p11":"pm"}"
+    `);
+  });
+  const ST = 'weekly stage counts with a KUI threshold';
+  it('weekly stages, DuckDB', () => {
+    expect(show(plans[ST](duckdbDialect))).toMatchInlineSnapshot(`
+      "WITH signup_first AS (SELECT e.actor_id, min(epoch_ms(e.ts)) AS t FROM actor_events e WHERE e.event = CAST($p0 AS VARCHAR) GROUP BY e.actor_id), reach_signup AS (SELECT e.actor_id, min(epoch_ms(e.ts)) AS t FROM actor_events e WHERE e.event = CAST($p7 AS VARCHAR) AND TRUE GROUP BY e.actor_id), reach_kui AS (SELECT actor_id, t FROM ( SELECT e.actor_id, epoch_ms(e.ts) AS t, row_number() OVER (PARTITION BY e.actor_id ORDER BY e.ts, e.id) AS n FROM actor_events e JOIN signup_first s ON s.actor_id = e.actor_id WHERE e.event = CAST($p13 AS VARCHAR) AND TRUE AND epoch_ms(e.ts) >= s.t AND epoch_ms(e.ts) <= s.t + CAST($p12 AS BIGINT) ) ranked WHERE n = CAST($p11 AS BIGINT)) SELECT stage, period, actors FROM ( SELECT CAST($p1 AS VARCHAR) AS stage, strftime(date_trunc('week', timezone(CAST($p2 AS VARCHAR), timezone('UTC', e.ts)) + INTERVAL 1 DAY) - INTERVAL 1 DAY, '%Y-%m-%d') AS period, count(DISTINCT e.actor_id) AS actors FROM actor_events e WHERE e.event = CAST($p3 AS VARCHAR) AND e.ts >= epoch_ms(CAST($p4 AS BIGINT)) AND e.ts < epoch_ms(CAST($p5 AS BIGINT)) AND TRUE GROUP BY period UNION ALL SELECT CAST($p6 AS VARCHAR) AS stage, strftime(date_trunc('week', timezone(CAST($p2 AS VARCHAR), timezone('UTC', epoch_ms(r.t))) + INTERVAL 1 DAY) - INTERVAL 1 DAY, '%Y-%m-%d') AS period, count(*) AS actors FROM reach_signup r WHERE r.t >= CAST($p8 AS BIGINT) AND r.t < CAST($p9 AS BIGINT) GROUP BY period UNION ALL SELECT CAST($p10 AS VARCHAR) AS stage, strftime(date_trunc('week', timezone(CAST($p2 AS VARCHAR), timezone('UTC', epoch_ms(r.t))) + INTERVAL 1 DAY) - INTERVAL 1 DAY, '%Y-%m-%d') AS period, count(*) AS actors FROM reach_kui r WHERE r.t >= CAST($p14 AS BIGINT) AND r.t < CAST($p15 AS BIGINT) GROUP BY period ) counts ORDER BY stage, period
+      -- {"p0":"Signed Up","p1":"visit","p2":"America/New_York","p3":"Page Viewed","p4":1793505600000,"p5":1794718800000,"p6":"signup","p7":"Signed Up","p8":1793505600000,"p9":1794718800000,"p10":"kui","p11":3,"p12":604800000,"p13":"Message Sent","p14":1793505600000,"p15":1794718800000}"
+    `);
+  });
+  it('weekly stages, ClickHouse', () => {
+    expect(show(plans[ST](clickhouseDialect))).toMatchInlineSnapshot(`
+      "WITH signup_first AS (SELECT e.actor_id, min(toUnixTimestamp64Milli(e.ts)) AS t FROM actor_events e WHERE e.event = {p0:String} GROUP BY e.actor_id), reach_signup AS (SELECT e.actor_id, min(toUnixTimestamp64Milli(e.ts)) AS t FROM actor_events e WHERE e.event = {p7:String} AND TRUE GROUP BY e.actor_id), reach_kui AS (SELECT actor_id, t FROM ( SELECT e.actor_id, toUnixTimestamp64Milli(e.ts) AS t, row_number() OVER (PARTITION BY e.actor_id ORDER BY e.ts, e.id) AS n FROM actor_events e JOIN signup_first s ON s.actor_id = e.actor_id WHERE e.event = {p13:String} AND TRUE AND toUnixTimestamp64Milli(e.ts) >= s.t AND toUnixTimestamp64Milli(e.ts) <= s.t + {p12:Int64} ) ranked WHERE n = {p11:Int64}) SELECT stage, period, actors FROM ( SELECT {p1:String} AS stage, toString(toStartOfWeek(toDate32(toTimeZone(e.ts, {p2:String})), 0)) AS period, count(DISTINCT e.actor_id) AS actors FROM actor_events e WHERE e.event = {p3:String} AND e.ts >= fromUnixTimestamp64Milli({p4:Int64}, 'UTC') AND e.ts < fromUnixTimestamp64Milli({p5:Int64}, 'UTC') AND TRUE GROUP BY period UNION ALL SELECT {p6:String} AS stage, toString(toStartOfWeek(toDate32(toTimeZone(fromUnixTimestamp64Milli(r.t, 'UTC'), {p2:String})), 0)) AS period, count(*) AS actors FROM reach_signup r WHERE r.t >= {p8:Int64} AND r.t < {p9:Int64} GROUP BY period UNION ALL SELECT {p10:String} AS stage, toString(toStartOfWeek(toDate32(toTimeZone(fromUnixTimestamp64Milli(r.t, 'UTC'), {p2:String})), 0)) AS period, count(*) AS actors FROM reach_kui r WHERE r.t >= {p14:Int64} AND r.t < {p15:Int64} GROUP BY period ) counts ORDER BY stage, period
+      -- {"p0":"Signed Up","p1":"visit","p2":"America/New_York","p3":"Page Viewed","p4":1793505600000,"p5":1794718800000,"p6":"signup","p7":"Signed Up","p8":1793505600000,"p9":1794718800000,"p10":"kui","p11":3,"p12":604800000,"p13":"Message Sent","p14":1793505600000,"p15":1794718800000}"
+    `);
+  });
+  const FU = 'cohort funnel, three steps, split by a user trait';
+  it('funnel, DuckDB', () => {
+    expect(show(plans[FU](duckdbDialect))).toMatchInlineSnapshot(`
+      "WITH s1 AS (SELECT e.actor_id, epoch_ms(e.ts) AS t FROM actor_events e WHERE e.event = CAST($p3 AS VARCHAR) AND e.ts >= epoch_ms(CAST($p4 AS BIGINT)) AND e.ts < epoch_ms(CAST($p5 AS BIGINT)) AND TRUE), s2 AS (SELECT e.actor_id, epoch_ms(e.ts) AS t FROM actor_events e WHERE e.event = CAST($p6 AS VARCHAR) AND epoch_ms(e.ts) >= CAST($p1 AS BIGINT) AND epoch_ms(e.ts) <= CAST($p2 AS BIGINT) + CAST($p0 AS BIGINT)), s3 AS (SELECT e.actor_id, epoch_ms(e.ts) AS t FROM actor_events e WHERE e.event = CAST($p7 AS VARCHAR) AND epoch_ms(e.ts) >= CAST($p1 AS BIGINT) AND epoch_ms(e.ts) <= CAST($p2 AS BIGINT) + CAST($p0 AS BIGINT)), c1 AS (SELECT actor_id, t AS t1 FROM s1), c2 AS (SELECT c.actor_id, c.t1, s.t AS t2 FROM c1 c ASOF LEFT JOIN s2 s ON c.actor_id = s.actor_id AND s.t >= c.t1), c3 AS (SELECT c.actor_id, c.t1, c.t2, s.t AS t3 FROM c2 c ASOF LEFT JOIN s3 s ON c.actor_id = s.actor_id AND s.t >= c.t2), levels AS (SELECT actor_id, t1, t2, t3, CASE WHEN t2 IS NULL OR t2 - t1 > CAST($p0 AS BIGINT) THEN 1 WHEN t3 IS NULL OR t3 - t1 > CAST($p0 AS BIGINT) THEN 2 ELSE 3 END AS level FROM c3), best AS (SELECT * FROM ( SELECT actor_id, t1, t2, t3, level, row_number() OVER (PARTITION BY actor_id ORDER BY level DESC, t1) AS pick FROM levels ) ranked WHERE pick = 1) SELECT level, breakdown, count(*) AS actors FROM (SELECT x.level, coalesce(json_extract_string(bu.traits, CAST($p8 AS VARCHAR)), '(none)') AS breakdown FROM best x LEFT JOIN users bu ON bu.user_id = x.actor_id LEFT JOIN accounts ba ON ba.account_id = bu.account_id) per_actor GROUP BY level, breakdown ORDER BY level, breakdown
+      -- {"p0":1209600000,"p1":1793505600000,"p2":1794718800000,"p3":"Page Viewed","p4":1793505600000,"p5":1794718800000,"p6":"Signed Up","p7":"Workspace Created","p8":"/role"}"
+    `);
+  });
+  it('funnel, ClickHouse', () => {
+    expect(show(plans[FU](clickhouseDialect))).toMatchInlineSnapshot(`
+      "WITH s1 AS (SELECT e.actor_id, toUnixTimestamp64Milli(e.ts) AS t FROM actor_events e WHERE e.event = {p3:String} AND e.ts >= fromUnixTimestamp64Milli({p4:Int64}, 'UTC') AND e.ts < fromUnixTimestamp64Milli({p5:Int64}, 'UTC') AND TRUE), s2 AS (SELECT e.actor_id, toUnixTimestamp64Milli(e.ts) AS t FROM actor_events e WHERE e.event = {p6:String} AND toUnixTimestamp64Milli(e.ts) >= {p1:Int64} AND toUnixTimestamp64Milli(e.ts) <= {p2:Int64} + {p0:Int64}), s3 AS (SELECT e.actor_id, toUnixTimestamp64Milli(e.ts) AS t FROM actor_events e WHERE e.event = {p7:String} AND toUnixTimestamp64Milli(e.ts) >= {p1:Int64} AND toUnixTimestamp64Milli(e.ts) <= {p2:Int64} + {p0:Int64}), c1 AS (SELECT actor_id, t AS t1 FROM s1), c2 AS (SELECT c.actor_id, c.t1, s.t AS t2 FROM c1 c ASOF LEFT JOIN s2 s ON c.actor_id = s.actor_id AND s.t >= c.t1), c3 AS (SELECT c.actor_id, c.t1, c.t2, s.t AS t3 FROM c2 c ASOF LEFT JOIN s3 s ON c.actor_id = s.actor_id AND s.t >= c.t2), levels AS (SELECT actor_id, t1, t2, t3, CASE WHEN t2 IS NULL OR t2 - t1 > {p0:Int64} THEN 1 WHEN t3 IS NULL OR t3 - t1 > {p0:Int64} THEN 2 ELSE 3 END AS level FROM c3), best AS (SELECT * FROM ( SELECT actor_id, t1, t2, t3, level, row_number() OVER (PARTITION BY actor_id ORDER BY level DESC, t1) AS pick FROM levels ) ranked WHERE pick = 1) SELECT level, breakdown, count(*) AS actors FROM (SELECT x.level, coalesce(multiIf(JSONType(bu.traits, {p8:String}) = 'String', JSONExtractString(bu.traits, {p8:String}), JSONType(bu.traits, {p8:String}) = 'Null', NULL, JSONExtractRaw(bu.traits, {p8:String})), '(none)') AS breakdown FROM best x LEFT JOIN users bu ON bu.user_id = x.actor_id LEFT JOIN accounts ba ON ba.account_id = bu.account_id) per_actor GROUP BY level, breakdown ORDER BY level, breakdown SETTINGS join_use_nulls = 1
+      -- {"p0":1209600000,"p1":1793505600000,"p2":1794718800000,"p3":"Page Viewed","p4":1793505600000,"p5":1794718800000,"p6":"Signed Up","p7":"Workspace Created","p8":"role"}"
+    `);
+  });
+  const RE = 'monthly retention, on or after';
+  it('retention, DuckDB', () => {
+    expect(show(plans[RE](duckdbDialect))).toMatchInlineSnapshot(`
+      "WITH first_seen AS (SELECT e.actor_id, min(e.ts) AS t0 FROM actor_events e WHERE e.event = CAST($p0 AS VARCHAR) AND TRUE GROUP BY e.actor_id), cohorts AS (SELECT actor_id, strftime(date_trunc('month', timezone(CAST($p1 AS VARCHAR), timezone('UTC', t0))), '%Y-%m-%d') AS cohort, (year(timezone(CAST($p1 AS VARCHAR), timezone('UTC', t0))) * 12 + month(timezone(CAST($p1 AS VARCHAR), timezone('UTC', t0))) - 1) AS c FROM first_seen WHERE t0 >= epoch_ms(CAST($p2 AS BIGINT)) AND t0 < epoch_ms(CAST($p3 AS BIGINT))), activity AS (SELECT DISTINCT e.actor_id, (year(timezone(CAST($p1 AS VARCHAR), timezone('UTC', e.ts))) * 12 + month(timezone(CAST($p1 AS VARCHAR), timezone('UTC', e.ts))) - 1) AS p FROM actor_events e WHERE e.event = CAST($p4 AS VARCHAR) AND e.ts >= epoch_ms(CAST($p5 AS BIGINT)) AND e.actor_id IN (SELECT actor_id FROM cohorts)) SELECT cohort, cohort_index, k AS "offset", actors FROM ( SELECT cohort, c AS cohort_index, -1 AS k, count(*) AS actors FROM cohorts GROUP BY cohort, c UNION ALL SELECT cohort, cohort_index, k, count(*) AS actors FROM ( SELECT c.cohort, c.c AS cohort_index, max(a.p) - c.c AS k FROM cohorts c JOIN activity a ON a.actor_id = c.actor_id WHERE a.p >= c.c GROUP BY c.actor_id, c.cohort, c.c) last_active GROUP BY cohort, cohort_index, k ) r ORDER BY cohort, "offset"
+      -- {"p0":"Signed Up","p1":"America/New_York","p2":1793505600000,"p3":1794718800000,"p4":"Message Sent","p5":1793505600000}"
+    `);
+  });
+  it('retention, ClickHouse', () => {
+    expect(show(plans[RE](clickhouseDialect))).toMatchInlineSnapshot(`
+      "WITH first_seen AS (SELECT e.actor_id, min(e.ts) AS t0 FROM actor_events e WHERE e.event = {p0:String} AND TRUE GROUP BY e.actor_id), cohorts AS (SELECT actor_id, toString(toStartOfMonth(toDate32(toTimeZone(t0, {p1:String})))) AS cohort, (toInt64(toYear(toTimeZone(t0, {p1:String}))) * 12 + toInt64(toMonth(toTimeZone(t0, {p1:String}))) - 1) AS c FROM first_seen WHERE t0 >= fromUnixTimestamp64Milli({p2:Int64}, 'UTC') AND t0 < fromUnixTimestamp64Milli({p3:Int64}, 'UTC')), activity AS (SELECT DISTINCT e.actor_id, (toInt64(toYear(toTimeZone(e.ts, {p1:String}))) * 12 + toInt64(toMonth(toTimeZone(e.ts, {p1:String}))) - 1) AS p FROM actor_events e WHERE e.event = {p4:String} AND e.ts >= fromUnixTimestamp64Milli({p5:Int64}, 'UTC') AND e.actor_id IN (SELECT actor_id FROM cohorts)) SELECT cohort, cohort_index, k AS "offset", actors FROM ( SELECT cohort, c AS cohort_index, -1 AS k, count(*) AS actors FROM cohorts GROUP BY cohort, c UNION ALL SELECT cohort, cohort_index, k, count(*) AS actors FROM ( SELECT c.cohort, c.c AS cohort_index, max(a.p) - c.c AS k FROM cohorts c JOIN activity a ON a.actor_id = c.actor_id WHERE a.p >= c.c GROUP BY c.actor_id, c.cohort, c.c) last_active GROUP BY cohort, cohort_index, k ) r ORDER BY cohort, "offset"
+      -- {"p0":"Signed Up","p1":"America/New_York","p2":1793505600000,"p3":1794718800000,"p4":"Message Sent","p5":1793505600000}"
+    `);
+  });
+});
