@@ -324,10 +324,15 @@ describe('on the demo company', () => {
     expect(Math.abs(top.lift! - demo.summary.planted.aha_moment.lift)).toBeLessThan(0.4);
   });
 
-  it('ranks the common but unrelated decoy (Search Performed) low and never significant', () => {
+  it('ranks the common but unrelated decoy (Search Performed) low: below every planted threshold, near zero, never significant', () => {
     const decoy = find(report, 'Search Performed', 1)!;
     expect(decoy.coverage).toBeGreaterThan(0.8);
-    expect(report.indicators.indexOf(decoy)).toBeGreaterThanOrEqual(report.indicators.length / 2);
-    expect(report.indicators.filter((i) => i.event === 'Search Performed' && i.significant)).toEqual([]);
+    expect(Math.abs(decoy.lift! - 1)).toBeLessThan(0.2);
+    const rank = report.indicators.indexOf(decoy);
+    const lastInvite = Math.max(...report.indicators.filter((i) => i.event === 'Invite Sent' && i.at_least <= 3).map((i) => report.indicators.indexOf(i)));
+    expect(rank).toBeGreaterThan(lastInvite);
+    expect(Math.abs(decoy.score)).toBeLessThan(report.indicators[0].score / 4);
+    const searches = report.indicators.filter((i) => i.event === 'Search Performed');
+    expect(searches.filter((i) => i.significant || isAhaCandidate(i))).toEqual([]);
   });
 });

@@ -243,10 +243,13 @@ export async function leadingReport(ctx: ReportContext, options: LeadingOptions 
   const withJourney = candidates.flatMap((c, i) => (c.journey_p_value === null ? [] : [i]));
   const journeyQ = new Map<number, number>();
   benjaminiHochberg(withJourney.map((i) => candidates[i].journey_p_value!)).forEach((value, k) => journeyQ.set(withJourney[k], value));
-  const indicators: LeadingIndicator[] = candidates.map((c, i) => {
-    const { score, sentence: text, ...rest } = c;
-    return { ...rest, q_value: q[i], significant: q[i] <= ALPHA, journey_q_value: journeyQ.get(i) ?? null, score, sentence: text };
-  });
+  const indicators: LeadingIndicator[] = candidates.map((c, i) => ({
+    event: c.event, at_least: c.at_least, within_days: c.within_days,
+    did: c.did, did_rate: c.did_rate, did_not: c.did_not, did_not_rate: c.did_not_rate, lift: c.lift, p_value: c.p_value,
+    coverage: c.coverage, q_value: q[i], significant: q[i] <= ALPHA,
+    journey_lift: c.journey_lift, journey_p_value: c.journey_p_value, journey_q_value: journeyQ.get(i) ?? null,
+    score: c.score, sentence: c.sentence,
+  }));
   indicators.sort((a, b) => b.score - a.score || a.q_value - b.q_value || a.event.localeCompare(b.event) || a.at_least - b.at_least);
 
   return {

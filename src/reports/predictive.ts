@@ -107,7 +107,8 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
 
   // 2. Revenue: MRR vs the weekly free-to-paid conversion.
   const mrrRows = weeks.length ? await run<{ t: number; mrr: number }>(ctx, compileMrrAt(ctx.query, weeks.map((w) => w.to))) : [];
-  const mrrAt = new Map(mrrRows.map((r) => [Number(r.t), Number(r.mrr)]));
+  // Rounded to cents: engines sum doubles in different orders.
+  const mrrAt = new Map(mrrRows.map((r) => [Number(r.t), Math.round(Number(r.mrr) * 100) / 100]));
   const stages = await weeklyStagesReport(ctx, range, segment);
   const hasUpgrade = ctx.model.journey.some((s) => s.stage === 'upgrade');
   const conversion = stages.weeks.map((w) => ({ period: w.week, value: rate(w.stages.upgrade ?? 0, w.stages.signup ?? 0) }));

@@ -132,7 +132,7 @@ export function evaluateAccount(rules: RiskRules, row: SignalRow, asOf: number):
   }
   return {
     account: row.account_id,
-    mrr: Number(row.mrr),
+    mrr: round2(Number(row.mrr)), // cents: engines sum doubles in different orders
     score: tripped.reduce((sum, r) => sum + r.weight, 0),
     rules: tripped.map((r) => r.id),
     reasons: tripped.map((r) => r.reason),

@@ -179,7 +179,8 @@ async function nodeSeries(ctx: ReportContext, id: string, weeks: Period[], range
     const name = id.slice('health.'.length);
     if (name === 'mrr') {
       const rows = await run<{ t: number; mrr: number }>(ctx, compileMrrAt(ctx.query, weeks.map((w) => w.to)));
-      const byEnd = new Map(rows.map((r) => [Number(r.t), Number(r.mrr)]));
+      // Rounded to cents: engines sum doubles in different orders.
+      const byEnd = new Map(rows.map((r) => [Number(r.t), Math.round(Number(r.mrr) * 100) / 100]));
       return { id, name: 'MRR', kind: 'outcome', series: weeks.map((w) => ({ period: w.name, value: byEnd.get(w.to) ?? 0 })), note: null };
     }
     const note = `no weekly series for ${id} yet: the tree measures health.mrr among business outcomes`;
