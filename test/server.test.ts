@@ -415,6 +415,23 @@ describe('read API, health, OpenAPI, logs', () => {
     expect((await bad.json() as { message: string }).message).toMatch(/segment/);
   });
 
+  it('imports streamed files: events (strict or not) and the ledger', async () => {
+    const upload = (path: string, body: string) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
+    const ledger = await upload('/api/v1/import/subscriptions', 'account_id,effective_at,mrr,plan\nimp-a,2026-01-01,49,pro\nimp-b,2026-01-15,0,free\n');
+    expect(ledger.status).toBe(200);
+    expect(await ledger.json()).toMatchObject({ imported: 2, rejected: 0 });
+    const lines = [JSON.stringify(track('imp-1')), '{"broken', JSON.stringify(track('imp-2'))].join('\n');
+    const strict = await upload('/api/v1/import/events?format=ndjson&strict=1', lines);
+    expect(strict.status).toBe(400);
+    expect((await strict.json() as { message: string }).message).toMatch(/line 2: invalid JSON.*nothing was imported/);
+    expect(await query(`SELECT id FROM events WHERE id LIKE 'imp-%'`)).toEqual([]);
+    const lenient = await upload('/api/v1/import/events?format=ndjson', lines);
+    expect(await lenient.json()).toMatchObject({ imported: 2, rejected: 1, errors: [{ line: 2 }] });
+    // Ingestion still works after an import (the writers' staging tables are intact).
+    expect((await post('/v1/track', track('imp-after'), { authorization: basic(write.token) })).status).toBe(200);
+    expect((await query(`SELECT count(*) AS n FROM events WHERE id LIKE 'imp-%'`))[0].n).toBe(3);
+  });
+
   it('needs a secret key when bound beyond loopback', async () => {
     const guarded = await TruenorthServer.create({ store, port: 0, configPath, logger: false, readsNeedKey: true });
     const get = (headers: Record<string, string> = {}) => guarded.app.inject({ url: '/api/v1/pql?as_of=2026-03-30', headers });
