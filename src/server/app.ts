@@ -264,14 +264,13 @@ export class TruenorthServer {
       items = body.batch;
       this.checkBatchSize(items);
       const context = isObject(body.context) ? body.context : undefined;
-      items = items.map((item) => {
-        if (!isObject(item)) return item;
-        const out = { ...item };
-        if (out.sentAt === undefined && body.sentAt !== undefined) out.sentAt = body.sentAt;
-        if (context) out.context = { ...context, ...(isObject(item.context) ? item.context : {}) };
-        delete out.writeKey;
-        return out;
-      });
+      // The parsed items are this request's own: adjusted in place.
+      for (const item of items) {
+        if (!isObject(item)) continue;
+        if (item.sentAt === undefined && body.sentAt !== undefined) item.sentAt = body.sentAt;
+        if (context) item.context = { ...context, ...(isObject(item.context) ? item.context : {}) };
+        if ('writeKey' in item) delete item.writeKey;
+      }
     } else {
       const item: Record<string, unknown> = { ...body, type };
       delete item.writeKey;
@@ -302,11 +301,11 @@ export class TruenorthServer {
     this.authWrite(req, token);
     this.checkBatchSize(items);
     const sentAt = envelope.sent_at;
-    const prepared = items.map((item) => {
-      if (!isObject(item)) return item;
-      const out: Record<string, unknown> = { ...item };
-      delete out.api_key;
-      delete out.token;
+    // The parsed items are this request's own: adjusted in place.
+    for (const out of items) {
+      if (!isObject(out)) continue;
+      if ('api_key' in out) delete out.api_key;
+      if ('token' in out) delete out.token;
       // PostHog ignores a client's "type" (older libraries send "capture"); it is not Segment's type.
       if (typeof out.type === 'string' && (out.distinct_id !== undefined || (isObject(out.properties) && out.properties.distinct_id !== undefined))) delete out.type;
       if (isObject(out.properties) && 'token' in out.properties) {
@@ -314,9 +313,8 @@ export class TruenorthServer {
         out.properties = rest;
       }
       if (out.sent_at === undefined && sentAt !== undefined) out.sent_at = sentAt;
-      return out;
-    });
-    const result = await this.ingest(prepared, receivedAt, 'http:posthog', bytes);
+    }
+    const result = await this.ingest(items, receivedAt, 'http:posthog', bytes);
     return this.respond(reply, result, single, { status: 1 });
   }
 
