@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { InputError } from '../../errors.js';
+import { InputError, TruenorthError } from '../../errors.js';
 import { DuckDbStore, resolveDbPath } from '../../engine/duckdb/database.js';
 import { TruenorthServer } from '../../server/app.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
@@ -68,6 +68,10 @@ Environment:
         await server.listen();
       } catch (e) {
         await store.close();
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new TruenorthError('conflict', `${host}:${port} is already in use; pick another port with --port`);
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new InputError(`--host: cannot bind ${host} on this machine`);
+        if (code === 'EACCES') throw new InputError(`--port: not allowed to bind port ${port}`);
         throw e;
       }
       const url = server.url!;
