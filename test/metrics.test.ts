@@ -270,3 +270,14 @@ journey: { visit: { event: Page Viewed }, signup: { event: Signed Up } }
     await s.close();
   });
 });
+
+describe('returning users (lint evidence)', () => {
+  it('counts weekly active actors and those active the week before', async () => {
+    const { compileWeeklyReturning } = await import('../src/query/plans/returning.js');
+    const { run } = await import('../src/reports/context.js');
+    const rows = await run<{ p: number; active: number; returning: number }>(ctx, compileWeeklyReturning(ctx.query, ctx.model.retentionSelector, W45_W47()));
+    // Active (Message Sent, channel not self): W45 {A}; W46 {A, E, F, G}; W47 {D, F, G}. Returning: W46 A; W47 F, G.
+    expect(rows.map((r) => [r.active, r.returning])).toEqual([[1, 0], [4, 1], [3, 2]]);
+    expect(rows[1].p - rows[0].p).toBe(1);
+  });
+});
