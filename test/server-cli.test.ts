@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
+import { main } from '../src/cli/main.js';
 import { readServerFile, serverFilePath } from '../src/server/server-file.js';
 
 /**
@@ -24,17 +25,33 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', db, '--config', config, ...args], {
-      cwd: repo, env: { ...process.env, TRUENORTH_ADMIN_TOKEN: '', TRUENORTH_SECRET_KEY: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+/**
+ * Runs the CLI in this process (only `serve` is a child process), capturing what it prints. The
+ * database is a file held by the child, so this process meets the lock exactly as a second
+ * terminal would.
+ */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, { TRUENORTH_ADMIN_TOKEN: '', TRUENORTH_SECRET_KEY: '', ...env });
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const log = console.log;
+  process.stdout.write = ((chunk: string | Uint8Array) => { stdout += chunk.toString(); return true; }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += chunk.toString(); return true; }) as typeof process.stderr.write;
+  console.log = (...parts: unknown[]) => { stdout += parts.map(String).join(' ') + '\n'; };
+  try {
+    const code = await main(['node', 'truenorth', '--db', db, '--config', config, ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    console.log = log;
+    process.exitCode = undefined;
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
 }
 
 function events(prefix: string, week: number): string {
@@ -64,7 +81,8 @@ describe('the CLI while serve holds the file', () => {
       ['funnel', '--from', '2026-W05', '--to', '2026-W09', '--as-of', '2026-03-30', '--segment', 'ideal'],
       ['retention', '--from', '2026-W05', '--to', '2026-W09', '--as-of', '2026-03-30', '--mode', 'on-or-after'],
     ];
-    const local = await Promise.all(reports.map((args) => cli(args)));
+    const local: Awaited<ReturnType<typeof cli>>[] = [];
+    for (const args of reports) local.push(await cli(args));
     for (const r of local) expect(r.code, r.stderr).toBe(0);
 
     const server = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', db, '--config', config, 'serve', '--port', '0', '--log-level', 'warn'], {
@@ -84,11 +102,10 @@ describe('the CLI while serve holds the file', () => {
 
     const second = join(dir, 'second.ndjson');
     writeFileSync(second, events('c', 2) + '{"not json\n');
-    const [remote, keysWithout, keysWith] = await Promise.all([
-      Promise.all(reports.map((args) => cli(args))),
-      cli(['keys', 'list']),
-      cli(['keys', 'create', '--kind', 'write', '--name', 'via server', '--json'], { TRUENORTH_ADMIN_TOKEN: ADMIN }),
-    ]);
+    const remote: Awaited<ReturnType<typeof cli>>[] = [];
+    for (const args of reports) remote.push(await cli(args));
+    const keysWithout = await cli(['keys', 'list']);
+    const keysWith = await cli(['keys', 'create', '--kind', 'write', '--name', 'via server', '--json'], { TRUENORTH_ADMIN_TOKEN: ADMIN });
     for (let i = 0; i < reports.length; i++) {
       expect(remote[i].code, remote[i].stderr).toBe(0);
       expect(remote[i].stdout, reports[i].join(' ')).toBe(local[i].stdout);
