@@ -42,9 +42,9 @@ function company(): { messages: unknown[]; ledger: LedgerEntry[] } {
   const random = rng(31);
   const messages: unknown[] = [];
   const ledger: LedgerEntry[] = [];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 200; i++) {
     const user = `u${i}`;
-    const account = `a${i % 120}`;
+    const account = `a${i % 80}`;
     const t = START + Math.floor(random() * 70 * DAY);
     messages.push(
       identify(user, { role: ['engineer', 'pm', 'designer'][i % 3] }, t - HOUR),
@@ -85,7 +85,7 @@ describe('beyond-the-scorecard reports on DuckDB and ClickHouse', () => {
     ch = chdb.store;
     cleanup = chdb.cleanup;
     const data = company();
-    duck = (await loadBoth(ch, [data.messages.slice(0, 4000), data.messages.slice(4000)], { ledger: data.ledger })).duck;
+    duck = (await loadBoth(ch, [data.messages.slice(0, 2500), data.messages.slice(2500)], { ledger: data.ledger })).duck;
     const model = modelFromConfig(parseConfig(CONFIG));
     onDuck = reportContext(duck, model, AS_OF);
     onCh = reportContext(ch, model, AS_OF);
@@ -99,11 +99,11 @@ describe('beyond-the-scorecard reports on DuckDB and ClickHouse', () => {
   // Each case also checks the data exercise the report (not an empty answer on both sides).
   const cases: [string, (ctx: ReportContext) => Promise<unknown>, (report: never) => boolean][] = [
     ['leading, retained', (ctx) => leadingReport(ctx, { minGroup: 5 }), (r: LeadingReport) => r.indicators.length > 5 && r.journey_strata.length === 3],
-    ['leading, retained, ideal users, 3-day window', (ctx) => leadingReport(ctx, { minGroup: 5, segment: 'ideal', withinDays: 3 }), (r: LeadingReport) => r.indicators.length > 3],
-    ['leading, upgraded', (ctx) => leadingReport(ctx, { outcome: 'upgraded', minGroup: 5 }), (r: LeadingReport) => r.cohort.reached_outcome > 10],
+    ['leading, upgraded, ideal users, 3-day window', (ctx) => leadingReport(ctx, { outcome: 'upgraded', minGroup: 3, segment: 'ideal', withinDays: 3 }),
+      (r: LeadingReport) => r.cohort.reached_outcome > 5 && r.indicators.length > 3],
     ['tree', (ctx) => treeReport(ctx, weeks()), (r: TreeReport) => r.edges.length === 3 && r.edges.every((e) => e.best_r !== null)],
     ['risk', (ctx) => riskReport(ctx), (r: RiskReport) => r.accounts.length > 3 && r.accounts_evaluated > r.accounts.length],
-    ['predictive', (ctx) => predictiveReport(ctx, weeks()), (r: PredictiveReport) => r.pairs.length === 4],
+    ['predictive, ideal users', (ctx) => predictiveReport(ctx, weeks(), 'ideal'), (r: PredictiveReport) => r.pairs.length === 4 && r.pairs.every((p) => p.lagging.series!.some((v) => v.value !== null))],
   ];
   for (const [name, report, exercised] of cases) {
     it(name, async () => {
