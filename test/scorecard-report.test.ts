@@ -8,7 +8,7 @@ import { buildDigest, digestHtml, digestMarkdown, digestSlackBody } from '../src
 import { okrProgress } from '../src/reports/okrs.js';
 import { scorecardProviders } from '../src/reports/providers.js';
 import { scorecardReport } from '../src/reports/scorecard-report.js';
-import { postWebhook } from '../src/cli/commands/ritual.js';
+import { postWebhook } from '../src/reports/ritual.js';
 import { contextFor, seg, storeFrom } from './helpers/fixture-store.js';
 
 const CONFIG = `

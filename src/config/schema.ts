@@ -663,6 +663,21 @@ const serverSchema = strictMap(
   'a mapping like { host: 127.0.0.1, port: 8765 }',
 );
 
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** The weekly digest `serve` sends on its own. The webhook URL is a secret: keep it in TRUENORTH_DIGEST_WEBHOOK. */
+const digestSchema = strictMap(
+  {
+    day: z.enum(WEEKDAYS).default('monday'),
+    hour: z.number().int().min(0).max(23).default(9),
+    webhook: httpUrl.optional(),
+    out: text.optional(),
+    format: z.enum(['md', 'html', 'json']).default('md'),
+  },
+  'a mapping like { day: monday, hour: 9 }',
+);
+export type DigestSchedule = z.output<typeof digestSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // The whole file
 
@@ -693,6 +708,7 @@ const configShape = strictMap(
     risk: riskSchema.prefault(() => ({ seat_utilization: undefined, key_feature: undefined, support_tickets: undefined, no_north_star: undefined })),
     database: databaseSchema.default({}),
     server: serverSchema.default({ host: '127.0.0.1', port: 8765 }),
+    digest: digestSchema.optional(),
   },
   'a mapping of settings (product: ..., journey: ..., north_star: ...)',
 );

@@ -2,43 +2,25 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { TruenorthError, InputError } from '../../errors.js';
-import {
-  addCheckin, addIdea, addReviewNote, listCheckins, listIdeas, parseIdeaStatus, reviewNotes, setIdeaStatus,
-} from '../../engine/workspace.js';
+import { addCheckin, addIdea, addReviewNote, listCheckins, listIdeas, parseIdeaStatus, setIdeaStatus } from '../../engine/workspace.js';
 import type { DuckDbStore } from '../../engine/duckdb/database.js';
-import { localDateOf, parsePeriod, periodName, periodStartDate } from '../../model/time.js';
+import { localDateOf, periodName, periodStartDate } from '../../model/time.js';
 import type { ReportContext } from '../../reports/context.js';
-import { buildDigest, digestHtml, digestMarkdown, digestSlackBody, fmt, targetText } from '../../reports/digest.js';
+import { digestHtml, digestMarkdown, digestSlackBody, fmt, targetText } from '../../reports/digest.js';
 import { okrProgress } from '../../reports/okrs.js';
-import { scorecardReport, type ScorecardReport } from '../../reports/scorecard-report.js';
-import { scorecardProviders } from '../../reports/providers.js';
+import type { ScorecardReport } from '../../reports/scorecard-report.js';
+import { checkWeek, composeDigest, computeScorecard, postWebhook } from '../../reports/ritual.js';
 import type { Status } from '../../reports/scorecard.js';
 import { withReports } from '../analytics.js';
 import { readConfig, readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
 import { formatTable, printJson } from '../output.js';
 import type { ReportFlags } from '../options.js';
 
+export { composeDigest, computeScorecard, postWebhook } from '../../reports/ritual.js';
+
 interface ScorecardFlags extends ReportFlags {
   week?: string;
   weeks?: string;
-}
-
-function weeksOption(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 104) throw new InputError(`--weeks: expected a whole number from 1 to 104, got ${JSON.stringify(text)}`);
-  return n;
-}
-
-function checkWeek(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const parsed = parsePeriod(text);
-  if (parsed.frequency !== 'week') throw new InputError(`--week: expected a week like 2026-W47, got ${JSON.stringify(text)}`);
-  return text;
-}
-
-export async function computeScorecard(ctx: ReportContext, config: Config, flags: ScorecardFlags): Promise<ScorecardReport> {
-  return scorecardReport(ctx, config, { week: checkWeek(flags.week), weeks: weeksOption(flags.weeks) }, scorecardProviders(ctx, config));
 }
 
 const COLOURS: Record<Status, string> = { on_track: '\u001b[32m', off_track: '\u001b[31m', no_target: '', no_data: '\u001b[2m' };
@@ -201,24 +183,6 @@ export function registerRitual(program: Command): void {
         console.log(`noted on ${row}`);
       });
     });
-}
-
-export async function composeDigest(ctx: ReportContext, config: Config, flags: ScorecardFlags) {
-  const scorecard = await computeScorecard(ctx, config, flags);
-  const store = ctx.engine as DuckDbStore;
-  const week = scorecard.weeks[scorecard.weeks.length - 1];
-  const [checkins, notes, ideas] = await Promise.all([listCheckins(store), reviewNotes(store, week), listIdeas(store)]);
-  return buildDigest(config.product, scorecard, okrProgress(config, scorecard, checkins), notes, ideas);
-}
-
-export async function postWebhook(url: string, body: unknown): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
-  } catch (e) {
-    throw new TruenorthError('input', `webhook: could not reach ${new URL(url).origin} (${(e as Error).message})`);
-  }
-  if (!response.ok) throw new TruenorthError('input', `webhook: ${new URL(url).origin} answered ${response.status}`);
 }
 
 function weekOf(ms: number, config: Config): string {

@@ -1,0 +1,98 @@
+import { writeFileSync } from 'node:fs';
+import type { Config, DigestSchedule } from '../config/schema.js';
+import { WEEKDAYS } from '../config/schema.js';
+import { addPeriods, localDateOf, startOfLocalDate } from '../model/time.js';
+import type { ReportContext } from '../reports/context.js';
+import { digestHtml, digestMarkdown, digestSlackBody } from '../reports/digest.js';
+import { composeDigest, postWebhook } from '../reports/ritual.js';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The next instant after `now` that is `day` at `hour`:00 local time in `timezone` (an hour that a
+ * daylight-saving change skips fires at the first instant after it).
+ */
+export function nextDigestTime(now: number, schedule: Pick<DigestSchedule, 'day' | 'hour'>, timezone: string): number {
+  const today = localDateOf(now, timezone);
+  const weekday = (new Date(Date.UTC(today.year, today.month - 1, today.day)).getUTCDay() + 6) % 7; // 0 = Monday
+  const target = WEEKDAYS.indexOf(schedule.day);
+  for (let ahead = (target - weekday + 7) % 7; ; ahead += 7) {
+    const date = addPeriods(today, 'day', ahead);
+    const at = startOfLocalDate(date, timezone) + schedule.hour * HOUR_MS;
+    // Midnight plus whole hours is the local hour except on a DST change day; correct for it.
+    const drift = localHour(at, timezone) - schedule.hour;
+    const corrected = at - drift * HOUR_MS;
+    const fire = drift !== 0 && localHour(corrected, timezone) === schedule.hour ? corrected : at;
+    if (fire > now) return fire;
+  }
+}
+
+function localHour(ms: number, timezone: string): number {
+  return Number(new Intl.DateTimeFormat('en-US', { timeZone: timezone, hour: 'numeric', hourCycle: 'h23' }).format(new Date(ms)));
+}
+
+export interface DigestSender {
+  /** Sends the digest of the last complete week; resolves to a one-line outcome for the log. */
+  send(now: number): Promise<string>;
+}
+
+/** Sends by webhook (Slack-compatible body) and/or to a file; the webhook URL is never logged. */
+export function digestSender(config: Config, schedule: DigestSchedule, context: (asOf: number) => ReportContext, webhook = process.env.TRUENORTH_DIGEST_WEBHOOK ?? schedule.webhook): DigestSender {
+  return {
+    async send(now: number) {
+      const digest = await composeDigest(context(now), config);
+      const done: string[] = [];
+      if (webhook) {
+        await postWebhook(webhook, digestSlackBody(digest));
+        done.push('webhook');
+      }
+      if (schedule.out) {
+        const body = schedule.format === 'json' ? JSON.stringify(digest, null, 2) : schedule.format === 'html' ? digestHtml(digest) : digestMarkdown(digest);
+        writeFileSync(schedule.out, body);
+        done.push(schedule.out);
+      }
+      return `sent the ${digest.week} digest to ${done.join(' and ') || 'nowhere (set digest.webhook, TRUENORTH_DIGEST_WEBHOOK or digest.out)'}`;
+    },
+  };
+}
+
+export interface Timers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: Timers = { now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+/** Timers cannot wait longer than about 24.8 days; longer waits re-arm. */
+const MAX_WAIT = 2 ** 31 - 1;
+
+/** Sends the digest every week at the configured day and hour until stopped. */
+export function scheduleDigest(
+  schedule: DigestSchedule, timezone: string, sender: DigestSender, log: (line: string) => void, timers: Timers = realTimers,
+): { stop(): void; next(): number } {
+  let handle: unknown;
+  let due = nextDigestTime(timers.now(), schedule, timezone);
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const wait = Math.max(0, Math.min(MAX_WAIT, due - timers.now()));
+    handle = timers.setTimeout(async () => {
+      if (timers.now() < due) return arm();
+      try {
+        log(await sender.send(timers.now()));
+      } catch (e) {
+        log(`the weekly digest failed: ${(e as Error).message}`);
+      }
+      due = nextDigestTime(Math.max(timers.now(), due), schedule, timezone);
+      arm();
+    }, wait);
+  };
+  arm();
+  return {
+    stop() {
+      stopped = true;
+      timers.clearTimeout(handle);
+    },
+    next: () => due,
+  };
+}
