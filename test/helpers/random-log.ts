@@ -33,6 +33,7 @@ const DAY = 24 * HOUR;
 const CHANNELS = ['general', 'self', 'random', 'Général', 'ops "room"', '', 'back\\slash', '🚀 launch'];
 const ROLES = ['engineer', 'pm', 'designer', 'sales', 'Engineer', null];
 const PLANS = ['free', 'team', 'business', 'enterprise'];
+const PMF_ANSWERS = ['Very disappointed', 'Somewhat disappointed', 'Not disappointed', 'very disappointed', 'N/A', ''];
 /** Property values of every JSON kind, including numbers as text and numbers past 64-bit integers. */
 const ODD_VALUES: unknown[] = [
   1, 0, -0, 2.5, 0.1, 1e-7, 1e21, 12345678901234567000, -12345678901234567000, 100000000000000000000,
@@ -136,6 +137,20 @@ export function randomLog(o: RandomLogOptions): Msg[][] {
       track('Message Sent', t, true, { channel: pick(CHANNELS), amount: pick([1, 2.5, 10, '4', ' 4 ', ' 2.5', 'x', 0.1, 12345678901234567000]), odd: pick(ODD_VALUES) });
     }
     if (chance(0.35)) track('Subscription Started', at(t, 10 * DAY), true, { plan: pick(PLANS) });
+    // Surveys, HEART signals and support tickets.
+    if (chance(0.4)) track('Survey Answered', at(signup, 30 * DAY), true, { response: pick(PMF_ANSWERS) });
+    if (chance(0.4)) track('NPS Submitted', at(signup, 30 * DAY), true, { score: pick([0, 3, 6, 7, 8, 9, 10, '9', 11, 'n/a', 8.5]) });
+    if (chance(0.3)) track('CSAT Submitted', at(signup, 30 * DAY), true, { score: pick([1, 2, 3, 4, 5, '5', 0]) });
+    for (let k = Math.floor(rnd() * 4); k > 0; k--) track('Invite Sent', at(signup, 10 * DAY), true);
+    if (chance(0.3)) track('Integration Connected', at(signup, 14 * DAY), true);
+    if (chance(0.3)) track('Reply Rated', at(signup, 20 * DAY), true, { rating: pick(['up', 'down', 'up']) });
+    if (chance(0.3)) track('Search Used', at(signup, 20 * DAY), true);
+    for (let k = Math.floor(rnd() * 3); k > 0; k--) {
+      const start = at(signup, 20 * DAY);
+      track('Upload Started', start, true);
+      if (chance(0.7)) track(chance(0.8) ? 'Upload Completed' : 'Upload Failed', start + Math.floor(rnd() * 600_000), true);
+    }
+    if (chance(0.15)) track('Support Ticket Opened', at(signup, 25 * DAY), true);
   }
 
   timed.sort((x, y) => x.ts - y.ts);
@@ -147,4 +162,57 @@ export function randomLog(o: RandomLogOptions): Msg[][] {
     batches[b].push(msg);
   });
   return batches;
+}
+
+export interface LedgerRowInput {
+  accountId: string;
+  subscriptionId: string;
+  effectiveAt: number;
+  mrr: number;
+  plan: string | null;
+  currency: string | null;
+}
+
+/** A subscription ledger for the accounts `randomLog` uses: starts, upgrades, downgrades, cancellations, comebacks. */
+export function randomLedger(o: RandomLogOptions): LedgerRowInput[] {
+  const rnd = mulberry32(o.seed * 7919 + 1);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const rows: LedgerRowInput[] = [];
+  const accounts = Math.max(2, Math.floor(o.actors / 6));
+  for (let i = 0; i < accounts; i++) {
+    if (rnd() < 0.4) continue;
+    let t = o.start + Math.floor(rnd() * (o.end - o.start) * 0.7);
+    const sub = rnd() < 0.2 ? 'annual' : '';
+    for (let changes = 1 + Math.floor(rnd() * 4); changes > 0 && t < o.end; changes--) {
+      const mrr = pick([0, 49, 99, 99.5, 250, 1000 / 12, 0]);
+      rows.push({ accountId: `acct-${o.seed}-${i}`, subscriptionId: sub, effectiveAt: t, mrr, plan: pick(['team', 'business', null]), currency: 'USD' });
+      t += Math.floor(rnd() * 40 * DAY);
+      // Two changes on the same instant: the later row of the file replaces the earlier one.
+      if (rnd() < 0.05) rows.push({ accountId: `acct-${o.seed}-${i}`, subscriptionId: sub, effectiveAt: rows[rows.length - 1].effectiveAt, mrr: 10, plan: null, currency: 'USD' });
+    }
+  }
+  return rows;
+}
+
+export interface ManualRowInput {
+  metric: string;
+  period: string;
+  value: number | null;
+  enteredBy: string;
+  note?: string | null;
+}
+
+/** Weekly hand entries for cash, burn and sales & marketing spend, with corrections and a withdrawn value. */
+export function randomManual(o: RandomLogOptions, weeks: string[]): ManualRowInput[] {
+  const rnd = mulberry32(o.seed * 104729 + 3);
+  const out: ManualRowInput[] = [];
+  for (const week of weeks) {
+    out.push({ metric: 'cash_balance', period: week, value: Math.round(500_000 + rnd() * 100_000), enteredBy: 'cfo' });
+    out.push({ metric: 'sales_marketing_spend', period: week, value: Math.round(rnd() * 20_000), enteredBy: 'cfo' });
+    if (rnd() < 0.3) out.push({ metric: 'sales_marketing_spend', period: week, value: Math.round(rnd() * 20_000), enteredBy: 'ceo', note: 'corrected' });
+    if (rnd() < 0.1) out.push({ metric: 'cash_balance', period: week, value: null, enteredBy: 'cfo', note: 'withdrawn' });
+  }
+  const months = [...new Set(weeks.map((w) => w.slice(0, 4)))];
+  for (const year of months) for (let m = 1; m <= 12; m++) if (rnd() < 0.5) out.push({ metric: 'burn', period: `${year}-${String(m).padStart(2, '0')}`, value: Math.round(rnd() * 80_000), enteredBy: 'cfo' });
+  return out;
 }

@@ -36,9 +36,10 @@ export class ChdbConnection implements ClickHouseConnection {
 
   private constructor(private readonly session: ChdbSession, readonly description: string) {}
 
-  static async open(path: string): Promise<ChdbConnection> {
+  /** `settings` are added to (or override) the session settings, e.g. `{ max_threads: 1 }` for tiny test data. */
+  static async open(path: string, settings: Record<string, number | string> = {}): Promise<ChdbConnection> {
     const { Session } = await loadChdb();
-    const args = Object.entries(SESSION_SETTINGS).map(([k, v]) => `--${k}=${v}`);
+    const args = Object.entries({ ...SESSION_SETTINGS, ...settings }).map(([k, v]) => `--${k}=${v}`);
     let session: ChdbSession;
     try {
       session = new Session(path, { connectionArgs: args });

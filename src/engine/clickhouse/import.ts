@@ -5,6 +5,7 @@ import { InputError } from '../../errors.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import type { ImportCounts, ImportOptions, ImportReport, RowError } from '../ingest/import-events.js';
 import { parseLedgerRow, type LedgerEntry, type LedgerImportOptions } from '../ingest/import-ledger.js';
+import type { ManualInput } from '../ingest/import-manual.js';
 import { normalizeMessage } from '../ingest/normalize.js';
 import { detectFormat, openSource, type SourceRecord } from '../ingest/sources.js';
 import { chTimestamp } from './connection.js';
@@ -83,9 +84,12 @@ export async function writeLedgerToClickHouse(store: ClickHouseStore, rows: read
     { accounts: [...new Set(rows.map((r) => r.accountId))] },
   )) as { account_id: string; subscription_id: string; effective_at: number; mrr: number; plan: string | null; currency: string | null }[];
   const existing = new Map(stored.map((r) => [key(r), r]));
-  // The last row of the file for a key wins, as INSERT OR REPLACE does.
+  // Within one import the first row for a key is kept (DuckDB's DISTINCT ON); a later import replaces it.
   const latest = new Map<string, LedgerEntry>();
-  for (const r of rows) latest.set(key({ account_id: r.accountId, subscription_id: r.subscriptionId, effective_at: r.effectiveAt }), r);
+  for (const r of rows) {
+    const k = key({ account_id: r.accountId, subscription_id: r.subscriptionId, effective_at: r.effectiveAt });
+    if (!latest.has(k)) latest.set(k, r);
+  }
   let unchanged = 0;
   for (const [k, r] of latest) {
     const s = existing.get(k);
@@ -130,4 +134,28 @@ export async function importLedgerToClickHouse(store: ClickHouseStore, path: str
   }
   const written = await writeLedgerToClickHouse(store, rows, 'file:csv');
   return { format: 'csv', imported: written.inserted, duplicates: written.duplicates, rejected, errors };
+}
+
+/**
+ * Appends hand-entered values, as the DuckDB `recordManualValues` does: each entry gets a distinct,
+ * increasing `entered_at` (microseconds, after the latest stored one), so the current value of a
+ * (metric, period) is always its last entry.
+ */
+export async function recordManualValuesToClickHouse(store: ClickHouseStore, entries: readonly ManualInput[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  for (const e of entries) {
+    if (!e.enteredBy.trim()) throw new InputError('entered by: who entered the value is required (--by)');
+    if (e.value !== null && !Number.isFinite(e.value)) throw new InputError(`${e.metric}: the value must be a finite number`);
+  }
+  const last = await store.connection.query('SELECT toString(max(toUnixTimestamp64Micro(entered_at))) AS us, count() AS n FROM tn_manual_values');
+  const stored = last[0]?.n ? BigInt(last[0].us as string) : 0n;
+  let us = BigInt(Date.now()) * 1000n > stored + 1n ? BigInt(Date.now()) * 1000n : stored + 1n;
+  const rows = entries.map((e) => {
+    const at = us++;
+    const micros = String(at % 1_000_000n).padStart(6, '0');
+    const seconds = new Date(Number(at / 1_000_000n) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    return { metric: e.metric, period: e.period, value: e.value, entered_by: e.enteredBy.trim(), entered_at: `${seconds}.${micros}`, note: e.note || null };
+  });
+  await store.connection.insert('tn_manual_values', rows);
+  return entries.length;
 }

@@ -119,7 +119,8 @@ const STORAGE: StorageTable[] = [
   },
   {
     name: 'tn_manual_values',
-    columns: ['metric String', 'period String', 'value Nullable(Float64)', 'entered_by String', `entered_at ${TS}`, 'note Nullable(String)'],
+    // Microseconds, as in DuckDB: every entry gets a distinct, increasing instant, so "latest" never ties.
+    columns: ['metric String', 'period String', 'value Nullable(Float64)', 'entered_by String', "entered_at DateTime64(6, 'UTC')", 'note Nullable(String)'],
     engine: { kind: 'MergeTree' },
     orderBy: '(metric, period, entered_at)',
   },

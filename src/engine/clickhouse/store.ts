@@ -11,6 +11,8 @@ export interface ClickHouseTarget {
   /** http(s)://[user:password@]host:port[/database]: a server. Without it: embedded chdb at `path`. */
   url?: string;
   path?: string;
+  /** Extra settings for the embedded engine's session. */
+  chdbSettings?: Record<string, number | string>;
 }
 
 export interface ClickHouseOpenOptions {
@@ -25,7 +27,7 @@ export class ClickHouseStore implements SqlEngine {
   constructor(readonly connection: ClickHouseConnection) {}
 
   static async open(target: ClickHouseTarget, options: ClickHouseOpenOptions = {}): Promise<ClickHouseStore> {
-    const connection = target.url ? await openServer(target.url) : await ChdbConnection.open(target.path ?? DEFAULT_CHDB_PATH);
+    const connection = target.url ? await openServer(target.url) : await ChdbConnection.open(target.path ?? DEFAULT_CHDB_PATH, target.chdbSettings);
     const store = new ClickHouseStore(connection);
     try {
       if (options.readOnly) await store.checkVersion();
