@@ -12,7 +12,13 @@ import { parseConfig } from '../src/config/load.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { ClickHouseStore } from '../src/engine/clickhouse/store.js';
-import { importEventsToClickHouse } from '../src/engine/clickhouse/import.js';
+import { importEventsToClickHouse, importLedgerToClickHouse } from '../src/engine/clickhouse/import.js';
+import { importLedger } from '../src/engine/ingest/import-ledger.js';
+import { healthModelFromConfig } from '../src/model/health.js';
+import { revenueReport } from '../src/reports/revenue.js';
+import { surveysReport } from '../src/reports/surveys.js';
+import { leadingReport } from '../src/reports/leading.js';
+import { healthWeekly } from '../src/reports/providers.js';
 import { modelFromConfig, retentionDefinition } from '../src/model/from-config.js';
 import { reportContext, type ReportContext } from '../src/reports/context.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport } from '../src/reports/funnel.js';
@@ -34,10 +40,13 @@ const duck = await DuckDbStore.open(join(dir, 'demo.duckdb'));
 let t = performance.now();
 const d = await importEvents(duck, summary.files.events);
 const duckImport = performance.now() - t;
+await importLedger(duck, summary.files.subscriptions);
 const ch = await ClickHouseStore.open({ path: join(dir, 'demo.chdb') });
 t = performance.now();
 await importEventsToClickHouse(ch, summary.files.events);
 const chImport = performance.now() - t;
+await importLedgerToClickHouse(ch, summary.files.subscriptions);
+const health = healthModelFromConfig(config);
 
 const range = lastPeriods(asOf, 'week', 12, model.time, true);
 const months = lastPeriods(asOf, 'month', 3, model.time, true);
@@ -50,7 +59,10 @@ const reports: [string, (ctx: ReportContext) => Promise<unknown>][] = [
   ['PQLs', (c) => pqlReport(c, range)],
   ['retention, weekly on', (c) => retentionReport(c, retentionDefinition(c.model, 'week', 'on'), range, 'all')],
   ['retention, monthly on-or-after', (c) => retentionReport(c, retentionDefinition(c.model, 'month', 'on_or_after'), months, 'all')],
-  ['scorecard (13 weeks)', (c) => scorecardReport(c, config, {})],
+  ['revenue, monthly', (c) => revenueReport(c, health, 'month', months)],
+  ['surveys (PMF, NPS, CSAT)', (c) => surveysReport(c, health, range)],
+  ['leading indicators (aha moments)', (c) => leadingReport(c)],
+  ['scorecard (13 weeks, with health rows)', (c) => scorecardReport(c, config, {}, { health: (names, weeks) => healthWeekly(c, config, names, weeks) })],
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -5,10 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRows } from '../src/engine/clickhouse/connection.js';
 import { clickhouseDdl } from '../src/engine/clickhouse/schema.js';
-import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import { BatchingWriter, clickhouseJson, ClickHouseWriter } from '../src/engine/clickhouse/writer.js';
 import type { NormalizedMessage } from '../src/model/message.js';
 import { normalizeAll, openChdb, truncateClickHouse } from './helpers/engines.js';
+import { fakeClickHouseServer } from './helpers/fake-clickhouse-server.js';
+import type { ChdbConnection } from '../src/engine/clickhouse/chdb.js';
+import { ClickHouseStore } from '../src/engine/clickhouse/store.js';
+import { clickhouseDialect } from '../src/query/dialects/clickhouse.js';
+import { Params } from '../src/query/dialect.js';
 
 let ch: ClickHouseStore;
 let cleanup: () => Promise<void>;
@@ -139,5 +143,33 @@ describe('clickhouseDdl', () => {
       "ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/tn_users', '{shard}-{replica}', written)",
     );
     expect(() => clickhouseDdl({ cluster: 'x; DROP TABLE y' })).toThrow(/identifier/);
+  });
+});
+
+describe('the server engine (@clickhouse/client over HTTP)', () => {
+  it('creates the schema, writes, dedupes and answers reports like the embedded engine', async () => {
+    await truncateClickHouse(ch);
+    const fake = await fakeClickHouseServer(ch.connection as ChdbConnection);
+    try {
+      const server = await ClickHouseStore.open({ url: fake.url });
+      expect(server.description).not.toContain('secret');
+      const writer = new ClickHouseWriter(server, 'http');
+      const batch = normalizeAll([
+        track('h1', 'Page Viewed', { anonymousId: 'z1' }, '2026-11-02T10:00:00Z', { note: "it's a\ttab\\" }),
+        track('h2', 'Signed Up', { userId: 'Z', anonymousId: 'z1' }, '2026-11-03T10:00:00Z'),
+        { type: 'identify', messageId: 'h3', userId: 'Z', traits: { role: 'pm' }, timestamp: '2026-11-03T10:00:01Z' },
+      ]);
+      expect(await writer.write(batch)).toEqual({ inserted: 3, duplicates: 0 });
+      expect(await writer.write(batch)).toEqual({ inserted: 0, duplicates: 3 });
+      const rows = await server.all<{ actor_id: string; note: string | null }>(
+        `SELECT actor_id, ${clickhouseDialect.jsonText('properties', 'note', new Params(clickhouseDialect))} AS note FROM actor_events WHERE event = {p1:String}`,
+        { p0: 'note', p1: 'Page Viewed' },
+      );
+      expect(rows).toEqual([{ actor_id: 'Z', note: "it's a\ttab\\" }]);
+      expect(fake.requests).toContain('INSERT tn_events');
+      await server.close();
+    } finally {
+      await fake.close();
+    }
   });
 });

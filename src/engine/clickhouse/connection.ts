@@ -33,7 +33,7 @@ export const SESSION_SETTINGS: Record<string, number | string> = {
   cast_keep_nullable: 1,
   output_format_json_quote_64bit_integers: 0,
   output_format_json_quote_denormals: 1,
-  throw_on_max_partitions_per_insert_block: 0,
+  max_partitions_per_insert_block: 0,
   union_default_mode: 'DISTINCT',
 };
 

@@ -16,7 +16,8 @@ export class ServerConnection implements ClickHouseConnection {
     const parsed = new URL(url);
     const client = createClient({
       url: parsed,
-      clickhouse_settings: { ...SESSION_SETTINGS } as ClickHouseSettings,
+      // Progress headers keep long scans alive behind load balancers that cut idle connections.
+      clickhouse_settings: { ...SESSION_SETTINGS, send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '30000' } as ClickHouseSettings,
       request_timeout: 600_000,
       application: 'truenorth',
     });
