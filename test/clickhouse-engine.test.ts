@@ -13,6 +13,12 @@ import type { ChdbConnection } from '../src/engine/clickhouse/chdb.js';
 import { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import { clickhouseDialect } from '../src/query/dialects/clickhouse.js';
 import { Params } from '../src/query/dialect.js';
+import { parseConfig } from '../src/config/load.js';
+import { modelFromConfig } from '../src/model/from-config.js';
+import { rangeOfPeriods } from '../src/model/time.js';
+import { compileFunnel } from '../src/query/plans/funnel.js';
+import { reportContext } from '../src/reports/context.js';
+import { randomLog } from './helpers/random-log.js';
 
 let ch: ClickHouseStore;
 let cleanup: () => Promise<void>;
@@ -170,6 +176,44 @@ describe('the server engine (@clickhouse/client over HTTP)', () => {
       await server.close();
     } finally {
       await fake.close();
+    }
+  });
+});
+
+describe('the funnel plan and ClickHouse windowFunnel', () => {
+  it('agree on every actor level (default mode: a chain t1 ≤ … ≤ tk within the window from t1), ties included', async () => {
+    const model = modelFromConfig(parseConfig(`
+product: F
+journey:
+  visit: { event: Page Viewed }
+  signup: { event: Signed Up }
+  setup: { event: Workspace Created }
+  first_strike: { event: Message Sent }
+  upgrade: { event: Subscription Started }
+north_star: { name: M, event: Message Sent, measure: count, frequency: week }
+`));
+    const events = model.journey.map((s) => s.selector.event);
+    for (const seed of [11, 12]) {
+      await truncateClickHouse(ch);
+      const writer = new ClickHouseWriter(ch, 'test');
+      for (const batch of randomLog({ seed, actors: 200, start: Date.parse('2026-08-20T00:00:00Z'), end: Date.parse('2026-11-30T00:00:00Z'), batches: 2 })) {
+        await writer.write(normalizeAll(batch));
+      }
+      const ctx = reportContext(ch, model, Date.now());
+      const range = rangeOfPeriods('2026-W36', '2026-W44', model.time);
+      const q = compileFunnel(ctx.query, { steps: model.journey, range, windowDays: 7, segment: 'all' });
+      const plan = await ch.all(q.sql, q.params);
+      const native = await ch.all(`
+        SELECT level, count() AS actors FROM (
+          SELECT actor_id, windowFunnel({w:UInt64})(toUInt64(toUnixTimestamp64Milli(ts)),
+            event = {e0:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC'),
+            event = {e1:String}, event = {e2:String}, event = {e3:String}, event = {e4:String}) AS level
+          FROM actor_events WHERE event IN {events:Array(String)}
+            AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts <= fromUnixTimestamp64Milli({to:Int64} + {w:UInt64}, 'UTC')
+          GROUP BY actor_id) WHERE level > 0 GROUP BY level ORDER BY level`,
+        { w: 7 * 86_400_000, from: range.from, to: range.to, events, ...Object.fromEntries(events.map((e, i) => [`e${i}`, e])) } as never);
+      expect(plan.length).toBeGreaterThan(3);
+      expect(native).toEqual(plan);
     }
   });
 });
