@@ -281,3 +281,12 @@ describe('returning users (lint evidence)', () => {
     expect(rows[1].p - rows[0].p).toBe(1);
   });
 });
+
+describe('funnel of chosen steps', () => {
+  it('counts a KUI step from signup even when signup is not one of the steps', async () => {
+    const steps = ctx.model.journey.filter((s) => s.stage === 'first_strike' || s.stage === 'kui');
+    const r = await funnelReport(ctx, W45_W47(), 'all', undefined, steps);
+    // First strikes in range: A (Nov 3), E, F, G (W46), D (W47). KUI within 7 days of signup: A and F.
+    expect(r.steps.map((s) => [s.stage, s.actors])).toEqual([['first_strike', 5], ['kui', 2]]);
+  });
+});

@@ -101,10 +101,10 @@ describe('scorecard on computed data', () => {
     const md = digestMarkdown(digest);
     expect(md).toContain('**Bottleneck:** Signup → setup converts 50.0 % against a 80.0 % target');
     expect(md).toContain('**CEO of the week:** li@x (journey.setup)');
-    expect(md).toContain('| 🟢 | Cash balance | cfo@x | 120,000 | ≥ 50,000 |');
+    expect(md).toContain('| 🟢 | Cash balance | cfo@x | $120,000 | ≥ $50,000 |');
     expect(md).toContain('- [product] Template workspaces — li@x (proposed)');
     const html = digestHtml(digest);
-    expect(html).toContain('<td align="right">120,000</td>');
+    expect(html).toContain('<td align="right">$120,000</td>');
     expect(html).toContain('the invite email bounced &lt;all week&gt;');
     expect(html).not.toContain('<all week>');
 

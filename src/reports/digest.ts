@@ -1,41 +1,41 @@
 import type { Idea, ReviewNote } from '../engine/workspace.js';
 import type { ObjectiveProgress } from './okrs.js';
 import type { ScorecardReport } from './scorecard-report.js';
-import type { Bottleneck, CeoOfTheWeek, ScorecardRow, Status } from './scorecard.js';
+import { formatValue, type Bottleneck, type CeoOfTheWeek, type ScorecardRow, type Status, type Unit } from './scorecard.js';
 
 /** The weekly review (SPEC §2 "Digest"), as one object rendered to Markdown, HTML and a Slack body. */
 export interface Digest {
   product: string;
   week: string;
-  rows: { id: string; name: string; owner: string | null; value: number | null; target: string | null; status: Status; trend: number | null }[];
+  rows: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null; status: Status; trend: number | null }[];
   bottleneck: Bottleneck | null;
   bottleneck_ideal: Bottleneck | null;
   ceo_of_the_week: CeoOfTheWeek | null;
   praise: { owner: string; metric: string }[];
-  off_track: { id: string; name: string; owner: string | null; value: number | null; target: string | null }[];
+  off_track: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null }[];
   changed_most: { id: string; name: string; trend: number }[];
   okrs: ObjectiveProgress[];
   review_notes: ReviewNote[];
   ideas: Idea[];
 }
 
-export function targetText(target: ScorecardRow['target']): string | null {
+export function targetText(target: ScorecardRow['target'], unit: Unit = 'count'): string | null {
   if (!target) return null;
-  if ('gte' in target) return `≥ ${fmt(target.gte)}`;
-  if ('lte' in target) return `≤ ${fmt(target.lte)}`;
-  return `${fmt(target.between[0])}–${fmt(target.between[1])}`;
+  if ('gte' in target) return `≥ ${formatValue(target.gte, unit)}`;
+  if ('lte' in target) return `≤ ${formatValue(target.lte, unit)}`;
+  return `${formatValue(target.between[0], unit)}–${formatValue(target.between[1], unit)}`;
 }
 
+/** A number without a known unit: fractions below 1 read as percentages. */
 export function fmt(v: number | null): string {
   if (v === null) return '—';
-  if (Math.abs(v) < 1 && v !== 0) return `${(v * 100).toFixed(1)} %`;
-  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return formatValue(v, Math.abs(v) < 1 && v !== 0 ? 'rate' : 'count');
 }
 
 export function buildDigest(product: string, scorecard: ScorecardReport, okrs: ObjectiveProgress[], notes: ReviewNote[], ideas: Idea[]): Digest {
   const last = scorecard.weeks.length - 1;
   const rows = scorecard.rows.map((r) => ({
-    id: r.id, name: r.name, owner: r.owner, value: r.values[last], target: targetText(r.target), status: r.status[last], trend: r.trend,
+    id: r.id, name: r.name, owner: r.owner, unit: r.unit, value: r.values[last], target: targetText(r.target, r.unit), status: r.status[last], trend: r.trend,
   }));
   return {
     product,
@@ -45,7 +45,7 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
     bottleneck_ideal: scorecard.bottleneck_ideal,
     ceo_of_the_week: scorecard.ceo_of_the_week,
     praise: scorecard.praise,
-    off_track: rows.filter((r) => r.status === 'off_track').map(({ id, name, owner, value, target }) => ({ id, name, owner, value, target })),
+    off_track: rows.filter((r) => r.status === 'off_track').map(({ id, name, owner, unit, value, target }) => ({ id, name, owner, unit, value, target })),
     changed_most: rows
       .filter((r) => r.trend !== null)
       .sort((a, b) => Math.abs(b.trend!) - Math.abs(a.trend!) || a.id.localeCompare(b.id))
@@ -68,10 +68,10 @@ export function digestMarkdown(d: Digest): string {
   if (d.ceo_of_the_week) lines.push(`**CEO of the week:** ${d.ceo_of_the_week.owner} (${d.ceo_of_the_week.metric})`);
   if (d.praise.length) lines.push(`**Praise:** ${d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ')}`);
   lines.push('', '| | metric | owner | value | target | week over week |', '|---|---|---|---:|---:|---:|');
-  for (const r of d.rows) lines.push(`| ${STATUS_MARK[r.status]} | ${r.name} | ${r.owner ?? '—'} | ${fmt(r.value)} | ${r.target ?? '—'} | ${r.trend === null ? '—' : signed(r.trend)} |`);
+  for (const r of d.rows) lines.push(`| ${STATUS_MARK[r.status]} | ${r.name} | ${r.owner ?? '—'} | ${formatValue(r.value, r.unit)} | ${r.target ?? '—'} | ${r.trend === null ? '—' : signed(r.trend)} |`);
   if (d.off_track.length) {
     lines.push('', '## Off track');
-    for (const r of d.off_track) lines.push(`- ${r.name}: ${fmt(r.value)} against ${r.target} — ${r.owner ?? 'no owner'}`);
+    for (const r of d.off_track) lines.push(`- ${r.name}: ${formatValue(r.value, r.unit)} against ${r.target} — ${r.owner ?? 'no owner'}`);
   }
   if (d.changed_most.length) {
     lines.push('', '## What changed most');
@@ -102,7 +102,7 @@ function escapeHtml(text: string): string {
 export function digestHtml(d: Digest): string {
   const e = escapeHtml;
   const colour: Record<Status, string> = { on_track: '#1a7f37', off_track: '#cf222e', no_target: '#6e7781', no_data: '#6e7781' };
-  const rows = d.rows.map((r) => `<tr><td style="color:${colour[r.status]}">${r.status.replace('_', ' ')}</td><td>${e(r.name)}</td><td>${e(r.owner ?? '—')}</td><td align="right">${e(fmt(r.value))}</td><td align="right">${e(r.target ?? '—')}</td><td align="right">${r.trend === null ? '—' : e(signed(r.trend))}</td></tr>`).join('\n');
+  const rows = d.rows.map((r) => `<tr><td style="color:${colour[r.status]}">${r.status.replace('_', ' ')}</td><td>${e(r.name)}</td><td>${e(r.owner ?? '—')}</td><td align="right">${e(formatValue(r.value, r.unit))}</td><td align="right">${e(r.target ?? '—')}</td><td align="right">${r.trend === null ? '—' : e(signed(r.trend))}</td></tr>`).join('\n');
   const para = (label: string, text: string | undefined) => (text ? `<p><strong>${label}:</strong> ${e(text)}</p>` : '');
   const list = (title: string, items: string[]) => (items.length ? `<h2>${title}</h2><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>` : '');
   return `<!doctype html>
@@ -117,7 +117,7 @@ ${para('Praise', d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ') || u
 <tr><th>status</th><th>metric</th><th>owner</th><th>value</th><th>target</th><th>week over week</th></tr>
 ${rows}
 </table>
-${list('Off track', d.off_track.map((r) => `${e(r.name)}: ${e(fmt(r.value))} against ${e(r.target ?? '—')} — ${e(r.owner ?? 'no owner')}`))}
+${list('Off track', d.off_track.map((r) => `${e(r.name)}: ${e(formatValue(r.value, r.unit))} against ${e(r.target ?? '—')} — ${e(r.owner ?? 'no owner')}`))}
 ${list('What changed most', d.changed_most.map((c) => `${e(c.name)}: ${e(signed(c.trend))}`))}
 ${list('OKRs', d.okrs.map((o) => `${e(o.objective)} (due ${e(o.due)}): ${e(pct(o.progress))}`))}
 ${list('Review notes', d.review_notes.map((n) => `${e(n.row_id)}: ${e(n.note)} — ${e(n.author)}`))}
@@ -136,7 +136,7 @@ export function digestSlackBody(d: Digest): { text: string; blocks: unknown[] } 
   ];
   if (d.ceo_of_the_week) blocks.push(section(`*CEO of the week:* ${d.ceo_of_the_week.owner} (${d.ceo_of_the_week.metric})`));
   if (d.praise.length) blocks.push(section(`*Praise:* ${d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ')}`));
-  blocks.push(section(d.rows.map((r) => `${STATUS_MARK[r.status]} ${r.name}: ${fmt(r.value)}${r.target ? ` (target ${r.target})` : ''}${r.owner ? ` — ${r.owner}` : ''}`).join('\n')));
+  blocks.push(section(d.rows.map((r) => `${STATUS_MARK[r.status]} ${r.name}: ${formatValue(r.value, r.unit)}${r.target ? ` (target ${r.target})` : ''}${r.owner ? ` — ${r.owner}` : ''}`).join('\n')));
   if (d.okrs.length) blocks.push(section(d.okrs.map((o) => `*${o.objective}*: ${pct(o.progress)}`).join('\n')));
   return { text: `${d.product} ${d.week}: ${headline}`, blocks };
 }

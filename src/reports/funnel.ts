@@ -38,6 +38,10 @@ export function stepsFromLevels(steps: StageDefinition[], levels: Map<number, nu
   }));
 }
 
+function signupStage(ctx: ReportContext): StageDefinition | undefined {
+  return ctx.model.journey.find((s) => s.stage === 'signup');
+}
+
 export function ratio(a: number, b: number): number | null {
   return b > 0 ? a / b : null;
 }
@@ -47,7 +51,7 @@ export async function funnelReport(
 ): Promise<FunnelReport> {
   const split: Breakdown | 'ideal' | undefined = breakdown ?? (segment === 'all' && ctx.model.idealUser ? 'ideal' : undefined);
   const rows = await run<{ level: number; actors: number; breakdown?: string }>(
-    ctx, compileFunnel(ctx.query, { steps, range, windowDays: ctx.model.windowDays, segment, breakdown: split }),
+    ctx, compileFunnel(ctx.query, { steps, range, windowDays: ctx.model.windowDays, segment, breakdown: split, signup: signupStage(ctx) }),
   );
   const total = new Map<number, number>();
   const groups = new Map<string, Map<number, number>>();
@@ -133,7 +137,7 @@ export function distribution(deltasMs: number[]): Distribution {
 export async function timeToValueReport(ctx: ReportContext, range: TimeRange, segment: Segment): Promise<TimeToValueReport> {
   const steps = ctx.model.journey;
   const rows = await run<Record<string, number>>(
-    ctx, compileFunnelChains(ctx.query, { steps, range, windowDays: ctx.model.windowDays, segment }),
+    ctx, compileFunnelChains(ctx.query, { steps, range, windowDays: ctx.model.windowDays, segment, signup: signupStage(ctx) }),
   );
   const out: TimeToValueReport['steps'] = [];
   for (let j = 1; j < steps.length; j++) {

@@ -7,7 +7,7 @@ import { weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
 import {
   accountabilityGaps, buildRow, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
-  type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow,
+  type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
 
 /** Weekly values of health rows and hand-entered values, by key, one per week (null = none). */
@@ -38,6 +38,11 @@ export interface ScorecardOptions {
 }
 
 const LOWER_IS_BETTER = new Set(['revenue_churn', 'customer_churn', 'burn', 'cac']);
+const HEALTH_UNITS: Record<string, Unit> = {
+  mrr: 'money', arpc: 'money', cltv: 'money', cac: 'money', cash_balance: 'money', burn: 'money',
+  revenue_churn: 'rate', customer_churn: 'rate', nrr: 'rate', grr: 'rate',
+  quick_ratio: 'ratio', cltv_cac: 'ratio', runway: 'months',
+};
 
 /** The weeks shown: `count` weeks ending with `week` (default the last complete week). */
 export function scorecardWeeks(ctx: ReportContext, options: ScorecardOptions, defaultCount: number): Period[] {
@@ -80,15 +85,16 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
     const key = manualKey(d.id);
     const manualValues = manual[key] ?? none;
     const base = { id: d.id, name: rowName(config, d.id), owner: d.owner, target: d.target ?? null };
-    if (d.id === 'north_star') return buildRow({ ...base, source: 'computed' }, northStar.series.map((p) => p.value), manualValues);
+    if (d.id === 'north_star') return buildRow({ ...base, source: 'computed', unit: ctx.model.northStar.per ? 'ratio' : 'count' }, northStar.series.map((p) => p.value), manualValues);
     if (d.id.startsWith('journey.')) {
       const stage = d.id.slice('journey.'.length) as StageName;
       return buildRow({ ...base, source: 'computed' }, stagesAll[stage] ?? none, manualValues);
     }
     if (d.id.startsWith('health.')) {
       const lower = LOWER_IS_BETTER.has(key);
-      if (config.health[key]?.source === 'manual') return buildRow({ ...base, source: 'manual', lower_is_better: lower }, manualValues);
-      return buildRow({ ...base, source: 'computed', lower_is_better: lower }, health[key] ?? none, manualValues);
+      const unit = HEALTH_UNITS[key] ?? 'count';
+      if (config.health[key]?.source === 'manual') return buildRow({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues);
+      return buildRow({ ...base, source: 'computed', unit, lower_is_better: lower }, health[key] ?? none, manualValues);
     }
     const metric = config.metrics.find((m) => m.id === d.id);
     if (metric?.source === 'manual') return buildRow({ ...base, source: 'manual' }, manualValues);
@@ -137,7 +143,8 @@ export function journeySteps(config: Config, counts: Partial<Record<StageName, n
   return steps;
 }
 
-function rowName(config: Config, id: string): string {
+/** The display name of a scorecard row. */
+export function rowName(config: Config, id: string): string {
   if (id === 'north_star') return config.north_star.name;
   if (id.startsWith('journey.')) {
     const stage = id.slice(8);

@@ -5,6 +5,25 @@
 import type { Target } from '../config/schema.js';
 
 export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';
+/** How a row's values read: a count, money (major units), a rate (fraction), a ratio, months. */
+export type Unit = 'count' | 'money' | 'rate' | 'ratio' | 'months';
+
+/** A value as people read it: 1,234 · $1,234 · 12.3 % · 3.05× · 14.2 months. */
+export function formatValue(v: number | null | undefined, unit: Unit = 'count'): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  switch (unit) {
+    case 'rate':
+      return `${(v * 100).toFixed(1)} %`;
+    case 'money':
+      return `$${v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) >= 1000 ? 0 : 2 })}`;
+    case 'ratio':
+      return `${v.toFixed(2)}×`;
+    case 'months':
+      return `${v.toFixed(1)} months`;
+    default:
+      return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  }
+}
 export type RowSource = 'computed' | 'manual';
 
 export interface ScorecardRow {
@@ -13,6 +32,7 @@ export interface ScorecardRow {
   owner: string | null;
   target: Target | null;
   source: RowSource;
+  unit: Unit;
   values: (number | null)[];
   status: Status[];
   /** Week-over-week change of the last column, as a fraction of the previous value. */
@@ -91,7 +111,7 @@ export function suggestBaseline(values: (number | null)[], lowerIsBetter = false
 }
 
 export function buildRow(
-  base: { id: string; name: string; owner?: string | null; target?: Target | null; source: RowSource; lower_is_better?: boolean },
+  base: { id: string; name: string; owner?: string | null; target?: Target | null; source: RowSource; unit?: Unit; lower_is_better?: boolean },
   values: (number | null)[], manual?: (number | null)[],
 ): ScorecardRow {
   const target = base.target ?? null;
@@ -101,6 +121,7 @@ export function buildRow(
     owner: base.owner ?? null,
     target,
     source: base.source,
+    unit: base.unit ?? 'count',
     values,
     status: values.map((v) => statusOf(v, target)),
     trend: trendOf(values),

@@ -12,7 +12,7 @@ import { modelFromConfig } from '../../model/from-config.js';
 import { localDateOf, formatDate, periodStartDate } from '../../model/time.js';
 import { reportContext } from '../../reports/context.js';
 import { funnelReport } from '../../reports/funnel.js';
-import { fmt } from '../../reports/digest.js';
+import { formatValue } from '../../reports/scorecard.js';
 import { computeScorecard } from '../../reports/ritual.js';
 import { formatTable, integer, percent, progressBar } from '../output.js';
 
@@ -75,7 +75,7 @@ export function registerDemo(program: Command): void {
         const card = await computeScorecard(ctx, config, {});
         const last = card.weeks.length - 1;
         console.log(`\nScorecard, week ${card.weeks[last]}`);
-        console.log(formatTable(['metric', 'owner', 'value', 'status'], card.rows.map((r) => [r.name, r.owner ?? '—', fmt(r.values[last]), r.status[last].replace('_', ' ')])));
+        console.log(formatTable(['metric', 'owner', 'value', 'status'], card.rows.map((r) => [r.name, r.owner ?? '—', formatValue(r.values[last], r.unit), r.status[last].replace('_', ' ')])));
         console.log(`\nBottleneck: ${card.bottleneck?.sentence ?? 'none'}`);
         console.log(`CEO of the week: ${card.ceo_of_the_week?.owner ?? 'nobody'}`);
         console.log(`Praise: ${card.praise.map((p) => p.owner).filter((o, i, all) => all.indexOf(o) === i).join(', ') || 'nobody hit a target'}`);

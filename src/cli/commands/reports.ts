@@ -70,10 +70,11 @@ export function registerReports(program: Command): void {
         if (flags.json) return printJson(report);
         const width = Math.max(0, ...report.cohorts.map((c) => c.retained.length));
         const head = ['cohort', 'size', ...Array.from({ length: width }, (_, k) => `${flags.period[0]}${k}`)];
-        const rows = report.cohorts.map((c) => [c.cohort, c.size, ...Array.from({ length: width }, (_, k) => (k < c.rates.length ? percent(c.rates[k], 0) : ''))]);
-        rows.push(['average', '', ...report.average.map((a) => percent(a, 0))]);
+        const rows = report.cohorts.map((c) => [c.cohort, c.size, ...Array.from({ length: width }, (_, k) => (k < c.rates.length ? `${percent(c.rates[k], 0) ?? '—'}${c.complete[k] ? '' : '*'}` : ''))]);
+        rows.push(['average', '', ...report.average.map((a) => percent(a, 0) ?? '—')]);
         console.log(`Retention (${mode === 'on' ? 'on' : 'on or after'}; ${flags.period}ly cohorts of first signup; average over complete periods)`);
         console.log(formatTable(head, rows));
+        if (report.cohorts.some((c) => c.complete.includes(false))) console.log('* period still in progress; not in the average');
       }),
     );
 
@@ -137,4 +138,7 @@ function printFunnel(report: FunnelReport): void {
     ...groups.flatMap((g) => [integer(g.steps[i].actors), percent(g.steps[i].conversion_from_previous)]),
   ]);
   console.log(formatTable(head, rows));
+  if (report.breakdown.key === 'ideal_user' && report.steps[0]?.stage === 'visit') {
+    console.log('Ideal users are known from their traits, so only once they identify: compare ideal and not ideal from signup on.');
+  }
 }

@@ -10,7 +10,7 @@ import { digestHtml, digestMarkdown, digestSlackBody, fmt, targetText } from '..
 import { okrProgress } from '../../reports/okrs.js';
 import type { ScorecardReport } from '../../reports/scorecard-report.js';
 import { checkWeek, composeDigest, computeScorecard, postWebhook } from '../../reports/ritual.js';
-import type { Status } from '../../reports/scorecard.js';
+import { formatValue, type Status, type Unit } from '../../reports/scorecard.js';
 import { withReports } from '../analytics.js';
 import { readConfig, readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
 import { formatTable, printJson } from '../output.js';
@@ -25,8 +25,8 @@ interface ScorecardFlags extends ReportFlags {
 
 const COLOURS: Record<Status, string> = { on_track: '\u001b[32m', off_track: '\u001b[31m', no_target: '', no_data: '\u001b[2m' };
 
-function cell(value: number | null, status: Status, colour: boolean): string {
-  const text = fmt(value);
+function cell(value: number | null, status: Status, unit: Unit, colour: boolean): string {
+  const text = formatValue(value, unit);
   return colour && COLOURS[status] ? `${COLOURS[status]}${text}\u001b[0m` : text;
 }
 
@@ -37,10 +37,10 @@ function printScorecard(report: ScorecardReport, config: Config): void {
   console.log(`${config.product} scorecard, week ${report.weeks[report.weeks.length - 1]} (${report.weeks.length} weeks; last ${shown.length} shown, --json has all)`);
   const rows = report.rows.map((r) => {
     const last = r.values.length - 1;
-    const mark = { on_track: 'on track', off_track: 'OFF TRACK', no_target: r.baseline ? `no target (baseline ${fmt(r.baseline.mean_last_4_weeks)})` : 'no target', no_data: 'no data' }[r.status[last]];
+    const mark = { on_track: 'on track', off_track: 'OFF TRACK', no_target: r.baseline ? `no target (baseline ${formatValue(r.baseline.mean_last_4_weeks, r.unit)})` : 'no target', no_data: 'no data' }[r.status[last]];
     return [
-      r.name, r.owner ?? '—', targetText(r.target) ?? '—',
-      ...shown.map((_, i) => cell(r.values[offset + i], r.status[offset + i], colour)),
+      r.name, r.owner ?? '—', targetText(r.target, r.unit) ?? '—',
+      ...shown.map((_, i) => cell(r.values[offset + i], r.status[offset + i], r.unit, colour)),
       r.trend === null ? '—' : `${r.trend >= 0 ? '+' : ''}${(r.trend * 100).toFixed(0)}%`, mark,
     ];
   });

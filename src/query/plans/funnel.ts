@@ -1,4 +1,5 @@
 import type { Breakdown, Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
+import { InputError } from '../../errors.js';
 import type { CompiledQuery } from '../dialect.js';
 import { needsSignup, signupFirstCte, stageReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
@@ -10,6 +11,8 @@ export interface FunnelQuery {
   segment: Segment;
   /** Split by a user or account trait, or by the ideal user profile (`ideal`). */
   breakdown?: Breakdown | 'ideal';
+  /** The signup stage that a threshold step's `within` counts from, when it is not one of the steps. */
+  signup?: StageDefinition;
 }
 
 /**
@@ -20,8 +23,11 @@ export interface FunnelQuery {
  */
 function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; windowMs: string } {
   const ctes: string[] = [];
-  const signup = q.steps.find((s) => s.stage === 'signup');
-  if (needsSignup(q.steps) && signup) ctes.push(signupFirstCte(b, signup));
+  const signup = q.steps.find((s) => s.stage === 'signup') ?? q.signup;
+  if (needsSignup(q.steps)) {
+    if (!signup) throw new InputError('a step counted within days of signup needs the journey.signup stage');
+    ctes.push(signupFirstCte(b, signup));
+  }
   const windowMs = b.params.bind(Math.round(q.windowDays * 86_400_000), 'integer');
   const fromMs = b.params.bind(q.range.from, 'integer');
   const toMs = b.params.bind(q.range.to, 'integer');
