@@ -73,13 +73,15 @@ export class IngestWriter {
       });
       await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
     }
-    await this.linkIdentities();
+    // Only a message carrying both ids links them: most batches have none, and skip the statement.
+    const links = (x: { m: NormalizedMessage }) => x.m.userId !== null && x.m.anonymousId !== null && x.m.userId !== x.m.anonymousId;
+    if (events.some(links) || identities.some(links)) await this.linkIdentities();
     if (identities.length > 0) {
       await this.refreshUsers();
       await this.refreshAccounts();
     }
-    await this.store.run('DELETE FROM stage_events');
-    await this.store.run('DELETE FROM stage_identity');
+    if (events.length > 0) await this.store.run('DELETE FROM stage_events');
+    if (identities.length > 0) await this.store.run('DELETE FROM stage_identity');
     const inserted = events.length + identities.length;
     return { inserted, duplicates: messages.length - inserted };
   }
