@@ -1,18 +1,13 @@
-import { parse as parseCsv } from 'csv-parse';
-import { createReadStream, existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { InputError } from '../../errors.js';
 import type { NormalizedMessage } from '../../model/message.js';
-import type { ImportCounts, ImportOptions, ImportReport, RowError } from '../ingest/import-events.js';
-import { parseLedgerRow, type LedgerEntry, type LedgerImportOptions } from '../ingest/import-ledger.js';
+import { readMessageBatches, type ImportCounts, type ImportOptions, type ImportReport, type RowError } from '../ingest/import-events.js';
+import { readLedgerCsv, type LedgerEntry, type LedgerImportOptions } from '../ingest/import-ledger.js';
 import type { ManualInput } from '../ingest/import-manual.js';
-import { normalizeMessage } from '../ingest/normalize.js';
-import { detectFormat, openSource, type SourceRecord } from '../ingest/sources.js';
+import { detectFormat } from '../ingest/sources.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
 import { ClickHouseWriter, nextSeq } from './writer.js';
 
-const MAX_KEPT_ERRORS = 100;
 
 /**
  * `truenorth import events FILE --engine clickhouse`: the same file formats, normalisation, error
@@ -20,56 +15,27 @@ const MAX_KEPT_ERRORS = 100;
  * file once to validate it (or holds stdin in memory) and writes only when every row is good.
  */
 export async function importEventsToClickHouse(store: ClickHouseStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
-  const format = detectFormat(path, options.format);
-  const batchSize = options.batchSize ?? 20_000;
   const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
   const errors: RowError[] = [];
+  let format = detectFormat(path, options.format);
   const writer = new ClickHouseWriter(store, `file:${format}`);
-
-  const reject = (record: SourceRecord, reason: string) => {
-    if (options.strict) throw new InputError(`${path === '-' ? 'stdin' : path} line ${record.line}: ${reason}; nothing was imported (--strict)`);
-    counts.rejected++;
-    if (errors.length < MAX_KEPT_ERRORS) errors.push({ line: record.line, reason });
-  };
-
-  /** Reads the source; hands each batch of good messages to `sink` (none when only validating). */
-  const pass = async (sink: ((batch: NormalizedMessage[], progress: () => number, total?: number) => Promise<void>) | null) => {
-    const source = await openSource(path, format, options.stdin);
-    let batch: NormalizedMessage[] = [];
-    for await (const record of source.records) {
-      if ('error' in record) {
-        reject(record, record.error);
-        continue;
-      }
-      const result = normalizeMessage(record.value);
-      if (!result.ok) {
-        reject(record, result.error);
-        continue;
-      }
-      if (!sink) continue;
-      batch.push(...result.messages);
-      if (batch.length >= batchSize) {
-        await sink(batch, () => source.progress(), source.total);
-        batch = [];
-      }
-    }
-    if (sink && batch.length) await sink(batch, () => source.progress(), source.total);
-  };
-
-  const write = async (batch: NormalizedMessage[], progress: () => number, total?: number) => {
+  const write = async (batch: NormalizedMessage[], progress: number, total?: number) => {
     const written = await writer.write(batch);
     counts.imported += written.inserted;
     counts.duplicates += written.duplicates;
-    options.onProgress?.(progress(), total, counts);
+    options.onProgress?.(progress, total, counts);
   };
-
+  // ClickHouse has no transaction to roll back: --strict validates the whole file before writing.
   if (options.strict && path === '-') {
     const all: NormalizedMessage[] = [];
-    await pass(async (batch) => { all.push(...batch); });
-    for (let i = 0; i < all.length; i += batchSize) await write(all.slice(i, i + batchSize), () => 0);
+    for await (const batch of (await readMessageBatches(path, options, counts, errors)).batches) all.push(...batch);
+    const size = options.batchSize ?? 20_000;
+    for (let i = 0; i < all.length; i += size) await write(all.slice(i, i + size), 0);
   } else {
-    if (options.strict) await pass(null);
-    await pass(write);
+    if (options.strict) for await (const _ of (await readMessageBatches(path, options, counts, errors)).batches) { /* validate only */ }
+    const input = await readMessageBatches(path, options, counts, errors);
+    format = input.format;
+    for await (const batch of input.batches) await write(batch, input.progress(), input.total);
   }
   return { format, ...counts, errors };
 }
@@ -105,33 +71,7 @@ export async function writeLedgerToClickHouse(store: ClickHouseStore, rows: read
 }
 
 export async function importLedgerToClickHouse(store: ClickHouseStore, path: string, options: LedgerImportOptions = {}): Promise<ImportReport> {
-  if (path !== '-' && !existsSync(path)) throw new InputError(`${path}: no such file`);
-  const input: Readable = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path);
-  const parser = input.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, trim: true }));
-  const rows: LedgerEntry[] = [];
-  const errors: RowError[] = [];
-  let rejected = 0;
-  let headerChecked = false;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      if (!headerChecked) {
-        const missing = ['account_id', 'effective_at', 'mrr'].filter((c) => !(c in record));
-        if (missing.length) throw new InputError(`${path} line 1: missing column ${missing.join(', ')}; expected account_id,effective_at,mrr[,plan,currency,subscription_id]`);
-        headerChecked = true;
-      }
-      try {
-        rows.push(parseLedgerRow(record));
-      } catch (e) {
-        const reason = (e as Error).message;
-        if (options.strict) throw new InputError(`${path} line ${info.lines}: ${reason}; nothing was imported (--strict)`);
-        rejected++;
-        if (errors.length < MAX_KEPT_ERRORS) errors.push({ line: info.lines, reason });
-      }
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: invalid CSV (${(e as Error).message.split('\n')[0]})`);
-  }
+  const { rows, rejected, errors } = await readLedgerCsv(path, options);
   const written = await writeLedgerToClickHouse(store, rows, 'file:csv');
   return { format: 'csv', imported: written.inserted, duplicates: written.duplicates, rejected, errors };
 }

@@ -35,31 +35,26 @@ export interface ImportReport extends ImportCounts {
 
 const MAX_KEPT_ERRORS = 100;
 
-export async function importEvents(store: DuckDbStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export interface MessageBatches {
+  format: FileFormat;
+  /** Normalised messages of the good rows, `batchSize` at a time; bad rows go to `errors` (or throw under --strict). */
+  batches: AsyncIterable<NormalizedMessage[]>;
+  progress(): number;
+  total?: number;
+}
+
+/** Reads a file with the import policy: what every engine's file import shares. */
+export async function readMessageBatches(path: string, options: ImportOptions, counts: ImportCounts, errors: RowError[]): Promise<MessageBatches> {
   const format = detectFormat(path, options.format);
   const source = await openSource(path, format, options.stdin);
   const batchSize = options.batchSize ?? 20_000;
-  const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
-  const errors: RowError[] = [];
-  const writer = new IngestWriter(store, `file:${format}`);
-  let batch: NormalizedMessage[] = [];
-
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const written = options.strict ? await writer.write(batch) : await store.transaction(() => writer.write(batch));
-    counts.imported += written.inserted;
-    counts.duplicates += written.duplicates;
-    batch = [];
-    options.onProgress?.(source.progress(), source.total, counts);
-  };
-
   const reject = (record: SourceRecord, reason: string) => {
     if (options.strict) throw new InputError(`${displayName(path)} line ${record.line}: ${reason}; nothing was imported (--strict)`);
     counts.rejected++;
     if (errors.length < MAX_KEPT_ERRORS) errors.push({ line: record.line, reason });
   };
-
-  const readAll = async () => {
+  async function* batches(): AsyncIterable<NormalizedMessage[]> {
+    let batch: NormalizedMessage[] = [];
     for await (const record of source.records) {
       if ('error' in record) {
         reject(record, record.error);
@@ -71,14 +66,32 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
         continue;
       }
       for (const m of result.messages) batch.push(m);
-      if (batch.length >= batchSize) await flush();
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
     }
-    await flush();
-  };
+    if (batch.length) yield batch;
+  }
+  return { format, batches: batches(), progress: () => source.progress(), total: source.total };
+}
 
+export async function importEvents(store: DuckDbStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+  const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
+  const errors: RowError[] = [];
+  const input = await readMessageBatches(path, options, counts, errors);
+  const writer = new IngestWriter(store, `file:${input.format}`);
+  const readAll = async () => {
+    for await (const batch of input.batches) {
+      const written = options.strict ? await writer.write(batch) : await store.transaction(() => writer.write(batch));
+      counts.imported += written.inserted;
+      counts.duplicates += written.duplicates;
+      options.onProgress?.(input.progress(), input.total, counts);
+    }
+  };
   if (options.strict) await store.transaction(readAll);
   else await readAll();
-  return { format, ...counts, errors };
+  return { format: input.format, ...counts, errors };
 }
 
 function displayName(path: string): string {

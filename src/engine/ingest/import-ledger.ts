@@ -1,11 +1,10 @@
-import { parse as parseCsv } from 'csv-parse';
-import { createReadStream, existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
 import type { LedgerRow } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
-import type { ImportReport, RowError } from './import-events.js';
+import type { ImportReport } from './import-events.js';
+import { readCsvRows, requireColumns } from './csv-rows.js';
 
 export interface LedgerImportOptions {
   strict?: boolean;
@@ -77,34 +76,15 @@ function distinctKeys(rows: readonly LedgerEntry[]): number {
   return new Set(rows.map((r) => `${r.accountId}\u0000${r.subscriptionId}\u0000${r.effectiveAt}`)).size;
 }
 
+export const LEDGER_COLUMNS = 'account_id,effective_at,mrr[,plan,currency,subscription_id]';
+
+/** Reads and checks a ledger CSV with the import policy (bad rows skipped and reported, or --strict). */
+export function readLedgerCsv(path: string, options: LedgerImportOptions = {}) {
+  return readCsvRows(path, { ...options, checkHeader: requireColumns(REQUIRED, LEDGER_COLUMNS), parse: parseLedgerRow });
+}
+
 export async function importLedger(store: DuckDbStore, path: string, options: LedgerImportOptions = {}): Promise<ImportReport> {
-  if (path !== '-' && !existsSync(path)) throw new InputError(`${path}: no such file`);
-  const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path);
-  const parser = input.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, trim: true }));
-  const rows: LedgerEntry[] = [];
-  const errors: RowError[] = [];
-  let rejected = 0;
-  let headerChecked = false;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      if (!headerChecked) {
-        const missing = REQUIRED.filter((c) => !(c in record));
-        if (missing.length) throw new InputError(`${path} line 1: missing column ${missing.join(', ')}; expected account_id,effective_at,mrr[,plan,currency,subscription_id]`);
-        headerChecked = true;
-      }
-      try {
-        rows.push(parseLedgerRow(record));
-      } catch (e) {
-        const reason = (e as Error).message;
-        if (options.strict) throw new InputError(`${path} line ${info.lines}: ${reason}; nothing was imported (--strict)`);
-        rejected++;
-        if (errors.length < 100) errors.push({ line: info.lines, reason });
-      }
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: invalid CSV (${(e as Error).message.split('\n')[0]})`);
-  }
+  const { rows, rejected, errors } = await readLedgerCsv(path, options);
   const written = await store.transaction(() => writeLedger(store, rows, 'file:csv'));
   return { format: 'csv', imported: written.inserted, duplicates: written.duplicates, rejected, errors };
 }

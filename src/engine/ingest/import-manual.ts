@@ -4,8 +4,6 @@
  * a correction is a new entry, the latest entry is the current value, and earlier ones stay as the
  * audit trail (who, when, note).
  */
-import { parse as parseCsv } from 'csv-parse';
-import { createReadStream, existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import { didYouMean, HEALTH_METRICS } from '../../config/schema.js';
@@ -14,7 +12,8 @@ import { BUILTIN_MANUAL_METRICS } from '../../model/health.js';
 import type { WeekStart } from '../../model/metrics.js';
 import { parsePeriod, periodName } from '../../model/time.js';
 import type { DuckDbStore } from '../duckdb/database.js';
-import type { ImportReport, RowError } from './import-events.js';
+import type { ImportReport } from './import-events.js';
+import { readCsvRows } from './csv-rows.js';
 
 export interface ManualInput {
   metric: string;
@@ -107,40 +106,23 @@ const PERIOD_COLUMNS = ['week', 'month', 'period'];
  * correction of an earlier one.
  */
 export async function importManualCsv(store: DuckDbStore, path: string, options: ManualImportOptions = {}): Promise<ImportReport> {
-  if (path !== '-' && !existsSync(path)) throw new InputError(`${path}: no such file`);
-  const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path);
-  const parser = input.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, trim: true }));
-  const entries: ManualInput[] = [];
-  const errors: RowError[] = [];
-  let rejected = 0;
-  let periodColumn: string | undefined;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      if (periodColumn === undefined) {
-        periodColumn = PERIOD_COLUMNS.find((c) => c in record);
-        const missing = ['metric', 'value'].filter((c) => !(c in record));
-        if (!periodColumn) missing.push('week');
-        if (missing.length) throw new InputError(`${path} line 1: missing column ${missing.join(', ')}; expected metric,week,value[,entered_by,note]`);
-      }
-      try {
-        entries.push({
-          metric: manualMetricName(record.metric ?? '', options.allowed),
-          period: parseManualPeriod(record[periodColumn!] ?? '', options.weekStart),
-          value: parseManualValue(record.value ?? ''),
-          enteredBy: (record.entered_by ?? '').trim() || options.enteredBy || 'import',
-          note: record.note?.trim() || null,
-        });
-      } catch (e) {
-        const reason = (e as Error).message;
-        if (options.strict) throw new InputError(`${path} line ${info.lines}: ${reason}; nothing was imported (--strict)`);
-        rejected++;
-        if (errors.length < 100) errors.push({ line: info.lines, reason });
-      }
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: invalid CSV (${(e as Error).message.split('\n')[0]})`);
-  }
-  const imported = await recordManualValues(store, entries);
+  let periodColumn = 'week';
+  const { rows, rejected, errors } = await readCsvRows<ManualInput>(path, {
+    ...options,
+    checkHeader(record) {
+      periodColumn = PERIOD_COLUMNS.find((c) => c in record) ?? 'week';
+      const missing = ['metric', 'value'].filter((c) => !(c in record));
+      if (!(periodColumn in record)) missing.push('week');
+      return missing.length ? `missing column ${missing.join(', ')}; expected metric,week,value[,entered_by,note]` : null;
+    },
+    parse: (record) => ({
+      metric: manualMetricName(record.metric ?? '', options.allowed),
+      period: parseManualPeriod(record[periodColumn] ?? '', options.weekStart),
+      value: parseManualValue(record.value ?? ''),
+      enteredBy: (record.entered_by ?? '').trim() || options.enteredBy || 'import',
+      note: record.note?.trim() || null,
+    }),
+  });
+  const imported = await recordManualValues(store, rows);
   return { format: 'csv', imported, duplicates: 0, rejected, errors };
 }
