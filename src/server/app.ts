@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { isTruenorthError, type ErrorKind } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import { importEvents } from '../engine/ingest/import-events.js';
@@ -15,6 +16,7 @@ import type { SqlEngine } from '../engine/sql-engine.js';
 import { modelFromConfig, type MetricModel } from '../model/from-config.js';
 import type { NormalizedMessage } from '../model/message.js';
 import { reportContext } from '../reports/context.js';
+import { registerDashboard, SessionStore } from './dashboard-api.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { checkMessage, decodeBody, DEFAULT_LIMITS, HttpError, parseJson, type Limits } from './payload.js';
@@ -83,9 +85,11 @@ export class TruenorthServer {
   readonly limits: Limits;
   readonly host: string;
   readonly readsNeedKey: boolean;
+  /** Dashboard sign-ins: a cookie that stands for the secret key it was opened with. */
+  readonly sessions = new SessionStore();
   url: string | undefined;
   private readonly limiter: RateLimiter;
-  private configCache: { path: string; mtimeMs: number; model: MetricModel } | undefined;
+  private configCache: { path: string; mtimeMs: number; model: MetricModel; config: Config } | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly options: ServerOptions) {
@@ -180,14 +184,19 @@ export class TruenorthServer {
     return principal;
   }
 
-  /** Secret key or admin token; with `open`, loopback servers let anyone on this machine through. */
-  private authSecret(req: FastifyRequest, open: boolean): void {
+  /** Secret key, admin token or dashboard session; with `open`, loopback servers let anyone on this machine through. */
+  authSecret(req: FastifyRequest, open: boolean): void {
     if (open && !this.readsNeedKey) {
       // Open to this machine only: a Host that is not a loopback name (DNS rebinding) needs a key.
       const host = (header(req, 'host') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
       if (isLoopback(host)) return;
     }
     const token = this.credential(req);
+    const session = token ? undefined : this.sessions.principal(req, this.keys);
+    if (session) {
+      req.principal = session;
+      return this.rateLimit(session);
+    }
     if (!token) throw new HttpError(401, 'missing_key', 'this endpoint needs a secret key: Authorization: Bearer <secret key>');
     const principal = this.keys.verify(token);
     if (!principal) throw new HttpError(401, 'invalid_key', 'unknown or revoked key');
@@ -334,6 +343,11 @@ export class TruenorthServer {
   // ---------- read API and administration ----------
 
   private model(): MetricModel | undefined {
+    return this.loadedConfig()?.model;
+  }
+
+  /** The config (re-read when the file changes) and its model; undefined when started without one. */
+  loadedConfig(): { config: Config; model: MetricModel } | undefined {
     const path = this.options.configPath;
     if (!path) return undefined;
     let mtimeMs: number;
@@ -343,23 +357,25 @@ export class TruenorthServer {
       return undefined;
     }
     if (this.configCache?.path !== path || this.configCache.mtimeMs !== mtimeMs) {
-      this.configCache = { path, mtimeMs, model: modelFromConfig(loadConfig(path)) };
+      const config = loadConfig(path);
+      this.configCache = { path, mtimeMs, model: modelFromConfig(config), config };
     }
-    return this.configCache.model;
+    return this.configCache;
   }
 
   private async report(req: FastifyRequest<{ Params: { report: string } }>, reply: FastifyReply) {
     this.authSecret(req, true);
     const route = findReadRoute(req.params.report);
     if (!route) throw new HttpError(404, 'not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
-    const model = this.model();
-    if (!model) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml, so it has no reports; start it with --config');
+    const loaded = this.loadedConfig();
+    if (!loaded) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml, so it has no reports; start it with --config');
+    const { model, config } = loaded;
     const flags = flagsFromQuery(req.query as Record<string, unknown>);
     const asOf = asOfFromFlags(flags);
     const replay = header(req, 'x-truenorth-replay') === '1';
     return this.withReader(async (engine) => {
       const recorder = new RecordingEngine(engine);
-      const report = await route.run(reportContext(replay ? (recorder as SqlEngine) : engine, model, asOf), flags);
+      const report = await route.run(reportContext(replay ? (recorder as SqlEngine) : engine, model, asOf), flags, config);
       return reply.send(replay ? { report, queries: recorder.queries } : report);
     });
   }
@@ -495,6 +511,7 @@ export class TruenorthServer {
       child.post('/api/v1/import/events', (req, reply) => this.importFile(req, reply, 'events'));
       child.post('/api/v1/import/subscriptions', (req, reply) => this.importFile(req, reply, 'subscriptions'));
     });
+    registerDashboard(this);
   }
 }
 

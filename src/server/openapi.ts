@@ -1,3 +1,4 @@
+import { dashboardOpenApiPaths } from './dashboard-api.js';
 import { DEFAULT_LIMITS } from './payload.js';
 import { READ_ROUTES } from './read-api.js';
 
@@ -57,13 +58,14 @@ export function openApiDocument(): Record<string, unknown> {
     paths[`/api/v1/${route.name}`] = {
       get: {
         summary: route.summary, tags: ['Reports'],
-        description: `The same object as \`truenorth ${route.name} --json\`. Needs a secret key unless the server is bound to a loopback address.`,
-        security: [{ secretKey: [] }, {}],
+        description: `The same object as \`truenorth ${route.name} --json\`. Needs a secret key (or a dashboard session) unless the server is bound to a loopback address; a write key gets 403.`,
+        security: [{ secretKey: [] }, { sessionCookie: [] }, {}],
         parameters: route.params.map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-        responses: { 200: { description: 'The report', content: json() }, 400: { description: 'A bad parameter' }, 401: { description: 'Missing or unknown key' } },
+        responses: { 200: { description: 'The report', content: json() }, 400: { description: 'A bad parameter' }, 401: { description: 'Missing or unknown key' }, 403: { description: 'A write key cannot read' } },
       },
     };
   }
+  for (const [path, operations] of Object.entries(dashboardOpenApiPaths())) paths[path] = { ...(paths[path] as object | undefined), ...(operations as object) };
   return {
     openapi: '3.1.0',
     info: { title: 'truenorth', version: '1', description: 'Ingestion (Segment- and PostHog-compatible), Stripe webhooks, reports and administration.' },
@@ -72,6 +74,7 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: {
         writeKeyBasic: { type: 'http', scheme: 'basic', description: 'Segment style: the write key as the user name, empty password' },
         secretKey: { type: 'http', scheme: 'bearer', description: 'A secret key (tns_…) or TRUENORTH_ADMIN_TOKEN' },
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: 'truenorth_session', description: 'The dashboard sign-in: POST /api/v1/session with a secret key sets it' },
       },
       schemas: {
         Error: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] },

@@ -2,6 +2,7 @@ import { parseAsOf, parseSegment, resolveRange, type ReportFlags } from '../cli/
 import { InputError } from '../errors.js';
 import { retentionDefinition } from '../model/from-config.js';
 import { parseBreakdown } from '../model/metrics.js';
+import type { Config } from '../config/schema.js';
 import type { ReportContext } from '../reports/context.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport } from '../reports/funnel.js';
 import { seriesReport } from '../reports/north-star.js';
@@ -23,7 +24,8 @@ export interface ReadRoute {
   summary: string;
   /** Query parameters, for the OpenAPI document. */
   params: string[];
-  run(ctx: ReportContext, flags: ReadFlags): Promise<unknown>;
+  /** `config`: the loaded truenorth.yaml, for reports that need more than the metric model (the scorecard); the server always passes it. */
+  run(ctx: ReportContext, flags: ReadFlags, config?: Config): Promise<unknown>;
 }
 
 const RANGE = ['from', 'to', 'as_of'];

@@ -104,5 +104,5 @@ async function maybeServe(program: Command, dir: string): Promise<void> {
   const serve = program.commands.find((c) => c.name() === 'serve');
   if (!serve || !process.stdout.isTTY) return;
   console.log(`\nStarting the dashboard on the demo (Ctrl-C to stop; --no-open skips this)…`);
-  await program.parseAsync(['node', 'truenorth', '--config', join(dir, 'truenorth.yaml'), '--db', join(dir, 'truenorth.duckdb'), 'serve'], { from: 'node' });
+  await program.parseAsync(['node', 'truenorth', '--config', join(dir, 'truenorth.yaml'), '--db', join(dir, 'truenorth.duckdb'), 'serve', '--open'], { from: 'node' });
 }

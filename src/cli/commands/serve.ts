@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { InputError, TruenorthError } from '../../errors.js';
 import { DuckDbStore, resolveDbPath } from '../../engine/duckdb/database.js';
 import { TruenorthServer } from '../../server/app.js';
+import { dashboardBuilt } from '../../server/dashboard-api.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, readConfigIfPresent, type GlobalOptions } from '../context.js';
@@ -16,6 +18,19 @@ interface ServeFlags {
   maxBatchBytes?: string;
   maxBatchEvents?: string;
   logLevel: string;
+  open?: boolean;
+}
+
+/** Best effort: the platform's opener, detached; the URL is printed either way. */
+function openInBrowser(url: string): void {
+  const [command, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // no browser here: the URL above is enough
+  }
 }
 
 function positiveInt(text: string | undefined, flag: string, min = 1): number | undefined {
@@ -37,6 +52,7 @@ export function registerServe(program: Command): void {
     .option('--max-batch-bytes <n>', 'largest request body, after decompression', String(DEFAULT_LIMITS.maxBatchBytes))
     .option('--max-batch-events <n>', 'most messages in one batch', String(DEFAULT_LIMITS.maxBatchEvents))
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
+    .option('--open', 'open the dashboard in the default browser')
     .addHelpText('after', `
 Environment:
   TRUENORTH_ADMIN_TOKEN             a token that reads and administers, like a secret key
@@ -83,6 +99,8 @@ Environment:
       }
       const say = (line: string) => process.stderr.write(`truenorth: ${line}\n`);
       say(`serving ${dbPath} on ${url} (pid ${process.pid})`);
+      say(dashboardBuilt() ? `dashboard: ${url}/${server.readsNeedKey ? ' (sign in with a secret key)' : ''}` : 'the dashboard is not built (npm run build); the API works');
+      if (flags.open && dashboardBuilt()) openInBrowser(`${url}/`);
       if (server.keys.count('write') === 0 && !server.keys.hasAdminToken) say('no write keys yet: create one with `truenorth keys create` (ingestion answers 401 until then)');
       if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key (\`truenorth keys create --kind secret\`)`);
 

@@ -1,0 +1,98 @@
+/**
+ * `npm run screenshots`: the dashboard's main pages on the demo company, as PNGs in
+ * docs/screenshots/ (the README embeds them). Generates the demo into a temporary directory with a
+ * fixed end date, starts `truenorth serve` on it and drives Debian's Chromium.
+ *
+ *   npm run screenshots                 # all pages, desktop and phone
+ *   npm run screenshots -- --out /tmp/s # elsewhere
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, CHROMIUM, launchBrowser } from './browser.js';
+import { buildDemo, ensureWebBuilt, ROOT, serveDemo } from './demo-server.js';
+
+interface Shot {
+  name: string;
+  path: string;
+  viewport: { width: number; height: number };
+  /** Taller pages are cut here, so the README stays readable. */
+  maxHeight?: number;
+}
+
+const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+const SHOTS: Shot[] = [
+  { name: 'scorecard', path: '/', viewport: DESKTOP },
+  { name: 'north-star', path: '/north-star', viewport: DESKTOP },
+  { name: 'journey', path: '/journey', viewport: DESKTOP, maxHeight: 1500 },
+  { name: 'retention', path: '/retention', viewport: DESKTOP },
+  { name: 'revenue', path: '/revenue', viewport: DESKTOP, maxHeight: 1100 },
+  { name: 'voice', path: '/voice', viewport: DESKTOP, maxHeight: 1400 },
+  { name: 'leading', path: '/leading', viewport: DESKTOP, maxHeight: 1500 },
+  { name: 'okrs', path: '/okrs', viewport: DESKTOP },
+  { name: 'enter', path: '/enter', viewport: DESKTOP },
+  { name: 'scorecard-phone', path: '/', viewport: PHONE, maxHeight: 1700 },
+];
+
+/** Waits until the page has data on screen: no spinner, no error box (an error fails the run). */
+async function settled(page: Page): Promise<void> {
+  await page.waitForSelector('main .card, main .banner, main .empty, main .error-box', { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelectorAll('.loading').length === 0, undefined, { timeout: 30_000 });
+  const errors = await page.locator('.error-box').allTextContents();
+  if (errors.length) throw new Error(`${page.url()} shows an error: ${errors.join(' | ')}`);
+  // Let charts lay out after their containers got their size.
+  await page.waitForTimeout(250);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const outFlag = args.indexOf('--out');
+  const out = resolve(outFlag >= 0 ? args[outFlag + 1] : join(ROOT, 'docs/screenshots'));
+  if (!chromiumAvailable()) {
+    console.error(`screenshots: no Chromium at ${CHROMIUM}; install it (apt-get install -y chromium) or set TRUENORTH_CHROMIUM`);
+    process.exitCode = 1;
+    return;
+  }
+  await ensureWebBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'truenorth-shots-'));
+  const started = Date.now();
+  let server: Awaited<ReturnType<typeof serveDemo>> | undefined;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  try {
+    console.log('generating the demo company…');
+    await buildDemo(dir, { end: '2026-03-02' });
+    server = await serveDemo(dir);
+    mkdirSync(out, { recursive: true });
+    browser = await launchBrowser(DESKTOP);
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+    for (const shot of SHOTS) {
+      await page.setViewportSize(shot.viewport);
+      await page.goto(server.url + shot.path);
+      await settled(page);
+      const file = join(out, `${shot.name}.png`);
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      const clip = shot.maxHeight && height > shot.maxHeight ? { x: 0, y: 0, width: shot.viewport.width, height: shot.maxHeight } : undefined;
+      await page.screenshot({ path: file, fullPage: true, clip, animations: 'disabled' });
+      console.log(`  ${relative(process.cwd(), file)}`);
+    }
+    if (problems.length) throw new Error(`console errors:\n${problems.join('\n')}`);
+    console.log(`${SHOTS.length} screenshots in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await browser?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(`screenshots: ${(e as Error).message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,316 @@
+import { Bar, BarChart, CartesianGrid, Cell, LabelList, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { reportUrl, useApi } from '../api';
+import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { Badge, Card, Empty, Kpi, Load } from '../components/ui';
+import { useView } from '../context';
+import { compact, dateTime, exact, pct, shortWeek, stageLabel } from '../format';
+import type { FunnelReport, PqlReport, WeeklyStages } from '../types';
+
+export function Journey() {
+  const { ctx, asOf, segment } = useView();
+  const seg = segment === 'all' ? null : segment;
+  const funnel = useApi<FunnelReport>(reportUrl('funnel', { as_of: asOf, segment: seg }));
+  const all = useApi<FunnelReport>(segment === 'all' ? null : reportUrl('funnel', { as_of: asOf }));
+  const weekly = useApi<WeeklyStages>(reportUrl('funnel', { as_of: asOf, segment: seg, weekly: 1 }));
+  const pql = useApi<PqlReport>(ctx.ideal_user ? reportUrl('pql', { as_of: asOf }) : null);
+  const comparison = segment === 'all' ? funnel.data : all.data;
+  return (
+    <div className="stack">
+      <Load result={funnel} what="the funnel">
+        {(f) => <Funnel funnel={f} />}
+      </Load>
+      <div className="grid-2">
+        <Card title="All vs ideal users" subtitle="Conversion from the previous step, by segment" id="segments">
+          {!ctx.ideal_user ? (
+            <Empty title="No ideal user profile">Define ideal_user in truenorth.yaml to split every funnel (seed 000, trap 4).</Empty>
+          ) : comparison ? (
+            <SegmentComparison funnel={comparison} />
+          ) : (
+            <Load result={all} what="the funnel for all users">{() => null}</Load>
+          )}
+        </Card>
+        <Card title="With PQLs" subtitle="Signups → ideal signups, KUI → PQLs, upgrades → ideal upgrades" id="pql">
+          {!ctx.ideal_user ? (
+            <Empty title="PQLs need an ideal user profile" />
+          ) : (
+            <Load result={pql} what="product-qualified leads">
+              {(p) => <Pqls pql={p} weekly={weekly.data} />}
+            </Load>
+          )}
+        </Card>
+      </div>
+      <Load result={weekly} what="weekly stage counts">
+        {(w) => <Weekly weekly={w} />}
+      </Load>
+    </div>
+  );
+}
+
+function Funnel({ funnel }: { funnel: FunnelReport }) {
+  const first = funnel.steps[0]?.actors ?? 0;
+  const data = funnel.steps.map((s, i) => ({
+    stage: stageLabel(s.stage),
+    actors: s.actors,
+    share: first ? s.actors / first : 0,
+    conv: s.conversion_from_previous,
+    drop: i === 0 ? null : funnel.steps[i - 1].actors - s.actors,
+  }));
+  const { ctx } = useView();
+  const worst = weakestStep(funnel, ctx.journey);
+  const worstLabel = worst?.basis === 'target' ? 'furthest below target' : 'lowest';
+  return (
+    <Card
+      title="Journey funnel"
+      subtitle={`${funnel.segment === 'all' ? 'All users' : 'Ideal users'} · ${funnel.from.slice(0, 10)} to ${funnel.to.slice(0, 10)} · ${funnel.window_days}-day conversion window`}
+      id="funnel"
+    >
+      {worst && first > 0 && (
+        <p className="small">
+          Target rates: {ctx.journey.filter((j) => j.target_rate !== null).map((j) => `${stageLabel(j.stage)} ${pct(j.target_rate, 0)}`).join(' · ') || 'none set'}
+        </p>
+      )}
+      {first === 0 ? (
+        <Empty title="Nobody entered the funnel in this range" />
+      ) : (
+        <div className="funnel-layout">
+          <div className="chart" style={{ height: 36 * data.length + 30 }}>
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={data} layout="vertical" margin={{ top: 4, right: 60, bottom: 4, left: 4 }} barCategoryGap={6}>
+                <XAxis type="number" hide domain={[0, first]} />
+                <YAxis type="category" dataKey="stage" tick={AXIS_TICK} width={110} tickLine={false} axisLine={false} />
+                <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v) => [exact(Number(v)), 'actors']} />
+                <Bar dataKey="actors" isAnimationActive={false} radius={[0, 4, 4, 0]}>
+                  {data.map((d, i) => (
+                    <Cell key={d.stage} fill={worst?.index === i ? COLOURS.bad : segmentColour(funnel.segment)} />
+                  ))}
+                  <LabelList dataKey="actors" position="right" formatter={(v: unknown) => compact(Number(v))} style={{ fontSize: 11, fill: '#374151' }} />
+                </Bar>
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+          <div className="table-scroll">
+            <table className="data" data-testid="funnel-table">
+              <thead>
+                <tr>
+                  <th scope="col">Step</th>
+                  <th scope="col" className="num">Actors</th>
+                  <th scope="col" className="num">From previous</th>
+                  <th scope="col" className="num">Drop-off</th>
+                  <th scope="col" className="num">From first</th>
+                </tr>
+              </thead>
+              <tbody>
+                {funnel.steps.map((s, i) => (
+                  <tr key={s.stage} data-stage={s.stage} className={worst?.index === i ? 'row-bad' : undefined}>
+                    <th scope="row" title={`${s.event}`}>
+                      {stageLabel(s.stage)}
+                    </th>
+                    <td className="num" data-testid={`actors-${s.stage}`}>{exact(s.actors)}</td>
+                    <td className="num">
+                      {pct(s.conversion_from_previous)}
+                      {worst?.index === i && <> <Badge tone="bad">{worstLabel}</Badge></>}
+                    </td>
+                    <td className="num">{i === 0 ? '—' : `${exact(funnel.steps[i - 1].actors - s.actors)} (${pct(s.conversion_from_previous === null ? null : 1 - s.conversion_from_previous, 0)})`}</td>
+                    <td className="num">{pct(s.conversion_from_first)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+/** The step furthest below its target rate (target ÷ actual largest), else the lowest conversion. */
+function weakestStep(funnel: FunnelReport, journey: { stage: string; target_rate: number | null }[]): { index: number; basis: 'target' | 'lowest' } | null {
+  let best: { index: number; basis: 'target' | 'lowest' } | null = null;
+  let bestRatio = 1;
+  funnel.steps.forEach((s, i) => {
+    const target = journey.find((j) => j.stage === s.stage)?.target_rate ?? null;
+    if (i === 0 || target === null || s.conversion_from_previous === null) return;
+    const ratio = s.conversion_from_previous === 0 ? Infinity : target / s.conversion_from_previous;
+    if (ratio > bestRatio) {
+      best = { index: i, basis: 'target' };
+      bestRatio = ratio;
+    }
+  });
+  if (best || journey.some((j) => j.target_rate !== null)) return best;
+  funnel.steps.forEach((s, i) => {
+    if (i === 0 || s.conversion_from_previous === null) return;
+    if (!best || s.conversion_from_previous < (funnel.steps[best.index].conversion_from_previous ?? 1)) best = { index: i, basis: 'lowest' };
+  });
+  return best;
+}
+
+const segmentColour = (segment: string) => (segment === 'ideal' ? COLOURS.ideal : COLOURS.primary);
+
+function SegmentComparison({ funnel }: { funnel: FunnelReport }) {
+  const groups = funnel.breakdown?.groups ?? [];
+  const ideal = groups.find((g) => g.value === 'ideal');
+  const notIdeal = groups.find((g) => g.value === 'not_ideal');
+  const data = funnel.steps.slice(1).map((s, i) => ({
+    step: stageLabel(s.stage),
+    all: s.conversion_from_previous,
+    ideal: ideal?.steps[i + 1]?.conversion_from_previous ?? null,
+    not_ideal: notIdeal?.steps[i + 1]?.conversion_from_previous ?? null,
+  }));
+  if (!ideal) return <Empty title="No split by ideal users in this range" />;
+  return (
+    <>
+      <div className="chart" style={{ height: 230 }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+            <CartesianGrid stroke={COLOURS.grid} vertical={false} />
+            <XAxis dataKey="step" tick={AXIS_TICK} tickLine={false} interval={0} />
+            <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={40} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} />
+            <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v, name) => [pct(v === null ? null : Number(v)), String(name)]} />
+            <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={(item) => ['all', 'ideal', 'not_ideal'].indexOf(String(item.dataKey))} />
+            <Bar dataKey="all" name="All" fill={COLOURS.primary} isAnimationActive={false} />
+            <Bar dataKey="ideal" name="Ideal" fill={COLOURS.ideal} isAnimationActive={false} />
+            <Bar dataKey="not_ideal" name="Not ideal" fill={COLOURS.notIdeal} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <table className="data compact">
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col" className="num">All</th>
+            <th scope="col" className="num">Ideal</th>
+            <th scope="col" className="num">Not ideal</th>
+          </tr>
+        </thead>
+        <tbody>
+          {funnel.steps.map((s, i) => (
+            <tr key={s.stage}>
+              <th scope="row">{stageLabel(s.stage)}</th>
+              <td className="num">{exact(s.actors)}</td>
+              <td className="num">{exact(ideal.steps[i]?.actors)}</td>
+              <td className="num">{exact(notIdeal?.steps[i]?.actors)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function Pqls({ pql, weekly }: { pql: PqlReport; weekly: WeeklyStages | undefined }) {
+  const lastWeek = pql.weeks[pql.weeks.length - 1];
+  const stages = weekly?.weeks.find((w) => w.week === lastWeek?.week)?.stages;
+  const total = pql.weeks.reduce((n, w) => n + w.pqls, 0);
+  const rows: [string, string, number | undefined][] = [
+    ['Unique visits', 'Unique visits', stages?.visit],
+    ['Signups', 'Ideal signups', lastWeek?.ideal_signups],
+    ['Setups', 'Setups', stages?.setup],
+    ['First strikes', 'First strikes', stages?.first_strike],
+    ['KUIs', 'PQLs', lastWeek?.pqls],
+    ['Upgrades', 'Ideal upgrades', lastWeek?.ideal_upgrades],
+  ];
+  return (
+    <div className="stack-sm">
+      <div className="kpis">
+        <Kpi label="PQL → upgrade" value={pct(pql.upgrade_rate, 0)} hint="seed 000 expects 30–50%" tone={pql.upgrade_rate === null ? undefined : pql.upgrade_rate >= 0.3 ? 'good' : 'warn'} />
+        <Kpi label="PQLs in range" value={exact(total)} hint={`${exact(lastWeek?.pqls ?? 0)} in ${lastWeek?.week ?? ''}`} />
+      </div>
+      <table className="data compact">
+        <caption className="muted small">Week {lastWeek?.week}: the scorecard without and with PQLs</caption>
+        <thead>
+          <tr>
+            <th scope="col">Without PQLs</th>
+            <th scope="col">With PQLs</th>
+            <th scope="col" className="num">{lastWeek?.week ?? ''}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([a, b, v]) => (
+            <tr key={b}>
+              <td>{a}</td>
+              <th scope="row">{b}</th>
+              <td className="num">{v === undefined ? '—' : exact(v)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {pql.missing_stages.length > 0 && <p className="warn-line">Missing stages for PQLs: {pql.missing_stages.join(', ')}</p>}
+      {pql.pqls.length > 0 && (
+        <details>
+          <summary>Latest PQLs ({pql.pqls.length})</summary>
+          <table className="data compact">
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Account</th>
+                <th scope="col">Qualified</th>
+                <th scope="col">Upgraded</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...pql.pqls].reverse().slice(0, 12).map((p) => (
+                <tr key={p.actor}>
+                  <td><code>{p.actor}</code></td>
+                  <td><code>{p.account ?? '—'}</code></td>
+                  <td>{dateTime(p.qualified_at)}</td>
+                  <td>{p.upgraded_at ? dateTime(p.upgraded_at) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function Weekly({ weekly }: { weekly: WeeklyStages }) {
+  const stages = Object.keys(weekly.weeks[0]?.stages ?? {});
+  const shown = stages.filter((s) => s !== 'visit');
+  return (
+    <Card title="Weekly stage counts" subtitle={`Actors reaching each stage for the first time, per week (${weekly.segment === 'all' ? 'all users' : 'ideal users'}); visits are distinct visitors`} id="weekly">
+      {weekly.weeks.length === 0 ? (
+        <Empty title="No weeks in range" />
+      ) : (
+        <>
+          <div className="chart" style={{ height: 240 }}>
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={weekly.weeks.map((w) => ({ week: shortWeek(w.week), ...w.stages }))} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+                <CartesianGrid stroke={COLOURS.grid} vertical={false} />
+                <XAxis dataKey="week" tick={AXIS_TICK} tickLine={false} />
+                <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={40} />
+                <Tooltip contentStyle={TOOLTIP_STYLE} />
+                <Legend wrapperStyle={{ fontSize: 12 }} formatter={(v) => stageLabel(String(v))} itemSorter={(item) => shown.indexOf(String(item.dataKey))} />
+                {shown.map((s, i) => (
+                  <Bar key={s} dataKey={s} name={s} fill={COLOURS.series[i % COLOURS.series.length]} isAnimationActive={false} />
+                ))}
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Weekly stage counts table">
+            <table className="data compact weekly-table">
+              <thead>
+                <tr>
+                  <th scope="col" className="sticky-col">Stage</th>
+                  {weekly.weeks.map((w) => (
+                    <th scope="col" key={w.week} className="num" title={w.week}>{shortWeek(w.week)}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {stages.map((s) => (
+                  <tr key={s}>
+                    <th scope="row" className="sticky-col">{stageLabel(s)}</th>
+                    {weekly.weeks.map((w) => (
+                      <td key={w.week} className="num">{exact(w.stages[s] ?? 0)}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,206 @@
+import { useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { reportUrl, useApi } from '../api';
+import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
+import { useView } from '../context';
+import { compact, exact, fmt, money, pct, shortWeek } from '../format';
+import type { LeadingIndicator, LeadingReport, PredictiveIndicator, PredictiveReport, RiskReport } from '../types';
+
+type Outcome = 'retained' | 'upgraded';
+
+export function Leading() {
+  const { asOf, segment } = useView();
+  const seg = segment === 'all' ? null : segment;
+  const [outcome, setOutcome] = useState<Outcome>('retained');
+  const leading = useApi<LeadingReport>(reportUrl('leading', { as_of: asOf, segment: seg, outcome: outcome === 'retained' ? null : outcome }));
+  const predictive = useApi<PredictiveReport>(reportUrl('predictive', { as_of: asOf, segment: seg }));
+  const risk = useApi<RiskReport>(reportUrl('risk', { as_of: asOf }));
+  return (
+    <div className="stack">
+      <Card
+        title="Aha moments"
+        subtitle="Early behaviours after signup that predict the outcome: users who did it vs those who did not"
+        id="aha"
+        actions={<Toggle<Outcome> label="Outcome" value={outcome} options={[{ value: 'retained', label: 'Retained in week 4' }, { value: 'upgraded', label: 'Upgraded in 30 days' }]} onChange={setOutcome} />}
+      >
+        <Load result={leading} what="leading indicators">
+          {(r) => <Indicators report={r} />}
+        </Load>
+      </Card>
+      <Card title="Leading next to lagging" subtitle="Seed 003: watch the early signal, not only the result" id="predictive">
+        <Load result={predictive} what="predictive indicators">
+          {(p) => <Predictive report={p} />}
+        </Load>
+      </Card>
+      <Card title="Accounts at churn risk" subtitle="Paying accounts tripping the churn-risk rules, ranked" id="risk">
+        <Load result={risk} what="churn risk">
+          {(r) => <Risk report={r} />}
+        </Load>
+      </Card>
+    </div>
+  );
+}
+
+function Indicators({ report }: { report: LeadingReport }) {
+  const top = report.indicators.slice(0, 8);
+  const best = report.indicators.find((i) => i.significant && (i.lift ?? 0) > 1);
+  if (report.indicators.length === 0) {
+    return <Empty title="No behaviour could be tested">{report.cohort.actors} signups in the cohort; each behaviour needs at least {report.min_group} users who did it and {report.min_group} who did not.</Empty>;
+  }
+  const label = (i: LeadingIndicator) => `${i.event} ≥ ${i.at_least}`;
+  return (
+    <div className="stack-sm">
+      {best && (
+        <div className="callout" data-testid="aha">
+          <span className="callout-mark" aria-hidden="true">★</span>
+          <div>
+            <strong>{best.sentence}</strong>
+            <p className="muted small">Lift {best.lift?.toFixed(1)}× · p = {best.p_value < 0.001 ? '< 0.001' : best.p_value.toFixed(3)} · {pct(best.coverage, 0)} of signups do it</p>
+          </div>
+        </div>
+      )}
+      <p className="muted small">
+        Outcome: {report.outcome_definition}. Cohort: {exact(report.cohort.actors)} signups, {pct(report.cohort.outcome_rate)} reached it. {report.tested} behaviours tested, {report.skipped} skipped (too few users).
+      </p>
+      <div className="chart" style={{ height: 36 + top.length * 34 }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={top.map((i) => ({ name: label(i), did: i.did_rate, did_not: i.did_not_rate }))} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
+            <CartesianGrid stroke={COLOURS.grid} horizontal={false} />
+            <XAxis type="number" tick={AXIS_TICK} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} />
+            <YAxis type="category" dataKey="name" tick={AXIS_TICK} width={170} tickLine={false} axisLine={false} />
+            <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v, name) => [pct(Number(v)), String(name)]} />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Bar dataKey="did" name="Did it" fill={COLOURS.primary} isAnimationActive={false} />
+            <Bar dataKey="did_not" name="Did not" fill={COLOURS.notIdeal} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <div className="table-scroll">
+        <table className="data compact" data-testid="leading-table">
+          <thead>
+            <tr>
+              <th scope="col">Behaviour (first {report.within_days} days)</th>
+              <th scope="col" className="num">Did</th>
+              <th scope="col" className="num">Rate</th>
+              <th scope="col" className="num">Did not</th>
+              <th scope="col" className="num">Rate</th>
+              <th scope="col" className="num">Lift</th>
+              <th scope="col" className="num">q</th>
+              <th scope="col" className="num">Coverage</th>
+              <th scope="col">Significant</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.indicators.slice(0, 15).map((i) => (
+              <tr key={label(i)}>
+                <th scope="row" title={i.sentence}>{label(i)}</th>
+                <td className="num">{exact(i.did)}</td>
+                <td className="num">{pct(i.did_rate)}</td>
+                <td className="num">{exact(i.did_not)}</td>
+                <td className="num">{pct(i.did_not_rate)}</td>
+                <td className="num strong">{i.lift === null ? '—' : `${i.lift.toFixed(1)}×`}</td>
+                <td className="num">{i.q_value < 0.001 ? '< .001' : i.q_value.toFixed(3)}</td>
+                <td className="num">{pct(i.coverage, 0)}</td>
+                <td>{i.significant ? <Badge tone="good">yes</Badge> : <Badge>no</Badge>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+function indicatorValue(i: PredictiveIndicator, v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  return i.unit === 'rate' ? pct(v) : i.unit === 'money' ? money(v) : fmt(v);
+}
+
+function Predictive({ report }: { report: PredictiveReport }) {
+  if (report.pairs.length === 0) return <Empty title="Nothing to pair yet" />;
+  return (
+    <div className="pairs">
+      {report.pairs.map((p) => (
+        <div key={p.goal} className="pair">
+          <h3>{p.goal}</h3>
+          <div className="pair-row">
+            <Indicator label="Leading" indicator={p.leading} />
+            <span className="pair-arrow" aria-hidden="true">→</span>
+            <Indicator label="Lagging" indicator={p.lagging} />
+          </div>
+          <p className="small">{p.relation ?? 'No measured relation yet.'}</p>
+          <p className="muted small">{p.example}</p>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Indicator({ label, indicator }: { label: string; indicator: PredictiveIndicator | null }) {
+  if (!indicator) return <Kpi label={label} value="—" hint="none found yet" />;
+  const series = indicator.series ?? [];
+  const last = [...series].reverse().find((s) => s.value !== null)?.value ?? indicator.value ?? null;
+  return (
+    <div className="indicator">
+      <Kpi label={`${label}: ${indicator.name}`} value={indicatorValue(indicator, last)} />
+      {series.filter((s) => s.value !== null).length > 1 && (
+        <div className="chart" style={{ height: 60 }}>
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={series.map((s) => ({ week: shortWeek(s.period), v: s.value }))} margin={{ top: 4, right: 4, bottom: 0, left: 4 }}>
+              <XAxis dataKey="week" hide />
+              <YAxis hide domain={['auto', 'auto']} />
+              <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v) => [indicatorValue(indicator, Number(v)), indicator.name]} />
+              <Line dataKey="v" stroke={label === 'Leading' ? COLOURS.ideal : COLOURS.primary} strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Risk({ report }: { report: RiskReport }) {
+  return (
+    <div className="stack-sm">
+      <div className="kpis">
+        <Kpi label="MRR at risk" value={money(report.mrr_at_risk)} tone={report.mrr_at_risk > 0 ? 'bad' : 'good'} hint={`${pct(report.share_of_mrr_at_risk, 0)} of ${money(report.total_mrr)}`} />
+        <Kpi label="Accounts at risk" value={exact(report.accounts.length)} hint={`of ${report.accounts_evaluated} paying accounts`} />
+      </div>
+      <ul className="rules small">
+        {report.by_rule.map((r) => (
+          <li key={r.rule}>
+            <Badge tone={r.accounts > 0 ? 'warn' : 'neutral'}>{r.rule.replace(/_/g, ' ')}</Badge> {r.accounts} accounts · {money(r.mrr)} MRR
+            <span className="muted"> — {report.rules.find((x) => x.id === r.rule)?.description ?? ''}</span>
+          </li>
+        ))}
+      </ul>
+      {report.accounts.length === 0 ? (
+        <p className="muted">No paying account trips a rule.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="data compact">
+            <thead>
+              <tr>
+                <th scope="col">Account</th>
+                <th scope="col" className="num">MRR</th>
+                <th scope="col" className="num">Score</th>
+                <th scope="col">Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.accounts.slice(0, 15).map((a) => (
+                <tr key={a.account}>
+                  <th scope="row"><code>{a.account}</code></th>
+                  <td className="num">{money(a.mrr)}</td>
+                  <td className="num">{compact(a.score)}</td>
+                  <td className="small">{a.reasons.join('; ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

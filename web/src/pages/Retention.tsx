@@ -1,0 +1,117 @@
+import { useState } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { reportUrl, useApi } from '../api';
+import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { Card, Empty, Load, Toggle } from '../components/ui';
+import { useView } from '../context';
+import { exact, pct } from '../format';
+import type { RetentionReport } from '../types';
+
+type Mode = 'on' | 'on-or-after';
+type Period = 'week' | 'month';
+
+export function Retention() {
+  const { asOf, segment } = useView();
+  const [mode, setMode] = useState<Mode>('on');
+  const [period, setPeriod] = useState<Period>('week');
+  const report = useApi<RetentionReport>(reportUrl('retention', { as_of: asOf, segment: segment === 'all' ? null : segment, mode, period }));
+  return (
+    <Card
+      title="Cohort retention"
+      subtitle={
+        mode === 'on'
+          ? `Share of each signup ${period} who did the retention action in ${period} k after (“on” retention)`
+          : `Share active in ${period} k or any later ${period} (“on or after”); only cohorts for which ${period} k has fully passed count`
+      }
+      id="retention"
+      actions={
+        <>
+          <Toggle<Mode> label="Retention mode" value={mode} options={[{ value: 'on', label: 'On' }, { value: 'on-or-after', label: 'On or after' }]} onChange={setMode} />
+          <Toggle<Period> label="Cohort period" value={period} options={[{ value: 'week', label: 'Weekly' }, { value: 'month', label: 'Monthly' }]} onChange={setPeriod} />
+        </>
+      }
+    >
+      <Load result={report} what="retention">
+        {(r) => (r.cohorts.length === 0 ? <Empty title="No cohorts in this range" /> : <Heatmap report={r} />)}
+      </Load>
+    </Card>
+  );
+}
+
+/** A sequential blue scale relative to the highest rate shown, so low-retention products still show their pattern. */
+function heat(rate: number | null, top: number): string | undefined {
+  if (rate === null) return undefined;
+  const a = top > 0 ? Math.max(0, Math.min(1, rate / top)) : 0;
+  return `rgba(37, 99, 235, ${(0.06 + a * 0.84).toFixed(3)})`;
+}
+
+function Heatmap({ report }: { report: RetentionReport }) {
+  const width = Math.max(...report.cohorts.map((c) => c.retained.length), report.average.length);
+  const label = report.period === 'week' ? 'W' : 'M';
+  const curve = report.average.map((v, k) => ({ k: `${label}${k}`, average: v }));
+  const top = Math.max(0, ...report.cohorts.flatMap((c) => c.rates.filter((r, k): r is number => r !== null && c.complete[k] !== false)));
+  const ceiling = Math.min(1, Math.ceil((Math.max(0, ...report.average.filter((v): v is number => v !== null)) * 1.25) * 10) / 10 || 1);
+  return (
+    <div className="stack-sm">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Retention heatmap, scrolls sideways">
+        <table className="heatmap" data-testid="retention-heatmap">
+          <thead>
+            <tr>
+              <th scope="col" className="sticky-col">Cohort</th>
+              <th scope="col" className="num">Size</th>
+              {Array.from({ length: width }, (_, k) => (
+                <th scope="col" key={k} className="num">
+                  {label}
+                  {k}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {report.cohorts.map((c) => (
+              <tr key={c.cohort}>
+                <th scope="row" className="sticky-col">{c.cohort}</th>
+                <td className="num muted">{exact(c.size)}</td>
+                {Array.from({ length: width }, (_, k) => {
+                  const rate = c.complete[k] === false ? null : (c.rates[k] ?? null);
+                  const n = c.retained[k] ?? null;
+                  return (
+                    <td
+                      key={k}
+                      className={`num heat ${rate !== null && top > 0 && rate / top > 0.6 ? 'heat-dark' : ''}`}
+                      style={{ background: heat(rate, top) }}
+                      title={rate === null ? `${c.cohort}, ${label}${k}: not over yet` : `${c.cohort}, ${label}${k}: ${exact(n)} of ${exact(c.size)} (${pct(rate)})`}
+                    >
+                      {rate === null ? '' : pct(rate, 0)}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" className="sticky-col">Average</th>
+              <td className="num muted">{exact(report.cohorts.reduce((n, c) => n + c.size, 0))}</td>
+              {Array.from({ length: width }, (_, k) => (
+                <td key={k} className="num avg">{pct(report.average[k] ?? null, 0)}</td>
+              ))}
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      <p className="muted small">The average is weighted by cohort size, over complete periods only. Empty cells: the period is not over yet. Shading is relative to the highest rate shown ({pct(top, 0)}).</p>
+      <div className="chart" style={{ height: 200 }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={curve} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+            <CartesianGrid stroke={COLOURS.grid} vertical={false} />
+            <XAxis dataKey="k" tick={AXIS_TICK} tickLine={false} />
+            <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={40} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} domain={[0, ceiling]} />
+            <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v) => [pct(v === null ? null : Number(v)), 'average retention']} />
+            <Line type="monotone" dataKey="average" stroke={COLOURS.primary} strokeWidth={2} dot={{ r: 2.5 }} isAnimationActive={false} connectNulls />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** The dashboard: built into dist/web, which `truenorth serve` serves at /. */
+export default defineConfig({
+  root: here,
+  base: '/',
+  plugins: [react()],
+  build: {
+    outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
+    emptyOutDir: true,
+    sourcemap: false,
+    chunkSizeWarningLimit: 900,
+  },
+  server: {
+    // `npx vite --config web/vite.config.ts` beside `truenorth serve` on :8765, for working on the UI.
+    proxy: { '/api': 'http://127.0.0.1:8765', '/openapi.json': 'http://127.0.0.1:8765' },
+  },
+});
