@@ -17,7 +17,7 @@ export function registerBench(program: Command): void {
     .description('HTTP ingestion with durable acks: events/s and request latency (p50/p99)')
     .option('--events <n>', 'events to send', '300000')
     .option('--batch <n>', 'events per request', '100')
-    .option('--concurrency <n>', 'requests in flight', '32')
+    .option('--concurrency <n>', 'requests in flight (many SDK clients at once)', '64')
     .option('--dir <dir>', 'directory for the database (default: a temporary one, removed afterwards)')
     .option('--json', 'machine output')
     .action(async (flags: { events: string; batch: string; concurrency: string; dir?: string; json?: boolean }) => {
