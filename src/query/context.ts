@@ -39,7 +39,9 @@ export class StatementBuilder {
     return `${column} >= ${this.params.instant(range.from)} AND ${column} < ${this.params.instant(range.to)}`;
   }
 
+  /** Local wall-clock time of a UTC timestamp; in UTC that is the timestamp itself (no per-row zone conversion). */
   local(column: string): string {
+    if (this.ctx.time.timezone === 'UTC' || this.ctx.time.timezone === 'Etc/UTC') return column;
     return this.d.localTime(column, this.tz);
   }
 
@@ -62,6 +64,11 @@ export class StatementBuilder {
 
   ms(column: string): string {
     return this.d.epochMs(column);
+  }
+
+  /** The events with their actor: the `actor_events` view when `account_id` is read, else the same without the users join. */
+  actorEvents(account = false): string {
+    return account ? 'actor_events' : this.d.actorEventsWithoutAccount();
   }
 }
 
@@ -90,6 +97,52 @@ export function stageReachSql(b: StatementBuilder, stage: StageDefinition, segme
       SELECT e.actor_id, ${b.ms('e.ts')} AS t, row_number() OVER (PARTITION BY e.actor_id ORDER BY e.ts, e.id) AS n
       FROM actor_events e WHERE ${b.selector(stage.selector)} AND ${seg}
     ) ranked WHERE n = ${n}`;
+}
+
+/**
+ * CTE body: one row per actor with at least one stage reached, and the first-reach instant (epoch ms)
+ * of every stage in a column named after it (NULL when not reached), from ONE pass over the events
+ * (grouped by actor) instead of one per stage. The values equal `stageReachSql`'s for each stage:
+ * a threshold stage is reached at the n-th qualifying event (the n-th smallest instant: events at the
+ * same instant tie), counted within `withinDays` of the actor's first `signup` event when set.
+ */
+export function stagesReachSql(b: StatementBuilder, stages: readonly StageDefinition[], segment: Segment, signup?: StageDefinition): string {
+  const ms = b.ms('e.ts');
+  const windowed = stages.some((s) => s.withinDays !== undefined);
+  if (windowed && !signup) throw new Error('a stage counted from signup needs the signup stage');
+  const selectors: string[] = [];
+  const aggregates: string[] = [];
+  const outer: string[] = [];
+  const signupColumn = '"s$signup_first"';
+  if (windowed) {
+    const sel = b.selector(signup!.selector);
+    selectors.push(sel);
+    aggregates.push(`min(CASE WHEN ${sel} THEN ${ms} END) AS ${signupColumn}`);
+  }
+  for (const stage of stages) {
+    const sel = b.selector(stage.selector);
+    selectors.push(sel);
+    const column = `"s$${stage.stage}"`;
+    if ((!stage.atLeast || stage.atLeast <= 1) && !stage.withinDays) {
+      aggregates.push(`min(CASE WHEN ${sel} THEN ${ms} END) AS ${column}`);
+      outer.push(`${column} AS ${stage.stage}`);
+      continue;
+    }
+    aggregates.push(`${b.d.orderedList(ms, sel)} AS ${column}`);
+    const n = b.params.bind(stage.atLeast ?? 1, 'integer');
+    const range = stage.withinDays
+      ? { lo: signupColumn, hi: `${signupColumn} + ${b.params.bind(Math.round(stage.withinDays * 86_400_000), 'integer')}` }
+      : undefined;
+    outer.push(`${b.d.nthInRange(column, n, range)} AS ${stage.stage}`);
+  }
+  const reached = stages.map((s) => `${s.stage} IS NOT NULL`).join(' OR ');
+  return `SELECT * FROM (
+      SELECT actor_id, ${outer.join(', ')} FROM (
+        SELECT e.actor_id, ${aggregates.join(', ')}
+        FROM ${b.actorEvents()} e WHERE (${selectors.map((x) => `(${x})`).join(' OR ')}) AND ${b.segment(segment)}
+        GROUP BY e.actor_id
+      ) per_actor
+    ) reach WHERE ${reached || 'FALSE'}`;
 }
 
 export function needsSignup(stages: readonly StageDefinition[]): boolean {

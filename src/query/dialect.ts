@@ -19,8 +19,12 @@ export interface SqlDialect {
   toNumber(textExpr: string): string;
   /** The UTC `ts` column as local wall-clock time in the timezone placeholder. */
   localTime(column: string, tzPlaceholder: string): string;
-  /** Start of the period containing a local time, as a 'YYYY-MM-DD' string. */
+  /** Start of the period containing a local time, as a 'YYYY-MM-DD' string (= formatDay(periodTrunc(…))). */
   periodStart(localExpr: string, frequency: Frequency, weekStart: WeekStart): string;
+  /** Start of the period containing a local time, as a date or timestamp: cheaper to group by than its text. */
+  periodTrunc(localExpr: string, frequency: Frequency, weekStart: WeekStart): string;
+  /** A `periodTrunc` value as 'YYYY-MM-DD'. */
+  formatDay(expr: string): string;
   /** A whole number that increases by one per period (for cohort offsets). */
   periodIndex(localExpr: string, frequency: 'week' | 'month', weekStart: WeekStart): string;
   /** Milliseconds since epoch of a UTC timestamp expression, as an integer. */
@@ -33,6 +37,24 @@ export interface SqlDialect {
   timestampFromMs(placeholder: string): string;
   /** Integer division that floors toward −∞ for integer expressions. */
   intDiv(a: string, b: string): string;
+  /**
+   * The `actor_events` relation without its `account_id` column: the events with their actor, one
+   * join fewer than the view (which also joins `users` for the account). Plans that never read the
+   * account use it; an engine cannot drop the view's unused outer join by itself.
+   */
+  actorEventsWithoutAccount(): string;
+  /** Aggregate: the values of `value` over the group's rows where `cond` holds, as an ascending list. */
+  orderedList(value: string, cond: string): string;
+  /**
+   * The n-th (1-based) element of an ascending list of integers, counting only elements in
+   * [lo, hi] when a range is given; NULL when there is no such element or `lo` is NULL.
+   */
+  nthInRange(list: string, n: string, range?: { lo: string; hi: string }): string;
+  /**
+   * `SELECT <keep>, <alias>… FROM <from>` with one output row per array position: equal-length
+   * arrays of expressions, zipped (DuckDB `unnest`, ClickHouse `ARRAY JOIN`).
+   */
+  unnestRows(from: string, keep: string[], arrays: { alias: string; items: string[] }[]): string;
 }
 
 /** Collects bound parameters for one statement. */

@@ -89,6 +89,31 @@ export interface WeeklyStagesReport {
   weeks: { week: string; stages: Partial<Record<StageName, number>> }[];
 }
 
+/**
+ * The weekly stage counts of all actors and, from the same pass over the events, of the actors who
+ * fit the ideal user profile: per stage, one count per week of the range.
+ */
+export async function weeklyStageCountsWithIdeal(ctx: ReportContext, range: TimeRange): Promise<{ all: Partial<Record<StageName, number[]>>; ideal: Partial<Record<StageName, number[]>> }> {
+  const rows = await run<{ stage: StageName; period: string; actors: number; ideal: number }>(
+    ctx, compileStageCounts(ctx.query, { stages: ctx.model.journey, range, segment: 'all', idealSplit: true }),
+  );
+  const weeks = periodsIn(range, 'week', ctx.model.time);
+  const index = new Map(weeks.map((w, i) => [w.startDate, i]));
+  const all: Partial<Record<StageName, number[]>> = {};
+  const ideal: Partial<Record<StageName, number[]>> = {};
+  for (const s of ctx.model.journey) {
+    all[s.stage] = weeks.map(() => 0);
+    ideal[s.stage] = weeks.map(() => 0);
+  }
+  for (const r of rows) {
+    const i = index.get(r.period);
+    if (i === undefined || !all[r.stage]) continue;
+    all[r.stage]![i] = Number(r.actors);
+    ideal[r.stage]![i] = Number(r.ideal);
+  }
+  return { all, ideal };
+}
+
 export async function weeklyStagesReport(ctx: ReportContext, range: TimeRange, segment: Segment): Promise<WeeklyStagesReport> {
   const rows = await run<{ stage: StageName; period: string; actors: number }>(
     ctx, compileStageCounts(ctx.query, { stages: ctx.model.journey, range, segment }),

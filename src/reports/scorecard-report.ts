@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Segment, StageName } from '../model/metrics.js';
 import { addPeriods, localDateOf, parsePeriod, periodStartDate, periodsIn, startOfLocalDate, type Period } from '../model/time.js';
 import type { ReportContext } from './context.js';
-import { weeklyStagesReport } from './funnel.js';
+import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
 import {
   accountabilityGaps, buildRow, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
@@ -66,13 +66,15 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
   const definitions = scorecardRows(config);
 
   const weeklyNorthStar = { ...ctx.model.northStar, frequency: 'week' as const };
-  const [northStar, stagesAll, stagesIdeal] = await Promise.all([
+  // All and ideal stage counts come from one pass over the events.
+  const [northStar, { all: stagesAll, ideal: stagesIdeal }] = await Promise.all([
     seriesReport(ctx, weeklyNorthStar, range),
-    stageCounts(ctx, range, 'all'),
-    ctx.model.idealUser ? stageCounts(ctx, range, 'ideal') : Promise.resolve(null),
+    ctx.model.idealUser ? weeklyStageCountsWithIdeal(ctx, range) : stageCounts(ctx, range, 'all').then((all) => ({ all, ideal: null })),
   ]);
   const metricSeries = new Map<string, (number | null)[]>();
+  const shown = new Set(definitions.map((d) => d.id));
   for (const metric of ctx.model.metrics) {
+    if (!shown.has(metric.id)) continue;
     const r = await seriesReport(ctx, { ...metric, frequency: 'week' }, range);
     metricSeries.set(metric.id, r.series.map((p) => p.value));
   }

@@ -30,11 +30,15 @@ export const clickhouseDialect: SqlDialect = {
   toNumber: (text) => `toFloat64OrNull(trimBoth(${text}, ' \\t\\n\\r\\v\\f'))`,
   localTime: (column, tz) => `toTimeZone(${column}, ${tz})`,
   periodStart(local: string, frequency: Frequency, weekStart: WeekStart) {
-    if (frequency === 'day') return `toString(toDate32(${local}))`;
-    if (frequency === 'month') return `toString(toStartOfMonth(toDate32(${local})))`;
-    // Mode 1: weeks start on Monday; mode 0: on Sunday.
-    return `toString(toStartOfWeek(toDate32(${local}), ${weekStart === 'sunday' ? 0 : 1}))`;
+    return clickhouseDialect.formatDay(clickhouseDialect.periodTrunc(local, frequency, weekStart));
   },
+  periodTrunc(local: string, frequency: Frequency, weekStart: WeekStart) {
+    if (frequency === 'day') return `toDate32(${local})`;
+    if (frequency === 'month') return `toStartOfMonth(toDate32(${local}))`;
+    // Mode 1: weeks start on Monday; mode 0: on Sunday.
+    return `toStartOfWeek(toDate32(${local}), ${weekStart === 'sunday' ? 0 : 1})`;
+  },
+  formatDay: (expr) => `toString(${expr})`,
   periodIndex(local: string, frequency: 'week' | 'month', weekStart: WeekStart) {
     if (frequency === 'month') return `(toInt64(toYear(${local})) * 12 + toInt64(toMonth(${local})) - 1)`;
     return `toInt64(floor((toInt64(toRelativeDayNum(${local})) - ${WEEK_EPOCH_DAY[weekStart]}) / 7))`;
@@ -45,4 +49,17 @@ export const clickhouseDialect: SqlDialect = {
   joinSettings: () => ' SETTINGS join_use_nulls = 1',
   timestampFromMs: (placeholder) => `fromUnixTimestamp64Milli(${placeholder}, 'UTC')`,
   intDiv: (a, b) => `toInt64(floor((${a}) / (${b})))`,
+  // The actor_events view (engine/clickhouse/schema.ts) minus its users join.
+  actorEventsWithoutAccount: () => `(SELECT e.id AS id, e.event AS event, e.ts AS ts, e.user_id AS user_id, e.anonymous_id AS anonymous_id,
+      e.properties AS properties, if(ifNull(l.linked, 0) = 1, assumeNotNull(l.user_id), e.person) AS actor_id
+    FROM tn_events AS e FINAL
+    LEFT JOIN (SELECT anonymous_id, argMinMerge(user_id) AS user_id, toUInt8(1) AS linked FROM tn_identity_links GROUP BY anonymous_id) AS l
+      ON l.anonymous_id = e.person)`,
+  orderedList: (value, cond) => `arraySort(groupArrayIf(${value}, ${cond}))`,
+  // Elements made Nullable, so an index past the end gives NULL rather than 0.
+  nthInRange: (list, n, range) => range
+    ? `if(${range.lo} IS NULL, NULL, arrayElement(arrayMap(x -> toNullable(x), arrayFilter(x -> x >= assumeNotNull(${range.lo}) AND x <= assumeNotNull(${range.hi}), ${list})), ${n}))`
+    : `arrayElement(arrayMap(x -> toNullable(x), ${list}), ${n})`,
+  unnestRows: (from, keep, arrays) =>
+    `SELECT ${[...keep, ...arrays.map((a) => a.alias)].join(', ')} FROM ${from} ARRAY JOIN ${arrays.map((a) => `[${a.items.join(', ')}] AS ${a.alias}`).join(', ')}`,
 };

@@ -15,11 +15,13 @@ export const duckdbDialect: SqlDialect = {
   toNumber: (text) => `TRY_CAST(${text} AS DOUBLE)`,
   localTime: (column, tz) => `timezone(${tz}, timezone('UTC', ${column}))`,
   periodStart(local: string, frequency: Frequency, weekStart: WeekStart) {
-    if (frequency === 'week' && weekStart === 'sunday') {
-      return `strftime(date_trunc('week', ${local} + INTERVAL 1 DAY) - INTERVAL 1 DAY, '%Y-%m-%d')`;
-    }
-    return `strftime(date_trunc('${frequency}', ${local}), '%Y-%m-%d')`;
+    return duckdbDialect.formatDay(duckdbDialect.periodTrunc(local, frequency, weekStart));
   },
+  periodTrunc(local: string, frequency: Frequency, weekStart: WeekStart) {
+    if (frequency === 'week' && weekStart === 'sunday') return `date_trunc('week', ${local} + INTERVAL 1 DAY) - INTERVAL 1 DAY`;
+    return `date_trunc('${frequency}', ${local})`;
+  },
+  formatDay: (expr) => `strftime(${expr}, '%Y-%m-%d')`,
   periodIndex(local: string, frequency: 'week' | 'month', weekStart: WeekStart) {
     if (frequency === 'month') return `(year(${local}) * 12 + month(${local}) - 1)`;
     // Days since 1970-01-05 (a Monday), or 1970-01-04 (a Sunday), floored to weeks.
@@ -31,4 +33,14 @@ export const duckdbDialect: SqlDialect = {
   joinSettings: () => '',
   timestampFromMs: (placeholder) => `epoch_ms(${placeholder})`,
   intDiv: (a, b) => `(${a} // ${b})`,
+  // The actor_events view (migrations.ts) minus its users join.
+  actorEventsWithoutAccount: () => `(SELECT e.id, e.event, e.ts, e.user_id, e.anonymous_id, e.properties,
+      coalesce(l.user_id, e.user_id, e.anonymous_id) AS actor_id
+    FROM events e LEFT JOIN identity_links l ON l.anonymous_id = coalesce(e.user_id, e.anonymous_id))`,
+  orderedList: (value, cond) => `list(${value} ORDER BY ${value}) FILTER (WHERE ${cond})`,
+  nthInRange: (list, n, range) => range
+    ? `list_filter(${list}, lambda x: x >= ${range.lo} AND x <= ${range.hi})[${n}]`
+    : `${list}[${n}]`,
+  unnestRows: (from, keep, arrays) =>
+    `SELECT ${[...keep, ...arrays.map((a) => `unnest([${a.items.join(', ')}]) AS ${a.alias}`)].join(', ')} FROM ${from}`,
 };

@@ -13,24 +13,34 @@ export interface SeriesQuery {
 export function compileSeries(ctx: QueryContext, q: SeriesQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
   const { metric } = q;
-  const period = b.d.periodStart(b.local('e.ts'), metric.frequency, ctx.time.weekStart);
+  // Grouped by the period's start as a date/timestamp, formatted once per group.
+  const period = b.d.periodTrunc(b.local('e.ts'), metric.frequency, ctx.time.weekStart);
   const measure = metric.measure;
   const value = measure.kind === 'sum' ? b.d.toNumber(b.d.jsonText('e.properties', measure.property, b.params)) : 'NULL';
   const breakdown = q.breakdown ? breakdownSql(b, q.breakdown) : null;
   const joins = q.breakdown?.kind === 'user_trait' ? 'LEFT JOIN users bu ON bu.user_id = e.actor_id'
     : q.breakdown?.kind === 'account_trait' ? 'LEFT JOIN accounts ba ON ba.account_id = e.account_id' : '';
+  // The actor (and the account, which the view looks up through the actor) only when the metric reads them:
+  // a plain count or sum of events reads the events alone.
+  const account = measure.kind === 'unique_accounts' || metric.per === 'account' || q.breakdown?.kind === 'account_trait';
+  const actor = account || measure.kind === 'unique_users' || metric.per === 'user' || (metric.atLeast ?? 0) > 1
+    || q.segment !== 'all' || q.breakdown?.kind === 'user_trait';
+  const relation = account ? 'actor_events' : actor ? b.actorEvents() : 'events';
+  const who = `${actor ? 'e.actor_id' : 'NULL AS actor_id'}, ${account ? 'e.account_id' : 'NULL AS account_id'}`;
   const base = `base AS (
-    SELECT e.actor_id, e.account_id, ${value} AS v, ${period} AS period${breakdown ? `, coalesce(${breakdown}, '(none)') AS breakdown` : ''}
-    FROM actor_events e ${joins}
+    SELECT ${who}, ${value} AS v, ${period} AS p${breakdown ? `, coalesce(${breakdown}, '(none)') AS breakdown` : ''}
+    FROM ${relation} e ${joins}
     WHERE ${b.selector(metric.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)})`;
+  const groups = breakdown ? 'p, breakdown' : 'p';
   const keys = breakdown ? 'period, breakdown' : 'period';
+  const columns = `${b.d.formatDay('p')} AS period${breakdown ? ', breakdown' : ''}`;
 
   let select: string;
   if (metric.atLeast && metric.atLeast > 1) {
     const n = b.params.bind(metric.atLeast, 'integer');
-    select = `SELECT ${keys}, count(*) AS value FROM (
-        SELECT ${keys}, actor_id FROM base GROUP BY ${keys}, actor_id HAVING count(*) >= ${n}
-      ) heavy GROUP BY ${keys}`;
+    select = `SELECT ${columns}, count(*) AS value FROM (
+        SELECT ${groups}, actor_id FROM base GROUP BY ${groups}, actor_id HAVING count(*) >= ${n}
+      ) heavy GROUP BY ${groups}`;
   } else {
     const total = {
       count: 'count(*)',
@@ -41,7 +51,7 @@ export function compileSeries(ctx: QueryContext, q: SeriesQuery): CompiledQuery 
     const agg = metric.per
       ? `CAST(${total} AS DOUBLE) / nullif(count(DISTINCT ${metric.per === 'account' ? 'account_id' : 'actor_id'}), 0)`
       : `CAST(${total} AS DOUBLE)`;
-    select = `SELECT ${keys}, ${agg} AS value FROM base GROUP BY ${keys}`;
+    select = `SELECT ${columns}, ${agg} AS value FROM base GROUP BY ${groups}`;
   }
   return { sql: `${withClause(b, [base], q.segment)}\n${select}\nORDER BY ${keys}`, params: b.params.values };
 }

@@ -1,59 +1,66 @@
 import type { Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
-import { needsSignup, signupFirstCte, stageReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
+import { stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface StageCountsQuery {
   stages: StageDefinition[];
   range: TimeRange;
   segment: Segment;
+  /** Also count, per row, the actors who fit the ideal user profile (column `ideal`), in the same pass. */
+  idealSplit?: boolean;
 }
 
 /**
  * Weekly stage counts (SPEC §2): visits = distinct actors with a visit event in the week; every
  * other stage = distinct actors who reached it for the first time in that week.
- * Rows: `stage`, `period` ('YYYY-MM-DD' week start), `actors`.
+ * Rows: `stage`, `period` ('YYYY-MM-DD' week start), `actors` (and `ideal` with `idealSplit`).
+ * Two passes over the events whatever the number of stages: one for visits, one (grouped by actor)
+ * for the first reach of every other stage.
  */
 export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
   const ctes: string[] = [];
-  const signup = q.stages.find((s) => s.stage === 'signup');
-  if (needsSignup(q.stages) && signup) ctes.push(signupFirstCte(b, signup));
   const parts: string[] = [];
-  const week = (column: string) => b.d.periodStart(b.local(column), 'week', ctx.time.weekStart);
-  for (const stage of q.stages) {
-    const name = b.params.bind(stage.stage);
-    if (stage.stage === 'visit') {
-      parts.push(`SELECT ${name} AS stage, ${week('e.ts')} AS period, count(DISTINCT e.actor_id) AS actors
-        FROM actor_events e WHERE ${b.selector(stage.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)}
-        GROUP BY period`);
-      continue;
-    }
-    const cte = `reach_${stage.stage}`;
-    ctes.push(`${cte} AS (${stageReachSql(b, stage, q.segment)})`);
-    const instant = b.d.timestampFromMs('r.t');
-    parts.push(`SELECT ${name} AS stage, ${week(instant)} AS period, count(*) AS actors
-      FROM ${cte} r WHERE r.t >= ${b.params.bind(q.range.from, 'integer')} AND r.t < ${b.params.bind(q.range.to, 'integer')}
-      GROUP BY period`);
+  // Grouped by the week's start, formatted once per group.
+  const week = (column: string) => b.d.periodTrunc(b.local(column), 'week', ctx.time.weekStart);
+  const day = b.d.formatDay('p');
+  const isIdeal = (column: string) => `${column} IN (SELECT actor_id FROM ideal_actors WHERE ideal)`;
+  const visit = q.stages.find((s) => s.stage === 'visit');
+  if (visit) {
+    const ideal = q.idealSplit ? `, count(DISTINCT CASE WHEN ${isIdeal('e.actor_id')} THEN e.actor_id END) AS ideal` : '';
+    parts.push(`SELECT ${b.params.bind(visit.stage)} AS stage, ${day} AS period, count(DISTINCT e.actor_id) AS actors${ideal}
+      FROM (SELECT e.actor_id, ${week('e.ts')} AS p FROM ${b.actorEvents()} e
+        WHERE ${b.selector(visit.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)}) e
+      GROUP BY p`);
   }
-  const sql = `${withClause(b, ctes, q.segment)}\nSELECT stage, period, actors FROM (\n${parts.join('\nUNION ALL\n')}\n) counts ORDER BY stage, period`;
+  const reached = q.stages.filter((s) => s.stage !== 'visit');
+  if (reached.length) {
+    ctes.push(`reach AS (${stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'))})`);
+    const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
+      { alias: 'stage', items: reached.map((s) => b.params.bind(s.stage)) },
+      { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
+    ]);
+    const ideal = q.idealSplit ? `, sum(CASE WHEN ${isIdeal('x.actor_id')} THEN 1 ELSE 0 END) AS ideal` : '';
+    parts.push(`SELECT x.stage, ${day} AS period, count(*) AS actors${ideal}
+      FROM (SELECT y.actor_id, y.stage, ${week(b.d.timestampFromMs('y.t'))} AS p FROM (${rows}) y
+        WHERE y.t >= ${b.params.bind(q.range.from, 'integer')} AND y.t < ${b.params.bind(q.range.to, 'integer')}) x
+      GROUP BY x.stage, p`);
+  }
+  const columns = `stage, period, actors${q.idealSplit ? ', ideal' : ''}`;
+  const sql = `${withClause(b, ctes, q.segment, q.segment !== 'all' || q.idealSplit === true)}
+SELECT ${columns} FROM (\n${parts.join('\nUNION ALL\n')}\n) counts ORDER BY stage, period`;
   return { sql, params: b.params.values };
 }
 
 /** Per actor, the first-reach instant of every stage (null when not reached): for PQLs and time to value. */
 export function compileStageReach(ctx: QueryContext, stages: StageDefinition[], segment: Segment): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const ctes: string[] = [];
   const signup = stages.find((s) => s.stage === 'signup');
-  if (needsSignup(stages) && signup) ctes.push(signupFirstCte(b, signup));
-  for (const stage of stages) ctes.push(`reach_${stage.stage} AS (${stageReachSql(b, stage, segment)})`);
-  const actors = stages.map((s) => `SELECT actor_id FROM reach_${s.stage}`).join(' UNION ');
-  ctes.push(`reached AS (${actors})`);
-  const columns = stages.map((s) => `reach_${s.stage}.t AS ${s.stage}`).join(', ');
-  const joins = stages.map((s) => `LEFT JOIN reach_${s.stage} ON reach_${s.stage}.actor_id = r.actor_id`).join('\n');
+  const ctes = [`reach AS (${stagesReachSql(b, stages, segment, signup)})`];
+  const columns = stages.map((s) => `r.${s.stage} AS ${s.stage}`).join(', ');
   const sql = `${withClause(b, ctes, segment)}
     SELECT r.actor_id, u.account_id, ${columns}
-    FROM reached r LEFT JOIN users u ON u.user_id = r.actor_id
-    ${joins}
+    FROM reach r LEFT JOIN users u ON u.user_id = r.actor_id
     ORDER BY r.actor_id${b.d.joinSettings()}`;
   return { sql, params: b.params.values };
 }
