@@ -94,7 +94,35 @@ function send(body) {
 })().catch((e) => parentPort.postMessage({ error: String(e && e.message || e) }));
 `;
 
-function percentile(sorted: number[], p: number): number {
+export interface LoadResult {
+  seconds: number;
+  /** Per request, ms from sending to the complete 200 response. */
+  latencies: number[];
+  retried: number;
+}
+
+/**
+ * The load generator alone: `events` Segment track messages in `/v1/batch` requests of `batch`,
+ * `concurrency` in flight over keep-alive connections to `url`, from a worker thread. Also used by
+ * `truenorth bench` against a bare server, as the baseline.
+ */
+export function sendLoad(url: string, token: string, options: Pick<IngestBenchOptions, 'events' | 'batch' | 'concurrency' | 'onProgress'>): Promise<LoadResult> {
+  return new Promise<LoadResult>((resolve, reject) => {
+    const worker = new Worker(CLIENT, {
+      eval: true,
+      workerData: { url, key: token, events: options.events, batch: options.batch, concurrency: options.concurrency },
+    });
+    worker.on('message', (m: { progress?: number; done?: boolean; error?: string; seconds: number; latencies: number[]; retried: number }) => {
+      if (m.progress !== undefined) options.onProgress?.(m.progress, options.events);
+      else if (m.error) reject(new Error(`load generator: ${m.error}`));
+      else if (m.done) resolve(m);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => { if (code !== 0) reject(new Error(`load generator exited with ${code}`)); });
+  });
+}
+
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
@@ -110,19 +138,7 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
       queue: { maxPending: Math.max(100_000, options.batch * options.concurrency * 2) },
     });
     const url = await server.listen();
-    const result = await new Promise<{ seconds: number; latencies: number[]; retried: number }>((resolve, reject) => {
-      const worker = new Worker(CLIENT, {
-        eval: true,
-        workerData: { url, key: key.token, events: options.events, batch: options.batch, concurrency: options.concurrency },
-      });
-      worker.on('message', (m: { progress?: number; done?: boolean; error?: string; seconds: number; latencies: number[]; retried: number }) => {
-        if (m.progress !== undefined) options.onProgress?.(m.progress, options.events);
-        else if (m.error) reject(new Error(`load generator: ${m.error}`));
-        else if (m.done) resolve(m);
-      });
-      worker.on('error', reject);
-      worker.on('exit', (code) => { if (code !== 0) reject(new Error(`load generator exited with ${code}`)); });
-    });
+    const result = await sendLoad(url, key.token, options);
     const stats = { ...server.queue.stats };
     await server.close();
     const stored = (await store.all<{ n: number }>(`SELECT count(*) AS n FROM events WHERE id LIKE 'bench-%'`))[0].n;

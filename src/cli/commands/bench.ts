@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBenchSuite } from '../../bench/cli.js';
 import { InputError } from '../../errors.js';
 import { benchIngest } from '../../server/bench.js';
 import { formatTable, integer, printJson, progressBar } from '../output.js';
@@ -9,9 +10,10 @@ function count(text: string, flag: string, min = 1, max = 100_000_000): number {
   return n;
 }
 
-/** The `bench` command (created here unless another module already added it) and its `ingest` subcommand. */
+/** The `bench` command (created here unless another module already added it): the full suite (its default) and `ingest`. */
 export function registerBench(program: Command): void {
   const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench').description('measure performance on generated data');
+  registerBenchSuite(bench);
   bench
     .command('ingest')
     .description('HTTP ingestion with durable acks: events/s and request latency (p50/p99)')
