@@ -9,6 +9,10 @@ import { okrProgress } from '../src/reports/okrs.js';
 import { scorecardProviders } from '../src/reports/providers.js';
 import { scorecardReport } from '../src/reports/scorecard-report.js';
 import { postWebhook } from '../src/reports/ritual.js';
+import { digestSender } from '../src/server/digest-schedule.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { contextFor, seg, storeFrom } from './helpers/fixture-store.js';
 
 const CONFIG = `
@@ -125,5 +129,16 @@ describe('scorecard on computed data', () => {
     expect(body.text).toBe('Ritual 2026-W46: Signup → setup converts 50.0 % against a 80.0 % target; fixing it would multiply setups by 1.6.');
     expect(body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Ritual: weekly review 2026-W46' } });
     expect(body.blocks.some((b) => b.text?.text === '*CEO of the week:* li@x (journey.setup)')).toBe(true);
+  });
+
+  it('the scheduled sender composes the digest of the last complete week from the store', async () => {
+    const config = parseConfig(CONFIG);
+    const out = join(mkdtempSync(join(tmpdir(), 'tn-digest-')), 'review.md');
+    const sender = digestSender(config, { day: 'monday', hour: 9, format: 'md', out }, (asOf) => contextFor(store, CONFIG, new Date(asOf).toISOString()), undefined);
+    const line = await sender.send(Date.parse('2026-11-16T09:00:00Z'));
+    expect(line).toBe(`sent the 2026-W46 digest to ${out}`);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toContain('# Ritual: weekly review 2026-W46');
+    expect(md).toContain('**CEO of the week:** li@x (journey.setup)');
   });
 });

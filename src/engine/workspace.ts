@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import type { DuckDbStore } from './duckdb/database.js';
+import type { SqlEngine } from './sql-engine.js';
 
 /** The team's own records around the weekly ritual: OKR check-ins, review notes, the ideas board. */
 
@@ -52,7 +53,7 @@ export async function addCheckin(store: DuckDbStore, c: Omit<Checkin, 'at'>): Pr
   );
 }
 
-export async function listCheckins(store: DuckDbStore): Promise<Checkin[]> {
+export async function listCheckins(store: SqlEngine): Promise<Checkin[]> {
   const rows = await store.all<Checkin>(`SELECT objective, key_result, week, note, confidence, author, checked_in_at AS at FROM okr_checkins ORDER BY checked_in_at, week`);
   return rows.map((r) => ({ ...r, at: iso(r.at) }));
 }
@@ -63,7 +64,7 @@ export async function addReviewNote(store: DuckDbStore, n: Omit<ReviewNote, 'at'
   });
 }
 
-export async function reviewNotes(store: DuckDbStore, week?: string): Promise<ReviewNote[]> {
+export async function reviewNotes(store: SqlEngine, week?: string): Promise<ReviewNote[]> {
   const rows = week
     ? await store.all<ReviewNote>(`SELECT week, row_id, note, author, noted_at AS at FROM review_notes WHERE week = $week ORDER BY noted_at`, { week })
     : await store.all<ReviewNote>(`SELECT week, row_id, note, author, noted_at AS at FROM review_notes ORDER BY week, noted_at`);
@@ -90,7 +91,7 @@ export async function setIdeaStatus(store: DuckDbStore, id: number, status: Idea
   if (changed === 0) throw new InputError(`no idea with id ${id}`);
 }
 
-export async function listIdeas(store: DuckDbStore): Promise<Idea[]> {
+export async function listIdeas(store: SqlEngine): Promise<Idea[]> {
   const rows = await store.all<Idea>(`SELECT * FROM ideas ORDER BY team, id`);
   return rows.map((r) => ({ ...r, created_at: iso(r.created_at), updated_at: iso(r.updated_at) }));
 }

@@ -1,5 +1,4 @@
 import type { Config } from '../config/schema.js';
-import type { DuckDbStore } from '../engine/duckdb/database.js';
 import { listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
 import { InputError, TruenorthError } from '../errors.js';
 import { parsePeriod } from '../model/time.js';
@@ -35,7 +34,7 @@ export async function computeScorecard(ctx: ReportContext, config: Config, flags
 
 export async function composeDigest(ctx: ReportContext, config: Config, flags: RitualFlags = {}): Promise<Digest> {
   const scorecard = await computeScorecard(ctx, config, flags);
-  const store = ctx.engine as DuckDbStore;
+  const store = ctx.engine;
   const week = scorecard.weeks[scorecard.weeks.length - 1];
   const [checkins, notes, ideas] = await Promise.all([listCheckins(store), reviewNotes(store, week), listIdeas(store)]);
   return buildDigest(config.product, scorecard, okrProgress(config, scorecard, checkins), notes, ideas);

@@ -82,7 +82,7 @@ export function registerRitual(program: Command): void {
       withReports(program, flags, async (ctx, config) => {
         if (config.okrs.length === 0) throw new TruenorthError('not_found', 'no okrs in truenorth.yaml; add an `okrs:` section');
         const scorecard = await computeScorecard(ctx, config, flags);
-        const checkins = await listCheckins(ctx.engine as DuckDbStore);
+        const checkins = await listCheckins(ctx.engine);
         const progress = okrProgress(config, scorecard, checkins);
         if (flags.json) return printJson({ week: scorecard.weeks[scorecard.weeks.length - 1], objectives: progress });
         for (const o of progress) {

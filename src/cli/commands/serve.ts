@@ -4,6 +4,10 @@ import { existsSync } from 'node:fs';
 import { InputError, TruenorthError } from '../../errors.js';
 import { DuckDbStore, resolveDbPath } from '../../engine/duckdb/database.js';
 import { TruenorthServer } from '../../server/app.js';
+import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
+import type { Config } from '../../config/schema.js';
+import { modelFromConfig } from '../../model/from-config.js';
+import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/dashboard-api.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
@@ -31,6 +35,25 @@ function openInBrowser(url: string): void {
   } catch {
     // no browser here: the URL above is enough
   }
+}
+
+/** Sends the weekly digest on the configured day and hour, reading committed data beside the writer. */
+function startDigestSchedule(config: Config, store: DuckDbStore, say: (line: string) => void) {
+  const schedule = config.digest!;
+  const model = modelFromConfig(config);
+  const sender: DigestSender = {
+    async send(now) {
+      const reader = await store.reader();
+      try {
+        return await digestSender(config, schedule, (asOf) => reportContext(reader, model, asOf)).send(now);
+      } finally {
+        await reader.close();
+      }
+    },
+  };
+  const scheduler = scheduleDigest(schedule, config.timezone, sender, say);
+  say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone}, next ${new Date(scheduler.next()).toISOString()}`);
+  return scheduler;
 }
 
 function positiveInt(text: string | undefined, flag: string, min = 1): number | undefined {
@@ -104,11 +127,14 @@ Environment:
       if (server.keys.count('write') === 0 && !server.keys.hasAdminToken) say('no write keys yet: create one with `truenorth keys create` (ingestion answers 401 until then)');
       if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key (\`truenorth keys create --kind secret\`)`);
 
+      const digest = config?.digest ? startDigestSchedule(config, store, say) : undefined;
+
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
           stopping = true;
+          digest?.stop();
           say(`${signal}: finishing the requests in flight and committing the queue`);
           server.close()
             .catch((e: unknown) => say(`error while stopping: ${(e as Error).message}`))
