@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { isTruenorthError, type ErrorKind } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
+import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { importEvents } from '../engine/ingest/import-events.js';
 import { importLedger, writeLedger } from '../engine/ingest/import-ledger.js';
 import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
@@ -25,7 +26,8 @@ import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
 import { RecordingEngine } from './replay.js';
 import { isLoopback, localUrl } from './server-file.js';
 import { ledgerFromStripeEvent, verifyStripeSignature } from './stripe.js';
-import { QueueClosedError, QueueFullError, WriteQueue, type WriteQueueOptions } from './write-queue.js';
+import { ClickHouseSink, type ClickHouseSinkOptions } from './clickhouse-sink.js';
+import { QueueClosedError, QueueFullError, WriteQueue, type IngestSink, type WriteQueueOptions } from './write-queue.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,7 +42,15 @@ export interface LoggerOptions {
 }
 
 export interface ServerOptions {
+  /** The control store (keys, workspace); with no `clickhouse`, also where events go and reports read. */
   store: DuckDbStore;
+  /**
+   * Ingested messages go to this ClickHouse store (batched: ≥ 1,000 rows or at most one insert a
+   * second) and the read API reports from it. Stripe webhooks and imports answer 501 then.
+   */
+  clickhouse?: ClickHouseStore;
+  /** The ClickHouse batcher's thresholds (default 1,000 rows / 1,000 ms). */
+  clickhouseBatching?: Omit<ClickHouseSinkOptions, 'maxPending'>;
   host?: string;
   port?: number;
   /** truenorth.yaml for the read API; re-read when it changes. Without it the read API answers 404. */
@@ -81,6 +91,8 @@ export interface IngestResult {
 export class TruenorthServer {
   readonly app: FastifyInstance;
   readonly queue: WriteQueue;
+  /** Where ingested messages go: the DuckDB write queue, or ClickHouse. */
+  readonly sink: IngestSink;
   readonly keys: KeyRing;
   readonly limits: Limits;
   readonly host: string;
@@ -97,6 +109,9 @@ export class TruenorthServer {
     this.readsNeedKey = options.readsNeedKey ?? !isLoopback(this.host);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.queue = new WriteQueue(options.store, options.queue);
+    this.sink = options.clickhouse
+      ? new ClickHouseSink(options.clickhouse, { ...options.clickhouseBatching, maxPending: options.queue?.maxPending })
+      : this.queue;
     this.keys = new KeyRing(options.adminToken);
     this.limiter = new RateLimiter(options.rateLimit ?? { perSecond: 5_000 });
     this.app = Fastify({
@@ -144,9 +159,27 @@ export class TruenorthServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.app.close();
+      if (this.sink !== this.queue) await this.sink.close();
       await this.queue.close();
     })();
     return this.closing;
+  }
+
+  /** The engine events are stored in: 'duckdb' or 'clickhouse'. */
+  get engine(): 'duckdb' | 'clickhouse' {
+    return this.options.clickhouse ? 'clickhouse' : 'duckdb';
+  }
+
+  /** Runs `work` on the engine reports read: ClickHouse when events go there, else a DuckDB reader. */
+  async withReportEngine<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
+    if (this.options.clickhouse) return work(this.options.clickhouse);
+    return this.withReader(work);
+  }
+
+  /** Routes that write DuckDB-only data answer 501 on a ClickHouse server. */
+  private duckDbOnly(what: string): void {
+    if (!this.options.clickhouse) return;
+    throw new HttpError(501, 'not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); use \`truenorth --engine clickhouse import …\` instead`);
   }
 
   private async withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
@@ -230,7 +263,7 @@ export class TruenorthServer {
       if (!result.ok) rejected.push({ index, error: result.error });
       else for (const m of result.messages) messages.push(m);
     });
-    if (messages.length > 0) await this.queue.write(messages, source);
+    if (messages.length > 0) await this.sink.write(messages, source);
     return { accepted: items.length - rejected.length, rejected };
   }
 
@@ -330,6 +363,7 @@ export class TruenorthServer {
   private async stripe(req: FastifyRequest, reply: FastifyReply) {
     const secret = this.options.stripeSecret;
     if (!secret) throw new HttpError(404, 'not_configured', 'Stripe webhooks are not enabled: start the server with TRUENORTH_STRIPE_WEBHOOK_SECRET set');
+    this.duckDbOnly('the Stripe webhook');
     const payload = req.body as Buffer | undefined;
     if (!payload || payload.length === 0) throw new HttpError(400, 'empty_body', 'the request has no body');
     verifyStripeSignature(payload, header(req, 'stripe-signature'), secret);
@@ -373,7 +407,7 @@ export class TruenorthServer {
     const flags = flagsFromQuery(req.query as Record<string, unknown>);
     const asOf = asOfFromFlags(flags);
     const replay = header(req, 'x-truenorth-replay') === '1';
-    return this.withReader(async (engine) => {
+    return this.withReportEngine(async (engine) => {
       const recorder = new RecordingEngine(engine);
       const report = await route.run(reportContext(replay ? (recorder as SqlEngine) : engine, model, asOf), flags, config);
       return reply.send(replay ? { report, queries: recorder.queries } : report);
@@ -382,6 +416,7 @@ export class TruenorthServer {
 
   private async importFile(req: FastifyRequest, reply: FastifyReply, kind: 'events' | 'subscriptions') {
     this.authSecret(req, true);
+    this.duckDbOnly(`importing ${kind} through the server`);
     const query = req.query as Record<string, unknown>;
     const strict = query.strict === '1' || query.strict === 'true';
     const stream = req.body as Readable;
@@ -485,8 +520,8 @@ export class TruenorthServer {
 
     app.get('/health', async () => ({ status: 'ok', pid: process.pid }));
     app.get('/ready', async (_req, reply) => {
-      const ready = this.queue.ready && !this.closing;
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', pending: this.queue.pending, committed: this.queue.stats.committed });
+      const ready = this.queue.ready && this.sink.ready && !this.closing;
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', engine: this.engine, pending: this.sink.pending, committed: this.sink.committed });
     });
     app.get('/openapi.json', async () => openApiDocument());
 

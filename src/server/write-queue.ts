@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
-import { IngestWriter } from '../engine/ingest/writer.js';
+import { IngestWriter, type WriteCounts } from '../engine/ingest/writer.js';
 import type { NormalizedMessage } from '../model/message.js';
 
 /**
@@ -17,6 +17,23 @@ export interface WriteQueueOptions {
   maxPending?: number;
   /** Messages taken into one transaction at most. */
   maxFlush?: number;
+}
+
+/**
+ * Where ingested messages go. `write` settles only when the messages are durable in the engine
+ * (committed to DuckDB's WAL, or the ClickHouse insert returned), so the HTTP layer answers 2xx
+ * for stored data only. Full or closed sinks reject at once with QueueFullError / QueueClosedError.
+ */
+export interface IngestSink {
+  write(messages: NormalizedMessage[], source: string): Promise<WriteCounts>;
+  /** True while the sink takes work. */
+  readonly ready: boolean;
+  /** Messages accepted and not yet stored. */
+  readonly pending: number;
+  /** Messages stored so far. */
+  readonly committed: number;
+  /** Stops taking work; resolves when everything accepted is stored. */
+  close(): Promise<void>;
 }
 
 export class QueueFullError extends Error {
@@ -56,7 +73,7 @@ export interface QueueStats {
   busyMs: number;
 }
 
-export class WriteQueue {
+export class WriteQueue implements IngestSink {
   private readonly maxPending: number;
   private readonly maxFlush: number;
   private queue: Job[] = [];
@@ -82,9 +99,17 @@ export class WriteQueue {
     return this.pendingWeight;
   }
 
-  /** Resolves when the messages are committed to disk. Throws QueueFullError at once when full. */
-  write(messages: NormalizedMessage[], source: string): Promise<void> {
-    return this.enqueue({ messages, source, weight: Math.max(1, messages.length) }) as Promise<void>;
+  get committed(): number {
+    return this.stats.committed;
+  }
+
+  /**
+   * Resolves when the messages are committed to disk. Throws QueueFullError at once when full.
+   * The counts are the group's for the source the messages were committed with (DuckDB writes a
+   * group commit's messages of one source in one pass).
+   */
+  write(messages: NormalizedMessage[], source: string): Promise<WriteCounts> {
+    return this.enqueue({ messages, source, weight: Math.max(1, messages.length) }) as Promise<WriteCounts>;
   }
 
   /** Runs `work` inside the next group transaction; resolves with its value after the commit. */
@@ -177,9 +202,10 @@ export class WriteQueue {
       for (const m of job.messages) list.push(m);
       bySource.set(job.source!, list);
     }
-    for (const [source, messages] of bySource) await this.writer(source).write(messages);
+    const counts = new Map<string, WriteCounts>();
+    for (const [source, messages] of bySource) counts.set(source, await this.writer(source).write(messages));
     const values: unknown[] = [];
-    for (const job of jobs) values.push(job.work ? await job.work(this.store) : undefined);
+    for (const job of jobs) values.push(job.work ? await job.work(this.store) : job.messages ? counts.get(job.source!) : undefined);
     return values;
   }
 

@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { InputError, TruenorthError } from '../../errors.js';
 import { DuckDbStore, resolveDbPath } from '../../engine/duckdb/database.js';
+import { ClickHouseStore, DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
+import type { SqlEngine } from '../../engine/sql-engine.js';
 import { TruenorthServer } from '../../server/app.js';
 import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema.js';
@@ -11,7 +13,7 @@ import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/dashboard-api.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
-import { configPath, readConfigIfPresent, type GlobalOptions } from '../context.js';
+import { configPath, engineChoice, readConfigIfPresent, type GlobalOptions } from '../context.js';
 
 interface ServeFlags {
   host?: string;
@@ -23,6 +25,7 @@ interface ServeFlags {
   maxBatchEvents?: string;
   logLevel: string;
   open?: boolean;
+  chdbPath?: string;
 }
 
 /** Best effort: the platform's opener, detached; the URL is printed either way. */
@@ -38,18 +41,11 @@ function openInBrowser(url: string): void {
 }
 
 /** Sends the weekly digest on the configured day and hour, reading committed data beside the writer. */
-function startDigestSchedule(config: Config, store: DuckDbStore, say: (line: string) => void) {
+function startDigestSchedule(config: Config, withEngine: <T>(work: (engine: SqlEngine) => Promise<T>) => Promise<T>, say: (line: string) => void) {
   const schedule = config.digest!;
   const model = modelFromConfig(config);
   const sender: DigestSender = {
-    async send(now) {
-      const reader = await store.reader();
-      try {
-        return await digestSender(config, schedule, (asOf) => reportContext(reader, model, asOf)).send(now);
-      } finally {
-        await reader.close();
-      }
-    },
+    send: (now) => withEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf)).send(now)),
   };
   const scheduler = scheduleDigest(schedule, config.timezone, sender, say);
   say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone}, next ${new Date(scheduler.next()).toISOString()}`);
@@ -76,10 +72,15 @@ export function registerServe(program: Command): void {
     .option('--max-batch-events <n>', 'most messages in one batch', String(DEFAULT_LIMITS.maxBatchEvents))
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
     .option('--open', 'open the dashboard in the default browser')
+    .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
     .addHelpText('after', `
 Environment:
   TRUENORTH_ADMIN_TOKEN             a token that reads and administers, like a secret key
-  TRUENORTH_STRIPE_WEBHOOK_SECRET   the Stripe endpoint's signing secret (whsec_...): enables /webhooks/stripe`)
+  TRUENORTH_STRIPE_WEBHOOK_SECRET   the Stripe endpoint's signing secret (whsec_...): enables /webhooks/stripe
+
+With --engine clickhouse, events go to ClickHouse (--clickhouse-url, else embedded chdb at --chdb-path)
+in batches of 1,000 messages or at most one insert a second, and the read API reports from there;
+the DuckDB file at --db then holds the keys only. Stripe webhooks and imports answer 501.`)
     .action(async (flags: ServeFlags) => {
       const globals = program.opts<GlobalOptions>();
       const config = readConfigIfPresent(globals);
@@ -87,11 +88,22 @@ Environment:
       const port = positiveInt(flags.port, '--port', 0) ?? config?.server.port ?? 8765;
       if (port > 65535) throw new InputError(`--port: expected 0–65535, got ${port}`);
       const dbPath = resolveDbPath(globals.db, config?.database?.path);
-      const store = await DuckDbStore.open(dbPath);
+      const choice = engineChoice(globals, config);
+      if (flags.chdbPath !== undefined && (choice.engine !== 'clickhouse' || choice.url)) throw new InputError('--chdb-path: only with --engine clickhouse and no --clickhouse-url');
+      const clickhouse = choice.engine === 'clickhouse'
+        ? await ClickHouseStore.open({ url: choice.url, path: flags.chdbPath ?? DEFAULT_CHDB_PATH })
+        : undefined;
+      let store: DuckDbStore;
+      try {
+        store = await DuckDbStore.open(dbPath);
+      } catch (e) {
+        await clickhouse?.close();
+        throw e;
+      }
       let server: TruenorthServer;
       try {
         server = await TruenorthServer.create({
-          store, host, port,
+          store, host, port, clickhouse,
           configPath: existsSync(configPath(globals)) ? configPath(globals) : undefined,
           adminToken: process.env.TRUENORTH_ADMIN_TOKEN || undefined,
           stripeSecret: process.env.TRUENORTH_STRIPE_WEBHOOK_SECRET || undefined,
@@ -107,6 +119,7 @@ Environment:
         await server.listen();
       } catch (e) {
         await store.close();
+        await clickhouse?.close();
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE') throw new TruenorthError('conflict', `${host}:${port} is already in use; pick another port with --port`);
         if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new InputError(`--host: cannot bind ${host} on this machine`);
@@ -121,13 +134,18 @@ Environment:
         });
       }
       const say = (line: string) => process.stderr.write(`truenorth: ${line}\n`);
-      say(`serving ${dbPath} on ${url} (pid ${process.pid})`);
+      say(clickhouse
+        ? `serving ClickHouse ${clickhouse.description} (keys in ${dbPath}) on ${url} (pid ${process.pid})`
+        : `serving ${dbPath} on ${url} (pid ${process.pid})`);
       say(dashboardBuilt() ? `dashboard: ${url}/${server.readsNeedKey ? ' (sign in with a secret key)' : ''}` : 'the dashboard is not built (npm run build); the API works');
       if (flags.open && dashboardBuilt()) openInBrowser(`${url}/`);
       if (server.keys.count('write') === 0 && !server.keys.hasAdminToken) say('no write keys yet: create one with `truenorth keys create` (ingestion answers 401 until then)');
       if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key (\`truenorth keys create --kind secret\`)`);
 
-      const digest = config?.digest ? startDigestSchedule(config, store, say) : undefined;
+      const withReportEngine = <T>(work: (engine: SqlEngine) => Promise<T>) => server.withReportEngine(work);
+      // The digest joins check-ins, notes and ideas from the DuckDB workspace: not on ClickHouse yet.
+      if (config?.digest && clickhouse) say('weekly digest: not sent by a ClickHouse server yet (it reads notes and check-ins from DuckDB)');
+      const digest = config?.digest && !clickhouse ? startDigestSchedule(config, withReportEngine, say) : undefined;
 
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -139,6 +157,7 @@ Environment:
           server.close()
             .catch((e: unknown) => say(`error while stopping: ${(e as Error).message}`))
             .then(() => store.close())
+            .then(() => clickhouse?.close())
             .finally(() => {
               if (dbPath !== ':memory:') removeServerFile(dbPath);
               say('stopped');

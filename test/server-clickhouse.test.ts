@@ -1,0 +1,146 @@
+import { Analytics } from '@segment/analytics-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
+import { exampleConfigYaml } from '../src/config/template.js';
+import { DuckDbStore } from '../src/engine/duckdb/database.js';
+import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
+import { modelFromConfig } from '../src/model/from-config.js';
+import { reportContext } from '../src/reports/context.js';
+import { TruenorthServer } from '../src/server/app.js';
+import { createKey, type CreatedKey } from '../src/server/keys.js';
+import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
+import { openChdb } from './helpers/engines.js';
+
+let dir: string;
+let duck: DuckDbStore;
+let ch: ClickHouseStore;
+let cleanupCh: () => Promise<void>;
+let server: TruenorthServer;
+let url: string;
+let write: CreatedKey;
+/** Every insert into tn_events the server makes: the batching is visible here. */
+const eventInserts: number[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'truenorth-serve-ch-'));
+  const configPath = join(dir, 'truenorth.yaml');
+  writeFileSync(configPath, exampleConfigYaml('Acme Chat'));
+  ({ store: ch, cleanup: cleanupCh } = await openChdb());
+  const insert = ch.connection.insert.bind(ch.connection);
+  ch.connection.insert = async (table, rows) => {
+    if (table === 'tn_events' && rows.length > 0) eventInserts.push(rows.length);
+    return insert(table, rows);
+  };
+  duck = await DuckDbStore.open(join(dir, 'keys.duckdb'));
+  write = await createKey(duck, 'write', 'tests');
+  server = await TruenorthServer.create({
+    store: duck, clickhouse: ch, host: '127.0.0.1', port: 0, configPath, logger: false,
+    stripeSecret: 'whsec_test', clickhouseBatching: { maxDelayMs: 250 },
+  });
+  url = await server.listen();
+}, 30_000);
+
+afterAll(async () => {
+  await server?.close();
+  await duck?.close();
+  await cleanupCh?.();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const basic = (token: string) => `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+
+async function post(path: string, body: unknown, headers: Record<string, string> = { authorization: basic(write.token) }) {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() as any };
+}
+
+const chRows = <T>(sql: string, params?: Record<string, unknown>) => ch.all<T>(sql, params as never);
+
+describe('serve --engine clickhouse', () => {
+  it('@segment/analytics-node: events, identity links and traits land in ClickHouse, none in DuckDB', async () => {
+    const errors: unknown[] = [];
+    const analytics = new Analytics({ writeKey: write.token, host: url, flushAt: 3, flushInterval: 20, maxRetries: 2 });
+    analytics.on('error', (e) => errors.push(e));
+    analytics.identify({ userId: 'seg-user', anonymousId: 'seg-anon', traits: { role: 'engineer' } });
+    analytics.track({ anonymousId: 'seg-anon', event: 'Signed Up', properties: { plan: 'free' }, messageId: 'seg-m-1' });
+    analytics.page({ userId: 'seg-user', name: 'Pricing' });
+    analytics.group({ userId: 'seg-user', groupId: 'seg-acct', traits: { plan: 'pro' } });
+    analytics.alias({ userId: 'seg-user', previousId: 'seg-old-id' });
+    await analytics.closeAndFlush({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+
+    const events = await chRows<{ event: string; source: string }>(`SELECT event, source FROM events WHERE coalesce(user_id, anonymous_id) LIKE 'seg-%' ORDER BY event`);
+    expect(events).toEqual([{ event: 'Page Viewed', source: 'http:segment' }, { event: 'Signed Up', source: 'http:segment' }]);
+    const links = await chRows(`SELECT anonymous_id, user_id FROM identity_links WHERE user_id = 'seg-user' ORDER BY anonymous_id`);
+    expect(links).toEqual([{ anonymous_id: 'seg-anon', user_id: 'seg-user' }, { anonymous_id: 'seg-old-id', user_id: 'seg-user' }]);
+    expect(await chRows(`SELECT actor_id FROM actor_events WHERE event = 'Signed Up'`)).toEqual([{ actor_id: 'seg-user' }]);
+    const user = await chRows<{ account_id: string; traits: string }>(`SELECT account_id, traits FROM users WHERE user_id = 'seg-user'`);
+    expect(user[0].account_id).toBe('seg-acct');
+    expect(JSON.parse(user[0].traits)).toMatchObject({ role: 'engineer' });
+
+    const reader = await duck.reader();
+    try {
+      expect(await reader.all(`SELECT count(*)::INT AS n FROM events`)).toEqual([{ n: 0 }]);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('concurrent requests share one insert; a batch sent twice is stored once', async () => {
+    const batch = Array.from({ length: 12 }, (_, i) => ({
+      type: 'track', messageId: `dup-${i}`, userId: `dup-user-${i % 3}`, anonymousId: `dup-anon-${i % 3}`,
+      event: 'Message Sent', properties: { channel: 'general' }, timestamp: `2026-02-1${i % 5}T10:00:00Z`,
+    }));
+    const others = Array.from({ length: 4 }, (_, r) => [{ type: 'track', messageId: `par-${r}`, userId: `par-${r}`, event: 'Signed Up', timestamp: '2026-02-02T09:00:00Z' }]);
+    const before = eventInserts.length;
+    const answers = await Promise.all([post('/v1/batch', { batch }), ...others.map((b) => post('/v1/batch', { batch: b }))]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers[0].body).toMatchObject({ success: true, accepted: 12, rejected: [] });
+    // The 2xx came after the insert: the rows are there now, in one insert of all 16 messages.
+    expect(eventInserts.slice(before)).toEqual([16]);
+
+    const again = await post('/v1/batch', { batch });
+    expect(again.status).toBe(200);
+    const stored = await chRows<{ n: number; ids: number }>(`SELECT count() AS n, uniqExact(id) AS ids FROM tn_events WHERE id LIKE 'dup-%'`);
+    expect(stored).toEqual([{ n: 12, ids: 12 }]);
+    expect(await chRows(`SELECT count() AS n FROM events WHERE id LIKE 'dup-%'`)).toEqual([{ n: 12 }]);
+    const links = await chRows(`SELECT anonymous_id, user_id FROM identity_links WHERE user_id LIKE 'dup-user-%' ORDER BY anonymous_id`);
+    expect(links).toEqual([0, 1, 2].map((i) => ({ anonymous_id: `dup-anon-${i}`, user_id: `dup-user-${i}` })));
+  });
+
+  it('PostHog capture lands in ClickHouse', async () => {
+    const res = await post('/capture', { api_key: write.token, event: 'Message Sent', distinct_id: 'ph-user', properties: { channel: 'random', $insert_id: 'ph-1' }, timestamp: '2026-02-11T12:00:00Z' }, {});
+    expect(res.status).toBe(200);
+    expect(await chRows(`SELECT event, coalesce(user_id, anonymous_id) AS person, source FROM events WHERE coalesce(user_id, anonymous_id) = 'ph-user'`)).toEqual([{ event: 'Message Sent', person: 'ph-user', source: 'http:posthog' }]);
+  });
+
+  it('GET /api/v1/north-star answers from ClickHouse', async () => {
+    const qs = 'from=2026-W05&to=2026-W08&as_of=2026-03-30';
+    const res = await fetch(`${url}/api/v1/north-star?${qs}`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    const model = modelFromConfig(parseConfig(exampleConfigYaml('Acme Chat')));
+    const flags = flagsFromQuery(Object.fromEntries(new URLSearchParams(qs)));
+    const direct = await READ_ROUTES.find((r) => r.name === 'north-star')!.run(reportContext(ch, model, asOfFromFlags(flags)), flags);
+    expect(body).toEqual(JSON.parse(JSON.stringify(direct)));
+    // 13 messages sent (12 in the batch above, one by PostHog), all in W07: DuckDB holds no events at all.
+    expect(body.series).toEqual([['2026-W05', 0], ['2026-W06', 0], ['2026-W07', 13], ['2026-W08', 0]].map(([period, value]) => ({ period, value })));
+    const replay = await (await fetch(`${url}/api/v1/north-star?${qs}`, { headers: { 'x-truenorth-replay': '1' } })).json() as { queries: { sql: string }[] };
+    expect(replay.queries.some((q) => /\bFINAL\b|toStartOfWeek|JSONExtract/i.test(q.sql))).toBe(true);
+  });
+
+  it('Stripe webhooks and imports answer 501; /ready names the engine', async () => {
+    const stripe = await post('/webhooks/stripe', { id: 'evt_1', type: 'customer.subscription.created' }, { 'stripe-signature': 't=1,v1=x' });
+    expect(stripe.status).toBe(501);
+    expect(stripe.body.error).toBe('not_supported');
+    expect(stripe.body.message).toMatch(/ClickHouse/);
+    const imp = await fetch(`${url}/api/v1/import/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: '{"type":"track","event":"x","userId":"u"}\n' });
+    expect(imp.status).toBe(501);
+    const ready = await (await fetch(`${url}/ready`)).json();
+    expect(ready).toMatchObject({ status: 'ready', engine: 'clickhouse', pending: 0 });
+    expect(ready.committed).toBeGreaterThanOrEqual(30);
+  });
+});
