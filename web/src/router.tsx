@@ -54,7 +54,7 @@ export function Link({ to, onClick, ...rest }: { to: string } & AnchorHTMLAttrib
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
     navigate(to);
-    window.scrollTo(0, 0);
+    if (!to.includes('#')) window.scrollTo(0, 0);
   };
   return <a href={to} onClick={handle} {...rest} />;
 }

@@ -10,6 +10,10 @@ export function Enter() {
   const { ctx } = useView();
   const metrics = ctx.manual_metrics;
   const [metric, setMetric] = useState(metrics[0]?.id ?? '');
+  // "Add a note" on the scorecard links to #review-notes.
+  useEffect(() => {
+    if (window.location.hash === '#review-notes') document.getElementById('review-notes')?.scrollIntoView({ block: 'start' });
+  }, []);
   return (
     <div className="stack">
       <div className="grid-2 grid-enter">
