@@ -226,7 +226,8 @@ const toMs = (v: unknown): number | null => {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) return v.getTime();
   const ms = typeof v === 'number' ? v : Date.parse(`${String(v).replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'}`);
-  return Number.isFinite(ms) ? ms : null;
+  // ClickHouse answers min/max of an empty table with the epoch, not NULL.
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
 };
 
 /** Product, weeks with data (newest first, each with the as_of that makes it the last complete week), rows, forms. */
