@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The set of stored message ids, as 128-bit MD5 fingerprints in an open-addressing table of
@@ -69,7 +69,8 @@ export type Fingerprint = [number, number, number, number];
 
 /** MD5 of the id's UTF-8 bytes as four little-endian 32-bit words (never all zero, the empty slot). */
 export function fingerprint(id: string): Fingerprint {
-  const d = createHash('md5').update(id).digest();
+  // The one-shot hash: about twice as fast as createHash().update().digest() for short ids.
+  const d = hash('md5', id, 'buffer');
   const f: Fingerprint = [d.readUInt32LE(0), d.readUInt32LE(4), d.readUInt32LE(8), d.readUInt32LE(12)];
   if ((f[0] | f[1] | f[2] | f[3]) === 0) f[0] = 1;
   return f;

@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse';
+import { isAscii } from 'node:buffer';
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
@@ -13,6 +13,8 @@ export type FileFormat = 'ndjson' | 'csv' | 'parquet';
 
 export interface Source {
   records: AsyncIterable<SourceRecord>;
+  /** The same records, a chunk at a time (cheaper to iterate than one promise per record). */
+  batches: AsyncIterable<SourceRecord[]>;
   /** Total size for progress: bytes for text files, rows for Parquet; undefined for stdin. */
   total?: number;
   /** Progress so far, in the same unit as total. */
@@ -50,8 +52,28 @@ export async function openSource(path: string, format: FileFormat, stdin: Readab
     },
   });
   pipeline(input, stream, () => {}); // a read error reaches the reader through `stream`
-  const records = format === 'ndjson' ? ndjsonRecords(stream) : csvRecords(stream);
-  return { records, total, progress: () => bytes };
+  if (format === 'ndjson') {
+    const batches = ndjsonBatches(stream);
+    return { records: flatten(batches), batches, total, progress: () => bytes };
+  }
+  const records = csvRecords(stream);
+  return { records, batches: chunked(records), total, progress: () => bytes };
+}
+
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncIterable<T> {
+  for await (const batch of batches) yield* batch;
+}
+
+async function* chunked<T>(items: AsyncIterable<T>, size = 1000): AsyncIterable<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }
 
 function openText(path: string, stdin: Readable): { stream: Readable; total?: number } {
@@ -65,27 +87,57 @@ function openText(path: string, stdin: Readable): { stream: Readable; total?: nu
   return { stream: createReadStream(path, { highWaterMark: 1 << 20 }), total: size };
 }
 
-async function* ndjsonRecords(stream: Readable): AsyncIterable<SourceRecord> {
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+/**
+ * NDJSON records, one chunk of the stream at a time. Lines end at \n, \r\n or a lone \r (as
+ * readline splits them), so line numbers are those an editor shows; blank lines are skipped.
+ */
+async function* ndjsonBatches(stream: Readable): AsyncIterable<SourceRecord[]> {
   let line = 0;
-  for await (const text of lines) {
+  const parse = (text: string, out: SourceRecord[]) => {
     line++;
-    if (text.trim() === '') continue;
+    if (text.length === 0 || text.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      yield { line, error: `invalid JSON (${(e as Error).message.split('\n')[0]})` };
-      continue;
+      out.push({ line, error: `invalid JSON (${(e as Error).message.split('\n')[0]})` });
+      return;
     }
     // A line may hold a whole Segment/PostHog batch body.
     if (isObject(value) && Array.isArray(value.batch)) {
-      for (const item of value.batch) yield { line, value: item };
+      for (const item of value.batch) out.push({ line, value: item });
     } else if (Array.isArray(value)) {
-      for (const item of value) yield { line, value: item };
+      for (const item of value) out.push({ line, value: item });
     } else {
-      yield { line, value };
+      out.push({ line, value });
     }
+  };
+  const lines = (text: string): string[] => (text.includes('\r') ? text.split(/\r\n|\r|\n/) : text.split('\n'));
+  // Bytes are cut after the chunk's last \n (never inside a UTF-8 sequence) and decoded whole.
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const buffer = carry.length ? Buffer.concat([carry, bytes]) : bytes;
+    const last = buffer.lastIndexOf(10);
+    if (last < 0) {
+      carry = buffer;
+      continue;
+    }
+    carry = buffer.subarray(last + 1);
+    const body = buffer.subarray(0, last + 1);
+    // Pure ASCII (the usual case) needs no UTF-8 decoding: each byte is its character.
+    const pieces = lines(isAscii(body) ? body.toString('latin1') : body.toString('utf8'));
+    pieces.pop(); // the empty piece after the final line break
+    const out: SourceRecord[] = [];
+    for (const piece of pieces) parse(piece, out);
+    if (out.length) yield out;
+  }
+  if (carry.length > 0) {
+    const pieces = lines(carry.toString('utf8'));
+    if (pieces[pieces.length - 1] === '') pieces.pop(); // a final \r ends the last line
+    const out: SourceRecord[] = [];
+    for (const piece of pieces) parse(piece, out);
+    if (out.length) yield out;
   }
 }
 
@@ -228,7 +280,8 @@ async function parquetSource(path: string): Promise<Source> {
       instance.closeSync();
     }
   }
-  return { records: records(), total, progress: () => row };
+  const all = records();
+  return { records: all, batches: chunked(all), total, progress: () => row };
 }
 
 function parquetRowToMessage(row: Record<string, unknown>): Record<string, unknown> {

@@ -11,18 +11,20 @@ export interface WriteCounts {
 }
 
 const STAGING = [
-  `CREATE TEMP TABLE IF NOT EXISTS stage_events (
-     id VARCHAR, id_hash UHUGEINT, event VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
-     properties VARCHAR, received_at TIMESTAMP, source VARCHAR)`,
   `CREATE TEMP TABLE IF NOT EXISTS stage_identity (
      id VARCHAR, id_hash UHUGEINT, kind VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
      traits VARCHAR, received_at TIMESTAMP, source VARCHAR)`,
+  `CREATE TEMP TABLE IF NOT EXISTS stage_links (anonymous_id VARCHAR, user_id VARCHAR, ts TIMESTAMP)`,
 ];
 
 /**
  * Writes normalised messages to the store: exact dedupe on message id, identity links that apply
  * retroactively, and current user/account traits (latest timestamp wins; history is kept).
  * The caller decides the transaction boundary.
+ *
+ * Events are appended straight into `events` (one pass, no staging copy); identity messages, which
+ * are few, go through a staging table the trait refresh reads; the messages carrying both ids are
+ * collected as link candidates on the way.
  */
 export class IngestWriter {
   private prepared = false;
@@ -44,7 +46,7 @@ export class IngestWriter {
 
     const received = timestamp(receivedAt);
     if (events.length > 0) {
-      await this.append('stage_events', events, (a, { m: e, f }) => {
+      await this.append('events', 'main', events, (a, { m: e, f }) => {
         a.appendVarchar(e.id);
         a.appendUHugeInt(fingerprintValue(f));
         a.appendVarchar(e.event);
@@ -56,10 +58,9 @@ export class IngestWriter {
         a.appendTimestamp(received);
         a.appendVarchar(this.source);
       });
-      await this.store.run(`INSERT INTO events SELECT * FROM stage_events`);
     }
     if (identities.length > 0) {
-      await this.append('stage_identity', identities, (a, { m, f }) => {
+      await this.append('stage_identity', 'temp', identities, (a, { m, f }) => {
         a.appendVarchar(m.id);
         a.appendUHugeInt(fingerprintValue(f));
         a.appendVarchar(m.kind);
@@ -73,15 +74,24 @@ export class IngestWriter {
       });
       await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
     }
-    // Only a message carrying both ids links them: most batches have none, and skip the statement.
-    const links = (x: { m: NormalizedMessage }) => x.m.userId !== null && x.m.anonymousId !== null && x.m.userId !== x.m.anonymousId;
-    if (events.some(links) || identities.some(links)) await this.linkIdentities();
+    // Link candidates: the stored messages carrying both ids, events first, in batch order.
+    const links: NormalizedMessage[] = [];
+    for (const { m } of events) if (m.userId !== null && m.anonymousId !== null && m.anonymousId !== m.userId) links.push(m);
+    for (const { m } of identities) if (m.userId !== null && m.anonymousId !== null && m.anonymousId !== m.userId) links.push(m);
+    if (links.length > 0) {
+      await this.append('stage_links', 'temp', links, (a, m) => {
+        a.appendVarchar(m.anonymousId!);
+        a.appendVarchar(m.userId!);
+        a.appendTimestamp(timestamp(m.timestamp));
+      });
+      await this.linkIdentities();
+      await this.store.run('DELETE FROM stage_links');
+    }
     if (identities.length > 0) {
       await this.refreshUsers();
       await this.refreshAccounts();
+      await this.store.run('DELETE FROM stage_identity');
     }
-    if (events.length > 0) await this.store.run('DELETE FROM stage_events');
-    if (identities.length > 0) await this.store.run('DELETE FROM stage_identity');
     const inserted = events.length + identities.length;
     return { inserted, duplicates: messages.length - inserted };
   }
@@ -92,8 +102,8 @@ export class IngestWriter {
     this.prepared = true;
   }
 
-  private async append<T>(table: string, rows: readonly T[], write: (a: DuckDBAppender, row: T) => void): Promise<void> {
-    const appender = await this.store.connection.createAppender(table, 'main', 'temp');
+  private async append<T>(table: string, schema: 'main' | 'temp', rows: readonly T[], write: (a: DuckDBAppender, row: T) => void): Promise<void> {
+    const appender = await this.store.connection.createAppender(table, 'main', schema === 'temp' ? 'temp' : undefined);
     try {
       for (const row of rows) {
         write(appender, row);
@@ -109,11 +119,7 @@ export class IngestWriter {
   private async linkIdentities(): Promise<void> {
     await this.store.run(`
       INSERT INTO identity_links
-      SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM (
-        SELECT anonymous_id, user_id, ts FROM stage_events WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL
-        UNION ALL
-        SELECT anonymous_id, user_id, ts FROM stage_identity WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL
-      ) WHERE anonymous_id <> user_id
+      SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
       GROUP BY anonymous_id
       ON CONFLICT (anonymous_id) DO UPDATE SET
         user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
@@ -158,7 +164,7 @@ export class IngestWriter {
     if (rows.length === 0) return;
     const stage = `stage_${table}`;
     await this.store.run(`CREATE TEMP TABLE IF NOT EXISTS ${stage} AS SELECT * FROM ${table} LIMIT 0`);
-    await this.append(stage, rows, (a, row) => {
+    await this.append(stage, 'temp', rows, (a, row) => {
       for (const value of columns(row)) {
         if (value === null) a.appendNull();
         else if (value instanceof Date) a.appendTimestamp(timestamp(value.getTime()));
