@@ -69,8 +69,13 @@ export function scorecardFor(ctx: ReportContext, config: Config, flags: ReadFlag
   return scorecardReport(ctx, config, { week: checkWeek(str(flags.week)), weeks: weeksOption(str(flags.weeks)) }, scorecardProviders(ctx, config));
 }
 
-/** Workspace tables (check-ins, notes, ideas) are read with plain SQL that runs on any reader. */
-const workspace = (engine: SqlEngine) => engine as unknown as DuckDbStore;
+/**
+ * The team's workspace tables (check-ins, review notes, ideas) live in the DuckDB file; plain SQL
+ * reads them on any DuckDB reader. A server storing events in ClickHouse has none there: empty.
+ */
+async function fromWorkspace<T>(engine: SqlEngine, read: (store: DuckDbStore) => Promise<T[]>): Promise<T[]> {
+  return engine.dialect === 'duckdb' ? read(engine as unknown as DuckDbStore) : [];
+}
 
 const RANGE = ['from', 'to', 'as_of'];
 
@@ -101,7 +106,7 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
     async run(ctx, flags, config) {
       if (config.okrs.length === 0) throw new TruenorthError('not_found', 'no okrs in truenorth.yaml; add an `okrs:` section');
       const scorecard = await scorecardFor(ctx, config, flags);
-      const checkins = await listCheckins(workspace(ctx.engine));
+      const checkins = await fromWorkspace(ctx.engine, listCheckins);
       return { week: scorecard.weeks[scorecard.weeks.length - 1], objectives: okrProgress(config, scorecard, checkins) };
     },
   }),
@@ -112,8 +117,9 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
     async run(ctx, flags, config) {
       const scorecard = await scorecardFor(ctx, config, flags);
       const week = scorecard.weeks[scorecard.weeks.length - 1];
-      const store = workspace(ctx.engine);
-      const [checkins, notes, ideas] = await Promise.all([listCheckins(store), reviewNotes(store, week), listIdeas(store)]);
+      const [checkins, notes, ideas] = await Promise.all([
+        fromWorkspace(ctx.engine, listCheckins), fromWorkspace(ctx.engine, (s) => reviewNotes(s, week)), fromWorkspace(ctx.engine, listIdeas),
+      ]);
       return buildDigest(config.product, scorecard, okrProgress(config, scorecard, checkins), notes, ideas);
     },
   }),
@@ -186,7 +192,7 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
     params: ['week'],
     async run(ctx, flags) {
       const week = checkWeek(str(flags.week));
-      return { week: week ?? null, notes: await reviewNotes(workspace(ctx.engine), week) };
+      return { week: week ?? null, notes: await fromWorkspace(ctx.engine, (s) => reviewNotes(s, week)) };
     },
   }),
   withConfig({
@@ -262,6 +268,7 @@ async function dashboardContext(ctx: ReportContext, config: Config) {
   const ns = config.north_star;
   return {
     product: config.product,
+    engine: ctx.engine.dialect,
     stage: config.stage ?? null,
     business_model: config.business_model ?? null,
     timezone: time.timezone,
@@ -403,6 +410,11 @@ function lastCompleteWeek(config: Config): string {
   return periodName(addPeriods(start, 'week', -1), 'week', config.week_start);
 }
 
+/** The forms write the DuckDB file; a server storing events in ClickHouse reads hand entries from there. */
+function duckDbOnly(server: TruenorthServer, what: string): void {
+  if (server.engine !== 'duckdb') throw new HttpError(501, 'not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); use the CLI with --engine clickhouse`);
+}
+
 function needConfig(server: TruenorthServer): { config: Config; model: MetricModel } {
   const loaded = server.loadedConfig();
   if (!loaded) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml; start it with --config');
@@ -411,6 +423,7 @@ function needConfig(server: TruenorthServer): { config: Config; model: MetricMod
 
 async function recordRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
+  duckDbOnly(server, 'hand entry through the server');
   const body = checkForm(req);
   const { config, model } = needConfig(server);
   // The same checks as `truenorth record`: a metric the config lets people enter, a week or a month, a number.
@@ -444,6 +457,7 @@ async function recordRoute(server: TruenorthServer, req: FastifyRequest, reply: 
 
 async function notesRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
+  duckDbOnly(server, 'review notes through the server');
   const body = checkForm(req);
   const { config } = needConfig(server);
   const row = text(body, 'row', true, 200)!;
@@ -457,6 +471,7 @@ async function notesRoute(server: TruenorthServer, req: FastifyRequest, reply: F
 
 async function checkinRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
+  duckDbOnly(server, 'OKR check-ins through the server');
   const body = checkForm(req);
   const { config } = needConfig(server);
   const objectiveText = text(body, 'objective', true, 500)!;

@@ -7,6 +7,8 @@ export type Segment = 'all' | 'ideal';
 
 export interface DashboardContext {
   product: string;
+  /** Where the server stores events; the forms write the DuckDB file only. */
+  engine: 'duckdb' | 'clickhouse';
   stage: string | null;
   business_model: string | null;
   timezone: string;
