@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
 import { InputError, TruenorthError } from '../errors.js';
 import { parsePeriod } from '../model/time.js';
+import { wholeNumber } from './params.js';
 import type { ReportContext } from './context.js';
 import { buildDigest, type Digest } from './digest.js';
 import { okrProgress } from './okrs.js';
@@ -15,10 +16,7 @@ export interface RitualFlags {
 }
 
 export function weeksOption(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 104) throw new InputError(`--weeks: expected a whole number from 1 to 104, got ${JSON.stringify(text)}`);
-  return n;
+  return text === undefined ? undefined : wholeNumber(text, '--weeks', 1, 104);
 }
 
 export function checkWeek(text: string | undefined): string | undefined {

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { generateDemo } from '../../demo/index.js';
-import { InputError } from '../../errors.js';
+import { wholeNumber } from '../../reports/params.js';
 import { DuckDbStore } from '../../engine/duckdb/database.js';
 import { importEvents } from '../../engine/ingest/import-events.js';
 import { importLedger } from '../../engine/ingest/import-ledger.js';
@@ -25,12 +25,6 @@ interface DemoFlags {
   open: boolean;
 }
 
-function whole(text: string, flag: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
-  return n;
-}
-
 /** The Monday of this week (UTC): demo data ends just before it, so "last week" is its last week. */
 function thisMonday(): string {
   return formatDate(periodStartDate(localDateOf(Date.now(), 'UTC'), 'week', 'monday'));
@@ -47,9 +41,9 @@ export function registerDemo(program: Command): void {
     .option('--end <date>', 'the Monday the data stops before (default: this Monday)')
     .option('--no-open', 'do not start the dashboard afterwards')
     .action(async (flags: DemoFlags) => {
-      const users = whole(flags.users, '--users', 10, 10_000_000);
-      const seed = whole(flags.seed, '--seed', 0, 2 ** 31 - 1);
-      const weeks = whole(flags.weeks, '--weeks', 12, 104);
+      const users = wholeNumber(flags.users, '--users', 10, 10_000_000);
+      const seed = wholeNumber(flags.seed, '--seed', 0, 2 ** 31 - 1);
+      const weeks = wholeNumber(flags.weeks, '--weeks', 12, 104);
       const started = Date.now();
       const gen = progressBar('generating', 'rows');
       const summary = await generateDemo({ outDir: flags.dir, users, seed, weeks, endDate: flags.end ?? thisMonday(), onProgress: (d, t) => gen.update(d, t) });

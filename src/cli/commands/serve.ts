@@ -14,6 +14,7 @@ import { dashboardBuilt } from '../../server/dashboard-api.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, engineChoice, readConfigIfPresent, type GlobalOptions } from '../context.js';
+import { wholeNumber } from '../../reports/params.js';
 
 interface ServeFlags {
   host?: string;
@@ -53,10 +54,7 @@ function startDigestSchedule(config: Config, withEngine: <T>(work: (engine: SqlE
 }
 
 function positiveInt(text: string | undefined, flag: string, min = 1): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag}: expected a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
-  return n;
+  return text === undefined ? undefined : wholeNumber(text, flag, min);
 }
 
 export function registerServe(program: Command): void {
