@@ -70,3 +70,43 @@ describe('pipelined import', () => {
     }
   });
 });
+
+describe('Parquet reader', () => {
+  it('reads text, integer and boolean columns as one JSON text per row, with the values the row objects gave', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'truenorth-parquet-'));
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const simple = join(dir, 'simple.parquet');
+      await connection.run(`COPY (SELECT * FROM (VALUES
+          ('track', 'E "q" é\\n', 'u1', NULL::VARCHAR, '2026-01-02T03:04:05.678Z', 'm1', 'acct', '{"a":1,"b":[true,null]}', 9007199254740993::BIGINT, TRUE),
+          ('track', 'E2', NULL, 'anon', '2026-01-02T03:04:06Z', 'm2', NULL, NULL, -5::BIGINT, FALSE)
+        ) t(type, event, userId, anonymousId, timestamp, messageId, "context.groupId", properties, "properties.n", "properties.flag"))
+        TO '${simple}' (FORMAT parquet)`);
+      const typed = join(dir, 'typed.parquet');
+      await connection.run(`COPY (SELECT 'track' AS type, 'E' AS event, 'u1' AS userId, TIMESTAMP '2026-01-02 03:04:05.678' AS timestamp, 'm3' AS messageId)
+        TO '${typed}' (FORMAT parquet)`);
+      const read = async (path: string) => {
+        const source = await openSource(path, 'parquet');
+        const out: SourceRecord[] = [];
+        for await (const batch of source.batches) out.push(...batch);
+        return out;
+      };
+      expect(await read(simple)).toEqual([
+        { line: 1, value: { type: 'track', event: 'E "q" é\\n', userId: 'u1', timestamp: '2026-01-02T03:04:05.678Z', messageId: 'm1', context: { groupId: 'acct' }, properties: { a: 1, b: [true, null], n: 9007199254740992, flag: true } } },
+        { line: 2, value: { type: 'track', event: 'E2', anonymousId: 'anon', timestamp: '2026-01-02T03:04:06Z', messageId: 'm2', properties: { n: -5, flag: false } } },
+      ]);
+      expect(await read(typed)).toEqual([
+        { line: 1, value: { type: 'track', event: 'E', userId: 'u1', timestamp: '2026-01-02T03:04:05.678Z', messageId: 'm3' } },
+      ]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

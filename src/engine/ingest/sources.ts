@@ -2,7 +2,7 @@ import { parse as parseCsv } from 'csv-parse';
 import { isAscii } from 'node:buffer';
 import { createReadStream, statSync } from 'node:fs';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
 import { isObject } from './normalize.js';
 
@@ -209,6 +209,8 @@ function csvReason(err: Error | undefined): string {
 }
 
 const JSON_COLUMNS = new Set(['properties', 'traits', 'context', '$set', '$set_once']);
+/** `a.b.c` → ['a', 'b', 'c'], per column name (the same few names on every row). */
+const COLUMN_PATHS = new Map<string, string[]>();
 
 export function csvRowToMessage(record: Record<string, unknown>): Record<string, unknown> {
   const message: Record<string, unknown> = {};
@@ -223,9 +225,14 @@ export function csvRowToMessage(record: Record<string, unknown>): Record<string,
       }
       continue;
     }
-    const path = column.split('.');
+    let path = COLUMN_PATHS.get(column);
+    if (!path) {
+      path = column.split('.');
+      if (COLUMN_PATHS.size < 10_000) COLUMN_PATHS.set(column, path);
+    }
     let target = message;
-    for (const key of path.slice(0, -1)) {
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i];
       if (!isObject(target[key])) target[key] = {};
       target = target[key] as Record<string, unknown>;
     }
@@ -242,6 +249,9 @@ function scalar(raw: unknown): unknown {
   if (/^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(raw)) return Number(raw);
   return raw;
 }
+
+/** Parquet column types whose values DuckDB's to_json writes exactly as the row-object conversion gives them. */
+const JSON_EXACT_TYPES = new Set(['VARCHAR', 'BOOLEAN', 'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
 
 /** Parquet is read in chunks by DuckDB in a private in-memory instance, so memory stays bounded. */
 async function parquetSource(path: string): Promise<Source> {
@@ -261,33 +271,49 @@ async function parquetSource(path: string): Promise<Source> {
     instance.closeSync();
     throw new InputError(`${path}: not a readable Parquet file (${(e as Error).message.split('\n')[0]})`);
   }
+  // Text, integer and boolean columns (the usual file, and what `export events` writes) come out as one
+  // JSON text per row, which is far cheaper to move out of DuckDB than one string per column and reads
+  // back as the same values (strings exact, integers rounded to a double as Number() does). Other
+  // column types are converted column by column.
+  const types = (await connection.runAndReadAll('DESCRIBE SELECT * FROM read_parquet($path)', { path })).getRowObjectsJS()
+    .map((r) => String(r.column_type));
+  const asJson = types.every((t) => JSON_EXACT_TYPES.has(t));
   let row = 0;
-  async function* records(): AsyncIterable<SourceRecord> {
+  const message = (flat: Record<string, unknown>): SourceRecord => {
+    row++;
     try {
-      const result = await connection.stream('SELECT * FROM read_parquet($path)', { path });
-      for await (const rows of result.yieldRowObjectJs()) {
-        for (const r of rows) {
-          row++;
-          try {
-            yield { line: row, value: parquetRowToMessage(r) };
-          } catch (e) {
-            yield { line: row, error: (e as Error).message };
+      return { line: row, value: csvRowToMessage(flat) };
+    } catch (e) {
+      return { line: row, error: (e as Error).message };
+    }
+  };
+  async function* batches(): AsyncIterable<SourceRecord[]> {
+    try {
+      const result = await connection.stream(asJson ? 'SELECT to_json(t)::VARCHAR AS j FROM read_parquet($path) t' : 'SELECT * FROM read_parquet($path)', { path });
+      const names = result.columnNames();
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const out: SourceRecord[] = [];
+        if (asJson) {
+          for (const text of chunk.getColumnValues(0)) out.push(message(JSON.parse(text as string) as Record<string, unknown>));
+        } else {
+          const columns = chunk.convertColumns(JSDuckDBValueConverter);
+          for (let i = 0; i < chunk.rowCount; i++) {
+            const flat: Record<string, unknown> = {};
+            for (let c = 0; c < names.length; c++) flat[names[c]] = parquetValue(columns[c][i]);
+            out.push(message(flat));
           }
         }
+        yield out;
       }
     } finally {
       connection.closeSync();
       instance.closeSync();
     }
   }
-  const all = records();
-  return { records: all, batches: chunked(all), total, progress: () => row };
-}
-
-function parquetRowToMessage(row: Record<string, unknown>): Record<string, unknown> {
-  const flat: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) flat[key] = parquetValue(value);
-  return csvRowToMessage(flat);
+  const all = batches();
+  return { records: flatten(all), batches: all, total, progress: () => row };
 }
 
 function parquetValue(value: unknown): unknown {
