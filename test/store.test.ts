@@ -359,3 +359,27 @@ describe('transactions', () => {
     });
   });
 });
+
+describe('writer after a rollback', () => {
+  it('writes again after the transaction that created its staging tables rolled back', async () => {
+    const { DuckDbStore } = await import('../src/engine/duckdb/database.js');
+    const { IngestWriter } = await import('../src/engine/ingest/writer.js');
+    const { normalizeMessage } = await import('../src/engine/ingest/normalize.js');
+    const store = await DuckDbStore.open(':memory:');
+    const writer = new IngestWriter(store, 'test');
+    const message = (id: string) => {
+      const r = normalizeMessage({ type: 'track', event: 'E', userId: 'u', timestamp: '2026-11-02T00:00:00Z', messageId: id });
+      if (!r.ok) throw new Error(r.error);
+      return r.messages;
+    };
+    await expect(store.transaction(async () => {
+      await writer.write(message('a'));
+      throw new Error('abandoned');
+    })).rejects.toThrow('abandoned');
+    await store.transaction(() => writer.write(message('a')));
+    await store.transaction(() => writer.write(message('b')));
+    const rows = await store.all<{ id: string }>('SELECT id FROM events ORDER BY id');
+    expect(rows.map((r) => r.id)).toEqual(['a', 'b']);
+    await store.close();
+  });
+});

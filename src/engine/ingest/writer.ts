@@ -29,7 +29,12 @@ const STAGING = [
 export class IngestWriter {
   private prepared = false;
 
-  constructor(private readonly store: DuckDbStore, private readonly source: string) {}
+  constructor(private readonly store: DuckDbStore, private readonly source: string) {
+    // Staging tables created inside a transaction that rolls back are gone: create them again.
+    store.onRollback(() => {
+      this.prepared = false;
+    });
+  }
 
   async write(messages: readonly NormalizedMessage[], receivedAt: number = Date.now()): Promise<WriteCounts> {
     if (messages.length === 0) return { inserted: 0, duplicates: 0 };
