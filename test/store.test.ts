@@ -368,7 +368,7 @@ describe('writer after a rollback', () => {
     const store = await DuckDbStore.open(':memory:');
     const writer = new IngestWriter(store, 'test');
     const message = (id: string) => {
-      const r = normalizeMessage({ type: 'track', event: 'E', userId: 'u', timestamp: '2026-11-02T00:00:00Z', messageId: id });
+      const r = normalizeMessage({ type: 'track', event: 'E', userId: 'u', anonymousId: `anon-${id}`, timestamp: '2026-11-02T00:00:00Z', messageId: id });
       if (!r.ok) throw new Error(r.error);
       return r.messages;
     };
