@@ -86,7 +86,7 @@ export function registerHealth(program: Command): void {
     .action((flags: ReportFlags) =>
       withReports(program, flags, async (ctx, config) => {
         const health = healthModelFromConfig(config);
-        if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; see docs/health.md for an example');
+        if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; see the HEART section of the README for an example');
         const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
         const report = await heartReport(ctx, health, range);
         const guardrails = health.guardrails.length ? await guardrailsReport(ctx, health, range) : null;

@@ -38,7 +38,7 @@ export function Voice() {
           </Load>
         ) : (
           <Empty title="HEART is not configured">
-            Add a <code>heart:</code> section to truenorth.yaml (goals, signals and metrics per category); docs/health.md has an example.
+            Add a <code>heart:</code> section to truenorth.yaml (goals, signals and metrics per category); the README's HEART section has an example.
           </Empty>
         )}
       </Card>
