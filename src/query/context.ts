@@ -81,7 +81,7 @@ export function stageReachSql(b: StatementBuilder, stage: StageDefinition, segme
   const seg = b.segment(segment);
   if (!stage.atLeast || stage.atLeast <= 1) {
     if (!stage.withinDays) {
-      return `SELECT e.actor_id, min(${b.ms('e.ts')}) AS t FROM actor_events e WHERE ${b.selector(stage.selector)} AND ${seg} GROUP BY e.actor_id`;
+      return `SELECT e.actor_id, min(${b.ms('e.ts')}) AS t FROM ${b.actorEvents()} e WHERE ${b.selector(stage.selector)} AND ${seg} GROUP BY e.actor_id`;
     }
   }
   const n = b.params.bind(stage.atLeast ?? 1, 'integer');
@@ -89,13 +89,13 @@ export function stageReachSql(b: StatementBuilder, stage: StageDefinition, segme
     const within = b.params.bind(Math.round(stage.withinDays * 86_400_000), 'integer');
     return `SELECT actor_id, t FROM (
         SELECT e.actor_id, ${b.ms('e.ts')} AS t, row_number() OVER (PARTITION BY e.actor_id ORDER BY e.ts, e.id) AS n
-        FROM actor_events e JOIN signup_first s ON s.actor_id = e.actor_id
+        FROM ${b.actorEvents()} e JOIN signup_first s ON s.actor_id = e.actor_id
         WHERE ${b.selector(stage.selector)} AND ${seg} AND ${b.ms('e.ts')} >= s.t AND ${b.ms('e.ts')} <= s.t + ${within}
       ) ranked WHERE n = ${n}`;
   }
   return `SELECT actor_id, t FROM (
       SELECT e.actor_id, ${b.ms('e.ts')} AS t, row_number() OVER (PARTITION BY e.actor_id ORDER BY e.ts, e.id) AS n
-      FROM actor_events e WHERE ${b.selector(stage.selector)} AND ${seg}
+      FROM ${b.actorEvents()} e WHERE ${b.selector(stage.selector)} AND ${seg}
     ) ranked WHERE n = ${n}`;
 }
 
@@ -150,7 +150,7 @@ export function needsSignup(stages: readonly StageDefinition[]): boolean {
 }
 
 export function signupFirstCte(b: StatementBuilder, signup: StageDefinition): string {
-  return `signup_first AS (SELECT e.actor_id, min(${b.ms('e.ts')}) AS t FROM actor_events e WHERE ${b.selector(signup.selector)} GROUP BY e.actor_id)`;
+  return `signup_first AS (SELECT e.actor_id, min(${b.ms('e.ts')}) AS t FROM ${b.actorEvents()} e WHERE ${b.selector(signup.selector)} GROUP BY e.actor_id)`;
 }
 
 /** WITH clause from named CTE bodies, adding ideal_actors first when a segment or breakdown needs it. */

@@ -36,14 +36,14 @@ function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; wind
     if (i === 0) {
       const body = isThreshold(step)
         ? `SELECT actor_id, t FROM (${stageReachSql(b, step, q.segment)}) r WHERE t >= ${fromMs} AND t < ${toMs}`
-        : `SELECT e.actor_id, ${b.ms('e.ts')} AS t FROM actor_events e
+        : `SELECT e.actor_id, ${b.ms('e.ts')} AS t FROM ${b.actorEvents()} e
            WHERE ${b.selector(step.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)}`;
       ctes.push(`${name} AS (${body})`);
       return;
     }
     const body = isThreshold(step)
       ? `SELECT actor_id, t FROM (${stageReachSql(b, step, 'all')}) r WHERE t >= ${fromMs} AND t < ${toMs} + ${windowMs}`
-      : `SELECT e.actor_id, ${b.ms('e.ts')} AS t FROM actor_events e
+      : `SELECT e.actor_id, ${b.ms('e.ts')} AS t FROM ${b.actorEvents()} e
          WHERE ${b.selector(step.selector)} AND ${b.ms('e.ts')} >= ${fromMs} AND ${b.ms('e.ts')} <= ${toMs} + ${windowMs}`;
     ctes.push(`${name} AS (${body})`);
   });

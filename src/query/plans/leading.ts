@@ -68,7 +68,7 @@ export function compileLeading(ctx: QueryContext, q: LeadingQuery): CompiledQuer
 
   const excluded = q.exclude.length ? ` AND e.event NOT IN (${q.exclude.map((name) => b.params.bind(name)).join(', ')})` : '';
   ctes.push(`counts AS (SELECT e.actor_id, e.event, count(*) AS n, max(c.y) AS y, max(c.stratum) AS stratum
-    FROM actor_events e JOIN cohort c ON c.actor_id = e.actor_id
+    FROM ${b.actorEvents()} e JOIN cohort c ON c.actor_id = e.actor_id
     WHERE ${ms('e.ts')} >= c.t AND ${ms('e.ts')} < c.t + ${within}${excluded}
     GROUP BY e.actor_id, e.event)`);
 
@@ -96,7 +96,7 @@ function daysParam(b: StatementBuilder, days: number): string {
 function outcomeCtes(b: StatementBuilder, outcome: LeadingOutcome): string[] {
   const ms = b.ms('e.ts');
   if (outcome.kind === 'retained') {
-    return [`outcome_actors AS (SELECT DISTINCT e.actor_id FROM actor_events e JOIN cohort0 c ON c.actor_id = e.actor_id
+    return [`outcome_actors AS (SELECT DISTINCT e.actor_id FROM ${b.actorEvents()} e JOIN cohort0 c ON c.actor_id = e.actor_id
       WHERE ${b.selector(outcome.selector)} AND ${ms} >= c.t + ${daysParam(b, outcome.fromDays)} AND ${ms} < c.t + ${daysParam(b, outcome.toDays)})`];
   }
   return [
@@ -138,7 +138,7 @@ export function compileIndicatorCohorts(ctx: QueryContext, q: IndicatorCohortsQu
     `cohort0 AS (SELECT s.actor_id, s.t, ${week} AS cohort FROM signup_first s
       WHERE s.t >= ${b.params.bind(q.range.from, 'integer')} AND s.t < ${b.params.bind(q.range.to, 'integer')} AND ${b.segment(q.segment, 's.actor_id')})`,
     ...outcomeCtes(b, q.outcome),
-    `doers AS (SELECT e.actor_id FROM actor_events e JOIN cohort0 c ON c.actor_id = e.actor_id
+    `doers AS (SELECT e.actor_id FROM ${b.actorEvents()} e JOIN cohort0 c ON c.actor_id = e.actor_id
       WHERE e.event = ${b.params.bind(q.event)} AND ${ms} >= c.t AND ${ms} < c.t + ${within}
       GROUP BY e.actor_id HAVING count(*) >= ${b.params.bind(q.atLeast, 'integer')})`,
   ];

@@ -21,11 +21,11 @@ export function compileRetention(ctx: QueryContext, q: RetentionQuery): Compiled
   const idx = (column: string) => b.d.periodIndex(b.local(column), period, ws);
   const start = (column: string) => b.d.periodStart(b.local(column), period, ws);
   const ctes = [
-    `first_seen AS (SELECT e.actor_id, min(e.ts) AS t0 FROM actor_events e
+    `first_seen AS (SELECT e.actor_id, min(e.ts) AS t0 FROM ${b.actorEvents()} e
        WHERE ${b.selector(q.definition.cohortSelector)} AND ${b.segment(q.segment)} GROUP BY e.actor_id)`,
     `cohorts AS (SELECT actor_id, ${start('t0')} AS cohort, ${idx('t0')} AS c FROM first_seen
        WHERE t0 >= ${b.params.instant(q.range.from)} AND t0 < ${b.params.instant(q.range.to)})`,
-    `activity AS (SELECT DISTINCT e.actor_id, ${idx('e.ts')} AS p FROM actor_events e
+    `activity AS (SELECT DISTINCT e.actor_id, ${idx('e.ts')} AS p FROM ${b.actorEvents()} e
        WHERE ${b.selector(q.definition.activitySelector)} AND e.ts >= ${b.params.instant(q.range.from)}
          AND e.actor_id IN (SELECT actor_id FROM cohorts))`,
   ];

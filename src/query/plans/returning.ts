@@ -10,7 +10,7 @@ export function compileWeeklyReturning(ctx: QueryContext, selector: EventSelecto
   const b = new StatementBuilder(ctx);
   const week = b.d.periodIndex(b.local('e.ts'), 'week', ctx.time.weekStart);
   const sql = `WITH active AS (
-      SELECT DISTINCT e.actor_id, ${week} AS p FROM actor_events e WHERE ${b.selector(selector)} AND ${b.range(range)})
+      SELECT DISTINCT e.actor_id, ${week} AS p FROM ${b.actorEvents()} e WHERE ${b.selector(selector)} AND ${b.range(range)})
     SELECT a.p AS p, count(*) AS active, count(prev.actor_id) AS returning
     FROM active a LEFT JOIN active prev ON prev.actor_id = a.actor_id AND prev.p = a.p - 1
     GROUP BY a.p ORDER BY a.p${b.d.joinSettings()}`;
