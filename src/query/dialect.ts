@@ -55,6 +55,12 @@ export interface SqlDialect {
    * arrays of expressions, zipped (DuckDB `unnest`, ClickHouse `ARRAY JOIN`).
    */
   unnestRows(from: string, keep: string[], arrays: { alias: string; items: string[] }[]): string;
+  /**
+   * Aggregate, when the engine has one: the furthest step of an ordered funnel (0 when step 1 never
+   * holds), in ClickHouse `windowFunnel`'s default mode — the same level as the greedy chains of the
+   * funnel plan (`test/conformance.test.ts` checks it). `conditions` are 0/1 integers.
+   */
+  windowFunnel?(windowMs: string, timestampMs: string, conditions: string[]): string;
 }
 
 /** Collects bound parameters for one statement. */

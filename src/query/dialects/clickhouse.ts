@@ -21,9 +21,11 @@ const WEEK_EPOCH_DAY: Record<WeekStart, number> = { monday: 4, sunday: 3 };
 export const clickhouseDialect: SqlDialect = {
   name: 'clickhouse',
   placeholder: (name, type) => `{${name}:${TYPES[type]}}`,
+  // One parse of the document (the engine computes the repeated JSONExtractRaw once per row): the
+  // value's raw text, unescaped when it is a string; missing ('') and JSON null are NULL.
   jsonText(column: string, key: string, params: Params) {
-    const k = params.bind(key);
-    return `multiIf(JSONType(${column}, ${k}) = 'String', JSONExtractString(${column}, ${k}), JSONType(${column}, ${k}) = 'Null', NULL, JSONExtractRaw(${column}, ${k}))`;
+    const raw = `JSONExtractRaw(${column}, ${params.bind(key)})`;
+    return `multiIf(${raw} IN ('', 'null'), NULL, startsWith(${raw}, '"'), JSONExtractString(${raw}), ${raw})`;
   },
   // DuckDB's cast trims ASCII whitespace and reads inf/nan spellings; toFloat64OrNull reads the same
   // spellings but not the surrounding whitespace.
@@ -60,6 +62,8 @@ export const clickhouseDialect: SqlDialect = {
   nthInRange: (list, n, range) => range
     ? `if(${range.lo} IS NULL, NULL, arrayElement(arrayMap(x -> toNullable(x), arrayFilter(x -> x >= assumeNotNull(${range.lo}) AND x <= assumeNotNull(${range.hi}), ${list})), ${n}))`
     : `arrayElement(arrayMap(x -> toNullable(x), ${list}), ${n})`,
+  windowFunnel: (windowMs, timestampMs, conditions) =>
+    `windowFunnel(${windowMs})(toUInt64(${timestampMs}), ${conditions.map((c) => `${c} = 1`).join(', ')})`,
   unnestRows: (from, keep, arrays) =>
     `SELECT ${[...keep, ...arrays.map((a) => a.alias)].join(', ')} FROM ${from} ARRAY JOIN ${arrays.map((a) => `[${a.items.join(', ')}] AS ${a.alias}`).join(', ')}`,
 };

@@ -1,7 +1,7 @@
 import type { Breakdown, Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import { InputError } from '../../errors.js';
 import type { CompiledQuery } from '../dialect.js';
-import { needsSignup, signupFirstCte, stageReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
+import { needsSignup, signupFirstCte, stageReachSql, stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface FunnelQuery {
   steps: StageDefinition[];
@@ -65,6 +65,55 @@ function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; wind
   return { ctes, windowMs };
 }
 
+/**
+ * The `best` CTE (actor_id, level) from the engine's own funnel aggregate: one pass over the events
+ * of every plain step, each row flagged with the steps it matches (a row may match several), plus one
+ * row per threshold step's reach; grouped by actor. Actors whose step 1 never falls in the range get
+ * level 0 and are left out, as in the chain plan.
+ */
+function engineFunnelCtes(b: StatementBuilder, q: FunnelQuery, windowFunnel: NonNullable<StatementBuilder['d']['windowFunnel']>): string[] {
+  const ctes: string[] = [];
+  const signup = q.steps.find((s) => s.stage === 'signup') ?? q.signup;
+  if (needsSignup(q.steps) && !signup) throw new InputError('a step counted within days of signup needs the journey.signup stage');
+  const windowMs = b.params.bind(Math.round(q.windowDays * 86_400_000), 'integer');
+  const fromMs = b.params.bind(q.range.from, 'integer');
+  const toMs = b.params.bind(q.range.to, 'integer');
+  const ms = b.ms('e.ts');
+  const flag = (condition: string) => `CASE WHEN ${condition} THEN 1 ELSE 0 END`;
+  const plain = q.steps.map((step, i) => {
+    if (isThreshold(step)) return null;
+    return i === 0
+      ? `${b.selector(step.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)}`
+      : `${b.selector(step.selector)} AND ${ms} >= ${fromMs} AND ${ms} <= ${toMs} + ${windowMs}`;
+  });
+  const parts: string[] = [];
+  if (plain.some((c) => c !== null)) {
+    const flags = plain.map((c, i) => `${c === null ? '0' : flag(c)} AS f${i + 1}`).join(', ');
+    parts.push(`SELECT e.actor_id, ${ms} AS t, ${flags} FROM ${b.actorEvents()} e
+      WHERE ${plain.filter((c): c is string => c !== null).map((c) => `(${c})`).join(' OR ')}`);
+  }
+  // Threshold steps (a KUI) reach at one instant per actor: all of them from one more pass (step 1's
+  // in its segment), as rows flagged with their step.
+  const thresholds = q.steps.map((step, i) => ({ step, i })).filter(({ step }) => isThreshold(step));
+  for (const group of [thresholds.filter(({ i }) => i === 0), thresholds.filter(({ i }) => i > 0)]) {
+    if (group.length === 0) continue;
+    const first = group[0].i === 0;
+    const reach = stagesReachSql(b, group.map(({ step }) => step), first ? q.segment : 'all', signup);
+    const rows = b.d.unnestRows(`(${reach}) r`, ['r.actor_id AS actor_id'], [
+      { alias: 'step', items: group.map(({ i }) => String(i + 1)) },
+      { alias: 't', items: group.map(({ step }) => `r.${step.stage}`) },
+    ]);
+    const flags = q.steps.map((_, j) => `CASE WHEN x.step = ${j + 1} THEN 1 ELSE 0 END AS f${j + 1}`).join(', ');
+    const range = first ? `x.t >= ${fromMs} AND x.t < ${toMs}` : `x.t >= ${fromMs} AND x.t < ${toMs} + ${windowMs}`;
+    parts.push(`SELECT x.actor_id, x.t, ${flags} FROM (${rows}) x WHERE ${range}`);
+  }
+  const level = windowFunnel(windowMs, 't', q.steps.map((_, j) => `f${j + 1}`));
+  ctes.push(`best AS (SELECT * FROM (
+      SELECT actor_id, ${level} AS level FROM (${parts.join('\nUNION ALL\n')}) flagged GROUP BY actor_id
+    ) levels WHERE level > 0)`);
+  return ctes;
+}
+
 function isThreshold(step: StageDefinition): boolean {
   return (step.atLeast !== undefined && step.atLeast > 1) || step.withinDays !== undefined;
 }
@@ -72,7 +121,8 @@ function isThreshold(step: StageDefinition): boolean {
 /** Rows: `level` (1…k, the furthest step reached), `breakdown` (when asked), `actors`. */
 export function compileFunnel(ctx: QueryContext, q: FunnelQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const { ctes } = funnelCtes(b, q);
+  // An engine with a funnel aggregate (ClickHouse windowFunnel) computes the level in one pass.
+  const ctes = b.d.windowFunnel ? engineFunnelCtes(b, q, b.d.windowFunnel) : funnelCtes(b, q).ctes;
   let breakdown = '';
   let join = '';
   if (q.breakdown === 'ideal') {

@@ -1,6 +1,6 @@
 import type { EventSelector, Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
-import { signupFirstCte, stageReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
+import { signupFirstCte, stageReachSql, stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 const DAY = 86_400_000;
 
@@ -43,33 +43,34 @@ export interface LeadingQuery {
  */
 export function compileLeading(ctx: QueryContext, q: LeadingQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const ms = (column: string) => b.ms(column);
-  const days = (n: number) => daysParam(b, n);
-  const ctes: string[] = [signupFirstCte(b, q.signup)];
-
+  const ms = b.ms('e.ts');
+  const within = daysParam(b, q.withinDays);
+  // The first signup and the journey strata of every actor, from one pass over the events.
+  const ctes = [`reach AS (${stagesReachSql(b, [q.signup, ...q.strata], 'all', q.signup)})`];
+  const strata = q.strata.map((stage, i) => `CASE WHEN r.${stage.stage} < r.${q.signup.stage} + ${within} THEN ${2 ** i} ELSE 0 END`);
   const range = q.signupRange
-    ? ` AND s.t >= ${b.params.bind(q.signupRange.from, 'integer')} AND s.t < ${b.params.bind(q.signupRange.to, 'integer')}`
+    ? ` AND r.${q.signup.stage} >= ${b.params.bind(q.signupRange.from, 'integer')} AND r.${q.signup.stage} < ${b.params.bind(q.signupRange.to, 'integer')}`
     : '';
-  ctes.push(`cohort0 AS (SELECT s.actor_id, s.t FROM signup_first s
-    WHERE s.t <= ${b.params.bind(q.eligibleUntil, 'integer')}${range} AND ${b.segment(q.segment, 's.actor_id')})`);
+  ctes.push(`cohort0 AS (SELECT r.actor_id, r.${q.signup.stage} AS t, ${strata.length ? strata.join(' + ') : '0'} AS stratum FROM reach r
+    WHERE r.${q.signup.stage} <= ${b.params.bind(q.eligibleUntil, 'integer')}${range} AND ${b.segment(q.segment, 'r.actor_id')})`);
 
-  ctes.push(...outcomeCtes(b, q.outcome));
-
-  const within = days(q.withinDays);
-  const strata = q.strata.map((stage, i) => {
-    ctes.push(`reach_${i} AS (${stageReachSql(b, stage, 'all')})`);
-    ctes.push(`stage_${i} AS (SELECT r.actor_id FROM reach_${i} r JOIN cohort0 c ON c.actor_id = r.actor_id WHERE r.t < c.t + ${within})`);
-    return `CASE WHEN actor_id IN (SELECT actor_id FROM stage_${i}) THEN ${2 ** i} ELSE 0 END`;
-  });
-  ctes.push(`cohort AS (SELECT actor_id, t,
-      CASE WHEN actor_id IN (SELECT actor_id FROM outcome_actors) THEN 1 ELSE 0 END AS y,
-      ${strata.length ? strata.join(' + ') : '0'} AS stratum
-    FROM cohort0)`);
-
-  const excluded = q.exclude.length ? ` AND e.event NOT IN (${q.exclude.map((name) => b.params.bind(name)).join(', ')})` : '';
-  ctes.push(`counts AS (SELECT e.actor_id, e.event, count(*) AS n, max(c.y) AS y, max(c.stratum) AS stratum
-    FROM ${b.actorEvents()} e JOIN cohort c ON c.actor_id = e.actor_id
-    WHERE ${ms('e.ts')} >= c.t AND ${ms('e.ts')} < c.t + ${within}${excluded}
+  // Events in the behaviour window, per actor and event name; the retention outcome (an event in a
+  // later window) is read in the same pass and spread to all of the actor's rows.
+  let outcomeRows = '';
+  let outcomeFlag = '0';
+  let y = 'max(o) OVER (PARTITION BY actor_id)';
+  if (q.outcome.kind === 'retained') {
+    const outcome = `${b.selector(q.outcome.selector)} AND ${ms} >= c.t + ${daysParam(b, q.outcome.fromDays)} AND ${ms} < c.t + ${daysParam(b, q.outcome.toDays)}`;
+    outcomeRows = ` OR (${outcome})`;
+    outcomeFlag = `CASE WHEN ${outcome} THEN 1 ELSE 0 END`;
+  } else {
+    ctes.push(...outcomeCtes(b, q.outcome));
+    y = 'CASE WHEN actor_id IN (SELECT actor_id FROM outcome_actors) THEN 1 ELSE 0 END';
+  }
+  const inWindow = `${ms} >= c.t AND ${ms} < c.t + ${within}`;
+  ctes.push(`per_event AS (SELECT e.actor_id, e.event, sum(CASE WHEN ${inWindow} THEN 1 ELSE 0 END) AS n, max(${outcomeFlag}) AS o, max(c.stratum) AS stratum
+    FROM ${b.actorEvents()} e JOIN cohort0 c ON c.actor_id = e.actor_id
+    WHERE (${inWindow})${outcomeRows}
     GROUP BY e.actor_id, e.event)`);
 
   const thresholds = [...new Set(q.thresholds)].sort((x, y) => y - x);
@@ -77,13 +78,18 @@ export function compileLeading(ctx: QueryContext, q: LeadingQuery): CompiledQuer
     const p = b.params.bind(k, 'integer');
     return `WHEN n >= ${p} THEN ${p}`;
   }).join(' ')} ELSE 0 END`;
-
+  // Every cohort actor has the signup event in its window: that row counts the actor once in the
+  // cohort (event '' and level 0); excluded events are no candidates.
+  const signupEvent = b.params.bind(q.signup.selector.event);
+  const excluded = q.exclude.length ? `event NOT IN (${q.exclude.map((name) => b.params.bind(name)).join(', ')})` : 'TRUE';
   const sql = `${withClause(b, ctes, q.segment)}
     SELECT event, level, stratum, y, count(*) AS actors FROM (
-      SELECT event, ${level} AS level, stratum, y FROM counts
-    ) leveled WHERE level > 0 GROUP BY event, level, stratum, y
-    UNION ALL
-    SELECT '' AS event, 0 AS level, stratum, y, count(*) AS actors FROM cohort GROUP BY stratum, y
+      SELECT CASE WHEN cohort_row = 1 THEN '' ELSE event END AS event, CASE WHEN cohort_row = 1 THEN 0 ELSE ${level} END AS level, stratum, y, cohort_row
+      FROM (
+        SELECT actor_id, event, n, stratum, ${y} AS y, CASE WHEN event = ${signupEvent} THEN 1 ELSE 0 END AS cohort_row FROM per_event
+      ) per_actor WHERE cohort_row = 1 OR (n > 0 AND ${excluded})
+    ) leveled WHERE cohort_row = 1 OR level > 0
+    GROUP BY event, level, stratum, y
     ORDER BY event, level, stratum, y`;
   return { sql, params: b.params.values };
 }
