@@ -1,4 +1,4 @@
-import { parseAsOf, parseSegment, resolveRange, type ReportFlags } from '../cli/options.js';
+import { parseAsOf, parseSegment, resolveRange, type ReportFlags } from '../reports/params.js';
 import { InputError } from '../errors.js';
 import { retentionDefinition } from '../model/from-config.js';
 import { parseBreakdown } from '../model/metrics.js';
