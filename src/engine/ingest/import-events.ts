@@ -3,7 +3,8 @@ import { InputError } from '../../errors.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { normalizeMessage } from './normalize.js';
-import { detectFormat, openSource, type FileFormat, type SourceRecord } from './sources.js';
+import { importParquetFast, REST_LINE_COLUMN } from './parquet-fast.js';
+import { detectFormat, openParquetRest, openSource, type FileFormat, type Source, type SourceRecord } from './sources.js';
 import { IngestWriter } from './writer.js';
 
 export interface ImportOptions {
@@ -44,9 +45,9 @@ export interface MessageBatches {
 }
 
 /** Reads a file with the import policy: what every engine's file import shares. */
-export async function readMessageBatches(path: string, options: ImportOptions, counts: ImportCounts, errors: RowError[]): Promise<MessageBatches> {
+export async function readMessageBatches(path: string, options: ImportOptions, counts: ImportCounts, errors: RowError[], opened?: Source): Promise<MessageBatches> {
   const format = detectFormat(path, options.format);
-  const source = await openSource(path, format, options.stdin);
+  const source = opened ?? await openSource(path, format, options.stdin);
   const batchSize = options.batchSize ?? 20_000;
   const reject = (record: SourceRecord, reason: string) => {
     if (options.strict) throw new InputError(`${displayName(path)} line ${record.line}: ${reason}; nothing was imported (--strict)`);
@@ -88,18 +89,35 @@ const DUCKDB_IMPORT_BATCH = 250_000;
 export async function importEvents(store: DuckDbStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
   const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
   const errors: RowError[] = [];
-  const input = await readMessageBatches(path, { ...options, batchSize: options.batchSize ?? DUCKDB_IMPORT_BATCH }, counts, errors);
-  const writer = new IngestWriter(store, `file:${input.format}`);
+  const format = detectFormat(path, options.format);
+  const writer = new IngestWriter(store, `file:${format}`);
+  let input: MessageBatches | undefined;
   const write = async (batch: NormalizedMessage[]) => {
     const written = options.strict ? await writer.write(batch) : await store.transaction(() => writer.write(batch));
     counts.imported += written.inserted;
     counts.duplicates += written.duplicates;
-    options.onProgress?.(input.progress(), input.total, counts);
+    options.onProgress?.(input!.progress(), input!.total, counts);
   };
   // While the database stores one batch (off the JavaScript thread), the next one is read and
   // normalised. Batches are still written one after the other, in file order.
   let writing: Promise<void> | undefined;
   const readAll = async () => {
+    // A Parquet file: the rows DuckDB can store exactly as the normaliser would go straight from the
+    // file to the table (parquet-fast.ts); the normaliser reads the others.
+    let rest: Source | undefined;
+    if (format === 'parquet' && path !== '-') {
+      const fast = () => importParquetFast(store, path, `file:${format}`, Date.now());
+      const done = options.strict ? await fast() : await store.transaction(fast);
+      if (done) {
+        counts.imported += done.inserted;
+        counts.duplicates += done.rows - done.inserted;
+        options.onProgress?.(done.rows, undefined, counts);
+        if (!done.rest) return;
+        cleanup = done.cleanup;
+        rest = await openParquetRest(done.rest, REST_LINE_COLUMN);
+      }
+    }
+    input = await readMessageBatches(path, { ...options, batchSize: options.batchSize ?? DUCKDB_IMPORT_BATCH }, counts, errors, rest);
     try {
       for await (const batch of input.batches) {
         if (writing) await writing;
@@ -112,9 +130,14 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
       await writing?.catch(() => {});
     }
   };
-  if (options.strict) await store.transaction(readAll);
-  else await readAll();
-  return { format: input.format, ...counts, errors };
+  let cleanup: (() => Promise<void>) | undefined;
+  try {
+    if (options.strict) await store.transaction(readAll);
+    else await readAll();
+  } finally {
+    await cleanup?.();
+  }
+  return { format, ...counts, errors };
 }
 
 function displayName(path: string): string {

@@ -254,7 +254,15 @@ function scalar(raw: unknown): unknown {
 const JSON_EXACT_TYPES = new Set(['VARCHAR', 'BOOLEAN', 'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
 
 /** Parquet is read in chunks by DuckDB in a private in-memory instance, so memory stays bounded. */
-async function parquetSource(path: string): Promise<Source> {
+/**
+ * A Parquet file whose column `lineColumn` holds each row's 0-based position in another file: the
+ * rows the in-database fast path leaves to the normaliser, reported at their original lines.
+ */
+export function openParquetRest(path: string, lineColumn: string): Promise<Source> {
+  return parquetSource(path, lineColumn);
+}
+
+async function parquetSource(path: string, lineColumn?: string): Promise<Source> {
   try {
     statSync(path);
   } catch {
@@ -278,6 +286,7 @@ async function parquetSource(path: string): Promise<Source> {
   const types = (await connection.runAndReadAll('DESCRIBE SELECT * FROM read_parquet($path)', { path })).getRowObjectsJS()
     .map((r) => String(r.column_type));
   const asJson = types.every((t) => JSON_EXACT_TYPES.has(t));
+  if (lineColumn !== undefined && !asJson) throw new Error('a file of rows from another needs text, integer and boolean columns');
   let row = 0;
   const message = (flat: Record<string, unknown>): SourceRecord => {
     row++;
@@ -289,14 +298,24 @@ async function parquetSource(path: string): Promise<Source> {
   };
   async function* batches(): AsyncIterable<SourceRecord[]> {
     try {
-      const result = await connection.stream(asJson ? 'SELECT to_json(t)::VARCHAR AS j FROM read_parquet($path) t' : 'SELECT * FROM read_parquet($path)', { path });
+      const query = asJson ? 'SELECT to_json(t)::VARCHAR AS j FROM read_parquet($path) t' : 'SELECT * FROM read_parquet($path)';
+      const result = await connection.stream(query, { path });
       const names = result.columnNames();
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
         const out: SourceRecord[] = [];
         if (asJson) {
-          for (const text of chunk.getColumnValues(0)) out.push(message(JSON.parse(text as string) as Record<string, unknown>));
+          if (lineColumn !== undefined) {
+            for (const text of chunk.getColumnValues(0)) {
+              const record = JSON.parse(text as string) as Record<string, unknown>;
+              row = Number(record[lineColumn]); // the 0-based position: message() makes it the 1-based line
+              delete record[lineColumn];
+              out.push(message(record));
+            }
+          } else {
+            for (const text of chunk.getColumnValues(0)) out.push(message(JSON.parse(text as string) as Record<string, unknown>));
+          }
         } else {
           const columns = chunk.convertColumns(JSDuckDBValueConverter);
           for (let i = 0; i < chunk.rowCount; i++) {

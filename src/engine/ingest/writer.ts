@@ -183,6 +183,11 @@ export class IngestWriter {
 
 const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();
 
+/** Drops the store's cached dedupe index after rows were stored without it: the next write reloads it. */
+export function forgetDedupeIndex(store: DuckDbStore): void {
+  indexes.delete(store);
+}
+
 /**
  * The store's dedupe index, loaded once from the stored fingerprints and kept current by every
  * writer of that store. A rollback drops it (it may hold ids that were never committed); the next
