@@ -69,9 +69,10 @@ export async function prepareData(root: string, scale: string, log: (line: strin
   let manifest: Manifest | undefined;
   if (existsSync(manifestPath)) {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    if (m.version === DATA_VERSION && existsSync(join(dir, 'events.parquet'))) manifest = m;
+    if (m.version === DATA_VERSION) manifest = m;
   }
   let cached = true;
+  if (manifest && !existsSync(join(dir, 'events.ndjson'))) manifest = undefined;
   if (!manifest) {
     cached = false;
     rmSync(dir, { recursive: true, force: true });
@@ -92,24 +93,23 @@ export async function prepareData(root: string, scale: string, log: (line: strin
     });
     const generatedSeconds = (performance.now() - started) / 1000;
     log(`  ${summary.counts.events.toLocaleString('en-US')} messages, ${(summary.bytes.events / 1e9).toFixed(2)} GB NDJSON in ${generatedSeconds.toFixed(0)} s`);
-    log('writing events.parquet (the events as `truenorth export events` writes them) …');
-    const parquetRows = await writeParquet(dir);
     manifest = {
       version: DATA_VERSION, scale, users,
       summary: { counts: summary.counts, period: summary.period, bytes: summary.bytes },
-      parquet_rows: parquetRows, generated_seconds: generatedSeconds,
+      parquet_rows: 0, generated_seconds: generatedSeconds,
     };
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   }
+  const parquet = join(dir, 'events.parquet');
   return {
     scale, dir,
     events: manifest.summary.counts.events,
     signups: manifest.summary.counts.signups,
     ndjson: join(dir, 'events.ndjson'),
     ndjsonBytes: statSync(join(dir, 'events.ndjson')).size,
-    parquet: join(dir, 'events.parquet'),
+    parquet,
     parquetRows: manifest.parquet_rows,
-    parquetBytes: statSync(join(dir, 'events.parquet')).size,
+    parquetBytes: existsSync(parquet) ? statSync(parquet).size : 0,
     subscriptions: join(dir, 'subscriptions.csv'),
     manual: join(dir, 'manual.csv'),
     config: join(dir, 'truenorth.yaml'),
@@ -118,20 +118,36 @@ export async function prepareData(root: string, scale: string, log: (line: strin
   };
 }
 
-/** The tracked events as Parquet, through truenorth's own import and export (a round trip the tests pin). */
-async function writeParquet(dir: string): Promise<number> {
-  const tmp = join(dir, 'export.tmp.duckdb');
-  rmSync(tmp, { force: true });
-  rmSync(`${tmp}.wal`, { force: true });
-  const store = await DuckDbStore.open(tmp);
-  try {
-    await importEvents(store, join(dir, 'events.ndjson'), { batchSize: 100_000 });
-    const n = await exportEvents(store, join(dir, 'events.tmp.parquet'), 'parquet');
-    renameSync(join(dir, 'events.tmp.parquet'), join(dir, 'events.parquet'));
-    return n;
-  } finally {
-    await store.close();
+/**
+ * events.parquet: the tracked events as `truenorth export events` writes them, exported from a
+ * DuckDB store that imported events.ndjson (the bench's own first import when there is one, else a
+ * temporary one). Written once per scale.
+ */
+export async function ensureParquet(data: BenchData, fromDb?: string, log: (line: string) => void = () => {}): Promise<void> {
+  if (existsSync(data.parquet) && data.parquetRows > 0) return;
+  log(`writing ${data.parquet} (the events as \`truenorth export events\` writes them) …`);
+  const tmp = join(data.dir, 'export.tmp.duckdb');
+  const usable = fromDb !== undefined && existsSync(fromDb);
+  if (!usable) {
     rmSync(tmp, { force: true });
     rmSync(`${tmp}.wal`, { force: true });
+  }
+  const store = await DuckDbStore.open(usable ? fromDb : tmp);
+  try {
+    if (!usable) await importEvents(store, data.ndjson);
+    const n = await exportEvents(store, join(data.dir, 'events.tmp.parquet'), 'parquet');
+    renameSync(join(data.dir, 'events.tmp.parquet'), data.parquet);
+    data.parquetRows = n;
+    data.parquetBytes = statSync(data.parquet).size;
+    const manifestPath = join(data.dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    manifest.parquet_rows = n;
+    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  } finally {
+    await store.close();
+    if (!usable) {
+      rmSync(tmp, { force: true });
+      rmSync(`${tmp}.wal`, { force: true });
+    }
   }
 }

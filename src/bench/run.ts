@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { prepareData, type BenchData } from './data.js';
+import { ensureParquet, prepareData, type BenchData } from './data.js';
 import { RESULT_MARK, type Engine, type Format, type HttpResult, type ImportResult, type PhaseResult, type PhaseSpec, type ReportTiming } from './phases.js';
 import { REPORTS, type ReportName } from './reports.js';
 
@@ -157,6 +157,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
         const keep = format === 'ndjson';
         const runs = o.phases.includes('import') ? o.importRuns : keep ? 1 : 0;
         if (runs === 0) continue;
+        if (format === 'parquet') await ensureParquet(data, o.engines.includes('duckdb') ? dbOf('duckdb') : undefined, o.log);
         const file = format === 'ndjson' ? data.ndjson : data.parquet;
         const tn: (ImportResult & { max_rss_mb: number })[] = [];
         for (let i = 0; i < runs; i++) {
