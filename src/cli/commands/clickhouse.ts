@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { importEventsToClickHouse, importLedgerToClickHouse } from '../../engine/clickhouse/import.js';
+import { importEventsToClickHouse, importLedgerToClickHouse, importManualToClickHouse } from '../../engine/clickhouse/import.js';
+import type { ManualImportOptions } from '../../engine/ingest/import-manual.js';
 import { clickhouseDdl } from '../../engine/clickhouse/schema.js';
 import type { ImportReport } from '../../engine/ingest/import-events.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
@@ -27,11 +28,12 @@ export function usesClickHouse(globals: GlobalOptions): boolean {
 
 /** `truenorth import events|subscriptions FILE --engine clickhouse`. */
 export async function importToClickHouse(
-  globals: GlobalOptions, kind: 'events' | 'subscriptions', file: string, flags: { format?: string; strict?: boolean },
+  globals: GlobalOptions, kind: 'events' | 'subscriptions' | 'manual', file: string, flags: { format?: string; strict?: boolean } & ManualImportOptions,
 ): Promise<ImportReport> {
   const store = await openClickHouse(globals, readConfigIfPresent(globals));
   try {
     if (kind === 'subscriptions') return await importLedgerToClickHouse(store, file, { strict: flags.strict });
+    if (kind === 'manual') return await importManualToClickHouse(store, file, flags);
     const format = detectFormat(file, flags.format);
     const bar = progressBar(`importing ${file} into ClickHouse`, format === 'parquet' ? 'rows' : 'bytes');
     try {

@@ -12,7 +12,27 @@ import { heartReport, type HeartMetricResult, type HeartReport } from '../../rep
 import { CLTV_CAC_READINGS, currentManualValues, fetchManualEntries, revenueReport, type ManualEntry, type RevenueReport } from '../../reports/revenue.js';
 import { surveysReport, type SurveysReport } from '../../reports/surveys.js';
 import { withReports } from '../analytics.js';
-import { readConfig, withStore, type GlobalOptions } from '../context.js';
+import { openClickHouse, readConfig, withStore, type GlobalOptions } from '../context.js';
+import { usesClickHouse } from './clickhouse.js';
+import { recordManualValuesToClickHouse } from '../../engine/clickhouse/import.js';
+import type { SqlEngine } from '../../engine/sql-engine.js';
+import type { Config } from '../../config/schema.js';
+import type { ManualInput } from '../../engine/ingest/import-manual.js';
+
+/** Hand entries live in the configured engine: the DuckDB file, or ClickHouse. */
+async function withManualStore<T>(
+  globals: GlobalOptions, config: Config, work: (engine: SqlEngine, write: (entries: ManualInput[]) => Promise<number>) => Promise<T>,
+): Promise<T> {
+  if (usesClickHouse(globals)) {
+    const store = await openClickHouse(globals, config);
+    try {
+      return await work(store, (entries) => recordManualValuesToClickHouse(store, entries));
+    } finally {
+      await store.close();
+    }
+  }
+  return withStore(globals, config, (store) => work(store, (entries) => recordManualValues(store, entries)));
+}
 import { parseAsOf, parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
 import { formatTable, integer, percent, printJson } from '../output.js';
 
@@ -47,7 +67,7 @@ export function registerHealth(program: Command): void {
       const weekStart = config.week_start;
       if (flags.history) {
         if (valueText !== undefined) throw new InputError('--history lists entries; leave out the value');
-        const entries = await withStore(globals, config, (store) => fetchManualEntries(reportContext(store, modelFromConfig(config)), [metric]), true);
+        const entries = await withManualStore(globals, config, (engine) => fetchManualEntries(reportContext(engine, modelFromConfig(config)), [metric]));
         if (flags.json) return printJson({ metric, entries: entries.map(entryJson) });
         return printHistory(metric, entries);
       }
@@ -61,9 +81,9 @@ export function registerHealth(program: Command): void {
       const value = flags.clear ? null : parseManualValue(valueText!);
       const enteredBy = (flags.by ?? process.env.TRUENORTH_USER ?? safeUser()).trim();
       if (!enteredBy) throw new InputError('--by: who is entering the value is required');
-      const previous = await withStore(globals, config, async (store) => {
-        const before = await fetchManualEntries(reportContext(store, modelFromConfig(config)), [metric], period);
-        await recordManualValues(store, [{ metric, period, value, enteredBy, note: flags.note ?? null }]);
+      const previous = await withManualStore(globals, config, async (engine, write) => {
+        const before = await fetchManualEntries(reportContext(engine, modelFromConfig(config)), [metric], period);
+        await write([{ metric, period, value, enteredBy, note: flags.note ?? null }]);
         return currentManualValues(before).get(metric)?.get(period) ?? null;
       });
       if (flags.json) return printJson({ metric, period, value, entered_by: enteredBy, note: flags.note ?? null, previous: previous ? entryJson(previous) : null });

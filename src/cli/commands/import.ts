@@ -57,6 +57,7 @@ export function registerImport(program: Command): void {
       const globals = program.opts<GlobalOptions>();
       const config = readConfigIfPresent(globals);
       const options = { strict: flags.strict, allowed: config ? manualMetricNames(config) : undefined, weekStart: config?.week_start };
+      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'manual', file, options), flags.json);
       const report = await withStore(globals, config, (store) => importManualCsv(store, file, options));
       printReport(report, flags.json);
     });

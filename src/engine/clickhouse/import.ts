@@ -2,7 +2,7 @@ import { InputError } from '../../errors.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import { readMessageBatches, type ImportCounts, type ImportOptions, type ImportReport, type RowError } from '../ingest/import-events.js';
 import { readLedgerCsv, type LedgerEntry, type LedgerImportOptions } from '../ingest/import-ledger.js';
-import type { ManualInput } from '../ingest/import-manual.js';
+import { readManualCsv, type ManualImportOptions, type ManualInput } from '../ingest/import-manual.js';
 import { detectFormat } from '../ingest/sources.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
@@ -98,4 +98,10 @@ export async function recordManualValuesToClickHouse(store: ClickHouseStore, ent
   });
   await store.connection.insert('tn_manual_values', rows);
   return entries.length;
+}
+
+export async function importManualToClickHouse(store: ClickHouseStore, path: string, options: ManualImportOptions = {}): Promise<ImportReport> {
+  const { rows, rejected, errors } = await readManualCsv(path, options);
+  const imported = await recordManualValuesToClickHouse(store, rows);
+  return { format: 'csv', imported, duplicates: 0, rejected, errors };
 }

@@ -105,9 +105,10 @@ const PERIOD_COLUMNS = ['week', 'month', 'period'];
  * replace `week`). Rows are appended in file order, so a later row for the same metric and week is a
  * correction of an earlier one.
  */
-export async function importManualCsv(store: DuckDbStore, path: string, options: ManualImportOptions = {}): Promise<ImportReport> {
+/** Reads and checks a hand-entered values CSV with the import policy. */
+export async function readManualCsv(path: string, options: ManualImportOptions = {}) {
   let periodColumn = 'week';
-  const { rows, rejected, errors } = await readCsvRows<ManualInput>(path, {
+  return readCsvRows<ManualInput>(path, {
     ...options,
     checkHeader(record) {
       periodColumn = PERIOD_COLUMNS.find((c) => c in record) ?? 'week';
@@ -123,6 +124,10 @@ export async function importManualCsv(store: DuckDbStore, path: string, options:
       note: record.note?.trim() || null,
     }),
   });
+}
+
+export async function importManualCsv(store: DuckDbStore, path: string, options: ManualImportOptions = {}): Promise<ImportReport> {
+  const { rows, rejected, errors } = await readManualCsv(path, options);
   const imported = await recordManualValues(store, rows);
   return { format: 'csv', imported, duplicates: 0, rejected, errors };
 }
