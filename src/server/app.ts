@@ -376,10 +376,6 @@ export class TruenorthServer {
 
   // ---------- read API and administration ----------
 
-  private model(): MetricModel | undefined {
-    return this.loadedConfig()?.model;
-  }
-
   /** The config (re-read when the file changes) and its model; undefined when started without one. */
   loadedConfig(): { config: Config; model: MetricModel } | undefined {
     const path = this.options.configPath;

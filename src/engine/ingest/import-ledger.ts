@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
-import { InputError } from '../../errors.js';
 import type { LedgerRow } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { ImportReport } from './import-events.js';
