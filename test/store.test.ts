@@ -383,3 +383,26 @@ describe('writer after a rollback', () => {
     await store.close();
   });
 });
+
+describe('memory budget', () => {
+  it('TRUENORTH_MEMORY_LIMIT sets DuckDB memory_limit; a malformed value is one clear error', async () => {
+    const before = process.env.TRUENORTH_MEMORY_LIMIT;
+    try {
+      process.env.TRUENORTH_MEMORY_LIMIT = '1GB';
+      const store = await DuckDbStore.open(':memory:');
+      const [{ limit }] = await store.all<{ limit: string }>(`SELECT current_setting('memory_limit') AS limit`);
+      await store.close();
+      expect(limit).toMatch(/^(953\.6 MiB|1\.0 GiB|1000\.0 MB)$/);
+      process.env.TRUENORTH_MEMORY_LIMIT = 'lots';
+      await expect(DuckDbStore.open(':memory:')).rejects.toThrow(/TRUENORTH_MEMORY_LIMIT: expected a size like 4GB or 512MB, got "lots"/);
+      delete process.env.TRUENORTH_MEMORY_LIMIT;
+      const fallback = await DuckDbStore.open(':memory:');
+      const [{ limit: byDefault }] = await fallback.all<{ limit: string }>(`SELECT current_setting('memory_limit') AS limit`);
+      await fallback.close();
+      expect(byDefault).toMatch(/^(2\.8 GiB|3\.0 GiB|3\.2 GB)$/);
+    } finally {
+      if (before === undefined) delete process.env.TRUENORTH_MEMORY_LIMIT;
+      else process.env.TRUENORTH_MEMORY_LIMIT = before;
+    }
+  });
+});

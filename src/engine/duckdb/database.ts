@@ -1,5 +1,6 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { existsSync, statSync, unlinkSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { TruenorthError } from '../../errors.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
 import { orderedMigrations, SCHEMA_VERSION } from './migrations.js';
@@ -32,7 +33,7 @@ export class DuckDbStore implements SqlEngine {
     if (!options.readOnly && path !== ':memory:' && existsSync(path) && statSync(path).size === 0) unlinkSync(path);
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+      instance = await DuckDBInstance.create(path, { ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}), memory_limit: memoryLimit() });
     } catch (e) {
       throw translateOpenError(path, e);
     }
@@ -135,6 +136,25 @@ export class DuckDbStore implements SqlEngine {
     this.instance.closeSync();
   }
 }
+
+/**
+ * DuckDB's memory budget: `TRUENORTH_MEMORY_LIMIT` (e.g. 8GB), else 3 GB, at most DuckDB's own default
+ * of 80 % of the machine's memory. Past it, large sorts, joins and imports spill to `<db>.tmp`, so a
+ * 100M-event store stays within a few GB of RSS on a small machine.
+ */
+export function memoryLimit(): string {
+  const configured = process.env.TRUENORTH_MEMORY_LIMIT?.trim();
+  if (configured) {
+    if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(configured)) {
+      throw new TruenorthError('input', `TRUENORTH_MEMORY_LIMIT: expected a size like 4GB or 512MB, got ${JSON.stringify(configured)}`);
+    }
+    return configured;
+  }
+  const mb = Math.min(DEFAULT_MEMORY_LIMIT_MB, Math.floor((totalmem() / 2 ** 20) * 0.8));
+  return `${mb}MB`;
+}
+
+const DEFAULT_MEMORY_LIMIT_MB = 3072;
 
 function translateOpenError(path: string, e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);
