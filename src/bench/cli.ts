@@ -8,7 +8,6 @@ import { fmtMs, runBench, type BenchResults, type Stats } from './run.js';
 
 interface SuiteFlags {
   scale: string;
-  engine: string;
   runs: string;
   importRuns?: string;
   httpRuns: string;
@@ -43,9 +42,8 @@ async function chdbInstalled(): Promise<boolean> {
 export function registerBenchSuite(bench: Command): void {
   bench
     .command('run', { isDefault: true })
-    .description('the full benchmark: bulk import, HTTP ingestion, every report on each engine, each against a hand-written baseline')
+    .description('the full benchmark: bulk import, HTTP ingestion, every report on each engine, each against a hand-written baseline (--engine duckdb|clickhouse|both, default both)')
     .option('--scale <n>', 'events in the generated demo company: 1m, 10m, 100m (or e.g. 200k)', '1m')
-    .option('--engine <engine>', 'duckdb | clickhouse | both (both: when chdb is installed)', 'both')
     .option('--runs <n>', 'timed runs per report, after a first run', '5')
     .option('--import-runs <n>', 'runs of each import (default 3 up to 1m events, else 1)')
     .option('--http-runs <n>', 'runs of the HTTP ingestion test', '3')
@@ -55,18 +53,20 @@ export function registerBenchSuite(bench: Command): void {
     .option('--data <dir>', 'where generated data is cached', 'bench-data')
     .option('--out <dir>', 'where results are written as JSON', 'bench-results')
     .option('--json', 'print the results as JSON')
-    .action(async (flags: SuiteFlags) => {
+    .action(async (flags: SuiteFlags, command: Command) => {
       const events = parseScale(flags.scale);
+      // --engine is the program's own option (duckdb | clickhouse); here it also takes `both`, the default.
+      const engine = String(command.optsWithGlobals().engine ?? 'both');
       let engines: Engine[];
-      if (flags.engine === 'both') engines = (await chdbInstalled()) ? ['duckdb', 'clickhouse'] : ['duckdb'];
-      else if (flags.engine === 'duckdb' || flags.engine === 'clickhouse') engines = [flags.engine];
-      else throw new InputError(`--engine: expected duckdb, clickhouse or both, got ${JSON.stringify(flags.engine)}`);
+      if (engine === 'both') engines = (await chdbInstalled()) ? ['duckdb', 'clickhouse'] : ['duckdb'];
+      else if (engine === 'duckdb' || engine === 'clickhouse') engines = [engine];
+      else throw new InputError(`--engine: expected duckdb, clickhouse or both, got ${JSON.stringify(engine)}`);
       const phases = (flags.only ?? 'import,http,reports').split(',').map((p) => p.trim());
       for (const p of phases) if (!['import', 'http', 'reports'].includes(p)) throw new InputError(`--only: expected import, http or reports, got ${JSON.stringify(p)}`);
       const reports = (flags.reports ?? REPORTS.join(',')).split(',').map((r) => r.trim()) as ReportName[];
       for (const r of reports) if (!REPORTS.includes(r)) throw new InputError(`--reports: expected some of ${REPORTS.join(', ')}, got ${JSON.stringify(r)}`);
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      if (flags.engine === 'both' && !engines.includes('clickhouse')) log('chdb is not installed: measuring DuckDB only (npm install chdb adds the embedded ClickHouse engine)');
+      if (engine === 'both' && !engines.includes('clickhouse')) log('chdb is not installed: measuring DuckDB only (npm install chdb adds the embedded ClickHouse engine)');
       const { results, file } = await runBench({
         scale: flags.scale.toLowerCase(), engines,
         runs: whole(flags.runs, '--runs', 1, 100),

@@ -7,7 +7,7 @@
  * Results are printed as tables and written as JSON to compare runs over time.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureParquet, prepareData, type BenchData } from './data.js';
@@ -157,6 +157,10 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
         const keep = format === 'ndjson';
         const runs = o.phases.includes('import') ? o.importRuns : keep ? 1 : 0;
         if (runs === 0) continue;
+        if (!o.phases.includes('import') && existsSync(dbOf(engine))) {
+          o.log(`reports only: reusing ${dbOf(engine)} from an earlier run (delete it to import again)`);
+          continue;
+        }
         if (format === 'parquet') await ensureParquet(data, o.engines.includes('duckdb') ? dbOf('duckdb') : undefined, o.log);
         const file = format === 'ndjson' ? data.ndjson : data.parquet;
         const tn: (ImportResult & { max_rss_mb: number })[] = [];
