@@ -11,6 +11,7 @@ interface SuiteFlags {
   runs: string;
   importRuns?: string;
   httpRuns: string;
+  tile?: string;
   httpEvents: string;
   only?: string;
   reports?: string;
@@ -50,6 +51,7 @@ export function registerBenchSuite(bench: Command): void {
     .option('--http-events <n>', 'events sent per HTTP run', '200000')
     .option('--only <phases>', 'some of import,http,reports (comma-separated)')
     .option('--reports <names>', `some of ${REPORTS.join(',')}`)
+    .option('--tile <n>', 'time the reports on n copies of the store of scale ÷ n (DuckDB; reports only), e.g. --scale 100m --tile 10')
     .option('--data <dir>', 'where generated data is cached', 'bench-data')
     .option('--out <dir>', 'where results are written as JSON', 'bench-results')
     .option('--json', 'print the results as JSON')
@@ -61,6 +63,10 @@ export function registerBenchSuite(bench: Command): void {
       if (engine === 'both') engines = (await chdbInstalled()) ? ['duckdb', 'clickhouse'] : ['duckdb'];
       else if (engine === 'duckdb' || engine === 'clickhouse') engines = [engine];
       else throw new InputError(`--engine: expected duckdb, clickhouse or both, got ${JSON.stringify(engine)}`);
+      const tile = flags.tile ? whole(flags.tile, '--tile', 2, 1000) : undefined;
+      if (tile && (engines.includes('clickhouse') || (flags.only ?? '') !== 'reports')) {
+        throw new InputError('--tile: copies a DuckDB store for the reports; use it with --engine duckdb --only reports');
+      }
       const phases = (flags.only ?? 'import,http,reports').split(',').map((p) => p.trim());
       for (const p of phases) if (!['import', 'http', 'reports'].includes(p)) throw new InputError(`--only: expected import, http or reports, got ${JSON.stringify(p)}`);
       const reports = (flags.reports ?? REPORTS.join(',')).split(',').map((r) => r.trim()) as ReportName[];
@@ -75,7 +81,7 @@ export function registerBenchSuite(bench: Command): void {
         httpEvents: whole(flags.httpEvents, '--http-events', 1000, 100_000_000),
         httpBatch: 100, httpConcurrency: 16,
         dataDir: flags.data, resultsDir: flags.out,
-        phases: phases as ('import' | 'http' | 'reports')[], reports, log,
+        phases: phases as ('import' | 'http' | 'reports')[], reports, log, tile,
         self: [process.execPath, ...process.execArgv, process.argv[1]],
       });
       if (flags.json) printJson(results);

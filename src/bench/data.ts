@@ -58,6 +58,11 @@ export function parseScale(text: string): number {
   return n;
 }
 
+/** The inverse of parseScale: 10000000 → '10m', 200000 → '200k'. */
+export function scaleName(events: number): string {
+  return events >= 1e6 && events % 1e6 === 0 ? `${events / 1e6}m` : `${Math.round(events / 1e3)}k`;
+}
+
 export function usersForScale(events: number): number {
   return Math.max(320, Math.round(events / MESSAGES_PER_SIGNUP));
 }

@@ -22,6 +22,7 @@ import { reportContext } from '../reports/context.js';
 import { benchIngest, percentile, sendLoad } from '../server/bench.js';
 import { clickhouseBaseline, demoMatches, duckdbBaseline } from './baseline-sql.js';
 import { BENCH_AS_OF } from './data.js';
+import { tileDuckDbStore } from './tile.js';
 import { compareAnswers, REPORT_BENCHES, type Agreement, type ReportName } from './reports.js';
 
 export type Engine = 'duckdb' | 'clickhouse';
@@ -32,7 +33,8 @@ export type PhaseSpec =
   | { kind: 'import-baseline'; engine: Engine; format: Format; file: string; db: string }
   | { kind: 'http'; events: number; batch: number; concurrency: number; dir: string }
   | { kind: 'http-baseline'; events: number; batch: number; concurrency: number; dir: string }
-  | { kind: 'reports'; engine: Engine; db: string; config: string; runs: number; reports: ReportName[] };
+  | { kind: 'reports'; engine: Engine; db: string; config: string; runs: number; reports: ReportName[] }
+  | { kind: 'tile'; source: string; db: string; copies: number };
 
 export interface ImportResult {
   seconds: number;
@@ -67,7 +69,8 @@ export interface ReportTiming {
 export type PhaseResult =
   | ({ kind: 'import' | 'import-baseline' } & ImportResult & { max_rss_mb: number })
   | ({ kind: 'http' | 'http-baseline' } & HttpResult & { max_rss_mb: number })
-  | { kind: 'reports'; reports: ReportTiming[]; baseline_note: string | null; max_rss_mb: number };
+  | { kind: 'reports'; reports: ReportTiming[]; baseline_note: string | null; max_rss_mb: number }
+  | { kind: 'tile'; seconds: number; events: number; max_rss_mb: number };
 
 export const RESULT_MARK = '@@bench-result ';
 
@@ -76,13 +79,21 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   return { ...result, max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) } as PhaseResult;
 }
 
-async function phase(spec: PhaseSpec): Promise<Omit<PhaseResult, 'max_rss_mb'>> {
+type WithoutRss<T> = T extends unknown ? Omit<T, 'max_rss_mb'> : never;
+
+async function phase(spec: PhaseSpec): Promise<WithoutRss<PhaseResult>> {
   switch (spec.kind) {
     case 'import': return { kind: spec.kind, ...(await importPhase(spec)) };
     case 'import-baseline': return { kind: spec.kind, ...(await importBaseline(spec)) };
     case 'http': return { kind: spec.kind, ...(await httpPhase(spec)) };
     case 'http-baseline': return { kind: spec.kind, ...(await httpBaseline(spec)) };
     case 'reports': return { kind: spec.kind, ...(await reportsPhase(spec)) };
+    case 'tile': {
+      fresh(spec.db);
+      const start = performance.now();
+      const { events } = await tileDuckDbStore(spec.source, spec.db, spec.copies);
+      return { kind: spec.kind, seconds: seconds(start), events };
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureParquet, prepareData, type BenchData } from './data.js';
+import { ensureParquet, parseScale, prepareData, scaleName } from './data.js';
 import { RESULT_MARK, type Engine, type Format, type HttpResult, type ImportResult, type PhaseResult, type PhaseSpec, type ReportTiming } from './phases.js';
 import { REPORTS, type ReportName } from './reports.js';
 
@@ -31,6 +31,8 @@ export interface BenchOptions {
   resultsDir: string;
   phases: ('import' | 'http' | 'reports')[];
   reports: ReportName[];
+  /** Reports on `tile` copies of the store of scale ÷ tile (see tile.ts) instead of an import of this scale. */
+  tile?: number;
   log: (line: string) => void;
   /** argv that runs `truenorth` (a phase is `… bench phase <json>`). */
   self: string[];
@@ -95,7 +97,11 @@ export interface BenchResults {
   scale: string;
   machine: { cpus: number; cpu_model: string; memory_gb: number; platform: string; node: string };
   load_average: { start: number[]; end: number[]; max_1min_seen: number };
-  data: { events: number; signups: number; ndjson_bytes: number; parquet_rows: number; parquet_bytes: number; generated_seconds: number; cached: boolean };
+  data: {
+    events: number; signups: number; ndjson_bytes: number; parquet_rows: number; parquet_bytes: number; generated_seconds: number; cached: boolean;
+    /** Set when the reports ran on copies of a smaller store: its scale, the copies, and the seconds copying took. */
+    tiled?: { from_scale: string; copies: number; seconds: number | null };
+  };
   settings: { engines: Engine[]; runs: number; import_runs: number; http_runs: number; http_events: number; http_batch: number; http_concurrency: number };
   import: ImportFigure[];
   http: HttpFigure | null;
@@ -144,10 +150,14 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
   const loadStart = loadavg();
   sampleLoad();
   const notes: string[] = [];
-  const data = await prepareData(o.dataDir, o.scale, o.log);
+  const copies = o.tile ?? 1;
+  const baseScale = copies > 1 ? scaleName(parseScale(o.scale) / copies) : o.scale;
+  const data = await prepareData(o.dataDir, baseScale, o.log);
   const work = resolve(data.dir, 'work');
   mkdirSync(work, { recursive: true });
   const dbOf = (engine: Engine) => join(work, engine === 'duckdb' ? 'truenorth.duckdb' : 'truenorth.chdb');
+  const tiledDb = resolve(o.dataDir, `${o.scale}-tiled`, 'truenorth.duckdb');
+  let tiled: BenchResults['data']['tiled'];
 
   const imports: ImportFigure[] = [];
   if (o.phases.includes('import') || o.phases.includes('reports')) {
@@ -233,12 +243,23 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     }
   }
 
+  if (copies > 1) {
+    tiled = { from_scale: baseScale, copies, seconds: null };
+    if (existsSync(tiledDb)) o.log(`reusing ${tiledDb} (${copies} copies of the ${baseScale} store; delete it to copy again)`);
+    else {
+      o.log(`copying the ${baseScale} store ${copies} times into ${tiledDb} …`);
+      const r = await runChild(o.self, { kind: 'tile', source: dbOf('duckdb'), db: tiledDb, copies }) as Extract<PhaseResult, { kind: 'tile' }>;
+      tiled.seconds = Math.round(r.seconds);
+      o.log(`  ${r.events.toLocaleString('en-US')} events in ${r.seconds.toFixed(0)} s, peak RSS ${r.max_rss_mb} MB`);
+    }
+  }
+
   const reports: ReportFigure[] = [];
   const reportsRss: Partial<Record<Engine, number>> = {};
   if (o.phases.includes('reports')) {
     for (const engine of o.engines) {
       o.log(`reports on ${engine}: ${o.reports.join(', ')} (first run, then ${o.runs} timed runs each, interleaved with the baseline) …`);
-      const r = await runChild(o.self, { kind: 'reports', engine, db: dbOf(engine), config: data.config, runs: o.runs, reports: o.reports }) as Extract<PhaseResult, { kind: 'reports' }>;
+      const r = await runChild(o.self, { kind: 'reports', engine, db: copies > 1 ? tiledDb : dbOf(engine), config: data.config, runs: o.runs, reports: o.reports }) as Extract<PhaseResult, { kind: 'reports' }>;
       reportsRss[engine] = r.max_rss_mb;
       if (r.baseline_note) notes.push(`${engine}: no baseline: ${r.baseline_note}`);
       for (const t of r.reports) reports.push(reportFigure(engine, t));
@@ -259,8 +280,9 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     },
     load_average: { start: loadStart.map(r2), end: loadavg().map(r2), max_1min_seen: r2(maxLoad) },
     data: {
-      events: data.events, signups: data.signups, ndjson_bytes: data.ndjsonBytes, parquet_rows: data.parquetRows,
+      events: data.events * copies, signups: data.signups * copies, ndjson_bytes: data.ndjsonBytes, parquet_rows: data.parquetRows,
       parquet_bytes: data.parquetBytes, generated_seconds: Math.round(data.generatedSeconds), cached: data.cached,
+      ...(tiled ? { tiled } : {}),
     },
     settings: {
       engines: o.engines, runs: o.runs, import_runs: o.importRuns, http_runs: o.httpRuns, http_events: o.httpEvents,
@@ -273,7 +295,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     targets: [],
     notes,
   };
-  results.targets = checkTargets(results, data);
+  results.targets = checkTargets(results, data.events * copies);
   if (maxLoad > 1.2) notes.push(`the machine was busy: the 1-minute load average reached ${r2(maxLoad)} during the run (figures are slower than on a quiet machine)`);
   mkdirSync(o.resultsDir, { recursive: true });
   const file = join(o.resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}-${o.scale}.json`);
@@ -302,9 +324,9 @@ function fmtMs(ms: number): string {
 }
 
 /** The targets of the performance issue, checked against this run (the event-count ones only at their scale). */
-function checkTargets(r: BenchResults, data: BenchData): TargetCheck[] {
+function checkTargets(r: BenchResults, events: number): TargetCheck[] {
   const out: TargetCheck[] = [];
-  const at = (n: number) => data.events >= n * 0.9;
+  const at = (n: number) => events >= n * 0.9;
   const scorecard = r.reports.find((x) => x.engine === 'duckdb' && x.report === 'scorecard');
   if (scorecard) {
     const limit = at(1e8) ? 10_000 : 1_000;
@@ -312,7 +334,7 @@ function checkTargets(r: BenchResults, data: BenchData): TargetCheck[] {
     out.push({
       target: label, measured: fmtMs(scorecard.truenorth_ms.median),
       met: at(1e7) ? scorecard.truenorth_ms.median <= limit : null,
-      ...(at(1e7) ? {} : { note: `checked at 10 M events; this run has ${(data.events / 1e6).toFixed(1)} M` }),
+      ...(at(1e7) ? {} : { note: `checked at 10 M events; this run has ${(events / 1e6).toFixed(1)} M` }),
     });
   }
   for (const f of r.reports) {
