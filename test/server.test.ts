@@ -409,6 +409,19 @@ describe('read API, health, OpenAPI, logs', () => {
     expect(funnel.steps.find((s) => s.stage === 'signup')?.actors).toBe(12);
     expect(funnel.steps.find((s) => s.stage === 'setup')?.actors).toBe(8);
 
+    // Repeated reads are answered from the query cache until the next write, which is seen at once.
+    const hits = server.queryCache.hits;
+    const again = await (await fetch(`${url}/api/v1/funnel?from=2026-W05&to=2026-W08&as_of=2026-03-30`)).json();
+    expect(again).toEqual(funnel);
+    expect(server.queryCache.hits).toBeGreaterThan(hits);
+    const late = [
+      { type: 'page', messageId: 'late-visit', anonymousId: 'late-anon', name: 'Home', timestamp: '2026-02-04T08:00:00Z' },
+      { type: 'track', messageId: 'late-signup', userId: 'late-user', anonymousId: 'late-anon', event: 'Signed Up', timestamp: '2026-02-04T09:00:00Z' },
+    ];
+    expect((await post('/v1/batch', { batch: late }, { authorization: basic(write.token) })).status).toBe(200);
+    const after = await (await fetch(`${url}/api/v1/funnel?from=2026-W05&to=2026-W08&as_of=2026-03-30`)).json() as typeof funnel;
+    expect(after.steps.find((s) => s.stage === 'signup')?.actors).toBe(13);
+
     expect((await fetch(`${url}/api/v1/nope`)).status).toBe(404);
     const bad = await fetch(`${url}/api/v1/funnel?segment=purple`);
     expect(bad.status).toBe(400);

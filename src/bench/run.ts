@@ -74,6 +74,8 @@ export interface ReportFigure {
   report: ReportName;
   truenorth_ms: Stats;
   truenorth_first_ms: number;
+  /** Repeated on unchanged data through the query cache (DuckDB), as the server answers it; null on ClickHouse. */
+  truenorth_cached_ms: Stats | null;
   baseline_ms: Stats | null;
   baseline_first_ms: number | null;
   /** truenorth median ÷ baseline median. */
@@ -311,6 +313,7 @@ function reportFigure(engine: Engine, t: ReportTiming): ReportFigure {
   const base = t.baseline_ms.length ? stats(t.baseline_ms) : null;
   return {
     engine, report: t.report, truenorth_ms: tn, truenorth_first_ms: Math.round(t.truenorth_first_ms),
+    truenorth_cached_ms: t.truenorth_cached_ms?.length ? stats(t.truenorth_cached_ms) : null,
     baseline_ms: base, baseline_first_ms: t.baseline_first_ms === null ? null : Math.round(t.baseline_first_ms),
     ratio: base && base.median > 0 ? r2(tn.median / base.median) : null,
     agree: t.agreement ? t.agreement.agree : null,
@@ -336,6 +339,13 @@ function checkTargets(r: BenchResults, events: number): TargetCheck[] {
       met: at(1e7) ? scorecard.truenorth_ms.median <= limit : null,
       ...(at(1e7) ? {} : { note: `checked at 10 M events; this run has ${(events / 1e6).toFixed(1)} M` }),
     });
+    if (scorecard.truenorth_cached_ms) {
+      out.push({
+        target: `${label}, repeated on unchanged data (query cache)`, measured: fmtMs(scorecard.truenorth_cached_ms.median),
+        met: at(1e7) ? scorecard.truenorth_cached_ms.median <= limit : null,
+        ...(at(1e7) ? {} : { note: 'checked at 10 M events' }),
+      });
+    }
   }
   for (const f of r.reports) {
     if (f.ratio === null) continue;

@@ -17,6 +17,7 @@ import type { SqlEngine } from '../engine/sql-engine.js';
 import { modelFromConfig, type MetricModel } from '../model/from-config.js';
 import type { NormalizedMessage } from '../model/message.js';
 import { reportContext } from '../reports/context.js';
+import { QueryCache } from '../reports/query-cache.js';
 import { registerDashboard, SessionStore } from './dashboard-api.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
@@ -102,6 +103,8 @@ export class TruenorthServer {
   url: string | undefined;
   private readonly limiter: RateLimiter;
   private configCache: { path: string; mtimeMs: number; model: MetricModel; config: Config } | undefined;
+  /** Report query results, reused until the next write (DuckDB; a ClickHouse server is never cached). */
+  readonly queryCache = new QueryCache(500_000);
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly options: ServerOptions) {
@@ -405,7 +408,8 @@ export class TruenorthServer {
     const replay = header(req, 'x-truenorth-replay') === '1';
     return this.withReportEngine(async (engine) => {
       const recorder = new RecordingEngine(engine);
-      const report = await route.run(reportContext(replay ? (recorder as SqlEngine) : engine, model, asOf), flags, config);
+      const ctx = replay ? reportContext(recorder as SqlEngine, model, asOf) : reportContext(engine, model, asOf, this.queryCache);
+      const report = await route.run(ctx, flags, config);
       return reply.send(replay ? { report, queries: recorder.queries } : report);
     });
   }

@@ -50,8 +50,12 @@ export class DuckDbStore implements SqlEngine {
   }
 
   async run(sql: string, params?: SqlParams): Promise<number> {
-    const result = await this.connection.run(sql, params);
-    return result.rowsChanged;
+    try {
+      const result = await this.connection.run(sql, params);
+      return result.rowsChanged;
+    } finally {
+      this.version++;
+    }
   }
 
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
@@ -65,7 +69,21 @@ export class DuckDbStore implements SqlEngine {
       await this.connection.run('ROLLBACK');
       for (const hook of this.rollbackHooks) hook();
       throw e;
+    } finally {
+      // After the commit (never before it): a query starting now sees the committed data.
+      this.version++;
     }
+  }
+
+  /**
+   * Bumped after every statement run through `run` and every transaction end, which is how this
+   * process writes (appenders write inside transactions). Only one process writes a DuckDB file, and
+   * not while others read it, so this counts every change the open store can see.
+   */
+  private version = 0;
+
+  get dataVersion(): number {
+    return this.version;
   }
 
   private readonly rollbackHooks = new Set<() => void>();
@@ -115,8 +133,12 @@ export class DuckDbStore implements SqlEngine {
    */
   async reader(): Promise<SqlEngine> {
     const connection = await this.instance.connect();
+    const store = this;
     return {
       dialect: 'duckdb',
+      get dataVersion() {
+        return store.dataVersion;
+      },
       async all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
         const reader = await connection.runAndReadAll(sql, params);
         return reader.getRowObjectsJS().map((row) => plainRow(row) as T);

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
+import type { DuckDbStore } from '../src/engine/duckdb/database.js';
+import { normalizeMessage } from '../src/engine/ingest/normalize.js';
+import { IngestWriter } from '../src/engine/ingest/writer.js';
+import type { SqlEngine } from '../src/engine/sql-engine.js';
+import { modelFromConfig } from '../src/model/from-config.js';
+import { reportContext } from '../src/reports/context.js';
+import { QueryCache } from '../src/reports/query-cache.js';
+import { computeScorecard } from '../src/reports/ritual.js';
+import { seg, storeFrom } from './helpers/fixture-store.js';
+
+const CONFIG = `
+product: Cache
+journey:
+  visit: { event: Page Viewed }
+  signup: { event: Signed Up, owner: maya@x }
+north_star: { name: Messages, event: Message Sent, measure: count, frequency: week, owner: ceo@x }
+`;
+const config = parseConfig(CONFIG);
+const model = modelFromConfig(config);
+const AS_OF = Date.parse('2026-11-18T12:00:00Z');
+
+let store: DuckDbStore;
+beforeAll(async () => {
+  store = await storeFrom([
+    seg.page({ anonymousId: 'a1' }, '2026-11-10T09:00:00Z'),
+    seg.track('Signed Up', { userId: 'u1', anonymousId: 'a1' }, '2026-11-10T10:00:00Z'),
+    seg.track('Message Sent', { userId: 'u1' }, '2026-11-10T11:00:00Z'),
+  ]);
+});
+afterAll(() => store.close());
+
+const northStar = (r: Awaited<ReturnType<typeof computeScorecard>>) => r.rows.find((row) => row.id === 'north_star')!.values.at(-1);
+
+async function write(...raws: unknown[]) {
+  const writer = new IngestWriter(store, 'test');
+  const messages = raws.flatMap((raw) => {
+    const r = normalizeMessage(raw);
+    if (!r.ok) throw new Error(r.error);
+    return r.messages;
+  });
+  await store.transaction(() => writer.write(messages));
+}
+
+/** Counts the statements that reach the database. */
+function counting(engine: DuckDbStore): SqlEngine & { statements: number } {
+  const counted = {
+    dialect: engine.dialect,
+    statements: 0,
+    get dataVersion() { return engine.dataVersion; },
+    all<T>(sql: string, params?: Record<string, string | number | boolean | null>) {
+      counted.statements++;
+      return engine.all<T>(sql, params);
+    },
+    close: () => Promise.resolve(),
+  };
+  return counted;
+}
+
+describe('report query cache', () => {
+  it('answers a repeated scorecard without querying, and never serves a result older than the last write', async () => {
+    const cache = new QueryCache();
+    const engine = counting(store);
+    const ctx = reportContext(engine, model, AS_OF, cache);
+
+    const first = await computeScorecard(ctx, config);
+    const queried = engine.statements;
+    expect(queried).toBeGreaterThan(0);
+    expect(northStar(first)).toBe(1);
+
+    const again = await computeScorecard(ctx, config);
+    expect(engine.statements).toBe(queried);
+    expect(again).toEqual(first);
+
+    // A caller editing its rows does not change what the next caller gets.
+    again.rows[0].values[0] = 999;
+    expect(await computeScorecard(ctx, config)).toEqual(first);
+
+    await write(seg.track('Message Sent', { userId: 'u1' }, '2026-11-12T11:00:00Z'));
+    const after = await computeScorecard(ctx, config);
+    expect(engine.statements).toBe(2 * queried);
+    expect(northStar(after)).toBe(2);
+  });
+
+  it('a rolled-back write also invalidates (conservatively), and the answer is unchanged', async () => {
+    const cache = new QueryCache();
+    const engine = counting(store);
+    const ctx = reportContext(engine, model, AS_OF, cache);
+    const before = await computeScorecard(ctx, config);
+    const queried = engine.statements;
+    await expect(store.transaction(async () => {
+      await store.run(`INSERT INTO manual_values VALUES ('x', '2026-W47', 1, 'me', now()::TIMESTAMP, NULL)`);
+      throw new Error('abandoned');
+    })).rejects.toThrow('abandoned');
+    expect(await computeScorecard(ctx, config)).toEqual(before);
+    expect(engine.statements).toBe(2 * queried);
+  });
+
+  it('keeps at most its row budget, dropping the least recently used', async () => {
+    const cache = new QueryCache(3);
+    const engine = counting(store);
+    const q = (n: number) => ({ sql: `SELECT * FROM range(${n})`, params: {} });
+    await cache.run(engine, q(2));
+    await cache.run(engine, q(1));
+    await cache.run(engine, q(2)); // hit: now the most recent
+    await cache.run(engine, q(3)); // 2 + 1 + 3 > 3: the older entries go
+    expect(engine.statements).toBe(3);
+    await cache.run(engine, q(3));
+    expect(engine.statements).toBe(3);
+    await cache.run(engine, q(1));
+    expect(engine.statements).toBe(4);
+    expect(cache.hits).toBe(2);
+  });
+
+  it('an engine without a data version (a ClickHouse server) is never cached', async () => {
+    const cache = new QueryCache();
+    const engine = { dialect: 'duckdb' as const, statements: 0, all<T>(sql: string) { this.statements++; return store.all<T>(sql); }, close: () => Promise.resolve() };
+    await cache.run(engine, { sql: 'SELECT 1 AS x', params: {} });
+    await cache.run(engine, { sql: 'SELECT 1 AS x', params: {} });
+    expect(engine.statements).toBe(2);
+  });
+});
