@@ -2,7 +2,11 @@
  * The ClickHouse engine's own behaviour: result decoding, JSON text ClickHouse can parse, exact
  * dedupe at query time, retroactive identity, trait history, batching, and the generated DDL.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importEventsToClickHouse } from '../src/engine/clickhouse/import.js';
 import { decodeRows } from '../src/engine/clickhouse/connection.js';
 import { clickhouseDdl } from '../src/engine/clickhouse/schema.js';
 import { BatchingWriter, clickhouseJson, ClickHouseWriter } from '../src/engine/clickhouse/writer.js';
@@ -96,6 +100,38 @@ describe('ClickHouseWriter', () => {
     const users = await ch.all<{ user_id: string; traits: string }>(`SELECT user_id, traits FROM users ORDER BY user_id`);
     // i2 (Nov 2) sets role first; i1 (Nov 3) overrides role and adds size, whatever the arrival order.
     expect(users.map((u) => [u.user_id, JSON.parse(u.traits)])).toEqual([['U', { role: 'pm', size: 5 }], ['V', {}]]);
+  });
+});
+
+describe('bulk import into ClickHouse', () => {
+  it('merges the parts it wrote, so FINAL reads have one part per month, and keeps exact dedupe', async () => {
+    await truncateClickHouse(ch);
+    const dir = mkdtempSync(join(tmpdir(), 'truenorth-ch-import-'));
+    try {
+      const file = join(dir, 'events.ndjson');
+      const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify(track(`b${i}`, 'Message Sent', { userId: `u${i % 7}` }, `2026-${i < 30 ? '10' : '11'}-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`)));
+      writeFileSync(file, lines.join('\n') + '\n');
+      // Small batches: many parts before the merge; the second import repeats every id.
+      const commands: string[] = [];
+      const command = ch.connection.command.bind(ch.connection);
+      ch.connection.command = (sql, params) => { commands.push(sql); return command(sql, params); };
+      try {
+        expect(await importEventsToClickHouse(ch, file, { batchSize: 7 })).toMatchObject({ imported: 60, duplicates: 0 });
+      } finally {
+        ch.connection.command = command;
+      }
+      expect(commands.filter((c) => c.startsWith('OPTIMIZE'))).toEqual([
+        "OPTIMIZE TABLE tn_events PARTITION ID '202610' FINAL", "OPTIMIZE TABLE tn_events PARTITION ID '202611' FINAL",
+        'OPTIMIZE TABLE tn_identity_messages FINAL', 'OPTIMIZE TABLE tn_identity_links FINAL', 'OPTIMIZE TABLE tn_users FINAL', 'OPTIMIZE TABLE tn_accounts FINAL',
+      ]);
+      expect(await importEventsToClickHouse(ch, file, { batchSize: 7 })).toMatchObject({ imported: 0, duplicates: 60 });
+      const parts = await ch.all<{ partition: string; parts: number }>(
+        `SELECT partition, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table = 'tn_events' GROUP BY partition ORDER BY partition`);
+      expect(parts).toEqual([{ partition: '202610', parts: 1 }, { partition: '202611', parts: 1 }]);
+      expect((await ch.all<{ n: number }>('SELECT count() AS n FROM events'))[0].n).toBe(60);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

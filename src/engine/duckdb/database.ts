@@ -160,7 +160,7 @@ export class DuckDbStore implements SqlEngine {
 }
 
 /**
- * DuckDB's memory budget: `TRUENORTH_MEMORY_LIMIT` (e.g. 8GB), else 3 GB, at most DuckDB's own default
+ * DuckDB's memory budget: `TRUENORTH_MEMORY_LIMIT` (e.g. 8GB), else 2.5 GB, at most DuckDB's own default
  * of 80 % of the machine's memory. Past it, large sorts, joins and imports spill to `<db>.tmp`, so a
  * 100M-event store stays within a few GB of RSS on a small machine.
  */
@@ -176,7 +176,7 @@ export function memoryLimit(): string {
   return `${mb}MB`;
 }
 
-const DEFAULT_MEMORY_LIMIT_MB = 3072;
+const DEFAULT_MEMORY_LIMIT_MB = 2560;
 
 function translateOpenError(path: string, e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);
