@@ -145,6 +145,26 @@ describe('Parquet imported in the database', () => {
     expect(fast.events.find((e) => e.id === 'dup')?.p).toBe('{"n":0}');
   });
 
+  it('lifts the memory budget for the import only, and restores it even when the import fails', async () => {
+    const previous = process.env.TRUENORTH_MEMORY_LIMIT;
+    process.env.TRUENORTH_MEMORY_LIMIT = '300MB';
+    const store = await DuckDbStore.open(':memory:');
+    if (previous === undefined) delete process.env.TRUENORTH_MEMORY_LIMIT;
+    else process.env.TRUENORTH_MEMORY_LIMIT = previous;
+    const limit = async () => (await store.all<{ l: string }>(`SELECT current_setting('memory_limit') AS l`))[0].l;
+    try {
+      const before = await limit();
+      expect(before).toBe('286.1 MiB');
+      await importEvents(store, await parquet('budget.parquet', [row('b1', '{}'), row('b2', '{"n":1}')]));
+      expect(await limit()).toBe(before);
+      await expect(importEvents(store, await parquet('budget-bad.parquet', [row('b3', '{}'), row('b4', '{"a":')]), { strict: true })).rejects.toThrow(/line 2/);
+      expect(await limit()).toBe(before);
+      expect((await store.all<{ n: number }>('SELECT count(*) AS n FROM events'))[0].n).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rolls everything back under --strict when a row the normaliser reads is bad', async () => {
     const store = await DuckDbStore.open(':memory:');
     try {

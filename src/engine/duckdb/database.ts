@@ -23,6 +23,8 @@ export class DuckDbStore implements SqlEngine {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** DuckDB's memory_limit for this store (see memoryLimit). */
+    readonly memoryBudget: string,
   ) {}
 
   static async open(path: string, options: OpenOptions = {}): Promise<DuckDbStore> {
@@ -32,13 +34,14 @@ export class DuckDbStore implements SqlEngine {
     // A zero-byte file (`touch`, a temp file) holds nothing: DuckDB refuses it, so it starts afresh.
     if (!options.readOnly && path !== ':memory:' && existsSync(path) && statSync(path).size === 0) unlinkSync(path);
     let instance: DuckDBInstance;
+    const budget = memoryLimit();
     try {
-      instance = await DuckDBInstance.create(path, { ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}), memory_limit: memoryLimit() });
+      instance = await DuckDBInstance.create(path, { ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}), memory_limit: budget });
     } catch (e) {
       throw translateOpenError(path, e);
     }
     const connection = await instance.connect();
-    const store = new DuckDbStore(path, instance, connection);
+    const store = new DuckDbStore(path, instance, connection, budget);
     if (!options.readOnly) await store.migrate();
     else await store.checkVersion();
     return store;

@@ -28,7 +28,7 @@
  * and compares the stored rows.
  */
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { forgetDedupeIndex } from './writer.js';
@@ -95,6 +95,25 @@ export async function parquetFastGuard(store: DuckDbStore, path: string): Promis
 export async function importParquetFast(store: DuckDbStore, path: string, source: string, receivedAt: number): Promise<FastParquetResult | null> {
   const plan = await parquetFastGuard(store, path);
   if (!plan) return null;
+  // The whole file passes through two temporary tables, which DuckDB keeps in memory: the store's
+  // memory budget is lifted to DuckDB's own default (80 % of the machine) for this import only.
+  return withFullMemory(store, () => insertFast(store, plan, path, source, receivedAt));
+}
+
+async function withFullMemory<T>(store: DuckDbStore, work: () => Promise<T>): Promise<T> {
+  const full = `${Math.floor((totalmem() / 2 ** 20) * 0.8)}MB`;
+  // Both values are sizes checked by memoryLimit() or computed here (digits and a unit), never data.
+  const budget = store.memoryBudget;
+  if (!/^[\d.]+ ?[KMGT]i?B$/i.test(budget)) return work();
+  await store.run(`SET memory_limit = '${full}'`);
+  try {
+    return await work();
+  } finally {
+    await store.run(`SET memory_limit = '${budget}'`);
+  }
+}
+
+async function insertFast(store: DuckDbStore, plan: { guard: string; columns: string[] }, path: string, source: string, receivedAt: number): Promise<FastParquetResult> {
   const col = (name: string) => (plan.columns.includes(name) ? `nullif(r.${q(name)}, '')` : 'NULL::VARCHAR');
   // One guard verdict per row, in file order (joined back by position); rows sharing an id with a
   // refused row are refused too.
