@@ -14,6 +14,7 @@ export async function tileDuckDbStore(source: string, target: string, copies: nu
   rmSync(partial, { force: true });
   rmSync(`${partial}.wal`, { force: true });
   const store = await DuckDbStore.open(partial);
+  let events: number;
   try {
     // ATTACH takes no parameter; the path is the bench's own, quoted as a string literal.
     await store.run(`ATTACH '${source.replaceAll("'", "''")}' AS src (READ_ONLY)`);
@@ -35,12 +36,10 @@ export async function tileDuckDbStore(source: string, target: string, copies: nu
     });
     await store.run('DETACH src');
     await store.run('CHECKPOINT');
-    const [{ n }] = await store.all<{ n: number }>('SELECT count(*) AS n FROM events');
+    [{ n: events }] = await store.all<{ n: number }>('SELECT count(*) AS n FROM events');
+  } finally {
     await store.close();
-    renameSync(partial, target);
-    return { events: Number(n) };
-  } catch (e) {
-    await store.close();
-    throw e;
   }
+  renameSync(partial, target);
+  return { events: Number(events) };
 }

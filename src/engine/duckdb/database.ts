@@ -24,7 +24,7 @@ export class DuckDbStore implements SqlEngine {
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
     /** DuckDB's memory_limit for this store (see memoryLimit). */
-    readonly memoryBudget: string,
+    private readonly memoryBudget: string,
   ) {}
 
   static async open(path: string, options: OpenOptions = {}): Promise<DuckDbStore> {
@@ -87,6 +87,20 @@ export class DuckDbStore implements SqlEngine {
 
   get dataVersion(): number {
     return this.version;
+  }
+
+  /**
+   * Runs `work` with DuckDB's memory limit lifted to its own default (80 % of the machine), for work
+   * that holds whole files in temporary tables (which DuckDB keeps in memory); then restores the budget.
+   */
+  async withMachineMemory<T>(work: () => Promise<T>): Promise<T> {
+    // Both sizes are checked by memoryLimit() or computed from numbers: digits and a unit, never data.
+    await this.run(`SET memory_limit = '${machineMemoryLimitMb()}MB'`);
+    try {
+      return await work();
+    } finally {
+      await this.run(`SET memory_limit = '${this.memoryBudget}'`);
+    }
   }
 
   private readonly rollbackHooks = new Set<() => void>();
@@ -175,8 +189,12 @@ export function memoryLimit(): string {
     }
     return configured;
   }
-  const mb = Math.min(DEFAULT_MEMORY_LIMIT_MB, Math.floor((totalmem() / 2 ** 20) * 0.8));
-  return `${mb}MB`;
+  return `${Math.min(DEFAULT_MEMORY_LIMIT_MB, machineMemoryLimitMb())}MB`;
+}
+
+/** DuckDB's own default memory limit: 80 % of the machine's memory, in MB. */
+function machineMemoryLimitMb(): number {
+  return Math.floor((totalmem() / 2 ** 20) * 0.8);
 }
 
 const DEFAULT_MEMORY_LIMIT_MB = 2560;

@@ -28,10 +28,10 @@
  * and compares the stored rows.
  */
 import { rm } from 'node:fs/promises';
-import { tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDbStore } from '../duckdb/database.js';
-import { forgetDedupeIndex } from './writer.js';
+import { forgetDedupeIndex, linkStagedIdentities, STAGE_LINKS } from './writer.js';
 
 const FAST_COLUMNS = new Set(['type', 'event', 'userId', 'anonymousId', 'timestamp', 'messageId', 'context.groupId', 'properties']);
 /** The column of the rest file that carries each row's 0-based position in the original file. */
@@ -95,22 +95,8 @@ export async function parquetFastGuard(store: DuckDbStore, path: string): Promis
 export async function importParquetFast(store: DuckDbStore, path: string, source: string, receivedAt: number): Promise<FastParquetResult | null> {
   const plan = await parquetFastGuard(store, path);
   if (!plan) return null;
-  // The whole file passes through two temporary tables, which DuckDB keeps in memory: the store's
-  // memory budget is lifted to DuckDB's own default (80 % of the machine) for this import only.
-  return withFullMemory(store, () => insertFast(store, plan, path, source, receivedAt));
-}
-
-async function withFullMemory<T>(store: DuckDbStore, work: () => Promise<T>): Promise<T> {
-  const full = `${Math.floor((totalmem() / 2 ** 20) * 0.8)}MB`;
-  // Both values are sizes checked by memoryLimit() or computed here (digits and a unit), never data.
-  const budget = store.memoryBudget;
-  if (!/^[\d.]+ ?[KMGT]i?B$/i.test(budget)) return work();
-  await store.run(`SET memory_limit = '${full}'`);
-  try {
-    return await work();
-  } finally {
-    await store.run(`SET memory_limit = '${budget}'`);
-  }
+  // The whole file passes through two temporary tables, which DuckDB keeps in memory.
+  return store.withMachineMemory(() => insertFast(store, plan, path, source, receivedAt));
 }
 
 async function insertFast(store: DuckDbStore, plan: { guard: string; columns: string[] }, path: string, source: string, receivedAt: number): Promise<FastParquetResult> {
@@ -139,19 +125,10 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
       make_timestamp(CAST($received AS BIGINT)), $source
     FROM fast_new ORDER BY line`, { received: receivedAt * 1000, source });
   // Link candidates: the new rows carrying both ids.
-  await store.run(`CREATE TEMP TABLE IF NOT EXISTS stage_links (anonymous_id VARCHAR, user_id VARCHAR, ts TIMESTAMP)`);
+  await store.run(STAGE_LINKS);
   const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, user_id, ts FROM fast_new
     WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id ORDER BY line`);
-  if (links > 0) {
-    await store.run(`
-      INSERT INTO identity_links
-      SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
-      GROUP BY anonymous_id
-      ON CONFLICT (anonymous_id) DO UPDATE SET
-        user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
-        linked_at = least(excluded.linked_at, identity_links.linked_at)`);
-    await store.run('DELETE FROM stage_links');
-  }
+  if (links > 0) await linkStagedIdentities(store);
   await store.run('DROP TABLE fast_new');
   forgetDedupeIndex(store);
 

@@ -10,11 +10,14 @@ export interface WriteCounts {
   duplicates: number;
 }
 
+/** Link candidates: messages carrying both an anonymous id and a user id. */
+export const STAGE_LINKS = `CREATE TEMP TABLE IF NOT EXISTS stage_links (anonymous_id VARCHAR, user_id VARCHAR, ts TIMESTAMP)`;
+
 const STAGING = [
   `CREATE TEMP TABLE IF NOT EXISTS stage_identity (
      id VARCHAR, id_hash UHUGEINT, kind VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
      traits VARCHAR, received_at TIMESTAMP, source VARCHAR)`,
-  `CREATE TEMP TABLE IF NOT EXISTS stage_links (anonymous_id VARCHAR, user_id VARCHAR, ts TIMESTAMP)`,
+  STAGE_LINKS,
 ];
 
 /**
@@ -89,8 +92,7 @@ export class IngestWriter {
         a.appendVarchar(m.userId!);
         a.appendTimestamp(timestamp(m.timestamp));
       });
-      await this.linkIdentities();
-      await this.store.run('DELETE FROM stage_links');
+      await linkStagedIdentities(this.store);
     }
     if (identities.length > 0) {
       await this.refreshUsers();
@@ -118,17 +120,6 @@ export class IngestWriter {
     } finally {
       appender.closeSync();
     }
-  }
-
-  /** Any message carrying both ids links the anonymous id to the user; the earliest link wins. */
-  private async linkIdentities(): Promise<void> {
-    await this.store.run(`
-      INSERT INTO identity_links
-      SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
-      GROUP BY anonymous_id
-      ON CONFLICT (anonymous_id) DO UPDATE SET
-        user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
-        linked_at = least(excluded.linked_at, identity_links.linked_at)`);
   }
 
   /** Recomputes current traits and account of every person touched by the batch, from the full history. */
@@ -222,4 +213,19 @@ function timestamp(ms: number): DuckDBTimestampValue {
 function appendNullable(a: DuckDBAppender, value: string | null): void {
   if (value === null) a.appendNull();
   else a.appendVarchar(value);
+}
+
+/**
+ * Folds the staged link candidates into `identity_links` and empties the stage: any message carrying
+ * both ids links the anonymous id to the user; the earliest link wins, whatever the arrival order.
+ */
+export async function linkStagedIdentities(store: DuckDbStore): Promise<void> {
+  await store.run(`
+    INSERT INTO identity_links
+    SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
+    GROUP BY anonymous_id
+    ON CONFLICT (anonymous_id) DO UPDATE SET
+      user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
+      linked_at = least(excluded.linked_at, identity_links.linked_at)`);
+  await store.run('DELETE FROM stage_links');
 }
