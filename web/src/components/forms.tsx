@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
+import { invalidate, type ApiError } from '../api';
 
 const NAME_KEY = 'truenorth.name';
 
@@ -22,7 +23,32 @@ export function useName(fallback = ''): [string, (v: string) => void] {
   return [name, update];
 }
 
-export function FormMessage({ result }: { result: { ok: boolean; text: string } | null }) {
+export type FormResult = { ok: boolean; text: string } | null;
+
+/**
+ * A form that writes through the API: `submit(e, action)` runs the action with the form busy, shows
+ * the text it returns (or the API's error) and, on success, makes every page reload what it shows.
+ */
+export function useFormAction(): { busy: boolean; result: FormResult; submit: (e: FormEvent, action: () => Promise<string>) => Promise<void> } {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<FormResult>(null);
+  const submit = async (e: FormEvent, action: () => Promise<string>) => {
+    e.preventDefault();
+    setBusy(true);
+    setResult(null);
+    try {
+      setResult({ ok: true, text: await action() });
+      invalidate();
+    } catch (err) {
+      setResult({ ok: false, text: (err as ApiError).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, result, submit };
+}
+
+export function FormMessage({ result }: { result: FormResult }) {
   if (!result) return null;
   return (
     <p className={result.ok ? 'form-ok' : 'form-error'} role={result.ok ? 'status' : 'alert'} data-testid={result.ok ? 'form-ok' : 'form-error'}>

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { invalidate, reportUrl, sendJson, useApi, type ApiError } from '../api';
-import { FormMessage, useName } from '../components/forms';
+import { reportUrl, sendJson, useApi } from '../api';
+import { FormMessage, useFormAction, useName } from '../components/forms';
 import { Avatar, Badge, Card, Empty, Load, Owner } from '../components/ui';
 import { useView } from '../context';
 import { dateTime, exact } from '../format';
@@ -47,30 +47,19 @@ function RecordForm({ metric, setMetric }: { metric: string; setMetric: (m: stri
   const [period, setPeriod] = useState(week);
   const [value, setValue] = useState('');
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, result, submit: run } = useFormAction();
   useEffect(() => setPeriod(week), [week]);
   const enteredBy = name || chosen.owner || '';
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setResult(null);
-    try {
-      const saved = await sendJson<{ value: number | null; period: string; previous: ManualEntry | null }>('POST', '/api/v1/record', {
-        metric: chosen.id, week: period, value, entered_by: enteredBy, note: note || null,
-      });
-      const was = saved.previous ? ` (was ${exact(saved.previous.value)}, entered by ${saved.previous.entered_by})` : '';
-      setResult({ ok: true, text: `Recorded ${nameOf(chosen)} = ${exact(saved.value)} for ${saved.period}${was}.` });
-      setValue('');
-      setNote('');
-      invalidate();
-    } catch (err) {
-      setResult({ ok: false, text: (err as ApiError).message });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (e: FormEvent) => run(e, async () => {
+    const saved = await sendJson<{ value: number | null; period: string; previous: ManualEntry | null }>('POST', '/api/v1/record', {
+      metric: chosen.id, week: period, value, entered_by: enteredBy, note: note || null,
+    });
+    const was = saved.previous ? ` (was ${exact(saved.previous.value)}, entered by ${saved.previous.entered_by})` : '';
+    setValue('');
+    setNote('');
+    return `Recorded ${nameOf(chosen)} = ${exact(saved.value)} for ${saved.period}${was}.`;
+  });
 
   return (
     <form onSubmit={submit} className="form-grid" aria-describedby="record-help" data-testid="record-form">
@@ -181,23 +170,12 @@ function ReviewNotes() {
   const [row, setRow] = useState(ctx.rows[0]?.id ?? '');
   const [note, setNote] = useState('');
   const [author, setAuthor] = useName();
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setResult(null);
-    try {
-      await sendJson('POST', '/api/v1/notes', { row, week, note, author });
-      setNote('');
-      setResult({ ok: true, text: `Noted on ${rows.find((r) => r.id === row)?.name ?? row} for ${week}.` });
-      invalidate();
-    } catch (err) {
-      setResult({ ok: false, text: (err as ApiError).message });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, result, submit: run } = useFormAction();
+  const submit = (e: FormEvent) => run(e, async () => {
+    await sendJson('POST', '/api/v1/notes', { row, week, note, author });
+    setNote('');
+    return `Noted on ${rows.find((r) => r.id === row)?.name ?? row} for ${week}.`;
+  });
   return (
     <Card title="Review notes" subtitle={`What the team said about a metric in the review of ${week}; they go into the digest`} id="review-notes">
       <div className="grid-2">

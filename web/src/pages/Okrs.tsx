@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { invalidate, reportUrl, sendJson, useApi, type ApiError } from '../api';
-import { FormMessage, useName } from '../components/forms';
+import { reportUrl, sendJson, useApi } from '../api';
+import { FormMessage, useFormAction, useName } from '../components/forms';
 import { Badge, Card, Empty, Load, Progress } from '../components/ui';
 import { useView } from '../context';
 import { dateTime, exact, pct } from '../format';
@@ -115,26 +115,15 @@ function CheckinForm({ objective, keyResults, index }: { objective: string; keyR
   const [note, setNote] = useState('');
   const [kr, setKr] = useState('');
   const [confidence, setConfidence] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, result, submit: run } = useFormAction();
   const id = (s: string) => `checkin-${index}-${s}`;
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setResult(null);
-    try {
-      await sendJson('POST', '/api/v1/checkins', {
-        objective, week, note, author, key_result: kr || null, confidence: confidence === '' ? null : Number(confidence) / 100,
-      });
-      setNote('');
-      setResult({ ok: true, text: `Checked in on ${week}.` });
-      invalidate();
-    } catch (err) {
-      setResult({ ok: false, text: (err as ApiError).message });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (e: FormEvent) => run(e, async () => {
+    await sendJson('POST', '/api/v1/checkins', {
+      objective, week, note, author, key_result: kr || null, confidence: confidence === '' ? null : Number(confidence) / 100,
+    });
+    setNote('');
+    return `Checked in on ${week}.`;
+  });
   return (
     <details className="inline-form">
       <summary>Add a check-in for {week}</summary>
