@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not_found'
   | 'auth'
   | 'conflict'
+  | 'unavailable' // the store cannot write now (disk full, I/O, descriptors): retry later
   | 'internal';
 
 export class TruenorthError extends Error {
@@ -36,6 +37,17 @@ export class ConfigError extends TruenorthError {
 export class InputError extends TruenorthError {
   constructor(message: string) {
     super('input', message);
+  }
+}
+
+/**
+ * A write the store could not make durable: nothing of it was acknowledged, and the same request
+ * succeeds once the cause (a full disk, exhausted descriptors, an I/O error) is gone. The server
+ * answers 503 with Retry-After.
+ */
+export class StoreUnavailableError extends TruenorthError {
+  constructor(readonly reason: string, readonly retryAfterSeconds = 1) {
+    super('unavailable', `the store cannot write now (${reason}); nothing of this request was stored; retry later`);
   }
 }
 

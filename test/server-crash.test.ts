@@ -1,17 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { createKey } from '../src/server/keys.js';
-import { readServerFile, serverFilePath, type ServerInfo } from '../src/server/server-file.js';
+import { readServerFile, serverFilePath } from '../src/server/server-file.js';
+import { exited, spawnServe, waitForServer as waitForChild, type ServeChild } from './helpers/serve-child.js';
 
 /**
  * A real `truenorth serve` child process takes a stream of batches; it is killed with SIGKILL in the
  * middle; it restarts on the same file. Every message id it acknowledged must be stored, exactly once.
  */
-const repo = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-crash-'));
 const db = join(dir, 'crash.duckdb');
 const children: ChildProcess[] = [];
@@ -22,33 +22,14 @@ afterAll(() => {
 });
 
 function serve(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', db, '--config', join(dir, 'none.yaml'), 'serve', '--port', '0', '--log-level', 'warn'], {
-    cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRUENORTH_ADMIN_TOKEN: '' },
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-  child.on('exit', () => { (child as ChildProcess & { log?: string }).log = stderr; });
-  children.push(child);
-  return child;
+  const server = spawnServe(db);
+  children.push(server.child);
+  logs.set(server.child, server);
+  return server.child;
 }
 
-async function waitForServer(child: ChildProcess): Promise<ServerInfo> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${(child as ChildProcess & { log?: string }).log}`);
-    const info = readServerFile(db);
-    if (info && info.pid === child.pid) {
-      const ok = await fetch(`${info.url}/ready`).then((r) => r.ok, () => false);
-      if (ok) return info;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not start in 30 s');
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-}
+const logs = new Map<ChildProcess, ServeChild>();
+const waitForServer = (child: ChildProcess) => waitForChild(db, logs.get(child)!);
 
 const BATCH = 50;
 const batchBody = (n: number) => JSON.stringify({

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { isTruenorthError, type ErrorKind } from '../errors.js';
+import { isTruenorthError, StoreUnavailableError, type ErrorKind } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { importEvents } from '../engine/ingest/import-events.js';
@@ -81,7 +81,7 @@ export function redactUrl(url: string): string {
 }
 
 const KIND_STATUS: Record<ErrorKind, number> = {
-  config: 409, input: 400, locked: 409, not_found: 404, auth: 401, conflict: 409, internal: 500,
+  config: 409, input: 400, locked: 409, not_found: 404, auth: 401, conflict: 409, unavailable: 503, internal: 500,
 };
 
 export interface IngestResult {
@@ -111,7 +111,13 @@ export class TruenorthServer {
     this.host = options.host ?? '127.0.0.1';
     this.readsNeedKey = options.readsNeedKey ?? !isLoopback(this.host);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.queue = new WriteQueue(options.store, options.queue);
+    this.queue = new WriteQueue(options.store, {
+      ...options.queue,
+      onHealthChange: (failing, detail) => {
+        if (failing) this.app.log.error({ detail }, 'writes are failing: every write gets 503 until a probe write succeeds');
+        else this.app.log.warn('writes succeed again');
+      },
+    });
     this.sink = options.clickhouse
       ? new ClickHouseSink(options.clickhouse, { ...options.clickhouseBatching, maxPending: options.queue?.maxPending })
       : this.queue;
@@ -192,6 +198,14 @@ export class TruenorthServer {
     } finally {
       await engine.close();
     }
+  }
+
+  /** Why /ready answers 503, in words fit for anyone who can reach it. */
+  private notReadyReason(): string {
+    if (this.closing) return 'shutting down';
+    const failure = this.sink.failure ?? this.queue.failure;
+    if (failure) return `writes are failing: ${failure}`;
+    return 'the write queue is full';
   }
 
   // ---------- auth ----------
@@ -500,6 +514,10 @@ export class TruenorthServer {
         reply.header('retry-after', '1');
         return reply.code(503).send({ error: 'shutting_down', message: error.message });
       }
+      if (error instanceof StoreUnavailableError) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
+        return reply.code(503).send({ error: 'store_unavailable', message: error.message });
+      }
       if (isTruenorthError(error)) {
         const status = KIND_STATUS[error.kind];
         if (status >= 500) req.log.error({ err: error }, 'request failed');
@@ -521,7 +539,8 @@ export class TruenorthServer {
     app.get('/health', async () => ({ status: 'ok', pid: process.pid }));
     app.get('/ready', async (_req, reply) => {
       const ready = this.queue.ready && this.sink.ready && !this.closing;
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', engine: this.engine, pending: this.sink.pending, committed: this.sink.committed });
+      const reason = ready ? undefined : this.notReadyReason();
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', reason, engine: this.engine, pending: this.sink.pending, committed: this.sink.committed });
     });
     app.get('/openapi.json', async () => openApiDocument());
 

@@ -2,7 +2,8 @@ import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { BatchingWriter, ClickHouseWriter, type BatchingOptions } from '../engine/clickhouse/writer.js';
 import type { WriteCounts } from '../engine/ingest/writer.js';
 import type { NormalizedMessage } from '../model/message.js';
-import { QueueClosedError, QueueFullError, type IngestSink } from './write-queue.js';
+import { StoreUnavailableError } from '../errors.js';
+import { QueueClosedError, QueueFullError, storeFailureReason, type IngestSink } from './write-queue.js';
 
 export interface ClickHouseSinkOptions extends BatchingOptions {
   /** Messages accepted and not yet inserted above which new work is refused (503). */
@@ -25,7 +26,9 @@ export class ClickHouseSink implements IngestSink {
   private pendingMessages = 0;
   private stored = 0;
   private closed = false;
-  private broken: Error | undefined;
+  /** Why the last insert failed; cleared by the next insert, or a probe, that succeeds. */
+  private failing: string | undefined;
+  private recovery: NodeJS.Timeout | undefined;
   private lastFlush = { messages: 0, ms: 0 };
 
   constructor(private readonly store: ClickHouseStore, options: ClickHouseSinkOptions = {}) {
@@ -34,7 +37,11 @@ export class ClickHouseSink implements IngestSink {
   }
 
   get ready(): boolean {
-    return !this.closed && !this.broken && this.pendingMessages < this.maxPending;
+    return !this.closed && !this.failing && this.pendingMessages < this.maxPending;
+  }
+
+  get failure(): string | undefined {
+    return this.failing;
   }
 
   get pending(): number {
@@ -53,8 +60,14 @@ export class ClickHouseSink implements IngestSink {
     try {
       const counts = await this.batcher.write(messages, Date.now());
       this.stored += messages.length;
-      this.broken = undefined;
+      this.failing = undefined;
       return counts;
+    } catch (error) {
+      // Whatever failed, nothing of these messages is acknowledged: the client retries, and the
+      // exact dedupe makes a retry of an insert that did land harmless.
+      this.failing = storeFailureReason(error);
+      this.scheduleProbe();
+      throw new StoreUnavailableError(this.failing);
     } finally {
       this.pendingMessages -= messages.length;
     }
@@ -92,16 +105,36 @@ export class ClickHouseSink implements IngestSink {
         indexes.forEach((i, k) => (stored[i] = result[k]));
       }
     } catch (e) {
-      this.broken = e instanceof Error ? e : new Error(String(e));
+      this.failing = storeFailureReason(e);
       throw e;
     }
     this.lastFlush = { messages: messages.length, ms: performance.now() - started };
     return stored;
   }
 
+  /**
+   * While inserts fail, asks ClickHouse every second whether it answers again, so /ready recovers
+   * without waiting for a client to risk a write (an insert that succeeds clears it too).
+   */
+  private scheduleProbe(): void {
+    if (this.recovery || this.closed) return;
+    this.recovery = setTimeout(async () => {
+      this.recovery = undefined;
+      if (!this.failing) return;
+      try {
+        await this.store.all('SELECT 1 AS ok');
+        this.failing = undefined;
+      } catch {
+        this.scheduleProbe();
+      }
+    }, 1_000);
+    this.recovery.unref();
+  }
+
   /** Stops taking work and inserts what waits. The ClickHouse store is the caller's to close. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.recovery);
     await this.batcher.close();
   }
 }

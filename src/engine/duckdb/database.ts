@@ -21,11 +21,17 @@ export class DuckDbStore implements SqlEngine {
   readonly dialect = 'duckdb' as const;
   private constructor(
     readonly path: string,
-    private readonly instance: DuckDBInstance,
-    readonly connection: DuckDBConnection,
+    private instance: DuckDBInstance,
+    private writeConnection: DuckDBConnection,
     /** DuckDB's memory_limit for this store (see memoryLimit). */
     private readonly memoryBudget: string,
+    private readonly readOnly: boolean,
   ) {}
+
+  /** The writing connection; a new one after `reopen`. */
+  get connection(): DuckDBConnection {
+    return this.writeConnection;
+  }
 
   static async open(path: string, options: OpenOptions = {}): Promise<DuckDbStore> {
     if (options.readOnly && path !== ':memory:' && !existsSync(path)) {
@@ -33,16 +39,12 @@ export class DuckDbStore implements SqlEngine {
     }
     // A zero-byte file (`touch`, a temp file) holds nothing: DuckDB refuses it, so it starts afresh.
     if (!options.readOnly && path !== ':memory:' && existsSync(path) && statSync(path).size === 0) unlinkSync(path);
-    let instance: DuckDBInstance;
     const budget = memoryLimit();
-    try {
-      instance = await DuckDBInstance.create(path, { ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}), memory_limit: budget });
-    } catch (e) {
-      throw translateOpenError(path, e);
-    }
+    const readOnly = options.readOnly ?? false;
+    const instance = await createInstance(path, budget, readOnly);
     const connection = await instance.connect();
-    const store = new DuckDbStore(path, instance, connection, budget);
-    if (!options.readOnly) await store.migrate();
+    const store = new DuckDbStore(path, instance, connection, budget, readOnly);
+    if (!readOnly) await store.migrate();
     else await store.checkVersion();
     return store;
   }
@@ -61,7 +63,12 @@ export class DuckDbStore implements SqlEngine {
     }
   }
 
-  /** Runs `work` in one transaction: all of it is committed, or none of it. */
+  /**
+   * Runs `work` in one transaction: all of it is committed, or none of it. On any failure the
+   * rollback hooks run, also when the ROLLBACK itself fails — a COMMIT that failed (a full disk) has
+   * already ended the transaction, and an invalidated database refuses everything — so no state
+   * derived from the failed writes outlives them. The original error is what the caller sees.
+   */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.connection.run('BEGIN TRANSACTION');
     try {
@@ -69,13 +76,41 @@ export class DuckDbStore implements SqlEngine {
       await this.connection.run('COMMIT');
       return value;
     } catch (e) {
-      await this.connection.run('ROLLBACK');
-      for (const hook of this.rollbackHooks) hook();
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      this.runRollbackHooks();
       throw e;
     } finally {
       // After the commit (never before it): a query starting now sees the committed data.
       this.version++;
     }
+  }
+
+  private runRollbackHooks(): void {
+    for (const hook of this.rollbackHooks) hook();
+  }
+
+  /**
+   * Closes the database and opens it again, which replays its write-ahead log: how a store that
+   * DuckDB invalidated after a fatal write error (a failed checkpoint on a full disk) comes back
+   * without restarting the process. Everything derived from the old connection is dropped (the
+   * rollback hooks run); readers opened before keep failing and are replaced as they close.
+   */
+  async reopen(): Promise<void> {
+    try {
+      this.writeConnection.closeSync();
+      this.instance.closeSync();
+    } catch {
+      // an invalidated database may refuse to close cleanly; its file lock goes with the handles
+    }
+    this.instance = await createInstance(this.path, this.memoryBudget, this.readOnly);
+    this.writeConnection = await this.instance.connect();
+    this.runRollbackHooks();
+    this.version++;
+  }
+
+  /** One small durable write (committed, so written and fsynced to the WAL): does writing work now? */
+  async probeWrite(): Promise<void> {
+    await this.run('INSERT OR REPLACE INTO write_probe VALUES (1, now()::TIMESTAMP)');
   }
 
   /**
@@ -198,6 +233,14 @@ function machineMemoryLimitMb(): number {
 }
 
 const DEFAULT_MEMORY_LIMIT_MB = 2560;
+
+async function createInstance(path: string, budget: string, readOnly: boolean): Promise<DuckDBInstance> {
+  try {
+    return await DuckDBInstance.create(path, { ...(readOnly ? { access_mode: 'READ_ONLY' } : {}), memory_limit: budget });
+  } catch (e) {
+    throw translateOpenError(path, e);
+  }
+}
 
 function translateOpenError(path: string, e: unknown): Error {
   const message = e instanceof Error ? e.message : String(e);

@@ -138,6 +138,15 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'write probe',
+    statements: [
+      // One row the server rewrites to learn whether a durable write succeeds again after a failure
+      // (a full disk, an I/O error): see WriteQueue's recovery.
+      `CREATE TABLE write_probe (id INTEGER PRIMARY KEY, checked_at TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

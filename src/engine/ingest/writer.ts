@@ -173,6 +173,8 @@ export class IngestWriter {
 }
 
 const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();
+/** Stores whose rollbacks already drop their index. */
+const watched = new WeakSet<DuckDbStore>();
 
 /** Drops the store's cached dedupe index after rows were stored without it: the next write reloads it. */
 export function forgetDedupeIndex(store: DuckDbStore): void {
@@ -187,9 +189,17 @@ export function forgetDedupeIndex(store: DuckDbStore): void {
 function dedupeIndex(store: DuckDbStore): Promise<DedupeIndex> {
   let index = indexes.get(store);
   if (!index) {
-    index = loadIndex(store);
-    indexes.set(store, index);
-    store.onRollback(() => indexes.delete(store));
+    const loading = loadIndex(store);
+    index = loading;
+    indexes.set(store, loading);
+    if (!watched.has(store)) {
+      watched.add(store);
+      store.onRollback(() => indexes.delete(store));
+    }
+    // A load that failed (the store was failing too) is not kept: the next write loads again.
+    loading.catch(() => {
+      if (indexes.get(store) === loading) indexes.delete(store);
+    });
   }
   return index;
 }
