@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importEventsToClickHouse } from '../src/engine/clickhouse/import.js';
 import { decodeRows } from '../src/engine/clickhouse/connection.js';
-import { clickhouseDdl } from '../src/engine/clickhouse/schema.js';
+import { CLICKHOUSE_SCHEMA_VERSION, clickhouseDdl, STORAGE_TABLES } from '../src/engine/clickhouse/schema.js';
 import { BatchingWriter, clickhouseJson, ClickHouseWriter } from '../src/engine/clickhouse/writer.js';
 import type { NormalizedMessage } from '../src/model/message.js';
 import { normalizeAll, openChdb, truncateClickHouse } from './helpers/engines.js';
@@ -251,5 +251,28 @@ north_star: { name: M, event: Message Sent, measure: count, frequency: week }
       expect(plan.length).toBeGreaterThan(3);
       expect(native).toEqual(plan);
     }
+  });
+});
+
+describe('durable inserts', () => {
+  const settingsOf = async (store: ClickHouseStore) => (await store.connection.query(
+    `SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)} ORDER BY name`,
+    { names: STORAGE_TABLES },
+  )) as { name: string; engine_full: string }[];
+
+  it('every storage table fsyncs each inserted part and its directory before the insert returns', async () => {
+    const tables = await settingsOf(ch);
+    expect(tables.map((t) => t.name).sort()).toEqual([...STORAGE_TABLES].sort());
+    for (const t of tables) expect(t.engine_full, t.name).toMatch(/fsync_after_insert = 1, fsync_part_directory = 1/);
+  });
+
+  it('a store created without them (schema version 1) gets them when opened for writing', async () => {
+    for (const name of STORAGE_TABLES) await ch.connection.command(`ALTER TABLE ${name} RESET SETTING fsync_after_insert, fsync_part_directory`);
+    expect((await settingsOf(ch)).filter((t) => /fsync_after_insert/.test(t.engine_full))).toEqual([]);
+    await ch.connection.command('TRUNCATE TABLE tn_schema_migrations');
+    await ch.connection.insert('tn_schema_migrations', [{ version: 1, name: 'initial store', applied_at: Math.floor(Date.now() / 1000) }]);
+    await ch.migrate();
+    expect(await ch.schemaVersion()).toBe(CLICKHOUSE_SCHEMA_VERSION);
+    for (const t of await settingsOf(ch)) expect(t.engine_full, t.name).toMatch(/fsync_after_insert = 1, fsync_part_directory = 1/);
   });
 });

@@ -19,7 +19,14 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 1;
+export const CLICKHOUSE_SCHEMA_VERSION = 2;
+
+/**
+ * An insert is acknowledged only when its part is on disk: each new part's files and its directory
+ * are fsynced before the insert returns (ClickHouse's default leaves them in the page cache, which
+ * survives a killed process but not a power cut).
+ */
+export const DURABLE_INSERT_SETTINGS = 'fsync_after_insert = 1, fsync_part_directory = 1';
 
 type Engine = { kind: 'ReplacingMergeTree' | 'MergeTree' | 'AggregatingMergeTree'; version?: string };
 
@@ -193,6 +200,7 @@ export function clickhouseDdl(options: DdlOptions = {}): string[] {
     const clauses = [
       table.partitionBy ? `PARTITION BY ${table.partitionBy}` : '',
       `ORDER BY ${table.orderBy}`,
+      `SETTINGS ${DURABLE_INSERT_SETTINGS}`,
     ].filter(Boolean).join('\n');
     if (!options.cluster) {
       out.push(`CREATE TABLE IF NOT EXISTS ${t(table.name)} (\n${columns}\n) ENGINE = ${engineSql(table.engine)}\n${clauses}`);
@@ -238,6 +246,15 @@ FROM ${t('tn_identity_link_candidates')} GROUP BY anonymous_id`);
 function engineSql(engine: Engine, replicated?: string): string {
   const args = [replicated, engine.version].filter(Boolean).join(', ');
   return `${engine.kind}${args ? `(${args})` : ''}`;
+}
+
+/**
+ * What a store created by an earlier version needs to reach this one; `from` is its version. Version
+ * 2 made inserts durable on tables created without the fsync settings.
+ */
+export function clickhouseUpgrades(from: number): string[] {
+  if (from >= 2) return [];
+  return STORAGE.map((table) => `ALTER TABLE ${table.name} MODIFY SETTING ${DURABLE_INSERT_SETTINGS}`);
 }
 
 /** Storage table names, for tests and for `truenorth clickhouse ddl`. */

@@ -2,7 +2,7 @@ import { TruenorthError } from '../../errors.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
 import { ChdbConnection } from './chdb.js';
 import type { ClickHouseConnection } from './connection.js';
-import { CLICKHOUSE_SCHEMA_VERSION, clickhouseDdl } from './schema.js';
+import { CLICKHOUSE_SCHEMA_VERSION, clickhouseDdl, clickhouseUpgrades } from './schema.js';
 import { ServerConnection } from './server.js';
 
 export const DEFAULT_CHDB_PATH = './truenorth.chdb';
@@ -62,8 +62,9 @@ export class ClickHouseStore implements SqlEngine {
     }
     if (current === CLICKHOUSE_SCHEMA_VERSION) return;
     for (const statement of clickhouseDdl()) await this.connection.command(statement);
+    if (current > 0) for (const statement of clickhouseUpgrades(current)) await this.connection.command(statement);
     await this.connection.insert('tn_schema_migrations', [
-      { version: CLICKHOUSE_SCHEMA_VERSION, name: 'initial store', applied_at: Math.floor(Date.now() / 1000) },
+      { version: CLICKHOUSE_SCHEMA_VERSION, name: current === 0 ? 'initial store' : 'durable inserts', applied_at: Math.floor(Date.now() / 1000) },
     ]);
   }
 
