@@ -10,7 +10,7 @@ export const DAY_MS = 86_400_000;
 /** The years a period parameter or as-of date may name; anything else is refused before any arithmetic. */
 export const MIN_YEAR = 1970;
 export const MAX_YEAR = 2100;
-/** The longest range a report covers: ten years, so at most 3,653 days, 522 weeks or 120 months. */
+/** The longest range a report covers: ten years, so at most 3,653 days, 521 weeks or 120 months. */
 export const MAX_RANGE_DAYS = 3_653;
 /** periodsIn/lastPeriods refuse anything longer: reports widen a range to look back (churn smoothing), never double it. */
 const MAX_LOOP_DAYS = 2 * MAX_RANGE_DAYS;
