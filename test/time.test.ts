@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import {
-  addPeriods, isoWeek, lastPeriods, localDateOf, parsePeriod, periodIndex, periodName, periodStartDate, periodsIn,
+  addPeriods, DAY_MS, isoWeek, lastPeriods, localDateOf, MAX_RANGE_DAYS, parseDate, parsePeriod, periodIndex, periodName, periodStartDate, periodsIn,
   rangeOfPeriods, startOfLocalDate, formatDate,
 } from '../src/model/time.js';
+import type { MetricModel } from '../src/model/from-config.js';
+import { namedAsQuery, parseAsOf, resolveRange } from '../src/reports/params.js';
 import { Params } from '../src/query/dialect.js';
 import { duckdbDialect } from '../src/query/dialects/duckdb.js';
 
@@ -78,5 +80,69 @@ describe('SQL bucketing agrees with the calendar', () => {
       }
     }
     await store.close();
+  });
+});
+
+describe('period parameter bounds', () => {
+  const time = { timezone: 'UTC', weekStart: 'monday' as const };
+  const model = { time } as unknown as MetricModel;
+  const now = Date.parse('2026-03-30T00:00:00Z');
+  const message = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('reads years 0000–0099 as themselves, never as 1900–1999', () => {
+    expect(formatDate(parseDate('0050-03-01'))).toBe('0050-03-01');
+    expect(new Date(startOfLocalDate({ year: 50, month: 3, day: 1 }, 'UTC')).getUTCFullYear()).toBe(50);
+    expect(new Date(startOfLocalDate({ year: 0, month: 1, day: 1 }, 'UTC')).getUTCFullYear()).toBe(0);
+    // …and then refuses them by the year bound, not as a 1950 date.
+    expect(message(() => parsePeriod('0050-03'))).toBe('year 0050 in "0050-03" is outside 1970–2100');
+    expect(message(() => parsePeriod('0099-W10'))).toBe('year 0099 in "0099-W10" is outside 1970–2100');
+    expect(message(() => resolveRange(namedAsQuery({ from: '0000-01-01', to: '2026-01-01' }), model, now, 'day'))).toBe('from: year 0000 in "0000-01-01" is outside 1970–2100');
+  });
+
+  it('accepts 1970 to 2100 and refuses the years beside them, naming the parameter on each surface', () => {
+    expect(formatDate(parsePeriod('1970-01').start)).toBe('1970-01-01');
+    expect(formatDate(parsePeriod('2100-12-31').start)).toBe('2100-12-31');
+    expect(message(() => parsePeriod('1969-12'))).toContain('outside 1970–2100');
+    expect(message(() => resolveRange(namedAsQuery({ to: '2101-W01' }), model, now, 'week'))).toBe('to: year 2101 in "2101-W01" is outside 1970–2100');
+    expect(message(() => resolveRange({ to: '2101-W01' }, model, now, 'week'))).toBe('--to: year 2101 in "2101-W01" is outside 1970–2100');
+    expect(parseAsOf('2100-12-31', 'as_of')).toBe(Date.parse('2100-12-31T00:00:00Z'));
+    expect(parseAsOf('2026-03-30T12:00:00.000Z')).toBe(Date.parse('2026-03-30T12:00:00Z'));
+    expect(message(() => parseAsOf('2101-01-01', 'as_of'))).toBe('as_of: year 2101 in "2101-01-01" is outside 1970–2100');
+    expect(message(() => parseAsOf('0050-01-01'))).toBe('--as-of: year 0050 in "0050-01-01" is outside 1970–2100');
+    expect(message(() => parseAsOf('2100-12-31T23:00:00-05:00', 'as_of'))).toBe('as_of: "2100-12-31T23:00:00-05:00" is outside the years 1970–2100');
+  });
+
+  it('refuses the as-of dates that used to become NaN or a date outside the calendar', () => {
+    for (const text of ['-271821-04-20', '275760-09-01', '+275760-09-01', 'March 7', '2026-03-30T25:00:00Z', '']) {
+      expect(message(() => parseAsOf(text, 'as_of'))).toMatch(/^as_of: /);
+    }
+    // Date.parse would roll 31 February into March.
+    expect(message(() => parseAsOf('2026-02-31', 'as_of'))).toBe('as_of: not a calendar date: 2026-02-31');
+  });
+
+  it('bounds a range to MAX_RANGE_DAYS (ten years)', () => {
+    const tenYears = resolveRange({ from: '2016-01', to: '2025-12' }, model, now, 'month');
+    expect(periodsIn(tenYears, 'month', time)).toHaveLength(120);
+    expect(Math.round((tenYears.to - tenYears.from) / DAY_MS)).toBe(MAX_RANGE_DAYS);
+    expect(message(() => resolveRange(namedAsQuery({ from: '2016-01', to: '2026-01' }), model, now, 'month')))
+      .toBe('from: 2016-01 to 2026-01 spans 3684 days; a report covers at most 3653 days (ten years)');
+    expect(message(() => resolveRange(namedAsQuery({ from: '1970-W02' }), model, now, 'week'))).toMatch(/^from: 1970-W02 to the current week spans \d+ days/);
+    expect(message(() => rangeOfPeriods('1970-01-01', '2100-12-31', time))).toMatch(/^--from: .* spans 47847 days/);
+  });
+
+  it('makes a loop over a NaN or an endless range impossible in periodsIn and lastPeriods themselves', () => {
+    for (const range of [{ from: NaN, to: 0 }, { from: 0, to: NaN }, { from: -8.64e15, to: 8.64e15 }, { from: 0, to: Infinity }]) {
+      expect(message(() => periodsIn(range, 'day', time))).toMatch(/^range: /);
+    }
+    expect(message(() => lastPeriods(NaN, 'week', 13, time))).toMatch(/^range: /);
+    expect(message(() => lastPeriods(now, 'day', 1e9, time))).toMatch(/^range: /);
+    expect(message(() => lastPeriods(now, 'week', 0, time))).toMatch(/^periods: /);
   });
 });

@@ -10,6 +10,8 @@ export interface SqlEngine {
   /** Runs a read query; parameters are bound, never spliced. BIGINTs come back as numbers. */
   all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
   close(): Promise<void>;
+  /** Cancels the query running now, where the engine can (a report past its time limit). */
+  interrupt?(): void;
   /**
    * Changes after every committed write this process makes, read before a query starts: a result
    * computed under one value holds for as long as the value stays the same. Undefined when the data

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, TruenorthError } from '../errors.js';
 import type { Frequency, TimeRange, TimeSettings, WeekStart } from './metrics.js';
 
 /**
@@ -6,6 +6,14 @@ import type { Frequency, TimeRange, TimeSettings, WeekStart } from './metrics.js
  * `2026-11-22`) and ranges. The SQL emitters bucket the same way; tests cross-check the two.
  */
 export const DAY_MS = 86_400_000;
+
+/** The years a period parameter or as-of date may name; anything else is refused before any arithmetic. */
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 2100;
+/** The longest range a report covers: ten years, so at most 3,653 days, 521 weeks or 120 months. */
+export const MAX_RANGE_DAYS = 3_653;
+/** periodsIn/lastPeriods refuse anything longer: reports widen a range to look back (churn smoothing), never double it. */
+const MAX_LOOP_DAYS = 2 * MAX_RANGE_DAYS;
 
 export interface LocalDate {
   year: number;
@@ -41,9 +49,16 @@ export function localDateOf(ms: number, timezone: string): LocalDate {
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
+/** UTC midnight of a calendar date; unlike Date.UTC, years 0–99 are themselves, not 1900–1999. */
+function utcMidnight(year: number, month: number, day: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  return d.getTime();
+}
+
 /** The UTC instant of local midnight starting a date (the first instant of that date, across DST). */
 export function startOfLocalDate(date: LocalDate, timezone: string): number {
-  const wall = Date.UTC(date.year, date.month - 1, date.day);
+  const wall = utcMidnight(date.year, date.month, date.day);
   let guess = wall - offsetAt(wall, timezone);
   // Two passes settle DST transitions; a midnight that does not exist maps to the first instant after it.
   guess = wall - offsetAt(guess, timezone);
@@ -53,7 +68,7 @@ export function startOfLocalDate(date: LocalDate, timezone: string): number {
 }
 
 function dayNumber(date: LocalDate): number {
-  return Math.floor(Date.UTC(date.year, date.month - 1, date.day) / DAY_MS);
+  return Math.floor(utcMidnight(date.year, date.month, date.day) / DAY_MS);
 }
 
 function fromDayNumber(n: number): LocalDate {
@@ -62,7 +77,7 @@ function fromDayNumber(n: number): LocalDate {
 }
 
 export function formatDate(date: LocalDate): string {
-  return `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
+  return `${String(date.year).padStart(4, '0')}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
 }
 
 export function parseDate(text: string): LocalDate {
@@ -111,6 +126,7 @@ export function periodName(start: LocalDate, frequency: Frequency, weekStart: We
 
 /** Parses `2026-W47`, `2026-11` or `2026-11-22` to the first local date of that period. */
 export function parsePeriod(text: string, weekStart: WeekStart = 'monday'): { start: LocalDate; frequency: Frequency } {
+  checkYear(/^(\d{4})-/.exec(text)?.[1], text);
   const week = /^(\d{4})-W(\d{2})$/.exec(text);
   if (week) {
     const year = +week[1];
@@ -131,16 +147,55 @@ export function parsePeriod(text: string, weekStart: WeekStart = 'monday'): { st
   throw new InputError(`expected a period like 2026-W47, 2026-11 or 2026-11-22, got ${JSON.stringify(text)}`);
 }
 
-/** The UTC range [start of `from`'s period, end of `to`'s period): both ends named periods, `to` inclusive. */
-export function rangeOfPeriods(from: string, to: string, time: TimeSettings): TimeRange {
-  const a = parsePeriod(from, time.weekStart);
-  const b = parsePeriod(to, time.weekStart);
+/** Refuses a year outside MIN_YEAR–MAX_YEAR (text that names no year is left to the format checks). */
+export function checkYear(year: string | undefined, text: string): void {
+  if (year !== undefined && (+year < MIN_YEAR || +year > MAX_YEAR)) {
+    throw new InputError(`year ${year} in ${JSON.stringify(text)} is outside ${MIN_YEAR}–${MAX_YEAR}`);
+  }
+}
+
+/** The whole days a range spans (rounded across DST); NaN when either end is not finite. */
+export function rangeDays(range: TimeRange): number {
+  return Number.isFinite(range.from) && Number.isFinite(range.to) ? Math.round((range.to - range.from) / DAY_MS) : NaN;
+}
+
+/** Defence in depth for the period loops: a range that is not finite, or far too long, is refused before any loop. */
+function checkLoopRange(range: TimeRange): void {
+  const days = rangeDays(range);
+  if (!(days <= MAX_LOOP_DAYS)) {
+    throw new InputError(`range: ${Number.isNaN(days) ? 'not a valid date range' : `${days} days is longer than ${MAX_LOOP_DAYS}`}`);
+  }
+}
+
+/** Runs a parser; an input error it throws is prefixed with the parameter's name (`as_of: …`, `--from: …`). */
+export function named<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Refuses a range longer than MAX_RANGE_DAYS (or not finite), naming the parameter that made it. */
+export function checkRangeLength(range: TimeRange, name: string, what: string): TimeRange {
+  const days = rangeDays(range);
+  if (!(days <= MAX_RANGE_DAYS)) {
+    throw new InputError(`${name}: ${what} spans ${Number.isNaN(days) ? 'no valid range' : `${days} days`}; a report covers at most ${MAX_RANGE_DAYS} days (ten years)`);
+  }
+  return range;
+}
+
+/** The UTC range [start of `from`'s period, end of `to`'s period): both ends named periods, `to` inclusive, at most MAX_RANGE_DAYS. */
+export function rangeOfPeriods(from: string, to: string, time: TimeSettings, names = { from: '--from', to: '--to' }): TimeRange {
+  const a = named(names.from, () => parsePeriod(from, time.weekStart));
+  const b = named(names.to, () => parsePeriod(to, time.weekStart));
   const range = {
     from: startOfLocalDate(a.start, time.timezone),
     to: startOfLocalDate(addPeriods(b.start, b.frequency, 1), time.timezone),
   };
-  if (range.to <= range.from) throw new InputError(`--to ${to} is before --from ${from}`);
-  return range;
+  if (range.to <= range.from) throw new InputError(`${names.to}: ${to} is before ${names.from} ${from}`);
+  return checkRangeLength(range, names.from, `${from} to ${to}`);
 }
 
 export interface Period {
@@ -154,11 +209,15 @@ export interface Period {
 
 /** Every period of a frequency that overlaps the range, in order. */
 export function periodsIn(range: TimeRange, frequency: Frequency, time: TimeSettings): Period[] {
+  checkLoopRange(range);
+  // No frequency has more periods than a range has days: the loop ends even if the calendar math went wrong.
+  const most = rangeDays(range) + 2;
   const out: Period[] = [];
   let start = periodStartDate(localDateOf(range.from, time.timezone), frequency, time.weekStart);
   for (;;) {
     const from = startOfLocalDate(start, time.timezone);
     if (from >= range.to) break;
+    if (out.length >= most) throw new TruenorthError('internal', `periods: more than ${most} periods in a ${most - 2}-day range`);
     const next = addPeriods(start, frequency, 1);
     out.push({ name: periodName(start, frequency, time.weekStart), start, startDate: formatDate(start), from, to: startOfLocalDate(next, time.timezone) });
     start = next;
@@ -171,7 +230,10 @@ export function lastPeriods(asOf: number, frequency: Frequency, count: number, t
   let current = periodStartDate(localDateOf(asOf, time.timezone), frequency, time.weekStart);
   if (complete) current = addPeriods(current, frequency, -1);
   const first = addPeriods(current, frequency, -(count - 1));
-  return { from: startOfLocalDate(first, time.timezone), to: startOfLocalDate(addPeriods(current, frequency, 1), time.timezone) };
+  const range = { from: startOfLocalDate(first, time.timezone), to: startOfLocalDate(addPeriods(current, frequency, 1), time.timezone) };
+  if (!Number.isInteger(count) || count < 1) throw new InputError(`periods: expected a whole number ≥ 1, got ${count}`);
+  checkLoopRange(range);
+  return range;
 }
 
 /** Period index as the SQL emitters compute it: weeks since 1970-01-05 (Monday) or 1970-01-04 (Sunday); months since 1970-01. */

@@ -4,7 +4,7 @@
  * the same objects through these functions.
  */
 import { InputError } from '../errors.js';
-import { lastPeriods, parseDurationDays } from '../model/time.js';
+import { lastPeriods, MAX_RANGE_DAYS, parseDurationDays } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { DEFAULT_MIN_GROUP, leadingReport, type LeadingReport, type OutcomeKind } from './leading.js';
 import { parseSegment, resolveRange, type ReportFlags } from './params.js';
@@ -49,6 +49,7 @@ export async function runLeading(ctx: ReportContext, flags: LeadingFlags): Promi
   } catch (e) {
     throw new InputError(`--within: ${(e as Error).message}`);
   }
+  if (within !== undefined && within > MAX_RANGE_DAYS) throw new InputError(`--within: at most ${MAX_RANGE_DAYS} days, got ${JSON.stringify(flags.within)}`);
   // --from/--to restrict the signup cohort (weeks of first signup).
   const signupRange = flags.from || flags.to ? resolveRange(flags, ctx.model, ctx.asOf, 'week') : undefined;
   return leadingReport(ctx, {

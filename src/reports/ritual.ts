@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
 import { InputError, TruenorthError } from '../errors.js';
-import { parsePeriod } from '../model/time.js';
+import { named, parsePeriod } from '../model/time.js';
 import { wholeNumber } from './params.js';
 import type { ReportContext } from './context.js';
 import { buildDigest, type Digest } from './digest.js';
@@ -21,7 +21,7 @@ export function weeksOption(text: string | undefined): number | undefined {
 
 export function checkWeek(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  const parsed = parsePeriod(text);
+  const parsed = named('--week', () => parsePeriod(text));
   if (parsed.frequency !== 'week') throw new InputError(`--week: expected a week like 2026-W47, got ${JSON.stringify(text)}`);
   return text;
 }

@@ -25,6 +25,7 @@ import { checkMessage, decodeBody, DEFAULT_LIMITS, HttpError, parseJson, type Li
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
 import { RecordingEngine } from './replay.js';
+import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-deadline.js';
 import { isLoopback, localUrl } from './server-file.js';
 import { ledgerFromStripeEvent, verifyStripeSignature } from './stripe.js';
 import { ClickHouseSink, type ClickHouseSinkOptions } from './clickhouse-sink.js';
@@ -68,6 +69,8 @@ export interface ServerOptions {
   logger?: LoggerOptions | false;
   /** Whether the read API and imports need a secret key; default: unless bound to a loopback address. */
   readsNeedKey?: boolean;
+  /** A read-API report running longer is cancelled and answered 503 (default 60 s). */
+  reportTimeoutMs?: number;
 }
 
 const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
@@ -180,9 +183,10 @@ export class TruenorthServer {
   }
 
   /** Runs `work` on the engine reports read: ClickHouse when events go there, else a DuckDB reader. */
-  async withReportEngine<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
-    if (this.options.clickhouse) return work(this.options.clickhouse);
-    return this.withReader(work);
+  async withReportEngine<T>(work: (engine: SqlEngine) => Promise<T>, timeoutMs?: number): Promise<T> {
+    const bounded = (engine: SqlEngine) => (timeoutMs ? withReportDeadline(engine, timeoutMs, work) : work(engine));
+    if (this.options.clickhouse) return bounded(timeoutMs ? this.options.clickhouse.cancellable(timeoutMs / 1000) : this.options.clickhouse);
+    return this.withReader(bounded);
   }
 
   /** Routes that write DuckDB-only data answer 501 on a ClickHouse server. */
@@ -420,12 +424,13 @@ export class TruenorthServer {
     const flags = flagsFromQuery(req.query as Record<string, unknown>);
     const asOf = asOfFromFlags(flags);
     const replay = header(req, 'x-truenorth-replay') === '1';
-    return this.withReportEngine(async (engine) => {
+    const body = await this.withReportEngine(async (engine) => {
       const recorder = new RecordingEngine(engine);
       const ctx = replay ? reportContext(recorder as SqlEngine, model, asOf) : reportContext(engine, model, asOf, this.queryCache);
       const report = await route.run(ctx, flags, config);
-      return reply.send(replay ? { report, queries: recorder.queries } : report);
-    });
+      return replay ? { report, queries: recorder.queries } : report;
+    }, this.options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_SECONDS * 1000);
+    return reply.send(body);
   }
 
   private async importFile(req: FastifyRequest, reply: FastifyReply, kind: 'events' | 'subscriptions') {

@@ -28,7 +28,7 @@ import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { MetricModel } from '../model/from-config.js';
 import { healthModelFromConfig } from '../model/health.js';
-import { addPeriods, localDateOf, parsePeriod, periodName, periodStartDate, startOfLocalDate } from '../model/time.js';
+import { addPeriods, localDateOf, named, parsePeriod, periodName, periodStartDate, startOfLocalDate } from '../model/time.js';
 import { benchmarksReport } from '../reports/benchmarks.js';
 import { reportContext, type ReportContext } from '../reports/context.js';
 import { buildDigest } from '../reports/digest.js';
@@ -50,7 +50,7 @@ import { isLoopback } from './server-file.js';
 
 function checkWeek(text: string | undefined, flag = 'week'): string | undefined {
   if (text === undefined) return undefined;
-  const parsed = parsePeriod(text);
+  const parsed = named(flag, () => parsePeriod(text));
   if (parsed.frequency !== 'week') throw new InputError(`${flag}: expected a week like 2026-W47, got ${JSON.stringify(text)}`);
   return text;
 }

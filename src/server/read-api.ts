@@ -1,4 +1,4 @@
-import { parseAsOf, parseSegment, resolveRange, type ReportFlags } from '../reports/params.js';
+import { namedAsQuery, paramName, parseAsOf, parseSegment, resolveRange, type ReportFlags } from '../reports/params.js';
 import { InputError } from '../errors.js';
 import { retentionDefinition } from '../model/from-config.js';
 import { parseBreakdown } from '../model/metrics.js';
@@ -95,7 +95,7 @@ const BOOLEAN_FALSE = new Set(['0', 'false', 'no']);
 
 /** Query parameters (snake_case) → the flags object the CLI would have (camelCase; `weekly=1` → true). */
 export function flagsFromQuery(query: Record<string, unknown>): ReadFlags {
-  const flags: ReadFlags = {};
+  const flags: ReadFlags = namedAsQuery({});
   for (const [key, raw] of Object.entries(query)) {
     if (typeof raw !== 'string') throw new InputError(`${key}: give it once`);
     if (raw.length > 200) throw new InputError(`${key}: too long`);
@@ -109,7 +109,7 @@ const BOOLEAN_FLAGS = new Set(['weekly', 'timeToValue', 'json']);
 
 /** `as_of` as the CLI parses `--as-of` (a date, or an ISO timestamp). */
 export function asOfFromFlags(flags: ReadFlags): number {
-  return parseAsOf(typeof flags.asOf === 'string' ? flags.asOf : undefined);
+  return parseAsOf(typeof flags.asOf === 'string' ? flags.asOf : undefined, paramName(flags, 'asOf'));
 }
 
 /** CLI flags → query parameters, for the CLI's side of the same request. */

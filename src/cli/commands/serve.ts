@@ -12,6 +12,7 @@ import { modelFromConfig } from '../../model/from-config.js';
 import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/dashboard-api.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
+import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, engineChoice, readConfigIfPresent, type GlobalOptions } from '../context.js';
 import { wholeNumber } from '../../reports/params.js';
@@ -24,6 +25,7 @@ interface ServeFlags {
   maxEventBytes?: string;
   maxBatchBytes?: string;
   maxBatchEvents?: string;
+  reportTimeout?: string;
   logLevel: string;
   open?: boolean;
   chdbPath?: string;
@@ -68,6 +70,7 @@ export function registerServe(program: Command): void {
     .option('--max-event-bytes <n>', 'largest message', String(DEFAULT_LIMITS.maxEventBytes))
     .option('--max-batch-bytes <n>', 'largest request body, after decompression', String(DEFAULT_LIMITS.maxBatchBytes))
     .option('--max-batch-events <n>', 'most messages in one batch', String(DEFAULT_LIMITS.maxBatchEvents))
+    .option('--report-timeout <seconds>', 'a read-API report running longer is cancelled and answered 503 (1–86400)', String(DEFAULT_REPORT_TIMEOUT_SECONDS))
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
     .option('--open', 'open the dashboard in the default browser')
     .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
@@ -113,6 +116,7 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
             maxBatchEvents: positiveInt(flags.maxBatchEvents, '--max-batch-events'),
           },
           logger: { level: flags.logLevel },
+          reportTimeoutMs: wholeNumber(flags.reportTimeout ?? String(DEFAULT_REPORT_TIMEOUT_SECONDS), '--report-timeout', 1, 86_400) * 1000,
         });
         await server.listen();
       } catch (e) {

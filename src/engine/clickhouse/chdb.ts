@@ -1,6 +1,6 @@
 import { TruenorthError } from '../../errors.js';
 import type { Row } from '../sql-engine.js';
-import { decodeRows, RESULT_FORMAT, SESSION_SETTINGS, type ClickHouseConnection, type ClickHouseParams } from './connection.js';
+import { decodeRows, RESULT_FORMAT, SESSION_SETTINGS, type ClickHouseConnection, type ClickHouseParams, type QueryLimits } from './connection.js';
 
 /** The part of chdb's `Session` we use (chdb is an optional dependency, loaded on demand). */
 interface ChdbSession {
@@ -55,8 +55,12 @@ export class ChdbConnection implements ClickHouseConnection {
     return next;
   }
 
-  query(sql: string, params: ClickHouseParams = {}): Promise<Row[]> {
-    return this.serial(async () => decodeRows((await this.session.queryBindAsync(sql, params, { format: RESULT_FORMAT })).text()));
+  /** The embedded engine cannot stop a running query: an aborted one is not started. */
+  query(sql: string, params: ClickHouseParams = {}, limits: QueryLimits = {}): Promise<Row[]> {
+    return this.serial(async () => {
+      limits.signal?.throwIfAborted();
+      return decodeRows((await this.session.queryBindAsync(sql, params, { format: RESULT_FORMAT })).text());
+    });
   }
 
   command(sql: string, params: ClickHouseParams = {}): Promise<void> {

@@ -3,6 +3,12 @@ import type { Row } from '../sql-engine.js';
 /** Query parameters: scalars, and arrays for `{name:Array(String)}`. */
 export type ClickHouseParams = Record<string, unknown>;
 
+/** How long a query may run: aborted by `signal`, and stopped by the server after `maxExecutionSeconds`. */
+export interface QueryLimits {
+  signal?: AbortSignal;
+  maxExecutionSeconds?: number;
+}
+
 /**
  * One way of reaching ClickHouse: a server over HTTP (`@clickhouse/client`) or the embedded engine
  * (`chdb`). Both speak the same SQL; the store above them does not know which it has.
@@ -11,7 +17,7 @@ export interface ClickHouseConnection {
   /** For messages: the URL (without credentials) or the local path. */
   readonly description: string;
   /** Runs a SELECT with bound `{name:Type}` parameters; returns the rows as plain JS values. */
-  query(sql: string, params?: ClickHouseParams): Promise<Row[]>;
+  query(sql: string, params?: ClickHouseParams, limits?: QueryLimits): Promise<Row[]>;
   /** Runs a statement that returns nothing (DDL, INSERT … SELECT). */
   command(sql: string, params?: ClickHouseParams): Promise<void>;
   /** Inserts rows (objects keyed by column) into a table, as one insert. */

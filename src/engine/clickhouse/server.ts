@@ -1,6 +1,6 @@
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Row } from '../sql-engine.js';
-import { decodeRows, RESULT_FORMAT, SESSION_SETTINGS, type ClickHouseConnection, type ClickHouseParams } from './connection.js';
+import { decodeRows, RESULT_FORMAT, SESSION_SETTINGS, type ClickHouseConnection, type ClickHouseParams, type QueryLimits } from './connection.js';
 
 /** A ClickHouse server (or cluster entry point) over HTTP(S). Credentials and database may be in the URL. */
 export class ServerConnection implements ClickHouseConnection {
@@ -29,8 +29,15 @@ export class ServerConnection implements ClickHouseConnection {
     if (!result.success) throw result.error;
   }
 
-  async query(sql: string, params: ClickHouseParams = {}): Promise<Row[]> {
-    const rs = await this.client.query({ query: sql, query_params: params, format: RESULT_FORMAT });
+  async query(sql: string, params: ClickHouseParams = {}, limits: QueryLimits = {}): Promise<Row[]> {
+    const rs = await this.client.query({
+      query: sql, query_params: params, format: RESULT_FORMAT,
+      abort_signal: limits.signal,
+      // An aborted request stops its SELECT on the server too; max_execution_time stops it regardless.
+      clickhouse_settings: limits.maxExecutionSeconds
+        ? { cancel_http_readonly_queries_on_client_close: 1, max_execution_time: limits.maxExecutionSeconds }
+        : undefined,
+    });
     return decodeRows(await rs.text());
   }
 

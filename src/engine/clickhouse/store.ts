@@ -47,6 +47,18 @@ export class ClickHouseStore implements SqlEngine {
     return this.connection.query(sql, params) as Promise<T[]>;
   }
 
+  /** An engine over this store for one report: `interrupt()` aborts its query; none runs past `maxSeconds` on the server. */
+  cancellable(maxSeconds: number): SqlEngine & { interrupt(): void } {
+    const controller = new AbortController();
+    const limits = { signal: controller.signal, maxExecutionSeconds: Math.max(1, Math.ceil(maxSeconds)) };
+    return {
+      dialect: this.dialect,
+      all: <T = Row>(sql: string, params?: SqlParams) => this.connection.query(sql, params, limits) as Promise<T[]>,
+      close: async () => undefined,
+      interrupt: () => controller.abort(),
+    };
+  }
+
   async schemaVersion(): Promise<number> {
     const exists = await this.all<{ n: number }>(`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'tn_schema_migrations'`);
     if (!exists[0]?.n) return 0;

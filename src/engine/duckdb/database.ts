@@ -181,9 +181,9 @@ export class DuckDbStore implements SqlEngine {
   /**
    * Another connection to the same open database, with its own transactions: readers beside the
    * writer (they see committed data only, never the writer's open transaction). Closing it leaves
-   * the database open.
+   * the database open. `interrupt()` cancels the query running on it.
    */
-  async reader(): Promise<SqlEngine> {
+  async reader(): Promise<SqlEngine & { interrupt(): void }> {
     const connection = await this.instance.connect();
     const store = this;
     return {
@@ -197,6 +197,9 @@ export class DuckDbStore implements SqlEngine {
       },
       async close(): Promise<void> {
         connection.closeSync();
+      },
+      interrupt(): void {
+        connection.interrupt();
       },
     };
   }
