@@ -21,6 +21,7 @@ import { QueryCache } from '../reports/query-cache.js';
 import { registerDashboard, SessionStore } from './dashboard-api.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
+import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
 import { checkMessage, decodeBody, DEFAULT_LIMITS, HttpError, parseJson, type Limits } from './payload.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
@@ -68,6 +69,8 @@ export interface ServerOptions {
   logger?: LoggerOptions | false;
   /** Whether the read API and imports need a secret key; default: unless bound to a loopback address. */
   readsNeedKey?: boolean;
+  /** Connection budget and deadlines (DEFAULT_CONNECTION_LIMITS in connections.ts). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
@@ -117,7 +120,9 @@ export class TruenorthServer {
       : this.queue;
     this.keys = new KeyRing(options.adminToken);
     this.limiter = new RateLimiter(options.rateLimit ?? { perSecond: 5_000 });
+    const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
     this.app = Fastify({
+      ...connectionServerOptions(connections),
       logger: options.logger === false ? false : {
         level: options.logger?.level ?? 'info',
         stream: options.logger?.stream ?? process.stderr,
@@ -131,6 +136,7 @@ export class TruenorthServer {
       routerOptions: { ignoreTrailingSlash: true },
       forceCloseConnections: 'idle',
     });
+    guardConnections(this.app, connections);
     this.routes();
   }
 
@@ -543,8 +549,8 @@ export class TruenorthServer {
     app.register(async (child) => {
       child.removeAllContentTypeParsers();
       child.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-      child.post('/api/v1/import/events', (req, reply) => this.importFile(req, reply, 'events'));
-      child.post('/api/v1/import/subscriptions', (req, reply) => this.importFile(req, reply, 'subscriptions'));
+      child.post('/api/v1/import/events', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'events'));
+      child.post('/api/v1/import/subscriptions', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'subscriptions'));
     });
     registerDashboard(this);
   }
