@@ -1,16 +1,11 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createWriteStream, statSync, unlinkSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { statSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { isTruenorthError, StoreUnavailableError, type ErrorKind } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
-import { importEvents } from '../engine/ingest/import-events.js';
-import { importLedger, writeLedger } from '../engine/ingest/import-ledger.js';
+import { writeLedger } from '../engine/ingest/import-ledger.js';
 import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
@@ -21,6 +16,8 @@ import { QueryCache } from '../reports/query-cache.js';
 import { registerDashboard, SessionStore } from './dashboard-api.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
+import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
+import { importUpload, spoolUpload } from './import-lane.js';
 import { checkMessage, decodeBody, DEFAULT_LIMITS, HttpError, parseJson, type Limits } from './payload.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
@@ -71,6 +68,8 @@ export interface ServerOptions {
   readsNeedKey?: boolean;
   /** A read-API report running longer is cancelled and answered 503 (default 60 s). */
   reportTimeoutMs?: number;
+  /** Connection budget and deadlines (DEFAULT_CONNECTION_LIMITS in connections.ts). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
@@ -126,7 +125,9 @@ export class TruenorthServer {
       : this.queue;
     this.keys = new KeyRing(options.adminToken);
     this.limiter = new RateLimiter(options.rateLimit ?? { perSecond: 5_000 });
+    const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
     this.app = Fastify({
+      ...connectionServerOptions(connections),
       logger: options.logger === false ? false : {
         level: options.logger?.level ?? 'info',
         stream: options.logger?.stream ?? process.stderr,
@@ -140,6 +141,7 @@ export class TruenorthServer {
       routerOptions: { ignoreTrailingSlash: true },
       forceCloseConnections: 'idle',
     });
+    guardConnections(this.app, connections);
     this.routes();
   }
 
@@ -438,29 +440,9 @@ export class TruenorthServer {
     this.duckDbOnly(`importing ${kind} through the server`);
     const query = req.query as Record<string, unknown>;
     const strict = query.strict === '1' || query.strict === 'true';
-    const stream = req.body as Readable;
-    if (kind === 'subscriptions') {
-      const report = await this.queue.exclusive((store) => importLedger(store, '-', { stdin: stream, strict }));
-      return reply.send(report);
-    }
-    const format = detectFormat('-', typeof query.format === 'string' ? query.format : undefined);
-    if (format !== 'parquet') {
-      const report = await this.queue.exclusive((store) => importEvents(store, '-', { stdin: stream, format, strict }));
-      return reply.send(report);
-    }
-    // Parquet is read by position, not as a stream: spool the upload first.
-    const dir = mkdtempSync(join(tmpdir(), 'truenorth-import-'));
-    const path = join(dir, 'upload.parquet');
-    try {
-      await pipeline(stream, createWriteStream(path));
-      const report = await this.queue.exclusive((store) => importEvents(store, path, { format, strict }));
-      return reply.send(report);
-    } finally {
-      try {
-        unlinkSync(path);
-      } catch { /* not written */ }
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const format = kind === 'events' ? detectFormat('-', typeof query.format === 'string' ? query.format : undefined) : 'csv';
+    const report = await spoolUpload(req, format, (path) => importUpload(this.queue, this.store, path, { kind, format, strict }));
+    return reply.send(report);
   }
 
   private async createKeyRoute(req: FastifyRequest, reply: FastifyReply) {
@@ -567,8 +549,8 @@ export class TruenorthServer {
     app.register(async (child) => {
       child.removeAllContentTypeParsers();
       child.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-      child.post('/api/v1/import/events', (req, reply) => this.importFile(req, reply, 'events'));
-      child.post('/api/v1/import/subscriptions', (req, reply) => this.importFile(req, reply, 'subscriptions'));
+      child.post('/api/v1/import/events', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'events'));
+      child.post('/api/v1/import/subscriptions', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'subscriptions'));
     });
     registerDashboard(this);
   }

@@ -129,6 +129,14 @@ export class WriteQueue implements IngestSink {
   }
 
   /**
+   * Like `run`, but never refused for a full queue: the unit waits its turn. For an import's
+   * batches, which must not fail halfway because ingestion filled the queue meanwhile.
+   */
+  runWaiting<T>(work: (store: DuckDbStore) => Promise<T>, weight = 1): Promise<T> {
+    return this.enqueue({ work, weight }, true) as Promise<T>;
+  }
+
+  /**
    * Runs `work` alone between two group commits, with no transaction around it (it opens its own).
    * Writes from other requests wait meanwhile (and past the bound, get 503).
    */

@@ -11,6 +11,7 @@ import type { Config } from '../../config/schema.js';
 import { modelFromConfig } from '../../model/from-config.js';
 import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/dashboard-api.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
@@ -26,6 +27,11 @@ interface ServeFlags {
   maxBatchBytes?: string;
   maxBatchEvents?: string;
   reportTimeout?: string;
+  maxConnections?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
+  bodyStallTimeout?: string;
+  keepAliveTimeout?: string;
   logLevel: string;
   open?: boolean;
   chdbPath?: string;
@@ -59,6 +65,20 @@ function positiveInt(text: string | undefined, flag: string, min = 1): number | 
   return text === undefined ? undefined : wholeNumber(text, flag, min);
 }
 
+/** The connection flags, in seconds on the command line, in milliseconds for the server. */
+function connectionLimits(flags: ServeFlags): Partial<ConnectionLimits> {
+  const ms = (text: string | undefined, flag: string) => (text === undefined ? undefined : wholeNumber(text, flag, 1) * 1000);
+  return {
+    maxConnections: positiveInt(flags.maxConnections, '--max-connections'),
+    headersTimeoutMs: ms(flags.headersTimeout, '--headers-timeout'),
+    requestTimeoutMs: ms(flags.requestTimeout, '--request-timeout'),
+    bodyStallMs: ms(flags.bodyStallTimeout, '--body-stall-timeout'),
+    keepAliveTimeoutMs: ms(flags.keepAliveTimeout, '--keep-alive-timeout'),
+  };
+}
+
+const seconds = (ms: number) => String(ms / 1000);
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -71,6 +91,11 @@ export function registerServe(program: Command): void {
     .option('--max-batch-bytes <n>', 'largest request body, after decompression', String(DEFAULT_LIMITS.maxBatchBytes))
     .option('--max-batch-events <n>', 'most messages in one batch', String(DEFAULT_LIMITS.maxBatchEvents))
     .option('--report-timeout <seconds>', 'a read-API report running longer is cancelled and answered 503 (1–86400)', String(DEFAULT_REPORT_TIMEOUT_SECONDS))
+    .option('--max-connections <n>', 'open connections at most; past it new ones are closed (keep well under ulimit -n)', String(DEFAULT_CONNECTION_LIMITS.maxConnections))
+    .option('--headers-timeout <s>', 'seconds a client has to send all of its request headers', seconds(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs))
+    .option('--request-timeout <s>', 'seconds a request body (imports aside) has to arrive in full, else 408', seconds(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs))
+    .option('--body-stall-timeout <s>', 'seconds without a byte after which a connection is closed (imports too)', seconds(DEFAULT_CONNECTION_LIMITS.bodyStallMs))
+    .option('--keep-alive-timeout <s>', 'seconds an idle keep-alive connection stays open', seconds(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs))
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
     .option('--open', 'open the dashboard in the default browser')
     .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
@@ -117,6 +142,7 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
           },
           logger: { level: flags.logLevel },
           reportTimeoutMs: wholeNumber(flags.reportTimeout ?? String(DEFAULT_REPORT_TIMEOUT_SECONDS), '--report-timeout', 1, 86_400) * 1000,
+          connections: connectionLimits(flags),
         });
         await server.listen();
       } catch (e) {

@@ -15,7 +15,15 @@ export interface ImportOptions {
   stdin?: Readable;
   /** Called after every batch: progress and total in bytes (text) or rows (Parquet). */
   onProgress?: (done: number, total: number | undefined, counts: ImportCounts) => void;
+  /** Commits one batch of a text import that is not --strict (default: a transaction of its own). */
+  commit?: CommitUnit;
 }
+
+/**
+ * How an import commits one unit of its work atomically: by default in a transaction of its own;
+ * a server queues it among ingestion's group commits instead. `weight` is the unit's message count.
+ */
+export type CommitUnit = <T>(work: () => Promise<T>, weight: number) => Promise<T>;
 
 export interface ImportCounts {
   imported: number;
@@ -92,8 +100,9 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
   const format = detectFormat(path, options.format);
   const writer = new IngestWriter(store, `file:${format}`);
   let input: MessageBatches | undefined;
+  const commit: CommitUnit = options.commit ?? ((work) => store.transaction(work));
   const write = async (batch: NormalizedMessage[]) => {
-    const written = options.strict ? await writer.write(batch) : await store.transaction(() => writer.write(batch));
+    const written = options.strict ? await writer.write(batch) : await commit(() => writer.write(batch), batch.length);
     counts.imported += written.inserted;
     counts.duplicates += written.duplicates;
     options.onProgress?.(input!.progress(), input!.total, counts);

@@ -2,12 +2,14 @@ import type { Readable } from 'node:stream';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { LedgerRow } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
-import type { ImportReport } from './import-events.js';
+import type { CommitUnit, ImportReport } from './import-events.js';
 import { readCsvRows, requireColumns } from './csv-rows.js';
 
 export interface LedgerImportOptions {
   strict?: boolean;
   stdin?: Readable;
+  /** Commits the rows, read and checked beforehand (default: a transaction of its own). */
+  commit?: CommitUnit;
 }
 
 export interface LedgerEntry extends LedgerRow {
@@ -84,6 +86,7 @@ export function readLedgerCsv(path: string, options: LedgerImportOptions = {}) {
 
 export async function importLedger(store: DuckDbStore, path: string, options: LedgerImportOptions = {}): Promise<ImportReport> {
   const { rows, rejected, errors } = await readLedgerCsv(path, options);
-  const written = await store.transaction(() => writeLedger(store, rows, 'file:csv'));
+  const commit: CommitUnit = options.commit ?? ((work) => store.transaction(work));
+  const written = await commit(() => writeLedger(store, rows, 'file:csv'), Math.max(1, rows.length));
   return { format: 'csv', imported: written.inserted, duplicates: written.duplicates, rejected, errors };
 }
