@@ -88,6 +88,11 @@ async function failure(res: Response, server: ServerInfo): Promise<TruenorthErro
  */
 export async function replayEngine(server: ServerInfo, program: Command, flags: object, asOf: number): Promise<SqlEngine> {
   const command = program.args[0];
+  // The CLI replays DuckDB queries; a server whose events are in ClickHouse would run others.
+  const ready = (await fetch(`${server.url}/ready`).then((r) => r.json(), () => ({}))) as { engine?: string };
+  if (ready.engine === 'clickhouse') {
+    throw new TruenorthError('conflict', `the server at ${server.url} stores events in ClickHouse (serve --engine clickhouse), so \`${command}\` cannot run through it on this file: run reports with --engine clickhouse, and \`lint --no-data\` for the config alone`);
+  }
   const query = queryFromFlags({ ...flags, asOf: new Date(asOf).toISOString() });
   const res = await fetch(`${server.url}/api/v1/${encodeURIComponent(command)}?${query}`, {
     headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },

@@ -19,7 +19,7 @@ import type { NormalizedMessage } from '../model/message.js';
 import { reportContext } from '../reports/context.js';
 import { QueryCache } from '../reports/query-cache.js';
 import { registerDashboard, SessionStore } from './dashboard-api.js';
-import { refuseClickHouseReplay, registerCliRoutes } from './cli-routes.js';
+import { registerCliRoutes } from './cli-routes.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { checkMessage, decodeBody, DEFAULT_LIMITS, HttpError, parseJson, type Limits } from './payload.js';
@@ -407,7 +407,6 @@ export class TruenorthServer {
     const flags = flagsFromQuery(req.query as Record<string, unknown>);
     const asOf = asOfFromFlags(flags);
     const replay = header(req, 'x-truenorth-replay') === '1';
-    if (replay) refuseClickHouseReplay(this);
     return this.withReportEngine(async (engine) => {
       const recorder = new RecordingEngine(engine);
       const ctx = replay ? reportContext(recorder as SqlEngine, model, asOf) : reportContext(engine, model, asOf, this.queryCache);

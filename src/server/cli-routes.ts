@@ -50,11 +50,6 @@ const CLI_READ_ROUTES: ReadRoute[] = [
 
 for (const route of CLI_READ_ROUTES) if (!READ_ROUTES.some((r) => r.name === route.name)) READ_ROUTES.push(route);
 
-/** The CLI replays reports as DuckDB queries: a server whose events are in ClickHouse ran others. */
-export function refuseClickHouseReplay(server: TruenorthServer): void {
-  duckDbOnly(server, 'running a CLI report or `lint` through the server', 'run reports with --engine clickhouse, and `lint --no-data` for the config alone');
-}
-
 async function importManual(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
   duckDbOnly(server, 'importing hand-entered values through the server');
