@@ -34,7 +34,7 @@ async function withManualStore<T>(
   }
   return withStore(globals, config, (store) => work(store, (entries) => recordManualValues(store, entries)));
 }
-import { parseAsOf, parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
+import { parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
 import { formatTable, integer, percent, printJson } from '../output.js';
 
 export function registerHealth(program: Command): void {
