@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
+import { listCheckins, listIdeas, reviewNotes } from '../src/engine/workspace.js';
 import { main } from '../src/cli/main.js';
 import { readServerFile, serverFilePath } from '../src/server/server-file.js';
 
@@ -30,7 +31,7 @@ afterAll(() => {
  * database is a file held by the child, so this process meets the lock exactly as a second
  * terminal would.
  */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function cli(args: string[], env: Record<string, string> = {}, dbPath = db): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const saved = { ...process.env };
   Object.assign(process.env, { TRUENORTH_ADMIN_TOKEN: '', TRUENORTH_SECRET_KEY: '', ...env });
   let stdout = '';
@@ -42,7 +43,7 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
   process.stderr.write = ((chunk: string | Uint8Array) => { stderr += chunk.toString(); return true; }) as typeof process.stderr.write;
   console.log = (...parts: unknown[]) => { stdout += parts.map(String).join(' ') + '\n'; };
   try {
-    const code = await main(['node', 'truenorth', '--db', db, '--config', config, ...args]);
+    const code = await main(['node', 'truenorth', '--db', dbPath, '--config', config, ...args]);
     return { code, stdout, stderr };
   } finally {
     process.stdout.write = out;
@@ -52,6 +53,28 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
   }
+}
+
+/** Starts `truenorth serve` on `dbPath` in a child process; resolves once it answers /ready. */
+async function serve(dbPath: string): Promise<ChildProcess> {
+  const server = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', dbPath, '--config', config, 'serve', '--port', '0', '--log-level', 'warn'], {
+    cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRUENORTH_ADMIN_TOKEN: ADMIN },
+  });
+  children.push(server);
+  let serverLog = '';
+  server.stderr!.on('data', (c: Buffer) => { serverLog += c.toString(); });
+  const deadline = Date.now() + 30_000;
+  while (!(readServerFile(dbPath)?.pid === server.pid && (await fetch(`${readServerFile(dbPath)!.url}/ready`).then((r) => r.ok, () => false)))) {
+    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`serve did not start: ${serverLog}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return server;
+}
+
+async function stop(server: ChildProcess): Promise<void> {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  expect(server.exitCode).toBe(0);
 }
 
 function events(prefix: string, week: number): string {
@@ -85,17 +108,7 @@ describe('the CLI while serve holds the file', () => {
     for (const args of reports) local.push(await cli(args));
     for (const r of local) expect(r.code, r.stderr).toBe(0);
 
-    const server = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', db, '--config', config, 'serve', '--port', '0', '--log-level', 'warn'], {
-      cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRUENORTH_ADMIN_TOKEN: ADMIN },
-    });
-    children.push(server);
-    let serverLog = '';
-    server.stderr!.on('data', (c: Buffer) => { serverLog += c.toString(); });
-    const deadline = Date.now() + 30_000;
-    while (!(readServerFile(db)?.pid === server.pid && (await fetch(`${readServerFile(db)!.url}/ready`).then((r) => r.ok, () => false)))) {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`serve did not start: ${serverLog}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const server = await serve(db);
     const info = readServerFile(db)!;
     expect(JSON.stringify(info)).not.toContain(ADMIN);
     expect(info).toMatchObject({ pid: server.pid, reads_need_key: false });
@@ -122,9 +135,7 @@ describe('the CLI while serve holds the file', () => {
     expect(keysWith.code, keysWith.stderr).toBe(0);
     expect(JSON.parse(keysWith.stdout).token).toMatch(/^tnw_/);
 
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    expect(server.exitCode).toBe(0);
+    await stop(server);
     expect(existsSync(serverFilePath(db))).toBe(false);
 
     // Nobody holds the file now: the CLI opens it directly, and sees what the server imported.
@@ -134,5 +145,84 @@ describe('the CLI while serve holds the file', () => {
     const signup = (out: string) => (JSON.parse(out) as { weeks: { stages: Record<string, number> }[] }).weeks.reduce((n, w) => n + (w.stages.signup ?? 0), 0);
     expect(signup(local[0].stdout)).toBe(40);
     expect(signup(after.stdout)).toBe(60);
+  });
+
+  it('sends every write, the export and lint through the server, printing what it prints on the file', async () => {
+    writeFileSync(config, exampleConfigYaml('Acme Chat'));
+    const eventsFile = join(dir, 'writes.ndjson');
+    writeFileSync(eventsFile, events('a', 0) + events('b', 1));
+    const manual = join(dir, 'manual.csv');
+    writeFileSync(manual, 'metric,week,value,entered_by,note\ncash_balance,2026-W08,2400000,cfo,bank statement\nburn,2026-W08,oops,cfo,\n');
+    // Two files with the same events: one written directly, one held by `serve`.
+    const sides = { file: join(dir, 'direct'), served: join(dir, 'served') } as const;
+    for (const side of Object.values(sides)) {
+      mkdirSync(side);
+      const store = await DuckDbStore.open(join(side, 'shop.duckdb'));
+      await importEvents(store, eventsFile);
+      await store.close();
+    }
+    const commands = (side: string) => [
+      ['import', 'manual', manual],
+      ['record', 'cash_balance', '2,500,000', '--week', '2026-W08', '--by', 'cfo', '--note', 'corrected'],
+      ['record', 'burn', '21500', '--month', '2026-02', '--by', 'cfo', '--json'],
+      ['okrs', 'checkin', '1', 'onboarding checklist shipped', '--week', '2026-W08', '--kr', 'journey.setup', '--confidence', '0.7', '--by', 'li'],
+      ['note', 'north_star', 'a steady week', '--week', '2026-W08', '--by', 'li'],
+      ['ideas', 'add', 'Shorter signup form', '--team', 'Product', '--owner', 'li@acme.io', '--metric', 'journey.setup'],
+      ['ideas', 'add', 'Onboarding emails', '--team', 'marketing', '--owner', 'sam@acme.io'],
+      ['ideas', 'status', '1', 'in-progress'],
+      ['ideas', 'list'],
+      ['ideas', 'list', '--json'],
+      ['export', 'events', join(side, 'events.ndjson')],
+      ['export', 'events', join(side, 'events.csv')],
+      ['lint', '--json', '--as-of', '2026-03-30'],
+      ['lint', '--as-of', '2026-03-30'],
+    ];
+    const run = async (side: string) => {
+      const out: Awaited<ReturnType<typeof cli>>[] = [];
+      for (const args of commands(side)) out.push(await cli(args, {}, join(side, 'shop.duckdb')));
+      return out;
+    };
+    const direct = await run(sides.file);
+    const server = await serve(join(sides.served, 'shop.duckdb'));
+    const served = await run(sides.served);
+
+    // The effect, read back through the server while it holds the file.
+    const history = await cli(['record', 'cash_balance', '--history', '--json'], {}, join(sides.served, 'shop.duckdb'));
+    expect(history.stderr).toMatch(/sending the request through/);
+    expect((JSON.parse(history.stdout) as { entries: { period: string; value: number; entered_by: string }[] }).entries
+      .map((e) => [e.period, e.value, e.entered_by])).toEqual([['2026-W08', 2_400_000, 'cfo'], ['2026-W08', 2_500_000, 'cfo']]);
+    await stop(server);
+
+    const ignoreTimes = (text: string) => text.replace(/"(created_at|updated_at)": "[^"]+"/g, '"$1": "…"');
+    commands(sides.served).forEach((args, i) => {
+      const what = args.join(' ');
+      const [a, b] = [direct[i], served[i]];
+      expect(b.code, `${what}: ${b.stderr}`).toBe(a.code);
+      expect(ignoreTimes(b.stdout).replaceAll(sides.served, '<dir>'), what).toBe(ignoreTimes(a.stdout).replaceAll(sides.file, '<dir>'));
+      // One line says where the request went; the rest of stderr is what the file run printed.
+      const [first, ...rest] = b.stderr.split('\n');
+      expect(first, what).toMatch(new RegExp(`held by \`truenorth serve\` \\(pid ${server.pid}\\); sending the request through http://127\\.0\\.0\\.1:\\d+`));
+      expect(rest.join('\n'), what).toBe(a.stderr);
+    });
+    expect(direct[0].stdout).toBe('imported 1, duplicates 0, rejected 1\n');
+    expect(direct[0].stderr).toMatch(/^line 3: /);
+    expect(direct[1].stdout).toMatch(/^recorded cash_balance = 2,500,000 for 2026-W08 by cfo \(was 2,400,000, entered by cfo on \d{4}-\d\d-\d\d\)\n$/);
+    expect(JSON.parse(direct[9].stdout).ideas.map((i: { id: number; status: string }) => [i.id, i.status])).toEqual([[2, 'proposed'], [1, 'in_progress']]);
+    expect(direct[10].stdout).toBe(`exported 140 events to ${join(sides.file, 'events.ndjson')}\n`);
+    expect(JSON.parse(direct[12].stdout).evidence.weeks).toBe(26);
+    for (const name of ['events.ndjson', 'events.csv']) {
+      expect(readFileSync(join(sides.served, name), 'utf8'), name).toBe(readFileSync(join(sides.file, name), 'utf8'));
+    }
+
+    // Nobody holds the file now: what the server wrote is in it.
+    const store = await DuckDbStore.open(join(sides.served, 'shop.duckdb'));
+    try {
+      expect((await listCheckins(store)).map((c) => [c.objective, c.key_result, c.week, c.confidence, c.author]))
+        .toEqual([['Accelerate new user activation', 'journey.setup', '2026-W08', 0.7, 'li']]);
+      expect((await reviewNotes(store, '2026-W08')).map((n) => [n.row_id, n.note, n.author])).toEqual([['north_star', 'a steady week', 'li']]);
+      expect((await listIdeas(store)).map((i) => [i.id, i.team, i.status])).toEqual([[2, 'marketing', 'proposed'], [1, 'product', 'in_progress']]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -139,6 +139,19 @@ describe('serve --engine clickhouse', () => {
     expect(stripe.body.message).toMatch(/ClickHouse/);
     const imp = await fetch(`${url}/api/v1/import/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: '{"type":"track","event":"x","userId":"u"}\n' });
     expect(imp.status).toBe(501);
+    // The CLI's other ways in say what is not supported, and what to do instead, rather than touch the wrong store.
+    const cliRoutes: [string, string, string, RegExp][] = [
+      ['POST', '/api/v1/import/manual', 'metric,week,value\ncash_balance,2026-W08,1\n', /--engine clickhouse/],
+      ['POST', '/api/v1/ideas', JSON.stringify({ team: 'product', idea: 'x', owner: 'li' }), /stop the server/],
+      ['POST', '/api/v1/ideas/1/status', JSON.stringify({ status: 'done' }), /stop the server/],
+      ['GET', '/api/v1/export/events?format=csv', '', /export them from ClickHouse/],
+    ];
+    for (const [method, path, body, hint] of cliRoutes) {
+      const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body || undefined });
+      const answer = (await res.json()) as { error: string; message: string };
+      expect([path, res.status, answer.error], answer.message).toEqual([path, 501, 'not_supported']);
+      expect(answer.message, path).toMatch(hint);
+    }
     const ready = await (await fetch(`${url}/ready`)).json();
     expect(ready).toMatchObject({ status: 'ready', engine: 'clickhouse', pending: 0 });
     expect(ready.committed).toBeGreaterThanOrEqual(30);

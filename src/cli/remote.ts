@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Config } from '../config/schema.js';
 import { resolveDbPath } from '../engine/duckdb/database.js';
 import type { ImportReport } from '../engine/ingest/import-events.js';
+import type { FileFormat } from '../engine/ingest/sources.js';
+import { EXPORT_COUNT_HEADER } from '../server/cli-routes.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { isTruenorthError, TruenorthError } from '../errors.js';
 import { queryFromFlags } from '../server/read-api.js';
@@ -13,7 +17,7 @@ import { readServerFile, type ServerInfo } from '../server/server-file.js';
 import { readConfigIfPresent, type GlobalOptions } from './context.js';
 
 /**
- * The CLI's side of SPEC §7: when `truenorth serve` holds the database file, reports and imports go
+ * The CLI's side of the server: when `truenorth serve` holds the database file, reports and every write go
  * through its HTTP API, saying so in one stderr line. A file nobody holds is opened directly.
  */
 
@@ -84,6 +88,11 @@ async function failure(res: Response, server: ServerInfo): Promise<TruenorthErro
  */
 export async function replayEngine(server: ServerInfo, program: Command, flags: object, asOf: number): Promise<SqlEngine> {
   const command = program.args[0];
+  // The CLI replays DuckDB queries; a server whose events are in ClickHouse would run others.
+  const ready = (await fetch(`${server.url}/ready`).then((r) => r.json(), () => ({}))) as { engine?: string };
+  if (ready.engine === 'clickhouse') {
+    throw new TruenorthError('conflict', `the server at ${server.url} stores events in ClickHouse (serve --engine clickhouse), so \`${command}\` cannot run through it on this file: run reports with --engine clickhouse, and \`lint --no-data\` for the config alone`);
+  }
   const query = queryFromFlags({ ...flags, asOf: new Date(asOf).toISOString() });
   const res = await fetch(`${server.url}/api/v1/${encodeURIComponent(command)}?${query}`, {
     headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },
@@ -103,12 +112,13 @@ export async function replayEngine(server: ServerInfo, program: Command, flags: 
 
 /** Streams a file (or stdin for `-`) to the server's import endpoint. */
 export async function remoteImport(
-  server: ServerInfo, kind: 'events' | 'subscriptions', file: string,
+  server: ServerInfo, kind: 'events' | 'subscriptions' | 'manual', file: string,
   options: { format?: string; strict?: boolean; onProgress?: (done: number, total?: number) => void } = {},
 ): Promise<ImportReport> {
   const query = new URLSearchParams();
   if (options.format) query.set('format', options.format);
   if (options.strict) query.set('strict', '1');
+  if (kind === 'manual') query.set('name', file);
   let input: Readable;
   let total: number | undefined;
   if (file === '-') input = process.stdin;
@@ -152,12 +162,26 @@ export async function remoteImport(
 }
 
 /** Calls the key administration API (always needs a secret key or the admin token). */
-export async function remoteKeys<T>(server: ServerInfo, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.url}/api/v1/keys${path}`, {
+export function remoteKeys<T>(server: ServerInfo, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return remoteJson<T>(server, method, `/api/v1/keys${path}`, body, true);
+}
+
+/** One JSON request to the server's API; answers its JSON body. `always`: a key is needed even on loopback. */
+export async function remoteJson<T>(server: ServerInfo, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, always = false): Promise<T> {
+  const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { ...authHeaders(server, true), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...authHeaders(server, always), ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) throw await failure(res, server);
   return (await res.json()) as T;
+}
+
+/** Downloads the server's export of every event into `file`; answers how many it holds. */
+export async function remoteExport(server: ServerInfo, format: FileFormat, file: string): Promise<number> {
+  const res = await fetch(`${server.url}/api/v1/export/events?format=${format}`, { headers: authHeaders(server) });
+  if (!res.ok || !res.body) throw await failure(res, server);
+  const count = Number(res.headers.get(EXPORT_COUNT_HEADER));
+  await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(file));
+  return count;
 }

@@ -1,4 +1,4 @@
-import type { NorthStarEvidence } from '../config/lint.js';
+import { lintConfig, northStarChecks, type LintFinding, type NorthStarCheck, type NorthStarEvidence } from '../config/lint.js';
 import type { Config } from '../config/schema.js';
 import { localDateOf, periodIndex, periodsIn } from '../model/time.js';
 import { compileWeeklyReturning } from '../query/plans/returning.js';
@@ -58,4 +58,16 @@ export async function northStarEvidence(ctx: ReportContext, config: Config): Pro
     } else notes.push(revenue.warning ?? 'not enough weeks to correlate with MRR');
   }
   return out;
+}
+
+/** What `truenorth lint --json` prints: the config's findings and the seven checks, judged with the data when `ctx` is given. */
+export interface LintReport {
+  findings: LintFinding[];
+  north_star_checks: NorthStarCheck[];
+  evidence: NorthStarEvidenceReport | null;
+}
+
+export async function lintReport(config: Config, ctx?: ReportContext): Promise<LintReport> {
+  const evidence = ctx ? await northStarEvidence(ctx, config) : undefined;
+  return { findings: lintConfig(config), north_star_checks: northStarChecks(config, evidence), evidence: evidence ?? null };
 }

@@ -14,6 +14,7 @@ import type { NormalizedMessage } from '../model/message.js';
 import { reportContext } from '../reports/context.js';
 import { QueryCache } from '../reports/query-cache.js';
 import { registerDashboard, SessionStore } from './dashboard-api.js';
+import { registerCliRoutes } from './cli-routes.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
@@ -553,6 +554,7 @@ export class TruenorthServer {
       child.post('/api/v1/import/subscriptions', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'subscriptions'));
     });
     registerDashboard(this);
+    registerCliRoutes(this);
   }
 }
 

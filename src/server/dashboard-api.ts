@@ -22,22 +22,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema.js';
 import { InputError, TruenorthError } from '../errors.js';
-import { manualMetricName, parseManualPeriod, parseManualValue, recordManualValues } from '../engine/ingest/import-manual.js';
+import { manualMetricName, recordManualValues } from '../engine/ingest/import-manual.js';
 import { addCheckin, addReviewNote, listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { MetricModel } from '../model/from-config.js';
 import { healthModelFromConfig } from '../model/health.js';
-import { addPeriods, localDateOf, named, parsePeriod, periodName, periodStartDate, startOfLocalDate } from '../model/time.js';
+import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../model/time.js';
 import { benchmarksReport } from '../reports/benchmarks.js';
-import { reportContext, type ReportContext } from '../reports/context.js';
+import type { ReportContext } from '../reports/context.js';
 import { buildDigest } from '../reports/digest.js';
 import { guardrailsReport } from '../reports/guardrails.js';
 import { heartReport } from '../reports/heart.js';
 import { okrProgress } from '../reports/okrs.js';
 import { parseSegment, resolveRange } from '../reports/params.js';
 import { scorecardProviders } from '../reports/providers.js';
-import { currentManualValues, fetchManualEntries, revenueReport, type ManualEntry } from '../reports/revenue.js';
+import { fetchManualEntries, revenueReport } from '../reports/revenue.js';
 import { rowName, scorecardReport, type ScorecardReport } from '../reports/scorecard-report.js';
 import { surveysReport } from '../reports/surveys.js';
 import type { TruenorthServer } from './app.js';
@@ -45,15 +45,9 @@ import type { KeyRing, Principal } from './keys.js';
 import { HttpError, parseJson } from './payload.js';
 import { READ_ROUTES, type ReadFlags, type ReadRoute } from './read-api.js';
 import { isLoopback } from './server-file.js';
+import { checkCheckin, checkNote, checkRecord, checkWeek, entryJson, recordEntry, text } from './team-writes.js';
 
 // ---------- read routes ----------
-
-function checkWeek(text: string | undefined, flag = 'week'): string | undefined {
-  if (text === undefined) return undefined;
-  const parsed = named(flag, () => parsePeriod(text));
-  if (parsed.frequency !== 'week') throw new InputError(`${flag}: expected a week like 2026-W47, got ${JSON.stringify(text)}`);
-  return text;
-}
 
 function weeksOption(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -73,7 +67,7 @@ export function scorecardFor(ctx: ReportContext, config: Config, flags: ReadFlag
  * The team's workspace tables (check-ins, review notes, ideas) live in the DuckDB file; plain SQL
  * reads them on any DuckDB reader. A server storing events in ClickHouse has none there: empty.
  */
-async function fromWorkspace<T>(engine: SqlEngine, read: (store: DuckDbStore) => Promise<T[]>): Promise<T[]> {
+export async function fromWorkspace<T>(engine: SqlEngine, read: (store: DuckDbStore) => Promise<T[]>): Promise<T[]> {
   return engine.dialect === 'duckdb' ? read(engine as unknown as DuckDbStore) : [];
 }
 
@@ -204,10 +198,6 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
 ];
 
 for (const route of DASHBOARD_READ_ROUTES) if (!READ_ROUTES.some((r) => r.name === route.name)) READ_ROUTES.push(route);
-
-function entryJson(e: ManualEntry) {
-  return { metric: e.metric, period: e.period, value: e.value, entered_by: e.entered_by, entered_at: new Date(e.entered_ms).toISOString(), note: e.note };
-}
 
 const MANUAL_NAMES: Record<string, string> = { cash_balance: 'Cash balance', burn: 'Net monthly burn', sales_marketing_spend: 'Sales & marketing spend' };
 
@@ -367,7 +357,7 @@ const MAX_FORM_BYTES = 64 * 1024;
  * requests (Origin, Sec-Fetch-Site), JSON needs a CORS preflight this server never grants, and the
  * session cookie is SameSite=Strict. Clients that are not browsers (curl -d) may label JSON as a form.
  */
-function checkForm(req: FastifyRequest): Record<string, unknown> {
+export function checkForm(req: FastifyRequest): Record<string, unknown> {
   const site = req.headers['sec-fetch-site'];
   if (site === 'cross-site') throw new HttpError(403, 'cross_site', 'requests from other sites are refused');
   const origin = req.headers.origin;
@@ -393,29 +383,15 @@ function checkForm(req: FastifyRequest): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function text(body: Record<string, unknown>, key: string, required: boolean, max = 2000): string | undefined {
-  const v = body[key];
-  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
-    if (required) throw new InputError(`${key}: required`);
-    return undefined;
-  }
-  if (typeof v !== 'string') throw new InputError(`${key}: expected text`);
-  if (v.length > max) throw new InputError(`${key}: longer than ${max} characters`);
-  return v.trim();
-}
-
-/** The last complete week as of now, in the config's calendar: what a review note or hand entry is about by default. */
-function lastCompleteWeek(config: Config): string {
-  const start = periodStartDate(localDateOf(Date.now(), config.timezone), 'week', config.week_start);
-  return periodName(addPeriods(start, 'week', -1), 'week', config.week_start);
-}
-
 /** The forms write the DuckDB file; a server storing events in ClickHouse reads hand entries from there. */
-function duckDbOnly(server: TruenorthServer, what: string): void {
-  if (server.engine !== 'duckdb') throw new HttpError(501, 'not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); use the CLI with --engine clickhouse`);
+export function duckDbOnly(server: TruenorthServer, what: string, instead = 'use the CLI with --engine clickhouse'): void {
+  if (server.engine !== 'duckdb') throw new HttpError(501, 'not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); ${instead}`);
 }
 
-function needConfig(server: TruenorthServer): { config: Config; model: MetricModel } {
+/** The team's workspace (notes, check-ins, ideas) on a ClickHouse server: only on the file, with the server stopped. */
+export const STOP_THE_SERVER = 'stop the server to write to the file directly';
+
+export function needConfig(server: TruenorthServer): { config: Config; model: MetricModel } {
   const loaded = server.loadedConfig();
   if (!loaded) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml; start it with --config');
   return loaded;
@@ -426,64 +402,25 @@ async function recordRoute(server: TruenorthServer, req: FastifyRequest, reply: 
   duckDbOnly(server, 'hand entry through the server');
   const body = checkForm(req);
   const { config, model } = needConfig(server);
-  // The same checks as `truenorth record`: a metric the config lets people enter, a week or a month, a number.
-  const metric = manualMetricName(text(body, 'metric', true, 200)!, healthModelFromConfig(config).manualMetrics);
-  const week = text(body, 'week', false, 20);
-  const month = text(body, 'month', false, 20);
-  if (week && month) throw new InputError('give week or month, not both');
-  const period = week ?? month ? parseManualPeriod((week ?? month)!, config.week_start) : lastCompleteWeek(config);
-  if (week && !period.includes('-W')) throw new InputError(`week: expected a week like 2026-W47, got ${JSON.stringify(week)}`);
-  if (month && period.includes('-W')) throw new InputError(`month: expected a month like 2026-11, got ${JSON.stringify(month)}`);
-  const clear = body.clear === true;
-  const raw = body.value;
-  if (clear && raw !== undefined && raw !== null && raw !== '') throw new InputError('clear withdraws the value; leave out the value');
-  let value: number | null = null;
-  if (!clear) {
-    if (typeof raw === 'number') {
-      if (!Number.isFinite(raw)) throw new InputError('value: expected a finite number');
-      value = raw;
-    } else if (typeof raw === 'string' && raw.trim() !== '') value = parseManualValue(raw);
-    else throw new InputError(`${metric}: the value is missing (a number, e.g. 2400000)`);
-  }
-  const enteredBy = text(body, 'entered_by', true, 200)!;
-  const note = text(body, 'note', false) ?? null;
-  const previous = await server.queue.exclusive(async (store) => {
-    const before = await fetchManualEntries(reportContext(store, model), [metric], period);
-    await recordManualValues(store, [{ metric, period, value, enteredBy, note }]);
-    return currentManualValues(before).get(metric)?.get(period) ?? null;
-  });
-  return reply.code(201).send({ metric, period, value, entered_by: enteredBy, note, previous: previous ? entryJson(previous) : null });
+  const entry = checkRecord(config, body);
+  const result = await server.queue.exclusive((store) => recordEntry(store, (entries) => recordManualValues(store, entries), model, entry));
+  return reply.code(201).send(result);
 }
 
 async function notesRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'review notes through the server');
+  duckDbOnly(server, 'review notes through the server', STOP_THE_SERVER);
   const body = checkForm(req);
-  const { config } = needConfig(server);
-  const row = text(body, 'row', true, 200)!;
-  const rows = scorecardRows(config).map((r) => r.id);
-  if (!rows.includes(row)) throw new InputError(`row: no scorecard row ${JSON.stringify(row)}; rows are ${rows.join(', ')}`);
-  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(config);
-  const note = { week, row_id: row, note: text(body, 'note', true)!, author: text(body, 'author', true, 200)! };
+  const note = checkNote(needConfig(server).config, body);
   await server.queue.run((store) => addReviewNote(store, note));
   return reply.code(201).send(note);
 }
 
 async function checkinRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'OKR check-ins through the server');
+  duckDbOnly(server, 'OKR check-ins through the server', STOP_THE_SERVER);
   const body = checkForm(req);
-  const { config } = needConfig(server);
-  const objectiveText = text(body, 'objective', true, 500)!;
-  const found = config.okrs.find((o) => o.objective === objectiveText);
-  if (!found) throw new InputError(`objective: no objective ${JSON.stringify(objectiveText)}; objectives are ${config.okrs.map((o) => o.objective).join('; ') || 'none'}`);
-  const kr = text(body, 'key_result', false, 200) ?? null;
-  if (kr && !found.key_results.some((k) => k.metric === kr)) throw new InputError(`key_result: ${found.objective} has no key result on ${kr}`);
-  const rawConfidence = body.confidence;
-  const confidence = rawConfidence === undefined || rawConfidence === null || rawConfidence === '' ? null : Number(rawConfidence);
-  if (confidence !== null && !(confidence >= 0 && confidence <= 1)) throw new InputError('confidence: expected a fraction between 0 and 1');
-  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(config);
-  const checkin = { objective: found.objective, key_result: kr, week, note: text(body, 'note', true)!, confidence, author: text(body, 'author', true, 200)! };
+  const checkin = checkCheckin(needConfig(server).config, body);
   await server.queue.run((store) => addCheckin(store, checkin));
   return reply.code(201).send(checkin);
 }

@@ -1,10 +1,11 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { manualMetricName, parseManualPeriod, parseManualValue, recordManualValues } from '../../engine/ingest/import-manual.js';
+import { manualMetricName, recordManualValues } from '../../engine/ingest/import-manual.js';
+import { checkRecord, entryJson, recordEntry, type RecordResult } from '../../server/team-writes.js';
+import { remoteJson, replayEngine, viaServer } from '../remote.js';
 import { healthModelFromConfig } from '../../model/health.js';
 import { modelFromConfig } from '../../model/from-config.js';
-import { addPeriods, localDateOf, periodName, periodStartDate } from '../../model/time.js';
 import { benchmarksReport, type BenchmarksReport } from '../../reports/benchmarks.js';
 import { reportContext } from '../../reports/context.js';
 import { formatNumber, guardrailsReport, type GuardrailsReport } from '../../reports/guardrails.js';
@@ -33,7 +34,7 @@ async function withManualStore<T>(
   }
   return withStore(globals, config, (store) => work(store, (entries) => recordManualValues(store, entries)));
 }
-import { parseAsOf, parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
+import { parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
 import { formatTable, integer, percent, printJson } from '../output.js';
 
 export function registerHealth(program: Command): void {
@@ -62,33 +63,28 @@ export function registerHealth(program: Command): void {
     .action(async (metricText: string, valueText: string | undefined, flags: RecordFlags) => {
       const globals = program.opts<GlobalOptions>();
       const config = readConfig(globals);
-      const health = healthModelFromConfig(config);
-      const metric = manualMetricName(metricText, health.manualMetrics);
-      const weekStart = config.week_start;
+      const model = modelFromConfig(config);
       if (flags.history) {
         if (valueText !== undefined) throw new InputError('--history lists entries; leave out the value');
-        const entries = await withManualStore(globals, config, (engine) => fetchManualEntries(reportContext(engine, modelFromConfig(config)), [metric]));
+        const metric = manualMetricName(metricText, healthModelFromConfig(config).manualMetrics);
+        const read = (engine: SqlEngine) => fetchManualEntries(reportContext(engine, model), [metric]);
+        const entries = await withManualStore(globals, config, read)
+          .catch((e) => viaServer(e, globals, config, async (server) => read(await replayEngine(server, program, { metric }, Date.now()))));
         if (flags.json) return printJson({ metric, entries: entries.map(entryJson) });
         return printHistory(metric, entries);
       }
-      if (flags.week && flags.month) throw new InputError('give --week or --month, not both');
-      if (Boolean(flags.clear) === (valueText !== undefined)) throw new InputError(flags.clear ? '--clear withdraws the value; leave out the value' : `record ${metric}: the value is missing (a number, e.g. 2400000)`);
-      const period = flags.week ?? flags.month
-        ? parseManualPeriod((flags.week ?? flags.month)!, weekStart)
-        : defaultWeek(parseAsOf(undefined), config.timezone, weekStart);
-      if (flags.week && !period.includes('-W')) throw new InputError(`--week: expected a week like 2026-W47, got ${JSON.stringify(flags.week)}`);
-      if (flags.month && period.includes('-W')) throw new InputError(`--month: expected a month like 2026-11, got ${JSON.stringify(flags.month)}`);
-      const value = flags.clear ? null : parseManualValue(valueText!);
-      const enteredBy = (flags.by ?? process.env.TRUENORTH_USER ?? safeUser()).trim();
-      if (!enteredBy) throw new InputError('--by: who is entering the value is required');
-      const previous = await withManualStore(globals, config, async (engine, write) => {
-        const before = await fetchManualEntries(reportContext(engine, modelFromConfig(config)), [metric], period);
-        await write([{ metric, period, value, enteredBy, note: flags.note ?? null }]);
-        return currentManualValues(before).get(metric)?.get(period) ?? null;
-      });
-      if (flags.json) return printJson({ metric, period, value, entered_by: enteredBy, note: flags.note ?? null, previous: previous ? entryJson(previous) : null });
+      // The same request the dashboard's form sends; checked by the same function here and behind the route.
+      const request = {
+        metric: metricText, week: flags.week, month: flags.month, value: valueText, clear: flags.clear === true,
+        entered_by: flags.by ?? process.env.TRUENORTH_USER ?? safeUser(), note: flags.note,
+      };
+      const entry = checkRecord(config, request);
+      const result = await withManualStore(globals, config, (engine, write) => recordEntry(engine, write, model, entry))
+        .catch((e) => viaServer(e, globals, config, (server) => remoteJson<RecordResult>(server, 'POST', '/api/v1/record', request)));
+      if (flags.json) return printJson(result);
+      const { metric, period, value, entered_by: enteredBy, previous } = result;
       const what = value === null ? `cleared ${metric} for ${period}` : `recorded ${metric} = ${formatNumber(value)} for ${period}`;
-      const was = previous ? ` (was ${formatNumber(previous.value)}, entered by ${previous.entered_by} on ${new Date(previous.entered_ms).toISOString().slice(0, 10)})` : '';
+      const was = previous ? ` (was ${formatNumber(previous.value)}, entered by ${previous.entered_by} on ${previous.entered_at.slice(0, 10)})` : '';
       process.stdout.write(`${what} by ${enteredBy}${was}\n`);
     });
 
@@ -155,16 +151,6 @@ function safeUser(): string {
   } catch {
     return '';
   }
-}
-
-/** The last complete week: what the weekly review is about. */
-function defaultWeek(now: number, timezone: string, weekStart: 'monday' | 'sunday'): string {
-  const current = periodStartDate(localDateOf(now, timezone), 'week', weekStart);
-  return periodName(addPeriods(current, 'week', -1), 'week', weekStart);
-}
-
-function entryJson(e: ManualEntry) {
-  return { metric: e.metric, period: e.period, value: e.value, entered_by: e.entered_by, entered_at: new Date(e.entered_ms).toISOString(), note: e.note };
 }
 
 function printHistory(metric: string, entries: ManualEntry[]): void {

@@ -3,11 +3,11 @@ import { importEvents, type ImportReport } from '../../engine/ingest/import-even
 import { importLedger } from '../../engine/ingest/import-ledger.js';
 import { importManualCsv } from '../../engine/ingest/import-manual.js';
 import { manualMetricNames } from '../../model/health.js';
-import { exportEvents } from '../../engine/ingest/export-events.js';
+import { checkExportPath, exportEvents } from '../../engine/ingest/export-events.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
 import { importToClickHouse, usesClickHouse } from './clickhouse.js';
-import { remoteImport, viaServer } from '../remote.js';
+import { remoteExport, remoteImport, viaServer } from '../remote.js';
 import { readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
 
 interface ImportFlags {
@@ -58,7 +58,8 @@ export function registerImport(program: Command): void {
       const config = readConfigIfPresent(globals);
       const options = { strict: flags.strict, allowed: config ? manualMetricNames(config) : undefined, weekStart: config?.week_start };
       if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'manual', file, options), flags.json);
-      const report = await withStore(globals, config, (store) => importManualCsv(store, file, options));
+      const report = await withStore(globals, config, (store) => importManualCsv(store, file, options))
+        .catch((e) => viaServer(e, globals, config, (server) => remoteImport(server, 'manual', file, { strict: flags.strict })));
       printReport(report, flags.json);
     });
 
@@ -71,7 +72,10 @@ export function registerImport(program: Command): void {
     .action(async (file: string, flags: { format?: string }) => {
       const globals = program.opts<GlobalOptions>();
       const format = detectFormat(file, flags.format);
-      const n = await withStore(globals, readConfigIfPresent(globals), (store) => exportEvents(store, file, format));
+      checkExportPath(file);
+      const config = readConfigIfPresent(globals);
+      const n = await withStore(globals, config, (store) => exportEvents(store, file, format))
+        .catch((e) => viaServer(e, globals, config, (server) => remoteExport(server, format, file)));
       process.stdout.write(`exported ${n} events to ${file}\n`);
     });
 }

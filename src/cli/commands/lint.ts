@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { lintConfig, northStarChecks, type NorthStarEvidence } from '../../config/lint.js';
 import { resolveDbPath } from '../../engine/duckdb/database.js';
 import { modelFromConfig } from '../../model/from-config.js';
 import { reportContext } from '../../reports/context.js';
-import { northStarEvidence, type NorthStarEvidenceReport } from '../../reports/north-star-evidence.js';
+import { lintReport } from '../../reports/north-star-evidence.js';
 import { printJson } from '../output.js';
 import { readConfig, withStore, type GlobalOptions } from '../context.js';
 import { parseAsOf } from '../options.js';
+import { replayEngine, viaServer } from '../remote.js';
 
 export function registerLint(program: Command): void {
   program
@@ -19,17 +19,18 @@ export function registerLint(program: Command): void {
     .action(async (flags: { json?: boolean; data: boolean; asOf?: string }) => {
       const globals = program.opts<GlobalOptions>();
       const config = readConfig(globals);
-      const findings = lintConfig(config);
-      let evidence: NorthStarEvidenceReport | undefined;
+      const model = modelFromConfig(config);
+      const asOf = parseAsOf(flags.asOf);
       const dbPath = resolveDbPath(globals.db, config.database?.path);
-      if (flags.data && existsSync(dbPath)) {
-        evidence = await withStore(globals, config, (store) =>
-          northStarEvidence(reportContext(store, modelFromConfig(config), parseAsOf(flags.asOf)), config), true);
-      }
-      const checks = northStarChecks(config, evidence as NorthStarEvidence | undefined);
+      const report = flags.data && existsSync(dbPath)
+        ? await withStore(globals, config, (store) => lintReport(config, reportContext(store, model, asOf)), true)
+          // While `truenorth serve` holds the file, the evidence is read from the rows the server sends back.
+          .catch((e) => viaServer(e, globals, config, async (server) => lintReport(config, reportContext(await replayEngine(server, program, {}, asOf), model, asOf))))
+        : await lintReport(config);
+      const { findings, north_star_checks: checks, evidence } = report;
       const errors = findings.filter((f) => f.level === 'error').length;
       if (flags.json) {
-        printJson({ findings, north_star_checks: checks, evidence: evidence ?? null });
+        printJson(report);
       } else {
         for (const f of findings) console.log(`${f.level.padEnd(5)} ${f.path}: ${f.message}`);
         if (findings.length === 0) console.log('no findings');

@@ -2,12 +2,15 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { TruenorthError, InputError } from '../../errors.js';
-import { addCheckin, addIdea, addReviewNote, listCheckins, listIdeas, parseIdeaStatus, setIdeaStatus } from '../../engine/workspace.js';
-import { localDateOf, periodName, periodStartDate } from '../../model/time.js';
+import { addCheckin, addIdea, addReviewNote, listCheckins, listIdeas, setIdeaStatus } from '../../engine/workspace.js';
+import type { DuckDbStore } from '../../engine/duckdb/database.js';
+import type { ServerInfo } from '../../server/server-file.js';
+import { checkCheckin, checkIdea, checkIdeaStatus, checkNote, weekOf } from '../../server/team-writes.js';
+import { remoteJson, replayEngine, viaServer } from '../remote.js';
 import { digestHtml, digestMarkdown, digestSlackBody, fmt, targetText } from '../../reports/digest.js';
 import { okrProgress } from '../../reports/okrs.js';
 import type { ScorecardReport } from '../../reports/scorecard-report.js';
-import { checkWeek, composeDigest, computeScorecard, postWebhook } from '../../reports/ritual.js';
+import { composeDigest, computeScorecard, postWebhook } from '../../reports/ritual.js';
 import { formatValue, type Status, type Unit } from '../../reports/scorecard.js';
 import { withReports } from '../analytics.js';
 import { readConfig, readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
@@ -101,17 +104,14 @@ export function registerRitual(program: Command): void {
     .option('--kr <metric>', 'the key result it is about')
     .option('--confidence <fraction>', 'confidence of hitting it, 0–1')
     .option('--by <who>', 'author', process.env.USER ?? 'unknown')
-    .action((objective: string, note: string, flags: { week?: string; kr?: string; confidence?: string; by: string }) => {
+    .action(async (objective: string, note: string, flags: { week?: string; kr?: string; confidence?: string; by: string }) => {
       const globals = program.opts<GlobalOptions>();
       const config = readConfig(globals);
-      const found = /^\d+$/.test(objective) ? config.okrs[Number(objective) - 1] : config.okrs.find((o) => o.objective === objective);
-      if (!found) throw new InputError(`no objective ${JSON.stringify(objective)}; objectives are ${config.okrs.map((o, i) => `${i + 1}. ${o.objective}`).join('; ') || 'none'}`);
-      if (flags.kr && !found.key_results.some((k) => k.metric === flags.kr)) throw new InputError(`--kr: ${found.objective} has no key result on ${flags.kr}`);
-      const confidence = flags.confidence === undefined ? null : Number(flags.confidence);
-      return withStore(globals, config, async (store) => {
-        await addCheckin(store, { objective: found.objective, key_result: flags.kr ?? null, week: checkWeek(flags.week) ?? weekOf(Date.now(), config), note, confidence, author: flags.by });
-        console.log(`checked in on "${found.objective}"`);
-      });
+      const request = { objective, key_result: flags.kr, week: flags.week ?? weekOf(Date.now(), config), note, confidence: flags.confidence, author: flags.by };
+      const checkin = checkCheckin(config, request);
+      await withStore(globals, config, (store) => addCheckin(store, checkin))
+        .catch((e) => viaServer(e, globals, config, (server) => remoteJson(server, 'POST', '/api/v1/checkins', request)));
+      console.log(`checked in on "${checkin.objective}"`);
     });
 
   program
@@ -141,49 +141,48 @@ export function registerRitual(program: Command): void {
     );
 
   const ideas = program.command('ideas').description('the team ideas board: ideas to move the North Star, each with an owner and a status');
+  /** Runs `work` on the file, or through the server that holds it (writes as `request`, reads replayed). */
+  const onFile = <T>(work: (store: DuckDbStore) => Promise<T>, remote: (server: ServerInfo) => Promise<T>, config = readConfigIfPresent(program.opts<GlobalOptions>())) =>
+    withStore(program.opts<GlobalOptions>(), config, work).catch((e) => viaServer(e, program.opts<GlobalOptions>(), config, remote));
   ideas
     .command('list', { isDefault: true })
     .option('--json', 'machine output')
-    .action((flags: { json?: boolean }) => withStore(program.opts<GlobalOptions>(), readConfigIfPresent(program.opts<GlobalOptions>()), async (store) => {
-      const all = await listIdeas(store);
+    .action(async (flags: { json?: boolean }) => {
+      const all = await onFile(listIdeas, async (server) => listIdeas(await replayEngine(server, program, {}, Date.now())));
       if (flags.json) return printJson({ ideas: all });
       if (all.length === 0) return console.log('no ideas yet: `truenorth ideas add --team product --owner you@acme.io "…"`');
       console.log(formatTable(['id', 'team', 'idea', 'owner', 'status'], all.map((i) => [i.id, i.team, i.idea, i.owner, i.status.replace('_', ' ')])));
-    }));
+    });
   ideas
     .command('add <idea>')
     .requiredOption('--team <team>', 'product, marketing, sales, support, engineering, …')
     .requiredOption('--owner <who>', 'who owns it')
     .option('--metric <id>', 'the scorecard row it should move')
-    .action((idea: string, flags: { team: string; owner: string; metric?: string }) => withStore(program.opts<GlobalOptions>(), readConfigIfPresent(program.opts<GlobalOptions>()), async (store) => {
-      const id = await addIdea(store, { team: flags.team, idea, owner: flags.owner, metric: flags.metric });
+    .action(async (idea: string, flags: { team: string; owner: string; metric?: string }) => {
+      const request = { team: flags.team, idea, owner: flags.owner, metric: flags.metric };
+      const checked = checkIdea(request);
+      const id = await onFile((store) => addIdea(store, checked), async (server) => (await remoteJson<{ id: number }>(server, 'POST', '/api/v1/ideas', request)).id);
       console.log(`added idea ${id}`);
-    }));
+    });
   ideas
     .command('status <id> <status>')
     .description('proposed | in-progress | done | dropped')
-    .action((id: string, status: string) => withStore(program.opts<GlobalOptions>(), readConfigIfPresent(program.opts<GlobalOptions>()), async (store) => {
-      if (!/^\d+$/.test(id)) throw new InputError(`id: expected a number, got ${JSON.stringify(id)}`);
-      await setIdeaStatus(store, Number(id), parseIdeaStatus(status));
+    .action(async (id: string, status: string) => {
+      const change = checkIdeaStatus(id, { status });
+      await onFile((store) => setIdeaStatus(store, change.id, change.status), (server) => remoteJson(server, 'POST', `/api/v1/ideas/${change.id}/status`, { status }));
       console.log(`idea ${id} is ${status}`);
-    }));
+    });
 
   program
     .command('note <row> <note>')
     .description('a review note on a scorecard row for a week (shown in the digest)')
     .option('--week <week>', 'the week (default: the last complete week)')
     .option('--by <who>', 'author', process.env.USER ?? 'unknown')
-    .action((row: string, note: string, flags: { week?: string; by: string }) => {
-      const globals = program.opts<GlobalOptions>();
-      const config = readConfig(globals);
-      return withStore(globals, config, async (store) => {
-        await addReviewNote(store, { week: checkWeek(flags.week) ?? weekOf(Date.now() - 7 * 86_400_000, config), row_id: row, note, author: flags.by });
-        console.log(`noted on ${row}`);
-      });
+    .action(async (row: string, note: string, flags: { week?: string; by: string }) => {
+      const config = readConfig(program.opts<GlobalOptions>());
+      const request = { row, week: flags.week, note, author: flags.by };
+      const checked = checkNote(config, request);
+      await onFile((store) => addReviewNote(store, checked), (server) => remoteJson(server, 'POST', '/api/v1/notes', request), config);
+      console.log(`noted on ${row}`);
     });
-}
-
-function weekOf(ms: number, config: Config): string {
-  const weekStart = config.week_start;
-  return periodName(periodStartDate(localDateOf(ms, config.timezone), 'week', weekStart), 'week', weekStart);
 }

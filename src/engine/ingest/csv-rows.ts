@@ -6,6 +6,8 @@ import type { RowError } from './import-events.js';
 
 export interface CsvRowsOptions<T> {
   stdin?: Readable;
+  /** The file's name in messages (default: the path). */
+  label?: string;
   /** Reject the whole file at the first bad row. */
   strict?: boolean;
   /** Checks the header (the first record's columns): a message naming what is missing, or null. */
@@ -28,6 +30,7 @@ export interface CsvRows<T> {
 export async function readCsvRows<T>(path: string, options: CsvRowsOptions<T>): Promise<CsvRows<T>> {
   if (path !== '-' && !existsSync(path)) throw new InputError(`${path}: no such file`);
   const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path);
+  const name = options.label ?? path;
   const parser = input.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, trim: true }));
   const out: CsvRows<T> = { rows: [], rejected: 0, errors: [] };
   let headerChecked = false;
@@ -35,21 +38,21 @@ export async function readCsvRows<T>(path: string, options: CsvRowsOptions<T>): 
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       if (!headerChecked) {
         const problem = options.checkHeader(record);
-        if (problem) throw new InputError(`${path} line 1: ${problem}`);
+        if (problem) throw new InputError(`${name} line 1: ${problem}`);
         headerChecked = true;
       }
       try {
         out.rows.push(options.parse(record));
       } catch (e) {
         const reason = (e as Error).message;
-        if (options.strict) throw new InputError(`${path} line ${info.lines}: ${reason}; nothing was imported (--strict)`);
+        if (options.strict) throw new InputError(`${name} line ${info.lines}: ${reason}; nothing was imported (--strict)`);
         out.rejected++;
         if (out.errors.length < 100) out.errors.push({ line: info.lines, reason });
       }
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: invalid CSV (${(e as Error).message.split('\n')[0]})`);
+    throw new InputError(`${name}: invalid CSV (${(e as Error).message.split('\n')[0]})`);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import type { DuckDbStore } from '../duckdb/database.js';
+import type { SqlEngine } from '../sql-engine.js';
 import { InputError } from '../../errors.js';
 import type { FileFormat } from './sources.js';
 
@@ -6,7 +6,7 @@ import type { FileFormat } from './sources.js';
  * Writes the stored events as Segment `track` messages, in a shape `import events` reads back
  * exactly: NDJSON, CSV (properties as a JSON column) or Parquet.
  */
-export async function exportEvents(store: DuckDbStore, path: string, format: FileFormat): Promise<number> {
+export async function exportEvents(store: SqlEngine, path: string, format: FileFormat): Promise<number> {
   const select = `
     SELECT 'track' AS type, event, user_id AS "userId", anonymous_id AS "anonymousId",
            strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS timestamp, id AS "messageId",
@@ -25,11 +25,16 @@ export async function exportEvents(store: DuckDbStore, path: string, format: Fil
   return copy(store, select, path, options[format]);
 }
 
-async function copy(store: DuckDbStore, select: string, path: string, options: string): Promise<number> {
+/** A file the export can write: a path, not stdout. */
+export function checkExportPath(path: string): void {
   if (path === '-' || path.length === 0) throw new InputError('export needs a file path');
+}
+
+/** One statement: the count is of the rows written, whatever is committed meanwhile. */
+async function copy(store: SqlEngine, select: string, path: string, options: string): Promise<number> {
+  checkExportPath(path);
   // COPY takes no bound parameter for its target, so the path is quoted as a SQL string literal.
   const target = `'${path.replaceAll("'", "''")}'`;
-  await store.run(`COPY (${select}) TO ${target} ${options}`);
-  const rows = await store.all<{ n: number }>('SELECT count(*) AS n FROM events');
-  return rows[0].n;
+  const [written] = await store.all<{ Count: number | bigint }>(`COPY (${select}) TO ${target} ${options}`);
+  return Number(written.Count);
 }

@@ -96,6 +96,8 @@ export interface ManualImportOptions {
   /** Who entered rows without an entered_by column. */
   enteredBy?: string;
   stdin?: Readable;
+  /** The file's name in messages, when it is read from `stdin` (an upload). */
+  label?: string;
 }
 
 const PERIOD_COLUMNS = ['week', 'month', 'period'];
@@ -127,7 +129,14 @@ export async function readManualCsv(path: string, options: ManualImportOptions =
 }
 
 export async function importManualCsv(store: DuckDbStore, path: string, options: ManualImportOptions = {}): Promise<ImportReport> {
+  return importManualRows(path, options, (rows) => recordManualValues(store, rows));
+}
+
+/** Reads the whole CSV first, then hands its rows to `write` (a server holds its write queue only for that). */
+export async function importManualRows(
+  path: string, options: ManualImportOptions, write: (rows: ManualInput[]) => Promise<number>,
+): Promise<ImportReport> {
   const { rows, rejected, errors } = await readManualCsv(path, options);
-  const imported = await recordManualValues(store, rows);
+  const imported = await write(rows);
   return { format: 'csv', imported, duplicates: 0, rejected, errors };
 }
