@@ -24,7 +24,10 @@ import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
 import { RecordingEngine } from './replay.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-deadline.js';
-import { isLoopback, localUrl } from './server-file.js';
+import { isLoopback, localUrl, peerIsLoopback } from './server-file.js';
+import { crossSiteGuard } from './cross-site.js';
+import { Redactor, redactUrl } from './redact.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 import { ledgerFromStripeEvent, verifyStripeSignature } from './stripe.js';
 import { ClickHouseSink, type ClickHouseSinkOptions } from './clickhouse-sink.js';
 import { QueueClosedError, QueueFullError, WriteQueue, type IngestSink, type WriteQueueOptions } from './write-queue.js';
@@ -76,12 +79,6 @@ export interface ServerOptions {
 const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 const POSTHOG_PATHS = ['/capture', '/batch', '/e', '/i/v0/e', '/track', '/engage'];
 const INGEST_PATH = /^\/(?:v1\/(?:track|identify|page|screen|group|alias|batch|import)|capture|batch|e|i\/v0\/e|track|engage)\/?(?:\?|$)/;
-const SECRET_PARAMS = /([?&](?:api_key|token|writeKey|write_key|key)=)[^&]*/gi;
-
-/** A URL fit for logs: credentials in the query string are masked. */
-export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]');
-}
 
 const KIND_STATUS: Record<ErrorKind, number> = {
   config: 409, input: 400, locked: 409, not_found: 404, auth: 401, conflict: 409, unavailable: 503, internal: 500,
@@ -103,6 +100,8 @@ export class TruenorthServer {
   readonly readsNeedKey: boolean;
   /** Dashboard sign-ins: a cookie that stands for the secret key it was opened with. */
   readonly sessions = new SessionStore();
+  /** Unknown keys presented to sign in, per client address. */
+  readonly signIns = new SignInThrottle();
   url: string | undefined;
   private readonly limiter: RateLimiter;
   private configCache: { path: string; mtimeMs: number; model: MetricModel; config: Config } | undefined;
@@ -131,8 +130,7 @@ export class TruenorthServer {
       ...connectionServerOptions(connections),
       logger: options.logger === false ? false : {
         level: options.logger?.level ?? 'info',
-        stream: options.logger?.stream ?? process.stderr,
-        redact: { paths: ['req.headers.authorization', '*.api_key', '*.token', '*.writeKey'], censor: '[redacted]' },
+        stream: new Redactor([options.adminToken, options.stripeSecret]).stream(options.logger?.stream ?? process.stderr),
         serializers: {
           req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
         },
@@ -255,11 +253,19 @@ export class TruenorthServer {
       return this.rateLimit(session);
     }
     if (!token) throw new HttpError(401, 'missing_key', 'this endpoint needs a secret key: Authorization: Bearer <secret key>');
-    const principal = this.keys.verify(token);
-    if (!principal) throw new HttpError(401, 'invalid_key', 'unknown or revoked key');
+    const principal = this.verifySignIn(req, token);
     if (principal.kind === 'write') throw new HttpError(403, 'forbidden', 'a write key can only send events; use a secret key');
     req.principal = principal;
     this.rateLimit(principal);
+  }
+
+  /** The principal of a key presented to sign in; unknown keys count towards the address's throttle. */
+  verifySignIn(req: FastifyRequest, token: string): Principal {
+    this.signIns.check(req.ip);
+    const principal = this.keys.verify(token);
+    if (principal) return principal;
+    this.signIns.fail(req.ip);
+    throw new HttpError(401, 'invalid_key', 'unknown or revoked key');
   }
 
   private rateLimit(principal: Principal): void {
@@ -485,6 +491,7 @@ export class TruenorthServer {
         return reply.code(204).send();
       }
     });
+    app.addHook('onRequest', crossSiteGuard((req) => INGEST_PATH.test(req.url) || req.routeOptions.url === '/webhooks/stripe'));
     app.addHook('onResponse', async (req, reply) => {
       req.log.info({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: req.principal?.id }, 'request');
     });
@@ -524,7 +531,7 @@ export class TruenorthServer {
     });
     app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${redactUrl(req.url).split('?')[0]}` }));
 
-    app.get('/health', async () => ({ status: 'ok', pid: process.pid }));
+    app.get('/health', async (req) => (peerIsLoopback(req.socket.remoteAddress) ? { status: 'ok', pid: process.pid } : { status: 'ok' }));
     app.get('/ready', async (_req, reply) => {
       const ready = this.queue.ready && this.sink.ready && !this.closing;
       const reason = ready ? undefined : this.notReadyReason();

@@ -30,6 +30,9 @@ export interface Principal {
   kind: KeyKind | 'admin';
 }
 
+/** TRUENORTH_ADMIN_TOKEN reads and administers everything: shorter ones are refused by `serve`. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
 const PREFIX: Record<KeyKind, string> = { write: 'tnw_', secret: 'tns_' };
 const ID_LENGTH = 12;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

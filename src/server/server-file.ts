@@ -23,7 +23,7 @@ export function serverFilePath(dbPath: string): string {
 export function writeServerFile(dbPath: string, info: ServerInfo): void {
   const path = serverFilePath(dbPath);
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(info, null, 2) + '\n', { mode: 0o644 });
+  writeFileSync(temp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
   renameSync(temp, path);
 }
 
@@ -56,4 +56,9 @@ export function localUrl(host: string, port: number): string {
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Whether a connection comes from this machine (`::ffff:127.0.0.1` is IPv4 loopback on a dual-stack socket). */
+export function peerIsLoopback(address: string | undefined): boolean {
+  return address !== undefined && isLoopback(address.replace(/^::ffff:/i, ''));
 }

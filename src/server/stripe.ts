@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { LedgerEntry } from '../engine/ingest/import-ledger.js';
+import { MAX_MRR, type LedgerEntry } from '../engine/ingest/import-ledger.js';
 import { HttpError } from './payload.js';
 
 /**
@@ -66,9 +66,11 @@ interface ItemPrice {
   metered: boolean;
   label: string | undefined;
   currency: string | undefined;
+  /** Where the item is in the event, for error messages. */
+  field: string;
 }
 
-function itemPrice(item: Obj): ItemPrice | undefined {
+function itemPrice(item: Obj, index: number): ItemPrice | undefined {
   const price = isObj(item.price) ? item.price : isObj(item.plan) ? item.plan : undefined;
   if (!price) return undefined;
   const recurring = isObj(price.recurring) ? price.recurring : price;
@@ -82,6 +84,7 @@ function itemPrice(item: Obj): ItemPrice | undefined {
     metered: recurring.usage_type === 'metered',
     label: str(price.nickname) ?? str(price.lookup_key) ?? str(price.id),
     currency: str(price.currency),
+    field: `data.object.items.data[${index}]`,
   };
 }
 
@@ -94,6 +97,7 @@ export function subscriptionMrr(sub: Obj, at: number): { mrr: number; plan: stri
   const items = isObj(sub.items) && Array.isArray(sub.items.data) ? sub.items.data.filter(isObj) : [];
   const prices = items.map(itemPrice).filter((p): p is ItemPrice => p !== undefined);
   const currency = (str(sub.currency) ?? prices[0]?.currency)?.toUpperCase() ?? null;
+  const minorPerMajor = currency && ZERO_DECIMAL.has(currency) ? 1 : 100;
   const plan = prices[0]?.label ?? null;
   const status = str(sub.status);
   if (status && NOT_PAYING.has(status)) return { mrr: 0, plan, currency };
@@ -103,12 +107,20 @@ export function subscriptionMrr(sub: Obj, at: number): { mrr: number; plan: stri
     if (p.metered) continue;
     const factor = monthlyFactor(p.interval, p.count);
     if (factor === undefined) continue;
+    checkMrr(p.amount * factor / minorPerMajor, `${p.field}: unit_amount × quantity`);
     minor += p.amount * factor;
     interval ??= { name: p.interval, count: p.count };
   }
   minor = Math.max(0, minor - discountPerMonth(sub, minor, interval, at));
-  const major = currency && ZERO_DECIMAL.has(currency) ? minor : minor / 100;
+  const major = minor / minorPerMajor;
+  checkMrr(major, 'data.object: the MRR after discounts');
   return { mrr: Math.round(major * 100) / 100, plan, currency };
+}
+
+/** An amount that overflowed or is beyond any real subscription is refused, not stored as MRR. */
+function checkMrr(monthly: number, what: string): void {
+  if (Number.isFinite(monthly) && Math.abs(monthly) <= MAX_MRR) return;
+  throw new HttpError(400, 'invalid_event', `${what} comes to ${monthly} a month; at most ${MAX_MRR.toExponential()} is accepted`);
 }
 
 /** A recurring coupon (`repeating` or `forever`, still running at `at`) off the monthly amount. */

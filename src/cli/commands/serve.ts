@@ -14,6 +14,7 @@ import { dashboardBuilt } from '../../server/dashboard-api.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
+import { MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, engineChoice, readConfigIfPresent, type GlobalOptions } from '../context.js';
 import { wholeNumber } from '../../reports/params.js';
@@ -109,6 +110,12 @@ in batches of 1,000 messages or at most one insert a second, and the read API re
 the DuckDB file at --db then holds the keys only. Stripe webhooks and imports answer 501.`)
     .action(async (flags: ServeFlags) => {
       const globals = program.opts<GlobalOptions>();
+      const adminToken = process.env.TRUENORTH_ADMIN_TOKEN || undefined;
+      if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+        throw new InputError(`TRUENORTH_ADMIN_TOKEN: at least ${MIN_ADMIN_TOKEN_LENGTH} characters, got ${adminToken.length}; use a long random token`);
+      }
+      // Every file the server creates (database, WAL, address file, import spools) is the owner's alone.
+      process.umask(0o077);
       const config = readConfigIfPresent(globals);
       const host = flags.host ?? config?.server.host ?? '127.0.0.1';
       const port = positiveInt(flags.port, '--port', 0) ?? config?.server.port ?? 8765;
@@ -131,7 +138,7 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
         server = await TruenorthServer.create({
           store, host, port, clickhouse,
           configPath: existsSync(configPath(globals)) ? configPath(globals) : undefined,
-          adminToken: process.env.TRUENORTH_ADMIN_TOKEN || undefined,
+          adminToken,
           stripeSecret: process.env.TRUENORTH_STRIPE_WEBHOOK_SECRET || undefined,
           rateLimit: { perSecond: positiveInt(flags.rateLimit, '--rate-limit', 0)! },
           queue: { maxPending: positiveInt(flags.maxQueue, '--max-queue') },

@@ -110,7 +110,8 @@ export class ClickHouseWriter {
       ORDER BY ts, id`, { persons })) as { person: string; kind: string; account_id: string | null; traits: string; ts: number }[];
     const people = new Map<string, { account: string | null; traits: JsonObject; updated: number }>();
     for (const h of history) {
-      const p = people.get(h.person) ?? { account: null, traits: {}, updated: h.ts };
+      // Traits are data: with no prototype, a `__proto__` key is stored, not swallowed by Object.assign.
+      const p = people.get(h.person) ?? { account: null, traits: Object.create(null) as JsonObject, updated: h.ts };
       if (h.kind === 'identify') Object.assign(p.traits, JSON.parse(h.traits));
       else if (h.account_id) p.account = h.account_id;
       p.updated = h.ts;
@@ -130,7 +131,7 @@ export class ClickHouseWriter {
       ORDER BY ts, id`, { accounts })) as { account_id: string; traits: string; ts: number }[];
     const merged = new Map<string, { traits: JsonObject; updated: number }>();
     for (const h of history) {
-      const a = merged.get(h.account_id) ?? { traits: {}, updated: h.ts };
+      const a = merged.get(h.account_id) ?? { traits: Object.create(null) as JsonObject, updated: h.ts };
       Object.assign(a.traits, JSON.parse(h.traits));
       a.updated = h.ts;
       merged.set(h.account_id, a);

@@ -1,5 +1,5 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { existsSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, statSync, unlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { TruenorthError } from '../../errors.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
@@ -39,6 +39,7 @@ export class DuckDbStore implements SqlEngine {
     }
     // A zero-byte file (`touch`, a temp file) holds nothing: DuckDB refuses it, so it starts afresh.
     if (!options.readOnly && path !== ':memory:' && existsSync(path) && statSync(path).size === 0) unlinkSync(path);
+    const created = !options.readOnly && path !== ':memory:' && !existsSync(path);
     const budget = memoryLimit();
     const readOnly = options.readOnly ?? false;
     const instance = await createInstance(path, budget, readOnly);
@@ -46,6 +47,8 @@ export class DuckDbStore implements SqlEngine {
     const store = new DuckDbStore(path, instance, connection, budget, readOnly);
     if (!readOnly) await store.migrate();
     else await store.checkVersion();
+    // A new database is its owner's alone (a WAL written later follows the umask: serve sets 077).
+    if (created) for (const file of [path, `${path}.wal`]) if (existsSync(file)) chmodSync(file, 0o600);
     return store;
   }
 

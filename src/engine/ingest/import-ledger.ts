@@ -18,6 +18,12 @@ export interface LedgerEntry extends LedgerRow {
 
 const REQUIRED = ['account_id', 'effective_at', 'mrr'];
 
+/**
+ * The largest MRR one subscription may have, in major units a month: a trillion. Anything above is
+ * a unit mistake or an overflow, and summed into reports it would swamp every figure.
+ */
+export const MAX_MRR = 1e12;
+
 /** Parses one ledger CSV row (SPEC §3): `account_id,effective_at,mrr[,plan,currency,subscription_id]`. */
 export function parseLedgerRow(record: Record<string, string>): LedgerEntry {
   const accountId = (record.account_id ?? '').trim();
@@ -29,6 +35,7 @@ export function parseLedgerRow(record: Record<string, string>): LedgerEntry {
   const mrr = Number(mrrText);
   if (mrrText === '' || !Number.isFinite(mrr)) throw new Error(`mrr: not a number: ${JSON.stringify(mrrText)}`);
   if (mrr < 0) throw new Error(`mrr: must be ≥ 0 (0 means cancelled), got ${mrr}`);
+  if (mrr > MAX_MRR) throw new Error(`mrr: at most ${MAX_MRR.toExponential()} a month, got ${mrrText.slice(0, 40)}`);
   return {
     accountId,
     subscriptionId: (record.subscription_id ?? '').trim(),

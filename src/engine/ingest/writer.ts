@@ -132,7 +132,8 @@ export class IngestWriter {
       ORDER BY ts, id`);
     const people = new Map<string, { account: string | null; traits: JsonObject; updated: Date }>();
     for (const h of history) {
-      const p = people.get(h.person) ?? { account: null, traits: {}, updated: h.ts };
+      // Traits are data: with no prototype, a `__proto__` key is stored, not swallowed by Object.assign.
+      const p = people.get(h.person) ?? { account: null, traits: Object.create(null) as JsonObject, updated: h.ts };
       if (h.kind === 'identify') Object.assign(p.traits, JSON.parse(h.traits));
       else if (h.account_id) p.account = h.account_id;
       p.updated = h.ts;
@@ -148,7 +149,7 @@ export class IngestWriter {
       ORDER BY ts, id`);
     const accounts = new Map<string, { traits: JsonObject; updated: Date }>();
     for (const h of history) {
-      const a = accounts.get(h.account_id) ?? { traits: {}, updated: h.ts };
+      const a = accounts.get(h.account_id) ?? { traits: Object.create(null) as JsonObject, updated: h.ts };
       Object.assign(a.traits, JSON.parse(h.traits));
       a.updated = h.ts;
       accounts.set(h.account_id, a);
