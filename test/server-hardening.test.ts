@@ -90,11 +90,13 @@ describe('cross-site requests', () => {
     expect((await fetch(`${url}/api/v1/keys/${write.id}`, { method: 'DELETE', headers: evil })).status).toBe(403);
     expect((await post('/api/v1/session', JSON.stringify({ key: secret.token }), evil)).status).toBe(403);
     expect((await fetch(`${url}/api/v1/session`, { method: 'DELETE', headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
-    for (const form of ['/api/v1/record', '/api/v1/notes', '/api/v1/checkins']) {
+    // The dashboard's forms and the routes the CLI writes through while the server holds the file.
+    for (const form of ['/api/v1/record', '/api/v1/notes', '/api/v1/checkins', '/api/v1/import/manual', '/api/v1/ideas', '/api/v1/ideas/1/status']) {
       expect((await post(form, 'note=x', { 'content-type': 'application/x-www-form-urlencoded' })).status, form).toBe(415);
       expect((await post(form, '{}', { ...evil, 'sec-fetch-site': 'cross-site' })).status, form).toBe(403);
     }
     expect(await count(`SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL`)).toBe(0);
+    expect(await count(`SELECT (SELECT count(*) FROM ideas) + (SELECT count(*) FROM manual_values) AS n`)).toBe(0);
 
     // A browser SDK on another site, with the write key: accepted as before.
     const sdk = { origin: 'https://app.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' };
@@ -132,10 +134,12 @@ describe('failed sign-ins', () => {
 });
 
 describe('small hardening', () => {
-  it('shows the pid on /health to this machine only', async () => {
+  it('shows the pid on /health and the write counts on /ready to this machine only', async () => {
     expect((await server.app.inject({ url: '/health' })).json()).toEqual({ status: 'ok', pid: process.pid });
     expect((await server.app.inject({ url: '/health', remoteAddress: '::ffff:127.0.0.1' })).json()).toEqual({ status: 'ok', pid: process.pid });
     expect((await server.app.inject({ url: '/health', remoteAddress: '203.0.113.9' })).json()).toEqual({ status: 'ok' });
+    expect(Object.keys((await server.app.inject({ url: '/ready' })).json()).sort()).toEqual(['committed', 'engine', 'pending', 'status']);
+    expect((await server.app.inject({ url: '/ready', remoteAddress: '203.0.113.9' })).json()).toEqual({ status: 'ready', engine: 'duckdb' });
   });
 
   it('refuses a signed Stripe event whose amount overflows, naming the field; stores nothing', async () => {

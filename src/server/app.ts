@@ -532,10 +532,12 @@ export class TruenorthServer {
     app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${redactUrl(req.url).split('?')[0]}` }));
 
     app.get('/health', async (req) => (peerIsLoopback(req.socket.remoteAddress) ? { status: 'ok', pid: process.pid } : { status: 'ok' }));
-    app.get('/ready', async (_req, reply) => {
+    app.get('/ready', async (req, reply) => {
       const ready = this.queue.ready && this.sink.ready && !this.closing;
       const reason = ready ? undefined : this.notReadyReason();
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', reason, engine: this.engine, pending: this.sink.pending, committed: this.sink.committed });
+      // Counts are internals: this machine sees them, a load balancer needs only the status.
+      const counts = peerIsLoopback(req.socket.remoteAddress) ? { pending: this.sink.pending, committed: this.sink.committed } : {};
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', reason, engine: this.engine, ...counts });
     });
     app.get('/openapi.json', async () => openApiDocument());
 
