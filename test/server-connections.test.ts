@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -9,7 +9,7 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { ConnectionLimits } from '../src/server/connections.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
-import { readServerFile } from '../src/server/server-file.js';
+import { spawnServe, waitForServer } from './helpers/serve-child.js';
 
 /** Small deadlines, so each attack is cut in a second or three (the serve flags are whole seconds). */
 const LIMITS: ConnectionLimits = {
@@ -56,20 +56,10 @@ afterAll(() => {
  * `truenorth serve` in a process of its own, so the attackers' timers in this one do not share its
  * event loop: the latencies measured are the server's.
  */
-async function spawnServe(db: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', db, 'serve', '--port', '0', ...SERVE_FLAGS], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    log += c.toString();
-  });
-  const deadline = Date.now() + 30_000;
-  while (!(readServerFile(db)?.pid === child.pid && (await fetch(`${readServerFile(db)!.url}/ready`).then((r) => r.ok, () => false)))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not start: ${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  url = readServerFile(db)!.url;
-  port = Number(new URL(url).port);
-  return child;
+async function startServe(db: string): Promise<ChildProcess> {
+  const server = spawnServe(db, { args: SERVE_FLAGS });
+  ({ url, port } = await waitForServer(db, server));
+  return server.child;
 }
 
 const auth = () => `Basic ${Buffer.from(`${write.token}:`).toString('base64')}`;
@@ -140,7 +130,7 @@ function percentile(values: number[], p: number): number {
 describe('connection deadlines (a spawned serve)', () => {
   let child: ChildProcess;
   beforeAll(async () => {
-    child = await spawnServe(join(dir, 'db.duckdb'));
+    child = await startServe(join(dir, 'db.duckdb'));
   }, 40_000);
   afterAll(async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
-import { createKey, type CreatedKey } from '../src/server/keys.js';
+import type { CreatedKey } from '../src/server/keys.js';
 import { readServerFile, serverFilePath } from '../src/server/server-file.js';
 import { MAX_FAILURES, SignInThrottle, WINDOW_MS } from '../src/server/sign-in-throttle.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const repo = join(import.meta.dirname, '..');
 const STRIPE_SECRET = 'whsec_hardening_tests_0123456789';
@@ -21,21 +21,14 @@ let server: TruenorthServer;
 let url: string;
 let write: CreatedKey;
 let secret: CreatedKey;
+let running: TestServer | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'truenorth-hardening-'));
-  store = await DuckDbStore.open(join(dir, 'db.duckdb'));
-  write = await createKey(store, 'write');
-  secret = await createKey(store, 'secret');
-  server = await TruenorthServer.create({ store, port: 0, logger: false, stripeSecret: STRIPE_SECRET, adminToken: ADMIN });
-  url = await server.listen();
+  running = await startTestServer('hardening', { logger: false, stripeSecret: STRIPE_SECRET, adminToken: ADMIN });
+  ({ dir, store, server, url, write, secret } = running);
 });
 
-afterAll(async () => {
-  await server?.close();
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => running?.close());
 
 async function count(sql: string): Promise<number> {
   const engine = await store.reader();

@@ -1,12 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
 import { Redactor, redactUrl } from '../src/server/redact.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /**
  * A log-scan: a real server logging at trace level into a captured stream, every secret sent in
@@ -18,7 +16,6 @@ const STRIPE_SECRET = `whsec_${randomBytes(16).toString('hex')}`;
 const STRIPE_API_KEY = `sk_live_${randomBytes(18).toString('hex')}`;
 const UNKNOWN_KEY = `tnw_${randomBytes(16).toString('hex')}`;
 
-let dir: string;
 let store: DuckDbStore;
 let server: TruenorthServer;
 let url: string;
@@ -28,25 +25,20 @@ let doomed: CreatedKey;
 const lines: string[] = [];
 const secrets: string[] = [ADMIN, STRIPE_SECRET, STRIPE_API_KEY, UNKNOWN_KEY];
 
+let running: TestServer | undefined;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'truenorth-logscan-'));
-  store = await DuckDbStore.open(join(dir, 'db.duckdb'));
-  write = await createKey(store, 'write');
-  secret = await createKey(store, 'secret');
-  doomed = await createKey(store, 'write');
-  secrets.push(write.token, secret.token, doomed.token);
-  server = await TruenorthServer.create({
-    store, port: 0, adminToken: ADMIN, stripeSecret: STRIPE_SECRET,
+  running = await startTestServer('logscan', {
+    adminToken: ADMIN, stripeSecret: STRIPE_SECRET,
     logger: { level: 'trace', stream: { write: (line: string) => lines.push(line) } },
   });
-  url = await server.listen();
+  ({ store, server, url, write, secret } = running);
+  doomed = await createKey(store, 'write');
+  await server.keys.load(store);
+  secrets.push(write.token, secret.token, doomed.token);
 });
 
-afterAll(async () => {
-  await server?.close();
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => running?.close());
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const everyCharEncoded = (s: string) => [...Buffer.from(s)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');

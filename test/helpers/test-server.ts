@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDbStore } from '../../src/engine/duckdb/database.js';
+import { TruenorthServer, type ServerOptions } from '../../src/server/app.js';
+import { createKey, type CreatedKey } from '../../src/server/keys.js';
+
+/** An in-process server on a fresh database in its own folder, with a write key and a secret key. */
+export interface TestServer {
+  dir: string;
+  store: DuckDbStore;
+  server: TruenorthServer;
+  url: string;
+  write: CreatedKey;
+  secret: CreatedKey;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(name: string, options: Omit<ServerOptions, 'store'> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), `truenorth-${name}-`));
+  const store = await DuckDbStore.open(join(dir, 'db.duckdb'));
+  const write = await createKey(store, 'write');
+  const secret = await createKey(store, 'secret');
+  const server = await TruenorthServer.create({ port: 0, ...options, store });
+  const url = await server.listen();
+  return {
+    dir, store, server, url, write, secret,
+    async close() {
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
