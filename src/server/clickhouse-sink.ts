@@ -3,7 +3,8 @@ import { BatchingWriter, ClickHouseWriter, type BatchingOptions } from '../engin
 import type { WriteCounts } from '../engine/ingest/writer.js';
 import type { NormalizedMessage } from '../model/message.js';
 import { StoreUnavailableError } from '../errors.js';
-import { QueueClosedError, QueueFullError, storeFailureReason, type IngestSink } from './write-queue.js';
+import { storeFailureReason } from './store-health.js';
+import { QueueClosedError, QueueFullError, type IngestSink } from './write-queue.js';
 
 export interface ClickHouseSinkOptions extends BatchingOptions {
   /** Messages accepted and not yet inserted above which new work is refused (503). */

@@ -1,9 +1,9 @@
-import { closeSync, fsyncSync, openSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
-import { isTruenorthError, StoreUnavailableError } from '../errors.js';
 import { IngestWriter, type WriteCounts } from '../engine/ingest/writer.js';
 import type { NormalizedMessage } from '../model/message.js';
+import { isRequestError, StoreHealth } from './store-health.js';
 
 /**
  * Group commit: the one path by which the server writes. Requests hand their messages (or a unit of
@@ -87,23 +87,30 @@ export class WriteQueue implements IngestSink {
   private closed = false;
   private writers = new Map<string, IngestWriter>();
   private walInode: number | undefined;
-  /** Set when a write failed for a reason of the store's; cleared when a probe write succeeds. */
-  private failing: { reason: string; attempts: number; reopen: boolean } | undefined;
-  private recovery: NodeJS.Timeout | undefined;
+  private readonly health: StoreHealth;
   readonly stats: QueueStats = { pending: 0, flushes: 0, committed: 0, lastFlushMessages: 0, lastFlushMs: 0, failedFlushes: 0, busyMs: 0 };
 
   constructor(private readonly store: DuckDbStore, private readonly options: WriteQueueOptions = {}) {
     this.maxPending = options.maxPending ?? 100_000;
     this.maxFlush = options.maxFlush ?? 25_000;
+    this.health = new StoreHealth(store, {
+      probe: async () => {
+        await store.probeWrite();
+        this.afterCommit();
+      },
+      busy: () => this.running !== undefined,
+      onChange: options.onHealthChange,
+      onRecovered: () => this.writers.clear(),
+    });
   }
 
   /** True while the queue can take work: not closed, not full, writes succeeding. */
   get ready(): boolean {
-    return !this.closed && !this.failing && this.pendingWeight < this.maxPending;
+    return !this.closed && !this.health.failure && this.pendingWeight < this.maxPending;
   }
 
   get failure(): string | undefined {
-    return this.failing?.reason;
+    return this.health.failure;
   }
 
   get pending(): number {
@@ -146,7 +153,7 @@ export class WriteQueue implements IngestSink {
 
   private enqueue(partial: Omit<Job, 'resolve' | 'reject'>, force = false): Promise<unknown> {
     if (this.closed) return Promise.reject(new QueueClosedError());
-    if (this.failing) return Promise.reject(this.unavailable());
+    if (this.health.failure) return Promise.reject(this.health.unavailable());
     if (!force && this.pendingWeight > 0 && this.pendingWeight + partial.weight > this.maxPending) {
       return Promise.reject(new QueueFullError(this.retryAfter()));
     }
@@ -276,55 +283,11 @@ export class WriteQueue implements IngestSink {
   /**
    * A write failed for a reason of the store's (a full disk, exhausted descriptors, an I/O error, an
    * invalidated database): nothing in flight or waiting is acknowledged — each gets a retryable
-   * StoreUnavailableError — new work is refused the same way, and probe writes run until one
-   * succeeds.
+   * StoreUnavailableError — and new work is refused the same way until the store's health recovers.
    */
   private fail(error: unknown, jobs: Job[]): void {
-    const reason = storeFailureReason(error);
-    const reopen = INVALIDATED.test(firstLine(error)) || (this.failing?.reopen ?? false);
-    if (!this.failing) this.options.onHealthChange?.(true, firstLine(error));
-    this.failing = { reason, attempts: this.failing?.attempts ?? 0, reopen };
-    const refused = this.unavailable();
+    const refused = this.health.fail(error);
     for (const job of [...jobs, ...this.take(this.queue.length)]) job.reject(refused);
-    this.scheduleRecovery();
-  }
-
-  private unavailable(): StoreUnavailableError {
-    return new StoreUnavailableError(this.failing?.reason ?? 'unknown', Math.min(5, 1 + (this.failing?.attempts ?? 0)));
-  }
-
-  private scheduleRecovery(): void {
-    if (this.recovery || this.closed || !this.failing) return;
-    const delay = Math.min(1_000, 100 * 2 ** this.failing.attempts);
-    this.recovery = setTimeout(() => {
-      this.recovery = undefined;
-      void this.recover();
-    }, delay);
-    this.recovery.unref();
-  }
-
-  /** One recovery attempt: reopen the database if DuckDB invalidated it, then a probe write. */
-  private async recover(): Promise<void> {
-    const failing = this.failing;
-    if (!failing || this.closed) return;
-    if (this.running) return this.scheduleRecovery();
-    try {
-      if (failing.reopen) {
-        await this.store.reopen();
-        failing.reopen = false;
-      }
-      await this.store.probeWrite();
-      this.afterCommit();
-      this.requireHeadroom();
-      this.failing = undefined;
-      this.writers.clear();
-      this.options.onHealthChange?.(false, 'writes succeed again');
-    } catch (error) {
-      failing.reason = storeFailureReason(error);
-      failing.reopen ||= INVALIDATED.test(firstLine(error));
-      failing.attempts++;
-      this.scheduleRecovery();
-    }
   }
 
   private record(started: number, messages: number): void {
@@ -358,54 +321,13 @@ export class WriteQueue implements IngestSink {
     this.walInode = inode;
   }
 
-  /**
-   * A failed commit gives its pages back, so a probe's one row fits on a disk that is still full:
-   * writes count as working again only with room for more than that.
-   */
-  private requireHeadroom(): void {
-    if (this.store.path === ':memory:') return;
-    const fs = statfsSync(dirname(this.store.path));
-    const free = fs.bavail * fs.bsize;
-    if (free < RECOVERY_HEADROOM_BYTES) throw new Error(`No space left on device: ${free} bytes free, writes resume above ${RECOVERY_HEADROOM_BYTES}`);
-  }
-
   /** Stops taking work and waits until everything accepted is committed. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.recovery);
+    this.health.stop();
     while (this.running || this.queue.length > 0) {
       if (!this.running) this.kick();
       await this.running;
     }
   }
-}
-
-/** Free disk space needed before writes resume after a failure (8 MiB). */
-export const RECOVERY_HEADROOM_BYTES = 8 * 2 ** 20;
-
-/** DuckDB's words for a database that refuses everything until it is opened again. */
-const INVALIDATED = /invalidated|FATAL Error/i;
-
-/** A request's own problem (a bad ledger row, an unknown key): its 4xx, not the store's failure. */
-function isRequestError(error: unknown): boolean {
-  return isTruenorthError(error) && error.kind !== 'internal' && error.kind !== 'unavailable';
-}
-
-/** The first line of an engine's error, for the operator's log. */
-export function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0].slice(0, 300);
-}
-
-const FAILURE_REASONS: [RegExp, string][] = [
-  [/No space left|ENOSPC|disk is full|NOT_ENOUGH_SPACE/i, 'the disk is full'],
-  [/Too many open files|EMFILE|ENFILE/i, 'out of file descriptors'],
-  [INVALIDATED, 'the database was invalidated by a failed write; reopening it'],
-  [/I\/O Error|IO Error|EIO\b|fsync/i, 'an I/O error'],
-];
-
-/** Why writes fail, in words fit for an unauthenticated /ready: a class, never the engine's text. */
-export function storeFailureReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return FAILURE_REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'a write failed';
 }

@@ -1,0 +1,122 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DuckDbStore } from '../engine/duckdb/database.js';
+import { isTruenorthError, StoreUnavailableError } from '../errors.js';
+
+/** Free disk space needed before writes resume after a failure (8 MiB). */
+export const RECOVERY_HEADROOM_BYTES = 8 * 2 ** 20;
+
+/** DuckDB's words for a database that refuses everything until it is opened again. */
+const INVALIDATED = /invalidated|FATAL Error/i;
+
+const FAILURE_REASONS: [RegExp, string][] = [
+  [/No space left|ENOSPC|disk is full|NOT_ENOUGH_SPACE/i, 'the disk is full'],
+  [/Too many open files|EMFILE|ENFILE/i, 'out of file descriptors'],
+  [INVALIDATED, 'the database was invalidated by a failed write; reopening it'],
+  [/I\/O Error|IO Error|EIO\b|fsync/i, 'an I/O error'],
+];
+
+/** Why writes fail, in words fit for an unauthenticated /ready: a class, never the engine's text. */
+export function storeFailureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return FAILURE_REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'a write failed';
+}
+
+/** The first line of an engine's error, for the operator's log. */
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0].slice(0, 300);
+}
+
+/** A request's own problem (a bad ledger row, an unknown key): its 4xx, not the store's failure. */
+export function isRequestError(error: unknown): boolean {
+  return isTruenorthError(error) && error.kind !== 'internal' && error.kind !== 'unavailable';
+}
+
+export interface StoreHealthHooks {
+  /** One durable write, as the queue makes them (commit and the WAL directory's fsync). */
+  probe(): Promise<void>;
+  /** True while the queue is writing: a probe waits for it. */
+  busy(): boolean;
+  /** Told when writes start failing (with the engine's first line) and when they work again. */
+  onChange?(failing: boolean, detail: string): void;
+  /** After a successful probe, before new work is taken. */
+  onRecovered?(): void;
+}
+
+/**
+ * Whether a store's writes work, and their recovery. After a failure of the store's, probe writes
+ * run at 100 ms, 200 ms, 400 ms … then every second; writes count as working again when a probe
+ * commits with RECOVERY_HEADROOM_BYTES free, because a failed commit gives its pages back and one
+ * row fits on a disk that is still full. A database DuckDB invalidated is reopened first, which
+ * replays its WAL.
+ */
+export class StoreHealth {
+  private failing: { reason: string; attempts: number; reopen: boolean } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly store: DuckDbStore, private readonly hooks: StoreHealthHooks) {}
+
+  /** Why writes cannot succeed now; undefined while they can. */
+  get failure(): string | undefined {
+    return this.failing?.reason;
+  }
+
+  /** Records a failure of the store's and starts probing; returns the error to refuse work with. */
+  fail(error: unknown): StoreUnavailableError {
+    const reopen = INVALIDATED.test(firstLine(error)) || (this.failing?.reopen ?? false);
+    if (!this.failing) this.hooks.onChange?.(true, firstLine(error));
+    this.failing = { reason: storeFailureReason(error), attempts: this.failing?.attempts ?? 0, reopen };
+    this.schedule();
+    return this.unavailable();
+  }
+
+  /** The retryable error for work refused while failing. */
+  unavailable(): StoreUnavailableError {
+    return new StoreUnavailableError(this.failing?.reason ?? 'unknown', Math.min(5, 1 + (this.failing?.attempts ?? 0)));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped || !this.failing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.recover();
+    }, Math.min(1_000, 100 * 2 ** this.failing.attempts));
+    this.timer.unref();
+  }
+
+  private async recover(): Promise<void> {
+    const failing = this.failing;
+    if (!failing || this.stopped) return;
+    if (this.hooks.busy()) return this.schedule();
+    try {
+      if (failing.reopen) {
+        await this.store.reopen();
+        failing.reopen = false;
+      }
+      await this.hooks.probe();
+      this.requireHeadroom();
+      this.failing = undefined;
+      this.hooks.onRecovered?.();
+      this.hooks.onChange?.(false, 'writes succeed again');
+    } catch (error) {
+      failing.reason = storeFailureReason(error);
+      failing.reopen ||= INVALIDATED.test(firstLine(error));
+      failing.attempts++;
+      this.schedule();
+    }
+  }
+
+  private requireHeadroom(): void {
+    if (this.store.path === ':memory:') return;
+    const fs = statfsSync(dirname(this.store.path));
+    const free = fs.bavail * fs.bsize;
+    if (free < RECOVERY_HEADROOM_BYTES) throw new Error(`No space left on device: ${free} bytes free, writes resume above ${RECOVERY_HEADROOM_BYTES}`);
+  }
+}
