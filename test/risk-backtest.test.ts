@@ -139,8 +139,8 @@ describe('the demo company', () => {
 });
 
 /** A company with no planted signal: usage, silence, tickets and seats are drawn independently of churn and contraction. */
-function randomCompany(seed: number): { messages: unknown[]; ledger: LedgerEntry[]; asOf: number } {
-  const random = rng(seed);
+function randomCompany(variant: number): { messages: unknown[]; ledger: LedgerEntry[]; asOf: number } {
+  const random = rng(variant);
   const start = Date.UTC(2026, 0, 5);
   const weeks = 24;
   const messages: unknown[] = [];
@@ -170,12 +170,12 @@ function randomCompany(seed: number): { messages: unknown[]; ledger: LedgerEntry
 }
 
 describe('random companies with no planted signal', () => {
-  const SEEDS = [1, 2, 3, 4, 5, 6];
+  const VARIANTS = [1, 2, 3, 4, 5, 6];
   const reports: RiskReport[] = [];
   beforeAll(async () => {
     const model = modelFromConfig(parseConfig(BASE.join('\n') + '\n'));
-    for (const seed of SEEDS) {
-      const c = randomCompany(seed);
+    for (const variant of VARIANTS) {
+      const c = randomCompany(variant);
       const store = await companyStore(c.messages, c.ledger);
       try {
         reports.push(await riskReport(reportContext(store, model, c.asOf)));
