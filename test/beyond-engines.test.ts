@@ -102,7 +102,7 @@ describe('beyond-the-scorecard reports on DuckDB and ClickHouse', () => {
     ['leading, upgraded, ideal users, 3-day window', (ctx) => leadingReport(ctx, { outcome: 'upgraded', minGroup: 3, segment: 'ideal', withinDays: 3 }),
       (r: LeadingReport) => r.cohort.reached_outcome > 5 && r.indicators.length > 3],
     ['tree', (ctx) => treeReport(ctx, weeks()), (r: TreeReport) => r.edges.length === 3 && r.edges.every((e) => e.best_r !== null)],
-    ['risk', (ctx) => riskReport(ctx), (r: RiskReport) => r.accounts.length > 3 && r.accounts_evaluated > r.accounts.length],
+    ['risk', (ctx) => riskReport(ctx), (r: RiskReport) => r.backtest.cases > 20 && r.backtest.hits > 0 && r.by_rule.reduce((n, b) => n + b.tripped, 0) > 3 && r.accounts_evaluated > r.accounts.length],
     ['predictive, ideal users', (ctx) => predictiveReport(ctx, weeks(), 'ideal'), (r: PredictiveReport) => r.pairs.length === 4 && r.pairs.every((p) => p.lagging.series!.some((v) => v.value !== null))],
   ];
   for (const [name, report, exercised] of cases) {

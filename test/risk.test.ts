@@ -7,6 +7,7 @@ import { modelFromConfig, riskRulesFromConfig } from '../src/model/from-config.j
 import { reportContext } from '../src/reports/context.js';
 import { predictiveReport } from '../src/reports/predictive.js';
 import { riskReport, type RiskReport } from '../src/reports/risk.js';
+import { evaluateAccounts, type EvaluatedAccount } from '../src/reports/risk-rules.js';
 import { storeFrom } from './helpers/fixture-store.js';
 import { DAY, group, HOUR, track } from './helpers/beyond.js';
 
@@ -37,10 +38,11 @@ describe('config: risk', () => {
     expect(rules).toEqual({
       seatsTrait: 'seats',
       seatUtilization: { below: 0.5, activeDays: 28, weight: 1 },
-      keyFeature: { selector: { event: 'Message Sent', where: [{ property: 'channel', op: 'ne', value: 'self' }] }, drop: 0.5, days: 28, minBefore: 10, weight: 1 },
+      keyFeature: { selector: { event: 'Message Sent', where: [{ property: 'channel', op: 'ne', value: 'self' }] }, drop: 0.5, days: 7, baselineDays: 28, minBefore: 10, weight: 1 },
       supportTickets: { event: 'Support Ticket Opened', above: 2, days: 7, trailingWeeks: 4, minTickets: 1, weight: 1 },
-      noNorthStar: { days: 14, weight: 1 },
+      noNorthStar: { days: 7, weight: 1 },
       northStar: { event: 'Message Sent', where: [{ property: 'channel', op: 'ne', value: 'self' }] },
+      backtest: { horizonWeeks: 4, weeks: 12, minFlagged: 10 },
     });
     expect(modelFromConfig(config()).risk).toEqual(rules);
   });
@@ -50,13 +52,15 @@ describe('config: risk', () => {
       'risk:',
       '  seats_trait: licences',
       '  seat_utilization: false',
-      '  key_feature: { event: Board Created, where: { template: { exists: false } }, drop: 0.3, over: 2w, min_before: 4, weight: 2 }',
+      '  key_feature: { event: Board Created, where: { template: { exists: false } }, drop: 0.3, over: 2w, baseline: 8w, min_before: 4, weight: 2 }',
+      '  backtest: { horizon_weeks: 8, weeks: 20, min_flagged: 5 }',
       '  support_tickets: { event: Ticket Filed, above: 3, window: 14d, trailing_weeks: 8, min_tickets: 2 }',
       '  no_north_star: { enabled: false, within: 30d }',
     ));
     expect(rules.seatsTrait).toBe('licences');
     expect(rules.seatUtilization).toBeNull();
-    expect(rules.keyFeature).toEqual({ selector: { event: 'Board Created', where: [{ property: 'template', op: 'exists', value: false }] }, drop: 0.3, days: 14, minBefore: 4, weight: 2 });
+    expect(rules.keyFeature).toEqual({ selector: { event: 'Board Created', where: [{ property: 'template', op: 'exists', value: false }] }, drop: 0.3, days: 14, baselineDays: 56, minBefore: 4, weight: 2 });
+    expect(rules.backtest).toEqual({ horizonWeeks: 8, weeks: 20, minFlagged: 5 });
     expect(rules.supportTickets).toEqual({ event: 'Ticket Filed', above: 3, days: 14, trailingWeeks: 8, minTickets: 2, weight: 1 });
     expect(rules.noNorthStar).toBeNull();
   });
@@ -141,13 +145,20 @@ describe('churn risk on a constructed company', () => {
   // nogroup: pays but no group call, no events at all: only "no North Star action" can be judged.
   pay('nogroup', 20);
 
+  // The thresholds these accounts sit on: 28-day windows, silence over 14 days.
+  const RULES = 'risk: { key_feature: { weight: 2, over: 28d, baseline: 28d }, no_north_star: { within: 14d } }';
   let store: DuckDbStore;
+  let accounts: EvaluatedAccount[];
   let report: RiskReport;
-  const byId = (id: string) => report.accounts.find((a) => a.account === id);
+  const byId = (id: string) => accounts.find((a) => a.account === id && a.tripped.length > 0);
+  const rulesOf = (id: string) => byId(id)?.tripped.map((t) => t.id);
+  const reasonsOf = (id: string) => byId(id)?.tripped.map((t) => t.reason);
   beforeAll(async () => {
     store = await storeFrom(messages);
     await store.transaction(() => writeLedger(store, ledger, 'test'));
-    report = await riskReport(reportContext(store, modelFromConfig(config('risk: { key_feature: { weight: 2 } }')), A));
+    const ctx = reportContext(store, modelFromConfig(config(RULES)), A);
+    accounts = await evaluateAccounts(ctx, ctx.model.risk!, A);
+    report = await riskReport(ctx);
   });
   afterAll(() => store.close());
 
@@ -155,43 +166,44 @@ describe('churn risk on a constructed company', () => {
     expect(report.accounts_evaluated).toBe(14);
     // … + two: 45 + 40, now: 20 (changed at as-of itself), selfie: 30.
     expect(report.total_mrr).toBe(500 + 100 + 300 + 200 + 40 + 3 * 50 + 75 + 75 + 85 + 20 + 20 + 30);
-    expect(report.accounts.some((a) => ['cancelled', 'future', 'ok'].includes(a.account))).toBe(false);
+    expect(accounts.some((a) => ['cancelled', 'future'].includes(a.account))).toBe(false);
+    expect(byId('ok')).toBeUndefined();
   });
 
   it('trips each rule exactly at its threshold', () => {
-    expect(byId('seats')).toMatchObject({ rules: ['seat_utilization'], reasons: ['3 of 10 seats active (30 %, below 50 %)'] });
+    expect(byId('seats')).toMatchObject({ tripped: [{ id: 'seat_utilization', reason: '3 of 10 seats active (30 %, below 50 %)' }] });
     expect(byId('seats')!.signals).toMatchObject({ seats: 10, active_users: 3, seat_utilization: 0.3 });
-    expect(byId('drop')).toMatchObject({ rules: ['key_feature'], score: 2, reasons: ['Message Sent down 55 % (20 → 9 in 28 days)'] });
-    expect(byId('drop50')!.rules).toEqual(['key_feature']);
+    expect(reasonsOf('drop')).toEqual(['Message Sent down 55 % (9 in 28 days, 20 usual for 28 days)']);
+    expect(rulesOf('drop50')).toEqual(['key_feature']);
     expect(byId('small')).toBeUndefined();
-    expect(byId('tickets')).toMatchObject({ rules: ['support_tickets'], reasons: ['3 support tickets in 7 days (3.0× the trailing average)'] });
+    expect(reasonsOf('tickets')).toEqual(['3 support tickets in 7 days (3.0× the trailing average)']);
     expect(byId('tickets')!.signals.tickets_weekly_average).toBe(1);
     expect(byId('even')).toBeUndefined();
-    expect(byId('fresh')).toMatchObject({ rules: ['support_tickets'], reasons: ['1 support ticket in 7 days (none in the 4 weeks before)'] });
-    expect(byId('silent')).toMatchObject({ rules: ['no_north_star'], reasons: ['no Message Sent in 14 days (last 15 days ago)'] });
+    expect(reasonsOf('fresh')).toEqual(['1 support ticket in 7 days (none in the 4 weeks before)']);
+    expect(reasonsOf('silent')).toEqual(['no Message Sent in 14 days (last 15 days ago)']);
     expect(byId('edge')).toBeUndefined();
-    expect(byId('nogroup')).toMatchObject({ mrr: 20, rules: ['no_north_star'], reasons: ['no Message Sent in 14 days (none recently)'] });
+    expect(byId('nogroup')).toMatchObject({ mrr: 20, tripped: [{ id: 'no_north_star', reason: 'no Message Sent in 14 days (none recently)' }] });
     expect(byId('nogroup')!.signals.seats).toBeNull();
-    expect(byId('selfie')).toMatchObject({ rules: ['key_feature', 'no_north_star'], score: 3 });
+    expect(rulesOf('selfie')).toEqual(['key_feature', 'no_north_star']);
     expect(byId('selfie')!.signals).toMatchObject({ key_feature_before: 20, key_feature_recent: 0, key_feature_change: -1 });
   });
 
-  it('ranks by score, then MRR, and totals the MRR at risk', () => {
-    expect(report.accounts.map((a) => a.account)).toEqual(['selfie', 'drop', 'drop50', 'seats', 'silent', 'fresh', 'tickets', 'nogroup']);
-    expect(report.mrr_at_risk).toBe(30 + 300 + 200 + 100 + 75 + 50 + 50 + 20);
-    expect(report.share_of_mrr_at_risk).toBeCloseTo(825 / 1595, 12);
+  it('flags nobody when no rule has a track record here: it counts what each rule trips and says why it does not flag', () => {
+    expect(report.accounts).toEqual([]);
+    expect(report.mrr_at_risk).toBe(0);
     expect(report.by_rule).toEqual([
-      { rule: 'seat_utilization', accounts: 1, mrr: 100 },
-      { rule: 'key_feature', accounts: 3, mrr: 530 },
-      { rule: 'support_tickets', accounts: 2, mrr: 100 },
-      { rule: 'no_north_star', accounts: 3, mrr: 125 },
+      { rule: 'seat_utilization', accounts: 0, mrr: 0, tripped: 1 },
+      { rule: 'key_feature', accounts: 0, mrr: 0, tripped: 3 },
+      { rule: 'support_tickets', accounts: 0, mrr: 0, tripped: 2 },
+      { rule: 'no_north_star', accounts: 0, mrr: 0, tripped: 3 },
     ]);
+    expect(report.rules.every((r) => !r.predictive && r.verdict.startsWith('not predictive here'))).toBe(true);
   });
 
   it('honours disabled rules', async () => {
     const off = await riskReport(reportContext(store, modelFromConfig(config('risk: { no_north_star: false, seat_utilization: false }')), A));
-    expect(off.accounts.map((a) => a.account)).toEqual(['drop', 'drop50', 'fresh', 'tickets', 'selfie']);
-    expect(off.rules.find((r) => r.id === 'no_north_star')).toMatchObject({ enabled: false, description: 'off' });
+    expect(off.rules.find((r) => r.id === 'no_north_star')).toMatchObject({ enabled: false, description: 'off', predictive: false, verdict: 'off' });
+    expect(off.by_rule.find((r) => r.rule === 'no_north_star')!.tripped).toBe(0);
   });
 
   it('feeds the predictive dashboard: MRR at risk next to customer churn', async () => {
@@ -202,7 +214,8 @@ describe('churn risk on a constructed company', () => {
     const churn = report.pairs[3];
     // 'cancelled' stops paying in W22: 1 of the 15 accounts paying at its start.
     expect(churn.lagging.series!.map((p) => p.value)).toEqual([0, 1 / 15]);
-    expect(churn.leading!.value).toBe(825);
+    // No rule has a track record on this store, so no MRR is called at risk.
+    expect(churn.leading!.value).toBe(0);
     // MRR at the end of each week (before the next week starts: the change at as-of is not in yet).
     expect(report.pairs[1].lagging.series!.map((p) => p.value)).toEqual([1675, 1585]);
   });

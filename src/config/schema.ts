@@ -618,8 +618,10 @@ const riskSchema = strictMap(
         event: eventName.optional(),
         where: filterSchema.optional(),
         drop: fraction.default(0.5),
-        over: durationDays.default(28),
-        /** Ignore accounts with fewer uses than this in the earlier window: a fall from 2 to 0 is noise. */
+        over: durationDays.default(7),
+        /** The account's own baseline: its daily rate over this window before `over`. */
+        baseline: durationDays.default(28),
+        /** Ignore accounts with fewer uses than this in the baseline window: a fall from 2 to 0 is noise. */
         min_before: z.number().int().min(1).default(10),
       },
       'a rule like { event: Message Sent, drop: 0.5 }',
@@ -636,9 +638,18 @@ const riskSchema = strictMap(
       'a rule like { event: Support Ticket Opened, above: 2 }',
     ),
     /** No North Star action by anyone in the account in the last `within`. */
-    no_north_star: riskRule({ within: durationDays.default(14) }, 'a rule like { within: 14d }'),
+    no_north_star: riskRule({ within: durationDays.default(7) }, 'a rule like { within: 7d }'),
+    /** Each rule's precision over past weeks; a rule flags accounts only when it beats the base rate. */
+    backtest: strictMap(
+      {
+        horizon_weeks: z.number().int().min(1).max(26).default(4),
+        weeks: z.number().int().min(1).max(104).default(12),
+        min_flagged: z.number().int().min(1).default(10),
+      },
+      'a mapping like { horizon_weeks: 4, weeks: 12, min_flagged: 10 }',
+    ).prefault({}),
   },
-  'a mapping of churn-risk rules (seat_utilization, key_feature, support_tickets, no_north_star)',
+  'a mapping of churn-risk rules (seat_utilization, key_feature, support_tickets, no_north_star, backtest)',
 );
 export type RiskConfig = z.output<typeof riskSchema>;
 

@@ -59,12 +59,13 @@ export function riskRulesFromConfig(config: Config): RiskRules {
   return {
     seatsTrait: r.seats_trait,
     seatUtilization: seat.enabled ? { below: seat.below, activeDays: seat.active_within, weight: seat.weight } : null,
-    keyFeature: key.enabled ? { selector: keySelector, drop: key.drop, days: key.over, minBefore: key.min_before, weight: key.weight } : null,
+    keyFeature: key.enabled ? { selector: keySelector, drop: key.drop, days: key.over, baselineDays: key.baseline, minBefore: key.min_before, weight: key.weight } : null,
     supportTickets: tickets.enabled
       ? { event: tickets.event, above: tickets.above, days: tickets.window, trailingWeeks: tickets.trailing_weeks, minTickets: tickets.min_tickets, weight: tickets.weight }
       : null,
     noNorthStar: silent.enabled ? { days: silent.within, weight: silent.weight } : null,
     northStar,
+    backtest: { horizonWeeks: r.backtest.horizon_weeks, weeks: r.backtest.weeks, minFlagged: r.backtest.min_flagged },
   };
 }
 

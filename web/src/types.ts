@@ -180,7 +180,8 @@ export interface RiskReport {
   accounts: { account: string; mrr: number; score: number; rules: string[]; reasons: string[] }[];
   mrr_at_risk: number;
   share_of_mrr_at_risk: number | null;
-  by_rule: { rule: string; accounts: number; mrr: number }[];
+  by_rule: { rule: string; accounts: number; mrr: number; tripped?: number }[];
+  backtest?: { horizon_weeks: number; weeks: number; cases: number; hits: number; base_rate: number | null; rules: { rule: string; precision: number | null; lift: number | null; predictive: boolean; verdict: string }[] };
 }
 
 export interface PredictiveIndicator { id: string; name: string; unit: 'rate' | 'count' | 'money'; series: { period: string; value: number | null }[] | null; value?: number | null }

@@ -9,6 +9,7 @@ import { positiveInteger, runLeading, runPredictive, runRisk, runTree, type Lead
 import { formatLift, isAhaCandidate, pct, type LeadingReport } from '../../reports/leading.js';
 import type { PredictiveReport } from '../../reports/predictive.js';
 import type { RiskReport } from '../../reports/risk.js';
+import { printRiskRules } from './risk-backtest-print.js';
 import type { TreeEdge, TreeReport } from '../../reports/tree.js';
 import { withReports } from '../analytics.js';
 import { formatTable, integer, percent, printJson } from '../output.js';
@@ -143,16 +144,16 @@ export function printTree(report: TreeReport): void {
 }
 
 export function printRisk(report: RiskReport, limit: number): void {
-  console.log(`Churn risk as of ${report.as_of.slice(0, 10)}: ${report.accounts.length} of ${report.accounts_evaluated} paying accounts trip a rule; `
+  console.log(`Churn risk as of ${report.as_of.slice(0, 10)}: ${report.accounts.length} of ${report.accounts_evaluated} paying accounts flagged by a rule that beats the base rate; `
     + `${money(report.mrr_at_risk)} of ${money(report.total_mrr)} MRR at risk (${percent(report.share_of_mrr_at_risk, 0) ?? '—'}).`);
-  for (const r of report.rules) console.log(`  ${r.enabled ? '•' : '○'} ${r.id}: ${r.description}${r.enabled && r.weight !== 1 ? ` (weight ${r.weight})` : ''}`);
+  printRiskRules(report);
   if (report.accounts.length) {
     console.log('');
     console.log(formatTable(['#', 'account', 'MRR', 'score', 'why'],
       report.accounts.slice(0, limit).map((a, i) => [i + 1, a.account, money(a.mrr), a.score, a.reasons.join('; ')])));
     if (report.accounts.length > limit) console.log(`… and ${report.accounts.length - limit} more (--limit, or --json for all)`);
   }
-  console.log('\n' + formatTable(['rule', 'accounts', 'MRR'], report.by_rule.map((r) => [r.rule, r.accounts, money(r.mrr)])));
+  console.log('\n' + formatTable(['rule', 'accounts', 'MRR', 'trips now'], report.by_rule.map((r) => [r.rule, r.accounts, money(r.mrr), r.tripped])));
 }
 
 export function printPredictive(report: PredictiveReport): void {

@@ -32,9 +32,10 @@ export interface AccountSignalsQuery {
   seatsTrait: string;
   /** A user is active when they did any event in the last `activeDays` days. */
   activeDays: number;
-  /** Key feature: its events in the last `keyDays` days vs the `keyDays` before. */
+  /** Key feature: its events in the last `keyDays` days vs the `keyBaselineDays` before. */
   keyFeature: EventSelector;
   keyDays: number;
+  keyBaselineDays: number;
   /** Support tickets in the last `ticketDays` days vs the `trailingWeeks` weeks before. */
   ticketEvent: string;
   ticketDays: number;
@@ -55,10 +56,10 @@ export function compileAccountSignals(ctx: QueryContext, q: AccountSignalsQuery)
   const ms = b.ms('e.ts');
   const asOf = b.params.bind(q.asOf, 'integer');
   const since = (days: number) => b.params.bind(q.asOf - Math.round(days * DAY), 'integer');
-  const lookback = Math.max(q.lookbackDays, q.activeDays, 2 * q.keyDays, q.ticketDays + 7 * q.trailingWeeks);
+  const lookback = Math.max(q.lookbackDays, q.activeDays, q.keyDays + q.keyBaselineDays, q.ticketDays + 7 * q.trailingWeeks);
   const activeFrom = since(q.activeDays);
   const keyRecent = since(q.keyDays);
-  const keyBefore = since(2 * q.keyDays);
+  const keyBefore = since(q.keyDays + q.keyBaselineDays);
   const ticketRecent = since(q.ticketDays);
   const ticketTrailing = since(q.ticketDays + 7 * q.trailingWeeks);
   const key = b.selector(q.keyFeature);

@@ -5,6 +5,7 @@ import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
 import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
 import { useView } from '../context';
 import { compact, exact, fmt, money, pct, shortWeek } from '../format';
+import { RiskVerdict } from '../components/RiskVerdict';
 import type { LeadingIndicator, LeadingReport, PredictiveIndicator, PredictiveReport, RiskReport } from '../types';
 
 type Outcome = 'retained' | 'upgraded';
@@ -172,11 +173,12 @@ function Risk({ report }: { report: RiskReport }) {
           <li key={r.rule}>
             <Badge tone={r.accounts > 0 ? 'warn' : 'neutral'}>{r.rule.replace(/_/g, ' ')}</Badge> {r.accounts} accounts · {money(r.mrr)} MRR
             <span className="muted"> — {report.rules.find((x) => x.id === r.rule)?.description ?? ''}</span>
+            <RiskVerdict report={report} rule={r.rule} />
           </li>
         ))}
       </ul>
       {report.accounts.length === 0 ? (
-        <p className="muted">No paying account trips a rule.</p>
+        <p className="muted">No paying account is flagged by a rule that beats the base rate.</p>
       ) : (
         <div className="table-scroll">
           <table className="data compact">
