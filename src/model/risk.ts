@@ -6,7 +6,7 @@ export interface RiskRules {
   seatsTrait: string;
   seatUtilization: { below: number; activeDays: number; weight: number } | null;
   keyFeature: { selector: EventSelector; drop: number; days: number; minBefore: number; weight: number } | null;
-  supportTickets: { event: string; above: number; days: number; trailingWeeks: number; minTickets: number; weight: number } | null;
+  supportTickets: { events: string[]; above: number; days: number; trailingWeeks: number; minTickets: number; weight: number } | null;
   noNorthStar: { days: number; weight: number } | null;
   /** The North Star action (with its filters): what `no_north_star` looks for. */
   northStar: EventSelector;

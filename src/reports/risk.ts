@@ -16,6 +16,7 @@
  */
 import { InputError } from '../errors.js';
 import type { RiskRuleId, RiskRules } from '../model/risk.js';
+import { eventsLabel } from '../model/metrics.js';
 import { compileAccountSignals } from '../query/plans/risk.js';
 import { run, type ReportContext } from './context.js';
 
@@ -80,9 +81,9 @@ export function describeRules(rules: RiskRules): RiskReport['rules'] {
   const n = rules.noNorthStar;
   return [
     { id: 'seat_utilization', enabled: !!s, weight: s?.weight ?? 0, description: s ? `active users (any event in the last ${d(s.activeDays)}) ÷ seats below ${pct(s.below)}` : 'off' },
-    { id: 'key_feature', enabled: !!k, weight: k?.weight ?? 0, description: k ? `${k.selector.event} down ≥ ${pct(k.drop)} over the last ${d(k.days)} vs the ${d(k.days)} before (from ≥ ${k.minBefore})` : 'off' },
-    { id: 'support_tickets', enabled: !!t, weight: t?.weight ?? 0, description: t ? `${t.event} in the last ${d(t.days)} above ${t.above}× the trailing ${t.trailingWeeks}-week average` : 'off' },
-    { id: 'no_north_star', enabled: !!n, weight: n?.weight ?? 0, description: n ? `no ${rules.northStar.event} in the last ${d(n.days)}` : 'off' },
+    { id: 'key_feature', enabled: !!k, weight: k?.weight ?? 0, description: k ? `${eventsLabel(k.selector.events)} down ≥ ${pct(k.drop)} over the last ${d(k.days)} vs the ${d(k.days)} before (from ≥ ${k.minBefore})` : 'off' },
+    { id: 'support_tickets', enabled: !!t, weight: t?.weight ?? 0, description: t ? `${eventsLabel(t.events)} in the last ${d(t.days)} above ${t.above}× the trailing ${t.trailingWeeks}-week average` : 'off' },
+    { id: 'no_north_star', enabled: !!n, weight: n?.weight ?? 0, description: n ? `no ${eventsLabel(rules.northStar.events)} in the last ${d(n.days)}` : 'off' },
   ];
 }
 
@@ -115,7 +116,7 @@ export function evaluateAccount(rules: RiskRules, row: SignalRow, asOf: number):
   }
   const k = rules.keyFeature;
   if (k && before >= k.minBefore && (before - recent) / before >= k.drop) {
-    tripped.push({ id: 'key_feature', weight: k.weight, reason: `${k.selector.event} down ${pct((before - recent) / before)} (${before} → ${recent} in ${Math.round(k.days)} days)` });
+    tripped.push({ id: 'key_feature', weight: k.weight, reason: `${eventsLabel(k.selector.events)} down ${pct((before - recent) / before)} (${before} → ${recent} in ${Math.round(k.days)} days)` });
   }
   const t = rules.supportTickets;
   if (t) {
@@ -128,7 +129,7 @@ export function evaluateAccount(rules: RiskRules, row: SignalRow, asOf: number):
   const n = rules.noNorthStar;
   if (n && (last === null || asOf - last > n.days * DAY)) {
     const since = last === null ? 'none recently' : `last ${Math.floor((asOf - last) / DAY)} days ago`;
-    tripped.push({ id: 'no_north_star', weight: n.weight, reason: `no ${rules.northStar.event} in ${Math.round(n.days)} days (${since})` });
+    tripped.push({ id: 'no_north_star', weight: n.weight, reason: `no ${eventsLabel(rules.northStar.events)} in ${Math.round(n.days)} days (${since})` });
   }
   return {
     account: row.account_id,
@@ -149,7 +150,7 @@ export async function riskReport(ctx: ReportContext, rules: RiskRules | undefine
     activeDays: rules.seatUtilization?.activeDays ?? 28,
     keyFeature: rules.keyFeature?.selector ?? rules.northStar,
     keyDays: rules.keyFeature?.days ?? 28,
-    ticketEvent: rules.supportTickets?.event ?? 'Support Ticket Opened',
+    ticketEvents: rules.supportTickets?.events ?? ['Support Ticket Opened'],
     ticketDays: rules.supportTickets?.days ?? 7,
     trailingWeeks: rules.supportTickets?.trailingWeeks ?? 4,
     northStar: rules.northStar,
