@@ -594,4 +594,17 @@ describe('several event names per step (docs/event-names.md)', () => {
   it.each(cases)('%s', (_name, text, message) => {
     expect(errorOf(text).message).toBe(message);
   });
+
+  it('lint compares names, not lists: a North Star sharing a name with signup is vanity; the same names as KUI in any order are its value step', () => {
+    const vanity = replaceLine(5, 'north_star: { name: M, event: [signup_completed, Signed Up], measure: count, frequency: week }');
+    expect(northStarChecks(parseConfig(vanity))[0].detail).toBe('it counts signups (Signed Up, the journey.signup event), which says nothing about the value customers get');
+    const value = lines(
+      ...MINIMAL.slice(0, 4),
+      '  kui: { event: [message_sent, Message Sent], at_least: 3 }',
+      'north_star: { name: Messages, event: [Message Sent, message_sent], measure: count, frequency: week }',
+    );
+    expect(northStarChecks(parseConfig(value))[0]).toEqual({
+      check: 'expresses customer value', verdict: 'pass', detail: 'it counts Message Sent or message_sent, your kui event: the moment users get value',
+    });
+  });
 });
