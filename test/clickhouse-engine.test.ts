@@ -228,7 +228,7 @@ journey:
   upgrade: { event: Subscription Started }
 north_star: { name: M, event: Message Sent, measure: count, frequency: week }
 `));
-    const events = model.journey.map((s) => s.selector.event);
+    const events = model.journey.flatMap((s) => s.selector.events);
     for (const seed of [11, 12]) {
       await truncateClickHouse(ch);
       const writer = new ClickHouseWriter(ch, 'test');

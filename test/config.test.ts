@@ -7,6 +7,8 @@ import { loadConfig, parseConfig } from '../src/config/load.js';
 import { parseDuration } from '../src/config/schema.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { ConfigError } from '../src/errors.js';
+import { modelFromConfig } from '../src/model/from-config.js';
+import { healthModelFromConfig } from '../src/model/health.js';
 
 const lines = (...rows: string[]) => rows.join('\n') + '\n';
 
@@ -520,5 +522,89 @@ describe('northStarChecks', () => {
     expect(verdicts(noInputs).actionable).toBe('warn');
     const revenue = CLEAN.replace('  measure: count', '  measure: sum:revenue');
     expect(verdicts(revenue)['leading indicator']).toBe('warn');
+  });
+});
+
+describe('several event names per step (docs/event-names.md)', () => {
+  const LISTS = lines(
+    'product: Acme', //                                                                                          1
+    'journey:', //                                                                                               2
+    '  visit: { event: Page Viewed }', //                                                                        3
+    '  signup: { event: [Signed Up, signup_completed], owner: maya }', //                                        4
+    '  setup:', //                                                                                               5
+    '    event:', //                                                                                             6
+    '      - Workspace Created', //                                                                              7
+    '      - " workspace_created "', //                                                                          8
+    'north_star: { name: Messages, event: [Message Sent, message_sent], where: { channel: { ne: self } }, measure: count, frequency: week }',
+    'metrics:',
+    '  - { id: teams, event: [Message Sent, message_sent], measure: unique_accounts, frequency: week }',
+    'surveys:',
+    '  nps: { event: [NPS Submitted, nps_submitted], score: score }',
+    'heart:',
+    '  task_success:',
+    '    metrics:',
+    '      - { id: upload, task: { start: [Upload Started, upload_started], complete: Upload Completed, error: [Upload Failed] } }',
+    '  adoption:',
+    '    metrics:',
+    '      - { id: search, adoption: { event: [Search Used, search_used], launched: 2026-09-01 } }',
+    'risk:',
+    '  key_feature: { event: [Board Created, board_created] }',
+    '  support_tickets: { event: [Ticket Opened, ticket_opened] }',
+  );
+
+  it('takes a list wherever an event is named, keeps one name as written, and the model holds every list', () => {
+    const config = parseConfig(LISTS);
+    expect(config.journey.visit.event).toBe('Page Viewed');
+    expect(config.journey.signup.event).toEqual(['Signed Up', 'signup_completed']);
+    expect(config.journey.setup!.event).toEqual(['Workspace Created', 'workspace_created']);
+    const model = modelFromConfig(config);
+    expect(model.journey.map((s) => s.selector.events)).toEqual([['Page Viewed'], ['Signed Up', 'signup_completed'], ['Workspace Created', 'workspace_created']]);
+    // The filter goes with the step: it applies to every name.
+    expect(model.northStar.selector).toEqual({ events: ['Message Sent', 'message_sent'], where: [{ property: 'channel', op: 'ne', value: 'self' }] });
+    expect(model.retentionSelector).toEqual(model.northStar.selector);
+    expect(model.metrics[0].selector.events).toEqual(['Message Sent', 'message_sent']);
+    expect(model.risk!.keyFeature!.selector.events).toEqual(['Board Created', 'board_created']);
+    expect(model.risk!.supportTickets!.events).toEqual(['Ticket Opened', 'ticket_opened']);
+    const health = healthModelFromConfig(config);
+    expect(health.surveys.nps!.events).toEqual(['NPS Submitted', 'nps_submitted']);
+    const measurements = health.heart.flatMap((c) => c.metrics.map((m) => m.measurement));
+    expect(measurements).toContainEqual({ kind: 'task', start: ['Upload Started', 'upload_started'], complete: ['Upload Completed'], error: ['Upload Failed'], key: undefined });
+    expect(measurements).toContainEqual(expect.objectContaining({ kind: 'adoption', selector: { events: ['Search Used', 'search_used'], where: [] } }));
+  });
+
+  it('a single name parses as before', () => {
+    expect(parseConfig(minimal()).journey.signup.event).toBe('Signed Up');
+    expect(modelFromConfig(parseConfig(minimal())).journey[1].selector).toEqual({ events: ['Signed Up'], where: [] });
+  });
+
+  const cases: [string, string, string][] = [
+    ['an empty list', replaceLine(4, '  signup: { event: [], owner: maya }'), 'truenorth.yaml:line 4 journey.signup.event: expected at least one event name, got an empty list'],
+    ['a number in the list', replaceLine(4, '  signup: { event: [Signed Up, 42] }'), 'truenorth.yaml:line 4 journey.signup.event[1]: expected an event name (text), got 42'],
+    ['an empty name in the list', replaceLine(5, 'north_star: { name: M, event: [Message Sent, ""], measure: count, frequency: week }'), 'truenorth.yaml:line 5 north_star.event[1]: event names must not be empty'],
+    ['a name listed twice', replaceLine(4, '  signup: { event: [Signed Up, Signed Up] }'), 'truenorth.yaml:line 4 journey.signup.event[1]: "Signed Up" is listed twice'],
+    ['a mapping instead of a name', replaceLine(3, '  visit: { event: { name: Page Viewed } }'), 'truenorth.yaml:line 3 journey.visit.event: expected an event name or a list of event names, got { name: "Page Viewed" }'],
+    [
+      'a bad item of a block list, on its own line',
+      lines(...MINIMAL.slice(0, 4), '  setup:', '    event:', '      - Workspace Created', '      - [nested]', MINIMAL[4]),
+      'truenorth.yaml:line 8 journey.setup.event[1]: expected an event name (text), got ["nested"]',
+    ],
+    ['an empty list for a task', minimal('heart:', '  task_success:', '    metrics:', '      - { id: t, task: { start: [], complete: Done } }'), 'truenorth.yaml:line 9 heart.task_success.metrics[0].task.start: expected at least one event name, got an empty list'],
+    ['a missing event is still required', replaceLine(3, '  visit: { owner: maya }'), 'truenorth.yaml:line 3 journey.visit.event: is required'],
+  ];
+  it.each(cases)('%s', (_name, text, message) => {
+    expect(errorOf(text).message).toBe(message);
+  });
+
+  it('lint compares names, not lists: a North Star sharing a name with signup is vanity; the same names as KUI in any order are its value step', () => {
+    const vanity = replaceLine(5, 'north_star: { name: M, event: [signup_completed, Signed Up], measure: count, frequency: week }');
+    expect(northStarChecks(parseConfig(vanity))[0].detail).toBe('it counts signups (Signed Up, the journey.signup event), which says nothing about the value customers get');
+    const value = lines(
+      ...MINIMAL.slice(0, 4),
+      '  kui: { event: [message_sent, Message Sent], at_least: 3 }',
+      'north_star: { name: Messages, event: [Message Sent, message_sent], measure: count, frequency: week }',
+    );
+    expect(northStarChecks(parseConfig(value))[0]).toEqual({
+      check: 'expresses customer value', verdict: 'pass', detail: 'it counts Message Sent or message_sent, your kui event: the moment users get value',
+    });
   });
 });

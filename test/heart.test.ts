@@ -115,7 +115,7 @@ describe('task success (pure)', () => {
   });
 
   it('makes three metrics per task', () => {
-    const def = { id: 'upload', name: 'Upload', category: 'task_success' as const, better: 'higher' as const, measurement: { kind: 'task' as const, start: 'S', complete: 'C' } };
+    const def = { id: 'upload', name: 'Upload', category: 'task_success' as const, better: 'higher' as const, measurement: { kind: 'task' as const, start: ['S'], complete: ['C'] } };
     const weeks = periodsIn(rangeOfPeriods('2026-W10', '2026-W11', { timezone: 'UTC', weekStart: 'monday' }), 'week', { timezone: 'UTC', weekStart: 'monday' });
     const results = taskResults(def, [
       { period: '2026-03-02', started: 4, completed: 2, errored: 1, median_ms: 2000 },

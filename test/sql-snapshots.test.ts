@@ -17,7 +17,7 @@ const ideal: Predicate = [{ property: 'role', op: 'in', value: ['engineer', 'pm'
 const ctx = (dialect: SqlDialect): QueryContext => ({ dialect, time: { timezone: 'America/New_York', weekStart: 'sunday' }, idealUser: ideal });
 const range = { from: Date.parse('2026-11-01T04:00:00Z'), to: Date.parse('2026-11-15T05:00:00Z') };
 const stage = (name: StageDefinition['stage'], event: string, extra: Partial<StageDefinition> = {}): StageDefinition =>
-  ({ stage: name, selector: { event, where: [] }, ...extra });
+  ({ stage: name, selector: { events: [event], where: [] }, ...extra });
 
 /** One statement per line of output, whitespace runs collapsed, so snapshots stay short and stable. */
 function show(q: { sql: string; params: Record<string, unknown> }): string {
@@ -28,7 +28,7 @@ const plans = {
   'North Star: count with a filter, per account, weekly (Sunday weeks, New York)': (d: SqlDialect) => compileSeries(ctx(d), {
     metric: {
       id: 'north_star', name: 'Messages', frequency: 'week', measure: { kind: 'count' }, per: 'account',
-      selector: { event: 'Message Sent', where: [{ property: 'channel', op: 'ne', value: 'self' }, { property: 'size', op: 'gte', value: 10 }] },
+      selector: { events: ['Message Sent'], where: [{ property: 'channel', op: 'ne', value: 'self' }, { property: 'size', op: 'gte', value: 10 }] },
     },
     range, segment: 'ideal',
   }),
@@ -40,8 +40,15 @@ const plans = {
     steps: [stage('visit', 'Page Viewed'), stage('signup', 'Signed Up'), stage('setup', 'Workspace Created')],
     range, windowDays: 14, segment: 'all', breakdown: { kind: 'user_trait', key: 'role' },
   }),
+  'unique users of a step with two names, one filter for both (daily)': (d: SqlDialect) => compileSeries(ctx(d), {
+    metric: {
+      id: 'messagers', name: 'Messagers', frequency: 'day', measure: { kind: 'unique_users' },
+      selector: { events: ['Message Sent', 'message_sent'], where: [{ property: 'channel', op: 'ne', value: 'self' }] },
+    },
+    range, segment: 'all',
+  }),
   'monthly retention, on or after': (d: SqlDialect) => compileRetention(ctx(d), {
-    definition: { cohortSelector: { event: 'Signed Up', where: [] }, activitySelector: { event: 'Message Sent', where: [] }, period: 'month', mode: 'on_or_after' },
+    definition: { cohortSelector: { events: ['Signed Up'], where: [] }, activitySelector: { events: ['Message Sent'], where: [] }, period: 'month', mode: 'on_or_after' },
     range, segment: 'all',
   }),
 };
@@ -51,7 +58,7 @@ describe('compiled SQL per dialect', () => {
     for (const plan of Object.values(plans)) {
       for (const d of [duckdbDialect, clickhouseDialect]) {
         const q = plan(d);
-        for (const v of ['Message Sent', 'Signed Up', 'self', 'engineer', 'America/New_York', 'role']) expect(q.sql).not.toContain(v);
+        for (const v of ['Message Sent', 'message_sent', 'Signed Up', 'self', 'engineer', 'America/New_York', 'role']) expect(q.sql).not.toContain(v);
       }
       expect(Object.keys(plan(clickhouseDialect).params)).toEqual(Object.keys(plan(duckdbDialect).params));
     }
@@ -107,6 +114,19 @@ describe('compiled SQL per dialect', () => {
     expect(show(plans[RE](clickhouseDialect))).toMatchInlineSnapshot(`
       "WITH first_seen AS (SELECT e.actor_id, min(e.ts) AS t0 FROM (SELECT e.id AS id, e.event AS event, e.ts AS ts, e.user_id AS user_id, e.anonymous_id AS anonymous_id, e.properties AS properties, if(ifNull(l.linked, 0) = 1, assumeNotNull(l.user_id), e.person) AS actor_id FROM tn_events AS e FINAL LEFT JOIN (SELECT anonymous_id, argMinMerge(user_id) AS user_id, toUInt8(1) AS linked FROM tn_identity_links GROUP BY anonymous_id) AS l ON l.anonymous_id = e.person) e WHERE e.event = {p0:String} AND TRUE GROUP BY e.actor_id), cohorts AS (SELECT actor_id, toString(toStartOfMonth(toDate32(toTimeZone(t0, {p1:String})))) AS cohort, (toInt64(toYear(toTimeZone(t0, {p1:String}))) * 12 + toInt64(toMonth(toTimeZone(t0, {p1:String}))) - 1) AS c FROM first_seen WHERE t0 >= fromUnixTimestamp64Milli({p2:Int64}, 'UTC') AND t0 < fromUnixTimestamp64Milli({p3:Int64}, 'UTC')), activity AS (SELECT DISTINCT e.actor_id, (toInt64(toYear(toTimeZone(e.ts, {p1:String}))) * 12 + toInt64(toMonth(toTimeZone(e.ts, {p1:String}))) - 1) AS p FROM (SELECT e.id AS id, e.event AS event, e.ts AS ts, e.user_id AS user_id, e.anonymous_id AS anonymous_id, e.properties AS properties, if(ifNull(l.linked, 0) = 1, assumeNotNull(l.user_id), e.person) AS actor_id FROM tn_events AS e FINAL LEFT JOIN (SELECT anonymous_id, argMinMerge(user_id) AS user_id, toUInt8(1) AS linked FROM tn_identity_links GROUP BY anonymous_id) AS l ON l.anonymous_id = e.person) e WHERE e.event = {p4:String} AND e.ts >= fromUnixTimestamp64Milli({p5:Int64}, 'UTC') AND e.actor_id IN (SELECT actor_id FROM cohorts)) SELECT cohort, cohort_index, k AS "offset", actors FROM ( SELECT cohort, c AS cohort_index, -1 AS k, count(*) AS actors FROM cohorts GROUP BY cohort, c UNION ALL SELECT cohort, cohort_index, k, count(*) AS actors FROM ( SELECT c.cohort, c.c AS cohort_index, max(a.p) - c.c AS k FROM cohorts c JOIN activity a ON a.actor_id = c.actor_id WHERE a.p >= c.c GROUP BY c.actor_id, c.cohort, c.c) last_active GROUP BY cohort, cohort_index, k ) r ORDER BY cohort, "offset"
       -- {"p0":"Signed Up","p1":"America/New_York","p2":1793505600000,"p3":1794718800000,"p4":"Message Sent","p5":1793505600000}"
+    `);
+  });
+  const LIST = 'unique users of a step with two names, one filter for both (daily)';
+  it('a step with two names, DuckDB', () => {
+    expect(show(plans[LIST](duckdbDialect))).toMatchInlineSnapshot(`
+      "WITH base AS ( SELECT e.actor_id, NULL AS account_id, NULL AS v, date_trunc('day', timezone(CAST($p0 AS VARCHAR), timezone('UTC', e.ts))) AS p FROM (SELECT e.id, e.event, e.ts, e.user_id, e.anonymous_id, e.properties, coalesce(l.user_id, e.user_id, e.anonymous_id) AS actor_id FROM events e LEFT JOIN identity_links l ON l.anonymous_id = coalesce(e.user_id, e.anonymous_id)) e WHERE e.event IN (CAST($p3 AS VARCHAR), CAST($p4 AS VARCHAR)) AND (NOT coalesce(json_extract_string(e.properties, CAST($p1 AS VARCHAR)) = CAST($p2 AS VARCHAR), FALSE)) AND e.ts >= epoch_ms(CAST($p5 AS BIGINT)) AND e.ts < epoch_ms(CAST($p6 AS BIGINT)) AND TRUE) SELECT strftime(p, '%Y-%m-%d') AS period, CAST(count(DISTINCT actor_id) AS DOUBLE) AS value FROM base GROUP BY p ORDER BY period
+      -- {"p0":"America/New_York","p1":"/channel","p2":"self","p3":"Message Sent","p4":"message_sent","p5":1793505600000,"p6":1794718800000}"
+    `);
+  });
+  it('a step with two names, ClickHouse', () => {
+    expect(show(plans[LIST](clickhouseDialect))).toMatchInlineSnapshot(`
+      "WITH base AS ( SELECT e.actor_id, NULL AS account_id, NULL AS v, toDate32(toTimeZone(e.ts, {p0:String})) AS p FROM (SELECT e.id AS id, e.event AS event, e.ts AS ts, e.user_id AS user_id, e.anonymous_id AS anonymous_id, e.properties AS properties, if(ifNull(l.linked, 0) = 1, assumeNotNull(l.user_id), e.person) AS actor_id FROM tn_events AS e FINAL LEFT JOIN (SELECT anonymous_id, argMinMerge(user_id) AS user_id, toUInt8(1) AS linked FROM tn_identity_links GROUP BY anonymous_id) AS l ON l.anonymous_id = e.person) e WHERE e.event IN ({p3:String}, {p4:String}) AND (NOT coalesce(multiIf(JSONExtractRaw(e.properties, {p1:String}) IN ('', 'null'), NULL, startsWith(JSONExtractRaw(e.properties, {p1:String}), '"'), JSONExtractString(JSONExtractRaw(e.properties, {p1:String})), JSONExtractRaw(e.properties, {p1:String})) = {p2:String}, FALSE)) AND e.ts >= fromUnixTimestamp64Milli({p5:Int64}, 'UTC') AND e.ts < fromUnixTimestamp64Milli({p6:Int64}, 'UTC') AND TRUE) SELECT toString(p) AS period, CAST(count(DISTINCT actor_id) AS DOUBLE) AS value FROM base GROUP BY p ORDER BY period
+      -- {"p0":"America/New_York","p1":"channel","p2":"self","p3":"Message Sent","p4":"message_sent","p5":1793505600000,"p6":1794718800000}"
     `);
   });
 });

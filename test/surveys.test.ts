@@ -127,7 +127,7 @@ describe('by week and by segment', () => {
     { actor: 'c', t: W11, answer: '9', ideal: false },
     { actor: 'd', t: W11 + 7 * 24 * HOUR, answer: '0', ideal: false }, // after the range
   ];
-  const definition = { kind: 'nps' as const, event: 'NPS Submitted', property: 'score', activeOnly: false };
+  const definition = { kind: 'nps' as const, events: ['NPS Submitted'], property: 'score', activeOnly: false };
   const section = surveySection('nps', definition, responses, range, time, true);
 
   it('splits by week', () => {

@@ -2,7 +2,8 @@
  * Config-only checks of SPEC §2 "Lint" (the seed's data traps) and Amplitude's seven North Star
  * checks. Checks that need data take it through the optional `evidence` argument.
  */
-import { JOURNEY_STAGES, summedProperty, type Config, type Target } from './schema.js';
+import { eventsLabel } from '../model/metrics.js';
+import { eventList, JOURNEY_STAGES, summedProperty, type Config, type EventNames, type Target } from './schema.js';
 
 export interface LintFinding {
   level: 'error' | 'warn' | 'info';
@@ -50,10 +51,15 @@ const VANITY_PROPERTY = /visit|sign_?ups?|page_?views?/i;
 
 /** Why the North Star is a vanity metric (visits, signups, page views), or undefined. */
 export function vanityReason(config: Config): string | undefined {
-  const { event, measure } = config.north_star;
-  if (PAGE_VIEW_EVENTS.includes(event)) return `it counts page views (${event})`;
-  if (event === config.journey.visit.event) return `it counts visits (${event}, the journey.visit event)`;
-  if (event === config.journey.signup.event) return `it counts signups (${event}, the journey.signup event)`;
+  const { measure } = config.north_star;
+  const names = eventList(config.north_star.event);
+  const shared = (stage: EventNames) => names.find((name) => eventList(stage).includes(name));
+  const pageView = names.find((name) => PAGE_VIEW_EVENTS.includes(name));
+  if (pageView) return `it counts page views (${pageView})`;
+  const visit = shared(config.journey.visit.event);
+  if (visit) return `it counts visits (${visit}, the journey.visit event)`;
+  const signup = shared(config.journey.signup.event);
+  if (signup) return `it counts signups (${signup}, the journey.signup event)`;
   const property = summedProperty(measure);
   if (property && VANITY_PROPERTY.test(property)) return `it sums ${property}, a count of visits, signups or page views`;
   return undefined;
@@ -105,7 +111,7 @@ export function lintConfig(config: Config): LintFinding[] {
       level: 'warn',
       rule: 'vanity-north-star',
       message: `the North Star looks like a vanity metric: ${vanity}; pick the action that shows customers getting value`,
-      path: summedProperty(config.north_star.measure) && !PAGE_VIEW_EVENTS.includes(config.north_star.event) ? 'north_star.measure' : 'north_star.event',
+      path: summedProperty(config.north_star.measure) && !eventList(config.north_star.event).some((name) => PAGE_VIEW_EVENTS.includes(name)) ? 'north_star.measure' : 'north_star.event',
     });
   }
 
@@ -164,7 +170,12 @@ const REVENUE_PROPERTY = /revenue|mrr|arr\b|amount|price|paid|payment/i;
 export function northStarChecks(config: Config, evidence: NorthStarEvidence = {}): NorthStarCheck[] {
   const ns = config.north_star;
   const vanity = vanityReason(config);
-  const valueStage = (['kui', 'first_strike'] as const).find((stage) => config.journey[stage]?.event === ns.event);
+  const nsEvents = eventsLabel([...eventList(ns.event)].sort());
+  const valueStage = (['kui', 'first_strike'] as const).find((stage) => {
+    const event = config.journey[stage]?.event;
+    return event !== undefined && eventsLabel([...eventList(event)].sort()) === nsEvents;
+  });
+  const nsLabel = eventsLabel(eventList(ns.event));
   const inputs = config.metrics.filter((metric) => metric.drives === 'north_star').map((metric) => metric.id);
   const summed = summedProperty(ns.measure);
   const conditions = Object.values(ns.where ?? {}).reduce((n, condition) => n + Object.keys(condition).length, 0);
@@ -183,8 +194,8 @@ export function northStarChecks(config: Config, evidence: NorthStarEvidence = {}
       vanity
         ? { verdict: 'warn', detail: `${vanity}, which says nothing about the value customers get` }
         : valueStage
-          ? { verdict: 'pass', detail: `it counts ${ns.event}, your ${valueStage} event: the moment users get value` }
-          : { verdict: 'team_must_judge', detail: `does ${ns.event} happen only when a customer gets value? Look at what your best-retained users do` },
+          ? { verdict: 'pass', detail: `it counts ${nsLabel}, your ${valueStage} event: the moment users get value` }
+          : { verdict: 'team_must_judge', detail: `does ${nsLabel} happen only when a customer gets value? Look at what your best-retained users do` },
     ),
     check(
       'represents the strategy',
@@ -216,7 +227,7 @@ export function northStarChecks(config: Config, evidence: NorthStarEvidence = {}
     ),
     check('measurable', {
       verdict: 'pass',
-      detail: `computed from ${ns.event} events: ${ns.measure}${ns.at_least ? ` (at least ${ns.at_least} times)` : ''}${ns.per ? ` per ${ns.per}` : ''} per ${ns.frequency}`,
+      detail: `computed from ${nsLabel} events: ${ns.measure}${ns.at_least ? ` (at least ${ns.at_least} times)` : ''}${ns.per ? ` per ${ns.per}` : ''} per ${ns.frequency}`,
     }),
     check(
       'not vanity',

@@ -132,7 +132,41 @@ function strictMap<T extends z.core.$ZodLooseShape>(
 // Scalars
 
 const text = z.string().trim().min(1);
-const eventName = text.max(MAX_PROPERTY_NAME_LENGTH);
+/** What the file holds wherever an event is named: one name, or several that count as one step. */
+export type EventNames = string | string[];
+
+/** The names of an `event:` (or `start:`, `complete:`, …) value as a list. */
+export function eventList(names: EventNames): string[] {
+  return typeof names === 'string' ? [names] : names;
+}
+
+/**
+ * One event name, or a non-empty list of names (web and mobile often name the same step
+ * differently: `[Signed Up, signup_completed]`). Kept as written (trimmed); `eventList` gives the list.
+ */
+const eventName = z.unknown().transform((value, ctx): EventNames => {
+  if (!Array.isArray(value)) {
+    const problem = eventNameProblem(value);
+    if (!problem) return (value as string).trim();
+    const message = value === undefined ? 'is required' : typeof value === 'string' ? problem : `expected an event name or a list of event names, got ${show(value)}`;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }
+  if (value.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one event name, got an empty list' });
+  value.forEach((item, i) => {
+    const problem = eventNameProblem(item) ?? (value.indexOf(item) !== i ? `"${item}" is listed twice` : undefined);
+    if (problem) ctx.addIssue({ code: 'custom', path: [i], message: problem });
+  });
+  return value.map((item: string) => String(item).trim());
+});
+
+function eventNameProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `expected an event name (text), got ${show(value)}`;
+  if (value.trim() === '') return 'event names must not be empty';
+  if (value.length > MAX_PROPERTY_NAME_LENGTH) return `event names must be at most ${MAX_PROPERTY_NAME_LENGTH} characters`;
+  return undefined;
+}
+
 const owner = z
   .string({ error: (iss) => (Array.isArray(iss.input) ? `expected one owner (a name or email) per row, got ${show(iss.input)}` : undefined) })
   .trim()

@@ -1,5 +1,5 @@
 import type { Config, Filter, JourneyStage, Measure as ConfigMeasure, Metric, NorthStar } from '../config/schema.js';
-import { JOURNEY_STAGES } from '../config/schema.js';
+import { eventList, JOURNEY_STAGES } from '../config/schema.js';
 import type {
   Condition, EventSelector, FilterOperator, FilterValue, Measure, Predicate, RetentionDefinition,
   SeriesMetric, StageDefinition, TimeSettings,
@@ -38,7 +38,7 @@ export function modelFromConfig(config: Config): MetricModel {
     }),
     northStar: seriesFromConfig('north_star', config.north_star.name, config.north_star),
     metrics: config.metrics.filter((m) => m.source === 'computed').map((m) => seriesFromConfig(m.id, m.name ?? m.id, m)),
-    retentionSelector: { event: config.retention.event, where: predicateFromFilter(config.retention.where) },
+    retentionSelector: { events: eventList(config.retention.event), where: predicateFromFilter(config.retention.where) },
     drives: drivesEdges(config),
     manualMetrics: config.metrics.filter((m) => m.source === 'manual').map((m) => ({ id: m.id, name: m.name ?? m.id })),
     risk: riskRulesFromConfig(config),
@@ -47,21 +47,21 @@ export function modelFromConfig(config: Config): MetricModel {
 
 export function riskRulesFromConfig(config: Config): RiskRules {
   const r = config.risk;
-  const northStar: EventSelector = { event: config.north_star.event, where: predicateFromFilter(config.north_star.where) };
+  const northStar: EventSelector = { events: eventList(config.north_star.event), where: predicateFromFilter(config.north_star.where) };
   const seat = r.seat_utilization;
   const key = r.key_feature;
   const tickets = r.support_tickets;
   const silent = r.no_north_star;
   // The key feature defaults to the North Star action with its filters (or the rule's own filters).
   const keySelector: EventSelector = key.event
-    ? { event: key.event, where: predicateFromFilter(key.where) }
-    : { event: northStar.event, where: key.where ? predicateFromFilter(key.where) : northStar.where };
+    ? { events: eventList(key.event), where: predicateFromFilter(key.where) }
+    : { events: northStar.events, where: key.where ? predicateFromFilter(key.where) : northStar.where };
   return {
     seatsTrait: r.seats_trait,
     seatUtilization: seat.enabled ? { below: seat.below, activeDays: seat.active_within, weight: seat.weight } : null,
     keyFeature: key.enabled ? { selector: keySelector, drop: key.drop, days: key.over, baselineDays: key.baseline, minBefore: key.min_before, weight: key.weight } : null,
     supportTickets: tickets.enabled
-      ? { event: tickets.event, above: tickets.above, days: tickets.window, trailingWeeks: tickets.trailing_weeks, minTickets: tickets.min_tickets, weight: tickets.weight }
+      ? { events: eventList(tickets.event), above: tickets.above, days: tickets.window, trailingWeeks: tickets.trailing_weeks, minTickets: tickets.min_tickets, weight: tickets.weight }
       : null,
     noNorthStar: silent.enabled ? { days: silent.within, weight: silent.weight } : null,
     northStar,
@@ -84,7 +84,7 @@ export function predicateFromFilter(filter: Filter | undefined): Predicate {
 function stageFromConfig(name: (typeof JOURNEY_STAGES)[number], stage: JourneyStage): StageDefinition {
   return {
     stage: name,
-    selector: { event: stage.event, where: predicateFromFilter(stage.where) },
+    selector: { events: eventList(stage.event), where: predicateFromFilter(stage.where) },
     atLeast: stage.at_least,
     withinDays: stage.within,
   };
@@ -99,7 +99,7 @@ function seriesFromConfig(id: string, name: string, m: NorthStar | Metric): Seri
   return {
     id,
     name,
-    selector: { event: m.event!, where: predicateFromFilter(m.where) },
+    selector: { events: eventList(m.event!), where: predicateFromFilter(m.where) },
     measure: measureFromConfig(m.measure ?? 'count'),
     frequency: m.frequency,
     per: m.per,

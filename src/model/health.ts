@@ -2,7 +2,7 @@
  * Business health, surveys, HEART and guardrails as typed data, derived once from a validated config.
  * The query layer compiles these; the report layer interprets the rows.
  */
-import { HEART_CATEGORIES, type Config, type HeartCategory, type HeartMetric } from '../config/schema.js';
+import { eventList, HEART_CATEGORIES, type Config, type HeartCategory, type HeartMetric } from '../config/schema.js';
 import { predicateFromFilter, measureFromConfig } from './from-config.js';
 import type { EventSelector, Predicate, SeriesMetric, TimeSettings } from './metrics.js';
 import { parseDate, startOfLocalDate } from './time.js';
@@ -17,7 +17,7 @@ export const BUILTIN_MANUAL_METRICS = ['cash_balance', 'burn', 'sales_marketing_
 
 export interface SurveyDefinition {
   kind: SurveyKind;
-  event: string;
+  events: string[];
   /** The property holding the answer (PMF) or the score (NPS, CSAT). */
   property: string;
   /** PMF only: count only respondents who did the retention action shortly before answering. */
@@ -30,7 +30,7 @@ export type HeartMeasurement =
   | { kind: 'survey'; survey: SurveyKind }
   | { kind: 'adoption'; selector: EventSelector; launchedAt: number; launched: string; withinDays: number }
   | { kind: 'retention'; period: 'week' | 'month'; offset: number }
-  | { kind: 'task'; start: string; complete: string; error?: string; key?: string };
+  | { kind: 'task'; start: string[]; complete: string[]; error?: string[]; key?: string };
 
 export interface HeartMetricDefinition {
   id: string;
@@ -71,9 +71,9 @@ export interface HealthModel {
 export function healthModelFromConfig(config: Config): HealthModel {
   const time: TimeSettings = { timezone: config.timezone, weekStart: config.week_start };
   const surveys: HealthModel['surveys'] = {};
-  if (config.surveys.pmf) surveys.pmf = { kind: 'pmf', event: config.surveys.pmf.event, property: config.surveys.pmf.answer, activeOnly: config.surveys.pmf.active_only ?? false };
-  if (config.surveys.nps) surveys.nps = { kind: 'nps', event: config.surveys.nps.event, property: config.surveys.nps.score, activeOnly: false };
-  if (config.surveys.csat) surveys.csat = { kind: 'csat', event: config.surveys.csat.event, property: config.surveys.csat.score, activeOnly: false };
+  if (config.surveys.pmf) surveys.pmf = { kind: 'pmf', events: eventList(config.surveys.pmf.event), property: config.surveys.pmf.answer, activeOnly: config.surveys.pmf.active_only ?? false };
+  if (config.surveys.nps) surveys.nps = { kind: 'nps', events: eventList(config.surveys.nps.event), property: config.surveys.nps.score, activeOnly: false };
+  if (config.surveys.csat) surveys.csat = { kind: 'csat', events: eventList(config.surveys.csat.event), property: config.surveys.csat.score, activeOnly: false };
   const heart = HEART_CATEGORIES.flatMap((category) => {
     const section = config.heart?.[category];
     if (!section) return [];
@@ -127,27 +127,28 @@ function heartMetricFromConfig(category: HeartCategory, m: HeartMetric, time: Ti
   let measurement: HeartMeasurement;
   const better: Better = m.better ?? 'higher';
   if (m.task) {
-    measurement = { kind: 'task', start: m.task.start, complete: m.task.complete, error: m.task.error, key: m.task.key };
+    const { start, complete, error, key } = m.task;
+    measurement = { kind: 'task', start: eventList(start), complete: eventList(complete), error: error === undefined ? undefined : eventList(error), key };
   } else if (m.survey) {
     measurement = { kind: 'survey', survey: m.survey };
   } else if (m.adoption) {
     const launchedAt = startOfLocalDate(parseDate(m.adoption.launched), time.timezone);
     measurement = {
       kind: 'adoption',
-      selector: { event: m.adoption.event, where: predicateFromFilter(m.adoption.where) },
+      selector: { events: eventList(m.adoption.event), where: predicateFromFilter(m.adoption.where) },
       launchedAt, launched: m.adoption.launched, withinDays: m.adoption.within,
     };
   } else if (m.retention) {
     measurement = { kind: 'retention', period: m.retention.period, offset: m.retention.offset };
   } else if (m.share) {
-    measurement = { kind: 'share', selector: { event: m.event!, where: predicateFromFilter(m.where) }, matching: predicateFromFilter(m.share) };
+    measurement = { kind: 'share', selector: { events: eventList(m.event!), where: predicateFromFilter(m.where) }, matching: predicateFromFilter(m.share) };
   } else {
     measurement = {
       kind: 'series',
       metric: {
         id: `heart.${m.id}`,
         name: m.name ?? m.id,
-        selector: { event: m.event!, where: predicateFromFilter(m.where) },
+        selector: { events: eventList(m.event!), where: predicateFromFilter(m.where) },
         measure: measureFromConfig(m.measure ?? 'count'),
         frequency: 'week',
         per: m.per,

@@ -15,9 +15,15 @@ export interface Condition {
 /** All conditions must hold (AND). */
 export type Predicate = Condition[];
 
+/** The events of one step: any of `events` (the names are one step), each filtered by `where`. */
 export interface EventSelector {
-  event: string;
+  events: string[];
   where: Predicate;
+}
+
+/** The names of a step for people to read: `Signed Up`, or `Signed Up or signup_completed`. */
+export function eventsLabel(events: readonly string[]): string {
+  return events.length > 1 ? `${events.slice(0, -1).join(', ')} or ${events[events.length - 1]}` : events.join('');
 }
 
 export type Measure =

@@ -7,7 +7,7 @@ export interface RiskRules {
   seatUtilization: { below: number; activeDays: number; weight: number } | null;
   /** Uses in the last `days` against the account's own daily rate over the `baselineDays` before. */
   keyFeature: { selector: EventSelector; drop: number; days: number; baselineDays: number; minBefore: number; weight: number } | null;
-  supportTickets: { event: string; above: number; days: number; trailingWeeks: number; minTickets: number; weight: number } | null;
+  supportTickets: { events: string[]; above: number; days: number; trailingWeeks: number; minTickets: number; weight: number } | null;
   noNorthStar: { days: number; weight: number } | null;
   /** The North Star action (with its filters): what `no_north_star` looks for. */
   northStar: EventSelector;

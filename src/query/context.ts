@@ -27,11 +27,18 @@ export class StatementBuilder {
     return this.tzPlaceholder;
   }
 
-  /** `event = … AND <where>` over an alias of the actor_events relation. */
+  /** `event IN (…) AND <where>` over an alias of the actor_events relation: the filter applies to every name. */
   selector(selector: EventSelector, alias = 'e'): string {
     const props = (key: string) => this.d.jsonText(`${alias}.properties`, key, this.params);
     const where = predicateSql(selector.where, props, this.params, this.d);
-    return `${alias}.event = ${this.params.bind(selector.event)}${where === 'TRUE' ? '' : ` AND ${where}`}`;
+    return `${this.eventIn(selector.events, `${alias}.event`)}${where === 'TRUE' ? '' : ` AND ${where}`}`;
+  }
+
+  /** `column` is one of the names, bound as parameters: `= $p` for one name, `IN ($p, …)` for several. */
+  eventIn(names: readonly string[], column = 'e.event'): string {
+    if (names.length === 0) throw new Error('an event selector needs at least one name');
+    const bound = names.map((name) => this.params.bind(name));
+    return bound.length === 1 ? `${column} = ${bound[0]}` : `${column} IN (${bound.join(', ')})`;
   }
 
   range(range: TimeRange | undefined, column = 'e.ts'): string {

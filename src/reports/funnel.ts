@@ -1,4 +1,5 @@
 import type { Breakdown, Segment, StageDefinition, StageName, TimeRange } from '../model/metrics.js';
+import { eventsLabel } from '../model/metrics.js';
 import { periodsIn } from '../model/time.js';
 import { compileFunnel, compileFunnelChains } from '../query/plans/funnel.js';
 import { compileStageCounts } from '../query/plans/stages.js';
@@ -31,7 +32,7 @@ export function stepsFromLevels(steps: StageDefinition[], levels: Map<number, nu
   });
   return steps.map((s, i) => ({
     stage: s.stage,
-    event: s.selector.event,
+    event: eventsLabel(s.selector.events),
     actors: reached[i],
     conversion_from_previous: i === 0 ? null : ratio(reached[i], reached[i - 1]),
     conversion_from_first: i === 0 ? null : ratio(reached[i], reached[0]),

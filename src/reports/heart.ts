@@ -133,7 +133,7 @@ async function measure(ctx: ReportContext, health: HealthModel, def: HeartMetric
     case 'share': {
       const count = { kind: 'count' } as const;
       const all: SeriesMetric = { id: `${def.id}.all`, name: def.name, selector: m.selector, measure: count, frequency: 'week' };
-      const matching: SeriesMetric = { ...all, id: `${def.id}.matching`, selector: { event: m.selector.event, where: [...m.selector.where, ...m.matching] } };
+      const matching: SeriesMetric = { ...all, id: `${def.id}.matching`, selector: { events: m.selector.events, where: [...m.selector.where, ...m.matching] } };
       const [den, num] = [await weeklySeries(ctx, all, range), await weeklySeries(ctx, matching, range)];
       const series = den.map((d, i) => ({ period: d.period, value: d.value ? (num[i].value ?? 0) / d.value : null }));
       const totalDen = den.reduce((s, p) => s + (p.value ?? 0), 0);

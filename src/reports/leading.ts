@@ -36,6 +36,7 @@
  */
 import { InputError } from '../errors.js';
 import type { EventSelector, Segment, StageDefinition, TimeRange } from '../model/metrics.js';
+import { eventsLabel } from '../model/metrics.js';
 import { compileLeading, type LeadingOutcome } from '../query/plans/leading.js';
 import { run, type ReportContext } from './context.js';
 import { benjaminiHochberg, normalUpperTail, twoProportionTest } from './stats.js';
@@ -133,19 +134,19 @@ export async function leadingReport(ctx: ReportContext, options: LeadingOptions 
   let outcome: LeadingOutcome;
   let horizon: number;
   let definition: string;
-  let outcomeEvent: string;
+  let outcomeEvents: string[];
   if (kind === 'retained') {
     outcome = { kind, selector: model.retentionSelector, fromDays: RETAINED_WINDOW_DAYS[0], toDays: RETAINED_WINDOW_DAYS[1] };
     horizon = RETAINED_WINDOW_DAYS[1];
-    outcomeEvent = model.retentionSelector.event;
-    definition = `did ${describeSelector(model.retentionSelector)} in week 4 after signup: [${RETAINED_WINDOW_DAYS[0]}, ${RETAINED_WINDOW_DAYS[1]}) days after the first ${signup.selector.event}`;
+    outcomeEvents = model.retentionSelector.events;
+    definition = `did ${describeSelector(model.retentionSelector)} in week 4 after signup: [${RETAINED_WINDOW_DAYS[0]}, ${RETAINED_WINDOW_DAYS[1]}) days after the first ${eventsLabel(signup.selector.events)}`;
   } else {
     const upgrade = model.journey.find((s) => s.stage === 'upgrade');
     if (!upgrade) throw new InputError('the upgraded outcome needs journey.upgrade in the config');
     outcome = { kind, stage: upgrade, withinDays: UPGRADE_WITHIN_DAYS };
     horizon = UPGRADE_WITHIN_DAYS;
-    outcomeEvent = upgrade.selector.event;
-    definition = `first reached the upgrade stage (${describeSelector(upgrade.selector)}) within ${UPGRADE_WITHIN_DAYS} days of the first ${signup.selector.event}`;
+    outcomeEvents = upgrade.selector.events;
+    definition = `first reached the upgrade stage (${describeSelector(upgrade.selector)}) within ${UPGRADE_WITHIN_DAYS} days of the first ${eventsLabel(signup.selector.events)}`;
   }
   const maxWithin = kind === 'retained' ? RETAINED_WINDOW_DAYS[0] : UPGRADE_WITHIN_DAYS;
   if (!(withinDays > 0 && withinDays <= maxWithin)) {
@@ -153,7 +154,7 @@ export async function leadingReport(ctx: ReportContext, options: LeadingOptions 
   }
 
   const strata: StageDefinition[] = model.journey.filter((s) => s.stage === 'setup' || s.stage === 'first_strike' || s.stage === 'kui');
-  const exclude = [...new Set([signup.selector.event, outcomeEvent, ...(options.exclude ?? [])])];
+  const exclude = [...new Set([...signup.selector.events, ...outcomeEvents, ...(options.exclude ?? [])])];
   const eligibleUntil = ctx.asOf - horizon * DAY;
 
   const rows = await run<{ event: string; level: number; stratum: number; y: number; actors: number }>(ctx, compileLeading(ctx.query, {
@@ -287,9 +288,9 @@ export function isAhaCandidate(i: LeadingIndicator): boolean {
 
 /** `Message Sent (channel ne "self")`: an event and its filters, for people. */
 export function describeSelector(selector: EventSelector): string {
-  if (selector.where.length === 0) return selector.event;
+  if (selector.where.length === 0) return eventsLabel(selector.events);
   const conditions = selector.where.map((c) => `${c.property} ${c.op} ${JSON.stringify(c.value)}`);
-  return `${selector.event} (${conditions.join(' and ')})`;
+  return `${eventsLabel(selector.events)} (${conditions.join(' and ')})`;
 }
 
 /** Observed − expected outcomes among doers, the Mantel–Haenszel rate ratio and the CMH test, over strata. */

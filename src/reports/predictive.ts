@@ -72,7 +72,7 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
       signup,
       outcome: { kind: 'retained', selector: ctx.model.retentionSelector, fromDays: RETAINED_WINDOW_DAYS[0], toDays: RETAINED_WINDOW_DAYS[1] },
       horizonDays: RETAINED_WINDOW_DAYS[1],
-      event: aha?.event ?? signup.selector.event,
+      events: aha ? [aha.event] : signup.selector.events,
       atLeast: aha?.at_least ?? 1,
       withinDays: aha?.within_days ?? DEFAULT_WITHIN_DAYS,
       range, asOf: ctx.asOf, segment,

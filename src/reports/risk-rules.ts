@@ -3,6 +3,7 @@
  * for "now" (the report) and for every past week of the backtest (risk-backtest.ts).
  */
 import type { RiskRuleId, RiskRules } from '../model/risk.js';
+import { eventsLabel } from '../model/metrics.js';
 import { compileAccountSignals } from '../query/plans/risk.js';
 import { run, type ReportContext } from './context.js';
 
@@ -54,7 +55,7 @@ export async function evaluateAccounts(ctx: ReportContext, rules: RiskRules, asO
     keyFeature: rules.keyFeature?.selector ?? rules.northStar,
     keyDays: rules.keyFeature?.days ?? 7,
     keyBaselineDays: rules.keyFeature?.baselineDays ?? 28,
-    ticketEvent: rules.supportTickets?.event ?? 'Support Ticket Opened',
+    ticketEvents: rules.supportTickets?.events ?? ['Support Ticket Opened'],
     ticketDays: rules.supportTickets?.days ?? 7,
     trailingWeeks: rules.supportTickets?.trailingWeeks ?? 4,
     northStar: rules.northStar,
@@ -71,9 +72,9 @@ export function describeRules(rules: RiskRules): { id: RiskRuleId; enabled: bool
   const n = rules.noNorthStar;
   return [
     { id: 'seat_utilization', enabled: !!s, weight: s?.weight ?? 0, description: s ? `active users (any event in the last ${d(s.activeDays)}) ÷ seats below ${pct(s.below)}` : 'off' },
-    { id: 'key_feature', enabled: !!k, weight: k?.weight ?? 0, description: k ? `${k.selector.event} down ≥ ${pct(k.drop)} over the last ${d(k.days)} vs the account's own rate over the ${d(k.baselineDays)} before (from ≥ ${k.minBefore})` : 'off' },
-    { id: 'support_tickets', enabled: !!t, weight: t?.weight ?? 0, description: t ? `${t.event} in the last ${d(t.days)} above ${t.above}× the trailing ${t.trailingWeeks}-week average` : 'off' },
-    { id: 'no_north_star', enabled: !!n, weight: n?.weight ?? 0, description: n ? `no ${rules.northStar.event} in the last ${d(n.days)}` : 'off' },
+    { id: 'key_feature', enabled: !!k, weight: k?.weight ?? 0, description: k ? `${eventsLabel(k.selector.events)} down ≥ ${pct(k.drop)} over the last ${d(k.days)} vs the account's own rate over the ${d(k.baselineDays)} before (from ≥ ${k.minBefore})` : 'off' },
+    { id: 'support_tickets', enabled: !!t, weight: t?.weight ?? 0, description: t ? `${eventsLabel(t.events)} in the last ${d(t.days)} above ${t.above}× the trailing ${t.trailingWeeks}-week average` : 'off' },
+    { id: 'no_north_star', enabled: !!n, weight: n?.weight ?? 0, description: n ? `no ${eventsLabel(rules.northStar.events)} in the last ${d(n.days)}` : 'off' },
   ];
 }
 
@@ -109,7 +110,7 @@ export function evaluateAccount(rules: RiskRules, row: SignalRow, asOf: number):
   }
   if (k && before >= k.minBefore && 1 - recent / expectedUses >= k.drop - 1e-9) {
     const usual = `${round1(expectedUses)} usual for ${Math.round(k.days)} days`;
-    tripped.push({ id: 'key_feature', reason: `${k.selector.event} down ${pct(1 - recent / expectedUses)} (${recent} in ${Math.round(k.days)} days, ${usual})` });
+    tripped.push({ id: 'key_feature', reason: `${eventsLabel(k.selector.events)} down ${pct(1 - recent / expectedUses)} (${recent} in ${Math.round(k.days)} days, ${usual})` });
   }
   const t = rules.supportTickets;
   if (t) {
@@ -122,7 +123,7 @@ export function evaluateAccount(rules: RiskRules, row: SignalRow, asOf: number):
   const n = rules.noNorthStar;
   if (n && (last === null || asOf - last > n.days * DAY)) {
     const since = last === null ? 'none recently' : `last ${Math.floor((asOf - last) / DAY)} days ago`;
-    tripped.push({ id: 'no_north_star', reason: `no ${rules.northStar.event} in ${Math.round(n.days)} days (${since})` });
+    tripped.push({ id: 'no_north_star', reason: `no ${eventsLabel(rules.northStar.events)} in ${Math.round(n.days)} days (${since})` });
   }
   return { account: row.account_id, mrr: round2(Number(row.mrr)), tripped, signals }; // cents: engines sum doubles in different orders
 }

@@ -8,6 +8,7 @@
  */
 import type { HealthModel, SurveyDefinition, SurveyKind } from '../model/health.js';
 import type { Segment, TimeRange, TimeSettings } from '../model/metrics.js';
+import { eventsLabel } from '../model/metrics.js';
 import { localDateOf, periodName, periodsIn, periodStartDate } from '../model/time.js';
 import { compileSurveyResponses } from '../query/plans/surveys.js';
 import { run, type ReportContext } from './context.js';
@@ -197,7 +198,7 @@ export function surveySection<K extends SurveyKind>(
   const overall: Scores[K] = score(kind, inRange, definition);
   return {
     ...overall,
-    event: definition.event,
+    event: eventsLabel(definition.events),
     by_week: periodsIn(range, 'week', time).map((p) => ({ period: p.name, ...score(kind, byWeek.get(p.name) ?? [], definition) })),
     by_segment: segmented
       ? { ideal: score(kind, inRange.filter((r) => r.ideal), definition), not_ideal: score(kind, inRange.filter((r) => !r.ideal), definition) }
@@ -208,7 +209,7 @@ export function surveySection<K extends SurveyKind>(
 export async function fetchSurveyResponses(ctx: ReportContext, definition: SurveyDefinition, range: TimeRange): Promise<SurveyResponse[]> {
   const active = definition.activeOnly ? { selector: ctx.model.retentionSelector, withinMs: PMF_ACTIVE_DAYS * 86_400_000 } : undefined;
   const rows = await run<{ actor_id: string; t: number; answer: string | null; ideal: boolean; active?: number }>(
-    ctx, compileSurveyResponses(ctx.query, { event: definition.event, property: definition.property, range, active }),
+    ctx, compileSurveyResponses(ctx.query, { events: definition.events, property: definition.property, range, active }),
   );
   return rows.map((r) => ({
     actor: r.actor_id, t: Number(r.t), answer: r.answer, ideal: Boolean(r.ideal),

@@ -28,6 +28,7 @@ import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { MetricModel } from '../model/from-config.js';
 import { healthModelFromConfig } from '../model/health.js';
+import { eventsLabel } from '../model/metrics.js';
 import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../model/time.js';
 import { benchmarksReport } from '../reports/benchmarks.js';
 import type { ReportContext } from '../reports/context.js';
@@ -268,12 +269,12 @@ async function dashboardContext(ctx: ReportContext, config: Config) {
     default_week: weeks[0].week,
     weeks,
     north_star: {
-      name: ns.name, event: ns.event, where: ns.where ?? null, measure: ns.measure, frequency: ns.frequency,
+      name: ns.name, event: eventsLabel(ctx.model.northStar.selector.events), where: ns.where ?? null, measure: ns.measure, frequency: ns.frequency,
       per: ns.per ?? null, owner: ns.owner ?? null, target: ns.target ?? null,
     },
     journey: ctx.model.journey.map((s) => {
       const c = config.journey[s.stage]!;
-      return { stage: s.stage, event: c.event, owner: c.owner ?? null, target: c.target ?? null, target_rate: c.target_rate ?? null };
+      return { stage: s.stage, event: eventsLabel(s.selector.events), owner: c.owner ?? null, target: c.target ?? null, target_rate: c.target_rate ?? null };
     }),
     rows: rows.map((r) => ({ id: r.id, name: names.get(r.id) ?? r.id, owner: r.owner ?? null, unit: unitOf(r.id, config) })),
     manual_metrics: health.manualMetrics.map((name) => {

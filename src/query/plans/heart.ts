@@ -3,9 +3,10 @@ import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface TaskQuery {
-  start: string;
-  complete: string;
-  error?: string;
+  /** Each a step's names (one or several). */
+  start: string[];
+  complete: string[];
+  error?: string[];
   /** A property identifying one task (export_id): starts and outcomes pair on it, not only on the actor. */
   key?: string;
   /** Tasks whose start falls in this range. */
@@ -24,18 +25,17 @@ export interface TaskQuery {
 export function compileTaskStats(ctx: QueryContext, q: TaskQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
   const segment = q.segment ?? 'all';
-  const start = b.params.bind(q.start);
-  const complete = b.params.bind(q.complete);
-  const error = q.error ? b.params.bind(q.error) : null;
+  const start = b.eventIn(q.start);
+  const complete = b.eventIn(q.complete);
+  const error = q.error ? b.eventIn(q.error) : null;
   const key = q.key ? `coalesce(${b.d.jsonText('e.properties', q.key, b.params)}, '')` : `''`;
-  const kinds = [start, complete, ...(error ? [error] : [])].join(', ');
   const week = b.d.periodStart(b.local(b.d.timestampFromMs('s.t')), 'week', ctx.time.weekStart);
   const ctes = [
     `task_events AS (
       SELECT e.actor_id, ${key} AS k, ${b.ms('e.ts')} AS t, e.id,
-             CASE WHEN e.event = ${start} THEN 0 WHEN e.event = ${complete} THEN 1 ELSE 2 END AS kind
+             CASE WHEN ${start} THEN 0 WHEN ${complete} THEN 1 ELSE 2 END AS kind
       FROM actor_events e
-      WHERE e.event IN (${kinds}) AND e.ts >= ${b.params.instant(q.range.from)} AND ${b.segment(segment)})`,
+      WHERE (${[start, complete, ...(error ? [error] : [])].join(' OR ')}) AND e.ts >= ${b.params.instant(q.range.from)} AND ${b.segment(segment)})`,
     `numbered AS (
       SELECT actor_id, k, t, kind, row_number() OVER (PARTITION BY actor_id, k ORDER BY t, kind, id) AS n FROM task_events)`,
     `tasks AS (

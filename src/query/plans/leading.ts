@@ -78,15 +78,16 @@ export function compileLeading(ctx: QueryContext, q: LeadingQuery): CompiledQuer
     const p = b.params.bind(k, 'integer');
     return `WHEN n >= ${p} THEN ${p}`;
   }).join(' ')} ELSE 0 END`;
-  // Every cohort actor has the signup event in its window: that row counts the actor once in the
-  // cohort (event '' and level 0); excluded events are no candidates.
-  const signupEvent = b.params.bind(q.signup.selector.event);
+  // Every cohort actor has a signup event in its window: one such row (the least of the signup names
+  // the actor has, when the step has several) counts the actor once in the cohort (event '' and
+  // level 0); excluded events are no candidates.
+  const firstSignupName = `min(CASE WHEN ${b.eventIn(q.signup.selector.events, 'event')} THEN event END) OVER (PARTITION BY actor_id)`;
   const excluded = q.exclude.length ? `event NOT IN (${q.exclude.map((name) => b.params.bind(name)).join(', ')})` : 'TRUE';
   const sql = `${withClause(b, ctes, q.segment)}
     SELECT event, level, stratum, y, count(*) AS actors FROM (
       SELECT CASE WHEN cohort_row = 1 THEN '' ELSE event END AS event, CASE WHEN cohort_row = 1 THEN 0 ELSE ${level} END AS level, stratum, y, cohort_row
       FROM (
-        SELECT actor_id, event, n, stratum, ${y} AS y, CASE WHEN event = ${signupEvent} THEN 1 ELSE 0 END AS cohort_row FROM per_event
+        SELECT actor_id, event, n, stratum, ${y} AS y, CASE WHEN event = ${firstSignupName} THEN 1 ELSE 0 END AS cohort_row FROM per_event
       ) per_actor WHERE cohort_row = 1 OR (n > 0 AND ${excluded})
     ) leveled WHERE cohort_row = 1 OR level > 0
     GROUP BY event, level, stratum, y
@@ -117,8 +118,8 @@ export interface IndicatorCohortsQuery {
   outcome: LeadingOutcome;
   /** Outcome horizon in days after signup (28 for retained, 30 for upgraded). */
   horizonDays: number;
-  /** The behaviour: `event` at least `atLeast` times in [signup, signup + withinDays). */
-  event: string;
+  /** The behaviour: any of `events` at least `atLeast` times in [signup, signup + withinDays). */
+  events: string[];
   atLeast: number;
   withinDays: number;
   /** Signups in this range, bucketed by signup week. */
@@ -145,7 +146,7 @@ export function compileIndicatorCohorts(ctx: QueryContext, q: IndicatorCohortsQu
       WHERE s.t >= ${b.params.bind(q.range.from, 'integer')} AND s.t < ${b.params.bind(q.range.to, 'integer')} AND ${b.segment(q.segment, 's.actor_id')})`,
     ...outcomeCtes(b, q.outcome),
     `doers AS (SELECT e.actor_id FROM ${b.actorEvents()} e JOIN cohort0 c ON c.actor_id = e.actor_id
-      WHERE e.event = ${b.params.bind(q.event)} AND ${ms} >= c.t AND ${ms} < c.t + ${within}
+      WHERE ${b.eventIn(q.events)} AND ${ms} >= c.t AND ${ms} < c.t + ${within}
       GROUP BY e.actor_id HAVING count(*) >= ${b.params.bind(q.atLeast, 'integer')})`,
   ];
   const asOf = b.params.bind(q.asOf, 'integer');

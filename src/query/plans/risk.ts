@@ -37,7 +37,7 @@ export interface AccountSignalsQuery {
   keyDays: number;
   keyBaselineDays: number;
   /** Support tickets in the last `ticketDays` days vs the `trailingWeeks` weeks before. */
-  ticketEvent: string;
+  ticketEvents: string[];
   ticketDays: number;
   trailingWeeks: number;
   /** The North Star action; its last occurrence within `lookbackDays`. */
@@ -64,7 +64,7 @@ export function compileAccountSignals(ctx: QueryContext, q: AccountSignalsQuery)
   const ticketTrailing = since(q.ticketDays + 7 * q.trailingWeeks);
   const key = b.selector(q.keyFeature);
   const northStar = b.selector(q.northStar);
-  const ticket = `e.event = ${b.params.bind(q.ticketEvent)}`;
+  const ticket = b.eventIn(q.ticketEvents);
   const seats = b.d.toNumber(b.d.jsonText('a.traits', q.seatsTrait, b.params));
   const sql = `WITH latest AS (
       SELECT s.account_id, s.mrr AS sub_mrr,

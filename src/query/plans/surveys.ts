@@ -3,7 +3,7 @@ import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, type QueryContext } from '../context.js';
 
 export interface SurveyResponsesQuery {
-  event: string;
+  events: string[];
   /** The property holding the answer or score. */
   property: string;
   range: TimeRange;
@@ -23,7 +23,7 @@ export function compileSurveyResponses(ctx: QueryContext, q: SurveyResponsesQuer
     b.idealActorsCte(),
     `responses AS (
       SELECT e.id, e.actor_id, ${b.ms('e.ts')} AS t, ${b.d.jsonText('e.properties', q.property, b.params)} AS answer
-      FROM actor_events e WHERE ${b.selector({ event: q.event, where: [] })} AND ${b.range(q.range)})`,
+      FROM actor_events e WHERE ${b.selector({ events: q.events, where: [] })} AND ${b.range(q.range)})`,
   ];
   let activeColumn = '';
   let activeJoin = '';
