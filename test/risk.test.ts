@@ -38,10 +38,10 @@ describe('config: risk', () => {
     expect(rules).toEqual({
       seatsTrait: 'seats',
       seatUtilization: { below: 0.5, activeDays: 28, weight: 1 },
-      keyFeature: { selector: { event: 'Message Sent', where: [{ property: 'channel', op: 'ne', value: 'self' }] }, drop: 0.5, days: 7, baselineDays: 28, minBefore: 10, weight: 1 },
-      supportTickets: { event: 'Support Ticket Opened', above: 2, days: 7, trailingWeeks: 4, minTickets: 1, weight: 1 },
+      keyFeature: { selector: { events: ['Message Sent'], where: [{ property: 'channel', op: 'ne', value: 'self' }] }, drop: 0.5, days: 7, baselineDays: 28, minBefore: 10, weight: 1 },
+      supportTickets: { events: ['Support Ticket Opened'], above: 2, days: 7, trailingWeeks: 4, minTickets: 1, weight: 1 },
       noNorthStar: { days: 7, weight: 1 },
-      northStar: { event: 'Message Sent', where: [{ property: 'channel', op: 'ne', value: 'self' }] },
+      northStar: { events: ['Message Sent'], where: [{ property: 'channel', op: 'ne', value: 'self' }] },
       backtest: { horizonWeeks: 4, weeks: 12, minFlagged: 10 },
     });
     expect(modelFromConfig(config()).risk).toEqual(rules);
@@ -59,9 +59,9 @@ describe('config: risk', () => {
     ));
     expect(rules.seatsTrait).toBe('licences');
     expect(rules.seatUtilization).toBeNull();
-    expect(rules.keyFeature).toEqual({ selector: { event: 'Board Created', where: [{ property: 'template', op: 'exists', value: false }] }, drop: 0.3, days: 14, baselineDays: 56, minBefore: 4, weight: 2 });
+    expect(rules.keyFeature).toEqual({ selector: { events: ['Board Created'], where: [{ property: 'template', op: 'exists', value: false }] }, drop: 0.3, days: 14, baselineDays: 56, minBefore: 4, weight: 2 });
     expect(rules.backtest).toEqual({ horizonWeeks: 8, weeks: 20, minFlagged: 5 });
-    expect(rules.supportTickets).toEqual({ event: 'Ticket Filed', above: 3, days: 14, trailingWeeks: 8, minTickets: 2, weight: 1 });
+    expect(rules.supportTickets).toEqual({ events: ['Ticket Filed'], above: 3, days: 14, trailingWeeks: 8, minTickets: 2, weight: 1 });
     expect(rules.noNorthStar).toBeNull();
   });
 
