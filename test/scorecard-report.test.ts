@@ -60,9 +60,10 @@ describe('scorecard on computed data', () => {
     expect(r.weeks).toEqual(['2026-W45', '2026-W46']);
     expect(r.rows.map((row) => [row.id, row.values, row.status])).toEqual([
       ['north_star', [2, 1], ['on_track', 'on_track']],
-      ['journey.visit', [0, 4], ['no_target', 'no_target']],
-      ['journey.signup', [0, 2], ['no_target', 'no_target']],
-      ['journey.setup', [0, 1], ['no_target', 'no_target']],
+      // W45 ends before the first visit, signup and setup events (Nov 10–11): no data, not zero.
+      ['journey.visit', [null, 4], ['no_data', 'no_target']],
+      ['journey.signup', [null, 2], ['no_data', 'no_target']],
+      ['journey.setup', [null, 1], ['no_data', 'no_target']],
       ['health.cash_balance', [null, 120000], ['no_data', 'on_track']],
     ]);
     expect(r.rows[0].trend).toBe(-0.5);
@@ -75,7 +76,8 @@ describe('scorecard on computed data', () => {
     expect(r.bottleneck!.sentence).toBe('Signup → setup converts 50.0 % against a 80.0 % target; fixing it would multiply setups by 1.6.');
     expect(r.ceo_of_the_week).toMatchObject({ owner: 'li@x', metric: 'journey.setup' });
     expect(r.praise).toEqual([{ owner: 'ceo@x', metric: 'north_star' }, { owner: 'cfo@x', metric: 'health.cash_balance' }]);
-    expect(r.rows[2].baseline).toEqual({ mean_last_4_weeks: 1, suggested_target: { gte: 1 } });
+    expect(r.rows[2].reasons).toEqual(['before the first `Signed Up` event (2026-11-10)', null]);
+    expect(r.rows[2].baseline).toEqual({ mean_last_4_weeks: 2, suggested_target: { gte: 2 } });
   });
 
   it('computes OKR progress for increasing and decreasing key results', async () => {

@@ -68,7 +68,7 @@ async function json<T>(url: string, init?: RequestInit): Promise<{ status: numbe
   return { status: res.status, body: (await res.json()) as T };
 }
 
-interface CardRow { id: string; values: (number | null)[]; status: string[] }
+interface CardRow { id: string; values: (number | null)[]; status: string[]; reasons?: (string | null)[] }
 interface Card { rows: CardRow[]; bottleneck: { stage: string; owner: string } | null; ceo_of_the_week: { owner: string } | null; weeks: string[] }
 
 /** Path, navigation label, page heading. */
@@ -164,6 +164,25 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard on localhost (open)', () => {
     expect(await green.getAttribute('data-status')).toBe('on_track');
     const [gr, gg] = (await green.evaluate((el) => getComputedStyle(el).backgroundColor)).match(/\d+/g)!.map(Number);
     expect(gg).toBeGreaterThan(gr);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a week before the demo data begins as "no data", never a zero, with the reason on hover', async () => {
+    const api = await json<Card>(`${server.url}/api/v1/scorecard?as_of=${AS_OF}`);
+    // The scorecard shows 13 weeks of a 12-week demo: its first week ends before the first visit.
+    const visits = api.body.rows.find((r) => r.id === 'journey.visit')!;
+    expect([visits.values[0], visits.status[0]]).toEqual([null, 'no_data']);
+    expect(visits.reasons![0]).toMatch(/^before the first `Page Viewed` event \(\d{4}-\d{2}-\d{2}\)$/);
+    expect(visits.status[1]).not.toBe('no_data');
+
+    await page.goto(server.url + '/');
+    await settled(page);
+    const cell = page.locator(`tr[data-row-id="journey.visit"] td.cell[data-week="${api.body.weeks[0]}"]`);
+    await expect.poll(() => cell.count()).toBe(1);
+    expect(await cell.getAttribute('data-status')).toBe('no_data');
+    expect(await cell.locator('.no-data').textContent()).toBe('no data');
+    expect(await cell.innerText()).not.toMatch(/\d/);
+    expect(await cell.getAttribute('title')).toContain(visits.reasons![0]!);
     expect(problems).toEqual([]);
   });
 

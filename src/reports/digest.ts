@@ -7,10 +7,13 @@ import { formatValue, type Bottleneck, type CeoOfTheWeek, type ScorecardRow, typ
 export interface Digest {
   product: string;
   week: string;
-  rows: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null; status: Status; trend: number | null }[];
+  rows: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null; status: Status; trend: number | null; reason: string | null }[];
   bottleneck: Bottleneck | null;
   bottleneck_ideal: Bottleneck | null;
+  /** Why no bottleneck is named, or the steps it was not judged on (see the scorecard). */
+  bottleneck_note: string | null;
   ceo_of_the_week: CeoOfTheWeek | null;
+  ceo_note: string | null;
   praise: { owner: string; metric: string }[];
   off_track: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null }[];
   changed_most: { id: string; name: string; trend: number }[];
@@ -36,6 +39,7 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
   const last = scorecard.weeks.length - 1;
   const rows = scorecard.rows.map((r) => ({
     id: r.id, name: r.name, owner: r.owner, unit: r.unit, value: r.values[last], target: targetText(r.target, r.unit), status: r.status[last], trend: r.trend,
+    reason: r.reasons?.[last] ?? null,
   }));
   return {
     product,
@@ -43,7 +47,9 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
     rows,
     bottleneck: scorecard.bottleneck,
     bottleneck_ideal: scorecard.bottleneck_ideal,
+    bottleneck_note: scorecard.bottleneck_note,
     ceo_of_the_week: scorecard.ceo_of_the_week,
+    ceo_note: scorecard.ceo_note,
     praise: scorecard.praise,
     off_track: rows.filter((r) => r.status === 'off_track').map(({ id, name, owner, unit, value, target }) => ({ id, name, owner, unit, value, target })),
     changed_most: rows
@@ -58,20 +64,31 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
 }
 
 const STATUS_MARK: Record<Status, string> = { on_track: '🟢', off_track: '🔴', no_target: '⚪', no_data: '·' };
-const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(0)} %`);
+const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed(0)} %`);
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} %`;
+/** A cell's value as read: "no data" for a cell without data, never a zero or a dash. */
+const cell = (r: Digest['rows'][number]) => (r.status === 'no_data' ? 'no data' : formatValue(r.value, r.unit));
+const krText = (kr: ObjectiveProgress['key_results'][number]) =>
+  kr.status === 'no_data' ? `no progress${kr.reason ? ` (${kr.reason})` : ''}` : `${pct(kr.progress)}, ${kr.status.replace('_', ' ')}`;
 
 export function digestMarkdown(d: Digest): string {
   const lines: string[] = [`# ${d.product}: weekly review ${d.week}`, ''];
   if (d.bottleneck) lines.push(`**Bottleneck:** ${d.bottleneck.sentence}`);
+  if (d.bottleneck_note) lines.push(d.bottleneck_note);
   if (d.bottleneck_ideal) lines.push(`**Among ideal users:** ${d.bottleneck_ideal.sentence}`);
   if (d.ceo_of_the_week) lines.push(`**CEO of the week:** ${d.ceo_of_the_week.owner} (${d.ceo_of_the_week.metric})`);
+  if (d.ceo_note) lines.push(d.ceo_note);
   if (d.praise.length) lines.push(`**Praise:** ${d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ')}`);
   lines.push('', '| | metric | owner | value | target | week over week |', '|---|---|---|---:|---:|---:|');
-  for (const r of d.rows) lines.push(`| ${STATUS_MARK[r.status]} | ${r.name} | ${r.owner ?? '—'} | ${formatValue(r.value, r.unit)} | ${r.target ?? '—'} | ${r.trend === null ? '—' : signed(r.trend)} |`);
+  for (const r of d.rows) lines.push(`| ${STATUS_MARK[r.status]} | ${r.name} | ${r.owner ?? '—'} | ${cell(r)} | ${r.target ?? '—'} | ${r.trend === null ? '—' : signed(r.trend)} |`);
   if (d.off_track.length) {
     lines.push('', '## Off track');
     for (const r of d.off_track) lines.push(`- ${r.name}: ${formatValue(r.value, r.unit)} against ${r.target} — ${r.owner ?? 'no owner'}`);
+  }
+  const noData = d.rows.filter((r) => r.status === 'no_data');
+  if (noData.length) {
+    lines.push('', '## No data this week');
+    for (const r of noData) lines.push(`- ${r.name}: ${r.reason ?? 'no value'}`);
   }
   if (d.changed_most.length) {
     lines.push('', '## What changed most');
@@ -81,7 +98,7 @@ export function digestMarkdown(d: Digest): string {
     lines.push('', '## OKRs');
     for (const o of d.okrs) {
       lines.push(`- **${o.objective}** (due ${o.due}): ${pct(o.progress)}`);
-      for (const kr of o.key_results) lines.push(`  - ${kr.metric}: ${fmt(kr.current)} (from ${fmt(kr.from)} to ${fmt(kr.to)}) — ${pct(kr.progress)}, ${kr.status.replace('_', ' ')}`);
+      for (const kr of o.key_results) lines.push(`  - ${kr.metric}: ${kr.current === null ? 'no data' : fmt(kr.current)} (from ${fmt(kr.from)} to ${fmt(kr.to)}) — ${krText(kr)}`);
     }
   }
   if (d.review_notes.length) {
@@ -102,7 +119,7 @@ function escapeHtml(text: string): string {
 export function digestHtml(d: Digest): string {
   const e = escapeHtml;
   const colour: Record<Status, string> = { on_track: '#1a7f37', off_track: '#cf222e', no_target: '#6e7781', no_data: '#6e7781' };
-  const rows = d.rows.map((r) => `<tr><td style="color:${colour[r.status]}">${r.status.replace('_', ' ')}</td><td>${e(r.name)}</td><td>${e(r.owner ?? '—')}</td><td align="right">${e(formatValue(r.value, r.unit))}</td><td align="right">${e(r.target ?? '—')}</td><td align="right">${r.trend === null ? '—' : e(signed(r.trend))}</td></tr>`).join('\n');
+  const rows = d.rows.map((r) => `<tr><td style="color:${colour[r.status]}">${r.status.replace('_', ' ')}</td><td>${e(r.name)}</td><td>${e(r.owner ?? '—')}</td><td align="right"${r.reason ? ` title="${e(r.reason)}"` : ''}>${e(cell(r))}</td><td align="right">${e(r.target ?? '—')}</td><td align="right">${r.trend === null ? '—' : e(signed(r.trend))}</td></tr>`).join('\n');
   const para = (label: string, text: string | undefined) => (text ? `<p><strong>${label}:</strong> ${e(text)}</p>` : '');
   const list = (title: string, items: string[]) => (items.length ? `<h2>${title}</h2><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>` : '');
   return `<!doctype html>
@@ -110,8 +127,10 @@ export function digestHtml(d: Digest): string {
 <body style="font-family: system-ui, sans-serif; max-width: 760px">
 <h1>${e(d.product)}: weekly review ${e(d.week)}</h1>
 ${para('Bottleneck', d.bottleneck?.sentence)}
+${d.bottleneck_note ? `<p>${e(d.bottleneck_note)}</p>` : ''}
 ${para('Among ideal users', d.bottleneck_ideal?.sentence)}
 ${para('CEO of the week', d.ceo_of_the_week ? `${d.ceo_of_the_week.owner} (${d.ceo_of_the_week.metric})` : undefined)}
+${d.ceo_note ? `<p>${e(d.ceo_note)}</p>` : ''}
 ${para('Praise', d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ') || undefined)}
 <table cellpadding="4" style="border-collapse: collapse">
 <tr><th>status</th><th>metric</th><th>owner</th><th>value</th><th>target</th><th>week over week</th></tr>
@@ -128,15 +147,16 @@ ${list('Ideas to move the North Star', d.ideas.map((i) => `[${e(i.team)}] ${e(i.
 
 /** A Slack-compatible incoming-webhook body: `text` for notifications, `blocks` for the message. */
 export function digestSlackBody(d: Digest): { text: string; blocks: unknown[] } {
-  const headline = d.bottleneck ? d.bottleneck.sentence : `${d.off_track.length} metrics off track.`;
+  const headline = d.bottleneck ? d.bottleneck.sentence : (d.bottleneck_note ?? `${d.off_track.length} metrics off track.`);
   const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: `${d.product}: weekly review ${d.week}` } },
-    section(`*Bottleneck:* ${headline}`),
+    section(d.bottleneck ? `*Bottleneck:* ${headline}` : headline),
   ];
   if (d.ceo_of_the_week) blocks.push(section(`*CEO of the week:* ${d.ceo_of_the_week.owner} (${d.ceo_of_the_week.metric})`));
+  else if (d.ceo_note) blocks.push(section(d.ceo_note));
   if (d.praise.length) blocks.push(section(`*Praise:* ${d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ')}`));
-  blocks.push(section(d.rows.map((r) => `${STATUS_MARK[r.status]} ${r.name}: ${formatValue(r.value, r.unit)}${r.target ? ` (target ${r.target})` : ''}${r.owner ? ` — ${r.owner}` : ''}`).join('\n')));
+  blocks.push(section(d.rows.map((r) => `${STATUS_MARK[r.status]} ${r.name}: ${cell(r)}${r.reason ? ` (${r.reason})` : ''}${r.target ? ` (target ${r.target})` : ''}${r.owner ? ` — ${r.owner}` : ''}`).join('\n')));
   if (d.okrs.length) blocks.push(section(d.okrs.map((o) => `*${o.objective}*: ${pct(o.progress)}`).join('\n')));
   return { text: `${d.product} ${d.week}: ${headline}`, blocks };
 }

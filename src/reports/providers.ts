@@ -2,7 +2,8 @@ import type { Config } from '../config/schema.js';
 import type { Period } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { currentManualValues, fetchLedger, fetchManualEntries, FINANCE_METRICS, revenuePeriods, type RevenuePeriod } from './revenue.js';
-import type { ScorecardProviders, WeeklyValues } from './scorecard-report.js';
+import { ledgerGaps } from './no-data.js';
+import type { HealthWeekly, ScorecardProviders, WeeklyValues } from './scorecard-report.js';
 
 /** Which revenue figure a computed health row shows. */
 const HEALTH_FIELDS: Record<string, keyof RevenuePeriod> = {
@@ -19,14 +20,25 @@ const HEALTH_FIELDS: Record<string, keyof RevenuePeriod> = {
   runway: 'runway_months',
 };
 
-/** Computed health rows per week, from the ledger and the hand-entered finance numbers. */
-export async function healthWeekly(ctx: ReportContext, config: Config, names: string[], weeks: Period[]): Promise<WeeklyValues> {
+/** Health rows computed from hand-entered numbers alone: they need no ledger. */
+const LEDGER_FREE = new Set(['runway']);
+
+/**
+ * Computed health rows per week, from the ledger and the hand-entered finance numbers. A row that
+ * needs the ledger has no data without one, or before it begins; its rates are taken over the
+ * customers at the start of each week.
+ */
+export async function healthWeekly(ctx: ReportContext, config: Config, names: string[], weeks: Period[]): Promise<HealthWeekly> {
   const [ledger, manual] = await Promise.all([fetchLedger(ctx), fetchManualEntries(ctx, FINANCE_METRICS)]);
   const periods = revenuePeriods({ ledger, periods: weeks, time: ctx.model.time, asOf: ctx.asOf, grossMargin: config.gross_margin, manual });
-  const out: WeeklyValues = {};
+  // The ledger comes in time order.
+  const gaps = ledgerGaps(weeks, ledger.length ? ledger[0].t : null, ctx.model.time.timezone);
+  const out: HealthWeekly = { values: {}, reasons: {}, base: periods.map((p) => p.customers_start) };
   for (const name of names) {
     const field = HEALTH_FIELDS[name];
-    if (field) out[name] = periods.map((p) => (p[field] as number | null) ?? null);
+    if (!field) continue;
+    out.values[name] = periods.map((p) => (p[field] as number | null) ?? null);
+    if (!LEDGER_FREE.has(name)) out.reasons[name] = gaps;
   }
   return out;
 }

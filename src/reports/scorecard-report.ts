@@ -5,16 +5,24 @@ import { addPeriods, localDateOf, parsePeriod, periodStartDate, periodsIn, start
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
+import { dataCoverage, eventGaps, eventNames, rowWithGaps, type CellReasons } from './no-data.js';
+import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
 import {
-  accountabilityGaps, buildRow, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
+  accountabilityGaps, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
 
 /** Weekly values of health rows and hand-entered values, by key, one per week (null = none). */
 export type WeeklyValues = Record<string, (number | null)[]>;
+/** Computed health rows per week, why a week has no data, and the customers each week's rates are taken over. */
+export interface HealthWeekly {
+  values: WeeklyValues;
+  reasons: Record<string, CellReasons>;
+  base: (number | null)[];
+}
 export interface ScorecardProviders {
   /** Computed health metrics (`mrr`, `nrr`, …) per week. */
-  health?: (names: string[], weeks: Period[]) => Promise<WeeklyValues>;
+  health?: (names: string[], weeks: Period[]) => Promise<HealthWeekly>;
   /** Current hand-entered values per key (`cash_balance`, a metric id, a row id) per week. */
   manual?: (keys: string[], weeks: Period[]) => Promise<WeeklyValues>;
 }
@@ -25,7 +33,11 @@ export interface ScorecardReport {
   bottleneck: Bottleneck | null;
   /** The bottleneck among ideal users, against the same targets. */
   bottleneck_ideal: Bottleneck | null;
+  /** Why no bottleneck is named, or which steps it was not judged on for lack of data (docs/no-data.md). */
+  bottleneck_note: string | null;
   ceo_of_the_week: CeoOfTheWeek | null;
+  /** Why nobody is CEO of the week. */
+  ceo_note: string | null;
   praise: { owner: string; metric: string }[];
   accountability: AccountabilityGaps;
   journey_steps: JourneyStep[];
@@ -66,57 +78,76 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
   const definitions = scorecardRows(config);
 
   const weeklyNorthStar = { ...ctx.model.northStar, frequency: 'week' as const };
+  const shown = new Set(definitions.map((d) => d.id));
+  const shownMetrics = ctx.model.metrics.filter((m) => shown.has(m.id));
+  const counted = [ctx.model.northStar, ...ctx.model.journey, ...shownMetrics].flatMap((m) => eventNames(m.selector));
   // All and ideal stage counts come from one pass over the events.
-  const [northStar, { all: stagesAll, ideal: stagesIdeal }] = await Promise.all([
+  const [northStar, { all: stagesAll, ideal: stagesIdeal }, coverage] = await Promise.all([
     seriesReport(ctx, weeklyNorthStar, range),
     ctx.model.idealUser ? weeklyStageCountsWithIdeal(ctx, range) : stageCounts(ctx, range, 'all').then((all) => ({ all, ideal: null })),
+    dataCoverage(ctx, counted),
   ]);
+  const gapsOf = (selector: { event: string }) => eventGaps(eventNames(selector), weeks, coverage);
   const metricSeries = new Map<string, (number | null)[]>();
-  const shown = new Set(definitions.map((d) => d.id));
-  for (const metric of ctx.model.metrics) {
-    if (!shown.has(metric.id)) continue;
+  for (const metric of shownMetrics) {
     const r = await seriesReport(ctx, { ...metric, frequency: 'week' }, range);
     metricSeries.set(metric.id, r.series.map((p) => p.value));
   }
   const computedHealth = Object.entries(config.health).filter(([, h]) => h.source === 'computed').map(([name]) => name);
-  const health = computedHealth.length && providers.health ? await providers.health(computedHealth, weeks) : {};
+  const health = computedHealth.length && providers.health ? await providers.health(computedHealth, weeks) : { values: {}, reasons: {}, base: [] };
   const manual = providers.manual ? await providers.manual(definitions.map((d) => manualKey(d.id)), weeks) : {};
   const none = weeks.map(() => null);
+  const stageGaps = new Map(ctx.model.journey.map((s) => [s.stage, gapsOf(s.selector)]));
 
   const rows = definitions.map((d) => {
     const key = manualKey(d.id);
     const manualValues = manual[key] ?? none;
     const base = { id: d.id, name: rowName(config, d.id), owner: d.owner, target: d.target ?? null };
-    if (d.id === 'north_star') return buildRow({ ...base, source: 'computed', unit: ctx.model.northStar.per ? 'ratio' : 'count' }, northStar.series.map((p) => p.value), manualValues);
+    if (d.id === 'north_star') {
+      const unit = ctx.model.northStar.per ? 'ratio' : 'count';
+      return rowWithGaps({ ...base, source: 'computed', unit }, northStar.series.map((p) => p.value), gapsOf(ctx.model.northStar.selector), manualValues);
+    }
     if (d.id.startsWith('journey.')) {
       const stage = d.id.slice('journey.'.length) as StageName;
-      return buildRow({ ...base, source: 'computed' }, stagesAll[stage] ?? none, manualValues);
+      return rowWithGaps({ ...base, source: 'computed' }, stagesAll[stage] ?? none, stageGaps.get(stage), manualValues);
     }
     if (d.id.startsWith('health.')) {
       const lower = LOWER_IS_BETTER.has(key);
       const unit = HEALTH_UNITS[key] ?? 'count';
-      if (config.health[key]?.source === 'manual') return buildRow({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues);
-      return buildRow({ ...base, source: 'computed', unit, lower_is_better: lower }, health[key] ?? none, manualValues);
+      if (config.health[key]?.source === 'manual') return rowWithGaps({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues, undefined);
+      const row = rowWithGaps({ ...base, source: 'computed', unit, lower_is_better: lower }, health.values[key] ?? none, health.reasons[key], manualValues);
+      if ((unit === 'rate' || unit === 'ratio') && health.base.length) row.base = health.base;
+      return row;
     }
-    const metric = config.metrics.find((m) => m.id === d.id);
-    if (metric?.source === 'manual') return buildRow({ ...base, source: 'manual' }, manualValues);
-    return buildRow({ ...base, source: 'computed' }, metricSeries.get(d.id) ?? none, manualValues);
+    const metric = shownMetrics.find((m) => m.id === d.id);
+    if (!metric) return rowWithGaps({ ...base, source: 'manual' }, manualValues, undefined);
+    return rowWithGaps({ ...base, source: 'computed' }, metricSeries.get(d.id) ?? none, gapsOf(metric.selector), manualValues);
   });
 
-  const steps = journeySteps(config, stagesAll);
+  const steps = journeySteps(config, masked(stagesAll, stageGaps), stageGaps);
   const lastStage = ctx.model.journey[ctx.model.journey.length - 1]?.stage ?? 'upgrade';
   const bottleneck = findBottleneck(steps, lastStage);
-  const bottleneckIdeal = stagesIdeal ? findBottleneck(journeySteps(config, stagesIdeal), lastStage) : null;
+  const bottleneckIdeal = stagesIdeal ? findBottleneck(journeySteps(config, masked(stagesIdeal, stageGaps), stageGaps), lastStage) : null;
+  const ceo = ceoOfTheWeek(bottleneck, rows);
   return {
     weeks: weeks.map((w) => w.name),
     rows,
     bottleneck,
     bottleneck_ideal: bottleneckIdeal,
-    ceo_of_the_week: ceoOfTheWeek(bottleneck, rows),
+    bottleneck_note: bottleneckNote(bottleneck, steps, rows),
+    ceo_of_the_week: ceo,
+    ceo_note: ceoNote(ceo, rows),
     praise: praiseFor(rows),
     accountability: accountabilityGaps(rows),
     journey_steps: steps,
   };
+}
+
+/** Stage counts with the weeks that have no data emptied. */
+function masked(counts: Partial<Record<StageName, number[]>>, gaps: Map<StageName, CellReasons>): Partial<Record<StageName, (number | null)[]>> {
+  const out: Partial<Record<StageName, (number | null)[]>> = {};
+  for (const [stage, values] of Object.entries(counts) as [StageName, number[]][]) out[stage] = values.map((v, i) => (gaps.get(stage)?.[i] ? null : v));
+  return out;
 }
 
 async function stageCounts(ctx: ReportContext, range: { from: number; to: number }, segment: Segment): Promise<Partial<Record<StageName, number[]>>> {
@@ -126,8 +157,10 @@ async function stageCounts(ctx: ReportContext, range: { from: number; to: number
   return out;
 }
 
-/** Consecutive configured stages with this week's conversion and its target. */
-export function journeySteps(config: Config, counts: Partial<Record<StageName, number[]>>): JourneyStep[] {
+/** Consecutive configured stages with this week's conversion and its target; no conversion where a stage has no data. */
+export function journeySteps(
+  config: Config, counts: Partial<Record<StageName, (number | null)[]>>, gaps: Map<StageName, CellReasons> = new Map(),
+): JourneyStep[] {
   const stages = (['visit', 'signup', 'setup', 'first_strike', 'kui', 'upgrade'] as const).filter((s) => config.journey[s]);
   const steps: JourneyStep[] = [];
   for (let i = 1; i < stages.length; i++) {
@@ -136,11 +169,15 @@ export function journeySteps(config: Config, counts: Partial<Record<StageName, n
     const fromCounts = counts[from] ?? [];
     const toCounts = counts[to] ?? [];
     const last = fromCounts.length - 1;
-    const actual = last >= 0 && fromCounts[last] > 0 ? toCounts[last] / fromCounts[last] : null;
+    const [a, b] = [fromCounts[last] ?? null, toCounts[last] ?? null];
+    const actual = a !== null && b !== null && a > 0 ? b / a : null;
     const later = config.journey[to]!;
     const earlier = config.journey[from]!;
     const derived = later.target && earlier.target && targetGoal(earlier.target) > 0 ? targetGoal(later.target) / targetGoal(earlier.target) : null;
-    steps.push({ from, to, actual_rate: actual, target_rate: later.target_rate ?? derived, owner: later.owner ?? earlier.owner ?? null });
+    const step: JourneyStep = { from, to, actual_rate: actual, target_rate: later.target_rate ?? derived, owner: later.owner ?? earlier.owner ?? null };
+    const gap = stepGap([from, to].map((stage) => ({ name: rowName(config, `journey.${stage}`), reason: gaps.get(stage)?.[last] })));
+    if (gap) step.no_data = gap;
+    steps.push(step);
   }
   return steps;
 }

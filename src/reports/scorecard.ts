@@ -3,6 +3,7 @@
  * the bottleneck, the CEO of the week, praise, baselines and accountability gaps.
  */
 import type { Target } from '../config/schema.js';
+import { hasPraiseBase } from './praise.js';
 
 export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';
 /** How a row's values read: a count, money (major units), a rate (fraction), a ratio, months. */
@@ -43,6 +44,10 @@ export interface ScorecardRow {
   baseline?: { mean_last_4_weeks: number; suggested_target: Target };
   /** Whether smaller is better (churn, burn): decides the suggested target's direction. */
   lower_is_better?: boolean;
+  /** Why each `no_data` cell has no data (null where the cell has data); present when any cell has none. */
+  reasons?: (string | null)[];
+  /** For a rate taken over customers: how many it is taken over each week (praise needs enough of them). */
+  base?: (number | null)[];
 }
 
 export interface JourneyStep {
@@ -53,6 +58,8 @@ export interface JourneyStep {
   /** `target_rate` of the later stage, or target(to) ÷ target(from). */
   target_rate: number | null;
   owner: string | null;
+  /** Why the step cannot be judged this week: one of its stages has no data. */
+  no_data?: string;
 }
 
 export interface Bottleneck {
@@ -149,9 +156,11 @@ const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
  * With no targets anywhere, the lowest conversion, marked as such. Null when every targeted step is
  * on target, or nothing converted at all.
  */
-export function findBottleneck(steps: JourneyStep[], lastStage: string): Bottleneck | null {
+export function findBottleneck(allSteps: JourneyStep[], lastStage: string): Bottleneck | null {
+  // A step one of whose stages has no data this week is never the bottleneck (docs/no-data.md).
+  const steps = allSteps.filter((s) => !s.no_data);
   const targeted = steps.filter((s) => s.target_rate !== null && s.actual_rate !== null);
-  if (steps.some((s) => s.target_rate !== null)) {
+  if (allSteps.some((s) => s.target_rate !== null)) {
     let best: JourneyStep | null = null;
     let bestRatio = 1;
     for (const s of targeted) {
@@ -212,10 +221,10 @@ export function ceoOfTheWeek(bottleneck: Bottleneck | null, rows: ScorecardRow[]
   return { owner: best.owner!, metric: best.id, reason: `owns the metric furthest off track: ${best.name} is ${how}` };
 }
 
-/** Owners whose row hit its target this week. */
+/** Owners whose row hit its target this week, on data with a base large enough to mean it (docs/no-data.md). */
 export function praiseFor(rows: ScorecardRow[]): { owner: string; metric: string }[] {
   return rows
-    .filter((r) => r.owner && r.status[r.status.length - 1] === 'on_track')
+    .filter((r) => r.owner && r.status[r.status.length - 1] === 'on_track' && hasPraiseBase(r))
     .map((r) => ({ owner: r.owner!, metric: r.id }));
 }
 

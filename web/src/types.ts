@@ -47,6 +47,8 @@ export interface ScorecardRow {
   manual?: (number | null)[];
   baseline?: { mean_last_4_weeks: number; suggested_target: Target };
   lower_is_better?: boolean;
+  /** Why each no_data cell has no data. */
+  reasons?: (string | null)[];
 }
 
 export interface Bottleneck {
@@ -65,10 +67,13 @@ export interface Scorecard {
   rows: ScorecardRow[];
   bottleneck: Bottleneck | null;
   bottleneck_ideal: Bottleneck | null;
+  /** Why no bottleneck is named, or the steps it was not judged on for lack of data. */
+  bottleneck_note?: string | null;
   ceo_of_the_week: { owner: string; metric: string; reason: string } | null;
+  ceo_note?: string | null;
   praise: { owner: string; metric: string }[];
   accountability: { rows_without_owner: string[]; overloaded_owners: { owner: string; rows: string[] }[] };
-  journey_steps: { from: string; to: string; actual_rate: number | null; target_rate: number | null; owner: string | null }[];
+  journey_steps: { from: string; to: string; actual_rate: number | null; target_rate: number | null; owner: string | null; no_data?: string }[];
 }
 
 export interface ReviewNote { week: string; row_id: string; note: string; author: string; at: string }

@@ -27,7 +27,7 @@ interface ScorecardFlags extends ReportFlags {
 const COLOURS: Record<Status, string> = { on_track: '\u001b[32m', off_track: '\u001b[31m', no_target: '', no_data: '\u001b[2m' };
 
 function cell(value: number | null, status: Status, unit: Unit, colour: boolean): string {
-  const text = formatValue(value, unit);
+  const text = status === 'no_data' ? 'no data' : formatValue(value, unit);
   return colour && COLOURS[status] ? `${COLOURS[status]}${text}\u001b[0m` : text;
 }
 
@@ -46,10 +46,15 @@ function printScorecard(report: ScorecardReport, config: Config): void {
     ];
   });
   console.log(formatTable(['metric', 'owner', 'target', ...shown, 'wow', 'status'], rows));
+  for (const r of report.rows) {
+    const why = r.reasons?.[r.reasons.length - 1];
+    if (why) console.log(`No data this week for ${r.name}: ${why}`);
+  }
   console.log('');
-  console.log(`Bottleneck: ${report.bottleneck?.sentence ?? 'none: every journey step with a target is on target.'}`);
+  console.log(report.bottleneck ? `Bottleneck: ${report.bottleneck.sentence}` : (report.bottleneck_note ?? 'No bottleneck.'));
+  if (report.bottleneck && report.bottleneck_note) console.log(report.bottleneck_note);
   if (report.bottleneck_ideal) console.log(`Among ideal users: ${report.bottleneck_ideal.sentence}`);
-  console.log(`CEO of the week: ${report.ceo_of_the_week ? `${report.ceo_of_the_week.owner} — ${report.ceo_of_the_week.reason}` : 'nobody: nothing is off track.'}`);
+  console.log(report.ceo_of_the_week ? `CEO of the week: ${report.ceo_of_the_week.owner} — ${report.ceo_of_the_week.reason}` : (report.ceo_note ?? 'No CEO of the week.'));
   console.log(`Praise: ${report.praise.length ? report.praise.map((p) => `${p.owner} (${p.metric})`).join(', ') : 'no row hit its target this week.'}`);
   const gaps = report.accountability;
   if (gaps.rows_without_owner.length) console.log(`Accountability gap: no owner for ${gaps.rows_without_owner.join(', ')}`);

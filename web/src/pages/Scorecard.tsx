@@ -1,5 +1,6 @@
 import { useLayoutEffect, useRef } from 'react';
 import { reportUrl, useApi } from '../api';
+import { CellValue, cellTitle } from '../components/no-data';
 import { Avatar, Badge, Card, Empty, Load, Owner, Sparkline, StatusPill } from '../components/ui';
 import { useView } from '../context';
 import { dateTime, exact, fmt, pct, shortWeek, signedPct, STATUS_LABEL, STATUS_MARK, stageLabel, targetText } from '../format';
@@ -43,7 +44,7 @@ function Banner({ data }: { data: ScorecardData }) {
   for (const p of data.praise) praised.set(p.owner, [...(praised.get(p.owner) ?? []), data.rows.find((r) => r.id === p.metric)?.name ?? p.metric]);
   return (
     <div className="banner">
-      <section className={`banner-card ${b ? 'banner-bad' : 'banner-good'}`} aria-labelledby="bottleneck-title" data-testid="bottleneck">
+      <section className={`banner-card ${b ? 'banner-bad' : data.journey_steps.some((s) => s.no_data) ? '' : 'banner-good'}`} aria-labelledby="bottleneck-title" data-testid="bottleneck">
         <h2 id="bottleneck-title" className="eyebrow">The bottleneck</h2>
         {b ? (
           <>
@@ -56,6 +57,7 @@ function Banner({ data }: { data: ScorecardData }) {
               {b.multiplier !== null && <Badge tone="bad">fixing it ×{b.multiplier.toFixed(1)} upgrades</Badge>}
             </p>
             <p className="muted small">{b.sentence}</p>
+            {data.bottleneck_note && <p className="small" data-testid="bottleneck-note">{data.bottleneck_note}</p>}
             {data.bottleneck_ideal && (
               <p className="small">
                 <strong>Ideal users:</strong> {stageLabel(data.bottleneck_ideal.from_stage)} → {stageLabel(data.bottleneck_ideal.stage)} at {pct(data.bottleneck_ideal.actual_rate)}
@@ -64,7 +66,7 @@ function Banner({ data }: { data: ScorecardData }) {
             )}
           </>
         ) : (
-          <p className="banner-big">None: every journey step with a target is on target.</p>
+          <p data-testid="bottleneck-note">{data.bottleneck_note ?? 'No bottleneck this week.'}</p>
         )}
       </section>
       <section className="banner-card" aria-labelledby="ceo-title" data-testid="ceo">
@@ -82,7 +84,7 @@ function Banner({ data }: { data: ScorecardData }) {
             </div>
           </>
         ) : (
-          <p className="banner-big">Nobody: nothing is off track.</p>
+          <p data-testid="ceo-note">{data.ceo_note ?? 'Nobody this week.'}</p>
         )}
       </section>
       <section className="banner-card" aria-labelledby="praise-title" data-testid="praise">
@@ -199,10 +201,10 @@ function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks
             data-week={weeks[i]}
             data-status={s}
             data-value={v === null ? '' : String(v)}
-            title={`${row.name}, ${weeks[i]}: ${exact(v)} (${STATUS_LABEL[s].toLowerCase()})${manual !== null ? `; entered by hand: ${exact(manual)}` : ''}`}
+            title={cellTitle(row, weeks[i], i)}
           >
             {STATUS_MARK[s] && <span className="mark" aria-hidden="true">{STATUS_MARK[s]}</span>}
-            {fmt(v, unit)}
+            <CellValue row={row} index={i} unit={unit} />
             {manual !== null && row.source === 'computed' && <span className="manual-dot" aria-label="has a hand-entered value">•</span>}
             <span className="sr-only"> {STATUS_LABEL[s]}</span>
           </td>
