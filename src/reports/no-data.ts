@@ -33,11 +33,6 @@ export async function dataCoverage(ctx: ReportContext, events: readonly string[]
   return { firstSeen, storeFirst, timezone: ctx.model.time.timezone };
 }
 
-/** The event names a selector counts: one name today; a list reads the same way. */
-export function eventNames(selector: { event: string | readonly string[] }): string[] {
-  return [selector.event].flat();
-}
-
 const quoted = (events: readonly string[]) => events.map((e) => `\`${e}\``).join(' or ');
 
 /**

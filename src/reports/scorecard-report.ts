@@ -1,11 +1,11 @@
 import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema.js';
-import type { Segment, StageName } from '../model/metrics.js';
+import type { EventSelector, Segment, StageName } from '../model/metrics.js';
 import { addPeriods, localDateOf, parsePeriod, periodStartDate, periodsIn, startOfLocalDate, type Period } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
-import { dataCoverage, eventGaps, eventNames, rowWithGaps, type CellReasons } from './no-data.js';
+import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
 import {
   accountabilityGaps, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
@@ -80,14 +80,14 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
   const weeklyNorthStar = { ...ctx.model.northStar, frequency: 'week' as const };
   const shown = new Set(definitions.map((d) => d.id));
   const shownMetrics = ctx.model.metrics.filter((m) => shown.has(m.id));
-  const counted = [ctx.model.northStar, ...ctx.model.journey, ...shownMetrics].flatMap((m) => eventNames(m.selector));
+  const counted = [ctx.model.northStar, ...ctx.model.journey, ...shownMetrics].flatMap((m) => m.selector.events);
   // All and ideal stage counts come from one pass over the events.
   const [northStar, { all: stagesAll, ideal: stagesIdeal }, coverage] = await Promise.all([
     seriesReport(ctx, weeklyNorthStar, range),
     ctx.model.idealUser ? weeklyStageCountsWithIdeal(ctx, range) : stageCounts(ctx, range, 'all').then((all) => ({ all, ideal: null })),
     dataCoverage(ctx, counted),
   ]);
-  const gapsOf = (selector: { event: string }) => eventGaps(eventNames(selector), weeks, coverage);
+  const gapsOf = (selector: EventSelector) => eventGaps(selector.events, weeks, coverage);
   const metricSeries = new Map<string, (number | null)[]>();
   for (const metric of shownMetrics) {
     const r = await seriesReport(ctx, { ...metric, frequency: 'week' }, range);
