@@ -160,9 +160,9 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
   pairs.push({
     goal: 'Reduce customer churn',
     lagging: { id: 'health.customer_churn', name: 'Customer churn (paying accounts lost ÷ paying at week start)', unit: 'rate', series: churn },
-    leading: risk ? { id: 'risk.mrr_at_risk', name: 'MRR at risk (accounts tripping churn-risk rules)', unit: 'money', series: null, value: risk.mrr_at_risk } : null,
+    leading: risk ? { id: 'risk.mrr_at_risk', name: 'MRR at risk (accounts flagged by predictive churn-risk rules)', unit: 'money', series: null, value: risk.mrr_at_risk } : null,
     relation: risk
-      ? `${risk.accounts.length} of ${risk.accounts_evaluated} paying accounts trip a churn-risk rule: ${money(risk.mrr_at_risk)} of ${money(risk.total_mrr)} MRR at risk.`
+      ? `${risk.accounts.length} of ${risk.accounts_evaluated} paying accounts flagged by a predictive churn-risk rule: ${money(risk.mrr_at_risk)} of ${money(risk.total_mrr)} MRR at risk.`
       : null,
     example: 'If a company pays for 10 seats but only 3 are active, they are signaling their intent to churn or downgrade at renewal.',
   });
