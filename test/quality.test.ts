@@ -3,10 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
+import { importEventsToClickHouse } from '../src/engine/clickhouse/import.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { FUTURE_LIMIT_MS, normalizeMessage } from '../src/engine/ingest/normalize.js';
-import type { QualityReport } from '../src/reports/quality.js';
+import { modelFromConfig } from '../src/model/from-config.js';
+import { reportContext } from '../src/reports/context.js';
+import { qualityReport, type QualityReport } from '../src/reports/quality.js';
+import { openChdb } from './helpers/engines.js';
+import { spawnServe, waitForServer } from './helpers/serve-child.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const YEAR = 365 * 86_400_000;
@@ -133,10 +139,10 @@ describe('imports say when they failed', () => {
   interface Run { code: number | null; stdout: string; stderr: string }
   const repo = join(import.meta.dirname, '..');
 
-  function truenorth(args: string[]): Promise<Run> {
+  function truenorth(args: string[], db = join(t.dir, 'cli.duckdb')): Promise<Run> {
     const env = { ...process.env };
     for (const name of ['TRUENORTH_DB', 'TRUENORTH_CONFIG', 'TRUENORTH_DEBUG']) delete env[name];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', join(t.dir, 'cli.duckdb'), ...args], { cwd: repo, env });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', db, ...args], { cwd: repo, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -185,4 +191,45 @@ describe('imports say when they failed', () => {
     const passed = await truenorth(['import', 'events', mixed, '--max-rejected', '2']);
     expect(passed).toMatchObject({ code: 0, stdout: 'imported 0, duplicates 1, rejected 2\n' });
   });
+
+  it('through a running server: the report comes back, and the CLI exits 1 with the same hint', async () => {
+    const db = join(t.dir, 'served.duckdb');
+    const serve = spawnServe(db);
+    try {
+      await waitForServer(db, serve);
+      const ledger = write('served-ledger.csv', ['account_id,effective_at,mrr', 'a1,2026-01-01,100']);
+      const run = await truenorth(['import', 'events', ledger], db);
+      expect(run.stderr).toContain('sending the request through');
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split('\n').at(-1)).toBe(
+        'truenorth: no row was imported: all 1 rows were rejected; this looks like a subscription ledger: use `truenorth import subscriptions`');
+    } finally {
+      serve.child.kill('SIGTERM');
+      await new Promise((resolve) => serve.child.once('exit', resolve));
+    }
+  }, 60_000);
+});
+
+describe('the same counters in ClickHouse (embedded chdb)', () => {
+  it('a file import counts rejections, clamped timestamps and duplicates in tn_quality_counts; the report reads them', async () => {
+    const { store, cleanup } = await openChdb();
+    try {
+      const path = join(t.dir, 'ch.ndjson');
+      const future = new Date(Date.now() + YEAR).toISOString();
+      writeFileSync(path, [
+        JSON.stringify({ type: 'track', event: 'x', userId: 'c1', messageId: 'c1', timestamp: future }),
+        JSON.stringify({ type: 'track', event: 'x', userId: 'c2', messageId: 'c2', timestamp: '2026-01-05T10:00:00Z' }),
+        JSON.stringify({ type: 'track', event: 'x', userId: 'c2', messageId: 'c2', timestamp: '2026-01-05T10:00:00Z' }),
+        JSON.stringify({ type: 'track', userId: 'c3', messageId: 'c3', timestamp: '2026-01-05T10:00:00Z' }),
+      ].join('\n'));
+      expect(await importEventsToClickHouse(store, path)).toMatchObject({ imported: 2, duplicates: 1, rejected: 1 });
+      const model = modelFromConfig(parseConfig(exampleConfigYaml('Acme Chat')));
+      const report = await qualityReport(reportContext(store, model, Date.now()));
+      const sent = { rejected: 1, future_clamped: 1, clock_skew_corrected: 0, duplicates: 1 };
+      expect(report.totals).toEqual({ last_7_days: sent, all_time: sent });
+      expect(rows(report, 'rejected')).toEqual([{ reason: 'event', source: 'file:ndjson', all: 1, week: 1 }]);
+    } finally {
+      await cleanup();
+    }
+  }, 60_000);
 });

@@ -44,7 +44,7 @@ export function registerImport(program: Command): void {
       const report = await withStore(globals, readConfigIfPresent(globals), (store) =>
         importEvents(store, file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
       ).catch((e) => viaServer(e, globals, undefined, (server) =>
-        remoteImport(server, 'events', file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
+        remoteImport(server, 'events', file, { format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
       )).finally(() => bar.stop());
       printReport(report, flags);
     });
