@@ -235,6 +235,30 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard on localhost (open)', () => {
     expect(refused.body.message).toMatch(/computed from the subscription ledger/);
   });
 
+  it('shows the data-quality panel: a rejected message and a clamped future timestamp sent now are counted', async () => {
+    type Totals = { rejected: number; future_clamped: number };
+    const before = await json<{ totals: { all_time: Totals } }>(`${server.url}/api/v1/quality`);
+    const sent = await fetch(`${server.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: [
+        // An alias, not an event: the demo's weeks and figures stay as the other tests expect them.
+        { type: 'alias', previousId: 'quality-anon', userId: 'quality-test', messageId: 'quality-future', timestamp: '2036-01-01T00:00:00Z' },
+        { type: 'track', userId: 'quality-test', messageId: 'quality-rejected' },
+      ] }),
+    });
+    expect(sent.status).toBe(200);
+    await page.goto(server.url + '/enter');
+    await settled(page);
+    const panel = page.locator('[data-testid="quality-panel"]');
+    await expect.poll(() => panel.count()).toBe(1);
+    const allTime = (key: string) => page.locator(`[data-testid="quality-${key}"] td`).nth(1).textContent();
+    expect(await allTime('rejected')).toBe((before.body.totals.all_time.rejected + 1).toLocaleString('en-US'));
+    expect(await allTime('future_clamped')).toBe((before.body.totals.all_time.future_clamped + 1).toLocaleString('en-US'));
+    expect(await panel.locator('table[aria-label="Rejected messages by reason and source"]').textContent()).toContain('http:segment');
+    expect(problems).toEqual([]);
+  });
+
   it('changes the funnel numbers with the segment switch', async () => {
     const [all, ideal] = await Promise.all(['all', 'ideal'].map((s) =>
       json<{ steps: { stage: string; actors: number }[] }>(`${server.url}/api/v1/funnel?as_of=${AS_OF}&segment=${s}`)));

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isTruenorthError } from '../errors.js';
 import { registerBeyond } from './commands/beyond.js';
+import { registerQuality } from './commands/quality.js';
 import { registerClickHouse } from './commands/clickhouse.js';
 import { registerImport } from './commands/import.js';
 import { registerHealth } from './commands/health.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerReports(program);
   registerClickHouse(program);
   registerBeyond(program);
+  registerQuality(program);
   registerServe(program);
   registerKeys(program);
   registerBench(program);

@@ -9,6 +9,7 @@ import type { ReportContext } from './context.js';
 import { DEFAULT_MIN_GROUP, leadingReport, type LeadingReport, type OutcomeKind } from './leading.js';
 import { parseSegment, resolveRange, type ReportFlags } from './params.js';
 import { predictiveReport, type PredictiveReport } from './predictive.js';
+import { qualityReport } from './quality.js';
 import { riskReport, type RiskReport } from './risk.js';
 import { treeReport, type TreeReport } from './tree.js';
 
@@ -104,5 +105,11 @@ export const BEYOND_READ_ROUTES: { name: string; summary: string; params: string
     summary: 'Leading indicators next to the lagging indicators they predict (the predictive dashboard)',
     params: ['from', 'to', 'as_of', 'segment'],
     run: (ctx, flags) => runPredictive(ctx, flags),
+  },
+  {
+    name: 'quality',
+    summary: 'Data quality: rejected messages by reason and source, clock-skew corrections, future timestamps clamped, duplicates (7 days, all time)',
+    params: ['as_of'],
+    run: (ctx) => qualityReport(ctx),
   },
 ];

@@ -7,6 +7,7 @@ import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { writeLedger } from '../engine/ingest/import-ledger.js';
 import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
+import { qualityDay, QualityTally } from '../engine/ingest/quality.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { modelFromConfig, type MetricModel } from '../model/from-config.js';
@@ -283,17 +284,22 @@ export class TruenorthServer {
     const rejected: IngestResult['rejected'] = [];
     // A body within the per-message limit cannot hold a message over it: skip measuring each one.
     const measure = bodyBytes > this.limits.maxEventBytes;
+    const quality = new QualityTally();
+    const day = qualityDay(receivedAt);
     items.forEach((item, index) => {
       const problem = checkMessage(item, this.limits, measure);
-      if (problem) {
-        rejected.push({ index, error: problem.error });
+      const result = problem ? { ok: false as const, error: problem.error } : normalizeMessage(item, { receivedAt });
+      if (!result.ok) {
+        rejected.push({ index, error: result.error });
+        quality.reject(day, source, result.error);
         return;
       }
-      const result = normalizeMessage(item, { receivedAt });
-      if (!result.ok) rejected.push({ index, error: result.error });
-      else for (const m of result.messages) messages.push(m);
+      if (result.clockSkew || result.futureClamped) quality.warn(day, source, result);
+      for (const m of result.messages) messages.push(m);
     });
-    if (messages.length > 0) await this.sink.write(messages, source);
+    if (messages.length > 0) await this.sink.write(messages, source, quality);
+    // Only rejections: counted when the store takes them; the answer is the 4xx either way.
+    else if (!quality.empty) await this.sink.write([], source, quality).catch(() => undefined);
     return { accepted: items.length - rejected.length, rejected };
   }
 

@@ -1,6 +1,8 @@
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { BatchingWriter, ClickHouseWriter, type BatchingOptions } from '../engine/clickhouse/writer.js';
 import type { WriteCounts } from '../engine/ingest/writer.js';
+import { insertQualityToClickHouse } from '../engine/clickhouse/quality.js';
+import { qualityDay, QualityTally } from '../engine/ingest/quality.js';
 import type { NormalizedMessage } from '../model/message.js';
 import { StoreUnavailableError } from '../errors.js';
 import { storeFailureReason } from './store-health.js';
@@ -31,6 +33,8 @@ export class ClickHouseSink implements IngestSink {
   private failing: string | undefined;
   private recovery: NodeJS.Timeout | undefined;
   private lastFlush = { messages: 0, ms: 0 };
+  /** Data-quality counts handed over and not yet inserted: they go with the next batch. */
+  private quality = new QualityTally();
 
   constructor(private readonly store: ClickHouseStore, options: ClickHouseSinkOptions = {}) {
     this.maxPending = options.maxPending ?? 100_000;
@@ -53,9 +57,12 @@ export class ClickHouseSink implements IngestSink {
     return this.stored;
   }
 
-  async write(messages: NormalizedMessage[], source: string): Promise<WriteCounts> {
+  async write(messages: NormalizedMessage[], source: string, quality?: QualityTally): Promise<WriteCounts> {
     if (this.closed) throw new QueueClosedError();
     if (this.pendingMessages > 0 && this.pendingMessages + messages.length > this.maxPending) throw new QueueFullError(this.retryAfter());
+    this.quality.merge(quality);
+    // Nothing to batch (every message was rejected): the counts go in at once.
+    if (messages.length === 0) return this.insertQuality(new QualityTally()).then(() => ({ inserted: 0, duplicates: 0 }));
     for (const m of messages) this.sources.set(m, source);
     this.pendingMessages += messages.length;
     try {
@@ -100,17 +107,35 @@ export class ClickHouseSink implements IngestSink {
       bySource.set(source, list);
     });
     const stored = new Array<boolean>(messages.length).fill(false);
+    const duplicates = new QualityTally();
     try {
       for (const [source, indexes] of bySource) {
         const result = await this.writer(source).writeDetailed(indexes.map((i) => messages[i]), receivedAt);
         indexes.forEach((i, k) => (stored[i] = result[k]));
+        duplicates.add(qualityDay(receivedAt), source, 'duplicate', '', result.filter((s) => !s).length);
       }
+      await this.insertQuality(duplicates);
     } catch (e) {
       this.failing = storeFailureReason(e);
       throw e;
     }
     this.lastFlush = { messages: messages.length, ms: performance.now() - started };
     return stored;
+  }
+
+  /** Inserts the counts waiting plus `extra` in one insert; on failure they wait for the next batch. */
+  private async insertQuality(extra: QualityTally): Promise<void> {
+    const batch = this.quality;
+    this.quality = new QualityTally();
+    batch.merge(extra);
+    const kept = new QualityTally();
+    kept.merge(batch);
+    try {
+      await insertQualityToClickHouse(this.store, batch);
+    } catch (e) {
+      this.quality.merge(kept);
+      throw e;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import { IngestWriter, type WriteCounts } from '../engine/ingest/writer.js';
+import { qualityDay, QualityTally, recordQuality } from '../engine/ingest/quality.js';
 import type { NormalizedMessage } from '../model/message.js';
 import { isRequestError, StoreHealth } from './store-health.js';
 
@@ -28,7 +29,8 @@ export interface WriteQueueOptions {
  * for stored data only. Full or closed sinks reject at once with QueueFullError / QueueClosedError.
  */
 export interface IngestSink {
-  write(messages: NormalizedMessage[], source: string): Promise<WriteCounts>;
+  /** `quality`: the request's data-quality counts, stored with its messages (duplicates are added then). */
+  write(messages: NormalizedMessage[], source: string, quality?: QualityTally): Promise<WriteCounts>;
   /** True while the sink takes work. */
   readonly ready: boolean;
   /** Messages accepted and not yet stored. */
@@ -59,6 +61,7 @@ interface Job {
   /** Messages to write, grouped by source; or a unit of work run inside the group transaction. */
   messages?: NormalizedMessage[];
   source?: string;
+  quality?: QualityTally;
   work?: Work;
   /** Runs alone, outside any group transaction (it manages its own), e.g. a file import. */
   exclusive?: Work;
@@ -126,8 +129,8 @@ export class WriteQueue implements IngestSink {
    * The counts are the group's for the source the messages were committed with (DuckDB writes a
    * group commit's messages of one source in one pass).
    */
-  write(messages: NormalizedMessage[], source: string): Promise<WriteCounts> {
-    return this.enqueue({ messages, source, weight: Math.max(1, messages.length) }) as Promise<WriteCounts>;
+  write(messages: NormalizedMessage[], source: string, quality?: QualityTally): Promise<WriteCounts> {
+    return this.enqueue({ messages, source, quality, weight: Math.max(1, messages.length) }) as Promise<WriteCounts>;
   }
 
   /** Runs `work` inside the next group transaction; resolves with its value after the commit. */
@@ -230,7 +233,16 @@ export class WriteQueue implements IngestSink {
       bySource.set(job.source!, list);
     }
     const counts = new Map<string, WriteCounts>();
-    for (const [source, messages] of bySource) counts.set(source, await this.writer(source).write(messages));
+    const quality = new QualityTally();
+    for (const job of jobs) quality.merge(job.quality);
+    const day = qualityDay(Date.now());
+    for (const [source, messages] of bySource) {
+      const written = await this.writer(source).write(messages);
+      counts.set(source, written);
+      quality.add(day, source, 'duplicate', '', written.duplicates);
+    }
+    // The group's data-quality counts: one upsert, committed with its messages.
+    await recordQuality(this.store, quality);
     const values: unknown[] = [];
     for (const job of jobs) values.push(job.work ? await job.work(this.store) : job.messages ? counts.get(job.source!) : undefined);
     return values;

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { importEvents, type ImportReport } from '../../engine/ingest/import-events.js';
+import { importFailure } from '../../engine/ingest/import-hint.js';
+import { InputError } from '../../errors.js';
 import { importLedger } from '../../engine/ingest/import-ledger.js';
 import { importManualCsv } from '../../engine/ingest/import-manual.js';
 import { manualMetricNames } from '../../model/health.js';
@@ -14,6 +16,15 @@ interface ImportFlags {
   format?: string;
   strict?: boolean;
   json?: boolean;
+  maxRejected?: number;
+}
+
+const MAX_REJECTED = ['--max-rejected <n>', 'fail (exit 1) when more than n rows are rejected (default: only when every row is)'] as const;
+
+function parseMaxRejected(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InputError(`--max-rejected: expected a whole number ≥ 0, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 export function registerImport(program: Command): void {
@@ -24,43 +35,46 @@ export function registerImport(program: Command): void {
     .option('--format <format>', 'ndjson | csv | parquet (default: from the file name)')
     .option('--strict', 'reject the whole file, writing nothing, at the first bad row')
     .option('--json', 'print the result as JSON')
+    .option(...MAX_REJECTED, parseMaxRejected)
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
-      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'events', file, flags), flags.json);
+      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'events', file, flags), flags);
       const format = detectFormat(file, flags.format);
       const bar = progressBar(`importing ${file}`, format === 'parquet' ? 'rows' : 'bytes');
       const report = await withStore(globals, readConfigIfPresent(globals), (store) =>
         importEvents(store, file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
       ).catch((e) => viaServer(e, globals, undefined, (server) =>
-        remoteImport(server, 'events', file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
+        remoteImport(server, 'events', file, { format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
       )).finally(() => bar.stop());
-      printReport(report, flags.json);
+      printReport(report, flags);
     });
   cmd
     .command('subscriptions <file>')
     .description('ledger CSV: account_id,effective_at,mrr[,plan,currency,subscription_id]')
     .option('--strict', 'reject the whole file, writing nothing, at the first bad row')
     .option('--json', 'print the result as JSON')
+    .option(...MAX_REJECTED, parseMaxRejected)
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
-      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'subscriptions', file, flags), flags.json);
+      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'subscriptions', file, flags), flags);
       const report = await withStore(globals, readConfigIfPresent(globals), (store) => importLedger(store, file, { strict: flags.strict }))
         .catch((e) => viaServer(e, globals, undefined, (server) => remoteImport(server, 'subscriptions', file, { strict: flags.strict })));
-      printReport(report, flags.json);
+      printReport(report, flags);
     });
   cmd
     .command('manual <file>')
     .description('hand-entered values CSV: metric,week,value[,entered_by,note] (appended: later rows correct earlier ones)')
     .option('--strict', 'reject the whole file, writing nothing, at the first bad row')
     .option('--json', 'print the result as JSON')
+    .option(...MAX_REJECTED, parseMaxRejected)
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
       const config = readConfigIfPresent(globals);
       const options = { strict: flags.strict, allowed: config ? manualMetricNames(config) : undefined, weekStart: config?.week_start };
-      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'manual', file, options), flags.json);
+      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'manual', file, options), flags);
       const report = await withStore(globals, config, (store) => importManualCsv(store, file, options))
         .catch((e) => viaServer(e, globals, config, (server) => remoteImport(server, 'manual', file, { strict: flags.strict })));
-      printReport(report, flags.json);
+      printReport(report, flags);
     });
 
   program
@@ -80,11 +94,16 @@ export function registerImport(program: Command): void {
     });
 }
 
-function printReport(report: ImportReport, json?: boolean): void {
-  if (json) return printJson(report);
-  for (const e of report.errors.slice(0, 20)) process.stderr.write(`line ${e.line}: ${e.reason}\n`);
-  if (report.rejected > report.errors.slice(0, 20).length) {
-    process.stderr.write(`… and ${report.rejected - Math.min(report.errors.length, 20)} more rejected rows\n`);
+/** Prints the report; an import that failed (importFailure) then ends in its one-line error, exit 1. */
+function printReport(report: ImportReport, flags: ImportFlags): void {
+  if (flags.json) printJson(report);
+  else {
+    for (const e of report.errors.slice(0, 20)) process.stderr.write(`line ${e.line}: ${e.reason}\n`);
+    if (report.rejected > report.errors.slice(0, 20).length) {
+      process.stderr.write(`… and ${report.rejected - Math.min(report.errors.length, 20)} more rejected rows\n`);
+    }
+    process.stdout.write(`imported ${report.imported}, duplicates ${report.duplicates}, rejected ${report.rejected}\n`);
   }
-  process.stdout.write(`imported ${report.imported}, duplicates ${report.duplicates}, rejected ${report.rejected}\n`);
+  const failure = importFailure(report, flags.maxRejected);
+  if (failure) throw new InputError(failure);
 }

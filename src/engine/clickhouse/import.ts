@@ -1,10 +1,12 @@
 import { InputError } from '../../errors.js';
 import type { NormalizedMessage } from '../../model/message.js';
-import { readMessageBatches, type ImportCounts, type ImportOptions, type ImportReport, type RowError } from '../ingest/import-events.js';
+import { importQuality, readMessageBatches, withHint, type ImportCounts, type ImportOptions, type ImportReport, type MessageBatches, type RowError } from '../ingest/import-events.js';
 import { readLedgerCsv, type LedgerEntry, type LedgerImportOptions } from '../ingest/import-ledger.js';
 import { readManualCsv, type ManualImportOptions, type ManualInput } from '../ingest/import-manual.js';
+import { qualityDay } from '../ingest/quality.js';
 import { detectFormat } from '../ingest/sources.js';
 import { chTimestamp } from './connection.js';
+import { insertQualityToClickHouse } from './quality.js';
 import type { ClickHouseStore } from './store.js';
 import { ClickHouseWriter, nextSeq } from './writer.js';
 
@@ -18,7 +20,9 @@ export async function importEventsToClickHouse(store: ClickHouseStore, path: str
   const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
   const errors: RowError[] = [];
   let format = detectFormat(path, options.format);
-  const writer = new ClickHouseWriter(store, `file:${format}`);
+  const quality = importQuality(format);
+  const day = qualityDay(quality.importedAt);
+  const writer = new ClickHouseWriter(store, quality.source);
   const span = { from: Infinity, to: -Infinity };
   const write = async (batch: NormalizedMessage[], progress: number, total?: number) => {
     for (const m of batch) {
@@ -28,22 +32,31 @@ export async function importEventsToClickHouse(store: ClickHouseStore, path: str
     const written = await writer.write(batch);
     counts.imported += written.inserted;
     counts.duplicates += written.duplicates;
+    quality.tally.add(day, quality.source, 'duplicate', '', written.duplicates);
+    await insertQualityToClickHouse(store, quality.tally);
     options.onProgress?.(progress, total, counts);
+  };
+  let sample: unknown[] = [];
+  const read = async (counting: ImportCounts, kept: RowError[]): Promise<MessageBatches> => {
+    const input = await readMessageBatches(path, options, counting, kept, undefined, quality);
+    sample = input.sample;
+    return input;
   };
   // ClickHouse has no transaction to roll back: --strict validates the whole file before writing.
   if (options.strict && path === '-') {
     const all: NormalizedMessage[] = [];
-    for await (const batch of (await readMessageBatches(path, options, counts, errors)).batches) all.push(...batch);
+    for await (const batch of (await read(counts, errors)).batches) all.push(...batch);
     const size = options.batchSize ?? 20_000;
     for (let i = 0; i < all.length; i += size) await write(all.slice(i, i + size), 0);
   } else {
     if (options.strict) for await (const _ of (await readMessageBatches(path, options, counts, errors)).batches) { /* validate only */ }
-    const input = await readMessageBatches(path, options, counts, errors);
+    const input = await read(counts, errors);
     format = input.format;
     for await (const batch of input.batches) await write(batch, input.progress(), input.total);
   }
+  await insertQualityToClickHouse(store, quality.tally);
   if (counts.imported > 0) await compactAfterImport(store, span.from, span.to);
-  return { format, ...counts, errors };
+  return withHint({ format, ...counts, errors }, sample);
 }
 
 /**

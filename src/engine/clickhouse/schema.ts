@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 2;
+export const CLICKHOUSE_SCHEMA_VERSION = 3;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -28,7 +28,7 @@ export const CLICKHOUSE_SCHEMA_VERSION = 2;
  */
 export const DURABLE_INSERT_SETTINGS = 'fsync_after_insert = 1, fsync_part_directory = 1';
 
-type Engine = { kind: 'ReplacingMergeTree' | 'MergeTree' | 'AggregatingMergeTree'; version?: string };
+type Engine = { kind: 'ReplacingMergeTree' | 'MergeTree' | 'AggregatingMergeTree' | 'SummingMergeTree'; version?: string };
 
 interface StorageTable {
   name: string;
@@ -132,6 +132,13 @@ const STORAGE: StorageTable[] = [
     orderBy: '(metric, period, entered_at)',
   },
   {
+    // Data-quality counters (ingest/quality.ts): rows of one key are summed by merges and by the view.
+    name: 'tn_quality_counts',
+    columns: ['day Date', 'source LowCardinality(String)', 'kind LowCardinality(String)', 'reason String', 'count UInt64'],
+    engine: { kind: 'SummingMergeTree' },
+    orderBy: '(day, source, kind, reason)',
+  },
+  {
     name: 'tn_schema_migrations',
     columns: ['version UInt32', 'name String', 'applied_at DateTime'],
     engine: { kind: 'ReplacingMergeTree' },
@@ -158,6 +165,10 @@ const VIEWS: { name: string; select: (t: (name: string) => string) => string }[]
   {
     name: 'subscriptions',
     select: (t) => `SELECT account_id, subscription_id, effective_at, mrr, plan, currency, source, recorded_at FROM ${t('tn_subscriptions')} FINAL`,
+  },
+  {
+    name: 'quality_counts',
+    select: (t) => `SELECT day, source, kind, reason, sum(count) AS count FROM ${t('tn_quality_counts')} GROUP BY day, source, kind, reason`,
   },
   { name: 'manual_values', select: (t) => `SELECT metric, period, value, entered_by, entered_at, note FROM ${t('tn_manual_values')}` },
   {
@@ -250,7 +261,8 @@ function engineSql(engine: Engine, replicated?: string): string {
 
 /**
  * What a store created by an earlier version needs to reach this one; `from` is its version. Version
- * 2 made inserts durable on tables created without the fsync settings.
+ * 2 made inserts durable on tables created without the fsync settings; version 3 added the
+ * data-quality counters, which the DDL (all IF NOT EXISTS) creates.
  */
 export function clickhouseUpgrades(from: number): string[] {
   if (from >= 2) return [];

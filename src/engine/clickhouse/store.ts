@@ -76,7 +76,7 @@ export class ClickHouseStore implements SqlEngine {
     for (const statement of clickhouseDdl()) await this.connection.command(statement);
     if (current > 0) for (const statement of clickhouseUpgrades(current)) await this.connection.command(statement);
     await this.connection.insert('tn_schema_migrations', [
-      { version: CLICKHOUSE_SCHEMA_VERSION, name: current === 0 ? 'initial store' : 'durable inserts', applied_at: Math.floor(Date.now() / 1000) },
+      { version: CLICKHOUSE_SCHEMA_VERSION, name: current === 0 ? 'initial store' : 'upgrade', applied_at: Math.floor(Date.now() / 1000) },
     ]);
   }
 

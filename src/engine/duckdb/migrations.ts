@@ -147,6 +147,22 @@ export const MIGRATIONS: Migration[] = [
       `CREATE TABLE write_probe (id INTEGER PRIMARY KEY, checked_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    version: 7,
+    name: 'data-quality counters',
+    statements: [
+      // Per day of receipt, source and kind (rejected, clock_skew, future_clamped, duplicate): how
+      // many messages. Upserted with each batch (ingest/quality.ts); `reason` is '' except for rejections.
+      `CREATE TABLE quality_counts (
+        day DATE NOT NULL,
+        source VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        count BIGINT NOT NULL,
+        PRIMARY KEY (day, source, kind, reason)
+      )`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

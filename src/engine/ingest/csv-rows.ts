@@ -3,6 +3,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../errors.js';
 import type { RowError } from './import-events.js';
+import { importHint, type ImportKind } from './import-hint.js';
 
 export interface CsvRowsOptions<T> {
   stdin?: Readable;
@@ -57,10 +58,12 @@ export async function readCsvRows<T>(path: string, options: CsvRowsOptions<T>): 
   return out;
 }
 
-/** A header check for required columns. */
-export function requireColumns(required: readonly string[], expected: string): (record: Record<string, string>) => string | null {
+/** A header check for required columns; names the right command when the file looks like another kind. */
+export function requireColumns(required: readonly string[], expected: string, kind?: ImportKind): (record: Record<string, string>) => string | null {
   return (record) => {
     const missing = required.filter((c) => !(c in record));
-    return missing.length ? `missing column ${missing.join(', ')}; expected ${expected}` : null;
+    if (!missing.length) return null;
+    const hint = kind ? importHint([record], kind) : undefined;
+    return `missing column ${missing.join(', ')}; expected ${expected}${hint ? `; ${hint}` : ''}`;
   };
 }

@@ -2,8 +2,10 @@ import type { Readable } from 'node:stream';
 import { InputError } from '../../errors.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
+import { HINT_SAMPLE_ROWS, importHint } from './import-hint.js';
 import { normalizeMessage } from './normalize.js';
 import { importParquetFast, REST_LINE_COLUMN } from './parquet-fast.js';
+import { qualityDay, QualityTally, recordQuality } from './quality.js';
 import { detectFormat, openParquetRest, openSource, type FileFormat, type Source, type SourceRecord } from './sources.js';
 import { IngestWriter } from './writer.js';
 
@@ -40,6 +42,21 @@ export interface ImportReport extends ImportCounts {
   format: FileFormat;
   /** The first rejected rows, in file order (at most 100 are kept). */
   errors: RowError[];
+  /** When rows were rejected and the first rows look like another kind of file: the right command or format. */
+  hint?: string;
+}
+
+/** An import's data-quality tally: rejections and clamped timestamps counted while reading. */
+export interface ImportQuality {
+  tally: QualityTally;
+  source: string;
+  /** When the import started: the "receipt" of its messages (ms). */
+  importedAt: number;
+}
+
+/** A tally for an import of `format` starting now. */
+export function importQuality(format: FileFormat): ImportQuality {
+  return { tally: new QualityTally(), source: `file:${format}`, importedAt: Date.now() };
 }
 
 const MAX_KEPT_ERRORS = 100;
@@ -50,16 +67,23 @@ export interface MessageBatches {
   batches: AsyncIterable<NormalizedMessage[]>;
   progress(): number;
   total?: number;
+  /** The file's first rows as read, for `importHint`. */
+  sample: unknown[];
 }
 
 /** Reads a file with the import policy: what every engine's file import shares. */
-export async function readMessageBatches(path: string, options: ImportOptions, counts: ImportCounts, errors: RowError[], opened?: Source): Promise<MessageBatches> {
+export async function readMessageBatches(
+  path: string, options: ImportOptions, counts: ImportCounts, errors: RowError[], opened?: Source, quality?: ImportQuality,
+): Promise<MessageBatches> {
   const format = detectFormat(path, options.format);
   const source = opened ?? await openSource(path, format, options.stdin);
   const batchSize = options.batchSize ?? 20_000;
+  const day = qualityDay(quality?.importedAt ?? Date.now());
+  const sample: unknown[] = [];
   const reject = (record: SourceRecord, reason: string) => {
     if (options.strict) throw new InputError(`${displayName(path)} line ${record.line}: ${reason}; nothing was imported (--strict)`);
     counts.rejected++;
+    quality?.tally.reject(day, quality.source, reason);
     if (errors.length < MAX_KEPT_ERRORS) errors.push({ line: record.line, reason });
   };
   async function* batches(): AsyncIterable<NormalizedMessage[]> {
@@ -71,11 +95,13 @@ export async function readMessageBatches(path: string, options: ImportOptions, c
           reject(record, record.error);
           continue;
         }
-        const result = normalizeMessage(record.value);
+        if (sample.length < HINT_SAMPLE_ROWS) sample.push(record.value);
+        const result = normalizeMessage(record.value, { importedAt: quality?.importedAt });
         if (!result.ok) {
           reject(record, result.error);
           continue;
         }
+        if (quality && (result.clockSkew || result.futureClamped)) quality.tally.warn(day, quality.source, result);
         for (const m of result.messages) batch.push(m);
       }
       if (batch.length >= batchSize) {
@@ -85,7 +111,7 @@ export async function readMessageBatches(path: string, options: ImportOptions, c
     }
     if (batch.length) yield batch;
   }
-  return { format, batches: batches(), progress: () => source.progress(), total: source.total };
+  return { format, batches: batches(), progress: () => source.progress(), total: source.total, sample };
 }
 
 /**
@@ -98,11 +124,20 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
   const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
   const errors: RowError[] = [];
   const format = detectFormat(path, options.format);
-  const writer = new IngestWriter(store, `file:${format}`);
+  const quality = importQuality(format);
+  const day = qualityDay(quality.importedAt);
+  const writer = new IngestWriter(store, quality.source);
   let input: MessageBatches | undefined;
   const commit: CommitUnit = options.commit ?? ((work) => store.transaction(work));
+  // The batch and the quality counts gathered so far are stored in one transaction.
+  const storeBatch = async (batch: NormalizedMessage[]) => {
+    const written = await writer.write(batch);
+    quality.tally.add(day, quality.source, 'duplicate', '', written.duplicates);
+    await recordQuality(store, quality.tally);
+    return written;
+  };
   const write = async (batch: NormalizedMessage[]) => {
-    const written = options.strict ? await writer.write(batch) : await commit(() => writer.write(batch), batch.length);
+    const written = options.strict ? await storeBatch(batch) : await commit(() => storeBatch(batch), batch.length);
     counts.imported += written.inserted;
     counts.duplicates += written.duplicates;
     options.onProgress?.(input!.progress(), input!.total, counts);
@@ -115,7 +150,14 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
     // file to the table (parquet-fast.ts); the normaliser reads the others.
     let rest: Source | undefined;
     if (format === 'parquet' && path !== '-') {
-      const fast = () => importParquetFast(store, path, `file:${format}`, Date.now());
+      const fast = async () => {
+        const done = await importParquetFast(store, path, quality.source, quality.importedAt);
+        if (done) {
+          quality.tally.add(day, quality.source, 'duplicate', '', done.rows - done.inserted);
+          await recordQuality(store, quality.tally);
+        }
+        return done;
+      };
       const done = options.strict ? await fast() : await store.transaction(fast);
       if (done) {
         counts.imported += done.inserted;
@@ -126,7 +168,7 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
         rest = await openParquetRest(done.rest, REST_LINE_COLUMN);
       }
     }
-    input = await readMessageBatches(path, { ...options, batchSize: options.batchSize ?? DUCKDB_IMPORT_BATCH }, counts, errors, rest);
+    input = await readMessageBatches(path, { ...options, batchSize: options.batchSize ?? DUCKDB_IMPORT_BATCH }, counts, errors, rest, quality);
     try {
       for await (const batch of input.batches) {
         if (writing) await writing;
@@ -138,6 +180,8 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
       // A row rejected under --strict stops the reading: the batch in flight settles before the rollback.
       await writing?.catch(() => {});
     }
+    // Rejections after the last batch (or in a file with no good row at all).
+    if (!quality.tally.empty) await (options.strict ? recordQuality(store, quality.tally) : commit(() => recordQuality(store, quality.tally), 1));
   };
   let cleanup: (() => Promise<void>) | undefined;
   try {
@@ -146,7 +190,14 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
   } finally {
     await cleanup?.();
   }
-  return { format, ...counts, errors };
+  return withHint({ format, ...counts, errors }, input?.sample ?? []);
+}
+
+/** Adds the hint at the right command or format when rows were rejected. */
+export function withHint(report: ImportReport, sample: readonly unknown[]): ImportReport {
+  if (report.rejected === 0) return report;
+  const hint = importHint(sample, 'events');
+  return hint ? { ...report, hint } : report;
 }
 
 function displayName(path: string): string {

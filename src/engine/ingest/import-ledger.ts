@@ -88,7 +88,7 @@ export const LEDGER_COLUMNS = 'account_id,effective_at,mrr[,plan,currency,subscr
 
 /** Reads and checks a ledger CSV with the import policy (bad rows skipped and reported, or --strict). */
 export function readLedgerCsv(path: string, options: LedgerImportOptions = {}) {
-  return readCsvRows(path, { ...options, checkHeader: requireColumns(REQUIRED, LEDGER_COLUMNS), parse: parseLedgerRow });
+  return readCsvRows(path, { ...options, checkHeader: requireColumns(REQUIRED, LEDGER_COLUMNS, 'subscriptions'), parse: parseLedgerRow });
 }
 
 export async function importLedger(store: DuckDbStore, path: string, options: LedgerImportOptions = {}): Promise<ImportReport> {

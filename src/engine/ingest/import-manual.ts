@@ -13,6 +13,7 @@ import type { WeekStart } from '../../model/metrics.js';
 import { parsePeriod, periodName } from '../../model/time.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { ImportReport } from './import-events.js';
+import { importHint } from './import-hint.js';
 import { readCsvRows } from './csv-rows.js';
 
 export interface ManualInput {
@@ -116,7 +117,9 @@ export async function readManualCsv(path: string, options: ManualImportOptions =
       periodColumn = PERIOD_COLUMNS.find((c) => c in record) ?? 'week';
       const missing = ['metric', 'value'].filter((c) => !(c in record));
       if (!(periodColumn in record)) missing.push('week');
-      return missing.length ? `missing column ${missing.join(', ')}; expected metric,week,value[,entered_by,note]` : null;
+      if (!missing.length) return null;
+      const hint = importHint([record], 'manual');
+      return `missing column ${missing.join(', ')}; expected metric,week,value[,entered_by,note]${hint ? `; ${hint}` : ''}`;
     },
     parse: (record) => ({
       metric: manualMetricName(record.metric ?? '', options.allowed),

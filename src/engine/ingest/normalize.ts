@@ -9,11 +9,31 @@ import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } fro
 export interface NormalizeContext {
   /** When the server received the message (ms). Enables Segment's clock-skew correction with `sentAt`. */
   receivedAt?: number;
+  /**
+   * When a file import started (ms): the "receipt" a timestamp from the future is measured against
+   * when the message did not come over HTTP. Without either, the current time.
+   */
+  importedAt?: number;
+}
+
+/** Data-quality warnings about a message that was kept: see docs/data-quality.md. */
+export interface NormalizeWarnings {
+  /** The client's clock was off by more than CLOCK_SKEW_COUNTED_MS and the timestamp was corrected with sentAt. */
+  clockSkew?: true;
+  /** The timestamp was more than FUTURE_LIMIT_MS after receipt and was replaced by the receipt time. */
+  futureClamped?: true;
 }
 
 export type NormalizeResult =
-  | { ok: true; messages: NormalizedMessage[] }
+  | ({ ok: true; messages: NormalizedMessage[] } & NormalizeWarnings)
   | { ok: false; error: string };
+
+/** A timestamp later than receipt + 23 h is from the future: it is replaced by the receipt time. */
+export const FUTURE_LIMIT_MS = 23 * 3_600_000;
+/** A clock-skew correction is counted as a warning when it moves the timestamp by more than a minute. */
+export const CLOCK_SKEW_COUNTED_MS = 60_000;
+/** The event property that keeps a clamped event's original timestamp (ISO-8601). */
+export const ORIGINAL_TIMESTAMP_PROPERTY = '$original_timestamp';
 
 const MAX_ID_LENGTH = 512;
 const MAX_EVENT_NAME_LENGTH = 512;
@@ -31,13 +51,33 @@ function fail(message: string): never {
 export function normalizeMessage(raw: unknown, ctx: NormalizeContext = {}): NormalizeResult {
   try {
     if (!isObject(raw)) fail('message: expected a JSON object');
-    const messages = isPostHogShape(raw) ? fromPostHog(raw, ctx) : fromSegment(raw, ctx);
-    return { ok: true, messages };
+    const skew = { ms: 0 };
+    const messages = isPostHogShape(raw) ? fromPostHog(raw, ctx, skew) : fromSegment(raw, ctx, skew);
+    const result: NormalizeResult = { ok: true, messages };
+    if (Math.abs(skew.ms) > CLOCK_SKEW_COUNTED_MS) result.clockSkew = true;
+    if (clampFuture(messages, ctx.receivedAt ?? ctx.importedAt ?? Date.now())) result.futureClamped = true;
+    return result;
   } catch (e) {
     if (e instanceof FieldError) return { ok: false, error: e.message };
     if (e instanceof RangeError) return { ok: false, error: 'message: too deeply nested' };
     throw e;
   }
+}
+
+/**
+ * Replaces a timestamp more than FUTURE_LIMIT_MS after `receipt` by `receipt`; an event keeps the
+ * original in ORIGINAL_TIMESTAMP_PROPERTY (identity messages do not: their traits become the
+ * person's traits). True when it did.
+ */
+function clampFuture(messages: NormalizedMessage[], receipt: number): boolean {
+  let clamped = false;
+  for (const m of messages) {
+    if (m.timestamp - receipt <= FUTURE_LIMIT_MS) continue;
+    if (m.kind === 'event') m.properties = { ...m.properties, [ORIGINAL_TIMESTAMP_PROPERTY]: new Date(m.timestamp).toISOString() };
+    m.timestamp = receipt;
+    clamped = true;
+  }
+  return clamped;
 }
 
 function isPostHogShape(raw: JsonObject): boolean {
@@ -46,13 +86,13 @@ function isPostHogShape(raw: JsonObject): boolean {
 
 // ---------- Segment ----------
 
-function fromSegment(raw: JsonObject, ctx: NormalizeContext): NormalizedMessage[] {
+function fromSegment(raw: JsonObject, ctx: NormalizeContext, skew: { ms: number }): NormalizedMessage[] {
   const type = raw.type === undefined && typeof raw.event === 'string' ? 'track' : raw.type;
   if (typeof type !== 'string' || !SEGMENT_TYPES.has(type)) {
     fail(`type: expected one of track, identify, page, screen, group, alias${type === undefined ? '' : `, got ${short(type)}`}`);
   }
   const id = messageId(raw, 'messageId');
-  const timestamp = segmentTimestamp(raw, ctx);
+  const timestamp = segmentTimestamp(raw, ctx, skew);
   const userId = optionalId(raw.userId, 'userId');
   const anonymousId = optionalId(raw.anonymousId, 'anonymousId');
   const context = isObject(raw.context) ? raw.context : {};
@@ -101,11 +141,12 @@ function fromSegment(raw: JsonObject, ctx: NormalizeContext): NormalizedMessage[
  * received the message and the client says when it sent it, the skew is removed:
  * timestamp = receivedAt − (sentAt − originalTimestamp).
  */
-function segmentTimestamp(raw: JsonObject, ctx: NormalizeContext): number {
+function segmentTimestamp(raw: JsonObject, ctx: NormalizeContext, skew: { ms: number }): number {
   const field = raw.timestamp !== undefined ? 'timestamp' : raw.originalTimestamp !== undefined ? 'originalTimestamp' : undefined;
   const clientTime = field ? parseTime(raw[field], field) : undefined;
   if (ctx.receivedAt !== undefined && raw.sentAt !== undefined && clientTime !== undefined) {
     const sentAt = parseTime(raw.sentAt, 'sentAt');
+    skew.ms = ctx.receivedAt - sentAt;
     return checkRange(ctx.receivedAt - (sentAt - clientTime), field ?? 'timestamp');
   }
   if (clientTime !== undefined) return clientTime;
@@ -119,13 +160,13 @@ function segmentTimestamp(raw: JsonObject, ctx: NormalizeContext): number {
 
 const POSTHOG_RENAMES: Record<string, string> = { $pageview: 'Page Viewed', $screen: 'Screen Viewed' };
 
-function fromPostHog(raw: JsonObject, ctx: NormalizeContext): NormalizedMessage[] {
+function fromPostHog(raw: JsonObject, ctx: NormalizeContext, skew: { ms: number }): NormalizedMessage[] {
   const properties = optionalObject(raw.properties, 'properties');
   const distinctId = optionalId(raw.distinct_id ?? properties.distinct_id, 'distinct_id');
   if (!distinctId) fail('distinct_id: required');
   const name = eventName(raw.event);
   const id = messageId(raw, 'uuid');
-  const timestamp = postHogTimestamp(raw, ctx);
+  const timestamp = postHogTimestamp(raw, ctx, skew);
 
   if (name === '$identify') {
     const anon = optionalId(properties.$anon_distinct_id, 'properties.$anon_distinct_id');
@@ -181,11 +222,14 @@ function setTraits(properties: JsonObject): JsonObject {
  * `timestamp` sent with `sent_at` is corrected for the client's clock skew:
  * timestamp = receivedAt − (sent_at − timestamp).
  */
-function postHogTimestamp(raw: JsonObject, ctx: NormalizeContext): number {
+function postHogTimestamp(raw: JsonObject, ctx: NormalizeContext, skew: { ms: number }): number {
   const sentAt = raw.sent_at !== undefined ? parseTime(raw.sent_at, 'sent_at') : undefined;
   if (raw.timestamp !== undefined) {
     const clientTime = parseTime(raw.timestamp, 'timestamp');
-    if (ctx.receivedAt !== undefined && sentAt !== undefined) return checkRange(ctx.receivedAt - (sentAt - clientTime), 'timestamp');
+    if (ctx.receivedAt !== undefined && sentAt !== undefined) {
+      skew.ms = ctx.receivedAt - sentAt;
+      return checkRange(ctx.receivedAt - (sentAt - clientTime), 'timestamp');
+    }
     return clientTime;
   }
   if (isObject(raw.properties) && raw.properties.$time !== undefined && typeof raw.properties.$time === 'number') {

@@ -12,7 +12,8 @@
  * - `context.groupId` is not text the CSV/Parquet reader would turn into a number or a boolean;
  * - `timestamp` is `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z` with valid fields in 1970–2199 (both engines read it
  *   to the same millisecond; a date DuckDB refuses, like Feb 30, which JavaScript would roll over, is
- *   left to the normaliser);
+ *   left to the normaliser), and not more than FUTURE_LIMIT_MS after the import started (a timestamp
+ *   from the future is left to the normaliser, which clamps and counts it);
  * - `properties` is absent/empty (stored `{}`) or JSON text equal to `JSON.stringify(JSON.parse(it))`:
  *   a flat object (no nested object or array), already minified, without any backslash (so no escape
  *   to re-encode), without digit-only keys (which JavaScript reorders), without duplicate keys, whose
@@ -31,6 +32,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDbStore } from '../duckdb/database.js';
+import { FUTURE_LIMIT_MS } from './normalize.js';
 import { forgetDedupeIndex, linkStagedIdentities, STAGE_LINKS } from './writer.js';
 
 const FAST_COLUMNS = new Set(['type', 'event', 'userId', 'anonymousId', 'timestamp', 'messageId', 'context.groupId', 'properties']);
@@ -79,7 +81,7 @@ export async function parquetFastGuard(store: DuckDbStore, path: string): Promis
     OR coalesce(f_account_type, 'NULL') = 'NULL'
     OR (f_account_type = 'VARCHAR' AND strlen(json_extract_string(f_json, '$.account_id')) <= 512))`;
   const tsOk = `(f_ts IS NOT NULL AND regexp_full_match(f_ts, '(19[7-9][0-9]|2[01][0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?Z')
-      AND TRY_CAST(replace(replace(f_ts, 'T', ' '), 'Z', '') AS TIMESTAMP) IS NOT NULL)`;
+      AND TRY_CAST(replace(replace(f_ts, 'T', ' '), 'Z', '') AS TIMESTAMP) <= make_timestamp(CAST($latest AS BIGINT)))`;
   const guard = `coalesce(f_type = 'track' AND f_event IS NOT NULL AND ${short('f_event')}
     AND f_id IS NOT NULL AND ${short('f_id')}
     AND (f_user IS NOT NULL OR f_anon IS NOT NULL) AND ${short('f_user')} AND ${short('f_anon')}
@@ -103,7 +105,8 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   const col = (name: string) => (plan.columns.includes(name) ? `nullif(r.${q(name)}, '')` : 'NULL::VARCHAR');
   // One guard verdict per row, in file order (joined back by position); rows sharing an id with a
   // refused row are refused too.
-  await store.run(`CREATE OR REPLACE TEMP TABLE fast_guard AS ${plan.guard}`, { path });
+  const latest = (receivedAt + FUTURE_LIMIT_MS) * 1000;
+  await store.run(`CREATE OR REPLACE TEMP TABLE fast_guard AS ${plan.guard}`, { path, latest });
   await store.run(`UPDATE fast_guard SET ok = FALSE WHERE ok AND id IN (SELECT id FROM fast_guard WHERE NOT ok AND id IS NOT NULL)`);
   const [{ n }] = await store.all<{ n: number }>('SELECT count(*) FILTER (WHERE ok) AS n FROM fast_guard');
   const rows = `read_parquet($path, file_row_number = true) r POSITIONAL JOIN fast_guard g`;

@@ -5,9 +5,10 @@ import { Avatar, Badge, Card, Empty, Load, Owner } from '../components/ui';
 import { useView } from '../context';
 import { dateTime, exact } from '../format';
 import type { ManualEntry, ReviewNote } from '../types';
+import { QualityPanel } from '../components/QualityPanel';
 
 export function Enter() {
-  const { ctx } = useView();
+  const { ctx, asOf } = useView();
   const metrics = ctx.manual_metrics;
   const [metric, setMetric] = useState(metrics[0]?.id ?? '');
   // "Add a note" on the scorecard links to #review-notes.
@@ -34,6 +35,7 @@ export function Enter() {
         </Card>
       </div>
       <ReviewNotes />
+      <QualityPanel asOf={asOf} />
     </div>
   );
 }

@@ -1,0 +1,69 @@
+/**
+ * The data-quality report: what ingestion and imports rejected (by reason class and source),
+ * corrected (clock skew), clamped (timestamps from the future) and deduplicated, over the last
+ * 7 days and all time. It reads the counters kept at write time (engine/ingest/quality.ts), so it
+ * costs the same whatever the store holds. `truenorth quality`, `GET /api/v1/quality` and the
+ * dashboard's data-quality panel show this object. See docs/data-quality.md.
+ *
+ * Event names the config references but the store does not hold belong to the event catalogue's
+ * config check; when it exists, its list joins this report as one more field.
+ */
+import type { QualityKind } from '../engine/ingest/quality.js';
+import { qualityDay } from '../engine/ingest/quality.js';
+import type { ReportContext } from './context.js';
+
+export const QUALITY_WINDOW_DAYS = 7;
+
+export interface QualityTotals {
+  rejected: number;
+  clock_skew_corrected: number;
+  future_clamped: number;
+  duplicates: number;
+}
+
+export interface QualityRow {
+  kind: QualityKind;
+  /** The rejection's reason class (the field its error names); null for the other kinds. */
+  reason: string | null;
+  source: string;
+  last_7_days: number;
+  all_time: number;
+}
+
+export interface QualityReport {
+  as_of: string;
+  /** The last 7 days: these UTC days of receipt (or import), inclusive. */
+  window: { from: string; to: string };
+  totals: { last_7_days: QualityTotals; all_time: QualityTotals };
+  /** Every counter with a count, rejections first, then by count (all time). */
+  rows: QualityRow[];
+}
+
+const TOTAL_OF: Record<QualityKind, keyof QualityTotals> = {
+  rejected: 'rejected', clock_skew: 'clock_skew_corrected', future_clamped: 'future_clamped', duplicate: 'duplicates',
+};
+const KIND_ORDER: QualityKind[] = ['rejected', 'future_clamped', 'clock_skew', 'duplicate'];
+
+export async function qualityReport(ctx: ReportContext): Promise<QualityReport> {
+  const window = { from: qualityDay(ctx.asOf - (QUALITY_WINDOW_DAYS - 1) * 86_400_000), to: qualityDay(ctx.asOf) };
+  const param = (name: string) => (ctx.engine.dialect === 'clickhouse' ? `toDate({${name}:String})` : `CAST($${name} AS DATE)`);
+  const found = await ctx.engine.all<{ kind: QualityKind; reason: string; source: string; all_time: number | string; last_7_days: number | string }>(`
+    SELECT kind, reason, source, CAST(sum(count) AS BIGINT) AS all_time,
+      CAST(sum(CASE WHEN day >= ${param('from')} AND day <= ${param('to')} THEN count ELSE 0 END) AS BIGINT) AS last_7_days
+    FROM quality_counts GROUP BY kind, reason, source`, window);
+  const rows: QualityRow[] = found
+    .map((r) => ({ kind: r.kind, reason: r.kind === 'rejected' ? r.reason : null, source: r.source, last_7_days: Number(r.last_7_days), all_time: Number(r.all_time) }))
+    .filter((r) => r.all_time > 0 && TOTAL_OF[r.kind] !== undefined)
+    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || b.all_time - a.all_time
+      || a.source.localeCompare(b.source) || (a.reason ?? '').localeCompare(b.reason ?? ''));
+  const totals = { last_7_days: emptyTotals(), all_time: emptyTotals() };
+  for (const r of rows) {
+    totals.last_7_days[TOTAL_OF[r.kind]] += r.last_7_days;
+    totals.all_time[TOTAL_OF[r.kind]] += r.all_time;
+  }
+  return { as_of: new Date(ctx.asOf).toISOString(), window, totals, rows };
+}
+
+function emptyTotals(): QualityTotals {
+  return { rejected: 0, clock_skew_corrected: 0, future_clamped: 0, duplicates: 0 };
+}
