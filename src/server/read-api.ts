@@ -9,6 +9,7 @@ import { seriesReport } from '../reports/north-star.js';
 import { pqlReport, signupToFirstStrike } from '../reports/pql.js';
 import { retentionReport } from '../reports/retention.js';
 import { BEYOND_READ_ROUTES } from '../reports/beyond-api.js';
+import { CATALOGUE_READ_ROUTES } from '../reports/catalogue-api.js';
 
 /**
  * The read API: `GET /api/v1/<report>` returns exactly the object `truenorth <report> --json`
@@ -84,6 +85,7 @@ export const READ_ROUTES: ReadRoute[] = [
   },
   // leading, tree, risk, predictive
   ...BEYOND_READ_ROUTES,
+  ...CATALOGUE_READ_ROUTES,
 ];
 
 export function findReadRoute(name: string): ReadRoute | undefined {

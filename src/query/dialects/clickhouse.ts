@@ -66,4 +66,8 @@ export const clickhouseDialect: SqlDialect = {
     `windowFunnel(${windowMs})(toUInt64(${timestampMs}), ${conditions.map((c) => `${c} = 1`).join(', ')})`,
   unnestRows: (from, keep, arrays) =>
     `SELECT ${[...keep, ...arrays.map((a) => a.alias)].join(', ')} FROM ${from} ARRAY JOIN ${arrays.map((a) => `[${a.items.join(', ')}] AS ${a.alias}`).join(', ')}`,
+  jsonKeyRows: (column) => `arrayJoin(JSONExtractKeys(${column}))`,
+  idHash: (alias) => `cityHash64(${alias}.id)`,
+  sortedDistinct: (expr) => `arraySort(groupUniqArray(${expr}))`,
+  approxDistinct: (expr) => `uniq(${expr})`,
 };
