@@ -9,6 +9,7 @@ import { formatPath } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { didYouMeanText, suggestNames } from '../config/suggest.js';
 import { compileEventNames } from '../query/plans/catalogue.js';
+import { eventCatalogue } from './catalogue.js';
 import { run, type ReportContext } from './context.js';
 
 export interface ConfigFinding {
@@ -109,4 +110,25 @@ export async function unknownEventWarnings(ctx: ReportContext, config: Config, s
   return checkConfigNames(config, stored)
     .filter((f) => f.rule === 'unknown-event' && under(f.path))
     .map((f) => ({ ...f, level: 'warn' as const }));
+}
+
+/** For `lint`: every name checked against the catalogue, and how many events the North Star counts from. */
+export async function storedNamesEvidence(ctx: ReportContext, config: Config): Promise<{ findings: ConfigFinding[]; northStarEvents: number }> {
+  const catalogue = await eventCatalogue(ctx);
+  const northStar = new Set(configNames(config).filter((n) => n.kind === 'event' && n.path[0] === 'north_star').map((n) => n.name));
+  const northStarEvents = catalogue.events.filter((e) => northStar.has(e.event)).reduce((n, e) => n + e.count, 0);
+  return { findings: checkConfigNames(config, catalogue), northStarEvents };
+}
+
+/** A report with the warnings for the config sections it reads (`warnings`: empty when every name is stored). */
+export async function withConfigWarnings<T extends object>(
+  ctx: ReportContext, config: Config | undefined, sections: readonly string[], report: T,
+): Promise<T & { warnings: ConfigFinding[] }> {
+  return { ...report, warnings: config ? await unknownEventWarnings(ctx, config, sections) : [] };
+}
+
+/** The config section a series report reads: the North Star, or the metric asked for. */
+export function seriesSection(config: Config | undefined, metricId: string | undefined): string {
+  if (!metricId || !config) return 'north_star';
+  return `metrics[${config.metrics.findIndex((m) => m.id === metricId)}]`;
 }

@@ -5,6 +5,7 @@ import { addPeriods, localDateOf, parsePeriod, periodStartDate, periodsIn, start
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings, type ConfigFinding } from './config-check.js';
 import {
   accountabilityGaps, buildRow, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
@@ -29,6 +30,8 @@ export interface ScorecardReport {
   praise: { owner: string; metric: string }[];
   accountability: AccountabilityGaps;
   journey_steps: JourneyStep[];
+  /** Event names the rows are computed from that the store does not hold (their rows read 0). */
+  warnings: ConfigFinding[];
 }
 
 export interface ScorecardOptions {
@@ -116,6 +119,7 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
     praise: praiseFor(rows),
     accountability: accountabilityGaps(rows),
     journey_steps: steps,
+    warnings: await unknownEventWarnings(ctx, config, SCORECARD_SECTIONS),
   };
 }
 
