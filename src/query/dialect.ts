@@ -63,7 +63,7 @@ export interface SqlDialect {
   windowFunnel?(windowMs: string, timestampMs: string, conditions: string[]): string;
   /** Select item: one output row per top-level key of a JSON object column (the event catalogue). */
   jsonKeyRows(column: string): string;
-  /** A whole number that is a fixed function of an event's id (`alias.id`): a deterministic sample key. */
+  /** The low 32 bits of the MD5 of an event's id (`alias.id`): a deterministic sample key, the same on every engine. */
   idHash(alias: string): string;
   /** Aggregate: the distinct values of a text expression, as a sorted list. */
   sortedDistinct(expr: string): string;

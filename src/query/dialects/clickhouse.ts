@@ -67,7 +67,9 @@ export const clickhouseDialect: SqlDialect = {
   unnestRows: (from, keep, arrays) =>
     `SELECT ${[...keep, ...arrays.map((a) => a.alias)].join(', ')} FROM ${from} ARRAY JOIN ${arrays.map((a) => `[${a.items.join(', ')}] AS ${a.alias}`).join(', ')}`,
   jsonKeyRows: (column) => `arrayJoin(JSONExtractKeys(${column}))`,
-  idHash: (alias) => `cityHash64(${alias}.id)`,
+  // The first four bytes of the id's MD5, little-endian: the low 32 bits of DuckDB's `id_hash`, so
+  // both engines sample the same events.
+  idHash: (alias) => `reinterpretAsUInt32(substring(MD5(${alias}.id), 1, 4))`,
   sortedDistinct: (expr) => `arraySort(groupUniqArray(${expr}))`,
   approxDistinct: (expr) => `uniq(${expr})`,
 };
