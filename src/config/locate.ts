@@ -13,12 +13,14 @@ export function parsePath(path: string): PathSegment[] {
   return out;
 }
 
-/** A function from a dotted key path to its 1-based line in the YAML text (the nearest written parent's line). */
+/** A function from a dotted key path to its 1-based line in the YAML text (the nearest written parent's line; none for an unwritten section). */
 export function lineLocator(text: string): (path: string) => number | undefined {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, merge: true });
   return (path) => {
     const { node } = nodeAtPath(doc, parsePath(path));
-    return node?.range ? lines.linePos(node.range[0]).line : undefined;
+    // A path none of whose keys is written (a default) has no line.
+    if (!node?.range || node === doc.contents) return undefined;
+    return lines.linePos(node.range[0]).line;
   };
 }

@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js';
 import type { ReadRoute } from '../server/read-api.js';
 import { eventCatalogue, type EventCatalogue } from './catalogue.js';
-import { checkConfigNames, type ConfigFinding } from './config-check.js';
+import { ALL_SECTIONS, checkConfigNames, unknownEventWarnings, type ConfigFinding } from './config-check.js';
 import type { ReportContext } from './context.js';
 
 export interface EventsReport extends EventCatalogue {
@@ -22,7 +22,10 @@ export const CATALOGUE_READ_ROUTES: ReadRoute[] = [
   {
     name: 'events',
     summary: 'The event catalogue: every event name with count, distinct senders, first and last seen, sources and common property keys; user and account trait keys; the config checked against them',
-    params: [],
-    run: (ctx, _flags, config) => eventsReport(ctx, config),
+    params: ['checks'],
+    // checks=1: only the config's event names the store lacks, from one cheap query (the dashboard's banner).
+    run: async (ctx, flags, config) => (flags.checks === '1' || flags.checks === true)
+      ? { config_checks: config ? await unknownEventWarnings(ctx, config, ALL_SECTIONS) : [] }
+      : eventsReport(ctx, config),
   },
 ];

@@ -98,6 +98,7 @@ export function checkConfigNames(config: Config, stored: StoredNames): ConfigFin
 
 /** Report sections by the key paths they read. */
 export const SCORECARD_SECTIONS = ['north_star', 'journey', 'metrics'];
+export const ALL_SECTIONS = ['journey', 'north_star', 'metrics', 'surveys', 'heart', 'retention', 'risk'];
 
 /**
  * The warnings a report carries: its config's event names the store does not hold, under the given

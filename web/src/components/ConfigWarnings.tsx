@@ -7,7 +7,7 @@ import { Link, sharedQuery } from '../router';
  * computed from them read 0, so they must not be read as real.
  */
 export function ConfigWarnings() {
-  const report = useApi<EventsReport>('/api/v1/events');
+  const report = useApi<Pick<EventsReport, 'config_checks'>>('/api/v1/events?checks=1');
   const unknown = report.data?.config_checks.filter((f) => f.rule === 'unknown-event') ?? [];
   if (unknown.length === 0) return null;
   return (
