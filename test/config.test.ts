@@ -500,7 +500,7 @@ describe('northStarChecks', () => {
       'leading indicator': 'needs_data',
       actionable: 'pass',
       understandable: 'team_must_judge',
-      measurable: 'pass',
+      measurable: 'needs_data',
       'not vanity': 'pass',
     });
     expect(checks[0].detail).toBe('it counts Message Sent, your kui event: the moment users get value');

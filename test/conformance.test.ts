@@ -33,6 +33,7 @@ import { leadingReport } from '../src/reports/leading.js';
 import { treeReport } from '../src/reports/tree.js';
 import { riskReport } from '../src/reports/risk.js';
 import { predictiveReport } from '../src/reports/predictive.js';
+import { eventCatalogue } from '../src/reports/catalogue.js';
 import { healthModelFromConfig } from '../src/model/health.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { LedgerEntry } from '../src/engine/ingest/import-ledger.js';
@@ -110,6 +111,7 @@ const CASES: Case[] = [
   { name: 'metric tree', run: (ctx, env) => treeReport(ctx, env.weeks) },
   { name: 'churn risk', run: (ctx) => riskReport(ctx) },
   { name: 'predictive (dashboard data)', heavy: true, run: (ctx, env) => predictiveReport(ctx, env.weeks) },
+  { name: 'event catalogue', run: (ctx) => eventCatalogue(ctx) },
 ];
 
 /** The suite's config: every measure, filter operator and journey shape the compiler handles. */

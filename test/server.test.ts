@@ -383,7 +383,8 @@ describe('read API, health, OpenAPI, logs', () => {
     ]);
     expect((await post('/v1/batch', { batch }, { authorization: basic(write.token) })).status).toBe(200);
 
-    const model = modelFromConfig(parseConfig(exampleConfigYaml('Acme Chat')));
+    const config = parseConfig(exampleConfigYaml('Acme Chat'));
+    const model = modelFromConfig(config);
     const cases: [string, string][] = [
       ['funnel', 'from=2026-W05&to=2026-W08&as_of=2026-03-30'],
       ['funnel', 'from=2026-W05&to=2026-W08&as_of=2026-03-30&weekly=1'],
@@ -399,7 +400,7 @@ describe('read API, health, OpenAPI, logs', () => {
         const res = await fetch(`${url}/api/v1/${name}?${qs}`);
         expect(res.status, `${name}?${qs}`).toBe(200);
         const flags = flagsFromQuery(Object.fromEntries(new URLSearchParams(qs)));
-        const direct = await READ_ROUTES.find((r) => r.name === name)!.run(reportContext(engine, model, asOfFromFlags(flags)), flags);
+        const direct = await READ_ROUTES.find((r) => r.name === name)!.run(reportContext(engine, model, asOfFromFlags(flags)), flags, config);
         expect(await res.json(), `${name}?${qs}`).toEqual(JSON.parse(JSON.stringify(direct)));
       }
     } finally {

@@ -3,7 +3,7 @@
  * playwright-core in Debian's Chromium (CI: `apt-get install -y chromium`). Skipped, saying so, when
  * /usr/bin/chromium is absent; the HTTP checks of the last block run regardless.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -82,6 +82,7 @@ const PAGES: [string, string, string][] = [
   ['/leading', 'Leading indicators', 'Leading indicators'],
   ['/okrs', 'OKRs', 'Objectives and key results'],
   ['/enter', 'Enter numbers', 'Enter numbers'],
+  ['/data', 'Data', 'Data: the events the store holds'],
 ];
 
 describe.skipIf(!HAS_CHROMIUM)('the dashboard on localhost (open)', () => {
@@ -273,6 +274,39 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard on localhost (open)', () => {
     await expect.poll(() => cell.textContent()).toBe(signups(ideal).toLocaleString('en-US'));
     expect(page.url()).toContain('segment=ideal');
     expect(await page.getByRole('group', { name: 'Segment' }).getByRole('button', { name: 'Ideal' }).getAttribute('aria-pressed')).toBe('true');
+    expect(problems).toEqual([]);
+  });
+
+  it('lists the stored events on the Data page, and warns on every page while the config names an event the store lacks', async () => {
+    // A request of the last test's page cut short by this navigation is no fault of the page.
+    await page.goto(`${server.url}/data`);
+    problems.length = 0;
+    const catalogue = await json<{ events: { event: string; count: number }[] }>(`${server.url}/api/v1/events`);
+    const sent = catalogue.body.events.find((e) => e.event === 'Message Sent')!;
+    await settled(page);
+    const row = page.locator('#catalogue tbody tr', { hasText: 'Message Sent' });
+    expect(await row.locator('td').first().textContent()).toBe(sent.count.toLocaleString('en-US'));
+    expect(await page.locator('.config-warnings').count()).toBe(0);
+
+    // The server reads truenorth.yaml again when it changes: a typo in the setup stage's event.
+    const file = join(dir, 'truenorth.yaml');
+    const original = readFileSync(file, 'utf8');
+    expect(original).toContain('event: Workspace Created');
+    try {
+      writeFileSync(file, original.replace('event: Workspace Created', 'event: workspace_craeted'));
+      const card = await json<{ warnings: { path: string; suggestions: string[] }[] }>(`${server.url}/api/v1/scorecard?as_of=${AS_OF}`);
+      expect(card.body.warnings).toEqual([expect.objectContaining({ path: 'journey.setup.event', suggestions: ['Workspace Created'] })]);
+      for (const path of ['/', '/journey']) {
+        await page.goto(server.url + path);
+        await settled(page);
+        const banner = page.locator('.config-warnings');
+        await expect.poll(() => banner.count()).toBe(1);
+        expect(await banner.textContent()).toContain('journey.setup.event');
+        expect(await banner.textContent()).toContain('did you mean “Workspace Created”');
+      }
+    } finally {
+      writeFileSync(file, original);
+    }
     expect(problems).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { registerImport } from './commands/import.js';
 import { registerHealth } from './commands/health.js';
 import { registerInit } from './commands/init.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvents } from './commands/events.js';
 import { registerLint } from './commands/lint.js';
 import { registerReports } from './commands/reports.js';
 import { registerServe } from './commands/serve.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerDemo(program);
   registerLint(program);
+  registerEvents(program);
   registerReports(program);
   registerClickHouse(program);
   registerBeyond(program);

@@ -11,6 +11,8 @@ export interface LintFinding {
   message: string;
   /** Dotted key path in truenorth.yaml the finding is about. */
   path: string;
+  /** Its 1-based line in the file, where the file is at hand (the CLI). */
+  line?: number;
 }
 
 export interface ScorecardRow {
@@ -161,11 +163,22 @@ export interface NorthStarCheck {
 export interface NorthStarEvidence {
   retentionCorrelation?: number;
   revenueCorrelation?: number;
+  /** Events the store holds under the North Star's event name(s). */
+  northStarEvents?: number;
 }
 
 /** A correlation at or above this counts as "moves with" retention or revenue. */
 export const MIN_EVIDENCE_CORRELATION = 0.3;
 const REVENUE_PROPERTY = /revenue|mrr|arr\b|amount|price|paid|payment/i;
+
+/** "Measurable" only with rows to measure: never a pass for an event the store does not hold. */
+function measurable(ns: Config['north_star'], events: number | undefined): Pick<NorthStarCheck, 'verdict' | 'detail'> {
+  const how = `${ns.measure}${ns.at_least ? ` (at least ${ns.at_least} times)` : ''}${ns.per ? ` per ${ns.per}` : ''} per ${ns.frequency}`;
+  const names = eventsLabel(eventList(ns.event));
+  if (events === undefined) return { verdict: 'needs_data', detail: `computed from ${names} events (${how}); needs the data to tell whether the store holds any` };
+  if (events === 0) return { verdict: 'warn', detail: `the store holds no ${names} events, so it would be 0 every ${ns.frequency}` };
+  return { verdict: 'pass', detail: `computed from ${events.toLocaleString('en-US')} ${names} events: ${how}` };
+}
 
 export function northStarChecks(config: Config, evidence: NorthStarEvidence = {}): NorthStarCheck[] {
   const ns = config.north_star;
@@ -225,10 +238,7 @@ export function northStarChecks(config: Config, evidence: NorthStarEvidence = {}
         ? { verdict: 'warn', detail: `"${ns.name}" has ${complexity} conditions and a ${ns.name.length}-character name; a metric people cannot say in one breath will not guide them` }
         : { verdict: 'team_must_judge', detail: `the definition is simple (one event, ${complexity} condition${complexity === 1 ? '' : 's'}); can everyone explain "${ns.name}"?` },
     ),
-    check('measurable', {
-      verdict: 'pass',
-      detail: `computed from ${nsLabel} events: ${ns.measure}${ns.at_least ? ` (at least ${ns.at_least} times)` : ''}${ns.per ? ` per ${ns.per}` : ''} per ${ns.frequency}`,
-    }),
+    check('measurable', measurable(ns, evidence.northStarEvents)),
     check(
       'not vanity',
       vanity ? { verdict: 'warn', detail: vanity } : { verdict: 'pass', detail: 'it does not count visits, signups or page views' },

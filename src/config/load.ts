@@ -85,7 +85,7 @@ function pickIssue(issues: z.core.$ZodIssue[], doc: Document, lineAt: (offset: n
  * The node for a key path: for a mapping entry its key (so the line is the key's line), for a list
  * item the item itself. Stops at the nearest parent that exists.
  */
-function nodeAtPath(doc: Document, path: readonly PathSegment[]): { node: Node | undefined; exact: boolean } {
+export function nodeAtPath(doc: Document, path: readonly PathSegment[]): { node: Node | undefined; exact: boolean } {
   let container: unknown = doc.contents;
   let found: Node | undefined = doc.contents ?? undefined;
   let depth = 0;

@@ -61,6 +61,14 @@ export interface SqlDialect {
    * funnel plan (`test/conformance.test.ts` checks it). `conditions` are 0/1 integers.
    */
   windowFunnel?(windowMs: string, timestampMs: string, conditions: string[]): string;
+  /** Select item: one output row per top-level key of a JSON object column (the event catalogue). */
+  jsonKeyRows(column: string): string;
+  /** The low 32 bits of the MD5 of an event's id (`alias.id`): a deterministic sample key, the same on every engine. */
+  idHash(alias: string): string;
+  /** Aggregate: the distinct values of a text expression, as a sorted list. */
+  sortedDistinct(expr: string): string;
+  /** Aggregate: an approximate count of distinct values (HyperLogLog; each engine's own estimate). */
+  approxDistinct(expr: string): string;
 }
 
 /** Collects bound parameters for one statement. */

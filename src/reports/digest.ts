@@ -20,6 +20,8 @@ export interface Digest {
   okrs: ObjectiveProgress[];
   review_notes: ReviewNote[];
   ideas: Idea[];
+  /** The scorecard's warnings: event names in truenorth.yaml the store does not hold. */
+  warnings: ScorecardReport['warnings'];
 }
 
 export function targetText(target: ScorecardRow['target'], unit: Unit = 'count'): string | null {
@@ -60,6 +62,7 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
     okrs,
     review_notes: notes,
     ideas: ideas.filter((i) => i.status === 'proposed' || i.status === 'in_progress'),
+    warnings: scorecard.warnings,
   };
 }
 

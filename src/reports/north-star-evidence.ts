@@ -7,6 +7,7 @@ import { seriesReport } from './north-star.js';
 import { lastPeriods } from '../model/time.js';
 import { fetchLedger, revenuePeriods } from './revenue.js';
 import { judgeEdge, laggedCorrelations } from './tree.js';
+import { storedNamesEvidence } from './config-check.js';
 
 export const EVIDENCE_WEEKS = 26;
 
@@ -68,6 +69,13 @@ export interface LintReport {
 }
 
 export async function lintReport(config: Config, ctx?: ReportContext): Promise<LintReport> {
-  const evidence = ctx ? await northStarEvidence(ctx, config) : undefined;
-  return { findings: lintConfig(config), north_star_checks: northStarChecks(config, evidence), evidence: evidence ?? null };
+  if (!ctx) return { findings: lintConfig(config), north_star_checks: northStarChecks(config), evidence: null };
+  const evidence = await northStarEvidence(ctx, config);
+  // The config's names checked against the catalogue; the North Star's rows decide "measurable".
+  const stored = await storedNamesEvidence(ctx, config);
+  return {
+    findings: [...stored.findings, ...lintConfig(config)],
+    north_star_checks: northStarChecks(config, { ...evidence, northStarEvents: stored.northStarEvents }),
+    evidence,
+  };
 }

@@ -7,6 +7,7 @@ import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
 import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings, type ConfigFinding } from './config-check.js';
 import {
   accountabilityGaps, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
@@ -41,6 +42,8 @@ export interface ScorecardReport {
   praise: { owner: string; metric: string }[];
   accountability: AccountabilityGaps;
   journey_steps: JourneyStep[];
+  /** Event names the rows are computed from that the store does not hold (their rows read 0). */
+  warnings: ConfigFinding[];
 }
 
 export interface ScorecardOptions {
@@ -140,6 +143,7 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
     praise: praiseFor(rows),
     accountability: accountabilityGaps(rows),
     journey_steps: steps,
+    warnings: await unknownEventWarnings(ctx, config, SCORECARD_SECTIONS),
   };
 }
 

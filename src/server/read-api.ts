@@ -9,6 +9,8 @@ import { seriesReport } from '../reports/north-star.js';
 import { pqlReport, signupToFirstStrike } from '../reports/pql.js';
 import { retentionReport } from '../reports/retention.js';
 import { BEYOND_READ_ROUTES } from '../reports/beyond-api.js';
+import { CATALOGUE_READ_ROUTES } from '../reports/catalogue-api.js';
+import { seriesSection, withConfigWarnings } from '../reports/config-check.js';
 
 /**
  * The read API: `GET /api/v1/<report>` returns exactly the object `truenorth <report> --json`
@@ -35,29 +37,30 @@ export const READ_ROUTES: ReadRoute[] = [
     name: 'north-star',
     summary: 'The North Star Metric (or another configured metric) per period',
     params: [...RANGE, 'segment', 'breakdown', 'metric'],
-    async run(ctx, flags) {
+    async run(ctx, flags, config) {
       const metric = flags.metric ? ctx.model.metrics.find((m) => m.id === flags.metric) : ctx.model.northStar;
       if (!metric) throw new InputError(`metric: no computed metric with id ${JSON.stringify(flags.metric)}`);
       const range = resolveRange(flags, ctx.model, ctx.asOf, metric.frequency);
       const breakdown = flags.breakdown ? parseBreakdown(flags.breakdown) : undefined;
-      return seriesReport(ctx, metric, range, parseSegment(flags.segment), breakdown, flags.breakdown);
+      const report = await seriesReport(ctx, metric, range, parseSegment(flags.segment), breakdown, flags.breakdown);
+      return withConfigWarnings(ctx, config, [seriesSection(config, typeof flags.metric === 'string' ? flags.metric : undefined)], report);
     },
   },
   {
     name: 'funnel',
     summary: 'The journey as a cohort funnel; weekly=1 for the weekly stage counts',
     params: [...RANGE, 'segment', 'breakdown', 'weekly', 'time_to_value'],
-    async run(ctx, flags) {
+    async run(ctx, flags, config) {
       const range = resolveRange(flags, ctx.model, ctx.asOf, 'week');
       const segment = parseSegment(flags.segment);
-      if (flags.weekly) return weeklyStagesReport(ctx, range, segment);
+      if (flags.weekly) return withConfigWarnings(ctx, config, ['journey'], await weeklyStagesReport(ctx, range, segment));
       const breakdown = flags.breakdown ? parseBreakdown(flags.breakdown) : undefined;
       if (breakdown?.kind === 'property') throw new InputError('breakdown: funnels split by user.<trait> or account.<trait>');
       const report = await funnelReport(ctx, range, segment, breakdown);
-      if (!flags.timeToValue) return report;
+      if (!flags.timeToValue) return withConfigWarnings(ctx, config, ['journey'], report);
       const ttv = await timeToValueReport(ctx, range, segment);
       const signupToValue = await signupToFirstStrike(ctx, range);
-      return { ...report, time_to_value: { ...ttv, signup_to_first_strike: signupToValue } };
+      return withConfigWarnings(ctx, config, ['journey'], { ...report, time_to_value: { ...ttv, signup_to_first_strike: signupToValue } });
     },
   },
   {
@@ -84,6 +87,7 @@ export const READ_ROUTES: ReadRoute[] = [
   },
   // leading, tree, risk, predictive
   ...BEYOND_READ_ROUTES,
+  ...CATALOGUE_READ_ROUTES,
 ];
 
 export function findReadRoute(name: string): ReadRoute | undefined {

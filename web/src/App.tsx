@@ -1,7 +1,9 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { getJson, sendJson, setNeedsSignIn, useApi, useNeedsSignIn, type ApiError } from './api';
+import { ConfigWarnings } from './components/ConfigWarnings';
 import { ErrorBox, Loading, Toggle } from './components/ui';
 import { ViewContext, type View } from './context';
+import { Data } from './pages/Data';
 import { Enter } from './pages/Enter';
 import { Journey } from './pages/Journey';
 import { Leading } from './pages/Leading';
@@ -35,6 +37,7 @@ const PAGES: Page[] = [
   { path: '/leading', label: 'Leading indicators', title: 'Leading indicators', icon: '↗', render: () => <Leading />, segmented: true },
   { path: '/okrs', label: 'OKRs', title: 'Objectives and key results', icon: '◎', render: () => <Okrs /> },
   { path: '/enter', label: 'Enter numbers', title: 'Enter numbers', icon: '✎', render: () => <Enter /> },
+  { path: '/data', label: 'Data', title: 'Data: the events the store holds', icon: '≡', render: () => <Data /> },
 ];
 
 interface SessionState {
@@ -158,6 +161,7 @@ function Dashboard({ signedIn }: { signedIn: boolean }) {
           {!context.error && !view && <Loading label="Loading the dashboard" />}
           {view && (
             <ViewContext.Provider value={view}>
+              <ConfigWarnings />
               {page ? page.render() : <NotFound />}
             </ViewContext.Provider>
           )}

@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { lineLocator } from '../../config/locate.js';
 import type { Command } from 'commander';
 import { resolveDbPath } from '../../engine/duckdb/database.js';
 import { modelFromConfig } from '../../model/from-config.js';
 import { reportContext } from '../../reports/context.js';
 import { lintReport } from '../../reports/north-star-evidence.js';
 import { printJson } from '../output.js';
-import { readConfig, withStore, type GlobalOptions } from '../context.js';
+import { configPath, readConfig, withStore, type GlobalOptions } from '../context.js';
 import { parseAsOf } from '../options.js';
 import { replayEngine, viaServer } from '../remote.js';
 
@@ -28,11 +29,13 @@ export function registerLint(program: Command): void {
           .catch((e) => viaServer(e, globals, config, async (server) => lintReport(config, reportContext(await replayEngine(server, program, {}, asOf), model, asOf))))
         : await lintReport(config);
       const { findings, north_star_checks: checks, evidence } = report;
+      const lineOf = lineLocator(readFileSync(configPath(globals), 'utf8'));
+      for (const f of findings) f.line ??= lineOf(f.path);
       const errors = findings.filter((f) => f.level === 'error').length;
       if (flags.json) {
         printJson(report);
       } else {
-        for (const f of findings) console.log(`${f.level.padEnd(5)} ${f.path}: ${f.message}`);
+        for (const f of findings) console.log(`${f.level.padEnd(5)} ${f.path}${f.line ? ` (line ${f.line})` : ''}: ${f.message}`);
         if (findings.length === 0) console.log('no findings');
         console.log(`\nNorth Star checks for "${config.north_star.name}"${evidence ? ` (data: last ${evidence.weeks} weeks)` : ' (config only)'}:`);
         for (const c of checks) console.log(`  ${c.verdict.padEnd(15)} ${c.check}: ${c.detail}`);

@@ -7,6 +7,7 @@ import { funnelReport, timeToValueReport, weeklyStagesReport, type FunnelReport,
 import { pqlReport, signupToFirstStrike } from '../../reports/pql.js';
 import { retentionReport } from '../../reports/retention.js';
 import { withReports } from '../analytics.js';
+import { seriesSection, withConfigWarnings, type ConfigFinding } from '../../reports/config-check.js';
 import { formatTable, integer, percent, printJson } from '../output.js';
 import { parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
 
@@ -15,14 +16,15 @@ export function registerReports(program: Command): void {
     .option('--breakdown <key>', 'split by an event property, user.<trait> or account.<trait>')
     .option('--metric <id>', 'another configured metric instead of the North Star')
     .action((flags: ReportFlags & { metric?: string }) =>
-      withReports(program, flags, async (ctx) => {
+      withReports(program, flags, async (ctx, config) => {
         const metric = flags.metric ? ctx.model.metrics.find((m) => m.id === flags.metric) : ctx.model.northStar;
         if (!metric) throw new InputError(`--metric: no computed metric with id ${JSON.stringify(flags.metric)}`);
         const range = resolveRange(flags, ctx.model, ctx.asOf, metric.frequency);
         const breakdown = flags.breakdown ? parseBreakdown(flags.breakdown) : undefined;
-        const report = await seriesReport(ctx, metric, range, parseSegment(flags.segment), breakdown, flags.breakdown);
+        const report = await withConfigWarnings(ctx, config, [seriesSection(config, flags.metric)], await seriesReport(ctx, metric, range, parseSegment(flags.segment), breakdown, flags.breakdown));
         if (flags.json) return printJson(report);
         printSeries(report);
+        printWarnings(report.warnings);
       }),
     );
 
@@ -31,23 +33,24 @@ export function registerReports(program: Command): void {
     .option('--breakdown <key>', 'split by user.<trait> or account.<trait>')
     .option('--time-to-value', 'also show the time between consecutive steps')
     .action((flags: ReportFlags & { weekly?: boolean; timeToValue?: boolean }) =>
-      withReports(program, flags, async (ctx) => {
+      withReports(program, flags, async (ctx, config) => {
         const range = resolveRange(flags, ctx.model, ctx.asOf, 'week');
         const segment = parseSegment(flags.segment);
         if (flags.weekly) {
-          const report = await weeklyStagesReport(ctx, range, segment);
+          const report = await withConfigWarnings(ctx, config, ['journey'], await weeklyStagesReport(ctx, range, segment));
           if (flags.json) return printJson(report);
           const stages = ctx.model.journey.map((s) => s.stage);
           console.log(formatTable(['week', ...stages], report.weeks.map((w) => [w.week, ...stages.map((s) => integer(w.stages[s] ?? 0))])));
-          return;
+          return printWarnings(report.warnings);
         }
         const breakdown = flags.breakdown ? parseBreakdown(flags.breakdown) : undefined;
         if (breakdown?.kind === 'property') throw new InputError('--breakdown: funnels split by user.<trait> or account.<trait>');
-        const report = await funnelReport(ctx, range, segment, breakdown);
+        const report = await withConfigWarnings(ctx, config, ['journey'], await funnelReport(ctx, range, segment, breakdown));
         const ttv = flags.timeToValue ? await timeToValueReport(ctx, range, segment) : undefined;
         const signupToValue = flags.timeToValue ? await signupToFirstStrike(ctx, range) : undefined;
         if (flags.json) return printJson(ttv ? { ...report, time_to_value: { ...ttv, signup_to_first_strike: signupToValue } } : report);
         printFunnel(report);
+        printWarnings(report.warnings);
         if (ttv) {
           console.log('\nTime to value (hours, on each converting actor\'s chain)');
           const rows = ttv.steps.map((s) => [`${s.from} → ${s.to}`, s.actors, hours(s.p25_hours), hours(s.median_hours), hours(s.p75_hours), hours(s.p90_hours)]);
@@ -141,4 +144,9 @@ function printFunnel(report: FunnelReport): void {
   if (report.breakdown.key === 'ideal_user' && report.steps[0]?.stage === 'visit') {
     console.log('Ideal users are known from their traits, so only once they identify: compare ideal and not ideal from signup on.');
   }
+}
+
+/** The config's names the store does not hold, after a report that reads them. */
+export function printWarnings(warnings: readonly ConfigFinding[]): void {
+  for (const w of warnings) console.log(`\nwarning: ${w.path}: ${w.message}`);
 }

@@ -36,6 +36,7 @@ function printScorecard(report: ScorecardReport, config: Config): void {
   const shown = report.weeks.slice(-6);
   const offset = report.weeks.length - shown.length;
   console.log(`${config.product} scorecard, week ${report.weeks[report.weeks.length - 1]} (${report.weeks.length} weeks; last ${shown.length} shown, --json has all)`);
+  for (const w of report.warnings) console.log(`warning: ${w.path}: ${w.message}`);
   const rows = report.rows.map((r) => {
     const last = r.values.length - 1;
     const mark = { on_track: 'on track', off_track: 'OFF TRACK', no_target: r.baseline ? `no target (baseline ${formatValue(r.baseline.mean_last_4_weeks, r.unit)})` : 'no target', no_data: 'no data' }[r.status[last]];

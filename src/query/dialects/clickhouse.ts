@@ -66,4 +66,10 @@ export const clickhouseDialect: SqlDialect = {
     `windowFunnel(${windowMs})(toUInt64(${timestampMs}), ${conditions.map((c) => `${c} = 1`).join(', ')})`,
   unnestRows: (from, keep, arrays) =>
     `SELECT ${[...keep, ...arrays.map((a) => a.alias)].join(', ')} FROM ${from} ARRAY JOIN ${arrays.map((a) => `[${a.items.join(', ')}] AS ${a.alias}`).join(', ')}`,
+  jsonKeyRows: (column) => `arrayJoin(JSONExtractKeys(${column}))`,
+  // The first four bytes of the id's MD5, little-endian: the low 32 bits of DuckDB's `id_hash`, so
+  // both engines sample the same events.
+  idHash: (alias) => `reinterpretAsUInt32(substring(MD5(${alias}.id), 1, 4))`,
+  sortedDistinct: (expr) => `arraySort(groupUniqArray(${expr}))`,
+  approxDistinct: (expr) => `uniq(${expr})`,
 };

@@ -43,4 +43,10 @@ export const duckdbDialect: SqlDialect = {
     : `${list}[${n}]`,
   unnestRows: (from, keep, arrays) =>
     `SELECT ${[...keep, ...arrays.map((a) => `unnest([${a.items.join(', ')}]) AS ${a.alias}`)].join(', ')} FROM ${from}`,
+  jsonKeyRows: (column) => `unnest(json_keys(${column}))`,
+  // The low 32 bits of the MD5 of the id the writer stores for deduplication (a UHUGEINT modulo a
+  // BIGINT parameter gives wrong answers, so the value is narrowed first).
+  idHash: (alias) => `CAST(${alias}.id_hash & CAST(4294967295 AS UHUGEINT) AS BIGINT)`,
+  sortedDistinct: (expr) => `list_sort(list(DISTINCT ${expr}))`,
+  approxDistinct: (expr) => `approx_count_distinct(${expr})`,
 };
