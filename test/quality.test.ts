@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
+import { configNames } from '../src/config/names.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { importEventsToClickHouse } from '../src/engine/clickhouse/import.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
@@ -110,6 +111,18 @@ describe('data-quality counters through HTTP ingestion and the report', () => {
     const later = await quality(new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10));
     expect(later.totals.all_time).toEqual(sent);
     expect(later.totals.last_7_days).toEqual({ rejected: 0, future_clamped: 0, clock_skew_corrected: 0, duplicates: 0 });
+  });
+
+  it('lists the config\'s event names that no stored event has: the config\'s names less the stored ones', async () => {
+    const config = parseConfig(exampleConfigYaml('Acme Chat'));
+    const reader = await t.store.reader();
+    const stored = new Set((await reader.all<{ event: string }>('SELECT DISTINCT event FROM events')).map((r) => r.event));
+    await reader.close();
+    const expected = new Set(configNames(config).filter((n) => n.kind === 'event' && !stored.has(n.name)).map((n) => n.name));
+    const report = await quality();
+    expect(expected.size).toBeGreaterThan(0);
+    expect(new Set(report.unknown_config_names.map((f) => f.name))).toEqual(expected);
+    expect(report.unknown_config_names.every((f) => f.rule === 'unknown-event' && f.path.length > 0)).toBe(true);
   });
 
   it('counts a file import under its own source, with the import time as receipt', async () => {

@@ -3,6 +3,7 @@
  * predictive reports. `truenorth leading|tree|risk|predictive --json` and `GET /api/v1/<name>` return
  * the same objects through these functions.
  */
+import type { Config } from '../config/schema.js';
 import { InputError } from '../errors.js';
 import { lastPeriods, MAX_RANGE_DAYS, parseDurationDays } from '../model/time.js';
 import type { ReportContext } from './context.js';
@@ -81,7 +82,7 @@ export async function runPredictive(ctx: ReportContext, flags: ReportFlags): Pro
 type Flags = ReportFlags & Record<string, string | boolean | undefined>;
 
 /** Read-API routes, shaped like the server's `ReadRoute` (`GET /api/v1/<name>`). */
-export const BEYOND_READ_ROUTES: { name: string; summary: string; params: string[]; run(ctx: ReportContext, flags: Flags): Promise<unknown> }[] = [
+export const BEYOND_READ_ROUTES: { name: string; summary: string; params: string[]; run(ctx: ReportContext, flags: Flags, config?: Config): Promise<unknown> }[] = [
   {
     name: 'leading',
     summary: 'Leading indicators (aha moments): early behaviours that predict retention or upgrade',
@@ -108,8 +109,8 @@ export const BEYOND_READ_ROUTES: { name: string; summary: string; params: string
   },
   {
     name: 'quality',
-    summary: 'Data quality: rejected messages by reason and source, clock-skew corrections, future timestamps clamped, duplicates (7 days, all time)',
+    summary: 'Data quality: rejected messages by reason and source, clock-skew corrections, future timestamps clamped, duplicates (7 days, all time), and the config\'s event names the store does not hold',
     params: ['as_of'],
-    run: (ctx) => qualityReport(ctx),
+    run: (ctx, _flags, config) => qualityReport(ctx, config),
   },
 ];

@@ -4,13 +4,15 @@
  * 7 days and all time. It reads the counters kept at write time (engine/ingest/quality.ts), so it
  * costs the same whatever the store holds. `truenorth quality`, `GET /api/v1/quality` and the
  * dashboard's data-quality panel show this object. See docs/data-quality.md.
- *
- * Event names the config references but the store does not hold belong to the event catalogue's
- * config check; when it exists, its list joins this report as one more field.
+ * With a config, `unknown_config_names` lists the event names it references that the store does
+ * not hold (the event catalogue's config check).
  */
+import type { Config } from '../config/schema.js';
 import type { QualityKind } from '../engine/ingest/quality.js';
 import { qualityDay } from '../engine/ingest/quality.js';
-import type { ReportContext } from './context.js';
+import { compileQualityCounts } from '../query/plans/quality.js';
+import { ALL_SECTIONS, unknownEventWarnings, type ConfigFinding } from './config-check.js';
+import { run, type ReportContext } from './context.js';
 
 export const QUALITY_WINDOW_DAYS = 7;
 
@@ -37,6 +39,8 @@ export interface QualityReport {
   totals: { last_7_days: QualityTotals; all_time: QualityTotals };
   /** Every counter with a count, rejections first, then by count (all time). */
   rows: QualityRow[];
+  /** The config's event names that no stored event has (empty without a config). */
+  unknown_config_names: ConfigFinding[];
 }
 
 const TOTAL_OF: Record<QualityKind, keyof QualityTotals> = {
@@ -44,13 +48,12 @@ const TOTAL_OF: Record<QualityKind, keyof QualityTotals> = {
 };
 const KIND_ORDER: QualityKind[] = ['rejected', 'future_clamped', 'clock_skew', 'duplicate'];
 
-export async function qualityReport(ctx: ReportContext): Promise<QualityReport> {
-  const window = { from: qualityDay(ctx.asOf - (QUALITY_WINDOW_DAYS - 1) * 86_400_000), to: qualityDay(ctx.asOf) };
-  const param = (name: string) => (ctx.engine.dialect === 'clickhouse' ? `toDate({${name}:String})` : `CAST($${name} AS DATE)`);
-  const found = await ctx.engine.all<{ kind: QualityKind; reason: string; source: string; all_time: number | string; last_7_days: number | string }>(`
-    SELECT kind, reason, source, CAST(sum(count) AS BIGINT) AS all_time,
-      CAST(sum(CASE WHEN day >= ${param('from')} AND day <= ${param('to')} THEN count ELSE 0 END) AS BIGINT) AS last_7_days
-    FROM quality_counts GROUP BY kind, reason, source`, window);
+export async function qualityReport(ctx: ReportContext, config?: Config): Promise<QualityReport> {
+  const fromMs = ctx.asOf - (QUALITY_WINDOW_DAYS - 1) * 86_400_000;
+  const window = { from: qualityDay(fromMs), to: qualityDay(ctx.asOf) };
+  const found = await run<{ kind: QualityKind; reason: string; source: string; all_time: number | string; last_7_days: number | string }>(
+    ctx, compileQualityCounts(ctx.query, fromMs, ctx.asOf),
+  );
   const rows: QualityRow[] = found
     .map((r) => ({ kind: r.kind, reason: r.kind === 'rejected' ? r.reason : null, source: r.source, last_7_days: Number(r.last_7_days), all_time: Number(r.all_time) }))
     .filter((r) => r.all_time > 0 && TOTAL_OF[r.kind] !== undefined)
@@ -61,7 +64,8 @@ export async function qualityReport(ctx: ReportContext): Promise<QualityReport> 
     totals.last_7_days[TOTAL_OF[r.kind]] += r.last_7_days;
     totals.all_time[TOTAL_OF[r.kind]] += r.all_time;
   }
-  return { as_of: new Date(ctx.asOf).toISOString(), window, totals, rows };
+  const unknown = config ? await unknownEventWarnings(ctx, config, ALL_SECTIONS) : [];
+  return { as_of: new Date(ctx.asOf).toISOString(), window, totals, rows, unknown_config_names: unknown };
 }
 
 function emptyTotals(): QualityTotals {

@@ -11,8 +11,8 @@ export function registerQuality(program: Command): void {
     .option('--json', 'machine output')
     .option('--as-of <date>', 'treat this date as today (default: today)')
     .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx) => {
-        const report = await qualityReport(ctx);
+      withReports(program, flags, async (ctx, config) => {
+        const report = await qualityReport(ctx, config);
         if (flags.json) return printJson(report);
         printQuality(report);
       }),
@@ -30,8 +30,10 @@ export function printQuality(report: QualityReport): void {
   const t = report.totals;
   console.log(`Data quality as of ${report.as_of.slice(0, 10)} (last 7 days: ${report.window.from} … ${report.window.to})`);
   console.log(formatTable(['', 'last 7 days', 'all time'], LINES.map(([key, label]) => [label, integer(t.last_7_days[key]), integer(t.all_time[key])])));
-  if (report.rows.length === 0) return;
-  console.log('');
-  console.log(formatTable(['kind', 'reason', 'source', 'last 7 days', 'all time'],
-    report.rows.map((r) => [r.kind, r.reason ?? '', r.source, integer(r.last_7_days), integer(r.all_time)])));
+  if (report.rows.length > 0) {
+    console.log('');
+    console.log(formatTable(['kind', 'reason', 'source', 'last 7 days', 'all time'],
+      report.rows.map((r) => [r.kind, r.reason ?? '', r.source, integer(r.last_7_days), integer(r.all_time)])));
+  }
+  for (const finding of report.unknown_config_names) console.log(`\nconfig: ${finding.path}: ${finding.message}`);
 }
