@@ -5,7 +5,6 @@ import type { Config } from '../config/schema.js';
 import { isTruenorthError, StoreUnavailableError, type ErrorKind } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
-import { writeLedger } from '../engine/ingest/import-ledger.js';
 import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
 import { qualityDay, QualityTally } from '../engine/ingest/quality.js';
 import { detectFormat } from '../engine/ingest/sources.js';
@@ -29,7 +28,8 @@ import { isLoopback, localUrl, peerIsLoopback } from './server-file.js';
 import { crossSiteGuard } from './cross-site.js';
 import { Redactor, redactUrl } from './redact.js';
 import { SignInThrottle } from './sign-in-throttle.js';
-import { ledgerFromStripeEvent, verifyStripeSignature } from './stripe.js';
+import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
+import { applyStripeFact } from './stripe-ledger.js';
 import { ClickHouseSink, type ClickHouseSinkOptions } from './clickhouse-sink.js';
 import { QueueClosedError, QueueFullError, WriteQueue, type IngestSink, type WriteQueueOptions } from './write-queue.js';
 
@@ -404,10 +404,11 @@ export class TruenorthServer {
     if (!payload || payload.length === 0) throw new HttpError(400, 'empty_body', 'the request has no body');
     verifyStripeSignature(payload, header(req, 'stripe-signature'), secret);
     const event = parseJson(payload.toString('utf8'), undefined);
-    const mapped = ledgerFromStripeEvent(event);
-    if (mapped.entries.length === 0) return reply.send({ received: true, type: mapped.type, ledger_rows: 0 });
-    const written = await this.queue.run((store) => writeLedger(store, mapped.entries, 'stripe'));
-    return reply.send({ received: true, type: mapped.type, ledger_rows: mapped.entries.length, duplicates: written.duplicates });
+    const { type, fact } = factFromStripeEvent(event);
+    if (!fact) return reply.send({ received: true, type, ledger_rows: 0 });
+    const written = await this.queue.run((store) => applyStripeFact(store, fact));
+    for (const warning of written.warnings) req.log.warn({ stripe_event: type }, warning);
+    return reply.send({ received: true, type, ledger_rows: written.entries.length, duplicates: written.duplicates, ...(written.warnings.length ? { warnings: written.warnings } : {}) });
   }
 
   // ---------- read API and administration ----------

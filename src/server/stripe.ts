@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { MAX_MRR, type LedgerEntry } from '../engine/ingest/import-ledger.js';
+import { MAX_MRR } from '../engine/ingest/import-ledger.js';
 import { HttpError } from './payload.js';
+import { discountsOf, discountsOff, isObj, monthlyFactor, num, str, type Interval, type Obj } from './stripe-discounts.js';
+import { invoiceFacts, type InvoiceFacts } from './stripe-invoice.js';
 
 /**
- * Stripe webhooks → the subscription ledger (SPEC §2, §3). The signature is checked as Stripe
+ * Stripe webhooks → the subscription ledger. The signature is checked as Stripe
  * documents it: header `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, with
  * the endpoint's signing secret, within a tolerance of 5 minutes.
  */
@@ -34,30 +36,13 @@ export function verifyStripeSignature(
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-
 /** ISO-4217 currencies without minor units in Stripe amounts. */
 const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
 
 /** Statuses that are not (or no longer) paying: trials, never paid, ended, paused. */
 const NOT_PAYING = new Set(['trialing', 'incomplete', 'incomplete_expired', 'canceled', 'unpaid', 'paused']);
 
-const HANDLED = new Set(['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted']);
-
-/** Months per billing interval of one unit: a yearly price counts 1/12 per month, and so on. */
-function monthlyFactor(interval: string | undefined, count: number): number | undefined {
-  const n = count > 0 ? count : 1;
-  switch (interval) {
-    case 'month': return 1 / n;
-    case 'year': return 1 / (12 * n);
-    case 'week': return 52 / 12 / n;
-    case 'day': return 365 / 12 / n;
-    default: return undefined;
-  }
-}
+const SUBSCRIPTION_EVENTS = new Set(['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted']);
 
 interface ItemPrice {
   amount: number;
@@ -89,32 +74,58 @@ function itemPrice(item: Obj, index: number): ItemPrice | undefined {
 }
 
 /**
- * The MRR of a subscription object in major units per month: the sum of its licensed recurring
- * items, normalised to a month, less a recurring discount. Trials, unpaid and ended subscriptions,
- * free plans and metered (usage) prices are not MRR, as ChartMogul, Stripe and Baremetrics count it.
+ * How much of the list price an id-only discount takes off at an instant, as invoices told it
+ * (see stripe-ledger.ts); undefined while no invoice has told it.
  */
-export function subscriptionMrr(sub: Obj, at: number): { mrr: number; plan: string | null; currency: string | null } {
+export type DiscountShare = (discountId: string, at: number) => number | undefined;
+
+export interface SubscriptionValue {
+  mrr: number;
+  plan: string | null;
+  currency: string | null;
+  /** Discount ids whose amount is not known yet: counted at list price meanwhile. */
+  unresolved: string[];
+}
+
+/**
+ * The MRR of a subscription object in major units per month: the sum of its licensed recurring
+ * items, normalised to a month, less its recurring discounts (stripe-discounts.ts). Trials, unpaid
+ * and ended subscriptions, free plans and metered (usage) prices are not MRR, as ChartMogul, Stripe
+ * and Baremetrics count it.
+ */
+export function subscriptionMrr(sub: Obj, at: number, share: DiscountShare = () => undefined): SubscriptionValue {
   const items = isObj(sub.items) && Array.isArray(sub.items.data) ? sub.items.data.filter(isObj) : [];
-  const prices = items.map(itemPrice).filter((p): p is ItemPrice => p !== undefined);
-  const currency = (str(sub.currency) ?? prices[0]?.currency)?.toUpperCase() ?? null;
+  const prices = items.map((item, i) => ({ item, price: itemPrice(item, i) }));
+  const known = prices.map((p) => p.price).filter((p): p is ItemPrice => p !== undefined);
+  const currency = (str(sub.currency) ?? known[0]?.currency)?.toUpperCase() ?? null;
   const minorPerMajor = currency && ZERO_DECIMAL.has(currency) ? 1 : 100;
-  const plan = prices[0]?.label ?? null;
+  const plan = known[0]?.label ?? null;
   const status = str(sub.status);
-  if (status && NOT_PAYING.has(status)) return { mrr: 0, plan, currency };
-  let minor = 0;
-  let interval: { name: string | undefined; count: number } | undefined;
-  for (const p of prices) {
-    if (p.metered) continue;
+  if (status && NOT_PAYING.has(status)) return { mrr: 0, plan, currency, unresolved: [] };
+  let list = 0;
+  let itemOff = 0;
+  let interval: Interval | undefined;
+  for (const { item, price: p } of prices) {
+    if (!p || p.metered) continue;
     const factor = monthlyFactor(p.interval, p.count);
     if (factor === undefined) continue;
     checkMrr(p.amount * factor / minorPerMajor, `${p.field}: unit_amount × quantity`);
-    minor += p.amount * factor;
+    list += p.amount * factor;
     interval ??= { name: p.interval, count: p.count };
+    itemOff += discountsOff(discountsOf(item, 'discounts'), p.amount * factor, { name: p.interval, count: p.count }, at).off;
   }
-  minor = Math.max(0, minor - discountPerMonth(sub, minor, interval, at));
-  const major = minor / minorPerMajor;
+  const whole = discountsOff(discountsOf(sub, 'discount', 'discounts'), list, interval, at);
+  const unresolved = [...whole.unresolved, ...items.flatMap((item) => discountsOff(discountsOf(item, 'discounts'), 0, undefined, at).unresolved)];
+  let shared = 0;
+  const waiting: string[] = [];
+  for (const id of unresolved) {
+    const fraction = share(id, at);
+    if (fraction === undefined) waiting.push(id);
+    else shared += list * fraction;
+  }
+  const major = Math.max(0, list - itemOff - whole.off - shared) / minorPerMajor;
   checkMrr(major, 'data.object: the MRR after discounts');
-  return { mrr: Math.round(major * 100) / 100, plan, currency };
+  return { mrr: Math.round(major * 100) / 100, plan, currency, unresolved: waiting };
 }
 
 /** An amount that overflowed or is beyond any real subscription is refused, not stored as MRR. */
@@ -123,37 +134,35 @@ function checkMrr(monthly: number, what: string): void {
   throw new HttpError(400, 'invalid_event', `${what} comes to ${monthly} a month; at most ${MAX_MRR.toExponential()} is accepted`);
 }
 
-/** A recurring coupon (`repeating` or `forever`, still running at `at`) off the monthly amount. */
-function discountPerMonth(sub: Obj, monthly: number, interval: { name: string | undefined; count: number } | undefined, at: number): number {
-  const discounts: Obj[] = [];
-  if (isObj(sub.discount)) discounts.push(sub.discount);
-  if (Array.isArray(sub.discounts)) for (const d of sub.discounts) if (isObj(d)) discounts.push(d);
-  let off = 0;
-  for (const d of discounts) {
-    const coupon = isObj(d.coupon) ? d.coupon : isObj(d.source) && isObj(d.source.coupon) ? d.source.coupon : undefined;
-    if (!coupon || coupon.duration === 'once') continue;
-    const end = num(d.end);
-    if (end !== undefined && end * 1000 <= at) continue;
-    const percent = num(coupon.percent_off);
-    const amount = num(coupon.amount_off);
-    if (percent !== undefined) off += (monthly * percent) / 100;
-    else if (amount !== undefined) off += amount * (monthlyFactor(interval?.name ?? 'month', interval?.count ?? 1) ?? 1);
-  }
-  return off;
+/** One subscription as an event showed it from an instant on; the ledger is derived from these and invoices. */
+export interface SubscriptionState {
+  subscriptionId: string;
+  accountId: string;
+  effectiveAt: number;
+  /** A customer.subscription.deleted event: 0 from here on. */
+  ended: boolean;
+  object: Obj;
 }
+
+export type StripeFact = { kind: 'subscription'; state: SubscriptionState } | { kind: 'invoice'; invoice: InvoiceFacts };
 
 export interface StripeMapping {
   type: string;
-  /** Ledger rows to write; empty for an event type that does not touch the ledger. */
-  entries: LedgerEntry[];
+  /** What the event tells the ledger; undefined for an event type that does not touch it. */
+  fact?: StripeFact;
 }
 
-/** Maps a verified webhook event to ledger rows: customer.subscription.created/updated/deleted. */
-export function ledgerFromStripeEvent(event: unknown): StripeMapping {
+/** Maps a verified webhook event: customer.subscription.created/updated/deleted and invoice.* events. */
+export function factFromStripeEvent(event: unknown): StripeMapping {
   if (!isObj(event) || typeof event.type !== 'string') throw new HttpError(400, 'invalid_event', 'expected a Stripe event object with a type');
   const type = event.type;
-  if (!HANDLED.has(type)) return { type, entries: [] };
-  const sub = isObj(event.data) && isObj(event.data.object) ? event.data.object : undefined;
+  const object = isObj(event.data) && isObj(event.data.object) ? event.data.object : undefined;
+  if (type.startsWith('invoice.') && object?.object === 'invoice') {
+    const invoice = invoiceFacts(object);
+    return invoice ? { type, fact: { kind: 'invoice', invoice } } : { type };
+  }
+  if (!SUBSCRIPTION_EVENTS.has(type)) return { type };
+  const sub = object;
   if (!sub || typeof sub.id !== 'string') throw new HttpError(400, 'invalid_event', `${type}: data.object is not a subscription`);
   const metadata = isObj(sub.metadata) ? sub.metadata : {};
   const customer = str(sub.customer) ?? (isObj(sub.customer) ? str(sub.customer.id) : undefined);
@@ -166,11 +175,7 @@ export function ledgerFromStripeEvent(event: unknown): StripeMapping {
   else seconds = eventTime;
   if (seconds === undefined) throw new HttpError(400, 'invalid_event', `${type}: no created time`);
   const effectiveAt = seconds * 1000;
-  const value = type === 'customer.subscription.deleted'
-    ? { ...subscriptionMrr(sub, effectiveAt), mrr: 0 }
-    : subscriptionMrr(sub, effectiveAt);
-  return {
-    type,
-    entries: [{ accountId, subscriptionId: sub.id, effectiveAt, mrr: value.mrr, plan: value.plan, currency: value.currency }],
-  };
+  subscriptionMrr(sub, effectiveAt); // refuses an overflowing amount before anything is stored
+  const ended = type === 'customer.subscription.deleted';
+  return { type, fact: { kind: 'subscription', state: { subscriptionId: sub.id, accountId, effectiveAt, ended, object: sub } } };
 }

@@ -163,6 +163,31 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 11,
+    name: 'stripe subscription states and invoice discounts',
+    statements: [
+      // What Stripe webhooks told, from which the subscription ledger's Stripe rows are derived
+      // (server/stripe-ledger.ts): each subscription as an event showed it from an instant on...
+      `CREATE TABLE stripe_subscription_states (
+        subscription_id VARCHAR NOT NULL,
+        effective_ms BIGINT NOT NULL,
+        account_id VARCHAR NOT NULL,
+        ended BOOLEAN NOT NULL,
+        object VARCHAR NOT NULL,
+        PRIMARY KEY (subscription_id, effective_ms)
+      )`,
+      // ...and what each invoice's recurring lines took off per discount id, in minor units.
+      `CREATE TABLE stripe_invoices (
+        invoice_id VARCHAR PRIMARY KEY,
+        subscription_id VARCHAR NOT NULL,
+        period_start_ms BIGINT NOT NULL,
+        base_minor DOUBLE NOT NULL,
+        discounts VARCHAR NOT NULL,
+        stage INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */
