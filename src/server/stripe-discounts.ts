@@ -28,15 +28,26 @@ export function monthlyFactor(interval: string | undefined, count: number): numb
   }
 }
 
-/** The discounts an object lists under the given fields: ids or expanded objects. */
+/**
+ * The discounts an object lists under the given fields: ids or expanded objects, each once (older
+ * versions list the singular `discount` expanded and its id in `discounts` too; the object wins).
+ */
 export function discountsOf(owner: Obj, ...fields: string[]): Array<string | Obj> {
-  const out: Array<string | Obj> = [];
+  const all: Array<string | Obj> = [];
   for (const field of fields) {
     const value = owner[field];
-    if (isObj(value)) out.push(value);
-    else if (Array.isArray(value)) for (const d of value) if (isObj(d) || str(d)) out.push(d as string | Obj);
+    if (isObj(value)) all.push(value);
+    else if (Array.isArray(value)) for (const d of value) if (isObj(d) || str(d)) all.push(d as string | Obj);
   }
-  return out;
+  const expanded = new Set(all.filter(isObj).map((d) => str(d.id)).filter((id) => id !== undefined));
+  const seen = new Set<string>();
+  return all.filter((d) => {
+    const id = typeof d === 'string' ? d : str(d.id);
+    if (id === undefined) return true;
+    if (seen.has(id) || (typeof d === 'string' && expanded.has(id))) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /** The coupon of an expanded discount, wherever the version puts it; undefined when only its id is there. */
