@@ -40,9 +40,9 @@ export function openApiDocument(): Record<string, unknown> {
     '/i/v0/e': posthog('PostHog capture (v0 endpoint)'),
     '/webhooks/stripe': {
       post: {
-        summary: 'Stripe webhook: customer.subscription.created/updated/deleted become ledger rows', tags: ['Revenue'],
+        summary: 'Stripe webhook: customer.subscription.* and invoice.* events become ledger rows (docs/stripe.md)', tags: ['Revenue'],
         parameters: [{ name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' } }],
-        responses: { 200: { description: 'Verified and stored (or ignored, for other event types)' }, 400: { description: 'Bad signature or event' }, 404: { description: 'No endpoint secret configured' } },
+        responses: { 200: { description: 'Verified and stored (or ignored, for other event types); `warnings` names discounts whose amount no invoice has shown yet' }, 400: { description: 'Bad signature or event' }, 404: { description: 'No endpoint secret configured' } },
       },
     },
     '/api/v1/keys': {
