@@ -164,7 +164,7 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
-    version: 11,
+    version: 8,
     name: 'stripe subscription states and invoice discounts',
     statements: [
       // What Stripe webhooks told, from which the subscription ledger's Stripe rows are derived
