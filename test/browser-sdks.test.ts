@@ -36,7 +36,7 @@ let siteUrl: string;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  tn = await startTestServer('browser-sdks');
+  tn = await startTestServer('browser-sdks', { logger: false });
   site = Fastify();
   site.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
   for (const [path, file] of Object.entries(BUNDLES)) {
