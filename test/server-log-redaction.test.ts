@@ -84,6 +84,11 @@ describe('secrets never reach a log line', () => {
     await exercise(`/capture?api%5Fkey=${everyCharEncoded(write.token)}`, json('POST', { event: 'x', distinct_id: 'd' }));
     await exercise(`/capture?token=${encodeURIComponent(UNKNOWN_KEY)}&x=1`, json('POST', { event: 'x', distinct_id: 'd' }));
     await exercise(`/v1/track/${write.token}`, json('POST', track('ls-4')));
+    // Browser SDK paths that carry the key: analytics.js's settings, PostHog's remote config.
+    await exercise(`/v1/projects/${write.token}/settings`);
+    await exercise(`/array/${write.token}/config`);
+    await exercise(`/array/${UNKNOWN_KEY}/config.js`);
+    await exercise(`/array/${write.token}/unknown`);
     // Secret keys, the admin token (bearer, basic, in a path, base64 in a path), key administration.
     await exercise('/api/v1/keys', { headers: bearer(secret.token) });
     await exercise('/api/v1/keys', { headers: bearer(ADMIN) });
@@ -118,7 +123,7 @@ describe('secrets never reach a log line', () => {
     await new Promise((r) => setTimeout(r, 50));
 
     // Successes and error paths alike (unknown keys, unknown routes, a bad signature).
-    expect(statuses).toEqual([200, 401, 200, 200, 200, 200, 200, 401, 404, 200, 200, 200, 401, 404, 404, 200, 404, 200, 200, 200, 401, 200, 400, 404]);
+    expect(statuses).toEqual([200, 401, 200, 200, 200, 200, 200, 401, 404, 200, 200, 200, 404, 200, 200, 200, 401, 404, 404, 200, 404, 200, 200, 200, 401, 200, 400, 404]);
     const text = lines.join('');
     expect(text.match(/"msg":"request"/g)?.length).toBeGreaterThanOrEqual(statuses.length);
     expect(text).toContain('"msg":"request failed"');

@@ -27,6 +27,7 @@ import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-dea
 import { isLoopback, localUrl, peerIsLoopback } from './server-file.js';
 import { crossSiteGuard } from './cross-site.js';
 import { Redactor, redactUrl } from './redact.js';
+import { ingestionCors, registerSdkRoutes, SDK_PATH } from './sdk-routes.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
 import { applyStripeFact } from './stripe-ledger.js';
@@ -80,6 +81,8 @@ export interface ServerOptions {
 const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 const POSTHOG_PATHS = ['/capture', '/batch', '/e', '/i/v0/e', '/track', '/engage'];
 const INGEST_PATH = /^\/(?:v1\/(?:track|identify|page|screen|group|alias|batch|import)|capture|batch|e|i\/v0\/e|track|engage)\/?(?:\?|$)/;
+/** Ingestion and the SDKs' own paths: open to any origin, exempt from the cross-site guard. */
+const crossOriginPath = (url: string) => INGEST_PATH.test(url) || SDK_PATH.test(url);
 
 const KIND_STATUS: Record<ErrorKind, number> = {
   config: 409, input: 400, locked: 409, not_found: 404, auth: 401, conflict: 409, unavailable: 503, internal: 500,
@@ -486,19 +489,9 @@ export class TruenorthServer {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-    app.addHook('onRequest', async (req, reply) => {
-      // Browser SDKs send events cross-origin (their credentials travel in the body or Authorization).
-      // Only the ingestion routes allow it: a web page must not read reports from a local server.
-      if (!INGEST_PATH.test(req.url)) return;
-      reply.header('access-control-allow-origin', '*');
-      if (req.method === 'OPTIONS') {
-        reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
-        reply.header('access-control-allow-headers', 'authorization, content-type, content-encoding, x-truenorth-replay');
-        reply.header('access-control-max-age', '86400');
-        return reply.code(204).send();
-      }
-    });
-    app.addHook('onRequest', crossSiteGuard((req) => INGEST_PATH.test(req.url) || req.routeOptions.url === '/webhooks/stripe'));
+    // Browser SDKs send events cross-origin; a web page must not read reports from a local server.
+    app.addHook('onRequest', ingestionCors(crossOriginPath));
+    app.addHook('onRequest', crossSiteGuard((req) => crossOriginPath(req.url) || req.routeOptions.url === '/webhooks/stripe'));
     app.addHook('onResponse', async (req, reply) => {
       req.log.info({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: req.principal?.id }, 'request');
     });
@@ -553,6 +546,7 @@ export class TruenorthServer {
     app.post('/v1/import', (req, reply) => this.segment(req, reply, 'batch'));
     for (const path of POSTHOG_PATHS) app.post(path, (req, reply) => this.posthog(req, reply));
     app.post('/webhooks/stripe', (req, reply) => this.stripe(req, reply));
+    registerSdkRoutes(app, (req, reply, type) => this.segment(req, reply, type));
 
     app.get('/api/v1/keys', async (req) => {
       this.authSecret(req, false);
