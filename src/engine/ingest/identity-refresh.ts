@@ -1,6 +1,7 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { TrackedEvent } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
+import type { SqlParams } from '../sql-engine.js';
 import {
   accountTraits, parseTraits, parseUnset, replayProfile, type AccountTraitMessage, type Profile, type TraitMessage,
 } from './profile.js';
@@ -57,11 +58,18 @@ export async function recordEventAccounts(store: DuckDbStore, events: readonly T
   if (latest.length === 0) return [];
   const batch = `(SELECT person, account_id, make_timestamp(ts * 1000) AS ts
     FROM (SELECT unnest(from_json($rows::JSON, '[{"person":"VARCHAR","account_id":"VARCHAR","ts":"BIGINT"}]'), recursive := true)))`;
-  const params = { rows: JSON.stringify(latest) };
+  return upsertEventAccounts(store, batch, { rows: JSON.stringify(latest) });
+}
+
+/**
+ * Folds a relation of (person, account_id, ts), one row per person, into `user_event_accounts`: the
+ * later instant wins, a tie goes to the newer write. Returns the persons whose account changed.
+ */
+export async function upsertEventAccounts(store: DuckDbStore, batch: string, params?: SqlParams): Promise<string[]> {
   const changed = await store.all<{ person: string }>(`
     SELECT s.person FROM ${batch} s LEFT JOIN user_event_accounts u ON u.person = s.person
     WHERE u.person IS NULL OR (s.ts >= u.ts AND s.account_id <> u.account_id)`, params);
-  await store.run(`INSERT INTO user_event_accounts SELECT * FROM ${batch}
+  await store.run(`INSERT INTO user_event_accounts SELECT person, account_id, ts FROM ${batch}
     ON CONFLICT (person) DO UPDATE SET
       account_id = CASE WHEN excluded.ts >= user_event_accounts.ts THEN excluded.account_id ELSE user_event_accounts.account_id END,
       ts = greatest(excluded.ts, user_event_accounts.ts)`, params);
