@@ -83,17 +83,23 @@ async function refreshAccounts(store: DuckDbStore, accounts: string[]): Promise<
   const stored = new Map((await store.all<{ account_id: string; traits: string }>(
     `SELECT account_id, traits::VARCHAR AS traits FROM accounts WHERE account_id IN ${ID_LIST}`, idList(accounts),
   )).map((r) => [r.account_id, r.traits]));
-  const changed: string[] = [];
+  const changed: { id: string; traits: string; updated: number }[] = [];
   for (const id of new Set(history.map((h) => h.accountId))) {
     const own = history.filter((h) => h.accountId === id);
     const traits = JSON.stringify(accountTraits(own));
-    if (stored.get(id) === traits) continue;
-    changed.push(id);
-    await store.run(`INSERT OR REPLACE INTO accounts VALUES ($id, $traits, $updated::TIMESTAMP)`, {
-      id, traits, updated: timestampText(own[own.length - 1].ts),
-    });
+    if (stored.get(id) !== traits) changed.push({ id, traits, updated: own[own.length - 1].ts });
   }
-  return changed;
+  if (changed.length > 0) {
+    await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_account_traits AS SELECT * FROM accounts LIMIT 0');
+    await append(store, 'stage_account_traits', 'temp', changed, (a, c) => {
+      a.appendVarchar(c.id);
+      a.appendVarchar(c.traits);
+      a.appendTimestamp(timestamp(c.updated));
+    });
+    await store.run('INSERT OR REPLACE INTO accounts SELECT * FROM stage_account_traits');
+    await store.run('DELETE FROM stage_account_traits');
+  }
+  return changed.map((c) => c.id);
 }
 
 async function accountHistory(store: DuckDbStore, accounts: string[]): Promise<AccountTraitMessage[]> {
@@ -187,8 +193,4 @@ function nullable(a: DuckDBAppender, value: string | null): void {
 
 function timestamp(ms: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(ms) * 1000n);
-}
-
-function timestampText(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
