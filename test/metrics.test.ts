@@ -209,7 +209,8 @@ describe('PQLs', () => {
   it('lists ideal users with setup, first strike and KUI, and the upgrade rate', async () => {
     const r = await pqlReport(ctx, W45_W47());
     expect(r.pqls).toEqual([{
-      actor: 'A', account: 'acct-a', qualified_at: '2026-11-05T09:00:00.000Z', setup_at: '2026-11-02T11:00:00.000Z',
+      // A fits the profile from the identify at 10:05:30 on 2 Nov, before the KUI: the KUI qualifies.
+      actor: 'A', account: 'acct-a', qualified_at: '2026-11-05T09:00:00.000Z', ideal_at: '2026-11-02T10:05:30.000Z', setup_at: '2026-11-02T11:00:00.000Z',
       first_strike_at: '2026-11-03T09:00:00.000Z', kui_at: '2026-11-05T09:00:00.000Z', upgraded_at: '2026-11-06T09:00:00.000Z',
     }]);
     expect(r.upgrade_rate).toBe(1);

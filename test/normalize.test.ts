@@ -188,7 +188,7 @@ describe('PostHog shape', () => {
       });
   });
 
-  it('a custom event with $groups gets the account, and $set adds an identify', () => {
+  it('a custom event with $groups gets the account, and $set / $set_once add an identify that keeps them apart', () => {
     expect(ok({
       event: 'Message Sent', distinct_id: 'u1', uuid: 'ph-3', timestamp: '2026-01-05T09:00:00Z',
       properties: { $groups: { company: 'acme' }, $is_identified: true, $set: { role: 'pm' }, $set_once: { first_seen: '2026-01-01', role: 'dev' }, words: 12 },
@@ -200,9 +200,30 @@ describe('PostHog shape', () => {
       },
       {
         kind: 'identify', id: 'ph-3#set', timestamp: ms('2026-01-05T09:00:00Z'), userId: 'u1', anonymousId: null, accountId: null,
-        traits: { first_seen: '2026-01-01', role: 'pm' },
+        traits: { role: 'pm' }, setOnce: { first_seen: '2026-01-01', role: 'dev' },
       },
     ]);
+  });
+
+  it('posthog-js person properties at the top level: $set, $set_once, $unset (the top level wins a key both name)', () => {
+    expect(ok({
+      event: '$pageview', uuid: 'ph-top', timestamp: '2026-01-05T09:00:00Z',
+      properties: { distinct_id: 'anon-1', $set: { plan: 'free', os: 'mac' }, $unset: ['legacy'] },
+      $set: { plan: 'team' }, $set_once: { first_url: '/pricing' }, $unset: ['old'],
+    })[1]).toEqual({
+      kind: 'identify', id: 'ph-top#set', timestamp: ms('2026-01-05T09:00:00Z'), userId: 'anon-1', anonymousId: null, accountId: null,
+      traits: { plan: 'team', os: 'mac' }, setOnce: { first_url: '/pricing' }, unset: ['legacy', 'old'],
+    });
+    expect(ok({ event: '$set', distinct_id: 'u1', uuid: 'ph-s', timestamp: '2026-01-05T09:00:00Z', $set_once: { signup: 'x' } }))
+      .toMatchObject([{ kind: 'identify', userId: 'u1', traits: {}, setOnce: { signup: 'x' } }]);
+    expect(normalizeMessage({ event: 'x', distinct_id: 'u1', timestamp: '2026-01-05T09:00:00Z', $unset: 'plan' }))
+      .toEqual({ ok: false, error: '$unset: expected a list of trait names' });
+  });
+
+  it('the account is the $groups "company" key, else the first group type listed', () => {
+    const account = (groups: object) => one({ event: 'x', distinct_id: 'u1', uuid: 'g', timestamp: '2026-01-05T09:00:00Z', properties: { $groups: groups } });
+    expect(account({ project: 'p1', company: 'acme' })).toMatchObject({ accountId: 'acme' });
+    expect(account({ team: 't9', project: 'p1' })).toMatchObject({ accountId: 't9' });
   });
 
   it('an event not marked $is_identified keeps the distinct_id as the anonymous id', () => {

@@ -26,10 +26,12 @@ export async function tileDuckDbStore(source: string, target: string, copies: nu
       await store.run(`INSERT INTO events SELECT ${suffix('id')}, ${hash}, event, ts, ${suffix('user_id')}, ${suffix('anonymous_id')},
           ${suffix('account_id')}, properties, received_at, source FROM ${copiesOf('events')}`, { copies });
       await store.run(`INSERT INTO identity_messages SELECT ${suffix('id')}, ${hash}, kind, ts, ${suffix('user_id')}, ${suffix('anonymous_id')},
-          ${suffix('account_id')}, traits, received_at, source FROM ${copiesOf('identity_messages')}`, { copies });
+          ${suffix('account_id')}, traits, received_at, source, set_once, unset FROM ${copiesOf('identity_messages')}`, { copies });
       await store.run(`INSERT INTO identity_links SELECT ${suffix('anonymous_id')}, ${suffix('user_id')}, linked_at FROM ${copiesOf('identity_links')}`, { copies });
       await store.run(`INSERT INTO users SELECT ${suffix('user_id')}, ${suffix('account_id')}, traits, updated_at FROM ${copiesOf('users')}`, { copies });
       await store.run(`INSERT INTO accounts SELECT ${suffix('account_id')}, traits, updated_at FROM ${copiesOf('accounts')}`, { copies });
+      await store.run(`INSERT INTO user_trait_history SELECT ${suffix('user_id')}, valid_from, ${suffix('account_id')}, traits, account_traits
+          FROM ${copiesOf('user_trait_history')}`, { copies });
       await store.run(`INSERT INTO subscriptions SELECT ${suffix('account_id')}, ${suffix('subscription_id')}, effective_at, mrr, plan, currency, source, recorded_at
           FROM ${copiesOf('subscriptions')}`, { copies });
       await store.run(`INSERT INTO manual_values SELECT * FROM src.manual_values`);

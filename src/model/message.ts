@@ -28,8 +28,12 @@ export interface IdentityMessage {
   anonymousId: string | null;
   /** For `group`: the account the user belongs to. */
   accountId: string | null;
-  /** identify: user traits; group: account traits. */
+  /** identify: user traits (set, latest wins); group: account traits. */
   traits: JsonObject;
+  /** identify: traits written only where the person has no value yet (PostHog `$set_once`). */
+  setOnce?: JsonObject;
+  /** identify: traits removed (PostHog `$unset`). */
+  unset?: string[];
 }
 
 export type NormalizedMessage = TrackedEvent | IdentityMessage;

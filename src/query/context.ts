@@ -61,12 +61,30 @@ export class StatementBuilder {
 
   /** CTE: every known person and whether the ideal user profile holds (user trait, else account trait). */
   idealActorsCte(): string {
-    const predicate = this.ctx.idealUser;
-    const trait = (key: string) => `coalesce(${this.d.jsonText('u.traits', key, this.params)}, ${this.d.jsonText('a.traits', key, this.params)})`;
-    const condition = predicate && predicate.length > 0 ? `coalesce(${predicateSql(predicate, trait, this.params, this.d)}, FALSE)` : 'FALSE';
     return `ideal_actors AS (
-      SELECT u.user_id AS actor_id, ${condition} AS ideal
+      SELECT u.user_id AS actor_id, ${this.idealCondition('u.traits', 'a.traits')} AS ideal
       FROM users u LEFT JOIN accounts a ON a.account_id = u.account_id)`;
+  }
+
+  /** Whether the ideal user profile holds on these traits (a user trait, else the account's); FALSE when none is configured. */
+  idealCondition(userTraits: string, accountTraits: string): string {
+    const predicate = this.ctx.idealUser;
+    const trait = (key: string) => `coalesce(${this.d.jsonText(userTraits, key, this.params)}, ${this.d.jsonText(accountTraits, key, this.params)})`;
+    return predicate && predicate.length > 0 ? `coalesce(${predicateSql(predicate, trait, this.params, this.d)}, FALSE)` : 'FALSE';
+  }
+
+  /**
+   * CTE `ideal_since`: per user, when the ideal user profile started to hold without a break up to
+   * the latest profile (epoch ms, column `t`), from `user_trait_history`.
+   */
+  idealSinceCte(): string {
+    return `ideal_history AS (
+      SELECT h.user_id AS actor_id, ${this.ms('h.valid_from')} AS t, ${this.idealCondition('h.traits', 'h.account_traits')} AS ideal
+      FROM user_trait_history h),
+    ideal_since AS (
+      SELECT x.actor_id, min(x.t) AS t FROM ideal_history x
+      LEFT JOIN (SELECT actor_id, max(t) AS t FROM ideal_history WHERE NOT ideal GROUP BY actor_id) n ON n.actor_id = x.actor_id
+      WHERE x.ideal AND (n.t IS NULL OR x.t > n.t) GROUP BY x.actor_id)`;
   }
 
   ms(column: string): string {

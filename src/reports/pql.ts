@@ -8,6 +8,8 @@ export interface Pql {
   actor: string;
   account: string | null;
   qualified_at: string;
+  /** When the user's traits started to fit the ideal user profile (null: no trait history). */
+  ideal_at: string | null;
   setup_at: string;
   first_strike_at: string;
   kui_at: string;
@@ -23,16 +25,19 @@ export interface PqlReport {
 }
 
 const PQL_STAGES: StageName[] = ['signup', 'setup', 'first_strike', 'kui', 'upgrade'];
-type ReachRow = { actor_id: string; account_id: string | null } & Partial<Record<StageName, number | null>>;
+type ReachRow = { actor_id: string; account_id: string | null; ideal_since?: number | null } & Partial<Record<StageName, number | null>>;
 
 async function idealReach(ctx: ReportContext): Promise<ReachRow[]> {
   const stages = ctx.model.journey.filter((s) => PQL_STAGES.includes(s.stage));
-  return run<ReachRow>(ctx, compileStageReach(ctx.query, stages, 'ideal'));
+  return run<ReachRow>(ctx, compileStageReach(ctx.query, stages, 'ideal', true));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** PQL = ideal user ∧ setup done ∧ first strike ∧ KUI hit; qualified when the last of the three happened. */
+/**
+ * PQL = ideal user ∧ setup done ∧ first strike ∧ KUI hit; qualified when the last of the four became
+ * true: the ideal user profile counts from when the user's traits started to fit it (docs/identity.md).
+ */
 export async function pqlReport(ctx: ReportContext, range: TimeRange): Promise<PqlReport> {
   const configured = new Set(ctx.model.journey.map((s) => s.stage));
   const missing = (['setup', 'first_strike', 'kui'] as StageName[]).filter((s) => !configured.has(s));
@@ -44,9 +49,10 @@ export async function pqlReport(ctx: ReportContext, range: TimeRange): Promise<P
   const all: Pql[] = [];
   for (const r of rows) {
     if (r.setup == null || r.first_strike == null || r.kui == null) continue;
-    const qualified = Math.max(r.setup, r.first_strike, r.kui);
+    // A store written before trait history was kept has none: the profile then adds no instant.
+    const qualified = Math.max(r.setup, r.first_strike, r.kui, r.ideal_since ?? -Infinity);
     all.push({
-      actor: r.actor_id, account: r.account_id, qualified_at: iso(qualified), setup_at: iso(r.setup),
+      actor: r.actor_id, account: r.account_id, qualified_at: iso(qualified), ideal_at: r.ideal_since == null ? null : iso(r.ideal_since), setup_at: iso(r.setup),
       first_strike_at: iso(r.first_strike), kui_at: iso(r.kui), upgraded_at: r.upgrade == null ? null : iso(r.upgrade),
     });
   }

@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 3;
+export const CLICKHOUSE_SCHEMA_VERSION = 4;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -42,6 +42,8 @@ interface StorageTable {
 }
 
 const TS = "DateTime64(3, 'UTC')";
+
+const IDENTITY_OPERATION_COLUMNS = ["set_once String DEFAULT ''", "unset String DEFAULT ''"];
 
 const STORAGE: StorageTable[] = [
   {
@@ -81,6 +83,8 @@ const STORAGE: StorageTable[] = [
       `received_at ${TS}`,
       'source LowCardinality(String)',
       "person String DEFAULT coalesce(user_id, anonymous_id, '')",
+      // PostHog `$set_once` (an object) and `$unset` (a list) as JSON text; '' when absent.
+      ...IDENTITY_OPERATION_COLUMNS,
     ],
     engine: { kind: 'ReplacingMergeTree' },
     orderBy: '(person, id)',
@@ -107,6 +111,20 @@ const STORAGE: StorageTable[] = [
     columns: ['account_id String', 'traits String', `updated_at ${TS}`, 'written UInt64'],
     engine: { kind: 'ReplacingMergeTree', version: 'written' },
     orderBy: 'account_id',
+  },
+  {
+    // Per person: the account its latest event named (see the DuckDB table of the same name).
+    name: 'tn_user_event_accounts',
+    columns: ['person String', 'account_id String', `ts ${TS}`, 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: 'person',
+  },
+  {
+    // Each user's profile over time; one refresh writes one generation, the view reads the latest.
+    name: 'tn_user_trait_history',
+    columns: ['user_id String', `valid_from ${TS}`, 'account_id Nullable(String)', 'traits String', 'account_traits String', 'generation UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'generation' },
+    orderBy: '(user_id, valid_from)',
   },
   {
     name: 'tn_subscriptions',
@@ -160,7 +178,18 @@ const VIEWS: { name: string; select: (t: (name: string) => string) => string }[]
     name: 'identity_links',
     select: (t) => `SELECT anonymous_id, argMinMerge(user_id) AS user_id, min(linked_at) AS linked_at FROM ${t('tn_identity_links')} GROUP BY anonymous_id`,
   },
-  { name: 'users', select: (t) => `SELECT user_id, account_id, traits, updated_at FROM ${t('tn_users')} FINAL` },
+  // A linked anonymous id's traits are its user's: it is no user of its own.
+  {
+    name: 'users',
+    select: (t) => `SELECT user_id, account_id, traits, updated_at FROM ${t('tn_users')} FINAL WHERE user_id NOT IN (SELECT anonymous_id FROM ${t('tn_identity_links')})`,
+  },
+  { name: 'user_event_accounts', select: (t) => `SELECT person, account_id, ts FROM ${t('tn_user_event_accounts')} FINAL` },
+  {
+    name: 'user_trait_history',
+    select: (t) => `SELECT user_id, valid_from, account_id, traits, account_traits FROM ${t('tn_user_trait_history')} FINAL
+      WHERE (user_id, generation) IN (SELECT user_id, max(generation) FROM ${t('tn_user_trait_history')} GROUP BY user_id)
+        AND user_id NOT IN (SELECT anonymous_id FROM ${t('tn_identity_links')})`,
+  },
   { name: 'accounts', select: (t) => `SELECT account_id, traits, updated_at FROM ${t('tn_accounts')} FINAL` },
   {
     name: 'subscriptions',
@@ -262,11 +291,15 @@ function engineSql(engine: Engine, replicated?: string): string {
 /**
  * What a store created by an earlier version needs to reach this one; `from` is its version. Version
  * 2 made inserts durable on tables created without the fsync settings; version 3 added the
- * data-quality counters, which the DDL (all IF NOT EXISTS) creates.
+ * data-quality counters, which the DDL (all IF NOT EXISTS) creates; version 4 added PostHog's
+ * `$set_once` / `$unset` to the identity messages, and the event accounts and trait history tables
+ * (created by the DDL).
  */
 export function clickhouseUpgrades(from: number): string[] {
-  if (from >= 2) return [];
-  return STORAGE.map((table) => `ALTER TABLE ${table.name} MODIFY SETTING ${DURABLE_INSERT_SETTINGS}`);
+  const out: string[] = [];
+  if (from < 2) out.push(...STORAGE.map((table) => `ALTER TABLE ${table.name} MODIFY SETTING ${DURABLE_INSERT_SETTINGS}`));
+  if (from < 4) out.push(...IDENTITY_OPERATION_COLUMNS.map((c) => `ALTER TABLE tn_identity_messages ADD COLUMN IF NOT EXISTS ${c}`));
+  return out;
 }
 
 /** Storage table names, for tests and for `truenorth clickhouse ddl`. */

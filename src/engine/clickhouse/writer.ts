@@ -1,4 +1,5 @@
-import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } from '../../model/message.js';
+import type { IdentityMessage, NormalizedMessage, TrackedEvent } from '../../model/message.js';
+import { recordEventAccountsClickHouse, refreshIdentityClickHouse, relinkedClickHouse } from './identity-refresh.js';
 import type { WriteCounts } from '../ingest/writer.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
@@ -66,21 +67,25 @@ export class ClickHouseWriter {
       id: m.id, kind: m.kind, ts: chTimestamp(m.timestamp), user_id: m.userId, anonymous_id: m.anonymousId,
       account_id: m.accountId, traits: clickhouseJson(m.traits), received_at: received, source: this.source,
       person: m.userId ?? m.anonymousId ?? '',
+      set_once: m.setOnce ? clickhouseJson(m.setOnce) : '', unset: m.unset ? JSON.stringify(m.unset) : '',
     })));
+    const accountChanged = await recordEventAccountsClickHouse(this.store, [...newEvents]);
 
     // Link candidates come from the whole batch, events first, in batch order (as the DuckDB writer's
     // arg_min sees them); seq breaks a tie on the instant in favour of the link written first.
-    const candidates = [...events, ...identities]
-      .filter((m) => m.userId !== null && m.anonymousId !== null && m.userId !== m.anonymousId)
-      .map((m) => ({ anonymous_id: m.anonymousId, user_id: m.userId, ts: chTimestamp(m.timestamp), seq: nextSeq() }));
-    await c.insert('tn_identity_link_candidates', candidates);
+    const linking = [...events, ...identities].filter((m) => m.userId !== null && m.anonymousId !== null && m.userId !== m.anonymousId);
+    const relinked = await relinkedClickHouse(this.store, linking.map((m) => ({ anonymous_id: m.anonymousId!, user_id: m.userId!, ts: m.timestamp })));
+    await c.insert('tn_identity_link_candidates', linking.map((m) => ({ anonymous_id: m.anonymousId, user_id: m.userId, ts: chTimestamp(m.timestamp), seq: nextSeq() })));
 
-    if (identities.length > 0) {
-      await this.refreshUsers(identities);
-      await this.refreshAccounts(identities);
+    const stored = [...newIdentities];
+    if (stored.length > 0 || accountChanged.length > 0 || relinked.length > 0) {
+      await refreshIdentityClickHouse(this.store, {
+        persons: [...stored.flatMap((m) => (m.userId ?? m.anonymousId) ?? []), ...accountChanged, ...relinked],
+        accounts: stored.flatMap((m) => (m.kind === 'group' && m.accountId ? [m.accountId] : [])),
+      });
     }
-    const stored = new Set<NormalizedMessage>([...newEvents, ...newIdentities]);
-    return messages.map((m) => stored.has(m));
+    const fresh = new Set<NormalizedMessage>([...newEvents, ...newIdentities]);
+    return messages.map((m) => fresh.has(m));
   }
 
   /** The messages of the batch whose id is neither stored already nor seen earlier in the batch. */
@@ -94,51 +99,6 @@ export class ClickHouseWriter {
       for (const r of rows) firstById.delete(r.id as string);
     }
     return new Set(firstById.values());
-  }
-
-  /** Recomputes current traits and account of every person the batch's identify/group calls touch. */
-  private async refreshUsers(batch: IdentityMessage[]): Promise<void> {
-    const persons = [...new Set(batch.filter((m) => m.kind === 'identify' || m.kind === 'group').flatMap((m) => {
-      const person = m.userId ?? m.anonymousId;
-      return person === null ? [] : [person];
-    }))];
-    if (persons.length === 0) return;
-    const history = (await this.store.connection.query(`
-      SELECT coalesce(user_id, anonymous_id) AS person, kind, account_id, traits, toUnixTimestamp64Milli(ts) AS ts
-      FROM identity_messages
-      WHERE kind IN ('identify', 'group') AND coalesce(user_id, anonymous_id) IN {persons:Array(String)}
-      ORDER BY ts, id`, { persons })) as { person: string; kind: string; account_id: string | null; traits: string; ts: number }[];
-    const people = new Map<string, { account: string | null; traits: JsonObject; updated: number }>();
-    for (const h of history) {
-      // Traits are data: with no prototype, a `__proto__` key is stored, not swallowed by Object.assign.
-      const p = people.get(h.person) ?? { account: null, traits: Object.create(null) as JsonObject, updated: h.ts };
-      if (h.kind === 'identify') Object.assign(p.traits, JSON.parse(h.traits));
-      else if (h.account_id) p.account = h.account_id;
-      p.updated = h.ts;
-      people.set(h.person, p);
-    }
-    await this.store.connection.insert('tn_users', [...people].map(([id, p]) => ({
-      user_id: id, account_id: p.account, traits: clickhouseJson(p.traits), updated_at: chTimestamp(p.updated), written: nextSeq(),
-    })));
-  }
-
-  private async refreshAccounts(batch: IdentityMessage[]): Promise<void> {
-    const accounts = [...new Set(batch.filter((m) => m.kind === 'group' && m.accountId !== null).map((m) => m.accountId!))];
-    if (accounts.length === 0) return;
-    const history = (await this.store.connection.query(`
-      SELECT account_id, traits, toUnixTimestamp64Milli(ts) AS ts FROM identity_messages
-      WHERE kind = 'group' AND account_id IN {accounts:Array(String)}
-      ORDER BY ts, id`, { accounts })) as { account_id: string; traits: string; ts: number }[];
-    const merged = new Map<string, { traits: JsonObject; updated: number }>();
-    for (const h of history) {
-      const a = merged.get(h.account_id) ?? { traits: Object.create(null) as JsonObject, updated: h.ts };
-      Object.assign(a.traits, JSON.parse(h.traits));
-      a.updated = h.ts;
-      merged.set(h.account_id, a);
-    }
-    await this.store.connection.insert('tn_accounts', [...merged].map(([id, a]) => ({
-      account_id: id, traits: clickhouseJson(a.traits), updated_at: chTimestamp(a.updated), written: nextSeq(),
-    })));
   }
 }
 

@@ -188,6 +188,31 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'identity as the SDKs send it',
+    statements: [
+      // PostHog person properties besides `$set` (kept in `traits`): `$set_once` and `$unset`.
+      `ALTER TABLE identity_messages ADD COLUMN set_once JSON`,
+      `ALTER TABLE identity_messages ADD COLUMN unset JSON`,
+      // Per person (user id, else anonymous id): the account its latest event named
+      // (context.groupId, properties.account_id, PostHog $groups). The account when no group call names one.
+      `CREATE TABLE user_event_accounts (
+        person VARCHAR PRIMARY KEY,
+        account_id VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL
+      )`,
+      // Each user's profile over time (user traits, account, account traits) from valid_from on:
+      // when the ideal user profile started to hold (a PQL's qualified_at).
+      `CREATE TABLE user_trait_history (
+        user_id VARCHAR NOT NULL,
+        valid_from TIMESTAMP NOT NULL,
+        account_id VARCHAR,
+        traits JSON NOT NULL,
+        account_traits JSON NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

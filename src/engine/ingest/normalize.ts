@@ -168,13 +168,12 @@ function fromPostHog(raw: JsonObject, ctx: NormalizeContext, skew: { ms: number 
   const id = messageId(raw, 'uuid');
   const timestamp = postHogTimestamp(raw, ctx, skew);
 
+  const person = personUpdate(raw, properties);
   if (name === '$identify') {
     const anon = optionalId(properties.$anon_distinct_id, 'properties.$anon_distinct_id');
-    return [identity('identify', id, timestamp, distinctId, anon, null, setTraits(properties))];
+    return [personIdentity(id, timestamp, distinctId, anon, person)];
   }
-  if (name === '$set') {
-    return [identity('identify', id, timestamp, distinctId, null, null, setTraits(properties))];
-  }
+  if (name === '$set') return [personIdentity(id, timestamp, distinctId, null, person)];
   if (name === '$create_alias') {
     const alias = optionalId(properties.alias, 'properties.alias');
     if (!alias) fail('properties.alias: required for $create_alias');
@@ -186,9 +185,8 @@ function fromPostHog(raw: JsonObject, ctx: NormalizeContext, skew: { ms: number 
     return [identity('group', id, timestamp, null, null, key, optionalObject(properties.$group_set, 'properties.$group_set'))];
   }
 
-  const groups = isObject(properties.$groups) ? properties.$groups : {};
-  const firstGroup = Object.values(groups)[0];
-  const accountId = optionalId(firstGroup, 'properties.$groups') ?? optionalId(properties.account_id, 'properties.account_id');
+  const accountId = optionalId(accountGroup(properties.$groups), 'properties.$groups')
+    ?? optionalId(properties.account_id, 'properties.account_id');
   const identified = properties.$is_identified === true;
   const event = Object.hasOwn(POSTHOG_RENAMES, name) ? POSTHOG_RENAMES[name] : name;
   let props = properties;
@@ -204,16 +202,50 @@ function fromPostHog(raw: JsonObject, ctx: NormalizeContext, skew: { ms: number 
   const out: NormalizedMessage[] = [
     trackedEvent(id, event, timestamp, identified ? distinctId : null, identified ? null : distinctId, accountId, props),
   ];
-  if (isObject(properties.$set) || isObject(properties.$set_once)) {
-    out.push(identity('identify', `${id}#set`, timestamp, distinctId, null, null, setTraits(properties)));
-  }
+  if (person.present) out.push(personIdentity(`${id}#set`, timestamp, distinctId, null, person));
   return out;
 }
 
-function setTraits(properties: JsonObject): JsonObject {
-  const once = optionalObject(properties.$set_once, 'properties.$set_once');
-  const set = optionalObject(properties.$set, 'properties.$set');
-  return { ...once, ...set };
+/** The PostHog group type whose key is the user's account; without it in `$groups`, the first type listed. */
+export const ACCOUNT_GROUP_TYPE = 'company';
+
+function accountGroup(groups: unknown): unknown {
+  if (!isObject(groups)) return undefined;
+  return Object.hasOwn(groups, ACCOUNT_GROUP_TYPE) ? groups[ACCOUNT_GROUP_TYPE] : Object.values(groups)[0];
+}
+
+interface PersonUpdate {
+  present: boolean;
+  set: JsonObject;
+  setOnce: JsonObject;
+  unset: string[];
+}
+
+/**
+ * PostHog person properties: `$set`, `$set_once` and `$unset`, at the top level of the message (as
+ * posthog-js sends them) or inside `properties`; the top level wins a key both name.
+ */
+function personUpdate(raw: JsonObject, properties: JsonObject): PersonUpdate {
+  const merged = (key: '$set' | '$set_once'): JsonObject =>
+    ({ ...optionalObject(properties[key], `properties.${key}`), ...optionalObject(raw[key], key) });
+  const unset = [...unsetKeys(properties.$unset, 'properties.$unset'), ...unsetKeys(raw.$unset, '$unset')];
+  const present = ['$set', '$set_once', '$unset'].some((k) => raw[k] !== undefined || properties[k] !== undefined);
+  return { present, set: merged('$set'), setOnce: merged('$set_once'), unset: [...new Set(unset)] };
+}
+
+/** `$unset`: a list of trait names (an object's keys are accepted too). */
+function unsetKeys(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (isObject(value)) return Object.keys(value);
+  if (!Array.isArray(value) || !value.every((k) => typeof k === 'string')) fail(`${field}: expected a list of trait names`);
+  return value as string[];
+}
+
+function personIdentity(id: string, timestamp: number, userId: string, anonymousId: string | null, p: PersonUpdate): IdentityMessage {
+  const m = identity('identify', id, timestamp, userId, anonymousId, null, p.set);
+  if (Object.keys(p.setOnce).length > 0) m.setOnce = p.setOnce;
+  if (p.unset.length > 0) m.unset = p.unset;
+  return m;
 }
 
 /**

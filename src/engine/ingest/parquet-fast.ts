@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { FUTURE_LIMIT_MS } from './normalize.js';
 import { forgetDedupeIndex, linkStagedIdentities, STAGE_LINKS } from './writer.js';
+import { refreshIdentity, upsertEventAccounts } from './identity-refresh.js';
 
 const FAST_COLUMNS = new Set(['type', 'event', 'userId', 'anonymousId', 'timestamp', 'messageId', 'context.groupId', 'properties']);
 /** The column of the rest file that carries each row's 0-based position in the original file. */
@@ -131,7 +132,9 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   await store.run(STAGE_LINKS);
   const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, user_id, ts FROM fast_new
     WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id ORDER BY line`);
-  if (links > 0) await linkStagedIdentities(store);
+  const relinked = links > 0 ? await linkStagedIdentities(store) : [];
+  const accountChanged = await recordFastEventAccounts(store);
+  if (relinked.length > 0 || accountChanged.length > 0) await refreshIdentity(store, { persons: [...relinked, ...accountChanged], accounts: [] });
   await store.run('DROP TABLE fast_new');
   forgetDedupeIndex(store);
 
@@ -147,4 +150,10 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   await store.run('DROP TABLE fast_guard');
   const file = rest;
   return { rows: n, inserted, rest: file, cleanup: async () => { if (file) await rm(file, { force: true }); } };
+}
+
+/** The new rows' event accounts (the file's later row wins a tie): the persons whose account changed. */
+function recordFastEventAccounts(store: DuckDbStore): Promise<string[]> {
+  return upsertEventAccounts(store, `(SELECT coalesce(user_id, anonymous_id) AS person, arg_max(account_id, (ts, line)) AS account_id, max(ts) AS ts
+    FROM fast_new WHERE account_id IS NOT NULL AND coalesce(user_id, anonymous_id) IS NOT NULL GROUP BY 1)`);
 }

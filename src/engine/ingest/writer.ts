@@ -1,6 +1,7 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
-import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } from '../../model/message.js';
+import type { IdentityMessage, NormalizedMessage, TrackedEvent } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
+import { recordEventAccounts, refreshIdentity } from './identity-refresh.js';
 import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 
 export interface WriteCounts {
@@ -16,7 +17,7 @@ export const STAGE_LINKS = `CREATE TEMP TABLE IF NOT EXISTS stage_links (anonymo
 const STAGING = [
   `CREATE TEMP TABLE IF NOT EXISTS stage_identity (
      id VARCHAR, id_hash UHUGEINT, kind VARCHAR, ts TIMESTAMP, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
-     traits VARCHAR, received_at TIMESTAMP, source VARCHAR)`,
+     traits VARCHAR, received_at TIMESTAMP, source VARCHAR, set_once VARCHAR, unset VARCHAR)`,
   STAGE_LINKS,
 ];
 
@@ -79,11 +80,15 @@ export class IngestWriter {
         a.appendVarchar(JSON.stringify(m.traits));
         a.appendTimestamp(received);
         a.appendVarchar(this.source);
+        appendNullable(a, m.setOnce ? JSON.stringify(m.setOnce) : null);
+        appendNullable(a, m.unset ? JSON.stringify(m.unset) : null);
       });
       await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
     }
+    const accountChanged = await recordEventAccounts(this.store, events.map((e) => e.m));
     // Link candidates: the stored messages carrying both ids, events first, in batch order.
     const links: NormalizedMessage[] = [];
+    const relinked: string[] = [];
     for (const { m } of events) if (m.userId !== null && m.anonymousId !== null && m.anonymousId !== m.userId) links.push(m);
     for (const { m } of identities) if (m.userId !== null && m.anonymousId !== null && m.anonymousId !== m.userId) links.push(m);
     if (links.length > 0) {
@@ -92,11 +97,13 @@ export class IngestWriter {
         a.appendVarchar(m.userId!);
         a.appendTimestamp(timestamp(m.timestamp));
       });
-      await linkStagedIdentities(this.store);
+      relinked.push(...(await linkStagedIdentities(this.store)));
     }
-    if (identities.length > 0) {
-      await this.refreshUsers();
-      await this.refreshAccounts();
+    if (identities.length > 0 || accountChanged.length > 0 || relinked.length > 0) {
+      await refreshIdentity(this.store, {
+        persons: [...identities.flatMap(({ m }) => (m.userId ?? m.anonymousId) ?? []), ...accountChanged, ...relinked],
+        accounts: identities.flatMap(({ m }) => (m.kind === 'group' && m.accountId ? [m.accountId] : [])),
+      });
       await this.store.run('DELETE FROM stage_identity');
     }
     const inserted = events.length + identities.length;
@@ -120,56 +127,6 @@ export class IngestWriter {
     } finally {
       appender.closeSync();
     }
-  }
-
-  /** Recomputes current traits and account of every person touched by the batch, from the full history. */
-  private async refreshUsers(): Promise<void> {
-    const history = await this.store.all<{ person: string; kind: string; account_id: string | null; traits: string; ts: Date }>(`
-      SELECT coalesce(user_id, anonymous_id) AS person, kind, account_id, traits::VARCHAR AS traits, ts
-      FROM identity_messages
-      WHERE kind IN ('identify', 'group') AND coalesce(user_id, anonymous_id) IN (
-        SELECT coalesce(user_id, anonymous_id) FROM stage_identity WHERE kind IN ('identify', 'group'))
-      ORDER BY ts, id`);
-    const people = new Map<string, { account: string | null; traits: JsonObject; updated: Date }>();
-    for (const h of history) {
-      // Traits are data: with no prototype, a `__proto__` key is stored, not swallowed by Object.assign.
-      const p = people.get(h.person) ?? { account: null, traits: Object.create(null) as JsonObject, updated: h.ts };
-      if (h.kind === 'identify') Object.assign(p.traits, JSON.parse(h.traits));
-      else if (h.account_id) p.account = h.account_id;
-      p.updated = h.ts;
-      people.set(h.person, p);
-    }
-    await this.upsert('users', [...people], ([id, p]) => [id, p.account, JSON.stringify(p.traits), p.updated]);
-  }
-
-  private async refreshAccounts(): Promise<void> {
-    const history = await this.store.all<{ account_id: string; traits: string; ts: Date }>(`
-      SELECT account_id, traits::VARCHAR AS traits, ts FROM identity_messages
-      WHERE kind = 'group' AND account_id IN (SELECT account_id FROM stage_identity WHERE kind = 'group')
-      ORDER BY ts, id`);
-    const accounts = new Map<string, { traits: JsonObject; updated: Date }>();
-    for (const h of history) {
-      const a = accounts.get(h.account_id) ?? { traits: Object.create(null) as JsonObject, updated: h.ts };
-      Object.assign(a.traits, JSON.parse(h.traits));
-      a.updated = h.ts;
-      accounts.set(h.account_id, a);
-    }
-    await this.upsert('accounts', [...accounts], ([id, a]) => [id, JSON.stringify(a.traits), a.updated]);
-  }
-
-  private async upsert<T>(table: 'users' | 'accounts', rows: T[], columns: (row: T) => (string | null | Date)[]): Promise<void> {
-    if (rows.length === 0) return;
-    const stage = `stage_${table}`;
-    await this.store.run(`CREATE TEMP TABLE IF NOT EXISTS ${stage} AS SELECT * FROM ${table} LIMIT 0`);
-    await this.append(stage, 'temp', rows, (a, row) => {
-      for (const value of columns(row)) {
-        if (value === null) a.appendNull();
-        else if (value instanceof Date) a.appendTimestamp(timestamp(value.getTime()));
-        else a.appendVarchar(value);
-      }
-    });
-    await this.store.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${stage}`);
-    await this.store.run(`DELETE FROM ${stage}`);
   }
 }
 
@@ -229,8 +186,14 @@ function appendNullable(a: DuckDBAppender, value: string | null): void {
 /**
  * Folds the staged link candidates into `identity_links` and empties the stage: any message carrying
  * both ids links the anonymous id to the user; the earliest link wins, whatever the arrival order.
+ * Returns the ids whose profiles the new or moved links change: the anonymous ids and both users.
  */
-export async function linkStagedIdentities(store: DuckDbStore): Promise<void> {
+export async function linkStagedIdentities(store: DuckDbStore): Promise<string[]> {
+  const changed = await store.all<{ anonymous_id: string; user_id: string; previous: string | null }>(`
+    SELECT s.anonymous_id, s.user_id, l.user_id AS previous
+    FROM (SELECT anonymous_id, arg_min(user_id, ts) AS user_id, min(ts) AS ts FROM stage_links GROUP BY anonymous_id) s
+    LEFT JOIN identity_links l ON l.anonymous_id = s.anonymous_id
+    WHERE l.anonymous_id IS NULL OR (s.ts < l.linked_at AND s.user_id <> l.user_id)`);
   await store.run(`
     INSERT INTO identity_links
     SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
@@ -239,4 +202,5 @@ export async function linkStagedIdentities(store: DuckDbStore): Promise<void> {
       user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
       linked_at = least(excluded.linked_at, identity_links.linked_at)`);
   await store.run('DELETE FROM stage_links');
+  return changed.flatMap((c) => [c.anonymous_id, c.user_id, ...(c.previous === null ? [] : [c.previous])]);
 }

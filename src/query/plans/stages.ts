@@ -52,15 +52,19 @@ SELECT ${columns} FROM (\n${parts.join('\nUNION ALL\n')}\n) counts ORDER BY stag
   return { sql, params: b.params.values };
 }
 
-/** Per actor, the first-reach instant of every stage (null when not reached): for PQLs and time to value. */
-export function compileStageReach(ctx: QueryContext, stages: StageDefinition[], segment: Segment): CompiledQuery {
+/**
+ * Per actor, the first-reach instant of every stage (null when not reached): for PQLs and time to value.
+ * With `idealSince`, also when the actor's traits last started to fit the ideal user profile (column `ideal_since`).
+ */
+export function compileStageReach(ctx: QueryContext, stages: StageDefinition[], segment: Segment, idealSince = false): CompiledQuery {
   const b = new StatementBuilder(ctx);
   const signup = stages.find((s) => s.stage === 'signup');
   const ctes = [`reach AS (${stagesReachSql(b, stages, segment, signup)})`];
+  if (idealSince) ctes.push(b.idealSinceCte());
   const columns = stages.map((s) => `r.${s.stage} AS ${s.stage}`).join(', ');
   const sql = `${withClause(b, ctes, segment)}
-    SELECT r.actor_id, u.account_id, ${columns}
-    FROM reach r LEFT JOIN users u ON u.user_id = r.actor_id
+    SELECT r.actor_id, u.account_id, ${columns}${idealSince ? ', i.t AS ideal_since' : ''}
+    FROM reach r LEFT JOIN users u ON u.user_id = r.actor_id${idealSince ? ' LEFT JOIN ideal_since i ON i.actor_id = r.actor_id' : ''}
     ORDER BY r.actor_id${b.d.joinSettings()}`;
   return { sql, params: b.params.values };
 }

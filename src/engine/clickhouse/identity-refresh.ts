@@ -1,0 +1,136 @@
+import type { TrackedEvent } from '../../model/message.js';
+import { latestEventAccounts, type IdentityTouch } from '../ingest/identity-refresh.js';
+import {
+  accountTraits, parseTraits, parseUnset, replayProfile, type AccountTraitMessage, type Profile, type TraitMessage,
+} from '../ingest/profile.js';
+import { chTimestamp } from './connection.js';
+import type { ClickHouseStore } from './store.js';
+import { clickhouseJson, nextSeq } from './writer.js';
+
+/**
+ * The ClickHouse side of `ingest/identity-refresh.ts`, with the same semantics: event accounts, link
+ * changes and the profiles (traits, account, trait history) they touch, replayed by `ingest/profile.ts`.
+ */
+
+/** Keeps each person's latest event account; returns the persons whose account changed. */
+export async function recordEventAccountsClickHouse(store: ClickHouseStore, events: readonly TrackedEvent[]): Promise<string[]> {
+  const latest = latestEventAccounts(events);
+  if (latest.length === 0) return [];
+  const stored = new Map((await store.connection.query(
+    'SELECT person, account_id, toUnixTimestamp64Milli(ts) AS ts FROM user_event_accounts WHERE person IN {persons:Array(String)}',
+    { persons: latest.map((l) => l.person) },
+  ) as { person: string; account_id: string; ts: number }[]).map((r) => [r.person, r]));
+  const newer = latest.filter((l) => { const s = stored.get(l.person); return !s || l.ts >= Number(s.ts); });
+  await store.connection.insert('tn_user_event_accounts', newer.map((l) => ({ person: l.person, account_id: l.account_id, ts: chTimestamp(l.ts), written: nextSeq() })));
+  return newer.filter((l) => stored.get(l.person)?.account_id !== l.account_id).map((l) => l.person);
+}
+
+/** Link candidates that add or move a link (earliest wins; ties: the first in the batch): the ids whose profiles change. */
+export async function relinkedClickHouse(store: ClickHouseStore, candidates: readonly { anonymous_id: string; user_id: string; ts: number }[]): Promise<string[]> {
+  if (candidates.length === 0) return [];
+  const earliest = new Map<string, { user_id: string; ts: number }>();
+  for (const c of candidates) {
+    const e = earliest.get(c.anonymous_id);
+    if (!e || c.ts < e.ts) earliest.set(c.anonymous_id, c);
+  }
+  const stored = new Map((await store.connection.query(
+    'SELECT anonymous_id, user_id, toUnixTimestamp64Milli(linked_at) AS ts FROM identity_links WHERE anonymous_id IN {ids:Array(String)}',
+    { ids: [...earliest.keys()] },
+  ) as { anonymous_id: string; user_id: string; ts: number }[]).map((r) => [r.anonymous_id, r]));
+  const out: string[] = [];
+  for (const [anon, link] of earliest) {
+    const s = stored.get(anon);
+    if (!s) out.push(anon, link.user_id);
+    else if (link.ts < Number(s.ts) && link.user_id !== s.user_id) out.push(anon, link.user_id, s.user_id);
+  }
+  return out;
+}
+
+export async function refreshIdentityClickHouse(store: ClickHouseStore, touch: IdentityTouch): Promise<void> {
+  const changedAccounts = await refreshAccounts(store, [...new Set(touch.accounts)]);
+  const persons = new Set(touch.persons);
+  if (changedAccounts.length > 0) {
+    const members = await store.connection.query(`
+      SELECT coalesce(user_id, anonymous_id) AS person FROM identity_messages WHERE kind = 'group' AND account_id IN {accounts:Array(String)}
+      UNION DISTINCT SELECT person FROM user_event_accounts WHERE account_id IN {accounts:Array(String)}`, { accounts: changedAccounts }) as { person: string | null }[];
+    for (const m of members) if (m.person) persons.add(m.person);
+  }
+  if (persons.size === 0) return;
+  const list = [...persons];
+  const links = await store.connection.query(
+    'SELECT anonymous_id, user_id FROM identity_links WHERE anonymous_id IN {ids:Array(String)}', { ids: list },
+  ) as { anonymous_id: string; user_id: string }[];
+  const linked = new Map(links.map((l) => [l.anonymous_id, l.user_id]));
+  await refreshUsers(store, [...new Set(list.map((p) => linked.get(p) ?? p))]);
+}
+
+async function refreshAccounts(store: ClickHouseStore, accounts: string[]): Promise<string[]> {
+  if (accounts.length === 0) return [];
+  const history = await accountHistory(store, accounts);
+  const stored = new Map((await store.connection.query(
+    'SELECT account_id, traits FROM accounts WHERE account_id IN {accounts:Array(String)}', { accounts },
+  ) as { account_id: string; traits: string }[]).map((r) => [r.account_id, r.traits]));
+  const rows: Record<string, unknown>[] = [];
+  for (const id of new Set(history.map((h) => h.accountId))) {
+    const own = history.filter((h) => h.accountId === id);
+    const traits = accountTraits(own);
+    // Compared as parsed JSON: ClickHouse may print a stored number differently from JSON.stringify.
+    if (stored.has(id) && JSON.stringify(parseTraits(stored.get(id))) === JSON.stringify(traits)) continue;
+    rows.push({ account_id: id, traits: clickhouseJson(traits), updated_at: chTimestamp(own[own.length - 1].ts), written: nextSeq() });
+  }
+  await store.connection.insert('tn_accounts', rows);
+  return rows.map((r) => r.account_id as string);
+}
+
+async function accountHistory(store: ClickHouseStore, accounts: string[]): Promise<AccountTraitMessage[]> {
+  if (accounts.length === 0) return [];
+  const rows = await store.connection.query(`
+    SELECT account_id, traits, toUnixTimestamp64Milli(ts) AS ts FROM identity_messages
+    WHERE kind = 'group' AND account_id IN {accounts:Array(String)} ORDER BY ts, id`, { accounts }) as { account_id: string; traits: string; ts: number }[];
+  return rows.map((r) => ({ accountId: r.account_id, ts: Number(r.ts), traits: parseTraits(r.traits) }));
+}
+
+type HistoryRow = { person: string; kind: string; account_id: string | null; traits: string; set_once: string; unset: string; ts: number };
+
+async function refreshUsers(store: ClickHouseStore, users: string[]): Promise<void> {
+  const c = store.connection;
+  const links = await c.query('SELECT anonymous_id, user_id FROM identity_links WHERE user_id IN {users:Array(String)}', { users }) as { anonymous_id: string; user_id: string }[];
+  const owner = new Map<string, string>(users.map((u) => [u, u]));
+  for (const l of links) owner.set(l.anonymous_id, l.user_id);
+  const persons = [...owner.keys()];
+  // The storage table: the view leaves out the `$set_once` / `$unset` columns older stores lacked.
+  const rows = await c.query(`
+    SELECT person, kind, account_id, traits, set_once, unset, toUnixTimestamp64Milli(ts) AS ts FROM tn_identity_messages FINAL
+    WHERE kind IN ('identify', 'group') AND person IN {persons:Array(String)} ORDER BY ts, id`, { persons }) as HistoryRow[];
+  const history = new Map<string, TraitMessage[]>();
+  for (const h of rows) {
+    const user = owner.get(h.person)!;
+    const list = history.get(user) ?? history.set(user, []).get(user)!;
+    list.push({ kind: h.kind, ts: Number(h.ts), accountId: h.account_id, set: parseTraits(h.traits), setOnce: parseTraits(h.set_once), unset: parseUnset(h.unset) });
+  }
+  const eventAccounts = new Map<string, { accountId: string; ts: number }>();
+  for (const e of await c.query(
+    'SELECT person, account_id, toUnixTimestamp64Milli(ts) AS ts FROM user_event_accounts WHERE person IN {persons:Array(String)}', { persons },
+  ) as { person: string; account_id: string; ts: number }[]) {
+    const user = owner.get(e.person)!;
+    const best = eventAccounts.get(user);
+    const ts = Number(e.ts);
+    if (!best || ts > best.ts || (ts === best.ts && e.person === user)) eventAccounts.set(user, { accountId: e.account_id, ts });
+  }
+  const accounts = new Set([...eventAccounts.values()].map((e) => e.accountId));
+  for (const h of rows) if (h.kind === 'group' && h.account_id) accounts.add(h.account_id);
+  const accountMessages = await accountHistory(store, [...accounts]);
+  const profiles: [string, Profile][] = [];
+  for (const user of users) {
+    const profile = replayProfile(history.get(user) ?? [], accountMessages, eventAccounts.get(user) ?? null);
+    if (profile) profiles.push([user, profile]);
+  }
+  await c.insert('tn_users', profiles.map(([user, p]) => ({
+    user_id: user, account_id: p.accountId, traits: clickhouseJson(p.traits), updated_at: chTimestamp(p.updatedAt), written: nextSeq(),
+  })));
+  const generation = nextSeq();
+  await c.insert('tn_user_trait_history', profiles.flatMap(([user, p]) => p.snapshots.map((s) => ({
+    user_id: user, valid_from: chTimestamp(s.validFrom), account_id: s.accountId, traits: clickhouseJson(s.traits),
+    account_traits: clickhouseJson(s.accountTraits), generation,
+  }))));
+}

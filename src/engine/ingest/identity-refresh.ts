@@ -1,0 +1,196 @@
+import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
+import type { TrackedEvent } from '../../model/message.js';
+import type { DuckDbStore } from '../duckdb/database.js';
+import type { SqlParams } from '../sql-engine.js';
+import {
+  accountTraits, parseTraits, parseUnset, replayProfile, type AccountTraitMessage, type Profile, type TraitMessage,
+} from './profile.js';
+
+/** What a batch touched: the persons (user or anonymous ids) and accounts whose profiles may have changed. */
+export interface IdentityTouch {
+  persons: Iterable<string>;
+  accounts: Iterable<string>;
+}
+
+/** A list bound as one JSON parameter: `IN (SELECT unnest(...))`. */
+const ID_LIST = `(SELECT unnest(from_json($ids::JSON, '["VARCHAR"]')))`;
+const idList = (ids: Iterable<string>) => ({ ids: JSON.stringify([...new Set(ids)]) });
+
+/**
+ * Recomputes, from the stored history, the traits of the touched accounts and the profile (traits,
+ * account, trait history) of every user the touched persons belong to, plus the members of an account
+ * whose traits changed. A linked anonymous id's traits are the user's: it keeps no row of its own.
+ */
+export async function refreshIdentity(store: DuckDbStore, touch: IdentityTouch): Promise<void> {
+  const changedAccounts = await refreshAccounts(store, [...touch.accounts]);
+  const persons = new Set(touch.persons);
+  if (changedAccounts.length > 0) {
+    const members = await store.all<{ person: string }>(`
+      SELECT coalesce(user_id, anonymous_id) AS person FROM identity_messages WHERE kind = 'group' AND account_id IN ${ID_LIST}
+      UNION SELECT person FROM user_event_accounts WHERE account_id IN ${ID_LIST}`, idList(changedAccounts));
+    for (const m of members) if (m.person) persons.add(m.person);
+  }
+  if (persons.size === 0) return;
+  const users = await store.all<{ user_id: string }>(`
+    SELECT DISTINCT coalesce(l.user_id, p.person) AS user_id
+    FROM ${ID_LIST} AS p(person) LEFT JOIN identity_links l ON l.anonymous_id = p.person`, idList(persons));
+  await refreshUsers(store, users.map((u) => u.user_id));
+}
+
+/** Per person, the account of its latest event in the batch that names one (ties: the later in the batch). */
+export function latestEventAccounts(events: readonly TrackedEvent[]): { person: string; account_id: string; ts: number }[] {
+  const latest = new Map<string, { person: string; account_id: string; ts: number }>();
+  for (const e of events) {
+    const person = e.userId ?? e.anonymousId;
+    if (!e.accountId || !person) continue;
+    const current = latest.get(person);
+    if (!current || e.timestamp >= current.ts) latest.set(person, { person, account_id: e.accountId, ts: e.timestamp });
+  }
+  return [...latest.values()];
+}
+
+/**
+ * Keeps each person's latest event account (`user_event_accounts`; a tie goes to the newer write).
+ * Returns the persons whose account changed.
+ */
+export async function recordEventAccounts(store: DuckDbStore, events: readonly TrackedEvent[]): Promise<string[]> {
+  const latest = latestEventAccounts(events);
+  if (latest.length === 0) return [];
+  const batch = `(SELECT person, account_id, make_timestamp(ts * 1000) AS ts
+    FROM (SELECT unnest(from_json($rows::JSON, '[{"person":"VARCHAR","account_id":"VARCHAR","ts":"BIGINT"}]'), recursive := true)))`;
+  return upsertEventAccounts(store, batch, { rows: JSON.stringify(latest) });
+}
+
+/**
+ * Folds a relation of (person, account_id, ts), one row per person, into `user_event_accounts`: the
+ * later instant wins, a tie goes to the newer write. Returns the persons whose account changed.
+ */
+export async function upsertEventAccounts(store: DuckDbStore, batch: string, params?: SqlParams): Promise<string[]> {
+  const changed = await store.all<{ person: string }>(`
+    SELECT s.person FROM ${batch} s LEFT JOIN user_event_accounts u ON u.person = s.person
+    WHERE u.person IS NULL OR (s.ts >= u.ts AND s.account_id <> u.account_id)`, params);
+  await store.run(`INSERT INTO user_event_accounts SELECT person, account_id, ts FROM ${batch}
+    ON CONFLICT (person) DO UPDATE SET
+      account_id = CASE WHEN excluded.ts >= user_event_accounts.ts THEN excluded.account_id ELSE user_event_accounts.account_id END,
+      ts = greatest(excluded.ts, user_event_accounts.ts)`, params);
+  return changed.map((c) => c.person);
+}
+
+/** Re-merges the accounts' traits; returns the accounts whose stored traits changed. */
+async function refreshAccounts(store: DuckDbStore, accounts: string[]): Promise<string[]> {
+  if (accounts.length === 0) return [];
+  const history = await accountHistory(store, accounts);
+  const stored = new Map((await store.all<{ account_id: string; traits: string }>(
+    `SELECT account_id, traits::VARCHAR AS traits FROM accounts WHERE account_id IN ${ID_LIST}`, idList(accounts),
+  )).map((r) => [r.account_id, r.traits]));
+  const changed: { id: string; traits: string; updated: number }[] = [];
+  for (const id of new Set(history.map((h) => h.accountId))) {
+    const own = history.filter((h) => h.accountId === id);
+    const traits = JSON.stringify(accountTraits(own));
+    if (stored.get(id) !== traits) changed.push({ id, traits, updated: own[own.length - 1].ts });
+  }
+  if (changed.length > 0) {
+    await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_account_traits AS SELECT * FROM accounts LIMIT 0');
+    await append(store, 'stage_account_traits', 'temp', changed, (a, c) => {
+      a.appendVarchar(c.id);
+      a.appendVarchar(c.traits);
+      a.appendTimestamp(timestamp(c.updated));
+    });
+    await store.run('INSERT OR REPLACE INTO accounts SELECT * FROM stage_account_traits');
+    await store.run('DELETE FROM stage_account_traits');
+  }
+  return changed.map((c) => c.id);
+}
+
+async function accountHistory(store: DuckDbStore, accounts: string[]): Promise<AccountTraitMessage[]> {
+  if (accounts.length === 0) return [];
+  const rows = await store.all<{ account_id: string; traits: string; ts: number }>(`
+    SELECT account_id, traits::VARCHAR AS traits, epoch_ms(ts) AS ts FROM identity_messages
+    WHERE kind = 'group' AND account_id IN ${ID_LIST} ORDER BY ts, id`, idList(accounts));
+  return rows.map((r) => ({ accountId: r.account_id, ts: r.ts, traits: parseTraits(r.traits) }));
+}
+
+type HistoryRow = { person: string; kind: string; account_id: string | null; traits: string; set_once: string | null; unset: string | null; ts: number };
+
+/** One pass for all the users: their linked ids, merged histories, event accounts and accounts' histories. */
+async function refreshUsers(store: DuckDbStore, users: string[]): Promise<void> {
+  const links = await store.all<{ anonymous_id: string; user_id: string }>(
+    `SELECT anonymous_id, user_id FROM identity_links WHERE user_id IN ${ID_LIST}`, idList(users));
+  const owner = new Map<string, string>(users.map((u) => [u, u]));
+  for (const l of links) owner.set(l.anonymous_id, l.user_id);
+  const persons = [...owner.keys()];
+  const history = new Map<string, TraitMessage[]>();
+  const rows = await store.all<HistoryRow>(`
+    SELECT coalesce(user_id, anonymous_id) AS person, kind, account_id, traits::VARCHAR AS traits, set_once::VARCHAR AS set_once,
+      unset::VARCHAR AS unset, epoch_ms(ts) AS ts
+    FROM identity_messages WHERE kind IN ('identify', 'group') AND coalesce(user_id, anonymous_id) IN ${ID_LIST}
+    ORDER BY ts, id`, idList(persons));
+  for (const h of rows) {
+    const user = owner.get(h.person)!;
+    const list = history.get(user) ?? history.set(user, []).get(user)!;
+    list.push({ kind: h.kind, ts: h.ts, accountId: h.account_id, set: parseTraits(h.traits), setOnce: parseTraits(h.set_once), unset: parseUnset(h.unset) });
+  }
+  // The latest event account over the user's ids; on a tie the user id's own.
+  const eventAccounts = new Map<string, { accountId: string; ts: number }>();
+  for (const e of await store.all<{ person: string; account_id: string; ts: number }>(
+    `SELECT person, account_id, epoch_ms(ts) AS ts FROM user_event_accounts WHERE person IN ${ID_LIST}`, idList(persons))) {
+    const user = owner.get(e.person)!;
+    const best = eventAccounts.get(user);
+    if (!best || e.ts > best.ts || (e.ts === best.ts && e.person === user)) eventAccounts.set(user, { accountId: e.account_id, ts: e.ts });
+  }
+  const accounts = new Set([...eventAccounts.values()].map((e) => e.accountId));
+  for (const h of rows) if (h.kind === 'group' && h.account_id) accounts.add(h.account_id);
+  const accountMessages = await accountHistory(store, [...accounts]);
+
+  await store.run(`DELETE FROM user_trait_history WHERE user_id IN ${ID_LIST}`, idList(persons));
+  await store.run(`DELETE FROM users WHERE user_id IN ${ID_LIST}`, idList(links.map((l) => l.anonymous_id)));
+  const profiles: [string, Profile][] = [];
+  for (const user of users) {
+    const profile = replayProfile(history.get(user) ?? [], accountMessages, eventAccounts.get(user) ?? null);
+    if (profile) profiles.push([user, profile]);
+  }
+  await storeProfiles(store, profiles);
+}
+
+async function storeProfiles(store: DuckDbStore, profiles: [string, Profile][]): Promise<void> {
+  if (profiles.length === 0) return;
+  await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_profiles AS SELECT * FROM users LIMIT 0');
+  await append(store, 'stage_profiles', 'temp', profiles, (a, [user, p]) => {
+    a.appendVarchar(user);
+    nullable(a, p.accountId);
+    a.appendVarchar(JSON.stringify(p.traits));
+    a.appendTimestamp(timestamp(p.updatedAt));
+  });
+  await store.run('INSERT OR REPLACE INTO users SELECT * FROM stage_profiles');
+  await store.run('DELETE FROM stage_profiles');
+  const snapshots = profiles.flatMap(([user, p]) => p.snapshots.map((s) => ({ user, s })));
+  await append(store, 'user_trait_history', 'main', snapshots, (a, { user, s }) => {
+    a.appendVarchar(user);
+    a.appendTimestamp(timestamp(s.validFrom));
+    nullable(a, s.accountId);
+    a.appendVarchar(JSON.stringify(s.traits));
+    a.appendVarchar(JSON.stringify(s.accountTraits));
+  });
+}
+
+async function append<T>(store: DuckDbStore, table: string, schema: 'main' | 'temp', rows: readonly T[], write: (a: DuckDBAppender, row: T) => void): Promise<void> {
+  const appender = await store.connection.createAppender(table, 'main', schema === 'temp' ? 'temp' : undefined);
+  try {
+    for (const row of rows) {
+      write(appender, row);
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+function nullable(a: DuckDBAppender, value: string | null): void {
+  if (value === null) a.appendNull();
+  else a.appendVarchar(value);
+}
+
+function timestamp(ms: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(ms) * 1000n);
+}
