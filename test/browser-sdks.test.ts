@@ -166,6 +166,11 @@ describe.skipIf(!HAS_CHROMIUM)('the browser SDKs, unmodified, in Chromium', () =
     const links = await query<{ anonymous_id: string }>(`SELECT anonymous_id FROM identity_links WHERE user_id = 'ph-user' ORDER BY anonymous_id = 'ph-alias'`);
     expect(links.map((l) => l.anonymous_id)).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), 'ph-alias']);
     expect(await query(`SELECT account_id FROM events WHERE source = 'http:posthog' AND event = 'Invite Sent'`)).toEqual([{ account_id: 'ph-acct' }]);
+    // Person properties: posthog-js sends identify's properties as a top-level $set; they are the user's traits.
+    const [person] = await query<{ traits: string }>(`SELECT traits::VARCHAR AS traits FROM users WHERE user_id = 'ph-user'`);
+    expect(JSON.parse(person.traits)).toMatchObject({ plan: 'team' });
+    const [segmentPerson] = await query<{ traits: string }>(`SELECT traits::VARCHAR AS traits FROM users WHERE user_id = 'seg-user'`);
+    expect(JSON.parse(segmentPerson.traits)).toEqual({ plan: 'pro', email: 'ada@example.com' });
 
     // posthog-js took the offered compression (gzip bodies); analytics.js used its short paths.
     expect(gzipped.length).toBeGreaterThan(0);
