@@ -163,6 +163,37 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 8,
+    name: 'event catalogue summary',
+    statements: [
+      // Per event name, kept with every batch stored (duckdb/catalogue-summary.ts). The watermark is
+      // how many rows of `events` the summary holds; a store opened for writing folds the rest.
+      `CREATE TABLE catalogue_events (
+        event VARCHAR PRIMARY KEY,
+        n BIGINT NOT NULL,
+        first_ts TIMESTAMP NOT NULL,
+        last_ts TIMESTAMP NOT NULL,
+        sources VARCHAR[] NOT NULL
+      )`,
+      // A HyperLogLog sketch of each name's senders: the highest rank seen per register.
+      `CREATE TABLE catalogue_senders (
+        event VARCHAR NOT NULL,
+        register USMALLINT NOT NULL,
+        max_rank UTINYINT NOT NULL,
+        PRIMARY KEY (event, register)
+      )`,
+      // Events of each name that carry each top-level property key.
+      `CREATE TABLE catalogue_property_keys (
+        event VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (event, key)
+      )`,
+      `CREATE TABLE catalogue_watermark (events BIGINT NOT NULL)`,
+      `INSERT INTO catalogue_watermark VALUES (0)`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

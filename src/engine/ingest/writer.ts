@@ -1,5 +1,6 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } from '../../model/message.js';
+import { foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 
@@ -66,6 +67,7 @@ export class IngestWriter {
         a.appendTimestamp(received);
         a.appendVarchar(this.source);
       });
+      await foldNewEvents(this.store);
     }
     if (identities.length > 0) {
       await this.append('stage_identity', 'temp', identities, (a, { m, f }) => {

@@ -1,0 +1,103 @@
+/**
+ * The event catalogue's summary on DuckDB: per event name its count, first and last time, sources,
+ * property-key counts and a HyperLogLog sketch of its senders, kept in small tables (migration 8) so
+ * the catalogue reads a few thousand rows whatever the number of events stored.
+ *
+ * `events` is append only (nothing deletes or updates its rows), so its committed rows have the row
+ * ids 0..n-1 in the order they were stored. The summary holds every row below its watermark;
+ * `foldNewEvents` adds the rows from the watermark on (DuckDB skips the row groups below it) and
+ * moves the watermark, in the caller's transaction: the rows of a batch that rolls back are never
+ * counted, and a duplicate the writer refused is never stored, so never counted either.
+ */
+import type { SqlEngine } from '../sql-engine.js';
+import type { DuckDbStore } from './database.js';
+
+/** HyperLogLog registers per event name: 2^12, a standard error of about 1.6 %. */
+const REGISTER_BITS = 12;
+const REGISTERS = 2 ** REGISTER_BITS;
+/** Rank when the hash bits past the register index are all zero (64 − 12 bits, plus one). */
+const EMPTY_RANK = 64 - REGISTER_BITS + 1;
+
+/** Rows of `events` from the watermark on: the parameter `from`. */
+const NEW_ROWS = 'events WHERE rowid >= $from';
+
+const FOLD = [
+  `INSERT INTO catalogue_events
+     SELECT event, count(*), min(ts), max(ts), list_sort(list(DISTINCT source)) FROM ${NEW_ROWS} GROUP BY event
+   ON CONFLICT (event) DO UPDATE SET
+     n = catalogue_events.n + excluded.n,
+     first_ts = least(catalogue_events.first_ts, excluded.first_ts),
+     last_ts = greatest(catalogue_events.last_ts, excluded.last_ts),
+     sources = list_sort(list_distinct(list_concat(catalogue_events.sources, excluded.sources)))`,
+  // A register is the sender hash's low bits; its rank, the position of the lowest set bit of the
+  // rest (one more than its trailing zeros), exact in integers. A register keeps its highest rank.
+  `INSERT INTO catalogue_senders
+     SELECT event, CAST(h % ${REGISTERS} AS USMALLINT) AS register,
+       max(CASE WHEN r = 0 THEN ${EMPTY_RANK} ELSE CAST(round(log2(CAST(r & -r AS DOUBLE))) AS INTEGER) + 1 END) AS max_rank
+     FROM (SELECT event, hash(coalesce(user_id, anonymous_id)) AS h, CAST(hash(coalesce(user_id, anonymous_id)) >> ${REGISTER_BITS} AS BIGINT) AS r
+           FROM ${NEW_ROWS} AND coalesce(user_id, anonymous_id) IS NOT NULL)
+     GROUP BY event, register
+   ON CONFLICT (event, register) DO UPDATE SET max_rank = greatest(catalogue_senders.max_rank, excluded.max_rank)`,
+  `INSERT INTO catalogue_property_keys
+     SELECT event, key, count(*) FROM (SELECT event, unnest(json_keys(properties)) AS key FROM ${NEW_ROWS}) k GROUP BY event, key
+   ON CONFLICT (event, key) DO UPDATE SET n = catalogue_property_keys.n + excluded.n`,
+];
+
+async function watermark(engine: SqlEngine): Promise<{ folded: number; stored: number }> {
+  const [row] = await engine.all<{ folded: number; stored: number }>(
+    'SELECT (SELECT events FROM catalogue_watermark) AS folded, (SELECT count(*) FROM events) AS stored',
+  );
+  return { folded: Number(row.folded), stored: Number(row.stored) };
+}
+
+/**
+ * Adds the events stored since the watermark to the summary. Run it in the transaction that stored
+ * them; when nothing is new it costs two counts. Answers how many events it folded.
+ */
+export async function foldNewEvents(store: DuckDbStore): Promise<number> {
+  const { folded, stored } = await watermark(store);
+  if (stored === folded) return 0;
+  for (const sql of FOLD) await store.run(sql, { from: folded });
+  await store.run('UPDATE catalogue_watermark SET events = $stored', { stored });
+  return stored - folded;
+}
+
+export interface SummaryEventRow { event: string; n: number; first_ms: number; last_ms: number; sources: string[] }
+export interface SummaryKeyRow { event: string; key: string; n: number }
+
+export interface CatalogueSummary {
+  total: number;
+  events: SummaryEventRow[];
+  /** Estimated distinct senders per event name. */
+  senders: Map<string, number>;
+  /** Per name and top-level property key: how many of its events carry the key. */
+  keys: SummaryKeyRow[];
+}
+
+/** The summary, or null when it lacks some stored events (rows stored by a path that does not fold). */
+export async function readCatalogueSummary(engine: SqlEngine): Promise<CatalogueSummary | null> {
+  const { folded, stored } = await watermark(engine);
+  if (folded !== stored) return null;
+  const ms = (column: string) => `CAST(epoch_ms(${column}) AS DOUBLE)`;
+  const events = await engine.all<SummaryEventRow>(
+    `SELECT event, n, ${ms('first_ts')} AS first_ms, ${ms('last_ts')} AS last_ms, sources FROM catalogue_events ORDER BY n DESC, event`,
+  );
+  const registers = await engine.all<{ event: string; filled: number; inverse_sum: number }>(
+    'SELECT event, count(*) AS filled, sum(pow(2.0, -max_rank)) AS inverse_sum FROM catalogue_senders GROUP BY event',
+  );
+  const keys = await engine.all<SummaryKeyRow>('SELECT event, key, n FROM catalogue_property_keys');
+  const senders = new Map(registers.map((r) => [r.event, hyperLogLogEstimate(Number(r.filled), Number(r.inverse_sum))]));
+  return { total: stored, events, senders, keys };
+}
+
+/**
+ * The HyperLogLog estimate from `filled` non-empty registers whose sum of 2^−rank is `inverseSum`
+ * (empty registers add 2^0 each); linear counting while many registers are empty.
+ */
+export function hyperLogLogEstimate(filled: number, inverseSum: number): number {
+  const m = REGISTERS;
+  const empty = m - filled;
+  const raw = ((0.7213 / (1 + 1.079 / m)) * m * m) / (inverseSum + empty);
+  if (raw <= 2.5 * m && empty > 0) return Math.round(m * Math.log(m / empty));
+  return Math.round(raw);
+}
