@@ -88,7 +88,7 @@ function topKeys(rows: readonly KeyRow[]): KeysByEvent {
   return out;
 }
 
-interface Gathered { total: number; exact: boolean; rows: EventRow[]; keys: KeysByEvent }
+interface Gathered { total: number; exact: boolean; rows: EventRow[]; keys: KeysByEvent; traits?: Record<'users' | 'accounts', TraitKey[]> }
 
 /** DuckDB: from the summary kept at write time; null when it lacks stored events. */
 async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
@@ -102,7 +102,7 @@ async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
   const rows = summary.events.map((e) => ({ ...e, actors: actors.get(e.event) ?? 0 }));
   // Every event of a name was read: the name's count is its "sample".
   const keyRows: KeyRow[] = [...summary.events.map((e) => ({ event: e.event, key: null, n: e.n })), ...summary.keys];
-  return { total: summary.total, exact, rows, keys: topKeys(keyRows) };
+  return { total: summary.total, exact, rows, keys: topKeys(keyRows), traits: summary.traits };
 }
 
 /** Any engine: aggregates over the events table, property keys from a deterministic sample. */
@@ -115,9 +115,9 @@ async function fromEvents(ctx: ReportContext): Promise<Gathered> {
 }
 
 export async function eventCatalogue(ctx: ReportContext): Promise<EventCatalogue> {
-  const { total, exact, rows, keys } = (await fromSummary(ctx)) ?? (await fromEvents(ctx));
-  const traits = async (table: 'users' | 'accounts') =>
-    (await run<{ key: string; n: number }>(ctx, compileTraitKeys(ctx.query, table))).map((r) => ({ key: r.key, count: Number(r.n) }));
+  const { total, exact, rows, keys, traits: kept } = (await fromSummary(ctx)) ?? (await fromEvents(ctx));
+  const traits = async (table: 'users' | 'accounts') => kept?.[table]
+    ?? (await run<{ key: string; n: number }>(ctx, compileTraitKeys(ctx.query, table))).map((r) => ({ key: r.key, count: Number(r.n) }));
   return {
     total_events: total,
     actors_exact: exact,

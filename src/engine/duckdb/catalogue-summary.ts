@@ -1,7 +1,8 @@
 /**
  * The event catalogue's summary on DuckDB: per event name its count, first and last time, sources,
  * property-key counts and a HyperLogLog sketch of its senders, kept in small tables (migration 8) so
- * the catalogue reads a few thousand rows whatever the number of events stored.
+ * the catalogue reads a few thousand rows whatever the number of events stored; and per trait key,
+ * how many users and accounts carry it.
  *
  * `events` is append only (nothing deletes or updates its rows), so its committed rows have the row
  * ids 0..n-1 in the order they were stored. The summary holds every row below its watermark;
@@ -62,6 +63,33 @@ export async function foldNewEvents(store: DuckDbStore): Promise<number> {
   return stored - folded;
 }
 
+export type TraitTable = 'users' | 'accounts';
+const TRAIT_IDS: Record<TraitTable, string> = { users: 'user_id', accounts: 'account_id' };
+
+/**
+ * Before `stage` (rows of `table`'s shape) replaces the current traits of its ids: the trait-key
+ * counts gain the staged rows' keys and lose the replaced rows' keys. In the writer's transaction.
+ */
+export async function countTraitChanges(store: DuckDbStore, table: TraitTable, stage: string): Promise<void> {
+  const id = TRAIT_IDS[table];
+  await store.run(`INSERT INTO catalogue_trait_keys
+      SELECT $table, key, sum(change) FROM (
+        SELECT unnest(json_keys(traits)) AS key, 1 AS change FROM ${stage}
+        UNION ALL
+        SELECT unnest(json_keys(traits)) AS key, -1 AS change FROM ${table} WHERE ${id} IN (SELECT ${id} FROM ${stage})) k
+      GROUP BY key
+    ON CONFLICT (table_name, key) DO UPDATE SET n = catalogue_trait_keys.n + excluded.n`, { table });
+}
+
+/** Counts the trait keys again from the current traits (after a bulk copy of users and accounts). */
+export async function recountTraitKeys(store: DuckDbStore): Promise<void> {
+  await store.run('DELETE FROM catalogue_trait_keys');
+  for (const table of Object.keys(TRAIT_IDS) as TraitTable[]) {
+    await store.run(`INSERT INTO catalogue_trait_keys
+      SELECT $table, key, count(*) FROM (SELECT unnest(json_keys(traits)) AS key FROM ${table}) k GROUP BY key`, { table });
+  }
+}
+
 export interface SummaryEventRow { event: string; n: number; first_ms: number; last_ms: number; sources: string[] }
 export interface SummaryKeyRow { event: string; key: string; n: number }
 
@@ -72,6 +100,8 @@ export interface CatalogueSummary {
   senders: Map<string, number>;
   /** Per name and top-level property key: how many of its events carry the key. */
   keys: SummaryKeyRow[];
+  /** Per table, its trait keys with how many rows carry each, most common first. */
+  traits: Record<TraitTable, { key: string; count: number }[]>;
 }
 
 /** The summary, or null when it lacks some stored events (rows stored by a path that does not fold). */
@@ -86,8 +116,11 @@ export async function readCatalogueSummary(engine: SqlEngine): Promise<Catalogue
     'SELECT event, count(*) AS filled, sum(pow(2.0, -CAST(max_rank AS INTEGER))) AS inverse_sum FROM catalogue_senders GROUP BY event',
   );
   const keys = await engine.all<SummaryKeyRow>('SELECT event, key, n FROM catalogue_property_keys');
+  const traitRows = await engine.all<{ table_name: TraitTable; key: string; n: number }>(
+    'SELECT table_name, key, n FROM catalogue_trait_keys WHERE n > 0 ORDER BY n DESC, key');
+  const traits = (table: TraitTable) => traitRows.filter((r) => r.table_name === table).map((r) => ({ key: r.key, count: Number(r.n) }));
   const senders = new Map(registers.map((r) => [r.event, hyperLogLogEstimate(Number(r.filled), Number(r.inverse_sum))]));
-  return { total: stored, events, senders, keys };
+  return { total: stored, events, senders, keys, traits: { users: traits('users'), accounts: traits('accounts') } };
 }
 
 /**

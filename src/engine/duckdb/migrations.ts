@@ -192,6 +192,16 @@ export const MIGRATIONS: Migration[] = [
       )`,
       `CREATE TABLE catalogue_watermark (events BIGINT NOT NULL)`,
       `INSERT INTO catalogue_watermark VALUES (0)`,
+      // Users (table 'users') or accounts ('accounts') whose current traits carry each key: counted
+      // here once, then changed by the writer with every upsert of current traits.
+      `CREATE TABLE catalogue_trait_keys (
+        table_name VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (table_name, key)
+      )`,
+      `INSERT INTO catalogue_trait_keys SELECT 'users', key, count(*) FROM (SELECT unnest(json_keys(traits)) AS key FROM users) k GROUP BY key`,
+      `INSERT INTO catalogue_trait_keys SELECT 'accounts', key, count(*) FROM (SELECT unnest(json_keys(traits)) AS key FROM accounts) k GROUP BY key`,
     ],
   },
 ];

@@ -1,6 +1,6 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } from '../../model/message.js';
-import { foldNewEvents } from '../duckdb/catalogue-summary.js';
+import { countTraitChanges, foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 
@@ -170,6 +170,7 @@ export class IngestWriter {
         else a.appendVarchar(value);
       }
     });
+    await countTraitChanges(this.store, table, stage);
     await this.store.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${stage}`);
     await this.store.run(`DELETE FROM ${stage}`);
   }
