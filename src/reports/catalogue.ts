@@ -90,11 +90,10 @@ function topKeys(rows: readonly KeyRow[]): KeysByEvent {
 
 interface Gathered { total: number; exact: boolean; rows: EventRow[]; keys: KeysByEvent; traits?: Record<'users' | 'accounts', TraitKey[]> }
 
-/** DuckDB: from the summary kept at write time; null when it lacks stored events. */
+/** DuckDB: from the summary kept at write time (engine/duckdb/catalogue-summary.ts). */
 async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
   if (ctx.engine.dialect !== 'duckdb') return null;
   const summary = await readCatalogueSummary(ctx.engine);
-  if (!summary) return null;
   const exact = summary.total <= EXACT_DISTINCT_LIMIT;
   const actors = exact
     ? new Map((await run<{ event: string; actors: number }>(ctx, compileEventActors())).map((r) => [r.event, Number(r.actors)]))
@@ -105,7 +104,7 @@ async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
   return { total: summary.total, exact, rows, keys: topKeys(keyRows), traits: summary.traits };
 }
 
-/** Any engine: aggregates over the events table, property keys from a deterministic sample. */
+/** ClickHouse: aggregates over the events table, property keys from a deterministic sample. */
 async function fromEvents(ctx: ReportContext): Promise<Gathered> {
   const [{ n: total }] = await run<{ n: number }>(ctx, compileEventTotal());
   const exact = Number(total) <= EXACT_DISTINCT_LIMIT;

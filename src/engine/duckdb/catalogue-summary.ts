@@ -8,7 +8,9 @@
  * ids 0..n-1 in the order they were stored. The summary holds every row below its watermark;
  * `foldNewEvents` adds the rows from the watermark on (DuckDB skips the row groups below it) and
  * moves the watermark, in the caller's transaction: the rows of a batch that rolls back are never
- * counted, and a duplicate the writer refused is never stored, so never counted either.
+ * counted, and a duplicate the writer refused is never stored, so never counted either. A read
+ * aggregates the (committed) rows past the watermark, at most FOLD_EVERY after the writer's batches,
+ * and merges them with the summary.
  */
 import type { SqlEngine } from '../sql-engine.js';
 import type { DuckDbStore } from './database.js';
@@ -22,27 +24,36 @@ const EMPTY_RANK = 64 - REGISTER_BITS + 1;
 /** Rows of `events` from the watermark on: the parameter `from`. */
 const NEW_ROWS = 'events WHERE rowid >= $from';
 
+/** Per name over the new rows: event, n, first_ts, last_ts, sources. */
+const NEW_EVENTS = `SELECT event, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts, list_sort(list(DISTINCT source)) AS sources
+  FROM ${NEW_ROWS} GROUP BY event`;
+// A register is the sender hash's low bits; its rank, the position of the lowest set bit of the
+// rest (one more than its trailing zeros), exact in integers. A register keeps its highest rank.
+const NEW_SENDERS = `SELECT event, CAST(h % ${REGISTERS} AS USMALLINT) AS register,
+    max(CASE WHEN r = 0 THEN ${EMPTY_RANK} ELSE CAST(round(log2(CAST(r & -r AS DOUBLE))) AS INTEGER) + 1 END) AS max_rank
+  FROM (SELECT event, hash(coalesce(user_id, anonymous_id)) AS h, CAST(hash(coalesce(user_id, anonymous_id)) >> ${REGISTER_BITS} AS BIGINT) AS r
+        FROM ${NEW_ROWS} AND coalesce(user_id, anonymous_id) IS NOT NULL)
+  GROUP BY event, register`;
+const NEW_KEYS = `SELECT event, key, count(*) AS n FROM (SELECT event, unnest(json_keys(properties)) AS key FROM ${NEW_ROWS}) k GROUP BY event, key`;
+
 const FOLD = [
-  `INSERT INTO catalogue_events
-     SELECT event, count(*), min(ts), max(ts), list_sort(list(DISTINCT source)) FROM ${NEW_ROWS} GROUP BY event
+  `INSERT INTO catalogue_events ${NEW_EVENTS}
    ON CONFLICT (event) DO UPDATE SET
      n = catalogue_events.n + excluded.n,
      first_ts = least(catalogue_events.first_ts, excluded.first_ts),
      last_ts = greatest(catalogue_events.last_ts, excluded.last_ts),
      sources = list_sort(list_distinct(list_concat(catalogue_events.sources, excluded.sources)))`,
-  // A register is the sender hash's low bits; its rank, the position of the lowest set bit of the
-  // rest (one more than its trailing zeros), exact in integers. A register keeps its highest rank.
-  `INSERT INTO catalogue_senders
-     SELECT event, CAST(h % ${REGISTERS} AS USMALLINT) AS register,
-       max(CASE WHEN r = 0 THEN ${EMPTY_RANK} ELSE CAST(round(log2(CAST(r & -r AS DOUBLE))) AS INTEGER) + 1 END) AS max_rank
-     FROM (SELECT event, hash(coalesce(user_id, anonymous_id)) AS h, CAST(hash(coalesce(user_id, anonymous_id)) >> ${REGISTER_BITS} AS BIGINT) AS r
-           FROM ${NEW_ROWS} AND coalesce(user_id, anonymous_id) IS NOT NULL)
-     GROUP BY event, register
+  `INSERT INTO catalogue_senders ${NEW_SENDERS}
    ON CONFLICT (event, register) DO UPDATE SET max_rank = greatest(catalogue_senders.max_rank, excluded.max_rank)`,
-  `INSERT INTO catalogue_property_keys
-     SELECT event, key, count(*) FROM (SELECT event, unnest(json_keys(properties)) AS key FROM ${NEW_ROWS}) k GROUP BY event, key
+  `INSERT INTO catalogue_property_keys ${NEW_KEYS}
    ON CONFLICT (event, key) DO UPDATE SET n = catalogue_property_keys.n + excluded.n`,
 ];
+
+/**
+ * The writer folds once this many events are past the watermark: a fold costs a few milliseconds
+ * whatever its size, so small batches share one. A read adds the rows past the watermark itself.
+ */
+export const FOLD_EVERY = 100_000;
 
 async function watermark(engine: SqlEngine): Promise<{ folded: number; stored: number }> {
   const [row] = await engine.all<{ folded: number; stored: number }>(
@@ -52,12 +63,13 @@ async function watermark(engine: SqlEngine): Promise<{ folded: number; stored: n
 }
 
 /**
- * Adds the events stored since the watermark to the summary. Run it in the transaction that stored
- * them; when nothing is new it costs two counts. Answers how many events it folded.
+ * Adds the events stored since the watermark to the summary, when there are at least `atLeast`.
+ * Run it in the transaction that stored them; when nothing is folded it costs two counts. Answers
+ * how many events it folded.
  */
-export async function foldNewEvents(store: DuckDbStore): Promise<number> {
+export async function foldNewEvents(store: DuckDbStore, atLeast = 1): Promise<number> {
   const { folded, stored } = await watermark(store);
-  if (stored === folded) return 0;
+  if (stored - folded < atLeast) return 0;
   for (const sql of FOLD) await store.run(sql, { from: folded });
   await store.run('UPDATE catalogue_watermark SET events = $stored', { stored });
   return stored - folded;
@@ -104,18 +116,22 @@ export interface CatalogueSummary {
   traits: Record<TraitTable, { key: string; count: number }[]>;
 }
 
-/** The summary, or null when it lacks some stored events (rows stored by a path that does not fold). */
-export async function readCatalogueSummary(engine: SqlEngine): Promise<CatalogueSummary | null> {
+/** The summary with the rows past its watermark added (each read merges them; the writer folds them later). */
+export async function readCatalogueSummary(engine: SqlEngine): Promise<CatalogueSummary> {
   const { folded, stored } = await watermark(engine);
-  if (folded !== stored) return null;
+  const from = { from: folded };
   const ms = (column: string) => `CAST(epoch_ms(${column}) AS DOUBLE)`;
   const events = await engine.all<SummaryEventRow>(
-    `SELECT event, n, ${ms('first_ts')} AS first_ms, ${ms('last_ts')} AS last_ms, sources FROM catalogue_events ORDER BY n DESC, event`,
-  );
+    `SELECT event, sum(n) AS n, ${ms('min(first_ts)')} AS first_ms, ${ms('max(last_ts)')} AS last_ms, list_sort(list_distinct(flatten(list(sources)))) AS sources
+     FROM (SELECT event, n, first_ts, last_ts, sources FROM catalogue_events UNION ALL ${NEW_EVENTS}) e
+     GROUP BY event ORDER BY n DESC, event`, from);
   const registers = await engine.all<{ event: string; filled: number; inverse_sum: number }>(
-    'SELECT event, count(*) AS filled, sum(pow(2.0, -CAST(max_rank AS INTEGER))) AS inverse_sum FROM catalogue_senders GROUP BY event',
-  );
-  const keys = await engine.all<SummaryKeyRow>('SELECT event, key, n FROM catalogue_property_keys');
+    `SELECT event, count(*) AS filled, sum(pow(2.0, -CAST(max_rank AS INTEGER))) AS inverse_sum FROM (
+       SELECT event, register, max(max_rank) AS max_rank
+       FROM (SELECT event, register, max_rank FROM catalogue_senders UNION ALL ${NEW_SENDERS}) s GROUP BY event, register) r
+     GROUP BY event`, from);
+  const keys = await engine.all<SummaryKeyRow>(
+    `SELECT event, key, sum(n) AS n FROM (SELECT event, key, n FROM catalogue_property_keys UNION ALL ${NEW_KEYS}) k GROUP BY event, key`, from);
   const traitRows = await engine.all<{ table_name: TraitTable; key: string; n: number }>(
     'SELECT table_name, key, n FROM catalogue_trait_keys WHERE n > 0 ORDER BY n DESC, key');
   const traits = (table: TraitTable) => traitRows.filter((r) => r.table_name === table).map((r) => ({ key: r.key, count: Number(r.n) }));

@@ -1,6 +1,6 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } from '../../model/message.js';
-import { countTraitChanges, foldNewEvents } from '../duckdb/catalogue-summary.js';
+import { countTraitChanges, FOLD_EVERY, foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 
@@ -67,7 +67,7 @@ export class IngestWriter {
         a.appendTimestamp(received);
         a.appendVarchar(this.source);
       });
-      await foldNewEvents(this.store);
+      await foldEventually(this.store, events.length);
     }
     if (identities.length > 0) {
       await this.append('stage_identity', 'temp', identities, (a, { m, f }) => {
@@ -174,6 +174,20 @@ export class IngestWriter {
     await this.store.run(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${stage}`);
     await this.store.run(`DELETE FROM ${stage}`);
   }
+}
+
+/** Events each store's writers appended since their last fold (a store opened folds everything). */
+const sinceFold = new WeakMap<DuckDbStore, number>();
+
+/** Folds the catalogue summary once FOLD_EVERY events were appended, in the writer's transaction. */
+async function foldEventually(store: DuckDbStore, appended: number): Promise<void> {
+  const count = (sinceFold.get(store) ?? 0) + appended;
+  if (count < FOLD_EVERY) {
+    sinceFold.set(store, count);
+    return;
+  }
+  await foldNewEvents(store);
+  sinceFold.set(store, 0);
 }
 
 const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();
