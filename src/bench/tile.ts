@@ -1,4 +1,5 @@
 import { renameSync, rmSync } from 'node:fs';
+import { foldNewEvents, recountTraitKeys } from '../engine/duckdb/catalogue-summary.js';
 import { DuckDbStore } from '../engine/duckdb/database.js';
 
 /**
@@ -35,6 +36,8 @@ export async function tileDuckDbStore(source: string, target: string, copies: nu
       await store.run(`INSERT INTO subscriptions SELECT ${suffix('account_id')}, ${suffix('subscription_id')}, effective_at, mrr, plan, currency, source, recorded_at
           FROM ${copiesOf('subscriptions')}`, { copies });
       await store.run(`INSERT INTO manual_values SELECT * FROM src.manual_values`);
+      await foldNewEvents(store);
+      await recountTraitKeys(store);
     });
     await store.run('DETACH src');
     await store.run('CHECKPOINT');

@@ -3,12 +3,19 @@
  * last time seen, sources and most common property keys; and the user and account trait keys.
  * `truenorth events`, `GET /api/v1/events` and the dashboard's Data page show this one object.
  */
-import { compileEventCatalogue, compileEventTotal, compilePropertyKeys, compileTraitKeys } from '../query/plans/catalogue.js';
+import { readCatalogueSummary } from '../engine/duckdb/catalogue-summary.js';
+import { compileEventActors, compileEventCatalogue, compileEventTotal, compilePropertyKeys, compileTraitKeys } from '../query/plans/catalogue.js';
 import { run, type ReportContext } from './context.js';
 
-/** Up to this many events, distinct senders are counted exactly; above, estimated (HyperLogLog). */
-export const EXACT_DISTINCT_LIMIT = 10_000_000;
-/** Property keys are read from about this many events of each name (every event of a rarer name). */
+/**
+ * Up to this many events, distinct senders are counted exactly (a scan of at most this many rows);
+ * above, estimated (HyperLogLog).
+ */
+export const EXACT_DISTINCT_LIMIT = 1_000_000;
+/**
+ * Where the catalogue is not kept at write time (ClickHouse), property keys are read from about this
+ * many events of each name (every event of a rarer name). DuckDB counts them over every event.
+ */
 export const PROPERTY_SAMPLE_PER_EVENT = 10_000;
 /** Property keys listed per event, most common first. */
 export const TOP_PROPERTY_KEYS = 50;
@@ -40,7 +47,7 @@ export interface TraitKey {
 
 export interface EventCatalogue {
   total_events: number;
-  /** False above EXACT_DISTINCT_LIMIT events: `actors` is then an estimate (within about 2 %). */
+  /** False above EXACT_DISTINCT_LIMIT events: `actors` is then an estimate (within about 3 %). */
   actors_exact: boolean;
   property_sample_per_event: number;
   events: CatalogueEvent[];
@@ -60,7 +67,10 @@ function sampleSteps(rows: readonly EventRow[]): Map<string, number> {
   return steps;
 }
 
-function topKeys(rows: readonly KeyRow[]): Map<string, { sampled: number; properties: PropertyKey[] }> {
+type KeysByEvent = Map<string, { sampled: number; properties: PropertyKey[] }>;
+
+/** Per event name: how many events the keys were read from, and its most common keys. */
+function topKeys(rows: readonly KeyRow[]): KeysByEvent {
   const sampled = new Map<string, number>();
   for (const r of rows) if (r.key === null) sampled.set(r.event, Number(r.n));
   const keys = new Map<string, PropertyKey[]>();
@@ -70,7 +80,7 @@ function topKeys(rows: readonly KeyRow[]): Map<string, { sampled: number; proper
     list.push({ key: r.key, share: Number(r.n) / (sampled.get(r.event) || 1) });
     keys.set(r.event, list);
   }
-  const out = new Map<string, { sampled: number; properties: PropertyKey[] }>();
+  const out: KeysByEvent = new Map();
   for (const [event, n] of sampled) {
     const properties = (keys.get(event) ?? []).sort((a, b) => b.share - a.share || a.key.localeCompare(b.key)).slice(0, TOP_PROPERTY_KEYS);
     out.set(event, { sampled: n, properties });
@@ -78,15 +88,37 @@ function topKeys(rows: readonly KeyRow[]): Map<string, { sampled: number; proper
   return out;
 }
 
-export async function eventCatalogue(ctx: ReportContext): Promise<EventCatalogue> {
+interface Gathered { total: number; exact: boolean; rows: EventRow[]; keys: KeysByEvent; traits?: Record<'users' | 'accounts', TraitKey[]> }
+
+/** DuckDB: from the summary kept at write time (engine/duckdb/catalogue-summary.ts). */
+async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
+  if (ctx.engine.dialect !== 'duckdb') return null;
+  const summary = await readCatalogueSummary(ctx.engine);
+  const exact = summary.total <= EXACT_DISTINCT_LIMIT;
+  const actors = exact
+    ? new Map((await run<{ event: string; actors: number }>(ctx, compileEventActors())).map((r) => [r.event, Number(r.actors)]))
+    : summary.senders;
+  const rows = summary.events.map((e) => ({ ...e, actors: actors.get(e.event) ?? 0 }));
+  // Every event of a name was read: the name's count is its "sample".
+  const keyRows: KeyRow[] = [...summary.events.map((e) => ({ event: e.event, key: null, n: e.n })), ...summary.keys];
+  return { total: summary.total, exact, rows, keys: topKeys(keyRows), traits: summary.traits };
+}
+
+/** ClickHouse: aggregates over the events table, property keys from a deterministic sample. */
+async function fromEvents(ctx: ReportContext): Promise<Gathered> {
   const [{ n: total }] = await run<{ n: number }>(ctx, compileEventTotal());
   const exact = Number(total) <= EXACT_DISTINCT_LIMIT;
   const rows = await run<EventRow>(ctx, compileEventCatalogue(ctx.query, exact));
   const keys = rows.length ? topKeys(await run<KeyRow>(ctx, compilePropertyKeys(ctx.query, sampleSteps(rows)))) : new Map();
-  const traits = async (table: 'users' | 'accounts') =>
-    (await run<{ key: string; n: number }>(ctx, compileTraitKeys(ctx.query, table))).map((r) => ({ key: r.key, count: Number(r.n) }));
+  return { total: Number(total), exact, rows, keys };
+}
+
+export async function eventCatalogue(ctx: ReportContext): Promise<EventCatalogue> {
+  const { total, exact, rows, keys, traits: kept } = (await fromSummary(ctx)) ?? (await fromEvents(ctx));
+  const traits = async (table: 'users' | 'accounts') => kept?.[table]
+    ?? (await run<{ key: string; n: number }>(ctx, compileTraitKeys(ctx.query, table))).map((r) => ({ key: r.key, count: Number(r.n) }));
   return {
-    total_events: Number(total),
+    total_events: total,
     actors_exact: exact,
     property_sample_per_event: PROPERTY_SAMPLE_PER_EVENT,
     events: rows.map((r) => ({

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, statSync, unlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { TruenorthError } from '../../errors.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
+import { foldNewEvents } from './catalogue-summary.js';
 import { orderedMigrations, SCHEMA_VERSION } from './migrations.js';
 
 export const DEFAULT_DB_PATH = './truenorth.duckdb';
@@ -45,8 +46,11 @@ export class DuckDbStore implements SqlEngine {
     const instance = await createInstance(path, budget, readOnly);
     const connection = await instance.connect();
     const store = new DuckDbStore(path, instance, connection, budget, readOnly);
-    if (!readOnly) await store.migrate();
-    else await store.checkVersion();
+    if (!readOnly) {
+      await store.migrate();
+      // Events stored before the catalogue summary existed, or by a bulk copy: folded once, here.
+      await store.transaction(() => foldNewEvents(store));
+    } else await store.checkVersion();
     // A new database is its owner's alone (a WAL written later follows the umask: serve sets 077).
     if (created) for (const file of [path, `${path}.wal`]) if (existsSync(file)) chmodSync(file, 0o600);
     return store;

@@ -213,6 +213,47 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 10,
+    name: 'event catalogue summary',
+    statements: [
+      // Per event name, kept with every batch stored (duckdb/catalogue-summary.ts). The watermark is
+      // how many rows of `events` the summary holds; a store opened for writing folds the rest.
+      `CREATE TABLE catalogue_events (
+        event VARCHAR PRIMARY KEY,
+        n BIGINT NOT NULL,
+        first_ts TIMESTAMP NOT NULL,
+        last_ts TIMESTAMP NOT NULL,
+        sources VARCHAR[] NOT NULL
+      )`,
+      // A HyperLogLog sketch of each name's senders: the highest rank seen per register.
+      `CREATE TABLE catalogue_senders (
+        event VARCHAR NOT NULL,
+        register USMALLINT NOT NULL,
+        max_rank UTINYINT NOT NULL,
+        PRIMARY KEY (event, register)
+      )`,
+      // Events of each name that carry each top-level property key.
+      `CREATE TABLE catalogue_property_keys (
+        event VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (event, key)
+      )`,
+      `CREATE TABLE catalogue_watermark (events BIGINT NOT NULL)`,
+      `INSERT INTO catalogue_watermark VALUES (0)`,
+      // Users (table 'users') or accounts ('accounts') whose current traits carry each key: counted
+      // here once, then changed by the writer with every upsert of current traits.
+      `CREATE TABLE catalogue_trait_keys (
+        table_name VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (table_name, key)
+      )`,
+      `INSERT INTO catalogue_trait_keys SELECT 'users', key, count(*) FROM (SELECT unnest(json_keys(traits)) AS key FROM users) k GROUP BY key`,
+      `INSERT INTO catalogue_trait_keys SELECT 'accounts', key, count(*) FROM (SELECT unnest(json_keys(traits)) AS key FROM accounts) k GROUP BY key`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

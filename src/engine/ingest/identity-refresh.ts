@@ -1,5 +1,6 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { TrackedEvent } from '../../model/message.js';
+import { countTraitChanges, countTraitRemovals } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { SqlParams } from '../sql-engine.js';
 import {
@@ -96,6 +97,7 @@ async function refreshAccounts(store: DuckDbStore, accounts: string[]): Promise<
       a.appendVarchar(c.traits);
       a.appendTimestamp(timestamp(c.updated));
     });
+    await countTraitChanges(store, 'accounts', 'stage_account_traits');
     await store.run('INSERT OR REPLACE INTO accounts SELECT * FROM stage_account_traits');
     await store.run('DELETE FROM stage_account_traits');
   }
@@ -143,7 +145,9 @@ async function refreshUsers(store: DuckDbStore, users: string[]): Promise<void> 
   const accountMessages = await accountHistory(store, [...accounts]);
 
   await store.run(`DELETE FROM user_trait_history WHERE user_id IN ${ID_LIST}`, idList(persons));
-  await store.run(`DELETE FROM users WHERE user_id IN ${ID_LIST}`, idList(links.map((l) => l.anonymous_id)));
+  const linkedAway = idList(links.map((l) => l.anonymous_id));
+  await countTraitRemovals(store, 'users', ID_LIST, linkedAway);
+  await store.run(`DELETE FROM users WHERE user_id IN ${ID_LIST}`, linkedAway);
   const profiles: [string, Profile][] = [];
   for (const user of users) {
     const profile = replayProfile(history.get(user) ?? [], accountMessages, eventAccounts.get(user) ?? null);
@@ -161,6 +165,7 @@ async function storeProfiles(store: DuckDbStore, profiles: [string, Profile][]):
     a.appendVarchar(JSON.stringify(p.traits));
     a.appendTimestamp(timestamp(p.updatedAt));
   });
+  await countTraitChanges(store, 'users', 'stage_profiles');
   await store.run('INSERT OR REPLACE INTO users SELECT * FROM stage_profiles');
   await store.run('DELETE FROM stage_profiles');
   const snapshots = profiles.flatMap(([user, p]) => p.snapshots.map((s) => ({ user, s })));

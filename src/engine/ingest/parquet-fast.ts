@@ -31,6 +31,7 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { FUTURE_LIMIT_MS } from './normalize.js';
 import { forgetDedupeIndex, linkStagedIdentities, STAGE_LINKS } from './writer.js';
@@ -128,6 +129,7 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
     SELECT id, CASE WHEN h = 0 THEN 1::UHUGEINT ELSE h::UHUGEINT END, event, ts, user_id, anonymous_id, account_id, properties,
       make_timestamp(CAST($received AS BIGINT)), $source
     FROM fast_new ORDER BY line`, { received: receivedAt * 1000, source });
+  await foldNewEvents(store);
   // Link candidates: the new rows carrying both ids.
   await store.run(STAGE_LINKS);
   const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, user_id, ts FROM fast_new

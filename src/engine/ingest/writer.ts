@@ -1,5 +1,6 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { IdentityMessage, NormalizedMessage, TrackedEvent } from '../../model/message.js';
+import { FOLD_EVERY, foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { recordEventAccounts, refreshIdentity } from './identity-refresh.js';
 import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
@@ -67,6 +68,7 @@ export class IngestWriter {
         a.appendTimestamp(received);
         a.appendVarchar(this.source);
       });
+      await foldEventually(this.store, events.length);
     }
     if (identities.length > 0) {
       await this.append('stage_identity', 'temp', identities, (a, { m, f }) => {
@@ -128,6 +130,20 @@ export class IngestWriter {
       appender.closeSync();
     }
   }
+}
+
+/** Events each store's writers appended since their last fold (a store opened folds everything). */
+const sinceFold = new WeakMap<DuckDbStore, number>();
+
+/** Folds the catalogue summary once FOLD_EVERY events were appended, in the writer's transaction. */
+async function foldEventually(store: DuckDbStore, appended: number): Promise<void> {
+  const count = (sinceFold.get(store) ?? 0) + appended;
+  if (count < FOLD_EVERY) {
+    sinceFold.set(store, count);
+    return;
+  }
+  await foldNewEvents(store);
+  sinceFold.set(store, 0);
 }
 
 const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();

@@ -26,6 +26,11 @@ export function compileEventCatalogue(ctx: QueryContext, exact: boolean): Compil
   return { sql, params: b.params.values };
 }
 
+/** Rows per event name: `event`, `actors` (distinct senders, counted exactly, as in compileEventCatalogue). */
+export function compileEventActors(): CompiledQuery {
+  return { sql: 'SELECT event, count(DISTINCT coalesce(user_id, anonymous_id)) AS actors FROM events GROUP BY event', params: {} };
+}
+
 /**
  * Rows per (event, property key) over a deterministic sample: every event of a name whose count is
  * at most `perEvent`, about `perEvent` of the others (ids whose hash is a multiple of the name's
