@@ -1,5 +1,6 @@
 import type { TrackedEvent } from '../../model/message.js';
-import { latestEventAccounts, type IdentityTouch } from '../ingest/identity-refresh.js';
+import { classifyEventAccounts, latestEventAccounts, settleEventAccounts, type KnownAccount } from '../ingest/event-accounts.js';
+import type { IdentityTouch } from '../ingest/identity-refresh.js';
 import {
   accountTraits, parseTraits, parseUnset, replayProfile, type AccountTraitMessage, type Profile, type TraitMessage,
 } from '../ingest/profile.js';
@@ -12,17 +13,29 @@ import { clickhouseJson, nextSeq } from './writer.js';
  * changes and the profiles (traits, account, trait history) they touch, replayed by `ingest/profile.ts`.
  */
 
-/** Keeps each person's latest event account; returns the persons whose account changed. */
+/** Keeps each person's event account, as the DuckDB writer does (`ingest/event-accounts.ts`); returns the persons whose account changed. */
 export async function recordEventAccountsClickHouse(store: ClickHouseStore, events: readonly TrackedEvent[]): Promise<string[]> {
   const latest = latestEventAccounts(events);
   if (latest.length === 0) return [];
-  const stored = new Map((await store.connection.query(
+  const stored = await store.connection.query(
     'SELECT person, account_id, toUnixTimestamp64Milli(ts) AS ts FROM user_event_accounts WHERE person IN {persons:Array(String)}',
     { persons: latest.map((l) => l.person) },
-  ) as { person: string; account_id: string; ts: number }[]).map((r) => [r.person, r]));
-  const newer = latest.filter((l) => { const s = stored.get(l.person); return !s || l.ts >= Number(s.ts); });
-  await store.connection.insert('tn_user_event_accounts', newer.map((l) => ({ person: l.person, account_id: l.account_id, ts: chTimestamp(l.ts), written: nextSeq() })));
-  return newer.filter((l) => stored.get(l.person)?.account_id !== l.account_id).map((l) => l.person);
+  ) as { person: string; account_id: string; ts: number }[];
+  const known = new Map<string, KnownAccount>(stored.map((r) => [r.person, { account: r.account_id, ts: Number(r.ts), live: false }]));
+  const { writes, changed, unsure } = classifyEventAccounts(latest, known);
+  if (unsure.length > 0) {
+    const rows = await store.connection.query(
+      `SELECT person, toUnixTimestamp64Milli(max(ts)) AS latest FROM tn_events
+       WHERE account_id IS NOT NULL AND ts > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND person IN {persons:Array(String)}
+       GROUP BY person`,
+      { since: Math.min(...unsure.map((u) => u.ts)), persons: unsure.map((u) => u.person) },
+    ) as { person: string; latest: number }[];
+    const settled = settleEventAccounts(unsure, new Map(rows.map((r) => [r.person, Number(r.latest)])), known);
+    writes.push(...settled);
+    changed.push(...settled.map((w) => w.person));
+  }
+  await store.connection.insert('tn_user_event_accounts', writes.map((l) => ({ person: l.person, account_id: l.account_id, ts: chTimestamp(l.ts), written: nextSeq() })));
+  return changed;
 }
 
 /** Link candidates that add or move a link (earliest wins; ties: the first in the batch): the ids whose profiles change. */

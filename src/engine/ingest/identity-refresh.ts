@@ -1,6 +1,7 @@
 import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { TrackedEvent } from '../../model/message.js';
 import { countTraitChanges, countTraitRemovals } from '../duckdb/catalogue-summary.js';
+import { forgetEventAccounts } from './event-accounts.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { SqlParams } from '../sql-engine.js';
 import {
@@ -38,35 +39,12 @@ export async function refreshIdentity(store: DuckDbStore, touch: IdentityTouch):
   await refreshUsers(store, users.map((u) => u.user_id));
 }
 
-/** Per person, the account of its latest event in the batch that names one (ties: the later in the batch). */
-export function latestEventAccounts(events: readonly TrackedEvent[]): { person: string; account_id: string; ts: number }[] {
-  const latest = new Map<string, { person: string; account_id: string; ts: number }>();
-  for (const e of events) {
-    const person = e.userId ?? e.anonymousId;
-    if (!e.accountId || !person) continue;
-    const current = latest.get(person);
-    if (!current || e.timestamp >= current.ts) latest.set(person, { person, account_id: e.accountId, ts: e.timestamp });
-  }
-  return [...latest.values()];
-}
-
-/**
- * Keeps each person's latest event account (`user_event_accounts`; a tie goes to the newer write).
- * Returns the persons whose account changed.
- */
-export async function recordEventAccounts(store: DuckDbStore, events: readonly TrackedEvent[]): Promise<string[]> {
-  const latest = latestEventAccounts(events);
-  if (latest.length === 0) return [];
-  const batch = `(SELECT person, account_id, make_timestamp(ts * 1000) AS ts
-    FROM (SELECT unnest(from_json($rows::JSON, '[{"person":"VARCHAR","account_id":"VARCHAR","ts":"BIGINT"}]'), recursive := true)))`;
-  return upsertEventAccounts(store, batch, { rows: JSON.stringify(latest) });
-}
-
 /**
  * Folds a relation of (person, account_id, ts), one row per person, into `user_event_accounts`: the
  * later instant wins, a tie goes to the newer write. Returns the persons whose account changed.
  */
 export async function upsertEventAccounts(store: DuckDbStore, batch: string, params?: SqlParams): Promise<string[]> {
+  forgetEventAccounts(store);
   const changed = await store.all<{ person: string }>(`
     SELECT s.person FROM ${batch} s LEFT JOIN user_event_accounts u ON u.person = s.person
     WHERE u.person IS NULL OR (s.ts >= u.ts AND s.account_id <> u.account_id)`, params);

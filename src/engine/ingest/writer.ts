@@ -2,7 +2,8 @@ import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { IdentityMessage, NormalizedMessage, TrackedEvent } from '../../model/message.js';
 import { FOLD_EVERY, foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
-import { recordEventAccounts, refreshIdentity } from './identity-refresh.js';
+import { recordEventAccounts } from './event-accounts.js';
+import { refreshIdentity } from './identity-refresh.js';
 import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 
 export interface WriteCounts {
