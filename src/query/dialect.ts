@@ -69,6 +69,8 @@ export interface SqlDialect {
   sortedDistinct(expr: string): string;
   /** Aggregate: an approximate count of distinct values (HyperLogLog; each engine's own estimate). */
   approxDistinct(expr: string): string;
+  /** A relation of every stored event name (`event`): DuckDB keeps them in its catalogue summary. */
+  storedEventNames(): string;
 }
 
 /** Collects bound parameters for one statement. */

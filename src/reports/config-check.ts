@@ -8,7 +8,6 @@ import { configNames, type ConfigName } from '../config/names.js';
 import { formatPath } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { didYouMeanText, suggestNames } from '../config/suggest.js';
-import { readEventNames } from '../engine/duckdb/catalogue-summary.js';
 import { compileEventNames } from '../query/plans/catalogue.js';
 import { eventCatalogue } from './catalogue.js';
 import { run, type ReportContext } from './context.js';
@@ -103,13 +102,11 @@ export const ALL_SECTIONS = ['journey', 'north_star', 'metrics', 'surveys', 'hea
 
 /**
  * The warnings a report carries: its config's event names the store does not hold, under the given
- * key-path prefixes (`journey`, `north_star`, `metrics[2]`). One cheap query: the distinct names
- * (on DuckDB, from the catalogue summary).
+ * key-path prefixes (`journey`, `north_star`, `metrics[2]`). One cheap query, through the report
+ * cache: the stored names (on DuckDB, from the catalogue summary).
  */
 export async function unknownEventWarnings(ctx: ReportContext, config: Config, sections: readonly string[]): Promise<ConfigFinding[]> {
-  const names = ctx.engine.dialect === 'duckdb'
-    ? await readEventNames(ctx.engine)
-    : (await run<{ event: string }>(ctx, compileEventNames())).map((r) => r.event);
+  const names = (await run<{ event: string }>(ctx, compileEventNames(ctx.query))).map((r) => r.event);
   const stored: StoredNames = { events: names.map((event) => ({ event, properties: [], sampled: 0 })), user_traits: [], account_traits: [] };
   const under = (path: string) => sections.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
   return checkConfigNames(config, stored)

@@ -148,14 +148,6 @@ export async function readCatalogueSummary(engine: SqlEngine): Promise<Catalogue
   return { total: stored, events, senders, keys, traits: { users: traits('users'), accounts: traits('accounts') } };
 }
 
-/** Every event name the store holds, sorted: the summary's and those past its watermark. */
-export async function readEventNames(engine: SqlEngine): Promise<string[]> {
-  const { folded } = await watermark(engine);
-  const rows = await engine.all<{ event: string }>(
-    `SELECT event FROM catalogue_events UNION SELECT DISTINCT event FROM ${NEW_ROWS} ORDER BY event`, { from: folded });
-  return rows.map((r) => r.event);
-}
-
 /**
  * The HyperLogLog estimate from `filled` non-empty registers whose sum of 2^−rank is `inverseSum`
  * (empty registers add 2^0 each); linear counting while many registers are empty.

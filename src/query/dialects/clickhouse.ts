@@ -72,4 +72,5 @@ export const clickhouseDialect: SqlDialect = {
   idHash: (alias) => `reinterpretAsUInt32(substring(MD5(${alias}.id), 1, 4))`,
   sortedDistinct: (expr) => `arraySort(groupUniqArray(${expr}))`,
   approxDistinct: (expr) => `uniq(${expr})`,
+  storedEventNames: () => '(SELECT DISTINCT event FROM events)',
 };

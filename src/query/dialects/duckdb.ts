@@ -49,4 +49,7 @@ export const duckdbDialect: SqlDialect = {
   idHash: (alias) => `CAST(${alias}.id_hash & CAST(4294967295 AS UHUGEINT) AS BIGINT)`,
   sortedDistinct: (expr) => `list_sort(list(DISTINCT ${expr}))`,
   approxDistinct: (expr) => `approx_count_distinct(${expr})`,
+  // The summary's names, and those of the rows stored past its watermark (engine/duckdb/catalogue-summary.ts).
+  storedEventNames: () => `(SELECT event FROM catalogue_events
+    UNION SELECT DISTINCT event FROM events WHERE rowid >= (SELECT events FROM catalogue_watermark))`,
 };

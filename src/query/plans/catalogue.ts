@@ -58,6 +58,7 @@ export function compileTraitKeys(ctx: QueryContext, table: 'users' | 'accounts')
 }
 
 /** Rows: `event`, one per name the store holds (what a report checks its config's names against). */
-export function compileEventNames(): CompiledQuery {
-  return { sql: 'SELECT DISTINCT event FROM events ORDER BY event', params: {} };
+export function compileEventNames(ctx: QueryContext): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  return { sql: `SELECT event FROM ${b.d.storedEventNames()} n ORDER BY event`, params: {} };
 }
