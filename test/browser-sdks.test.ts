@@ -12,7 +12,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable } from '../scripts/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable, pageProblems } from '../scripts/browser.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const HAS_CHROMIUM = chromiumAvailable();
@@ -81,18 +81,6 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
 }
 
 /** Console errors, uncaught exceptions, failed requests and HTTP errors of a page. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  return problems;
-}
 
 async function openPage(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
@@ -112,7 +100,7 @@ describe.skipIf(!HAS_CHROMIUM)('the browser SDKs, unmodified, in Chromium', () =
   it('analytics.js and posthog-js deliver page views, events, identify, group and alias exactly once, with no console error', async () => {
     const context = await browser!.newContext();
     const page = await openPage(context);
-    const problems = watch(page);
+    const problems = pageProblems(page);
     const requests: string[] = [];
     const gzipped: boolean[] = [];
     page.on('request', (r) => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, launchBrowser, type Browser } from '../scripts/browser.js';
+import { CHROMIUM, chromiumAvailable, launchBrowser, pageProblems, type Browser } from '../scripts/browser.js';
 import { buildDemo, cli, ensureWebBuilt, serveDemo, type Served } from '../scripts/demo-server.js';
 
 const HAS_CHROMIUM = chromiumAvailable();
@@ -43,19 +43,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Console errors, uncaught exceptions and failed requests of a page. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  return problems;
-}
 
 /** Data on screen: no spinner left. */
 async function settled(page: Page): Promise<void> {
@@ -94,7 +81,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard on localhost (open)', () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([serveDemo(dir), launchBrowser()]);
     page = await browser.context.newPage();
-    problems = watch(page);
+    problems = pageProblems(page);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
-import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { TrackedEvent } from '../../model/message.js';
+import { appendRows, timestampValue } from '../duckdb/append-rows.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 
 /**
@@ -137,18 +137,11 @@ async function writeEventAccounts(store: DuckDbStore, writes: readonly LatestAcc
     await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_event_accounts (person VARCHAR, account_id VARCHAR, ts TIMESTAMP)');
     staged.add(store);
   }
-  const appender = await store.connection.createAppender('stage_event_accounts', 'main', 'temp');
-  try {
-    for (const row of writes) {
-      appender.appendVarchar(row.person);
-      appender.appendVarchar(row.account_id);
-      appender.appendTimestamp(new DuckDBTimestampValue(BigInt(row.ts) * 1000n));
-      appender.endRow();
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
+  await appendRows(store, 'stage_event_accounts', 'temp', writes, (a, row) => {
+    a.appendVarchar(row.person);
+    a.appendVarchar(row.account_id);
+    a.appendTimestamp(timestampValue(row.ts));
+  });
   await store.run('INSERT OR REPLACE INTO user_event_accounts SELECT person, account_id, ts FROM stage_event_accounts');
   await store.run('DELETE FROM stage_event_accounts');
 }

@@ -1,7 +1,7 @@
-import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { TrackedEvent } from '../../model/message.js';
 import { countTraitChanges, countTraitRemovals } from '../duckdb/catalogue-summary.js';
 import { forgetEventAccounts } from './event-accounts.js';
+import { appendNullable, appendRows, timestampValue } from '../duckdb/append-rows.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { SqlParams } from '../sql-engine.js';
 import {
@@ -70,10 +70,10 @@ async function refreshAccounts(store: DuckDbStore, accounts: string[]): Promise<
   }
   if (changed.length > 0) {
     await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_account_traits AS SELECT * FROM accounts LIMIT 0');
-    await append(store, 'stage_account_traits', 'temp', changed, (a, c) => {
+    await appendRows(store, 'stage_account_traits', 'temp', changed, (a, c) => {
       a.appendVarchar(c.id);
       a.appendVarchar(c.traits);
-      a.appendTimestamp(timestamp(c.updated));
+      a.appendTimestamp(timestampValue(c.updated));
     });
     await countTraitChanges(store, 'accounts', 'stage_account_traits');
     await store.run('INSERT OR REPLACE INTO accounts SELECT * FROM stage_account_traits');
@@ -137,43 +137,22 @@ async function refreshUsers(store: DuckDbStore, users: string[]): Promise<void> 
 async function storeProfiles(store: DuckDbStore, profiles: [string, Profile][]): Promise<void> {
   if (profiles.length === 0) return;
   await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_profiles AS SELECT * FROM users LIMIT 0');
-  await append(store, 'stage_profiles', 'temp', profiles, (a, [user, p]) => {
+  await appendRows(store, 'stage_profiles', 'temp', profiles, (a, [user, p]) => {
     a.appendVarchar(user);
-    nullable(a, p.accountId);
+    appendNullable(a, p.accountId);
     a.appendVarchar(JSON.stringify(p.traits));
-    a.appendTimestamp(timestamp(p.updatedAt));
+    a.appendTimestamp(timestampValue(p.updatedAt));
   });
   await countTraitChanges(store, 'users', 'stage_profiles');
   await store.run('INSERT OR REPLACE INTO users SELECT * FROM stage_profiles');
   await store.run('DELETE FROM stage_profiles');
   const snapshots = profiles.flatMap(([user, p]) => p.snapshots.map((s) => ({ user, s })));
-  await append(store, 'user_trait_history', 'main', snapshots, (a, { user, s }) => {
+  await appendRows(store, 'user_trait_history', 'main', snapshots, (a, { user, s }) => {
     a.appendVarchar(user);
-    a.appendTimestamp(timestamp(s.validFrom));
-    nullable(a, s.accountId);
+    a.appendTimestamp(timestampValue(s.validFrom));
+    appendNullable(a, s.accountId);
     a.appendVarchar(JSON.stringify(s.traits));
     a.appendVarchar(JSON.stringify(s.accountTraits));
   });
 }
 
-async function append<T>(store: DuckDbStore, table: string, schema: 'main' | 'temp', rows: readonly T[], write: (a: DuckDBAppender, row: T) => void): Promise<void> {
-  const appender = await store.connection.createAppender(table, 'main', schema === 'temp' ? 'temp' : undefined);
-  try {
-    for (const row of rows) {
-      write(appender, row);
-      appender.endRow();
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
-}
-
-function nullable(a: DuckDBAppender, value: string | null): void {
-  if (value === null) a.appendNull();
-  else a.appendVarchar(value);
-}
-
-function timestamp(ms: number): DuckDBTimestampValue {
-  return new DuckDBTimestampValue(BigInt(ms) * 1000n);
-}

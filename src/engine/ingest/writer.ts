@@ -1,6 +1,6 @@
-import { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { IdentityMessage, NormalizedMessage, TrackedEvent } from '../../model/message.js';
 import { FOLD_EVERY, foldNewEvents } from '../duckdb/catalogue-summary.js';
+import { appendNullable, appendRows, timestampValue } from '../duckdb/append-rows.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { recordEventAccounts } from './event-accounts.js';
 import { refreshIdentity } from './identity-refresh.js';
@@ -55,13 +55,13 @@ export class IngestWriter {
       else identities.push({ m, f });
     }
 
-    const received = timestamp(receivedAt);
+    const received = timestampValue(receivedAt);
     if (events.length > 0) {
-      await this.append('events', 'main', events, (a, { m: e, f }) => {
+      await appendRows(this.store, 'events', 'main', events, (a, { m: e, f }) => {
         a.appendVarchar(e.id);
         a.appendUHugeInt(fingerprintValue(f));
         a.appendVarchar(e.event);
-        a.appendTimestamp(timestamp(e.timestamp));
+        a.appendTimestamp(timestampValue(e.timestamp));
         appendNullable(a, e.userId);
         appendNullable(a, e.anonymousId);
         appendNullable(a, e.accountId);
@@ -72,11 +72,11 @@ export class IngestWriter {
       await foldEventually(this.store, events.length);
     }
     if (identities.length > 0) {
-      await this.append('stage_identity', 'temp', identities, (a, { m, f }) => {
+      await appendRows(this.store, 'stage_identity', 'temp', identities, (a, { m, f }) => {
         a.appendVarchar(m.id);
         a.appendUHugeInt(fingerprintValue(f));
         a.appendVarchar(m.kind);
-        a.appendTimestamp(timestamp(m.timestamp));
+        a.appendTimestamp(timestampValue(m.timestamp));
         appendNullable(a, m.userId);
         appendNullable(a, m.anonymousId);
         appendNullable(a, m.accountId);
@@ -95,10 +95,10 @@ export class IngestWriter {
     for (const { m } of events) if (m.userId !== null && m.anonymousId !== null && m.anonymousId !== m.userId) links.push(m);
     for (const { m } of identities) if (m.userId !== null && m.anonymousId !== null && m.anonymousId !== m.userId) links.push(m);
     if (links.length > 0) {
-      await this.append('stage_links', 'temp', links, (a, m) => {
+      await appendRows(this.store, 'stage_links', 'temp', links, (a, m) => {
         a.appendVarchar(m.anonymousId!);
         a.appendVarchar(m.userId!);
-        a.appendTimestamp(timestamp(m.timestamp));
+        a.appendTimestamp(timestampValue(m.timestamp));
       });
       relinked.push(...(await linkStagedIdentities(this.store)));
     }
@@ -119,18 +119,6 @@ export class IngestWriter {
     this.prepared = true;
   }
 
-  private async append<T>(table: string, schema: 'main' | 'temp', rows: readonly T[], write: (a: DuckDBAppender, row: T) => void): Promise<void> {
-    const appender = await this.store.connection.createAppender(table, 'main', schema === 'temp' ? 'temp' : undefined);
-    try {
-      for (const row of rows) {
-        write(appender, row);
-        appender.endRow();
-      }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
-  }
 }
 
 /** Events each store's writers appended since their last fold (a store opened folds everything). */
@@ -189,15 +177,6 @@ async function loadIndex(store: DuckDbStore): Promise<DedupeIndex> {
     for (const [value] of rows) index.add(fingerprintFromValue(value as bigint));
   }
   return index;
-}
-
-function timestamp(ms: number): DuckDBTimestampValue {
-  return new DuckDBTimestampValue(BigInt(ms) * 1000n);
-}
-
-function appendNullable(a: DuckDBAppender, value: string | null): void {
-  if (value === null) a.appendNull();
-  else a.appendVarchar(value);
 }
 
 /**
