@@ -1,6 +1,6 @@
 /**
  * Times the same reports on DuckDB and on ClickHouse (embedded chdb) over the demo company and
- * checks that both engines give the same answers. Prints a Markdown table (the README's ClickHouse section).
+ * checks that both engines give the same answers. Prints a Markdown table (docs/clickhouse.md).
  *
  *   npx tsx scripts/compare-engines.ts [users=3000] [weeks=16] [runs=5]
  */

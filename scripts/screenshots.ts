@@ -1,6 +1,6 @@
 /**
  * `npm run screenshots`: the dashboard's main pages on the demo company, as PNGs in
- * docs/screenshots/ (the README embeds them). Generates the demo into a temporary directory with a
+ * docs/screenshots/ (the docs embed them). Generates the demo into a temporary directory with a
  * fixed end date, starts `truenorth serve` on it and drives Debian's Chromium.
  *
  *   npm run screenshots                 # all pages, desktop and phone
@@ -17,7 +17,7 @@ interface Shot {
   name: string;
   path: string;
   viewport: { width: number; height: number };
-  /** Taller pages are cut here, so the README stays readable. */
+  /** Taller pages are cut here, so the docs stay readable. */
   maxHeight?: number;
 }
 

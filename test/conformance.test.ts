@@ -1,5 +1,5 @@
 /**
- * Engine conformance (SPEC §6): every report runs on DuckDB and on ClickHouse (embedded, chdb) over
+ * Engine conformance (docs/clickhouse.md): every report runs on DuckDB and on ClickHouse (embedded, chdb) over
  * the same messages, imported in the same batches, and the answers must be equal: exactly for
  * counts, to 1e-9 for rates. In the spirit of Hono's shared router tests: one table of report cases,
  * run over every data set and every calendar setting.

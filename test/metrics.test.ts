@@ -1,5 +1,5 @@
 /**
- * The metric definitions of SPEC §2 pinned on a hand-made company. Every expected number below is
+ * The metric definitions of docs/concepts.md pinned on a hand-made company. Every expected number below is
  * worked out by hand in the comments; none is produced by the code under test.
  *
  * Weeks (UTC, Monday start): 2026-W45 = Nov 2–8, W46 = Nov 9–15, W47 = Nov 16–22. As of Nov 22 (W47).

@@ -129,7 +129,7 @@ describe('MRR bridge: each movement type, by hand', () => {
     expect(only.cltv_cac).toBeNull();
   });
 
-  it('CLTV:CAC readings follow seed 003', () => {
+  it('CLTV:CAC readings follow the documented bands', () => {
     expect([0.8, 1, 1.4, 2, 3, 3.9, 4, 7].map(cltvCacReading)).toEqual([
       'failing', 'failing', 'failing', 'below_benchmark', 'healthy', 'healthy', 'invest_more', 'invest_more',
     ]);

@@ -11,7 +11,7 @@ import { main } from '../src/cli/main.js';
 import { readServerFile, serverFilePath } from '../src/server/server-file.js';
 
 /**
- * SPEC §7: while `truenorth serve` holds the file, reports and imports go through it, print the same
+ * docs/reliability.md, the CLI while the server runs: while `truenorth serve` holds the file, reports and imports go through it, print the same
  * output, and say so in one stderr line; once it stops, the file is opened directly again.
  */
 const repo = join(import.meta.dirname, '..');

@@ -144,8 +144,8 @@ describe('by week and by segment', () => {
   });
 });
 
-describe('stage benchmarks (seed 003)', () => {
-  it('holds the seed table', () => {
+describe('stage benchmarks', () => {
+  it('holds the documented table', () => {
     expect(STAGE_BENCHMARKS.map((b) => [b.stage, b.pmf, b.retention30.b2b, b.retention30.b2c])).toEqual([
       ['pre-launch', { min: 0.2, max: 0.3 }, { max: 0.1 }, { max: 0.1 }],
       ['early', { min: 0.4 }, { min: 0.1, max: 0.2 }, { min: 0.1, max: 0.2 }],

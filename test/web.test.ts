@@ -1,5 +1,5 @@
 /**
- * The web dashboard in a real browser (SPEC §5): `truenorth serve` on the demo company, driven by
+ * The web dashboard in a real browser (docs/dashboard.md): `truenorth serve` on the demo company, driven by
  * playwright-core in Debian's Chromium (CI: `apt-get install -y chromium`). Skipped, saying so, when
  * /usr/bin/chromium is absent; the HTTP checks of the last block run regardless.
  */

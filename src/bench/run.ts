@@ -1,5 +1,5 @@
 /**
- * `truenorth bench`: the performance harness (SPEC §8). On the demo company at a given scale it
+ * `truenorth bench`: the performance harness (docs/performance.md). On the demo company at a given scale it
  * measures, per engine: bulk import (NDJSON, Parquet), HTTP ingestion with durable acks, the latency
  * of every report, peak memory; and the same with a hand-written baseline (the engine's own bulk
  * load, a bare HTTP server, plain SQL), so each figure is also a ratio. Each phase runs in a child

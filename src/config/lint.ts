@@ -1,5 +1,5 @@
 /**
- * Config-only checks of SPEC §2 "Lint" (the seed's data traps) and Amplitude's seven North Star
+ * Config-only checks (docs/configuration.md, "lint": the data traps a config can fall into) and Amplitude's seven North Star
  * checks. Checks that need data take it through the optional `evidence` argument.
  */
 import { eventsLabel } from '../model/metrics.js';

@@ -1,5 +1,5 @@
 /**
- * The schema of `truenorth.yaml` (SPEC §4). Every message here is written for the person editing
+ * The schema of `truenorth.yaml` (docs/configuration.md). Every message here is written for the person editing
  * the file: it says what was expected and what was found; `load.ts` adds the file, line and key path.
  */
 import { z } from 'zod';
@@ -497,7 +497,7 @@ const surveysSchema = strictMap(
 );
 export type Surveys = z.output<typeof surveysSchema>;
 
-// HEART (seed 003): per category, a goal, the signals that show it, and the metrics that measure it.
+// HEART (docs/health.md): per category, a goal, the signals that show it, and the metrics that measure it.
 export const HEART_CATEGORIES = ['happiness', 'engagement', 'adoption', 'retention', 'task_success'] as const;
 export type HeartCategory = (typeof HEART_CATEGORIES)[number];
 /** What one HEART metric measures; exactly one of these keys is set on each metric. */
@@ -586,7 +586,7 @@ const heartSchema = strictMap(
 );
 export type Heart = z.output<typeof heartSchema>;
 
-/** A pair of metrics that should not move against each other (seed 003, "when key metrics contradict each other"). */
+/** A pair of metrics that should not move against each other (docs/health.md, guardrails). */
 const guardrailSchema = strictMap(
   {
     /** The metric being pushed, e.g. heart.messages_per_user. */
@@ -628,7 +628,7 @@ const retentionSchema = strictMap(
   'a mapping like { event: Message Sent }',
 );
 
-// Churn-risk rules on paying accounts (seed 003, leading indicators of churn). Each rule is on by
+// Churn-risk rules on paying accounts (docs/churn-risk.md). Each rule is on by
 // default; `rule: false` (or `enabled: false`) turns it off. `weight` adds to an account's risk score.
 const fraction = z.number().refine((v) => v > 0 && v <= 1, { error: (iss) => `expected a fraction between 0 and 1 (0.5 = 50 %), got ${show(iss.input)}` });
 const ruleWeight = z.number().gt(0).default(1);

@@ -1,5 +1,5 @@
 /**
- * The demo's truenorth.yaml (SPEC §4). Count targets are set from the generated data (so they scale
+ * The demo's truenorth.yaml (docs/configuration.md). Count targets are set from the generated data (so they scale
  * with --users) and chained with the rate targets; the rate targets put signup -> setup far below
  * target (the planted bottleneck) and every other step a little above.
  */

@@ -7,7 +7,7 @@
  *                      globally sorted by timestamp, each with a unique seeded messageId / uuid.
  *   subscriptions.csv  the MRR ledger (account_id,effective_at,mrr,plan,currency), consistent with the
  *                      Subscription Started / Updated / Cancelled events (same account, same instant).
- *   truenorth.yaml     the matching config (SPEC §4).
+ *   truenorth.yaml     the matching config (docs/configuration.md).
  *   manual.csv         hand-entered weekly cash balance, sales & marketing spend and burn.
  *
  * PLANTED FACTS (constants in model.ts; measured values come back in DemoSummary.planted):
@@ -74,7 +74,7 @@ export interface StepFact {
   ratio: number;
 }
 
-/** Same field names as the `leading` report (SPEC §5), plus users and coverage. */
+/** Same field names as the `leading` report (docs/beyond.md), plus users and coverage. */
 export interface IndicatorFact {
   event: string;
   at_least: number;

@@ -1,6 +1,6 @@
 /**
  * Tallies kept while generating, so the summary can report what was actually planted (measured on
- * the emitted data, with the definitions of SPEC §2), not only the intended rates.
+ * the emitted data, with the definitions of docs/concepts.md), not only the intended rates.
  */
 
 export interface SegmentFunnel {

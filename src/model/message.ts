@@ -45,7 +45,7 @@ export interface IdentityLink {
   linkedAt: number;
 }
 
-/** One row of the subscription ledger (SPEC §3): MRR after the change, monthly, major units. */
+/** One row of the subscription ledger (docs/import.md, the subscription ledger): MRR after the change, monthly, major units. */
 export interface LedgerRow {
   accountId: string;
   effectiveAt: number;

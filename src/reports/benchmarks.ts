@@ -1,5 +1,5 @@
 /**
- * Stage benchmarks (seed 003, "PMF and Retention Benchmarks by Product Stage"): the targets for the
+ * Stage benchmarks (docs/health.md, stage benchmarks): the targets for the
  * PMF score and 30-day retention at each product stage, next to the product's measured values, with
  * a grade against the configured stage.
  */

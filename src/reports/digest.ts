@@ -3,7 +3,7 @@ import type { ObjectiveProgress } from './okrs.js';
 import type { ScorecardReport } from './scorecard-report.js';
 import { formatValue, type Bottleneck, type CeoOfTheWeek, type ScorecardRow, type Status, type Unit } from './scorecard.js';
 
-/** The weekly review (SPEC §2 "Digest"), as one object rendered to Markdown, HTML and a Slack body. */
+/** The weekly review (docs/ritual.md), as one object rendered to Markdown, HTML and a Slack body. */
 export interface Digest {
   product: string;
   week: string;

@@ -1,5 +1,5 @@
 /**
- * Guardrails (seed 003, "what should I do when key metrics contradict each other?"): pairs of metrics
+ * Guardrails (docs/health.md: what to do when key metrics contradict each other): pairs of metrics
  * such as engagement ↔ happiness. When the pushed metric improves week over week while its guardrail
  * gets worse by more than the threshold, the report says so in plain words.
  */

@@ -1,5 +1,5 @@
 /**
- * HEART (seed 003): per category a goal, its signals and its metrics, each computed with the metric
+ * HEART (docs/health.md): per category a goal, its signals and its metrics, each computed with the metric
  * engine week by week. Task success pairs start / complete / error events into completion rate,
  * median time to complete and error rate.
  */

@@ -1,5 +1,5 @@
 /**
- * Leading indicators ("aha moments", SPEC §2): which early behaviours predict retention or upgrade.
+ * Leading indicators ("aha moments", docs/beyond.md): which early behaviours predict retention or upgrade.
  *
  * Cohort: actors whose first `journey.signup` event is at least the outcome horizon before as-of
  * (28 days for `retained`, 30 for `upgraded`), optionally only signups in a range and a segment.

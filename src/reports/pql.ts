@@ -18,7 +18,7 @@ export interface Pql {
 
 export interface PqlReport {
   pqls: Pql[];
-  /** PQLs who upgraded (at any time) ÷ PQLs; the seed expects 30–50 %. */
+  /** PQLs who upgraded (at any time) ÷ PQLs; 30–50 % is the usual range (docs/concepts.md). */
   upgrade_rate: number | null;
   weeks: { week: string; ideal_signups: number; pqls: number; ideal_upgrades: number }[];
   missing_stages: StageName[];
@@ -72,7 +72,7 @@ export async function pqlReport(ctx: ReportContext, range: TimeRange): Promise<P
   };
 }
 
-/** Signup → first strike, from each actor's first-time reach of both (seed 003's time to value). */
+/** Signup → first strike, from each actor's first-time reach of both (time to value, docs/concepts.md). */
 export async function signupToFirstStrike(ctx: ReportContext, range: TimeRange): Promise<Distribution | null> {
   const stages = ctx.model.journey.filter((s) => s.stage === 'signup' || s.stage === 'first_strike');
   if (stages.length < 2) return null;

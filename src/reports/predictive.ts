@@ -1,5 +1,5 @@
 /**
- * Predictive dashboard data (seed 003, "Building a Predictive Dashboard"): each business goal's
+ * Predictive dashboard data (docs/beyond.md, the predictive dashboard): each business goal's
  * lagging indicator (the result) next to the leading indicator measured to predict it, as weekly
  * series over the same weeks, with the measured relation in one sentence.
  *

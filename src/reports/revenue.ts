@@ -1,5 +1,5 @@
 /**
- * Business health from the subscription ledger (SPEC §2 "Business health"): the MRR bridge per period,
+ * Business health from the subscription ledger (docs/health.md): the MRR bridge per period,
  * churn, NRR, GRR, ARPC, quick ratio, CAC, CLTV, cash and runway. Everything below `revenueReport`
  * is pure: the scorecard, the API and the tests call it on rows they already have.
  *

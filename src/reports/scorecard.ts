@@ -1,5 +1,5 @@
 /**
- * The weekly scorecard (SPEC §2 "Scorecard"): pure functions over weekly values. Status per cell,
+ * The weekly scorecard (docs/ritual.md): pure functions over weekly values. Status per cell,
  * the bottleneck, the CEO of the week, praise, baselines and accountability gaps.
  */
 import type { Target } from '../config/schema.js';

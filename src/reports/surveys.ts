@@ -1,5 +1,5 @@
 /**
- * Surveys read from configured events (SPEC §2 "Surveys"): the Sean Ellis PMF score, NPS and CSAT,
+ * Surveys read from configured events (docs/health.md, surveys): the Sean Ellis PMF score, NPS and CSAT,
  * overall, by week and by segment (ideal user vs not). The builders are pure; `surveysReport` fetches
  * the responses (few rows) and calls them.
  *

@@ -1,5 +1,5 @@
 /**
- * The measured metric tree (SPEC §2 "Metric hierarchy"): for every declared `drives:` edge, how the
+ * The measured metric tree (docs/beyond.md): for every declared `drives:` edge, how the
  * driver's weekly series moves with its target's, at lags of 0–4 weeks.
  *
  * Method. Both series are weekly (whatever a metric's own frequency), over the range's complete

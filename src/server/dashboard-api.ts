@@ -144,7 +144,7 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
     params: [...RANGE],
     async run(ctx, flags, config) {
       const health = healthModelFromConfig(config);
-      if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; see the HEART section of the README for an example');
+      if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; docs/health.md#heart has an example');
       const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
       const report = await heartReport(ctx, health, range);
       const guardrails = health.guardrails.length ? await guardrailsReport(ctx, health, range) : null;
@@ -163,7 +163,7 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
   }),
   withConfig({
     name: 'benchmarks',
-    summary: "PMF and 30-day retention against seed 003's targets for the product stage",
+    summary: "PMF and 30-day retention against the targets for the product stage (docs/health.md)",
     params: [...RANGE],
     async run(ctx, flags, config) {
       return benchmarksReport(ctx, healthModelFromConfig(config), resolveRange(flags, ctx.model, ctx.asOf, 'week'));

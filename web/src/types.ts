@@ -1,4 +1,4 @@
-/** The read API's objects, as far as the dashboard uses them (SPEC §5 "Machine output"). */
+/** The read API's objects, as far as the dashboard uses them (docs/reports.md). */
 
 export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';
 export type Unit = 'count' | 'money' | 'rate' | 'ratio' | 'months' | 'number';

@@ -102,7 +102,7 @@ export function registerHealth(program: Command): void {
     .action((flags: ReportFlags) =>
       withReports(program, flags, async (ctx, config) => {
         const health = healthModelFromConfig(config);
-        if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; see the HEART section of the README for an example');
+        if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; docs/health.md#heart has an example');
         const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
         const report = await heartReport(ctx, health, range);
         const guardrails = health.guardrails.length ? await guardrailsReport(ctx, health, range) : null;
@@ -124,7 +124,7 @@ export function registerHealth(program: Command): void {
       }),
     );
 
-  reportOptions(program.command('benchmarks').description("PMF and 30-day retention against seed 003's targets for the product stage"), { segment: false })
+  reportOptions(program.command('benchmarks').description("PMF and 30-day retention against the targets for the product stage (docs/health.md)"), { segment: false })
     .action((flags: ReportFlags) =>
       withReports(program, flags, async (ctx, config) => {
         const range = resolveRange(flags, ctx.model, ctx.asOf, 'week');
@@ -289,7 +289,7 @@ function printGuardrails(report: GuardrailsReport): void {
 
 function printBenchmarks(report: BenchmarksReport): void {
   const m = report.measured;
-  console.log(`Stage benchmarks (seed 003), ${report.business_model.toUpperCase()}${report.stage ? `, stage: ${report.stage}` : ''}`);
+  console.log(`Stage benchmarks, ${report.business_model.toUpperCase()}${report.stage ? `, stage: ${report.stage}` : ''}`);
   console.log(formatTable(
     ['', 'stage', 'PMF target', '30-day retention target', 'focus'],
     report.table.map((r) => [r.current ? '▶' : '', r.label, r.pmf_target, r.retention_30d_target, r.focus]),

@@ -69,7 +69,7 @@ export function registerRitual(program: Command): void {
     .option('--week <week>', 'the last week shown, e.g. 2026-W47 (default: the last complete week)')
     .option('--weeks <n>', 'how many weeks (default: scorecard.weeks, 13)')
     .option('--as-of <date>', 'treat this date as today')
-    .option('--json', 'machine output (SPEC contract)')
+    .option('--json', 'machine output (the JSON of docs/reports.md)')
     .action((flags: ScorecardFlags) =>
       withReports(program, flags, async (ctx, config) => {
         const report = await computeScorecard(ctx, config, flags);

@@ -24,7 +24,7 @@ const REQUIRED = ['account_id', 'effective_at', 'mrr'];
  */
 export const MAX_MRR = 1e12;
 
-/** Parses one ledger CSV row (SPEC §3): `account_id,effective_at,mrr[,plan,currency,subscription_id]`. */
+/** Parses one ledger CSV row (docs/import.md): `account_id,effective_at,mrr[,plan,currency,subscription_id]`. */
 export function parseLedgerRow(record: Record<string, string>): LedgerEntry {
   const accountId = (record.account_id ?? '').trim();
   if (!accountId) throw new Error('account_id: required');

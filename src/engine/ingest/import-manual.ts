@@ -1,5 +1,5 @@
 /**
- * Hand-entered values (SPEC §2 "Scorecard", §3): cash balance, burn, sales & marketing spend and any
+ * Hand-entered values (docs/health.md, numbers entered by hand): cash balance, burn, sales & marketing spend and any
  * metric with `source: manual`, one value per week (`2026-W47`) or month (`2026-11`). Append only:
  * a correction is a new entry, the latest entry is the current value, and earlier ones stay as the
  * audit trail (who, when, note).

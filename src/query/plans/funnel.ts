@@ -16,7 +16,7 @@ export interface FunnelQuery {
 }
 
 /**
- * Cohort funnel (SPEC §2). An actor reaches step k if some chain t1 ≤ t2 ≤ … ≤ tk of step events has
+ * Cohort funnel (docs/concepts.md). An actor reaches step k if some chain t1 ≤ t2 ≤ … ≤ tk of step events has
  * t1 in range and tk − t1 ≤ window. For a fixed t1 the greedy chain (each step's earliest event at or
  * after the previous one) is optimal, found with one ASOF join per step; the actor's level is the best
  * over all t1. This equals ClickHouse `windowFunnel(window)` in its default mode.

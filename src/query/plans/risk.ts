@@ -7,7 +7,7 @@ const DAY = 86_400_000;
 /**
  * Rows: `t` (one of the instants, epoch ms), `mrr`, and `account_id` when `perAccount`: MRR just
  * before each instant. An account's MRR at t is the sum over its subscriptions of the `mrr` of the
- * latest ledger row with effective_at < t (SPEC §2; periods are half-open, so a change effective at
+ * latest ledger row with effective_at < t (docs/concepts.md; periods are half-open, so a change effective at
  * the instant itself belongs to the next period). Accounts at 0 are left out.
  */
 export function compileMrrAt(ctx: QueryContext, instants: readonly number[], perAccount = false): CompiledQuery {

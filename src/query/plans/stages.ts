@@ -11,7 +11,7 @@ export interface StageCountsQuery {
 }
 
 /**
- * Weekly stage counts (SPEC §2): visits = distinct actors with a visit event in the week; every
+ * Weekly stage counts (docs/concepts.md): visits = distinct actors with a visit event in the week; every
  * other stage = distinct actors who reached it for the first time in that week.
  * Rows: `stage`, `period` ('YYYY-MM-DD' week start), `actors` (and `ideal` with `idealSplit`).
  * Two passes over the events whatever the number of stages: one for visits, one (grouped by actor)

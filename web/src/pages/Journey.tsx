@@ -22,7 +22,7 @@ export function Journey() {
       <div className="grid-2">
         <Card title="All vs ideal users" subtitle="Conversion from the previous step, by segment" id="segments">
           {!ctx.ideal_user ? (
-            <Empty title="No ideal user profile">Define ideal_user in truenorth.yaml to split every funnel (seed 000, trap 4).</Empty>
+            <Empty title="No ideal user profile">Define ideal_user in truenorth.yaml to split every funnel: all signups hide who the product is for.</Empty>
           ) : comparison ? (
             <SegmentComparison funnel={comparison} />
           ) : (
@@ -212,7 +212,7 @@ function Pqls({ pql, weekly }: { pql: PqlReport; weekly: WeeklyStages | undefine
   return (
     <div className="stack-sm">
       <div className="kpis">
-        <Kpi label="PQL → upgrade" value={pct(pql.upgrade_rate, 0)} hint="seed 000 expects 30–50%" tone={pql.upgrade_rate === null ? undefined : pql.upgrade_rate >= 0.3 ? 'good' : 'warn'} />
+        <Kpi label="PQL → upgrade" value={pct(pql.upgrade_rate, 0)} hint="30–50% is the usual range" tone={pql.upgrade_rate === null ? undefined : pql.upgrade_rate >= 0.3 ? 'good' : 'warn'} />
         <Kpi label="PQLs in range" value={exact(total)} hint={`${exact(lastWeek?.pqls ?? 0)} in ${lastWeek?.week ?? ''}`} />
       </div>
       <table className="data compact">

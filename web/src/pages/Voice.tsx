@@ -26,7 +26,7 @@ export function Voice() {
           {(s) => <Surveys report={s} />}
         </Load>
       )}
-      <Card title="Stage benchmarks" subtitle="PMF and 30-day retention against seed 003's targets for the product stage" id="benchmarks">
+      <Card title="Stage benchmarks" subtitle="PMF and 30-day retention against the targets for the product stage" id="benchmarks">
         <Load result={bench} what="benchmarks">
           {(b) => <Benchmarks report={b} />}
         </Load>
@@ -38,7 +38,7 @@ export function Voice() {
           </Load>
         ) : (
           <Empty title="HEART is not configured">
-            Add a <code>heart:</code> section to truenorth.yaml (goals, signals and metrics per category); the README's HEART section has an example.
+            Add a <code>heart:</code> section to truenorth.yaml (goals, signals and metrics per category); docs/health.md (HEART) has an example.
           </Empty>
         )}
       </Card>
