@@ -3,7 +3,9 @@
  * such as engagement ↔ happiness. When the pushed metric improves week over week while its guardrail
  * gets worse by more than the threshold, the report says so in plain words.
  */
-import { betterDirection, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
+import type { Config } from '../config/schema.js';
+import { InputError } from '../errors.js';
+import { betterDirection, healthModelFromConfig, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
 import type { TimeRange } from '../model/metrics.js';
 import { periodsIn } from '../model/time.js';
 import { compileSeries } from '../query/plans/series.js';
@@ -11,6 +13,7 @@ import { run, type ReportContext } from './context.js';
 import { weeklyStagesReport } from './funnel.js';
 import { heartReport, type HeartUnit } from './heart.js';
 import { fillSeries, type SeriesPoint } from './north-star.js';
+import { resolveRange, type ReportFlags } from './params.js';
 import { currentManualValues, fetchManualEntries, revenueReport, type RevenuePeriod } from './revenue.js';
 import { surveysReport } from './surveys.js';
 
@@ -225,4 +228,17 @@ export async function guardrailsReport(ctx: ReportContext, health: HealthModel, 
   const ids = health.guardrails.flatMap((g) => [g.metric, g.guardrail]);
   const series = await guardedSeries(ctx, health, ids, range);
   return buildGuardrails(health.guardrails, series, periodsIn(range, 'week', ctx.model.time).map((w) => w.name));
+}
+
+/**
+ * `truenorth heart` and `GET /api/v1/heart`: HEART over the last 8 weeks (or the flags' range) with
+ * the guardrails beside it when the config declares any.
+ */
+export async function heartWithGuardrails(ctx: ReportContext, config: Config, flags: ReportFlags) {
+  const health = healthModelFromConfig(config);
+  if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; docs/health.md#heart has an example');
+  const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
+  const report = await heartReport(ctx, health, range);
+  const guardrails = health.guardrails.length ? await guardrailsReport(ctx, health, range) : null;
+  return { ...report, guardrails };
 }

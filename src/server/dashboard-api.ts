@@ -33,8 +33,7 @@ import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate 
 import { benchmarksReport } from '../reports/benchmarks.js';
 import type { ReportContext } from '../reports/context.js';
 import { buildDigest } from '../reports/digest.js';
-import { guardrailsReport } from '../reports/guardrails.js';
-import { heartReport } from '../reports/heart.js';
+import { guardrailsReport, heartWithGuardrails } from '../reports/guardrails.js';
 import { okrProgress } from '../reports/okrs.js';
 import { parseSegment, resolveRange } from '../reports/params.js';
 import { scorecardProviders } from '../reports/providers.js';
@@ -142,14 +141,7 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
     name: 'heart',
     summary: 'HEART: happiness, engagement, adoption, retention, task success (with the guardrails when configured)',
     params: [...RANGE],
-    async run(ctx, flags, config) {
-      const health = healthModelFromConfig(config);
-      if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; docs/health.md#heart has an example');
-      const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
-      const report = await heartReport(ctx, health, range);
-      const guardrails = health.guardrails.length ? await guardrailsReport(ctx, health, range) : null;
-      return { ...report, guardrails };
-    },
+    run: (ctx, flags, config) => heartWithGuardrails(ctx, config, flags),
   }),
   withConfig({
     name: 'guardrails',

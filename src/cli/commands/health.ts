@@ -8,8 +8,8 @@ import { healthModelFromConfig } from '../../model/health.js';
 import { modelFromConfig } from '../../model/from-config.js';
 import { benchmarksReport, type BenchmarksReport } from '../../reports/benchmarks.js';
 import { reportContext } from '../../reports/context.js';
-import { formatNumber, guardrailsReport, type GuardrailsReport } from '../../reports/guardrails.js';
-import { heartReport, type HeartMetricResult, type HeartReport } from '../../reports/heart.js';
+import { formatNumber, guardrailsReport, heartWithGuardrails, type GuardrailsReport } from '../../reports/guardrails.js';
+import type { HeartMetricResult, HeartReport } from '../../reports/heart.js';
 import { CLTV_CAC_READINGS, currentManualValues, fetchManualEntries, revenueReport, type ManualEntry, type RevenueReport } from '../../reports/revenue.js';
 import { surveysReport, type SurveysReport } from '../../reports/surveys.js';
 import { withReports } from '../analytics.js';
@@ -101,14 +101,10 @@ export function registerHealth(program: Command): void {
   reportOptions(program.command('heart').description('HEART: happiness, engagement, adoption, retention, task success (and guardrail alerts)'), { segment: false })
     .action((flags: ReportFlags) =>
       withReports(program, flags, async (ctx, config) => {
-        const health = healthModelFromConfig(config);
-        if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; docs/health.md#heart has an example');
-        const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
-        const report = await heartReport(ctx, health, range);
-        const guardrails = health.guardrails.length ? await guardrailsReport(ctx, health, range) : null;
-        if (flags.json) return printJson({ ...report, guardrails });
+        const report = await heartWithGuardrails(ctx, config, flags);
+        if (flags.json) return printJson(report);
         printHeart(report);
-        if (guardrails) printGuardrails(guardrails);
+        if (report.guardrails) printGuardrails(report.guardrails);
       }),
     );
 
