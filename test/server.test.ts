@@ -11,10 +11,11 @@ import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
 import { modelFromConfig } from '../src/model/from-config.js';
-import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
-import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
+import { findRead } from '../src/app/catalogue.js';
+import { prepareRead } from '../src/app/run.js';
+import { paramsFromQuery } from '../src/app/wire.js';
 import { QueueFullError, WriteQueue } from '../src/server/write-queue.js';
 
 const STRIPE_SECRET = 'whsec_test_secret_for_truenorth';
@@ -399,8 +400,8 @@ describe('read API, health, OpenAPI, logs', () => {
       for (const [name, qs] of cases) {
         const res = await fetch(`${url}/api/v1/${name}?${qs}`);
         expect(res.status, `${name}?${qs}`).toBe(200);
-        const flags = flagsFromQuery(Object.fromEntries(new URLSearchParams(qs)));
-        const direct = await READ_ROUTES.find((r) => r.name === name)!.run(reportContext(engine, model, asOfFromFlags(flags)), flags, config);
+        const read = prepareRead(findRead(name)!, paramsFromQuery(Object.fromEntries(new URLSearchParams(qs))), 'http');
+        const direct = await read.run(engine, config, model);
         expect(await res.json(), `${name}?${qs}`).toEqual(JSON.parse(JSON.stringify(direct)));
       }
     } finally {

@@ -11,7 +11,7 @@ import type { FileFormat } from '../engine/ingest/sources.js';
 import { EXPORT_COUNT_HEADER } from '../server/cli-routes.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { isTruenorthError, TruenorthError } from '../errors.js';
-import { queryFromFlags } from '../server/read-api.js';
+import { queryFromParams } from '../app/wire.js';
 import { ReplayEngine, type RecordedQuery } from '../server/replay.js';
 import { readServerFile, type ServerInfo } from '../server/server-file.js';
 import { readConfigIfPresent, type GlobalOptions } from './context.js';
@@ -93,7 +93,7 @@ export async function replayEngine(server: ServerInfo, program: Command, flags: 
   if (ready.engine === 'clickhouse') {
     throw new TruenorthError('conflict', `the server at ${server.url} stores events in ClickHouse (serve --engine clickhouse), so \`${command}\` cannot run through it on this file: run reports with --engine clickhouse, and \`lint --no-data\` for the config alone`);
   }
-  const query = queryFromFlags({ ...flags, asOf: new Date(asOf).toISOString() });
+  const query = queryFromParams({ ...flags, asOf: new Date(asOf).toISOString() });
   const res = await fetch(`${server.url}/api/v1/${encodeURIComponent(command)}?${query}`, {
     headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },
     signal: AbortSignal.timeout(10 * 60_000),

@@ -11,9 +11,13 @@ import { detectFormat } from '../engine/ingest/sources.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { modelFromConfig, type MetricModel } from '../model/from-config.js';
 import type { NormalizedMessage } from '../model/message.js';
-import { reportContext } from '../reports/context.js';
+import { findRead } from '../app/catalogue.js';
+import { prepareRead } from '../app/run.js';
+import { paramsFromQuery } from '../app/wire.js';
 import { QueryCache } from '../reports/query-cache.js';
-import { registerDashboard, SessionStore } from './dashboard-api.js';
+import { registerSessionRoutes, SessionStore } from './session.js';
+import { registerStaticApp } from './static-app.js';
+import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
@@ -21,7 +25,6 @@ import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, S
 import { importUpload, spoolUpload } from './import-lane.js';
 import { checkMessage, decodeBody, DEFAULT_LIMITS, HttpError, parseJson, type Limits } from './payload.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
 import { RecordingEngine } from './replay.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-deadline.js';
 import { isLoopback, localUrl, peerIsLoopback } from './server-file.js';
@@ -435,19 +438,18 @@ export class TruenorthServer {
 
   private async report(req: FastifyRequest<{ Params: { report: string } }>, reply: FastifyReply) {
     this.authSecret(req, true);
-    const route = findReadRoute(req.params.report);
-    if (!route) throw new HttpError(404, 'not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
+    const op = findRead(req.params.report);
+    if (!op) throw new HttpError(404, 'not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
     const loaded = this.loadedConfig();
     if (!loaded) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml, so it has no reports; start it with --config');
     const { model, config } = loaded;
-    const flags = flagsFromQuery(req.query as Record<string, unknown>);
-    const asOf = asOfFromFlags(flags);
+    const read = prepareRead(op, paramsFromQuery(req.query as Record<string, unknown>), 'http');
     const replay = header(req, 'x-truenorth-replay') === '1';
     const body = await this.withReportEngine(async (engine) => {
+      if (!replay) return read.run(engine, config, model, this.queryCache);
       const recorder = new RecordingEngine(engine);
-      const ctx = replay ? reportContext(recorder as SqlEngine, model, asOf) : reportContext(engine, model, asOf, this.queryCache);
-      const report = await route.run(ctx, flags, config);
-      return replay ? { report, queries: recorder.queries } : report;
+      const report = await read.run(recorder as SqlEngine, config, model);
+      return { report, queries: recorder.queries };
     }, this.options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_SECONDS * 1000);
     return reply.send(body);
   }
@@ -563,8 +565,10 @@ export class TruenorthServer {
       child.post('/api/v1/import/events', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'events'));
       child.post('/api/v1/import/subscriptions', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'subscriptions'));
     });
-    registerDashboard(this);
+    registerSessionRoutes(this);
+    registerWriteRoutes(this);
     registerCliRoutes(this);
+    registerStaticApp(app);
   }
 }
 

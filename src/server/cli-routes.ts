@@ -4,8 +4,6 @@
  *
  * - `POST /api/v1/import/manual`: a hand-entered values CSV, streamed (`truenorth import manual`).
  * - `POST /api/v1/ideas` and `POST /api/v1/ideas/<id>/status`: the ideas board (`truenorth ideas add|status`).
- * - `GET /api/v1/ideas` and `GET /api/v1/lint`: read routes, so `ideas list` and `lint` (with its
- *   evidence from the data) replay through the server like every report.
  * - `GET /api/v1/export/events?format=ndjson|csv|parquet`: every event as a download (`truenorth export events`).
  *
  * Every write goes through the server's write queue, so it is committed before the answer.
@@ -18,37 +16,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { exportEvents } from '../engine/ingest/export-events.js';
 import { importManualRows, recordManualValues } from '../engine/ingest/import-manual.js';
 import { detectFormat } from '../engine/ingest/sources.js';
-import { addIdea, listIdeas, setIdeaStatus } from '../engine/workspace.js';
+import { addIdea, setIdeaStatus } from '../engine/workspace.js';
 import { manualMetricNames } from '../model/health.js';
-import { lintReport } from '../reports/north-star-evidence.js';
 import type { TruenorthServer } from './app.js';
-import { checkForm, duckDbOnly, fromWorkspace, STOP_THE_SERVER } from './dashboard-api.js';
-import { HttpError } from './payload.js';
-import { READ_ROUTES, type ReadRoute } from './read-api.js';
+import { checkForm, duckDbOnly, STOP_THE_SERVER } from './forms.js';
 import { checkIdea, checkIdeaStatus } from './team-writes.js';
 
 /** How many events an export holds, sent before the file itself. */
 export const EXPORT_COUNT_HEADER = 'x-truenorth-events';
-
-const CLI_READ_ROUTES: ReadRoute[] = [
-  {
-    name: 'ideas',
-    summary: 'The ideas board: every idea with its team, owner, status and the row it should move',
-    params: [],
-    run: async (ctx) => ({ ideas: await fromWorkspace(ctx.engine, listIdeas) }),
-  },
-  {
-    name: 'lint',
-    summary: 'truenorth.yaml against the scorecard rules and the seven North Star checks, with what the data says',
-    params: ['as_of'],
-    run(ctx, _flags, config) {
-      if (!config) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml');
-      return lintReport(config, ctx);
-    },
-  },
-];
-
-for (const route of CLI_READ_ROUTES) if (!READ_ROUTES.some((r) => r.name === route.name)) READ_ROUTES.push(route);
 
 async function importManual(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);

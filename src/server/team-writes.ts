@@ -8,7 +8,10 @@ import type { MetricModel } from '../model/from-config.js';
 import { healthModelFromConfig } from '../model/health.js';
 import { addPeriods, localDateOf, named, parsePeriod, periodName, periodStartDate } from '../model/time.js';
 import { reportContext } from '../reports/context.js';
-import { currentManualValues, fetchManualEntries, type ManualEntry } from '../reports/revenue.js';
+import { currentManualValues, fetchManualEntries } from '../reports/revenue.js';
+import { entryJson, type EntryJson } from '../app/reads/health.js';
+
+export { entryJson, type EntryJson };
 
 /**
  * The writes people make by hand: hand-entered values, review notes, OKR check-ins, ideas. Each is
@@ -48,19 +51,6 @@ export function lastCompleteWeek(config: Config, now = Date.now()): string {
 }
 
 // ---------- hand-entered values ----------
-
-export interface EntryJson {
-  metric: string;
-  period: string;
-  value: number | null;
-  entered_by: string;
-  entered_at: string;
-  note: string | null;
-}
-
-export function entryJson(e: ManualEntry): EntryJson {
-  return { metric: e.metric, period: e.period, value: e.value, entered_by: e.entered_by, entered_at: new Date(e.entered_ms).toISOString(), note: e.note };
-}
 
 /** What recording a value answers (and `truenorth record --json` prints). */
 export interface RecordResult {
