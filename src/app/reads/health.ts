@@ -15,7 +15,7 @@ import { label } from '../wire.js';
 export const revenue = defineRead({
   name: 'revenue',
   summary: 'MRR bridge, churn, NRR, GRR, ARPC, quick ratio, CAC, CLTV, cash and runway per month (period=week for weeks)',
-  params: z.object({ ...range, asOf, period: choice(['month', 'week'], 'month', 'week | month') }),
+  params: z.object({ ...range, asOf, period: choice(['week', 'month'], 'month', 'week | month') }),
   async run(ctx, params) {
     const period = resolveRange(params, ctx.model, ctx.asOf, params.period, params.period === 'week' ? 13 : 12);
     return revenueReport(ctx, healthModelFromConfig(ctx.config), params.period, period, { trimLeading: !params.from });
