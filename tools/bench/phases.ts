@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/schema.js';
+import type { Config } from '../../src/config/schema/index.js';
 import { ClickHouseStore } from '../../src/engine/clickhouse/store.js';
 import { importEventsToClickHouse, importLedgerToClickHouse, recordManualValuesToClickHouse } from '../../src/engine/clickhouse/import.js';
 import { DuckDbStore } from '../../src/engine/duckdb/database.js';

@@ -5,7 +5,7 @@
  * checks that truenorth and the baseline agree.
  */
 import { computeScorecard } from '../../src/reports/ritual.js';
-import type { Config } from '../../src/config/schema.js';
+import type { Config } from '../../src/config/schema/index.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
 import { healthModelFromConfig } from '../../src/model/health.js';
 import { retentionDefinition } from '../../src/model/from-config.js';
