@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { resolveDbPath } from '../engine/duckdb/database.js';
 import type { ImportReport } from '../engine/ingest/import-events.js';
 import type { FileFormat } from '../engine/ingest/sources.js';

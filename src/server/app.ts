@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { statSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { isTruenorthError, StoreUnavailableError, type ErrorKind } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';

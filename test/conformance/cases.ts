@@ -6,7 +6,7 @@
  *
  * To add a report: append a case to CASES (a name and a function from a report context to its JSON).
  */
-import type { Config } from '../../src/config/schema.js';
+import type { Config } from '../../src/config/schema/index.js';
 import { retentionDefinition } from '../../src/model/from-config.js';
 import { healthModelFromConfig } from '../../src/model/health.js';
 import { parseBreakdown, type Segment, type TimeRange } from '../../src/model/metrics.js';
