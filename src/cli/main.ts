@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isTruenorthError(e)) {
       process.stderr.write(`truenorth: ${e.message}\n`);
-      return 1;
+      return e.exitCode;
     }
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
     process.stderr.write(`truenorth: unexpected error: ${message}\n`);

@@ -9,7 +9,7 @@ import { importEvents, type CommitUnit, type ImportReport } from '../engine/inge
 import { importLedger } from '../engine/ingest/import-ledger.js';
 import type { FileFormat } from '../engine/ingest/sources.js';
 import { bodyReceived } from './connections.js';
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 import type { WriteQueue } from './write-queue.js';
 
 /**
@@ -37,7 +37,7 @@ export async function spoolUpload<T>(req: FastifyRequest, format: FileFormat, wo
       await pipeline(req.body as Readable, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
     } catch (error) {
       if (!req.raw.socket || req.raw.socket.destroyed) {
-        throw new HttpError(408, 'upload_cut', 'the upload stopped before its end (it stalled past the deadline, or the client went away); nothing was imported');
+        throw new TruenorthError('upload_cut', 'the upload stopped before its end (it stalled past the deadline, or the client went away); nothing was imported');
       }
       throw error;
     }

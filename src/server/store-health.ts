@@ -30,7 +30,7 @@ export function firstLine(error: unknown): string {
 
 /** A request's own problem (a bad ledger row, an unknown key): its 4xx, not the store's failure. */
 export function isRequestError(error: unknown): boolean {
-  return isTruenorthError(error) && error.kind !== 'internal' && error.kind !== 'unavailable';
+  return isTruenorthError(error) && error.status < 500;
 }
 
 export interface StoreHealthHooks {

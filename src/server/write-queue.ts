@@ -4,6 +4,7 @@ import type { DuckDbStore } from '../engine/duckdb/database.js';
 import { IngestWriter, type WriteCounts } from '../engine/ingest/writer.js';
 import { qualityDay, QualityTally, recordQuality } from '../engine/ingest/quality.js';
 import type { NormalizedMessage } from '../model/message.js';
+import { TruenorthError } from '../errors.js';
 import { isRequestError, StoreHealth } from './store-health.js';
 
 /**
@@ -43,15 +44,15 @@ export interface IngestSink {
   close(): Promise<void>;
 }
 
-export class QueueFullError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super('the write queue is full; retry later');
+export class QueueFullError extends TruenorthError {
+  constructor(retryAfterSeconds: number) {
+    super('overloaded', undefined, { retryAfterSeconds });
   }
 }
 
-export class QueueClosedError extends Error {
+export class QueueClosedError extends TruenorthError {
   constructor() {
-    super('the server is shutting down; retry later');
+    super('shutting_down');
   }
 }
 
