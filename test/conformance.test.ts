@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import type { Config } from '../src/config/schema.js';
+import type { Config } from '../src/config/schema/index.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import { modelFromConfig, retentionDefinition } from '../src/model/from-config.js';

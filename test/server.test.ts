@@ -15,7 +15,8 @@ import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
 import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
-import { QueueFullError, WriteQueue } from '../src/server/write-queue.js';
+import { QueueFullError } from '../src/engine/sink.js';
+import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 
 const STRIPE_SECRET = 'whsec_test_secret_for_truenorth';
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { importEventsToClickHouse, importLedgerToClickHouse, recordManualValuesToClickHouse } from '../engine/clickhouse/import.js';
 import { DuckDbStore } from '../engine/duckdb/database.js';

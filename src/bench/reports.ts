@@ -5,7 +5,7 @@
  * checks that truenorth and the baseline agree.
  */
 import { computeScorecard } from '../reports/ritual.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { healthModelFromConfig } from '../model/health.js';
 import { retentionDefinition } from '../model/from-config.js';

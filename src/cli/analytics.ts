@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { modelFromConfig } from '../model/from-config.js';
 import { reportContext, type ReportContext } from '../reports/context.js';

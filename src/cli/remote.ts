@@ -4,12 +4,12 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { resolveDbPath } from '../engine/duckdb/database.js';
 import type { ImportReport } from '../engine/ingest/import-events.js';
 import type { FileFormat } from '../engine/ingest/sources.js';
 import { EXPORT_COUNT_HEADER } from '../server/cli-routes.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
+import { parseDialect, type SqlEngine } from '../engine/sql-engine.js';
 import { errorFromServer, isTruenorthError, TruenorthError } from '../errors.js';
 import { queryFromFlags } from '../server/read-api.js';
 import { ReplayEngine, type RecordedQuery } from '../server/replay.js';
@@ -81,11 +81,9 @@ async function failure(res: Response, server: ServerInfo): Promise<TruenorthErro
  */
 export async function replayEngine(server: ServerInfo, program: Command, flags: object, asOf: number): Promise<SqlEngine> {
   const command = program.args[0];
-  // The CLI replays DuckDB queries; a server whose events are in ClickHouse would run others.
-  const ready = (await fetch(`${server.url}/ready`).then((r) => r.json(), () => ({}))) as { engine?: string };
-  if (ready.engine === 'clickhouse') {
-    throw new TruenorthError('conflict', `the server at ${server.url} stores events in ClickHouse (serve --engine clickhouse), so \`${command}\` cannot run through it on this file: run reports with --engine clickhouse, and \`lint --no-data\` for the config alone`);
-  }
+  // The server runs the report on its own engine: the CLI compiles the same engine's SQL to replay it.
+  const ready = (await fetch(`${server.url}/ready`).then((r) => r.json(), () => ({}))) as { engine?: unknown };
+  const dialect = parseDialect(ready.engine);
   const query = queryFromFlags({ ...flags, asOf: new Date(asOf).toISOString() });
   const res = await fetch(`${server.url}/api/v1/${encodeURIComponent(command)}?${query}`, {
     headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },
@@ -98,7 +96,7 @@ export async function replayEngine(server: ServerInfo, program: Command, flags: 
     throw error;
   }
   const body = (await res.json()) as { queries: RecordedQuery[] };
-  return new ReplayEngine('duckdb', body.queries, server.url);
+  return new ReplayEngine(dialect, body.queries, server.url);
 }
 
 /** Streams a file (or stdin for `-`) to the server's import endpoint. */

@@ -3,7 +3,13 @@ export type SqlValue = string | number | boolean | null;
 export type SqlParams = Record<string, SqlValue>;
 export type Row = Record<string, unknown>;
 
-export type Dialect = 'duckdb' | 'clickhouse';
+export const DIALECTS = ['duckdb', 'clickhouse'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+/** The dialect a server names (its /ready `engine`); a server too old to name one speaks DuckDB. */
+export function parseDialect(name: unknown): Dialect {
+  return DIALECTS.find((d) => d === name) ?? 'duckdb';
+}
 
 export interface SqlEngine {
   readonly dialect: Dialect;

@@ -3,7 +3,7 @@
  * engine week by week. Task success pairs start / complete / error events into completion rate,
  * median time to complete and error rate.
  */
-import type { HeartCategory } from '../config/schema.js';
+import type { HeartCategory } from '../config/schema/index.js';
 import { retentionDefinition } from '../model/from-config.js';
 import type { Better, HealthModel, HeartMeasurement, HeartMetricDefinition } from '../model/health.js';
 import type { SeriesMetric, TimeRange } from '../model/metrics.js';

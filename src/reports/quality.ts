@@ -7,7 +7,7 @@
  * With a config, `unknown_config_names` lists the event names it references that the store does
  * not hold (the event catalogue's config check).
  */
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { QualityKind } from '../engine/ingest/quality.js';
 import { qualityDay } from '../engine/ingest/quality.js';
 import { compileQualityCounts } from '../query/plans/quality.js';

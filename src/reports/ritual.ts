@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
 import { InputError, TruenorthError } from '../errors.js';
 import { named, parsePeriod } from '../model/time.js';

@@ -1,5 +1,5 @@
 import { scorecardRows } from '../config/lint.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { EventSelector, Segment, StageName } from '../model/metrics.js';
 import { addPeriods, localDateOf, parsePeriod, periodStartDate, periodsIn, startOfLocalDate, type Period } from '../model/time.js';
 import type { ReportContext } from './context.js';

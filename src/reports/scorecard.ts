@@ -2,7 +2,7 @@
  * The weekly scorecard (docs/ritual.md): pure functions over weekly values. Status per cell,
  * the bottleneck, the CEO of the week, praise, baselines and accountability gaps.
  */
-import type { Target } from '../config/schema.js';
+import type { Target } from '../config/schema/index.js';
 import { hasPraiseBase } from './praise.js';
 
 export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';

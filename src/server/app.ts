@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { statSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { TruenorthError } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
@@ -18,7 +18,8 @@ import { registerCliRoutes } from './cli-routes.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
-import { importUpload, spoolUpload } from './import-lane.js';
+import { importUpload } from '../engine/duckdb/import-lane.js';
+import { spoolUpload } from './spool-upload.js';
 import { checkMessage, decodeBody, DEFAULT_LIMITS, parseJson, type Limits } from './payload.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
@@ -32,8 +33,9 @@ import { ingestionCors, registerSdkRoutes, SDK_PATH } from './sdk-routes.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
 import { applyStripeFact } from './stripe-ledger.js';
-import { ClickHouseSink, type ClickHouseSinkOptions } from './clickhouse-sink.js';
-import { WriteQueue, type IngestSink, type WriteQueueOptions } from './write-queue.js';
+import { ClickHouseSink, type ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
+import type { IngestSink } from '../engine/sink.js';
+import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

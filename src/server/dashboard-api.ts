@@ -20,7 +20,7 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { scorecardRows } from '../config/lint.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { InputError, TruenorthError } from '../errors.js';
 import { manualMetricName, recordManualValues } from '../engine/ingest/import-manual.js';
 import { addCheckin, addReviewNote, listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';

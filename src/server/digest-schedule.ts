@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import type { Config, DigestSchedule } from '../config/schema.js';
-import { WEEKDAYS } from '../config/schema.js';
+import type { Config, DigestSchedule } from '../config/schema/index.js';
+import { WEEKDAYS } from '../config/schema/index.js';
 import { addPeriods, localDateOf, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from '../reports/context.js';
 import { digestHtml, digestMarkdown, digestSlackBody } from '../reports/digest.js';

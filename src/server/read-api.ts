@@ -2,7 +2,7 @@ import { namedAsQuery, paramName, parseAsOf, parseSegment, resolveRange, type Re
 import { InputError } from '../errors.js';
 import { retentionDefinition } from '../model/from-config.js';
 import { parseBreakdown } from '../model/metrics.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { ReportContext } from '../reports/context.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport } from '../reports/funnel.js';
 import { seriesReport } from '../reports/north-star.js';

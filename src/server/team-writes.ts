@@ -1,5 +1,5 @@
 import { scorecardRows } from '../config/lint.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
 import { manualMetricName, parseManualPeriod, parseManualValue, type ManualInput } from '../engine/ingest/import-manual.js';
 import { parseIdeaStatus, type Checkin, type IdeaStatus, type ReviewNote } from '../engine/workspace.js';

@@ -7,7 +7,7 @@ import { ClickHouseStore, DEFAULT_CHDB_PATH } from '../../engine/clickhouse/stor
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import { TruenorthServer } from '../../server/app.js';
 import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import { modelFromConfig } from '../../model/from-config.js';
 import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/dashboard-api.js';

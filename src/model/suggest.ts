@@ -64,3 +64,17 @@ export function didYouMeanText(suggestions: readonly string[]): string {
   if (suggestions.length === 0) return '';
   return ` (did you mean ${suggestions.map((s) => JSON.stringify(s)).join(' or ')}?)`;
 }
+
+/** ` (did you mean "journey"?)` when a known word is close to the typo, else ``. */
+export function didYouMean(word: string, known: readonly string[]): string {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(lower, candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3))) return ` (did you mean "${best}"?)`;
+  const prefix = lower.length >= 2 ? known.find((k) => k.length >= 2 && (lower.startsWith(k) || k.startsWith(lower))) : undefined;
+  return prefix ? ` (did you mean "${prefix}"?)` : '';
+}

@@ -1,37 +1,11 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DuckDbStore } from '../engine/duckdb/database.js';
-import { isTruenorthError, StoreUnavailableError } from '../errors.js';
+import type { DuckDbStore } from './database.js';
+import { StoreUnavailableError } from '../../errors.js';
+import { firstLine, STORE_INVALIDATED as INVALIDATED, storeFailureReason } from '../sink.js';
 
 /** Free disk space needed before writes resume after a failure (8 MiB). */
 export const RECOVERY_HEADROOM_BYTES = 8 * 2 ** 20;
-
-/** DuckDB's words for a database that refuses everything until it is opened again. */
-const INVALIDATED = /invalidated|FATAL Error/i;
-
-const FAILURE_REASONS: [RegExp, string][] = [
-  [/No space left|ENOSPC|disk is full|NOT_ENOUGH_SPACE/i, 'the disk is full'],
-  [/Too many open files|EMFILE|ENFILE/i, 'out of file descriptors'],
-  [INVALIDATED, 'the database was invalidated by a failed write; reopening it'],
-  [/I\/O Error|IO Error|EIO\b|fsync/i, 'an I/O error'],
-];
-
-/** Why writes fail, in words fit for an unauthenticated /ready: a class, never the engine's text. */
-export function storeFailureReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return FAILURE_REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'a write failed';
-}
-
-/** The first line of an engine's error, for the operator's log. */
-export function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0].slice(0, 300);
-}
-
-/** A request's own problem (a bad ledger row, an unknown key): its 4xx, not the store's failure. */
-export function isRequestError(error: unknown): boolean {
-  return isTruenorthError(error) && error.status < 500;
-}
 
 export interface StoreHealthHooks {
   /** One durable write, as the queue makes them (commit and the WAL directory's fsync). */

@@ -1,12 +1,11 @@
-import type { ClickHouseStore } from '../engine/clickhouse/store.js';
-import { BatchingWriter, ClickHouseWriter, type BatchingOptions } from '../engine/clickhouse/writer.js';
-import type { WriteCounts } from '../engine/ingest/writer.js';
-import { insertQualityToClickHouse } from '../engine/clickhouse/quality.js';
-import { qualityDay, QualityTally } from '../engine/ingest/quality.js';
-import type { NormalizedMessage } from '../model/message.js';
-import { StoreUnavailableError } from '../errors.js';
-import { storeFailureReason } from './store-health.js';
-import { QueueClosedError, QueueFullError, type IngestSink } from './write-queue.js';
+import type { ClickHouseStore } from './store.js';
+import { BatchingWriter, ClickHouseWriter, type BatchingOptions } from './writer.js';
+import type { WriteCounts } from '../ingest/writer.js';
+import { insertQualityToClickHouse } from './quality.js';
+import { qualityDay, QualityTally } from '../ingest/quality.js';
+import type { NormalizedMessage } from '../../model/message.js';
+import { StoreUnavailableError } from '../../errors.js';
+import { QueueClosedError, QueueFullError, storeFailureReason, type IngestSink } from '../sink.js';
 
 export interface ClickHouseSinkOptions extends BatchingOptions {
   /** Messages accepted and not yet inserted above which new work is refused (503). */

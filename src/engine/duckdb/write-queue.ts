@@ -1,11 +1,11 @@
 import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DuckDbStore } from '../engine/duckdb/database.js';
-import { IngestWriter, type WriteCounts } from '../engine/ingest/writer.js';
-import { qualityDay, QualityTally, recordQuality } from '../engine/ingest/quality.js';
-import type { NormalizedMessage } from '../model/message.js';
-import { TruenorthError } from '../errors.js';
-import { isRequestError, StoreHealth } from './store-health.js';
+import type { DuckDbStore } from './database.js';
+import { IngestWriter, type WriteCounts } from '../ingest/writer.js';
+import { qualityDay, QualityTally, recordQuality } from '../ingest/quality.js';
+import type { NormalizedMessage } from '../../model/message.js';
+import { isRequestError, QueueClosedError, QueueFullError, type IngestSink } from '../sink.js';
+import { StoreHealth } from './store-health.js';
 
 /**
  * Group commit: the one path by which the server writes. Requests hand their messages (or a unit of
@@ -22,38 +22,6 @@ export interface WriteQueueOptions {
   maxFlush?: number;
   /** Told when writes start failing and when they work again (the server logs it). */
   onHealthChange?: (failing: boolean, reason: string) => void;
-}
-
-/**
- * Where ingested messages go. `write` settles only when the messages are durable in the engine
- * (committed to DuckDB's WAL, or the ClickHouse insert returned), so the HTTP layer answers 2xx
- * for stored data only. Full or closed sinks reject at once with QueueFullError / QueueClosedError.
- */
-export interface IngestSink {
-  /** `quality`: the request's data-quality counts, stored with its messages (duplicates are added then). */
-  write(messages: NormalizedMessage[], source: string, quality?: QualityTally): Promise<WriteCounts>;
-  /** True while the sink takes work. */
-  readonly ready: boolean;
-  /** Messages accepted and not yet stored. */
-  readonly pending: number;
-  /** Messages stored so far. */
-  readonly committed: number;
-  /** Why writes cannot succeed now (a full disk, an unreachable engine); undefined while they can. */
-  readonly failure: string | undefined;
-  /** Stops taking work; resolves when everything accepted is stored. */
-  close(): Promise<void>;
-}
-
-export class QueueFullError extends TruenorthError {
-  constructor(retryAfterSeconds: number) {
-    super('overloaded', undefined, { retryAfterSeconds });
-  }
-}
-
-export class QueueClosedError extends TruenorthError {
-  constructor() {
-    super('shutting_down');
-  }
 }
 
 type Work = (store: DuckDbStore) => Promise<unknown>;
