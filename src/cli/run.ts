@@ -19,7 +19,7 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
     }
     if (isTruenorthError(e)) {
       process.stderr.write(`truenorth: ${e.message}\n`);
-      return 1;
+      return e.exitCode;
     }
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
     process.stderr.write(`truenorth: unexpected error: ${message}\n`);
