@@ -1,6 +1,6 @@
 import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema/index.js';
-import type { EventSelector, Segment, StageName } from '../model/metrics.js';
+import { STAGES, type EventSelector, type Segment, type StageName } from '../model/metrics.js';
 import { addPeriods, localDateOf, parsePeriod, periodStartDate, periodsIn, startOfLocalDate, type Period } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
@@ -165,7 +165,7 @@ async function stageCounts(ctx: ReportContext, range: { from: number; to: number
 export function journeySteps(
   config: Config, counts: Partial<Record<StageName, (number | null)[]>>, gaps: Map<StageName, CellReasons> = new Map(),
 ): JourneyStep[] {
-  const stages = (['visit', 'signup', 'setup', 'first_strike', 'kui', 'upgrade'] as const).filter((s) => config.journey[s]);
+  const stages = STAGES.filter((s) => config.journey[s]);
   const steps: JourneyStep[] = [];
   for (let i = 1; i < stages.length; i++) {
     const from = stages[i - 1];
