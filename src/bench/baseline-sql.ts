@@ -9,6 +9,7 @@
  * would (`DEMO` below); `demoMatches` checks the generated truenorth.yaml still says the same.
  */
 import type { MetricModel } from '../model/from-config.js';
+import { DAY_MS } from '../model/time.js';
 
 export const DEMO = {
   visit: 'Page Viewed',
@@ -45,7 +46,6 @@ export function demoMatches(model: MetricModel): string | null {
   return wrong.length ? `the config differs from the baselines' definitions at ${wrong.join(', ')}` : null;
 }
 
-const DAY = 86_400_000;
 const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const list = (xs: readonly string[]) => xs.map(lit).join(', ');
 const int = (n: number) => {
@@ -162,7 +162,7 @@ export const duckdbBaseline: BaselineSql = {
   // first), a running min of the step-k times gives, at every row, the first step-k event at or after
   // it; one window pass per step carries the rest of the chain back to the step before.
   funnel: (r) => {
-    const w = int(DEMO.windowDays * DAY);
+    const w = int(DEMO.windowDays * DAY_MS);
     const frame = `(PARTITION BY actor ORDER BY t DESC, step DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
     return `WITH ev AS (${duckActorEvents(`e.event IN (${list(JOURNEY_EVENTS)})`)}),
   sf AS (SELECT actor, min(ts) AS s FROM ev WHERE event = ${lit(DEMO.signup)} GROUP BY actor),
@@ -265,7 +265,7 @@ const chNotChannel = (col: string) => `NOT (JSONType(${col}, 'channel') = 'Strin
  * the n-th message within the window after the first signup (from the sorted message times).
  */
 function chPerActor(where: string, extra?: { expr: string; alias: string }): string {
-  const days = int(DEMO.kui.withinDays * DAY);
+  const days = int(DEMO.kui.withinDays * DAY_MS);
   return `SELECT actor, signup, setup, first_strike, upgrade${extra ? `, ${extra.alias}` : ''},
       if(signup IS NULL, 0, arrayFilter(x -> x >= assumeNotNull(signup) AND x <= assumeNotNull(signup) + ${days}, msgs)[${DEMO.kui.atLeast}]) AS kui_raw,
       if(kui_raw = 0, NULL, kui_raw) AS kui
@@ -323,15 +323,15 @@ export const clickhouseBaseline: BaselineSql = {
   manual: (metric) => `SELECT period, argMax(value, entered_at) AS value FROM tn_manual_values WHERE metric = ${lit(metric)} GROUP BY period`,
 
   funnel: (r) => {
-    const w = int(DEMO.windowDays * DAY);
-    const days = int(DEMO.kui.withinDays * DAY);
+    const w = int(DEMO.windowDays * DAY_MS);
+    const days = int(DEMO.kui.withinDays * DAY_MS);
     return `SELECT level, actor IN (${CH_IDEAL}) AS ideal, count() AS actors FROM (
       SELECT actor, windowFunnel(${w})(t, step = 1, step = 2, step = 3, step = 4, step = 5, step = 6) AS level
       FROM (
         SELECT actor, toUInt64(t) AS t, step FROM (
           SELECT actor, toInt64(toUnixTimestamp64Milli(ts)) AS t,
             multiIf(event = ${lit(DEMO.visit)}, 1, event = ${lit(DEMO.signup)}, 2, event = ${lit(DEMO.setup)}, 3, event = ${lit(DEMO.firstStrike)}, 4, 6) AS step
-          FROM (${chActorEvents(`e.event IN (${list(JOURNEY_EVENTS)}) AND e.ts >= ${chTs(r.from)} AND e.ts <= ${chTs(r.to + DEMO.windowDays * DAY)}`)})
+          FROM (${chActorEvents(`e.event IN (${list(JOURNEY_EVENTS)}) AND e.ts >= ${chTs(r.from)} AND e.ts <= ${chTs(r.to + DEMO.windowDays * DAY_MS)}`)})
           WHERE step != 1 OR t < ${int(r.to)})
         UNION ALL
         SELECT actor, toUInt64(kui) AS t, 5 AS step FROM (

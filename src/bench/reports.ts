@@ -10,7 +10,7 @@ import type { SqlEngine } from '../engine/sql-engine.js';
 import { healthModelFromConfig } from '../model/health.js';
 import { retentionDefinition } from '../model/from-config.js';
 import { STAGES } from '../model/metrics.js';
-import { parsePeriod, periodsIn, type Period } from '../model/time.js';
+import { DAY_MS, parsePeriod, type Period, periodsIn } from '../model/time.js';
 import type { ReportContext } from '../reports/context.js';
 import { funnelReport } from '../reports/funnel.js';
 import { leadingReport, RETAINED_WINDOW_DAYS } from '../reports/leading.js';
@@ -34,7 +34,6 @@ export interface ReportBench {
   baseline(engine: SqlEngine, sql: BaselineSql, ctx: ReportContext, config: Config): Promise<Answer>;
 }
 
-const DAY = 86_400_000;
 const num = (v: unknown): number => Number(v);
 const weekMs = (name: string) => {
   const d = parsePeriod(name).start;
@@ -277,7 +276,7 @@ const leading: ReportBench = {
     return out;
   },
   async baseline(engine, sql, ctx) {
-    const rows = await engine.all<{ event: string; k: number; did: number; did_reached: number }>(sql.leading(ctx.asOf - RETAINED_WINDOW_DAYS[1] * DAY));
+    const rows = await engine.all<{ event: string; k: number; did: number; did_reached: number }>(sql.leading(ctx.asOf - RETAINED_WINDOW_DAYS[1] * DAY_MS));
     const cohort = rows.find((r) => r.event === '');
     const total = cohort ? num(cohort.did) : 0;
     const reached = cohort ? num(cohort.did_reached) : 0;
