@@ -80,13 +80,3 @@ export function resolveRange(flags: ReportFlags, model: MetricModel, asOf: numbe
   }
   return lastPeriods(asOf, frequency, count, time, true);
 }
-
-/** A whole-number flag or parameter within [min, max]; one clear line otherwise. */
-export function wholeNumber(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
-    throw new InputError(`${flag}: expected a whole number ${range}, got ${JSON.stringify(text)}`);
-  }
-  return n;
-}

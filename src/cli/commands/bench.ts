@@ -3,11 +3,10 @@ import { registerBenchSuite } from '../../bench/cli.js';
 import { InputError } from '../../errors.js';
 import { benchIngest } from '../../server/bench.js';
 import { formatTable, integer, printJson, progressBar } from '../output.js';
+import { wholeNumber } from '../../model/whole-number.js';
 
 function count(text: string, flag: string, min = 1, max = 100_000_000): number {
-  const n = Number(text.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
-  return n;
+  return wholeNumber(text, flag, min, max);
 }
 
 /** The `bench` command (created here unless another module already added it): the full suite (its default) and `ingest`. */
