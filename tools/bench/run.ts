@@ -34,7 +34,7 @@ export interface BenchOptions {
   /** Reports on `tile` copies of the store of scale ÷ tile (see tile.ts) instead of an import of this scale. */
   tile?: number;
   log: (line: string) => void;
-  /** argv that runs `truenorth` (a phase is `… bench phase <json>`). */
+  /** argv that runs the bench (a phase is `… phase <json>`). */
   self: string[];
 }
 
@@ -132,7 +132,7 @@ function sampleLoad(): number {
 export function runChild(self: string[], spec: PhaseSpec): Promise<PhaseResult> {
   sampleLoad();
   return new Promise((resolvePhase, reject) => {
-    const child = spawn(self[0], [...self.slice(1), 'bench', 'phase', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(self[0], [...self.slice(1), 'phase', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => { out += chunk; });

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { formatTable, integer, printJson } from '../cli/output.js';
-import { InputError } from '../errors.js';
+import { formatTable, integer, printJson } from '../../src/cli/output.js';
+import { InputError } from '../../src/errors.js';
 import { parseScale } from './data.js';
 import { RESULT_MARK, runPhase, type Engine, type PhaseSpec } from './phases.js';
 import { REPORTS, type ReportName } from './reports.js';
 import { fmtMs, runBench, type BenchResults, type Stats } from './run.js';
-import { wholeNumber } from '../model/whole-number.js';
+import { wholeNumber } from '../../src/model/whole-number.js';
 
 interface SuiteFlags {
   scale: string;
@@ -32,8 +32,8 @@ async function chdbInstalled(): Promise<boolean> {
 }
 
 /**
- * `truenorth bench [--scale 1m|10m|100m] [--engine duckdb|clickhouse|both] [--json]` (the default
- * subcommand of `bench`) and the internal `bench phase` that runs one measured phase in a child process.
+ * `bench [--scale 1m|10m|100m] [--engine duckdb|clickhouse|both] [--json]` (the default command) and
+ * the internal `bench phase` that runs one measured phase in a child process.
  */
 export function registerBenchSuite(bench: Command): void {
   bench
@@ -52,7 +52,6 @@ export function registerBenchSuite(bench: Command): void {
     .option('--json', 'print the results as JSON')
     .action(async (flags: SuiteFlags, command: Command) => {
       const events = parseScale(flags.scale);
-      // --engine is the program's own option (duckdb | clickhouse); here it also takes `both`, the default.
       const engine = String(command.optsWithGlobals().engine ?? 'both');
       let engines: Engine[];
       if (engine === 'both') engines = (await chdbInstalled()) ? ['duckdb', 'clickhouse'] : ['duckdb'];

@@ -1,5 +1,5 @@
 /**
- * One bench phase, run in a child process of its own (`truenorth bench phase '<json>'`), so the peak
+ * One bench phase, run in a child process of its own (`… phase '<json>'`), so the peak
  * RSS it reports (`process.resourceUsage().maxRSS`) belongs to that phase alone: imports, HTTP
  * ingestion, or the reports of one engine.
  */
@@ -8,19 +8,19 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rm
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema/index.js';
-import { ClickHouseStore } from '../engine/clickhouse/store.js';
-import { importEventsToClickHouse, importLedgerToClickHouse, recordManualValuesToClickHouse } from '../engine/clickhouse/import.js';
-import { DuckDbStore } from '../engine/duckdb/database.js';
-import { importEvents } from '../engine/ingest/import-events.js';
-import { importLedger } from '../engine/ingest/import-ledger.js';
-import { importManualCsv, parseManualPeriod, parseManualValue } from '../engine/ingest/import-manual.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
-import { modelFromConfig } from '../model/from-config.js';
-import { reportContext } from '../reports/context.js';
-import { QueryCache } from '../reports/query-cache.js';
-import { benchIngest, percentile, sendLoad } from '../server/bench.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema/index.js';
+import { ClickHouseStore } from '../../src/engine/clickhouse/store.js';
+import { importEventsToClickHouse, importLedgerToClickHouse, recordManualValuesToClickHouse } from '../../src/engine/clickhouse/import.js';
+import { DuckDbStore } from '../../src/engine/duckdb/database.js';
+import { importEvents } from '../../src/engine/ingest/import-events.js';
+import { importLedger } from '../../src/engine/ingest/import-ledger.js';
+import { importManualCsv, parseManualPeriod, parseManualValue } from '../../src/engine/ingest/import-manual.js';
+import type { SqlEngine } from '../../src/engine/sql-engine.js';
+import { modelFromConfig } from '../../src/model/from-config.js';
+import { reportContext } from '../../src/reports/context.js';
+import { QueryCache } from '../../src/reports/query-cache.js';
+import { benchIngest, percentile, sendLoad } from './ingest.js';
 import { clickhouseBaseline, demoMatches, duckdbBaseline } from './baseline-sql.js';
 import { BENCH_AS_OF } from './data.js';
 import { tileDuckDbStore } from './tile.js';

@@ -8,8 +8,8 @@
  * The demo's definitions are written in as literals, as a person writing SQL for this one company
  * would (`DEMO` below); `demoMatches` checks the generated truenorth.yaml still says the same.
  */
-import type { MetricModel } from '../model/from-config.js';
-import { DAY_MS } from '../model/time.js';
+import type { MetricModel } from '../../src/model/from-config.js';
+import { DAY_MS } from '../../src/model/time.js';
 
 export const DEMO = {
   visit: 'Page Viewed',

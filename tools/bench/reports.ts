@@ -4,21 +4,21 @@
  * numbers. Both sides turn their result into an `Answer` (figure name → number), so every run also
  * checks that truenorth and the baseline agree.
  */
-import { computeScorecard } from '../reports/ritual.js';
-import type { Config } from '../config/schema/index.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
-import { healthModelFromConfig } from '../model/health.js';
-import { retentionDefinition } from '../model/from-config.js';
-import { STAGES } from '../model/metrics.js';
-import { DAY_MS, parsePeriod, type Period, periodsIn } from '../model/time.js';
-import type { ReportContext } from '../reports/context.js';
-import { funnelReport } from '../reports/funnel.js';
-import { leadingReport, RETAINED_WINDOW_DAYS } from '../reports/leading.js';
-import { resolveRange } from '../reports/params.js';
-import { pqlReport } from '../reports/pql.js';
-import { retentionReport } from '../reports/retention.js';
-import { revenueReport } from '../reports/revenue.js';
-import { scorecardWeeks } from '../reports/scorecard-report.js';
+import { computeScorecard } from '../../src/reports/ritual.js';
+import type { Config } from '../../src/config/schema/index.js';
+import type { SqlEngine } from '../../src/engine/sql-engine.js';
+import { healthModelFromConfig } from '../../src/model/health.js';
+import { retentionDefinition } from '../../src/model/from-config.js';
+import { STAGES } from '../../src/model/metrics.js';
+import { DAY_MS, parsePeriod, periodsIn, type Period } from '../../src/model/time.js';
+import type { ReportContext } from '../../src/reports/context.js';
+import { funnelReport } from '../../src/reports/funnel.js';
+import { leadingReport, RETAINED_WINDOW_DAYS } from '../../src/reports/leading.js';
+import { resolveRange } from '../../src/reports/params.js';
+import { pqlReport } from '../../src/reports/pql.js';
+import { retentionReport } from '../../src/reports/retention.js';
+import { revenueReport } from '../../src/reports/revenue.js';
+import { scorecardWeeks } from '../../src/reports/scorecard-report.js';
 import type { BaselineSql } from './baseline-sql.js';
 
 export type Answer = Map<string, number | null>;
