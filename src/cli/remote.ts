@@ -10,7 +10,7 @@ import type { ImportReport } from '../engine/ingest/import-events.js';
 import type { FileFormat } from '../engine/ingest/sources.js';
 import { EXPORT_COUNT_HEADER } from '../server/cli-routes.js';
 import { parseDialect, type SqlEngine } from '../engine/sql-engine.js';
-import { isTruenorthError, TruenorthError } from '../errors.js';
+import { errorFromServer, isTruenorthError, TruenorthError } from '../errors.js';
 import { queryFromFlags } from '../server/read-api.js';
 import { ReplayEngine, type RecordedQuery } from '../server/replay.js';
 import { readServerFile, type ServerInfo } from '../server/server-file.js';
@@ -42,7 +42,7 @@ export async function findLiveServer(dbPath: string): Promise<ServerInfo | undef
 export async function viaServer<T>(
   error: unknown, globals: GlobalOptions, config: Config | undefined, remote: (server: ServerInfo) => Promise<T>,
 ): Promise<T> {
-  if (!isTruenorthError(error) || error.kind !== 'locked') throw error;
+  if (!isTruenorthError(error) || error.code !== 'locked') throw error;
   const dbPath = resolveDbPath(globals.db, (config ?? safeConfig(globals))?.database?.path);
   const server = await findLiveServer(dbPath);
   if (!server) throw error;
@@ -71,15 +71,8 @@ function authHeaders(server: ServerInfo, always = false): Record<string, string>
 }
 
 async function failure(res: Response, server: ServerInfo): Promise<TruenorthError> {
-  let message = `${res.status} ${res.statusText}`;
-  try {
-    const body = (await res.json()) as { message?: string };
-    if (body.message) message = body.message;
-  } catch {
-    // not JSON
-  }
-  const kind = res.status === 401 || res.status === 403 ? 'auth' : res.status === 404 ? 'not_found' : res.status < 500 ? 'input' : 'internal';
-  return new TruenorthError(kind, `${message} (from the server at ${server.url})`);
+  const body: unknown = await res.json().catch(() => undefined);
+  return errorFromServer(res.status, body, server.url);
 }
 
 /**
@@ -96,14 +89,12 @@ export async function replayEngine(server: ServerInfo, program: Command, flags: 
     headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },
     signal: AbortSignal.timeout(10 * 60_000),
   });
-  if (res.status === 404) {
-    const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-    if (body.error === 'not_found') {
-      throw new TruenorthError('not_found', `the server at ${server.url} has no API for \`${command}\`; stop it to run this report on the file directly`);
-    }
-    throw new TruenorthError('not_found', `${body.message ?? 'not found'} (from the server at ${server.url})`);
+  if (!res.ok) {
+    const error = await failure(res, server);
+    // An older server without this report's route: the report still runs on the file, once it is free.
+    if (error.code === 'not_found') throw new TruenorthError('not_found', `the server at ${server.url} has no API for \`${command}\`; stop it to run this report on the file directly`);
+    throw error;
   }
-  if (!res.ok) throw await failure(res, server);
   const body = (await res.json()) as { queries: RecordedQuery[] };
   return new ReplayEngine(dialect, body.queries, server.url);
 }
@@ -152,10 +143,7 @@ export async function remoteImport(
   } catch {
     throw new TruenorthError('internal', `unexpected answer from the server at ${server.url} (${status})`);
   }
-  if (status >= 400) {
-    const message = (body as { message?: string }).message ?? `${status}`;
-    throw new TruenorthError(status < 500 ? 'input' : 'internal', message);
-  }
+  if (status >= 400) throw errorFromServer(status, body, server.url);
   return body as ImportReport;
 }
 

@@ -23,7 +23,7 @@ import { manualMetricNames } from '../model/health.js';
 import { lintReport } from '../reports/north-star-evidence.js';
 import type { TruenorthServer } from './app.js';
 import { checkForm, duckDbOnly, fromWorkspace, STOP_THE_SERVER } from './dashboard-api.js';
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 import { READ_ROUTES, type ReadRoute } from './read-api.js';
 import { checkIdea, checkIdeaStatus } from './team-writes.js';
 
@@ -42,7 +42,7 @@ const CLI_READ_ROUTES: ReadRoute[] = [
     summary: 'truenorth.yaml against the scorecard rules and the seven North Star checks, with what the data says',
     params: ['as_of'],
     run(ctx, _flags, config) {
-      if (!config) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml');
+      if (!config) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml');
       return lintReport(config, ctx);
     },
   },

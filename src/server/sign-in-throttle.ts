@@ -1,4 +1,4 @@
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 
 /**
  * Failed sign-ins, per client address: after MAX_FAILURES unknown keys within WINDOW_MS, every
@@ -26,7 +26,7 @@ export class SignInThrottle {
     const entry = this.live(address);
     if (!entry || entry.count < MAX_FAILURES) return;
     const wait = Math.max(1, Math.ceil((entry.since + WINDOW_MS - this.now()) / 1000));
-    throw new HttpError(429, 'too_many_failures', `too many failed sign-ins from this address; retry in ${wait} s`, { 'retry-after': String(wait) });
+    throw new TruenorthError('too_many_failures', `too many failed sign-ins from this address; retry in ${wait} s`, { retryAfterSeconds: wait });
   }
 
   /** Records one unknown key presented from `address`. */

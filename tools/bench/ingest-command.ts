@@ -1,19 +1,11 @@
 import type { Command } from 'commander';
-import { registerBenchSuite } from '../../bench/cli.js';
-import { InputError } from '../../errors.js';
-import { benchIngest } from '../../server/bench.js';
-import { formatTable, integer, printJson, progressBar } from '../output.js';
+import { formatTable, integer, printJson, progressBar } from '../../src/cli/output.js';
+import { InputError } from '../../src/errors.js';
+import { benchIngest } from './ingest.js';
+import { whole } from './suite.js';
 
-function count(text: string, flag: string, min = 1, max = 100_000_000): number {
-  const n = Number(text.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
-  return n;
-}
-
-/** The `bench` command (created here unless another module already added it): the full suite (its default) and `ingest`. */
-export function registerBench(program: Command): void {
-  const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench').description('measure performance on generated data');
-  registerBenchSuite(bench);
+/** `bench ingest`: the HTTP ingestion test alone, against the real server. */
+export function registerIngest(bench: Command): void {
   bench
     .command('ingest')
     .description('HTTP ingestion with durable acks: events/s and request latency (p50/p99)')
@@ -23,9 +15,9 @@ export function registerBench(program: Command): void {
     .option('--dir <dir>', 'directory for the database (default: a temporary one, removed afterwards)')
     .option('--json', 'machine output')
     .action(async (flags: { events: string; batch: string; concurrency: string; dir?: string; json?: boolean }) => {
-      const events = count(flags.events, '--events');
-      const batch = count(flags.batch, '--batch', 1, 2_500);
-      const concurrency = count(flags.concurrency, '--concurrency', 1, 1_024);
+      const events = whole(flags.events, '--events', 1, 100_000_000);
+      const batch = whole(flags.batch, '--batch', 1, 2_500);
+      const concurrency = whole(flags.concurrency, '--concurrency', 1, 1_024);
       const bar = progressBar('sending', 'rows');
       const result = await benchIngest({ events, batch, concurrency, dir: flags.dir, onProgress: (done, total) => bar.update(done, total) })
         .finally(() => bar.stop());

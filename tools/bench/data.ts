@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateDemo, type DemoSummary } from '../demo/index.js';
-import { DuckDbStore } from '../engine/duckdb/database.js';
-import { exportEvents } from '../engine/ingest/export-events.js';
-import { importEvents } from '../engine/ingest/import-events.js';
-import { InputError } from '../errors.js';
+import { generateDemo, type DemoSummary } from '../../src/demo/index.js';
+import { DuckDbStore } from '../../src/engine/duckdb/database.js';
+import { exportEvents } from '../../src/engine/ingest/export-events.js';
+import { importEvents } from '../../src/engine/ingest/import-events.js';
+import { InputError } from '../../src/errors.js';
 
 /**
  * Bench data: the demo company (src/demo) at a size that gives the asked number of events, generated

@@ -1,6 +1,6 @@
 import { renameSync, rmSync } from 'node:fs';
-import { foldNewEvents, recountTraitKeys } from '../engine/duckdb/catalogue-summary.js';
-import { DuckDbStore } from '../engine/duckdb/database.js';
+import { foldNewEvents, recountTraitKeys } from '../../src/engine/duckdb/catalogue-summary.js';
+import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 
 /**
  * A large bench store without generating and importing it: `copies` copies of an imported smaller

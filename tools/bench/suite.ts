@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { formatTable, integer, printJson } from '../cli/output.js';
-import { InputError } from '../errors.js';
+import { formatTable, integer, printJson } from '../../src/cli/output.js';
+import { InputError } from '../../src/errors.js';
 import { parseScale } from './data.js';
-import { RESULT_MARK, runPhase, type Engine, type PhaseSpec } from './phases.js';
+import { RESULT_MARK, type Engine, type PhaseSpec } from './phase-spec.js';
+import { runPhase } from './phases.js';
 import { REPORTS, type ReportName } from './reports.js';
-import { fmtMs, runBench, type BenchResults, type Stats } from './run.js';
+import { fmtMs, type BenchResults, type Stats } from './results.js';
+import { runBench } from './run.js';
 
 interface SuiteFlags {
   scale: string;
@@ -20,7 +22,7 @@ interface SuiteFlags {
   json?: boolean;
 }
 
-function whole(text: string, flag: string, min: number, max: number): number {
+export function whole(text: string, flag: string, min: number, max: number): number {
   const n = Number(text.replace(/_/g, ''));
   if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
   return n;
@@ -37,8 +39,8 @@ async function chdbInstalled(): Promise<boolean> {
 }
 
 /**
- * `truenorth bench [--scale 1m|10m|100m] [--engine duckdb|clickhouse|both] [--json]` (the default
- * subcommand of `bench`) and the internal `bench phase` that runs one measured phase in a child process.
+ * `bench [--scale 1m|10m|100m] [--engine duckdb|clickhouse|both] [--json]` (the default command) and
+ * the internal `bench phase` that runs one measured phase in a child process.
  */
 export function registerBenchSuite(bench: Command): void {
   bench
@@ -57,7 +59,6 @@ export function registerBenchSuite(bench: Command): void {
     .option('--json', 'print the results as JSON')
     .action(async (flags: SuiteFlags, command: Command) => {
       const events = parseScale(flags.scale);
-      // --engine is the program's own option (duckdb | clickhouse); here it also takes `both`, the default.
       const engine = String(command.optsWithGlobals().engine ?? 'both');
       let engines: Engine[];
       if (engine === 'both') engines = (await chdbInstalled()) ? ['duckdb', 'clickhouse'] : ['duckdb'];

@@ -4,23 +4,22 @@
  * numbers. Both sides turn their result into an `Answer` (figure name → number), so every run also
  * checks that truenorth and the baseline agree.
  */
-import { computeScorecard } from '../reports/ritual.js';
-import type { Config } from '../config/schema/index.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
-import { healthModelFromConfig } from '../model/health.js';
-import { retentionDefinition } from '../model/from-config.js';
-import { parsePeriod, periodsIn, type Period } from '../model/time.js';
-import type { ReportContext } from '../reports/context.js';
-import { funnelReport } from '../reports/funnel.js';
-import { leadingReport, RETAINED_WINDOW_DAYS } from '../reports/leading.js';
-import { resolveRange } from '../reports/params.js';
-import { pqlReport } from '../reports/pql.js';
-import { retentionReport } from '../reports/retention.js';
-import { revenueReport } from '../reports/revenue.js';
-import { scorecardWeeks } from '../reports/scorecard-report.js';
+import { computeScorecard } from '../../src/reports/ritual.js';
+import type { Config } from '../../src/config/schema/index.js';
+import type { SqlEngine } from '../../src/engine/sql-engine.js';
+import { healthModelFromConfig } from '../../src/model/health.js';
+import { retentionDefinition } from '../../src/model/from-config.js';
+import { parsePeriod, periodsIn, type Period } from '../../src/model/time.js';
+import type { ReportContext } from '../../src/reports/context.js';
+import { funnelReport } from '../../src/reports/funnel.js';
+import { leadingReport, RETAINED_WINDOW_DAYS } from '../../src/reports/leading.js';
+import { resolveRange } from '../../src/reports/params.js';
+import { pqlReport } from '../../src/reports/pql.js';
+import { retentionReport } from '../../src/reports/retention.js';
+import { revenueReport } from '../../src/reports/revenue.js';
+import { scorecardWeeks } from '../../src/reports/scorecard-report.js';
+import type { Answer } from './answers.js';
 import type { BaselineSql } from './baseline-sql.js';
-
-export type Answer = Map<string, number | null>;
 
 export const REPORTS = ['scorecard', 'funnel', 'retention', 'pql', 'revenue', 'leading'] as const;
 export type ReportName = (typeof REPORTS)[number];
@@ -303,27 +302,3 @@ const leading: ReportBench = {
 };
 
 export const REPORT_BENCHES: Record<ReportName, ReportBench> = { scorecard, funnel, retention, pql, revenue, leading };
-
-export interface Agreement {
-  agree: boolean;
-  compared: number;
-  /** The first differences, `figure: truenorth vs baseline`. */
-  differences: string[];
-}
-
-/** Same figures, same values (relative 1e-9; a figure missing on one side counts as 0). */
-export function compareAnswers(truenorth: Answer, baseline: Answer): Agreement {
-  const keys = new Set([...truenorth.keys(), ...baseline.keys()]);
-  const differences: string[] = [];
-  let mismatches = 0;
-  for (const key of [...keys].sort()) {
-    const a = truenorth.has(key) ? truenorth.get(key)! : 0;
-    const b = baseline.has(key) ? baseline.get(key)! : 0;
-    const same = a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
-    if (!same) {
-      mismatches++;
-      if (differences.length < 8) differences.push(`${key}: ${a} vs ${b}`);
-    }
-  }
-  return { agree: mismatches === 0, compared: keys.size, differences: mismatches > differences.length ? [...differences, `… ${mismatches} differences in all`] : differences };
-}
