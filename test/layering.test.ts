@@ -42,9 +42,6 @@ const KNOWN_VIOLATIONS: Violation[] = [
   { from: 'src/reports/catalogue-api.ts', to: 'src/server/read-api.ts', rule: 'layer-reports' },
   { from: 'src/reports/catalogue-api.ts', to: 'src/server/read-api.ts', rule: 'no-circular' },
   { from: 'src/server/read-api.ts', to: 'src/reports/catalogue-api.ts', rule: 'no-circular' },
-  // bench: the bench moves to tools/bench/.
-  { from: 'src/bench/cli.ts', to: 'src/cli/output.ts', rule: 'bench-imports' },
-  { from: 'src/bench/phases.ts', to: 'src/server/bench.ts', rule: 'bench-imports' },
 ];
 
 const key = (v: Violation) => `${v.rule}: ${v.from} → ${v.to}`;
