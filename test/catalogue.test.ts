@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { main } from '../src/cli/main.js';
 import { configNames } from '../src/config/names.js';
 import { parseConfig } from '../src/config/load.js';
-import { suggestNames } from '../src/config/suggest.js';
+import { suggestNames } from '../src/model/suggest.js';
 import { normalizeMessage } from '../src/engine/ingest/normalize.js';
 import { modelFromConfig } from '../src/model/from-config.js';
 import { eventCatalogue, PROPERTY_SAMPLE_PER_EVENT, type EventCatalogue } from '../src/reports/catalogue.js';

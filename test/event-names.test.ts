@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import type { Config } from '../src/config/schema.js';
+import type { Config } from '../src/config/schema/index.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
 import { modelFromConfig, retentionDefinition } from '../src/model/from-config.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { guardrailIds } from '../src/config/schema.js';
+import { guardrailIds } from '../src/config/schema/index.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { betterDirection, healthModelFromConfig, type GuardrailDefinition } from '../src/model/health.js';
 import { modelFromConfig } from '../src/model/from-config.js';

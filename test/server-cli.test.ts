@@ -7,8 +7,8 @@ import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { listCheckins, listIdeas, reviewNotes } from '../src/engine/workspace.js';
-import { main } from '../src/cli/main.js';
 import { readServerFile, serverFilePath } from '../src/server/server-file.js';
+import { runCli, type CliRun } from './helpers/in-process-cli.js';
 
 /**
  * docs/reliability.md, the CLI while the server runs: while `truenorth serve` holds the file, reports and imports go through it, print the same
@@ -31,28 +31,8 @@ afterAll(() => {
  * database is a file held by the child, so this process meets the lock exactly as a second
  * terminal would.
  */
-async function cli(args: string[], env: Record<string, string> = {}, dbPath = db): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { TRUENORTH_ADMIN_TOKEN: '', TRUENORTH_SECRET_KEY: '', ...env });
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const log = console.log;
-  process.stdout.write = ((chunk: string | Uint8Array) => { stdout += chunk.toString(); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += chunk.toString(); return true; }) as typeof process.stderr.write;
-  console.log = (...parts: unknown[]) => { stdout += parts.map(String).join(' ') + '\n'; };
-  try {
-    const code = await main(['node', 'truenorth', '--db', dbPath, '--config', config, ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    console.log = log;
-    process.exitCode = undefined;
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
+function cli(args: string[], env: Record<string, string> = {}, dbPath = db): Promise<CliRun> {
+  return runCli(['--db', dbPath, '--config', config, ...args], env);
 }
 
 /** Starts `truenorth serve` on `dbPath` in a child process; resolves once it answers /ready. */

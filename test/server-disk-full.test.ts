@@ -9,7 +9,7 @@ import { normalizeMessage } from '../src/engine/ingest/normalize.js';
 import { StoreUnavailableError } from '../src/errors.js';
 import type { NormalizedMessage } from '../src/model/message.js';
 import { createKey } from '../src/server/keys.js';
-import { WriteQueue } from '../src/server/write-queue.js';
+import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 import { AckLedger, basicAuth } from './helpers/ack-ledger.js';
 import { exited, spawnServe, waitForServer, type ServeChild } from './helpers/serve-child.js';
 

@@ -16,7 +16,8 @@ import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
 import { findRead } from '../src/app/catalogue.js';
 import { prepareRead } from '../src/app/run.js';
 import { paramsFromQuery } from '../src/app/wire.js';
-import { QueueFullError, WriteQueue } from '../src/server/write-queue.js';
+import { QueueFullError } from '../src/engine/sink.js';
+import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 
 const STRIPE_SECRET = 'whsec_test_secret_for_truenorth';
 

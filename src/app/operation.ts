@@ -4,7 +4,7 @@
  * routes, the OpenAPI document and the web's types are all derived from these definitions.
  */
 import type { z } from 'zod';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { ReportContext } from '../reports/context.js';
 
 /** What a read runs with: the report context (engine, model, as-of) and the loaded truenorth.yaml. */

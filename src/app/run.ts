@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { MetricModel } from '../model/from-config.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { reportContext } from '../reports/context.js';

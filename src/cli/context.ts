@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { DuckDbStore, resolveDbPath } from '../engine/duckdb/database.js';
 import { ClickHouseStore, DEFAULT_CHDB_PATH } from '../engine/clickhouse/store.js';
 import type { SqlEngine } from '../engine/sql-engine.js';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { ReadOperation } from '../app/operation.js';
 import { prepareRead } from '../app/run.js';
 import { kebabCase } from '../app/wire.js';

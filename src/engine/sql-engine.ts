@@ -1,9 +1,16 @@
 /** What the query and report layers need from a database, whichever engine it is. */
-export type SqlValue = string | number | boolean | null;
-export type SqlParams = Record<string, SqlValue>;
+import type { SqlParams } from '../query/sql.js';
+
+export type { SqlParams, SqlValue } from '../query/sql.js';
 export type Row = Record<string, unknown>;
 
-export type Dialect = 'duckdb' | 'clickhouse';
+export const DIALECTS = ['duckdb', 'clickhouse'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+/** The dialect a server names (its /ready `engine`); a server too old to name one speaks DuckDB. */
+export function parseDialect(name: unknown): Dialect {
+  return DIALECTS.find((d) => d === name) ?? 'duckdb';
+}
 
 export interface SqlEngine {
   readonly dialect: Dialect;

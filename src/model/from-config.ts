@@ -1,9 +1,10 @@
-import type { Config, Filter, JourneyStage, Measure as ConfigMeasure, Metric, NorthStar } from '../config/schema.js';
-import { eventList, JOURNEY_STAGES } from '../config/schema.js';
+import type { Config, Filter, JourneyStage, Measure as ConfigMeasure, Metric, NorthStar } from '../config/schema/index.js';
+import { eventList } from '../config/schema/index.js';
 import type {
   Condition, EventSelector, FilterOperator, FilterValue, Measure, Predicate, RetentionDefinition,
-  SeriesMetric, StageDefinition, TimeSettings,
+  SeriesMetric, StageDefinition, StageName, TimeSettings,
 } from './metrics.js';
+import { STAGES } from './metrics.js';
 import type { RiskRules } from './risk.js';
 import { drivesEdges, type DrivesEdge } from './tree.js';
 
@@ -32,7 +33,7 @@ export function modelFromConfig(config: Config): MetricModel {
     time: { timezone: config.timezone, weekStart: config.week_start },
     windowDays: config.conversion_window,
     idealUser: config.ideal_user ? predicateFromFilter(config.ideal_user) : null,
-    journey: JOURNEY_STAGES.flatMap((name) => {
+    journey: STAGES.flatMap((name) => {
       const stage = config.journey[name];
       return stage ? [stageFromConfig(name, stage)] : [];
     }),
@@ -81,7 +82,7 @@ export function predicateFromFilter(filter: Filter | undefined): Predicate {
   return out;
 }
 
-function stageFromConfig(name: (typeof JOURNEY_STAGES)[number], stage: JourneyStage): StageDefinition {
+function stageFromConfig(name: StageName, stage: JourneyStage): StageDefinition {
   return {
     stage: name,
     selector: { events: eventList(stage.event), where: predicateFromFilter(stage.where) },

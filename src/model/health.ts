@@ -2,7 +2,8 @@
  * Business health, surveys, HEART and guardrails as typed data, derived once from a validated config.
  * The query layer compiles these; the report layer interprets the rows.
  */
-import { eventList, HEART_CATEGORIES, type Config, type HeartCategory, type HeartMetric } from '../config/schema.js';
+import { eventList, HEART_CATEGORIES, type Config, type HeartCategory, type HeartMetric } from '../config/schema/index.js';
+import { BUILTIN_MANUAL_METRICS } from './health-metrics.js';
 import { predicateFromFilter, measureFromConfig } from './from-config.js';
 import type { EventSelector, Predicate, SeriesMetric, TimeSettings } from './metrics.js';
 import { parseDate, startOfLocalDate } from './time.js';
@@ -12,8 +13,6 @@ export type BusinessModel = 'b2b' | 'b2c';
 export type Better = 'higher' | 'lower';
 export type SurveyKind = 'pmf' | 'nps' | 'csat';
 
-/** Hand-entered finance numbers every product has, whether or not they are scorecard rows. */
-export const BUILTIN_MANUAL_METRICS = ['cash_balance', 'burn', 'sales_marketing_spend'] as const;
 
 export interface SurveyDefinition {
   kind: SurveyKind;

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 
 /** One declared `drives:` edge of the metric hierarchy: `from` should move `to`. */
 export interface DrivesEdge {

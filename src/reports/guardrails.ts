@@ -3,7 +3,7 @@
  * such as engagement ↔ happiness. When the pushed metric improves week over week while its guardrail
  * gets worse by more than the threshold, the report says so in plain words.
  */
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
 import { betterDirection, healthModelFromConfig, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
 import type { TimeRange } from '../model/metrics.js';

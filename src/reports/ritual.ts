@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { InputError, TruenorthError } from '../errors.js';
 import type { ReportContext } from './context.js';
 import { scorecardProviders } from './providers.js';

@@ -1,8 +1,8 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { statSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { isTruenorthError, StoreUnavailableError, type ErrorKind } from '../errors.js';
+import type { Config } from '../config/schema/index.js';
+import { TruenorthError } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
@@ -15,27 +15,32 @@ import { findRead } from '../app/catalogue.js';
 import { prepareRead } from '../app/run.js';
 import { paramsFromQuery } from '../app/wire.js';
 import { QueryCache } from '../reports/query-cache.js';
-import { registerSessionRoutes, SessionStore } from './session.js';
+import type { RouteHost } from './route-host.js';
+import { registerSessionRoutes } from './session.js';
+import { SessionStore } from './session-store.js';
 import { registerStaticApp } from './static-app.js';
 import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
-import { importUpload, spoolUpload } from './import-lane.js';
-import { checkMessage, decodeBody, DEFAULT_LIMITS, HttpError, parseJson, type Limits } from './payload.js';
+import { importUpload } from '../engine/duckdb/import-lane.js';
+import { spoolUpload } from './spool-upload.js';
+import { checkMessage, decodeBody, DEFAULT_LIMITS, parseJson, type Limits } from './payload.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { RecordingEngine } from './replay.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-deadline.js';
 import { isLoopback, localUrl, peerIsLoopback } from './server-file.js';
 import { crossSiteGuard } from './cross-site.js';
+import { registerErrorHandler } from './error-handler.js';
 import { Redactor, redactUrl } from './redact.js';
 import { ingestionCors, registerSdkRoutes, SDK_PATH } from './sdk-routes.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
 import { applyStripeFact } from './stripe-ledger.js';
-import { ClickHouseSink, type ClickHouseSinkOptions } from './clickhouse-sink.js';
-import { QueueClosedError, QueueFullError, WriteQueue, type IngestSink, type WriteQueueOptions } from './write-queue.js';
+import { ClickHouseSink, type ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
+import type { IngestSink } from '../engine/sink.js';
+import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,16 +92,12 @@ const INGEST_PATH = /^\/(?:v1\/(?:track|identify|page|screen|group|alias|batch|i
 /** Ingestion and the SDKs' own paths: open to any origin, exempt from the cross-site guard. */
 const crossOriginPath = (url: string) => INGEST_PATH.test(url) || SDK_PATH.test(url);
 
-const KIND_STATUS: Record<ErrorKind, number> = {
-  config: 409, input: 400, locked: 409, not_found: 404, auth: 401, conflict: 409, unavailable: 503, internal: 500,
-};
-
 export interface IngestResult {
   accepted: number;
   rejected: { index: number; error: string }[];
 }
 
-export class TruenorthServer {
+export class TruenorthServer implements RouteHost {
   readonly app: FastifyInstance;
   readonly queue: WriteQueue;
   /** Where ingested messages go: the DuckDB write queue, or ClickHouse. */
@@ -200,7 +201,7 @@ export class TruenorthServer {
   /** Routes that write DuckDB-only data answer 501 on a ClickHouse server. */
   private duckDbOnly(what: string): void {
     if (!this.options.clickhouse) return;
-    throw new HttpError(501, 'not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); use \`truenorth --engine clickhouse import …\` instead`);
+    throw new TruenorthError('not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); use \`truenorth --engine clickhouse import …\` instead`);
   }
 
   private async withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
@@ -237,10 +238,10 @@ export class TruenorthServer {
   }
 
   private authWrite(req: FastifyRequest, token: string | undefined): Principal {
-    if (!token) throw new HttpError(401, 'missing_key', 'no write key: send it as the basic-auth user (Segment), or as api_key in the body (PostHog)');
+    if (!token) throw new TruenorthError('missing_key', 'no write key: send it as the basic-auth user (Segment), or as api_key in the body (PostHog)');
     const principal = this.keys.verify(token);
-    if (!principal) throw new HttpError(401, 'invalid_key', 'unknown or revoked write key');
-    if (principal.kind === 'secret') throw new HttpError(401, 'invalid_key', 'a secret key cannot send events; use a write key');
+    if (!principal) throw new TruenorthError('invalid_key', 'unknown or revoked write key');
+    if (principal.kind === 'secret') throw new TruenorthError('invalid_key', 'a secret key cannot send events; use a write key');
     req.principal = principal;
     this.rateLimit(principal);
     return principal;
@@ -259,9 +260,9 @@ export class TruenorthServer {
       req.principal = session;
       return this.rateLimit(session);
     }
-    if (!token) throw new HttpError(401, 'missing_key', 'this endpoint needs a secret key: Authorization: Bearer <secret key>');
+    if (!token) throw new TruenorthError('missing_key', 'this endpoint needs a secret key: Authorization: Bearer <secret key>');
     const principal = this.verifySignIn(req, token);
-    if (principal.kind === 'write') throw new HttpError(403, 'forbidden', 'a write key can only send events; use a secret key');
+    if (principal.kind === 'write') throw new TruenorthError('forbidden', 'a write key can only send events; use a secret key');
     req.principal = principal;
     this.rateLimit(principal);
   }
@@ -272,13 +273,13 @@ export class TruenorthServer {
     const principal = this.keys.verify(token);
     if (principal) return principal;
     this.signIns.fail(req.ip);
-    throw new HttpError(401, 'invalid_key', 'unknown or revoked key');
+    throw new TruenorthError('invalid_key', 'unknown or revoked key');
   }
 
   private rateLimit(principal: Principal): void {
     const wait = this.limiter.take(principal.id);
     if (wait !== undefined) {
-      throw new HttpError(429, 'rate_limited', `too many requests for key ${principal.id}; retry in ${wait} s`, { 'retry-after': String(wait) });
+      throw new TruenorthError('rate_limited', `too many requests for key ${principal.id}; retry in ${wait} s`, { retryAfterSeconds: wait });
     }
   }
 
@@ -320,7 +321,7 @@ export class TruenorthServer {
 
   private checkBatchSize(items: unknown[]): void {
     if (items.length > this.limits.maxBatchEvents) {
-      throw new HttpError(413, 'batch_too_large', `the batch has ${items.length} messages; at most ${this.limits.maxBatchEvents} per request`);
+      throw new TruenorthError('batch_too_large', `the batch has ${items.length} messages; at most ${this.limits.maxBatchEvents} per request`);
     }
   }
 
@@ -328,9 +329,9 @@ export class TruenorthServer {
   private respond(reply: FastifyReply, result: IngestResult, single: boolean, ok: Record<string, unknown>) {
     if (result.rejected.length > 0 && result.accepted === 0) {
       const allTooLarge = result.rejected.every((r) => / is larger than /.test(r.error));
-      const status = allTooLarge ? 413 : 400;
-      if (single) throw new HttpError(status, allTooLarge ? 'message_too_large' : 'invalid_message', result.rejected[0].error);
-      throw new HttpError(status, 'invalid_batch', `all ${result.rejected.length} messages were rejected; the first: ${result.rejected[0].error}`, {}, { accepted: 0, rejected: result.rejected });
+      if (single) throw new TruenorthError(allTooLarge ? 'message_too_large' : 'invalid_message', result.rejected[0].error);
+      // A batch of messages all over the size limit is one too large; otherwise the batch is invalid.
+      throw new TruenorthError(allTooLarge ? 'message_too_large' : 'invalid_batch', `all ${result.rejected.length} messages were rejected; the first: ${result.rejected[0].error}`, { details: { accepted: 0, rejected: result.rejected } });
     }
     return reply.code(200).send({ ...ok, accepted: result.accepted, rejected: result.rejected });
   }
@@ -340,11 +341,11 @@ export class TruenorthServer {
     const headerKey = this.credential(req);
     if (headerKey) this.authWrite(req, headerKey);
     const { body, bytes } = await this.readJson(req);
-    if (!isObject(body)) throw new HttpError(400, 'invalid_body', type === 'batch' ? 'expected a JSON object like {"batch": [...]}' : 'expected a JSON object (one message)');
+    if (!isObject(body)) throw new TruenorthError('invalid_body', type === 'batch' ? 'expected a JSON object like {"batch": [...]}' : 'expected a JSON object (one message)');
     if (!headerKey) this.authWrite(req, typeof body.writeKey === 'string' ? body.writeKey : undefined);
     let items: unknown[];
     if (type === 'batch') {
-      if (!Array.isArray(body.batch)) throw new HttpError(400, 'invalid_body', 'batch: expected an array of messages');
+      if (!Array.isArray(body.batch)) throw new TruenorthError('invalid_body', 'batch: expected an array of messages');
       items = body.batch;
       this.checkBatchSize(items);
       const context = isObject(body.context) ? body.context : undefined;
@@ -374,7 +375,7 @@ export class TruenorthServer {
     }
     const single = isObject(body) && !Array.isArray(body.batch);
     const items: unknown[] = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.batch) ? body.batch : isObject(body) ? [body] : [];
-    if (!Array.isArray(body) && !isObject(body)) throw new HttpError(400, 'invalid_body', 'expected an event object, an array of events, or {"batch": [...]}');
+    if (!Array.isArray(body) && !isObject(body)) throw new TruenorthError('invalid_body', 'expected an event object, an array of events, or {"batch": [...]}');
     const query = req.query as Record<string, unknown>;
     const first = isObject(items[0]) ? items[0] : {};
     const envelope = isObject(body) ? body : {};
@@ -404,10 +405,10 @@ export class TruenorthServer {
 
   private async stripe(req: FastifyRequest, reply: FastifyReply) {
     const secret = this.options.stripeSecret;
-    if (!secret) throw new HttpError(404, 'not_configured', 'Stripe webhooks are not enabled: start the server with TRUENORTH_STRIPE_WEBHOOK_SECRET set');
+    if (!secret) throw new TruenorthError('not_configured', 'Stripe webhooks are not enabled: start the server with TRUENORTH_STRIPE_WEBHOOK_SECRET set');
     this.duckDbOnly('the Stripe webhook');
     const payload = req.body as Buffer | undefined;
-    if (!payload || payload.length === 0) throw new HttpError(400, 'empty_body', 'the request has no body');
+    if (!payload || payload.length === 0) throw new TruenorthError('empty_body', 'the request has no body');
     verifyStripeSignature(payload, header(req, 'stripe-signature'), secret);
     const event = parseJson(payload.toString('utf8'), undefined);
     const { type, fact } = factFromStripeEvent(event);
@@ -439,9 +440,9 @@ export class TruenorthServer {
   private async report(req: FastifyRequest<{ Params: { report: string } }>, reply: FastifyReply) {
     this.authSecret(req, true);
     const op = findRead(req.params.report);
-    if (!op) throw new HttpError(404, 'not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
+    if (!op) throw new TruenorthError('not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
     const loaded = this.loadedConfig();
-    if (!loaded) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml, so it has no reports; start it with --config');
+    if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml, so it has no reports; start it with --config');
     const { model, config } = loaded;
     const read = prepareRead(op, paramsFromQuery(req.query as Record<string, unknown>), 'http');
     const replay = header(req, 'x-truenorth-replay') === '1';
@@ -467,7 +468,7 @@ export class TruenorthServer {
   private async createKeyRoute(req: FastifyRequest, reply: FastifyReply) {
     this.authSecret(req, false);
     const body = req.body && (req.body as Buffer).length > 0 ? (await this.readJson(req, 64 * 1024)).body : {};
-    if (!isObject(body)) throw new HttpError(400, 'invalid_body', 'expected {"kind": "write" | "secret", "name": "..."}');
+    if (!isObject(body)) throw new TruenorthError('invalid_body', 'expected {"kind": "write" | "secret", "name": "..."}');
     const kind = parseKind(typeof body.kind === 'string' ? body.kind : undefined);
     const name = typeof body.name === 'string' ? body.name : undefined;
     const created = await this.queue.run((store) => createKey(store, kind, name));
@@ -498,40 +499,7 @@ export class TruenorthServer {
       req.log.info({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, key: req.principal?.id }, 'request');
     });
 
-    app.setErrorHandler((error, req, reply) => {
-      if (error instanceof HttpError) {
-        reply.headers(error.headers);
-        return reply.code(error.status).send({ error: error.code, message: error.message, ...error.details });
-      }
-      if (error instanceof QueueFullError) {
-        reply.header('retry-after', String(error.retryAfterSeconds));
-        return reply.code(503).send({ error: 'overloaded', message: error.message });
-      }
-      if (error instanceof QueueClosedError) {
-        reply.header('retry-after', '1');
-        return reply.code(503).send({ error: 'shutting_down', message: error.message });
-      }
-      if (error instanceof StoreUnavailableError) {
-        reply.header('retry-after', String(error.retryAfterSeconds));
-        return reply.code(503).send({ error: 'store_unavailable', message: error.message });
-      }
-      if (isTruenorthError(error)) {
-        const status = KIND_STATUS[error.kind];
-        if (status >= 500) req.log.error({ err: error }, 'request failed');
-        return reply.code(status).send({ error: error.kind, message: error.message });
-      }
-      const fastifyError = error as { statusCode?: number; code?: string; message?: string };
-      if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-        const message = fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? `the body is larger than ${Math.round(this.limits.maxBatchBytes / 1024)} KB`
-          : (fastifyError.message ?? 'bad request').split('\n')[0];
-        return reply.code(fastifyError.statusCode).send({ error: fastifyError.code ?? 'bad_request', message });
-      }
-      req.log.error({ err: error }, 'request failed');
-      reply.header('retry-after', '1');
-      return reply.code(500).send({ error: 'internal', message: 'the server could not store this request; retry' });
-    });
-    app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${redactUrl(req.url).split('?')[0]}` }));
+    registerErrorHandler(app, this.limits.maxBatchBytes);
 
     app.get('/health', async (req) => (peerIsLoopback(req.socket.remoteAddress) ? { status: 'ok', pid: process.pid } : { status: 'ok' }));
     app.get('/ready', async (req, reply) => {

@@ -1,9 +1,10 @@
 /** What every write route shares: the form's body, the engine it may write, the config it needs. */
 import type { FastifyRequest } from 'fastify';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { MetricModel } from '../model/from-config.js';
-import type { TruenorthServer } from './app.js';
-import { HttpError, parseJson } from './payload.js';
+import type { RouteHost } from './route-host.js';
+import { TruenorthError } from '../errors.js';
+import { parseJson } from './payload.js';
 
 const MAX_FORM_BYTES = 64 * 1024;
 
@@ -15,26 +16,26 @@ export function checkForm(req: FastifyRequest): Record<string, unknown> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const fromBrowser = req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined;
   if (type !== 'application/json' && (fromBrowser || type !== 'application/x-www-form-urlencoded')) {
-    throw new HttpError(415, 'unsupported_media_type', 'send the form as application/json');
+    throw new TruenorthError('unsupported_media_type', 'send the form as application/json');
   }
   const body = req.body as Buffer | undefined;
-  if (!body || body.length === 0) throw new HttpError(400, 'empty_body', 'the request has no body; expected a JSON object');
-  if (body.length > MAX_FORM_BYTES) throw new HttpError(413, 'body_too_large', `the body is larger than ${MAX_FORM_BYTES / 1024} KB`);
+  if (!body || body.length === 0) throw new TruenorthError('empty_body', 'the request has no body; expected a JSON object');
+  if (body.length > MAX_FORM_BYTES) throw new TruenorthError('body_too_large', `the body is larger than ${MAX_FORM_BYTES / 1024} KB`);
   const parsed = parseJson(body.toString('utf8'), type);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'invalid_body', 'expected a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TruenorthError('invalid_body', 'expected a JSON object');
   return parsed as Record<string, unknown>;
 }
 
 /** The forms write the DuckDB file; a server storing events in ClickHouse reads hand entries from there. */
-export function duckDbOnly(server: TruenorthServer, what: string, instead = 'use the CLI with --engine clickhouse'): void {
-  if (server.engine !== 'duckdb') throw new HttpError(501, 'not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); ${instead}`);
+export function duckDbOnly(server: RouteHost, what: string, instead = 'use the CLI with --engine clickhouse'): void {
+  if (server.engine !== 'duckdb') throw new TruenorthError('not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); ${instead}`);
 }
 
 /** The team's workspace (notes, check-ins, ideas) on a ClickHouse server: only on the file, with the server stopped. */
 export const STOP_THE_SERVER = 'stop the server to write to the file directly';
 
-export function needConfig(server: TruenorthServer): { config: Config; model: MetricModel } {
+export function needConfig(server: RouteHost): { config: Config; model: MetricModel } {
   const loaded = server.loadedConfig();
-  if (!loaded) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml; start it with --config');
+  if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml; start it with --config');
   return loaded;
 }

@@ -3,6 +3,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TruenorthError } from '../errors.js';
 
 /** dist/web, from src/server (tests, tsx) and from dist/server (the build) alike. */
 export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/web');
@@ -49,22 +50,22 @@ async function serveApp(req: FastifyRequest, reply: FastifyReply, root = WEB_ROO
   try {
     path = decodeURIComponent(rawPath);
   } catch {
-    return reply.code(400).send({ error: 'bad_request', message: 'malformed URL' });
+    throw new TruenorthError('bad_request', 'malformed URL');
   }
-  if (API_PATH.test(path)) return reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${rawPath}` });
+  if (API_PATH.test(path)) throw new TruenorthError('not_found', `no route ${req.method} ${rawPath}`);
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
     staticHeaders(reply, 'text/html; charset=utf-8');
     return reply.code(503).send('<!doctype html><title>truenorth</title><p>The dashboard is not built. Run <code>npm run build</code>, then restart <code>truenorth serve</code>. The API works meanwhile: <a href="/openapi.json">/openapi.json</a>.</p>');
   }
-  if (path.includes('\0')) return reply.code(400).send({ error: 'bad_request', message: 'malformed URL' });
+  if (path.includes('\0')) throw new TruenorthError('bad_request', 'malformed URL');
   const file = resolve(root, '.' + normalize('/' + path));
-  if (file !== root && !file.startsWith(root + sep)) return reply.code(404).send({ error: 'not_found', message: 'not found' });
+  if (file !== root && !file.startsWith(root + sep)) throw new TruenorthError('not_found', 'not found');
   let target = index;
   if (file !== root && path !== '/') {
     const stat = statSafe(file);
     if (stat?.isFile()) target = file;
-    else if (extname(path) !== '') return reply.code(404).send({ error: 'not_found', message: `no file ${rawPath}` });
+    else if (extname(path) !== '') throw new TruenorthError('not_found', `no file ${rawPath}`);
   }
   const type = CONTENT_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
   staticHeaders(reply, type);

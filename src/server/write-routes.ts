@@ -6,11 +6,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordManualValues } from '../engine/ingest/import-manual.js';
 import { addCheckin, addReviewNote } from '../engine/workspace.js';
-import type { TruenorthServer } from './app.js';
+import type { RouteHost } from './route-host.js';
 import { checkForm, duckDbOnly, needConfig, STOP_THE_SERVER } from './forms.js';
 import { checkCheckin, checkNote, checkRecord, recordEntry } from './team-writes.js';
 
-async function recordRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function recordRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
   duckDbOnly(server, 'hand entry through the server');
   const body = checkForm(req);
@@ -20,7 +20,7 @@ async function recordRoute(server: TruenorthServer, req: FastifyRequest, reply: 
   return reply.code(201).send(result);
 }
 
-async function notesRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function notesRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
   duckDbOnly(server, 'review notes through the server', STOP_THE_SERVER);
   const body = checkForm(req);
@@ -29,7 +29,7 @@ async function notesRoute(server: TruenorthServer, req: FastifyRequest, reply: F
   return reply.code(201).send(note);
 }
 
-async function checkinRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function checkinRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
   duckDbOnly(server, 'OKR check-ins through the server', STOP_THE_SERVER);
   const body = checkForm(req);
@@ -38,7 +38,7 @@ async function checkinRoute(server: TruenorthServer, req: FastifyRequest, reply:
   return reply.code(201).send(checkin);
 }
 
-export function registerWriteRoutes(server: TruenorthServer): void {
+export function registerWriteRoutes(server: RouteHost): void {
   const app = server.app;
   app.post('/api/v1/record', (req, reply) => recordRoute(server, req, reply));
   app.post('/api/v1/notes', (req, reply) => notesRoute(server, req, reply));

@@ -1,7 +1,7 @@
 /** Beyond the scorecard: leading indicators, the metric tree, churn risk, predictive; data quality and the event catalogue. */
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
-import { lastPeriods, MAX_RANGE_DAYS, parseDurationDays } from '../../model/time.js';
+import { lastPeriods, MAX_RANGE_DAYS, parseDuration } from '../../model/time.js';
 import { eventCatalogue, type EventCatalogue } from '../../reports/catalogue.js';
 import { ALL_SECTIONS, checkConfigNames, unknownEventWarnings, type ConfigFinding } from '../../reports/config-check.js';
 import { DEFAULT_MIN_GROUP, leadingReport } from '../../reports/leading.js';
@@ -12,7 +12,7 @@ import { qualityReport } from '../../reports/quality.js';
 import { riskReport } from '../../reports/risk.js';
 import { treeReport } from '../../reports/tree.js';
 import type { ReportContext } from '../../reports/context.js';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import { defineRead } from '../operation.js';
 import { asOf, choice, flag, range, segment, text, wholeNumber } from '../params.js';
 import { label } from '../wire.js';
@@ -39,7 +39,7 @@ export const leading = defineRead({
   async run(ctx, params) {
     let within: number | undefined;
     try {
-      within = params.within === undefined ? undefined : parseDurationDays(params.within);
+      within = params.within === undefined ? undefined : parseDuration(params.within).days;
     } catch (e) {
       throw new InputError(`${label(params, 'within')}: ${(e as Error).message}`);
     }

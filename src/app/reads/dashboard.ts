@@ -1,7 +1,7 @@
 /** The dashboard's own context: product, the weeks with data, scorecard rows and their units, what is configured. */
 import { z } from 'zod';
 import { scorecardRows } from '../../config/lint.js';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import { healthModelFromConfig } from '../../model/health.js';
 import { eventsLabel } from '../../model/metrics.js';
 import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../../model/time.js';

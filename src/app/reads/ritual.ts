@@ -1,6 +1,6 @@
 /** The weekly ritual: scorecard, OKRs, digest, review notes, the ideas board. */
 import { z } from 'zod';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import type { DuckDbStore } from '../../engine/duckdb/database.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import { listCheckins, listIdeas, reviewNotes } from '../../engine/workspace.js';

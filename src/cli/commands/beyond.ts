@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { READS } from '../../app/catalogue.js';
-import { wholeNumber } from '../../reports/params.js';
+import { wholeNumber } from '../../model/whole-number.js';
 import type { Segment } from '../../model/metrics.js';
 import { formatLift, isAhaCandidate, pct, type LeadingReport } from '../../reports/leading.js';
 import type { PredictiveReport } from '../../reports/predictive.js';

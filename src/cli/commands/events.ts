@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { READS } from '../../app/catalogue.js';
 import type { EventsReport } from '../../app/reads/beyond.js';
-import { wholeNumber } from '../../reports/params.js';
+import { wholeNumber } from '../../model/whole-number.js';
 import { readCommand } from '../operation-command.js';
 import { formatTable, integer } from '../output.js';
 

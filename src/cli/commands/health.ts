@@ -17,7 +17,7 @@ import { openClickHouse, readConfig, withStore, type GlobalOptions } from '../co
 import { usesClickHouse } from './clickhouse.js';
 import { recordManualValuesToClickHouse } from '../../engine/clickhouse/import.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
 import { readCommand } from '../operation-command.js';
 import { formatTable, integer, percent, printJson } from '../output.js';

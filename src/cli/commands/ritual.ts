@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import { InputError } from '../../errors.js';
 import { addCheckin, addIdea, addReviewNote, listIdeas, setIdeaStatus } from '../../engine/workspace.js';
 import type { DuckDbStore } from '../../engine/duckdb/database.js';

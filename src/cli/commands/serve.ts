@@ -7,7 +7,7 @@ import { ClickHouseStore, DEFAULT_CHDB_PATH } from '../../engine/clickhouse/stor
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import { TruenorthServer } from '../../server/app.js';
 import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import { modelFromConfig } from '../../model/from-config.js';
 import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/static-app.js';
@@ -17,7 +17,7 @@ import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js'
 import { MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, engineChoice, readConfigIfPresent, type GlobalOptions } from '../context.js';
-import { wholeNumber } from '../../reports/params.js';
+import { wholeNumber } from '../../model/whole-number.js';
 
 interface ServeFlags {
   host?: string;
