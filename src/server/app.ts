@@ -9,7 +9,6 @@ import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
 import { qualityDay, QualityTally } from '../engine/ingest/quality.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import { modelFromConfig, type MetricModel } from '../model/from-config.js';
 import type { NormalizedMessage } from '../model/message.js';
 import { reportContext } from '../reports/context.js';
 import { QueryCache } from '../reports/query-cache.js';
@@ -36,6 +35,8 @@ import { applyStripeFact } from './stripe-ledger.js';
 import { ClickHouseSink, type ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
 import type { IngestSink } from '../engine/sink.js';
 import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
+import { modelFromConfig } from '../config/model.js';
+import { type MetricModel } from '../model/metric-model.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
