@@ -1,4 +1,4 @@
-import type { SqlParams, SqlValue } from '../engine/sql-engine.js';
+import type { SqlParams, SqlValue } from './sql.js';
 import type { Frequency, WeekStart } from '../model/metrics.js';
 
 export type ParamType = 'string' | 'number' | 'integer' | 'timestamp';

@@ -8,8 +8,9 @@ import { seriesReport } from './north-star.js';
 import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
 import { SCORECARD_SECTIONS, unknownEventWarnings, type ConfigFinding } from './config-check.js';
+import { praiseFor } from './praise.js';
 import {
-  accountabilityGaps, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
+  accountabilityGaps, ceoOfTheWeek, findBottleneck, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
 

@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { formatTable, integer, printJson } from '../../src/cli/output.js';
 import { InputError } from '../../src/errors.js';
 import { parseScale } from './data.js';
-import { RESULT_MARK, runPhase, type Engine, type PhaseSpec } from './phases.js';
+import { RESULT_MARK, type Engine, type PhaseSpec } from './phase-spec.js';
+import { runPhase } from './phases.js';
 import { REPORTS, type ReportName } from './reports.js';
-import { fmtMs, runBench, type BenchResults, type Stats } from './run.js';
+import { fmtMs, type BenchResults, type Stats } from './results.js';
+import { runBench } from './run.js';
 
 interface SuiteFlags {
   scale: string;
