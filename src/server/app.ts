@@ -14,6 +14,8 @@ import { Auth } from './auth.js';
 import { registerDashboard, SessionStore } from './dashboard-api.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { KeyRing, type Principal } from './keys.js';
+import { openApiDocument } from './openapi.js';
+import type { ServerContext } from './context.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
 import { importUpload } from '../engine/duckdb/import-lane.js';
 import { spoolUpload } from './spool-upload.js';
@@ -80,7 +82,7 @@ export interface ServerOptions {
   connections?: Partial<ConnectionLimits>;
 }
 
-export class TruenorthServer {
+export class TruenorthServer implements ServerContext {
   readonly app: FastifyInstance;
   readonly queue: WriteQueue;
   /** Where ingested messages go: the DuckDB write queue, or ClickHouse. */
@@ -276,6 +278,7 @@ export class TruenorthServer {
 
     registerErrorHandler(app, this.limits.maxBatchBytes);
     registerHealthRoutes(this);
+    app.get('/openapi.json', async () => openApiDocument());
     registerIngestRoutes(this);
     registerStripeRoute(this, this.options.stripeSecret);
     registerKeysRoutes(this);

@@ -1,11 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import { TruenorthError } from '../errors.js';
-import type { SessionStore } from './dashboard-api.js';
 import type { KeyRing, Principal } from './keys.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { credential, header } from './request.js';
 import { isLoopback } from './server-file.js';
 import { SignInThrottle } from './sign-in-throttle.js';
+
+/** The dashboard's sign-ins: the principal a request's session cookie stands for. */
+export interface Sessions {
+  principal(req: FastifyRequest, keys: KeyRing): Principal | undefined;
+}
 
 /**
  * Who a request is: a write key for ingestion; a secret key, the admin token or a dashboard session
@@ -19,7 +23,7 @@ export class Auth {
 
   constructor(
     private readonly keys: KeyRing,
-    private readonly sessions: SessionStore,
+    private readonly sessions: Sessions,
     private readonly readsNeedKey: boolean,
     rateLimit: RateLimitOptions = { perSecond: 5_000 },
   ) {

@@ -1,9 +1,8 @@
-import type { TruenorthServer } from './app.js';
-import { openApiDocument } from './openapi.js';
+import type { ServerContext } from './context.js';
 import { peerIsLoopback } from './server-file.js';
 
-/** Liveness, readiness and the API's description: open to anyone who can reach the server. */
-export function registerHealthRoutes(server: TruenorthServer): void {
+/** Liveness and readiness: open to anyone who can reach the server. */
+export function registerHealthRoutes(server: ServerContext): void {
   const app = server.app;
   app.get('/health', async (req) => (peerIsLoopback(req.socket.remoteAddress) ? { status: 'ok', pid: process.pid } : { status: 'ok' }));
   app.get('/ready', async (req, reply) => {
@@ -13,11 +12,10 @@ export function registerHealthRoutes(server: TruenorthServer): void {
     const counts = peerIsLoopback(req.socket.remoteAddress) ? { pending: server.sink.pending, committed: server.sink.committed } : {};
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', reason, engine: server.engine, ...counts });
   });
-  app.get('/openapi.json', async () => openApiDocument());
 }
 
 /** Why /ready answers 503, in words fit for anyone who can reach it. */
-function notReadyReason(server: TruenorthServer): string {
+function notReadyReason(server: ServerContext): string {
   if (server.shuttingDown) return 'shutting down';
   const failure = server.sink.failure ?? server.queue.failure;
   if (failure) return `writes are failing: ${failure}`;

@@ -3,7 +3,7 @@ import { TruenorthError } from '../errors.js';
 import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
 import { qualityDay, QualityTally } from '../engine/ingest/quality.js';
 import type { NormalizedMessage } from '../model/message.js';
-import type { TruenorthServer } from './app.js';
+import type { ServerContext } from './context.js';
 import { checkMessage, parseJson, type Limits } from './payload.js';
 import { credential, readJson } from './request.js';
 import { registerSdkRoutes, SDK_PATH } from './sdk-routes.js';
@@ -21,7 +21,7 @@ export interface IngestResult {
 }
 
 /** Segment's and PostHog's ingestion routes (and the SDKs'): messages validated one by one, the valid ones stored durably. */
-export function registerIngestRoutes(server: TruenorthServer): void {
+export function registerIngestRoutes(server: ServerContext): void {
   const app = server.app;
   for (const type of SEGMENT_TYPES) app.post(`/v1/${type}`, (req, reply) => segment(server, req, reply, type));
   app.post('/v1/batch', (req, reply) => segment(server, req, reply, 'batch'));
@@ -31,7 +31,7 @@ export function registerIngestRoutes(server: TruenorthServer): void {
 }
 
 /** Validates each message, stores the valid ones durably, and lists the others. */
-async function ingest(server: TruenorthServer, items: unknown[], receivedAt: number, source: string, bodyBytes = Infinity): Promise<IngestResult> {
+async function ingest(server: ServerContext, items: unknown[], receivedAt: number, source: string, bodyBytes = Infinity): Promise<IngestResult> {
   const messages: NormalizedMessage[] = [];
   const rejected: IngestResult['rejected'] = [];
   // A body within the per-message limit cannot hold a message over it: skip measuring each one.
@@ -72,7 +72,7 @@ function respond(reply: FastifyReply, result: IngestResult, single: boolean, ok:
   return reply.code(200).send({ ...ok, accepted: result.accepted, rejected: result.rejected });
 }
 
-async function segment(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply, type: SegmentType | 'batch') {
+async function segment(server: ServerContext, req: FastifyRequest, reply: FastifyReply, type: SegmentType | 'batch') {
   const receivedAt = Date.now();
   const headerKey = credential(req);
   if (headerKey) server.auth.write(req, headerKey);
@@ -101,7 +101,7 @@ async function segment(server: TruenorthServer, req: FastifyRequest, reply: Fast
   return respond(reply, result, type !== 'batch', { success: true });
 }
 
-async function posthog(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function posthog(server: ServerContext, req: FastifyRequest, reply: FastifyReply) {
   const receivedAt = Date.now();
   let { body, bytes } = await readJson(req, server.limits.maxBatchBytes);
   // Older clients wrap the payload: {"data": "<base64 JSON>"} or {"data": [...]}.

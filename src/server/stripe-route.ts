@@ -1,17 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TruenorthError } from '../errors.js';
-import type { TruenorthServer } from './app.js';
+import type { ServerContext } from './context.js';
 import { parseJson } from './payload.js';
 import { header } from './request.js';
 import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
 import { applyStripeFact } from './stripe-ledger.js';
 
 /** POST /webhooks/stripe: a verified subscription or invoice event becomes ledger rows. */
-export function registerStripeRoute(server: TruenorthServer, secret: string | undefined): void {
+export function registerStripeRoute(server: ServerContext, secret: string | undefined): void {
   server.app.post('/webhooks/stripe', (req, reply) => stripe(server, secret, req, reply));
 }
 
-async function stripe(server: TruenorthServer, secret: string | undefined, req: FastifyRequest, reply: FastifyReply) {
+async function stripe(server: ServerContext, secret: string | undefined, req: FastifyRequest, reply: FastifyReply) {
   if (!secret) throw new TruenorthError('not_configured', 'Stripe webhooks are not enabled: start the server with TRUENORTH_STRIPE_WEBHOOK_SECRET set');
   server.duckDbOnly('the Stripe webhook');
   const payload = req.body as Buffer | undefined;
