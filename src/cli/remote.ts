@@ -15,6 +15,7 @@ import { queryFromFlags } from '../server/read-api.js';
 import { ReplayEngine, type RecordedQuery } from '../server/replay.js';
 import { readServerFile, type ServerInfo } from '../server/server-file.js';
 import { readConfigIfPresent, type GlobalOptions } from './context.js';
+import { MINUTE_MS } from '../model/time.js';
 
 /**
  * The CLI's side of the server: when `truenorth serve` holds the database file, reports and every write go
@@ -87,7 +88,7 @@ export async function replayEngine(server: ServerInfo, program: Command, flags: 
   const query = queryFromFlags({ ...flags, asOf: new Date(asOf).toISOString() });
   const res = await fetch(`${server.url}/api/v1/${encodeURIComponent(command)}?${query}`, {
     headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },
-    signal: AbortSignal.timeout(10 * 60_000),
+    signal: AbortSignal.timeout(10 * MINUTE_MS),
   });
   if (!res.ok) {
     const error = await failure(res, server);

@@ -239,6 +239,26 @@ export function lastPeriods(asOf: number, frequency: Frequency, count: number, t
   return range;
 }
 
+/** The first local date of the period containing the instant `ms`. */
+export function periodStartOf(ms: number, frequency: Frequency, time: TimeSettings): LocalDate {
+  return periodStartDate(localDateOf(ms, time.timezone), frequency, time.weekStart);
+}
+
+/** `2026-W47`: the name of the week containing the instant `ms`. */
+export function weekNameOf(ms: number, time: TimeSettings): string {
+  return periodName(periodStartOf(ms, 'week', time), 'week', time.weekStart);
+}
+
+/** The first local date of the last complete week before `asOf`: what a review is about by default. */
+export function lastCompleteWeekStart(asOf: number, time: TimeSettings): LocalDate {
+  return addPeriods(periodStartOf(asOf, 'week', time), 'week', -1);
+}
+
+/** `2026-W47`: the name of the last complete week before `asOf`. */
+export function lastCompleteWeek(asOf: number, time: TimeSettings): string {
+  return periodName(lastCompleteWeekStart(asOf, time), 'week', time.weekStart);
+}
+
 /** Period index as the SQL emitters compute it: weeks since 1970-01-05 (Monday) or 1970-01-04 (Sunday); months since 1970-01. */
 export function periodIndex(date: LocalDate, frequency: 'week' | 'month', weekStart: WeekStart): number {
   if (frequency === 'month') return date.year * 12 + date.month - 1;

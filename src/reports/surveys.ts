@@ -9,7 +9,7 @@
 import type { HealthModel, SurveyDefinition, SurveyKind } from '../model/health.js';
 import type { Segment, TimeRange, TimeSettings } from '../model/metrics.js';
 import { eventsLabel } from '../model/metrics.js';
-import { localDateOf, periodName, periodsIn, periodStartDate } from '../model/time.js';
+import { DAY_MS, periodsIn, weekNameOf } from '../model/time.js';
 import { compileSurveyResponses } from '../query/plans/surveys.js';
 import { run, type ReportContext } from './context.js';
 
@@ -187,10 +187,9 @@ export function surveySection<K extends SurveyKind>(
   kind: K, definition: SurveyDefinition, responses: readonly SurveyResponse[], range: TimeRange, time: TimeSettings, segmented: boolean,
 ): SurveySection<K> {
   const inRange = responses.filter((r) => r.t >= range.from && r.t < range.to);
-  const weekOf = (t: number) => periodName(periodStartDate(localDateOf(t, time.timezone), 'week', time.weekStart), 'week', time.weekStart);
   const byWeek = new Map<string, SurveyResponse[]>();
   for (const r of inRange) {
-    const w = weekOf(r.t);
+    const w = weekNameOf(r.t, time);
     const list = byWeek.get(w) ?? [];
     list.push(r);
     byWeek.set(w, list);
@@ -207,7 +206,7 @@ export function surveySection<K extends SurveyKind>(
 }
 
 export async function fetchSurveyResponses(ctx: ReportContext, definition: SurveyDefinition, range: TimeRange): Promise<SurveyResponse[]> {
-  const active = definition.activeOnly ? { selector: ctx.model.retentionSelector, withinMs: PMF_ACTIVE_DAYS * 86_400_000 } : undefined;
+  const active = definition.activeOnly ? { selector: ctx.model.retentionSelector, withinMs: PMF_ACTIVE_DAYS * DAY_MS } : undefined;
   const rows = await run<{ actor_id: string; t: number; answer: string | null; ideal: boolean; active?: number }>(
     ctx, compileSurveyResponses(ctx.query, { events: definition.events, property: definition.property, range, active }),
   );

@@ -1,4 +1,5 @@
 import { TruenorthError } from '../errors.js';
+import { MINUTE_MS } from '../model/time.js';
 
 /**
  * Failed sign-ins, per client address: after MAX_FAILURES unknown keys within WINDOW_MS, every
@@ -8,7 +9,7 @@ import { TruenorthError } from '../errors.js';
  * guessing one gains nothing, and one misconfigured sender must not lock out its neighbours.
  */
 export const MAX_FAILURES = 10;
-export const WINDOW_MS = 15 * 60_000;
+export const WINDOW_MS = 15 * MINUTE_MS;
 const MAX_ADDRESSES = 10_000;
 
 interface Failures {

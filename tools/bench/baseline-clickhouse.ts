@@ -2,7 +2,8 @@
  * The ClickHouse baseline: its own aggregate functions (`windowFunnel`, `retention`, `-If`
  * combinators, arrays). The session sets join_use_nulls = 1: a LEFT JOIN miss is NULL, as in DuckDB.
  */
-import { DAY, DEMO, int, JOURNEY_EVENTS, lit, list, type BaselineSql } from './baseline-sql.js';
+import { DEMO, int, JOURNEY_EVENTS, lit, list, type BaselineSql } from './baseline-sql.js';
+import { DAY_MS } from '../../src/model/time.js';
 
 const chTs = (ms: number) => `fromUnixTimestamp64Milli(toInt64(${int(ms)}), 'UTC')`;
 /** Epoch ms of the Monday starting the week of an epoch-ms expression (1970-01-05 was a Monday). */
@@ -31,7 +32,7 @@ const chNotChannel = (col: string) => `NOT (JSONType(${col}, 'channel') = 'Strin
  * the n-th message within the window after the first signup (from the sorted message times).
  */
 function chPerActor(where: string, extra?: { expr: string; alias: string }): string {
-  const days = int(DEMO.kui.withinDays * DAY);
+  const days = int(DEMO.kui.withinDays * DAY_MS);
   return `SELECT actor, signup, setup, first_strike, upgrade${extra ? `, ${extra.alias}` : ''},
       if(signup IS NULL, 0, arrayFilter(x -> x >= assumeNotNull(signup) AND x <= assumeNotNull(signup) + ${days}, msgs)[${DEMO.kui.atLeast}]) AS kui_raw,
       if(kui_raw = 0, NULL, kui_raw) AS kui
@@ -89,15 +90,15 @@ export const clickhouseBaseline: BaselineSql = {
   manual: (metric) => `SELECT period, argMax(value, entered_at) AS value FROM tn_manual_values WHERE metric = ${lit(metric)} GROUP BY period`,
 
   funnel: (r) => {
-    const w = int(DEMO.windowDays * DAY);
-    const days = int(DEMO.kui.withinDays * DAY);
+    const w = int(DEMO.windowDays * DAY_MS);
+    const days = int(DEMO.kui.withinDays * DAY_MS);
     return `SELECT level, actor IN (${CH_IDEAL}) AS ideal, count() AS actors FROM (
       SELECT actor, windowFunnel(${w})(t, step = 1, step = 2, step = 3, step = 4, step = 5, step = 6) AS level
       FROM (
         SELECT actor, toUInt64(t) AS t, step FROM (
           SELECT actor, toInt64(toUnixTimestamp64Milli(ts)) AS t,
             multiIf(event = ${lit(DEMO.visit)}, 1, event = ${lit(DEMO.signup)}, 2, event = ${lit(DEMO.setup)}, 3, event = ${lit(DEMO.firstStrike)}, 4, 6) AS step
-          FROM (${chActorEvents(`e.event IN (${list(JOURNEY_EVENTS)}) AND e.ts >= ${chTs(r.from)} AND e.ts <= ${chTs(r.to + DEMO.windowDays * DAY)}`)})
+          FROM (${chActorEvents(`e.event IN (${list(JOURNEY_EVENTS)}) AND e.ts >= ${chTs(r.from)} AND e.ts <= ${chTs(r.to + DEMO.windowDays * DAY_MS)}`)})
           WHERE step != 1 OR t < ${int(r.to)})
         UNION ALL
         SELECT actor, toUInt64(kui) AS t, 5 AS step FROM (

@@ -1,5 +1,6 @@
 /** The DuckDB baseline: window functions and FILTER clauses over the plain tables. */
-import { DAY, DEMO, int, JOURNEY_EVENTS, lit, list, type BaselineSql } from './baseline-sql.js';
+import { DEMO, int, JOURNEY_EVENTS, lit, list, type BaselineSql } from './baseline-sql.js';
+import { DAY_MS } from '../../src/model/time.js';
 
 const duckTs = (ms: number) => `epoch_ms(${int(ms)})`;
 const duckWeek = (col: string) => `epoch_ms(date_trunc('week', ${col}))`;
@@ -80,7 +81,7 @@ export const duckdbBaseline: BaselineSql = {
   // first), a running min of the step-k times gives, at every row, the first step-k event at or after
   // it; one window pass per step carries the rest of the chain back to the step before.
   funnel: (r) => {
-    const w = int(DEMO.windowDays * DAY);
+    const w = int(DEMO.windowDays * DAY_MS);
     const frame = `(PARTITION BY actor ORDER BY t DESC, step DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
     return `WITH ev AS (${duckActorEvents(`e.event IN (${list(JOURNEY_EVENTS)})`)}),
   sf AS (SELECT actor, min(ts) AS s FROM ev WHERE event = ${lit(DEMO.signup)} GROUP BY actor),

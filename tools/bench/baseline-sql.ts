@@ -45,7 +45,6 @@ export function demoMatches(model: MetricModel): string | null {
   return wrong.length ? `the config differs from the baselines' definitions at ${wrong.join(', ')}` : null;
 }
 
-export const DAY = 86_400_000;
 /** The baselines' own constants as SQL literals (they are the bench's, never config or event text). */
 export const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
 export const list = (xs: readonly string[]) => xs.map(lit).join(', ');

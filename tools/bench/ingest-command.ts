@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatTable, integer, printJson, progressBar } from '../../src/cli/output.js';
 import { InputError } from '../../src/errors.js';
 import { benchIngest } from './ingest.js';
-import { whole } from './suite.js';
+import { wholeNumber } from '../../src/model/whole-number.js';
 
 /** `bench ingest`: the HTTP ingestion test alone, against the real server. */
 export function registerIngest(bench: Command): void {
@@ -15,9 +15,9 @@ export function registerIngest(bench: Command): void {
     .option('--dir <dir>', 'directory for the database (default: a temporary one, removed afterwards)')
     .option('--json', 'machine output')
     .action(async (flags: { events: string; batch: string; concurrency: string; dir?: string; json?: boolean }) => {
-      const events = whole(flags.events, '--events', 1, 100_000_000);
-      const batch = whole(flags.batch, '--batch', 1, 2_500);
-      const concurrency = whole(flags.concurrency, '--concurrency', 1, 1_024);
+      const events = wholeNumber(flags.events, '--events', 1, 100_000_000);
+      const batch = wholeNumber(flags.batch, '--batch', 1, 2_500);
+      const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1, 1_024);
       const bar = progressBar('sending', 'rows');
       const result = await benchIngest({ events, batch, concurrency, dir: flags.dir, onProgress: (done, total) => bar.update(done, total) })
         .finally(() => bar.stop());

@@ -9,7 +9,8 @@ import type { Config } from '../../src/config/schema/index.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
 import { healthModelFromConfig } from '../../src/model/health.js';
 import { retentionDefinition } from '../../src/model/from-config.js';
-import { parsePeriod, periodsIn, type Period } from '../../src/model/time.js';
+import { STAGES } from '../../src/model/metrics.js';
+import { DAY_MS, parsePeriod, periodsIn, type Period } from '../../src/model/time.js';
 import type { ReportContext } from '../../src/reports/context.js';
 import { funnelReport } from '../../src/reports/funnel.js';
 import { leadingReport, RETAINED_WINDOW_DAYS } from '../../src/reports/leading.js';
@@ -32,8 +33,6 @@ export interface ReportBench {
   baseline(engine: SqlEngine, sql: BaselineSql, ctx: ReportContext, config: Config): Promise<Answer>;
 }
 
-const DAY = 86_400_000;
-const STAGE_ORDER = ['visit', 'signup', 'setup', 'first_strike', 'kui', 'upgrade'] as const;
 const num = (v: unknown): number => Number(v);
 const weekMs = (name: string) => {
   const d = parsePeriod(name).start;
@@ -102,7 +101,7 @@ const scorecard: ReportBench = {
     const cashByWeek = new Map(cash.map((r) => [r.period, r.value === null ? null : num(r.value)]));
     for (const w of weeks) {
       out.set(`north_star|${w.name}`, nsByWeek.get(w.from) ?? 0);
-      for (const s of STAGE_ORDER) out.set(`journey.${s}|${w.name}`, all.get(`${s}|${w.from}`) ?? 0);
+      for (const s of STAGES) out.set(`journey.${s}|${w.name}`, all.get(`${s}|${w.from}`) ?? 0);
       const f = bridgeFigures(money.get(w.from));
       out.set(`health.mrr|${w.name}`, f.mrr_end);
       out.set(`health.revenue_churn|${w.name}`, f.gross_revenue_churn);
@@ -112,9 +111,9 @@ const scorecard: ReportBench = {
     // The bottleneck among ideal users, in the last week: the step furthest below its target.
     const last = weeks[weeks.length - 1].from;
     let worst: { key: string; rate: number; score: number } | null = null;
-    for (let i = 1; i < STAGE_ORDER.length; i++) {
-      const from = STAGE_ORDER[i - 1];
-      const to = STAGE_ORDER[i];
+    for (let i = 1; i < STAGES.length; i++) {
+      const from = STAGES[i - 1];
+      const to = STAGES[i];
       const target = config.journey[to]?.target_rate;
       const a = ideal.get(`${from}|${last}`) ?? 0;
       if (!target || a === 0) continue;
@@ -130,10 +129,10 @@ const scorecard: ReportBench = {
 function funnelAnswer(levels: Map<string, Map<number, number>>): Answer {
   const out: Answer = new Map();
   for (const [group, byLevel] of levels) {
-    for (let k = 1; k <= STAGE_ORDER.length; k++) {
+    for (let k = 1; k <= STAGES.length; k++) {
       let n = 0;
       for (const [level, actors] of byLevel) if (level >= k) n += actors;
-      out.set(`${group}|${STAGE_ORDER[k - 1]}`, n);
+      out.set(`${group}|${STAGES[k - 1]}`, n);
     }
   }
   return out;
@@ -276,7 +275,7 @@ const leading: ReportBench = {
     return out;
   },
   async baseline(engine, sql, ctx) {
-    const rows = await engine.all<{ event: string; k: number; did: number; did_reached: number }>(sql.leading(ctx.asOf - RETAINED_WINDOW_DAYS[1] * DAY));
+    const rows = await engine.all<{ event: string; k: number; did: number; did_reached: number }>(sql.leading(ctx.asOf - RETAINED_WINDOW_DAYS[1] * DAY_MS));
     const cohort = rows.find((r) => r.event === '');
     const total = cohort ? num(cohort.did) : 0;
     const reached = cohort ? num(cohort.did_reached) : 0;

@@ -7,6 +7,7 @@ import { runPhase } from './phases.js';
 import { REPORTS, type ReportName } from './reports.js';
 import { fmtMs, type BenchResults, type Stats } from './results.js';
 import { runBench } from './run.js';
+import { wholeNumber } from '../../src/model/whole-number.js';
 
 interface SuiteFlags {
   scale: string;
@@ -20,12 +21,6 @@ interface SuiteFlags {
   data: string;
   out: string;
   json?: boolean;
-}
-
-export function whole(text: string, flag: string, min: number, max: number): number {
-  const n = Number(text.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
-  return n;
 }
 
 async function chdbInstalled(): Promise<boolean> {
@@ -64,7 +59,7 @@ export function registerBenchSuite(bench: Command): void {
       if (engine === 'both') engines = (await chdbInstalled()) ? ['duckdb', 'clickhouse'] : ['duckdb'];
       else if (engine === 'duckdb' || engine === 'clickhouse') engines = [engine];
       else throw new InputError(`--engine: expected duckdb, clickhouse or both, got ${JSON.stringify(engine)}`);
-      const tile = flags.tile ? whole(flags.tile, '--tile', 2, 1000) : undefined;
+      const tile = flags.tile ? wholeNumber(flags.tile, '--tile', 2, 1000) : undefined;
       if (tile && (engines.includes('clickhouse') || (flags.only ?? '') !== 'reports')) {
         throw new InputError('--tile: copies a DuckDB store for the reports; use it with --engine duckdb --only reports');
       }
@@ -76,10 +71,10 @@ export function registerBenchSuite(bench: Command): void {
       if (engine === 'both' && !engines.includes('clickhouse')) log('chdb is not installed: measuring DuckDB only (npm install chdb adds the embedded ClickHouse engine)');
       const { results, file } = await runBench({
         scale: flags.scale.toLowerCase(), engines,
-        runs: whole(flags.runs, '--runs', 1, 100),
-        importRuns: flags.importRuns ? whole(flags.importRuns, '--import-runs', 1, 20) : events <= 1.5e6 ? 3 : 1,
-        httpRuns: whole(flags.httpRuns, '--http-runs', 1, 20),
-        httpEvents: whole(flags.httpEvents, '--http-events', 1000, 100_000_000),
+        runs: wholeNumber(flags.runs, '--runs', 1, 100),
+        importRuns: flags.importRuns ? wholeNumber(flags.importRuns, '--import-runs', 1, 20) : events <= 1.5e6 ? 3 : 1,
+        httpRuns: wholeNumber(flags.httpRuns, '--http-runs', 1, 20),
+        httpEvents: wholeNumber(flags.httpEvents, '--http-events', 1000, 100_000_000),
         httpBatch: 100, httpConcurrency: 16,
         dataDir: flags.data, resultsDir: flags.out,
         phases: phases as ('import' | 'http' | 'reports')[], reports, log, tile,

@@ -3,7 +3,6 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { generateDemo } from '../../demo/index.js';
-import { wholeNumber } from '../../reports/params.js';
 import { DuckDbStore } from '../../engine/duckdb/database.js';
 import { importEvents } from '../../engine/ingest/import-events.js';
 import { importLedger } from '../../engine/ingest/import-ledger.js';
@@ -15,6 +14,7 @@ import { funnelReport } from '../../reports/funnel.js';
 import { formatValue } from '../../reports/scorecard.js';
 import { computeScorecard } from '../../reports/ritual.js';
 import { formatTable, integer, percent, progressBar } from '../output.js';
+import { wholeNumber } from '../../model/whole-number.js';
 
 interface DemoFlags {
   users: string;

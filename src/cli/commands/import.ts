@@ -11,6 +11,7 @@ import { printJson, progressBar } from '../output.js';
 import { importToClickHouse, usesClickHouse } from './clickhouse.js';
 import { remoteExport, remoteImport, viaServer } from '../remote.js';
 import { readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
+import { wholeNumber } from '../../model/whole-number.js';
 
 interface ImportFlags {
   format?: string;
@@ -22,9 +23,7 @@ interface ImportFlags {
 const MAX_REJECTED = ['--max-rejected <n>', 'fail (exit 1) when more than n rows are rejected (default: only when every row is)'] as const;
 
 function parseMaxRejected(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InputError(`--max-rejected: expected a whole number ≥ 0, got ${JSON.stringify(text)}`);
-  return n;
+  return wholeNumber(text, '--max-rejected', 0);
 }
 
 export function registerImport(program: Command): void {

@@ -17,7 +17,7 @@ import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js'
 import { MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, engineChoice, readConfigIfPresent, type GlobalOptions } from '../context.js';
-import { wholeNumber } from '../../reports/params.js';
+import { wholeNumber } from '../../model/whole-number.js';
 
 interface ServeFlags {
   host?: string;
