@@ -3,7 +3,6 @@
  * (journey, North Star, metrics, risk rules) and the health model (surveys, HEART, guardrails).
  */
 import { BUILTIN_MANUAL_METRICS } from '../model/health-metrics.js';
-import { HEART_CATEGORIES, type Better, type HealthModel, type HeartCategory, type HeartMeasurement, type HeartMetricDefinition } from '../model/health.js';
 import type { MetricModel } from '../model/metric-model.js';
 import {
   STAGES, type Condition, type EventSelector, type FilterOperator, type FilterValue, type Measure, type Predicate,
@@ -13,6 +12,7 @@ import type { RiskRules } from '../model/risk.js';
 import { parseDate, startOfLocalDate } from '../model/time.js';
 import type { DrivesEdge } from '../model/tree.js';
 import { eventList, type Config, type Filter, type HeartMetric, type JourneyStage, type Measure as ConfigMeasure, type Metric, type NorthStar } from './schema/index.js';
+import { HEART_CATEGORIES, type Better, type HealthModel, type HeartCategory, type HeartMeasurement, type HeartMetricDefinition } from '../model/health.js';
 
 /** The calendar of the config: its time zone and the day weeks start on. */
 export function timeSettings(config: Pick<Config, 'timezone' | 'week_start'>): TimeSettings {

@@ -15,8 +15,8 @@ import { fillSeries, type SeriesPoint } from './north-star.js';
 import { resolveRange, type ReportFlags } from './params.js';
 import { currentManualValues, fetchManualEntries, revenueReport, type RevenuePeriod } from './revenue.js';
 import { surveysReport } from './surveys.js';
-import { betterDirection, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
 import { healthModelFromConfig } from '../config/model.js';
+import { betterDirection, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
 
 /** How a series' values read: a ratio as a percentage, NPS as −100…+100. */
 export type SeriesUnit = HeartUnit;

@@ -4,7 +4,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'no
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { benchIngest, percentile, sendLoad } from './ingest.js';
-import type { HttpResult, PhaseSpec } from './phase-spec.js';
+import type { HttpResult, PhaseSpec } from './phase-protocol.js';
 
 export async function httpPhase(spec: Extract<PhaseSpec, { kind: 'http' }>): Promise<HttpResult> {
   mkdirSync(spec.dir, { recursive: true });

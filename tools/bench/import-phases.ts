@@ -9,7 +9,7 @@ import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import { importEvents } from '../../src/engine/ingest/import-events.js';
 import { importLedger } from '../../src/engine/ingest/import-ledger.js';
 import { importManualCsv, parseManualPeriod, parseManualValue } from '../../src/engine/ingest/import-manual.js';
-import { fresh, seconds, type ImportResult, type PhaseSpec } from './phase-spec.js';
+import { fresh, seconds, type ImportResult, type PhaseSpec } from './phase-protocol.js';
 
 export async function importPhase(spec: Extract<PhaseSpec, { kind: 'import' }>): Promise<ImportResult> {
   fresh(spec.db);

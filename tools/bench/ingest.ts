@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../../src/server/app.js';
 import { createKey } from '../../src/server/keys.js';
-import type { LoadMessage, LoadSpec } from './load-client.js';
+import type { LoadMessage, LoadPlan } from './load-client.js';
 
 /** Run with the same loader as this process (`node --import tsx`), like the bench's phases. */
 const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
@@ -58,9 +58,9 @@ export interface LoadResult {
  * the full bench against a bare server, as the baseline.
  */
 export function sendLoad(url: string, token: string, options: Pick<IngestBenchOptions, 'events' | 'batch' | 'concurrency' | 'onProgress'>): Promise<LoadResult> {
-  const spec: LoadSpec = { url, key: token, events: options.events, batch: options.batch, concurrency: options.concurrency };
+  const plan: LoadPlan = { url, key: token, events: options.events, batch: options.batch, concurrency: options.concurrency };
   return new Promise<LoadResult>((resolve, reject) => {
-    const child = fork(LOAD_CLIENT, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(LOAD_CLIENT, [JSON.stringify(plan)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: LoadResult | undefined;
     child.on('message', (m: LoadMessage) => {
       if (m.kind === 'progress') options.onProgress?.(m.sent, options.events);

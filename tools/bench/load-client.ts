@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 
-export interface LoadSpec {
+export interface LoadPlan {
   url: string;
   /** Write key, sent as HTTP Basic user name as the Segment SDKs do. */
   key: string;
@@ -25,13 +25,13 @@ const RETRY_PAUSE_MS = 50;
 const PROGRESS_EVERY_REQUESTS = 200;
 
 /** The request bodies, built before the clock starts. */
-function requestBodies(spec: LoadSpec): Buffer[] {
-  const requests = Math.ceil(spec.events / spec.batch);
+function requestBodies(plan: LoadPlan): Buffer[] {
+  const requests = Math.ceil(plan.events / plan.batch);
   const bodies: Buffer[] = [];
   for (let r = 0; r < requests; r++) {
     const items: object[] = [];
-    for (let i = 0; i < spec.batch && r * spec.batch + i < spec.events; i++) {
-      const id = r * spec.batch + i;
+    for (let i = 0; i < plan.batch && r * plan.batch + i < plan.events; i++) {
+      const id = r * plan.batch + i;
       items.push({
         type: 'track', messageId: `bench-${id}`, userId: `user-${id % 20000}`, event: id % 10 === 0 ? 'Workspace Created' : 'Message Sent',
         timestamp: new Date(BASE_TIME + id * 1000).toISOString(), context: { groupId: `acct-${id % 2000}` },
@@ -59,11 +59,11 @@ function post(target: URL, agent: http.Agent, auth: string, body: Buffer): Promi
   });
 }
 
-export async function generateLoad(spec: LoadSpec, report: (message: LoadMessage) => void): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const auth = `Basic ${Buffer.from(`${spec.key}:`).toString('base64')}`;
-  const target = new URL(`${spec.url}/v1/batch`);
-  const bodies = requestBodies(spec);
+export async function generateLoad(plan: LoadPlan, report: (message: LoadMessage) => void): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: plan.concurrency });
+  const auth = `Basic ${Buffer.from(`${plan.key}:`).toString('base64')}`;
+  const target = new URL(`${plan.url}/v1/batch`);
+  const bodies = requestBodies(plan);
   const latencies = new Float64Array(bodies.length);
   let next = 0;
   let retried = 0;
@@ -80,22 +80,22 @@ export async function generateLoad(spec: LoadSpec, report: (message: LoadMessage
         retried++;
         await new Promise((ok) => setTimeout(ok, RETRY_PAUSE_MS));
       }
-      if (++done % PROGRESS_EVERY_REQUESTS === 0) report({ kind: 'progress', sent: done * spec.batch });
+      if (++done % PROGRESS_EVERY_REQUESTS === 0) report({ kind: 'progress', sent: done * plan.batch });
     }
   };
   try {
-    await Promise.all(Array.from({ length: spec.concurrency }, lane));
+    await Promise.all(Array.from({ length: plan.concurrency }, lane));
   } finally {
     agent.destroy();
   }
   report({ kind: 'done', seconds: (performance.now() - started) / 1000, latencies: Array.from(latencies), retried });
 }
 
-// Forked with the spec as its one argument; without an IPC channel (imported) it does nothing.
+// Forked with the plan as its one argument; without an IPC channel (imported) it does nothing.
 const send = process.send?.bind(process);
 if (send) {
-  const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  const plan = JSON.parse(process.argv[2] ?? '{}') as LoadPlan;
   const finish = (last: LoadMessage) => send(last, undefined, {}, () => process.disconnect?.());
-  generateLoad(spec, (m) => (m.kind === 'progress' ? send(m) : finish(m)))
+  generateLoad(plan, (m) => (m.kind === 'progress' ? send(m) : finish(m)))
     .catch((e: unknown) => finish({ kind: 'error', message: e instanceof Error ? e.message : String(e) }));
 }

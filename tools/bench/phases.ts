@@ -5,7 +5,7 @@
  */
 import { httpBaseline, httpPhase } from './http-phases.js';
 import { importBaseline, importPhase } from './import-phases.js';
-import { fresh, seconds, type PhaseResult, type PhaseSpec } from './phase-spec.js';
+import { fresh, seconds, type PhaseResult, type PhaseSpec } from './phase-protocol.js';
 import { reportsPhase } from './report-phase.js';
 import { tileDuckDbStore } from './tile.js';
 

@@ -11,7 +11,7 @@ import { clickhouseBaseline } from './baseline-clickhouse.js';
 import { duckdbBaseline } from './baseline-duckdb.js';
 import { demoMatches } from './baseline-sql.js';
 import { BENCH_AS_OF } from './data.js';
-import type { PhaseSpec, ReportTiming } from './phase-spec.js';
+import type { PhaseSpec, ReportTiming } from './phase-protocol.js';
 import { compareAnswers } from './answers.js';
 import { REPORT_BENCHES } from './reports.js';
 import { modelFromConfig } from '../../src/config/model.js';

@@ -2,7 +2,7 @@
  * What a bench run records: the figures of each phase (medians with min and max, ratios to the
  * baselines), the machine and its load, and the targets checked. Written as JSON per run.
  */
-import type { Engine, Format, ReportTiming } from './phase-spec.js';
+import type { Engine, Format, ReportTiming } from './phase-protocol.js';
 import type { ReportName } from './reports.js';
 
 /** Bumped when the layout of the results file changes. */

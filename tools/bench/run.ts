@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureParquet, parseScale, prepareData, scaleName, type BenchData } from './data.js';
-import { RESULT_MARK, type Engine, type Format, type HttpResult, type ImportResult, type PhaseResult, type PhaseSpec } from './phase-spec.js';
+import { RESULT_MARK, type Engine, type Format, type HttpResult, type ImportResult, type PhaseResult, type PhaseSpec } from './phase-protocol.js';
 import type { ReportName } from './reports.js';
 import {
   checkTargets, fmtMs, reportFigure, RESULTS_SCHEMA, round2, stats,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatTable, integer, printJson } from '../../src/cli/output.js';
 import { InputError } from '../../src/errors.js';
 import { parseScale } from './data.js';
-import { RESULT_MARK, type Engine, type PhaseSpec } from './phase-spec.js';
+import { RESULT_MARK, type Engine, type PhaseSpec } from './phase-protocol.js';
 import { runPhase } from './phases.js';
 import { REPORTS, type ReportName } from './reports.js';
 import { fmtMs, type BenchResults, type Stats } from './results.js';

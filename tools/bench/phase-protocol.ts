@@ -1,5 +1,5 @@
 /**
- * What a bench phase is asked (a `PhaseSpec`, passed as JSON to the child process) and what it answers,
+ * What a bench phase is asked (passed as JSON to the child process) and what it answers,
  * and the two things every phase does: start from a fresh store path and time itself.
  */
 import { mkdirSync, rmSync } from 'node:fs';
