@@ -10,7 +10,6 @@ import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
 import { findRead } from '../src/app/catalogue.js';
@@ -18,6 +17,7 @@ import { prepareRead } from '../src/app/run.js';
 import { paramsFromQuery } from '../src/app/wire.js';
 import { QueueFullError } from '../src/engine/sink.js';
 import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const STRIPE_SECRET = 'whsec_test_secret_for_truenorth';
 

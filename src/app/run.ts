@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema/index.js';
-import type { MetricModel } from '../model/from-config.js';
+import type { MetricModel } from '../model/metric-model.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { reportContext } from '../reports/context.js';
 import type { QueryCache } from '../reports/query-cache.js';

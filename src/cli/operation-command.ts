@@ -9,7 +9,7 @@ import type { Config } from '../config/schema/index.js';
 import type { ReadOperation } from '../app/operation.js';
 import { prepareRead } from '../app/run.js';
 import { kebabCase } from '../app/wire.js';
-import { modelFromConfig } from '../model/from-config.js';
+import { modelFromConfig } from '../config/model.js';
 import { readConfig, withEngine, type GlobalOptions } from './context.js';
 import { printJson } from './output.js';
 import { replayEngine, viaServer } from './remote.js';

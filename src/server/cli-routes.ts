@@ -17,15 +17,15 @@ import { exportEvents } from '../engine/ingest/export-events.js';
 import { importManualRows, recordManualValues } from '../engine/ingest/import-manual.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import { addIdea, setIdeaStatus } from '../engine/workspace.js';
-import { manualMetricNames } from '../model/health.js';
-import type { TruenorthServer } from './app.js';
+import type { RouteHost } from './route-host.js';
 import { checkForm, duckDbOnly, STOP_THE_SERVER } from './forms.js';
 import { checkIdea, checkIdeaStatus } from './team-writes.js';
+import { manualMetricNames } from '../config/model.js';
 
 /** How many events an export holds, sent before the file itself. */
 export const EXPORT_COUNT_HEADER = 'x-truenorth-events';
 
-async function importManual(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function importManual(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
   duckDbOnly(server, 'importing hand-entered values through the server');
   const query = req.query as Record<string, unknown>;
@@ -43,7 +43,7 @@ async function importManual(server: TruenorthServer, req: FastifyRequest, reply:
   return reply.send(report);
 }
 
-async function addIdeaRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function addIdeaRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
   duckDbOnly(server, 'the ideas board through the server', STOP_THE_SERVER);
   const idea = checkIdea(checkForm(req));
@@ -51,7 +51,7 @@ async function addIdeaRoute(server: TruenorthServer, req: FastifyRequest, reply:
   return reply.code(201).send({ id, ...idea });
 }
 
-async function ideaStatusRoute(server: TruenorthServer, req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+async function ideaStatusRoute(server: RouteHost, req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
   server.authSecret(req, true);
   duckDbOnly(server, 'the ideas board through the server', STOP_THE_SERVER);
   const change = checkIdeaStatus(req.params.id, checkForm(req));
@@ -60,7 +60,7 @@ async function ideaStatusRoute(server: TruenorthServer, req: FastifyRequest<{ Pa
 }
 
 /** Exports committed events to a temporary file beside the writer, then streams it and removes it. */
-async function exportRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function exportRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
   duckDbOnly(server, 'exporting events through the server', 'export them from ClickHouse itself');
   const query = req.query as Record<string, unknown>;
@@ -82,7 +82,7 @@ async function exportRoute(server: TruenorthServer, req: FastifyRequest, reply: 
 }
 
 /** Registers these routes on the server's Fastify app (called from TruenorthServer's routes()). */
-export function registerCliRoutes(server: TruenorthServer): void {
+export function registerCliRoutes(server: RouteHost): void {
   const app = server.app;
   app.post('/api/v1/ideas', (req, reply) => addIdeaRoute(server, req, reply));
   app.post<{ Params: { id: string } }>('/api/v1/ideas/:id/status', (req, reply) => ideaStatusRoute(server, req, reply));

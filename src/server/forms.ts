@@ -1,7 +1,7 @@
 /** What every write route shares: the form's body, the engine it may write, the config it needs. */
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema/index.js';
-import type { MetricModel } from '../model/from-config.js';
+import type { MetricModel } from '../model/metric-model.js';
 import type { RouteHost } from './route-host.js';
 import { TruenorthError } from '../errors.js';
 import { parseJson } from './payload.js';

@@ -1,21 +1,18 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema/index.js';
-import type { WriteQueue } from '../engine/duckdb/write-queue.js';
-import type { MetricModel } from '../model/from-config.js';
-import type { KeyRing, Principal } from './keys.js';
+import type { SqlEngine } from '../engine/sql-engine.js';
+import type { MetricModel } from '../model/metric-model.js';
+import type { ServerContext } from './context.js';
+import type { Principal } from './keys.js';
 import type { SessionStore } from './session-store.js';
 
-/** What the route modules need of the server that registers them. */
-export interface RouteHost {
-  readonly app: FastifyInstance;
-  readonly queue: WriteQueue;
-  readonly keys: KeyRing;
+/** What the dashboard's session and write routes use of the server, beyond every route's ServerContext. */
+export interface RouteHost extends ServerContext {
   readonly sessions: SessionStore;
   readonly readsNeedKey: boolean;
-  /** The engine events are stored in. */
-  readonly engine: 'duckdb' | 'clickhouse';
-  /** Secret key, admin token or dashboard session; with `open`, loopback servers let anyone on this machine through. */
-  authSecret(req: FastifyRequest, open: boolean): void;
   verifySignIn(req: FastifyRequest, token: string): Principal;
+  /** The config (re-read when the file changes) and its model; undefined when started without one. */
   loadedConfig(): { config: Config; model: MetricModel } | undefined;
+  /** Runs `work` on the engine reports read: ClickHouse when events go there, else a DuckDB reader. */
+  withReportEngine<T>(work: (engine: SqlEngine) => Promise<T>, timeoutMs?: number): Promise<T>;
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { scorecardRows } from '../../config/lint.js';
 import type { Config } from '../../config/schema/index.js';
-import { healthModelFromConfig } from '../../model/health.js';
+import { healthModelFromConfig } from '../../config/model.js';
 import { eventsLabel } from '../../model/metrics.js';
 import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../../model/time.js';
 import type { ReportContext } from '../../reports/context.js';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
 import { manualMetricName } from '../../engine/ingest/import-manual.js';
-import { healthModelFromConfig } from '../../model/health.js';
+import { healthModelFromConfig } from '../../config/model.js';
 import { benchmarksReport } from '../../reports/benchmarks.js';
 import { guardrailsReport, heartWithGuardrails } from '../../reports/guardrails.js';
 import { resolveRange } from '../../reports/params.js';

@@ -1,7 +1,7 @@
 /** The North Star and the journey: north-star, funnel, retention, pql. */
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
-import { retentionDefinition } from '../../model/from-config.js';
+import { retentionDefinition } from '../../model/metric-model.js';
 import { parseBreakdown } from '../../model/metrics.js';
 import { seriesSection, withConfigWarnings } from '../../reports/config-check.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport, type FunnelReport, type TimeToValueReport, type WeeklyStagesReport } from '../../reports/funnel.js';

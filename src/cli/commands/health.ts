@@ -7,7 +7,6 @@ import { InputError } from '../../errors.js';
 import { recordManualValues } from '../../engine/ingest/import-manual.js';
 import { checkRecord, recordEntry, type RecordResult } from '../../server/team-writes.js';
 import { remoteJson, replayEngine, viaServer } from '../remote.js';
-import { modelFromConfig } from '../../model/from-config.js';
 import type { BenchmarksReport } from '../../reports/benchmarks.js';
 import { formatNumber, type GuardrailsReport } from '../../reports/guardrails.js';
 import type { HeartMetricResult, HeartReport } from '../../reports/heart.js';
@@ -21,6 +20,7 @@ import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
 import { readCommand } from '../operation-command.js';
 import { formatTable, integer, percent, printJson } from '../output.js';
+import { modelFromConfig } from '../../config/model.js';
 
 /** Hand entries live in the configured engine: the DuckDB file, or ClickHouse. */
 async function withManualStore<T>(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { READS } from '../../app/catalogue.js';
-import { modelFromConfig } from '../../model/from-config.js';
+import { modelFromConfig } from '../../config/model.js';
 import type { NorthStarReport } from '../../reports/north-star.js';
 import type { FunnelReport, FunnelStep } from '../../reports/funnel.js';
 import type { ConfigFinding } from '../../reports/config-check.js';
