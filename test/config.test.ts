@@ -7,8 +7,7 @@ import { loadConfig, parseConfig } from '../src/config/load.js';
 import { parseDuration } from '../src/model/time.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { ConfigError } from '../src/errors.js';
-import { modelFromConfig } from '../src/model/from-config.js';
-import { healthModelFromConfig } from '../src/model/health.js';
+import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
 
 const lines = (...rows: string[]) => rows.join('\n') + '\n';
 

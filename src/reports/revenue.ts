@@ -7,11 +7,11 @@
  *   MRR_end = MRR_start + new + reactivation + expansion − contraction − churn
  * holds exactly; values are returned in major units.
  */
-import type { HealthModel } from '../model/health.js';
 import type { TimeRange, TimeSettings } from '../model/metrics.js';
 import { addPeriods, parsePeriod, type Period, periodsIn, periodStartOf, startOfLocalDate } from '../model/time.js';
 import { compileLedger, compileManualEntries } from '../query/plans/revenue.js';
 import { run, type ReportContext } from './context.js';
+import { type HealthModel } from '../model/health.js';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs

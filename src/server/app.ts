@@ -7,7 +7,7 @@ import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import { modelFromConfig, type MetricModel } from '../model/from-config.js';
+import type { NormalizedMessage } from '../model/message.js';
 import { reportContext } from '../reports/context.js';
 import { QueryCache } from '../reports/query-cache.js';
 import { Auth } from './auth.js';
@@ -37,6 +37,8 @@ import { registerStripeRoute } from './stripe-route.js';
 import { ClickHouseSink, type ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
 import type { IngestSink } from '../engine/sink.js';
 import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
+import { modelFromConfig } from '../config/model.js';
+import { type MetricModel } from '../model/metric-model.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

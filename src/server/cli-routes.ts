@@ -19,13 +19,13 @@ import { exportEvents } from '../engine/ingest/export-events.js';
 import { importManualRows, recordManualValues } from '../engine/ingest/import-manual.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import { addIdea, listIdeas, setIdeaStatus } from '../engine/workspace.js';
-import { manualMetricNames } from '../model/health.js';
 import { lintReport } from '../reports/north-star-evidence.js';
 import type { TruenorthServer } from './app.js';
 import { checkForm, duckDbOnly, fromWorkspace, STOP_THE_SERVER } from './dashboard-api.js';
 import { TruenorthError } from '../errors.js';
 import { READ_ROUTES, type ReadRoute } from './read-api.js';
 import { checkIdea, checkIdeaStatus } from './team-writes.js';
+import { manualMetricNames } from '../config/model.js';
 
 /** How many events an export holds, sent before the file itself. */
 export const EXPORT_COUNT_HEADER = 'x-truenorth-events';

@@ -26,8 +26,6 @@ import { manualMetricName, recordManualValues } from '../engine/ingest/import-ma
 import { addCheckin, addReviewNote, listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import type { MetricModel } from '../model/from-config.js';
-import { healthModelFromConfig } from '../model/health.js';
 import { eventsLabel } from '../model/metrics.js';
 import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../model/time.js';
 import { benchmarksReport } from '../reports/benchmarks.js';
@@ -46,6 +44,8 @@ import { parseJson } from './payload.js';
 import { READ_ROUTES, type ReadFlags, type ReadRoute } from './read-api.js';
 import { isLoopback } from './server-file.js';
 import { checkCheckin, checkNote, checkRecord, checkWeek, entryJson, recordEntry, text } from './team-writes.js';
+import { type MetricModel } from '../model/metric-model.js';
+import { healthModelFromConfig } from '../config/model.js';
 
 // ---------- read routes ----------
 

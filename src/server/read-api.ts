@@ -1,6 +1,5 @@
 import { namedAsQuery, paramName, parseAsOf, parseSegment, resolveRange, type ReportFlags } from '../reports/params.js';
 import { InputError } from '../errors.js';
-import { retentionDefinition } from '../model/from-config.js';
 import { parseBreakdown } from '../model/metrics.js';
 import type { Config } from '../config/schema/index.js';
 import type { ReportContext } from '../reports/context.js';
@@ -11,6 +10,7 @@ import { retentionReport } from '../reports/retention.js';
 import { BEYOND_READ_ROUTES } from '../reports/beyond-api.js';
 import { CATALOGUE_READ_ROUTES } from '../reports/catalogue-api.js';
 import { seriesSection, withConfigWarnings } from '../reports/config-check.js';
+import { retentionDefinition } from '../model/metric-model.js';
 
 /**
  * The read API: `GET /api/v1/<report>` returns exactly the object `truenorth <report> --json`

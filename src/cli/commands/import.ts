@@ -4,7 +4,6 @@ import { importFailure } from '../../engine/ingest/import-hint.js';
 import { InputError } from '../../errors.js';
 import { importLedger } from '../../engine/ingest/import-ledger.js';
 import { importManualCsv } from '../../engine/ingest/import-manual.js';
-import { manualMetricNames } from '../../model/health.js';
 import { checkExportPath, exportEvents } from '../../engine/ingest/export-events.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
@@ -12,6 +11,7 @@ import { importToClickHouse, usesClickHouse } from './clickhouse.js';
 import { remoteExport, remoteImport, viaServer } from '../remote.js';
 import { readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
 import { wholeNumber } from '../../model/whole-number.js';
+import { manualMetricNames } from '../../config/model.js';
 
 interface ImportFlags {
   format?: string;

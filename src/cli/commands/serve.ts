@@ -8,7 +8,6 @@ import type { SqlEngine } from '../../engine/sql-engine.js';
 import { TruenorthServer } from '../../server/app.js';
 import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
-import { modelFromConfig } from '../../model/from-config.js';
 import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/dashboard-api.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
@@ -18,6 +17,7 @@ import { MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, engineChoice, readConfigIfPresent, type GlobalOptions } from '../context.js';
 import { wholeNumber } from '../../model/whole-number.js';
+import { modelFromConfig } from '../../config/model.js';
 
 interface ServeFlags {
   host?: string;
