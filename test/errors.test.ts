@@ -1,10 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { remoteJson } from '../src/cli/remote.js';
+import { runProgram, withOneLineErrors } from '../src/cli/run.js';
 import { ERROR_CODES, errorFromServer, isErrorCode, TruenorthError, type ErrorCode } from '../src/errors.js';
 import { registerErrorHandler } from '../src/server/error-handler.js';
 import { openApiDocument } from '../src/server/openapi.js';
+import type { ServerInfo } from '../src/server/server-file.js';
 
 const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
 const ROOT = join(import.meta.dirname, '..');
@@ -109,6 +113,25 @@ describe('the server answers an error, the CLI reads it back', () => {
     expect(crash.headers['retry-after']).toBe('1');
     expect(crash.json()).toEqual({ error: 'internal', message: 'the server could not store this request; retry' });
     await app.close();
+  });
+
+  it('through HTTP and the CLI runner: the server\'s code ends the command with its exit code and one line naming the server', async () => {
+    const app = failingApp();
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const server: ServerInfo = { url, pid: process.pid, host: '127.0.0.1', port: 0, reads_need_key: false, started_at: '', version: 1 };
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      for (const code of ['invalid_key', 'report_timeout', 'no_config'] as const) {
+        const program = withOneLineErrors(new Command('truenorth'), '');
+        program.command('call').action(() => remoteJson(server, 'GET', `/fail?code=${code}`));
+        stderr.mockClear();
+        expect(await runProgram(program, ['node', 'truenorth', 'call']), code).toBe(ERROR_CODES[code].exitCode);
+        expect(stderr.mock.calls.map((c) => String(c[0])), code).toEqual([`truenorth: failed with ${code} (from the server at ${url})\n`]);
+      }
+    } finally {
+      stderr.mockRestore();
+      await app.close();
+    }
   });
 
   it('a body that is not the server\'s falls back on the status', () => {
