@@ -8,7 +8,7 @@ import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
 import { qualityDay, QualityTally } from '../engine/ingest/quality.js';
 import { detectFormat } from '../engine/ingest/sources.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
+import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
 import { modelFromConfig, type MetricModel } from '../model/from-config.js';
 import type { NormalizedMessage } from '../model/message.js';
 import { reportContext } from '../reports/context.js';
@@ -18,7 +18,6 @@ import { registerCliRoutes } from './cli-routes.js';
 import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
-import { importUpload } from '../engine/duckdb/import-lane.js';
 import { spoolUpload } from './spool-upload.js';
 import { checkMessage, decodeBody, DEFAULT_LIMITS, HttpError, parseJson, type Limits } from './payload.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -32,7 +31,10 @@ import { ingestionCors, registerSdkRoutes, SDK_PATH } from './sdk-routes.js';
 import { SignInThrottle } from './sign-in-throttle.js';
 import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
 import { applyStripeFact } from './stripe-ledger.js';
-import { ClickHouseSink, type ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
+import type { ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
+import { serverPort } from '../engine/open-store.js';
+import type { StorePort } from '../engine/port.js';
+import { requireCapability } from './require-capability.js';
 import { QueueClosedError, QueueFullError, type IngestSink } from '../engine/sink.js';
 import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
 
@@ -98,7 +100,9 @@ export interface IngestResult {
 export class TruenorthServer {
   readonly app: FastifyInstance;
   readonly queue: WriteQueue;
-  /** Where ingested messages go: the DuckDB write queue, or ClickHouse. */
+  /** The store reports read and ingestion, imports and the team's tables write. */
+  readonly events: StorePort;
+  /** Where ingested messages go. */
   readonly sink: IngestSink;
   readonly keys: KeyRing;
   readonly limits: Limits;
@@ -126,9 +130,8 @@ export class TruenorthServer {
         else this.app.log.warn('writes succeed again');
       },
     });
-    this.sink = options.clickhouse
-      ? new ClickHouseSink(options.clickhouse, { ...options.clickhouseBatching, maxPending: options.queue?.maxPending })
-      : this.queue;
+    this.events = serverPort(options, this.queue);
+    this.sink = this.events.openSink({ ...options.clickhouseBatching, maxPending: options.queue?.maxPending });
     this.keys = new KeyRing(options.adminToken);
     this.limiter = new RateLimiter(options.rateLimit ?? { perSecond: 5_000 });
     const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
@@ -184,22 +187,19 @@ export class TruenorthServer {
     return this.closing;
   }
 
-  /** The engine events are stored in: 'duckdb' or 'clickhouse'. */
-  get engine(): 'duckdb' | 'clickhouse' {
-    return this.options.clickhouse ? 'clickhouse' : 'duckdb';
+  /** The engine events are stored in (its SQL dialect). */
+  get engine(): Dialect {
+    return this.events.dialect;
   }
 
-  /** Runs `work` on the engine reports read: ClickHouse when events go there, else a DuckDB reader. */
+  /** Runs `work` on a reader of the store reports read, cancelled past `timeoutMs`. */
   async withReportEngine<T>(work: (engine: SqlEngine) => Promise<T>, timeoutMs?: number): Promise<T> {
-    const bounded = (engine: SqlEngine) => (timeoutMs ? withReportDeadline(engine, timeoutMs, work) : work(engine));
-    if (this.options.clickhouse) return bounded(timeoutMs ? this.options.clickhouse.cancellable(timeoutMs / 1000) : this.options.clickhouse);
-    return this.withReader(bounded);
-  }
-
-  /** Routes that write DuckDB-only data answer 501 on a ClickHouse server. */
-  private duckDbOnly(what: string): void {
-    if (!this.options.clickhouse) return;
-    throw new HttpError(501, 'not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); use \`truenorth --engine clickhouse import …\` instead`);
+    const engine = await this.events.reader(timeoutMs ? timeoutMs / 1000 : undefined);
+    try {
+      return await (timeoutMs ? withReportDeadline(engine, timeoutMs, work) : work(engine));
+    } finally {
+      await engine.close();
+    }
   }
 
   private async withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
@@ -404,7 +404,7 @@ export class TruenorthServer {
   private async stripe(req: FastifyRequest, reply: FastifyReply) {
     const secret = this.options.stripeSecret;
     if (!secret) throw new HttpError(404, 'not_configured', 'Stripe webhooks are not enabled: start the server with TRUENORTH_STRIPE_WEBHOOK_SECRET set');
-    this.duckDbOnly('the Stripe webhook');
+    requireCapability(this.events, 'stripe', 'the Stripe webhook');
     const payload = req.body as Buffer | undefined;
     if (!payload || payload.length === 0) throw new HttpError(400, 'empty_body', 'the request has no body');
     verifyStripeSignature(payload, header(req, 'stripe-signature'), secret);
@@ -456,11 +456,12 @@ export class TruenorthServer {
 
   private async importFile(req: FastifyRequest, reply: FastifyReply, kind: 'events' | 'subscriptions') {
     this.authSecret(req, true);
-    this.duckDbOnly(`importing ${kind} through the server`);
+    requireCapability(this.events, 'write_lane', `importing ${kind} through the server`);
     const query = req.query as Record<string, unknown>;
     const strict = query.strict === '1' || query.strict === 'true';
     const format = kind === 'events' ? detectFormat('-', typeof query.format === 'string' ? query.format : undefined) : 'csv';
-    const report = await spoolUpload(req, format, (path) => importUpload(this.queue, this.store, path, { kind, format, strict }));
+    const importer = kind === 'events' ? this.events.importers.events : this.events.importers.ledger;
+    const report = await spoolUpload(req, format, (path) => importer(path, { format, strict }));
     return reply.send(report);
   }
 
