@@ -19,11 +19,11 @@ import { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import { clickhouseDialect } from '../src/query/dialects/clickhouse.js';
 import { Params } from '../src/query/dialect.js';
 import { parseConfig } from '../src/config/load.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { rangeOfPeriods } from '../src/model/time.js';
 import { compileFunnel } from '../src/query/plans/funnel.js';
 import { reportContext } from '../src/reports/context.js';
 import { randomLog } from './helpers/random-log.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 let ch: ClickHouseStore;
 let cleanup: () => Promise<void>;

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lintConfig, northStarChecks, scorecardRows } from '../src/config/lint.js';
 import { loadConfig, parseConfig } from '../src/config/load.js';
-import { parseDuration } from '../src/config/schema.js';
+import { parseDuration } from '../src/model/time.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { ConfigError } from '../src/errors.js';
-import { modelFromConfig } from '../src/model/from-config.js';
-import { healthModelFromConfig } from '../src/model/health.js';
+import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
 
 const lines = (...rows: string[]) => rows.join('\n') + '\n';
 

@@ -15,8 +15,8 @@ import { scorecardProviders } from '../src/reports/providers.js';
 import { scorecardReport, type ScorecardReport } from '../src/reports/scorecard-report.js';
 import { contextFor, seg, storeFrom } from './helpers/fixture-store.js';
 import { loadBoth, openChdb } from './helpers/engines.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { reportContext } from '../src/reports/context.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const AS_OF = '2026-11-25T12:00:00Z'; // the last complete week is 2026-W47 (Nov 16–22)
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  accountabilityGaps, buildRow, ceoOfTheWeek, findBottleneck, praiseFor, relativeShortfall, statusOf, suggestBaseline,
+  accountabilityGaps, buildRow, ceoOfTheWeek, findBottleneck, relativeShortfall, statusOf, suggestBaseline,
   type JourneyStep,
 } from '../src/reports/scorecard.js';
+import { praiseFor } from '../src/reports/praise.js';
 
 describe('status per cell', () => {
   it('gte, lte and between at their boundaries', () => {

@@ -7,12 +7,12 @@ import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
 import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
 import { openChdb } from './helpers/engines.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 let dir: string;
 let duck: DuckDbStore;

@@ -12,9 +12,9 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { normalizeMessage } from '../src/engine/ingest/normalize.js';
 import { IngestWriter } from '../src/engine/ingest/writer.js';
 import type { NormalizedMessage } from '../src/model/message.js';
+import { TruenorthError } from '../src/errors.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
-import { HttpError } from '../src/server/payload.js';
 import { withReportDeadline } from '../src/server/report-deadline.js';
 
 /**
@@ -226,7 +226,7 @@ describe('report time limit', () => {
     const slow = withReportDeadline(reader, 200, (engine) => engine.all('SELECT count(*) AS n FROM range(5000000000) t(a) WHERE a % 7 = 3'));
     const error = await slow.then(() => undefined, (e: unknown) => e);
     const ms = performance.now() - t0;
-    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toBeInstanceOf(TruenorthError);
     expect(error).toMatchObject({ status: 503, code: 'report_timeout', headers: { 'retry-after': '1' } });
     // Answered once the query stopped, well before the 2 s the deadline would wait for a query that ignores the interrupt.
     expect(ms).toBeLessThan(1500);

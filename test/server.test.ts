@@ -10,13 +10,13 @@ import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
 import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
 import { QueueFullError } from '../src/engine/sink.js';
 import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const STRIPE_SECRET = 'whsec_test_secret_for_truenorth';
 

@@ -99,7 +99,7 @@ describe('migrations', () => {
     const path = join(tempDir(), 'missing.duckdb');
     const error = await DuckDbStore.open(path, { readOnly: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TruenorthError);
-    expect((error as TruenorthError).kind).toBe('not_found');
+    expect((error as TruenorthError).code).toBe('not_found');
     expect((error as TruenorthError).message).toBe(`no database at ${path}; run \`truenorth import\` or \`truenorth demo\` first`);
     expect(existsSync(path)).toBe(false);
   });
@@ -110,7 +110,7 @@ describe('migrations', () => {
     await store.run(`INSERT INTO schema_migrations VALUES (${SCHEMA_VERSION + 1}, 'from the future', now()::TIMESTAMP)`);
     await store.close();
     const error = await DuckDbStore.open(path).catch((e: unknown) => e);
-    expect((error as TruenorthError).kind).toBe('conflict');
+    expect((error as TruenorthError).code).toBe('conflict');
     expect((error as TruenorthError).message).toContain(`has schema version ${SCHEMA_VERSION + 1}, newer than this truenorth (${SCHEMA_VERSION})`);
   });
 });
@@ -139,7 +139,7 @@ describe('a second writer', () => {
     return next('ready').then(() => ({ child, next }));
   }
 
-  it('gets a TruenorthError kind locked naming the file, quickly, and nothing is harmed', async () => {
+  it('gets a TruenorthError with code locked naming the file, quickly, and nothing is harmed', async () => {
     const path = join(tempDir(), 'shared.duckdb');
     const first = await DuckDbStore.open(path);
     await write(first,
@@ -154,7 +154,7 @@ describe('a second writer', () => {
         const error = await DuckDbStore.open(path, { readOnly }).catch((e: unknown) => e);
         expect(Date.now() - started).toBeLessThan(3000);
         expect(error).toBeInstanceOf(TruenorthError);
-        expect((error as TruenorthError).kind).toBe('locked');
+        expect((error as TruenorthError).code).toBe('locked');
         expect((error as TruenorthError).message).toMatch(
           new RegExp(`^database ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is already open for writing by another process \\(pid ${child.pid}\\); `),
         );

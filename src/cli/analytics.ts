@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import { modelFromConfig } from '../model/from-config.js';
 import { reportContext, type ReportContext } from '../reports/context.js';
 import { readConfig, withEngine, type GlobalOptions } from './context.js';
 import { parseAsOf, type ReportFlags } from './options.js';
 import { replayEngine, viaServer } from './remote.js';
+import { modelFromConfig } from '../config/model.js';
 
 /** Loads the config, opens the store read-only and runs `work` with a report context. */
 export async function withReports<T>(

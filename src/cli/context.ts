@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { DuckDbStore, resolveDbPath } from '../engine/duckdb/database.js';
 import { storeTarget, withOpenStore } from '../engine/open-store.js';
 import type { StorePort } from '../engine/port.js';

@@ -1,5 +1,4 @@
-import { Command, CommanderError } from 'commander';
-import { isTruenorthError } from '../errors.js';
+import { Command } from 'commander';
 import { registerBeyond } from './commands/beyond.js';
 import { registerQuality } from './commands/quality.js';
 import { registerClickHouse } from './commands/clickhouse.js';
@@ -12,8 +11,9 @@ import { registerLint } from './commands/lint.js';
 import { registerReports } from './commands/reports.js';
 import { registerServe } from './commands/serve.js';
 import { registerKeys } from './commands/keys.js';
-import { registerBench } from './commands/bench.js';
+import { registerDevTools } from './commands/dev-tools.js';
 import { registerRitual } from './commands/ritual.js';
+import { runProgram, withOneLineErrors } from './run.js';
 
 export function buildProgram(): Command {
   const program = new Command('truenorth')
@@ -21,10 +21,8 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'config file (default ./truenorth.yaml or $TRUENORTH_CONFIG)')
     .option('--db <file>', 'database file (default ./truenorth.duckdb or $TRUENORTH_DB)')
     .option('--engine <engine>', 'duckdb | clickhouse (default: database.engine in the config, else duckdb)')
-    .option('--clickhouse-url <url>', 'ClickHouse server, http(s)://user:password@host:8123/database; without it, --engine clickhouse uses the embedded engine (chdb) in --db')
-    .showHelpAfterError('(run `truenorth --help` for usage)')
-    .exitOverride();
-  program.configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+    .option('--clickhouse-url <url>', 'ClickHouse server, http(s)://user:password@host:8123/database; without it, --engine clickhouse uses the embedded engine (chdb) in --db');
+  withOneLineErrors(program, '(run `truenorth --help` for usage)');
   registerInit(program);
   registerImport(program);
   registerDemo(program);
@@ -36,7 +34,7 @@ export function buildProgram(): Command {
   registerQuality(program);
   registerServe(program);
   registerKeys(program);
-  registerBench(program);
+  registerDevTools(program);
   registerHealth(program);
   registerRitual(program);
   return program;
@@ -44,21 +42,5 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the exit code. Errors are one line on stderr, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? 0 : 2;
-    }
-    if (isTruenorthError(e)) {
-      process.stderr.write(`truenorth: ${e.message}\n`);
-      return 1;
-    }
-    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    process.stderr.write(`truenorth: unexpected error: ${message}\n`);
-    if (process.env.TRUENORTH_DEBUG) console.error(e);
-    return 1;
-  }
+  return runProgram(buildProgram(), argv);
 }

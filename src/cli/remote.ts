@@ -4,17 +4,18 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { resolveDbPath } from '../engine/duckdb/database.js';
 import type { ImportReport } from '../engine/ingest/import-events.js';
 import type { FileFormat } from '../engine/ingest/sources.js';
 import { EXPORT_COUNT_HEADER } from '../server/cli-routes.js';
 import { parseDialect, type SqlEngine } from '../engine/sql-engine.js';
-import { isTruenorthError, TruenorthError } from '../errors.js';
+import { errorFromServer, isTruenorthError, TruenorthError } from '../errors.js';
 import { queryFromFlags } from '../server/read-api.js';
 import { ReplayEngine, type RecordedQuery } from '../server/replay.js';
 import { readServerFile, type ServerInfo } from '../server/server-file.js';
 import { readConfigIfPresent, type GlobalOptions } from './context.js';
+import { MINUTE_MS } from '../model/time.js';
 
 /**
  * The CLI's side of the server: when `truenorth serve` holds the database file, reports and every write go
@@ -42,7 +43,7 @@ export async function findLiveServer(dbPath: string): Promise<ServerInfo | undef
 export async function viaServer<T>(
   error: unknown, globals: GlobalOptions, config: Config | undefined, remote: (server: ServerInfo) => Promise<T>,
 ): Promise<T> {
-  if (!isTruenorthError(error) || error.kind !== 'locked') throw error;
+  if (!isTruenorthError(error) || error.code !== 'locked') throw error;
   const dbPath = resolveDbPath(globals.db, (config ?? safeConfig(globals))?.database?.path);
   const server = await findLiveServer(dbPath);
   if (!server) throw error;
@@ -71,15 +72,8 @@ function authHeaders(server: ServerInfo, always = false): Record<string, string>
 }
 
 async function failure(res: Response, server: ServerInfo): Promise<TruenorthError> {
-  let message = `${res.status} ${res.statusText}`;
-  try {
-    const body = (await res.json()) as { message?: string };
-    if (body.message) message = body.message;
-  } catch {
-    // not JSON
-  }
-  const kind = res.status === 401 || res.status === 403 ? 'auth' : res.status === 404 ? 'not_found' : res.status < 500 ? 'input' : 'internal';
-  return new TruenorthError(kind, `${message} (from the server at ${server.url})`);
+  const body: unknown = await res.json().catch(() => undefined);
+  return errorFromServer(res.status, body, server.url);
 }
 
 /**
@@ -94,16 +88,14 @@ export async function replayEngine(server: ServerInfo, program: Command, flags: 
   const query = queryFromFlags({ ...flags, asOf: new Date(asOf).toISOString() });
   const res = await fetch(`${server.url}/api/v1/${encodeURIComponent(command)}?${query}`, {
     headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },
-    signal: AbortSignal.timeout(10 * 60_000),
+    signal: AbortSignal.timeout(10 * MINUTE_MS),
   });
-  if (res.status === 404) {
-    const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-    if (body.error === 'not_found') {
-      throw new TruenorthError('not_found', `the server at ${server.url} has no API for \`${command}\`; stop it to run this report on the file directly`);
-    }
-    throw new TruenorthError('not_found', `${body.message ?? 'not found'} (from the server at ${server.url})`);
+  if (!res.ok) {
+    const error = await failure(res, server);
+    // An older server without this report's route: the report still runs on the file, once it is free.
+    if (error.code === 'not_found') throw new TruenorthError('not_found', `the server at ${server.url} has no API for \`${command}\`; stop it to run this report on the file directly`);
+    throw error;
   }
-  if (!res.ok) throw await failure(res, server);
   const body = (await res.json()) as { queries: RecordedQuery[] };
   return new ReplayEngine(dialect, body.queries, server.url);
 }
@@ -152,10 +144,7 @@ export async function remoteImport(
   } catch {
     throw new TruenorthError('internal', `unexpected answer from the server at ${server.url} (${status})`);
   }
-  if (status >= 400) {
-    const message = (body as { message?: string }).message ?? `${status}`;
-    throw new TruenorthError(status < 500 ? 'input' : 'internal', message);
-  }
+  if (status >= 400) throw errorFromServer(status, body, server.url);
   return body as ImportReport;
 }
 

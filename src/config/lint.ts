@@ -2,8 +2,8 @@
  * Config-only checks (docs/configuration.md, "lint": the data traps a config can fall into) and Amplitude's seven North Star
  * checks. Checks that need data take it through the optional `evidence` argument.
  */
-import { eventsLabel } from '../model/metrics.js';
-import { eventList, JOURNEY_STAGES, summedProperty, type Config, type EventNames, type Target } from './schema.js';
+import { eventsLabel, STAGES } from '../model/metrics.js';
+import { eventList, summedProperty, type Config, type EventNames, type Target } from './schema/index.js';
 
 export interface LintFinding {
   level: 'error' | 'warn' | 'info';
@@ -32,7 +32,7 @@ export function scorecardRows(config: Config): ScorecardRow[] {
   const rows: ScorecardRow[] = [
     { id: 'north_star', path: 'north_star', owner: config.north_star.owner, target: config.north_star.target },
   ];
-  for (const stage of JOURNEY_STAGES) {
+  for (const stage of STAGES) {
     const definition = config.journey[stage];
     if (definition) rows.push({ id: `journey.${stage}`, path: `journey.${stage}`, owner: definition.owner, target: definition.target });
   }

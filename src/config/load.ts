@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { configErrorMap, configSchema, type Config } from './schema.js';
+import { configErrorMap, configSchema, type Config } from './schema/index.js';
 
 type PathSegment = string | number;
 

@@ -3,7 +3,9 @@
  * checked against the store for (reports/config-check.ts). One walker over every section, so a new
  * place that names an event is added here once.
  */
-import { HEART_CATEGORIES, JOURNEY_STAGES, summedProperty, type Config, type Filter } from './schema.js';
+import { STAGES } from '../model/metrics.js';
+import { summedProperty, type Config, type Filter } from './schema/index.js';
+import { HEART_CATEGORIES } from '../model/health.js';
 
 export type PathSegment = string | number;
 
@@ -101,7 +103,7 @@ function riskNames(config: Config): ConfigName[] {
 
 export function configNames(config: Config): ConfigName[] {
   const out: ConfigName[] = [];
-  for (const stage of JOURNEY_STAGES) {
+  for (const stage of STAGES) {
     const definition = config.journey[stage];
     if (definition) out.push(...eventPlace(definition as EventPlace, ['journey', stage]));
   }

@@ -2,11 +2,7 @@
 import { InputError } from '../errors.js';
 import { cumulative, hashKey, mix32, type Rng } from './prng.js';
 import { WEEKEND_TRAFFIC, WEEKLY_GROWTH } from './model.js';
-
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
-export const WEEK_MS = 7 * DAY_MS;
+import { DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS } from '../model/time.js';
 
 export interface Window {
   /** First Monday 00:00 UTC (inclusive). */

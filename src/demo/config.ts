@@ -3,9 +3,10 @@
  * with --users) and chained with the rate targets; the rate targets put signup -> setup far below
  * target (the planted bottleneck) and every other step a little above.
  */
-import { DAY_MS, quarterEnd } from './calendar.js';
+import { quarterEnd } from './calendar.js';
 import { IDEAL_MIN_COMPANY_SIZE, IDEAL_ROLES, KUI_THRESHOLD, KUI_WINDOW_DAYS, OWNERS, PRODUCT, TARGET_RATES } from './model.js';
 import type { Stats } from './stats.js';
+import { DAY_MS } from '../model/time.js';
 
 export interface ConfigTargets {
   visit: number;

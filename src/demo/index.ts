@@ -34,7 +34,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { dailyVolumes, dataWindow, isoDate, isoTime, isoWeekName, offsets, WEEK_MS } from './calendar.js';
+import { dailyVolumes, dataWindow, isoDate, isoTime, isoWeekName, offsets } from './calendar.js';
 import { configTargets, configYaml } from './config.js';
 import { PURPOSE, type DemoContext, type LedgerEntry } from './context.js';
 import { Ids } from './identity.js';
@@ -51,6 +51,7 @@ import { liveUserDay, outcome } from './user-life.js';
 import { planUser, type UserState } from './user-plan.js';
 import { visitorsForDay } from './visitors.js';
 import { FileWriter, Timeline } from './writers.js';
+import { WEEK_MS } from '../model/time.js';
 
 export interface DemoOptions {
   outDir: string;

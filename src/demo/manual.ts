@@ -5,10 +5,11 @@
  *   burn                   net monthly burn run-rate, USD per month (runway = cash / burn)
  * Amounts scale with the number of signups so CAC stays believable at any size.
  */
-import { WEEK_MS, isoWeekName } from './calendar.js';
+import { isoWeekName } from './calendar.js';
 import { PURPOSE } from './context.js';
 import { DEFAULT_USERS, FINANCE } from './model.js';
 import { hashKey, Rng } from './prng.js';
+import { WEEK_MS } from '../model/time.js';
 
 export interface ManualRow {
   metric: 'cash_balance' | 'sales_marketing_spend' | 'burn';

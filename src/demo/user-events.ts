@@ -3,10 +3,10 @@
  * Billing changes re-check the account's state when they happen (a cancellation may come first).
  */
 import { AHA_DAYS, CANCELLATION_REASONS, CSAT_RESPONSE_RATE, DISCOUNT, DISCOUNT_RATE, EXPORT_FAILURE_RATE, EXPORT_FORMATS, INTEGRATIONS, MARKETING_PAGES, PLANS, REACTIVATION_RATE, SEARCH_SCOPES } from './model.js';
-import { DAY_MS, HOUR_MS, WEEK_MS } from './calendar.js';
 import type { DemoContext } from './context.js';
 import { cumulative, hashKey, hex8, type Rng } from './prng.js';
 import { DOWNGRADE, K, PAGE_WITH_UTM, pushEntry, type Entry, type UserState } from './user-plan.js';
+import { DAY_MS, HOUR_MS, WEEK_MS } from '../model/time.js';
 
 const PLAN_TABLE = cumulative(PLANS.map((p) => p.weight));
 const PLAN_BY_NAME = new Map(PLANS.map((p) => [p.plan, p]));

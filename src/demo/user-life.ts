@@ -3,7 +3,7 @@
  * exports, tickets, surveys, seat changes) into the user's queue; each day drains the queue and
  * sends the day's messages. Randomness is keyed by (seed, user, week) and (seed, user, day).
  */
-import { DAY_MS, WEEK_MS, isWeekend, timeBetween, timeInDay } from './calendar.js';
+import { isWeekend, timeBetween, timeInDay } from './calendar.js';
 import { PURPOSE, type DemoContext } from './context.js';
 import {
   AHA_DAYS, CHANNELS, DOWNGRADE_WEEKLY_RATE, EXPANSION_WEEKLY_RATE, CONTRACTION_WEEKLY_RATE, EXPORT_WEEKLY_RATE, FILES_PER_MESSAGE,
@@ -16,6 +16,7 @@ import { cumulative, hashKey, Rng } from './prng.js';
 import { handleEntry } from './user-events.js';
 import { DOWNGRADE, K, pushEntry, type UserState } from './user-plan.js';
 import type { UserOutcome } from './stats.js';
+import { DAY_MS, WEEK_MS } from '../model/time.js';
 
 const CHANNEL_TABLE = cumulative(CHANNELS.map((c) => c.weight));
 const SHARED_CHANNELS = CHANNELS.filter((c) => c.channel !== 'self');

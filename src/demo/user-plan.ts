@@ -4,7 +4,7 @@
  * the decoy (searches in the first 7 days), weekly activity, and the subscription's life.
  * Timed milestones go into the user's queue; weekly and daily detail is drawn later (user-life.ts).
  */
-import { DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS, isWeekend, timeBetween, timeInDay } from './calendar.js';
+import { isWeekend, timeBetween, timeInDay } from './calendar.js';
 import { PURPOSE, type DemoContext } from './context.js';
 import { INDUSTRIES, person, type Person } from './identity.js';
 import {
@@ -19,6 +19,7 @@ import {
 import { cumulative, hashKey, Rng } from './prng.js';
 import type { Actor } from './shapes.js';
 import { drawUtm, type Utm } from './visitors.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS } from '../model/time.js';
 
 /** Queue entry kinds: timed things a user does, handled on their day (user-life.ts). */
 export const K = {

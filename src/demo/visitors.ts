@@ -2,11 +2,12 @@
  * Anonymous visitors who never sign up: one marketing-site session on their arrival day, and for
  * some a return visit or two within two weeks. Segment `page` calls, or PostHog `$pageview`s.
  */
-import { DAY_MS, MINUTE_MS, timeInDay } from './calendar.js';
+import { timeInDay } from './calendar.js';
 import { PURPOSE, type DemoContext } from './context.js';
 import { MARKETING_PAGES, POSTHOG_SHARE, UTM_SOURCES, VISITOR_RETURN_RATE } from './model.js';
 import { cumulative, hashKey, Rng } from './prng.js';
 import type { Actor } from './shapes.js';
+import { DAY_MS, MINUTE_MS } from '../model/time.js';
 
 const PAGE_TABLE = cumulative(MARKETING_PAGES.map((p) => p.weight));
 const UTM_TABLE = cumulative(UTM_SOURCES.map((u) => u.weight));

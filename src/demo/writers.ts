@@ -4,8 +4,8 @@
  */
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { DAY_MS } from './calendar.js';
 import type { Sink } from './shapes.js';
+import { DAY_MS } from '../model/time.js';
 
 export class FileWriter {
   private readonly stream: WriteStream;

@@ -1,4 +1,4 @@
-import { isTruenorthError } from '../errors.js';
+import { isTruenorthError, TruenorthError } from '../errors.js';
 import type { NormalizedMessage } from '../model/message.js';
 import type { QualityTally } from './ingest/quality.js';
 import type { WriteCounts } from './ingest/writer.js';
@@ -23,15 +23,15 @@ export interface IngestSink {
   close(): Promise<void>;
 }
 
-export class QueueFullError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super('the write queue is full; retry later');
+export class QueueFullError extends TruenorthError {
+  constructor(retryAfterSeconds: number) {
+    super('overloaded', undefined, { retryAfterSeconds });
   }
 }
 
-export class QueueClosedError extends Error {
+export class QueueClosedError extends TruenorthError {
   constructor() {
-    super('the server is shutting down; retry later');
+    super('shutting_down');
   }
 }
 
@@ -59,6 +59,6 @@ export function firstLine(error: unknown): string {
 
 /** A request's own problem (a bad ledger row, an unknown key): its 4xx, not the store's failure. */
 export function isRequestError(error: unknown): boolean {
-  return isTruenorthError(error) && error.kind !== 'internal' && error.kind !== 'unavailable';
+  return isTruenorthError(error) && error.status < 500;
 }
 

@@ -1,6 +1,7 @@
 /** What the query and report layers need from a database, whichever engine it is. */
-export type SqlValue = string | number | boolean | null;
-export type SqlParams = Record<string, SqlValue>;
+import type { SqlParams } from '../query/sql.js';
+
+export type { SqlParams, SqlValue } from '../query/sql.js';
 export type Row = Record<string, unknown>;
 
 export const DIALECTS = ['duckdb', 'clickhouse'] as const;

@@ -5,7 +5,10 @@ import type { Frequency, TimeRange, TimeSettings, WeekStart } from './metrics.js
  * Calendar arithmetic in the configured timezone: period starts, names (`2026-W47`, `2026-11`,
  * `2026-11-22`) and ranges. The SQL emitters bucket the same way; tests cross-check the two.
  */
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
 
 /** The years a period parameter or as-of date may name; anything else is refused before any arithmetic. */
 export const MIN_YEAR = 1970;
@@ -63,7 +66,7 @@ export function startOfLocalDate(date: LocalDate, timezone: string): number {
   // Two passes settle DST transitions; a midnight that does not exist maps to the first instant after it.
   guess = wall - offsetAt(guess, timezone);
   const back = localDateOf(guess, timezone);
-  if (back.day !== date.day) guess += 3_600_000;
+  if (back.day !== date.day) guess += HOUR_MS;
   return guess;
 }
 
@@ -236,6 +239,26 @@ export function lastPeriods(asOf: number, frequency: Frequency, count: number, t
   return range;
 }
 
+/** The first local date of the period containing the instant `ms`. */
+export function periodStartOf(ms: number, frequency: Frequency, time: TimeSettings): LocalDate {
+  return periodStartDate(localDateOf(ms, time.timezone), frequency, time.weekStart);
+}
+
+/** `2026-W47`: the name of the week containing the instant `ms`. */
+export function weekNameOf(ms: number, time: TimeSettings): string {
+  return periodName(periodStartOf(ms, 'week', time), 'week', time.weekStart);
+}
+
+/** The first local date of the last complete week before `asOf`: what a review is about by default. */
+export function lastCompleteWeekStart(asOf: number, time: TimeSettings): LocalDate {
+  return addPeriods(periodStartOf(asOf, 'week', time), 'week', -1);
+}
+
+/** `2026-W47`: the name of the last complete week before `asOf`. */
+export function lastCompleteWeek(asOf: number, time: TimeSettings): string {
+  return periodName(lastCompleteWeekStart(asOf, time), 'week', time.weekStart);
+}
+
 /** Period index as the SQL emitters compute it: weeks since 1970-01-05 (Monday) or 1970-01-04 (Sunday); months since 1970-01. */
 export function periodIndex(date: LocalDate, frequency: 'week' | 'month', weekStart: WeekStart): number {
   if (frequency === 'month') return date.year * 12 + date.month - 1;
@@ -243,9 +266,20 @@ export function periodIndex(date: LocalDate, frequency: 'week' | 'month', weekSt
   return Math.floor((dayNumber(date) - epoch) / 7);
 }
 
-export function parseDurationDays(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([dhw])$/.exec(text.trim());
-  if (!m) throw new InputError(`expected a duration like 7d, 36h or 2w, got ${JSON.stringify(text)}`);
-  const n = Number(m[1]);
-  return m[2] === 'd' ? n : m[2] === 'w' ? n * 7 : n / 24;
+const DURATION = /^(\d+(?:\.\d+)?)\s*(m|h|d|w)$/;
+const UNIT_MS = { m: MINUTE_MS, h: HOUR_MS, d: DAY_MS, w: WEEK_MS } as const;
+
+/** `14d`, `7d`, `36h`, `2w`, `90m` → days (possibly fractional: 36h = 1.5) and milliseconds; undefined unless positive. */
+export function tryParseDuration(value: string): { days: number; ms: number } | undefined {
+  const match = DURATION.exec(value.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return ms > 0 ? { days: ms / DAY_MS, ms } : undefined;
+}
+
+/** Like tryParseDuration; throws an InputError for anything else. */
+export function parseDuration(value: string): { days: number; ms: number } {
+  const duration = tryParseDuration(value);
+  if (!duration) throw new InputError(`expected a duration like 14d, got ${JSON.stringify(value)}`);
+  return duration;
 }

@@ -1,6 +1,7 @@
 import type { EventSelector, Predicate, Segment, StageDefinition, TimeRange, TimeSettings } from '../model/metrics.js';
 import { Params, type SqlDialect } from './dialect.js';
 import { predicateSql } from './filters.js';
+import { DAY_MS } from '../model/time.js';
 
 /** What every compiled query needs to know besides the metric itself. */
 export interface QueryContext {
@@ -111,7 +112,7 @@ export function stageReachSql(b: StatementBuilder, stage: StageDefinition, segme
   }
   const n = b.params.bind(stage.atLeast ?? 1, 'integer');
   if (stage.withinDays) {
-    const within = b.params.bind(Math.round(stage.withinDays * 86_400_000), 'integer');
+    const within = b.params.bind(Math.round(stage.withinDays * DAY_MS), 'integer');
     return `SELECT actor_id, t FROM (
         SELECT e.actor_id, ${b.ms('e.ts')} AS t, row_number() OVER (PARTITION BY e.actor_id ORDER BY e.ts, e.id) AS n
         FROM ${b.actorEvents()} e JOIN signup_first s ON s.actor_id = e.actor_id
@@ -156,7 +157,7 @@ export function stagesReachSql(b: StatementBuilder, stages: readonly StageDefini
     aggregates.push(`${b.d.orderedList(ms, sel)} AS ${column}`);
     const n = b.params.bind(stage.atLeast ?? 1, 'integer');
     const range = stage.withinDays
-      ? { lo: signupColumn, hi: `${signupColumn} + ${b.params.bind(Math.round(stage.withinDays * 86_400_000), 'integer')}` }
+      ? { lo: signupColumn, hi: `${signupColumn} + ${b.params.bind(Math.round(stage.withinDays * DAY_MS), 'integer')}` }
       : undefined;
     outer.push(`${b.d.nthInRange(column, n, range)} AS ${stage.stage}`);
   }

@@ -1,4 +1,4 @@
-import type { SqlParams, SqlValue } from '../engine/sql-engine.js';
+import type { SqlParams, SqlValue } from './sql.js';
 import type { Frequency, WeekStart } from '../model/metrics.js';
 
 export type ParamType = 'string' | 'number' | 'integer' | 'timestamp';
@@ -58,7 +58,7 @@ export interface SqlDialect {
   /**
    * Aggregate, when the engine has one: the furthest step of an ordered funnel (0 when step 1 never
    * holds), in ClickHouse `windowFunnel`'s default mode — the same level as the greedy chains of the
-   * funnel plan (`test/conformance.test.ts` checks it). `conditions` are 0/1 integers.
+   * funnel plan (`test/conformance/` checks it). `conditions` are 0/1 integers.
    */
   windowFunnel?(windowMs: string, timestampMs: string, conditions: string[]): string;
   /** Select item: one output row per top-level key of a JSON object column (the event catalogue). */

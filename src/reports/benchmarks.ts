@@ -3,11 +3,12 @@
  * PMF score and 30-day retention at each product stage, next to the product's measured values, with
  * a grade against the configured stage.
  */
-import type { BusinessModel, HealthModel, Stage } from '../model/health.js';
 import type { TimeRange } from '../model/metrics.js';
 import { compileDayRetention } from '../query/plans/heart.js';
 import { run, type ReportContext } from './context.js';
 import { fetchSurveyResponses, pmfScore, type PmfScore } from './surveys.js';
+import { DAY_MS } from '../model/time.js';
+import { type BusinessModel, type HealthModel, type Stage } from '../model/health.js';
 
 /** A target band: at least `min`, at most `max` (a value above `max` is ahead of the stage). */
 export interface Band {
@@ -127,9 +128,8 @@ export async function benchmarksReport(ctx: ReportContext, health: HealthModel, 
   const pmf = definition
     ? pmfScore(await fetchSurveyResponses(ctx, definition, range), definition.activeOnly)
     : { score: null, responses: 0, warning: 'surveys.pmf is not configured' };
-  const day = 86_400_000;
-  const to = ctx.asOf - (RETENTION_DAY + RETENTION_WINDOW_DAYS) * day;
-  const cohortRange = { from: to - RETENTION_COHORT_DAYS * day, to };
+  const to = ctx.asOf - (RETENTION_DAY + RETENTION_WINDOW_DAYS) * DAY_MS;
+  const cohortRange = { from: to - RETENTION_COHORT_DAYS * DAY_MS, to };
   const signup = ctx.model.journey.find((s) => s.stage === 'signup');
   const [row] = await run<{ cohort: number; retained: number }>(ctx, compileDayRetention(ctx.query, {
     cohortSelector: signup ? signup.selector : ctx.model.retentionSelector,

@@ -3,9 +3,9 @@
  * predictive reports. `truenorth leading|tree|risk|predictive --json` and `GET /api/v1/<name>` return
  * the same objects through these functions.
  */
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
-import { lastPeriods, MAX_RANGE_DAYS, parseDurationDays } from '../model/time.js';
+import { lastPeriods, MAX_RANGE_DAYS, parseDuration } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { DEFAULT_MIN_GROUP, leadingReport, type LeadingReport, type OutcomeKind } from './leading.js';
 import { parseSegment, resolveRange, type ReportFlags } from './params.js';
@@ -47,7 +47,7 @@ function excludeList(value: string | string[] | undefined): string[] {
 export async function runLeading(ctx: ReportContext, flags: LeadingFlags): Promise<LeadingReport> {
   let within: number | undefined;
   try {
-    within = flags.within === undefined ? undefined : parseDurationDays(flags.within);
+    within = flags.within === undefined ? undefined : parseDuration(flags.within).days;
   } catch (e) {
     throw new InputError(`--within: ${(e as Error).message}`);
   }

@@ -2,7 +2,7 @@
  * `truenorth events [--json]` and `GET /api/v1/events`: the event catalogue, and truenorth.yaml
  * checked against it (`config_checks`). One object for the CLI, the API and the dashboard's Data page.
  */
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { ReadRoute } from '../server/read-api.js';
 import { eventCatalogue, type EventCatalogue } from './catalogue.js';
 import { ALL_SECTIONS, checkConfigNames, unknownEventWarnings, type ConfigFinding } from './config-check.js';

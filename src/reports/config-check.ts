@@ -6,8 +6,8 @@
  */
 import { configNames, type ConfigName } from '../config/names.js';
 import { formatPath } from '../config/load.js';
-import type { Config } from '../config/schema.js';
-import { didYouMeanText, suggestNames } from '../config/suggest.js';
+import type { Config } from '../config/schema/index.js';
+import { didYouMeanText, suggestNames } from '../model/suggest.js';
 import { compileEventNames } from '../query/plans/catalogue.js';
 import { eventCatalogue } from './catalogue.js';
 import { run, type ReportContext } from './context.js';

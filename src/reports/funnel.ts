@@ -1,6 +1,6 @@
 import type { Breakdown, Segment, StageDefinition, StageName, TimeRange } from '../model/metrics.js';
 import { eventsLabel } from '../model/metrics.js';
-import { periodsIn } from '../model/time.js';
+import { HOUR_MS, periodsIn } from '../model/time.js';
 import { compileFunnel, compileFunnelChains } from '../query/plans/funnel.js';
 import { compileStageCounts } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
@@ -148,7 +148,7 @@ const BUCKETS: [string, number][] = [
 
 /** Nearest-rank percentile (the value at rank ceil(p·n)), in hours. */
 export function distribution(deltasMs: number[]): Distribution {
-  const hours = deltasMs.map((d) => d / 3_600_000).sort((a, b) => a - b);
+  const hours = deltasMs.map((d) => d / HOUR_MS).sort((a, b) => a - b);
   const pct = (p: number) => (hours.length ? hours[Math.max(0, Math.ceil(p * hours.length) - 1)] : null);
   let lower = 0;
   const buckets = BUCKETS.map(([label, upper]) => {

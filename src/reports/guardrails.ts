@@ -3,9 +3,8 @@
  * such as engagement ↔ happiness. When the pushed metric improves week over week while its guardrail
  * gets worse by more than the threshold, the report says so in plain words.
  */
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
-import { betterDirection, healthModelFromConfig, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
 import type { TimeRange } from '../model/metrics.js';
 import { periodsIn } from '../model/time.js';
 import { compileSeries } from '../query/plans/series.js';
@@ -16,6 +15,8 @@ import { fillSeries, type SeriesPoint } from './north-star.js';
 import { resolveRange, type ReportFlags } from './params.js';
 import { currentManualValues, fetchManualEntries, revenueReport, type RevenuePeriod } from './revenue.js';
 import { surveysReport } from './surveys.js';
+import { healthModelFromConfig } from '../config/model.js';
+import { betterDirection, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
 
 /** How a series' values read: a ratio as a percentage, NPS as −100…+100. */
 export type SeriesUnit = HeartUnit;

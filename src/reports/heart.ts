@@ -3,17 +3,16 @@
  * engine week by week. Task success pairs start / complete / error events into completion rate,
  * median time to complete and error rate.
  */
-import type { HeartCategory } from '../config/schema.js';
-import { retentionDefinition } from '../model/from-config.js';
-import type { Better, HealthModel, HeartMeasurement, HeartMetricDefinition } from '../model/health.js';
 import type { SeriesMetric, TimeRange } from '../model/metrics.js';
-import { addPeriods, periodsIn, startOfLocalDate, type Period } from '../model/time.js';
+import { addPeriods, DAY_MS, type Period, periodsIn, startOfLocalDate } from '../model/time.js';
 import { compileAdoption, compileTaskStats, compileWeeklyAdoption } from '../query/plans/heart.js';
 import { compileSeries } from '../query/plans/series.js';
 import { run, type ReportContext } from './context.js';
 import { fillSeries, type SeriesPoint } from './north-star.js';
 import { retentionReport } from './retention.js';
 import { fetchSurveyResponses, surveySection } from './surveys.js';
+import { retentionDefinition } from '../model/metric-model.js';
+import { type Better, type HealthModel, type HeartCategory, type HeartMeasurement, type HeartMetricDefinition } from '../model/health.js';
 
 /** nps: a fraction in [−1, 1], shown as −100…+100. */
 export type HeartUnit = 'number' | 'ratio' | 'nps' | 'seconds';
@@ -150,7 +149,7 @@ async function measure(ctx: ReportContext, health: HealthModel, def: HeartMetric
       })];
     }
     case 'adoption': {
-      const launchWindow = { from: m.launchedAt, to: m.launchedAt + m.withinDays * 86_400_000 };
+      const launchWindow = { from: m.launchedAt, to: m.launchedAt + m.withinDays * DAY_MS };
       const [launch] = await run<{ active: number; adopted: number }>(ctx, compileAdoption(ctx.query, { selector: m.selector, range: launchWindow }));
       const rows = await run<{ period: string; active: number; adopted: number }>(ctx, compileWeeklyAdoption(ctx.query, { selector: m.selector, range }));
       const byStart = new Map(rows.map((r) => [r.period, r]));

@@ -40,6 +40,7 @@ import { eventsLabel } from '../model/metrics.js';
 import { compileLeading, type LeadingOutcome } from '../query/plans/leading.js';
 import { run, type ReportContext } from './context.js';
 import { benjaminiHochberg, normalUpperTail, twoProportionTest } from './stats.js';
+import { DAY_MS } from '../model/time.js';
 
 export type OutcomeKind = 'retained' | 'upgraded';
 
@@ -50,8 +51,6 @@ export const RETAINED_WINDOW_DAYS = [21, 28] as const;
 export const UPGRADE_WITHIN_DAYS = 30;
 export const ALPHA = 0.05;
 export const DEFAULT_MIN_GROUP = 20;
-const DAY = 86_400_000;
-
 export interface LeadingIndicator {
   event: string;
   at_least: number;
@@ -155,7 +154,7 @@ export async function leadingReport(ctx: ReportContext, options: LeadingOptions 
 
   const strata: StageDefinition[] = model.journey.filter((s) => s.stage === 'setup' || s.stage === 'first_strike' || s.stage === 'kui');
   const exclude = [...new Set([...signup.selector.events, ...outcomeEvents, ...(options.exclude ?? [])])];
-  const eligibleUntil = ctx.asOf - horizon * DAY;
+  const eligibleUntil = ctx.asOf - horizon * DAY_MS;
 
   const rows = await run<{ event: string; level: number; stratum: number; y: number; actors: number }>(ctx, compileLeading(ctx.query, {
     signup, outcome, withinDays, thresholds, eligibleUntil, signupRange: options.signupRange, exclude, strata, segment,

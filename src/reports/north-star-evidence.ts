@@ -1,5 +1,5 @@
 import { lintConfig, northStarChecks, type LintFinding, type NorthStarCheck, type NorthStarEvidence } from '../config/lint.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { localDateOf, periodIndex, periodsIn } from '../model/time.js';
 import { compileWeeklyReturning } from '../query/plans/returning.js';
 import { run, type ReportContext } from './context.js';

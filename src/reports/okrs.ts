@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { Checkin } from '../engine/workspace.js';
 import type { ScorecardReport } from './scorecard-report.js';
 

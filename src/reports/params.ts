@@ -1,11 +1,8 @@
 /** Report parameters shared by the CLI flags and the read API's query string. */
 import { InputError } from '../errors.js';
 import type { Frequency, Segment, TimeRange } from '../model/metrics.js';
-import {
-  addPeriods, checkRangeLength, checkYear, lastPeriods, localDateOf, MAX_YEAR, MIN_YEAR, named, parseDate, parsePeriod, periodStartDate,
-  rangeOfPeriods, startOfLocalDate,
-} from '../model/time.js';
-import type { MetricModel } from '../model/from-config.js';
+import { addPeriods, checkRangeLength, checkYear, lastPeriods, MAX_YEAR, MIN_YEAR, named, parseDate, parsePeriod, periodStartOf, rangeOfPeriods, startOfLocalDate } from '../model/time.js';
+import { type MetricModel } from '../model/metric-model.js';
 
 export interface ReportFlags {
   json?: boolean;
@@ -71,7 +68,7 @@ export function resolveRange(flags: ReportFlags, model: MetricModel, asOf: numbe
   if (flags.from && flags.to) return rangeOfPeriods(flags.from, flags.to, time, names);
   if (flags.from) {
     const start = named(names.from, () => parsePeriod(flags.from!, time.weekStart)).start;
-    const end = startOfLocalDate(periodStartDate(localDateOf(asOf, time.timezone), frequency, time.weekStart), time.timezone);
+    const end = startOfLocalDate(periodStartOf(asOf, frequency, time), time.timezone);
     const range = { from: startOfLocalDate(start, time.timezone), to: end };
     if (range.to <= range.from) throw new InputError(`${names.from}: ${flags.from} is not before the current ${frequency}`);
     return checkRangeLength(range, names.from, `${flags.from} to the current ${frequency}`);
@@ -82,14 +79,4 @@ export function resolveRange(flags: ReportFlags, model: MetricModel, asOf: numbe
     return lastPeriods(to - 1, frequency, count, time);
   }
   return lastPeriods(asOf, frequency, count, time, true);
-}
-
-/** A whole-number flag or parameter within [min, max]; one clear line otherwise. */
-export function wholeNumber(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
-    throw new InputError(`${flag}: expected a whole number ${range}, got ${JSON.stringify(text)}`);
-  }
-  return n;
 }

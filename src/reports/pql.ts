@@ -1,4 +1,4 @@
-import type { StageName, TimeRange } from '../model/metrics.js';
+import { STAGES, type StageName, type TimeRange } from '../model/metrics.js';
 import { periodsIn } from '../model/time.js';
 import { compileStageReach } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
@@ -24,7 +24,8 @@ export interface PqlReport {
   missing_stages: StageName[];
 }
 
-const PQL_STAGES: StageName[] = ['signup', 'setup', 'first_strike', 'kui', 'upgrade'];
+/** Every stage from signup on: the PQL path. */
+const PQL_STAGES: StageName[] = STAGES.filter((s) => s !== 'visit');
 type ReachRow = { actor_id: string; account_id: string | null; ideal_since?: number | null } & Partial<Record<StageName, number | null>>;
 
 async function idealReach(ctx: ReportContext): Promise<ReachRow[]> {

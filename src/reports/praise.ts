@@ -21,3 +21,10 @@ export function hasPraiseBase(row: ScorecardRow): boolean {
   }
   return value > 0;
 }
+
+/** Owners whose row hit its target this week, on data with a base large enough to mean it (docs/no-data.md). */
+export function praiseFor(rows: ScorecardRow[]): { owner: string; metric: string }[] {
+  return rows
+    .filter((r) => r.owner && r.status[r.status.length - 1] === 'on_track' && hasPraiseBase(r))
+    .map((r) => ({ owner: r.owner!, metric: r.id }));
+}

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { Period } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { currentManualValues, fetchLedger, fetchManualEntries, FINANCE_METRICS, revenuePeriods, type RevenuePeriod } from './revenue.js';

@@ -7,12 +7,13 @@
  * With a config, `unknown_config_names` lists the event names it references that the store does
  * not hold (the event catalogue's config check).
  */
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { QualityKind } from '../engine/ingest/quality.js';
 import { qualityDay } from '../engine/ingest/quality.js';
 import { compileQualityCounts } from '../query/plans/quality.js';
 import { ALL_SECTIONS, unknownEventWarnings, type ConfigFinding } from './config-check.js';
 import { run, type ReportContext } from './context.js';
+import { DAY_MS } from '../model/time.js';
 
 export const QUALITY_WINDOW_DAYS = 7;
 
@@ -49,7 +50,7 @@ const TOTAL_OF: Record<QualityKind, keyof QualityTotals> = {
 const KIND_ORDER: QualityKind[] = ['rejected', 'future_clamped', 'clock_skew', 'duplicate'];
 
 export async function qualityReport(ctx: ReportContext, config?: Config): Promise<QualityReport> {
-  const fromMs = ctx.asOf - (QUALITY_WINDOW_DAYS - 1) * 86_400_000;
+  const fromMs = ctx.asOf - (QUALITY_WINDOW_DAYS - 1) * DAY_MS;
   const window = { from: qualityDay(fromMs), to: qualityDay(ctx.asOf) };
   const found = await run<{ kind: QualityKind; reason: string; source: string; all_time: number | string; last_7_days: number | string }>(
     ctx, compileQualityCounts(ctx.query, fromMs, ctx.asOf),

@@ -7,11 +7,11 @@
  *   MRR_end = MRR_start + new + reactivation + expansion − contraction − churn
  * holds exactly; values are returned in major units.
  */
-import type { HealthModel } from '../model/health.js';
 import type { TimeRange, TimeSettings } from '../model/metrics.js';
-import { addPeriods, localDateOf, parsePeriod, periodsIn, periodStartDate, startOfLocalDate, type Period } from '../model/time.js';
+import { addPeriods, parsePeriod, type Period, periodsIn, periodStartOf, startOfLocalDate } from '../model/time.js';
 import { compileLedger, compileManualEntries } from '../query/plans/revenue.js';
 import { run, type ReportContext } from './context.js';
+import { type HealthModel } from '../model/health.js';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -347,7 +347,7 @@ export function revenuePeriods(input: RevenueInput): RevenuePeriod[] {
  * start have no rate and are skipped.
  */
 function monthlyChurnLookup(ledger: readonly LedgerEntryRow[], from: number, to: number, time: TimeSettings) {
-  const firstMonth = addPeriods(periodStartDate(localDateOf(from, time.timezone), 'month', time.weekStart), 'month', -(CLTV_MONTHS + 1));
+  const firstMonth = addPeriods(periodStartOf(from, 'month', time), 'month', -(CLTV_MONTHS + 1));
   const months = periodsIn({ from: startOfLocalDate(firstMonth, time.timezone), to }, 'month', time);
   const bridge = mrrBridge(ledger, months);
   const rates = months.map((m, i) => ({ to: m.to, rate: ratio(bridge[i].churnedCustomers, bridge[i].customersStart) }));

@@ -13,8 +13,8 @@ import { compileMrrAt } from '../query/plans/risk.js';
 import { run, type ReportContext } from './context.js';
 import { evaluateAccounts } from './risk-rules.js';
 import { twoProportionTest } from './stats.js';
+import { WEEK_MS } from '../model/time.js';
 
-const WEEK = 7 * 86_400_000;
 /** MRR differences below half a cent are rounding, not contraction. */
 const CENT = 0.005;
 
@@ -52,7 +52,7 @@ export interface RiskBacktest {
 /** The instants of the backtest, oldest first. */
 export function backtestInstants(asOf: number, horizonWeeks: number, weeks: number): number[] {
   const out: number[] = [];
-  for (let j = weeks - 1; j >= 0; j--) out.push(asOf - (horizonWeeks + j) * WEEK);
+  for (let j = weeks - 1; j >= 0; j--) out.push(asOf - (horizonWeeks + j) * WEEK_MS);
   return out;
 }
 
@@ -60,7 +60,7 @@ export async function riskBacktest(ctx: ReportContext, rules: RiskRules): Promis
   const { horizonWeeks, weeks, minFlagged } = rules.backtest;
   const instants = backtestInstants(ctx.asOf, horizonWeeks, weeks);
   const future: number[] = [];
-  for (let t = instants[0] + WEEK; t <= ctx.asOf; t += WEEK) future.push(t);
+  for (let t = instants[0] + WEEK_MS; t <= ctx.asOf; t += WEEK_MS) future.push(t);
   const mrrRows = await run<{ t: number; account_id: string; mrr: number }>(ctx, compileMrrAt(ctx.query, future, true));
   const mrrAt = new Map(mrrRows.map((r) => [`${Number(r.t)}|${r.account_id}`, Number(r.mrr)]));
   const enabled = new Set(enabledRules(rules));
@@ -73,7 +73,7 @@ export async function riskBacktest(ctx: ReportContext, rules: RiskRules): Promis
     if (accounts.length) withCases.push(w);
     for (const a of accounts) {
       let hit = false;
-      for (let k = 1; k <= horizonWeeks && !hit; k++) hit = (mrrAt.get(`${w + k * WEEK}|${a.account}`) ?? 0) < a.mrr - CENT;
+      for (let k = 1; k <= horizonWeeks && !hit; k++) hit = (mrrAt.get(`${w + k * WEEK_MS}|${a.account}`) ?? 0) < a.mrr - CENT;
       cases++;
       if (hit) hits++;
       for (const { id } of a.tripped) {

@@ -6,8 +6,7 @@ import type { RiskRuleId, RiskRules } from '../model/risk.js';
 import { eventsLabel } from '../model/metrics.js';
 import { compileAccountSignals } from '../query/plans/risk.js';
 import { run, type ReportContext } from './context.js';
-
-const DAY = 86_400_000;
+import { DAY_MS } from '../model/time.js';
 
 export interface RiskSignals {
   seats: number | null;
@@ -101,7 +100,7 @@ export function evaluateAccount(rules: RiskRules, row: SignalRow, asOf: number):
     key_feature_change: expectedUses > 0 ? recent / expectedUses - 1 : null,
     tickets_recent: tickets,
     tickets_weekly_average: weekly,
-    days_since_north_star: last === null ? null : (asOf - last) / DAY,
+    days_since_north_star: last === null ? null : (asOf - last) / DAY_MS,
   };
   const tripped: EvaluatedAccount['tripped'] = [];
   const s = rules.seatUtilization;
@@ -121,8 +120,8 @@ export function evaluateAccount(rules: RiskRules, row: SignalRow, asOf: number):
     }
   }
   const n = rules.noNorthStar;
-  if (n && (last === null || asOf - last > n.days * DAY)) {
-    const since = last === null ? 'none recently' : `last ${Math.floor((asOf - last) / DAY)} days ago`;
+  if (n && (last === null || asOf - last > n.days * DAY_MS)) {
+    const since = last === null ? 'none recently' : `last ${Math.floor((asOf - last) / DAY_MS)} days ago`;
     tripped.push({ id: 'no_north_star', reason: `no ${eventsLabel(rules.northStar.events)} in ${Math.round(n.days)} days (${since})` });
   }
   return { account: row.account_id, mrr: round2(Number(row.mrr)), tripped, signals }; // cents: engines sum doubles in different orders

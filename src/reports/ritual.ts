@@ -1,13 +1,13 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
 import { InputError, TruenorthError } from '../errors.js';
 import { named, parsePeriod } from '../model/time.js';
-import { wholeNumber } from './params.js';
 import type { ReportContext } from './context.js';
 import { buildDigest, type Digest } from './digest.js';
 import { okrProgress } from './okrs.js';
 import { scorecardProviders } from './providers.js';
 import { scorecardReport, type ScorecardReport } from './scorecard-report.js';
+import { wholeNumber } from '../model/whole-number.js';
 
 /** The weekly ritual's reports: the scorecard with health and hand-entered rows, and the digest. */
 export interface RitualFlags {

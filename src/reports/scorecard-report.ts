@@ -1,15 +1,16 @@
 import { scorecardRows } from '../config/lint.js';
-import type { Config } from '../config/schema.js';
-import type { EventSelector, Segment, StageName } from '../model/metrics.js';
-import { addPeriods, localDateOf, parsePeriod, periodStartDate, periodsIn, startOfLocalDate, type Period } from '../model/time.js';
+import type { Config } from '../config/schema/index.js';
+import { STAGES, type EventSelector, type Segment, type StageName } from '../model/metrics.js';
+import { addPeriods, lastCompleteWeekStart, parsePeriod, type Period, periodsIn, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
 import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
 import { SCORECARD_SECTIONS, unknownEventWarnings, type ConfigFinding } from './config-check.js';
+import { praiseFor } from './praise.js';
 import {
-  accountabilityGaps, ceoOfTheWeek, findBottleneck, praiseFor, targetGoal,
+  accountabilityGaps, ceoOfTheWeek, findBottleneck, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
 
@@ -65,7 +66,7 @@ export function scorecardWeeks(ctx: ReportContext, options: ScorecardOptions, de
   const count = options.weeks ?? defaultCount;
   const last = options.week
     ? parsePeriod(options.week, time.weekStart).start
-    : addPeriods(periodStartDate(localDateOf(ctx.asOf, time.timezone), 'week', time.weekStart), 'week', -1);
+    : lastCompleteWeekStart(ctx.asOf, time);
   const first = addPeriods(last, 'week', -(count - 1));
   return periodsIn({ from: startOfLocalDate(first, time.timezone), to: startOfLocalDate(addPeriods(last, 'week', 1), time.timezone) }, 'week', time);
 }
@@ -165,7 +166,7 @@ async function stageCounts(ctx: ReportContext, range: { from: number; to: number
 export function journeySteps(
   config: Config, counts: Partial<Record<StageName, (number | null)[]>>, gaps: Map<StageName, CellReasons> = new Map(),
 ): JourneyStep[] {
-  const stages = (['visit', 'signup', 'setup', 'first_strike', 'kui', 'upgrade'] as const).filter((s) => config.journey[s]);
+  const stages = STAGES.filter((s) => config.journey[s]);
   const steps: JourneyStep[] = [];
   for (let i = 1; i < stages.length; i++) {
     const from = stages[i - 1];

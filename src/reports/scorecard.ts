@@ -2,8 +2,7 @@
  * The weekly scorecard (docs/ritual.md): pure functions over weekly values. Status per cell,
  * the bottleneck, the CEO of the week, praise, baselines and accountability gaps.
  */
-import type { Target } from '../config/schema.js';
-import { hasPraiseBase } from './praise.js';
+import type { Target } from '../config/schema/index.js';
 
 export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';
 /** How a row's values read: a count, money (major units), a rate (fraction), a ratio, months. */
@@ -219,13 +218,6 @@ export function ceoOfTheWeek(bottleneck: Bottleneck | null, rows: ScorecardRow[]
   if (!best) return null;
   const how = Number.isFinite(worst) ? `${(worst * 100).toFixed(0)} % short of target` : 'furthest from target';
   return { owner: best.owner!, metric: best.id, reason: `owns the metric furthest off track: ${best.name} is ${how}` };
-}
-
-/** Owners whose row hit its target this week, on data with a base large enough to mean it (docs/no-data.md). */
-export function praiseFor(rows: ScorecardRow[]): { owner: string; metric: string }[] {
-  return rows
-    .filter((r) => r.owner && r.status[r.status.length - 1] === 'on_track' && hasPraiseBase(r))
-    .map((r) => ({ owner: r.owner!, metric: r.id }));
 }
 
 export interface AccountabilityGaps {

@@ -6,12 +6,12 @@
  * Counting: PMF and NPS count respondents: an actor answering several times in a bucket (a week, the
  * whole range) counts once, with their latest answer. CSAT rates interactions, so every answer counts.
  */
-import type { HealthModel, SurveyDefinition, SurveyKind } from '../model/health.js';
 import type { Segment, TimeRange, TimeSettings } from '../model/metrics.js';
 import { eventsLabel } from '../model/metrics.js';
-import { localDateOf, periodName, periodsIn, periodStartDate } from '../model/time.js';
+import { DAY_MS, periodsIn, weekNameOf } from '../model/time.js';
 import { compileSurveyResponses } from '../query/plans/surveys.js';
 import { run, type ReportContext } from './context.js';
+import { type HealthModel, type SurveyDefinition, type SurveyKind } from '../model/health.js';
 
 /** Below this many answers a score is reported with a warning (Sean Ellis: at least 30–40). */
 export const MIN_RESPONSES = 30;
@@ -187,10 +187,9 @@ export function surveySection<K extends SurveyKind>(
   kind: K, definition: SurveyDefinition, responses: readonly SurveyResponse[], range: TimeRange, time: TimeSettings, segmented: boolean,
 ): SurveySection<K> {
   const inRange = responses.filter((r) => r.t >= range.from && r.t < range.to);
-  const weekOf = (t: number) => periodName(periodStartDate(localDateOf(t, time.timezone), 'week', time.weekStart), 'week', time.weekStart);
   const byWeek = new Map<string, SurveyResponse[]>();
   for (const r of inRange) {
-    const w = weekOf(r.t);
+    const w = weekNameOf(r.t, time);
     const list = byWeek.get(w) ?? [];
     list.push(r);
     byWeek.set(w, list);
@@ -207,7 +206,7 @@ export function surveySection<K extends SurveyKind>(
 }
 
 export async function fetchSurveyResponses(ctx: ReportContext, definition: SurveyDefinition, range: TimeRange): Promise<SurveyResponse[]> {
-  const active = definition.activeOnly ? { selector: ctx.model.retentionSelector, withinMs: PMF_ACTIVE_DAYS * 86_400_000 } : undefined;
+  const active = definition.activeOnly ? { selector: ctx.model.retentionSelector, withinMs: PMF_ACTIVE_DAYS * DAY_MS } : undefined;
   const rows = await run<{ actor_id: string; t: number; answer: string | null; ideal: boolean; active?: number }>(
     ctx, compileSurveyResponses(ctx.query, { events: definition.events, property: definition.property, range, active }),
   );

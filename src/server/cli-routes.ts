@@ -19,14 +19,14 @@ import { exportEvents } from '../engine/ingest/export-events.js';
 import { importManualRows } from '../engine/ingest/import-manual.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import { listIdeas } from '../engine/workspace.js';
-import { manualMetricNames } from '../model/health.js';
 import { lintReport } from '../reports/north-star-evidence.js';
 import type { TruenorthServer } from './app.js';
 import { checkForm, fromWorkspace } from './dashboard-api.js';
 import { requireCapability } from './require-capability.js';
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 import { READ_ROUTES, type ReadRoute } from './read-api.js';
 import { checkIdea, checkIdeaStatus } from './team-writes.js';
+import { manualMetricNames } from '../config/model.js';
 
 /** How many events an export holds, sent before the file itself. */
 export const EXPORT_COUNT_HEADER = 'x-truenorth-events';
@@ -43,7 +43,7 @@ const CLI_READ_ROUTES: ReadRoute[] = [
     summary: 'truenorth.yaml against the scorecard rules and the seven North Star checks, with what the data says',
     params: ['as_of'],
     run(ctx, _flags, config) {
-      if (!config) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml');
+      if (!config) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml');
       return lintReport(config, ctx);
     },
   },
@@ -64,7 +64,7 @@ async function importManual(server: TruenorthServer, req: FastifyRequest, reply:
     weekStart: config?.week_start,
   };
   // The upload is read before the queue is taken: the queue is held only while the rows are written
-  // (alone: recordManualValues commits its own transaction).
+  // (alone: the hand entries commit their own transaction).
   const report = await importManualRows('-', options, (rows) => server.events.importers.manualValues(rows));
   return reply.send(report);
 }

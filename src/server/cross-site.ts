@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 
 /**
  * Cross-site request protection for the routes that change state without a key in the request:
@@ -38,16 +38,16 @@ export function refuseCrossSite(req: FastifyRequest): void {
   if (!STATE_CHANGING.has(req.method)) return;
   const site = first(req.headers['sec-fetch-site']);
   if (site && REFUSED_SITES.has(site.toLowerCase())) {
-    throw new HttpError(403, 'cross_site', `requests from another site are refused (Sec-Fetch-Site: ${site.slice(0, 20)})`);
+    throw new TruenorthError('cross_site', `requests from another site are refused (Sec-Fetch-Site: ${site.slice(0, 20)})`);
   }
   const origin = first(req.headers.origin);
   if (origin !== undefined && originHost(origin) !== (first(req.headers.host) ?? '').toLowerCase()) {
-    throw new HttpError(403, 'cross_site', `requests from ${origin.slice(0, 100)} are refused: only this server's own pages may write`);
+    throw new TruenorthError('cross_site', `requests from ${origin.slice(0, 100)} are refused: only this server's own pages may write`);
   }
   if (req.method !== 'POST' || req.headers.authorization !== undefined || req.headers[CLIENT_HEADER] !== undefined) return;
   const type = (first(req.headers['content-type']) ?? '').split(';')[0].trim().toLowerCase();
   if (SIMPLE_TYPES.has(type)) {
-    throw new HttpError(415, 'unsupported_media_type', `content-type: ${type || 'absent'} is what a plain web form sends; send application/json (or application/octet-stream for imports), or add the header X-Truenorth-Client: <any name>`);
+    throw new TruenorthError('unsupported_media_type', `content-type: ${type || 'absent'} is what a plain web form sends; send application/json (or application/octet-stream for imports), or add the header X-Truenorth-Client: <any name>`);
   }
 }
 

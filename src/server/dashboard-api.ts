@@ -20,15 +20,13 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { scorecardRows } from '../config/lint.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { InputError, TruenorthError } from '../errors.js';
 import { manualMetricName, recordManualValues } from '../engine/ingest/import-manual.js';
 import { listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
 import { capabilityGap, capabilityGaps, readerCapabilities } from '../engine/capabilities.js';
 import { requireCapability } from './require-capability.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import type { MetricModel } from '../model/from-config.js';
-import { healthModelFromConfig } from '../model/health.js';
 import { eventsLabel } from '../model/metrics.js';
 import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../model/time.js';
 import { benchmarksReport } from '../reports/benchmarks.js';
@@ -43,10 +41,12 @@ import { rowName, scorecardReport, type ScorecardReport } from '../reports/score
 import { surveysReport } from '../reports/surveys.js';
 import type { TruenorthServer } from './app.js';
 import type { KeyRing, Principal } from './keys.js';
-import { HttpError, parseJson } from './payload.js';
+import { parseJson } from './payload.js';
 import { READ_ROUTES, type ReadFlags, type ReadRoute } from './read-api.js';
 import { isLoopback } from './server-file.js';
 import { checkCheckin, checkNote, checkRecord, checkWeek, entryJson, recordEntry, text } from './team-writes.js';
+import { type MetricModel } from '../model/metric-model.js';
+import { healthModelFromConfig } from '../config/model.js';
 
 // ---------- read routes ----------
 
@@ -353,19 +353,19 @@ export function checkForm(req: FastifyRequest): Record<string, unknown> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const fromBrowser = req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined;
   if (type !== 'application/json' && (fromBrowser || type !== 'application/x-www-form-urlencoded')) {
-    throw new HttpError(415, 'unsupported_media_type', 'send the form as application/json');
+    throw new TruenorthError('unsupported_media_type', 'send the form as application/json');
   }
   const body = req.body as Buffer | undefined;
-  if (!body || body.length === 0) throw new HttpError(400, 'empty_body', 'the request has no body; expected a JSON object');
-  if (body.length > MAX_FORM_BYTES) throw new HttpError(413, 'body_too_large', `the body is larger than ${MAX_FORM_BYTES / 1024} KB`);
+  if (!body || body.length === 0) throw new TruenorthError('empty_body', 'the request has no body; expected a JSON object');
+  if (body.length > MAX_FORM_BYTES) throw new TruenorthError('body_too_large', `the body is larger than ${MAX_FORM_BYTES / 1024} KB`);
   const parsed = parseJson(body.toString('utf8'), type);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'invalid_body', 'expected a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TruenorthError('invalid_body', 'expected a JSON object');
   return parsed as Record<string, unknown>;
 }
 
 export function needConfig(server: TruenorthServer): { config: Config; model: MetricModel } {
   const loaded = server.loadedConfig();
-  if (!loaded) throw new HttpError(404, 'no_config', 'the server was started without a truenorth.yaml; start it with --config');
+  if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml; start it with --config');
   return loaded;
 }
 
@@ -417,7 +417,7 @@ async function signIn(server: TruenorthServer, req: FastifyRequest, reply: Fasti
   const body = checkForm(req);
   const key = text(body, 'key', true, 512)!;
   const principal = server.verifySignIn(req, key);
-  if (principal.kind === 'write') throw new HttpError(403, 'forbidden', 'a write key can only send events; sign in with a secret key');
+  if (principal.kind === 'write') throw new TruenorthError('forbidden', 'a write key can only send events; sign in with a secret key');
   const id = server.sessions.open(key);
   reply.header('set-cookie', sessionCookie(req, id, SESSION_MS / 1000));
   reply.header('cache-control', 'no-store');
@@ -471,22 +471,22 @@ async function serveApp(req: FastifyRequest, reply: FastifyReply, root = WEB_ROO
   try {
     path = decodeURIComponent(rawPath);
   } catch {
-    return reply.code(400).send({ error: 'bad_request', message: 'malformed URL' });
+    throw new TruenorthError('bad_request', 'malformed URL');
   }
-  if (API_PATH.test(path)) return reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${rawPath}` });
+  if (API_PATH.test(path)) throw new TruenorthError('not_found', `no route ${req.method} ${rawPath}`);
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
     staticHeaders(reply, 'text/html; charset=utf-8');
     return reply.code(503).send('<!doctype html><title>truenorth</title><p>The dashboard is not built. Run <code>npm run build</code>, then restart <code>truenorth serve</code>. The API works meanwhile: <a href="/openapi.json">/openapi.json</a>.</p>');
   }
-  if (path.includes('\0')) return reply.code(400).send({ error: 'bad_request', message: 'malformed URL' });
+  if (path.includes('\0')) throw new TruenorthError('bad_request', 'malformed URL');
   const file = resolve(root, '.' + normalize('/' + path));
-  if (file !== root && !file.startsWith(root + sep)) return reply.code(404).send({ error: 'not_found', message: 'not found' });
+  if (file !== root && !file.startsWith(root + sep)) throw new TruenorthError('not_found', 'not found');
   let target = index;
   if (file !== root && path !== '/') {
     const stat = statSafe(file);
     if (stat?.isFile()) target = file;
-    else if (extname(path) !== '') return reply.code(404).send({ error: 'not_found', message: `no file ${rawPath}` });
+    else if (extname(path) !== '') throw new TruenorthError('not_found', `no file ${rawPath}`);
   }
   const type = CONTENT_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
   staticHeaders(reply, type);

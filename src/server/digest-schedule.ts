@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import type { Config, DigestSchedule } from '../config/schema.js';
-import { WEEKDAYS } from '../config/schema.js';
-import { addPeriods, localDateOf, startOfLocalDate } from '../model/time.js';
+import type { Config, DigestSchedule } from '../config/schema/index.js';
+import { WEEKDAYS } from '../config/schema/index.js';
+import { addPeriods, HOUR_MS, localDateOf, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from '../reports/context.js';
 import { digestHtml, digestMarkdown, digestSlackBody } from '../reports/digest.js';
 import { composeDigest, postWebhook } from '../reports/ritual.js';
 
-const HOUR_MS = 3_600_000;
 
 /**
  * The next instant after `now` that is `day` at `hour`:00 local time in `timezone` (an hour that a

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../errors.js';
 import { dashboardOpenApiPaths } from './dashboard-api.js';
 import { DEFAULT_LIMITS } from './payload.js';
 import { READ_ROUTES } from './read-api.js';
@@ -77,7 +78,7 @@ export function openApiDocument(): Record<string, unknown> {
         sessionCookie: { type: 'apiKey', in: 'cookie', name: 'truenorth_session', description: 'The dashboard sign-in: POST /api/v1/session with a secret key sets it' },
       },
       schemas: {
-        Error: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] },
+        Error: { type: 'object', properties: { error: { type: 'string', enum: Object.keys(ERROR_CODES) }, message: { type: 'string' } }, required: ['error', 'message'] },
         Rejected: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, error: { type: 'string' } } } },
         SegmentAck: { type: 'object', properties: { success: { const: true }, accepted: { type: 'integer' }, rejected: { $ref: '#/components/schemas/Rejected' } } },
         PostHogAck: { type: 'object', properties: { status: { const: 1 }, accepted: { type: 'integer' }, rejected: { $ref: '#/components/schemas/Rejected' } } },

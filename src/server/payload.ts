@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { TruenorthError } from '../errors.js';
 
 /** Request limits, as Segment's tracking API has them; all configurable. */
 export interface Limits {
@@ -20,19 +21,6 @@ export const DEFAULT_LIMITS: Limits = {
   maxDepth: 64,
 };
 
-/** An error the client caused, or a refusal: its status, a stable code and a one-line message. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 const brotliAsync = promisify(brotliDecompress);
@@ -48,7 +36,7 @@ function kb(bytes: number): string {
 export async function decodeBody(
   body: Buffer | undefined, encoding: string | undefined, compression: string | undefined, maxBytes: number,
 ): Promise<string> {
-  if (!body || body.length === 0) throw new HttpError(400, 'empty_body', 'the request has no body; expected JSON');
+  if (!body || body.length === 0) throw new TruenorthError('empty_body', 'the request has no body; expected JSON');
   let raw = body;
   const enc = (encoding ?? '').trim().toLowerCase();
   const gzipped = enc === 'gzip' || enc === 'x-gzip' || compression === 'gzip-js' || compression === 'gzip' || (body[0] === 0x1f && body[1] === 0x8b);
@@ -57,15 +45,15 @@ export async function decodeBody(
     if (gzipped) raw = await gunzipAsync(body, options);
     else if (enc === 'deflate') raw = await inflateAsync(body, options);
     else if (enc === 'br') raw = await brotliAsync(body, options);
-    else if (enc !== '' && enc !== 'identity') throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${JSON.stringify(enc.slice(0, 40))} is not supported; use gzip, deflate or br`);
+    else if (enc !== '' && enc !== 'identity') throw new TruenorthError('unsupported_encoding', `Content-Encoding ${JSON.stringify(enc.slice(0, 40))} is not supported; use gzip, deflate or br`);
   } catch (e) {
-    if (e instanceof HttpError) throw e;
+    if (e instanceof TruenorthError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new HttpError(413, 'body_too_large', `the body is larger than ${kb(maxBytes)} after decompression`);
+      throw new TruenorthError('body_too_large', `the body is larger than ${kb(maxBytes)} after decompression`);
     }
-    throw new HttpError(400, 'invalid_encoding', `cannot decompress the body (${(e as Error).message.split('\n')[0]})`);
+    throw new TruenorthError('invalid_encoding', `cannot decompress the body (${(e as Error).message.split('\n')[0]})`);
   }
-  if (raw.length > maxBytes) throw new HttpError(413, 'body_too_large', `the body is larger than ${kb(maxBytes)}`);
+  if (raw.length > maxBytes) throw new TruenorthError('body_too_large', `the body is larger than ${kb(maxBytes)}`);
   return raw.toString('utf8');
 }
 
@@ -75,13 +63,13 @@ export function parseJson(text: string, contentType: string | undefined): unknow
   // `curl -d '{...}'` sends JSON labelled as a form: a body that looks like JSON is JSON.
   if ((contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') && !/^\s*[[{]/.test(text)) {
     const data = new URLSearchParams(text).get('data');
-    if (data === null) throw new HttpError(400, 'invalid_body', 'a form body needs a data= field holding the JSON');
+    if (data === null) throw new TruenorthError('invalid_body', 'a form body needs a data= field holding the JSON');
     source = /^\s*[[{]/.test(data) ? data : Buffer.from(data, 'base64').toString('utf8');
   }
   try {
     return JSON.parse(source);
   } catch (e) {
-    throw new HttpError(400, 'invalid_json', `invalid JSON: ${(e as Error).message.split('\n')[0].slice(0, 200)}`);
+    throw new TruenorthError('invalid_json', `invalid JSON: ${(e as Error).message.split('\n')[0].slice(0, 200)}`);
   }
 }
 

@@ -1,8 +1,7 @@
 import { namedAsQuery, paramName, parseAsOf, parseSegment, resolveRange, type ReportFlags } from '../reports/params.js';
 import { InputError } from '../errors.js';
-import { retentionDefinition } from '../model/from-config.js';
 import { parseBreakdown } from '../model/metrics.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import type { ReportContext } from '../reports/context.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport } from '../reports/funnel.js';
 import { seriesReport } from '../reports/north-star.js';
@@ -11,6 +10,7 @@ import { retentionReport } from '../reports/retention.js';
 import { BEYOND_READ_ROUTES } from '../reports/beyond-api.js';
 import { CATALOGUE_READ_ROUTES } from '../reports/catalogue-api.js';
 import { seriesSection, withConfigWarnings } from '../reports/config-check.js';
+import { retentionDefinition } from '../model/metric-model.js';
 
 /**
  * The read API: `GET /api/v1/<report>` returns exactly the object `truenorth <report> --json`

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Row, SqlEngine, SqlParams } from '../engine/sql-engine.js';
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 
 /** A report running longer than this is cancelled (`truenorth serve --report-timeout <seconds>`). */
 export const DEFAULT_REPORT_TIMEOUT_SECONDS = 60;
@@ -11,13 +11,10 @@ const STOP_GRACE_MS = 2_000;
 const INTERRUPT_EVERY_MS = 50;
 
 /** 503 with Retry-After: the report was cancelled at its time limit. */
-export function reportTimeout(timeoutMs: number): HttpError {
+export function reportTimeout(timeoutMs: number): TruenorthError {
   const seconds = timeoutMs / 1000;
-  return new HttpError(
-    503, 'report_timeout',
-    `the report ran longer than the ${seconds} s limit (truenorth serve --report-timeout) and was cancelled; narrow its range or raise the limit`,
-    { 'retry-after': String(Math.max(1, Math.ceil(seconds))) },
-    { timeout_seconds: seconds },
+  return new TruenorthError('report_timeout', `the report ran longer than the ${seconds} s limit (truenorth serve --report-timeout) and was cancelled; narrow its range or raise the limit`,
+    { retryAfterSeconds: Math.max(1, Math.ceil(seconds)), details: { timeout_seconds: seconds } },
   );
 }
 

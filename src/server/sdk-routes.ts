@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 
 /**
  * What the browser SDKs ask of their vendor besides sending events, answered so that they work
@@ -40,7 +40,7 @@ const KEY_IN_PATH = /^[A-Za-z0-9_-]{1,200}$/;
 const SDK_ASSET_PATHS = ['/array/*', '/static/*', '/analytics-next/*', '/next-integrations/*', '/analytics.js/*'];
 
 function keyFromPath(value: string, what: string): string {
-  if (!KEY_IN_PATH.test(value)) throw new HttpError(400, 'invalid_key', `${what}: expected letters, digits, _ or - (at most 200)`);
+  if (!KEY_IN_PATH.test(value)) throw new TruenorthError('malformed_key', `${what}: expected letters, digits, _ or - (at most 200)`);
   return value;
 }
 
@@ -148,7 +148,9 @@ export function registerSdkRoutes(app: FastifyInstance, segment: SegmentHandler)
   });
 
   for (const path of SDK_ASSET_PATHS) {
-    app.get(path, async (req, reply) => reply.code(404).send({ error: 'not_found', message: `no SDK asset ${req.url.split('?')[0]}: this server serves none; load the SDK from your own bundle or its vendor's CDN` }));
+    app.get(path, async (req) => {
+      throw new TruenorthError('not_found', `no SDK asset ${req.url.split('?')[0]}: this server serves none; load the SDK from your own bundle or its vendor's CDN`);
+    });
   }
 }
 

@@ -1,4 +1,5 @@
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
+import { MINUTE_MS } from '../model/time.js';
 
 /**
  * Failed sign-ins, per client address: after MAX_FAILURES unknown keys within WINDOW_MS, every
@@ -8,7 +9,7 @@ import { HttpError } from './payload.js';
  * guessing one gains nothing, and one misconfigured sender must not lock out its neighbours.
  */
 export const MAX_FAILURES = 10;
-export const WINDOW_MS = 15 * 60_000;
+export const WINDOW_MS = 15 * MINUTE_MS;
 const MAX_ADDRESSES = 10_000;
 
 interface Failures {
@@ -26,7 +27,7 @@ export class SignInThrottle {
     const entry = this.live(address);
     if (!entry || entry.count < MAX_FAILURES) return;
     const wait = Math.max(1, Math.ceil((entry.since + WINDOW_MS - this.now()) / 1000));
-    throw new HttpError(429, 'too_many_failures', `too many failed sign-ins from this address; retry in ${wait} s`, { 'retry-after': String(wait) });
+    throw new TruenorthError('too_many_failures', `too many failed sign-ins from this address; retry in ${wait} s`, { retryAfterSeconds: wait });
   }
 
   /** Records one unknown key presented from `address`. */

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import type { FileFormat } from '../engine/ingest/sources.js';
 import { bodyReceived } from './connections.js';
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 
 /**
  * Receives the upload into an owner-only temp file before anything is imported, outside the write
@@ -21,7 +21,7 @@ export async function spoolUpload<T>(req: FastifyRequest, format: FileFormat, wo
       await pipeline(req.body as Readable, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
     } catch (error) {
       if (!req.raw.socket || req.raw.socket.destroyed) {
-        throw new HttpError(408, 'upload_cut', 'the upload stopped before its end (it stalled past the deadline, or the client went away); nothing was imported');
+        throw new TruenorthError('upload_cut', 'the upload stopped before its end (it stalled past the deadline, or the client went away); nothing was imported');
       }
       throw error;
     }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { MAX_MRR } from '../engine/ingest/import-ledger.js';
-import { HttpError } from './payload.js';
+import { TruenorthError } from '../errors.js';
 import { discountsOf, discountsOff, isObj, monthlyFactor, num, str, type Interval, type Obj } from './stripe-discounts.js';
 import { invoiceFacts, type InvoiceFacts } from './stripe-invoice.js';
 
@@ -14,7 +14,7 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 export function verifyStripeSignature(
   payload: Buffer, header: string | undefined, secret: string, now: number = Date.now(), tolerance = SIGNATURE_TOLERANCE_SECONDS,
 ): void {
-  if (!header) throw new HttpError(400, 'invalid_signature', 'missing Stripe-Signature header');
+  if (!header) throw new TruenorthError('invalid_signature', 'missing Stripe-Signature header');
   let timestamp: number | undefined;
   const signatures: string[] = [];
   for (const part of header.split(',')) {
@@ -23,16 +23,16 @@ export function verifyStripeSignature(
     else if (k === 'v1' && v) signatures.push(v);
   }
   if (timestamp === undefined || signatures.length === 0) {
-    throw new HttpError(400, 'invalid_signature', 'Stripe-Signature header has no timestamp or no v1 signature');
+    throw new TruenorthError('invalid_signature', 'Stripe-Signature header has no timestamp or no v1 signature');
   }
   const expected = createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(payload).digest();
   const match = signatures.some((hex) => {
     if (!/^[0-9a-f]{64}$/i.test(hex)) return false;
     return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
   });
-  if (!match) throw new HttpError(400, 'invalid_signature', 'Stripe signature does not match the endpoint secret');
+  if (!match) throw new TruenorthError('invalid_signature', 'Stripe signature does not match the endpoint secret');
   if (Math.abs(now / 1000 - timestamp) > tolerance) {
-    throw new HttpError(400, 'invalid_signature', `Stripe signature timestamp is more than ${tolerance} s from now`);
+    throw new TruenorthError('invalid_signature', `Stripe signature timestamp is more than ${tolerance} s from now`);
   }
 }
 
@@ -131,7 +131,7 @@ export function subscriptionMrr(sub: Obj, at: number, share: DiscountShare = () 
 /** An amount that overflowed or is beyond any real subscription is refused, not stored as MRR. */
 function checkMrr(monthly: number, what: string): void {
   if (Number.isFinite(monthly) && Math.abs(monthly) <= MAX_MRR) return;
-  throw new HttpError(400, 'invalid_event', `${what} comes to ${monthly} a month; at most ${MAX_MRR.toExponential()} is accepted`);
+  throw new TruenorthError('invalid_event', `${what} comes to ${monthly} a month; at most ${MAX_MRR.toExponential()} is accepted`);
 }
 
 /** One subscription as an event showed it from an instant on; the ledger is derived from these and invoices. */
@@ -154,7 +154,7 @@ export interface StripeMapping {
 
 /** Maps a verified webhook event: customer.subscription.created/updated/deleted and invoice.* events. */
 export function factFromStripeEvent(event: unknown): StripeMapping {
-  if (!isObj(event) || typeof event.type !== 'string') throw new HttpError(400, 'invalid_event', 'expected a Stripe event object with a type');
+  if (!isObj(event) || typeof event.type !== 'string') throw new TruenorthError('invalid_event', 'expected a Stripe event object with a type');
   const type = event.type;
   const object = isObj(event.data) && isObj(event.data.object) ? event.data.object : undefined;
   if (type.startsWith('invoice.') && object?.object === 'invoice') {
@@ -163,17 +163,17 @@ export function factFromStripeEvent(event: unknown): StripeMapping {
   }
   if (!SUBSCRIPTION_EVENTS.has(type)) return { type };
   const sub = object;
-  if (!sub || typeof sub.id !== 'string') throw new HttpError(400, 'invalid_event', `${type}: data.object is not a subscription`);
+  if (!sub || typeof sub.id !== 'string') throw new TruenorthError('invalid_event', `${type}: data.object is not a subscription`);
   const metadata = isObj(sub.metadata) ? sub.metadata : {};
   const customer = str(sub.customer) ?? (isObj(sub.customer) ? str(sub.customer.id) : undefined);
   const accountId = str(metadata.account_id) ?? customer;
-  if (!accountId) throw new HttpError(400, 'invalid_event', `${type}: the subscription has no customer`);
+  if (!accountId) throw new TruenorthError('invalid_event', `${type}: the subscription has no customer`);
   const eventTime = num(event.created);
   let seconds: number | undefined;
   if (type === 'customer.subscription.created') seconds = num(sub.start_date) ?? num(sub.created) ?? eventTime;
   else if (type === 'customer.subscription.deleted') seconds = num(sub.ended_at) ?? num(sub.canceled_at) ?? eventTime;
   else seconds = eventTime;
-  if (seconds === undefined) throw new HttpError(400, 'invalid_event', `${type}: no created time`);
+  if (seconds === undefined) throw new TruenorthError('invalid_event', `${type}: no created time`);
   const effectiveAt = seconds * 1000;
   subscriptionMrr(sub, effectiveAt); // refuses an overflowing amount before anything is stored
   const ended = type === 'customer.subscription.deleted';

@@ -1,14 +1,14 @@
 import { scorecardRows } from '../config/lint.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
 import { manualMetricName, parseManualPeriod, parseManualValue, type ManualInput } from '../engine/ingest/import-manual.js';
 import { parseIdeaStatus, type Checkin, type IdeaStatus, type ReviewNote } from '../engine/workspace.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import type { MetricModel } from '../model/from-config.js';
-import { healthModelFromConfig } from '../model/health.js';
-import { addPeriods, localDateOf, named, parsePeriod, periodName, periodStartDate } from '../model/time.js';
+import { lastCompleteWeek, named, parsePeriod, weekNameOf } from '../model/time.js';
 import { reportContext } from '../reports/context.js';
 import { currentManualValues, fetchManualEntries, type ManualEntry } from '../reports/revenue.js';
+import { type MetricModel } from '../model/metric-model.js';
+import { healthModelFromConfig, timeSettings } from '../config/model.js';
 
 /**
  * The writes people make by hand: hand-entered values, review notes, OKR check-ins, ideas. Each is
@@ -38,13 +38,7 @@ export function checkWeek(value: string | undefined, field = 'week'): string | u
 
 /** The week `ms` falls in, in the config's calendar. */
 export function weekOf(ms: number, config: Config): string {
-  return periodName(periodStartDate(localDateOf(ms, config.timezone), 'week', config.week_start), 'week', config.week_start);
-}
-
-/** The last complete week as of now: what a review note or hand entry is about by default. */
-export function lastCompleteWeek(config: Config, now = Date.now()): string {
-  const start = periodStartDate(localDateOf(now, config.timezone), 'week', config.week_start);
-  return periodName(addPeriods(start, 'week', -1), 'week', config.week_start);
+  return weekNameOf(ms, timeSettings(config));
 }
 
 // ---------- hand-entered values ----------
@@ -78,7 +72,7 @@ export function checkRecord(config: Config, body: WriteRequest): Required<Manual
   const week = text(body, 'week', false, 20);
   const month = text(body, 'month', false, 20);
   if (week && month) throw new InputError('give week or month, not both');
-  const period = week ?? month ? parseManualPeriod((week ?? month)!, config.week_start) : lastCompleteWeek(config);
+  const period = week ?? month ? parseManualPeriod((week ?? month)!, config.week_start) : lastCompleteWeek(Date.now(), timeSettings(config));
   if (week && !period.includes('-W')) throw new InputError(`week: expected a week like 2026-W47, got ${JSON.stringify(week)}`);
   if (month && period.includes('-W')) throw new InputError(`month: expected a month like 2026-11, got ${JSON.stringify(month)}`);
   const clear = body.clear === true;
@@ -113,7 +107,7 @@ export function checkNote(config: Config, body: WriteRequest): Omit<ReviewNote, 
   const row = text(body, 'row', true, 200)!;
   const rows = scorecardRows(config).map((r) => r.id);
   if (!rows.includes(row)) throw new InputError(`row: no scorecard row ${JSON.stringify(row)}; rows are ${rows.join(', ')}`);
-  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(config);
+  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(Date.now(), timeSettings(config));
   return { week, row_id: row, note: text(body, 'note', true)!, author: text(body, 'author', true, 200)! };
 }
 
@@ -127,7 +121,7 @@ export function checkCheckin(config: Config, body: WriteRequest): Omit<Checkin, 
   const raw = body.confidence;
   const confidence = raw === undefined || raw === null || raw === '' ? null : Number(raw);
   if (confidence !== null && !(confidence >= 0 && confidence <= 1)) throw new InputError('confidence: expected a fraction between 0 and 1');
-  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(config);
+  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(Date.now(), timeSettings(config));
   return { objective: found.objective, key_result: kr, week, note: text(body, 'note', true)!, confidence, author: text(body, 'author', true, 200)! };
 }
 

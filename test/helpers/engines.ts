@@ -42,45 +42,71 @@ export function normalizeAll(batch: readonly unknown[]): NormalizedMessage[] {
   return out;
 }
 
-/** Writes the same batches, in the same order, to a fresh DuckDB and to the (emptied) ClickHouse store. */
 export interface ExtraData {
   ledger?: LedgerEntry[];
   manual?: ManualInput[];
 }
 
-export async function loadBoth(ch: ClickHouseStore, batches: readonly (readonly unknown[])[], extra: ExtraData = {}): Promise<{ duck: DuckDbStore; counts: { duck: number[]; ch: number[] } }> {
+/** The first receipt time; each batch is received a second after the one before. */
+const FIRST_RECEIVED_AT = Date.parse('2027-01-01T00:00:00Z');
+/** Hand entries are stamped from the clock: every writer sees this one. */
+const MANUAL_ENTERED_AT = Date.parse('2027-01-02T00:00:00Z');
+
+async function atManualEntryTime(write: () => Promise<unknown>): Promise<void> {
+  const now = Date.now;
+  try {
+    Date.now = () => MANUAL_ENTERED_AT;
+    await write();
+  } finally {
+    Date.now = now;
+  }
+}
+
+/** Writes the batches, in order, to a fresh in-memory DuckDB; counts are (inserted, duplicates) per write. */
+export async function loadDuckDb(batches: readonly (readonly unknown[])[], extra: ExtraData = {}): Promise<{ duck: DuckDbStore; counts: number[] }> {
   const duck = await DuckDbStore.open(':memory:');
-  const dw = new IngestWriter(duck, 'test');
-  await truncateClickHouse(ch);
-  const cw = new ClickHouseWriter(ch, 'test');
-  const counts = { duck: [] as number[], ch: [] as number[] };
-  let receivedAt = Date.parse('2027-01-01T00:00:00Z');
+  const writer = new IngestWriter(duck, 'test');
+  const counts: number[] = [];
+  let receivedAt = FIRST_RECEIVED_AT;
   for (const batch of batches) {
     const messages = normalizeAll(batch);
     receivedAt += 1000;
-    const d = await duck.transaction(() => dw.write(messages, receivedAt));
-    const c = await cw.write(messages, receivedAt);
-    counts.duck.push(d.inserted, d.duplicates);
-    counts.ch.push(c.inserted, c.duplicates);
+    const d = await duck.transaction(() => writer.write(messages, receivedAt));
+    counts.push(d.inserted, d.duplicates);
   }
   if (extra.ledger?.length) {
     const d = await duck.transaction(() => writeLedger(duck, extra.ledger!, 'test'));
-    const c = await writeLedgerToClickHouse(ch, extra.ledger, 'test');
-    counts.duck.push(d.inserted, d.duplicates);
-    counts.ch.push(c.inserted, c.duplicates);
+    counts.push(d.inserted, d.duplicates);
   }
-  if (extra.manual?.length) {
-    // Entries are stamped from the clock: both writers see the same one.
-    const now = Date.now;
-    try {
-      Date.now = () => Date.parse('2027-01-02T00:00:00Z');
-      await recordManualValues(duck, extra.manual);
-      await recordManualValuesToClickHouse(ch, extra.manual);
-    } finally {
-      Date.now = now;
-    }
-  }
+  if (extra.manual?.length) await atManualEntryTime(() => recordManualValues(duck, extra.manual!));
   return { duck, counts };
+}
+
+/** Empties the ClickHouse store and writes the batches to it, in order, as `loadDuckDb` does. */
+export async function loadClickHouse(ch: ClickHouseStore, batches: readonly (readonly unknown[])[], extra: ExtraData = {}): Promise<number[]> {
+  await truncateClickHouse(ch);
+  const writer = new ClickHouseWriter(ch, 'test');
+  const counts: number[] = [];
+  let receivedAt = FIRST_RECEIVED_AT;
+  for (const batch of batches) {
+    const messages = normalizeAll(batch);
+    receivedAt += 1000;
+    const c = await writer.write(messages, receivedAt);
+    counts.push(c.inserted, c.duplicates);
+  }
+  if (extra.ledger?.length) {
+    const c = await writeLedgerToClickHouse(ch, extra.ledger, 'test');
+    counts.push(c.inserted, c.duplicates);
+  }
+  if (extra.manual?.length) await atManualEntryTime(() => recordManualValuesToClickHouse(ch, extra.manual!));
+  return counts;
+}
+
+/** Writes the same batches, in the same order, to a fresh DuckDB and to the (emptied) ClickHouse store. */
+export async function loadBoth(ch: ClickHouseStore, batches: readonly (readonly unknown[])[], extra: ExtraData = {}): Promise<{ duck: DuckDbStore; counts: { duck: number[]; ch: number[] } }> {
+  const { duck, counts: duckCounts } = await loadDuckDb(batches, extra);
+  const chCounts = await loadClickHouse(ch, batches, extra);
+  return { duck, counts: { duck: duckCounts, ch: chCounts } };
 }
 
 /**

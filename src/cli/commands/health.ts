@@ -4,8 +4,6 @@ import { InputError } from '../../errors.js';
 import { manualMetricName } from '../../engine/ingest/import-manual.js';
 import { checkRecord, entryJson, recordEntry, type RecordResult } from '../../server/team-writes.js';
 import { remoteJson, replayEngine, viaServer } from '../remote.js';
-import { healthModelFromConfig } from '../../model/health.js';
-import { modelFromConfig } from '../../model/from-config.js';
 import { benchmarksReport, type BenchmarksReport } from '../../reports/benchmarks.js';
 import { reportContext } from '../../reports/context.js';
 import { formatNumber, guardrailsReport, heartWithGuardrails, type GuardrailsReport } from '../../reports/guardrails.js';
@@ -15,8 +13,9 @@ import { surveysReport, type SurveysReport } from '../../reports/surveys.js';
 import { withReports } from '../analytics.js';
 import { onReader, readConfig, withPort, type GlobalOptions } from '../context.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
+import { healthModelFromConfig, modelFromConfig } from '../../config/model.js';
 
 /** Hand entries live in the configured engine: the DuckDB file, or ClickHouse. */
 async function withManualStore<T>(

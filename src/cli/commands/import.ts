@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import type { ImportReport } from '../../engine/ingest/import-events.js';
 import { importFailure } from '../../engine/ingest/import-hint.js';
 import { InputError } from '../../errors.js';
-import { manualMetricNames } from '../../model/health.js';
 import { checkExportPath, exportEvents } from '../../engine/ingest/export-events.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
 import { remoteExport, remoteImport, viaServer } from '../remote.js';
 import { readConfigIfPresent, withPort, withStore, type GlobalOptions } from '../context.js';
+import { wholeNumber } from '../../model/whole-number.js';
+import { manualMetricNames } from '../../config/model.js';
 
 interface ImportFlags {
   format?: string;
@@ -19,9 +20,7 @@ interface ImportFlags {
 const MAX_REJECTED = ['--max-rejected <n>', 'fail (exit 1) when more than n rows are rejected (default: only when every row is)'] as const;
 
 function parseMaxRejected(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InputError(`--max-rejected: expected a whole number ≥ 0, got ${JSON.stringify(text)}`);
-  return n;
+  return wholeNumber(text, '--max-rejected', 0);
 }
 
 export function registerImport(program: Command): void {

@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { lineLocator } from '../../config/locate.js';
 import type { Command } from 'commander';
 import { resolveDbPath } from '../../engine/duckdb/database.js';
-import { modelFromConfig } from '../../model/from-config.js';
 import { reportContext } from '../../reports/context.js';
 import { lintReport } from '../../reports/north-star-evidence.js';
 import { printJson } from '../output.js';
 import { configPath, readConfig, withStore, type GlobalOptions } from '../context.js';
 import { parseAsOf } from '../options.js';
 import { replayEngine, viaServer } from '../remote.js';
+import { modelFromConfig } from '../../config/model.js';
 
 export function registerLint(program: Command): void {
   program

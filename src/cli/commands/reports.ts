@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { parseBreakdown } from '../../model/metrics.js';
-import { retentionDefinition } from '../../model/from-config.js';
 import { InputError } from '../../errors.js';
 import { seriesReport, type NorthStarReport } from '../../reports/north-star.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport, type FunnelReport, type FunnelStep } from '../../reports/funnel.js';
@@ -10,6 +9,7 @@ import { withReports } from '../analytics.js';
 import { seriesSection, withConfigWarnings, type ConfigFinding } from '../../reports/config-check.js';
 import { formatTable, integer, percent, printJson } from '../output.js';
 import { parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
+import { retentionDefinition } from '../../model/metric-model.js';
 
 export function registerReports(program: Command): void {
   reportOptions(program.command('north-star').description('the North Star Metric per period'))

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../../config/schema/index.js';
 import { TruenorthError, InputError } from '../../errors.js';
 import { listCheckins, listIdeas } from '../../engine/workspace.js';
 import type { StorePort } from '../../engine/port.js';

@@ -9,8 +9,7 @@ import { openServerStores } from '../../engine/open-store.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import { TruenorthServer } from '../../server/app.js';
 import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
-import type { Config } from '../../config/schema.js';
-import { modelFromConfig } from '../../model/from-config.js';
+import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/dashboard-api.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
@@ -19,7 +18,8 @@ import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js'
 import { MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, readConfigIfPresent, type GlobalOptions } from '../context.js';
-import { wholeNumber } from '../../reports/params.js';
+import { wholeNumber } from '../../model/whole-number.js';
+import { modelFromConfig } from '../../config/model.js';
 
 interface ServeFlags {
   host?: string;

@@ -6,9 +6,9 @@
  */
 import type { Readable } from 'node:stream';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
-import { didYouMean, HEALTH_METRICS } from '../../config/schema.js';
+import { BUILTIN_MANUAL_METRICS, HEALTH_METRICS } from '../../model/health-metrics.js';
+import { didYouMean } from '../../model/suggest.js';
 import { InputError } from '../../errors.js';
-import { BUILTIN_MANUAL_METRICS } from '../../model/health.js';
 import type { WeekStart } from '../../model/metrics.js';
 import { parsePeriod, periodName } from '../../model/time.js';
 import type { DuckDbStore } from '../duckdb/database.js';

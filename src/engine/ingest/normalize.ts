@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IdentityMessage, JsonObject, NormalizedMessage, TrackedEvent } from '../../model/message.js';
+import { HOUR_MS, MINUTE_MS } from '../../model/time.js';
 
 /**
  * The one module that turns Segment- and PostHog-shaped messages into the internal form.
@@ -29,9 +30,9 @@ export type NormalizeResult =
   | { ok: false; error: string };
 
 /** A timestamp later than receipt + 23 h is from the future: it is replaced by the receipt time. */
-export const FUTURE_LIMIT_MS = 23 * 3_600_000;
+export const FUTURE_LIMIT_MS = 23 * HOUR_MS;
 /** A clock-skew correction is counted as a warning when it moves the timestamp by more than a minute. */
-export const CLOCK_SKEW_COUNTED_MS = 60_000;
+export const CLOCK_SKEW_COUNTED_MS = MINUTE_MS;
 /** The event property that keeps a clamped event's original timestamp (ISO-8601). */
 export const ORIGINAL_TIMESTAMP_PROPERTY = '$original_timestamp';
 

@@ -1,6 +1,7 @@
 import { DuckDBDateValue } from '@duckdb/node-api';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { NormalizeResult } from './normalize.js';
+import { DAY_MS } from '../../model/time.js';
 
 /**
  * Data-quality counters, kept at write time: per day (UTC, of receipt or import), source and kind,
@@ -108,7 +109,7 @@ export async function recordQuality(store: DuckDbStore, tally: QualityTally | un
   const appender = await store.connection.createAppender('stage_quality', 'main', 'temp');
   try {
     for (const r of rows) {
-      appender.appendDate(new DuckDBDateValue(Date.parse(r.day) / 86_400_000));
+      appender.appendDate(new DuckDBDateValue(Date.parse(r.day) / DAY_MS));
       appender.appendVarchar(r.source);
       appender.appendVarchar(r.kind);
       appender.appendVarchar(r.reason);

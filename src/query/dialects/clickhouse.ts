@@ -3,7 +3,7 @@ import type { Params, ParamType, SqlDialect } from '../dialect.js';
 
 /**
  * ClickHouse fragments, the sibling of `duckdb.ts`. Every fragment returns the same value as its
- * DuckDB twin for the same data; `test/conformance.test.ts` checks it report by report.
+ * DuckDB twin for the same data; `test/conformance/` checks it report by report.
  *
  * - Parameters are ClickHouse query parameters (`{p0:String}`), bound by the server, never spliced.
  * - Events keep their properties as JSON text in a String column. `jsonText` reads a top-level key

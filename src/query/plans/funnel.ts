@@ -2,6 +2,7 @@ import type { Breakdown, Segment, StageDefinition, TimeRange } from '../../model
 import { InputError } from '../../errors.js';
 import type { CompiledQuery } from '../dialect.js';
 import { needsSignup, signupFirstCte, stageReachSql, stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
+import { DAY_MS } from '../../model/time.js';
 
 export interface FunnelQuery {
   steps: StageDefinition[];
@@ -28,7 +29,7 @@ function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; wind
     if (!signup) throw new InputError('a step counted within days of signup needs the journey.signup stage');
     ctes.push(signupFirstCte(b, signup));
   }
-  const windowMs = b.params.bind(Math.round(q.windowDays * 86_400_000), 'integer');
+  const windowMs = b.params.bind(Math.round(q.windowDays * DAY_MS), 'integer');
   const fromMs = b.params.bind(q.range.from, 'integer');
   const toMs = b.params.bind(q.range.to, 'integer');
   q.steps.forEach((step, i) => {
@@ -75,7 +76,7 @@ function engineFunnelCtes(b: StatementBuilder, q: FunnelQuery, windowFunnel: Non
   const ctes: string[] = [];
   const signup = q.steps.find((s) => s.stage === 'signup') ?? q.signup;
   if (needsSignup(q.steps) && !signup) throw new InputError('a step counted within days of signup needs the journey.signup stage');
-  const windowMs = b.params.bind(Math.round(q.windowDays * 86_400_000), 'integer');
+  const windowMs = b.params.bind(Math.round(q.windowDays * DAY_MS), 'integer');
   const fromMs = b.params.bind(q.range.from, 'integer');
   const toMs = b.params.bind(q.range.to, 'integer');
   const ms = b.ms('e.ts');

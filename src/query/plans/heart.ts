@@ -1,6 +1,7 @@
 import type { EventSelector, Segment, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, withClause, type QueryContext } from '../context.js';
+import { DAY_MS } from '../../model/time.js';
 
 export interface TaskQuery {
   /** Each a step's names (one or several). */
@@ -112,8 +113,8 @@ export interface DayRetentionQuery {
 /** N-day retention for the stage benchmarks: one row, `cohort` (size) and `retained`. */
 export function compileDayRetention(ctx: QueryContext, q: DayRetentionQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const lo = b.params.bind(q.day * 86_400_000, 'integer');
-  const hi = b.params.bind((q.day + q.windowDays) * 86_400_000, 'integer');
+  const lo = b.params.bind(q.day * DAY_MS, 'integer');
+  const hi = b.params.bind((q.day + q.windowDays) * DAY_MS, 'integer');
   const sql = `WITH first_seen AS (
       SELECT e.actor_id, min(${b.ms('e.ts')}) AS t0 FROM actor_events e WHERE ${b.selector(q.cohortSelector)} GROUP BY e.actor_id),
     cohort AS (

@@ -1,8 +1,7 @@
 import type { EventSelector, Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
 import { signupFirstCte, stageReachSql, stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
-
-const DAY = 86_400_000;
+import { DAY_MS } from '../../model/time.js';
 
 /** What counts as the outcome a behaviour should predict. */
 export type LeadingOutcome =
@@ -96,7 +95,7 @@ export function compileLeading(ctx: QueryContext, q: LeadingQuery): CompiledQuer
 }
 
 function daysParam(b: StatementBuilder, days: number): string {
-  return b.params.bind(Math.round(days * DAY), 'integer');
+  return b.params.bind(Math.round(days * DAY_MS), 'integer');
 }
 
 /** CTEs ending in `outcome_actors`: the actors of `cohort0` (actor_id, t) who reached the outcome. */

@@ -1,8 +1,7 @@
 import type { EventSelector } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, type QueryContext } from '../context.js';
-
-const DAY = 86_400_000;
+import { DAY_MS } from '../../model/time.js';
 
 /**
  * Rows: `t` (one of the instants, epoch ms), `mrr`, and `account_id` when `perAccount`: MRR just
@@ -55,7 +54,7 @@ export function compileAccountSignals(ctx: QueryContext, q: AccountSignalsQuery)
   const b = new StatementBuilder(ctx);
   const ms = b.ms('e.ts');
   const asOf = b.params.bind(q.asOf, 'integer');
-  const since = (days: number) => b.params.bind(q.asOf - Math.round(days * DAY), 'integer');
+  const since = (days: number) => b.params.bind(q.asOf - Math.round(days * DAY_MS), 'integer');
   const lookback = Math.max(q.lookbackDays, q.activeDays, q.keyDays + q.keyBaselineDays, q.ticketDays + 7 * q.trailingWeeks);
   const activeFrom = since(q.activeDays);
   const keyRecent = since(q.keyDays);

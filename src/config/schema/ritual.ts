@@ -1,0 +1,55 @@
+/** The weekly ritual (OKRs, scorecard, digest), retention, and where the data and the server live. */
+import { z } from 'zod';
+import { filterSchema } from './filters.js';
+import { strictMap } from './messages.js';
+import { eventName, httpUrl, isoDate, text } from './scalars.js';
+
+const keyResultSchema = strictMap(
+  { metric: text, from: z.number(), to: z.number(), due: isoDate.optional() },
+  'a key result like { metric: journey.setup, from: 0.25, to: 0.40 }',
+);
+export const okrSchema = strictMap(
+  { objective: text, due: isoDate, key_results: z.array(keyResultSchema).min(1) },
+  'an OKR like { objective: ..., due: 2026-12-31, key_results: [...] }',
+);
+export type KeyResult = z.output<typeof keyResultSchema>;
+export type Okr = z.output<typeof okrSchema>;
+
+export const scorecardSchema = strictMap(
+  {
+    weeks: z.number().int().min(1).max(104).default(13),
+    /** Which of `metrics` are scorecard rows (default: all); the North Star, journey and health always are. */
+    rows: z.array(text).optional(),
+  },
+  'a mapping like { weeks: 13 }',
+);
+
+export const retentionSchema = strictMap(
+  { event: eventName.optional(), where: filterSchema.optional() },
+  'a mapping like { event: Message Sent }',
+);
+
+export const databaseSchema = strictMap(
+  { path: text.optional(), engine: z.enum(['duckdb', 'clickhouse']).optional(), clickhouse_url: httpUrl.optional() },
+  'a mapping like { path: truenorth.duckdb }',
+);
+
+export const serverSchema = strictMap(
+  { host: text.default('127.0.0.1'), port: z.number().int().min(1).max(65535).default(8765) },
+  'a mapping like { host: 127.0.0.1, port: 8765 }',
+);
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** The weekly digest `serve` sends on its own. The webhook URL is a secret: keep it in TRUENORTH_DIGEST_WEBHOOK. */
+export const digestSchema = strictMap(
+  {
+    day: z.enum(WEEKDAYS).default('monday'),
+    hour: z.number().int().min(0).max(23).default(9),
+    webhook: httpUrl.optional(),
+    out: text.optional(),
+    format: z.enum(['md', 'html', 'json']).default('md'),
+  },
+  'a mapping like { day: monday, hour: 9 }',
+);
+export type DigestSchedule = z.output<typeof digestSchema>;

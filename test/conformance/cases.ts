@@ -1,0 +1,173 @@
+/**
+ * The engine conformance table (docs/clickhouse.md): every report, with the option combinations that
+ * take different SQL paths, run on each engine over the same messages (see `run.ts`). In the spirit
+ * of Hono's shared router tests: one table of cases; an engine that cannot answer a case yet says
+ * so in the case's `gaps`, with the reason, and the case is skipped for that engine only.
+ *
+ * To add a report: append a case to CASES (a name and a function from a report context to its JSON).
+ */
+import type { Config } from '../../src/config/schema/index.js';
+import { parseBreakdown, type Segment, type TimeRange } from '../../src/model/metrics.js';
+import type { ReportContext } from '../../src/reports/context.js';
+import { funnelReport, timeToValueReport, weeklyStagesReport } from '../../src/reports/funnel.js';
+import { seriesReport } from '../../src/reports/north-star.js';
+import { pqlReport, signupToFirstStrike } from '../../src/reports/pql.js';
+import { retentionReport } from '../../src/reports/retention.js';
+import { scorecardReport } from '../../src/reports/scorecard-report.js';
+import { healthWeekly, manualWeekly } from '../../src/reports/providers.js';
+import { revenueReport } from '../../src/reports/revenue.js';
+import { surveysReport } from '../../src/reports/surveys.js';
+import { heartReport } from '../../src/reports/heart.js';
+import { guardrailsReport } from '../../src/reports/guardrails.js';
+import { benchmarksReport } from '../../src/reports/benchmarks.js';
+import { leadingReport } from '../../src/reports/leading.js';
+import { treeReport } from '../../src/reports/tree.js';
+import { riskReport } from '../../src/reports/risk.js';
+import { predictiveReport } from '../../src/reports/predictive.js';
+import { eventCatalogue } from '../../src/reports/catalogue.js';
+import { retentionDefinition } from '../../src/model/metric-model.js';
+import { healthModelFromConfig } from '../../src/config/model.js';
+
+export type EngineName = 'duckdb' | 'clickhouse';
+
+export interface Env {
+  config: Config;
+  /** The weeks (or months) the reports cover. */
+  weeks: TimeRange;
+  months: TimeRange;
+}
+
+export interface Case {
+  name: string;
+  run: (ctx: ReportContext, env: Env) => Promise<unknown>;
+  /** Many statements: run under the data set's first calendar only, to keep the suite near 90 s on 2 cores. */
+  heavy?: boolean;
+  /** Engines that cannot answer this case yet, each with the reason; the case is skipped on them. */
+  gaps?: Partial<Record<EngineName, string>>;
+}
+
+const SEGMENTS: Segment[] = ['all', 'ideal', 'not_ideal'];
+
+/** Every report, with the option combinations that take different SQL paths. */
+export const CASES: Case[] = [
+  ...SEGMENTS.map((segment): Case => ({ name: `north star, ${segment}`, run: (ctx, env) => seriesReport(ctx, ctx.model.northStar, env.weeks, segment) })),
+  ...['channel', 'user.role', 'account.plan', 'odd'].map((key): Case => ({
+    name: `north star by ${key}`, run: (ctx, env) => seriesReport(ctx, ctx.model.northStar, env.weeks, 'all', parseBreakdown(key), key),
+  })),
+  {
+    name: 'every metric, weekly, daily and monthly', heavy: true,
+    run: async (ctx, env) => {
+      const out: unknown[] = [];
+      for (const metric of ctx.model.metrics) {
+        out.push(await seriesReport(ctx, metric, metric.frequency === 'month' ? env.months : env.weeks));
+        if (metric.frequency === 'week') out.push(await seriesReport(ctx, { ...metric, frequency: 'day' }, env.weeks, 'ideal'));
+      }
+      return out;
+    },
+  },
+  { name: 'north star monthly by user.role', run: (ctx, env) => seriesReport(ctx, { ...ctx.model.northStar, frequency: 'month' }, env.months, 'all', parseBreakdown('user.role')) },
+  ...SEGMENTS.map((segment): Case => ({ name: `weekly stages, ${segment}`, run: (ctx, env) => weeklyStagesReport(ctx, env.weeks, segment) })),
+  ...SEGMENTS.map((segment): Case => ({ name: `cohort funnel, ${segment}`, run: (ctx, env) => funnelReport(ctx, env.weeks, segment) })),
+  ...['user.role', 'account.plan'].map((key): Case => ({ name: `cohort funnel by ${key}`, run: (ctx, env) => funnelReport(ctx, env.weeks, 'all', parseBreakdown(key)) })),
+  {
+    name: 'cohort funnel of a shorter journey (signup → first strike → upgrade)',
+    run: (ctx, env) => funnelReport(ctx, env.weeks, 'all', undefined, ctx.model.journey.filter((s) => ['signup', 'first_strike', 'upgrade'].includes(s.stage))),
+  },
+  { name: 'cohort funnel signup → KUI → upgrade', run: (ctx, env) => funnelReport(ctx, env.weeks, 'ideal', undefined, ctx.model.journey.filter((s) => ['signup', 'kui', 'upgrade'].includes(s.stage))) },
+  ...(['all', 'ideal'] as Segment[]).map((segment): Case => ({ name: `time to value, ${segment}`, run: (ctx, env) => timeToValueReport(ctx, env.weeks, segment) })),
+  { name: 'signup → first strike', run: (ctx, env) => signupToFirstStrike(ctx, env.weeks) },
+  { name: 'PQLs', run: (ctx, env) => pqlReport(ctx, env.weeks) },
+  ...(['week', 'month'] as const).flatMap((period) => (['on', 'on_or_after'] as const).flatMap((mode) => SEGMENTS.map((segment): Case => ({
+    name: `retention ${period} ${mode}, ${segment}`,
+    run: (ctx, env) => retentionReport(ctx, retentionDefinition(ctx.model, period, mode), period === 'week' ? env.weeks : env.months, segment),
+  })))),
+  {
+    name: 'scorecard with health and hand-entered rows', heavy: true,
+    run: (ctx, env) => scorecardReport(ctx, env.config, { weeks: 8 }, {
+      health: (names, weeks) => healthWeekly(ctx, env.config, names, weeks),
+      manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
+    }),
+  },
+  ...(['week', 'month'] as const).map((frequency): Case => ({
+    name: `revenue, ${frequency}ly`,
+    run: (ctx, env) => revenueReport(ctx, healthModelFromConfig(env.config), frequency, frequency === 'week' ? env.weeks : env.months, { trimLeading: frequency === 'month' }),
+  })),
+  ...(['all', 'ideal'] as Segment[]).map((segment): Case => ({ name: `surveys, ${segment}`, run: (ctx, env) => surveysReport(ctx, healthModelFromConfig(env.config), env.weeks, segment) })),
+  { name: 'HEART', run: (ctx, env) => heartReport(ctx, healthModelFromConfig(env.config), env.weeks) },
+  { name: 'guardrails', heavy: true, run: (ctx, env) => guardrailsReport(ctx, healthModelFromConfig(env.config), env.weeks) },
+  { name: 'stage benchmarks', run: (ctx, env) => benchmarksReport(ctx, healthModelFromConfig(env.config), env.weeks) },
+  ...(['retained', 'upgraded'] as const).map((outcome): Case => ({ name: `leading indicators, ${outcome}`, heavy: true, run: (ctx) => leadingReport(ctx, { outcome, minGroup: 1 }) })),
+  { name: 'leading indicators, ideal users, 3 days', heavy: true, run: (ctx) => leadingReport(ctx, { segment: 'ideal', withinDays: 3, minGroup: 1 }) },
+  { name: 'metric tree', run: (ctx, env) => treeReport(ctx, env.weeks) },
+  { name: 'churn risk', run: (ctx) => riskReport(ctx) },
+  { name: 'predictive (dashboard data)', heavy: true, run: (ctx, env) => predictiveReport(ctx, env.weeks) },
+  { name: 'event catalogue', run: (ctx) => eventCatalogue(ctx) },
+];
+
+/** The suite's config: every measure, filter operator and journey shape the compiler handles. */
+export function suiteConfig(timezone: string, weekStart: 'monday' | 'sunday'): string {
+  return `
+product: Conformance
+timezone: ${timezone}
+week_start: ${weekStart}
+stage: growth
+business_model: b2b
+conversion_window: 7d
+gross_margin: 0.75
+health:
+  mrr: { owner: cfo@example.com, target: { gte: 500 } }
+  revenue_churn: { owner: cfo@example.com, target: { lte: 0.02 } }
+  nrr: { owner: cfo@example.com, target: { gte: 1 } }
+  cash_balance: { source: manual, owner: cfo@example.com }
+surveys:
+  pmf: { event: Survey Answered, answer: response }
+  nps: { event: NPS Submitted, score: score }
+  csat: { event: CSAT Submitted, score: score }
+heart:
+  happiness:
+    metrics:
+      - { id: nps, survey: nps }
+      - { id: thumbs_up, event: Reply Rated, share: { rating: { eq: up } } }
+  engagement:
+    metrics:
+      - { id: messages_per_user, event: Message Sent, measure: count, per: user }
+  adoption:
+    metrics:
+      - { id: new_users, event: Signed Up, measure: unique_users }
+      - { id: search_adoption, adoption: { event: Search Used, launched: 2026-03-02, within: 14d } }
+  retention:
+    metrics:
+      - { id: week1_retention, retention: { period: week, offset: 1 } }
+  task_success:
+    metrics:
+      - { id: upload, task: { start: Upload Started, complete: Upload Completed, error: Upload Failed } }
+guardrails:
+  - { metric: heart.messages_per_user, guardrail: heart.thumbs_up, threshold: 0.1 }
+  - { metric: heart.upload, guardrail: heart.upload.error_rate, threshold: 0.05, threshold_type: absolute }
+  - { metric: north_star, guardrail: surveys.nps }
+risk:
+  key_feature: { event: Message Sent, drop: 0.5, min_before: 2 }
+  support_tickets: { above: 1 }
+ideal_user: { role: { in: [engineer, pm] }, company_size: { gte: 10 } }
+journey:
+  visit: { event: Page Viewed }
+  signup: { event: Signed Up, owner: maya@example.com, target: { gte: 5 } }
+  setup: { event: Workspace Created, owner: li@example.com, target_rate: 0.6 }
+  first_strike: { event: Message Sent, where: { channel: { ne: self } }, owner: li@example.com }
+  kui: { event: Message Sent, at_least: 3, within: 7d, owner: sam@example.com }
+  upgrade: { event: Subscription Started, owner: sam@example.com, target_rate: 0.3 }
+north_star: { name: Messages, event: Message Sent, where: { channel: { ne: self } }, measure: count, frequency: week, owner: ceo@example.com, target: { gte: 10 } }
+metrics:
+  - { id: messagers, event: Message Sent, measure: unique_users, frequency: week, owner: li@example.com, target: { gte: 3 } }
+  - { id: teams, event: Message Sent, measure: unique_accounts, frequency: week, owner: li@example.com }
+  - { id: amount, event: Message Sent, measure: "sum:amount", frequency: week, owner: sam@example.com }
+  - { id: per_team, event: Message Sent, measure: count, per: account, frequency: week, owner: sam@example.com }
+  - { id: per_user, event: Message Sent, measure: "sum:amount", per: user, frequency: week, owner: sam@example.com }
+  - { id: heavy, event: Message Sent, measure: unique_users, at_least: 3, frequency: week, owner: sam@example.com }
+  - { id: monthly, event: Page Viewed, measure: unique_users, frequency: month, owner: maya@example.com }
+  - { id: filtered, event: Message Sent, where: { amount: { gt: 2 }, channel: { contains: e, nin: [random] }, odd: { exists: true } }, measure: count, frequency: week, owner: li@example.com }
+  - { id: texts, event: Message Sent, where: { channel: { gte: "a", lt: "s" }, amount: { lte: 10, ne: 4 } }, measure: count, frequency: week, owner: li@example.com }
+  - { id: missing, event: Message Sent, where: { odd: { exists: false } }, measure: count, frequency: week, owner: li@example.com }
+  - { id: equals, event: Message Sent, where: { amount: { eq: 2.5 }, odd: { in: [1, "abc", true] } }, measure: count, frequency: week, owner: li@example.com }
+`;
+}
