@@ -301,6 +301,18 @@ describe('bad input', () => {
     expect(await query(`SELECT id FROM events WHERE id LIKE 'huge-%' OR id = 'bomb' OR id = 'big-1'`)).toEqual([]);
   });
 
+  it('a batch whose messages are all too large is a 413; all rejected for mixed reasons, a 400', async () => {
+    const big = 'x'.repeat(40 * 1024);
+    const allLarge = await post('/v1/batch', { batch: [track('large-1', { properties: { big } }), track('large-2', { properties: { big } })] }, auth());
+    expect(allLarge.status).toBe(413);
+    expect(allLarge.body).toMatchObject({ error: 'message_too_large', accepted: 0 });
+    expect(allLarge.body.rejected).toHaveLength(2);
+    const mixed = await post('/v1/batch', { batch: [track('large-3', { properties: { big } }), { type: 'track', event: 'no one sent this' }] }, auth());
+    expect(mixed.status).toBe(400);
+    expect(mixed.body).toMatchObject({ error: 'invalid_batch', accepted: 0 });
+    expect(await query(`SELECT id FROM events WHERE id LIKE 'large-%'`)).toEqual([]);
+  });
+
   it('accepts gzip bodies and deduplicates retries exactly', async () => {
     const body = gzipSync(Buffer.from(JSON.stringify({ batch: [track('dup-1'), track('dup-2'), track('dup-1')] })));
     for (let i = 0; i < 3; i++) expect((await post('/v1/batch', body, { ...auth(), 'content-encoding': 'gzip' })).status).toBe(200);

@@ -15,9 +15,11 @@ const INGEST_PATH = /^\/(?:v1\/(?:track|identify|page|screen|group|alias|batch|i
 /** Ingestion and the SDKs' own paths: open to any origin, exempt from the cross-site guard. */
 export const crossOriginPath = (url: string) => INGEST_PATH.test(url) || SDK_PATH.test(url);
 
-export interface IngestResult {
+interface IngestResult {
   accepted: number;
   rejected: { index: number; error: string }[];
+  /** How many of the rejected were over the per-message size limit. */
+  tooLarge: number;
 }
 
 /** Segment's and PostHog's ingestion routes (and the SDKs'): messages validated one by one, the valid ones stored durably. */
@@ -34,12 +36,14 @@ export function registerIngestRoutes(server: ServerContext): void {
 async function ingest(server: ServerContext, items: unknown[], receivedAt: number, source: string, bodyBytes = Infinity): Promise<IngestResult> {
   const messages: NormalizedMessage[] = [];
   const rejected: IngestResult['rejected'] = [];
+  let tooLarge = 0;
   // A body within the per-message limit cannot hold a message over it: skip measuring each one.
   const measure = bodyBytes > server.limits.maxEventBytes;
   const quality = new QualityTally();
   const day = qualityDay(receivedAt);
   items.forEach((item, index) => {
     const problem = checkMessage(item, server.limits, measure);
+    if (problem?.code === 'message_too_large') tooLarge++;
     const result = problem ? { ok: false as const, error: problem.error } : normalizeMessage(item, { receivedAt });
     if (!result.ok) {
       rejected.push({ index, error: result.error });
@@ -52,7 +56,7 @@ async function ingest(server: ServerContext, items: unknown[], receivedAt: numbe
   if (messages.length > 0) await server.sink.write(messages, source, quality);
   // Only rejections: counted when the store takes them; the answer is the 4xx either way.
   else if (!quality.empty) await server.sink.write([], source, quality).catch(() => undefined);
-  return { accepted: items.length - rejected.length, rejected };
+  return { accepted: items.length - rejected.length, rejected, tooLarge };
 }
 
 function checkBatchSize(limits: Limits, items: unknown[]): void {
@@ -64,7 +68,7 @@ function checkBatchSize(limits: Limits, items: unknown[]): void {
 /** Single-message endpoints answer with the message's own problem; batches list them. */
 function respond(reply: FastifyReply, result: IngestResult, single: boolean, ok: Record<string, unknown>) {
   if (result.rejected.length > 0 && result.accepted === 0) {
-    const allTooLarge = result.rejected.every((r) => / is larger than /.test(r.error));
+    const allTooLarge = result.tooLarge === result.rejected.length;
     if (single) throw new TruenorthError(allTooLarge ? 'message_too_large' : 'invalid_message', result.rejected[0].error);
     // A batch of messages all over the size limit is one too large; otherwise the batch is invalid.
     throw new TruenorthError(allTooLarge ? 'message_too_large' : 'invalid_batch', `all ${result.rejected.length} messages were rejected; the first: ${result.rejected[0].error}`, { details: { accepted: 0, rejected: result.rejected } });

@@ -16,6 +16,7 @@ import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
 import { healthModelFromConfig, modelFromConfig } from '../../config/model.js';
+import { HEALTH_METRIC_TABLE } from '../../model/health-metrics.js';
 
 /** Hand entries live in the configured engine: the DuckDB file, or ClickHouse. */
 async function withManualStore<T>(
@@ -167,7 +168,10 @@ function printRevenue(report: RevenueReport): void {
   ));
   console.log('');
   console.log(formatTable(
-    ['period', 'new cust.', 'S&M spend', 'CAC', 'payback', 'CLTV', 'CLTV:CAC', 'reading', 'cash', 'burn/mo', 'runway'],
+    [
+      'period', 'new cust.', HEALTH_METRIC_TABLE.sales_marketing_spend.name, 'CAC', 'payback', 'CLTV', 'CLTV:CAC', 'reading',
+      HEALTH_METRIC_TABLE.cash_balance.name, HEALTH_METRIC_TABLE.burn.name, 'runway',
+    ],
     report.periods.map((p) => [
       mark(p), p.new_customers, money(p.sales_marketing_spend), money(p.cac), months(p.cac_payback_months), money(p.cltv), times(p.cltv_cac),
       p.cltv_cac_reading ? p.cltv_cac_reading.replace(/_/g, ' ') : null, money(p.cash_balance), money(p.burn), months(p.runway_months),
