@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { exportEvents } from '../engine/ingest/export-events.js';
-import { importManualRows, recordManualValues } from '../engine/ingest/import-manual.js';
+import { importManualRows } from '../engine/ingest/import-manual.js';
 import { detectFormat } from '../engine/ingest/sources.js';
-import { addIdea, setIdeaStatus } from '../engine/workspace.js';
 import type { RouteHost } from './route-host.js';
-import { checkForm, duckDbOnly, STOP_THE_SERVER } from './forms.js';
+import { checkForm } from './forms.js';
+import { requireCapability } from './require-capability.js';
 import { checkIdea, checkIdeaStatus } from './team-writes.js';
 import { manualMetricNames } from '../config/model.js';
 
@@ -27,7 +27,7 @@ export const EXPORT_COUNT_HEADER = 'x-truenorth-events';
 
 async function importManual(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'importing hand-entered values through the server');
+  requireCapability(server.events, 'write_lane', 'importing hand-entered values through the server');
   const query = req.query as Record<string, unknown>;
   const config = server.loadedConfig()?.config;
   const options = {
@@ -38,31 +38,31 @@ async function importManual(server: RouteHost, req: FastifyRequest, reply: Fasti
     weekStart: config?.week_start,
   };
   // The upload is read before the queue is taken: the queue is held only while the rows are written
-  // (alone: recordManualValues commits its own transaction).
-  const report = await importManualRows('-', options, (rows) => server.queue.exclusive((store) => recordManualValues(store, rows)));
+  // (alone: the hand entries commit their own transaction).
+  const report = await importManualRows('-', options, (rows) => server.events.importers.manualValues(rows));
   return reply.send(report);
 }
 
 async function addIdeaRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'the ideas board through the server', STOP_THE_SERVER);
+  requireCapability(server.events, 'team_tables', 'the ideas board through the server');
   const idea = checkIdea(checkForm(req));
-  const id = await server.queue.run((store) => addIdea(store, idea));
+  const id = await server.events.team.addIdea(idea);
   return reply.code(201).send({ id, ...idea });
 }
 
 async function ideaStatusRoute(server: RouteHost, req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'the ideas board through the server', STOP_THE_SERVER);
+  requireCapability(server.events, 'team_tables', 'the ideas board through the server');
   const change = checkIdeaStatus(req.params.id, checkForm(req));
-  await server.queue.run((store) => setIdeaStatus(store, change.id, change.status));
+  await server.events.team.setIdeaStatus(change.id, change.status);
   return reply.send(change);
 }
 
 /** Exports committed events to a temporary file beside the writer, then streams it and removes it. */
 async function exportRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'exporting events through the server', 'export them from ClickHouse itself');
+  requireCapability(server.events, 'export_events', 'exporting events through the server');
   const query = req.query as Record<string, unknown>;
   const format = detectFormat('-', typeof query.format === 'string' ? query.format : undefined);
   const dir = mkdtempSync(join(tmpdir(), 'truenorth-export-'));

@@ -26,14 +26,6 @@ export function checkForm(req: FastifyRequest): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** The forms write the DuckDB file; a server storing events in ClickHouse reads hand entries from there. */
-export function duckDbOnly(server: RouteHost, what: string, instead = 'use the CLI with --engine clickhouse'): void {
-  if (server.engine !== 'duckdb') throw new TruenorthError('not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); ${instead}`);
-}
-
-/** The team's workspace (notes, check-ins, ideas) on a ClickHouse server: only on the file, with the server stopped. */
-export const STOP_THE_SERVER = 'stop the server to write to the file directly';
-
 export function needConfig(server: RouteHost): { config: Config; model: MetricModel } {
   const loaded = server.loadedConfig();
   if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml; start it with --config');

@@ -5,14 +5,14 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordManualValues } from '../engine/ingest/import-manual.js';
-import { addCheckin, addReviewNote } from '../engine/workspace.js';
 import type { RouteHost } from './route-host.js';
-import { checkForm, duckDbOnly, needConfig, STOP_THE_SERVER } from './forms.js';
+import { checkForm, needConfig } from './forms.js';
+import { requireCapability } from './require-capability.js';
 import { checkCheckin, checkNote, checkRecord, recordEntry } from './team-writes.js';
 
 async function recordRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'hand entry through the server');
+  requireCapability(server.events, 'write_lane', 'hand entry through the server');
   const body = checkForm(req);
   const { config, model } = needConfig(server);
   const entry = checkRecord(config, body);
@@ -22,19 +22,19 @@ async function recordRoute(server: RouteHost, req: FastifyRequest, reply: Fastif
 
 async function notesRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'review notes through the server', STOP_THE_SERVER);
+  requireCapability(server.events, 'team_tables', 'review notes through the server');
   const body = checkForm(req);
   const note = checkNote(needConfig(server).config, body);
-  await server.queue.run((store) => addReviewNote(store, note));
+  await server.events.team.addReviewNote(note);
   return reply.code(201).send(note);
 }
 
 async function checkinRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'OKR check-ins through the server', STOP_THE_SERVER);
+  requireCapability(server.events, 'team_tables', 'OKR check-ins through the server');
   const body = checkForm(req);
   const checkin = checkCheckin(needConfig(server).config, body);
-  await server.queue.run((store) => addCheckin(store, checkin));
+  await server.events.team.addCheckin(checkin);
   return reply.code(201).send(checkin);
 }
 

@@ -1,6 +1,7 @@
 /** The dashboard's own context: product, the weeks with data, scorecard rows and their units, what is configured. */
 import { z } from 'zod';
 import { scorecardRows } from '../../config/lint.js';
+import { capabilityGaps, readerCapabilities } from '../../engine/capabilities.js';
 import type { Config } from '../../config/schema/index.js';
 import { healthModelFromConfig } from '../../config/model.js';
 import { eventsLabel } from '../../model/metrics.js';
@@ -70,6 +71,7 @@ export async function dashboardContext(ctx: ReportContext, config: Config) {
   return {
     product: config.product,
     engine: ctx.engine.dialect,
+    gaps: capabilityGaps(readerCapabilities(ctx.engine)),
     stage: config.stage ?? null,
     business_model: config.business_model ?? null,
     timezone: time.timezone,

@@ -1,7 +1,7 @@
 /** The weekly ritual: scorecard, OKRs, digest, review notes, the ideas board. */
 import { z } from 'zod';
 import type { Config } from '../../config/schema/index.js';
-import type { DuckDbStore } from '../../engine/duckdb/database.js';
+import { capabilityGap, readerCapabilities } from '../../engine/capabilities.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import { listCheckins, listIdeas, reviewNotes } from '../../engine/workspace.js';
 import { TruenorthError } from '../../errors.js';
@@ -12,12 +12,9 @@ import { computeScorecard } from '../../reports/ritual.js';
 import { defineRead } from '../operation.js';
 import { asOf, week, wholeNumber } from '../params.js';
 
-/**
- * The team's workspace tables (check-ins, review notes, ideas) live in the DuckDB file; plain SQL
- * reads them on any DuckDB reader. An engine storing events in ClickHouse has none there: empty.
- */
-export async function fromWorkspace<T>(engine: SqlEngine, read: (store: DuckDbStore) => Promise<T[]>): Promise<T[]> {
-  return engine.dialect === 'duckdb' ? read(engine as unknown as DuckDbStore) : [];
+/** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
+export async function fromWorkspace<T>(engine: SqlEngine, read: (engine: SqlEngine) => Promise<T[]>): Promise<T[]> {
+  return capabilityGap(readerCapabilities(engine), 'team_tables') === undefined ? read(engine) : [];
 }
 
 const weeks = wholeNumber('how many weeks (default: scorecard.weeks, 13)', 1, 104);

@@ -4,7 +4,6 @@ import { READS } from '../../app/catalogue.js';
 import type { EntryJson } from '../../app/reads/health.js';
 import { prepareRead } from '../../app/run.js';
 import { InputError } from '../../errors.js';
-import { recordManualValues } from '../../engine/ingest/import-manual.js';
 import { checkRecord, recordEntry, type RecordResult } from '../../server/team-writes.js';
 import { remoteJson, replayEngine, viaServer } from '../remote.js';
 import type { BenchmarksReport } from '../../reports/benchmarks.js';
@@ -12,9 +11,7 @@ import { formatNumber, type GuardrailsReport } from '../../reports/guardrails.js
 import type { HeartMetricResult, HeartReport } from '../../reports/heart.js';
 import { CLTV_CAC_READINGS, currentManualValues, type RevenueReport } from '../../reports/revenue.js';
 import type { SurveysReport } from '../../reports/surveys.js';
-import { openClickHouse, readConfig, withStore, type GlobalOptions } from '../context.js';
-import { usesClickHouse } from './clickhouse.js';
-import { recordManualValuesToClickHouse } from '../../engine/clickhouse/import.js';
+import { onReader, readConfig, withPort, type GlobalOptions } from '../context.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
@@ -27,15 +24,7 @@ import { HEALTH_METRIC_TABLE } from '../../model/health-metrics.js';
 async function withManualStore<T>(
   globals: GlobalOptions, config: Config, work: (engine: SqlEngine, write: (entries: ManualInput[]) => Promise<number>) => Promise<T>,
 ): Promise<T> {
-  if (usesClickHouse(globals)) {
-    const store = await openClickHouse(globals, config);
-    try {
-      return await work(store, (entries) => recordManualValuesToClickHouse(store, entries));
-    } finally {
-      await store.close();
-    }
-  }
-  return withStore(globals, config, (store) => work(store, (entries) => recordManualValues(store, entries)));
+  return withPort(globals, config, (store) => onReader(store, (engine) => work(engine, store.importers.manualValues)));
 }
 
 export function registerHealth(program: Command): void {
