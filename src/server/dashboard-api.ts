@@ -19,7 +19,6 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema/index.js';
 import { InputError, TruenorthError } from '../errors.js';
 import { manualMetricName, recordManualValues } from '../engine/ingest/import-manual.js';
@@ -45,7 +44,7 @@ import { READ_ROUTES, type ReadFlags, type ReadRoute } from './read-api.js';
 import { isLoopback } from './server-file.js';
 import { checkCheckin, checkNote, checkRecord, checkWeek, entryJson, recordEntry, text } from './team-writes.js';
 import { type MetricModel } from '../model/metric-model.js';
-import { healthModelFromConfig } from '../config/model.js';
+import { healthModelFromConfig, scorecardRowsFromConfig } from '../config/model.js';
 
 // ---------- read routes ----------
 
@@ -244,7 +243,7 @@ async function dashboardContext(ctx: ReportContext, config: Config) {
     weeks.push({ week: periodName(end, 'week', time.weekStart), as_of: new Date(startOfLocalDate(current, time.timezone) + 12 * 3_600_000).toISOString() });
   }
   const health = healthModelFromConfig(config);
-  const rows = scorecardRows(config);
+  const rows = scorecardRowsFromConfig(config);
   const names = new Map<string, string>(config.metrics.map((m) => [m.id, m.name ?? m.id]));
   for (const r of rows) names.set(r.id, rowName(config, r.id));
   for (const name of health.manualMetrics) if (!names.has(name)) names.set(name, config.health[name] ? rowName(config, `health.${name}`) : (MANUAL_NAMES[name] ?? name));
