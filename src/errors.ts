@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   internal: entry(500, 'something went wrong inside truenorth'),
   // The request as a whole.
   bad_request: entry(400, 'malformed request'),
+  request_timeout: entry(408, 'the request did not arrive in time; the connection is closed'),
+  headers_too_large: entry(431, 'the request headers are too large'),
   empty_body: entry(400, 'the request has no body'),
   invalid_body: entry(400, 'the body has the wrong shape'),
   invalid_json: entry(400, 'invalid JSON'),

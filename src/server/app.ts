@@ -26,7 +26,7 @@ import { RecordingEngine } from './replay.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-deadline.js';
 import { isLoopback, localUrl } from './server-file.js';
 import { crossSiteGuard } from './cross-site.js';
-import { registerErrorHandler } from './error-handler.js';
+import { clientErrorHandler, registerErrorHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { crossOriginPath, registerIngestRoutes } from './ingest-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
@@ -133,6 +133,7 @@ export class TruenorthServer implements ServerContext {
       bodyLimit: this.limits.maxBatchBytes,
       routerOptions: { ignoreTrailingSlash: true },
       forceCloseConnections: 'idle',
+      clientErrorHandler,
     });
     guardConnections(this.app, connections);
     this.routes();
