@@ -16,12 +16,13 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { exportEvents } from '../engine/ingest/export-events.js';
-import { importManualRows, recordManualValues } from '../engine/ingest/import-manual.js';
+import { importManualRows } from '../engine/ingest/import-manual.js';
 import { detectFormat } from '../engine/ingest/sources.js';
-import { addIdea, listIdeas, setIdeaStatus } from '../engine/workspace.js';
+import { listIdeas } from '../engine/workspace.js';
 import { lintReport } from '../reports/north-star-evidence.js';
 import type { TruenorthServer } from './app.js';
-import { checkForm, duckDbOnly, fromWorkspace, STOP_THE_SERVER } from './dashboard-api.js';
+import { checkForm, fromWorkspace } from './dashboard-api.js';
+import { requireCapability } from './require-capability.js';
 import { TruenorthError } from '../errors.js';
 import { READ_ROUTES, type ReadRoute } from './read-api.js';
 import { checkIdea, checkIdeaStatus } from './team-writes.js';
@@ -52,7 +53,7 @@ for (const route of CLI_READ_ROUTES) if (!READ_ROUTES.some((r) => r.name === rou
 
 async function importManual(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'importing hand-entered values through the server');
+  requireCapability(server.events, 'write_lane', 'importing hand-entered values through the server');
   const query = req.query as Record<string, unknown>;
   const config = server.loadedConfig()?.config;
   const options = {
@@ -63,31 +64,31 @@ async function importManual(server: TruenorthServer, req: FastifyRequest, reply:
     weekStart: config?.week_start,
   };
   // The upload is read before the queue is taken: the queue is held only while the rows are written
-  // (alone: recordManualValues commits its own transaction).
-  const report = await importManualRows('-', options, (rows) => server.queue.exclusive((store) => recordManualValues(store, rows)));
+  // (alone: the hand entries commit their own transaction).
+  const report = await importManualRows('-', options, (rows) => server.events.importers.manualValues(rows));
   return reply.send(report);
 }
 
 async function addIdeaRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'the ideas board through the server', STOP_THE_SERVER);
+  requireCapability(server.events, 'team_tables', 'the ideas board through the server');
   const idea = checkIdea(checkForm(req));
-  const id = await server.queue.run((store) => addIdea(store, idea));
+  const id = await server.events.team.addIdea(idea);
   return reply.code(201).send({ id, ...idea });
 }
 
 async function ideaStatusRoute(server: TruenorthServer, req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'the ideas board through the server', STOP_THE_SERVER);
+  requireCapability(server.events, 'team_tables', 'the ideas board through the server');
   const change = checkIdeaStatus(req.params.id, checkForm(req));
-  await server.queue.run((store) => setIdeaStatus(store, change.id, change.status));
+  await server.events.team.setIdeaStatus(change.id, change.status);
   return reply.send(change);
 }
 
 /** Exports committed events to a temporary file beside the writer, then streams it and removes it. */
 async function exportRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'exporting events through the server', 'export them from ClickHouse itself');
+  requireCapability(server.events, 'export_events', 'exporting events through the server');
   const query = req.query as Record<string, unknown>;
   const format = detectFormat('-', typeof query.format === 'string' ? query.format : undefined);
   const dir = mkdtempSync(join(tmpdir(), 'truenorth-export-'));

@@ -22,8 +22,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema/index.js';
 import { InputError, TruenorthError } from '../errors.js';
 import { manualMetricName, recordManualValues } from '../engine/ingest/import-manual.js';
-import { addCheckin, addReviewNote, listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
-import type { DuckDbStore } from '../engine/duckdb/database.js';
+import { listCheckins, listIdeas, reviewNotes } from '../engine/workspace.js';
+import { capabilityGap, capabilityGaps, readerCapabilities } from '../engine/capabilities.js';
+import { requireCapability } from './require-capability.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { eventsLabel } from '../model/metrics.js';
 import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../model/time.js';
@@ -62,12 +63,9 @@ export function scorecardFor(ctx: ReportContext, config: Config, flags: ReadFlag
   return scorecardReport(ctx, config, { week: checkWeek(str(flags.week)), weeks: weeksOption(str(flags.weeks)) }, scorecardProviders(ctx, config));
 }
 
-/**
- * The team's workspace tables (check-ins, review notes, ideas) live in the DuckDB file; plain SQL
- * reads them on any DuckDB reader. A server storing events in ClickHouse has none there: empty.
- */
-export async function fromWorkspace<T>(engine: SqlEngine, read: (store: DuckDbStore) => Promise<T[]>): Promise<T[]> {
-  return engine.dialect === 'duckdb' ? read(engine as unknown as DuckDbStore) : [];
+/** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
+export async function fromWorkspace<T>(engine: SqlEngine, read: (engine: SqlEngine) => Promise<T[]>): Promise<T[]> {
+  return capabilityGap(readerCapabilities(engine), 'team_tables') === undefined ? read(engine) : [];
 }
 
 const RANGE = ['from', 'to', 'as_of'];
@@ -251,6 +249,7 @@ async function dashboardContext(ctx: ReportContext, config: Config) {
   return {
     product: config.product,
     engine: ctx.engine.dialect,
+    gaps: capabilityGaps(readerCapabilities(ctx.engine)),
     stage: config.stage ?? null,
     business_model: config.business_model ?? null,
     timezone: time.timezone,
@@ -363,14 +362,6 @@ export function checkForm(req: FastifyRequest): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** The forms write the DuckDB file; a server storing events in ClickHouse reads hand entries from there. */
-export function duckDbOnly(server: TruenorthServer, what: string, instead = 'use the CLI with --engine clickhouse'): void {
-  if (server.engine !== 'duckdb') throw new TruenorthError('not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); ${instead}`);
-}
-
-/** The team's workspace (notes, check-ins, ideas) on a ClickHouse server: only on the file, with the server stopped. */
-export const STOP_THE_SERVER = 'stop the server to write to the file directly';
-
 export function needConfig(server: TruenorthServer): { config: Config; model: MetricModel } {
   const loaded = server.loadedConfig();
   if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml; start it with --config');
@@ -379,7 +370,7 @@ export function needConfig(server: TruenorthServer): { config: Config; model: Me
 
 async function recordRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'hand entry through the server');
+  requireCapability(server.events, 'write_lane', 'hand entry through the server');
   const body = checkForm(req);
   const { config, model } = needConfig(server);
   const entry = checkRecord(config, body);
@@ -389,19 +380,19 @@ async function recordRoute(server: TruenorthServer, req: FastifyRequest, reply: 
 
 async function notesRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'review notes through the server', STOP_THE_SERVER);
+  requireCapability(server.events, 'team_tables', 'review notes through the server');
   const body = checkForm(req);
   const note = checkNote(needConfig(server).config, body);
-  await server.queue.run((store) => addReviewNote(store, note));
+  await server.events.team.addReviewNote(note);
   return reply.code(201).send(note);
 }
 
 async function checkinRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'OKR check-ins through the server', STOP_THE_SERVER);
+  requireCapability(server.events, 'team_tables', 'OKR check-ins through the server');
   const body = checkForm(req);
   const checkin = checkCheckin(needConfig(server).config, body);
-  await server.queue.run((store) => addCheckin(store, checkin));
+  await server.events.team.addCheckin(checkin);
   return reply.code(201).send(checkin);
 }
 

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { manualMetricName, recordManualValues } from '../../engine/ingest/import-manual.js';
+import { manualMetricName } from '../../engine/ingest/import-manual.js';
 import { checkRecord, entryJson, recordEntry, type RecordResult } from '../../server/team-writes.js';
 import { remoteJson, replayEngine, viaServer } from '../remote.js';
 import { benchmarksReport, type BenchmarksReport } from '../../reports/benchmarks.js';
@@ -11,9 +11,7 @@ import type { HeartMetricResult, HeartReport } from '../../reports/heart.js';
 import { CLTV_CAC_READINGS, currentManualValues, fetchManualEntries, revenueReport, type ManualEntry, type RevenueReport } from '../../reports/revenue.js';
 import { surveysReport, type SurveysReport } from '../../reports/surveys.js';
 import { withReports } from '../analytics.js';
-import { openClickHouse, readConfig, withStore, type GlobalOptions } from '../context.js';
-import { usesClickHouse } from './clickhouse.js';
-import { recordManualValuesToClickHouse } from '../../engine/clickhouse/import.js';
+import { onReader, readConfig, withPort, type GlobalOptions } from '../context.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
@@ -24,15 +22,7 @@ import { HEALTH_METRIC_TABLE } from '../../model/health-metrics.js';
 async function withManualStore<T>(
   globals: GlobalOptions, config: Config, work: (engine: SqlEngine, write: (entries: ManualInput[]) => Promise<number>) => Promise<T>,
 ): Promise<T> {
-  if (usesClickHouse(globals)) {
-    const store = await openClickHouse(globals, config);
-    try {
-      return await work(store, (entries) => recordManualValuesToClickHouse(store, entries));
-    } finally {
-      await store.close();
-    }
-  }
-  return withStore(globals, config, (store) => work(store, (entries) => recordManualValues(store, entries)));
+  return withPort(globals, config, (store) => onReader(store, (engine) => work(engine, store.importers.manualValues)));
 }
 import { parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
 import { formatTable, integer, percent, printJson } from '../output.js';

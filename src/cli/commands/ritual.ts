@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema/index.js';
 import { TruenorthError, InputError } from '../../errors.js';
-import { addCheckin, addIdea, addReviewNote, listCheckins, listIdeas, setIdeaStatus } from '../../engine/workspace.js';
-import type { DuckDbStore } from '../../engine/duckdb/database.js';
+import { listCheckins, listIdeas } from '../../engine/workspace.js';
+import type { StorePort } from '../../engine/port.js';
 import type { ServerInfo } from '../../server/server-file.js';
 import { checkCheckin, checkIdea, checkIdeaStatus, checkNote, weekOf } from '../../server/team-writes.js';
 import { remoteJson, replayEngine, viaServer } from '../remote.js';
@@ -13,7 +13,7 @@ import type { ScorecardReport } from '../../reports/scorecard-report.js';
 import { composeDigest, computeScorecard, postWebhook } from '../../reports/ritual.js';
 import { formatValue, type Status, type Unit } from '../../reports/scorecard.js';
 import { withReports } from '../analytics.js';
-import { readConfig, readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
+import { onReader, readConfig, readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
 import { formatTable, printJson } from '../output.js';
 import type { ReportFlags } from '../options.js';
 
@@ -115,7 +115,7 @@ export function registerRitual(program: Command): void {
       const config = readConfig(globals);
       const request = { objective, key_result: flags.kr, week: flags.week ?? weekOf(Date.now(), config), note, confidence: flags.confidence, author: flags.by };
       const checkin = checkCheckin(config, request);
-      await withStore(globals, config, (store) => addCheckin(store, checkin))
+      await withPort(globals, config, (store) => store.team.addCheckin(checkin))
         .catch((e) => viaServer(e, globals, config, (server) => remoteJson(server, 'POST', '/api/v1/checkins', request)));
       console.log(`checked in on "${checkin.objective}"`);
     });
@@ -147,14 +147,14 @@ export function registerRitual(program: Command): void {
     );
 
   const ideas = program.command('ideas').description('the team ideas board: ideas to move the North Star, each with an owner and a status');
-  /** Runs `work` on the file, or through the server that holds it (writes as `request`, reads replayed). */
-  const onFile = <T>(work: (store: DuckDbStore) => Promise<T>, remote: (server: ServerInfo) => Promise<T>, config = readConfigIfPresent(program.opts<GlobalOptions>())) =>
-    withStore(program.opts<GlobalOptions>(), config, work).catch((e) => viaServer(e, program.opts<GlobalOptions>(), config, remote));
+  /** Runs `work` on the store, or through the server that holds its file (writes as `request`, reads replayed). */
+  const onFile = <T>(work: (store: StorePort) => Promise<T>, remote: (server: ServerInfo) => Promise<T>, config = readConfigIfPresent(program.opts<GlobalOptions>())) =>
+    withPort(program.opts<GlobalOptions>(), config, work).catch((e) => viaServer(e, program.opts<GlobalOptions>(), config, remote));
   ideas
     .command('list', { isDefault: true })
     .option('--json', 'machine output')
     .action(async (flags: { json?: boolean }) => {
-      const all = await onFile(listIdeas, async (server) => listIdeas(await replayEngine(server, program, {}, Date.now())));
+      const all = await onFile((store) => onReader(store, listIdeas), async (server) => listIdeas(await replayEngine(server, program, {}, Date.now())));
       if (flags.json) return printJson({ ideas: all });
       if (all.length === 0) return console.log('no ideas yet: `truenorth ideas add --team product --owner you@acme.io "…"`');
       console.log(formatTable(['id', 'team', 'idea', 'owner', 'status'], all.map((i) => [i.id, i.team, i.idea, i.owner, i.status.replace('_', ' ')])));
@@ -167,7 +167,7 @@ export function registerRitual(program: Command): void {
     .action(async (idea: string, flags: { team: string; owner: string; metric?: string }) => {
       const request = { team: flags.team, idea, owner: flags.owner, metric: flags.metric };
       const checked = checkIdea(request);
-      const id = await onFile((store) => addIdea(store, checked), async (server) => (await remoteJson<{ id: number }>(server, 'POST', '/api/v1/ideas', request)).id);
+      const id = await onFile((store) => store.team.addIdea(checked), async (server) => (await remoteJson<{ id: number }>(server, 'POST', '/api/v1/ideas', request)).id);
       console.log(`added idea ${id}`);
     });
   ideas
@@ -175,7 +175,7 @@ export function registerRitual(program: Command): void {
     .description('proposed | in-progress | done | dropped')
     .action(async (id: string, status: string) => {
       const change = checkIdeaStatus(id, { status });
-      await onFile((store) => setIdeaStatus(store, change.id, change.status), (server) => remoteJson(server, 'POST', `/api/v1/ideas/${change.id}/status`, { status }));
+      await onFile((store) => store.team.setIdeaStatus(change.id, change.status), (server) => remoteJson(server, 'POST', `/api/v1/ideas/${change.id}/status`, { status }));
       console.log(`idea ${id} is ${status}`);
     });
 
@@ -188,7 +188,7 @@ export function registerRitual(program: Command): void {
       const config = readConfig(program.opts<GlobalOptions>());
       const request = { row, week: flags.week, note, author: flags.by };
       const checked = checkNote(config, request);
-      await onFile((store) => addReviewNote(store, checked), (server) => remoteJson(server, 'POST', '/api/v1/notes', request), config);
+      await onFile((store) => store.team.addReviewNote(checked), (server) => remoteJson(server, 'POST', '/api/v1/notes', request), config);
       console.log(`noted on ${row}`);
     });
 }
