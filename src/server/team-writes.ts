@@ -1,4 +1,3 @@
-import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
 import { manualMetricName, parseManualPeriod, parseManualValue, type ManualInput } from '../engine/ingest/import-manual.js';
@@ -8,7 +7,7 @@ import { lastCompleteWeek, named, parsePeriod, weekNameOf } from '../model/time.
 import { reportContext } from '../reports/context.js';
 import { currentManualValues, fetchManualEntries } from '../reports/revenue.js';
 import { type MetricModel } from '../model/metric-model.js';
-import { healthModelFromConfig, timeSettings } from '../config/model.js';
+import { healthModelFromConfig, scorecardRowsFromConfig, timeSettings } from '../config/model.js';
 import { entryJson, type EntryJson } from '../app/reads/health.js';
 
 export { entryJson, type EntryJson };
@@ -95,7 +94,7 @@ export async function recordEntry(
 /** `{row, week, note, author}`: a note on a scorecard row; the week defaults to the last complete one. */
 export function checkNote(config: Config, body: WriteRequest): Omit<ReviewNote, 'at'> {
   const row = text(body, 'row', true, 200)!;
-  const rows = scorecardRows(config).map((r) => r.id);
+  const rows = scorecardRowsFromConfig(config).map((r) => r.id);
   if (!rows.includes(row)) throw new InputError(`row: no scorecard row ${JSON.stringify(row)}; rows are ${rows.join(', ')}`);
   const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(Date.now(), timeSettings(config));
   return { week, row_id: row, note: text(body, 'note', true)!, author: text(body, 'author', true, 200)! };

@@ -1,9 +1,8 @@
 /** The dashboard's own context: product, the weeks with data, scorecard rows and their units, what is configured. */
 import { z } from 'zod';
-import { scorecardRows } from '../../config/lint.js';
 import { capabilityGaps, readerCapabilities } from '../../engine/capabilities.js';
 import type { Config } from '../../config/schema/index.js';
-import { healthModelFromConfig } from '../../config/model.js';
+import { healthModelFromConfig, scorecardRowsFromConfig } from '../../config/model.js';
 import { eventsLabel } from '../../model/metrics.js';
 import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../../model/time.js';
 import type { ReportContext } from '../../reports/context.js';
@@ -63,7 +62,7 @@ export async function dashboardContext(ctx: ReportContext, config: Config) {
     weeks.push({ week: periodName(end, 'week', time.weekStart), as_of: new Date(startOfLocalDate(current, time.timezone) + 12 * 3_600_000).toISOString() });
   }
   const health = healthModelFromConfig(config);
-  const rows = scorecardRows(config);
+  const rows = scorecardRowsFromConfig(config);
   const names = new Map<string, string>(config.metrics.map((m) => [m.id, m.name ?? m.id]));
   for (const r of rows) names.set(r.id, rowName(config, r.id));
   for (const name of health.manualMetrics) if (!names.has(name)) names.set(name, config.health[name] ? rowName(config, `health.${name}`) : (MANUAL_NAMES[name] ?? name));
