@@ -8,6 +8,7 @@ import { okrProgress } from './okrs.js';
 import { scorecardProviders } from './providers.js';
 import { scorecardReport, type ScorecardReport } from './scorecard-report.js';
 import { wholeNumber } from '../model/whole-number.js';
+import { healthModelFromConfig } from '../config/model.js';
 
 /** The weekly ritual's reports: the scorecard with health and hand-entered rows, and the digest. */
 export interface RitualFlags {
@@ -27,7 +28,7 @@ export function checkWeek(text: string | undefined): string | undefined {
 }
 
 export async function computeScorecard(ctx: ReportContext, config: Config, flags: RitualFlags = {}): Promise<ScorecardReport> {
-  return scorecardReport(ctx, config, { week: checkWeek(flags.week), weeks: weeksOption(flags.weeks) }, scorecardProviders(ctx, config));
+  return scorecardReport(ctx, config, { week: checkWeek(flags.week), weeks: weeksOption(flags.weeks) }, scorecardProviders(ctx, healthModelFromConfig(config)));
 }
 
 export async function composeDigest(ctx: ReportContext, config: Config, flags: RitualFlags = {}): Promise<Digest> {

@@ -60,7 +60,7 @@ const str = (v: string | boolean | undefined): string | undefined => (typeof v =
 
 /** The scorecard exactly as `truenorth scorecard` computes it. */
 export function scorecardFor(ctx: ReportContext, config: Config, flags: ReadFlags): Promise<ScorecardReport> {
-  return scorecardReport(ctx, config, { week: checkWeek(str(flags.week)), weeks: weeksOption(str(flags.weeks)) }, scorecardProviders(ctx, config));
+  return scorecardReport(ctx, config, { week: checkWeek(str(flags.week)), weeks: weeksOption(str(flags.weeks)) }, scorecardProviders(ctx, healthModelFromConfig(config)));
 }
 
 /** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
@@ -138,7 +138,7 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
     name: 'heart',
     summary: 'HEART: happiness, engagement, adoption, retention, task success (with the guardrails when configured)',
     params: [...RANGE],
-    run: (ctx, flags, config) => heartWithGuardrails(ctx, config, flags),
+    run: (ctx, flags, config) => heartWithGuardrails(ctx, healthModelFromConfig(config), flags),
   }),
   withConfig({
     name: 'guardrails',

@@ -91,7 +91,7 @@ export function registerHealth(program: Command): void {
   reportOptions(program.command('heart').description('HEART: happiness, engagement, adoption, retention, task success (and guardrail alerts)'), { segment: false })
     .action((flags: ReportFlags) =>
       withReports(program, flags, async (ctx, config) => {
-        const report = await heartWithGuardrails(ctx, config, flags);
+        const report = await heartWithGuardrails(ctx, healthModelFromConfig(config), flags);
         if (flags.json) return printJson(report);
         printHeart(report);
         if (report.guardrails) printGuardrails(report.guardrails);
