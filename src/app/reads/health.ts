@@ -33,7 +33,7 @@ export const heart = defineRead({
   name: 'heart',
   summary: 'HEART: happiness, engagement, adoption, retention, task success (with the guardrails when configured)',
   params: z.object({ ...range, asOf }),
-  run: (ctx, params) => heartWithGuardrails(ctx, ctx.config, params),
+  run: (ctx, params) => heartWithGuardrails(ctx, healthModelFromConfig(ctx.config), params),
 });
 
 export const guardrails = defineRead({
