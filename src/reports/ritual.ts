@@ -8,7 +8,8 @@ import { okrProgress } from './okrs.js';
 import { scorecardProviders } from './providers.js';
 import { scorecardReport, type ScorecardReport } from './scorecard-report.js';
 import { wholeNumber } from '../model/whole-number.js';
-import { healthModelFromConfig } from '../config/model.js';
+import { healthModelFromConfig, scorecardModelFromConfig } from '../config/model.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from './config-check.js';
 
 /** The weekly ritual's reports: the scorecard with health and hand-entered rows, and the digest. */
 export interface RitualFlags {
@@ -28,7 +29,10 @@ export function checkWeek(text: string | undefined): string | undefined {
 }
 
 export async function computeScorecard(ctx: ReportContext, config: Config, flags: RitualFlags = {}): Promise<ScorecardReport> {
-  return scorecardReport(ctx, config, { week: checkWeek(flags.week), weeks: weeksOption(flags.weeks) }, scorecardProviders(ctx, healthModelFromConfig(config)));
+  return scorecardReport(ctx, scorecardModelFromConfig(config), { week: checkWeek(flags.week), weeks: weeksOption(flags.weeks) }, {
+    ...scorecardProviders(ctx, healthModelFromConfig(config)),
+    warnings: () => unknownEventWarnings(ctx, config, SCORECARD_SECTIONS),
+  });
 }
 
 export async function composeDigest(ctx: ReportContext, config: Config, flags: RitualFlags = {}): Promise<Digest> {

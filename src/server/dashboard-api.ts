@@ -36,7 +36,7 @@ import { okrProgress } from '../reports/okrs.js';
 import { parseSegment, resolveRange } from '../reports/params.js';
 import { scorecardProviders } from '../reports/providers.js';
 import { fetchManualEntries, revenueReport } from '../reports/revenue.js';
-import { rowName, scorecardReport, type ScorecardReport } from '../reports/scorecard-report.js';
+import { scorecardReport, type ScorecardReport } from '../reports/scorecard-report.js';
 import { surveysReport } from '../reports/surveys.js';
 import type { TruenorthServer } from './app.js';
 import type { KeyRing, Principal } from './keys.js';
@@ -45,7 +45,10 @@ import { READ_ROUTES, type ReadFlags, type ReadRoute } from './read-api.js';
 import { isLoopback } from './server-file.js';
 import { checkCheckin, checkNote, checkRecord, checkWeek, entryJson, recordEntry, text } from './team-writes.js';
 import { type MetricModel } from '../model/metric-model.js';
-import { healthModelFromConfig, scorecardRowsFromConfig } from '../config/model.js';
+import { healthModelFromConfig, scorecardModelFromConfig, scorecardRowsFromConfig } from '../config/model.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../reports/config-check.js';
+import { healthMetric } from '../model/health-metrics.js';
+import { rowName } from '../model/scorecard-rows.js';
 
 // ---------- read routes ----------
 
@@ -60,7 +63,10 @@ const str = (v: string | boolean | undefined): string | undefined => (typeof v =
 
 /** The scorecard exactly as `truenorth scorecard` computes it. */
 export function scorecardFor(ctx: ReportContext, config: Config, flags: ReadFlags): Promise<ScorecardReport> {
-  return scorecardReport(ctx, config, { week: checkWeek(str(flags.week)), weeks: weeksOption(str(flags.weeks)) }, scorecardProviders(ctx, healthModelFromConfig(config)));
+  return scorecardReport(ctx, scorecardModelFromConfig(config), { week: checkWeek(str(flags.week)), weeks: weeksOption(str(flags.weeks)) }, {
+    ...scorecardProviders(ctx, healthModelFromConfig(config)),
+    warnings: () => unknownEventWarnings(ctx, config, SCORECARD_SECTIONS),
+  });
 }
 
 /** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
@@ -189,19 +195,11 @@ export const DASHBOARD_READ_ROUTES: ReadRoute[] = [
 
 for (const route of DASHBOARD_READ_ROUTES) if (!READ_ROUTES.some((r) => r.name === route.name)) READ_ROUTES.push(route);
 
-const MANUAL_NAMES: Record<string, string> = { cash_balance: 'Cash balance', burn: 'Net monthly burn', sales_marketing_spend: 'Sales & marketing spend' };
-
 export type Unit = 'count' | 'money' | 'rate' | 'ratio' | 'months' | 'number';
 
-const HEALTH_UNITS: Record<string, Unit> = {
-  mrr: 'money', arpc: 'money', cltv: 'money', cac: 'money', cash_balance: 'money', burn: 'money', sales_marketing_spend: 'money',
-  revenue_churn: 'rate', customer_churn: 'rate', nrr: 'rate', grr: 'rate',
-  quick_ratio: 'ratio', cltv_cac: 'ratio', runway: 'months',
-};
-
 function unitOf(id: string, config: Config): Unit {
-  const key = id.replace(/^health\./, '');
-  if (HEALTH_UNITS[key]) return HEALTH_UNITS[key];
+  const health = healthMetric(id.replace(/^health\./, ''));
+  if (health) return health.unit;
   if (id === 'north_star' || id.startsWith('journey.')) return 'count';
   const metric = config.metrics.find((m) => m.id === id);
   if (metric?.source === 'manual') return /spend|cost|revenue|cash|usd|eur|\$/i.test(`${metric.id} ${metric.name ?? ''}`) ? 'money' : 'number';
@@ -243,8 +241,9 @@ async function dashboardContext(ctx: ReportContext, config: Config) {
   const health = healthModelFromConfig(config);
   const rows = scorecardRowsFromConfig(config);
   const names = new Map<string, string>(config.metrics.map((m) => [m.id, m.name ?? m.id]));
-  for (const r of rows) names.set(r.id, rowName(config, r.id));
-  for (const name of health.manualMetrics) if (!names.has(name)) names.set(name, config.health[name] ? rowName(config, `health.${name}`) : (MANUAL_NAMES[name] ?? name));
+  const scorecard = scorecardModelFromConfig(config);
+  for (const r of rows) names.set(r.id, rowName(scorecard, r.id));
+  for (const name of health.manualMetrics) if (!names.has(name)) names.set(name, healthMetric(name)?.name ?? name);
   const ns = config.north_star;
   return {
     product: config.product,
