@@ -62,7 +62,7 @@ const reports: [string, (ctx: ReportContext) => Promise<unknown>][] = [
   ['revenue, monthly', (c) => revenueReport(c, health, 'month', months)],
   ['surveys (PMF, NPS, CSAT)', (c) => surveysReport(c, health, range)],
   ['leading indicators (aha moments)', (c) => leadingReport(c)],
-  ['scorecard (13 weeks, with health rows)', (c) => scorecardReport(c, config, {}, { health: (names, weeks) => healthWeekly(c, config, names, weeks) })],
+  ['scorecard (13 weeks, with health rows)', (c) => scorecardReport(c, config, {}, { health: (names, weeks) => healthWeekly(c, healthModelFromConfig(config), names, weeks) })],
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -7,10 +7,11 @@ import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
-import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
-import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
+import { findRead } from '../src/app/catalogue.js';
+import { prepareRead } from '../src/app/run.js';
+import { paramsFromQuery } from '../src/app/wire.js';
 import { openChdb } from './helpers/engines.js';
 import { modelFromConfig } from '../src/config/model.js';
 
@@ -122,9 +123,10 @@ describe('serve --engine clickhouse', () => {
     const res = await fetch(`${url}/api/v1/north-star?${qs}`);
     expect(res.status).toBe(200);
     const body = await res.json();
-    const model = modelFromConfig(parseConfig(exampleConfigYaml('Acme Chat')));
-    const flags = flagsFromQuery(Object.fromEntries(new URLSearchParams(qs)));
-    const direct = await READ_ROUTES.find((r) => r.name === 'north-star')!.run(reportContext(ch, model, asOfFromFlags(flags)), flags);
+    const config = parseConfig(exampleConfigYaml('Acme Chat'));
+    const model = modelFromConfig(config);
+    const read = prepareRead(findRead('north-star')!, paramsFromQuery(Object.fromEntries(new URLSearchParams(qs))), 'http');
+    const direct = await read.run(ch, config, model);
     expect(body).toEqual(JSON.parse(JSON.stringify(direct)));
     // 13 messages sent (12 in the batch above, one by PostHog), all in W07: DuckDB holds no events at all.
     expect(body.series).toEqual([['2026-W05', 0], ['2026-W06', 0], ['2026-W07', 13], ['2026-W08', 0]].map(([period, value]) => ({ period, value })));

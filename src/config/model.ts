@@ -13,6 +13,18 @@ import { parseDate, startOfLocalDate } from '../model/time.js';
 import type { DrivesEdge } from '../model/tree.js';
 import { eventList, type Config, type Filter, type HeartMetric, type JourneyStage, type Measure as ConfigMeasure, type Metric, type NorthStar } from './schema/index.js';
 import { HEART_CATEGORIES, type Better, type HealthModel, type HeartCategory, type HeartMeasurement, type HeartMetricDefinition } from '../model/health.js';
+import { scorecardRows, type ScorecardRowDefinition } from '../model/scorecard-rows.js';
+
+/** The scorecard's rows as the config defines them (`scorecard.rows` picks the metrics; the schema checked the ids). */
+export function scorecardRowsFromConfig(config: Config): ScorecardRowDefinition[] {
+  return scorecardRows({
+    northStar: config.north_star,
+    journey: STAGES.flatMap((stage) => (config.journey[stage] ? [{ stage, ...config.journey[stage] }] : [])),
+    health: Object.entries(config.health).map(([name, entry]) => ({ name, ...entry })),
+    metrics: config.metrics,
+    shown: config.scorecard.rows,
+  });
+}
 
 /** The calendar of the config: its time zone and the day weeks start on. */
 export function timeSettings(config: Pick<Config, 'timezone' | 'week_start'>): TimeSettings {

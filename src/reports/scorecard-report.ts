@@ -1,4 +1,3 @@
-import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema/index.js';
 import { STAGES, type EventSelector, type Segment, type StageName } from '../model/metrics.js';
 import { addPeriods, lastCompleteWeekStart, parsePeriod, type Period, periodsIn, startOfLocalDate } from '../model/time.js';
@@ -14,6 +13,7 @@ import {
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
 import { healthMetric } from '../model/health-metrics.js';
+import { scorecardRowsFromConfig } from '../config/model.js';
 
 /** Weekly values of health rows and hand-entered values, by key, one per week (null = none). */
 export type WeeklyValues = Record<string, (number | null)[]>;
@@ -73,7 +73,7 @@ export function manualKey(rowId: string): string {
 export async function scorecardReport(ctx: ReportContext, config: Config, options: ScorecardOptions = {}, providers: ScorecardProviders = {}): Promise<ScorecardReport> {
   const weeks = scorecardWeeks(ctx, options, config.scorecard.weeks);
   const range = { from: weeks[0].from, to: weeks[weeks.length - 1].to };
-  const definitions = scorecardRows(config);
+  const definitions = scorecardRowsFromConfig(config);
 
   const weeklyNorthStar = { ...ctx.model.northStar, frequency: 'week' as const };
   const shown = new Set(definitions.map((d) => d.id));

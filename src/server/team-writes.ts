@@ -1,4 +1,3 @@
-import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
 import { manualMetricName, parseManualPeriod, parseManualValue, type ManualInput } from '../engine/ingest/import-manual.js';
@@ -6,9 +5,12 @@ import { parseIdeaStatus, type Checkin, type IdeaStatus, type ReviewNote } from 
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { lastCompleteWeek, named, parsePeriod, weekNameOf } from '../model/time.js';
 import { reportContext } from '../reports/context.js';
-import { currentManualValues, fetchManualEntries, type ManualEntry } from '../reports/revenue.js';
+import { currentManualValues, fetchManualEntries } from '../reports/revenue.js';
 import { type MetricModel } from '../model/metric-model.js';
-import { healthModelFromConfig, timeSettings } from '../config/model.js';
+import { healthModelFromConfig, scorecardRowsFromConfig, timeSettings } from '../config/model.js';
+import { entryJson, type EntryJson } from '../app/reads/health.js';
+
+export { entryJson, type EntryJson };
 
 /**
  * The writes people make by hand: hand-entered values, review notes, OKR check-ins, ideas. Each is
@@ -42,19 +44,6 @@ export function weekOf(ms: number, config: Config): string {
 }
 
 // ---------- hand-entered values ----------
-
-export interface EntryJson {
-  metric: string;
-  period: string;
-  value: number | null;
-  entered_by: string;
-  entered_at: string;
-  note: string | null;
-}
-
-export function entryJson(e: ManualEntry): EntryJson {
-  return { metric: e.metric, period: e.period, value: e.value, entered_by: e.entered_by, entered_at: new Date(e.entered_ms).toISOString(), note: e.note };
-}
 
 /** What recording a value answers (and `truenorth record --json` prints). */
 export interface RecordResult {
@@ -105,7 +94,7 @@ export async function recordEntry(
 /** `{row, week, note, author}`: a note on a scorecard row; the week defaults to the last complete one. */
 export function checkNote(config: Config, body: WriteRequest): Omit<ReviewNote, 'at'> {
   const row = text(body, 'row', true, 200)!;
-  const rows = scorecardRows(config).map((r) => r.id);
+  const rows = scorecardRowsFromConfig(config).map((r) => r.id);
   if (!rows.includes(row)) throw new InputError(`row: no scorecard row ${JSON.stringify(row)}; rows are ${rows.join(', ')}`);
   const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(Date.now(), timeSettings(config));
   return { week, row_id: row, note: text(body, 'note', true)!, author: text(body, 'author', true, 200)! };

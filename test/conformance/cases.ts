@@ -84,7 +84,7 @@ export const CASES: Case[] = [
   {
     name: 'scorecard with health and hand-entered rows', heavy: true,
     run: (ctx, env) => scorecardReport(ctx, env.config, { weeks: 8 }, {
-      health: (names, weeks) => healthWeekly(ctx, env.config, names, weeks),
+      health: (names, weeks) => healthWeekly(ctx, healthModelFromConfig(env.config), names, weeks),
       manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
     }),
   },
