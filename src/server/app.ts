@@ -8,19 +8,23 @@ import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
 import type { NormalizedMessage } from '../model/message.js';
-import { reportContext } from '../reports/context.js';
+import { findRead } from '../app/catalogue.js';
+import { prepareRead } from '../app/run.js';
+import { paramsFromQuery } from '../app/wire.js';
 import { QueryCache } from '../reports/query-cache.js';
 import { Auth } from './auth.js';
-import { registerDashboard, SessionStore } from './dashboard-api.js';
+import type { RouteHost } from './route-host.js';
+import { registerSessionRoutes } from './session.js';
+import { SessionStore } from './session-store.js';
+import { registerStaticApp } from './static-app.js';
+import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { KeyRing, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
-import type { ServerContext } from './context.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
 import { spoolUpload } from './spool-upload.js';
 import { DEFAULT_LIMITS, type Limits } from './payload.js';
 import type { RateLimitOptions } from './rate-limit.js';
-import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
 import { RecordingEngine } from './replay.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-deadline.js';
 import { isLoopback, localUrl } from './server-file.js';
@@ -86,7 +90,7 @@ export interface ServerOptions {
   connections?: Partial<ConnectionLimits>;
 }
 
-export class TruenorthServer implements ServerContext {
+export class TruenorthServer implements RouteHost {
   readonly app: FastifyInstance;
   readonly queue: WriteQueue;
   /** The store reports read and ingestion, imports and the team's tables write. */
@@ -236,19 +240,18 @@ export class TruenorthServer implements ServerContext {
 
   private async report(req: FastifyRequest<{ Params: { report: string } }>, reply: FastifyReply) {
     this.authSecret(req, true);
-    const route = findReadRoute(req.params.report);
-    if (!route) throw new TruenorthError('not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
+    const op = findRead(req.params.report);
+    if (!op) throw new TruenorthError('not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
     const loaded = this.loadedConfig();
     if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml, so it has no reports; start it with --config');
     const { model, config } = loaded;
-    const flags = flagsFromQuery(req.query as Record<string, unknown>);
-    const asOf = asOfFromFlags(flags);
+    const read = prepareRead(op, paramsFromQuery(req.query as Record<string, unknown>), 'http');
     const replay = header(req, 'x-truenorth-replay') === '1';
     const body = await this.withReportEngine(async (engine) => {
+      if (!replay) return read.run(engine, config, model, this.queryCache);
       const recorder = new RecordingEngine(engine);
-      const ctx = replay ? reportContext(recorder as SqlEngine, model, asOf) : reportContext(engine, model, asOf, this.queryCache);
-      const report = await route.run(ctx, flags, config);
-      return replay ? { report, queries: recorder.queries } : report;
+      const report = await read.run(recorder as SqlEngine, config, model);
+      return { report, queries: recorder.queries };
     }, this.options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_SECONDS * 1000);
     return reply.send(body);
   }
@@ -295,7 +298,9 @@ export class TruenorthServer implements ServerContext {
       child.post('/api/v1/import/events', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'events'));
       child.post('/api/v1/import/subscriptions', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'subscriptions'));
     });
-    registerDashboard(this);
+    registerSessionRoutes(this);
+    registerWriteRoutes(this);
     registerCliRoutes(this);
+    registerStaticApp(app);
   }
 }

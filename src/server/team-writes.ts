@@ -5,9 +5,12 @@ import { parseIdeaStatus, type Checkin, type IdeaStatus, type ReviewNote } from 
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { lastCompleteWeek, named, parsePeriod, weekNameOf } from '../model/time.js';
 import { reportContext } from '../reports/context.js';
-import { currentManualValues, fetchManualEntries, type ManualEntry } from '../reports/revenue.js';
+import { currentManualValues, fetchManualEntries } from '../reports/revenue.js';
 import { type MetricModel } from '../model/metric-model.js';
 import { healthModelFromConfig, scorecardRowsFromConfig, timeSettings } from '../config/model.js';
+import { entryJson, type EntryJson } from '../app/reads/health.js';
+
+export { entryJson, type EntryJson };
 
 /**
  * The writes people make by hand: hand-entered values, review notes, OKR check-ins, ideas. Each is
@@ -41,19 +44,6 @@ export function weekOf(ms: number, config: Config): string {
 }
 
 // ---------- hand-entered values ----------
-
-export interface EntryJson {
-  metric: string;
-  period: string;
-  value: number | null;
-  entered_by: string;
-  entered_at: string;
-  note: string | null;
-}
-
-export function entryJson(e: ManualEntry): EntryJson {
-  return { metric: e.metric, period: e.period, value: e.value, entered_by: e.entered_by, entered_at: new Date(e.entered_ms).toISOString(), note: e.note };
-}
 
 /** What recording a value answers (and `truenorth record --json` prints). */
 export interface RecordResult {

@@ -11,7 +11,7 @@ import { TruenorthServer } from '../../server/app.js';
 import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
-import { dashboardBuilt } from '../../server/dashboard-api.js';
+import { dashboardBuilt } from '../../server/static-app.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
