@@ -14,12 +14,10 @@ import { importEvents } from '../src/engine/ingest/import-events.js';
 import { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import { importEventsToClickHouse, importLedgerToClickHouse } from '../src/engine/clickhouse/import.js';
 import { importLedger } from '../src/engine/ingest/import-ledger.js';
-import { healthModelFromConfig } from '../src/model/health.js';
 import { revenueReport } from '../src/reports/revenue.js';
 import { surveysReport } from '../src/reports/surveys.js';
 import { leadingReport } from '../src/reports/leading.js';
 import { healthWeekly } from '../src/reports/providers.js';
-import { modelFromConfig, retentionDefinition } from '../src/model/from-config.js';
 import { reportContext, type ReportContext } from '../src/reports/context.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport } from '../src/reports/funnel.js';
 import { seriesReport } from '../src/reports/north-star.js';
@@ -28,6 +26,8 @@ import { retentionReport } from '../src/reports/retention.js';
 import { scorecardReport } from '../src/reports/scorecard-report.js';
 import { lastPeriods } from '../src/model/time.js';
 import { parseBreakdown } from '../src/model/metrics.js';
+import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { retentionDefinition } from '../src/model/metric-model.js';
 
 const [users = 3000, weeks = 16, runs = 5] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-engines-'));
@@ -62,7 +62,7 @@ const reports: [string, (ctx: ReportContext) => Promise<unknown>][] = [
   ['revenue, monthly', (c) => revenueReport(c, health, 'month', months)],
   ['surveys (PMF, NPS, CSAT)', (c) => surveysReport(c, health, range)],
   ['leading indicators (aha moments)', (c) => leadingReport(c)],
-  ['scorecard (13 weeks, with health rows)', (c) => scorecardReport(c, config, {}, { health: (names, weeks) => healthWeekly(c, config, names, weeks) })],
+  ['scorecard (13 weeks, with health rows)', (c) => scorecardReport(c, config, {}, { health: (names, weeks) => healthWeekly(c, healthModelFromConfig(config), names, weeks) })],
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

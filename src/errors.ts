@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   internal: entry(500, 'something went wrong inside truenorth'),
   // The request as a whole.
   bad_request: entry(400, 'malformed request'),
+  request_timeout: entry(408, 'the request did not arrive in time; the connection is closed'),
+  headers_too_large: entry(431, 'the request headers are too large'),
   empty_body: entry(400, 'the request has no body'),
   invalid_body: entry(400, 'the body has the wrong shape'),
   invalid_json: entry(400, 'invalid JSON'),
@@ -56,7 +58,7 @@ export const ERROR_CODES = {
   // What this server was started with.
   no_config: entry(404, 'the server was started without a truenorth.yaml; start it with --config'),
   not_configured: entry(404, 'this endpoint is not enabled on this server'),
-  not_supported: entry(501, 'not supported when the server stores events in ClickHouse'),
+  not_supported: entry(501, 'the server\'s store cannot do this; the message says why and what to do instead'),
   // Retry later: nothing of the request was stored.
   overloaded: entry(503, 'the write queue is full; retry later', true),
   shutting_down: entry(503, 'the server is shutting down; retry later', true),

@@ -18,9 +18,9 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { importLedger } from '../src/engine/ingest/import-ledger.js';
 import { importManualCsv } from '../src/engine/ingest/import-manual.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { reportContext } from '../src/reports/context.js';
 import { computeScorecard } from '../src/reports/ritual.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-bench-'));
 const source = join(dir, 'source.duckdb');

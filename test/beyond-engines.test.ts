@@ -7,7 +7,6 @@ import { parseConfig } from '../src/config/load.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { LedgerEntry } from '../src/engine/ingest/import-ledger.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { lastPeriods } from '../src/model/time.js';
 import { reportContext, type ReportContext } from '../src/reports/context.js';
 import { leadingReport, type LeadingReport } from '../src/reports/leading.js';
@@ -16,6 +15,7 @@ import { riskReport, type RiskReport } from '../src/reports/risk.js';
 import { treeReport, type TreeReport } from '../src/reports/tree.js';
 import { DAY, group, HOUR, identify, rng, track } from './helpers/beyond.js';
 import { expectSameAnswers, loadBoth, openChdb } from './helpers/engines.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const CONFIG = [
   'product: T',

@@ -14,11 +14,11 @@ import { foldNewEvents, readCatalogueSummary } from '../src/engine/duckdb/catalo
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { IngestWriter } from '../src/engine/ingest/writer.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { compileTraitKeys } from '../src/query/plans/catalogue.js';
 import { eventCatalogue } from '../src/reports/catalogue.js';
 import { reportContext } from '../src/reports/context.js';
 import { normalizeAll } from './helpers/engines.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-catalogue-summary-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

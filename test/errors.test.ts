@@ -1,17 +1,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { remoteJson } from '../src/cli/remote.js';
+import { runProgram, withOneLineErrors } from '../src/cli/run.js';
 import { ERROR_CODES, errorFromServer, isErrorCode, TruenorthError, type ErrorCode } from '../src/errors.js';
-import { registerErrorHandler } from '../src/server/error-handler.js';
+import { clientErrorHandler, registerErrorHandler } from '../src/server/error-handler.js';
 import { openApiDocument } from '../src/server/openapi.js';
+import type { ServerInfo } from '../src/server/server-file.js';
 
 const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
 const ROOT = join(import.meta.dirname, '..');
 
 /** An app whose one route fails with the error `?code=` names, answered by the server's own handler. */
 function failingApp(maxBodyBytes = 1024) {
-  const app = Fastify({ bodyLimit: maxBodyBytes });
+  const app = Fastify({ bodyLimit: maxBodyBytes, clientErrorHandler });
   registerErrorHandler(app, maxBodyBytes);
   app.get<{ Querystring: { code: ErrorCode } }>('/fail', async (req) => {
     throw new TruenorthError(req.query.code, `failed with ${req.query.code}`, { details: { extra: 7 } });
@@ -108,6 +113,45 @@ describe('the server answers an error, the CLI reads it back', () => {
     expect(crash.statusCode).toBe(500);
     expect(crash.headers['retry-after']).toBe('1');
     expect(crash.json()).toEqual({ error: 'internal', message: 'the server could not store this request; retry' });
+    await app.close();
+  });
+
+  it('through HTTP and the CLI runner: the server\'s code ends the command with its exit code and one line naming the server', async () => {
+    const app = failingApp();
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const server: ServerInfo = { url, pid: process.pid, host: '127.0.0.1', port: 0, reads_need_key: false, started_at: '', version: 1 };
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      for (const code of ['invalid_key', 'report_timeout', 'no_config'] as const) {
+        const program = withOneLineErrors(new Command('truenorth'), '');
+        program.command('call').action(() => remoteJson(server, 'GET', `/fail?code=${code}`));
+        stderr.mockClear();
+        expect(await runProgram(program, ['node', 'truenorth', 'call']), code).toBe(ERROR_CODES[code].exitCode);
+        expect(stderr.mock.calls.map((c) => String(c[0])), code).toEqual([`truenorth: failed with ${code} (from the server at ${url})\n`]);
+      }
+    } finally {
+      stderr.mockRestore();
+      await app.close();
+    }
+  });
+
+  it('a request that never became one is answered from the catalogue on the socket, then closed', async () => {
+    const app = failingApp();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    const raw = (request: string) => new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    const garbage = await raw('NOT HTTP AT ALL\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(garbage.split('\r\n\r\n')[1])).toEqual({ error: 'bad_request', message: ERROR_CODES.bad_request.message });
+    const huge = await raw(`GET /fail HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(huge.split('\r\n\r\n')[1])).toMatchObject({ error: 'headers_too_large' });
     await app.close();
   });
 

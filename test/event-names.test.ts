@@ -10,8 +10,6 @@ import { parseConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/schema/index.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
-import { modelFromConfig, retentionDefinition } from '../src/model/from-config.js';
-import { healthModelFromConfig } from '../src/model/health.js';
 import { eventsLabel, type TimeRange } from '../src/model/metrics.js';
 import { rangeOfPeriods } from '../src/model/time.js';
 import { reportContext, type ReportContext } from '../src/reports/context.js';
@@ -26,6 +24,8 @@ import { scorecardReport } from '../src/reports/scorecard-report.js';
 import { surveysReport } from '../src/reports/surveys.js';
 import { expectSameAnswers, loadBoth, openChdb } from './helpers/engines.js';
 import { randomLedger, randomLog, type RandomLogOptions } from './helpers/random-log.js';
+import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { retentionDefinition } from '../src/model/metric-model.js';
 
 /** The second name each of these events is sent under, for about half of its messages. */
 const SECOND_NAME: Record<string, string> = {

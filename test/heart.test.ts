@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { guardrailIds } from '../src/config/schema/index.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
-import { betterDirection, healthModelFromConfig, type GuardrailDefinition } from '../src/model/health.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { periodsIn, rangeOfPeriods } from '../src/model/time.js';
 import { reportContext, type ReportContext } from '../src/reports/context.js';
 import { buildGuardrails, evaluateGuardrail, guardrailsReport, type GuardedSeries } from '../src/reports/guardrails.js';
 import { heartReport, relativeChange, taskResults, taskStats, type HeartMetricResult } from '../src/reports/heart.js';
 import { seg, storeFrom } from './helpers/fixture-store.js';
+import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { betterDirection, type GuardrailDefinition } from '../src/model/health.js';
 
 const BASE = [
   'product: Fixture',

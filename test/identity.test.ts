@@ -11,11 +11,11 @@ import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { rangeOfPeriods } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { pqlReport } from '../src/reports/pql.js';
 import { loadBoth, openChdb } from './helpers/engines.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const CONFIG = `
 product: Identity

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { reportContext, type ReportContext } from '../src/reports/context.js';
 import { isAhaCandidate, leadingReport, sentence, type LeadingIndicator, type LeadingReport } from '../src/reports/leading.js';
 import { twoProportionTest } from '../src/reports/stats.js';
@@ -8,6 +7,7 @@ import { InputError } from '../src/errors.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { storeFrom } from './helpers/fixture-store.js';
 import { countingEngine, DAY, demoCompany, HOUR, identify, rng, track, type DemoCompany } from './helpers/beyond.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const lines = (...rows: string[]) => rows.join('\n') + '\n';
 const CONFIG = lines(

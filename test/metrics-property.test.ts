@@ -4,11 +4,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { retentionDefinition } from '../src/model/from-config.js';
 import { localDateOf, periodIndex, rangeOfPeriods } from '../src/model/time.js';
 import { funnelReport } from '../src/reports/funnel.js';
 import { retentionReport } from '../src/reports/retention.js';
 import { contextFor, storeFrom } from './helpers/fixture-store.js';
+import { retentionDefinition } from '../src/model/metric-model.js';
 
 const T0 = Date.parse('2026-11-02T00:00:00Z'); // Monday of 2026-W45
 const HOUR = 3_600_000;

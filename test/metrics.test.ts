@@ -8,7 +8,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
-import { retentionDefinition } from '../src/model/from-config.js';
 import { parseBreakdown } from '../src/model/metrics.js';
 import { rangeOfPeriods } from '../src/model/time.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport } from '../src/reports/funnel.js';
@@ -16,6 +15,7 @@ import { seriesReport } from '../src/reports/north-star.js';
 import { pqlReport, signupToFirstStrike } from '../src/reports/pql.js';
 import { retentionReport } from '../src/reports/retention.js';
 import { contextFor, seg, storeFrom } from './helpers/fixture-store.js';
+import { retentionDefinition } from '../src/model/metric-model.js';
 
 const CONFIG = `
 product: Fixture

@@ -9,12 +9,12 @@ import { exampleConfigYaml } from '../src/config/template.js';
 import { importEventsToClickHouse } from '../src/engine/clickhouse/import.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { FUTURE_LIMIT_MS, normalizeMessage } from '../src/engine/ingest/normalize.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { reportContext } from '../src/reports/context.js';
 import { qualityReport, type QualityReport } from '../src/reports/quality.js';
 import { openChdb } from './helpers/engines.js';
 import { spawnServe, waitForServer } from './helpers/serve-child.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const YEAR = 365 * 86_400_000;
 let t: TestServer;

@@ -4,11 +4,11 @@ import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { normalizeMessage } from '../src/engine/ingest/normalize.js';
 import { IngestWriter } from '../src/engine/ingest/writer.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { reportContext } from '../src/reports/context.js';
 import { QueryCache } from '../src/reports/query-cache.js';
 import { computeScorecard } from '../src/reports/ritual.js';
 import { seg, storeFrom } from './helpers/fixture-store.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const CONFIG = `
 product: Cache

@@ -8,14 +8,13 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importLedger } from '../src/engine/ingest/import-ledger.js';
 import { importManualCsv, manualMetricName, parseManualPeriod, parseManualValue, recordManualValues } from '../src/engine/ingest/import-manual.js';
 import { InputError } from '../src/errors.js';
-import { healthModelFromConfig, manualMetricNames } from '../src/model/health.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { periodsIn, rangeOfPeriods } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import {
   accountMrrAt, cltvCacReading, currentManualValues, fetchLedger, fetchManualEntries, flowIn, manualValue, mrrAt, mrrBridge,
   revenuePeriods, revenueReport, stockAt, toCents, type LedgerEntryRow, type ManualEntry,
 } from '../src/reports/revenue.js';
+import { healthModelFromConfig, manualMetricNames, modelFromConfig } from '../src/config/model.js';
 
 const UTC = { timezone: 'UTC', weekStart: 'monday' as const };
 const at = (date: string) => Date.parse(`${date}T00:00:00Z`);

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { writeLedger, type LedgerEntry } from '../src/engine/ingest/import-ledger.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { reportContext } from '../src/reports/context.js';
 import { riskReport, type RiskReport } from '../src/reports/risk.js';
 import { normalCdf } from '../src/reports/stats.js';
 import { DAY, demoCompany, group, rng, track, type DemoCompany } from './helpers/beyond.js';
 import { storeFrom } from './helpers/fixture-store.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const WEEK = 7 * DAY;
 const BASE = [

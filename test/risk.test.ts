@@ -3,13 +3,13 @@ import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { writeLedger, type LedgerEntry } from '../src/engine/ingest/import-ledger.js';
 import { ConfigError } from '../src/errors.js';
-import { modelFromConfig, riskRulesFromConfig } from '../src/model/from-config.js';
 import { reportContext } from '../src/reports/context.js';
 import { predictiveReport } from '../src/reports/predictive.js';
 import { riskReport, type RiskReport } from '../src/reports/risk.js';
 import { evaluateAccounts, type EvaluatedAccount } from '../src/reports/risk-rules.js';
 import { storeFrom } from './helpers/fixture-store.js';
 import { DAY, group, HOUR, track } from './helpers/beyond.js';
+import { modelFromConfig, riskRulesFromConfig } from '../src/config/model.js';
 
 const lines = (...rows: string[]) => rows.join('\n') + '\n';
 const BASE = [

@@ -10,13 +10,14 @@ import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
-import { modelFromConfig } from '../src/model/from-config.js';
-import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
-import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
+import { findRead } from '../src/app/catalogue.js';
+import { prepareRead } from '../src/app/run.js';
+import { paramsFromQuery } from '../src/app/wire.js';
 import { QueueFullError } from '../src/engine/sink.js';
 import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const STRIPE_SECRET = 'whsec_test_secret_for_truenorth';
 
@@ -301,6 +302,18 @@ describe('bad input', () => {
     expect(await query(`SELECT id FROM events WHERE id LIKE 'huge-%' OR id = 'bomb' OR id = 'big-1'`)).toEqual([]);
   });
 
+  it('a batch whose messages are all too large is a 413; all rejected for mixed reasons, a 400', async () => {
+    const big = 'x'.repeat(40 * 1024);
+    const allLarge = await post('/v1/batch', { batch: [track('large-1', { properties: { big } }), track('large-2', { properties: { big } })] }, auth());
+    expect(allLarge.status).toBe(413);
+    expect(allLarge.body).toMatchObject({ error: 'message_too_large', accepted: 0 });
+    expect(allLarge.body.rejected).toHaveLength(2);
+    const mixed = await post('/v1/batch', { batch: [track('large-3', { properties: { big } }), { type: 'track', event: 'no one sent this' }] }, auth());
+    expect(mixed.status).toBe(400);
+    expect(mixed.body).toMatchObject({ error: 'invalid_batch', accepted: 0 });
+    expect(await query(`SELECT id FROM events WHERE id LIKE 'large-%'`)).toEqual([]);
+  });
+
   it('accepts gzip bodies and deduplicates retries exactly', async () => {
     const body = gzipSync(Buffer.from(JSON.stringify({ batch: [track('dup-1'), track('dup-2'), track('dup-1')] })));
     for (let i = 0; i < 3; i++) expect((await post('/v1/batch', body, { ...auth(), 'content-encoding': 'gzip' })).status).toBe(200);
@@ -400,8 +413,8 @@ describe('read API, health, OpenAPI, logs', () => {
       for (const [name, qs] of cases) {
         const res = await fetch(`${url}/api/v1/${name}?${qs}`);
         expect(res.status, `${name}?${qs}`).toBe(200);
-        const flags = flagsFromQuery(Object.fromEntries(new URLSearchParams(qs)));
-        const direct = await READ_ROUTES.find((r) => r.name === name)!.run(reportContext(engine, model, asOfFromFlags(flags)), flags, config);
+        const read = prepareRead(findRead(name)!, paramsFromQuery(Object.fromEntries(new URLSearchParams(qs))), 'http');
+        const direct = await read.run(engine, config, model);
         expect(await res.json(), `${name}?${qs}`).toEqual(JSON.parse(JSON.stringify(direct)));
       }
     } finally {

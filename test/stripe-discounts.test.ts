@@ -6,12 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
-import { healthModelFromConfig } from '../src/model/health.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { rangeOfPeriods } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { revenueReport } from '../src/reports/revenue.js';
 import { TruenorthServer } from '../src/server/app.js';
+import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
 
 /**
  * Stripe discounts in the shapes the API versions send, through the signed webhook route. Payloads

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
-import { healthModelFromConfig } from '../src/model/health.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { rangeOfPeriods } from '../src/model/time.js';
 import { buildBenchmarks, grade, STAGE_BENCHMARKS } from '../src/reports/benchmarks.js';
 import { reportContext } from '../src/reports/context.js';
@@ -10,6 +8,7 @@ import {
   csatScore, MIN_RESPONSES, npsScore, pmfAnswer, pmfScore, scoreOf, surveySection, surveysReport, type SurveyResponse,
 } from '../src/reports/surveys.js';
 import { seg, storeFrom } from './helpers/fixture-store.js';
+import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // a Monday: 2026-W10
 const HOUR = 3_600_000;

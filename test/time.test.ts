@@ -4,10 +4,10 @@ import {
   addPeriods, DAY_MS, isoWeek, lastPeriods, localDateOf, MAX_RANGE_DAYS, parseDate, parsePeriod, periodIndex, periodName, periodStartDate, periodsIn,
   rangeOfPeriods, startOfLocalDate, formatDate,
 } from '../src/model/time.js';
-import type { MetricModel } from '../src/model/from-config.js';
 import { namedAsQuery, parseAsOf, resolveRange } from '../src/reports/params.js';
 import { Params } from '../src/query/dialect.js';
 import { duckdbDialect } from '../src/query/dialects/duckdb.js';
+import { type MetricModel } from '../src/model/metric-model.js';
 
 describe('calendar', () => {
   it('names ISO weeks, including the ones that straddle a year', () => {

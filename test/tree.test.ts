@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { writeLedger } from '../src/engine/ingest/import-ledger.js';
-import { modelFromConfig } from '../src/model/from-config.js';
 import { lastPeriods, periodsIn } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { judgeEdge, laggedCorrelations, treeReport, type TreeReport } from '../src/reports/tree.js';
 import { storeFrom } from './helpers/fixture-store.js';
 import { DAY, demoCompany, HOUR, rng, track, type DemoCompany } from './helpers/beyond.js';
+import { modelFromConfig } from '../src/config/model.js';
 
 const WEEK = 7 * DAY;
 

@@ -4,7 +4,8 @@
  * place that names an event is added here once.
  */
 import { STAGES } from '../model/metrics.js';
-import { HEART_CATEGORIES, summedProperty, type Config, type Filter } from './schema/index.js';
+import { summedProperty, type Config, type Filter } from './schema/index.js';
+import { HEART_CATEGORIES } from '../model/health.js';
 
 export type PathSegment = string | number;
 

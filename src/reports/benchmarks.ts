@@ -3,12 +3,12 @@
  * PMF score and 30-day retention at each product stage, next to the product's measured values, with
  * a grade against the configured stage.
  */
-import type { BusinessModel, HealthModel, Stage } from '../model/health.js';
 import type { TimeRange } from '../model/metrics.js';
 import { compileDayRetention } from '../query/plans/heart.js';
 import { run, type ReportContext } from './context.js';
 import { fetchSurveyResponses, pmfScore, type PmfScore } from './surveys.js';
 import { DAY_MS } from '../model/time.js';
+import { type BusinessModel, type HealthModel, type Stage } from '../model/health.js';
 
 /** A target band: at least `min`, at most `max` (a value above `max` is ahead of the stage). */
 export interface Band {

@@ -1,10 +1,10 @@
 import type { SqlEngine } from '../engine/sql-engine.js';
-import type { MetricModel } from '../model/from-config.js';
 import type { QueryContext } from '../query/context.js';
 import type { CompiledQuery, SqlDialect } from '../query/dialect.js';
 import { clickhouseDialect } from '../query/dialects/clickhouse.js';
 import { duckdbDialect } from '../query/dialects/duckdb.js';
 import type { QueryCache } from './query-cache.js';
+import { type MetricModel } from '../model/metric-model.js';
 
 /** A model bound to an engine: what every report runner takes. */
 export interface ReportContext {

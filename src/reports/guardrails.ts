@@ -3,9 +3,7 @@
  * such as engagement ↔ happiness. When the pushed metric improves week over week while its guardrail
  * gets worse by more than the threshold, the report says so in plain words.
  */
-import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
-import { betterDirection, healthModelFromConfig, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
 import type { TimeRange } from '../model/metrics.js';
 import { periodsIn } from '../model/time.js';
 import { compileSeries } from '../query/plans/series.js';
@@ -14,8 +12,10 @@ import { weeklyStagesReport } from './funnel.js';
 import { heartReport, type HeartUnit } from './heart.js';
 import { fillSeries, type SeriesPoint } from './north-star.js';
 import { resolveRange, type ReportFlags } from './params.js';
-import { currentManualValues, fetchManualEntries, revenueReport, type RevenuePeriod } from './revenue.js';
+import { currentManualValues, fetchManualEntries, HEALTH_FIELDS, healthField, revenueReport } from './revenue.js';
 import { surveysReport } from './surveys.js';
+import { betterDirection, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
+import { HEALTH_METRIC_TABLE, type HealthMetricName } from '../model/health-metrics.js';
 
 /** How a series' values read: a ratio as a percentage, NPS as −100…+100. */
 export type SeriesUnit = HeartUnit;
@@ -166,17 +166,6 @@ function resolve(series: ReadonlyMap<string, GuardedSeries>, id: string): Guarde
 // ---------------------------------------------------------------------------------------------
 // Gathering the weekly series
 
-const HEALTH_NAMES: Record<string, string> = {
-  mrr: 'MRR', revenue_churn: 'revenue churn', nrr: 'NRR', grr: 'GRR', customer_churn: 'customer churn', arpc: 'ARPC',
-  quick_ratio: 'quick ratio', cltv: 'CLTV', cac: 'CAC', cltv_cac: 'CLTV:CAC', cash_balance: 'cash balance', burn: 'burn', runway: 'runway',
-};
-
-const HEALTH_FIELDS: Record<string, keyof RevenuePeriod> = {
-  mrr: 'mrr_end', revenue_churn: 'gross_revenue_churn', nrr: 'nrr', grr: 'grr', customer_churn: 'customer_churn_rate',
-  arpc: 'arpc', quick_ratio: 'quick_ratio', cltv: 'cltv', cac: 'cac', cltv_cac: 'cltv_cac',
-  cash_balance: 'cash_balance', burn: 'burn', runway: 'runway_months',
-};
-
 /** The weekly series of every id the guardrails name. */
 export async function guardedSeries(ctx: ReportContext, health: HealthModel, ids: readonly string[], range: TimeRange): Promise<Map<string, GuardedSeries>> {
   const weeks = periodsIn(range, 'week', ctx.model.time);
@@ -192,8 +181,9 @@ export async function guardedSeries(ctx: ReportContext, health: HealthModel, ids
   if (has('health.')) {
     const revenue = await revenueReport(ctx, health, 'week', range);
     for (const [name, field] of Object.entries(HEALTH_FIELDS)) {
-      const unit = ['revenue_churn', 'nrr', 'grr', 'customer_churn'].includes(name) ? 'ratio' : 'number';
-      add(`health.${name}`, HEALTH_NAMES[name], revenue.periods.map((p) => ({ period: p.period, value: p[field] as number | null })), unit);
+      const facts = HEALTH_METRIC_TABLE[name as HealthMetricName];
+      const unit = facts.unit === 'rate' ? 'ratio' : 'number';
+      add(`health.${name}`, facts.name, revenue.periods.map((p) => ({ period: p.period, value: p[field] as number | null })), unit);
     }
   }
   if (has('surveys.')) {
@@ -213,7 +203,7 @@ export async function guardedSeries(ctx: ReportContext, health: HealthModel, ids
     const rows = await run<{ period: string; value: number | null }>(ctx, compileSeries(ctx.query, { metric: weekly, range, segment: 'all' }));
     add(metric.id, metric.name, fillSeries(weekly, range, ctx, rows));
   }
-  const manual = [...wanted].map((id) => id.replace(/^health\./, '')).filter((name) => health.manualMetrics.includes(name) && !(name in HEALTH_FIELDS));
+  const manual = [...wanted].map((id) => id.replace(/^health\./, '')).filter((name) => health.manualMetrics.includes(name) && !healthField(name));
   if (manual.length) {
     const current = currentManualValues(await fetchManualEntries(ctx, manual));
     for (const name of manual) {
@@ -234,8 +224,7 @@ export async function guardrailsReport(ctx: ReportContext, health: HealthModel, 
  * `truenorth heart` and `GET /api/v1/heart`: HEART over the last 8 weeks (or the flags' range) with
  * the guardrails beside it when the config declares any.
  */
-export async function heartWithGuardrails(ctx: ReportContext, config: Config, flags: ReportFlags) {
-  const health = healthModelFromConfig(config);
+export async function heartWithGuardrails(ctx: ReportContext, health: HealthModel, flags: ReportFlags) {
   if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; docs/health.md#heart has an example');
   const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
   const report = await heartReport(ctx, health, range);

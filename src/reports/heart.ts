@@ -3,9 +3,6 @@
  * engine week by week. Task success pairs start / complete / error events into completion rate,
  * median time to complete and error rate.
  */
-import type { HeartCategory } from '../config/schema/index.js';
-import { retentionDefinition } from '../model/from-config.js';
-import type { Better, HealthModel, HeartMeasurement, HeartMetricDefinition } from '../model/health.js';
 import type { SeriesMetric, TimeRange } from '../model/metrics.js';
 import { addPeriods, DAY_MS, type Period, periodsIn, startOfLocalDate } from '../model/time.js';
 import { compileAdoption, compileTaskStats, compileWeeklyAdoption } from '../query/plans/heart.js';
@@ -14,6 +11,8 @@ import { run, type ReportContext } from './context.js';
 import { fillSeries, type SeriesPoint } from './north-star.js';
 import { retentionReport } from './retention.js';
 import { fetchSurveyResponses, surveySection } from './surveys.js';
+import { retentionDefinition } from '../model/metric-model.js';
+import { type Better, type HealthModel, type HeartCategory, type HeartMeasurement, type HeartMetricDefinition } from '../model/health.js';
 
 /** nps: a fraction in [−1, 1], shown as −100…+100. */
 export type HeartUnit = 'number' | 'ratio' | 'nps' | 'seconds';

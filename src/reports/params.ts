@@ -2,7 +2,7 @@
 import { InputError } from '../errors.js';
 import type { Frequency, Segment, TimeRange } from '../model/metrics.js';
 import { addPeriods, checkRangeLength, checkYear, lastPeriods, MAX_YEAR, MIN_YEAR, named, parseDate, parsePeriod, periodStartOf, rangeOfPeriods, startOfLocalDate } from '../model/time.js';
-import type { MetricModel } from '../model/from-config.js';
+import { type MetricModel } from '../model/metric-model.js';
 
 export interface ReportFlags {
   json?: boolean;

@@ -7,11 +7,12 @@
  *   MRR_end = MRR_start + new + reactivation + expansion − contraction − churn
  * holds exactly; values are returned in major units.
  */
-import type { HealthModel } from '../model/health.js';
 import type { TimeRange, TimeSettings } from '../model/metrics.js';
 import { addPeriods, parsePeriod, type Period, periodsIn, periodStartOf, startOfLocalDate } from '../model/time.js';
 import { compileLedger, compileManualEntries } from '../query/plans/revenue.js';
 import { run, type ReportContext } from './context.js';
+import { type HealthModel } from '../model/health.js';
+import { BUILTIN_MANUAL_METRICS, type HealthMetricName } from '../model/health-metrics.js';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -269,6 +270,18 @@ export interface RevenuePeriod {
   runway_months: number | null;
 }
 
+/** The figure of a revenue period each built-in health metric shows. */
+export const HEALTH_FIELDS: Readonly<Record<HealthMetricName, keyof RevenuePeriod>> = {
+  mrr: 'mrr_end', revenue_churn: 'gross_revenue_churn', nrr: 'nrr', grr: 'grr', customer_churn: 'customer_churn_rate',
+  arpc: 'arpc', quick_ratio: 'quick_ratio', cltv: 'cltv', cac: 'cac', cltv_cac: 'cltv_cac',
+  cash_balance: 'cash_balance', burn: 'burn', runway: 'runway_months',
+};
+
+/** The figure a built-in health metric shows; undefined for a custom one. */
+export function healthField(name: string): keyof RevenuePeriod | undefined {
+  return Object.hasOwn(HEALTH_FIELDS, name) ? HEALTH_FIELDS[name as HealthMetricName] : undefined;
+}
+
 export interface RevenueInput {
   ledger: readonly LedgerEntryRow[];
   periods: readonly Period[];
@@ -372,8 +385,6 @@ export interface RevenueReport {
   warnings: string[];
 }
 
-export const FINANCE_METRICS = ['sales_marketing_spend', 'cash_balance', 'burn'] as const;
-
 export async function fetchLedger(ctx: ReportContext, to?: number): Promise<LedgerEntryRow[]> {
   const rows = await run<{ account_id: string; subscription_id: string; t: number; mrr: number; currency: string | null }>(
     ctx, compileLedger(ctx.query, { to }),
@@ -404,7 +415,7 @@ export async function revenueReport(
   ctx: ReportContext, health: Pick<HealthModel, 'grossMargin'>, frequency: 'week' | 'month', range: TimeRange, options: { trimLeading?: boolean } = {},
 ): Promise<RevenueReport> {
   const ledger = await fetchLedger(ctx);
-  const manual = await fetchManualEntries(ctx, FINANCE_METRICS);
+  const manual = await fetchManualEntries(ctx, BUILTIN_MANUAL_METRICS);
   const periods = periodsIn(range, frequency, ctx.model.time);
   const currencies = [...new Set(ledger.map((r) => r.currency).filter((c): c is string => !!c))].sort();
   const warnings: string[] = [];

@@ -1,4 +1,3 @@
-import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema/index.js';
 import { STAGES, type EventSelector, type Segment, type StageName } from '../model/metrics.js';
 import { addPeriods, lastCompleteWeekStart, parsePeriod, type Period, periodsIn, startOfLocalDate } from '../model/time.js';
@@ -13,6 +12,8 @@ import {
   accountabilityGaps, ceoOfTheWeek, findBottleneck, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
+import { healthMetric } from '../model/health-metrics.js';
+import { scorecardRowsFromConfig } from '../config/model.js';
 
 /** Weekly values of health rows and hand-entered values, by key, one per week (null = none). */
 export type WeeklyValues = Record<string, (number | null)[]>;
@@ -53,13 +54,6 @@ export interface ScorecardOptions {
   weeks?: number;
 }
 
-const LOWER_IS_BETTER = new Set(['revenue_churn', 'customer_churn', 'burn', 'cac']);
-const HEALTH_UNITS: Record<string, Unit> = {
-  mrr: 'money', arpc: 'money', cltv: 'money', cac: 'money', cash_balance: 'money', burn: 'money',
-  revenue_churn: 'rate', customer_churn: 'rate', nrr: 'rate', grr: 'rate',
-  quick_ratio: 'ratio', cltv_cac: 'ratio', runway: 'months',
-};
-
 /** The weeks shown: `count` weeks ending with `week` (default the last complete week). */
 export function scorecardWeeks(ctx: ReportContext, options: ScorecardOptions, defaultCount: number): Period[] {
   const time = ctx.model.time;
@@ -79,7 +73,7 @@ export function manualKey(rowId: string): string {
 export async function scorecardReport(ctx: ReportContext, config: Config, options: ScorecardOptions = {}, providers: ScorecardProviders = {}): Promise<ScorecardReport> {
   const weeks = scorecardWeeks(ctx, options, config.scorecard.weeks);
   const range = { from: weeks[0].from, to: weeks[weeks.length - 1].to };
-  const definitions = scorecardRows(config);
+  const definitions = scorecardRowsFromConfig(config);
 
   const weeklyNorthStar = { ...ctx.model.northStar, frequency: 'week' as const };
   const shown = new Set(definitions.map((d) => d.id));
@@ -116,8 +110,9 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
       return rowWithGaps({ ...base, source: 'computed' }, stagesAll[stage] ?? none, stageGaps.get(stage), manualValues);
     }
     if (d.id.startsWith('health.')) {
-      const lower = LOWER_IS_BETTER.has(key);
-      const unit = HEALTH_UNITS[key] ?? 'count';
+      const facts = healthMetric(key);
+      const lower = facts?.better === 'lower';
+      const unit: Unit = facts?.unit ?? 'count';
       if (config.health[key]?.source === 'manual') return rowWithGaps({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues, undefined);
       const row = rowWithGaps({ ...base, source: 'computed', unit, lower_is_better: lower }, health.values[key] ?? none, health.reasons[key], manualValues);
       if ((unit === 'rate' || unit === 'ratio') && health.base.length) row.base = health.base;
@@ -195,14 +190,7 @@ export function rowName(config: Config, id: string): string {
     const names: Record<string, string> = { visit: 'Unique visitors', signup: 'Signups', setup: 'Setups', first_strike: 'First strikes', kui: 'Key usage (KUI)', upgrade: 'Upgrades' };
     return names[stage] ?? stage;
   }
-  if (id.startsWith('health.')) {
-    const names: Record<string, string> = {
-      mrr: 'MRR', revenue_churn: 'Gross revenue churn', nrr: 'Net revenue retention', grr: 'Gross revenue retention',
-      customer_churn: 'Customer churn', arpc: 'ARPC', quick_ratio: 'Quick ratio', cltv: 'CLTV', cac: 'CAC',
-      cltv_cac: 'CLTV:CAC', cash_balance: 'Cash balance', burn: 'Monthly burn', runway: 'Runway (months)',
-    };
-    return names[id.slice(7)] ?? id.slice(7);
-  }
+  if (id.startsWith('health.')) return healthMetric(id.slice(7))?.name ?? id.slice(7);
   return config.metrics.find((m) => m.id === id)?.name ?? id;
 }
 

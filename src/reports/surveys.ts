@@ -6,12 +6,12 @@
  * Counting: PMF and NPS count respondents: an actor answering several times in a bucket (a week, the
  * whole range) counts once, with their latest answer. CSAT rates interactions, so every answer counts.
  */
-import type { HealthModel, SurveyDefinition, SurveyKind } from '../model/health.js';
 import type { Segment, TimeRange, TimeSettings } from '../model/metrics.js';
 import { eventsLabel } from '../model/metrics.js';
 import { DAY_MS, periodsIn, weekNameOf } from '../model/time.js';
 import { compileSurveyResponses } from '../query/plans/surveys.js';
 import { run, type ReportContext } from './context.js';
+import { type HealthModel, type SurveyDefinition, type SurveyKind } from '../model/health.js';
 
 /** Below this many answers a score is reported with a warning (Sean Ellis: at least 30–40). */
 export const MIN_RESPONSES = 30;

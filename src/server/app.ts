@@ -5,37 +5,46 @@ import type { Config } from '../config/schema/index.js';
 import { TruenorthError } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
-import { isObject, normalizeMessage } from '../engine/ingest/normalize.js';
-import { qualityDay, QualityTally } from '../engine/ingest/quality.js';
 import { detectFormat } from '../engine/ingest/sources.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
-import { modelFromConfig, type MetricModel } from '../model/from-config.js';
+import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
 import type { NormalizedMessage } from '../model/message.js';
-import { reportContext } from '../reports/context.js';
+import { findRead } from '../app/catalogue.js';
+import { prepareRead } from '../app/run.js';
+import { paramsFromQuery } from '../app/wire.js';
 import { QueryCache } from '../reports/query-cache.js';
-import { registerDashboard, SessionStore } from './dashboard-api.js';
+import { Auth } from './auth.js';
+import type { RouteHost } from './route-host.js';
+import { registerSessionRoutes } from './session.js';
+import { SessionStore } from './session-store.js';
+import { registerStaticApp } from './static-app.js';
+import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
-import { createKey, KeyRing, listKeys, parseKind, revokeKey, type Principal } from './keys.js';
+import { KeyRing, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
-import { importUpload } from '../engine/duckdb/import-lane.js';
 import { spoolUpload } from './spool-upload.js';
-import { checkMessage, decodeBody, DEFAULT_LIMITS, parseJson, type Limits } from './payload.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
+import { DEFAULT_LIMITS, type Limits } from './payload.js';
+import type { RateLimitOptions } from './rate-limit.js';
 import { RecordingEngine } from './replay.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-deadline.js';
-import { isLoopback, localUrl, peerIsLoopback } from './server-file.js';
+import { isLoopback, localUrl } from './server-file.js';
 import { crossSiteGuard } from './cross-site.js';
-import { registerErrorHandler } from './error-handler.js';
+import { clientErrorHandler, registerErrorHandler } from './error-handler.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { crossOriginPath, registerIngestRoutes } from './ingest-routes.js';
+import { registerKeysRoutes } from './keys-routes.js';
 import { Redactor, redactUrl } from './redact.js';
-import { ingestionCors, registerSdkRoutes, SDK_PATH } from './sdk-routes.js';
-import { SignInThrottle } from './sign-in-throttle.js';
-import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
-import { applyStripeFact } from './stripe-ledger.js';
-import { ClickHouseSink, type ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
+import { header } from './request.js';
+import { ingestionCors } from './sdk-routes.js';
+import { registerStripeRoute } from './stripe-route.js';
+import type { ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
+import { serverPort } from '../engine/open-store.js';
+import type { StorePort } from '../engine/port.js';
+import { requireCapability } from './require-capability.js';
 import type { IngestSink } from '../engine/sink.js';
 import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
+import { modelFromConfig } from '../config/model.js';
+import { type MetricModel } from '../model/metric-model.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,21 +90,12 @@ export interface ServerOptions {
   connections?: Partial<ConnectionLimits>;
 }
 
-const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
-const POSTHOG_PATHS = ['/capture', '/batch', '/e', '/i/v0/e', '/track', '/engage'];
-const INGEST_PATH = /^\/(?:v1\/(?:track|identify|page|screen|group|alias|batch|import)|capture|batch|e|i\/v0\/e|track|engage)\/?(?:\?|$)/;
-/** Ingestion and the SDKs' own paths: open to any origin, exempt from the cross-site guard. */
-const crossOriginPath = (url: string) => INGEST_PATH.test(url) || SDK_PATH.test(url);
-
-export interface IngestResult {
-  accepted: number;
-  rejected: { index: number; error: string }[];
-}
-
-export class TruenorthServer {
+export class TruenorthServer implements RouteHost {
   readonly app: FastifyInstance;
   readonly queue: WriteQueue;
-  /** Where ingested messages go: the DuckDB write queue, or ClickHouse. */
+  /** The store reports read and ingestion, imports and the team's tables write. */
+  readonly events: StorePort;
+  /** Where ingested messages go. */
   readonly sink: IngestSink;
   readonly keys: KeyRing;
   readonly limits: Limits;
@@ -103,10 +103,9 @@ export class TruenorthServer {
   readonly readsNeedKey: boolean;
   /** Dashboard sign-ins: a cookie that stands for the secret key it was opened with. */
   readonly sessions = new SessionStore();
-  /** Unknown keys presented to sign in, per client address. */
-  readonly signIns = new SignInThrottle();
+  /** Who a request is: keys, sessions, rate limits. */
+  readonly auth: Auth;
   url: string | undefined;
-  private readonly limiter: RateLimiter;
   private configCache: { path: string; mtimeMs: number; model: MetricModel; config: Config } | undefined;
   /** Report query results, reused until the next write (DuckDB; a ClickHouse server is never cached). */
   readonly queryCache = new QueryCache(500_000);
@@ -123,11 +122,10 @@ export class TruenorthServer {
         else this.app.log.warn('writes succeed again');
       },
     });
-    this.sink = options.clickhouse
-      ? new ClickHouseSink(options.clickhouse, { ...options.clickhouseBatching, maxPending: options.queue?.maxPending })
-      : this.queue;
+    this.events = serverPort(options, this.queue);
+    this.sink = this.events.openSink({ ...options.clickhouseBatching, maxPending: options.queue?.maxPending });
     this.keys = new KeyRing(options.adminToken);
-    this.limiter = new RateLimiter(options.rateLimit ?? { perSecond: 5_000 });
+    this.auth = new Auth(this.keys, this.sessions, this.readsNeedKey, options.rateLimit);
     const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
     this.app = Fastify({
       ...connectionServerOptions(connections),
@@ -142,6 +140,7 @@ export class TruenorthServer {
       bodyLimit: this.limits.maxBatchBytes,
       routerOptions: { ignoreTrailingSlash: true },
       forceCloseConnections: 'idle',
+      clientErrorHandler,
     });
     guardConnections(this.app, connections);
     this.routes();
@@ -181,236 +180,43 @@ export class TruenorthServer {
     return this.closing;
   }
 
-  /** The engine events are stored in: 'duckdb' or 'clickhouse'. */
-  get engine(): 'duckdb' | 'clickhouse' {
-    return this.options.clickhouse ? 'clickhouse' : 'duckdb';
+  /** True once close() was called. */
+  get shuttingDown(): boolean {
+    return this.closing !== undefined;
   }
 
-  /** Runs `work` on the engine reports read: ClickHouse when events go there, else a DuckDB reader. */
+  /** Secret key, admin token or dashboard session (see Auth.secret). */
+  authSecret(req: FastifyRequest, open: boolean): void {
+    this.auth.secret(req, open);
+  }
+
+  /** The principal of a key presented to sign in (see Auth.verifySignIn). */
+  verifySignIn(req: FastifyRequest, token: string): Principal {
+    return this.auth.verifySignIn(req, token);
+  }
+
+  /** The engine events are stored in (its SQL dialect). */
+  get engine(): Dialect {
+    return this.events.dialect;
+  }
+
+  /** Runs `work` on a reader of the store reports read, cancelled past `timeoutMs`. */
   async withReportEngine<T>(work: (engine: SqlEngine) => Promise<T>, timeoutMs?: number): Promise<T> {
-    const bounded = (engine: SqlEngine) => (timeoutMs ? withReportDeadline(engine, timeoutMs, work) : work(engine));
-    if (this.options.clickhouse) return bounded(timeoutMs ? this.options.clickhouse.cancellable(timeoutMs / 1000) : this.options.clickhouse);
-    return this.withReader(bounded);
+    const engine = await this.events.reader(timeoutMs ? timeoutMs / 1000 : undefined);
+    try {
+      return await (timeoutMs ? withReportDeadline(engine, timeoutMs, work) : work(engine));
+    } finally {
+      await engine.close();
+    }
   }
 
-  /** Routes that write DuckDB-only data answer 501 on a ClickHouse server. */
-  private duckDbOnly(what: string): void {
-    if (!this.options.clickhouse) return;
-    throw new TruenorthError('not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); use \`truenorth --engine clickhouse import …\` instead`);
-  }
-
-  private async withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
+  async withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
     const engine = await this.store.reader();
     try {
       return await work(engine);
     } finally {
       await engine.close();
     }
-  }
-
-  /** Why /ready answers 503, in words fit for anyone who can reach it. */
-  private notReadyReason(): string {
-    if (this.closing) return 'shutting down';
-    const failure = this.sink.failure ?? this.queue.failure;
-    if (failure) return `writes are failing: ${failure}`;
-    return 'the write queue is full';
-  }
-
-  // ---------- auth ----------
-
-  private credential(req: FastifyRequest): string | undefined {
-    const header = req.headers.authorization;
-    if (typeof header !== 'string') return undefined;
-    const [scheme, value] = header.split(' ', 2);
-    if (!value) return undefined;
-    if (/^basic$/i.test(scheme)) {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      return colon >= 0 ? decoded.slice(0, colon) : decoded;
-    }
-    if (/^bearer$/i.test(scheme)) return value.trim();
-    return undefined;
-  }
-
-  private authWrite(req: FastifyRequest, token: string | undefined): Principal {
-    if (!token) throw new TruenorthError('missing_key', 'no write key: send it as the basic-auth user (Segment), or as api_key in the body (PostHog)');
-    const principal = this.keys.verify(token);
-    if (!principal) throw new TruenorthError('invalid_key', 'unknown or revoked write key');
-    if (principal.kind === 'secret') throw new TruenorthError('invalid_key', 'a secret key cannot send events; use a write key');
-    req.principal = principal;
-    this.rateLimit(principal);
-    return principal;
-  }
-
-  /** Secret key, admin token or dashboard session; with `open`, loopback servers let anyone on this machine through. */
-  authSecret(req: FastifyRequest, open: boolean): void {
-    if (open && !this.readsNeedKey) {
-      // Open to this machine only: a Host that is not a loopback name (DNS rebinding) needs a key.
-      const host = (header(req, 'host') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
-      if (isLoopback(host)) return;
-    }
-    const token = this.credential(req);
-    const session = token ? undefined : this.sessions.principal(req, this.keys);
-    if (session) {
-      req.principal = session;
-      return this.rateLimit(session);
-    }
-    if (!token) throw new TruenorthError('missing_key', 'this endpoint needs a secret key: Authorization: Bearer <secret key>');
-    const principal = this.verifySignIn(req, token);
-    if (principal.kind === 'write') throw new TruenorthError('forbidden', 'a write key can only send events; use a secret key');
-    req.principal = principal;
-    this.rateLimit(principal);
-  }
-
-  /** The principal of a key presented to sign in; unknown keys count towards the address's throttle. */
-  verifySignIn(req: FastifyRequest, token: string): Principal {
-    this.signIns.check(req.ip);
-    const principal = this.keys.verify(token);
-    if (principal) return principal;
-    this.signIns.fail(req.ip);
-    throw new TruenorthError('invalid_key', 'unknown or revoked key');
-  }
-
-  private rateLimit(principal: Principal): void {
-    const wait = this.limiter.take(principal.id);
-    if (wait !== undefined) {
-      throw new TruenorthError('rate_limited', `too many requests for key ${principal.id}; retry in ${wait} s`, { retryAfterSeconds: wait });
-    }
-  }
-
-  // ---------- ingestion ----------
-
-  /** Validates each message, stores the valid ones durably, and lists the others. */
-  async ingest(items: unknown[], receivedAt: number, source: string, bodyBytes = Infinity): Promise<IngestResult> {
-    const messages: NormalizedMessage[] = [];
-    const rejected: IngestResult['rejected'] = [];
-    // A body within the per-message limit cannot hold a message over it: skip measuring each one.
-    const measure = bodyBytes > this.limits.maxEventBytes;
-    const quality = new QualityTally();
-    const day = qualityDay(receivedAt);
-    items.forEach((item, index) => {
-      const problem = checkMessage(item, this.limits, measure);
-      const result = problem ? { ok: false as const, error: problem.error } : normalizeMessage(item, { receivedAt });
-      if (!result.ok) {
-        rejected.push({ index, error: result.error });
-        quality.reject(day, source, result.error);
-        return;
-      }
-      if (result.clockSkew || result.futureClamped) quality.warn(day, source, result);
-      for (const m of result.messages) messages.push(m);
-    });
-    if (messages.length > 0) await this.sink.write(messages, source, quality);
-    // Only rejections: counted when the store takes them; the answer is the 4xx either way.
-    else if (!quality.empty) await this.sink.write([], source, quality).catch(() => undefined);
-    return { accepted: items.length - rejected.length, rejected };
-  }
-
-  private async readJson(req: FastifyRequest, maxBytes = this.limits.maxBatchBytes): Promise<{ body: unknown; bytes: number }> {
-    const query = req.query as Record<string, unknown>;
-    const text = await decodeBody(
-      req.body as Buffer | undefined, header(req, 'content-encoding'),
-      typeof query.compression === 'string' ? query.compression : undefined, maxBytes,
-    );
-    return { body: parseJson(text, header(req, 'content-type')), bytes: Buffer.byteLength(text, 'utf8') };
-  }
-
-  private checkBatchSize(items: unknown[]): void {
-    if (items.length > this.limits.maxBatchEvents) {
-      throw new TruenorthError('batch_too_large', `the batch has ${items.length} messages; at most ${this.limits.maxBatchEvents} per request`);
-    }
-  }
-
-  /** Single-message endpoints answer with the message's own problem; batches list them. */
-  private respond(reply: FastifyReply, result: IngestResult, single: boolean, ok: Record<string, unknown>) {
-    if (result.rejected.length > 0 && result.accepted === 0) {
-      const allTooLarge = result.rejected.every((r) => / is larger than /.test(r.error));
-      if (single) throw new TruenorthError(allTooLarge ? 'message_too_large' : 'invalid_message', result.rejected[0].error);
-      // A batch of messages all over the size limit is one too large; otherwise the batch is invalid.
-      throw new TruenorthError(allTooLarge ? 'message_too_large' : 'invalid_batch', `all ${result.rejected.length} messages were rejected; the first: ${result.rejected[0].error}`, { details: { accepted: 0, rejected: result.rejected } });
-    }
-    return reply.code(200).send({ ...ok, accepted: result.accepted, rejected: result.rejected });
-  }
-
-  private async segment(req: FastifyRequest, reply: FastifyReply, type: (typeof SEGMENT_TYPES)[number] | 'batch') {
-    const receivedAt = Date.now();
-    const headerKey = this.credential(req);
-    if (headerKey) this.authWrite(req, headerKey);
-    const { body, bytes } = await this.readJson(req);
-    if (!isObject(body)) throw new TruenorthError('invalid_body', type === 'batch' ? 'expected a JSON object like {"batch": [...]}' : 'expected a JSON object (one message)');
-    if (!headerKey) this.authWrite(req, typeof body.writeKey === 'string' ? body.writeKey : undefined);
-    let items: unknown[];
-    if (type === 'batch') {
-      if (!Array.isArray(body.batch)) throw new TruenorthError('invalid_body', 'batch: expected an array of messages');
-      items = body.batch;
-      this.checkBatchSize(items);
-      const context = isObject(body.context) ? body.context : undefined;
-      // The parsed items are this request's own: adjusted in place.
-      for (const item of items) {
-        if (!isObject(item)) continue;
-        if (item.sentAt === undefined && body.sentAt !== undefined) item.sentAt = body.sentAt;
-        if (context) item.context = { ...context, ...(isObject(item.context) ? item.context : {}) };
-        if ('writeKey' in item) delete item.writeKey;
-      }
-    } else {
-      const item: Record<string, unknown> = { ...body, type };
-      delete item.writeKey;
-      items = [item];
-    }
-    const result = await this.ingest(items, receivedAt, 'http:segment', bytes);
-    return this.respond(reply, result, type !== 'batch', { success: true });
-  }
-
-  private async posthog(req: FastifyRequest, reply: FastifyReply) {
-    const receivedAt = Date.now();
-    let { body, bytes } = await this.readJson(req);
-    // Older clients wrap the payload: {"data": "<base64 JSON>"} or {"data": [...]}.
-    if (isObject(body) && body.data !== undefined && body.event === undefined && body.batch === undefined) {
-      body = typeof body.data === 'string' ? parseJson(decodeData(body.data), undefined) : body.data;
-      bytes = Infinity;
-    }
-    const single = isObject(body) && !Array.isArray(body.batch);
-    const items: unknown[] = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.batch) ? body.batch : isObject(body) ? [body] : [];
-    if (!Array.isArray(body) && !isObject(body)) throw new TruenorthError('invalid_body', 'expected an event object, an array of events, or {"batch": [...]}');
-    const query = req.query as Record<string, unknown>;
-    const first = isObject(items[0]) ? items[0] : {};
-    const envelope = isObject(body) ? body : {};
-    const token = this.credential(req) ?? firstString(
-      envelope.api_key, envelope.token, first.api_key, first.token, isObject(first.properties) ? first.properties.token : undefined,
-      query.api_key, query.token,
-    );
-    this.authWrite(req, token);
-    this.checkBatchSize(items);
-    const sentAt = envelope.sent_at;
-    // The parsed items are this request's own: adjusted in place.
-    for (const out of items) {
-      if (!isObject(out)) continue;
-      if ('api_key' in out) delete out.api_key;
-      if ('token' in out) delete out.token;
-      // PostHog ignores a client's "type" (older libraries send "capture"); it is not Segment's type.
-      if (typeof out.type === 'string' && (out.distinct_id !== undefined || (isObject(out.properties) && out.properties.distinct_id !== undefined))) delete out.type;
-      if (isObject(out.properties) && 'token' in out.properties) {
-        const { token: _token, ...rest } = out.properties;
-        out.properties = rest;
-      }
-      if (out.sent_at === undefined && sentAt !== undefined) out.sent_at = sentAt;
-    }
-    const result = await this.ingest(items, receivedAt, 'http:posthog', bytes);
-    return this.respond(reply, result, single, { status: 1 });
-  }
-
-  private async stripe(req: FastifyRequest, reply: FastifyReply) {
-    const secret = this.options.stripeSecret;
-    if (!secret) throw new TruenorthError('not_configured', 'Stripe webhooks are not enabled: start the server with TRUENORTH_STRIPE_WEBHOOK_SECRET set');
-    this.duckDbOnly('the Stripe webhook');
-    const payload = req.body as Buffer | undefined;
-    if (!payload || payload.length === 0) throw new TruenorthError('empty_body', 'the request has no body');
-    verifyStripeSignature(payload, header(req, 'stripe-signature'), secret);
-    const event = parseJson(payload.toString('utf8'), undefined);
-    const { type, fact } = factFromStripeEvent(event);
-    if (!fact) return reply.send({ received: true, type, ledger_rows: 0 });
-    const written = await this.queue.run((store) => applyStripeFact(store, fact));
-    for (const warning of written.warnings) req.log.warn({ stripe_event: type }, warning);
-    return reply.send({ received: true, type, ledger_rows: written.entries.length, duplicates: written.duplicates, ...(written.warnings.length ? { warnings: written.warnings } : {}) });
   }
 
   // ---------- read API and administration ----------
@@ -434,49 +240,31 @@ export class TruenorthServer {
 
   private async report(req: FastifyRequest<{ Params: { report: string } }>, reply: FastifyReply) {
     this.authSecret(req, true);
-    const route = findReadRoute(req.params.report);
-    if (!route) throw new TruenorthError('not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
+    const op = findRead(req.params.report);
+    if (!op) throw new TruenorthError('not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
     const loaded = this.loadedConfig();
     if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml, so it has no reports; start it with --config');
     const { model, config } = loaded;
-    const flags = flagsFromQuery(req.query as Record<string, unknown>);
-    const asOf = asOfFromFlags(flags);
+    const read = prepareRead(op, paramsFromQuery(req.query as Record<string, unknown>), 'http');
     const replay = header(req, 'x-truenorth-replay') === '1';
     const body = await this.withReportEngine(async (engine) => {
+      if (!replay) return read.run(engine, config, model, this.queryCache);
       const recorder = new RecordingEngine(engine);
-      const ctx = replay ? reportContext(recorder as SqlEngine, model, asOf) : reportContext(engine, model, asOf, this.queryCache);
-      const report = await route.run(ctx, flags, config);
-      return replay ? { report, queries: recorder.queries } : report;
+      const report = await read.run(recorder as SqlEngine, config, model);
+      return { report, queries: recorder.queries };
     }, this.options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_SECONDS * 1000);
     return reply.send(body);
   }
 
   private async importFile(req: FastifyRequest, reply: FastifyReply, kind: 'events' | 'subscriptions') {
     this.authSecret(req, true);
-    this.duckDbOnly(`importing ${kind} through the server`);
+    requireCapability(this.events, 'write_lane', `importing ${kind} through the server`);
     const query = req.query as Record<string, unknown>;
     const strict = query.strict === '1' || query.strict === 'true';
     const format = kind === 'events' ? detectFormat('-', typeof query.format === 'string' ? query.format : undefined) : 'csv';
-    const report = await spoolUpload(req, format, (path) => importUpload(this.queue, this.store, path, { kind, format, strict }));
+    const importer = kind === 'events' ? this.events.importers.events : this.events.importers.ledger;
+    const report = await spoolUpload(req, format, (path) => importer(path, { format, strict }));
     return reply.send(report);
-  }
-
-  private async createKeyRoute(req: FastifyRequest, reply: FastifyReply) {
-    this.authSecret(req, false);
-    const body = req.body && (req.body as Buffer).length > 0 ? (await this.readJson(req, 64 * 1024)).body : {};
-    if (!isObject(body)) throw new TruenorthError('invalid_body', 'expected {"kind": "write" | "secret", "name": "..."}');
-    const kind = parseKind(typeof body.kind === 'string' ? body.kind : undefined);
-    const name = typeof body.name === 'string' ? body.name : undefined;
-    const created = await this.queue.run((store) => createKey(store, kind, name));
-    await this.withReader((engine) => this.keys.load(engine));
-    return reply.code(201).send(created);
-  }
-
-  private async revokeKeyRoute(req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-    this.authSecret(req, false);
-    const revoked = await this.queue.run((store) => revokeKey(store, req.params.id));
-    await this.withReader((engine) => this.keys.load(engine));
-    return reply.send(revoked);
   }
 
   // ---------- wiring ----------
@@ -496,30 +284,11 @@ export class TruenorthServer {
     });
 
     registerErrorHandler(app, this.limits.maxBatchBytes);
-
-    app.get('/health', async (req) => (peerIsLoopback(req.socket.remoteAddress) ? { status: 'ok', pid: process.pid } : { status: 'ok' }));
-    app.get('/ready', async (req, reply) => {
-      const ready = this.queue.ready && this.sink.ready && !this.closing;
-      const reason = ready ? undefined : this.notReadyReason();
-      // Counts are internals: this machine sees them, a load balancer needs only the status.
-      const counts = peerIsLoopback(req.socket.remoteAddress) ? { pending: this.sink.pending, committed: this.sink.committed } : {};
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', reason, engine: this.engine, ...counts });
-    });
+    registerHealthRoutes(this);
     app.get('/openapi.json', async () => openApiDocument());
-
-    for (const type of SEGMENT_TYPES) app.post(`/v1/${type}`, (req, reply) => this.segment(req, reply, type));
-    app.post('/v1/batch', (req, reply) => this.segment(req, reply, 'batch'));
-    app.post('/v1/import', (req, reply) => this.segment(req, reply, 'batch'));
-    for (const path of POSTHOG_PATHS) app.post(path, (req, reply) => this.posthog(req, reply));
-    app.post('/webhooks/stripe', (req, reply) => this.stripe(req, reply));
-    registerSdkRoutes(app, (req, reply, type) => this.segment(req, reply, type));
-
-    app.get('/api/v1/keys', async (req) => {
-      this.authSecret(req, false);
-      return this.withReader((engine) => listKeys(engine));
-    });
-    app.post('/api/v1/keys', (req, reply) => this.createKeyRoute(req, reply));
-    app.delete<{ Params: { id: string } }>('/api/v1/keys/:id', (req, reply) => this.revokeKeyRoute(req, reply));
+    registerIngestRoutes(this);
+    registerStripeRoute(this, this.options.stripeSecret);
+    registerKeysRoutes(this);
     app.get<{ Params: { report: string } }>('/api/v1/:report', (req, reply) => this.report(req, reply));
 
     // Imports stream the file: a parser that hands the request stream over unread.
@@ -529,22 +298,9 @@ export class TruenorthServer {
       child.post('/api/v1/import/events', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'events'));
       child.post('/api/v1/import/subscriptions', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'subscriptions'));
     });
-    registerDashboard(this);
+    registerSessionRoutes(this);
+    registerWriteRoutes(this);
     registerCliRoutes(this);
+    registerStaticApp(app);
   }
-}
-
-function header(req: FastifyRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function firstString(...values: unknown[]): string | undefined {
-  for (const v of values) if (typeof v === 'string' && v.length > 0) return v;
-  return undefined;
-}
-
-function decodeData(data: string): string {
-  if (/^\s*[[{]/.test(data)) return data;
-  return Buffer.from(data, 'base64').toString('utf8');
 }

@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { isTruenorthError, TruenorthError, type ErrorCode } from '../errors.js';
 import { redactUrl } from './redact.js';
 
@@ -35,4 +37,19 @@ export function registerErrorHandler(app: FastifyInstance, maxBodyBytes: number)
   app.setNotFoundHandler((req) => {
     throw new TruenorthError('not_found', `no route ${req.method} ${redactUrl(req.url).split('?')[0]}`);
   });
+}
+
+/**
+ * Fastify's clientErrorHandler: a request that never became one (a malformed request line, headers
+ * over Node's limit, a body past its deadline) is answered on the socket the same way, then closed.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
+  const answer = new TruenorthError(code);
+  if (socket.writable) {
+    const body = JSON.stringify({ error: answer.code, message: answer.message });
+    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }

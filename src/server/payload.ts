@@ -73,21 +73,26 @@ export function parseJson(text: string, contentType: string | undefined): unknow
   }
 }
 
+export interface MessageProblem {
+  error: string;
+  code: 'invalid_message' | 'message_too_large';
+}
+
 /**
  * Makes one message safe to store, in place: strings (values and keys) become well-formed Unicode
  * (a lone surrogate becomes U+FFFD: the database's JSON rejects them), nesting is bounded, and the
  * serialised size is checked. Returns why the message is refused, or undefined.
  */
-export function checkMessage(message: unknown, limits: Limits, measure = true): { error: string; status: number } | undefined {
+export function checkMessage(message: unknown, limits: Limits, measure = true): MessageProblem | undefined {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    return { error: 'message: expected a JSON object', status: 400 };
+    return { error: 'message: expected a JSON object', code: 'invalid_message' };
   }
   if (!sanitize(message, 0, limits.maxDepth)) {
-    return { error: `message: nested deeper than ${limits.maxDepth} levels`, status: 400 };
+    return { error: `message: nested deeper than ${limits.maxDepth} levels`, code: 'invalid_message' };
   }
   if (!measure) return undefined;
   const size = Buffer.byteLength(JSON.stringify(message), 'utf8');
-  if (size > limits.maxEventBytes) return { error: `message: ${kb(size)} is larger than the ${kb(limits.maxEventBytes)} limit`, status: 413 };
+  if (size > limits.maxEventBytes) return { error: `message: ${kb(size)} is larger than the ${kb(limits.maxEventBytes)} limit`, code: 'message_too_large' };
   return undefined;
 }
 

@@ -1,15 +1,16 @@
-import { scorecardRows } from '../config/lint.js';
 import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
 import { manualMetricName, parseManualPeriod, parseManualValue, type ManualInput } from '../engine/ingest/import-manual.js';
 import { parseIdeaStatus, type Checkin, type IdeaStatus, type ReviewNote } from '../engine/workspace.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import type { MetricModel } from '../model/from-config.js';
-import { healthModelFromConfig } from '../model/health.js';
 import { lastCompleteWeek, named, parsePeriod, weekNameOf } from '../model/time.js';
 import { reportContext } from '../reports/context.js';
-import { currentManualValues, fetchManualEntries, type ManualEntry } from '../reports/revenue.js';
-import { type TimeSettings } from '../model/metrics.js';
+import { currentManualValues, fetchManualEntries } from '../reports/revenue.js';
+import { type MetricModel } from '../model/metric-model.js';
+import { healthModelFromConfig, scorecardRowsFromConfig, timeSettings } from '../config/model.js';
+import { entryJson, type EntryJson } from '../app/reads/health.js';
+
+export { entryJson, type EntryJson };
 
 /**
  * The writes people make by hand: hand-entered values, review notes, OKR check-ins, ideas. Each is
@@ -37,27 +38,12 @@ export function checkWeek(value: string | undefined, field = 'week'): string | u
   return value;
 }
 
-const timeOf = (config: Config): TimeSettings => ({ timezone: config.timezone, weekStart: config.week_start });
-
 /** The week `ms` falls in, in the config's calendar. */
 export function weekOf(ms: number, config: Config): string {
-  return weekNameOf(ms, timeOf(config));
+  return weekNameOf(ms, timeSettings(config));
 }
 
 // ---------- hand-entered values ----------
-
-export interface EntryJson {
-  metric: string;
-  period: string;
-  value: number | null;
-  entered_by: string;
-  entered_at: string;
-  note: string | null;
-}
-
-export function entryJson(e: ManualEntry): EntryJson {
-  return { metric: e.metric, period: e.period, value: e.value, entered_by: e.entered_by, entered_at: new Date(e.entered_ms).toISOString(), note: e.note };
-}
 
 /** What recording a value answers (and `truenorth record --json` prints). */
 export interface RecordResult {
@@ -75,7 +61,7 @@ export function checkRecord(config: Config, body: WriteRequest): Required<Manual
   const week = text(body, 'week', false, 20);
   const month = text(body, 'month', false, 20);
   if (week && month) throw new InputError('give week or month, not both');
-  const period = week ?? month ? parseManualPeriod((week ?? month)!, config.week_start) : lastCompleteWeek(Date.now(), timeOf(config));
+  const period = week ?? month ? parseManualPeriod((week ?? month)!, config.week_start) : lastCompleteWeek(Date.now(), timeSettings(config));
   if (week && !period.includes('-W')) throw new InputError(`week: expected a week like 2026-W47, got ${JSON.stringify(week)}`);
   if (month && period.includes('-W')) throw new InputError(`month: expected a month like 2026-11, got ${JSON.stringify(month)}`);
   const clear = body.clear === true;
@@ -108,9 +94,9 @@ export async function recordEntry(
 /** `{row, week, note, author}`: a note on a scorecard row; the week defaults to the last complete one. */
 export function checkNote(config: Config, body: WriteRequest): Omit<ReviewNote, 'at'> {
   const row = text(body, 'row', true, 200)!;
-  const rows = scorecardRows(config).map((r) => r.id);
+  const rows = scorecardRowsFromConfig(config).map((r) => r.id);
   if (!rows.includes(row)) throw new InputError(`row: no scorecard row ${JSON.stringify(row)}; rows are ${rows.join(', ')}`);
-  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(Date.now(), timeOf(config));
+  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(Date.now(), timeSettings(config));
   return { week, row_id: row, note: text(body, 'note', true)!, author: text(body, 'author', true, 200)! };
 }
 
@@ -124,7 +110,7 @@ export function checkCheckin(config: Config, body: WriteRequest): Omit<Checkin, 
   const raw = body.confidence;
   const confidence = raw === undefined || raw === null || raw === '' ? null : Number(raw);
   if (confidence !== null && !(confidence >= 0 && confidence <= 1)) throw new InputError('confidence: expected a fraction between 0 and 1');
-  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(Date.now(), timeOf(config));
+  const week = checkWeek(text(body, 'week', false, 20)) ?? lastCompleteWeek(Date.now(), timeSettings(config));
   return { objective: found.objective, key_result: kr, week, note: text(body, 'note', true)!, confidence, author: text(body, 'author', true, 200)! };
 }
 

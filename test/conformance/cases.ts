@@ -7,8 +7,6 @@
  * To add a report: append a case to CASES (a name and a function from a report context to its JSON).
  */
 import type { Config } from '../../src/config/schema/index.js';
-import { retentionDefinition } from '../../src/model/from-config.js';
-import { healthModelFromConfig } from '../../src/model/health.js';
 import { parseBreakdown, type Segment, type TimeRange } from '../../src/model/metrics.js';
 import type { ReportContext } from '../../src/reports/context.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport } from '../../src/reports/funnel.js';
@@ -27,6 +25,8 @@ import { treeReport } from '../../src/reports/tree.js';
 import { riskReport } from '../../src/reports/risk.js';
 import { predictiveReport } from '../../src/reports/predictive.js';
 import { eventCatalogue } from '../../src/reports/catalogue.js';
+import { retentionDefinition } from '../../src/model/metric-model.js';
+import { healthModelFromConfig } from '../../src/config/model.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
 
@@ -84,7 +84,7 @@ export const CASES: Case[] = [
   {
     name: 'scorecard with health and hand-entered rows', heavy: true,
     run: (ctx, env) => scorecardReport(ctx, env.config, { weeks: 8 }, {
-      health: (names, weeks) => healthWeekly(ctx, env.config, names, weeks),
+      health: (names, weeks) => healthWeekly(ctx, healthModelFromConfig(env.config), names, weeks),
       manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
     }),
   },

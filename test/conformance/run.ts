@@ -10,12 +10,12 @@ import { parseConfig } from '../../src/config/load.js';
 import type { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import type { ClickHouseStore } from '../../src/engine/clickhouse/store.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
-import { modelFromConfig } from '../../src/model/from-config.js';
 import { rangeOfPeriods } from '../../src/model/time.js';
 import { reportContext, type ReportContext } from '../../src/reports/context.js';
 import { expectSameAnswers, loadBoth, loadDuckDb, openChdb } from '../helpers/engines.js';
 import { CASES, suiteConfig, type Case, type EngineName, type Env } from './cases.js';
 import { conformanceDataSets, type Calendar, type DataSet } from './data.js';
+import { modelFromConfig } from '../../src/config/model.js';
 
 /** The stores one data set is loaded into: the reference and, for ClickHouse, the engine under test. */
 interface Stores {

@@ -10,8 +10,8 @@ import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import { importEvents } from '../../src/engine/ingest/import-events.js';
 import { importLedger } from '../../src/engine/ingest/import-ledger.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
-import { modelFromConfig } from '../../src/model/from-config.js';
 import { reportContext, type ReportContext } from '../../src/reports/context.js';
+import { modelFromConfig } from '../../src/config/model.js';
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;

@@ -2,9 +2,9 @@ import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import { normalizeMessage } from '../../src/engine/ingest/normalize.js';
 import { IngestWriter } from '../../src/engine/ingest/writer.js';
 import { parseConfig } from '../../src/config/load.js';
-import { modelFromConfig } from '../../src/model/from-config.js';
 import { reportContext, type ReportContext } from '../../src/reports/context.js';
 import type { NormalizedMessage } from '../../src/model/message.js';
+import { modelFromConfig } from '../../src/config/model.js';
 
 /** Writes messages to a fresh in-memory store, one import per batch (later batches arrive later). */
 export async function storeFrom(...batches: unknown[][]): Promise<DuckDbStore> {

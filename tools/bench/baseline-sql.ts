@@ -8,7 +8,7 @@
  * The demo's definitions are written in as literals, as a person writing SQL for this one company
  * would (`DEMO` below); `demoMatches` checks the generated truenorth.yaml still says the same.
  */
-import type { MetricModel } from '../../src/model/from-config.js';
+import { type MetricModel } from '../../src/model/metric-model.js';
 
 export const DEMO = {
   visit: 'Page Viewed',

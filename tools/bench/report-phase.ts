@@ -5,7 +5,6 @@ import type { Config } from '../../src/config/schema/index.js';
 import { ClickHouseStore } from '../../src/engine/clickhouse/store.js';
 import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
-import { modelFromConfig } from '../../src/model/from-config.js';
 import { reportContext } from '../../src/reports/context.js';
 import { QueryCache } from '../../src/reports/query-cache.js';
 import { clickhouseBaseline } from './baseline-clickhouse.js';
@@ -15,6 +14,7 @@ import { BENCH_AS_OF } from './data.js';
 import type { PhaseSpec, ReportTiming } from './phase-protocol.js';
 import { compareAnswers } from './answers.js';
 import { REPORT_BENCHES } from './reports.js';
+import { modelFromConfig } from '../../src/config/model.js';
 
 export async function reportsPhase(spec: Extract<PhaseSpec, { kind: 'reports' }>): Promise<{ reports: ReportTiming[]; baseline_note: string | null }> {
   if (!existsSync(spec.db)) throw new Error(`no database at ${spec.db}`);

@@ -7,8 +7,6 @@
 import { computeScorecard } from '../../src/reports/ritual.js';
 import type { Config } from '../../src/config/schema/index.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
-import { healthModelFromConfig } from '../../src/model/health.js';
-import { retentionDefinition } from '../../src/model/from-config.js';
 import { STAGES } from '../../src/model/metrics.js';
 import { DAY_MS, parsePeriod, periodsIn, type Period } from '../../src/model/time.js';
 import type { ReportContext } from '../../src/reports/context.js';
@@ -21,6 +19,8 @@ import { revenueReport } from '../../src/reports/revenue.js';
 import { scorecardWeeks } from '../../src/reports/scorecard-report.js';
 import type { Answer } from './answers.js';
 import type { BaselineSql } from './baseline-sql.js';
+import { retentionDefinition } from '../../src/model/metric-model.js';
+import { healthModelFromConfig } from '../../src/config/model.js';
 
 export const REPORTS = ['scorecard', 'funnel', 'retention', 'pql', 'revenue', 'leading'] as const;
 export type ReportName = (typeof REPORTS)[number];

@@ -7,7 +7,6 @@ import { DuckDbStore } from '../../engine/duckdb/database.js';
 import { importEvents } from '../../engine/ingest/import-events.js';
 import { importLedger } from '../../engine/ingest/import-ledger.js';
 import { importManualCsv } from '../../engine/ingest/import-manual.js';
-import { modelFromConfig } from '../../model/from-config.js';
 import { localDateOf, formatDate, periodStartDate } from '../../model/time.js';
 import { reportContext } from '../../reports/context.js';
 import { funnelReport } from '../../reports/funnel.js';
@@ -15,6 +14,7 @@ import { formatValue } from '../../reports/scorecard.js';
 import { computeScorecard } from '../../reports/ritual.js';
 import { formatTable, integer, percent, progressBar } from '../output.js';
 import { wholeNumber } from '../../model/whole-number.js';
+import { modelFromConfig } from '../../config/model.js';
 
 interface DemoFlags {
   users: string;

@@ -1,54 +1,34 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { READS } from '../../app/catalogue.js';
+import type { EntryJson } from '../../app/reads/health.js';
+import { prepareRead } from '../../app/run.js';
 import { InputError } from '../../errors.js';
-import { manualMetricName, recordManualValues } from '../../engine/ingest/import-manual.js';
-import { checkRecord, entryJson, recordEntry, type RecordResult } from '../../server/team-writes.js';
+import { checkRecord, recordEntry, type RecordResult } from '../../server/team-writes.js';
 import { remoteJson, replayEngine, viaServer } from '../remote.js';
-import { healthModelFromConfig } from '../../model/health.js';
-import { modelFromConfig } from '../../model/from-config.js';
-import { benchmarksReport, type BenchmarksReport } from '../../reports/benchmarks.js';
-import { reportContext } from '../../reports/context.js';
-import { formatNumber, guardrailsReport, heartWithGuardrails, type GuardrailsReport } from '../../reports/guardrails.js';
+import type { BenchmarksReport } from '../../reports/benchmarks.js';
+import { formatNumber, type GuardrailsReport } from '../../reports/guardrails.js';
 import type { HeartMetricResult, HeartReport } from '../../reports/heart.js';
-import { CLTV_CAC_READINGS, currentManualValues, fetchManualEntries, revenueReport, type ManualEntry, type RevenueReport } from '../../reports/revenue.js';
-import { surveysReport, type SurveysReport } from '../../reports/surveys.js';
-import { withReports } from '../analytics.js';
-import { openClickHouse, readConfig, withStore, type GlobalOptions } from '../context.js';
-import { usesClickHouse } from './clickhouse.js';
-import { recordManualValuesToClickHouse } from '../../engine/clickhouse/import.js';
+import { CLTV_CAC_READINGS, currentManualValues, type RevenueReport } from '../../reports/revenue.js';
+import type { SurveysReport } from '../../reports/surveys.js';
+import { onReader, readConfig, withPort, type GlobalOptions } from '../context.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
+import { readCommand } from '../operation-command.js';
+import { formatTable, integer, percent, printJson } from '../output.js';
+import { modelFromConfig } from '../../config/model.js';
+import { HEALTH_METRIC_TABLE } from '../../model/health-metrics.js';
 
 /** Hand entries live in the configured engine: the DuckDB file, or ClickHouse. */
 async function withManualStore<T>(
   globals: GlobalOptions, config: Config, work: (engine: SqlEngine, write: (entries: ManualInput[]) => Promise<number>) => Promise<T>,
 ): Promise<T> {
-  if (usesClickHouse(globals)) {
-    const store = await openClickHouse(globals, config);
-    try {
-      return await work(store, (entries) => recordManualValuesToClickHouse(store, entries));
-    } finally {
-      await store.close();
-    }
-  }
-  return withStore(globals, config, (store) => work(store, (entries) => recordManualValues(store, entries)));
+  return withPort(globals, config, (store) => onReader(store, (engine) => work(engine, store.importers.manualValues)));
 }
-import { parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
-import { formatTable, integer, percent, printJson } from '../output.js';
 
 export function registerHealth(program: Command): void {
-  reportOptions(program.command('revenue').description('MRR bridge, churn, NRR, GRR, ARPC, quick ratio, CAC, CLTV, cash and runway'), { segment: false })
-    .option('--period <period>', 'week | month', 'month')
-    .action((flags: ReportFlags & { period: string }) =>
-      withReports(program, flags, async (ctx, config) => {
-        if (flags.period !== 'week' && flags.period !== 'month') throw new InputError(`--period: expected week or month, got ${JSON.stringify(flags.period)}`);
-        const range = resolveRange(flags, ctx.model, ctx.asOf, flags.period, flags.period === 'week' ? 13 : 12);
-        const report = await revenueReport(ctx, healthModelFromConfig(config), flags.period, range, { trimLeading: !flags.from });
-        if (flags.json) return printJson(report);
-        printRevenue(report);
-      }),
-    );
+  readCommand(program, READS.revenue, { description: 'MRR bridge, churn, NRR, GRR, ARPC, quick ratio, CAC, CLTV, cash and runway', print: printRevenue });
 
   program
     .command('record <metric> [value]')
@@ -66,12 +46,11 @@ export function registerHealth(program: Command): void {
       const model = modelFromConfig(config);
       if (flags.history) {
         if (valueText !== undefined) throw new InputError('--history lists entries; leave out the value');
-        const metric = manualMetricName(metricText, healthModelFromConfig(config).manualMetrics);
-        const read = (engine: SqlEngine) => fetchManualEntries(reportContext(engine, model), [metric]);
-        const entries = await withManualStore(globals, config, read)
-          .catch((e) => viaServer(e, globals, config, async (server) => read(await replayEngine(server, program, { metric }, Date.now()))));
-        if (flags.json) return printJson({ metric, entries: entries.map(entryJson) });
-        return printHistory(metric, entries);
+        const read = prepareRead(READS.record, { metric: metricText }, 'cli');
+        const history = await withManualStore(globals, config, (engine) => read.run(engine, config, model))
+          .catch((e) => viaServer(e, globals, config, async (server) => read.run(await replayEngine(server, program, { metric: metricText }, read.asOf), config, model)));
+        if (flags.json) return printJson(history);
+        return printHistory(history.metric, history.entries);
       }
       // The same request the dashboard's form sends; checked by the same function here and behind the route.
       const request = {
@@ -88,47 +67,16 @@ export function registerHealth(program: Command): void {
       process.stdout.write(`${what} by ${enteredBy}${was}\n`);
     });
 
-  reportOptions(program.command('surveys').description('PMF (Sean Ellis), NPS and CSAT: overall, by week and ideal vs not'))
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const range = resolveRange(flags, ctx.model, ctx.asOf, 'week');
-        const report = await surveysReport(ctx, healthModelFromConfig(config), range, parseSegment(flags.segment));
-        if (flags.json) return printJson(report);
-        printSurveys(report);
-      }),
-    );
-
-  reportOptions(program.command('heart').description('HEART: happiness, engagement, adoption, retention, task success (and guardrail alerts)'), { segment: false })
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const report = await heartWithGuardrails(ctx, config, flags);
-        if (flags.json) return printJson(report);
-        printHeart(report);
-        if (report.guardrails) printGuardrails(report.guardrails);
-      }),
-    );
-
-  reportOptions(program.command('guardrails').description('metric pairs that must not contradict each other, week over week'), { segment: false })
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const health = healthModelFromConfig(config);
-        if (health.guardrails.length === 0) throw new InputError('no guardrails: in truenorth.yaml; add pairs like { metric: heart.messages_per_user, guardrail: surveys.nps }');
-        const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
-        const report = await guardrailsReport(ctx, health, range);
-        if (flags.json) return printJson(report);
-        printGuardrails(report);
-      }),
-    );
-
-  reportOptions(program.command('benchmarks').description("PMF and 30-day retention against the targets for the product stage (docs/health.md)"), { segment: false })
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const range = resolveRange(flags, ctx.model, ctx.asOf, 'week');
-        const report = await benchmarksReport(ctx, healthModelFromConfig(config), range);
-        if (flags.json) return printJson(report);
-        printBenchmarks(report);
-      }),
-    );
+  readCommand(program, READS.surveys, { description: 'PMF (Sean Ellis), NPS and CSAT: overall, by week and ideal vs not', print: printSurveys });
+  readCommand(program, READS.heart, {
+    description: 'HEART: happiness, engagement, adoption, retention, task success (and guardrail alerts)',
+    print(report) {
+      printHeart(report);
+      if (report.guardrails) printGuardrails(report.guardrails);
+    },
+  });
+  readCommand(program, READS.guardrails, { description: 'metric pairs that must not contradict each other, week over week', print: printGuardrails });
+  readCommand(program, READS.benchmarks, { description: 'PMF and 30-day retention against the targets for the product stage (docs/health.md)', print: printBenchmarks });
 }
 
 interface RecordFlags {
@@ -149,13 +97,14 @@ function safeUser(): string {
   }
 }
 
-function printHistory(metric: string, entries: ManualEntry[]): void {
-  if (entries.length === 0) return void console.log(`no entries for ${metric}`);
+function printHistory(metric: string, history: EntryJson[]): void {
+  if (history.length === 0) return void console.log(`no entries for ${metric}`);
+  const entries = history.map((e) => ({ ...e, entered_ms: Date.parse(e.entered_at) }));
   const current = currentManualValues(entries).get(metric)!;
   console.log(`${metric}: ${current.size} period${current.size === 1 ? '' : 's'}, ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (✓ = current value)`);
   console.log(formatTable(
     ['period', 'value', '', 'entered by', 'entered at', 'note'],
-    entries.map((e) => [e.period, formatNumber(e.value), current.get(e.period) === e ? '✓' : '', e.entered_by, new Date(e.entered_ms).toISOString().slice(0, 16).replace('T', ' '), e.note ?? '']),
+    entries.map((e) => [e.period, formatNumber(e.value), current.get(e.period) === e ? '✓' : '', e.entered_by, e.entered_at.slice(0, 16).replace('T', ' '), e.note ?? '']),
   ));
 }
 
@@ -178,7 +127,10 @@ function printRevenue(report: RevenueReport): void {
   ));
   console.log('');
   console.log(formatTable(
-    ['period', 'new cust.', 'S&M spend', 'CAC', 'payback', 'CLTV', 'CLTV:CAC', 'reading', 'cash', 'burn/mo', 'runway'],
+    [
+      'period', 'new cust.', HEALTH_METRIC_TABLE.sales_marketing_spend.name, 'CAC', 'payback', 'CLTV', 'CLTV:CAC', 'reading',
+      HEALTH_METRIC_TABLE.cash_balance.name, HEALTH_METRIC_TABLE.burn.name, 'runway',
+    ],
     report.periods.map((p) => [
       mark(p), p.new_customers, money(p.sales_marketing_spend), money(p.cac), months(p.cac_payback_months), money(p.cltv), times(p.cltv_cac),
       p.cltv_cac_reading ? p.cltv_cac_reading.replace(/_/g, ' ') : null, money(p.cash_balance), money(p.burn), months(p.runway_months),

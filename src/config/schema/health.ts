@@ -1,10 +1,12 @@
 /** Business health, surveys, HEART and guardrails. */
 import { z } from 'zod';
 import { HEALTH_METRICS, isManualHealthMetric } from '../../model/health-metrics.js';
-import { atLeast, checkAtLeast, filterSchema, measureSchema, perSchema, sourceSchema, targetSchema, type Target } from './filters.js';
 import { didYouMean } from '../../model/suggest.js';
-import { oneOf, show, strictMap } from './messages.js';
+import { oneOf, strictMap } from './messages.js';
 import { durationDays, eventName, isoDate, owner, propertyName, slug, text } from './scalars.js';
+import { HEART_CATEGORIES } from '../../model/health.js';
+import { atLeast, checkAtLeast, filterSchema, measureSchema, perSchema, sourceSchema, targetSchema } from './filters.js';
+import { type Target } from '../../model/scorecard-rows.js';
 
 const healthEntrySchema = strictMap(
   { owner: owner.optional(), target: targetSchema.optional(), source: sourceSchema.optional() },
@@ -54,12 +56,8 @@ export const surveysSchema = strictMap(
 export type Surveys = z.output<typeof surveysSchema>;
 
 // HEART (docs/health.md): per category, a goal, the signals that show it, and the metrics that measure it.
-export const HEART_CATEGORIES = ['happiness', 'engagement', 'adoption', 'retention', 'task_success'] as const;
-export type HeartCategory = (typeof HEART_CATEGORIES)[number];
 /** What one HEART metric measures; exactly one of these keys is set on each metric. */
 export const HEART_METRIC_KINDS = ['event', 'survey', 'adoption', 'retention', 'task'] as const;
-/** The three numbers a task metric yields, addressable as `heart.<id>.<field>`. */
-export const HEART_TASK_FIELDS = ['completion_rate', 'median_seconds', 'error_rate'] as const;
 
 const heartTaskSchema = strictMap(
   { start: eventName, complete: eventName, error: eventName.optional(), key: propertyName.optional() },

@@ -2,10 +2,10 @@
 import type { z } from 'zod';
 import { HEALTH_METRICS } from '../../model/health-metrics.js';
 import { STAGES } from '../../model/metrics.js';
-import { HEART_CATEGORIES, HEART_TASK_FIELDS } from './health.js';
 import { didYouMean } from '../../model/suggest.js';
 import { show } from './messages.js';
 import type { RawConfig } from './shape.js';
+import { HEART_CATEGORIES, HEART_TASK_FIELDS } from '../../model/health.js';
 
 /** The row ids a key result or `drives:` can point at, besides metric ids. */
 function outcomeIds(config: RawConfig): string[] {

@@ -6,7 +6,7 @@ import {
 } from '../ingest/profile.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
-import { clickhouseJson, nextSeq } from './writer.js';
+import { clickhouseJson, nextSeq } from './values.js';
 
 /**
  * The ClickHouse side of `ingest/identity-refresh.ts`, with the same semantics: event accounts, link

@@ -8,7 +8,8 @@ import { detectFormat } from '../ingest/sources.js';
 import { chTimestamp } from './connection.js';
 import { insertQualityToClickHouse } from './quality.js';
 import type { ClickHouseStore } from './store.js';
-import { ClickHouseWriter, nextSeq } from './writer.js';
+import { nextSeq } from './values.js';
+import { ClickHouseWriter } from './writer.js';
 
 
 /**
