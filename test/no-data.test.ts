@@ -74,7 +74,7 @@ describe('a stage event with no rows (a typo)', () => {
     expect(r.ceo_note).toBe('No CEO of the week: no row with data is off track; no data this week for Signups.');
     expect(JSON.stringify(r)).not.toContain(NEVER);
     // The OKR on the step with no data has no progress, and says why.
-    const [okr] = okrProgress(parseConfig(TYPO), r);
+    const [okr] = okrProgress(parseConfig(TYPO).okrs, r);
     expect(okr.key_results[0]).toMatchObject({ current: null, progress: null, status: 'no_data', reason: 'Signups has no data this week (no `Signed Up` events stored)' });
   });
 
@@ -155,7 +155,7 @@ okrs:
       + 'Signups has no data this week (no `Signed Up` events stored); Setups has no data this week (no `Workspace Created` events stored).');
     expect(r.ceo_note).toMatch(/^No CEO of the week: no row with data is off track; no data this week for Messages, Unique visitors, Signups, Setups, MRR and Gross revenue churn\.$/);
 
-    const okrs = okrProgress(parseConfig(YAML), r);
+    const okrs = okrProgress(parseConfig(YAML).okrs, r);
     expect(okrs[0].key_results[0]).toMatchObject({ current: null, progress: null, status: 'no_data', reason: 'no `Message Sent` events stored' });
     const digest = buildDigest('Empty', r, okrs, [], []);
     const md = digestMarkdown(digest);

@@ -87,7 +87,7 @@ describe('scorecard on computed data', () => {
     const config = parseConfig(CONFIG);
     const r = await scorecardReport(ctx, scorecardModelFromConfig(config), { weeks: 2 }, scorecardProviders(ctx, healthModelFromConfig(config)));
     await addCheckin(store, { objective: 'Activate more teams', key_result: 'journey.setup', week: '2026-W46', note: 'onboarding checklist shipped', confidence: 0.6, author: 'li@x' });
-    const [okr] = okrProgress(config, r, await listCheckins(store));
+    const [okr] = okrProgress(config.okrs, r, await listCheckins(store));
     // setup rate 0.5 from 0.2 towards 0.6: 0.75. North Star 1 from 10 towards 0: 0.9.
     expect(okr.key_results.map((k) => [k.metric, k.measure, k.current, k.progress, k.status])).toEqual([
       ['journey.setup', 'rate', 0.5, 0.75, 'in_progress'],
@@ -103,7 +103,7 @@ describe('scorecard on computed data', () => {
     const r = await scorecardReport(ctx, scorecardModelFromConfig(config), { weeks: 2 }, scorecardProviders(ctx, healthModelFromConfig(config)));
     await addReviewNote(store, { week: '2026-W46', row_id: 'journey.setup', note: 'the invite email bounced <all week>', author: 'li@x' });
     await addIdea(store, { team: 'Product', idea: 'Template workspaces', owner: 'li@x' });
-    const digest = buildDigest(config.product, r, okrProgress(config, r), await reviewNotes(store, '2026-W46'), await listIdeas(store));
+    const digest = buildDigest(config.product, r, okrProgress(config.okrs, r), await reviewNotes(store, '2026-W46'), await listIdeas(store));
     expect(digest.week).toBe('2026-W46');
     expect(digest.off_track).toEqual([]);
     const md = digestMarkdown(digest);

@@ -86,3 +86,18 @@ export function rowName(scorecard: Pick<ScorecardModel, 'northStarName' | 'metri
   if (id.startsWith('health.')) return healthMetric(id.slice('health.'.length))?.name ?? id.slice('health.'.length);
   return Object.hasOwn(scorecard.metricNames, id) ? scorecard.metricNames[id] : id;
 }
+
+/** A key result: a scorecard row (or, for `journey.<stage>` between 0 and 1, its conversion) moving from one value to another. */
+export interface KeyResultDefinition {
+  metric: string;
+  from: number;
+  to: number;
+  /** The objective's due date unless given. */
+  due?: string;
+}
+
+export interface OkrDefinition {
+  objective: string;
+  due: string;
+  key_results: KeyResultDefinition[];
+}
