@@ -16,7 +16,7 @@ import { scorecardReport, type ScorecardReport } from '../src/reports/scorecard-
 import { contextFor, seg, storeFrom } from './helpers/fixture-store.js';
 import { loadBoth, openChdb } from './helpers/engines.js';
 import { reportContext } from '../src/reports/context.js';
-import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { healthModelFromConfig, modelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
 
 const AS_OF = '2026-11-25T12:00:00Z'; // the last complete week is 2026-W47 (Nov 16–22)
 
@@ -48,7 +48,7 @@ const typoEvents = ['v1', 'v2', 'v3', 'v4'].flatMap((a, i) => [
 const card = (store: DuckDbStore, yaml: string, weeks = 1, asOf = AS_OF): Promise<ScorecardReport> => {
   const ctx = contextFor(store, yaml, asOf);
   const config = parseConfig(yaml);
-  return scorecardReport(ctx, config, { weeks }, scorecardProviders(ctx, healthModelFromConfig(config)));
+  return scorecardReport(ctx, scorecardModelFromConfig(config), { weeks }, scorecardProviders(ctx, healthModelFromConfig(config)));
 };
 const row = (r: ScorecardReport, id: string) => r.rows.find((x) => x.id === id)!;
 const NEVER = 'every journey step with a target is on target';
