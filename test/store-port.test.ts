@@ -2,13 +2,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPABILITIES, capabilityGap, ENGINE_CAPABILITIES, firstGap, readerCapabilities } from '../src/engine/capabilities.js';
+import { CAPABILITIES, capabilityGap, capabilityGaps, ENGINE_CAPABILITIES, firstGap, readerCapabilities } from '../src/engine/capabilities.js';
 import { clickHousePort } from '../src/engine/clickhouse/port.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { duckDbPort } from '../src/engine/duckdb/port.js';
 import { parseEngine, storeTarget } from '../src/engine/open-store.js';
 import type { StorePort } from '../src/engine/port.js';
 import { DIALECTS } from '../src/engine/sql-engine.js';
+import { listCheckins, listIdeas, reviewNotes } from '../src/engine/workspace.js';
 import { openChdb } from './helpers/engines.js';
 
 /** Every engine is one StorePort; what each lacks is declared with a reason; nothing else picks an engine. */
@@ -45,12 +46,13 @@ describe('the store port', () => {
         if (gap !== undefined) expect(gap.length, `${dialect} ${capability}: ${gap}`).toBeGreaterThan(40);
       }
     }
-    // DuckDB does everything; ClickHouse's gaps are the server's write queue, the export, the kept catalogue and Stripe.
+    // DuckDB does everything; ClickHouse lacks the server's write queue, the export, the kept catalogue and Stripe.
     expect(firstGap(ENGINE_CAPABILITIES.duckdb, CAPABILITIES)).toBeUndefined();
     expect(capabilityGap(ENGINE_CAPABILITIES.clickhouse, 'ingest')).toBeUndefined();
     expect(capabilityGap(ENGINE_CAPABILITIES.clickhouse, 'import')).toBeUndefined();
     expect(firstGap(ENGINE_CAPABILITIES.clickhouse, ['ingest', 'stripe'])).toEqual({ capability: 'stripe', reason: expect.stringMatching(/import subscriptions/) });
     expect(capabilityGap(ENGINE_CAPABILITIES.clickhouse, 'export_events')).toMatch(/export them from ClickHouse itself/);
+    expect(Object.keys(capabilityGaps(ENGINE_CAPABILITIES.clickhouse)).sort()).toEqual(['catalogue_summary', 'export_events', 'stripe', 'write_lane']);
   });
 
   it('both engines import a file and read it back through their reader, which carries the dialect', async () => {
@@ -73,6 +75,45 @@ describe('the store port', () => {
       await again.close();
       expect((await port.importers.events(file)).duplicates, port.dialect).toBe(3);
     }
+  }, 60_000);
+
+  it('both engines keep the team\'s tables: what one writes, every reader of it reads the same way', async () => {
+    const read = async (port: StorePort) => {
+      const reader = await port.reader();
+      try {
+        const strip = <T extends object>(rows: T[], ...times: string[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !times.includes(k))));
+        return {
+          checkins: strip(await listCheckins(reader), 'at'),
+          notes: strip(await reviewNotes(reader, '2026-W07'), 'at'),
+          ideas: strip(await listIdeas(reader), 'created_at', 'updated_at'),
+        };
+      } finally {
+        await reader.close();
+      }
+    };
+    const answers = [];
+    for (const port of ports) {
+      expect(capabilityGap(port.capabilities, 'team_tables'), port.dialect).toBeUndefined();
+      await port.team.addCheckin({ objective: 'Grow', key_result: null, week: '2026-W07', note: 'on track', confidence: 0.7, author: 'li' });
+      await port.team.addReviewNote({ week: '2026-W07', row_id: 'north_star', note: 'launch week', author: 'li' });
+      await port.team.addReviewNote({ week: '2026-W08', row_id: 'north_star', note: 'quiet', author: 'al' });
+      expect(await port.team.addIdea({ team: 'Product', idea: 'shorter signup', owner: 'li' }), port.dialect).toBe(1);
+      expect(await port.team.addIdea({ team: 'growth', idea: 'referrals', owner: 'al', metric: 'north_star' }), port.dialect).toBe(2);
+      await port.team.setIdeaStatus(1, 'in_progress');
+      await port.team.setIdeaStatus(1, 'done');
+      await expect(port.team.setIdeaStatus(7, 'done'), port.dialect).rejects.toThrow('no idea with id 7');
+      await expect(port.team.addCheckin({ objective: 'Grow', key_result: null, week: '2026-W07', note: 'x', confidence: 2, author: 'li' })).rejects.toThrow('--confidence');
+      answers.push(await read(port));
+    }
+    expect(answers[0]).toEqual({
+      checkins: [{ objective: 'Grow', key_result: null, week: '2026-W07', note: 'on track', confidence: 0.7, author: 'li' }],
+      notes: [{ week: '2026-W07', row_id: 'north_star', note: 'launch week', author: 'li' }],
+      ideas: [
+        { id: 2, team: 'growth', idea: 'referrals', owner: 'al', status: 'proposed', metric: 'north_star' },
+        { id: 1, team: 'product', idea: 'shorter signup', owner: 'li', status: 'done', metric: null },
+      ],
+    });
+    expect(answers[1]).toEqual(answers[0]);
   }, 60_000);
 
   it('--engine is parsed in one place: duckdb by default, clickhouse by flag, anything else refused', () => {

@@ -72,10 +72,9 @@ export async function listCheckins(store: SqlEngine): Promise<Checkin[]> {
 }
 
 export async function reviewNotes(store: SqlEngine, week?: string): Promise<ReviewNote[]> {
-  const rows = week
-    ? await store.all<ReviewNote>(`SELECT week, row_id, note, author, noted_at AS at FROM review_notes WHERE week = $week ORDER BY noted_at`, { week })
-    : await store.all<ReviewNote>(`SELECT week, row_id, note, author, noted_at AS at FROM review_notes ORDER BY week, noted_at`);
-  return rows.map((r) => ({ ...r, at: iso(r.at) }));
+  // One statement for every engine: the notes are few, a week's are picked here.
+  const rows = await store.all<ReviewNote>(`SELECT week, row_id, note, author, noted_at AS at FROM review_notes ORDER BY week, noted_at`);
+  return rows.filter((r) => !week || r.week === week).map((r) => ({ ...r, at: iso(r.at) }));
 }
 
 export function parseIdeaStatus(text: string): IdeaStatus {
