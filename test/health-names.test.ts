@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { BUILTIN_MANUAL_METRICS, HEALTH_METRICS, healthMetric } from '../src/model/health-metrics.js';
-import { rowName } from '../src/reports/scorecard-report.js';
+import { rowName } from '../src/model/scorecard-rows.js';
+import { scorecardModelFromConfig } from '../src/config/model.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { runCli } from './helpers/in-process-cli.js';
 import { scorecardRowsFromConfig } from '../src/config/model.js';
@@ -48,7 +49,7 @@ describe('one display name and unit per health metric', () => {
       expect(facts?.id, id).toBe(id);
       expect(facts?.name, id).not.toBe(id);
     }
-    expect(rowName(config, 'health.burn')).toBe('Net monthly burn');
+    expect(rowName(scorecardModelFromConfig(config), 'health.burn')).toBe('Net monthly burn');
   });
 
   it('burn is "Net monthly burn" in money, lower is better, in the CLI, the scorecard and the server', async () => {

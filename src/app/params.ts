@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { Segment } from '../model/metrics.js';
 import { parsePeriod } from '../model/time.js';
+import { readWholeNumber, wholeNumberExpected } from '../model/whole-number.js';
 
 const got = (input: unknown) => `got ${JSON.stringify(input)}`;
 
@@ -27,13 +28,10 @@ export const flag = (description: string) =>
 export const wholeNumber = (description: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.string().optional().transform((value, ctx) => {
     if (value === undefined) return undefined;
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
-      ctx.addIssue({ code: 'custom', message: `expected a whole number ${range}, ${got(value)}` });
-      return z.NEVER;
-    }
-    return n;
+    const n = readWholeNumber(value, min, max);
+    if (n !== undefined) return n;
+    ctx.addIssue({ code: 'custom', message: `${wholeNumberExpected(min, max)}, ${got(value)}` });
+    return z.NEVER;
   }).describe(description);
 
 /** One of a few words; `aliases` map other spellings onto them. */

@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { KeyRing, Principal } from './keys.js';
+import { DAY_MS } from '../model/time.js';
 
 export const SESSION_COOKIE = 'truenorth_session';
-export const SESSION_MS = 30 * 24 * 3_600_000;
+export const SESSION_MS = 30 * DAY_MS;
 const MAX_SESSIONS = 10_000;
 
 interface Session {

@@ -2,27 +2,20 @@
 import { z } from 'zod';
 import { capabilityGaps, readerCapabilities } from '../../engine/capabilities.js';
 import type { Config } from '../../config/schema/index.js';
-import { healthModelFromConfig, scorecardRowsFromConfig } from '../../config/model.js';
+import { healthModelFromConfig, scorecardModelFromConfig, scorecardRowsFromConfig } from '../../config/model.js';
 import { eventsLabel } from '../../model/metrics.js';
-import { addPeriods, localDateOf, periodName, periodStartDate, startOfLocalDate } from '../../model/time.js';
+import { addPeriods, HOUR_MS, lastCompleteWeekStart, periodName, periodStartOf, startOfLocalDate } from '../../model/time.js';
 import type { ReportContext } from '../../reports/context.js';
-import { rowName } from '../../reports/scorecard-report.js';
 import { defineRead } from '../operation.js';
 import { asOf } from '../params.js';
-
-const MANUAL_NAMES: Record<string, string> = { cash_balance: 'Cash balance', burn: 'Net monthly burn', sales_marketing_spend: 'Sales & marketing spend' };
+import { healthMetric } from '../../model/health-metrics.js';
+import { rowName } from '../../model/scorecard-rows.js';
 
 export type Unit = 'count' | 'money' | 'rate' | 'ratio' | 'months' | 'number';
 
-const HEALTH_UNITS: Record<string, Unit> = {
-  mrr: 'money', arpc: 'money', cltv: 'money', cac: 'money', cash_balance: 'money', burn: 'money', sales_marketing_spend: 'money',
-  revenue_churn: 'rate', customer_churn: 'rate', nrr: 'rate', grr: 'rate',
-  quick_ratio: 'ratio', cltv_cac: 'ratio', runway: 'months',
-};
-
 function unitOf(id: string, config: Config): Unit {
-  const key = id.replace(/^health\./, '');
-  if (HEALTH_UNITS[key]) return HEALTH_UNITS[key];
+  const health = healthMetric(id.replace(/^health\./, ''));
+  if (health) return health.unit;
   if (id === 'north_star' || id.startsWith('journey.')) return 'count';
   const metric = config.metrics.find((m) => m.id === id);
   if (metric?.source === 'manual') return /spend|cost|revenue|cash|usd|eur|\$/i.test(`${metric.id} ${metric.name ?? ''}`) ? 'money' : 'number';
@@ -43,11 +36,10 @@ export async function dashboardContext(ctx: ReportContext, config: Config) {
   const [bounds] = await ctx.engine.all<{ first: unknown; last: unknown }>('SELECT min(ts) AS first, max(ts) AS last FROM events');
   const first = toMs(bounds?.first);
   const last = toMs(bounds?.last);
-  const weekOf = (ms: number) => periodStartDate(localDateOf(ms, time.timezone), 'week', time.weekStart);
+  const weekOf = (ms: number) => periodStartOf(ms, 'week', time);
   // The week the review is about: the last complete week, or the last week with data when the data stops earlier.
   const current = weekOf(ctx.asOf);
-  const lastComplete = addPeriods(current, 'week', -1);
-  let end = lastComplete;
+  let end = lastCompleteWeekStart(ctx.asOf, time);
   if (last !== null) {
     const lastDataWeek = weekOf(last);
     if (startOfLocalDate(lastDataWeek, time.timezone) < startOfLocalDate(end, time.timezone)) end = lastDataWeek;
@@ -55,17 +47,18 @@ export async function dashboardContext(ctx: ReportContext, config: Config) {
   const start = first !== null ? weekOf(first) : addPeriods(end, 'week', -12);
   const weeks: { week: string; as_of: string }[] = [];
   for (let w = end; weeks.length < 104 && startOfLocalDate(w, time.timezone) >= startOfLocalDate(start, time.timezone); w = addPeriods(w, 'week', -1)) {
-    const asOf = startOfLocalDate(addPeriods(w, 'week', 1), time.timezone) + 12 * 3_600_000;
+    const asOf = startOfLocalDate(addPeriods(w, 'week', 1), time.timezone) + 12 * HOUR_MS;
     weeks.push({ week: periodName(w, 'week', time.weekStart), as_of: new Date(asOf).toISOString() });
   }
   if (weeks.length === 0) {
-    weeks.push({ week: periodName(end, 'week', time.weekStart), as_of: new Date(startOfLocalDate(current, time.timezone) + 12 * 3_600_000).toISOString() });
+    weeks.push({ week: periodName(end, 'week', time.weekStart), as_of: new Date(startOfLocalDate(current, time.timezone) + 12 * HOUR_MS).toISOString() });
   }
   const health = healthModelFromConfig(config);
   const rows = scorecardRowsFromConfig(config);
   const names = new Map<string, string>(config.metrics.map((m) => [m.id, m.name ?? m.id]));
-  for (const r of rows) names.set(r.id, rowName(config, r.id));
-  for (const name of health.manualMetrics) if (!names.has(name)) names.set(name, config.health[name] ? rowName(config, `health.${name}`) : (MANUAL_NAMES[name] ?? name));
+  const scorecard = scorecardModelFromConfig(config);
+  for (const r of rows) names.set(r.id, rowName(scorecard, r.id));
+  for (const name of health.manualMetrics) if (!names.has(name)) names.set(name, healthMetric(name)?.name ?? name);
   const ns = config.north_star;
   return {
     product: config.product,

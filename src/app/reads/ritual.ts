@@ -34,7 +34,7 @@ export const okrs = defineRead({
     if (ctx.config.okrs.length === 0) throw new TruenorthError('not_found', 'no okrs in truenorth.yaml; add an `okrs:` section');
     const card = await computeScorecard(ctx, ctx.config, params);
     const checkins = await fromWorkspace(ctx.engine, listCheckins);
-    return { week: card.weeks[card.weeks.length - 1], objectives: okrProgress(ctx.config, card, checkins) };
+    return { week: card.weeks[card.weeks.length - 1], objectives: okrProgress(ctx.config.okrs, card, checkins) };
   },
 });
 
@@ -45,7 +45,7 @@ export async function composeDigest(ctx: ReportContext, config: Config, params: 
   const [checkins, notes, ideas] = await Promise.all([
     fromWorkspace(ctx.engine, listCheckins), fromWorkspace(ctx.engine, (s) => reviewNotes(s, last)), fromWorkspace(ctx.engine, listIdeas),
   ]);
-  return buildDigest(config.product, card, okrProgress(config, card, checkins), notes, ideas);
+  return buildDigest(config.product, card, okrProgress(config.okrs, card, checkins), notes, ideas);
 }
 
 export const digest = defineRead({
