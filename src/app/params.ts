@@ -74,3 +74,18 @@ export const week = z.string().max(20, { error: 'too long' }).optional().transfo
   }
   return z.NEVER;
 }).describe('a week like 2026-W47 (default: the last complete week)');
+
+const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/** A text field of a write's body: trimmed, at most `max` characters; missing or blank is left out. */
+export const optionalText = (max = 2000, description?: string) =>
+  z.string({ error: 'expected text' }).max(max, { error: `longer than ${max} characters` }).nullish()
+    .transform((v) => (blank(v) ? undefined : v!.trim())).describe(description ?? '');
+
+/** A text field that must be given. */
+export const requiredText = (max = 2000, description?: string) =>
+  z.string({ error: (issue) => (blank(issue.input) ? 'required' : 'expected text') }).max(max, { error: `longer than ${max} characters` })
+    .transform((v, ctx) => {
+      if (v.trim() === '') ctx.addIssue({ code: 'custom', message: 'required' });
+      return v.trim();
+    }).describe(description ?? '');

@@ -3,8 +3,8 @@ import type { MetricModel } from '../model/metric-model.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { reportContext } from '../reports/context.js';
 import type { QueryCache } from '../reports/query-cache.js';
-import type { ParamsSchema, ReadOperation } from './operation.js';
-import { asOfParam, parseParams, type ParamStyle } from './wire.js';
+import type { ParamsSchema, ReadOperation, WriteOperation } from './operation.js';
+import { asOfParam, parseBody, parseParams, type ParamStyle } from './wire.js';
 
 /** A read whose parameters have been checked: it runs on any engine. */
 export interface PreparedRead<R = unknown> {
@@ -23,4 +23,9 @@ export function prepareRead<S extends ParamsSchema, R>(op: ReadOperation<S, R>, 
     asOf,
     run: (engine, config, model, cache) => op.run({ ...reportContext(engine, model, asOf, cache), config }, params),
   };
+}
+
+/** Checks a write's body against its schema and truenorth.yaml, before any store is opened. */
+export function checkWrite<S extends ParamsSchema, C, R>(op: WriteOperation<S, C, R>, body: Record<string, unknown>, config: Config | undefined): C {
+  return op.check(config, parseBody(op.body, body));
 }

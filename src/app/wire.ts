@@ -64,3 +64,11 @@ export function asOfParam(raw: Record<string, unknown>, style: ParamStyle): numb
 
 /** A parameter's name in messages, for a params object parseParams made. */
 export const label = (params: object, key: string): string => paramName(params, key);
+
+/** Checks a write's JSON body against its schema; a refusal names the field as the body spells it. */
+export function parseBody<S extends ParamsSchema>(schema: S, body: Record<string, unknown>): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new InputError(issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
+}

@@ -1,9 +1,8 @@
 /**
  * The routes the CLI reaches while `truenorth serve` holds the database file, beside the read API,
- * the event and ledger imports, the key routes and the dashboard's forms (record, notes, check-ins):
+ * the event and ledger imports, the key routes and the catalogue's writes (record, notes, check-ins, ideas):
  *
  * - `POST /api/v1/import/manual`: a hand-entered values CSV, streamed (`truenorth import manual`).
- * - `POST /api/v1/ideas` and `POST /api/v1/ideas/<id>/status`: the ideas board (`truenorth ideas add|status`).
  * - `GET /api/v1/export/events?format=ndjson|csv|parquet`: every event as a download (`truenorth export events`).
  *
  * Every write goes through the server's write queue, so it is committed before the answer.
@@ -19,7 +18,6 @@ import { detectFormat } from '../engine/ingest/sources.js';
 import type { RouteHost } from './route-host.js';
 import { checkForm } from './forms.js';
 import { requireCapability } from './require-capability.js';
-import { checkIdea, checkIdeaStatus } from './team-writes.js';
 import { manualMetricNames } from '../config/model.js';
 
 /** How many events an export holds, sent before the file itself. */
@@ -41,22 +39,6 @@ async function importManual(server: RouteHost, req: FastifyRequest, reply: Fasti
   // (alone: the hand entries commit their own transaction).
   const report = await importManualRows('-', options, (rows) => server.events.importers.manualValues(rows));
   return reply.send(report);
-}
-
-async function addIdeaRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
-  server.authSecret(req, true);
-  requireCapability(server.events, 'team_tables', 'the ideas board through the server');
-  const idea = checkIdea(checkForm(req));
-  const id = await server.events.team.addIdea(idea);
-  return reply.code(201).send({ id, ...idea });
-}
-
-async function ideaStatusRoute(server: RouteHost, req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-  server.authSecret(req, true);
-  requireCapability(server.events, 'team_tables', 'the ideas board through the server');
-  const change = checkIdeaStatus(req.params.id, checkForm(req));
-  await server.events.team.setIdeaStatus(change.id, change.status);
-  return reply.send(change);
 }
 
 /** Exports committed events to a temporary file beside the writer, then streams it and removes it. */
@@ -84,8 +66,6 @@ async function exportRoute(server: RouteHost, req: FastifyRequest, reply: Fastif
 /** Registers these routes on the server's Fastify app (called from TruenorthServer's routes()). */
 export function registerCliRoutes(server: RouteHost): void {
   const app = server.app;
-  app.post('/api/v1/ideas', (req, reply) => addIdeaRoute(server, req, reply));
-  app.post<{ Params: { id: string } }>('/api/v1/ideas/:id/status', (req, reply) => ideaStatusRoute(server, req, reply));
   app.get('/api/v1/export/events', (req, reply) => exportRoute(server, req, reply));
   // The CSV is streamed: a parser that hands the request stream over unread.
   app.register(async (child) => {

@@ -4,6 +4,7 @@ import type { ReadOperation } from '../app/operation.js';
 import { snakeCase } from '../app/wire.js';
 import { ERROR_CODES } from '../errors.js';
 import { DEFAULT_LIMITS } from './payload.js';
+import { sessionOpenApiPaths } from './session.js';
 import { writeOpenApiPaths } from './write-routes.js';
 
 /** A read's query parameters, from its zod schema (as the caller sends them: text, snake_case). */
@@ -78,7 +79,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
     };
   }
-  for (const [path, operations] of Object.entries(writeOpenApiPaths())) paths[path] = { ...(paths[path] as object | undefined), ...(operations as object) };
+  for (const [path, operations] of Object.entries({ ...writeOpenApiPaths(), ...sessionOpenApiPaths() })) paths[path] = { ...(paths[path] as object | undefined), ...(operations as object) };
   return {
     openapi: '3.1.0',
     info: { title: 'truenorth', version: '1', description: 'Ingestion (Segment- and PostHog-compatible), Stripe webhooks, reports and administration.' },

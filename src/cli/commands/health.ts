@@ -1,17 +1,17 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { READS } from '../../app/catalogue.js';
+import { READS, WRITES } from '../../app/catalogue.js';
+import { defaultAuthor } from '../author.js';
+import { runWrite } from '../write-command.js';
 import type { EntryJson } from '../../app/reads/health.js';
 import { prepareRead } from '../../app/run.js';
 import { InputError } from '../../errors.js';
-import { checkRecord, recordEntry, type RecordResult } from '../../server/team-writes.js';
-import { remoteJson, replayEngine, viaServer } from '../remote.js';
+import { replayEngine, viaServer } from '../remote.js';
 import type { BenchmarksReport } from '../../reports/benchmarks.js';
 import { formatNumber, type GuardrailsReport } from '../../reports/guardrails.js';
 import type { HeartMetricResult, HeartReport } from '../../reports/heart.js';
 import { CLTV_CAC_READINGS, currentManualValues, type RevenueReport } from '../../reports/revenue.js';
 import type { SurveysReport } from '../../reports/surveys.js';
-import { onReader, readConfig, withPort, type GlobalOptions } from '../context.js';
+import { readConfig, withEngine, type GlobalOptions } from '../context.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
@@ -19,13 +19,6 @@ import { readCommand } from '../operation-command.js';
 import { formatTable, integer, percent, printJson } from '../output.js';
 import { modelFromConfig } from '../../config/model.js';
 import { HEALTH_METRIC_TABLE } from '../../model/health-metrics.js';
-
-/** Hand entries live in the configured engine: the DuckDB file, or ClickHouse. */
-async function withManualStore<T>(
-  globals: GlobalOptions, config: Config, work: (engine: SqlEngine, write: (entries: ManualInput[]) => Promise<number>) => Promise<T>,
-): Promise<T> {
-  return withPort(globals, config, (store) => onReader(store, (engine) => work(engine, store.importers.manualValues)));
-}
 
 export function registerHealth(program: Command): void {
   readCommand(program, READS.revenue, { description: 'MRR bridge, churn, NRR, GRR, ARPC, quick ratio, CAC, CLTV, cash and runway', print: printRevenue });
@@ -47,19 +40,17 @@ export function registerHealth(program: Command): void {
       if (flags.history) {
         if (valueText !== undefined) throw new InputError('--history lists entries; leave out the value');
         const read = prepareRead(READS.record, { metric: metricText }, 'cli');
-        const history = await withManualStore(globals, config, (engine) => read.run(engine, config, model))
+        const history = await withEngine(globals, config, (engine) => read.run(engine, config, model))
           .catch((e) => viaServer(e, globals, config, async (server) => read.run(await replayEngine(server, program, { metric: metricText }, read.asOf), config, model)));
         if (flags.json) return printJson(history);
         return printHistory(history.metric, history.entries);
       }
-      // The same request the dashboard's form sends; checked by the same function here and behind the route.
+      // The same request the dashboard's form sends; checked by the same schema here and behind the route.
       const request = {
         metric: metricText, week: flags.week, month: flags.month, value: valueText, clear: flags.clear === true,
-        entered_by: flags.by ?? process.env.TRUENORTH_USER ?? safeUser(), note: flags.note,
+        entered_by: defaultAuthor(flags.by), note: flags.note,
       };
-      const entry = checkRecord(config, request);
-      const result = await withManualStore(globals, config, (engine, write) => recordEntry(engine, write, model, entry))
-        .catch((e) => viaServer(e, globals, config, (server) => remoteJson<RecordResult>(server, 'POST', '/api/v1/record', request)));
+      const result = await runWrite(program, WRITES.record, request, config);
       if (flags.json) return printJson(result);
       const { metric, period, value, entered_by: enteredBy, previous } = result;
       const what = value === null ? `cleared ${metric} for ${period}` : `recorded ${metric} = ${formatNumber(value)} for ${period}`;
@@ -87,14 +78,6 @@ interface RecordFlags {
   clear?: boolean;
   history?: boolean;
   json?: boolean;
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
 }
 
 function printHistory(metric: string, history: EntryJson[]): void {

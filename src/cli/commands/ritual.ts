@@ -5,12 +5,13 @@ import { InputError } from '../../errors.js';
 import { listIdeas } from '../../engine/workspace.js';
 import type { StorePort } from '../../engine/port.js';
 import type { ServerInfo } from '../../server/server-file.js';
-import { checkCheckin, checkIdea, checkIdeaStatus, checkNote, weekOf } from '../../server/team-writes.js';
-import { remoteJson, replayEngine, viaServer } from '../remote.js';
+import { replayEngine, viaServer } from '../remote.js';
+import { defaultAuthor } from '../author.js';
+import { runWrite } from '../write-command.js';
 import { digestHtml, digestMarkdown, digestSlackBody, fmt, targetText } from '../../reports/digest.js';
 import type { ScorecardReport } from '../../reports/scorecard-report.js';
 import { postWebhook } from '../../reports/ritual.js';
-import { READS } from '../../app/catalogue.js';
+import { READS, WRITES } from '../../app/catalogue.js';
 import { readCommand, type CommandFlags } from '../operation-command.js';
 import { formatValue, type Status, type Unit } from '../../reports/scorecard.js';
 import { onReader, readConfig, readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
@@ -80,17 +81,14 @@ export function registerRitual(program: Command): void {
   okrs
     .command('checkin <objective> <note>')
     .description('record a weekly check-in note on an objective (its text or its 1-based number)')
-    .option('--week <week>', 'the week (default: this week)')
+    .option('--week <week>', 'the week (default: the last complete week)')
     .option('--kr <metric>', 'the key result it is about')
     .option('--confidence <fraction>', 'confidence of hitting it, 0–1')
-    .option('--by <who>', 'author', process.env.USER ?? 'unknown')
-    .action(async (objective: string, note: string, flags: { week?: string; kr?: string; confidence?: string; by: string }) => {
-      const globals = program.opts<GlobalOptions>();
-      const config = readConfig(globals);
-      const request = { objective, key_result: flags.kr, week: flags.week ?? weekOf(Date.now(), config), note, confidence: flags.confidence, author: flags.by };
-      const checkin = checkCheckin(config, request);
-      await withPort(globals, config, (store) => store.team.addCheckin(checkin))
-        .catch((e) => viaServer(e, globals, config, (server) => remoteJson(server, 'POST', '/api/v1/checkins', request)));
+    .option('--by <who>', 'author (default: $TRUENORTH_USER or the login name)')
+    .action(async (objective: string, note: string, flags: { week?: string; kr?: string; confidence?: string; by?: string }) => {
+      const config = readConfig(program.opts<GlobalOptions>());
+      const request = { objective, key_result: flags.kr, week: flags.week, note, confidence: flags.confidence, author: defaultAuthor(flags.by) };
+      const checkin = await runWrite(program, WRITES.checkins, request, config);
       console.log(`checked in on "${checkin.objective}"`);
     });
 
@@ -120,7 +118,7 @@ export function registerRitual(program: Command): void {
   }, program, 'digest', false);
 
   const ideas = program.command('ideas').description('the team ideas board: ideas to move the North Star, each with an owner and a status');
-  /** Runs `work` on the store, or through the server that holds its file (writes as `request`, reads replayed). */
+  /** Runs `work` on the store, or through the server that holds its file (the reads replayed). */
   const onFile = <T>(work: (store: StorePort) => Promise<T>, remote: (server: ServerInfo) => Promise<T>, config = readConfigIfPresent(program.opts<GlobalOptions>())) =>
     withPort(program.opts<GlobalOptions>(), config, work).catch((e) => viaServer(e, program.opts<GlobalOptions>(), config, remote));
   ideas
@@ -139,16 +137,14 @@ export function registerRitual(program: Command): void {
     .option('--metric <id>', 'the scorecard row it should move')
     .action(async (idea: string, flags: { team: string; owner: string; metric?: string }) => {
       const request = { team: flags.team, idea, owner: flags.owner, metric: flags.metric };
-      const checked = checkIdea(request);
-      const id = await onFile((store) => store.team.addIdea(checked), async (server) => (await remoteJson<{ id: number }>(server, 'POST', '/api/v1/ideas', request)).id);
-      console.log(`added idea ${id}`);
+      const added = await runWrite(program, WRITES.addIdea, request, readConfigIfPresent(program.opts<GlobalOptions>()));
+      console.log(`added idea ${added.id}`);
     });
   ideas
     .command('status <id> <status>')
     .description('proposed | in-progress | done | dropped')
     .action(async (id: string, status: string) => {
-      const change = checkIdeaStatus(id, { status });
-      await onFile((store) => store.team.setIdeaStatus(change.id, change.status), (server) => remoteJson(server, 'POST', `/api/v1/ideas/${change.id}/status`, { status }));
+      await runWrite(program, WRITES.ideaStatus, { id, status }, readConfigIfPresent(program.opts<GlobalOptions>()));
       console.log(`idea ${id} is ${status}`);
     });
 
@@ -156,12 +152,10 @@ export function registerRitual(program: Command): void {
     .command('note <row> <note>')
     .description('a review note on a scorecard row for a week (shown in the digest)')
     .option('--week <week>', 'the week (default: the last complete week)')
-    .option('--by <who>', 'author', process.env.USER ?? 'unknown')
-    .action(async (row: string, note: string, flags: { week?: string; by: string }) => {
+    .option('--by <who>', 'author (default: $TRUENORTH_USER or the login name)')
+    .action(async (row: string, note: string, flags: { week?: string; by?: string }) => {
       const config = readConfig(program.opts<GlobalOptions>());
-      const request = { row, week: flags.week, note, author: flags.by };
-      const checked = checkNote(config, request);
-      await onFile((store) => store.team.addReviewNote(checked), (server) => remoteJson(server, 'POST', '/api/v1/notes', request), config);
+      await runWrite(program, WRITES.notes, { row, week: flags.week, note, author: defaultAuthor(flags.by) }, config);
       console.log(`noted on ${row}`);
     });
 }
