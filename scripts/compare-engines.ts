@@ -26,7 +26,7 @@ import { retentionReport } from '../src/reports/retention.js';
 import { scorecardReport } from '../src/reports/scorecard-report.js';
 import { lastPeriods } from '../src/model/time.js';
 import { parseBreakdown } from '../src/model/metrics.js';
-import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { healthModelFromConfig, modelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
 import { retentionDefinition } from '../src/model/metric-model.js';
 
 const [users = 3000, weeks = 16, runs = 5] = process.argv.slice(2).map(Number);
@@ -62,7 +62,7 @@ const reports: [string, (ctx: ReportContext) => Promise<unknown>][] = [
   ['revenue, monthly', (c) => revenueReport(c, health, 'month', months)],
   ['surveys (PMF, NPS, CSAT)', (c) => surveysReport(c, health, range)],
   ['leading indicators (aha moments)', (c) => leadingReport(c)],
-  ['scorecard (13 weeks, with health rows)', (c) => scorecardReport(c, config, {}, { health: (names, weeks) => healthWeekly(c, config, names, weeks) })],
+  ['scorecard (13 weeks, with health rows)', (c) => scorecardReport(c, scorecardModelFromConfig(config), {}, { health: (names, weeks) => healthWeekly(c, healthModelFromConfig(config), names, weeks) })],
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -58,7 +58,7 @@ export const ERROR_CODES = {
   // What this server was started with.
   no_config: entry(404, 'the server was started without a truenorth.yaml; start it with --config'),
   not_configured: entry(404, 'this endpoint is not enabled on this server'),
-  not_supported: entry(501, 'not supported when the server stores events in ClickHouse'),
+  not_supported: entry(501, 'the server\'s store cannot do this; the message says why and what to do instead'),
   // Retry later: nothing of the request was stored.
   overloaded: entry(503, 'the write queue is full; retry later', true),
   shutting_down: entry(503, 'the server is shutting down; retry later', true),

@@ -12,7 +12,7 @@ import { parseConfig } from '../src/config/load.js';
 import { suggestNames } from '../src/model/suggest.js';
 import { normalizeMessage } from '../src/engine/ingest/normalize.js';
 import { eventCatalogue, PROPERTY_SAMPLE_PER_EVENT, type EventCatalogue } from '../src/reports/catalogue.js';
-import type { EventsReport } from '../src/reports/catalogue-api.js';
+import type { EventsReport } from '../src/app/reads/beyond.js';
 import { reportContext } from '../src/reports/context.js';
 import { demoCompany } from './helpers/beyond.js';
 import { expectSameAnswers, loadBoth, openChdb } from './helpers/engines.js';

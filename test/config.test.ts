@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lintConfig, northStarChecks, scorecardRows } from '../src/config/lint.js';
 import { loadConfig, parseConfig } from '../src/config/load.js';
 import { parseDuration } from '../src/model/time.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { ConfigError } from '../src/errors.js';
-import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { healthModelFromConfig, modelFromConfig, scorecardRowsFromConfig } from '../src/config/model.js';
+import { lintConfig, northStarChecks } from '../src/config/lint.js';
 
 const lines = (...rows: string[]) => rows.join('\n') + '\n';
 
@@ -415,7 +415,7 @@ describe('lintConfig', () => {
   });
 
   it('lists the scorecard rows in order', () => {
-    expect(scorecardRows(parseConfig(CLEAN)).map((r) => r.id)).toEqual([
+    expect(scorecardRowsFromConfig(parseConfig(CLEAN)).map((r) => r.id)).toEqual([
       'north_star', 'journey.visit', 'journey.signup', 'journey.setup', 'journey.first_strike', 'journey.kui',
       'journey.upgrade', 'health.mrr', 'health.revenue_churn', 'active_teams',
     ]);

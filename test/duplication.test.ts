@@ -14,10 +14,6 @@ const FIXTURE = 'test/fixtures/duplication';
 
 /** Clones being folded right now, as the pair of files (sorted), each by the stream named above it. A listed one no longer found fails. */
 const PENDING_CLONES: [string, string][] = [
-  // port: one import path per engine (hand-entered values, identity refresh, the import command's engine branch).
-  ['src/engine/clickhouse/import.ts', 'src/engine/ingest/import-manual.ts'],
-  ['src/engine/clickhouse/identity-refresh.ts', 'src/engine/ingest/identity-refresh.ts'],
-  ['src/cli/commands/import.ts', 'src/cli/commands/import.ts'],
   // ops: the dashboard's types derive from the operation catalogue instead of repeating the reports'.
   ['src/reports/revenue.ts', 'web/src/types.ts'],
 ];

@@ -24,8 +24,9 @@ import { scorecardReport } from '../src/reports/scorecard-report.js';
 import { surveysReport } from '../src/reports/surveys.js';
 import { expectSameAnswers, loadBoth, openChdb } from './helpers/engines.js';
 import { randomLedger, randomLog, type RandomLogOptions } from './helpers/random-log.js';
-import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { healthModelFromConfig, modelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
 import { retentionDefinition } from '../src/model/metric-model.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../src/reports/config-check.js';
 
 /** The second name each of these events is sent under, for about half of its messages. */
 const SECOND_NAME: Record<string, string> = {
@@ -119,7 +120,8 @@ const REPORTS: Record<string, Run> = {
   'time to value': (ctx, _c, weeks) => timeToValueReport(ctx, weeks, 'all'),
   'north star': (ctx, _c, weeks) => seriesReport(ctx, ctx.model.northStar, weeks, 'all'),
   'metrics (unique users, at least 3 times)': (ctx, _c, weeks) => Promise.all(ctx.model.metrics.map((m) => seriesReport(ctx, m, weeks))),
-  'scorecard (journey rows and north star)': (ctx, config) => scorecardReport(ctx, config, { weeks: 8 }),
+  'scorecard (journey rows and north star)': (ctx, config) =>
+    scorecardReport(ctx, scorecardModelFromConfig(config), { weeks: 8 }, { warnings: () => unknownEventWarnings(ctx, config, SCORECARD_SECTIONS) }),
   'weekly retention': (ctx, _c, weeks) => retentionReport(ctx, retentionDefinition(ctx.model, 'week', 'on_or_after'), weeks, 'all'),
   'PQLs and signup → first strike': async (ctx, _c, weeks) => [await pqlReport(ctx, weeks), await signupToFirstStrike(ctx, weeks)],
   'surveys': (ctx, config, weeks) => surveysReport(ctx, healthModelFromConfig(config), weeks),

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { BUILTIN_MANUAL_METRICS, HEALTH_METRICS, healthMetric } from '../src/model/health-metrics.js';
-import { scorecardRows } from '../src/config/lint.js';
-import { rowName } from '../src/reports/scorecard-report.js';
+import { rowName } from '../src/model/scorecard-rows.js';
+import { scorecardModelFromConfig } from '../src/config/model.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { runCli } from './helpers/in-process-cli.js';
+import { scorecardRowsFromConfig } from '../src/config/model.js';
 
 /** Every built-in health metric as a scorecard row, with an owner. */
 const CONFIG = `
@@ -41,14 +42,14 @@ interface Row { id: string; name: string; unit: string; lower_is_better?: boolea
 describe('one display name and unit per health metric', () => {
   it('the table covers every health id the config accepts and every hand-entered finance number', () => {
     const config = parseConfig(CONFIG);
-    const healthRows = scorecardRows(config).filter((row) => row.id.startsWith('health.'));
+    const healthRows = scorecardRowsFromConfig(config).filter((row) => row.id.startsWith('health.'));
     expect(healthRows.map((row) => row.id)).toEqual(HEALTH_METRICS.map((id) => `health.${id}`));
     for (const id of [...HEALTH_METRICS, ...BUILTIN_MANUAL_METRICS]) {
       const facts = healthMetric(id);
       expect(facts?.id, id).toBe(id);
       expect(facts?.name, id).not.toBe(id);
     }
-    expect(rowName(config, 'health.burn')).toBe('Net monthly burn');
+    expect(rowName(scorecardModelFromConfig(config), 'health.burn')).toBe('Net monthly burn');
   });
 
   it('burn is "Net monthly burn" in money, lower is better, in the CLI, the scorecard and the server', async () => {

@@ -16,7 +16,7 @@ import { scorecardReport, type ScorecardReport } from '../src/reports/scorecard-
 import { contextFor, seg, storeFrom } from './helpers/fixture-store.js';
 import { loadBoth, openChdb } from './helpers/engines.js';
 import { reportContext } from '../src/reports/context.js';
-import { modelFromConfig } from '../src/config/model.js';
+import { healthModelFromConfig, modelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
 
 const AS_OF = '2026-11-25T12:00:00Z'; // the last complete week is 2026-W47 (Nov 16–22)
 
@@ -48,7 +48,7 @@ const typoEvents = ['v1', 'v2', 'v3', 'v4'].flatMap((a, i) => [
 const card = (store: DuckDbStore, yaml: string, weeks = 1, asOf = AS_OF): Promise<ScorecardReport> => {
   const ctx = contextFor(store, yaml, asOf);
   const config = parseConfig(yaml);
-  return scorecardReport(ctx, config, { weeks }, scorecardProviders(ctx, config));
+  return scorecardReport(ctx, scorecardModelFromConfig(config), { weeks }, scorecardProviders(ctx, healthModelFromConfig(config)));
 };
 const row = (r: ScorecardReport, id: string) => r.rows.find((x) => x.id === id)!;
 const NEVER = 'every journey step with a target is on target';
@@ -74,7 +74,7 @@ describe('a stage event with no rows (a typo)', () => {
     expect(r.ceo_note).toBe('No CEO of the week: no row with data is off track; no data this week for Signups.');
     expect(JSON.stringify(r)).not.toContain(NEVER);
     // The OKR on the step with no data has no progress, and says why.
-    const [okr] = okrProgress(parseConfig(TYPO), r);
+    const [okr] = okrProgress(parseConfig(TYPO).okrs, r);
     expect(okr.key_results[0]).toMatchObject({ current: null, progress: null, status: 'no_data', reason: 'Signups has no data this week (no `Signed Up` events stored)' });
   });
 
@@ -155,7 +155,7 @@ okrs:
       + 'Signups has no data this week (no `Signed Up` events stored); Setups has no data this week (no `Workspace Created` events stored).');
     expect(r.ceo_note).toMatch(/^No CEO of the week: no row with data is off track; no data this week for Messages, Unique visitors, Signups, Setups, MRR and Gross revenue churn\.$/);
 
-    const okrs = okrProgress(parseConfig(YAML), r);
+    const okrs = okrProgress(parseConfig(YAML).okrs, r);
     expect(okrs[0].key_results[0]).toMatchObject({ current: null, progress: null, status: 'no_data', reason: 'no `Message Sent` events stored' });
     const digest = buildDigest('Empty', r, okrs, [], []);
     const md = digestMarkdown(digest);

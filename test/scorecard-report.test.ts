@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
-import { addCheckin, addIdea, addReviewNote, listCheckins, listIdeas, reviewNotes } from '../src/engine/workspace.js';
+import { listCheckins, listIdeas, reviewNotes } from '../src/engine/workspace.js';
+import { addCheckin, addIdea, addReviewNote } from '../src/engine/duckdb/team.js';
 import { buildDigest, digestHtml, digestMarkdown, digestSlackBody } from '../src/reports/digest.js';
 import { okrProgress } from '../src/reports/okrs.js';
 import { scorecardProviders } from '../src/reports/providers.js';
@@ -14,6 +15,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contextFor, seg, storeFrom } from './helpers/fixture-store.js';
+import { healthModelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
 
 const CONFIG = `
 product: Ritual
@@ -56,7 +58,7 @@ describe('scorecard on computed data', () => {
   it('finds the bottleneck, its owner as CEO of the week, and praises owners on target', async () => {
     const ctx = contextFor(store, CONFIG, '2026-11-18T12:00:00Z');
     const config = parseConfig(CONFIG);
-    const r = await scorecardReport(ctx, config, { weeks: 2 }, scorecardProviders(ctx, config));
+    const r = await scorecardReport(ctx, scorecardModelFromConfig(config), { weeks: 2 }, scorecardProviders(ctx, healthModelFromConfig(config)));
     expect(r.weeks).toEqual(['2026-W45', '2026-W46']);
     expect(r.rows.map((row) => [row.id, row.values, row.status])).toEqual([
       ['north_star', [2, 1], ['on_track', 'on_track']],
@@ -83,9 +85,9 @@ describe('scorecard on computed data', () => {
   it('computes OKR progress for increasing and decreasing key results', async () => {
     const ctx = contextFor(store, CONFIG, '2026-11-18T12:00:00Z');
     const config = parseConfig(CONFIG);
-    const r = await scorecardReport(ctx, config, { weeks: 2 }, scorecardProviders(ctx, config));
+    const r = await scorecardReport(ctx, scorecardModelFromConfig(config), { weeks: 2 }, scorecardProviders(ctx, healthModelFromConfig(config)));
     await addCheckin(store, { objective: 'Activate more teams', key_result: 'journey.setup', week: '2026-W46', note: 'onboarding checklist shipped', confidence: 0.6, author: 'li@x' });
-    const [okr] = okrProgress(config, r, await listCheckins(store));
+    const [okr] = okrProgress(config.okrs, r, await listCheckins(store));
     // setup rate 0.5 from 0.2 towards 0.6: 0.75. North Star 1 from 10 towards 0: 0.9.
     expect(okr.key_results.map((k) => [k.metric, k.measure, k.current, k.progress, k.status])).toEqual([
       ['journey.setup', 'rate', 0.5, 0.75, 'in_progress'],
@@ -98,10 +100,10 @@ describe('scorecard on computed data', () => {
   it('renders the digest and posts a Slack-compatible body to a webhook', async () => {
     const ctx = contextFor(store, CONFIG, '2026-11-18T12:00:00Z');
     const config = parseConfig(CONFIG);
-    const r = await scorecardReport(ctx, config, { weeks: 2 }, scorecardProviders(ctx, config));
+    const r = await scorecardReport(ctx, scorecardModelFromConfig(config), { weeks: 2 }, scorecardProviders(ctx, healthModelFromConfig(config)));
     await addReviewNote(store, { week: '2026-W46', row_id: 'journey.setup', note: 'the invite email bounced <all week>', author: 'li@x' });
     await addIdea(store, { team: 'Product', idea: 'Template workspaces', owner: 'li@x' });
-    const digest = buildDigest(config.product, r, okrProgress(config, r), await reviewNotes(store, '2026-W46'), await listIdeas(store));
+    const digest = buildDigest(config.product, r, okrProgress(config.okrs, r), await reviewNotes(store, '2026-W46'), await listIdeas(store));
     expect(digest.week).toBe('2026-W46');
     expect(digest.off_track).toEqual([]);
     const md = digestMarkdown(digest);

@@ -7,10 +7,11 @@ import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
-import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
-import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
+import { findRead } from '../src/app/catalogue.js';
+import { prepareRead } from '../src/app/run.js';
+import { paramsFromQuery } from '../src/app/wire.js';
 import { openChdb } from './helpers/engines.js';
 import { modelFromConfig } from '../src/config/model.js';
 
@@ -122,9 +123,10 @@ describe('serve --engine clickhouse', () => {
     const res = await fetch(`${url}/api/v1/north-star?${qs}`);
     expect(res.status).toBe(200);
     const body = await res.json();
-    const model = modelFromConfig(parseConfig(exampleConfigYaml('Acme Chat')));
-    const flags = flagsFromQuery(Object.fromEntries(new URLSearchParams(qs)));
-    const direct = await READ_ROUTES.find((r) => r.name === 'north-star')!.run(reportContext(ch, model, asOfFromFlags(flags)), flags);
+    const config = parseConfig(exampleConfigYaml('Acme Chat'));
+    const model = modelFromConfig(config);
+    const read = prepareRead(findRead('north-star')!, paramsFromQuery(Object.fromEntries(new URLSearchParams(qs))), 'http');
+    const direct = await read.run(ch, config, model);
     expect(body).toEqual(JSON.parse(JSON.stringify(direct)));
     // 13 messages sent (12 in the batch above, one by PostHog), all in W07: DuckDB holds no events at all.
     expect(body.series).toEqual([['2026-W05', 0], ['2026-W06', 0], ['2026-W07', 13], ['2026-W08', 0]].map(([period, value]) => ({ period, value })));
@@ -132,7 +134,7 @@ describe('serve --engine clickhouse', () => {
     expect(replay.queries.some((q) => /\bFINAL\b|toStartOfWeek|JSONExtract/i.test(q.sql))).toBe(true);
   });
 
-  it('Stripe webhooks and imports answer 501; /ready names the engine', async () => {
+  it('Stripe webhooks, imports, hand entries and the export answer 501; /ready names the engine', async () => {
     const stripe = await post('/webhooks/stripe', { id: 'evt_1', type: 'customer.subscription.created' }, { 'stripe-signature': 't=1,v1=x' });
     expect(stripe.status).toBe(501);
     expect(stripe.body.error).toBe('not_supported');
@@ -142,8 +144,6 @@ describe('serve --engine clickhouse', () => {
     // The CLI's other ways in say what is not supported, and what to do instead, rather than touch the wrong store.
     const cliRoutes: [string, string, string, RegExp][] = [
       ['POST', '/api/v1/import/manual', 'metric,week,value\ncash_balance,2026-W08,1\n', /--engine clickhouse/],
-      ['POST', '/api/v1/ideas', JSON.stringify({ team: 'product', idea: 'x', owner: 'li' }), /stop the server/],
-      ['POST', '/api/v1/ideas/1/status', JSON.stringify({ status: 'done' }), /stop the server/],
       ['GET', '/api/v1/export/events?format=csv', '', /export them from ClickHouse/],
     ];
     for (const [method, path, body, hint] of cliRoutes) {
@@ -155,5 +155,23 @@ describe('serve --engine clickhouse', () => {
     const ready = await (await fetch(`${url}/ready`)).json();
     expect(ready).toMatchObject({ status: 'ready', engine: 'clickhouse', pending: 0 });
     expect(ready.committed).toBeGreaterThanOrEqual(30);
+  });
+
+  it('keeps the team\'s ideas board and review notes in ClickHouse', async () => {
+    const json = { 'content-type': 'application/json' };
+    const send = async (path: string, body: unknown) => {
+      const res = await fetch(`${url}${path}`, { method: 'POST', headers: json, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() as any };
+    };
+    expect(await send('/api/v1/ideas', { team: 'Product', idea: 'shorter signup', owner: 'li' })).toMatchObject({ status: 201, body: { id: 1 } });
+    expect(await send('/api/v1/ideas', { team: 'growth', idea: 'referrals', owner: 'al' })).toMatchObject({ status: 201, body: { id: 2 } });
+    expect((await send('/api/v1/ideas/1/status', { status: 'done' })).status).toBe(200);
+    expect((await send('/api/v1/ideas/9/status', { status: 'done' })).status).toBe(400);
+    const ideas = await (await fetch(`${url}/api/v1/ideas`)).json() as { ideas: { id: number; team: string; status: string }[] };
+    expect(ideas.ideas.map((i) => [i.id, i.team, i.status])).toEqual([[2, 'growth', 'proposed'], [1, 'product', 'done']]);
+    const note = await send('/api/v1/notes', { row: 'north_star', week: '2026-W07', note: 'launch week', author: 'li' });
+    expect(note.status, JSON.stringify(note.body)).toBe(201);
+    const notes = await chRows<{ week: string; row_id: string; note: string }>('SELECT week, row_id, note FROM review_notes');
+    expect(notes).toEqual([{ week: '2026-W07', row_id: 'north_star', note: 'launch week' }]);
   });
 });

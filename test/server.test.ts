@@ -10,10 +10,11 @@ import { parseConfig } from '../src/config/load.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
-import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
-import { asOfFromFlags, flagsFromQuery, READ_ROUTES } from '../src/server/read-api.js';
+import { findRead } from '../src/app/catalogue.js';
+import { prepareRead } from '../src/app/run.js';
+import { paramsFromQuery } from '../src/app/wire.js';
 import { QueueFullError } from '../src/engine/sink.js';
 import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 import { modelFromConfig } from '../src/config/model.js';
@@ -412,8 +413,8 @@ describe('read API, health, OpenAPI, logs', () => {
       for (const [name, qs] of cases) {
         const res = await fetch(`${url}/api/v1/${name}?${qs}`);
         expect(res.status, `${name}?${qs}`).toBe(200);
-        const flags = flagsFromQuery(Object.fromEntries(new URLSearchParams(qs)));
-        const direct = await READ_ROUTES.find((r) => r.name === name)!.run(reportContext(engine, model, asOfFromFlags(flags)), flags, config);
+        const read = prepareRead(findRead(name)!, paramsFromQuery(Object.fromEntries(new URLSearchParams(qs))), 'http');
+        const direct = await read.run(engine, config, model);
         expect(await res.json(), `${name}?${qs}`).toEqual(JSON.parse(JSON.stringify(direct)));
       }
     } finally {

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema/index.js';
 import { DuckDbStore, resolveDbPath } from '../engine/duckdb/database.js';
-import { ClickHouseStore, DEFAULT_CHDB_PATH } from '../engine/clickhouse/store.js';
+import { storeTarget, withOpenStore } from '../engine/open-store.js';
+import type { StorePort } from '../engine/port.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import { InputError } from '../errors.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -30,12 +30,9 @@ export function readConfigIfPresent(options: GlobalOptions): Config | undefined 
   return existsSync(path) ? loadConfig(path) : undefined;
 }
 
-export async function openStore(options: GlobalOptions, config?: Config, readOnly = false): Promise<DuckDbStore> {
-  return DuckDbStore.open(resolveDbPath(options.db, config?.database?.path), { readOnly });
-}
-
+/** The DuckDB file alone: the keys, and what only the file holds. */
 export async function withStore<T>(options: GlobalOptions, config: Config | undefined, work: (store: DuckDbStore) => Promise<T>, readOnly = false): Promise<T> {
-  const store = await openStore(options, config, readOnly);
+  const store = await DuckDbStore.open(resolveDbPath(options.db, config?.database?.path), { readOnly });
   try {
     return await work(store);
   } finally {
@@ -43,35 +40,22 @@ export async function withStore<T>(options: GlobalOptions, config: Config | unde
   }
 }
 
-export type EngineChoice = { engine: 'duckdb' } | { engine: 'clickhouse'; url?: string; path: string };
-
-/**
- * `--engine`, else `TRUENORTH_ENGINE`, else `database.engine`, else duckdb. ClickHouse is the server
- * at `--clickhouse-url` / `TRUENORTH_CLICKHOUSE_URL` / `database.clickhouse_url`, or without a URL the
- * embedded engine (chdb) in the directory `--db` (default ./truenorth.chdb).
- */
-export function engineChoice(options: GlobalOptions, config?: Config): EngineChoice {
-  const engine = options.engine ?? process.env.TRUENORTH_ENGINE ?? config?.database?.engine ?? 'duckdb';
-  if (engine === 'duckdb') return { engine };
-  if (engine !== 'clickhouse') throw new InputError(`--engine: expected duckdb or clickhouse, got ${JSON.stringify(engine)}`);
-  const url = options.clickhouseUrl ?? process.env.TRUENORTH_CLICKHOUSE_URL ?? config?.database?.clickhouse_url;
-  return { engine, url, path: options.db ?? DEFAULT_CHDB_PATH };
+/** Runs `work` on the store `--engine` (or the environment, or the config) chooses. */
+export function withPort<T>(options: GlobalOptions, config: Config | undefined, work: (store: StorePort) => Promise<T>, readOnly = false): Promise<T> {
+  return withOpenStore(storeTarget(options, config?.database), work, { readOnly });
 }
 
-/** Opens the configured ClickHouse (server or chdb); creates the schema unless read-only. */
-export async function openClickHouse(options: GlobalOptions, config?: Config, readOnly = false): Promise<ClickHouseStore> {
-  const choice = engineChoice(options, config);
-  if (choice.engine !== 'clickhouse') throw new InputError('this command needs --engine clickhouse');
-  return ClickHouseStore.open({ url: choice.url, path: choice.path }, { readOnly });
-}
-
-/** Runs `work` on whichever engine is chosen: what report commands use. */
-export async function withEngine<T>(options: GlobalOptions, config: Config | undefined, work: (engine: SqlEngine) => Promise<T>, readOnly = false): Promise<T> {
-  if (engineChoice(options, config).engine === 'duckdb') return withStore(options, config, work, readOnly);
-  const store = await openClickHouse(options, config, readOnly);
+/** Runs `work` on a reader of `store`, closing the reader after. */
+export async function onReader<T>(store: StorePort, work: (engine: SqlEngine) => Promise<T>): Promise<T> {
+  const engine = await store.reader();
   try {
-    return await work(store);
+    return await work(engine);
   } finally {
-    await store.close();
+    await engine.close();
   }
+}
+
+/** Runs `work` on a reader of the chosen store: what report commands use. */
+export function withEngine<T>(options: GlobalOptions, config: Config | undefined, work: (engine: SqlEngine) => Promise<T>, readOnly = false): Promise<T> {
+  return withPort(options, config, (store) => onReader(store, work), readOnly);
 }

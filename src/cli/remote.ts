@@ -11,7 +11,7 @@ import type { FileFormat } from '../engine/ingest/sources.js';
 import { EXPORT_COUNT_HEADER } from '../server/cli-routes.js';
 import { parseDialect, type SqlEngine } from '../engine/sql-engine.js';
 import { errorFromServer, isTruenorthError, TruenorthError } from '../errors.js';
-import { queryFromFlags } from '../server/read-api.js';
+import { queryFromParams } from '../app/wire.js';
 import { ReplayEngine, type RecordedQuery } from '../server/replay.js';
 import { readServerFile, type ServerInfo } from '../server/server-file.js';
 import { readConfigIfPresent, type GlobalOptions } from './context.js';
@@ -85,7 +85,7 @@ export async function replayEngine(server: ServerInfo, program: Command, flags: 
   // The server runs the report on its own engine: the CLI compiles the same engine's SQL to replay it.
   const ready = (await fetch(`${server.url}/ready`).then((r) => r.json(), () => ({}))) as { engine?: unknown };
   const dialect = parseDialect(ready.engine);
-  const query = queryFromFlags({ ...flags, asOf: new Date(asOf).toISOString() });
+  const query = queryFromParams({ ...flags, asOf: new Date(asOf).toISOString() });
   const res = await fetch(`${server.url}/api/v1/${encodeURIComponent(command)}?${query}`, {
     headers: { 'x-truenorth-replay': '1', ...authHeaders(server) },
     signal: AbortSignal.timeout(10 * MINUTE_MS),

@@ -2,8 +2,10 @@
  * Config-only checks (docs/configuration.md, "lint": the data traps a config can fall into) and Amplitude's seven North Star
  * checks. Checks that need data take it through the optional `evidence` argument.
  */
-import { eventsLabel, STAGES } from '../model/metrics.js';
-import { eventList, summedProperty, type Config, type EventNames, type Target } from './schema/index.js';
+import { eventsLabel } from '../model/metrics.js';
+import { MAX_ROWS_PER_OWNER, MAX_SCORECARD_ROWS, type ScorecardRowDefinition } from '../model/scorecard-rows.js';
+import { scorecardRowsFromConfig } from './model.js';
+import { eventList, summedProperty, type Config, type EventNames } from './schema/index.js';
 
 export interface LintFinding {
   level: 'error' | 'warn' | 'info';
@@ -13,39 +15,6 @@ export interface LintFinding {
   path: string;
   /** Its 1-based line in the file, where the file is at hand (the CLI). */
   line?: number;
-}
-
-export interface ScorecardRow {
-  /** Row id as in the scorecard output: `north_star`, `journey.<stage>`, `health.<name>`, a metric id. */
-  id: string;
-  /** Key path of the row's definition in truenorth.yaml. */
-  path: string;
-  owner?: string;
-  target?: Target;
-}
-
-export const MAX_SCORECARD_ROWS = 10;
-export const MAX_ROWS_PER_OWNER = 3;
-
-/** The rows the weekly scorecard shows, in order. */
-export function scorecardRows(config: Config): ScorecardRow[] {
-  const rows: ScorecardRow[] = [
-    { id: 'north_star', path: 'north_star', owner: config.north_star.owner, target: config.north_star.target },
-  ];
-  for (const stage of STAGES) {
-    const definition = config.journey[stage];
-    if (definition) rows.push({ id: `journey.${stage}`, path: `journey.${stage}`, owner: definition.owner, target: definition.target });
-  }
-  for (const [name, entry] of Object.entries(config.health)) {
-    rows.push({ id: `health.${name}`, path: `health.${name}`, owner: entry.owner, target: entry.target });
-  }
-  // `scorecard.rows` picks which metrics are rows, in its order; the schema checked the ids exist.
-  for (const id of config.scorecard.rows ?? config.metrics.map((metric) => metric.id)) {
-    const i = config.metrics.findIndex((metric) => metric.id === id);
-    const metric = config.metrics[i];
-    rows.push({ id, path: `metrics[${i}]`, owner: metric.owner, target: metric.target });
-  }
-  return rows;
 }
 
 const PAGE_VIEW_EVENTS = ['Page Viewed', '$pageview', 'Screen Viewed', '$screen'];
@@ -69,7 +38,7 @@ export function vanityReason(config: Config): string | undefined {
 
 export function lintConfig(config: Config): LintFinding[] {
   const findings: LintFinding[] = [];
-  const rows = scorecardRows(config);
+  const rows = scorecardRowsFromConfig(config);
 
   if (rows.length > MAX_SCORECARD_ROWS) {
     findings.push({
@@ -92,7 +61,7 @@ export function lintConfig(config: Config): LintFinding[] {
     }
   }
 
-  const rowsByOwner = new Map<string, ScorecardRow[]>();
+  const rowsByOwner = new Map<string, ScorecardRowDefinition[]>();
   for (const row of rows) {
     if (row.owner) rowsByOwner.set(row.owner, [...(rowsByOwner.get(row.owner) ?? []), row]);
   }

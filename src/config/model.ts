@@ -13,6 +13,33 @@ import { parseDate, startOfLocalDate } from '../model/time.js';
 import type { DrivesEdge } from '../model/tree.js';
 import { eventList, type Config, type Filter, type HeartMetric, type JourneyStage, type Measure as ConfigMeasure, type Metric, type NorthStar } from './schema/index.js';
 import { HEART_CATEGORIES, type Better, type HealthModel, type HeartCategory, type HeartMeasurement, type HeartMetricDefinition } from '../model/health.js';
+import { scorecardRows, type ScorecardModel, type ScorecardRowDefinition } from '../model/scorecard-rows.js';
+
+/** The scorecard's rows as the config defines them (`scorecard.rows` picks the metrics; the schema checked the ids). */
+export function scorecardRowsFromConfig(config: Config): ScorecardRowDefinition[] {
+  return scorecardRows({
+    northStar: config.north_star,
+    journey: STAGES.flatMap((stage) => (config.journey[stage] ? [{ stage, ...config.journey[stage] }] : [])),
+    health: Object.entries(config.health).map(([name, entry]) => ({ name, ...entry })),
+    metrics: config.metrics,
+    shown: config.scorecard.rows,
+  });
+}
+
+/** The scorecard as the config defines it: rows, journey targets, where health numbers come from, names. */
+export function scorecardModelFromConfig(config: Config): ScorecardModel {
+  return {
+    weeks: config.scorecard.weeks,
+    rows: scorecardRowsFromConfig(config),
+    journey: STAGES.flatMap((stage) => {
+      const definition = config.journey[stage];
+      return definition ? [{ stage, owner: definition.owner, target: definition.target, targetRate: definition.target_rate }] : [];
+    }),
+    healthSources: Object.fromEntries(Object.entries(config.health).map(([name, entry]) => [name, entry.source])),
+    northStarName: config.north_star.name,
+    metricNames: Object.fromEntries(config.metrics.map((metric) => [metric.id, metric.name ?? metric.id])),
+  };
+}
 
 /** The calendar of the config: its time zone and the day weeks start on. */
 export function timeSettings(config: Pick<Config, 'timezone' | 'week_start'>): TimeSettings {

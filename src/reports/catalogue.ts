@@ -3,6 +3,7 @@
  * last time seen, sources and most common property keys; and the user and account trait keys.
  * `truenorth events`, `GET /api/v1/events` and the dashboard's Data page show this one object.
  */
+import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import { readCatalogueSummary } from '../engine/duckdb/catalogue-summary.js';
 import { compileEventActors, compileEventCatalogue, compileEventTotal, compilePropertyKeys, compileTraitKeys } from '../query/plans/catalogue.js';
 import { run, type ReportContext } from './context.js';
@@ -90,9 +91,9 @@ function topKeys(rows: readonly KeyRow[]): KeysByEvent {
 
 interface Gathered { total: number; exact: boolean; rows: EventRow[]; keys: KeysByEvent; traits?: Record<'users' | 'accounts', TraitKey[]> }
 
-/** DuckDB: from the summary kept at write time (engine/duckdb/catalogue-summary.ts). */
+/** From the summary kept at write time, where the store keeps one (engine/duckdb/catalogue-summary.ts). */
 async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
-  if (ctx.engine.dialect !== 'duckdb') return null;
+  if (capabilityGap(readerCapabilities(ctx.engine), 'catalogue_summary') !== undefined) return null;
   const summary = await readCatalogueSummary(ctx.engine);
   const exact = summary.total <= EXACT_DISTINCT_LIMIT;
   const actors = exact
@@ -104,7 +105,7 @@ async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
   return { total: summary.total, exact, rows, keys: topKeys(keyRows), traits: summary.traits };
 }
 
-/** ClickHouse: aggregates over the events table, property keys from a deterministic sample. */
+/** Elsewhere (ClickHouse): aggregates over the events table, property keys from a deterministic sample. */
 async function fromEvents(ctx: ReportContext): Promise<Gathered> {
   const [{ n: total }] = await run<{ n: number }>(ctx, compileEventTotal());
   const exact = Number(total) <= EXACT_DISTINCT_LIMIT;

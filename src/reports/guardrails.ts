@@ -3,7 +3,6 @@
  * such as engagement ↔ happiness. When the pushed metric improves week over week while its guardrail
  * gets worse by more than the threshold, the report says so in plain words.
  */
-import type { Config } from '../config/schema/index.js';
 import { InputError } from '../errors.js';
 import type { TimeRange } from '../model/metrics.js';
 import { periodsIn } from '../model/time.js';
@@ -15,7 +14,6 @@ import { fillSeries, type SeriesPoint } from './north-star.js';
 import { resolveRange, type ReportFlags } from './params.js';
 import { currentManualValues, fetchManualEntries, HEALTH_FIELDS, healthField, revenueReport } from './revenue.js';
 import { surveysReport } from './surveys.js';
-import { healthModelFromConfig } from '../config/model.js';
 import { betterDirection, type Better, type GuardrailDefinition, type HealthModel } from '../model/health.js';
 import { HEALTH_METRIC_TABLE, type HealthMetricName } from '../model/health-metrics.js';
 
@@ -226,8 +224,7 @@ export async function guardrailsReport(ctx: ReportContext, health: HealthModel, 
  * `truenorth heart` and `GET /api/v1/heart`: HEART over the last 8 weeks (or the flags' range) with
  * the guardrails beside it when the config declares any.
  */
-export async function heartWithGuardrails(ctx: ReportContext, config: Config, flags: ReportFlags) {
-  const health = healthModelFromConfig(config);
+export async function heartWithGuardrails(ctx: ReportContext, health: HealthModel, flags: ReportFlags) {
   if (health.heart.length === 0) throw new InputError('no heart: section in truenorth.yaml; docs/health.md#heart has an example');
   const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
   const report = await heartReport(ctx, health, range);

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema/index.js';
+import type { OkrDefinition } from '../model/scorecard-rows.js';
 import type { Checkin } from '../engine/workspace.js';
 import type { ScorecardReport } from './scorecard-report.js';
 
@@ -32,9 +32,9 @@ export interface ObjectiveProgress {
  * conversion rate into that stage; otherwise it tracks the scorecard row's value. Values are the last
  * scorecard week.
  */
-export function okrProgress(config: Config, scorecard: ScorecardReport, checkins: Checkin[] = []): ObjectiveProgress[] {
+export function okrProgress(okrs: readonly OkrDefinition[], scorecard: ScorecardReport, checkins: Checkin[] = []): ObjectiveProgress[] {
   const week = scorecard.weeks[scorecard.weeks.length - 1];
-  return config.okrs.map((okr) => {
+  return okrs.map((okr) => {
     const krs = okr.key_results.map((kr): KeyResultProgress => {
       const isRate = kr.metric.startsWith('journey.') && [kr.from, kr.to].every((v) => v >= 0 && v <= 1);
       // A value with no data (a no_data cell, a step one of whose stages has none) is never a zero.

@@ -1,10 +1,10 @@
-import type { Config } from '../config/schema/index.js';
 import type { Period } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { currentManualValues, fetchLedger, fetchManualEntries, healthField, revenuePeriods } from './revenue.js';
 import { ledgerGaps } from './no-data.js';
 import type { HealthWeekly, ScorecardProviders, WeeklyValues } from './scorecard-report.js';
 import { BUILTIN_MANUAL_METRICS, isManualHealthMetric } from '../model/health-metrics.js';
+import type { HealthModel } from '../model/health.js';
 
 /** Health rows computed from hand-entered numbers alone: they need no ledger. */
 const LEDGER_FREE = new Set(['runway']);
@@ -14,9 +14,9 @@ const LEDGER_FREE = new Set(['runway']);
  * needs the ledger has no data without one, or before it begins; its rates are taken over the
  * customers at the start of each week.
  */
-export async function healthWeekly(ctx: ReportContext, config: Config, names: string[], weeks: Period[]): Promise<HealthWeekly> {
+export async function healthWeekly(ctx: ReportContext, health: Pick<HealthModel, 'grossMargin'>, names: string[], weeks: Period[]): Promise<HealthWeekly> {
   const [ledger, manual] = await Promise.all([fetchLedger(ctx), fetchManualEntries(ctx, BUILTIN_MANUAL_METRICS)]);
-  const periods = revenuePeriods({ ledger, periods: weeks, time: ctx.model.time, asOf: ctx.asOf, grossMargin: config.gross_margin, manual });
+  const periods = revenuePeriods({ ledger, periods: weeks, time: ctx.model.time, asOf: ctx.asOf, grossMargin: health.grossMargin, manual });
   // The ledger comes in time order.
   const gaps = ledgerGaps(weeks, ledger.length ? ledger[0].t : null, ctx.model.time.timezone);
   const out: HealthWeekly = { values: {}, reasons: {}, base: periods.map((p) => p.customers_start) };
@@ -41,9 +41,9 @@ export async function manualWeekly(ctx: ReportContext, keys: string[], weeks: Pe
   return out;
 }
 
-export function scorecardProviders(ctx: ReportContext, config: Config): ScorecardProviders {
+export function scorecardProviders(ctx: ReportContext, health: Pick<HealthModel, 'grossMargin'>): ScorecardProviders {
   return {
-    health: (names, weeks) => healthWeekly(ctx, config, names, weeks),
+    health: (names, weeks) => healthWeekly(ctx, health, names, weeks),
     manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
   };
 }

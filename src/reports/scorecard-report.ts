@@ -1,19 +1,18 @@
-import { scorecardRows } from '../config/lint.js';
-import type { Config } from '../config/schema/index.js';
-import { STAGES, type EventSelector, type Segment, type StageName } from '../model/metrics.js';
+import { type EventSelector, type Segment, type StageName } from '../model/metrics.js';
 import { addPeriods, lastCompleteWeekStart, parsePeriod, type Period, periodsIn, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
 import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
-import { SCORECARD_SECTIONS, unknownEventWarnings, type ConfigFinding } from './config-check.js';
+import type { ConfigFinding } from './config-check.js';
 import { praiseFor } from './praise.js';
 import {
   accountabilityGaps, ceoOfTheWeek, findBottleneck, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
 import { healthMetric } from '../model/health-metrics.js';
+import { rowName, type ScorecardModel } from '../model/scorecard-rows.js';
 
 /** Weekly values of health rows and hand-entered values, by key, one per week (null = none). */
 export type WeeklyValues = Record<string, (number | null)[]>;
@@ -28,6 +27,8 @@ export interface ScorecardProviders {
   health?: (names: string[], weeks: Period[]) => Promise<HealthWeekly>;
   /** Current hand-entered values per key (`cash_balance`, a metric id, a row id) per week. */
   manual?: (keys: string[], weeks: Period[]) => Promise<WeeklyValues>;
+  /** Event names the rows count that the store does not hold. */
+  warnings?: () => Promise<ConfigFinding[]>;
 }
 
 export interface ScorecardReport {
@@ -70,10 +71,10 @@ export function manualKey(rowId: string): string {
   return rowId.startsWith('health.') ? rowId.slice('health.'.length) : rowId;
 }
 
-export async function scorecardReport(ctx: ReportContext, config: Config, options: ScorecardOptions = {}, providers: ScorecardProviders = {}): Promise<ScorecardReport> {
-  const weeks = scorecardWeeks(ctx, options, config.scorecard.weeks);
+export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardModel, options: ScorecardOptions = {}, providers: ScorecardProviders = {}): Promise<ScorecardReport> {
+  const weeks = scorecardWeeks(ctx, options, scorecard.weeks);
   const range = { from: weeks[0].from, to: weeks[weeks.length - 1].to };
-  const definitions = scorecardRows(config);
+  const definitions = scorecard.rows;
 
   const weeklyNorthStar = { ...ctx.model.northStar, frequency: 'week' as const };
   const shown = new Set(definitions.map((d) => d.id));
@@ -91,7 +92,7 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
     const r = await seriesReport(ctx, { ...metric, frequency: 'week' }, range);
     metricSeries.set(metric.id, r.series.map((p) => p.value));
   }
-  const computedHealth = Object.entries(config.health).filter(([, h]) => h.source === 'computed').map(([name]) => name);
+  const computedHealth = Object.entries(scorecard.healthSources).filter(([, source]) => source === 'computed').map(([name]) => name);
   const health = computedHealth.length && providers.health ? await providers.health(computedHealth, weeks) : { values: {}, reasons: {}, base: [] };
   const manual = providers.manual ? await providers.manual(definitions.map((d) => manualKey(d.id)), weeks) : {};
   const none = weeks.map(() => null);
@@ -100,7 +101,7 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
   const rows = definitions.map((d) => {
     const key = manualKey(d.id);
     const manualValues = manual[key] ?? none;
-    const base = { id: d.id, name: rowName(config, d.id), owner: d.owner, target: d.target ?? null };
+    const base = { id: d.id, name: rowName(scorecard, d.id), owner: d.owner, target: d.target ?? null };
     if (d.id === 'north_star') {
       const unit = ctx.model.northStar.per ? 'ratio' : 'count';
       return rowWithGaps({ ...base, source: 'computed', unit }, northStar.series.map((p) => p.value), gapsOf(ctx.model.northStar.selector), manualValues);
@@ -113,7 +114,7 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
       const facts = healthMetric(key);
       const lower = facts?.better === 'lower';
       const unit: Unit = facts?.unit ?? 'count';
-      if (config.health[key]?.source === 'manual') return rowWithGaps({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues, undefined);
+      if (scorecard.healthSources[key] === 'manual') return rowWithGaps({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues, undefined);
       const row = rowWithGaps({ ...base, source: 'computed', unit, lower_is_better: lower }, health.values[key] ?? none, health.reasons[key], manualValues);
       if ((unit === 'rate' || unit === 'ratio') && health.base.length) row.base = health.base;
       return row;
@@ -123,10 +124,10 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
     return rowWithGaps({ ...base, source: 'computed' }, metricSeries.get(d.id) ?? none, gapsOf(metric.selector), manualValues);
   });
 
-  const steps = journeySteps(config, masked(stagesAll, stageGaps), stageGaps);
+  const steps = journeySteps(scorecard, masked(stagesAll, stageGaps), stageGaps);
   const lastStage = ctx.model.journey[ctx.model.journey.length - 1]?.stage ?? 'upgrade';
   const bottleneck = findBottleneck(steps, lastStage);
-  const bottleneckIdeal = stagesIdeal ? findBottleneck(journeySteps(config, masked(stagesIdeal, stageGaps), stageGaps), lastStage) : null;
+  const bottleneckIdeal = stagesIdeal ? findBottleneck(journeySteps(scorecard, masked(stagesIdeal, stageGaps), stageGaps), lastStage) : null;
   const ceo = ceoOfTheWeek(bottleneck, rows);
   return {
     weeks: weeks.map((w) => w.name),
@@ -139,7 +140,7 @@ export async function scorecardReport(ctx: ReportContext, config: Config, option
     praise: praiseFor(rows),
     accountability: accountabilityGaps(rows),
     journey_steps: steps,
-    warnings: await unknownEventWarnings(ctx, config, SCORECARD_SECTIONS),
+    warnings: providers.warnings ? await providers.warnings() : [],
   };
 }
 
@@ -159,38 +160,26 @@ async function stageCounts(ctx: ReportContext, range: { from: number; to: number
 
 /** Consecutive configured stages with this week's conversion and its target; no conversion where a stage has no data. */
 export function journeySteps(
-  config: Config, counts: Partial<Record<StageName, (number | null)[]>>, gaps: Map<StageName, CellReasons> = new Map(),
+  scorecard: Pick<ScorecardModel, 'journey' | 'northStarName' | 'metricNames'>, counts: Partial<Record<StageName, (number | null)[]>>,
+  gaps: Map<StageName, CellReasons> = new Map(),
 ): JourneyStep[] {
-  const stages = STAGES.filter((s) => config.journey[s]);
+  const stages = scorecard.journey;
   const steps: JourneyStep[] = [];
   for (let i = 1; i < stages.length; i++) {
-    const from = stages[i - 1];
-    const to = stages[i];
+    const earlier = stages[i - 1];
+    const later = stages[i];
+    const from = earlier.stage;
+    const to = later.stage;
     const fromCounts = counts[from] ?? [];
     const toCounts = counts[to] ?? [];
     const last = fromCounts.length - 1;
     const [a, b] = [fromCounts[last] ?? null, toCounts[last] ?? null];
     const actual = a !== null && b !== null && a > 0 ? b / a : null;
-    const later = config.journey[to]!;
-    const earlier = config.journey[from]!;
     const derived = later.target && earlier.target && targetGoal(earlier.target) > 0 ? targetGoal(later.target) / targetGoal(earlier.target) : null;
-    const step: JourneyStep = { from, to, actual_rate: actual, target_rate: later.target_rate ?? derived, owner: later.owner ?? earlier.owner ?? null };
-    const gap = stepGap([from, to].map((stage) => ({ name: rowName(config, `journey.${stage}`), reason: gaps.get(stage)?.[last] })));
+    const step: JourneyStep = { from, to, actual_rate: actual, target_rate: later.targetRate ?? derived, owner: later.owner ?? earlier.owner ?? null };
+    const gap = stepGap([from, to].map((stage) => ({ name: rowName(scorecard, `journey.${stage}`), reason: gaps.get(stage)?.[last] })));
     if (gap) step.no_data = gap;
     steps.push(step);
   }
   return steps;
 }
-
-/** The display name of a scorecard row. */
-export function rowName(config: Config, id: string): string {
-  if (id === 'north_star') return config.north_star.name;
-  if (id.startsWith('journey.')) {
-    const stage = id.slice(8);
-    const names: Record<string, string> = { visit: 'Unique visitors', signup: 'Signups', setup: 'Setups', first_strike: 'First strikes', kui: 'Key usage (KUI)', upgrade: 'Upgrades' };
-    return names[stage] ?? stage;
-  }
-  if (id.startsWith('health.')) return healthMetric(id.slice(7))?.name ?? id.slice(7);
-  return config.metrics.find((m) => m.id === id)?.name ?? id;
-}
-

@@ -2,7 +2,7 @@
  * The weekly scorecard (docs/ritual.md): pure functions over weekly values. Status per cell,
  * the bottleneck, the CEO of the week, praise, baselines and accountability gaps.
  */
-import type { Target } from '../config/schema/index.js';
+import { MAX_ROWS_PER_OWNER, type Target } from '../model/scorecard-rows.js';
 
 export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';
 /** How a row's values read: a count, money (major units), a rate (fraction), a ratio, months. */
@@ -225,7 +225,7 @@ export interface AccountabilityGaps {
   overloaded_owners: { owner: string; rows: string[] }[];
 }
 
-export function accountabilityGaps(rows: ScorecardRow[], maxRowsPerOwner = 3): AccountabilityGaps {
+export function accountabilityGaps(rows: ScorecardRow[], maxRowsPerOwner = MAX_ROWS_PER_OWNER): AccountabilityGaps {
   const byOwner = new Map<string, string[]>();
   for (const r of rows) if (r.owner) byOwner.set(r.owner, [...(byOwner.get(r.owner) ?? []), r.id]);
   return {

@@ -6,22 +6,25 @@ import { TruenorthError } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { detectFormat } from '../engine/ingest/sources.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
+import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
 import type { NormalizedMessage } from '../model/message.js';
-import { reportContext } from '../reports/context.js';
+import { findRead } from '../app/catalogue.js';
+import { prepareRead } from '../app/run.js';
+import { paramsFromQuery } from '../app/wire.js';
 import { QueryCache } from '../reports/query-cache.js';
 import { Auth } from './auth.js';
-import { registerDashboard, SessionStore } from './dashboard-api.js';
+import type { RouteHost } from './route-host.js';
+import { registerSessionRoutes } from './session.js';
+import { SessionStore } from './session-store.js';
+import { registerStaticApp } from './static-app.js';
+import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { KeyRing, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
-import type { ServerContext } from './context.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
-import { importUpload } from '../engine/duckdb/import-lane.js';
 import { spoolUpload } from './spool-upload.js';
 import { DEFAULT_LIMITS, type Limits } from './payload.js';
 import type { RateLimitOptions } from './rate-limit.js';
-import { asOfFromFlags, findReadRoute, flagsFromQuery } from './read-api.js';
 import { RecordingEngine } from './replay.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS, withReportDeadline } from './report-deadline.js';
 import { isLoopback, localUrl } from './server-file.js';
@@ -34,7 +37,10 @@ import { Redactor, redactUrl } from './redact.js';
 import { header } from './request.js';
 import { ingestionCors } from './sdk-routes.js';
 import { registerStripeRoute } from './stripe-route.js';
-import { ClickHouseSink, type ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
+import type { ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
+import { serverPort } from '../engine/open-store.js';
+import type { StorePort } from '../engine/port.js';
+import { requireCapability } from './require-capability.js';
 import type { IngestSink } from '../engine/sink.js';
 import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
 import { modelFromConfig } from '../config/model.js';
@@ -84,10 +90,12 @@ export interface ServerOptions {
   connections?: Partial<ConnectionLimits>;
 }
 
-export class TruenorthServer implements ServerContext {
+export class TruenorthServer implements RouteHost {
   readonly app: FastifyInstance;
   readonly queue: WriteQueue;
-  /** Where ingested messages go: the DuckDB write queue, or ClickHouse. */
+  /** The store reports read and ingestion, imports and the team's tables write. */
+  readonly events: StorePort;
+  /** Where ingested messages go. */
   readonly sink: IngestSink;
   readonly keys: KeyRing;
   readonly limits: Limits;
@@ -114,9 +122,8 @@ export class TruenorthServer implements ServerContext {
         else this.app.log.warn('writes succeed again');
       },
     });
-    this.sink = options.clickhouse
-      ? new ClickHouseSink(options.clickhouse, { ...options.clickhouseBatching, maxPending: options.queue?.maxPending })
-      : this.queue;
+    this.events = serverPort(options, this.queue);
+    this.sink = this.events.openSink({ ...options.clickhouseBatching, maxPending: options.queue?.maxPending });
     this.keys = new KeyRing(options.adminToken);
     this.auth = new Auth(this.keys, this.sessions, this.readsNeedKey, options.rateLimit);
     const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
@@ -188,22 +195,19 @@ export class TruenorthServer implements ServerContext {
     return this.auth.verifySignIn(req, token);
   }
 
-  /** The engine events are stored in: 'duckdb' or 'clickhouse'. */
-  get engine(): 'duckdb' | 'clickhouse' {
-    return this.options.clickhouse ? 'clickhouse' : 'duckdb';
+  /** The engine events are stored in (its SQL dialect). */
+  get engine(): Dialect {
+    return this.events.dialect;
   }
 
-  /** Runs `work` on the engine reports read: ClickHouse when events go there, else a DuckDB reader. */
+  /** Runs `work` on a reader of the store reports read, cancelled past `timeoutMs`. */
   async withReportEngine<T>(work: (engine: SqlEngine) => Promise<T>, timeoutMs?: number): Promise<T> {
-    const bounded = (engine: SqlEngine) => (timeoutMs ? withReportDeadline(engine, timeoutMs, work) : work(engine));
-    if (this.options.clickhouse) return bounded(timeoutMs ? this.options.clickhouse.cancellable(timeoutMs / 1000) : this.options.clickhouse);
-    return this.withReader(bounded);
-  }
-
-  /** Routes that write DuckDB-only data answer 501 on a ClickHouse server. */
-  duckDbOnly(what: string): void {
-    if (!this.options.clickhouse) return;
-    throw new TruenorthError('not_supported', `${what} is not supported when the server stores events in ClickHouse (serve --engine clickhouse); use \`truenorth --engine clickhouse import …\` instead`);
+    const engine = await this.events.reader(timeoutMs ? timeoutMs / 1000 : undefined);
+    try {
+      return await (timeoutMs ? withReportDeadline(engine, timeoutMs, work) : work(engine));
+    } finally {
+      await engine.close();
+    }
   }
 
   async withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
@@ -236,30 +240,30 @@ export class TruenorthServer implements ServerContext {
 
   private async report(req: FastifyRequest<{ Params: { report: string } }>, reply: FastifyReply) {
     this.authSecret(req, true);
-    const route = findReadRoute(req.params.report);
-    if (!route) throw new TruenorthError('not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
+    const op = findRead(req.params.report);
+    if (!op) throw new TruenorthError('not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
     const loaded = this.loadedConfig();
     if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml, so it has no reports; start it with --config');
     const { model, config } = loaded;
-    const flags = flagsFromQuery(req.query as Record<string, unknown>);
-    const asOf = asOfFromFlags(flags);
+    const read = prepareRead(op, paramsFromQuery(req.query as Record<string, unknown>), 'http');
     const replay = header(req, 'x-truenorth-replay') === '1';
     const body = await this.withReportEngine(async (engine) => {
+      if (!replay) return read.run(engine, config, model, this.queryCache);
       const recorder = new RecordingEngine(engine);
-      const ctx = replay ? reportContext(recorder as SqlEngine, model, asOf) : reportContext(engine, model, asOf, this.queryCache);
-      const report = await route.run(ctx, flags, config);
-      return replay ? { report, queries: recorder.queries } : report;
+      const report = await read.run(recorder as SqlEngine, config, model);
+      return { report, queries: recorder.queries };
     }, this.options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_SECONDS * 1000);
     return reply.send(body);
   }
 
   private async importFile(req: FastifyRequest, reply: FastifyReply, kind: 'events' | 'subscriptions') {
     this.authSecret(req, true);
-    this.duckDbOnly(`importing ${kind} through the server`);
+    requireCapability(this.events, 'write_lane', `importing ${kind} through the server`);
     const query = req.query as Record<string, unknown>;
     const strict = query.strict === '1' || query.strict === 'true';
     const format = kind === 'events' ? detectFormat('-', typeof query.format === 'string' ? query.format : undefined) : 'csv';
-    const report = await spoolUpload(req, format, (path) => importUpload(this.queue, this.store, path, { kind, format, strict }));
+    const importer = kind === 'events' ? this.events.importers.events : this.events.importers.ledger;
+    const report = await spoolUpload(req, format, (path) => importer(path, { format, strict }));
     return reply.send(report);
   }
 
@@ -294,7 +298,9 @@ export class TruenorthServer implements ServerContext {
       child.post('/api/v1/import/events', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'events'));
       child.post('/api/v1/import/subscriptions', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'subscriptions'));
     });
-    registerDashboard(this);
+    registerSessionRoutes(this);
+    registerWriteRoutes(this);
     registerCliRoutes(this);
+    registerStaticApp(app);
   }
 }

@@ -1,11 +1,8 @@
 /**
  * The routes the CLI reaches while `truenorth serve` holds the database file, beside the read API,
- * the event and ledger imports, the key routes and the dashboard's forms (record, notes, check-ins):
+ * the event and ledger imports, the key routes and the catalogue's writes (record, notes, check-ins, ideas):
  *
  * - `POST /api/v1/import/manual`: a hand-entered values CSV, streamed (`truenorth import manual`).
- * - `POST /api/v1/ideas` and `POST /api/v1/ideas/<id>/status`: the ideas board (`truenorth ideas add|status`).
- * - `GET /api/v1/ideas` and `GET /api/v1/lint`: read routes, so `ideas list` and `lint` (with its
- *   evidence from the data) replay through the server like every report.
  * - `GET /api/v1/export/events?format=ndjson|csv|parquet`: every event as a download (`truenorth export events`).
  *
  * Every write goes through the server's write queue, so it is committed before the answer.
@@ -16,43 +13,19 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { exportEvents } from '../engine/ingest/export-events.js';
-import { importManualRows, recordManualValues } from '../engine/ingest/import-manual.js';
+import { importManualRows } from '../engine/ingest/import-manual.js';
 import { detectFormat } from '../engine/ingest/sources.js';
-import { addIdea, listIdeas, setIdeaStatus } from '../engine/workspace.js';
-import { lintReport } from '../reports/north-star-evidence.js';
-import type { TruenorthServer } from './app.js';
-import { checkForm, duckDbOnly, fromWorkspace, STOP_THE_SERVER } from './dashboard-api.js';
-import { TruenorthError } from '../errors.js';
-import { READ_ROUTES, type ReadRoute } from './read-api.js';
-import { checkIdea, checkIdeaStatus } from './team-writes.js';
+import type { RouteHost } from './route-host.js';
+import { checkForm } from './forms.js';
+import { requireCapability } from './require-capability.js';
 import { manualMetricNames } from '../config/model.js';
 
 /** How many events an export holds, sent before the file itself. */
 export const EXPORT_COUNT_HEADER = 'x-truenorth-events';
 
-const CLI_READ_ROUTES: ReadRoute[] = [
-  {
-    name: 'ideas',
-    summary: 'The ideas board: every idea with its team, owner, status and the row it should move',
-    params: [],
-    run: async (ctx) => ({ ideas: await fromWorkspace(ctx.engine, listIdeas) }),
-  },
-  {
-    name: 'lint',
-    summary: 'truenorth.yaml against the scorecard rules and the seven North Star checks, with what the data says',
-    params: ['as_of'],
-    run(ctx, _flags, config) {
-      if (!config) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml');
-      return lintReport(config, ctx);
-    },
-  },
-];
-
-for (const route of CLI_READ_ROUTES) if (!READ_ROUTES.some((r) => r.name === route.name)) READ_ROUTES.push(route);
-
-async function importManual(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function importManual(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'importing hand-entered values through the server');
+  requireCapability(server.events, 'write_lane', 'importing hand-entered values through the server');
   const query = req.query as Record<string, unknown>;
   const config = server.loadedConfig()?.config;
   const options = {
@@ -63,31 +36,15 @@ async function importManual(server: TruenorthServer, req: FastifyRequest, reply:
     weekStart: config?.week_start,
   };
   // The upload is read before the queue is taken: the queue is held only while the rows are written
-  // (alone: recordManualValues commits its own transaction).
-  const report = await importManualRows('-', options, (rows) => server.queue.exclusive((store) => recordManualValues(store, rows)));
+  // (alone: the hand entries commit their own transaction).
+  const report = await importManualRows('-', options, (rows) => server.events.importers.manualValues(rows));
   return reply.send(report);
 }
 
-async function addIdeaRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
-  server.authSecret(req, true);
-  duckDbOnly(server, 'the ideas board through the server', STOP_THE_SERVER);
-  const idea = checkIdea(checkForm(req));
-  const id = await server.queue.run((store) => addIdea(store, idea));
-  return reply.code(201).send({ id, ...idea });
-}
-
-async function ideaStatusRoute(server: TruenorthServer, req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-  server.authSecret(req, true);
-  duckDbOnly(server, 'the ideas board through the server', STOP_THE_SERVER);
-  const change = checkIdeaStatus(req.params.id, checkForm(req));
-  await server.queue.run((store) => setIdeaStatus(store, change.id, change.status));
-  return reply.send(change);
-}
-
 /** Exports committed events to a temporary file beside the writer, then streams it and removes it. */
-async function exportRoute(server: TruenorthServer, req: FastifyRequest, reply: FastifyReply) {
+async function exportRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
   server.authSecret(req, true);
-  duckDbOnly(server, 'exporting events through the server', 'export them from ClickHouse itself');
+  requireCapability(server.events, 'export_events', 'exporting events through the server');
   const query = req.query as Record<string, unknown>;
   const format = detectFormat('-', typeof query.format === 'string' ? query.format : undefined);
   const dir = mkdtempSync(join(tmpdir(), 'truenorth-export-'));
@@ -107,10 +64,8 @@ async function exportRoute(server: TruenorthServer, req: FastifyRequest, reply: 
 }
 
 /** Registers these routes on the server's Fastify app (called from TruenorthServer's routes()). */
-export function registerCliRoutes(server: TruenorthServer): void {
+export function registerCliRoutes(server: RouteHost): void {
   const app = server.app;
-  app.post('/api/v1/ideas', (req, reply) => addIdeaRoute(server, req, reply));
-  app.post<{ Params: { id: string } }>('/api/v1/ideas/:id/status', (req, reply) => ideaStatusRoute(server, req, reply));
   app.get('/api/v1/export/events', (req, reply) => exportRoute(server, req, reply));
   // The CSV is streamed: a parser that hands the request stream over unread.
   app.register(async (child) => {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WriteQueue } from '../engine/duckdb/write-queue.js';
 import type { IngestSink } from '../engine/sink.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
+import type { StorePort } from '../engine/port.js';
+import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
 import type { Auth } from './auth.js';
 import type { KeyRing } from './keys.js';
 import type { Limits } from './payload.js';
@@ -11,19 +12,19 @@ export interface ServerContext {
   readonly app: FastifyInstance;
   /** The DuckDB write queue: keys, the ledger and imports are written through it. */
   readonly queue: WriteQueue;
-  /** Where ingested messages go: the DuckDB write queue, or ClickHouse. */
+  /** The store reports read and ingestion, imports and the team's tables write. */
+  readonly events: StorePort;
+  /** Where ingested messages go. */
   readonly sink: IngestSink;
   readonly keys: KeyRing;
   readonly limits: Limits;
   readonly auth: Auth;
-  /** The engine events are stored in. */
-  readonly engine: 'duckdb' | 'clickhouse';
+  /** The engine events are stored in (its SQL dialect). */
+  readonly engine: Dialect;
   /** True once the server began closing. */
   readonly shuttingDown: boolean;
   /** Secret key, admin token or dashboard session; with `open`, loopback servers let anyone on this machine through. */
   authSecret(req: FastifyRequest, open: boolean): void;
   /** Runs `work` on a DuckDB reader of the control store, closed afterwards. */
   withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T>;
-  /** Throws not_supported on a server that stores events in ClickHouse. */
-  duckDbOnly(what: string): void;
 }

@@ -4,7 +4,8 @@ import { WEEKDAYS } from '../config/schema/index.js';
 import { addPeriods, HOUR_MS, localDateOf, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from '../reports/context.js';
 import { digestHtml, digestMarkdown, digestSlackBody } from '../reports/digest.js';
-import { composeDigest, postWebhook } from '../reports/ritual.js';
+import { composeDigest } from '../app/reads/ritual.js';
+import { postWebhook } from '../reports/ritual.js';
 
 
 /**

@@ -1,7 +1,20 @@
+import { z } from 'zod';
+import { READ_OPERATIONS } from '../app/catalogue.js';
+import type { ReadOperation } from '../app/operation.js';
+import { snakeCase } from '../app/wire.js';
 import { ERROR_CODES } from '../errors.js';
-import { dashboardOpenApiPaths } from './dashboard-api.js';
 import { DEFAULT_LIMITS } from './payload.js';
-import { READ_ROUTES } from './read-api.js';
+import { sessionOpenApiPaths } from './session.js';
+import { writeOpenApiPaths } from './write-routes.js';
+
+/** A read's query parameters, from its zod schema (as the caller sends them: text, snake_case). */
+function queryParameters(op: ReadOperation): Record<string, unknown>[] {
+  const schema = z.toJSONSchema(op.params, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { description?: string }> };
+  return Object.entries(schema.properties ?? {}).map(([key, property]) => {
+    const { description, ...rest } = property;
+    return { name: snakeCase(key), in: 'query', required: false, ...(description ? { description } : {}), schema: rest };
+  });
+}
 
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json. */
 export function openApiDocument(): Record<string, unknown> {
@@ -55,18 +68,18 @@ export function openApiDocument(): Record<string, unknown> {
     '/api/v1/import/subscriptions': { post: { summary: 'Stream a ledger CSV', tags: ['Import'], security: [{ secretKey: [] }, {}], parameters: [{ name: 'strict', in: 'query', schema: { type: 'string' } }], responses: { 200: { description: 'Import report' } } } },
   };
   for (const type of ['track', 'identify', 'page', 'screen', 'group', 'alias']) paths[`/v1/${type}`] = segment(`Segment ${type}`);
-  for (const route of READ_ROUTES) {
-    paths[`/api/v1/${route.name}`] = {
+  for (const op of READ_OPERATIONS) {
+    paths[`/api/v1/${op.name}`] = {
       get: {
-        summary: route.summary, tags: ['Reports'],
-        description: `The same object as \`truenorth ${route.name} --json\`. Needs a secret key (or a dashboard session) unless the server is bound to a loopback address; a write key gets 403.`,
+        summary: op.summary, tags: ['Reports'],
+        description: `The same object as \`truenorth ${op.name} --json\`. Needs a secret key (or a dashboard session) unless the server is bound to a loopback address; a write key gets 403.`,
         security: [{ secretKey: [] }, { sessionCookie: [] }, {}],
-        parameters: route.params.map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+        parameters: queryParameters(op),
         responses: { 200: { description: 'The report', content: json() }, 400: { description: 'A bad parameter' }, 401: { description: 'Missing or unknown key' }, 403: { description: 'A write key cannot read' } },
       },
     };
   }
-  for (const [path, operations] of Object.entries(dashboardOpenApiPaths())) paths[path] = { ...(paths[path] as object | undefined), ...(operations as object) };
+  for (const [path, operations] of Object.entries({ ...writeOpenApiPaths(), ...sessionOpenApiPaths() })) paths[path] = { ...(paths[path] as object | undefined), ...(operations as object) };
   return {
     openapi: '3.1.0',
     info: { title: 'truenorth', version: '1', description: 'Ingestion (Segment- and PostHog-compatible), Stripe webhooks, reports and administration.' },

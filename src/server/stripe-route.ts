@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TruenorthError } from '../errors.js';
 import type { ServerContext } from './context.js';
 import { parseJson } from './payload.js';
+import { requireCapability } from './require-capability.js';
 import { header } from './request.js';
 import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
 import { applyStripeFact } from './stripe-ledger.js';
@@ -13,7 +14,7 @@ export function registerStripeRoute(server: ServerContext, secret: string | unde
 
 async function stripe(server: ServerContext, secret: string | undefined, req: FastifyRequest, reply: FastifyReply) {
   if (!secret) throw new TruenorthError('not_configured', 'Stripe webhooks are not enabled: start the server with TRUENORTH_STRIPE_WEBHOOK_SECRET set');
-  server.duckDbOnly('the Stripe webhook');
+  requireCapability(server.events, 'stripe', 'the Stripe webhook');
   const payload = req.body as Buffer | undefined;
   if (!payload || payload.length === 0) throw new TruenorthError('empty_body', 'the request has no body');
   verifyStripeSignature(payload, header(req, 'stripe-signature'), secret);

@@ -26,7 +26,8 @@ import { riskReport } from '../../src/reports/risk.js';
 import { predictiveReport } from '../../src/reports/predictive.js';
 import { eventCatalogue } from '../../src/reports/catalogue.js';
 import { retentionDefinition } from '../../src/model/metric-model.js';
-import { healthModelFromConfig } from '../../src/config/model.js';
+import { healthModelFromConfig, scorecardModelFromConfig } from '../../src/config/model.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../src/reports/config-check.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
 
@@ -83,8 +84,9 @@ export const CASES: Case[] = [
   })))),
   {
     name: 'scorecard with health and hand-entered rows', heavy: true,
-    run: (ctx, env) => scorecardReport(ctx, env.config, { weeks: 8 }, {
-      health: (names, weeks) => healthWeekly(ctx, env.config, names, weeks),
+    run: (ctx, env) => scorecardReport(ctx, scorecardModelFromConfig(env.config), { weeks: 8 }, {
+      warnings: () => unknownEventWarnings(ctx, env.config, SCORECARD_SECTIONS),
+      health: (names, weeks) => healthWeekly(ctx, healthModelFromConfig(env.config), names, weeks),
       manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
     }),
   },

@@ -1,4 +1,4 @@
-/** The event catalogue as `GET /api/v1/events` returns it (src/reports/catalogue-api.ts). */
+/** The event catalogue as `GET /api/v1/events` returns it (src/app/reads/beyond.ts). */
 export interface ConfigFinding {
   level: 'error' | 'warn';
   rule: 'unknown-event' | 'unknown-property' | 'unknown-trait';

@@ -7,8 +7,10 @@ export type Segment = 'all' | 'ideal';
 
 export interface DashboardContext {
   product: string;
-  /** Where the server stores events; the forms write the DuckDB file only. */
+  /** Where the server stores events. */
   engine: 'duckdb' | 'clickhouse';
+  /** What the server's store cannot do, with the reason and what to do instead (hand entry needs write_lane, notes and check-ins team_tables). */
+  gaps: Partial<Record<'ingest' | 'import' | 'write_lane' | 'team_tables' | 'export_events' | 'catalogue_summary' | 'stripe', string>>;
   stage: string | null;
   business_model: string | null;
   timezone: string;

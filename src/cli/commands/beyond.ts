@@ -1,62 +1,33 @@
 /**
  * `truenorth leading` (aha moments), `truenorth tree` (the measured metric tree), `truenorth risk`
  * (accounts at churn risk) and `truenorth predictive` (leading next to lagging indicators). The read
- * API serves the same objects (reports/beyond-api.ts).
+ * API serves the same objects (app/reads/beyond.ts).
  */
 import type { Command } from 'commander';
+import { READS } from '../../app/catalogue.js';
+import { wholeNumber } from '../../model/whole-number.js';
 import type { Segment } from '../../model/metrics.js';
-import { positiveInteger, runLeading, runPredictive, runRisk, runTree, type LeadingFlags } from '../../reports/beyond-api.js';
 import { formatLift, isAhaCandidate, pct, type LeadingReport } from '../../reports/leading.js';
 import type { PredictiveReport } from '../../reports/predictive.js';
 import type { RiskReport } from '../../reports/risk.js';
 import { printRiskRules } from './risk-backtest-print.js';
 import type { TreeEdge, TreeReport } from '../../reports/tree.js';
-import { withReports } from '../analytics.js';
-import { formatTable, integer, percent, printJson } from '../output.js';
-import { reportOptions, type ReportFlags } from '../options.js';
+import { readCommand } from '../operation-command.js';
+import { formatTable, integer, percent } from '../output.js';
 
 export function registerBeyond(program: Command): void {
-  reportOptions(program.command('leading').description('aha moments: early behaviours that predict retention or upgrade'))
-    .option('--outcome <outcome>', 'retained (week 4 after signup) | upgraded (within 30 days)', 'retained')
-    .option('--within <duration>', 'behaviour window after signup, like 7d or 36h', '7d')
-    .option('--min-users <n>', 'test a behaviour only with at least n users doing it and n not', '20')
-    .option('--exclude <events>', 'more event names to leave out, comma-separated')
-    .option('--limit <n>', 'rows in the table', '20')
-    .action((flags: LeadingFlags & { limit?: string }) =>
-      withReports(program, flags, async (ctx) => {
-        const report = await runLeading(ctx, flags);
-        if (flags.json) return printJson(report);
-        printLeading(report, positiveInteger('limit', flags.limit, 20));
-      }),
-    );
-
-  reportOptions(program.command('tree').description('the metric tree with measured correlations at lags 0–4 weeks'), { segment: false })
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx) => {
-        const report = await runTree(ctx, flags);
-        if (flags.json) return printJson(report);
-        printTree(report);
-      }),
-    );
-
-  reportOptions(program.command('risk').description('paying accounts at churn risk, with the MRR at risk and the rules they trip'), { segment: false })
-    .option('--limit <n>', 'accounts in the table', '25')
-    .action((flags: ReportFlags & { limit?: string }) =>
-      withReports(program, flags, async (ctx) => {
-        const report = await runRisk(ctx);
-        if (flags.json) return printJson(report);
-        printRisk(report, positiveInteger('limit', flags.limit, 25));
-      }),
-    );
-
-  reportOptions(program.command('predictive').description('leading indicators next to the lagging ones they predict'))
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx) => {
-        const report = await runPredictive(ctx, flags);
-        if (flags.json) return printJson(report);
-        printPredictive(report);
-      }),
-    );
+  readCommand(program, READS.leading, {
+    description: 'aha moments: early behaviours that predict retention or upgrade',
+    options: [['--limit <n>', 'rows in the table', '20']],
+    print: (report, flags) => printLeading(report, wholeNumber(String(flags.limit), '--limit', 1)),
+  });
+  readCommand(program, READS.tree, { description: 'the metric tree with measured correlations at lags 0–4 weeks', print: printTree });
+  readCommand(program, READS.risk, {
+    description: 'paying accounts at churn risk, with the MRR at risk and the rules they trip',
+    options: [['--limit <n>', 'accounts in the table', '25']],
+    print: (report, flags) => printRisk(report, wholeNumber(String(flags.limit), '--limit', 1)),
+  });
+  readCommand(program, READS.predictive, { description: 'leading indicators next to the lagging ones they predict', print: printPredictive });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,24 +1,19 @@
 import type { Command } from 'commander';
-import { positiveInteger } from '../../reports/beyond-api.js';
-import { eventsReport, type EventsReport } from '../../reports/catalogue-api.js';
-import { withReports } from '../analytics.js';
-import { formatTable, integer, printJson } from '../output.js';
-import type { ReportFlags } from '../options.js';
+import { READS } from '../../app/catalogue.js';
+import type { EventsReport } from '../../app/reads/beyond.js';
+import { wholeNumber } from '../../model/whole-number.js';
+import { readCommand } from '../operation-command.js';
+import { formatTable, integer } from '../output.js';
 
 export function registerEvents(program: Command): void {
-  program
-    .command('events')
-    .description('the event catalogue: every event name the store holds, its counts, sources and property keys; trait keys; the config checked against them')
-    .option('--json', 'machine output')
-    .option('--as-of <date>', 'treat this date as today')
-    .option('--keys <n>', 'property keys shown per event in the table', '5')
-    .action((flags: ReportFlags & { keys?: string }) =>
-      withReports(program, flags, async (ctx, config) => {
-        const report = await eventsReport(ctx, config);
-        if (flags.json) return printJson(report);
-        printEvents(report, positiveInteger('keys', flags.keys, 5));
-      }),
-    );
+  readCommand(program, READS.events, {
+    description: 'the event catalogue: every event name the store holds, its counts, sources and property keys; trait keys; the config checked against them',
+    options: [['--keys <n>', 'property keys shown per event in the table', '5']],
+    print(report, flags) {
+      if (!('events' in report)) return printChecks(report.config_checks);
+      printEvents(report, wholeNumber(String(flags.keys), '--keys', 1));
+    },
+  });
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -37,6 +32,10 @@ export function printEvents(report: EventsReport, keys: number): void {
   for (const [title, traits] of [['User traits', report.user_traits], ['Account traits', report.account_traits]] as const) {
     console.log(`\n${title}: ${traits.length ? traits.map((t) => `${t.key} (${integer(t.count)})`).join(', ') : 'none'}`);
   }
-  console.log(report.config_checks.length ? '\ntruenorth.yaml names what the store does not hold:' : '\nEvery event and property truenorth.yaml names is in the store.');
-  for (const f of report.config_checks) console.log(`${f.level.padEnd(5)} ${f.path}: ${f.message}`);
+  printChecks(report.config_checks);
+}
+
+function printChecks(checks: EventsReport['config_checks']): void {
+  console.log(checks.length ? '\ntruenorth.yaml names what the store does not hold:' : '\nEvery event and property truenorth.yaml names is in the store.');
+  for (const f of checks) console.log(`${f.level.padEnd(5)} ${f.path}: ${f.message}`);
 }

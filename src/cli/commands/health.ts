@@ -1,54 +1,27 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { READS, WRITES } from '../../app/catalogue.js';
+import { defaultAuthor } from '../author.js';
+import { runWrite } from '../write-command.js';
+import type { EntryJson } from '../../app/reads/health.js';
+import { prepareRead } from '../../app/run.js';
 import { InputError } from '../../errors.js';
-import { manualMetricName, recordManualValues } from '../../engine/ingest/import-manual.js';
-import { checkRecord, entryJson, recordEntry, type RecordResult } from '../../server/team-writes.js';
-import { remoteJson, replayEngine, viaServer } from '../remote.js';
-import { benchmarksReport, type BenchmarksReport } from '../../reports/benchmarks.js';
-import { reportContext } from '../../reports/context.js';
-import { formatNumber, guardrailsReport, heartWithGuardrails, type GuardrailsReport } from '../../reports/guardrails.js';
+import { replayEngine, viaServer } from '../remote.js';
+import type { BenchmarksReport } from '../../reports/benchmarks.js';
+import { formatNumber, type GuardrailsReport } from '../../reports/guardrails.js';
 import type { HeartMetricResult, HeartReport } from '../../reports/heart.js';
-import { CLTV_CAC_READINGS, currentManualValues, fetchManualEntries, revenueReport, type ManualEntry, type RevenueReport } from '../../reports/revenue.js';
-import { surveysReport, type SurveysReport } from '../../reports/surveys.js';
-import { withReports } from '../analytics.js';
-import { openClickHouse, readConfig, withStore, type GlobalOptions } from '../context.js';
-import { usesClickHouse } from './clickhouse.js';
-import { recordManualValuesToClickHouse } from '../../engine/clickhouse/import.js';
+import { CLTV_CAC_READINGS, currentManualValues, type RevenueReport } from '../../reports/revenue.js';
+import type { SurveysReport } from '../../reports/surveys.js';
+import { readConfig, withEngine, type GlobalOptions } from '../context.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { Config } from '../../config/schema/index.js';
 import type { ManualInput } from '../../engine/ingest/import-manual.js';
-import { healthModelFromConfig, modelFromConfig } from '../../config/model.js';
+import { readCommand } from '../operation-command.js';
+import { formatTable, integer, percent, printJson } from '../output.js';
+import { modelFromConfig } from '../../config/model.js';
 import { HEALTH_METRIC_TABLE } from '../../model/health-metrics.js';
 
-/** Hand entries live in the configured engine: the DuckDB file, or ClickHouse. */
-async function withManualStore<T>(
-  globals: GlobalOptions, config: Config, work: (engine: SqlEngine, write: (entries: ManualInput[]) => Promise<number>) => Promise<T>,
-): Promise<T> {
-  if (usesClickHouse(globals)) {
-    const store = await openClickHouse(globals, config);
-    try {
-      return await work(store, (entries) => recordManualValuesToClickHouse(store, entries));
-    } finally {
-      await store.close();
-    }
-  }
-  return withStore(globals, config, (store) => work(store, (entries) => recordManualValues(store, entries)));
-}
-import { parseSegment, reportOptions, resolveRange, type ReportFlags } from '../options.js';
-import { formatTable, integer, percent, printJson } from '../output.js';
-
 export function registerHealth(program: Command): void {
-  reportOptions(program.command('revenue').description('MRR bridge, churn, NRR, GRR, ARPC, quick ratio, CAC, CLTV, cash and runway'), { segment: false })
-    .option('--period <period>', 'week | month', 'month')
-    .action((flags: ReportFlags & { period: string }) =>
-      withReports(program, flags, async (ctx, config) => {
-        if (flags.period !== 'week' && flags.period !== 'month') throw new InputError(`--period: expected week or month, got ${JSON.stringify(flags.period)}`);
-        const range = resolveRange(flags, ctx.model, ctx.asOf, flags.period, flags.period === 'week' ? 13 : 12);
-        const report = await revenueReport(ctx, healthModelFromConfig(config), flags.period, range, { trimLeading: !flags.from });
-        if (flags.json) return printJson(report);
-        printRevenue(report);
-      }),
-    );
+  readCommand(program, READS.revenue, { description: 'MRR bridge, churn, NRR, GRR, ARPC, quick ratio, CAC, CLTV, cash and runway', print: printRevenue });
 
   program
     .command('record <metric> [value]')
@@ -66,21 +39,18 @@ export function registerHealth(program: Command): void {
       const model = modelFromConfig(config);
       if (flags.history) {
         if (valueText !== undefined) throw new InputError('--history lists entries; leave out the value');
-        const metric = manualMetricName(metricText, healthModelFromConfig(config).manualMetrics);
-        const read = (engine: SqlEngine) => fetchManualEntries(reportContext(engine, model), [metric]);
-        const entries = await withManualStore(globals, config, read)
-          .catch((e) => viaServer(e, globals, config, async (server) => read(await replayEngine(server, program, { metric }, Date.now()))));
-        if (flags.json) return printJson({ metric, entries: entries.map(entryJson) });
-        return printHistory(metric, entries);
+        const read = prepareRead(READS.record, { metric: metricText }, 'cli');
+        const history = await withEngine(globals, config, (engine) => read.run(engine, config, model))
+          .catch((e) => viaServer(e, globals, config, async (server) => read.run(await replayEngine(server, program, { metric: metricText }, read.asOf), config, model)));
+        if (flags.json) return printJson(history);
+        return printHistory(history.metric, history.entries);
       }
-      // The same request the dashboard's form sends; checked by the same function here and behind the route.
+      // The same request the dashboard's form sends; checked by the same schema here and behind the route.
       const request = {
         metric: metricText, week: flags.week, month: flags.month, value: valueText, clear: flags.clear === true,
-        entered_by: flags.by ?? process.env.TRUENORTH_USER ?? safeUser(), note: flags.note,
+        entered_by: defaultAuthor(flags.by), note: flags.note,
       };
-      const entry = checkRecord(config, request);
-      const result = await withManualStore(globals, config, (engine, write) => recordEntry(engine, write, model, entry))
-        .catch((e) => viaServer(e, globals, config, (server) => remoteJson<RecordResult>(server, 'POST', '/api/v1/record', request)));
+      const result = await runWrite(program, WRITES.record, request, config);
       if (flags.json) return printJson(result);
       const { metric, period, value, entered_by: enteredBy, previous } = result;
       const what = value === null ? `cleared ${metric} for ${period}` : `recorded ${metric} = ${formatNumber(value)} for ${period}`;
@@ -88,47 +58,16 @@ export function registerHealth(program: Command): void {
       process.stdout.write(`${what} by ${enteredBy}${was}\n`);
     });
 
-  reportOptions(program.command('surveys').description('PMF (Sean Ellis), NPS and CSAT: overall, by week and ideal vs not'))
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const range = resolveRange(flags, ctx.model, ctx.asOf, 'week');
-        const report = await surveysReport(ctx, healthModelFromConfig(config), range, parseSegment(flags.segment));
-        if (flags.json) return printJson(report);
-        printSurveys(report);
-      }),
-    );
-
-  reportOptions(program.command('heart').description('HEART: happiness, engagement, adoption, retention, task success (and guardrail alerts)'), { segment: false })
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const report = await heartWithGuardrails(ctx, config, flags);
-        if (flags.json) return printJson(report);
-        printHeart(report);
-        if (report.guardrails) printGuardrails(report.guardrails);
-      }),
-    );
-
-  reportOptions(program.command('guardrails').description('metric pairs that must not contradict each other, week over week'), { segment: false })
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const health = healthModelFromConfig(config);
-        if (health.guardrails.length === 0) throw new InputError('no guardrails: in truenorth.yaml; add pairs like { metric: heart.messages_per_user, guardrail: surveys.nps }');
-        const range = resolveRange(flags, ctx.model, ctx.asOf, 'week', 8);
-        const report = await guardrailsReport(ctx, health, range);
-        if (flags.json) return printJson(report);
-        printGuardrails(report);
-      }),
-    );
-
-  reportOptions(program.command('benchmarks').description("PMF and 30-day retention against the targets for the product stage (docs/health.md)"), { segment: false })
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const range = resolveRange(flags, ctx.model, ctx.asOf, 'week');
-        const report = await benchmarksReport(ctx, healthModelFromConfig(config), range);
-        if (flags.json) return printJson(report);
-        printBenchmarks(report);
-      }),
-    );
+  readCommand(program, READS.surveys, { description: 'PMF (Sean Ellis), NPS and CSAT: overall, by week and ideal vs not', print: printSurveys });
+  readCommand(program, READS.heart, {
+    description: 'HEART: happiness, engagement, adoption, retention, task success (and guardrail alerts)',
+    print(report) {
+      printHeart(report);
+      if (report.guardrails) printGuardrails(report.guardrails);
+    },
+  });
+  readCommand(program, READS.guardrails, { description: 'metric pairs that must not contradict each other, week over week', print: printGuardrails });
+  readCommand(program, READS.benchmarks, { description: 'PMF and 30-day retention against the targets for the product stage (docs/health.md)', print: printBenchmarks });
 }
 
 interface RecordFlags {
@@ -141,21 +80,14 @@ interface RecordFlags {
   json?: boolean;
 }
 
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}
-
-function printHistory(metric: string, entries: ManualEntry[]): void {
-  if (entries.length === 0) return void console.log(`no entries for ${metric}`);
+function printHistory(metric: string, history: EntryJson[]): void {
+  if (history.length === 0) return void console.log(`no entries for ${metric}`);
+  const entries = history.map((e) => ({ ...e, entered_ms: Date.parse(e.entered_at) }));
   const current = currentManualValues(entries).get(metric)!;
   console.log(`${metric}: ${current.size} period${current.size === 1 ? '' : 's'}, ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (✓ = current value)`);
   console.log(formatTable(
     ['period', 'value', '', 'entered by', 'entered at', 'note'],
-    entries.map((e) => [e.period, formatNumber(e.value), current.get(e.period) === e ? '✓' : '', e.entered_by, new Date(e.entered_ms).toISOString().slice(0, 16).replace('T', ' '), e.note ?? '']),
+    entries.map((e) => [e.period, formatNumber(e.value), current.get(e.period) === e ? '✓' : '', e.entered_by, e.entered_at.slice(0, 16).replace('T', ' '), e.note ?? '']),
   ));
 }
 

@@ -1,15 +1,12 @@
 import type { Command } from 'commander';
-import { importEvents, type ImportReport } from '../../engine/ingest/import-events.js';
+import type { ImportReport } from '../../engine/ingest/import-events.js';
 import { importFailure } from '../../engine/ingest/import-hint.js';
 import { InputError } from '../../errors.js';
-import { importLedger } from '../../engine/ingest/import-ledger.js';
-import { importManualCsv } from '../../engine/ingest/import-manual.js';
 import { checkExportPath, exportEvents } from '../../engine/ingest/export-events.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
-import { importToClickHouse, usesClickHouse } from './clickhouse.js';
 import { remoteExport, remoteImport, viaServer } from '../remote.js';
-import { readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
+import { readConfigIfPresent, withPort, withStore, type GlobalOptions } from '../context.js';
 import { wholeNumber } from '../../model/whole-number.js';
 import { manualMetricNames } from '../../config/model.js';
 
@@ -37,11 +34,10 @@ export function registerImport(program: Command): void {
     .option(...MAX_REJECTED, parseMaxRejected)
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
-      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'events', file, flags), flags);
       const format = detectFormat(file, flags.format);
       const bar = progressBar(`importing ${file}`, format === 'parquet' ? 'rows' : 'bytes');
-      const report = await withStore(globals, readConfigIfPresent(globals), (store) =>
-        importEvents(store, file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
+      const report = await withPort(globals, readConfigIfPresent(globals), (store) =>
+        store.importers.events(file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
       ).catch((e) => viaServer(e, globals, undefined, (server) =>
         remoteImport(server, 'events', file, { format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
       )).finally(() => bar.stop());
@@ -55,8 +51,7 @@ export function registerImport(program: Command): void {
     .option(...MAX_REJECTED, parseMaxRejected)
     .action(async (file: string, flags: ImportFlags) => {
       const globals = program.opts<GlobalOptions>();
-      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'subscriptions', file, flags), flags);
-      const report = await withStore(globals, readConfigIfPresent(globals), (store) => importLedger(store, file, { strict: flags.strict }))
+      const report = await withPort(globals, readConfigIfPresent(globals), (store) => store.importers.ledger(file, { strict: flags.strict }))
         .catch((e) => viaServer(e, globals, undefined, (server) => remoteImport(server, 'subscriptions', file, { strict: flags.strict })));
       printReport(report, flags);
     });
@@ -70,8 +65,7 @@ export function registerImport(program: Command): void {
       const globals = program.opts<GlobalOptions>();
       const config = readConfigIfPresent(globals);
       const options = { strict: flags.strict, allowed: config ? manualMetricNames(config) : undefined, weekStart: config?.week_start };
-      if (usesClickHouse(globals)) return printReport(await importToClickHouse(globals, 'manual', file, options), flags);
-      const report = await withStore(globals, config, (store) => importManualCsv(store, file, options))
+      const report = await withPort(globals, config, (store) => store.importers.manual(file, options))
         .catch((e) => viaServer(e, globals, config, (server) => remoteImport(server, 'manual', file, { strict: flags.strict })));
       printReport(report, flags);
     });

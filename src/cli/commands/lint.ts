@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { lineLocator } from '../../config/locate.js';
 import type { Command } from 'commander';
 import { resolveDbPath } from '../../engine/duckdb/database.js';
-import { reportContext } from '../../reports/context.js';
 import { lintReport } from '../../reports/north-star-evidence.js';
 import { printJson } from '../output.js';
 import { configPath, readConfig, withStore, type GlobalOptions } from '../context.js';
-import { parseAsOf } from '../options.js';
+import { READS } from '../../app/catalogue.js';
+import { prepareRead } from '../../app/run.js';
 import { replayEngine, viaServer } from '../remote.js';
 import { modelFromConfig } from '../../config/model.js';
 
@@ -21,12 +21,12 @@ export function registerLint(program: Command): void {
       const globals = program.opts<GlobalOptions>();
       const config = readConfig(globals);
       const model = modelFromConfig(config);
-      const asOf = parseAsOf(flags.asOf);
+      const read = prepareRead(READS.lint, flags, 'cli');
       const dbPath = resolveDbPath(globals.db, config.database?.path);
       const report = flags.data && existsSync(dbPath)
-        ? await withStore(globals, config, (store) => lintReport(config, reportContext(store, model, asOf)), true)
+        ? await withStore(globals, config, (store) => read.run(store, config, model), true)
           // While `truenorth serve` holds the file, the evidence is read from the rows the server sends back.
-          .catch((e) => viaServer(e, globals, config, async (server) => lintReport(config, reportContext(await replayEngine(server, program, {}, asOf), model, asOf))))
+          .catch((e) => viaServer(e, globals, config, async (server) => read.run(await replayEngine(server, program, {}, read.asOf), config, model)))
         : await lintReport(config);
       const { findings, north_star_checks: checks, evidence } = report;
       const lineOf = lineLocator(readFileSync(configPath(globals), 'utf8'));

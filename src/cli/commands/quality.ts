@@ -1,22 +1,15 @@
 /** `truenorth quality`: the data-quality report (reports/quality.ts). */
 import type { Command } from 'commander';
-import { qualityReport, type QualityReport, type QualityTotals } from '../../reports/quality.js';
-import { withReports } from '../analytics.js';
-import { formatTable, integer, printJson } from '../output.js';
-import type { ReportFlags } from '../options.js';
+import { READS } from '../../app/catalogue.js';
+import type { QualityReport, QualityTotals } from '../../reports/quality.js';
+import { readCommand } from '../operation-command.js';
+import { formatTable, integer } from '../output.js';
 
 export function registerQuality(program: Command): void {
-  program.command('quality')
-    .description('data quality: rejected messages by reason and source, clock-skew corrections, future timestamps clamped, duplicates')
-    .option('--json', 'machine output')
-    .option('--as-of <date>', 'treat this date as today (default: today)')
-    .action((flags: ReportFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const report = await qualityReport(ctx, config);
-        if (flags.json) return printJson(report);
-        printQuality(report);
-      }),
-    );
+  readCommand(program, READS.quality, {
+    description: 'data quality: rejected messages by reason and source, clock-skew corrections, future timestamps clamped, duplicates',
+    print: printQuality,
+  });
 }
 
 const LINES: [keyof QualityTotals, string][] = [

@@ -1,28 +1,22 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema/index.js';
-import { TruenorthError, InputError } from '../../errors.js';
-import { addCheckin, addIdea, addReviewNote, listCheckins, listIdeas, setIdeaStatus } from '../../engine/workspace.js';
-import type { DuckDbStore } from '../../engine/duckdb/database.js';
+import { InputError } from '../../errors.js';
+import { listIdeas } from '../../engine/workspace.js';
+import type { StorePort } from '../../engine/port.js';
 import type { ServerInfo } from '../../server/server-file.js';
-import { checkCheckin, checkIdea, checkIdeaStatus, checkNote, weekOf } from '../../server/team-writes.js';
-import { remoteJson, replayEngine, viaServer } from '../remote.js';
+import { replayEngine, viaServer } from '../remote.js';
+import { defaultAuthor } from '../author.js';
+import { runWrite } from '../write-command.js';
 import { digestHtml, digestMarkdown, digestSlackBody, fmt, targetText } from '../../reports/digest.js';
-import { okrProgress } from '../../reports/okrs.js';
 import type { ScorecardReport } from '../../reports/scorecard-report.js';
-import { composeDigest, computeScorecard, postWebhook } from '../../reports/ritual.js';
+import { postWebhook } from '../../reports/ritual.js';
+import { READS, WRITES } from '../../app/catalogue.js';
+import { readCommand, type CommandFlags } from '../operation-command.js';
 import { formatValue, type Status, type Unit } from '../../reports/scorecard.js';
-import { withReports } from '../analytics.js';
-import { readConfig, readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
+import { onReader, readConfig, readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
 import { formatTable, printJson } from '../output.js';
-import type { ReportFlags } from '../options.js';
 
-export { composeDigest, computeScorecard, postWebhook } from '../../reports/ritual.js';
-
-interface ScorecardFlags extends ReportFlags {
-  week?: string;
-  weeks?: string;
-}
 
 const COLOURS: Record<Status, string> = { on_track: '\u001b[32m', off_track: '\u001b[31m', no_target: '', no_data: '\u001b[2m' };
 
@@ -31,7 +25,7 @@ function cell(value: number | null, status: Status, unit: Unit, colour: boolean)
   return colour && COLOURS[status] ? `${COLOURS[status]}${text}\u001b[0m` : text;
 }
 
-function printScorecard(report: ScorecardReport, config: Config): void {
+function printScorecard(report: ScorecardReport, _flags: CommandFlags, config: Config): void {
   const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const shown = report.weeks.slice(-6);
   const offset = report.weeks.length - shown.length;
@@ -63,98 +57,75 @@ function printScorecard(report: ScorecardReport, config: Config): void {
 }
 
 export function registerRitual(program: Command): void {
-  program
-    .command('scorecard')
-    .description('the weekly scorecard: owners, targets, red/green, bottleneck, CEO of the week, praise')
-    .option('--week <week>', 'the last week shown, e.g. 2026-W47 (default: the last complete week)')
-    .option('--weeks <n>', 'how many weeks (default: scorecard.weeks, 13)')
-    .option('--as-of <date>', 'treat this date as today')
-    .option('--json', 'machine output (the JSON of docs/reports.md)')
-    .action((flags: ScorecardFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        const report = await computeScorecard(ctx, config, flags);
-        if (flags.json) return printJson(report);
-        printScorecard(report, config);
-      }),
-    );
+  readCommand(program, READS.scorecard, {
+    description: 'the weekly scorecard: owners, targets, red/green, bottleneck, CEO of the week, praise',
+    print: printScorecard,
+  });
 
   const okrs = program.command('okrs').description('objectives and key results: progress computed from data, weekly check-ins');
-  okrs
-    .command('list', { isDefault: true })
-    .description('progress of every objective')
-    .option('--week <week>', 'measure as of this week (default: the last complete week)')
-    .option('--as-of <date>', 'treat this date as today')
-    .option('--json', 'machine output')
-    .action((flags: ScorecardFlags) =>
-      withReports(program, flags, async (ctx, config) => {
-        if (config.okrs.length === 0) throw new TruenorthError('not_found', 'no okrs in truenorth.yaml; add an `okrs:` section');
-        const scorecard = await computeScorecard(ctx, config, flags);
-        const checkins = await listCheckins(ctx.engine);
-        const progress = okrProgress(config, scorecard, checkins);
-        if (flags.json) return printJson({ week: scorecard.weeks[scorecard.weeks.length - 1], objectives: progress });
-        for (const o of progress) {
-          console.log(`${o.objective} (due ${o.due}): ${o.progress === null ? 'no data' : `${(o.progress * 100).toFixed(0)} %`}`);
-          console.log(formatTable(['key result', 'from', 'to', 'now', 'progress', 'status'], o.key_results.map((k) => [
-            k.metric + (k.measure === 'rate' ? ' (rate)' : ''), fmt(k.from), fmt(k.to), fmt(k.current),
-            k.progress === null ? null : `${(k.progress * 100).toFixed(0)}%`, k.status.replace('_', ' '),
-          ])));
-          for (const c of o.checkins.slice(-3)) console.log(`  ${c.week} ${c.author}: ${c.note}`);
-          console.log('');
-        }
-      }),
-    );
+  readCommand(program, READS.okrs, {
+    description: 'progress of every objective',
+    isDefault: true,
+    print(answer) {
+      for (const o of answer.objectives) {
+        console.log(`${o.objective} (due ${o.due}): ${o.progress === null ? 'no data' : `${(o.progress * 100).toFixed(0)} %`}`);
+        console.log(formatTable(['key result', 'from', 'to', 'now', 'progress', 'status'], o.key_results.map((k) => [
+          k.metric + (k.measure === 'rate' ? ' (rate)' : ''), fmt(k.from), fmt(k.to), fmt(k.current),
+          k.progress === null ? null : `${(k.progress * 100).toFixed(0)}%`, k.status.replace('_', ' '),
+        ])));
+        for (const c of o.checkins.slice(-3)) console.log(`  ${c.week} ${c.author}: ${c.note}`);
+        console.log('');
+      }
+    },
+  }, okrs, 'list');
   okrs
     .command('checkin <objective> <note>')
     .description('record a weekly check-in note on an objective (its text or its 1-based number)')
-    .option('--week <week>', 'the week (default: this week)')
+    .option('--week <week>', 'the week (default: the last complete week)')
     .option('--kr <metric>', 'the key result it is about')
     .option('--confidence <fraction>', 'confidence of hitting it, 0–1')
-    .option('--by <who>', 'author', process.env.USER ?? 'unknown')
-    .action(async (objective: string, note: string, flags: { week?: string; kr?: string; confidence?: string; by: string }) => {
-      const globals = program.opts<GlobalOptions>();
-      const config = readConfig(globals);
-      const request = { objective, key_result: flags.kr, week: flags.week ?? weekOf(Date.now(), config), note, confidence: flags.confidence, author: flags.by };
-      const checkin = checkCheckin(config, request);
-      await withStore(globals, config, (store) => addCheckin(store, checkin))
-        .catch((e) => viaServer(e, globals, config, (server) => remoteJson(server, 'POST', '/api/v1/checkins', request)));
+    .option('--by <who>', 'author (default: $TRUENORTH_USER or the login name)')
+    .action(async (objective: string, note: string, flags: { week?: string; kr?: string; confidence?: string; by?: string }) => {
+      const config = readConfig(program.opts<GlobalOptions>());
+      const request = { objective, key_result: flags.kr, week: flags.week, note, confidence: flags.confidence, author: defaultAuthor(flags.by) };
+      const checkin = await runWrite(program, WRITES.checkins, request, config);
       console.log(`checked in on "${checkin.objective}"`);
     });
 
-  program
-    .command('digest')
-    .description('the weekly review as Markdown, HTML or JSON; to a file or a Slack-compatible webhook')
-    .option('--week <week>', 'the week reviewed (default: the last complete week)')
-    .option('--format <format>', 'md | html | json', 'md')
-    .option('--out <file>', 'write to a file instead of stdout')
-    .option('--webhook <url>', 'POST a Slack-compatible body to this URL')
-    .option('--as-of <date>', 'treat this date as today')
-    .action((flags: ScorecardFlags & { format: string; out?: string; webhook?: string }) =>
-      withReports(program, flags, async (ctx, config) => {
-        if (!['md', 'html', 'json'].includes(flags.format)) throw new InputError(`--format: expected md, html or json, got ${JSON.stringify(flags.format)}`);
-        const digest = await composeDigest(ctx, config, flags);
-        const body = flags.format === 'json' ? JSON.stringify(digest, null, 2) + '\n' : flags.format === 'html' ? digestHtml(digest) : digestMarkdown(digest);
-        if (flags.webhook) {
-          await postWebhook(flags.webhook, digestSlackBody(digest));
-          console.error(`sent the ${digest.week} digest to the webhook`);
-        }
-        if (flags.out) {
-          writeFileSync(flags.out, body);
-          console.error(`wrote ${flags.out}`);
-        } else if (!flags.webhook) {
-          process.stdout.write(body);
-        }
-      }),
-    );
+  readCommand(program, READS.digest, {
+    description: 'the weekly review as Markdown, HTML or JSON; to a file or a Slack-compatible webhook',
+    options: [
+      ['--format <format>', 'md | html | json', 'md'],
+      ['--out <file>', 'write to a file instead of stdout'],
+      ['--webhook <url>', 'POST a Slack-compatible body to this URL'],
+    ],
+    check(flags) {
+      if (!['md', 'html', 'json'].includes(String(flags.format))) throw new InputError(`--format: expected md, html or json, got ${JSON.stringify(flags.format)}`);
+    },
+    async print(digest, flags) {
+      const body = flags.format === 'json' ? JSON.stringify(digest, null, 2) + '\n' : flags.format === 'html' ? digestHtml(digest) : digestMarkdown(digest);
+      if (typeof flags.webhook === 'string') {
+        await postWebhook(flags.webhook, digestSlackBody(digest));
+        console.error(`sent the ${digest.week} digest to the webhook`);
+      }
+      if (typeof flags.out === 'string') {
+        writeFileSync(flags.out, body);
+        console.error(`wrote ${flags.out}`);
+      } else if (!flags.webhook) {
+        process.stdout.write(body);
+      }
+    },
+  }, program, 'digest', false);
 
   const ideas = program.command('ideas').description('the team ideas board: ideas to move the North Star, each with an owner and a status');
-  /** Runs `work` on the file, or through the server that holds it (writes as `request`, reads replayed). */
-  const onFile = <T>(work: (store: DuckDbStore) => Promise<T>, remote: (server: ServerInfo) => Promise<T>, config = readConfigIfPresent(program.opts<GlobalOptions>())) =>
-    withStore(program.opts<GlobalOptions>(), config, work).catch((e) => viaServer(e, program.opts<GlobalOptions>(), config, remote));
+  /** Runs `work` on the store, or through the server that holds its file (the reads replayed). */
+  const onFile = <T>(work: (store: StorePort) => Promise<T>, remote: (server: ServerInfo) => Promise<T>, config = readConfigIfPresent(program.opts<GlobalOptions>())) =>
+    withPort(program.opts<GlobalOptions>(), config, work).catch((e) => viaServer(e, program.opts<GlobalOptions>(), config, remote));
   ideas
     .command('list', { isDefault: true })
     .option('--json', 'machine output')
     .action(async (flags: { json?: boolean }) => {
-      const all = await onFile(listIdeas, async (server) => listIdeas(await replayEngine(server, program, {}, Date.now())));
+      const all = await onFile((store) => onReader(store, listIdeas), async (server) => listIdeas(await replayEngine(server, program, {}, Date.now())));
       if (flags.json) return printJson({ ideas: all });
       if (all.length === 0) return console.log('no ideas yet: `truenorth ideas add --team product --owner you@acme.io "…"`');
       console.log(formatTable(['id', 'team', 'idea', 'owner', 'status'], all.map((i) => [i.id, i.team, i.idea, i.owner, i.status.replace('_', ' ')])));
@@ -166,16 +137,14 @@ export function registerRitual(program: Command): void {
     .option('--metric <id>', 'the scorecard row it should move')
     .action(async (idea: string, flags: { team: string; owner: string; metric?: string }) => {
       const request = { team: flags.team, idea, owner: flags.owner, metric: flags.metric };
-      const checked = checkIdea(request);
-      const id = await onFile((store) => addIdea(store, checked), async (server) => (await remoteJson<{ id: number }>(server, 'POST', '/api/v1/ideas', request)).id);
-      console.log(`added idea ${id}`);
+      const added = await runWrite(program, WRITES.addIdea, request, readConfigIfPresent(program.opts<GlobalOptions>()));
+      console.log(`added idea ${added.id}`);
     });
   ideas
     .command('status <id> <status>')
     .description('proposed | in-progress | done | dropped')
     .action(async (id: string, status: string) => {
-      const change = checkIdeaStatus(id, { status });
-      await onFile((store) => setIdeaStatus(store, change.id, change.status), (server) => remoteJson(server, 'POST', `/api/v1/ideas/${change.id}/status`, { status }));
+      await runWrite(program, WRITES.ideaStatus, { id, status }, readConfigIfPresent(program.opts<GlobalOptions>()));
       console.log(`idea ${id} is ${status}`);
     });
 
@@ -183,12 +152,10 @@ export function registerRitual(program: Command): void {
     .command('note <row> <note>')
     .description('a review note on a scorecard row for a week (shown in the digest)')
     .option('--week <week>', 'the week (default: the last complete week)')
-    .option('--by <who>', 'author', process.env.USER ?? 'unknown')
-    .action(async (row: string, note: string, flags: { week?: string; by: string }) => {
+    .option('--by <who>', 'author (default: $TRUENORTH_USER or the login name)')
+    .action(async (row: string, note: string, flags: { week?: string; by?: string }) => {
       const config = readConfig(program.opts<GlobalOptions>());
-      const request = { row, week: flags.week, note, author: flags.by };
-      const checked = checkNote(config, request);
-      await onFile((store) => addReviewNote(store, checked), (server) => remoteJson(server, 'POST', '/api/v1/notes', request), config);
+      await runWrite(program, WRITES.notes, { row, week: flags.week, note, author: defaultAuthor(flags.by) }, config);
       console.log(`noted on ${row}`);
     });
 }

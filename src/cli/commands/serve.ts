@@ -2,20 +2,22 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { InputError, TruenorthError } from '../../errors.js';
-import { DuckDbStore, resolveDbPath } from '../../engine/duckdb/database.js';
-import { ClickHouseStore, DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
+import { resolveDbPath } from '../../engine/duckdb/database.js';
+import { DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
+import { capabilityGap } from '../../engine/capabilities.js';
+import { openServerStores } from '../../engine/open-store.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import { TruenorthServer } from '../../server/app.js';
 import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
-import { dashboardBuilt } from '../../server/dashboard-api.js';
+import { dashboardBuilt } from '../../server/static-app.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
-import { configPath, engineChoice, readConfigIfPresent, type GlobalOptions } from '../context.js';
+import { configPath, readConfigIfPresent, type GlobalOptions } from '../context.js';
 import { wholeNumber } from '../../model/whole-number.js';
 import { modelFromConfig } from '../../config/model.js';
 
@@ -121,22 +123,12 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
       const port = positiveInt(flags.port, '--port', 0) ?? config?.server.port ?? 8765;
       if (port > 65535) throw new InputError(`--port: expected 0–65535, got ${port}`);
       const dbPath = resolveDbPath(globals.db, config?.database?.path);
-      const choice = engineChoice(globals, config);
-      if (flags.chdbPath !== undefined && (choice.engine !== 'clickhouse' || choice.url)) throw new InputError('--chdb-path: only with --engine clickhouse and no --clickhouse-url');
-      const clickhouse = choice.engine === 'clickhouse'
-        ? await ClickHouseStore.open({ url: choice.url, path: flags.chdbPath ?? DEFAULT_CHDB_PATH })
-        : undefined;
-      let store: DuckDbStore;
-      try {
-        store = await DuckDbStore.open(dbPath);
-      } catch (e) {
-        await clickhouse?.close();
-        throw e;
-      }
+      const stores = await openServerStores(dbPath, { ...globals, chdbPath: flags.chdbPath }, config?.database);
+      const { store, clickhouse } = stores;
       let server: TruenorthServer;
       try {
         server = await TruenorthServer.create({
-          store, host, port, clickhouse,
+          ...stores, host, port,
           configPath: existsSync(configPath(globals)) ? configPath(globals) : undefined,
           adminToken,
           stripeSecret: process.env.TRUENORTH_STRIPE_WEBHOOK_SECRET || undefined,
@@ -169,18 +161,18 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
         });
       }
       const say = (line: string) => process.stderr.write(`truenorth: ${line}\n`);
-      say(clickhouse
-        ? `serving ClickHouse ${clickhouse.description} (keys in ${dbPath}) on ${url} (pid ${process.pid})`
-        : `serving ${dbPath} on ${url} (pid ${process.pid})`);
+      const served = server.events.description === dbPath ? dbPath : `${server.events.description} (keys in ${dbPath})`;
+      say(`serving ${served} on ${url} (pid ${process.pid})`);
       say(dashboardBuilt() ? `dashboard: ${url}/${server.readsNeedKey ? ' (sign in with a secret key)' : ''}` : 'the dashboard is not built (npm run build); the API works');
       if (flags.open && dashboardBuilt()) openInBrowser(`${url}/`);
       if (server.keys.count('write') === 0 && !server.keys.hasAdminToken) say('no write keys yet: create one with `truenorth keys create` (ingestion answers 401 until then)');
       if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key (\`truenorth keys create --kind secret\`)`);
 
       const withReportEngine = <T>(work: (engine: SqlEngine) => Promise<T>) => server.withReportEngine(work);
-      // The digest joins check-ins, notes and ideas from the DuckDB workspace: not on ClickHouse yet.
-      if (config?.digest && clickhouse) say('weekly digest: not sent by a ClickHouse server yet (it reads notes and check-ins from DuckDB)');
-      const digest = config?.digest && !clickhouse ? startDigestSchedule(config, withReportEngine, say) : undefined;
+      // The digest joins the team's check-ins, notes and ideas: a store without those tables cannot send it.
+      const digestGap = capabilityGap(server.events.capabilities, 'team_tables');
+      if (config?.digest && digestGap !== undefined) say(`weekly digest: not sent by this server: ${digestGap}`);
+      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, withReportEngine, say) : undefined;
 
       await new Promise<void>((resolve) => {
         let stopping = false;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { didYouMean } from '../../model/suggest.js';
 import { oneOf, show } from './messages.js';
 import { MAX_PROPERTY_NAME_LENGTH, propertyName } from './scalars.js';
+import { type Target } from '../../model/scorecard-rows.js';
 
 export const FILTER_OPERATORS = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'contains', 'exists'] as const;
 
@@ -60,7 +61,6 @@ export type FilterCondition = z.output<typeof filterConditionSchema>;
 export type Filter = Record<string, FilterCondition>;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
-export type Target = { gte: number } | { lte: number } | { between: [number, number] };
 const TARGET_FORMS = '{ gte: n }, { lte: n } or { between: [lo, hi] }';
 
 export const targetSchema = z

@@ -1,11 +1,12 @@
 /** Business health, surveys, HEART and guardrails. */
 import { z } from 'zod';
 import { HEALTH_METRICS, isManualHealthMetric } from '../../model/health-metrics.js';
-import { atLeast, checkAtLeast, filterSchema, measureSchema, perSchema, sourceSchema, targetSchema, type Target } from './filters.js';
 import { didYouMean } from '../../model/suggest.js';
 import { oneOf, strictMap } from './messages.js';
 import { durationDays, eventName, isoDate, owner, propertyName, slug, text } from './scalars.js';
 import { HEART_CATEGORIES } from '../../model/health.js';
+import { atLeast, checkAtLeast, filterSchema, measureSchema, perSchema, sourceSchema, targetSchema } from './filters.js';
+import { type Target } from '../../model/scorecard-rows.js';
 
 const healthEntrySchema = strictMap(
   { owner: owner.optional(), target: targetSchema.optional(), source: sourceSchema.optional() },

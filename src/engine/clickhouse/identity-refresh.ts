@@ -2,11 +2,11 @@ import type { TrackedEvent } from '../../model/message.js';
 import { classifyEventAccounts, latestEventAccounts, settleEventAccounts, type KnownAccount } from '../ingest/event-accounts.js';
 import type { IdentityTouch } from '../ingest/identity-refresh.js';
 import {
-  accountTraits, parseTraits, parseUnset, replayProfile, type AccountTraitMessage, type Profile, type TraitMessage,
+  accountTraits, parseTraits, replayProfiles, type AccountTraitMessage, type EventAccountRow, type IdentityHistoryRow,
 } from '../ingest/profile.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
-import { clickhouseJson, nextSeq } from './writer.js';
+import { clickhouseJson, nextSeq } from './values.js';
 
 /**
  * The ClickHouse side of `ingest/identity-refresh.ts`, with the same semantics: event accounts, link
@@ -103,8 +103,6 @@ async function accountHistory(store: ClickHouseStore, accounts: string[]): Promi
   return rows.map((r) => ({ accountId: r.account_id, ts: Number(r.ts), traits: parseTraits(r.traits) }));
 }
 
-type HistoryRow = { person: string; kind: string; account_id: string | null; traits: string; set_once: string; unset: string; ts: number };
-
 async function refreshUsers(store: ClickHouseStore, users: string[]): Promise<void> {
   const c = store.connection;
   const links = await c.query('SELECT anonymous_id, user_id FROM identity_links WHERE user_id IN {users:Array(String)}', { users }) as { anonymous_id: string; user_id: string }[];
@@ -114,30 +112,11 @@ async function refreshUsers(store: ClickHouseStore, users: string[]): Promise<vo
   // The storage table: the view leaves out the `$set_once` / `$unset` columns older stores lacked.
   const rows = await c.query(`
     SELECT person, kind, account_id, traits, set_once, unset, toUnixTimestamp64Milli(ts) AS ts FROM tn_identity_messages FINAL
-    WHERE kind IN ('identify', 'group') AND person IN {persons:Array(String)} ORDER BY ts, id`, { persons }) as HistoryRow[];
-  const history = new Map<string, TraitMessage[]>();
-  for (const h of rows) {
-    const user = owner.get(h.person)!;
-    const list = history.get(user) ?? history.set(user, []).get(user)!;
-    list.push({ kind: h.kind, ts: Number(h.ts), accountId: h.account_id, set: parseTraits(h.traits), setOnce: parseTraits(h.set_once), unset: parseUnset(h.unset) });
-  }
-  const eventAccounts = new Map<string, { accountId: string; ts: number }>();
-  for (const e of await c.query(
+    WHERE kind IN ('identify', 'group') AND person IN {persons:Array(String)} ORDER BY ts, id`, { persons }) as IdentityHistoryRow[];
+  const eventAccounts = await c.query(
     'SELECT person, account_id, toUnixTimestamp64Milli(ts) AS ts FROM user_event_accounts WHERE person IN {persons:Array(String)}', { persons },
-  ) as { person: string; account_id: string; ts: number }[]) {
-    const user = owner.get(e.person)!;
-    const best = eventAccounts.get(user);
-    const ts = Number(e.ts);
-    if (!best || ts > best.ts || (ts === best.ts && e.person === user)) eventAccounts.set(user, { accountId: e.account_id, ts });
-  }
-  const accounts = new Set([...eventAccounts.values()].map((e) => e.accountId));
-  for (const h of rows) if (h.kind === 'group' && h.account_id) accounts.add(h.account_id);
-  const accountMessages = await accountHistory(store, [...accounts]);
-  const profiles: [string, Profile][] = [];
-  for (const user of users) {
-    const profile = replayProfile(history.get(user) ?? [], accountMessages, eventAccounts.get(user) ?? null);
-    if (profile) profiles.push([user, profile]);
-  }
+  ) as EventAccountRow[];
+  const profiles = await replayProfiles(users, owner, rows, eventAccounts, (accounts) => accountHistory(store, accounts));
   await c.insert('tn_users', profiles.map(([user, p]) => ({
     user_id: user, account_id: p.accountId, traits: clickhouseJson(p.traits), updated_at: chTimestamp(p.updatedAt), written: nextSeq(),
   })));

@@ -1,14 +1,14 @@
-import { InputError } from '../../errors.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import { importQuality, readMessageBatches, withHint, type ImportCounts, type ImportOptions, type ImportReport, type MessageBatches, type RowError } from '../ingest/import-events.js';
 import { readLedgerCsv, type LedgerEntry, type LedgerImportOptions } from '../ingest/import-ledger.js';
-import { readManualCsv, type ManualImportOptions, type ManualInput } from '../ingest/import-manual.js';
+import { checkManualEntries, readManualCsv, type ManualImportOptions, type ManualInput } from '../ingest/import-manual.js';
 import { qualityDay } from '../ingest/quality.js';
 import { detectFormat } from '../ingest/sources.js';
 import { chTimestamp } from './connection.js';
 import { insertQualityToClickHouse } from './quality.js';
 import type { ClickHouseStore } from './store.js';
-import { ClickHouseWriter, nextSeq } from './writer.js';
+import { nextSeq } from './values.js';
+import { ClickHouseWriter } from './writer.js';
 
 
 /**
@@ -127,10 +127,7 @@ export async function importLedgerToClickHouse(store: ClickHouseStore, path: str
  */
 export async function recordManualValuesToClickHouse(store: ClickHouseStore, entries: readonly ManualInput[]): Promise<number> {
   if (entries.length === 0) return 0;
-  for (const e of entries) {
-    if (!e.enteredBy.trim()) throw new InputError('entered by: who entered the value is required (--by)');
-    if (e.value !== null && !Number.isFinite(e.value)) throw new InputError(`${e.metric}: the value must be a finite number`);
-  }
+  checkManualEntries(entries);
   const last = await store.connection.query('SELECT toString(max(toUnixTimestamp64Micro(entered_at))) AS us, count() AS n FROM tn_manual_values');
   const stored = last[0]?.n ? BigInt(last[0].us as string) : 0n;
   let us = BigInt(Date.now()) * 1000n > stored + 1n ? BigInt(Date.now()) * 1000n : stored + 1n;

@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 4;
+export const CLICKHOUSE_SCHEMA_VERSION = 5;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -156,6 +156,26 @@ const STORAGE: StorageTable[] = [
     engine: { kind: 'SummingMergeTree' },
     orderBy: '(day, source, kind, reason)',
   },
+  // The team's tables, as DuckDB's (migration "weekly ritual"): check-ins and notes are appended;
+  // an idea's status change is a new row of its id, the last one written wins.
+  {
+    name: 'tn_okr_checkins',
+    columns: ['objective String', 'key_result Nullable(String)', 'week String', 'note String', 'confidence Nullable(Float64)', 'author String', `checked_in_at ${TS}`],
+    engine: { kind: 'MergeTree' },
+    orderBy: '(checked_in_at, week)',
+  },
+  {
+    name: 'tn_review_notes',
+    columns: ['week String', 'row_id String', 'note String', 'author String', `noted_at ${TS}`],
+    engine: { kind: 'MergeTree' },
+    orderBy: '(week, noted_at)',
+  },
+  {
+    name: 'tn_ideas',
+    columns: ['id UInt64', 'team String', 'idea String', 'owner String', 'status LowCardinality(String)', 'metric Nullable(String)', `created_at ${TS}`, `updated_at ${TS}`, 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: 'id',
+  },
   {
     name: 'tn_schema_migrations',
     columns: ['version UInt32', 'name String', 'applied_at DateTime'],
@@ -200,6 +220,9 @@ const VIEWS: { name: string; select: (t: (name: string) => string) => string }[]
     select: (t) => `SELECT day, source, kind, reason, sum(count) AS count FROM ${t('tn_quality_counts')} GROUP BY day, source, kind, reason`,
   },
   { name: 'manual_values', select: (t) => `SELECT metric, period, value, entered_by, entered_at, note FROM ${t('tn_manual_values')}` },
+  { name: 'okr_checkins', select: (t) => `SELECT objective, key_result, week, note, confidence, author, checked_in_at FROM ${t('tn_okr_checkins')}` },
+  { name: 'review_notes', select: (t) => `SELECT week, row_id, note, author, noted_at FROM ${t('tn_review_notes')}` },
+  { name: 'ideas', select: (t) => `SELECT id, team, idea, owner, status, metric, created_at, updated_at FROM ${t('tn_ideas')} FINAL` },
   {
     // actor = the linked user of (user id or anonymous id), else the user id, else the anonymous id;
     // account = the event's account, else the actor's. The `linked` flag reads the same whether or
@@ -293,7 +316,8 @@ function engineSql(engine: Engine, replicated?: string): string {
  * 2 made inserts durable on tables created without the fsync settings; version 3 added the
  * data-quality counters, which the DDL (all IF NOT EXISTS) creates; version 4 added PostHog's
  * `$set_once` / `$unset` to the identity messages, and the event accounts and trait history tables
- * (created by the DDL).
+ * (created by the DDL); version 5 added the team's tables (OKR check-ins, review notes, ideas),
+ * created by the DDL.
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];

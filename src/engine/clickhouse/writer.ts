@@ -3,33 +3,10 @@ import { recordEventAccountsClickHouse, refreshIdentityClickHouse, relinkedClick
 import type { WriteCounts } from '../ingest/writer.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
+import { clickhouseJson, nextSeq } from './values.js';
 
 /** Ids per existence check: keeps each request's URL well under the server's limit. */
 const ID_CHUNK = 2_000;
-
-let lastSeq = 0;
-/** Strictly increasing within the process and across processes writing later: μs since epoch. */
-export function nextSeq(): number {
-  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
-  return lastSeq;
-}
-
-/**
- * JSON text ClickHouse's parser reads in full. simdjson rejects a whole document that holds an
- * integer outside [-2^63, 2^64 - 1] (JSON.stringify prints doubles below 1e21 as plain digits),
- * so such a number is written in exponent form: the same double, and printed back by
- * JSONExtractRaw as the same digits DuckDB returns.
- */
-export function clickhouseJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (!/\d{19}/.test(text)) return text;
-  return text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (token) => {
-    if (token.startsWith('"') || /[.eE]/.test(token)) return token;
-    const n = BigInt(token);
-    if (n >= -(2n ** 63n) && n <= 2n ** 64n - 1n) return token;
-    return Number(token).toExponential();
-  });
-}
 
 /**
  * Writes normalised messages to ClickHouse with the semantics of the DuckDB `IngestWriter`:

@@ -12,8 +12,11 @@
  * aggregates the (committed) rows past the watermark, at most FOLD_EVERY after the writer's batches,
  * and merges them with the summary.
  */
-import type { SqlEngine } from '../sql-engine.js';
-import type { DuckDbStore } from './database.js';
+import type { SqlEngine, SqlParams } from '../sql-engine.js';
+/** The writing connection of a DuckDB file, inside its transaction (DuckDbStore). */
+interface Writer extends SqlEngine {
+  run(sql: string, params?: SqlParams): Promise<number>;
+}
 
 /** HyperLogLog registers per event name: 2^14, a standard error of about 0.8 %. */
 const REGISTER_BITS = 14;
@@ -67,7 +70,7 @@ async function watermark(engine: SqlEngine): Promise<{ folded: number; stored: n
  * Run it in the transaction that stored them; when nothing is folded it costs two counts. Answers
  * how many events it folded.
  */
-export async function foldNewEvents(store: DuckDbStore, atLeast = 1): Promise<number> {
+export async function foldNewEvents(store: Writer, atLeast = 1): Promise<number> {
   const { folded, stored } = await watermark(store);
   if (stored - folded < atLeast) return 0;
   for (const sql of FOLD) await store.run(sql, { from: folded });
@@ -82,7 +85,7 @@ const TRAIT_IDS: Record<TraitTable, string> = { users: 'user_id', accounts: 'acc
  * Before `stage` (rows of `table`'s shape) replaces the current traits of its ids: the trait-key
  * counts gain the staged rows' keys and lose the replaced rows' keys. In the writer's transaction.
  */
-export async function countTraitChanges(store: DuckDbStore, table: TraitTable, stage: string): Promise<void> {
+export async function countTraitChanges(store: Writer, table: TraitTable, stage: string): Promise<void> {
   const id = TRAIT_IDS[table];
   await store.run(`INSERT INTO catalogue_trait_keys
       SELECT $table, key, sum(change) FROM (
@@ -94,7 +97,7 @@ export async function countTraitChanges(store: DuckDbStore, table: TraitTable, s
 }
 
 /** Before rows of `table` are deleted (the ids a bound `$ids` JSON list names): their keys no longer count. */
-export async function countTraitRemovals(store: DuckDbStore, table: TraitTable, idList: string, params: Record<string, string>): Promise<void> {
+export async function countTraitRemovals(store: Writer, table: TraitTable, idList: string, params: Record<string, string>): Promise<void> {
   const id = TRAIT_IDS[table];
   await store.run(`INSERT INTO catalogue_trait_keys
       SELECT $table, key, -count(*) FROM (SELECT unnest(json_keys(traits)) AS key FROM ${table} WHERE ${id} IN ${idList}) k
@@ -103,7 +106,7 @@ export async function countTraitRemovals(store: DuckDbStore, table: TraitTable, 
 }
 
 /** Counts the trait keys again from the current traits (after a bulk copy of users and accounts). */
-export async function recountTraitKeys(store: DuckDbStore): Promise<void> {
+export async function recountTraitKeys(store: Writer): Promise<void> {
   await store.run('DELETE FROM catalogue_trait_keys');
   for (const table of Object.keys(TRAIT_IDS) as TraitTable[]) {
     await store.run(`INSERT INTO catalogue_trait_keys

@@ -5,7 +5,7 @@ import { appendNullable, appendRows, timestampValue } from '../duckdb/append-row
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { SqlParams } from '../sql-engine.js';
 import {
-  accountTraits, parseTraits, parseUnset, replayProfile, type AccountTraitMessage, type Profile, type TraitMessage,
+  accountTraits, parseTraits, replayProfiles, type AccountTraitMessage, type EventAccountRow, type IdentityHistoryRow, type Profile,
 } from './profile.js';
 
 /** What a batch touched: the persons (user or anonymous ids) and accounts whose profiles may have changed. */
@@ -90,8 +90,6 @@ async function accountHistory(store: DuckDbStore, accounts: string[]): Promise<A
   return rows.map((r) => ({ accountId: r.account_id, ts: r.ts, traits: parseTraits(r.traits) }));
 }
 
-type HistoryRow = { person: string; kind: string; account_id: string | null; traits: string; set_once: string | null; unset: string | null; ts: number };
-
 /** One pass for all the users: their linked ids, merged histories, event accounts and accounts' histories. */
 async function refreshUsers(store: DuckDbStore, users: string[]): Promise<void> {
   const links = await store.all<{ anonymous_id: string; user_id: string }>(
@@ -99,38 +97,19 @@ async function refreshUsers(store: DuckDbStore, users: string[]): Promise<void> 
   const owner = new Map<string, string>(users.map((u) => [u, u]));
   for (const l of links) owner.set(l.anonymous_id, l.user_id);
   const persons = [...owner.keys()];
-  const history = new Map<string, TraitMessage[]>();
-  const rows = await store.all<HistoryRow>(`
+  const rows = await store.all<IdentityHistoryRow>(`
     SELECT coalesce(user_id, anonymous_id) AS person, kind, account_id, traits::VARCHAR AS traits, set_once::VARCHAR AS set_once,
       unset::VARCHAR AS unset, epoch_ms(ts) AS ts
     FROM identity_messages WHERE kind IN ('identify', 'group') AND coalesce(user_id, anonymous_id) IN ${ID_LIST}
     ORDER BY ts, id`, idList(persons));
-  for (const h of rows) {
-    const user = owner.get(h.person)!;
-    const list = history.get(user) ?? history.set(user, []).get(user)!;
-    list.push({ kind: h.kind, ts: h.ts, accountId: h.account_id, set: parseTraits(h.traits), setOnce: parseTraits(h.set_once), unset: parseUnset(h.unset) });
-  }
-  // The latest event account over the user's ids; on a tie the user id's own.
-  const eventAccounts = new Map<string, { accountId: string; ts: number }>();
-  for (const e of await store.all<{ person: string; account_id: string; ts: number }>(
-    `SELECT person, account_id, epoch_ms(ts) AS ts FROM user_event_accounts WHERE person IN ${ID_LIST}`, idList(persons))) {
-    const user = owner.get(e.person)!;
-    const best = eventAccounts.get(user);
-    if (!best || e.ts > best.ts || (e.ts === best.ts && e.person === user)) eventAccounts.set(user, { accountId: e.account_id, ts: e.ts });
-  }
-  const accounts = new Set([...eventAccounts.values()].map((e) => e.accountId));
-  for (const h of rows) if (h.kind === 'group' && h.account_id) accounts.add(h.account_id);
-  const accountMessages = await accountHistory(store, [...accounts]);
+  const eventAccounts = await store.all<EventAccountRow>(
+    `SELECT person, account_id, epoch_ms(ts) AS ts FROM user_event_accounts WHERE person IN ${ID_LIST}`, idList(persons));
+  const profiles = await replayProfiles(users, owner, rows, eventAccounts, (accounts) => accountHistory(store, accounts));
 
   await store.run(`DELETE FROM user_trait_history WHERE user_id IN ${ID_LIST}`, idList(persons));
   const linkedAway = idList(links.map((l) => l.anonymous_id));
   await countTraitRemovals(store, 'users', ID_LIST, linkedAway);
   await store.run(`DELETE FROM users WHERE user_id IN ${ID_LIST}`, linkedAway);
-  const profiles: [string, Profile][] = [];
-  for (const user of users) {
-    const profile = replayProfile(history.get(user) ?? [], accountMessages, eventAccounts.get(user) ?? null);
-    if (profile) profiles.push([user, profile]);
-  }
   await storeProfiles(store, profiles);
 }
 

@@ -3,6 +3,9 @@ import { InputError } from '../../errors.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { HINT_SAMPLE_ROWS, importHint } from './import-hint.js';
+import type { ImportCounts, ImportReport, RowError } from './import-report.js';
+
+export type { ImportCounts, ImportReport, RowError } from './import-report.js';
 import { normalizeMessage } from './normalize.js';
 import { importParquetFast, REST_LINE_COLUMN } from './parquet-fast.js';
 import { qualityDay, QualityTally, recordQuality } from './quality.js';
@@ -26,25 +29,6 @@ export interface ImportOptions {
  * a server queues it among ingestion's group commits instead. `weight` is the unit's message count.
  */
 export type CommitUnit = <T>(work: () => Promise<T>, weight: number) => Promise<T>;
-
-export interface ImportCounts {
-  imported: number;
-  duplicates: number;
-  rejected: number;
-}
-
-export interface RowError {
-  line: number;
-  reason: string;
-}
-
-export interface ImportReport extends ImportCounts {
-  format: FileFormat;
-  /** The first rejected rows, in file order (at most 100 are kept). */
-  errors: RowError[];
-  /** When rows were rejected and the first rows look like another kind of file: the right command or format. */
-  hint?: string;
-}
 
 /** An import's data-quality tally: rejections and clamped timestamps counted while reading. */
 export interface ImportQuality {

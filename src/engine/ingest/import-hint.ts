@@ -1,4 +1,4 @@
-import type { ImportCounts } from './import-events.js';
+import type { ImportCounts } from './import-report.js';
 import { isObject } from './normalize.js';
 
 /** What `truenorth import <kind>` reads. */

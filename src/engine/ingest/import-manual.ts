@@ -60,13 +60,18 @@ export function parseManualPeriod(text: string, weekStart: WeekStart = 'monday')
   return periodName(parsed.start, parsed.frequency, weekStart);
 }
 
-/** Appends entries in one transaction; each gets a distinct, increasing entered_at so "latest" is never a tie. */
-export async function recordManualValues(store: DuckDbStore, entries: readonly ManualInput[]): Promise<number> {
-  if (entries.length === 0) return 0;
+/** Hand entries as every engine stores them: each names who entered it, and holds a finite number or none. */
+export function checkManualEntries(entries: readonly ManualInput[]): void {
   for (const e of entries) {
     if (!e.enteredBy.trim()) throw new InputError('entered by: who entered the value is required (--by)');
     if (e.value !== null && !Number.isFinite(e.value)) throw new InputError(`${e.metric}: the value must be a finite number`);
   }
+}
+
+/** Appends entries in one transaction; each gets a distinct, increasing entered_at so "latest" is never a tie. */
+export async function recordManualValues(store: DuckDbStore, entries: readonly ManualInput[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  checkManualEntries(entries);
   return store.transaction(async () => {
     const last = await store.all<{ us: number | null }>('SELECT epoch_us(max(entered_at)) AS us FROM manual_values');
     let us = BigInt(Math.max(Date.now() * 1000, (last[0]?.us ?? 0) + 1));

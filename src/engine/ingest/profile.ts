@@ -112,3 +112,50 @@ export function parseTraits(text: string | null | undefined): JsonObject {
   if (!text) return emptyTraits();
   return Object.assign(emptyTraits(), JSON.parse(text) as JsonObject);
 }
+
+/** One identify or group message of a person (a user id or an anonymous id), as both engines read it. */
+export type IdentityHistoryRow = {
+  person: string;
+  kind: string;
+  account_id: string | null;
+  traits: string;
+  set_once: string | null;
+  unset: string | null;
+  ts: number;
+};
+
+/** The latest event's account of a person (a user id or an anonymous id). */
+export type EventAccountRow = { person: string; account_id: string; ts: number };
+
+/**
+ * The users' profiles: `owner` maps each of their ids to the user, `rows` are those ids' messages in
+ * time order, `eventAccounts` their latest events' accounts (the latest over a user's ids wins; on a
+ * tie the user id's own), and `groupCalls` reads the named accounts' group calls.
+ */
+export async function replayProfiles(
+  users: readonly string[], owner: ReadonlyMap<string, string>, rows: readonly IdentityHistoryRow[], eventAccountRows: readonly EventAccountRow[],
+  groupCalls: (accounts: string[]) => Promise<AccountTraitMessage[]>,
+): Promise<[string, Profile][]> {
+  const history = new Map<string, TraitMessage[]>();
+  for (const h of rows) {
+    const user = owner.get(h.person)!;
+    const list = history.get(user) ?? history.set(user, []).get(user)!;
+    list.push({ kind: h.kind, ts: Number(h.ts), accountId: h.account_id, set: parseTraits(h.traits), setOnce: parseTraits(h.set_once), unset: parseUnset(h.unset) });
+  }
+  const eventAccounts = new Map<string, { accountId: string; ts: number }>();
+  for (const e of eventAccountRows) {
+    const user = owner.get(e.person)!;
+    const best = eventAccounts.get(user);
+    const ts = Number(e.ts);
+    if (!best || ts > best.ts || (ts === best.ts && e.person === user)) eventAccounts.set(user, { accountId: e.account_id, ts });
+  }
+  const accounts = new Set([...eventAccounts.values()].map((e) => e.accountId));
+  for (const h of rows) if (h.kind === 'group' && h.account_id) accounts.add(h.account_id);
+  const accountMessages = await groupCalls([...accounts]);
+  const profiles: [string, Profile][] = [];
+  for (const user of users) {
+    const profile = replayProfile(history.get(user) ?? [], accountMessages, eventAccounts.get(user) ?? null);
+    if (profile) profiles.push([user, profile]);
+  }
+  return profiles;
+}

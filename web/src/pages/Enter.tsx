@@ -17,11 +17,11 @@ export function Enter() {
   }, []);
   return (
     <div className="stack">
-      {ctx.engine !== 'duckdb' && (
-        <div className="notice" role="note">
-          This server stores events in ClickHouse (<code>serve --engine clickhouse</code>): the dashboard cannot write there yet, so these forms are refused. Enter numbers with the CLI on that engine.
+      {[ctx.gaps.write_lane, ctx.gaps.team_tables].filter(Boolean).map((gap) => (
+        <div className="notice" role="note" key={gap}>
+          Some of these forms are refused here: {gap}.
         </div>
-      )}
+      ))}
       <div className="grid-2 grid-enter">
         <Card title="Enter a number" subtitle="Hand-entered values keep their history: a correction is a new entry, the latest one counts" id="record">
           {metrics.length === 0 ? (
