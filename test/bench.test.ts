@@ -19,8 +19,8 @@ import { importEvents } from '../src/engine/ingest/import-events.js';
 import { importLedger } from '../src/engine/ingest/import-ledger.js';
 import { importManualCsv } from '../src/engine/ingest/import-manual.js';
 import { reportContext } from '../src/reports/context.js';
-import { computeScorecard } from '../src/reports/ritual.js';
 import { modelFromConfig } from '../src/config/model.js';
+import { computeScorecard } from '../src/app/reads/ritual.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-bench-'));
 const source = join(dir, 'source.duckdb');

@@ -4,7 +4,6 @@
  * numbers. Both sides turn their result into an `Answer` (figure name → number), so every run also
  * checks that truenorth and the baseline agree.
  */
-import { computeScorecard } from '../../src/reports/ritual.js';
 import type { Config } from '../../src/config/schema/index.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
 import { STAGES } from '../../src/model/metrics.js';
@@ -21,6 +20,7 @@ import type { Answer } from './answers.js';
 import type { BaselineSql } from './baseline-sql.js';
 import { retentionDefinition } from '../../src/model/metric-model.js';
 import { healthModelFromConfig } from '../../src/config/model.js';
+import { computeScorecard } from '../../src/app/reads/ritual.js';
 
 export const REPORTS = ['scorecard', 'funnel', 'retention', 'pql', 'revenue', 'leading'] as const;
 export type ReportName = (typeof REPORTS)[number];
