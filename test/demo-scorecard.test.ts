@@ -1,8 +1,8 @@
 /** The weekly ritual on the demo company: its planted bottleneck is found, its owner leads the week. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { computeScorecard } from '../src/reports/ritual.js';
 import { demoCompany, type DemoCompany } from './helpers/beyond.js';
+import { computeScorecard } from '../src/app/reads/ritual.js';
 
 let demo: DemoCompany;
 beforeAll(async () => {

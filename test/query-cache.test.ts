@@ -6,9 +6,9 @@ import { IngestWriter } from '../src/engine/ingest/writer.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
 import { reportContext } from '../src/reports/context.js';
 import { QueryCache } from '../src/reports/query-cache.js';
-import { computeScorecard } from '../src/reports/ritual.js';
 import { seg, storeFrom } from './helpers/fixture-store.js';
 import { modelFromConfig } from '../src/config/model.js';
+import { computeScorecard } from '../src/app/reads/ritual.js';
 
 const CONFIG = `
 product: Cache

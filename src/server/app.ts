@@ -7,7 +7,6 @@ import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
-import type { NormalizedMessage } from '../model/message.js';
 import { findRead } from '../app/catalogue.js';
 import { prepareRead } from '../app/run.js';
 import { paramsFromQuery } from '../app/wire.js';

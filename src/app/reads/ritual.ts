@@ -8,13 +8,24 @@ import { TruenorthError } from '../../errors.js';
 import type { ReportContext } from '../../reports/context.js';
 import { buildDigest, type Digest } from '../../reports/digest.js';
 import { okrProgress } from '../../reports/okrs.js';
-import { computeScorecard } from '../../reports/ritual.js';
 import { defineRead } from '../operation.js';
 import { asOf, week, wholeNumber } from '../params.js';
+import { scorecardReport, type ScorecardReport } from '../../reports/scorecard-report.js';
+import { healthModelFromConfig, scorecardModelFromConfig } from '../../config/model.js';
+import { scorecardProviders } from '../../reports/providers.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../reports/config-check.js';
 
 /** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
 export async function fromWorkspace<T>(engine: SqlEngine, read: (engine: SqlEngine) => Promise<T[]>): Promise<T[]> {
   return capabilityGap(readerCapabilities(engine), 'team_tables') === undefined ? read(engine) : [];
+}
+
+/** The weekly ritual's scorecard: computed rows with the health and hand-entered rows beside them. */
+export async function computeScorecard(ctx: ReportContext, config: Config, options: { week?: string; weeks?: number } = {}): Promise<ScorecardReport> {
+  return scorecardReport(ctx, scorecardModelFromConfig(config), { week: options.week, weeks: options.weeks }, {
+    ...scorecardProviders(ctx, healthModelFromConfig(config)),
+    warnings: () => unknownEventWarnings(ctx, config, SCORECARD_SECTIONS),
+  });
 }
 
 const weeks = wholeNumber('how many weeks (default: scorecard.weeks, 13)', 1, 104);

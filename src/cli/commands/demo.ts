@@ -11,10 +11,10 @@ import { localDateOf, formatDate, periodStartDate } from '../../model/time.js';
 import { reportContext } from '../../reports/context.js';
 import { funnelReport } from '../../reports/funnel.js';
 import { formatValue } from '../../reports/scorecard.js';
-import { computeScorecard } from '../../reports/ritual.js';
 import { formatTable, integer, percent, progressBar } from '../output.js';
 import { wholeNumber } from '../../model/whole-number.js';
 import { modelFromConfig } from '../../config/model.js';
+import { computeScorecard } from '../../app/reads/ritual.js';
 
 interface DemoFlags {
   users: string;
