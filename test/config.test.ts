@@ -345,7 +345,7 @@ describe('parseConfig: invalid configs give one error with file, line and key pa
 
   it('exposes the key path and line on the error', () => {
     const error = errorOf(replaceLine(4, '  signup: { event: Signed Up, within: soon }'));
-    expect(error).toMatchObject({ kind: 'config', path: 'journey.signup.within', line: 4 });
+    expect(error).toMatchObject({ code: 'config', path: 'journey.signup.within', line: 4 });
   });
 });
 
