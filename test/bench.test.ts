@@ -10,8 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duckdbBaseline } from '../tools/bench/baseline-duckdb.js';
 import { BENCH_AS_OF, BENCH_END_DATE, BENCH_SEED, BENCH_WEEKS } from '../tools/bench/data.js';
 import { compareAnswers } from '../tools/bench/answers.js';
-import { REPORT_BENCHES, REPORTS } from '../tools/bench/reports.js';
+import { REPORT_BENCHES, REPORTS } from '../tools/bench/entries.js';
+import { BASELINE_BENCHES, BASELINE_REPORTS } from '../tools/bench/reports.js';
 import { tileDuckDbStore } from '../tools/bench/tile.js';
+import { READ_OPERATIONS } from '../src/app/catalogue.js';
 import { loadConfig } from '../src/config/load.js';
 import { generateDemo } from '../src/demo/index.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
@@ -41,12 +43,12 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('bench baselines', () => {
-  it.each(REPORTS)('%s: the plain SQL baseline gives every number truenorth gives', async (name) => {
+  it.each(BASELINE_REPORTS)('%s: the plain SQL baseline gives every number truenorth gives', async (name) => {
     const store = await DuckDbStore.open(source, { readOnly: true });
     try {
       const c = config();
       const ctx = reportContext(store, modelFromConfig(c), BENCH_AS_OF);
-      const bench = REPORT_BENCHES[name];
+      const bench = BASELINE_BENCHES[name];
       const answer = await bench.truenorth(ctx, c);
       expect(answer.size).toBeGreaterThan(5);
       const agreement = compareAnswers(answer, await bench.baseline(store, duckdbBaseline, ctx, c));
@@ -56,6 +58,38 @@ describe('bench baselines', () => {
       await store.close();
     }
   });
+});
+
+describe('bench entries', () => {
+  it('are the reads of the operation catalogue, the six with a baseline among them', () => {
+    expect(REPORTS).toEqual(READ_OPERATIONS.map((op) => op.name));
+    expect(new Set(REPORTS).size).toBe(REPORTS.length);
+    for (const name of BASELINE_REPORTS) expect(REPORT_BENCHES.get(name)).toBe(BASELINE_BENCHES[name]);
+    expect([...REPORT_BENCHES.values()].filter((b) => b.baseline).map((b) => b.name).sort()).toEqual([...BASELINE_REPORTS].sort());
+  });
+
+  it('each read runs on the demo company with its default parameters, as the CLI runs it, or is refused for a section the demo leaves out', async () => {
+    const store = await DuckDbStore.open(source, { readOnly: true });
+    try {
+      const c = config();
+      const ctx = reportContext(store, modelFromConfig(c), BENCH_AS_OF);
+      const failed: string[] = [];
+      for (const [name, bench] of REPORT_BENCHES) {
+        try {
+          const answer = await bench.truenorth(ctx, c);
+          if (bench.baseline) expect(answer, name).toBeInstanceOf(Map);
+          else expect(answer, name).toBeNull();
+        } catch (e) {
+          failed.push(`${name}: ${(e as Error).message}`);
+        }
+      }
+      // The demo company configures neither HEART nor guardrails.
+      expect(failed.map((refusal) => refusal.split(':')[0])).toEqual(['heart', 'guardrails']);
+      for (const refusal of failed) expect(refusal).toMatch(/^[a-z-]+: no [a-z_]+: .*in truenorth\.yaml/);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });
 
 describe('tiled bench store', () => {

@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Agreement } from './answers.js';
-import type { ReportName } from './reports.js';
+import type { ReportName } from './entries.js';
 
 export type Engine = 'duckdb' | 'clickhouse';
 export type Format = 'ndjson' | 'parquet';

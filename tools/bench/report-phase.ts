@@ -5,64 +5,78 @@ import type { Config } from '../../src/config/schema/index.js';
 import { ClickHouseStore } from '../../src/engine/clickhouse/store.js';
 import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
-import { reportContext } from '../../src/reports/context.js';
+import { reportContext, type ReportContext } from '../../src/reports/context.js';
 import { QueryCache } from '../../src/reports/query-cache.js';
 import { clickhouseBaseline } from './baseline-clickhouse.js';
 import { duckdbBaseline } from './baseline-duckdb.js';
 import { demoMatches } from './baseline-sql.js';
 import { BENCH_AS_OF } from './data.js';
 import type { PhaseSpec, ReportTiming } from './phase-protocol.js';
+import type { BaselineSql } from './baseline-sql.js';
 import { compareAnswers } from './answers.js';
-import { REPORT_BENCHES } from './reports.js';
+import { REPORT_BENCHES, type ReportBench } from './entries.js';
 import { modelFromConfig } from '../../src/config/model.js';
+
+/** Where a report runs: the engine, its context (and one through a query cache), and the baseline's dialect unless the config differs from it. */
+interface Bench {
+  engine: SqlEngine;
+  config: Config;
+  ctx: ReportContext;
+  cached: () => ReportContext;
+  sql: BaselineSql | null;
+  runs: number;
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await run();
+  return [value, performance.now() - start];
+}
+
+/** One report: a first run, then `runs` timed runs interleaved with the baseline's, then through a query cache. */
+async function timeReport(report: ReportBench, b: Bench, timing: ReportTiming): Promise<void> {
+  const baseline = b.sql && report.baseline ? report.baseline.bind(report, b.engine, b.sql, b.ctx, b.config) : null;
+  const [answer, first] = await timed(() => report.truenorth(b.ctx, b.config));
+  timing.truenorth_first_ms = first;
+  if (baseline) {
+    const [baselineAnswer, baselineFirst] = await timed(baseline);
+    timing.baseline_first_ms = baselineFirst;
+    if (answer) timing.agreement = compareAnswers(answer, baselineAnswer);
+  }
+  // Interleaved, so a burst of load elsewhere on the machine hits both sides alike.
+  for (let i = 0; i < b.runs; i++) {
+    timing.truenorth_ms.push((await timed(() => report.truenorth(b.ctx, b.config)))[1]);
+    if (baseline) timing.baseline_ms.push((await timed(baseline))[1]);
+  }
+  if (b.engine.dataVersion === undefined) return;
+  const cached = b.cached();
+  await report.truenorth(cached, b.config);
+  for (let i = 0; i < b.runs; i++) timing.truenorth_cached_ms.push((await timed(() => report.truenorth(cached, b.config)))[1]);
+}
 
 export async function reportsPhase(spec: Extract<PhaseSpec, { kind: 'reports' }>): Promise<{ reports: ReportTiming[]; baseline_note: string | null }> {
   if (!existsSync(spec.db)) throw new Error(`no database at ${spec.db}`);
   const config: Config = loadConfig(spec.config);
   const model = modelFromConfig(config);
   const note = demoMatches(model);
-  let engine: SqlEngine;
-  if (spec.engine === 'duckdb') engine = await DuckDbStore.open(spec.db, { readOnly: true });
-  else engine = await ClickHouseStore.open({ path: spec.db }, { readOnly: true });
-  const sql = spec.engine === 'duckdb' ? duckdbBaseline : clickhouseBaseline;
-  const ctx = reportContext(engine, model, BENCH_AS_OF);
+  const engine: SqlEngine = spec.engine === 'duckdb'
+    ? await DuckDbStore.open(spec.db, { readOnly: true })
+    : await ClickHouseStore.open({ path: spec.db }, { readOnly: true });
+  const bench: Bench = {
+    engine, config, runs: spec.runs,
+    ctx: reportContext(engine, model, BENCH_AS_OF),
+    cached: () => reportContext(engine, model, BENCH_AS_OF, new QueryCache()),
+    sql: note ? null : spec.engine === 'duckdb' ? duckdbBaseline : clickhouseBaseline,
+  };
   const out: ReportTiming[] = [];
   try {
     for (const name of spec.reports) {
-      const bench = REPORT_BENCHES[name];
       const timing: ReportTiming = { report: name, truenorth_first_ms: 0, truenorth_ms: [], truenorth_cached_ms: [], baseline_first_ms: null, baseline_ms: [], agreement: null };
       out.push(timing);
       try {
-        let start = performance.now();
-        const answer = await bench.truenorth(ctx, config);
-        timing.truenorth_first_ms = performance.now() - start;
-        let baselineAnswer = null;
-        if (!note) {
-          start = performance.now();
-          baselineAnswer = await bench.baseline(engine, sql, ctx, config);
-          timing.baseline_first_ms = performance.now() - start;
-          timing.agreement = compareAnswers(answer, baselineAnswer);
-        }
-        // Interleaved, so a burst of load elsewhere on the machine hits both sides alike.
-        for (let i = 0; i < spec.runs; i++) {
-          start = performance.now();
-          await bench.truenorth(ctx, config);
-          timing.truenorth_ms.push(performance.now() - start);
-          if (!note) {
-            start = performance.now();
-            await bench.baseline(engine, sql, ctx, config);
-            timing.baseline_ms.push(performance.now() - start);
-          }
-        }
-        if (engine.dataVersion !== undefined) {
-          const cached = reportContext(engine, model, BENCH_AS_OF, new QueryCache());
-          await bench.truenorth(cached, config);
-          for (let i = 0; i < spec.runs; i++) {
-            start = performance.now();
-            await bench.truenorth(cached, config);
-            timing.truenorth_cached_ms.push(performance.now() - start);
-          }
-        }
+        const report = REPORT_BENCHES.get(name);
+        if (!report) throw new Error(`no read named ${JSON.stringify(name)}`);
+        await timeReport(report, bench, timing);
       } catch (e) {
         timing.error = (e as Error).message.split('\n')[0];
       }

@@ -1,33 +1,28 @@
 /**
- * The six reports the bench times, each with its hand-written baseline: truenorth's runner (what the
- * CLI and the read API call, with the CLI's default ranges) and a plain SQL version computing the same
- * numbers. Both sides turn their result into an `Answer` (figure name → number), so every run also
+ * The six reads the bench compares with a hand-written baseline: truenorth's side is the read of the
+ * operation catalogue with its default parameters (what the CLI and the read API run), the other a
+ * plain SQL version computing the same numbers. Both sides turn their result into an `Answer` (figure name → number), so every run also
  * checks that truenorth and the baseline agree.
  */
+import { READS } from '../../src/app/catalogue.js';
 import type { Config } from '../../src/config/schema/index.js';
 import type { SqlEngine } from '../../src/engine/sql-engine.js';
 import { STAGES } from '../../src/model/metrics.js';
 import { DAY_MS, parsePeriod, periodsIn, type Period } from '../../src/model/time.js';
 import type { ReportContext } from '../../src/reports/context.js';
-import { funnelReport } from '../../src/reports/funnel.js';
-import { leadingReport, RETAINED_WINDOW_DAYS } from '../../src/reports/leading.js';
+import { RETAINED_WINDOW_DAYS } from '../../src/reports/leading.js';
 import { resolveRange } from '../../src/reports/params.js';
-import { pqlReport } from '../../src/reports/pql.js';
-import { retentionReport } from '../../src/reports/retention.js';
-import { revenueReport } from '../../src/reports/revenue.js';
 import { scorecardWeeks } from '../../src/reports/scorecard-report.js';
 import type { Answer } from './answers.js';
 import type { BaselineSql } from './baseline-sql.js';
-import { retentionDefinition } from '../../src/model/metric-model.js';
-import { healthModelFromConfig } from '../../src/config/model.js';
-import { computeScorecard } from '../../src/app/reads/ritual.js';
+import { runRead } from './read.js';
 
-export const REPORTS = ['scorecard', 'funnel', 'retention', 'pql', 'revenue', 'leading'] as const;
-export type ReportName = (typeof REPORTS)[number];
+export const BASELINE_REPORTS = ['scorecard', 'funnel', 'retention', 'pql', 'revenue', 'leading'] as const;
+export type BaselineReport = (typeof BASELINE_REPORTS)[number];
 
-export interface ReportBench {
-  name: ReportName;
-  /** What is timed on the truenorth side: the report as the CLI computes it. */
+export interface BaselineBench {
+  name: BaselineReport;
+  /** What is timed on the truenorth side: the read as the CLI runs it, and the figures it gives. */
   truenorth(ctx: ReportContext, config: Config): Promise<Answer>;
   /** What is timed on the baseline side: the hand-written statements, run one after the other. */
   baseline(engine: SqlEngine, sql: BaselineSql, ctx: ReportContext, config: Config): Promise<Answer>;
@@ -71,10 +66,10 @@ function bridgeFigures(b: BridgeRow | undefined): Record<string, number | null> 
   };
 }
 
-const scorecard: ReportBench = {
+const scorecard: BaselineBench = {
   name: 'scorecard',
   async truenorth(ctx, config) {
-    const report = await computeScorecard(ctx, config, {});
+    const report = await runRead(READS.scorecard, ctx, config);
     const out: Answer = new Map();
     for (const row of report.rows) row.values.forEach((v, i) => out.set(`${row.id}|${report.weeks[i]}`, v));
     const b = report.bottleneck_ideal;
@@ -138,11 +133,11 @@ function funnelAnswer(levels: Map<string, Map<number, number>>): Answer {
   return out;
 }
 
-const funnel: ReportBench = {
+const funnel: BaselineBench = {
   name: 'funnel',
-  async truenorth(ctx) {
-    const range = resolveRange({}, ctx.model, ctx.asOf, 'week');
-    const report = await funnelReport(ctx, range, 'all');
+  async truenorth(ctx, config) {
+    const report = await runRead(READS.funnel, ctx, config);
+    if (!('steps' in report)) throw new Error('funnel: expected the cohort funnel, got the weekly stage counts');
     const out: Answer = new Map();
     for (const s of report.steps) out.set(`all|${s.stage}`, s.actors);
     for (const g of report.breakdown?.groups ?? []) for (const s of g.steps) out.set(`${g.value}|${s.stage}`, s.actors);
@@ -163,11 +158,10 @@ const funnel: ReportBench = {
   },
 };
 
-const retention: ReportBench = {
+const retention: BaselineBench = {
   name: 'retention',
-  async truenorth(ctx) {
-    const range = resolveRange({}, ctx.model, ctx.asOf, 'week', 12);
-    const report = await retentionReport(ctx, retentionDefinition(ctx.model, 'week', 'on'), range, 'all');
+  async truenorth(ctx, config) {
+    const report = await runRead(READS.retention, ctx, config);
     const out: Answer = new Map();
     for (const c of report.cohorts) {
       const ms = weekMs(c.cohort);
@@ -195,11 +189,10 @@ const retention: ReportBench = {
   },
 };
 
-const pql: ReportBench = {
+const pql: BaselineBench = {
   name: 'pql',
-  async truenorth(ctx) {
-    const range = resolveRange({}, ctx.model, ctx.asOf, 'week');
-    const report = await pqlReport(ctx, range);
+  async truenorth(ctx, config) {
+    const report = await runRead(READS.pql, ctx, config);
     const out: Answer = new Map([['pqls', report.pqls.length], ['upgrade_rate', report.upgrade_rate]]);
     for (const w of report.weeks) {
       const ms = weekMs(w.week);
@@ -229,11 +222,10 @@ const pql: ReportBench = {
   },
 };
 
-const revenue: ReportBench = {
+const revenue: BaselineBench = {
   name: 'revenue',
   async truenorth(ctx, config) {
-    const range = resolveRange({}, ctx.model, ctx.asOf, 'month', 12);
-    const report = await revenueReport(ctx, healthModelFromConfig(config), 'month', range, { trimLeading: true });
+    const report = await runRead(READS.revenue, ctx, config);
     const out: Answer = new Map();
     for (const p of report.periods) {
       for (const field of ['mrr_start', 'new', 'reactivation', 'expansion', 'contraction', 'churn', 'mrr_end', 'customers_start', 'customers_end', 'gross_revenue_churn', 'nrr'] as const) {
@@ -262,10 +254,10 @@ const revenue: ReportBench = {
 
 const MIN_GROUP = 20;
 
-const leading: ReportBench = {
+const leading: BaselineBench = {
   name: 'leading',
-  async truenorth(ctx) {
-    const report = await leadingReport(ctx, {});
+  async truenorth(ctx, config) {
+    const report = await runRead(READS.leading, ctx, config);
     const out: Answer = new Map([['cohort', report.cohort.actors], ['reached', report.cohort.reached_outcome], ['tested', report.tested], ['skipped', report.skipped]]);
     for (const i of report.indicators) {
       out.set(`${i.event}|${i.at_least}|did`, i.did);
@@ -300,4 +292,4 @@ const leading: ReportBench = {
   },
 };
 
-export const REPORT_BENCHES: Record<ReportName, ReportBench> = { scorecard, funnel, retention, pql, revenue, leading };
+export const BASELINE_BENCHES: Record<BaselineReport, BaselineBench> = { scorecard, funnel, retention, pql, revenue, leading };

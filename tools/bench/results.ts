@@ -3,7 +3,7 @@
  * baselines), the machine and its load, and the targets checked. Written as JSON per run.
  */
 import type { Engine, Format, ReportTiming } from './phase-protocol.js';
-import type { ReportName } from './reports.js';
+import type { ReportName } from './entries.js';
 
 /** Bumped when the layout of the results file changes. */
 export const RESULTS_SCHEMA = 1;

@@ -12,7 +12,7 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureParquet, parseScale, prepareData, scaleName, type BenchData } from './data.js';
 import { RESULT_MARK, type Engine, type Format, type HttpResult, type ImportResult, type PhaseResult, type PhaseSpec } from './phase-protocol.js';
-import type { ReportName } from './reports.js';
+import type { ReportName } from './entries.js';
 import {
   checkTargets, fmtMs, reportFigure, RESULTS_SCHEMA, round2, stats,
   type BenchResults, type HttpFigure, type ImportFigure, type ReportFigure,
@@ -210,7 +210,8 @@ function reportLine(f: ReportFigure): string {
   const baseline = f.baseline_ms ? fmtMs(f.baseline_ms.median) : '—';
   const ratio = f.ratio !== null ? ` (${f.ratio}×)` : '';
   const agree = f.agree === null ? '' : f.agree ? '✓' : '✗ ' + f.differences.slice(0, 2).join('; ');
-  return `  ${f.report.padEnd(10)} ${fmtMs(f.truenorth_ms.median)} vs baseline ${baseline}${ratio} ${agree}${f.error ? ` error: ${f.error}` : ''}`;
+  const timed = f.truenorth_ms.runs.length ? fmtMs(f.truenorth_ms.median) : '—';
+  return `  ${f.report.padEnd(10)} ${timed} vs baseline ${baseline}${ratio} ${agree}${f.error ? ` error: ${f.error}` : ''}`;
 }
 
 /** Every asked report on each engine, in one child process per engine (on the tiled store when there is one). */

@@ -4,7 +4,7 @@ import { InputError } from '../../src/errors.js';
 import { parseScale } from './data.js';
 import { RESULT_MARK, type Engine, type PhaseSpec } from './phase-protocol.js';
 import { runPhase } from './phases.js';
-import { REPORTS, type ReportName } from './reports.js';
+import { REPORTS, type ReportName } from './entries.js';
 import { fmtMs, type BenchResults, type Stats } from './results.js';
 import { runBench } from './run.js';
 import { wholeNumber } from '../../src/model/whole-number.js';
@@ -65,7 +65,7 @@ export function registerBenchSuite(bench: Command): void {
       }
       const phases = (flags.only ?? 'import,http,reports').split(',').map((p) => p.trim());
       for (const p of phases) if (!['import', 'http', 'reports'].includes(p)) throw new InputError(`--only: expected import, http or reports, got ${JSON.stringify(p)}`);
-      const reports = (flags.reports ?? REPORTS.join(',')).split(',').map((r) => r.trim()) as ReportName[];
+      const reports: ReportName[] = (flags.reports ?? REPORTS.join(',')).split(',').map((r) => r.trim());
       for (const r of reports) if (!REPORTS.includes(r)) throw new InputError(`--reports: expected some of ${REPORTS.join(', ')}, got ${JSON.stringify(r)}`);
       const log = (line: string) => process.stderr.write(`${line}\n`);
       if (engine === 'both' && !engines.includes('clickhouse')) log('chdb is not installed: measuring DuckDB only (npm install chdb adds the embedded ClickHouse engine)');
@@ -119,7 +119,7 @@ export function printResults(r: BenchResults): void {
   if (r.reports.length) {
     console.log('Reports (latency)');
     console.log(formatTable(['engine', 'report', 'truenorth', 'first run', 'cached', 'baseline (plain SQL)', 'ratio', 'same numbers'], r.reports.map((f) => [
-      f.engine, f.report, range(f.truenorth_ms, fmtMs), fmtMs(f.truenorth_first_ms), f.truenorth_cached_ms ? fmtMs(f.truenorth_cached_ms.median) : '—', f.baseline_ms ? range(f.baseline_ms, fmtMs) : '—',
+      f.engine, f.report, f.truenorth_ms.runs.length ? range(f.truenorth_ms, fmtMs) : '—', f.error && !f.truenorth_ms.runs.length ? '—' : fmtMs(f.truenorth_first_ms), f.truenorth_cached_ms ? fmtMs(f.truenorth_cached_ms.median) : '—', f.baseline_ms ? range(f.baseline_ms, fmtMs) : '—',
       f.ratio === null ? '—' : `${f.ratio}×`, f.error ? `error: ${f.error}` : f.agree === null ? '—' : f.agree ? '✓' : `✗ ${f.differences.slice(0, 2).join('; ')}`,
     ])));
     console.log(`peak RSS of the reports phase: ${Object.entries(r.reports_max_rss_mb).map(([e, mb]) => `${e} ${mb} MB`).join(', ')}\n`);
