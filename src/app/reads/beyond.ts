@@ -82,7 +82,7 @@ export const quality = defineRead({
   name: 'quality',
   summary: 'Data quality: rejected messages by reason and source, clock-skew corrections, future timestamps clamped, duplicates (7 days, all time), and the config\'s event names the store does not hold',
   params: z.object({ asOf }),
-  run: (ctx) => qualityReport(ctx, ctx.config),
+  run: (ctx) => qualityReport(ctx, () => unknownEventWarnings(ctx, ctx.config, ALL_SECTIONS)),
 });
 
 export interface EventsReport extends EventCatalogue {
