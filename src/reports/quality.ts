@@ -10,9 +10,9 @@
 import type { QualityKind } from '../engine/ingest/quality.js';
 import { qualityDay } from '../engine/ingest/quality.js';
 import { compileQualityCounts } from '../query/plans/quality.js';
-import type { ConfigFinding } from './config-check.js';
 import { run, type ReportContext } from './context.js';
 import { DAY_MS } from '../model/time.js';
+import type { ConfigFinding } from '../config/name-check.js';
 
 export const QUALITY_WINDOW_DAYS = 7;
 
