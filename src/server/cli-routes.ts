@@ -16,7 +16,6 @@ import { exportEvents } from '../engine/ingest/export-events.js';
 import { importManualRows } from '../engine/ingest/import-manual.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import type { RouteHost } from './route-host.js';
-import { checkForm } from './forms.js';
 import { requireCapability } from './require-capability.js';
 import { manualMetricNames } from '../config/model.js';
 

@@ -1,8 +1,5 @@
-/** What every write route shares: the form's body, the engine it may write, the config it needs. */
+/** What every write route reads first: the form's body, as a JSON object. */
 import type { FastifyRequest } from 'fastify';
-import type { Config } from '../config/schema/index.js';
-import type { MetricModel } from '../model/metric-model.js';
-import type { RouteHost } from './route-host.js';
 import { TruenorthError } from '../errors.js';
 import { parseJson } from './payload.js';
 
@@ -24,10 +21,4 @@ export function checkForm(req: FastifyRequest): Record<string, unknown> {
   const parsed = parseJson(body.toString('utf8'), type);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TruenorthError('invalid_body', 'expected a JSON object');
   return parsed as Record<string, unknown>;
-}
-
-export function needConfig(server: RouteHost): { config: Config; model: MetricModel } {
-  const loaded = server.loadedConfig();
-  if (!loaded) throw new TruenorthError('no_config', 'the server was started without a truenorth.yaml; start it with --config');
-  return loaded;
 }
