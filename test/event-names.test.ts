@@ -26,7 +26,7 @@ import { expectSameAnswers, loadBoth, openChdb } from './helpers/engines.js';
 import { randomLedger, randomLog, type RandomLogOptions } from './helpers/random-log.js';
 import { healthModelFromConfig, modelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
 import { retentionDefinition } from '../src/model/metric-model.js';
-import { SCORECARD_SECTIONS, unknownEventWarnings } from '../src/reports/config-check.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../src/app/config-check.js';
 
 /** The second name each of these events is sent under, for about half of its messages. */
 const SECOND_NAME: Record<string, string> = {

@@ -59,6 +59,11 @@ describe('a CLI report through serve --engine clickhouse', () => {
     for (const r of direct) expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(direct[0].stdout).series.map((p: { value: number }) => p.value).reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0);
 
+    // What the store cannot do, it refuses with the reason, rather than read another store.
+    const exported = await runCli(['--config', config, '--engine', 'clickhouse', '--db', chdb, 'export', 'events', join(dir, 'events.ndjson')]);
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toMatch(/export events is not supported here: .*export them from ClickHouse itself/);
+
     serve = spawnServe(keys, { config, args: ['--engine', 'clickhouse', '--chdb-path', chdb] });
     const info = await waitForServer(keys, serve, 60_000);
     for (let i = 0; i < REPORTS.length; i++) {

@@ -1,6 +1,6 @@
 /**
  * Every event, property and trait name truenorth.yaml names, with its key path: what the config is
- * checked against the store for (reports/config-check.ts). One walker over every section, so a new
+ * checked against the store for (name-check.ts). One walker over every section, so a new
  * place that names an event is added here once.
  */
 import { STAGES } from '../model/metrics.js';

@@ -40,7 +40,7 @@ export const ENGINE_CAPABILITIES: { readonly [D in Dialect]: Capabilities } = {
     import: true,
     write_lane: { gap: `${ON_CLICKHOUSE}, which the server writes in batches with no queue for imports and hand entries; use the CLI with --engine clickhouse (\`truenorth --engine clickhouse import …\`, \`record\`)` },
     team_tables: true,
-    export_events: { gap: `${ON_CLICKHOUSE}, which has no export through the server; export them from ClickHouse itself` },
+    export_events: { gap: `${ON_CLICKHOUSE}, which truenorth does not export to a file; export them from ClickHouse itself` },
     catalogue_summary: { gap: `${ON_CLICKHOUSE}, which keeps no catalogue at write time: it is aggregated from the events` },
     stripe: { gap: `${ON_CLICKHOUSE}, where the Stripe ledger is not written from webhooks; use \`truenorth --engine clickhouse import subscriptions\`` },
   },

@@ -7,13 +7,12 @@
  * With a config, `unknown_config_names` lists the event names it references that the store does
  * not hold (the event catalogue's config check).
  */
-import type { Config } from '../config/schema/index.js';
 import type { QualityKind } from '../engine/ingest/quality.js';
 import { qualityDay } from '../engine/ingest/quality.js';
 import { compileQualityCounts } from '../query/plans/quality.js';
-import { ALL_SECTIONS, unknownEventWarnings, type ConfigFinding } from './config-check.js';
 import { run, type ReportContext } from './context.js';
 import { DAY_MS } from '../model/time.js';
+import type { ConfigFinding } from '../config/name-check.js';
 
 export const QUALITY_WINDOW_DAYS = 7;
 
@@ -49,7 +48,8 @@ const TOTAL_OF: Record<QualityKind, keyof QualityTotals> = {
 };
 const KIND_ORDER: QualityKind[] = ['rejected', 'future_clamped', 'clock_skew', 'duplicate'];
 
-export async function qualityReport(ctx: ReportContext, config?: Config): Promise<QualityReport> {
+/** `unknownNames`: the config's event names the store does not hold (none without a config). */
+export async function qualityReport(ctx: ReportContext, unknownNames?: () => Promise<ConfigFinding[]>): Promise<QualityReport> {
   const fromMs = ctx.asOf - (QUALITY_WINDOW_DAYS - 1) * DAY_MS;
   const window = { from: qualityDay(fromMs), to: qualityDay(ctx.asOf) };
   const found = await run<{ kind: QualityKind; reason: string; source: string; all_time: number | string; last_7_days: number | string }>(
@@ -65,7 +65,7 @@ export async function qualityReport(ctx: ReportContext, config?: Config): Promis
     totals.last_7_days[TOTAL_OF[r.kind]] += r.last_7_days;
     totals.all_time[TOTAL_OF[r.kind]] += r.all_time;
   }
-  const unknown = config ? await unknownEventWarnings(ctx, config, ALL_SECTIONS) : [];
+  const unknown = unknownNames ? await unknownNames() : [];
   return { as_of: new Date(ctx.asOf).toISOString(), window, totals, rows, unknown_config_names: unknown };
 }
 

@@ -5,7 +5,6 @@ import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
 import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
-import type { ConfigFinding } from './config-check.js';
 import { praiseFor } from './praise.js';
 import {
   accountabilityGaps, ceoOfTheWeek, findBottleneck, targetGoal,
@@ -13,6 +12,7 @@ import {
 } from './scorecard.js';
 import { healthMetric } from '../model/health-metrics.js';
 import { rowName, type ScorecardModel } from '../model/scorecard-rows.js';
+import type { ConfigFinding } from '../config/name-check.js';
 
 /** Weekly values of health rows and hand-entered values, by key, one per week (null = none). */
 export type WeeklyValues = Record<string, (number | null)[]>;

@@ -5,7 +5,6 @@ import type { Config } from '../config/schema/index.js';
 import { TruenorthError } from '../errors.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import type { ClickHouseStore } from '../engine/clickhouse/store.js';
-import { detectFormat } from '../engine/ingest/sources.js';
 import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
 import { findRead } from '../app/catalogue.js';
 import { prepareRead } from '../app/run.js';
@@ -20,8 +19,7 @@ import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { KeyRing, type Principal } from './keys.js';
 import { openApiDocument } from './openapi.js';
-import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, STREAMED_BODY, type ConnectionLimits } from './connections.js';
-import { spoolUpload } from './spool-upload.js';
+import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections.js';
 import { DEFAULT_LIMITS, type Limits } from './payload.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { RecordingEngine } from './replay.js';
@@ -31,6 +29,7 @@ import { crossSiteGuard } from './cross-site.js';
 import { clientErrorHandler, registerErrorHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { crossOriginPath, registerIngestRoutes } from './ingest-routes.js';
+import { registerImportRoutes } from './import-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
 import { Redactor, redactUrl } from './redact.js';
 import { header } from './request.js';
@@ -39,7 +38,6 @@ import { registerStripeRoute } from './stripe-route.js';
 import type { ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
 import { serverPort } from '../engine/open-store.js';
 import type { StorePort } from '../engine/port.js';
-import { requireCapability } from './require-capability.js';
 import type { IngestSink } from '../engine/sink.js';
 import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
 import { modelFromConfig } from '../config/model.js';
@@ -255,17 +253,6 @@ export class TruenorthServer implements RouteHost {
     return reply.send(body);
   }
 
-  private async importFile(req: FastifyRequest, reply: FastifyReply, kind: 'events' | 'subscriptions') {
-    this.authSecret(req, true);
-    requireCapability(this.events, 'write_lane', `importing ${kind} through the server`);
-    const query = req.query as Record<string, unknown>;
-    const strict = query.strict === '1' || query.strict === 'true';
-    const format = kind === 'events' ? detectFormat('-', typeof query.format === 'string' ? query.format : undefined) : 'csv';
-    const importer = kind === 'events' ? this.events.importers.events : this.events.importers.ledger;
-    const report = await spoolUpload(req, format, (path) => importer(path, { format, strict }));
-    return reply.send(report);
-  }
-
   // ---------- wiring ----------
 
   private routes(): void {
@@ -290,13 +277,7 @@ export class TruenorthServer implements RouteHost {
     registerKeysRoutes(this);
     app.get<{ Params: { report: string } }>('/api/v1/:report', (req, reply) => this.report(req, reply));
 
-    // Imports stream the file: a parser that hands the request stream over unread.
-    app.register(async (child) => {
-      child.removeAllContentTypeParsers();
-      child.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-      child.post('/api/v1/import/events', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'events'));
-      child.post('/api/v1/import/subscriptions', { config: STREAMED_BODY }, (req, reply) => this.importFile(req, reply, 'subscriptions'));
-    });
+    registerImportRoutes(this);
     registerSessionRoutes(this);
     registerWriteRoutes(this);
     registerCliRoutes(this);

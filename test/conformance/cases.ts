@@ -27,7 +27,7 @@ import { predictiveReport } from '../../src/reports/predictive.js';
 import { eventCatalogue } from '../../src/reports/catalogue.js';
 import { retentionDefinition } from '../../src/model/metric-model.js';
 import { healthModelFromConfig, scorecardModelFromConfig } from '../../src/config/model.js';
-import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../src/reports/config-check.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../src/app/config-check.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
 

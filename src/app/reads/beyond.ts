@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../../errors.js';
 import { lastPeriods, MAX_RANGE_DAYS, parseDuration } from '../../model/time.js';
 import { eventCatalogue, type EventCatalogue } from '../../reports/catalogue.js';
-import { ALL_SECTIONS, checkConfigNames, unknownEventWarnings, type ConfigFinding } from '../../reports/config-check.js';
 import { DEFAULT_MIN_GROUP, leadingReport } from '../../reports/leading.js';
-import { lintReport } from '../../reports/north-star-evidence.js';
 import { resolveRange } from '../../reports/params.js';
 import { predictiveReport } from '../../reports/predictive.js';
 import { qualityReport } from '../../reports/quality.js';
@@ -16,6 +14,9 @@ import type { Config } from '../../config/schema/index.js';
 import { defineRead } from '../operation.js';
 import { asOf, choice, flag, range, segment, text, wholeNumber } from '../params.js';
 import { label } from '../wire.js';
+import { ALL_SECTIONS, unknownEventWarnings } from '../config-check.js';
+import { checkConfigNames, type ConfigFinding } from '../../config/name-check.js';
+import { lintReport } from '../north-star-evidence.js';
 
 /** Weeks the tree covers by default: enough weekly changes for lags up to 4. */
 export const TREE_WEEKS = 26;
@@ -82,7 +83,7 @@ export const quality = defineRead({
   name: 'quality',
   summary: 'Data quality: rejected messages by reason and source, clock-skew corrections, future timestamps clamped, duplicates (7 days, all time), and the config\'s event names the store does not hold',
   params: z.object({ asOf }),
-  run: (ctx) => qualityReport(ctx, ctx.config),
+  run: (ctx) => qualityReport(ctx, () => unknownEventWarnings(ctx, ctx.config, ALL_SECTIONS)),
 });
 
 export interface EventsReport extends EventCatalogue {

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { InputError } from '../../errors.js';
 import { retentionDefinition } from '../../model/metric-model.js';
 import { parseBreakdown } from '../../model/metrics.js';
-import { seriesSection, withConfigWarnings } from '../../reports/config-check.js';
 import { funnelReport, timeToValueReport, weeklyStagesReport, type FunnelReport, type TimeToValueReport, type WeeklyStagesReport } from '../../reports/funnel.js';
-import type { ConfigFinding } from '../../reports/config-check.js';
 import { seriesReport } from '../../reports/north-star.js';
 import { resolveRange } from '../../reports/params.js';
 import { pqlReport, signupToFirstStrike } from '../../reports/pql.js';
+import { seriesSection, withConfigWarnings } from '../config-check.js';
+import type { ConfigFinding } from '../../config/name-check.js';
 
 type Distribution = Awaited<ReturnType<typeof signupToFirstStrike>>;
 

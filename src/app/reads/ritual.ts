@@ -13,7 +13,7 @@ import { asOf, week, wholeNumber } from '../params.js';
 import { scorecardReport, type ScorecardReport } from '../../reports/scorecard-report.js';
 import { healthModelFromConfig, scorecardModelFromConfig } from '../../config/model.js';
 import { scorecardProviders } from '../../reports/providers.js';
-import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../reports/config-check.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../config-check.js';
 
 /** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
 export async function fromWorkspace<T>(engine: SqlEngine, read: (engine: SqlEngine) => Promise<T[]>): Promise<T[]> {

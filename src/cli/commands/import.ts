@@ -6,7 +6,8 @@ import { checkExportPath, exportEvents } from '../../engine/ingest/export-events
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
 import { remoteExport, remoteImport, viaServer } from '../remote.js';
-import { readConfigIfPresent, withPort, withStore, type GlobalOptions } from '../context.js';
+import { onReader, readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
+import { requireCapability } from '../../server/require-capability.js';
 import { wholeNumber } from '../../model/whole-number.js';
 import { manualMetricNames } from '../../config/model.js';
 
@@ -81,7 +82,10 @@ export function registerImport(program: Command): void {
       const format = detectFormat(file, flags.format);
       checkExportPath(file);
       const config = readConfigIfPresent(globals);
-      const n = await withStore(globals, config, (store) => exportEvents(store, file, format))
+      const n = await withPort(globals, config, (store) => {
+        requireCapability(store, 'export_events', 'export events');
+        return onReader(store, (engine) => exportEvents(engine, file, format));
+      })
         .catch((e) => viaServer(e, globals, config, (server) => remoteExport(server, format, file)));
       process.stdout.write(`exported ${n} events to ${file}\n`);
     });

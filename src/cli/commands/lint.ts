@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { lineLocator } from '../../config/locate.js';
 import type { Command } from 'commander';
 import { resolveDbPath } from '../../engine/duckdb/database.js';
-import { lintReport } from '../../reports/north-star-evidence.js';
 import { printJson } from '../output.js';
 import { configPath, readConfig, withStore, type GlobalOptions } from '../context.js';
 import { READS } from '../../app/catalogue.js';
 import { prepareRead } from '../../app/run.js';
 import { replayEngine, viaServer } from '../remote.js';
 import { modelFromConfig } from '../../config/model.js';
+import { lintReport } from '../../app/north-star-evidence.js';
 
 export function registerLint(program: Command): void {
   program

@@ -3,9 +3,9 @@ import { READS } from '../../app/catalogue.js';
 import { modelFromConfig } from '../../config/model.js';
 import type { NorthStarReport } from '../../reports/north-star.js';
 import type { FunnelReport, FunnelStep } from '../../reports/funnel.js';
-import type { ConfigFinding } from '../../reports/config-check.js';
 import { readCommand } from '../operation-command.js';
 import { formatTable, integer, percent } from '../output.js';
+import type { ConfigFinding } from '../../config/name-check.js';
 
 export function registerReports(program: Command): void {
   readCommand(program, READS.northStar, {

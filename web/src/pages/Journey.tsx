@@ -302,7 +302,7 @@ function Weekly({ weekly }: { weekly: WeeklyStages }) {
                   <tr key={s}>
                     <th scope="row" className="sticky-col">{stageLabel(s)}</th>
                     {weekly.weeks.map((w) => (
-                      <td key={w.week} className="num">{exact(w.stages[s] ?? 0)}</td>
+                      <td key={w.week} className="num">{exact(w.stages[s as keyof typeof w.stages] ?? 0)}</td>
                     ))}
                   </tr>
                 ))}

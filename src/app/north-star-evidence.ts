@@ -2,11 +2,11 @@ import { lintConfig, northStarChecks, type LintFinding, type NorthStarCheck, typ
 import type { Config } from '../config/schema/index.js';
 import { localDateOf, periodIndex, periodsIn } from '../model/time.js';
 import { compileWeeklyReturning } from '../query/plans/returning.js';
-import { run, type ReportContext } from './context.js';
-import { seriesReport } from './north-star.js';
+import { run, type ReportContext } from '../reports/context.js';
+import { seriesReport } from '../reports/north-star.js';
 import { lastPeriods } from '../model/time.js';
-import { fetchLedger, revenuePeriods } from './revenue.js';
-import { judgeEdge, laggedCorrelations } from './tree.js';
+import { fetchLedger, revenuePeriods } from '../reports/revenue.js';
+import { judgeEdge, laggedCorrelations } from '../reports/tree.js';
 import { storedNamesEvidence } from './config-check.js';
 
 export const EVIDENCE_WEEKS = 26;
