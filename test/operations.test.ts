@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { READ_OPERATIONS } from '../src/app/catalogue.js';
+import { z } from 'zod';
+import { READ_OPERATIONS, READS, WRITE_OPERATIONS } from '../src/app/catalogue.js';
+import { defineRead } from '../src/app/operation.js';
+import { prepareRead } from '../src/app/run.js';
+import type { SqlEngine } from '../src/engine/sql-engine.js';
 import { defaultAuthor } from '../src/cli/author.js';
 import { loadConfig } from '../src/config/load.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
@@ -113,6 +117,30 @@ describe('the operation catalogue', () => {
       await server.close();
       await store.close();
     }
+  });
+});
+
+describe("what an operation needs of the store", () => {
+  it('refuses a read the store cannot answer, with the store\'s reason, before a query runs', async () => {
+    const queries: string[] = [];
+    const clickhouse = { dialect: 'clickhouse', all: async (sql: string) => { queries.push(sql); return []; } } as unknown as SqlEngine;
+    const exportish = defineRead({ name: 'exportish', summary: 'needs the export', params: z.object({}), needs: ['export_events'], run: async () => ({ ok: true }) });
+    const cfg = loadConfig(config);
+    const { modelFromConfig } = await import('../src/config/model.js');
+    const read = prepareRead(exportish, {}, 'http');
+    await expect(read.run(clickhouse, cfg, modelFromConfig(cfg))).rejects.toMatchObject({
+      code: 'not_supported', message: expect.stringMatching(/^the exportish read is not supported here: events are stored in ClickHouse .*export them from ClickHouse itself$/),
+    });
+    expect(queries).toEqual([]);
+    // On an engine that has it, the same read runs.
+    await expect(read.run({ dialect: 'duckdb' } as unknown as SqlEngine, cfg, modelFromConfig(cfg))).resolves.toEqual({ ok: true });
+  });
+
+  it('declares the team\'s tables for the reads and writes of notes, check-ins and ideas, and the write lane for hand entries', () => {
+    expect([READS.ideas.needs, READS.notes.needs]).toEqual([['team_tables'], ['team_tables']]);
+    expect(Object.fromEntries(WRITE_OPERATIONS.map((op) => [op.name, op.needs]))).toEqual({
+      record: ['write_lane'], notes: ['team_tables'], checkins: ['team_tables'], ideas: ['team_tables'], 'idea-status': ['team_tables'],
+    });
   });
 });
 

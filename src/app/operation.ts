@@ -25,6 +25,8 @@ export interface ReadOperation<S extends ParamsSchema = ParamsSchema, R = unknow
   name: string;
   summary: string;
   params: S;
+  /** What the store must be able to do; without it the read is refused (501) with the store's reason. */
+  needs?: readonly Capability[];
   run(ctx: ReadContext, params: z.output<S>): Promise<R>;
 }
 

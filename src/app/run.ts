@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema/index.js';
+import { firstGap, readerCapabilities } from '../engine/capabilities.js';
+import { TruenorthError } from '../errors.js';
 import type { MetricModel } from '../model/metric-model.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import { reportContext } from '../reports/context.js';
@@ -21,7 +23,11 @@ export function prepareRead<S extends ParamsSchema, R>(op: ReadOperation<S, R>, 
   const params = parseParams(op.params, raw, style);
   return {
     asOf,
-    run: (engine, config, model, cache) => op.run({ ...reportContext(engine, model, asOf, cache), config }, params),
+    run(engine, config, model, cache) {
+      const gap = firstGap(readerCapabilities(engine), op.needs ?? []);
+      if (gap) return Promise.reject(new TruenorthError('not_supported', `the ${op.name} read is not supported here: ${gap.reason}`));
+      return op.run({ ...reportContext(engine, model, asOf, cache), config }, params);
+    },
   };
 }
 

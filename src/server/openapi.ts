@@ -75,7 +75,10 @@ export function openApiDocument(): Record<string, unknown> {
         description: `The same object as \`truenorth ${op.name} --json\`. Needs a secret key (or a dashboard session) unless the server is bound to a loopback address; a write key gets 403.`,
         security: [{ secretKey: [] }, { sessionCookie: [] }, {}],
         parameters: queryParameters(op),
-        responses: { 200: { description: 'The report', content: json() }, 400: { description: 'A bad parameter' }, 401: { description: 'Missing or unknown key' }, 403: { description: 'A write key cannot read' } },
+        responses: {
+          200: { description: 'The report', content: json() }, 400: { description: 'A bad parameter' }, 401: { description: 'Missing or unknown key' }, 403: { description: 'A write key cannot read' },
+          ...(op.needs?.length ? { 501: { description: `The store cannot answer it (it needs ${op.needs.join(', ')}); the message says why` } } : {}),
+        },
       },
     };
   }

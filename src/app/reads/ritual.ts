@@ -70,12 +70,14 @@ export const notes = defineRead({
   name: 'notes',
   summary: 'Review notes on scorecard rows, for one week or all',
   params: z.object({ week: week.describe('the week (default: every week)'), asOf }),
-  run: async (ctx, params) => ({ week: params.week ?? null, notes: await fromWorkspace(ctx.engine, (s) => reviewNotes(s, params.week)) }),
+  needs: ['team_tables'],
+  run: async (ctx, params) => ({ week: params.week ?? null, notes: await reviewNotes(ctx.engine, params.week) }),
 });
 
 export const ideas = defineRead({
   name: 'ideas',
   summary: 'The ideas board: every idea with its team, owner, status and the row it should move',
   params: z.object({ asOf }),
-  run: async (ctx) => ({ ideas: await fromWorkspace(ctx.engine, listIdeas) }),
+  needs: ['team_tables'],
+  run: async (ctx) => ({ ideas: await listIdeas(ctx.engine) }),
 });
