@@ -1,4 +1,4 @@
-/** The reports of one engine, each timed against its baseline, with a check that both give the same numbers. */
+/** The reads of one engine, each timed (against its baseline when it has one, with a check that both give the same numbers). */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema/index.js';
@@ -9,10 +9,9 @@ import { reportContext, type ReportContext } from '../../src/reports/context.js'
 import { QueryCache } from '../../src/reports/query-cache.js';
 import { clickhouseBaseline } from './baseline-clickhouse.js';
 import { duckdbBaseline } from './baseline-duckdb.js';
-import { demoMatches } from './baseline-sql.js';
+import { demoMatches, type BaselineSql } from './baseline-sql.js';
 import { BENCH_AS_OF } from './data.js';
 import type { PhaseSpec, ReportTiming } from './phase-protocol.js';
-import type { BaselineSql } from './baseline-sql.js';
 import { compareAnswers } from './answers.js';
 import { REPORT_BENCHES, type ReportBench } from './entries.js';
 import { modelFromConfig } from '../../src/config/model.js';
