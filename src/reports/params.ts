@@ -1,27 +1,16 @@
-/** Report parameters shared by the CLI flags and the read API's query string. */
+/** Report parameters shared by the CLI flags and the read API's query string: as-of and the range. */
 import { InputError } from '../errors.js';
-import type { Frequency, Segment, TimeRange } from '../model/metrics.js';
+import type { Frequency, TimeRange } from '../model/metrics.js';
 import { addPeriods, checkRangeLength, checkYear, lastPeriods, MAX_YEAR, MIN_YEAR, named, parseDate, parsePeriod, periodStartOf, rangeOfPeriods, startOfLocalDate } from '../model/time.js';
 import { type MetricModel } from '../model/metric-model.js';
 
+/** The range a report is asked for: `from` and `to` periods. */
 export interface ReportFlags {
-  json?: boolean;
   from?: string;
   to?: string;
-  asOf?: string;
-  segment?: string;
-  breakdown?: string;
-  weeks?: string;
 }
 
 export const DEFAULT_PERIODS = 13;
-
-export function parseSegment(text: string | undefined): Segment {
-  if (text === undefined || text === 'all') return 'all';
-  if (text === 'ideal') return 'ideal';
-  if (text === 'not-ideal' || text === 'not_ideal') return 'not_ideal';
-  throw new InputError(`--segment: expected all, ideal or not-ideal, got ${JSON.stringify(text)}`);
-}
 
 /** A date, or an ISO-8601 timestamp with or without a zone; nothing else (Date.parse accepts far too much). */
 const AS_OF = /^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
