@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   no_config: entry(404, 'the server was started without a truenorth.yaml; start it with --config'),
   not_configured: entry(404, 'this endpoint is not enabled on this server'),
   not_supported: entry(501, 'the server\'s store cannot do this; the message says why and what to do instead'),
+  engine_not_installed: entry(501, 'the embedded ClickHouse engine is not installed: run `npm install chdb` next to truenorth, or give a ClickHouse server URL'),
   // Delivering the digest.
   delivery_failed: entry(502, 'the mail server did not take the digest; the message says what it answered'),
   // Retry later: nothing of the request was stored.
