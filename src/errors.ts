@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   no_config: entry(404, 'the server was started without a truenorth.yaml; start it with --config'),
   not_configured: entry(404, 'this endpoint is not enabled on this server'),
   not_supported: entry(501, 'the server\'s store cannot do this; the message says why and what to do instead'),
+  engine_not_installed: entry(501, 'the embedded ClickHouse engine is not installed: run `npm install chdb` next to truenorth, or give a ClickHouse server URL'),
   // Retry later: nothing of the request was stored.
   overloaded: entry(503, 'the write queue is full; retry later', true),
   shutting_down: entry(503, 'the server is shutting down; retry later', true),

@@ -6,7 +6,8 @@ import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import { importManualToClickHouse } from '../src/engine/clickhouse/import.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importManualCsv } from '../src/engine/ingest/import-manual.js';
-import { currentManualValues, fetchManualEntries } from '../src/reports/revenue.js';
+import { fetchManualEntries } from '../src/reports/revenue.js';
+import { currentManualValues } from '../src/reports/manual-values.js';
 import { contextFor } from './helpers/fixture-store.js';
 import { openChdb } from './helpers/engines.js';
 

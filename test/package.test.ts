@@ -57,6 +57,18 @@ describe('npm pack', () => {
   });
 });
 
+describe('truenorth --version', () => {
+  it('prints the version of the package it runs from', () => {
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const run = spawnSync(process.execPath, [join(dir, 'bin', 'truenorth.js'), flag], { cwd: tmpdir(), encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe(`${pkg.version}\n`);
+      expect(run.status).toBe(0);
+    }
+  });
+});
+
 describe('truenorth bench in an installed package', () => {
   it('exits 2 with one line saying the bench is a development tool', () => {
     rmSync(join(dir, 'tools'), { recursive: true, force: true });

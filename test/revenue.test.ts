@@ -10,10 +10,9 @@ import { importManualCsv, manualMetricName, parseManualPeriod, parseManualValue,
 import { InputError } from '../src/errors.js';
 import { periodsIn, rangeOfPeriods } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
-import {
-  accountMrrAt, cltvCacReading, currentManualValues, fetchLedger, fetchManualEntries, flowIn, manualValue, mrrAt, mrrBridge,
-  revenuePeriods, revenueReport, stockAt, toCents, type LedgerEntryRow, type ManualEntry,
-} from '../src/reports/revenue.js';
+import { cltvCacReading, fetchLedger, fetchManualEntries, manualValue, revenuePeriods, revenueReport } from '../src/reports/revenue.js';
+import { accountMrrAt, mrrAt, mrrBridge, toCents, type LedgerEntryRow } from '../src/reports/mrr.js';
+import { currentManualValues, flowIn, stockAt, type ManualEntry } from '../src/reports/manual-values.js';
 import { healthModelFromConfig, manualMetricNames, modelFromConfig } from '../src/config/model.js';
 
 const UTC = { timezone: 'UTC', weekStart: 'monday' as const };

@@ -14,10 +14,12 @@ import { registerKeys } from './commands/keys.js';
 import { registerDevTools } from './commands/dev-tools.js';
 import { registerRitual } from './commands/ritual.js';
 import { runProgram, withOneLineErrors } from './run.js';
+import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('truenorth')
     .description('North Star Metric and weekly scorecard for product-led SaaS teams')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('-c, --config <file>', 'config file (default ./truenorth.yaml or $TRUENORTH_CONFIG)')
     .option('--db <file>', 'database file (default ./truenorth.duckdb or $TRUENORTH_DB)')
     .option('--engine <engine>', 'duckdb | clickhouse (default: database.engine in the config, else duckdb)')

@@ -27,7 +27,7 @@ export interface StageBenchmark {
 
 const same = (band: Band): Record<BusinessModel, Band> => ({ b2b: band, b2c: band });
 
-/** Seed 003's table, verbatim in numbers. */
+/** The stage benchmark table of docs/health.md, in numbers. */
 export const STAGE_BENCHMARKS: readonly StageBenchmark[] = [
   {
     stage: 'pre-launch', label: 'Pre-launch / beta',

@@ -43,7 +43,7 @@ export interface PredictivePair {
   leading: PredictiveIndicator | null;
   /** The measured relation, in one sentence; null when nothing was found. */
   relation: string | null;
-  /** Seed 003's example for this goal. */
+  /** The textbook example pair for this goal (docs/beyond.md). */
   example: string;
 }
 

@@ -1,6 +1,7 @@
 import type { Period } from '../model/time.js';
 import type { ReportContext } from './context.js';
-import { currentManualValues, fetchLedger, fetchManualEntries, healthField, revenuePeriods } from './revenue.js';
+import { fetchLedger, fetchManualEntries, healthField, revenuePeriods } from './revenue.js';
+import { currentManualValues } from './manual-values.js';
 import { ledgerGaps } from './no-data.js';
 import type { HealthWeekly, ScorecardProviders, WeeklyValues } from './scorecard-report.js';
 import { BUILTIN_MANUAL_METRICS, isManualHealthMetric } from '../model/health-metrics.js';

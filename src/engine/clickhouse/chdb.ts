@@ -2,7 +2,7 @@ import { TruenorthError } from '../../errors.js';
 import type { Row } from '../sql-engine.js';
 import { decodeRows, RESULT_FORMAT, SESSION_SETTINGS, type ClickHouseConnection, type ClickHouseParams, type QueryLimits } from './connection.js';
 
-/** The part of chdb's `Session` we use (chdb is an optional dependency, loaded on demand). */
+/** The part of chdb's `Session` we use (chdb is installed separately, loaded on demand). */
 interface ChdbSession {
   queryBindAsync(query: string, params: object, opts?: { format?: string }): Promise<{ text(): string }>;
   insert(params: { table: string; values: string; format: 'JSONEachRow' }): Promise<unknown>;
@@ -12,18 +12,25 @@ interface ChdbModule {
   Session: new (path?: string, opts?: { connectionArgs?: readonly string[] }) => ChdbSession;
 }
 
-async function loadChdb(): Promise<ChdbModule> {
-  const name = 'chdb';
+/**
+ * chdb is not part of the default install (it is large): loaded on first use, and when it is not
+ * installed the one thing to say is how to get it, or to use a server instead.
+ */
+export async function loadChdb(name = 'chdb'): Promise<ChdbModule> {
   try {
     const mod = (await import(name)) as ChdbModule & { default?: ChdbModule };
     return mod.Session ? mod : mod.default!;
   } catch (e) {
+    if (isMissingModule(e, name)) throw new TruenorthError('engine_not_installed');
     const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new TruenorthError(
-      'not_found',
-      `the embedded ClickHouse engine needs the optional package chdb (npm install chdb), or give --clickhouse-url for a server (${reason})`,
-    );
+    throw new TruenorthError('internal', `cannot load the embedded ClickHouse engine (chdb): ${reason}`);
   }
+}
+
+/** The package itself is absent (not one of its own imports, nor a broken native binary). */
+function isMissingModule(e: unknown, name: string): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && (e as Error).message.includes(`'${name}'`);
 }
 
 /**

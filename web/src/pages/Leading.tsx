@@ -29,7 +29,7 @@ export function Leading() {
           {(r) => <Indicators report={r} />}
         </Load>
       </Card>
-      <Card title="Leading next to lagging" subtitle="Seed 003: watch the early signal, not only the result" id="predictive">
+      <Card title="Leading next to lagging" subtitle="Watch the early signal, not only the result" id="predictive">
         <Load result={predictive} what="predictive indicators">
           {(p) => <Predictive report={p} />}
         </Load>
