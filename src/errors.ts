@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   not_configured: entry(404, 'this endpoint is not enabled on this server'),
   not_supported: entry(501, 'the server\'s store cannot do this; the message says why and what to do instead'),
   engine_not_installed: entry(501, 'the embedded ClickHouse engine is not installed: run `npm install chdb` next to truenorth, or give a ClickHouse server URL'),
+  // Delivering the digest.
+  delivery_failed: entry(502, 'the mail server did not take the digest; the message says what it answered'),
   // Retry later: nothing of the request was stored.
   overloaded: entry(503, 'the write queue is full; retry later', true),
   shutting_down: entry(503, 'the server is shutting down; retry later', true),
