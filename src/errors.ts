@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   batch_too_large: entry(413, 'the batch has more messages than one request may hold'),
   invalid_signature: entry(400, 'the Stripe signature does not verify'),
   invalid_event: entry(400, 'not a Stripe event this server understands'),
+  stripe_api: entry(502, 'the Stripe API refused or failed a request; the message says which'),
   // What this server was started with.
   no_config: entry(404, 'the server was started without a truenorth.yaml; start it with --config'),
   not_configured: entry(404, 'this endpoint is not enabled on this server'),

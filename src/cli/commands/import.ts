@@ -10,6 +10,7 @@ import { onReader, readConfigIfPresent, withPort, type GlobalOptions } from '../
 import { requireCapability } from '../../server/require-capability.js';
 import { wholeNumber } from '../../model/whole-number.js';
 import { manualMetricNames } from '../../config/model.js';
+import { registerImportStripe } from './import-stripe.js';
 
 interface ImportFlags {
   format?: string;
@@ -70,6 +71,7 @@ export function registerImport(program: Command): void {
         .catch((e) => viaServer(e, globals, config, (server) => remoteImport(server, 'manual', file, { strict: flags.strict })));
       printReport(report, flags);
     });
+  registerImportStripe(program, cmd);
 
   program
     .command('export')
