@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { listCheckins, listIdeas, reviewNotes } from '../src/engine/workspace.js';
-import { readServerFile, serverFilePath } from '../src/server/server-file.js';
+import { readServerFile, serverFilePath, serverTokenPath } from '../src/server/server-file.js';
 import { runCli, type CliRun } from './helpers/in-process-cli.js';
 
 /**
@@ -97,7 +97,10 @@ describe('the CLI while serve holds the file', () => {
     writeFileSync(second, events('c', 2) + '{"not json\n');
     const remote: Awaited<ReturnType<typeof cli>>[] = [];
     for (const args of reports) remote.push(await cli(args));
+    // Another user of the machine cannot read the server's local token: without a key, keys are refused.
+    renameSync(serverTokenPath(db), `${serverTokenPath(db)}.away`);
     const keysWithout = await cli(['keys', 'list']);
+    renameSync(`${serverTokenPath(db)}.away`, serverTokenPath(db));
     const keysWith = await cli(['keys', 'create', '--kind', 'write', '--name', 'via server', '--json'], { TRUENORTH_ADMIN_TOKEN: ADMIN });
     for (let i = 0; i < reports.length; i++) {
       expect(remote[i].code, remote[i].stderr).toBe(0);
@@ -117,6 +120,7 @@ describe('the CLI while serve holds the file', () => {
 
     await stop(server);
     expect(existsSync(serverFilePath(db))).toBe(false);
+    expect(existsSync(serverTokenPath(db))).toBe(false);
 
     // Nobody holds the file now: the CLI opens it directly, and sees what the server imported.
     const after = await cli(reports[0]);

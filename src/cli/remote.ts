@@ -13,7 +13,7 @@ import { parseDialect, type SqlEngine } from '../engine/sql-engine.js';
 import { errorFromServer, isTruenorthError, TruenorthError } from '../errors.js';
 import { queryFromParams } from '../app/wire.js';
 import { ReplayEngine, type RecordedQuery } from '../server/replay.js';
-import { readServerFile, type ServerInfo } from '../server/server-file.js';
+import { readServerFile, readServerToken, type ServerInfo } from '../server/server-file.js';
 import { readConfigIfPresent, type GlobalOptions } from './context.js';
 import { MINUTE_MS } from '../model/time.js';
 
@@ -22,15 +22,18 @@ import { MINUTE_MS } from '../model/time.js';
  * through its HTTP API, saying so in one stderr line. A file nobody holds is opened directly.
  */
 
+/** A running server, with its local admin token when this user can read it. */
+export type LiveServer = ServerInfo & { localToken?: string };
+
 /** The server holding `dbPath`, if its address file is there and it answers. */
-export async function findLiveServer(dbPath: string): Promise<ServerInfo | undefined> {
+export async function findLiveServer(dbPath: string): Promise<LiveServer | undefined> {
   const info = readServerFile(dbPath);
   if (!info) return undefined;
   try {
     const res = await fetch(`${info.url}/health`, { signal: AbortSignal.timeout(2_000) });
     if (!res.ok) return undefined;
     const body = (await res.json()) as { pid?: number };
-    return body.pid === info.pid ? info : undefined;
+    return body.pid === info.pid ? { ...info, localToken: readServerToken(dbPath) } : undefined;
   } catch {
     return undefined;
   }
@@ -41,7 +44,7 @@ export async function findLiveServer(dbPath: string): Promise<ServerInfo | undef
  * `remote` against that server; otherwise rethrows the original error.
  */
 export async function viaServer<T>(
-  error: unknown, globals: GlobalOptions, config: Config | undefined, remote: (server: ServerInfo) => Promise<T>,
+  error: unknown, globals: GlobalOptions, config: Config | undefined, remote: (server: LiveServer) => Promise<T>,
 ): Promise<T> {
   if (!isTruenorthError(error) || error.code !== 'locked') throw error;
   const dbPath = resolveDbPath(globals.db, (config ?? safeConfig(globals))?.database?.path);
@@ -59,19 +62,22 @@ function safeConfig(globals: GlobalOptions): Config | undefined {
   }
 }
 
-/** Authorization for a server whose read API needs a key: a secret key or the admin token from the environment. */
-function authHeaders(server: ServerInfo, always = false): Record<string, string> {
-  const token = process.env.TRUENORTH_SECRET_KEY || process.env.TRUENORTH_ADMIN_TOKEN;
+/**
+ * Authorization for a server whose read API needs a key: a secret key or the admin token from the
+ * environment, else the local admin token the server wrote beside the database.
+ */
+function authHeaders(server: LiveServer, always = false): Record<string, string> {
+  const token = process.env.TRUENORTH_SECRET_KEY || process.env.TRUENORTH_ADMIN_TOKEN || server.localToken;
   if (!token) {
     if (always || server.reads_need_key) {
-      throw new TruenorthError('auth', `the server at ${server.url} needs a secret key: set TRUENORTH_SECRET_KEY (or TRUENORTH_ADMIN_TOKEN)`);
+      throw new TruenorthError('auth', `the server at ${server.url} needs a secret key: set TRUENORTH_SECRET_KEY (or TRUENORTH_ADMIN_TOKEN), or run this as the user who started it`);
     }
     return {};
   }
   return { authorization: `Bearer ${token}` };
 }
 
-async function failure(res: Response, server: ServerInfo): Promise<TruenorthError> {
+async function failure(res: Response, server: LiveServer): Promise<TruenorthError> {
   const body: unknown = await res.json().catch(() => undefined);
   return errorFromServer(res.status, body, server.url);
 }
@@ -80,7 +86,7 @@ async function failure(res: Response, server: ServerInfo): Promise<TruenorthErro
  * An engine that answers the report's queries with the rows the server recorded while running the
  * same report: the CLI then prints exactly what it would print on the file itself.
  */
-export async function replayEngine(server: ServerInfo, program: Command, flags: object, asOf: number): Promise<SqlEngine> {
+export async function replayEngine(server: LiveServer, program: Command, flags: object, asOf: number): Promise<SqlEngine> {
   const command = program.args[0];
   // The server runs the report on its own engine: the CLI compiles the same engine's SQL to replay it.
   const ready = (await fetch(`${server.url}/ready`).then((r) => r.json(), () => ({}))) as { engine?: unknown };
@@ -102,11 +108,12 @@ export async function replayEngine(server: ServerInfo, program: Command, flags: 
 
 /** Streams a file (or stdin for `-`) to the server's import endpoint. */
 export async function remoteImport(
-  server: ServerInfo, kind: 'events' | 'subscriptions' | 'manual', file: string,
-  options: { format?: string; strict?: boolean; onProgress?: (done: number, total?: number) => void } = {},
+  server: LiveServer, kind: 'events' | 'subscriptions' | 'manual', file: string,
+  options: { format?: string; from?: string; strict?: boolean; onProgress?: (done: number, total?: number) => void } = {},
 ): Promise<ImportReport> {
   const query = new URLSearchParams();
   if (options.format) query.set('format', options.format);
+  if (options.from) query.set('from', options.from);
   if (options.strict) query.set('strict', '1');
   if (kind === 'manual') query.set('name', file);
   let input: Readable;
@@ -149,12 +156,12 @@ export async function remoteImport(
 }
 
 /** Calls the key administration API (always needs a secret key or the admin token). */
-export function remoteKeys<T>(server: ServerInfo, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export function remoteKeys<T>(server: LiveServer, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   return remoteJson<T>(server, method, `/api/v1/keys${path}`, body, true);
 }
 
 /** One JSON request to the server's API; answers its JSON body. `always`: a key is needed even on loopback. */
-export async function remoteJson<T>(server: ServerInfo, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, always = false): Promise<T> {
+export async function remoteJson<T>(server: LiveServer, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, always = false): Promise<T> {
   const res = await fetch(`${server.url}${path}`, {
     method,
     headers: { ...authHeaders(server, always), ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -165,7 +172,7 @@ export async function remoteJson<T>(server: ServerInfo, method: 'GET' | 'POST' |
 }
 
 /** Downloads the server's export of every event into `file`; answers how many it holds. */
-export async function remoteExport(server: ServerInfo, format: FileFormat, file: string): Promise<number> {
+export async function remoteExport(server: LiveServer, format: FileFormat, file: string): Promise<number> {
   const res = await fetch(`${server.url}/api/v1/export/events?format=${format}`, { headers: authHeaders(server) });
   if (!res.ok || !res.body) throw await failure(res, server);
   const count = Number(res.headers.get(EXPORT_COUNT_HEADER));

@@ -71,6 +71,8 @@ export interface ServerOptions {
   configPath?: string;
   /** TRUENORTH_ADMIN_TOKEN: reads and administers, like a secret key. */
   adminToken?: string;
+  /** The same powers for the CLI on this machine: `serve` writes it beside the database, readable by its owner alone. */
+  localToken?: string;
   /** The Stripe endpoint's signing secret (whsec_…); without it /webhooks/stripe answers 404. */
   stripeSecret?: string;
   limits?: Partial<Limits>;
@@ -121,14 +123,14 @@ export class TruenorthServer implements RouteHost {
     });
     this.events = serverPort(options, this.queue);
     this.sink = this.events.openSink({ ...options.clickhouseBatching, maxPending: options.queue?.maxPending });
-    this.keys = new KeyRing(options.adminToken);
+    this.keys = new KeyRing(options.adminToken, options.localToken);
     this.auth = new Auth(this.keys, this.sessions, this.readsNeedKey, options.rateLimit);
     const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
     this.app = Fastify({
       ...connectionServerOptions(connections),
       logger: options.logger === false ? false : {
         level: options.logger?.level ?? 'info',
-        stream: new Redactor([options.adminToken, options.stripeSecret]).stream(options.logger?.stream ?? process.stderr),
+        stream: new Redactor([options.adminToken, options.localToken, options.stripeSecret]).stream(options.logger?.stream ?? process.stderr),
         serializers: {
           req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
         },

@@ -37,8 +37,15 @@ const PREFIX: Record<KeyKind, string> = { write: 'tnw_', secret: 'tns_' };
 const ID_LENGTH = 12;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+const sha256 = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256(token).toString('hex');
+}
+
+/** A token for `serve`'s local administration file: 256 random bits. */
+export function localAdminToken(): string {
+  return `tnl_${randomBytes(32).toString('base64url')}`;
 }
 
 function randomToken(kind: KeyKind): string {
@@ -99,9 +106,12 @@ export async function revokeKey(store: DuckDbStore, idOrToken: string): Promise<
 export class KeyRing {
   private byHash = new Map<string, Principal>();
   private readonly adminHash: Buffer | undefined;
+  private readonly localHash: Buffer | undefined;
 
-  constructor(adminToken?: string) {
-    this.adminHash = adminToken ? createHash('sha256').update(adminToken, 'utf8').digest() : undefined;
+  /** `localToken`: the token `serve` writes beside the database for the CLI on this machine; it administers like the admin token. */
+  constructor(adminToken?: string, localToken?: string) {
+    this.adminHash = adminToken ? sha256(adminToken) : undefined;
+    this.localHash = localToken ? sha256(localToken) : undefined;
   }
 
   async load(store: Pick<DuckDbStore, 'all'>): Promise<void> {
@@ -126,8 +136,9 @@ export class KeyRing {
   /** The principal a token stands for, or undefined for an unknown or revoked token. */
   verify(token: string | undefined): Principal | undefined {
     if (!token || token.length > 512) return undefined;
-    const digest = createHash('sha256').update(token, 'utf8').digest();
+    const digest = sha256(token);
     if (this.adminHash && timingSafeEqual(digest, this.adminHash)) return { id: 'admin', kind: 'admin' };
+    if (this.localHash && timingSafeEqual(digest, this.localHash)) return { id: 'local', kind: 'admin' };
     return this.byHash.get(digest.toString('hex'));
   }
 }

@@ -2,14 +2,14 @@
  * Secrets never reach a log line. Every line the server's logger writes passes through `scrub`
  * (the logger's destination stream is wrapped, so no log call can bypass it). It masks:
  *
- * - token-shaped strings: keys (`tnw_…`, `tns_…`), session ids (`tnc_…`), Stripe secrets
+ * - token-shaped strings: keys (`tnw_…`, `tns_…`), the local admin token (`tnl_…`), session ids (`tnc_…`), Stripe secrets
  *   (`whsec_…`, `sk_live_…`, `rk_test_…`) and Stripe signatures (`v1=<64 hex>`);
  * - the configured secrets (the admin token, the Stripe webhook secret), verbatim;
  * - each of those percent-encoded (any characters, even twice) or base64-encoded (Basic auth).
  *
  * A key's id (`tnw_` and 8 characters) is its public name and stays readable.
  */
-const TOKEN_SHAPE = /tn[wsc]_[A-Za-z0-9_-]{9,}|whsec_[A-Za-z0-9_]{6,}|\b(?:sk|rk)_(?:live_|test_)?[A-Za-z0-9]{20,}|v[01]=[0-9a-fA-F]{64}/g;
+const TOKEN_SHAPE = /tn[wscl]_[A-Za-z0-9_-]{9,}|whsec_[A-Za-z0-9_]{6,}|\b(?:sk|rk)_(?:live_|test_)?[A-Za-z0-9]{20,}|v[01]=[0-9a-fA-F]{64}/g;
 /** Characters that can carry a secret in raw, percent-encoded or base64 form. */
 const CARRIER = /[A-Za-z0-9+/=_.~%-]{12,}/g;
 const MASK = '[redacted]';

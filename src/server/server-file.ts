@@ -1,9 +1,11 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 
 /**
  * While `truenorth serve` holds a database file, it writes `<db>.server.json` beside it: where to
  * reach it, and nothing secret. The CLI reads it when it finds the file locked, and sends its
- * request through the server instead.
+ * request through the server instead. Beside it, `<db>.server.token` (readable by its owner alone)
+ * holds the local admin token: the CLI of the same user on the same machine administers the server
+ * with it (creates the first key) without any secret set up beforehand.
  */
 export interface ServerInfo {
   url: string;
@@ -20,11 +22,22 @@ export function serverFilePath(dbPath: string): string {
   return `${dbPath}.server.json`;
 }
 
-export function writeServerFile(dbPath: string, info: ServerInfo): void {
-  const path = serverFilePath(dbPath);
+export function serverTokenPath(dbPath: string): string {
+  return `${dbPath}.server.token`;
+}
+
+/** Written whole or not at all, and only ever readable by the owner (the mode is set even on a file left behind). */
+function writePrivate(path: string, text: string): void {
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(temp, text, { mode: 0o600 });
+  chmodSync(temp, 0o600);
   renameSync(temp, path);
+}
+
+/** The token first, then the address: a CLI that finds the address finds the token too. */
+export function writeServerFile(dbPath: string, info: ServerInfo, localToken: string): void {
+  writePrivate(serverTokenPath(dbPath), `${localToken}\n`);
+  writePrivate(serverFilePath(dbPath), JSON.stringify(info, null, 2) + '\n');
 }
 
 export function readServerFile(dbPath: string): ServerInfo | undefined {
@@ -37,14 +50,25 @@ export function readServerFile(dbPath: string): ServerInfo | undefined {
   }
 }
 
-/** Removes the file if it is still this process's (a newer server may have replaced it). */
+/** The running server's local admin token, when this user can read it. */
+export function readServerToken(dbPath: string): string | undefined {
+  try {
+    return readFileSync(serverTokenPath(dbPath), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes both files if they are still this process's (a newer server may have replaced them). */
 export function removeServerFile(dbPath: string, pid: number = process.pid): void {
   const info = readServerFile(dbPath);
   if (info && info.pid !== pid) return;
-  try {
-    unlinkSync(serverFilePath(dbPath));
-  } catch {
-    // already gone
+  for (const path of [serverFilePath(dbPath), serverTokenPath(dbPath)]) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
   }
 }
 

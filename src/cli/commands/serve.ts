@@ -15,9 +15,10 @@ import { dashboardBuilt } from '../../server/static-app.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
-import { MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
+import { localAdminToken, MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, readConfigIfPresent, type GlobalOptions } from '../context.js';
+import { commandFor } from '../hint.js';
 import { wholeNumber } from '../../model/whole-number.js';
 import { modelFromConfig } from '../../config/model.js';
 
@@ -125,12 +126,14 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
       const dbPath = resolveDbPath(globals.db, config?.database?.path);
       const stores = await openServerStores(dbPath, { ...globals, chdbPath: flags.chdbPath }, config?.database);
       const { store, clickhouse } = stores;
+      const onFile = dbPath !== ':memory:';
+      const localToken = onFile ? localAdminToken() : undefined;
       let server: TruenorthServer;
       try {
         server = await TruenorthServer.create({
           ...stores, host, port,
           configPath: existsSync(configPath(globals)) ? configPath(globals) : undefined,
-          adminToken,
+          adminToken, localToken,
           stripeSecret: process.env.TRUENORTH_STRIPE_WEBHOOK_SECRET || undefined,
           rateLimit: { perSecond: positiveInt(flags.rateLimit, '--rate-limit', 0)! },
           queue: { maxPending: positiveInt(flags.maxQueue, '--max-queue') },
@@ -154,19 +157,21 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
         throw e;
       }
       const url = server.url!;
-      if (dbPath !== ':memory:') {
+      if (localToken !== undefined) {
         writeServerFile(dbPath, {
           url, pid: process.pid, host, port: server.port, reads_need_key: server.readsNeedKey,
           started_at: new Date().toISOString(), version: 1,
-        });
+        }, localToken);
       }
       const say = (line: string) => process.stderr.write(`truenorth: ${line}\n`);
       const served = server.events.description === dbPath ? dbPath : `${server.events.description} (keys in ${dbPath})`;
       say(`serving ${served} on ${url} (pid ${process.pid})`);
       say(dashboardBuilt() ? `dashboard: ${url}/${server.readsNeedKey ? ' (sign in with a secret key)' : ''}` : 'the dashboard is not built (npm run build); the API works');
       if (flags.open && dashboardBuilt()) openInBrowser(`${url}/`);
-      if (server.keys.count('write') === 0 && !server.keys.hasAdminToken) say('no write keys yet: create one with `truenorth keys create` (ingestion answers 401 until then)');
-      if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key (\`truenorth keys create --kind secret\`)`);
+      if (server.keys.count('write') === 0 && !server.keys.hasAdminToken) {
+        say(onFile ? `no write keys yet: create one with \`${commandFor('keys create', dbPath)}\` (ingestion answers 401 until then)` : 'no write keys yet, and an in-memory database keeps none: serve a database file (--db) to create keys');
+      }
+      if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key${onFile ? ` (\`${commandFor('keys create --kind secret', dbPath)}\`)` : ''}`);
 
       const withReportEngine = <T>(work: (engine: SqlEngine) => Promise<T>) => server.withReportEngine(work);
       // The digest joins the team's check-ins, notes and ideas: a store without those tables cannot send it.
@@ -186,7 +191,7 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
             .then(() => store.close())
             .then(() => clickhouse?.close())
             .finally(() => {
-              if (dbPath !== ':memory:') removeServerFile(dbPath);
+              if (onFile) removeServerFile(dbPath);
               say('stopped');
               resolve();
             });
