@@ -55,11 +55,14 @@ export const ERROR_CODES = {
   batch_too_large: entry(413, 'the batch has more messages than one request may hold'),
   invalid_signature: entry(400, 'the Stripe signature does not verify'),
   invalid_event: entry(400, 'not a Stripe event this server understands'),
+  stripe_api: entry(502, 'the Stripe API refused or failed a request; the message says which'),
   // What this server was started with.
   no_config: entry(404, 'the server was started without a truenorth.yaml; start it with --config'),
   not_configured: entry(404, 'this endpoint is not enabled on this server'),
   not_supported: entry(501, 'the server\'s store cannot do this; the message says why and what to do instead'),
   engine_not_installed: entry(501, 'the embedded ClickHouse engine is not installed: run `npm install chdb` next to truenorth, or give a ClickHouse server URL'),
+  // Delivering the digest.
+  delivery_failed: entry(502, 'the mail server did not take the digest; the message says what it answered'),
   // Retry later: nothing of the request was stored.
   overloaded: entry(503, 'the write queue is full; retry later', true),
   shutting_down: entry(503, 'the server is shutting down; retry later', true),

@@ -11,14 +11,15 @@ import { reportContext } from '../src/reports/context.js';
 import { revenueReport } from '../src/reports/revenue.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, MAR, subscription, webhookSender, type Coupon, type Discount, type Subscription } from './helpers/stripe-objects.js';
 
 /**
  * Stripe discounts in the shapes the API versions send, through the signed webhook route. Payloads
- * of the version the `stripe` package pins are typed with its types (the fields we send, `Pick`ed);
+ * of the version the `stripe` package pins are typed with its types (helpers/stripe-objects.ts);
  * the shape of 2025-02-24.acacia, the last version with the singular `discount` and `coupon` on the
  * Discount, is typed below from the package's changelog of the fields removed since.
  */
-const CURRENT_VERSION: typeof Stripe.API_VERSION = '2026-10-28.endive';
+const SECRET = 'whsec_discount_tests';
 // The fields the current version removed, checked against the package's types:
 // @ts-expect-error Subscription.discount was removed in 2025-03-31.basil
 type _RemovedSubscriptionDiscount = Stripe.Subscription['discount'];
@@ -27,66 +28,16 @@ type _RemovedDiscountCoupon = Stripe.Discount['coupon'];
 // @ts-expect-error Invoice.subscription moved to Invoice.parent.subscription_details in 2025-03-31.basil
 type _RemovedInvoiceSubscription = Stripe.Invoice['subscription'];
 
-type Coupon = Pick<Stripe.Coupon, 'id' | 'object' | 'duration' | 'duration_in_months' | 'percent_off' | 'amount_off' | 'currency'>;
-type Discount = Pick<Stripe.Discount, 'id' | 'object' | 'start' | 'end' | 'subscription'> & { source: { type: 'coupon'; coupon: Coupon } };
-type Price = Pick<Stripe.Price, 'id' | 'object' | 'currency' | 'unit_amount' | 'nickname'> & { recurring: Pick<Stripe.Price.Recurring, 'interval' | 'interval_count' | 'usage_type'> };
-type Item = Pick<Stripe.SubscriptionItem, 'id' | 'object' | 'quantity'> & { price: Price; discounts: Array<string | Discount> };
-type Subscription = Pick<Stripe.Subscription, 'id' | 'object' | 'customer' | 'status' | 'currency' | 'start_date' | 'created' | 'metadata'>
-  & { discounts: Array<string | Discount>; items: { object: 'list'; data: Item[] } };
-type Line = Pick<Stripe.InvoiceLineItem, 'id' | 'object' | 'amount' | 'currency' | 'discount_amounts' | 'period'> & {
-  parent: { type: 'subscription_item_details'; invoice_item_details: null; subscription_item_details: Pick<Stripe.InvoiceLineItem.Parent.SubscriptionItemDetails, 'proration' | 'subscription' | 'subscription_item'> };
-  pricing: { type: 'price_details'; price_details: Stripe.InvoiceLineItem.Pricing.PriceDetails };
-};
-type Invoice = Pick<Stripe.Invoice, 'id' | 'object' | 'customer' | 'status' | 'currency' | 'period_start' | 'period_end' | 'discounts' | 'total_discount_amounts'> & {
-  parent: { type: 'subscription_details'; quote_details: null; subscription_details: Pick<Stripe.Invoice.Parent.SubscriptionDetails, 'subscription'> };
-  lines: { object: 'list'; data: Line[] };
-};
-
 /** 2025-02-24.acacia: `discount` on the subscription, `coupon` on the Discount. */
 type AcaciaDiscount = Omit<Discount, 'source'> & { coupon: Coupon };
 type AcaciaSubscription = Omit<Subscription, 'discounts'> & { discount: AcaciaDiscount | null; discounts: Array<string | AcaciaDiscount> };
-
-const JAN = 1767225600;
-const FEB = 1769904000;
-const MAR = 1772323200;
-const SECRET = 'whsec_discount_tests';
-
-const coupon = (id: string, c: Partial<Coupon>): Coupon => ({ id, object: 'coupon', duration: 'forever', duration_in_months: null, percent_off: null, amount_off: null, currency: null, ...c });
-const discount = (id: string, sub: string, c: Coupon, end: number | null = null): Discount => ({ id, object: 'discount', start: JAN, end, subscription: sub, source: { type: 'coupon', coupon: c } });
-const price = (unit: number, interval: 'month' | 'year'): Price => ({ id: `price_${interval}_${unit}`, object: 'price', currency: 'usd', unit_amount: unit, nickname: `${interval}ly`, recurring: { interval, interval_count: 1, usage_type: 'licensed' } });
-const subscription = (id: string, unit: number, discounts: Array<string | Discount>, interval: 'month' | 'year' = 'month'): Subscription => ({
-  id, object: 'subscription', customer: `cus_${id.slice(4)}`, status: 'active', currency: 'usd', start_date: JAN, created: JAN, metadata: {}, discounts,
-  items: { object: 'list', data: [{ id: `si_${id}`, object: 'subscription_item', quantity: 1, price: price(unit, interval), discounts: [] }] },
-});
-const invoice = (id: string, sub: Subscription, start: number, end: number, off: Record<string, number>): Invoice => {
-  const amount = sub.items.data[0].price.unit_amount ?? 0;
-  const discountAmounts = Object.entries(off).map(([d, a]) => ({ amount: a, discount: d }));
-  return {
-    id, object: 'invoice', customer: sub.customer, status: 'paid', currency: 'usd', period_start: start, period_end: start,
-    discounts: Object.keys(off), total_discount_amounts: discountAmounts,
-    parent: { type: 'subscription_details', quote_details: null, subscription_details: { subscription: sub.id } },
-    lines: { object: 'list', data: [{
-      id: `il_${id}`, object: 'line_item', amount, currency: 'usd', discount_amounts: discountAmounts, period: { start, end },
-      parent: { type: 'subscription_item_details', invoice_item_details: null, subscription_item_details: { proration: false, subscription: sub.id, subscription_item: sub.items.data[0].id } },
-      pricing: { type: 'price_details', price_details: { price: sub.items.data[0].price.id, product: 'prod_1' } },
-    }] },
-  };
-};
 
 let dir: string;
 let store: DuckDbStore;
 let server: TruenorthServer;
 let url: string;
 const logLines: string[] = [];
-const stripe = new Stripe('sk_test_truenorth', { apiVersion: CURRENT_VERSION });
-let sequence = 0;
-
-async function send(type: string, object: object, created = JAN): Promise<{ status: number; body: Record<string, unknown> }> {
-  const payload = JSON.stringify({ id: `evt_${++sequence}`, object: 'event', api_version: CURRENT_VERSION, type, created, data: { object } });
-  const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
-  const res = await fetch(`${url}/webhooks/stripe`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', 'stripe-signature': signature } });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const send = webhookSender(() => url, SECRET);
 
 async function ledger(subscriptionId: string): Promise<Array<[string, number]>> {
   const rows = await store.all<{ t: Date; mrr: number }>(

@@ -32,11 +32,11 @@ export function printJson(value: unknown): void {
 }
 
 /** A progress bar on stderr when it is a terminal; silent otherwise (CI, pipes). */
-export function progressBar(label: string, unit: 'bytes' | 'rows') {
+export function progressBar(label: string, unit: 'bytes' | 'rows' | 'objects' | 'subscriptions') {
   if (!process.stderr.isTTY) return { update: (_done: number, _total?: number) => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit === 'bytes' ? 'MB' : 'rows'} | {eta_formatted} left`,
+      format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit === 'bytes' ? 'MB' : unit} | {eta_formatted} left`,
       stream: process.stderr,
       hideCursor: true,
     },

@@ -17,7 +17,7 @@ export const CAPABILITIES = [
   'export_events',
   /** The event catalogue kept at write time instead of aggregated from the events. */
   'catalogue_summary',
-  /** The subscription ledger written from Stripe webhooks. */
+  /** The subscription ledger written from Stripe webhooks and the Stripe history import. */
   'stripe',
 ] as const;
 
@@ -42,7 +42,7 @@ export const ENGINE_CAPABILITIES: { readonly [D in Dialect]: Capabilities } = {
     team_tables: true,
     export_events: { gap: `${ON_CLICKHOUSE}, which truenorth does not export to a file; export them from ClickHouse itself` },
     catalogue_summary: { gap: `${ON_CLICKHOUSE}, which keeps no catalogue at write time: it is aggregated from the events` },
-    stripe: { gap: `${ON_CLICKHOUSE}, where the Stripe ledger is not written from webhooks; use \`truenorth --engine clickhouse import subscriptions\`` },
+    stripe: { gap: `${ON_CLICKHOUSE}, where the Stripe ledger is not written from webhooks or the Stripe history; use \`truenorth --engine clickhouse import subscriptions\`` },
   },
 };
 

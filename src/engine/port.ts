@@ -3,6 +3,8 @@ import type { ImportOptions, ImportReport } from './ingest/import-events.js';
 import type { LedgerImportOptions } from './ingest/import-ledger.js';
 import type { ManualImportOptions, ManualInput } from './ingest/import-manual.js';
 import type { IngestSink } from './sink.js';
+import type { Progress, StripeImportReport } from './stripe/backfill.js';
+import type { StripeFact } from './stripe/facts.js';
 import type { Dialect, SqlEngine } from './sql-engine.js';
 import type { Checkin, IdeaStatus, NewIdea, ReviewNote } from './workspace.js';
 
@@ -44,6 +46,8 @@ export interface Importers {
   manual(file: string, options?: ManualImportOptions): Promise<ImportReport>;
   /** Hand-entered values (`record`); answers how many were written. */
   manualValues(entries: readonly ManualInput[]): Promise<number>;
+  /** A Stripe history's facts (engine/stripe/), written subscription by subscription as the webhooks write them. */
+  stripe(facts: readonly StripeFact[], onProgress?: Progress): Promise<Pick<StripeImportReport, 'ledger_rows' | 'duplicates' | 'warnings'>>;
 }
 
 /** Writes to the team's tables; any reader reads them (engine/workspace.ts). */

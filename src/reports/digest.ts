@@ -74,8 +74,19 @@ const cell = (r: Digest['rows'][number]) => (r.status === 'no_data' ? 'no data' 
 const krText = (kr: ObjectiveProgress['key_results'][number]) =>
   kr.status === 'no_data' ? `no progress${kr.reason ? ` (${kr.reason})` : ''}` : `${pct(kr.progress)}, ${kr.status.replace('_', ' ')}`;
 
-export function digestMarkdown(d: Digest): string {
+/** The dashboard's scorecard at `week`, under the address readers reach the dashboard at. */
+export function dashboardWeekUrl(publicUrl: string, week: string): string {
+  const url = new URL(publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`);
+  url.searchParams.set('week', week);
+  return url.toString();
+}
+
+const OPEN_WEEK = 'Open this week on the dashboard';
+
+/** `link`: the dashboard's week (dashboardWeekUrl), shown under the title when given. */
+export function digestMarkdown(d: Digest, link?: string): string {
   const lines: string[] = [`# ${d.product}: weekly review ${d.week}`, ''];
+  if (link) lines.push(`${OPEN_WEEK}: ${link}`, '');
   if (d.bottleneck) lines.push(`**Bottleneck:** ${d.bottleneck.sentence}`);
   if (d.bottleneck_note) lines.push(d.bottleneck_note);
   if (d.bottleneck_ideal) lines.push(`**Among ideal users:** ${d.bottleneck_ideal.sentence}`);
@@ -119,7 +130,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export function digestHtml(d: Digest): string {
+export function digestHtml(d: Digest, link?: string): string {
   const e = escapeHtml;
   const colour: Record<Status, string> = { on_track: '#1a7f37', off_track: '#cf222e', no_target: '#6e7781', no_data: '#6e7781' };
   const rows = d.rows.map((r) => `<tr><td style="color:${colour[r.status]}">${r.status.replace('_', ' ')}</td><td>${e(r.name)}</td><td>${e(r.owner ?? '—')}</td><td align="right"${r.reason ? ` title="${e(r.reason)}"` : ''}>${e(cell(r))}</td><td align="right">${e(r.target ?? '—')}</td><td align="right">${r.trend === null ? '—' : e(signed(r.trend))}</td></tr>`).join('\n');
@@ -129,6 +140,7 @@ export function digestHtml(d: Digest): string {
 <html><head><meta charset="utf-8"><title>${e(d.product)} weekly review ${e(d.week)}</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 760px">
 <h1>${e(d.product)}: weekly review ${e(d.week)}</h1>
+${link ? `<p><a href="${e(link)}">${OPEN_WEEK}</a></p>` : ''}
 ${para('Bottleneck', d.bottleneck?.sentence)}
 ${d.bottleneck_note ? `<p>${e(d.bottleneck_note)}</p>` : ''}
 ${para('Among ideal users', d.bottleneck_ideal?.sentence)}
@@ -149,7 +161,7 @@ ${list('Ideas to move the North Star', d.ideas.map((i) => `[${e(i.team)}] ${e(i.
 }
 
 /** A Slack-compatible incoming-webhook body: `text` for notifications, `blocks` for the message. */
-export function digestSlackBody(d: Digest): { text: string; blocks: unknown[] } {
+export function digestSlackBody(d: Digest, link?: string): { text: string; blocks: unknown[] } {
   const headline = d.bottleneck ? d.bottleneck.sentence : (d.bottleneck_note ?? `${d.off_track.length} metrics off track.`);
   const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
   const blocks: unknown[] = [
@@ -161,5 +173,6 @@ export function digestSlackBody(d: Digest): { text: string; blocks: unknown[] } 
   if (d.praise.length) blocks.push(section(`*Praise:* ${d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ')}`));
   blocks.push(section(d.rows.map((r) => `${STATUS_MARK[r.status]} ${r.name}: ${cell(r)}${r.reason ? ` (${r.reason})` : ''}${r.target ? ` (target ${r.target})` : ''}${r.owner ? ` — ${r.owner}` : ''}`).join('\n')));
   if (d.okrs.length) blocks.push(section(d.okrs.map((o) => `*${o.objective}*: ${pct(o.progress)}`).join('\n')));
+  if (link) blocks.push(section(`<${link}|${OPEN_WEEK}>`));
   return { text: `${d.product} ${d.week}: ${headline}`, blocks };
 }

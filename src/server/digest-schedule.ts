@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Config, DigestSchedule } from '../config/schema/index.js';
-import { WEEKDAYS } from '../config/schema/index.js';
+import { SMTP_PASSWORD_ENV, WEEKDAYS } from '../config/schema/index.js';
+import { TruenorthError } from '../errors.js';
 import { addPeriods, HOUR_MS, localDateOf, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from '../reports/context.js';
-import { digestHtml, digestMarkdown, digestSlackBody } from '../reports/digest.js';
+import { dashboardWeekUrl, digestHtml, digestMarkdown, digestSlackBody, type Digest } from '../reports/digest.js';
+import { sendDigestMail, smtpAddress } from '../reports/mail.js';
 import { composeDigest } from '../app/reads/ritual.js';
 import { postWebhook } from '../reports/ritual.js';
 
@@ -36,22 +38,61 @@ export interface DigestSender {
   send(now: number): Promise<string>;
 }
 
-/** Sends by webhook (Slack-compatible body) and/or to a file; the webhook URL is never logged. */
-export function digestSender(config: Config, schedule: DigestSchedule, context: (asOf: number) => ReportContext, webhook = process.env.TRUENORTH_DIGEST_WEBHOOK ?? schedule.webhook): DigestSender {
+/** The digest's secrets, from the environment: the webhook URL and the SMTP password. */
+export interface DigestSecrets {
+  webhook?: string;
+  smtpPassword?: string;
+}
+
+const secretsFromEnv = (schedule: DigestSchedule): DigestSecrets => ({
+  webhook: process.env.TRUENORTH_DIGEST_WEBHOOK ?? schedule.webhook,
+  smtpPassword: process.env[SMTP_PASSWORD_ENV],
+});
+
+/** Where the digest goes, for `serve`'s first lines, with what is missing for a target to work. */
+export function describeDigestTargets(schedule: DigestSchedule, secrets = secretsFromEnv(schedule)): string {
+  const { email } = schedule;
+  const targets = [
+    ...(secrets.webhook ? ['the webhook'] : []),
+    ...(schedule.out ? [schedule.out] : []),
+    ...(email ? [`${email.to.length} recipient${email.to.length === 1 ? '' : 's'} by email through ${smtpAddress(email)}`] : []),
+  ];
+  const where = targets.length ? `to ${targets.join(' and ')}` : 'to nowhere yet (set digest.out, digest.email, digest.webhook or TRUENORTH_DIGEST_WEBHOOK)';
+  const missing = email?.user && !secrets.smtpPassword ? ` (${SMTP_PASSWORD_ENV} is not set: the email cannot be sent)` : '';
+  return where + missing;
+}
+
+/** Each configured target: a send that resolves to what took the digest. */
+function digestTargets(digest: Digest, schedule: DigestSchedule, secrets: DigestSecrets): (() => Promise<string>)[] {
+  const link = schedule.public_url ? dashboardWeekUrl(schedule.public_url, digest.week) : undefined;
+  const targets: (() => Promise<string>)[] = [];
+  const { webhook } = secrets;
+  if (webhook) targets.push(async () => (await postWebhook(webhook, digestSlackBody(digest, link)), 'webhook'));
+  const { out, email } = schedule;
+  if (out) {
+    targets.push(async () => {
+      writeFileSync(out, schedule.format === 'json' ? JSON.stringify(digest, null, 2) : schedule.format === 'html' ? digestHtml(digest, link) : digestMarkdown(digest, link));
+      return out;
+    });
+  }
+  if (email) targets.push(() => sendDigestMail(digest, email, { password: secrets.smtpPassword, publicUrl: schedule.public_url }));
+  return targets;
+}
+
+/**
+ * Sends by webhook (Slack-compatible body), to a file and/or by email; a target that fails does not
+ * keep the others from theirs. Neither the webhook URL nor the SMTP password is ever logged.
+ */
+export function digestSender(config: Config, schedule: DigestSchedule, context: (asOf: number) => ReportContext, secrets = secretsFromEnv(schedule)): DigestSender {
   return {
     async send(now: number) {
       const digest = await composeDigest(context(now), config);
-      const done: string[] = [];
-      if (webhook) {
-        await postWebhook(webhook, digestSlackBody(digest));
-        done.push('webhook');
-      }
-      if (schedule.out) {
-        const body = schedule.format === 'json' ? JSON.stringify(digest, null, 2) : schedule.format === 'html' ? digestHtml(digest) : digestMarkdown(digest);
-        writeFileSync(schedule.out, body);
-        done.push(schedule.out);
-      }
-      return `sent the ${digest.week} digest to ${done.join(' and ') || 'nowhere (set digest.webhook, TRUENORTH_DIGEST_WEBHOOK or digest.out)'}`;
+      const outcomes = await Promise.allSettled(digestTargets(digest, schedule, secrets).map((send) => send()));
+      const done = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+      if (failed.length === 1 && done.length === 0) throw failed[0];
+      if (failed.length) throw new TruenorthError('delivery_failed', [...failed.map((e) => e.message), `sent to ${done.join(' and ') || 'nowhere'}`].join('; '));
+      return `sent the ${digest.week} digest to ${done.join(' and ') || 'nowhere (set digest.webhook, TRUENORTH_DIGEST_WEBHOOK, digest.out or digest.email)'}`;
     },
   };
 }

@@ -4,8 +4,9 @@ import type { ServerContext } from './context.js';
 import { parseJson } from './payload.js';
 import { requireCapability } from './require-capability.js';
 import { header } from './request.js';
-import { factFromStripeEvent, verifyStripeSignature } from './stripe.js';
-import { applyStripeFact } from './stripe-ledger.js';
+import { factFromStripeEvent } from '../engine/stripe/facts.js';
+import { applyStripeFact } from '../engine/stripe/ledger.js';
+import { verifyStripeSignature } from './stripe.js';
 
 /** POST /webhooks/stripe: a verified subscription or invoice event becomes ledger rows. */
 export function registerStripeRoute(server: ServerContext, secret: string | undefined): void {

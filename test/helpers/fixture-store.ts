@@ -7,8 +7,13 @@ import type { NormalizedMessage } from '../../src/model/message.js';
 import { modelFromConfig } from '../../src/config/model.js';
 
 /** Writes messages to a fresh in-memory store, one import per batch (later batches arrive later). */
-export async function storeFrom(...batches: unknown[][]): Promise<DuckDbStore> {
-  const store = await DuckDbStore.open(':memory:');
+export function storeFrom(...batches: unknown[][]): Promise<DuckDbStore> {
+  return storeAt(':memory:', ...batches);
+}
+
+/** Writes messages to a store at `path` (a file, or `:memory:`), one import per batch. */
+export async function storeAt(path: string, ...batches: unknown[][]): Promise<DuckDbStore> {
+  const store = await DuckDbStore.open(path);
   const writer = new IngestWriter(store, 'test');
   for (const batch of batches) {
     const messages: NormalizedMessage[] = [];

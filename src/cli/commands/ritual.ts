@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Config } from '../../config/schema/index.js';
+import { digestEmailSchema, SMTP_PASSWORD_ENV, type Config } from '../../config/schema/index.js';
 import { InputError } from '../../errors.js';
 import { listIdeas } from '../../engine/workspace.js';
 import type { StorePort } from '../../engine/port.js';
@@ -8,7 +8,8 @@ import type { ServerInfo } from '../../server/server-file.js';
 import { replayEngine, viaServer } from '../remote.js';
 import { defaultAuthor } from '../author.js';
 import { runWrite } from '../write-command.js';
-import { digestHtml, digestMarkdown, digestSlackBody, fmt, targetText } from '../../reports/digest.js';
+import { dashboardWeekUrl, digestHtml, digestMarkdown, digestSlackBody, fmt, targetText, type Digest } from '../../reports/digest.js';
+import { sendDigestMail } from '../../reports/mail.js';
 import type { ScorecardReport } from '../../reports/scorecard-report.js';
 import { postWebhook } from '../../reports/ritual.js';
 import { READS, WRITES } from '../../app/catalogue.js';
@@ -56,6 +57,20 @@ function printScorecard(report: ScorecardReport, _flags: CommandFlags, config: C
   for (const o of gaps.overloaded_owners) console.log(`Accountability gap: ${o.owner} owns ${o.rows.length} rows (${o.rows.join(', ')})`);
 }
 
+/** `--email`: through the configured SMTP server, to its recipients or to the ones given. */
+async function emailDigest(digest: Digest, recipients: string | boolean, config: Config): Promise<void> {
+  const email = config.digest?.email;
+  if (!email) throw new InputError('--email: no mail server configured; add digest.email (host, from, to) to truenorth.yaml');
+  let to = email.to;
+  if (typeof recipients === 'string') {
+    const given = digestEmailSchema.shape.to.safeParse(recipients.split(',').map((a) => a.trim()).filter(Boolean));
+    if (!given.success) throw new InputError(`--email: expected comma-separated addresses like team@acme.io, got ${JSON.stringify(recipients)}`);
+    to = given.data;
+  }
+  const took = await sendDigestMail(digest, { ...email, to }, { password: process.env[SMTP_PASSWORD_ENV], publicUrl: config.digest?.public_url });
+  console.error(`sent the ${digest.week} digest to ${took}`);
+}
+
 export function registerRitual(program: Command): void {
   readCommand(program, READS.scorecard, {
     description: 'the weekly scorecard: owners, targets, red/green, bottleneck, CEO of the week, praise',
@@ -93,25 +108,29 @@ export function registerRitual(program: Command): void {
     });
 
   readCommand(program, READS.digest, {
-    description: 'the weekly review as Markdown, HTML or JSON; to a file or a Slack-compatible webhook',
+    description: 'the weekly review as Markdown, HTML or JSON; to a file, a Slack-compatible webhook or by email',
     options: [
       ['--format <format>', 'md | html | json', 'md'],
       ['--out <file>', 'write to a file instead of stdout'],
       ['--webhook <url>', 'POST a Slack-compatible body to this URL'],
+      ['--email [addresses]', `email it through digest.email's SMTP server, to digest.email.to or to these comma-separated addresses (password in ${SMTP_PASSWORD_ENV})`],
     ],
     check(flags) {
       if (!['md', 'html', 'json'].includes(String(flags.format))) throw new InputError(`--format: expected md, html or json, got ${JSON.stringify(flags.format)}`);
     },
-    async print(digest, flags) {
-      const body = flags.format === 'json' ? JSON.stringify(digest, null, 2) + '\n' : flags.format === 'html' ? digestHtml(digest) : digestMarkdown(digest);
+    async print(digest, flags, config) {
+      const publicUrl = config.digest?.public_url;
+      const link = publicUrl ? dashboardWeekUrl(publicUrl, digest.week) : undefined;
+      const body = flags.format === 'json' ? JSON.stringify(digest, null, 2) + '\n' : flags.format === 'html' ? digestHtml(digest, link) : digestMarkdown(digest, link);
       if (typeof flags.webhook === 'string') {
-        await postWebhook(flags.webhook, digestSlackBody(digest));
+        await postWebhook(flags.webhook, digestSlackBody(digest, link));
         console.error(`sent the ${digest.week} digest to the webhook`);
       }
+      if (flags.email !== undefined) await emailDigest(digest, flags.email, config);
       if (typeof flags.out === 'string') {
         writeFileSync(flags.out, body);
         console.error(`wrote ${flags.out}`);
-      } else if (!flags.webhook) {
+      } else if (!flags.webhook && flags.email === undefined) {
         process.stdout.write(body);
       }
     },

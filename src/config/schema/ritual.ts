@@ -1,7 +1,8 @@
 /** The weekly ritual (OKRs, scorecard, digest), retention, and where the data and the server live. */
 import { z } from 'zod';
 import { filterSchema } from './filters.js';
-import { strictMap } from './messages.js';
+import { show, strictMap } from './messages.js';
+import { didYouMean } from '../../model/suggest.js';
 import { eventName, httpUrl, isoDate, text } from './scalars.js';
 
 const keyResultSchema = strictMap(
@@ -41,6 +42,33 @@ export const serverSchema = strictMap(
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
+/** The SMTP password is a secret: it is read from this environment variable, never from truenorth.yaml. */
+export const SMTP_PASSWORD_ENV = 'TRUENORTH_SMTP_PASSWORD';
+
+const mailbox = text.refine((value) => /^[^@\s<>]+@[^@\s<>]+$/.test(value.match(/<([^<>]*)>\s*$/)?.[1] ?? value), {
+  error: (iss) => `expected an address like team@acme.io or "Truenorth <truenorth@acme.io>", got ${show(iss.input)}`,
+});
+
+/** Where the emailed digest goes: the SMTP server (TLS from the start, STARTTLS or plain), the sender, the recipients. */
+const digestEmailShape = {
+  host: text,
+  /** Default: 465 with `tls`, 587 with `starttls`, 25 with `none`. */
+  port: z.number().int().min(1).max(65535).optional(),
+  /** `tls`: TLS from the first byte; `starttls`: upgraded before anything is sent (refused if the server cannot); `none`: never encrypted. */
+  security: z.enum(['tls', 'starttls', 'none']).default('starttls'),
+  user: text.optional(),
+  from: mailbox,
+  to: z.array(mailbox).min(1),
+};
+export const digestEmailSchema = strictMap(
+  digestEmailShape,
+  'a mapping like { host: smtp.acme.io, user: truenorth, from: truenorth@acme.io, to: [team@acme.io] }',
+  (key) => key === 'password'
+    ? `the SMTP password does not belong in truenorth.yaml: set ${SMTP_PASSWORD_ENV} in the environment`
+    : `unknown key "${key}"${didYouMean(key, Object.keys(digestEmailShape))}`,
+);
+export type DigestEmail = z.output<typeof digestEmailSchema>;
+
 /** The weekly digest `serve` sends on its own. The webhook URL is a secret: keep it in TRUENORTH_DIGEST_WEBHOOK. */
 export const digestSchema = strictMap(
   {
@@ -49,6 +77,9 @@ export const digestSchema = strictMap(
     webhook: httpUrl.optional(),
     out: text.optional(),
     format: z.enum(['md', 'html', 'json']).default('md'),
+    email: digestEmailSchema.optional(),
+    /** The dashboard's address as readers reach it: the digest links to its week there. */
+    public_url: httpUrl.optional(),
   },
   'a mapping like { day: monday, hour: 9 }',
 );

@@ -1,4 +1,5 @@
-import { ENGINE_CAPABILITIES } from '../capabilities.js';
+import { capabilityGap, ENGINE_CAPABILITIES } from '../capabilities.js';
+import { TruenorthError } from '../../errors.js';
 import type { Importers, StorePort } from '../port.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
 import { importEventsToClickHouse, importLedgerToClickHouse, importManualToClickHouse, recordManualValuesToClickHouse } from './import.js';
@@ -13,6 +14,9 @@ export function clickHousePort(store: ClickHouseStore): StorePort {
     ledger: (file, options) => importLedgerToClickHouse(store, file, options),
     manual: (file, options) => importManualToClickHouse(store, file, options),
     manualValues: (entries) => recordManualValuesToClickHouse(store, entries),
+    stripe: async () => {
+      throw new TruenorthError('not_supported', `the Stripe history import is not supported here: ${capabilityGap(ENGINE_CAPABILITIES.clickhouse, 'stripe')}`);
+    },
   };
   return {
     dialect: store.dialect,

@@ -168,7 +168,7 @@ export const MIGRATIONS: Migration[] = [
     name: 'stripe subscription states and invoice discounts',
     statements: [
       // What Stripe webhooks told, from which the subscription ledger's Stripe rows are derived
-      // (server/stripe-ledger.ts): each subscription as an event showed it from an instant on...
+      // (engine/stripe/ledger.ts): each subscription as an event showed it from an instant on...
       `CREATE TABLE stripe_subscription_states (
         subscription_id VARCHAR NOT NULL,
         effective_ms BIGINT NOT NULL,

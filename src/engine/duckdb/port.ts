@@ -3,6 +3,8 @@ import { importEvents } from '../ingest/import-events.js';
 import { importLedger } from '../ingest/import-ledger.js';
 import { importManualCsv, recordManualValues } from '../ingest/import-manual.js';
 import { detectFormat } from '../ingest/sources.js';
+import { writeStripeFacts } from '../stripe/backfill.js';
+import { applyStripeFacts } from '../stripe/ledger.js';
 import type { Importers, StorePort, TeamTables } from '../port.js';
 import type { IngestSink } from '../sink.js';
 import type { DuckDbStore } from './database.js';
@@ -29,16 +31,18 @@ export function duckDbPort(store: DuckDbStore, lane?: WriteQueue): StorePort {
   };
   const importers: Importers = lane
     ? {
-      events: (file, options = {}) => importUpload(lane, store, file, { kind: 'events', format: detectFormat(file, options.format), strict: options.strict ?? false }),
+      events: (file, options = {}) => importUpload(lane, store, file, { kind: 'events', format: detectFormat(file, options.format), strict: options.strict ?? false, from: options.from }),
       ledger: (file, options = {}) => importUpload(lane, store, file, { kind: 'subscriptions', format: 'csv', strict: options.strict ?? false }),
       manual: (file, options) => alone((s) => importManualCsv(s, file, options)),
       manualValues: (entries) => alone((s) => recordManualValues(s, entries)),
+      stripe: (facts, onProgress) => writeStripeFacts(facts, (group) => lane.run((s) => applyStripeFacts(s, group)), onProgress),
     }
     : {
       events: (file, options) => importEvents(store, file, options),
       ledger: (file, options) => importLedger(store, file, options),
       manual: (file, options) => importManualCsv(store, file, options),
       manualValues: (entries) => recordManualValues(store, entries),
+      stripe: (facts, onProgress) => writeStripeFacts(facts, (group) => store.transaction(() => applyStripeFacts(store, group)), onProgress),
     };
   return {
     dialect: store.dialect,

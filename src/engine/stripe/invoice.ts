@@ -1,4 +1,4 @@
-import { isObj, num, str, type Obj } from './stripe-discounts.js';
+import { isObj, num, str, type Obj } from './discounts.js';
 
 /**
  * What an `invoice.*` event tells about a subscription's discounts: over the invoice's recurring

@@ -1,8 +1,8 @@
-import type { DuckDbStore } from '../engine/duckdb/database.js';
-import { writeLedger, type LedgerEntry } from '../engine/ingest/import-ledger.js';
-import { subscriptionMrr, type DiscountShare, type StripeFact, type SubscriptionState } from './stripe.js';
-import { discountEnds, discountIds, type Obj } from './stripe-discounts.js';
-import type { InvoiceFacts } from './stripe-invoice.js';
+import type { DuckDbStore } from '../duckdb/database.js';
+import { writeLedger, type LedgerEntry } from '../ingest/import-ledger.js';
+import { subscriptionMrr, type DiscountShare, type StripeFact, type SubscriptionState } from './facts.js';
+import { discountEnds, discountIds, type Obj } from './discounts.js';
+import type { InvoiceFacts } from './invoice.js';
 
 /**
  * The Stripe rows of the subscription ledger, derived from every subscription state and invoice
@@ -94,11 +94,24 @@ export interface StripeLedgerResult {
 }
 
 /** Stores the fact and rewrites the subscription's derived ledger rows; run inside the write queue. */
-export async function applyStripeFact(store: DuckDbStore, fact: StripeFact): Promise<StripeLedgerResult> {
-  const subscriptionId = await storeFact(store, fact);
+export function applyStripeFact(store: DuckDbStore, fact: StripeFact): Promise<StripeLedgerResult> {
+  return applyStripeFacts(store, [fact]);
+}
+
+const subscriptionOf = (fact: StripeFact): string => (fact.kind === 'subscription' ? fact.state.subscriptionId : fact.invoice.subscriptionId);
+const instantOf = (fact: StripeFact): number => (fact.kind === 'subscription' ? fact.state.effectiveAt : fact.invoice.periodStart);
+
+/**
+ * Stores facts of one subscription (at least one), then derives its ledger rows once and writes
+ * the rows at the facts' own instants and any other row whose value changed.
+ */
+export async function applyStripeFacts(store: DuckDbStore, facts: readonly StripeFact[]): Promise<StripeLedgerResult> {
+  const subscriptionId = subscriptionOf(facts[0]);
+  if (facts.some((f) => subscriptionOf(f) !== subscriptionId)) throw new Error('applyStripeFacts: facts of one subscription at a time');
+  for (const fact of facts) await storeFact(store, fact);
   const { states, invoices } = await loadFacts(store, subscriptionId);
   const derived = deriveLedger(states, invoices);
-  const own = fact.kind === 'subscription' ? fact.state.effectiveAt : fact.invoice.periodStart;
+  const own = new Set(facts.map(instantOf));
   const existing = await store.all<{ account_id: string; t: number | bigint; mrr: number; plan: string | null; currency: string | null }>(
     `SELECT account_id, epoch_ms(effective_at) AS t, mrr, plan, currency FROM subscriptions WHERE subscription_id = $sub AND source = 'stripe'`,
     { sub: subscriptionId });
@@ -106,11 +119,11 @@ export async function applyStripeFact(store: DuckDbStore, fact: StripeFact): Pro
   const current = new Map(existing.map((r) => [key(r.account_id, Number(r.t)), r]));
   const entries = derived.map((d) => d.entry).filter((e) => {
     const row = current.get(key(e.accountId, e.effectiveAt));
-    return e.effectiveAt === own || !row || row.mrr !== e.mrr || row.plan !== e.plan || row.currency !== e.currency;
+    return own.has(e.effectiveAt) || !row || row.mrr !== e.mrr || row.plan !== e.plan || row.currency !== e.currency;
   });
   await dropUnderivedRows(store, subscriptionId, derived, states, invoices, existing.map((r) => ({ account: r.account_id, t: Number(r.t) })));
   const written = await writeLedger(store, entries, 'stripe');
-  return { entries, duplicates: written.duplicates, warnings: warningsFor(fact, derived, states.length > 0) };
+  return { entries, duplicates: written.duplicates, warnings: warningsFor(facts[0], derived, states.length > 0) };
 }
 
 /**

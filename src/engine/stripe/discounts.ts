@@ -1,7 +1,7 @@
 /**
  * Stripe discounts on a subscription, in each shape the API versions send them:
  * - `discounts: ['di_…']`, ids only (current versions' webhooks): the amount is not in the event;
- *   invoices tell it (stripe-invoice.ts), and until one does the id is reported as unresolved;
+ *   invoices tell it (invoice.ts), and until one does the id is reported as unresolved;
  * - `discounts: [Discount]`, expanded, with the coupon at `source.coupon` (2025-09-30.clover and
  *   later) or at `coupon` (earlier versions);
  * - `discount: Discount`, the singular field of versions before 2025-03-31.basil.

@@ -1,0 +1,132 @@
+import Stripe from 'stripe';
+import { InputError, TruenorthError, isTruenorthError } from '../../errors.js';
+import type { Obj } from './discounts.js';
+import type { StripeFact } from './facts.js';
+import { listedFacts } from './history.js';
+import type { StripeLedgerResult } from './ledger.js';
+
+/**
+ * The Stripe history through the official client: every subscription (all statuses, with their
+ * items, prices and discounts) and every invoice, listed page by page, told as the facts the
+ * webhooks store (history.ts) and written subscription by subscription. The facts are keyed as the
+ * webhooks' are, so running it again changes nothing.
+ */
+export interface StripeApiOptions {
+  /** A restricted key (rk_…) with read access, or a secret key. Never logged. */
+  apiKey: string;
+  /** Another host than api.stripe.com, e.g. `http://127.0.0.1:12111`. */
+  apiBase?: string;
+}
+
+export interface StripeHistory {
+  facts: StripeFact[];
+  subscriptions: number;
+  invoices: number;
+  /** Listed objects that could not be read, by id. */
+  errors: Array<{ object: string; reason: string }>;
+}
+
+export interface StripeImportReport {
+  subscriptions: number;
+  invoices: number;
+  /** Ledger rows written, and of those how many were already stored. */
+  ledger_rows: number;
+  duplicates: number;
+  rejected: number;
+  errors: Array<{ object: string; reason: string }>;
+  warnings: string[];
+}
+
+export type Progress = (done: number, total?: number) => void;
+
+export function stripeClient(options: StripeApiOptions): Stripe {
+  const base = options.apiBase ? apiBase(options.apiBase) : undefined;
+  return new Stripe(options.apiKey, {
+    apiVersion: Stripe.API_VERSION,
+    maxNetworkRetries: 2,
+    telemetry: false,
+    appInfo: { name: 'truenorth' },
+    ...(base ? { host: base.hostname, port: base.port || (base.protocol === 'http:' ? 80 : 443), protocol: base.protocol === 'http:' ? 'http' : 'https' } : {}),
+  });
+}
+
+function apiBase(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InputError(`--api-base: not a URL: ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`--api-base: http or https only, not ${url.protocol}`);
+  return url;
+}
+
+/** Lists every subscription and invoice the key can read, as facts; `onListed` counts the objects. */
+export async function listStripeHistory(client: Stripe, apiKey: string, onListed: Progress = () => {}): Promise<StripeHistory> {
+  const history: StripeHistory = { facts: [], subscriptions: 0, invoices: 0, errors: [] };
+  const take = (object: Obj) => {
+    try {
+      history.facts.push(...listedFacts(object));
+    } catch (e) {
+      if (!isTruenorthError(e)) throw e;
+      history.errors.push({ object: String(object.id), reason: e.message });
+    }
+    onListed(history.subscriptions + history.invoices);
+  };
+  await stripeCall(apiKey, async () => {
+    const subscriptions = client.subscriptions.list({ status: 'all', limit: 100, expand: ['data.discounts.source.coupon'] });
+    for await (const sub of subscriptions) {
+      history.subscriptions++;
+      take(sub as unknown as Obj);
+    }
+    for await (const invoice of client.invoices.list({ limit: 100 })) {
+      history.invoices++;
+      take(invoice as unknown as Obj);
+    }
+  });
+  return history;
+}
+
+/** A failure of the API as one line, the key masked in whatever form the message carries it. */
+async function stripeCall(apiKey: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    if (!(e instanceof Stripe.errors.StripeError)) throw e;
+    const said = maskKey(e.message, apiKey);
+    if (e instanceof Stripe.errors.StripeAuthenticationError) throw new TruenorthError('stripe_api', `Stripe refused the API key: ${said}`);
+    if (e instanceof Stripe.errors.StripePermissionError) {
+      throw new TruenorthError('stripe_api', `the API key may not read this (a restricted key needs read on subscriptions, invoices, prices, coupons and customers): ${said}`);
+    }
+    if (e instanceof Stripe.errors.StripeConnectionError) throw new TruenorthError('stripe_api', `cannot reach the Stripe API: ${said}`);
+    throw new TruenorthError('stripe_api', `the Stripe API answered ${e.statusCode ?? 'an error'}: ${said}`);
+  }
+}
+
+function maskKey(message: string, apiKey: string): string {
+  const forms = [apiKey, encodeURIComponent(apiKey), Buffer.from(apiKey).toString('base64'), Buffer.from(`${apiKey}:`).toString('base64')];
+  let out = message;
+  for (const form of forms) out = out.split(form).join('[redacted]');
+  return out.replace(/\b(?:sk|rk)_[A-Za-z0-9_]{6,}/g, '[redacted]');
+}
+
+/** Writes the facts subscription by subscription through `apply` (one subscription's facts at a time). */
+export async function writeStripeFacts(
+  facts: readonly StripeFact[], apply: (facts: readonly StripeFact[]) => Promise<StripeLedgerResult>, onProgress: Progress = () => {},
+): Promise<Pick<StripeImportReport, 'ledger_rows' | 'duplicates' | 'warnings'>> {
+  const bySubscription = new Map<string, StripeFact[]>();
+  for (const fact of facts) {
+    const id = fact.kind === 'subscription' ? fact.state.subscriptionId : fact.invoice.subscriptionId;
+    bySubscription.set(id, [...(bySubscription.get(id) ?? []), fact]);
+  }
+  const result = { ledger_rows: 0, duplicates: 0, warnings: [] as string[] };
+  let done = 0;
+  for (const group of bySubscription.values()) {
+    const written = await apply(group);
+    result.ledger_rows += written.entries.length;
+    result.duplicates += written.duplicates;
+    result.warnings.push(...written.warnings);
+    onProgress(++done, bySubscription.size);
+  }
+  return result;
+}

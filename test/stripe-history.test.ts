@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
+import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
+import { exampleConfigYaml } from '../src/config/template.js';
+import { DuckDbStore } from '../src/engine/duckdb/database.js';
+import { rangeOfPeriods } from '../src/model/time.js';
+import { reportContext } from '../src/reports/context.js';
+import { revenueReport, type RevenuePeriod } from '../src/reports/revenue.js';
+import { TruenorthServer } from '../src/server/app.js';
+import { runCli } from './helpers/in-process-cli.js';
+import { expanded, startStripeApi, type Resources, type StripeApiServer } from './helpers/stripe-api-server.js';
+import {
+  coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, MAR, price, subscription, webhookSender, type Subscription,
+} from './helpers/stripe-objects.js';
+
+/**
+ * `truenorth import stripe` against a local server speaking Stripe's list endpoints, and the same
+ * story told to another store through signed webhooks: the two ledgers, and the revenue reports
+ * over them, are equal.
+ *
+ * The story, as Stripe lists it at the end of March 2026:
+ * - sub_monthly: $100 a month from January;
+ * - sub_annual: $1,200 a year with a discount listed by id, which its invoice shows taking $240: $80;
+ * - sub_trial: $50 a month, trialing through January, paying from February;
+ * - sub_churn: $200 a month, canceled and ended on March 1st;
+ * - sub_metered: a $30 licensed price and a metered one (not MRR): $30;
+ * - sub_repeating: $200 a month with a 50 % coupon for two months: $100, then $200 from March.
+ */
+const KEY = 'rk_test_51HistoryBackfillKey0123456789';
+const SECRET = 'whsec_history_tests';
+
+const monthly = subscription('sub_monthly', 10_000, []);
+const annual = subscription('sub_annual', 120_000, ['di_y'], 'year');
+const trialing: Subscription = { ...subscription('sub_trial', 5_000, []), status: 'trialing', trial_start: JAN, trial_end: FEB };
+const paying: Subscription = { ...trialing, status: 'active' };
+const churnActive = subscription('sub_churn', 20_000, []);
+const churned: Subscription = { ...churnActive, status: 'canceled', canceled_at: MAR, ended_at: MAR };
+const metered: Subscription = subscription('sub_metered', 3_000, []);
+metered.items.data.push({ id: 'si_sub_metered_usage', object: 'subscription_item', quantity: 1, price: price(500, 'month', 'metered'), discounts: [] });
+const halfForTwo = coupon('half2', { percent_off: 50, duration: 'repeating', duration_in_months: 2 });
+const repeating = subscription('sub_repeating', 20_000, [discount('di_rep', 'sub_repeating', halfForTwo, MAR)]);
+const invoices = [
+  invoice('in_annual', annual, JAN, JAN + 365 * 86400, { di_y: 24_000 }),
+  invoice('in_monthly_1', monthly, JAN, FEB, {}),
+  invoice('in_monthly_2', monthly, FEB, MAR, {}),
+];
+const listed: Resources = { subscriptions: [monthly, annual, paying, churned, metered, repeating], invoices };
+
+let dir: string;
+let webhookStore: DuckDbStore;
+let server: TruenorthServer;
+let serverUrl: string;
+let stripeApi: StripeApiServer;
+const send = webhookSender(() => serverUrl, SECRET);
+
+type LedgerRow = [string, string, string, number, string | null];
+
+async function ledger(store: DuckDbStore): Promise<LedgerRow[]> {
+  const rows = await store.all<{ account_id: string; subscription_id: string; t: Date; mrr: number; plan: string | null }>(
+    `SELECT account_id, subscription_id, effective_at AS t, mrr, plan FROM subscriptions ORDER BY subscription_id, effective_at`);
+  return rows.map((r) => [r.account_id, r.subscription_id, new Date(r.t).toISOString().slice(0, 10), r.mrr, r.plan]);
+}
+
+async function revenue(store: DuckDbStore): Promise<RevenuePeriod[]> {
+  const config = parseConfig(exampleConfigYaml('History'));
+  const ctx = reportContext(store, modelFromConfig(config), Date.parse('2026-04-10T00:00:00Z'));
+  return (await revenueReport(ctx, healthModelFromConfig(config), 'month', rangeOfPeriods('2026-01', '2026-03', ctx.model.time))).periods;
+}
+
+/** The backfilled store, opened read-only for the length of `work`. */
+async function withBackfilled<T>(work: (store: DuckDbStore) => Promise<T>): Promise<T> {
+  const store = await DuckDbStore.open(join(dir, 'backfill.duckdb'), { readOnly: true });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const importStripe = (...args: string[]) => runCli(['--db', join(dir, 'backfill.duckdb'), 'import', 'stripe', '--api-base', stripeApi.url, ...args], { STRIPE_API_KEY: KEY });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'truenorth-stripe-history-'));
+  webhookStore = await DuckDbStore.open(join(dir, 'webhooks.duckdb'));
+  server = await TruenorthServer.create({ store: webhookStore, host: '127.0.0.1', port: 0, stripeSecret: SECRET, logger: { level: 'error' } });
+  serverUrl = await server.listen();
+  stripeApi = await startStripeApi(listed, KEY);
+  for (const sub of [monthly, annual, trialing, churnActive, metered, repeating]) await send('customer.subscription.created', sub);
+  await send('customer.subscription.updated', paying, FEB);
+  await send('customer.subscription.deleted', churned, MAR);
+  for (const i of invoices) await send('invoice.paid', i, i.period_start);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await webhookStore?.close();
+  await stripeApi?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('truenorth import stripe', () => {
+  it('lists every page of subscriptions (all statuses, discounts expanded) and invoices with the pinned version', async () => {
+    const run = await importStripe('--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ subscriptions: 6, invoices: 3, rejected: 0, duplicates: 0, warnings: [] });
+    const subscriptionPages = stripeApi.requests.filter((r) => r.path === '/v1/subscriptions');
+    expect(subscriptionPages.map((r) => r.query.get('starting_after'))).toEqual([null, 'sub_annual', 'sub_churn']);
+    expect(subscriptionPages.every((r) => r.query.get('status') === 'all' && expanded(r.query).includes('data.discounts.source.coupon'))).toBe(true);
+    expect(stripeApi.requests.filter((r) => r.path === '/v1/invoices')).toHaveLength(2);
+    expect(new Set(stripeApi.requests.map((r) => r.version))).toEqual(new Set([CURRENT_VERSION]));
+  });
+
+  it('rebuilds the ledger the webhooks built for the same story, row for row', async () => {
+    const backfilled = await withBackfilled(ledger);
+    expect(backfilled).toEqual(await ledger(webhookStore));
+    expect(backfilled.filter((r) => r[1] === 'sub_trial' || r[1] === 'sub_churn' || r[1] === 'sub_repeating').map((r) => [r[1], r[2], r[3]])).toEqual([
+      ['sub_churn', '2026-01-01', 200], ['sub_churn', '2026-03-01', 0],
+      ['sub_repeating', '2026-01-01', 100], ['sub_repeating', '2026-03-01', 200],
+      ['sub_trial', '2026-01-01', 0], ['sub_trial', '2026-02-01', 50],
+    ]);
+  });
+
+  it('gives the same MRR, churn and NRR as the webhooks, equal to the hand-computed values', async () => {
+    const periods = await withBackfilled(revenue);
+    expect(periods).toEqual(await revenue(webhookStore));
+    const [jan, feb, mar] = periods;
+    // January: 100 + 80 + 200 + 30 + 100 = 510 over 5 paying customers; the trial pays from February (+50).
+    expect([jan.mrr_end, jan.customers_end, feb.new, feb.mrr_end]).toEqual([510, 5, 50, 560]);
+    // March: sub_churn leaves (-200), the repeating coupon ends (+100): 460.
+    expect([mar.churn, mar.expansion, mar.mrr_end, mar.churned_customers]).toEqual([200, 100, 460, 1]);
+    expect(mar.nrr).toBeCloseTo((560 - 200 + 100) / 560, 12);
+  });
+
+  it('run again, changes nothing', async () => {
+    const before = await withBackfilled(ledger);
+    const run = await importStripe('--json');
+    const report = JSON.parse(run.stdout) as { ledger_rows: number; duplicates: number };
+    expect(report.ledger_rows).toBeGreaterThan(0);
+    expect(report.duplicates).toBe(report.ledger_rows);
+    expect(await withBackfilled(ledger)).toEqual(before);
+  });
+
+  it('a refused key is one line naming the failure, and the key appears in no form', async () => {
+    const wrong = 'rk_test_51WrongKeyForHistory987654321';
+    const run = await runCli(['--db', join(dir, 'refused.duckdb'), 'import', 'stripe', '--api-base', stripeApi.url, '--key', wrong]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/Stripe refused the API key/);
+    for (const form of [wrong, encodeURIComponent(wrong), Buffer.from(wrong).toString('base64'), wrong.slice(8)]) expect(run.stderr + run.stdout).not.toContain(form);
+  });
+
+  it('without a key, says how to give one', async () => {
+    const run = await runCli(['--db', join(dir, 'nokey.duckdb'), 'import', 'stripe', '--api-base', stripeApi.url], { STRIPE_API_KEY: '' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--key or \$STRIPE_API_KEY/);
+  });
+});
+
