@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -9,7 +9,8 @@ import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthError } from '../src/errors.js';
 import { sendDigestMail } from '../src/reports/mail.js';
-import { digestSender, scheduleDigest, type Timers } from '../src/server/digest-schedule.js';
+import { describeDigestTargets, digestSender, scheduleDigest, type Timers } from '../src/server/digest-schedule.js';
+import { digestSlackBody } from '../src/reports/digest.js';
 import { contextFor, seg, storeAt, storeFrom } from './helpers/fixture-store.js';
 import { runCli } from './helpers/in-process-cli.js';
 
@@ -211,6 +212,36 @@ describe('the digest by email', () => {
     expect(smtp.mails).toHaveLength(0);
   });
 
+  it('a failing webhook does not keep the file and the email from going out; the failure names it and what went through', async () => {
+    const yaml = configYaml(smtp.port);
+    const config = parseConfig(yaml);
+    const out = join(mkdtempSync(join(tmpdir(), 'tn-digest-targets-')), 'review.md');
+    const sender = digestSender(config, { ...config.digest!, out }, (asOf) => contextFor(store, yaml, new Date(asOf).toISOString()), { webhook: 'http://127.0.0.1:1/hook', smtpPassword: PASSWORD });
+    const failure = (await sender.send(Date.parse(AS_OF)).catch((e: unknown) => e)) as TruenorthError;
+    expect(failure.code).toBe('delivery_failed');
+    expect(failure.message).toMatch(new RegExp(`^webhook: could not reach http://127\\.0\\.0\\.1:1 \\([^\\n]*\\); sent to ${out.replace(/[.]/g, '\\.')} and 2 recipients by email through 127\\.0\\.0\\.1:${smtp.port}$`));
+    expect(readFileSync(out, 'utf8')).toContain(`Open this week on the dashboard: ${WEEK_LINK}`);
+    expect(smtp.mails).toHaveLength(1);
+  });
+
+  it('says where the digest goes when serve starts, and what is missing', () => {
+    const schedule = parseConfig(configYaml(2525)).digest!;
+    expect(describeDigestTargets(schedule, { smtpPassword: PASSWORD })).toBe('to 2 recipients by email through 127.0.0.1:2525');
+    expect(describeDigestTargets({ ...schedule, out: 'review.md' }, { webhook: 'https://hooks.example/x' }))
+      .toBe('to the webhook and review.md and 2 recipients by email through 127.0.0.1:2525 (TRUENORTH_SMTP_PASSWORD is not set: the email cannot be sent)');
+    const { port: _port, ...defaultPort } = schedule.email!;
+    expect(describeDigestTargets({ ...schedule, email: { ...defaultPort, security: 'tls', to: ['a@acme.io'] } }, { smtpPassword: PASSWORD }))
+      .toBe('to 1 recipient by email through 127.0.0.1:465');
+    expect(describeDigestTargets({ ...schedule, email: undefined }, {})).toBe('to nowhere yet (set digest.out, digest.email, digest.webhook or TRUENORTH_DIGEST_WEBHOOK)');
+  });
+
+  it('links the webhook body to the dashboard week too', async () => {
+    const yaml = configYaml(smtp.port);
+    const digest = await composeDigest(contextFor(store, yaml, AS_OF), parseConfig(yaml));
+    const body = digestSlackBody(digest, WEEK_LINK);
+    expect(body.blocks[body.blocks.length - 1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: `<${WEEK_LINK}|Open this week on the dashboard>` } });
+  });
+
   it('keeps the password out of truenorth.yaml', () => {
     expect(() => parseConfig(configYaml(smtp.port).replace(`user: ${USER}`, `user: ${USER}\n    password: hunter2`)))
       .toThrow('the SMTP password does not belong in truenorth.yaml: set TRUENORTH_SMTP_PASSWORD in the environment');
@@ -239,6 +270,11 @@ describe('the digest by email', () => {
     const bad = await cli(['--email', 'ops']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--email: expected comma-separated addresses like team@acme.io, got "ops"');
+    writeFileSync(configPath, configYaml(smtp.port).replace(/\n {2}email:[\s\S]*$/, '\n'));
+    const unconfigured = await cli(['--email']);
+    expect(unconfigured.code).toBe(1);
+    expect(unconfigured.stderr).toContain('--email: no mail server configured; add digest.email (host, from, to) to truenorth.yaml');
+    expect(smtp.mails).toHaveLength(2);
     expect(said + configured.stderr + given.stderr + printed.stdout + bad.stderr).not.toContain(PASSWORD);
   });
 });

@@ -181,15 +181,18 @@ describe('imports say when they failed', () => {
       'truenorth: no row was imported: all 2 rows were rejected; this looks like a subscription ledger: use `truenorth import subscriptions`');
   });
 
-  it('a Mixpanel export exits 1 saying it is not supported yet; --json still prints the report', async () => {
+  it('a Mixpanel export whose every line is bad exits 1 naming each line and field; --json still prints the report', async () => {
     const mixpanel = write('mixpanel.ndjson', [
-      JSON.stringify({ event: 'Signed Up', properties: { time: 1767607200, distinct_id: 'u1', $insert_id: 'a' } }),
-      JSON.stringify({ event: 'Message Sent', properties: { time: 1767607300, distinct_id: 'u1', $insert_id: 'b' } }),
+      JSON.stringify({ event: 'Signed Up', properties: { distinct_id: 'u1', $insert_id: 'a' } }),
+      JSON.stringify({ event: 'Message Sent', properties: { time: 'soon', distinct_id: 'u1', $insert_id: 'b' } }),
     ]);
     const run = await truenorth(['import', 'events', mixpanel, '--json']);
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ imported: 0, rejected: 2, hint: expect.stringContaining('Mixpanel export') });
-    expect(run.stderr).toContain('this looks like a Mixpanel export (`event` + `properties.time`/`distinct_id`): it is not supported yet');
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      imported: 0, rejected: 2,
+      errors: [{ line: 1, reason: 'properties.time: required' }, { line: 2, reason: 'properties.time: expected epoch seconds or milliseconds' }],
+    });
+    expect(run.stderr.trim().split('\n').at(-1)).toBe('truenorth: no row was imported: all 2 rows were rejected');
   });
 
   it('--max-rejected N fails an import that rejected more than N rows, and passes one that did not', async () => {

@@ -109,10 +109,11 @@ export async function replayEngine(server: LiveServer, program: Command, flags: 
 /** Streams a file (or stdin for `-`) to the server's import endpoint. */
 export async function remoteImport(
   server: LiveServer, kind: 'events' | 'subscriptions' | 'manual', file: string,
-  options: { format?: string; strict?: boolean; onProgress?: (done: number, total?: number) => void } = {},
+  options: { format?: string; from?: string; strict?: boolean; onProgress?: (done: number, total?: number) => void } = {},
 ): Promise<ImportReport> {
   const query = new URLSearchParams();
   if (options.format) query.set('format', options.format);
+  if (options.from) query.set('from', options.from);
   if (options.strict) query.set('strict', '1');
   if (kind === 'manual') query.set('name', file);
   let input: Readable;

@@ -7,6 +7,11 @@ const DEFAULT_PORT = { tls: 465, starttls: 587, none: 25 } as const;
 const CONNECT_TIMEOUT_MS = 10_000;
 const SEND_TIMEOUT_MS = 30_000;
 
+/** `host:port` of the SMTP server, the port defaulting by `security`. */
+export function smtpAddress(settings: Pick<DigestEmail, 'host' | 'port' | 'security'>): string {
+  return `${settings.host}:${settings.port ?? DEFAULT_PORT[settings.security]}`;
+}
+
 /** The plain-text and HTML parts with their subject; `publicUrl` adds the link to the dashboard's week. */
 export function digestMail(digest: Digest, publicUrl?: string): { subject: string; text: string; html: string } {
   const link = publicUrl ? dashboardWeekUrl(publicUrl, digest.week) : undefined;
@@ -19,7 +24,7 @@ export function digestMail(digest: Digest, publicUrl?: string): { subject: strin
  */
 export async function sendDigestMail(digest: Digest, settings: DigestEmail, options: { password?: string; publicUrl?: string }): Promise<string> {
   const port = settings.port ?? DEFAULT_PORT[settings.security];
-  const where = `${settings.host}:${port}`;
+  const where = smtpAddress(settings);
   if (settings.user && !options.password) {
     throw new TruenorthError('delivery_failed', `email: ${where} needs the password of ${settings.user}; set ${SMTP_PASSWORD_ENV}`);
   }

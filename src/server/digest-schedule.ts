@@ -5,7 +5,7 @@ import { TruenorthError } from '../errors.js';
 import { addPeriods, HOUR_MS, localDateOf, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from '../reports/context.js';
 import { dashboardWeekUrl, digestHtml, digestMarkdown, digestSlackBody, type Digest } from '../reports/digest.js';
-import { sendDigestMail } from '../reports/mail.js';
+import { sendDigestMail, smtpAddress } from '../reports/mail.js';
 import { composeDigest } from '../app/reads/ritual.js';
 import { postWebhook } from '../reports/ritual.js';
 
@@ -48,6 +48,19 @@ const secretsFromEnv = (schedule: DigestSchedule): DigestSecrets => ({
   webhook: process.env.TRUENORTH_DIGEST_WEBHOOK ?? schedule.webhook,
   smtpPassword: process.env[SMTP_PASSWORD_ENV],
 });
+
+/** Where the digest goes, for `serve`'s first lines, with what is missing for a target to work. */
+export function describeDigestTargets(schedule: DigestSchedule, secrets = secretsFromEnv(schedule)): string {
+  const { email } = schedule;
+  const targets = [
+    ...(secrets.webhook ? ['the webhook'] : []),
+    ...(schedule.out ? [schedule.out] : []),
+    ...(email ? [`${email.to.length} recipient${email.to.length === 1 ? '' : 's'} by email through ${smtpAddress(email)}`] : []),
+  ];
+  const where = targets.length ? `to ${targets.join(' and ')}` : 'to nowhere yet (set digest.out, digest.email, digest.webhook or TRUENORTH_DIGEST_WEBHOOK)';
+  const missing = email?.user && !secrets.smtpPassword ? ` (${SMTP_PASSWORD_ENV} is not set: the email cannot be sent)` : '';
+  return where + missing;
+}
 
 /** Each configured target: a send that resolves to what took the digest. */
 function digestTargets(digest: Digest, schedule: DigestSchedule, secrets: DigestSecrets): (() => Promise<string>)[] {

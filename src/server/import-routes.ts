@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { historySource } from '../engine/ingest/history.js';
 import { detectFormat } from '../engine/ingest/sources.js';
 import { STREAMED_BODY } from './connections.js';
 import type { ServerContext } from './context.js';
@@ -22,7 +23,8 @@ async function importFile(server: ServerContext, req: FastifyRequest, reply: Fas
   const query = req.query as Record<string, unknown>;
   const strict = query.strict === '1' || query.strict === 'true';
   const format = kind === 'events' ? detectFormat('-', typeof query.format === 'string' ? query.format : undefined) : 'csv';
+  const from = historySource(typeof query.from === 'string' ? query.from : undefined);
   const importer = kind === 'events' ? server.events.importers.events : server.events.importers.ledger;
-  const report = await spoolUpload(req, format, (path) => importer(path, { format, strict }));
+  const report = await spoolUpload(req, format, (path) => importer(path, { format, strict, from }));
   return reply.send(report);
 }

@@ -3,6 +3,7 @@ import type { ImportReport } from '../../engine/ingest/import-events.js';
 import { importFailure } from '../../engine/ingest/import-hint.js';
 import { InputError } from '../../errors.js';
 import { checkExportPath, exportEvents } from '../../engine/ingest/export-events.js';
+import { HISTORY_SOURCES, historySource, type HistorySource } from '../../engine/ingest/history.js';
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
 import { remoteExport, remoteImport, viaServer } from '../remote.js';
@@ -14,6 +15,7 @@ import { registerImportStripe } from './import-stripe.js';
 
 interface ImportFlags {
   format?: string;
+  from?: HistorySource;
   strict?: boolean;
   json?: boolean;
   maxRejected?: number;
@@ -29,8 +31,9 @@ export function registerImport(program: Command): void {
   const cmd = program.command('import').description('import events or the subscription ledger from a file (- reads stdin)');
   cmd
     .command('events <file>')
-    .description('NDJSON (Segment or PostHog messages), CSV or Parquet')
+    .description('NDJSON (Segment or PostHog messages), CSV or Parquet; exports from Mixpanel, Amplitude, PostHog and Segment; .gz and .zip')
     .option('--format <format>', 'ndjson | csv | parquet (default: from the file name)')
+    .option('--from <source>', `${HISTORY_SOURCES.join(' | ')} (default: from the first record)`, historySource)
     .option('--strict', 'reject the whole file, writing nothing, at the first bad row')
     .option('--json', 'print the result as JSON')
     .option(...MAX_REJECTED, parseMaxRejected)
@@ -39,9 +42,9 @@ export function registerImport(program: Command): void {
       const format = detectFormat(file, flags.format);
       const bar = progressBar(`importing ${file}`, format === 'parquet' ? 'rows' : 'bytes');
       const report = await withPort(globals, readConfigIfPresent(globals), (store) =>
-        store.importers.events(file, { format: flags.format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
+        store.importers.events(file, { format: flags.format, from: flags.from, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
       ).catch((e) => viaServer(e, globals, undefined, (server) =>
-        remoteImport(server, 'events', file, { format, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
+        remoteImport(server, 'events', file, { format, from: flags.from, strict: flags.strict, onProgress: (done, total) => bar.update(done, total) }),
       )).finally(() => bar.stop());
       printReport(report, flags);
     });
@@ -97,7 +100,7 @@ export function registerImport(program: Command): void {
 function printReport(report: ImportReport, flags: ImportFlags): void {
   if (flags.json) printJson(report);
   else {
-    for (const e of report.errors.slice(0, 20)) process.stderr.write(`line ${e.line}: ${e.reason}\n`);
+    for (const e of report.errors.slice(0, 20)) process.stderr.write(`${e.file === undefined ? '' : `${e.file} `}line ${e.line}: ${e.reason}\n`);
     if (report.rejected > report.errors.slice(0, 20).length) {
       process.stderr.write(`… and ${report.rejected - Math.min(report.errors.length, 20)} more rejected rows\n`);
     }

@@ -8,7 +8,7 @@ import { capabilityGap } from '../../engine/capabilities.js';
 import { openServerStores } from '../../engine/open-store.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import { TruenorthServer } from '../../server/app.js';
-import { digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
+import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
 import { dashboardBuilt } from '../../server/static-app.js';
@@ -61,7 +61,7 @@ function startDigestSchedule(config: Config, withEngine: <T>(work: (engine: SqlE
     send: (now) => withEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf)).send(now)),
   };
   const scheduler = scheduleDigest(schedule, config.timezone, sender, say);
-  say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone}, next ${new Date(scheduler.next()).toISOString()}`);
+  say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone} ${describeDigestTargets(schedule)}, next ${new Date(scheduler.next()).toISOString()}`);
   return scheduler;
 }
 

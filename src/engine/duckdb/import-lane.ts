@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import type { DuckDbStore } from './database.js';
 import { importEvents, type CommitUnit, type ImportReport } from '../ingest/import-events.js';
 import { importLedger } from '../ingest/import-ledger.js';
+import { isZipFile } from '../ingest/containers.js';
+import type { HistorySource } from '../ingest/history.js';
 import type { FileFormat } from '../ingest/sources.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -15,6 +17,8 @@ export interface ImportUpload {
   kind: 'events' | 'subscriptions';
   format: FileFormat;
   strict: boolean;
+  /** The tool an events export comes from (default: told from its first record). */
+  from?: HistorySource;
 }
 
 /**
@@ -23,13 +27,15 @@ export interface ImportUpload {
  * import is one transaction and a Parquet file is read by DuckDB in bulk: those run alone.
  */
 export function importUpload(queue: WriteQueue, store: DuckDbStore, path: string, upload: ImportUpload): Promise<ImportReport> {
-  const { format, strict } = upload;
+  const { format, strict, from } = upload;
   // The weight only steers back-pressure: a large unit must not make ingestion look full.
   const commit: CommitUnit = (work, weight) => queue.runWaiting(work, Math.min(weight, IMPORT_LANE_BATCH));
   const file = () => createReadStream(path, { highWaterMark: 1 << 20 });
-  // Read as stdin ('-'): the report names lines of "stdin", as for any upload.
+  // Read as stdin ('-'): the report names lines of "stdin", as for any upload. A zip archive is read
+  // from its end, so from the spooled file.
   if (upload.kind === 'subscriptions') return importLedger(store, '-', { stdin: file(), strict, commit });
   if (format === 'parquet') return queue.exclusive((s) => importEvents(s, path, { format, strict }));
-  if (strict) return queue.exclusive((s) => importEvents(s, '-', { stdin: file(), format, strict }));
-  return importEvents(store, '-', { stdin: file(), format, commit, batchSize: IMPORT_LANE_BATCH });
+  const name = isZipFile(path) ? path : '-';
+  if (strict) return queue.exclusive((s) => importEvents(s, name, { stdin: file(), format, from, strict }));
+  return importEvents(store, name, { stdin: file(), format, from, commit, batchSize: IMPORT_LANE_BATCH });
 }

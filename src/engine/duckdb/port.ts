@@ -31,7 +31,7 @@ export function duckDbPort(store: DuckDbStore, lane?: WriteQueue): StorePort {
   };
   const importers: Importers = lane
     ? {
-      events: (file, options = {}) => importUpload(lane, store, file, { kind: 'events', format: detectFormat(file, options.format), strict: options.strict ?? false }),
+      events: (file, options = {}) => importUpload(lane, store, file, { kind: 'events', format: detectFormat(file, options.format), strict: options.strict ?? false, from: options.from }),
       ledger: (file, options = {}) => importUpload(lane, store, file, { kind: 'subscriptions', format: 'csv', strict: options.strict ?? false }),
       manual: (file, options) => alone((s) => importManualCsv(s, file, options)),
       manualValues: (entries) => alone((s) => recordManualValues(s, entries)),

@@ -6,14 +6,17 @@ import { HINT_SAMPLE_ROWS, importHint } from './import-hint.js';
 import type { ImportCounts, ImportReport, RowError } from './import-report.js';
 
 export type { ImportCounts, ImportReport, RowError } from './import-report.js';
-import { normalizeMessage } from './normalize.js';
+import { detectHistorySource, historyConverter, type HistoryConverter, type HistorySource } from './history.js';
+import { isObject, normalizeMessage, type NormalizeResult, type NormalizeWarnings } from './normalize.js';
 import { importParquetFast, REST_LINE_COLUMN } from './parquet-fast.js';
 import { qualityDay, QualityTally, recordQuality } from './quality.js';
-import { detectFormat, openParquetRest, openSource, type FileFormat, type Source, type SourceRecord } from './sources.js';
+import { detectFormat, displayName, openParquetRest, openSource, type FileFormat, type Source, type SourceRecord } from './sources.js';
 import { IngestWriter } from './writer.js';
 
 export interface ImportOptions {
   format?: string;
+  /** The tool an export comes from (`--from`); by default told from the first record's shape. */
+  from?: HistorySource;
   /** Reject the whole file, writing nothing, at the first bad row. */
   strict?: boolean;
   batchSize?: number;
@@ -65,11 +68,13 @@ export async function readMessageBatches(
   const day = qualityDay(quality?.importedAt ?? Date.now());
   const sample: unknown[] = [];
   const reject = (record: SourceRecord, reason: string) => {
-    if (options.strict) throw new InputError(`${displayName(path)} line ${record.line}: ${reason}; nothing was imported (--strict)`);
+    const where = `${displayName(path)}${record.file === undefined ? '' : ` (${record.file})`} line ${record.line}`;
+    if (options.strict) throw new InputError(`${where}: ${reason}; nothing was imported (--strict)`);
     counts.rejected++;
     quality?.tally.reject(day, quality.source, reason);
-    if (errors.length < MAX_KEPT_ERRORS) errors.push({ line: record.line, reason });
+    if (errors.length < MAX_KEPT_ERRORS) errors.push(record.file === undefined ? { line: record.line, reason } : { line: record.line, file: record.file, reason });
   };
+  const normalize = exportReader(options.from, quality?.importedAt);
   async function* batches(): AsyncIterable<NormalizedMessage[]> {
     let batch: NormalizedMessage[] = [];
     // The source hands over a chunk of records at a time: one await per chunk, not per record.
@@ -80,7 +85,7 @@ export async function readMessageBatches(
           continue;
         }
         if (sample.length < HINT_SAMPLE_ROWS) sample.push(record.value);
-        const result = normalizeMessage(record.value, { importedAt: quality?.importedAt });
+        const result = normalize(record.value);
         if (!result.ok) {
           reject(record, result.error);
           continue;
@@ -184,6 +189,33 @@ export function withHint(report: ImportReport, sample: readonly unknown[]): Impo
   return hint ? { ...report, hint } : report;
 }
 
-function displayName(path: string): string {
-  return path === '-' ? 'stdin' : path;
+/**
+ * Reads one record of the file: as the normaliser does, or first through the converter of the tool it
+ * was exported from (`from`, else told from the shape of the file's first record: see history.ts).
+ */
+function exportReader(from: HistorySource | undefined, importedAt: number | undefined): (value: unknown) => NormalizeResult {
+  let convert: HistoryConverter | null | undefined = from ? historyConverter(from) : undefined;
+  return (value) => {
+    if (convert === undefined && isObject(value)) {
+      const source = detectHistorySource(value);
+      convert = source === undefined ? null : historyConverter(source);
+    }
+    if (!convert || !isObject(value)) return normalizeMessage(value, { importedAt });
+    let raws: unknown[];
+    try {
+      raws = convert(value);
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+    const out: NormalizedMessage[] = [];
+    const warnings: NormalizeWarnings = {};
+    for (const raw of raws) {
+      const result = normalizeMessage(raw, { importedAt });
+      if (!result.ok) return result;
+      out.push(...result.messages);
+      if (result.clockSkew) warnings.clockSkew = true;
+      if (result.futureClamped) warnings.futureClamped = true;
+    }
+    return { ok: true, messages: out, ...warnings };
+  };
 }

@@ -1,4 +1,5 @@
 import type { ImportCounts } from './import-report.js';
+import { detectHistorySource } from './history.js';
 import { isObject } from './normalize.js';
 
 /** What `truenorth import <kind>` reads. */
@@ -8,24 +9,16 @@ const has = (o: Record<string, unknown>, ...keys: string[]) => keys.every((k) =>
 const hasAny = (o: Record<string, unknown>, ...keys: string[]) => keys.some((k) => k in o);
 
 /** Recognised shapes of a file's rows, in the order they are tried. */
-const SHAPES: { kind: ImportKind | 'mixpanel' | 'amplitude'; test(row: Record<string, unknown>): boolean }[] = [
+const SHAPES: { kind: ImportKind; test(row: Record<string, unknown>): boolean }[] = [
   { kind: 'subscriptions', test: (r) => has(r, 'account_id', 'mrr') && !hasAny(r, 'event', 'type') },
   { kind: 'manual', test: (r) => has(r, 'metric', 'value') && hasAny(r, 'week', 'period') && !hasAny(r, 'event', 'type') },
-  { kind: 'amplitude', test: (r) => 'event_type' in r && hasAny(r, 'user_id', 'device_id', 'event_time') },
-  {
-    kind: 'mixpanel',
-    test: (r) => typeof r.event === 'string' && !hasAny(r, 'type', 'timestamp', 'distinct_id')
-      && isObject(r.properties) && hasAny(r.properties, 'time', 'distinct_id'),
-  },
-  { kind: 'events', test: (r) => hasAny(r, 'event', 'type', 'messageId', 'distinct_id', 'userId', 'anonymousId') },
+  { kind: 'events', test: (r) => detectHistorySource(r) !== undefined || hasAny(r, 'event', 'type', 'messageId', 'distinct_id', 'userId', 'anonymousId') },
 ];
 
-const ADVICE: Record<ImportKind | 'mixpanel' | 'amplitude', string> = {
+const ADVICE: Record<ImportKind, string> = {
   events: 'this looks like an events file: use `truenorth import events`',
   subscriptions: 'this looks like a subscription ledger: use `truenorth import subscriptions`',
   manual: 'this looks like hand-entered values: use `truenorth import manual`',
-  mixpanel: 'this looks like a Mixpanel export (`event` + `properties.time`/`distinct_id`): it is not supported yet',
-  amplitude: 'this looks like an Amplitude export (`event_type`/`user_id`/`event_time`): it is not supported yet',
 };
 
 /**

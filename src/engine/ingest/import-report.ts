@@ -9,6 +9,8 @@ export interface ImportCounts {
 
 export interface RowError {
   line: number;
+  /** The file of a zip archive the row is in. */
+  file?: string;
   reason: string;
 }
 

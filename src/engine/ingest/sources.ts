@@ -4,10 +4,14 @@ import { createReadStream, statSync } from 'node:fs';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
+import { isZipFile, plainBytes, zipMembers } from './containers.js';
 import { isObject } from './normalize.js';
 
-/** One record read from a file: its 1-based line (or row) number and the parsed value, or why it could not be parsed. */
-export type SourceRecord = { line: number; value: unknown } | { line: number; error: string };
+/**
+ * One record read from a file: its 1-based line (or row) number and the parsed value, or why it could
+ * not be parsed; `file` names the member of a zip archive it was read from.
+ */
+export type SourceRecord = ({ line: number; value: unknown } | { line: number; error: string }) & { file?: string };
 
 export type FileFormat = 'ndjson' | 'csv' | 'parquet';
 
@@ -30,6 +34,7 @@ export function detectFormat(path: string, explicit?: string): FileFormat {
   if (path === '-') return 'ndjson';
   const lower = path.toLowerCase().replace(/\.gz$/, '');
   if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.zip')) return 'ndjson';
   if (lower.endsWith('.parquet')) return 'parquet';
   if (/\.(ndjson|jsonl|json)$/.test(lower)) return 'ndjson';
   throw new InputError(`${path}: cannot tell the format from the file name; pass --format ndjson|csv|parquet`);
@@ -40,6 +45,7 @@ export async function openSource(path: string, format: FileFormat, stdin: Readab
     if (path === '-') throw new InputError('Parquet cannot be read from stdin; pass a file path');
     return parquetSource(path);
   }
+  if (format === 'ndjson' && isZipFile(path)) return zipSource(path);
   const { stream: input, total } = openText(path, stdin);
   let bytes = 0;
   // Bytes are counted as they pass through, not with a 'data' listener: that would start the stream
@@ -52,12 +58,30 @@ export async function openSource(path: string, format: FileFormat, stdin: Readab
     },
   });
   pipeline(input, stream, () => {}); // a read error reaches the reader through `stream`
+  const text = plainBytes(stream, displayName(path));
   if (format === 'ndjson') {
-    const batches = ndjsonBatches(stream);
+    const batches = ndjsonBatches(text);
     return { records: flatten(batches), batches, total, progress: () => bytes };
   }
-  const records = csvRecords(stream);
+  const records = csvRecords(text);
   return { records, batches: chunked(records), total, progress: () => bytes };
+}
+
+/** A zip archive of NDJSON files (gzipped or not): their records in archive order, each line numbered within its file. */
+function zipSource(path: string): Source {
+  let packed = 0;
+  async function* batches(): AsyncIterable<SourceRecord[]> {
+    for await (const member of zipMembers(path)) {
+      for await (const records of ndjsonBatches(member.bytes, member.name)) yield records;
+      packed += member.packedSize;
+    }
+  }
+  const all = batches();
+  return { records: flatten(all), batches: all, total: statSync(path).size, progress: () => packed };
+}
+
+export function displayName(path: string): string {
+  return path === '-' ? 'stdin' : path;
 }
 
 async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncIterable<T> {
@@ -91,8 +115,9 @@ function openText(path: string, stdin: Readable): { stream: Readable; total?: nu
  * NDJSON records, one chunk of the stream at a time. Lines end at \n, \r\n or a lone \r (as
  * readline splits them), so line numbers are those an editor shows; blank lines are skipped.
  */
-async function* ndjsonBatches(stream: Readable): AsyncIterable<SourceRecord[]> {
+async function* ndjsonBatches(stream: AsyncIterable<Buffer | string>, file?: string): AsyncIterable<SourceRecord[]> {
   let line = 0;
+  const valueAt = (value: unknown): SourceRecord => (file === undefined ? { line, value } : { line, value, file });
   const parse = (text: string, out: SourceRecord[]) => {
     line++;
     if (text.length === 0 || text.trim() === '') return;
@@ -100,16 +125,16 @@ async function* ndjsonBatches(stream: Readable): AsyncIterable<SourceRecord[]> {
     try {
       value = JSON.parse(text);
     } catch (e) {
-      out.push({ line, error: `invalid JSON (${(e as Error).message.split('\n')[0]})` });
+      out.push({ line, file, error: `invalid JSON (${(e as Error).message.split('\n')[0]})` });
       return;
     }
     // A line may hold a whole Segment/PostHog batch body.
     if (isObject(value) && Array.isArray(value.batch)) {
-      for (const item of value.batch) out.push({ line, value: item });
+      for (const item of value.batch) out.push(valueAt(item));
     } else if (Array.isArray(value)) {
-      for (const item of value) out.push({ line, value: item });
+      for (const item of value) out.push(valueAt(item));
     } else {
-      out.push({ line, value });
+      out.push(valueAt(value));
     }
   };
   const lines = (text: string): string[] => (text.includes('\r') ? text.split(/\r\n|\r|\n/) : text.split('\n'));
