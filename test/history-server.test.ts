@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
+import { runCli } from './helpers/in-process-cli.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures/history', name));
 
@@ -42,5 +43,20 @@ describe('history exports through a running server (what `truenorth import event
     const bad = await upload('?from=heap', Buffer.from('{}\n'));
     expect(bad.status).toBe(400);
     expect(bad.body.message).toBe('--from: expected mixpanel, amplitude, posthog, segment, got heap');
+  });
+});
+
+describe('truenorth import events with a history export', () => {
+  it('--from is checked; a bad line in a zip is printed with its file inside the archive', async () => {
+    const db = join(dir, 'cli.duckdb');
+    const bad = await runCli(['--db', db, 'import', 'events', join(import.meta.dirname, 'fixtures/history/amplitude.zip'), '--from', 'heap']);
+    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad.stderr).toContain('--from: expected mixpanel, amplitude, posthog, segment, got heap');
+    const run = await runCli(['--db', db, 'import', 'events', join(import.meta.dirname, 'fixtures/history/amplitude-bad-line.zip'), '--from', 'amplitude']);
+    expect(run).toEqual({
+      code: 0,
+      stdout: 'imported 1, duplicates 0, rejected 1\n',
+      stderr: '412345/412345_2026-01-05_9#0.json.gz line 2: event_type: required, a non-empty string\n',
+    });
   });
 });
