@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { reportContext, type ReportContext } from '../src/reports/context.js';
-import { isAhaCandidate, leadingReport, sentence, type LeadingIndicator, type LeadingReport } from '../src/reports/leading.js';
+import { isAhaCandidate, leadingReport, type LeadingReport } from '../src/reports/leading.js';
+import type { LeadingIndicator } from '../src/reports/leading-candidates.js';
+import { sentence } from '../src/reports/leading-text.js';
 import { twoProportionTest } from '../src/reports/stats.js';
 import { InputError } from '../src/errors.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
-import { createKey, type CreatedKey } from '../src/server/keys.js';
+import { createKey, localAdminToken, type CreatedKey } from '../src/server/keys.js';
 import { Redactor, redactUrl } from '../src/server/redact.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -15,6 +15,7 @@ const ADMIN = `admin-${randomBytes(12).toString('hex')}`;
 const STRIPE_SECRET = `whsec_${randomBytes(16).toString('hex')}`;
 const STRIPE_API_KEY = `sk_live_${randomBytes(18).toString('hex')}`;
 const UNKNOWN_KEY = `tnw_${randomBytes(16).toString('hex')}`;
+const LOCAL = localAdminToken();
 
 let store: DuckDbStore;
 let server: TruenorthServer;
@@ -23,13 +24,13 @@ let write: CreatedKey;
 let secret: CreatedKey;
 let doomed: CreatedKey;
 const lines: string[] = [];
-const secrets: string[] = [ADMIN, STRIPE_SECRET, STRIPE_API_KEY, UNKNOWN_KEY];
+const secrets: string[] = [ADMIN, LOCAL, STRIPE_SECRET, STRIPE_API_KEY, UNKNOWN_KEY];
 
 let running: TestServer | undefined;
 
 beforeAll(async () => {
   running = await startTestServer('logscan', {
-    adminToken: ADMIN, stripeSecret: STRIPE_SECRET,
+    adminToken: ADMIN, localToken: LOCAL, stripeSecret: STRIPE_SECRET,
     logger: { level: 'trace', stream: { write: (line: string) => lines.push(line) } },
   });
   ({ store, server, url, write, secret } = running);
@@ -94,6 +95,9 @@ describe('secrets never reach a log line', () => {
     await exercise('/api/v1/keys', { headers: bearer(ADMIN) });
     await exercise('/api/v1/keys', { headers: basic(ADMIN) });
     await exercise(`/api/v1/keys?key=${ADMIN}`, { headers: bearer(`${ADMIN}x`) });
+    // The local admin token serve writes beside the database: as a bearer, in a query string, in a path.
+    await exercise(`/api/v1/keys?token=${LOCAL}`, { headers: bearer(LOCAL) });
+    await exercise(`/api/v1/keys/${encodeURIComponent(LOCAL)}`, { method: 'DELETE', headers: bearer(`${LOCAL}x`) });
     await exercise(`/api/v1/${encodeURIComponent(ADMIN)}`);
     await exercise(`/api/v1/${b64(ADMIN)}`);
     await exercise(`/api/v1/keys/${doomed.token}`, { method: 'DELETE', headers: bearer(secret.token) });
@@ -123,7 +127,7 @@ describe('secrets never reach a log line', () => {
     await new Promise((r) => setTimeout(r, 50));
 
     // Successes and error paths alike (unknown keys, unknown routes, a bad signature).
-    expect(statuses).toEqual([200, 401, 200, 200, 200, 200, 200, 401, 404, 200, 200, 200, 404, 200, 200, 200, 401, 404, 404, 200, 404, 200, 200, 200, 401, 200, 400, 404]);
+    expect(statuses).toEqual([200, 401, 200, 200, 200, 200, 200, 401, 404, 200, 200, 200, 404, 200, 200, 200, 401, 200, 401, 404, 404, 200, 404, 200, 200, 200, 401, 200, 400, 404]);
     const text = lines.join('');
     expect(text.match(/"msg":"request"/g)?.length).toBeGreaterThanOrEqual(statuses.length);
     expect(text).toContain('"msg":"request failed"');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,8 +71,8 @@ async function revenue(store: DuckDbStore): Promise<RevenuePeriod[]> {
 }
 
 /** The backfilled store, opened read-only for the length of `work`. */
-async function withBackfilled<T>(work: (store: DuckDbStore) => Promise<T>): Promise<T> {
-  const store = await DuckDbStore.open(join(dir, 'backfill.duckdb'), { readOnly: true });
+async function withBackfilled<T>(work: (store: DuckDbStore) => Promise<T>, file = 'backfill.duckdb'): Promise<T> {
+  const store = await DuckDbStore.open(join(dir, file), { readOnly: true });
   try {
     return await work(store);
   } finally {
@@ -160,3 +160,46 @@ describe('truenorth import stripe', () => {
   });
 });
 
+
+/**
+ * The dashboard's exports of the same story, in their columns (one row per subscription item):
+ * they carry neither the usage type of a price nor a coupon's duration, so the metered and the
+ * repeating subscriptions are left out; the annual coupon's amount comes from its invoice.
+ */
+const SUBSCRIPTIONS_CSV = `id,Customer ID,Customer Email,Plan,Product,Quantity,Currency,Interval,Amount,Status,Created (UTC),Start (UTC),Current Period Start (UTC),Current Period End (UTC),Trial Start (UTC),Trial End (UTC),Coupon,Canceled At (UTC),Cancel At Period End,Ended At (UTC)
+sub_monthly,cus_monthly,a@example.com,monthly,Team,1,usd,month,100.00,active,2026-01-01 00:00,2026-01-01 00:00,2026-03-01 00:00,2026-04-01 00:00,,,,,false,
+sub_annual,cus_annual,b@example.com,yearly,Team,1,usd,year,"1,200.00",active,2026-01-01 00:00,2026-01-01 00:00,2026-01-01 00:00,2027-01-01 00:00,,,TWENTY,,false,
+sub_trial,cus_trial,c@example.com,monthly,Team,1,usd,month,50.00,active,2026-01-01 00:00,2026-01-01 00:00,2026-03-01 00:00,2026-04-01 00:00,2026-01-01 00:00,2026-02-01 00:00,,,false,
+sub_churn,cus_churn,d@example.com,monthly,Team,1,usd,month,200.00,canceled,2026-01-01 00:00,2026-01-01 00:00,2026-02-01 00:00,2026-03-01 00:00,,,,2026-03-01 00:00,false,2026-03-01 00:00
+`;
+const INVOICES_CSV = `id,Customer,Subscription,Status,Currency,Subtotal,Total Discount Amount,Amount Due,Period Start (UTC),Period End (UTC)
+in_annual,cus_annual,sub_annual,paid,usd,"1,200.00",240.00,960.00,2026-01-01 00:00,2027-01-01 00:00
+in_monthly_1,cus_monthly,sub_monthly,paid,usd,100.00,0.00,100.00,2026-01-01 00:00,2026-02-01 00:00
+`;
+const IN_CSV = new Set(['sub_monthly', 'sub_annual', 'sub_trial', 'sub_churn']);
+
+describe('truenorth import stripe, from the dashboard\'s CSV exports', () => {
+  it('gives the ledger the webhooks built for the subscriptions the exports describe', async () => {
+    writeFileSync(join(dir, 'subscriptions.csv'), SUBSCRIPTIONS_CSV);
+    writeFileSync(join(dir, 'invoices.csv'), INVOICES_CSV);
+    const run = await runCli(['--db', join(dir, 'csv.duckdb'), 'import', 'stripe', join(dir, 'subscriptions.csv'), join(dir, 'invoices.csv'), '--json']);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ subscriptions: 4, invoices: 2, rejected: 0, warnings: [] });
+    const fromWebhooks = (await ledger(webhookStore)).filter((r) => IN_CSV.has(r[1]));
+    expect(await withBackfilled(ledger, 'csv.duckdb')).toEqual(fromWebhooks);
+    const [jan, feb, mar] = await withBackfilled(revenue, 'csv.duckdb');
+    // 100 + 80 + 200 in January; the trial pays 50 from February; sub_churn leaves in March.
+    expect([jan.mrr_end, feb.mrr_end, mar.mrr_end, mar.churn]).toEqual([380, 430, 230, 200]);
+  });
+
+  it('a file that is neither export is refused by its header; a bad row is named by its line', async () => {
+    writeFileSync(join(dir, 'other.csv'), 'account_id,effective_at,mrr\nacme,2026-01-01,100\n');
+    const other = await runCli(['--db', join(dir, 'csv-bad.duckdb'), 'import', 'stripe', join(dir, 'other.csv')]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/other\.csv line 1: not a Stripe subscriptions export/);
+    writeFileSync(join(dir, 'bad-row.csv'), SUBSCRIPTIONS_CSV.replace('2026-02-01 00:00,,,false,', 'next tuesday,,,false,'));
+    const bad = await runCli(['--db', join(dir, 'csv-bad.duckdb'), 'import', 'stripe', join(dir, 'bad-row.csv')]);
+    expect(bad.stderr).toMatch(/bad-row\.csv line 4: trial end \(utc\): not a date: "next tuesday"/);
+    expect(bad.stdout).toMatch(/rejected 1/);
+  });
+});

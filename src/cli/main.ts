@@ -23,7 +23,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'config file (default ./truenorth.yaml or $TRUENORTH_CONFIG)')
     .option('--db <file>', 'database file (default ./truenorth.duckdb or $TRUENORTH_DB)')
     .option('--engine <engine>', 'duckdb | clickhouse (default: database.engine in the config, else duckdb)')
-    .option('--clickhouse-url <url>', 'ClickHouse server, http(s)://user:password@host:8123/database; without it, --engine clickhouse uses the embedded engine (chdb) in --db');
+    .option('--clickhouse-url <url>', 'ClickHouse server, http(s)://user:password@host:8123/database; without it, --engine clickhouse uses the embedded engine (chdb, installed separately: npm install chdb) in --db');
   withOneLineErrors(program, '(run `truenorth --help` for usage)');
   registerInit(program);
   registerImport(program);

@@ -10,7 +10,7 @@ import type { Segment as ModelSegment } from '../../src/model/metrics.js';
 import type { Target as ModelTarget } from '../../src/model/scorecard-rows.js';
 import type { FunnelReport as ServerFunnelReport, FunnelStep as ServerFunnelStep, WeeklyStagesReport } from '../../src/reports/funnel.js';
 import type { HeartMetricResult } from '../../src/reports/heart.js';
-import type { LeadingIndicator as ServerLeadingIndicator } from '../../src/reports/leading.js';
+import type { LeadingIndicator as ServerLeadingIndicator } from '../../src/reports/leading-candidates.js';
 import type { PredictiveIndicator as ServerPredictiveIndicator } from '../../src/reports/predictive.js';
 import type { Status as ScorecardStatus } from '../../src/reports/scorecard.js';
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { listStripeHistory, stripeClient, type StripeImportReport } from '../../engine/stripe/backfill.js';
+import { listStripeHistory, stripeClient, type StripeHistory, type StripeImportReport } from '../../engine/stripe/backfill.js';
+import { readStripeCsv, stripeCsvFacts } from '../../engine/stripe/csv.js';
 import { InputError } from '../../errors.js';
 import { requireCapability } from '../../server/require-capability.js';
 import { readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
@@ -8,32 +9,50 @@ import { printJson, progressBar } from '../output.js';
 interface StripeFlags {
   key?: string;
   apiBase?: string;
+  from?: string;
+  strict?: boolean;
   json?: boolean;
 }
 
-/** `truenorth import stripe`: the subscription history from the Stripe API (docs/stripe.md). */
+/** `truenorth import stripe`: the subscription history from the Stripe API or its CSV exports (docs/stripe.md). */
 export function registerImportStripe(program: Command, imports: Command): void {
   imports
-    .command('stripe')
-    .description('the subscription history from the Stripe API: subscriptions of every status, their items, prices, discounts and invoices')
+    .command('stripe [exports...]')
+    .description('the subscription history from the Stripe API (subscriptions of every status, their items, prices, discounts and invoices), '
+      + 'or from the dashboard\'s CSV exports of subscriptions and invoices')
     .option('--key <key>', 'a restricted key (rk_…) with read access (default: $STRIPE_API_KEY)')
     .option('--api-base <url>', 'the API\'s address (default: $STRIPE_API_BASE, else https://api.stripe.com)')
+    .option('--from <source>', 'api | stripe-csv (default: stripe-csv when files are given, else api)')
+    .option('--strict', 'CSV exports: reject the whole import, writing nothing, at the first bad row')
     .option('--json', 'print the result as JSON')
-    .action(async (flags: StripeFlags) => {
+    .action(async (files: string[], flags: StripeFlags) => {
       const globals = program.opts<GlobalOptions>();
-      const apiKey = flags.key ?? process.env.STRIPE_API_KEY;
-      if (!apiKey) throw new InputError('import stripe: give a restricted key with --key or $STRIPE_API_KEY (read on subscriptions, invoices, prices, coupons and customers)');
+      const from = flags.from ?? (files.length > 0 ? 'stripe-csv' : 'api');
+      if (from !== 'api' && from !== 'stripe-csv') throw new InputError(`--from: api or stripe-csv, not ${JSON.stringify(from)}`);
+      if (from === 'api' && files.length > 0) throw new InputError('import stripe: files are CSV exports (--from stripe-csv); the API needs none');
       const report = await withPort(globals, readConfigIfPresent(globals), async (store) => {
         requireCapability(store, 'stripe', 'the Stripe history import');
-        const client = stripeClient({ apiKey, apiBase: flags.apiBase ?? (process.env.STRIPE_API_BASE || undefined) });
-        const listing = progressBar('listing Stripe objects', 'objects');
-        const history = await listStripeHistory(client, apiKey, (n) => listing.update(n, n)).finally(() => listing.stop());
+        const history = from === 'api' ? await fromApi(flags) : await fromCsv(files, flags.strict);
         const writing = progressBar('writing the ledger', 'subscriptions');
         const written = await store.importers.stripe(history.facts, (done, total) => writing.update(done, total)).finally(() => writing.stop());
         return { subscriptions: history.subscriptions, invoices: history.invoices, rejected: history.errors.length, errors: history.errors, ...written };
       });
       printStripeReport(report, flags.json);
     });
+}
+
+async function fromApi(flags: StripeFlags): Promise<StripeHistory> {
+  const apiKey = flags.key ?? process.env.STRIPE_API_KEY;
+  if (!apiKey) throw new InputError('import stripe: give a restricted key with --key or $STRIPE_API_KEY (read on subscriptions, invoices, prices, coupons and customers)');
+  const client = stripeClient({ apiKey, apiBase: flags.apiBase ?? (process.env.STRIPE_API_BASE || undefined) });
+  const listing = progressBar('listing Stripe objects', 'objects');
+  return listStripeHistory(client, apiKey, (n) => listing.update(n, n)).finally(() => listing.stop());
+}
+
+async function fromCsv(files: readonly string[], strict: boolean | undefined): Promise<StripeHistory> {
+  const read = await readStripeCsv(files, strict);
+  const told = stripeCsvFacts(read);
+  return { facts: told.facts, subscriptions: told.subscriptions, invoices: read.invoices.length, errors: told.errors };
 }
 
 function printStripeReport(report: StripeImportReport, json: boolean | undefined): void {

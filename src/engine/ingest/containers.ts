@@ -27,7 +27,10 @@ export function isZipFile(path: string): boolean {
   }
 }
 
-/** The bytes of `input`, gunzipped when they start as gzip does (several gzip members in a row included). */
+/**
+ * The bytes of `input`, gunzipped when they start as gzip does (several gzip members in a row
+ * included). A zip archive here (stdin, or a member of an archive) is refused in one line.
+ */
 export function plainBytes(input: AsyncIterable<Buffer | string>, name: string): Readable {
   return Readable.from(gunzipIfGzipped(input, name), { objectMode: false });
 }
@@ -35,7 +38,7 @@ export function plainBytes(input: AsyncIterable<Buffer | string>, name: string):
 async function* gunzipIfGzipped(input: AsyncIterable<Buffer | string>, name: string): AsyncIterable<Buffer> {
   const chunks = input[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
-  while (head.length < GZIP_MAGIC.length) {
+  while (head.length < ZIP_MAGIC.length) {
     const next = await chunks.next();
     if (next.done) {
       if (head.length) yield head;
@@ -51,6 +54,7 @@ async function* gunzipIfGzipped(input: AsyncIterable<Buffer | string>, name: str
       yield toBuffer(next.value);
     }
   }
+  if (ZIP_MAGIC.every((b, i) => head[i] === b)) throw new InputError(`${name}: a zip archive is read only from a file given by its path`);
   if (!GZIP_MAGIC.every((b, i) => head[i] === b)) {
     yield* all();
     return;

@@ -36,7 +36,9 @@ function amplitudeTime(value: unknown): string | number {
   if (value === undefined || value === null || value === '') throw new Error('event_time: required');
   if (typeof value === 'number') return value;
   if (typeof value !== 'string') throw new Error('event_time: expected a time such as 2024-01-02 03:04:05.678');
-  return utcTime(value);
+  const time = utcTime(value);
+  if (!Number.isFinite(Date.parse(time))) throw new Error(`event_time: not a valid time: ${JSON.stringify(value)}`);
+  return time;
 }
 
 /** The `company` group, else the first group type listed; a list of groups gives its first. */

@@ -28,7 +28,7 @@ const SHAPES: { source: HistorySource; test(record: JsonObject): boolean }[] = [
     source: 'mixpanel',
     test: (r) => typeof r.event === 'string' && !has(r, 'type', 'timestamp', 'distinct_id') && isObject(r.properties) && has(r.properties, 'time', 'distinct_id'),
   },
-  { source: 'segment', test: (r) => has(r, 'anonymous_id', 'message_id', 'original_timestamp') || ('user_id' in r && typeof r.type === 'string') },
+  { source: 'segment', test: (r) => has(r, 'anonymous_id', 'message_id', 'original_timestamp', 'event_text') || ('user_id' in r && has(r, 'type', 'received_at')) },
   { source: 'posthog', test: (r) => 'distinct_id' in r && has(r, 'team_id', 'elements_chain', 'person_properties', 'person_id', 'set', 'set_once') },
 ];
 
@@ -64,8 +64,8 @@ function fromPostHogExport(record: JsonObject): JsonObject {
   for (const key of ['properties', 'set', 'set_once', '$set', '$set_once']) {
     if (typeof out[key] === 'string') out[key] = parseJsonCell(out[key] as string, key);
   }
-  if (out.set !== undefined && out.$set === undefined) out.$set = out.set;
-  if (out.set_once !== undefined && out.$set_once === undefined) out.$set_once = out.set_once;
+  if (out.set != null && out.$set === undefined) out.$set = out.set;
+  if (out.set_once != null && out.$set_once === undefined) out.$set_once = out.set_once;
   delete out.set;
   delete out.set_once;
   delete out.person_properties; // the person as it was, derived from the $set history itself
@@ -73,17 +73,21 @@ function fromPostHogExport(record: JsonObject): JsonObject {
   return out;
 }
 
-/** Segment's warehouse and S3 copies: the same messages, some with snake_case field names. */
+/**
+ * Segment's S3 copies are the messages as sent. Its warehouse rows spell the fields in snake_case,
+ * the message id as `id`, and keep the event's name as sent in `event_text`.
+ */
 const SEGMENT_FIELDS: Record<string, string> = {
-  user_id: 'userId', anonymous_id: 'anonymousId', message_id: 'messageId', group_id: 'groupId', previous_id: 'previousId',
+  id: 'messageId', event_text: 'event', user_id: 'userId', anonymous_id: 'anonymousId', message_id: 'messageId', group_id: 'groupId', previous_id: 'previousId',
   original_timestamp: 'originalTimestamp', sent_at: 'sentAt', received_at: 'receivedAt',
 };
 
 function fromSegmentWarehouse(record: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(record)) {
-    const name = Object.hasOwn(SEGMENT_FIELDS, key) ? SEGMENT_FIELDS[key] : key;
-    if (out[name] === undefined) out[name] = value;
+    if (value === null) continue;
+    if (Object.hasOwn(SEGMENT_FIELDS, key)) out[SEGMENT_FIELDS[key]] = value;
+    else if (out[key] === undefined) out[key] = value;
   }
   for (const key of ['timestamp', 'originalTimestamp', 'sentAt', 'receivedAt']) {
     if (typeof out[key] === 'string') out[key] = utcTime(out[key] as string);

@@ -10,6 +10,11 @@ import { invoiceFacts, type InvoiceFacts } from './invoice.js';
 /** ISO-4217 currencies without minor units in Stripe amounts. */
 const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
 
+/** Minor units per major unit in Stripe amounts: 1 for zero-decimal currencies, else 100. */
+export function minorPerMajorOf(currency: string | null | undefined): number {
+  return currency && ZERO_DECIMAL.has(currency.toUpperCase()) ? 1 : 100;
+}
+
 /** Statuses that are not (or no longer) paying: trials, never paid, ended, paused. */
 const NOT_PAYING = new Set(['trialing', 'incomplete', 'incomplete_expired', 'canceled', 'unpaid', 'paused']);
 
@@ -69,7 +74,7 @@ export function subscriptionMrr(sub: Obj, at: number, share: DiscountShare = () 
   const prices = items.map((item, i) => ({ item, price: itemPrice(item, i) }));
   const known = prices.map((p) => p.price).filter((p): p is ItemPrice => p !== undefined);
   const currency = (str(sub.currency) ?? known[0]?.currency)?.toUpperCase() ?? null;
-  const minorPerMajor = currency && ZERO_DECIMAL.has(currency) ? 1 : 100;
+  const minorPerMajor = minorPerMajorOf(currency);
   const plan = known[0]?.label ?? null;
   const status = str(sub.status);
   if (status && NOT_PAYING.has(status)) return { mrr: 0, plan, currency, unresolved: [] };

@@ -23,6 +23,10 @@ export interface InvoiceFacts {
 
 const STAGE: Record<string, number> = { draft: 0, open: 1, paid: 2, uncollectible: 2, void: 3 };
 
+/** An invoice status's stage; a void invoice tells nothing (its amounts are left out). */
+export const stageOf = (status: string | undefined): number => STAGE[status ?? 'draft'] ?? 0;
+export const VOID_STAGE = STAGE.void;
+
 const idOf = (v: unknown): string | undefined => str(v) ?? (isObj(v) ? str(v.id) : undefined);
 
 function subscriptionOf(invoice: Obj): string | undefined {
@@ -73,7 +77,7 @@ export function invoiceFacts(invoice: Obj): InvoiceFacts | undefined {
   if (!lineLevel) addAmounts(discounts, invoice.total_discount_amounts);
   periodStart ??= num(invoice.period_start);
   if (periodStart === undefined) return undefined;
-  const stage = STAGE[str(invoice.status) ?? 'draft'] ?? 0;
-  if (stage === STAGE.void) return { invoiceId, subscriptionId, periodStart: periodStart * 1000, baseMinor: 0, discounts: {}, stage };
+  const stage = stageOf(str(invoice.status));
+  if (stage === VOID_STAGE) return { invoiceId, subscriptionId, periodStart: periodStart * 1000, baseMinor: 0, discounts: {}, stage };
   return { invoiceId, subscriptionId, periodStart: periodStart * 1000, baseMinor, discounts, stage };
 }
