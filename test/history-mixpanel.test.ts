@@ -92,4 +92,16 @@ describe('a Mixpanel raw export', () => {
       expect(await stored(store)).toMatchObject([{ event: 'Clicked', anonymous_id: 'tmp-3', actor_id: 'carl' }]);
     });
   });
+
+  it('$distinct_id_before_identity links the id an older SDK used before identify (events without $device_id)', async () => {
+    const path = join(dir, 'before-identity.ndjson');
+    writeFileSync(path, [
+      JSON.stringify({ event: 'Viewed Home', properties: { time: 1767600000, distinct_id: '18c2f-anon-g', $insert_id: 'h1' } }),
+      JSON.stringify({ event: 'Signed Up', properties: { time: 1767600600, distinct_id: 'gus', $distinct_id_before_identity: '18c2f-anon-g', $insert_id: 'h2' } }),
+    ].join('\n') + '\n');
+    await inStore(async (store) => {
+      expect(await importEvents(store, path)).toMatchObject({ imported: 2, rejected: 0 });
+      expect((await stored(store)).map((e) => e.actor_id)).toEqual(['gus', 'gus']);
+    });
+  });
 });
