@@ -126,68 +126,83 @@ async function weeklySeries(ctx: ReportContext, metric: SeriesMetric, range: Tim
 async function measure(ctx: ReportContext, health: HealthModel, def: HeartMetricDefinition, range: TimeRange, weeks: Period[]): Promise<HeartMetricResult[]> {
   const m = def.measurement;
   switch (m.kind) {
-    case 'series': {
+    case 'series':
       return [result(def, 'number', await weeklySeries(ctx, m.metric, range), null)];
-    }
-    case 'share': {
-      const count = { kind: 'count' } as const;
-      const all: SeriesMetric = { id: `${def.id}.all`, name: def.name, selector: m.selector, measure: count, frequency: 'week' };
-      const matching: SeriesMetric = { ...all, id: `${def.id}.matching`, selector: { events: m.selector.events, where: [...m.selector.where, ...m.matching] } };
-      const [den, num] = [await weeklySeries(ctx, all, range), await weeklySeries(ctx, matching, range)];
-      const series = den.map((d, i) => ({ period: d.period, value: d.value ? (num[i].value ?? 0) / d.value : null }));
-      const totalDen = den.reduce((s, p) => s + (p.value ?? 0), 0);
-      const totalNum = num.reduce((s, p) => s + (p.value ?? 0), 0);
-      return [result(def, 'ratio', series, totalDen > 0 ? totalNum / totalDen : null, { detail: { events: totalDen, matching: totalNum } })];
-    }
-    case 'survey': {
-      const definition = health.surveys[m.survey];
-      if (!definition) return [result(def, m.survey === 'nps' ? 'nps' : 'ratio', weeks.map((w) => ({ period: w.name, value: null })), null)];
-      const responses = await fetchSurveyResponses(ctx, definition, range);
-      const section = surveySection(m.survey, definition, responses, range, ctx.model.time, false);
-      return [result(def, m.survey === 'nps' ? 'nps' : 'ratio', section.by_week.map((w) => ({ period: w.period, value: w.score })), section.score, {
-        detail: { responses: section.responses, warning: section.warning },
-      })];
-    }
-    case 'adoption': {
-      const launchWindow = { from: m.launchedAt, to: m.launchedAt + m.withinDays * DAY_MS };
-      const [launch] = await run<{ active: number; adopted: number }>(ctx, compileAdoption(ctx.query, { selector: m.selector, range: launchWindow }));
-      const rows = await run<{ period: string; active: number; adopted: number }>(ctx, compileWeeklyAdoption(ctx.query, { selector: m.selector, range }));
-      const byStart = new Map(rows.map((r) => [r.period, r]));
-      const series = weeks.map((w) => {
-        const r = byStart.get(w.startDate);
-        return { period: w.name, value: r && Number(r.active) > 0 ? Number(r.adopted) / Number(r.active) : null };
-      });
-      const active = Number(launch?.active ?? 0);
-      const adopted = Number(launch?.adopted ?? 0);
-      return [result(def, 'ratio', series, active > 0 ? adopted / active : null, {
-        detail: { launched: m.launched, within_days: m.withinDays, active_users_in_window: active, adopted_in_window: adopted },
-      })];
-    }
-    case 'retention': {
-      // The value for a period is the k-period retention measured then: the cohort k periods earlier.
-      const periods = periodsIn(range, m.period, ctx.model.time);
-      const tz = ctx.model.time.timezone;
-      const cohortRange = {
-        from: startOfLocalDate(addPeriods(periods[0].start, m.period, -m.offset), tz),
-        to: startOfLocalDate(addPeriods(periods[periods.length - 1].start, m.period, 1 - m.offset), tz),
-      };
-      const report = await retentionReport(ctx, retentionDefinition(ctx.model, m.period, 'on'), cohortRange, 'all');
-      const byCohort = new Map(report.cohorts.map((c) => [c.cohort, c]));
-      const cohortPeriods = periodsIn(cohortRange, m.period, ctx.model.time);
-      const series = periods.map((p, i) => {
-        const c = byCohort.get(cohortPeriods[i]?.name ?? '');
-        return { period: p.name, value: c && c.complete[m.offset] ? c.rates[m.offset] : null };
-      });
-      let num = 0;
-      let den = 0;
-      for (const c of report.cohorts) if (c.complete[m.offset]) { num += c.retained[m.offset]; den += c.size; }
-      return [result(def, 'ratio', series, den > 0 ? num / den : null, { detail: { period: m.period, offset: m.offset } })];
-    }
+    case 'share':
+      return measureShare(ctx, def, m, range);
+    case 'survey':
+      return measureSurvey(ctx, health, def, m, range, weeks);
+    case 'adoption':
+      return measureAdoption(ctx, def, m, range, weeks);
+    case 'retention':
+      return measureRetention(ctx, def, m, range);
     case 'task': {
       const rows = await run<TaskRow>(ctx, compileTaskStats(ctx.query, { start: m.start, complete: m.complete, error: m.error, key: m.key, range }));
       return taskResults(def, rows, weeks);
     }
   }
+}
+
+async function measureShare(ctx: ReportContext, def: HeartMetricDefinition, m: Extract<HeartMeasurement, { kind: 'share' }>, range: TimeRange): Promise<HeartMetricResult[]> {
+  const count = { kind: 'count' } as const;
+  const all: SeriesMetric = { id: `${def.id}.all`, name: def.name, selector: m.selector, measure: count, frequency: 'week' };
+  const matching: SeriesMetric = { ...all, id: `${def.id}.matching`, selector: { events: m.selector.events, where: [...m.selector.where, ...m.matching] } };
+  const [den, num] = [await weeklySeries(ctx, all, range), await weeklySeries(ctx, matching, range)];
+  const series = den.map((d, i) => ({ period: d.period, value: d.value ? (num[i].value ?? 0) / d.value : null }));
+  const totalDen = den.reduce((s, p) => s + (p.value ?? 0), 0);
+  const totalNum = num.reduce((s, p) => s + (p.value ?? 0), 0);
+  return [result(def, 'ratio', series, totalDen > 0 ? totalNum / totalDen : null, { detail: { events: totalDen, matching: totalNum } })];
+}
+
+async function measureSurvey(
+  ctx: ReportContext, health: HealthModel, def: HeartMetricDefinition, m: Extract<HeartMeasurement, { kind: 'survey' }>, range: TimeRange, weeks: Period[],
+): Promise<HeartMetricResult[]> {
+  const definition = health.surveys[m.survey];
+  if (!definition) return [result(def, m.survey === 'nps' ? 'nps' : 'ratio', weeks.map((w) => ({ period: w.name, value: null })), null)];
+  const responses = await fetchSurveyResponses(ctx, definition, range);
+  const section = surveySection(m.survey, definition, responses, range, ctx.model.time, false);
+  return [result(def, m.survey === 'nps' ? 'nps' : 'ratio', section.by_week.map((w) => ({ period: w.period, value: w.score })), section.score, {
+    detail: { responses: section.responses, warning: section.warning },
+  })];
+}
+
+async function measureAdoption(
+  ctx: ReportContext, def: HeartMetricDefinition, m: Extract<HeartMeasurement, { kind: 'adoption' }>, range: TimeRange, weeks: Period[],
+): Promise<HeartMetricResult[]> {
+  const launchWindow = { from: m.launchedAt, to: m.launchedAt + m.withinDays * DAY_MS };
+  const [launch] = await run<{ active: number; adopted: number }>(ctx, compileAdoption(ctx.query, { selector: m.selector, range: launchWindow }));
+  const rows = await run<{ period: string; active: number; adopted: number }>(ctx, compileWeeklyAdoption(ctx.query, { selector: m.selector, range }));
+  const byStart = new Map(rows.map((r) => [r.period, r]));
+  const series = weeks.map((w) => {
+    const r = byStart.get(w.startDate);
+    return { period: w.name, value: r && Number(r.active) > 0 ? Number(r.adopted) / Number(r.active) : null };
+  });
+  const active = Number(launch?.active ?? 0);
+  const adopted = Number(launch?.adopted ?? 0);
+  return [result(def, 'ratio', series, active > 0 ? adopted / active : null, {
+    detail: { launched: m.launched, within_days: m.withinDays, active_users_in_window: active, adopted_in_window: adopted },
+  })];
+}
+
+async function measureRetention(ctx: ReportContext, def: HeartMetricDefinition, m: Extract<HeartMeasurement, { kind: 'retention' }>, range: TimeRange): Promise<HeartMetricResult[]> {
+  // The value for a period is the k-period retention measured then: the cohort k periods earlier.
+  const periods = periodsIn(range, m.period, ctx.model.time);
+  const tz = ctx.model.time.timezone;
+  const cohortRange = {
+    from: startOfLocalDate(addPeriods(periods[0].start, m.period, -m.offset), tz),
+    to: startOfLocalDate(addPeriods(periods[periods.length - 1].start, m.period, 1 - m.offset), tz),
+  };
+  const report = await retentionReport(ctx, retentionDefinition(ctx.model, m.period, 'on'), cohortRange, 'all');
+  const byCohort = new Map(report.cohorts.map((c) => [c.cohort, c]));
+  const cohortPeriods = periodsIn(cohortRange, m.period, ctx.model.time);
+  const series = periods.map((p, i) => {
+    const c = byCohort.get(cohortPeriods[i]?.name ?? '');
+    return { period: p.name, value: c && c.complete[m.offset] ? c.rates[m.offset] : null };
+  });
+  let num = 0;
+  let den = 0;
+  for (const c of report.cohorts) if (c.complete[m.offset]) { num += c.retained[m.offset]; den += c.size; }
+  return [result(def, 'ratio', series, den > 0 ? num / den : null, { detail: { period: m.period, offset: m.offset } })];
 }
 
 export async function heartReport(ctx: ReportContext, health: HealthModel, range: TimeRange): Promise<HeartReport> {

@@ -15,7 +15,7 @@
  * indicator), so the dashboard shows where the lagging line is heading before it gets there.
  */
 import type { Segment, TimeRange } from '../model/metrics.js';
-import { periodsIn, parseDate, periodName } from '../model/time.js';
+import { periodsIn, parseDate, periodName, type Period } from '../model/time.js';
 import { compileIndicatorCohorts } from '../query/plans/leading.js';
 import { compileMrrAt } from '../query/plans/risk.js';
 import { run, type ReportContext } from './context.js';
@@ -62,9 +62,19 @@ export function topIndicator(indicators: readonly LeadingIndicator[]): LeadingIn
 export async function predictiveReport(ctx: ReportContext, range: TimeRange, segment: Segment = 'all'): Promise<PredictiveReport> {
   const weeks = periodsIn(range, 'week', ctx.model.time);
   const names = weeks.map((w) => w.name);
-  const pairs: PredictivePair[] = [];
+  const pairs: PredictivePair[] = [
+    await retentionPair(ctx, range, segment, names),
+    await revenuePair(ctx, range, segment, weeks),
+    await engagementPair(ctx, range, segment),
+    await churnPair(ctx, weeks),
+  ];
+  return { weeks: names, segment, pairs };
+}
 
-  // 1. Retention: week-4 retention per signup week vs the share doing the top aha behaviour.
+const rate = (num: number, den: number) => (den > 0 ? num / den : null);
+
+/** Retention: week-4 retention per signup week vs the share doing the top aha behaviour. */
+async function retentionPair(ctx: ReportContext, range: TimeRange, segment: Segment, names: string[]): Promise<PredictivePair> {
   const retained = await leadingReport(ctx, { outcome: 'retained', segment });
   const aha = topIndicator(retained.indicators);
   const signup = ctx.model.journey.find((s) => s.stage === 'signup')!;
@@ -80,7 +90,6 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
     }),
   );
   const byCohort = new Map(cohortRows.map((r) => [periodName(parseDate(r.cohort), 'week', ctx.model.time.weekStart), r]));
-  const rate = (num: number, den: number) => (den > 0 ? num / den : null);
   const retention = names.map((period) => {
     const r = byCohort.get(period);
     return { period, value: r ? rate(Number(r.reached), Number(r.outcome_observed)) : null };
@@ -93,7 +102,7 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
     ? share.filter((p, i) => p.value !== null && retention[i].value === null)
       .map((p) => ({ period: p.period, value: p.value! * aha.did_rate + (1 - p.value!) * aha.did_not_rate }))
     : [];
-  pairs.push({
+  return {
     goal: 'Increase user retention',
     lagging: { id: 'retention.week4', name: 'Week-4 retention of each signup week', unit: 'rate', series: retention },
     leading: aha
@@ -104,9 +113,11 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
       : null,
     relation: aha ? aha.sentence : 'No early behaviour predicts week-4 retention significantly yet.',
     example: 'A meditation app like Calm knows users who complete 3 sessions in their first week are 80% more likely to stick around.',
-  });
+  };
+}
 
-  // 2. Revenue: MRR vs the weekly free-to-paid conversion.
+/** Revenue: MRR vs the weekly free-to-paid conversion. */
+async function revenuePair(ctx: ReportContext, range: TimeRange, segment: Segment, weeks: Period[]): Promise<PredictivePair> {
   const mrrRows = weeks.length ? await run<{ t: number; mrr: number }>(ctx, compileMrrAt(ctx.query, weeks.map((w) => w.to))) : [];
   // Rounded to cents: engines sum doubles in different orders.
   const mrrAt = new Map(mrrRows.map((r) => [Number(r.t), Math.round(Number(r.mrr) * 100) / 100]));
@@ -114,15 +125,17 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
   const hasUpgrade = ctx.model.journey.some((s) => s.stage === 'upgrade');
   const conversion = stages.weeks.map((w) => ({ period: w.week, value: rate(w.stages.upgrade ?? 0, w.stages.signup ?? 0) }));
   const upgraded = hasUpgrade ? topIndicator((await leadingReport(ctx, { outcome: 'upgraded', segment })).indicators) : null;
-  pairs.push({
+  return {
     goal: 'Grow subscription revenue',
     lagging: { id: 'health.mrr', name: 'MRR', unit: 'money', series: weeks.map((w) => ({ period: w.name, value: mrrAt.get(w.to) ?? 0 })) },
     leading: hasUpgrade ? { id: 'conversion.free_to_paid', name: 'Free-to-paid conversion (upgrades ÷ signups per week)', unit: 'rate', series: conversion } : null,
     relation: upgraded ? upgraded.sentence : hasUpgrade ? 'No early behaviour predicts upgrading significantly yet.' : 'Configure journey.upgrade to follow conversion.',
     example: 'For a tool like Miro, the number of users on a free plan who create 3+ boards is a strong predictor of their likelihood to upgrade.',
-  });
+  };
+}
 
-  // 3. Engagement: the North Star vs the input metric that best leads it.
+/** Engagement: the North Star vs the input metric that best leads it. */
+async function engagementPair(ctx: ReportContext, range: TimeRange, segment: Segment): Promise<PredictivePair> {
   const tree = await treeReport(ctx, range);
   const northStar = segment === 'all' && tree.nodes.some((n) => n.id === 'north_star')
     ? tree.nodes.find((n) => n.id === 'north_star')!.series
@@ -130,7 +143,7 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
   const driver = tree.edges.filter((e) => e.to === 'north_star' && e.moves_with_target)
     .sort((a, b) => (b.best_r ?? 0) - (a.best_r ?? 0))[0];
   const driverNode = driver ? tree.nodes.find((n) => n.id === driver.from) : undefined;
-  pairs.push({
+  return {
     goal: 'Improve user engagement',
     lagging: { id: 'north_star', name: ctx.model.northStar.name, unit: 'count', series: northStar },
     leading: driverNode ? { id: driverNode.id, name: driverNode.name, unit: 'count', series: driverNode.series } : null,
@@ -138,9 +151,11 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
       ? `${driver.from_name} leads ${driver.to_name} by ${driver.best_lag} week${driver.best_lag === 1 ? '' : 's'}: their week-over-week changes correlate at r = ${driver.best_r!.toFixed(2)}.`
       : 'No declared input metric measurably moves the North Star yet (see `truenorth tree`).',
     example: 'For an AI PM, this could be the rate at which users try a new generative feature after its release.',
-  });
+  };
+}
 
-  // 4. Churn: weekly customer churn vs the MRR at risk now.
+/** Churn: weekly customer churn vs the MRR at risk now. */
+async function churnPair(ctx: ReportContext, weeks: Period[]): Promise<PredictivePair> {
   const instants = weeks.length ? [...weeks.map((w) => w.from), weeks[weeks.length - 1].to] : [];
   const accountRows = instants.length ? await run<{ t: number; account_id: string; mrr: number }>(ctx, compileMrrAt(ctx.query, instants, true)) : [];
   const paying = new Map<number, Set<string>>();
@@ -158,7 +173,7 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
     return { period: w.name, value: rate(lost, start.size) };
   });
   const risk = ctx.model.risk ? await riskReport(ctx) : null;
-  pairs.push({
+  return {
     goal: 'Reduce customer churn',
     lagging: { id: 'health.customer_churn', name: 'Customer churn (paying accounts lost ÷ paying at week start)', unit: 'rate', series: churn },
     leading: risk ? { id: 'risk.mrr_at_risk', name: 'MRR at risk (accounts flagged by predictive churn-risk rules)', unit: 'money', series: null, value: risk.mrr_at_risk } : null,
@@ -166,9 +181,7 @@ export async function predictiveReport(ctx: ReportContext, range: TimeRange, seg
       ? `${risk.accounts.length} of ${risk.accounts_evaluated} paying accounts flagged by a predictive churn-risk rule: ${money(risk.mrr_at_risk)} of ${money(risk.total_mrr)} MRR at risk.`
       : null,
     example: 'If a company pays for 10 seats but only 3 are active, they are signaling their intent to churn or downgrade at renewal.',
-  });
-
-  return { weeks: names, segment, pairs };
+  };
 }
 
 function money(x: number): string {

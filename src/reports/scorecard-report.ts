@@ -1,4 +1,4 @@
-import { type EventSelector, type Segment, type StageName } from '../model/metrics.js';
+import { type EventSelector, type Segment, type SeriesMetric, type StageName } from '../model/metrics.js';
 import { addPeriods, lastCompleteWeekStart, parsePeriod, type Period, periodsIn, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
@@ -73,9 +73,47 @@ export function manualKey(rowId: string): string {
 
 export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardModel, options: ScorecardOptions = {}, providers: ScorecardProviders = {}): Promise<ScorecardReport> {
   const weeks = scorecardWeeks(ctx, options, scorecard.weeks);
+  const sources = await scorecardSources(ctx, scorecard, weeks, providers);
+  const rows = scorecard.rows.map((d) => scorecardRow(ctx, scorecard, d, sources));
+
+  const { stagesAll, stagesIdeal, stageGaps } = sources;
+  const steps = journeySteps(scorecard, masked(stagesAll, stageGaps), stageGaps);
+  const lastStage = ctx.model.journey[ctx.model.journey.length - 1]?.stage ?? 'upgrade';
+  const bottleneck = findBottleneck(steps, lastStage);
+  const bottleneckIdeal = stagesIdeal ? findBottleneck(journeySteps(scorecard, masked(stagesIdeal, stageGaps), stageGaps), lastStage) : null;
+  const ceo = ceoOfTheWeek(bottleneck, rows);
+  return {
+    weeks: weeks.map((w) => w.name),
+    rows,
+    bottleneck,
+    bottleneck_ideal: bottleneckIdeal,
+    bottleneck_note: bottleneckNote(bottleneck, steps, rows),
+    ceo_of_the_week: ceo,
+    ceo_note: ceoNote(ceo, rows),
+    praise: praiseFor(rows),
+    accountability: accountabilityGaps(rows),
+    journey_steps: steps,
+    warnings: providers.warnings ? await providers.warnings() : [],
+  };
+}
+
+/** Everything the rows are read from, per week. */
+interface ScorecardSources {
+  northStar: (number | null)[];
+  stagesAll: Partial<Record<StageName, number[]>>;
+  stagesIdeal: Partial<Record<StageName, number[]>> | null;
+  shownMetrics: SeriesMetric[];
+  metricSeries: Map<string, (number | null)[]>;
+  health: HealthWeekly;
+  manual: WeeklyValues;
+  gapsOf: (selector: EventSelector) => CellReasons;
+  stageGaps: Map<StageName, CellReasons>;
+  none: null[];
+}
+
+async function scorecardSources(ctx: ReportContext, scorecard: ScorecardModel, weeks: Period[], providers: ScorecardProviders): Promise<ScorecardSources> {
   const range = { from: weeks[0].from, to: weeks[weeks.length - 1].to };
   const definitions = scorecard.rows;
-
   const weeklyNorthStar = { ...ctx.model.northStar, frequency: 'week' as const };
   const shown = new Set(definitions.map((d) => d.id));
   const shownMetrics = ctx.model.metrics.filter((m) => shown.has(m.id));
@@ -95,53 +133,38 @@ export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardMo
   const computedHealth = Object.entries(scorecard.healthSources).filter(([, source]) => source === 'computed').map(([name]) => name);
   const health = computedHealth.length && providers.health ? await providers.health(computedHealth, weeks) : { values: {}, reasons: {}, base: [] };
   const manual = providers.manual ? await providers.manual(definitions.map((d) => manualKey(d.id)), weeks) : {};
-  const none = weeks.map(() => null);
-  const stageGaps = new Map(ctx.model.journey.map((s) => [s.stage, gapsOf(s.selector)]));
-
-  const rows = definitions.map((d) => {
-    const key = manualKey(d.id);
-    const manualValues = manual[key] ?? none;
-    const base = { id: d.id, name: rowName(scorecard, d.id), owner: d.owner, target: d.target ?? null };
-    if (d.id === 'north_star') {
-      const unit = ctx.model.northStar.per ? 'ratio' : 'count';
-      return rowWithGaps({ ...base, source: 'computed', unit }, northStar.series.map((p) => p.value), gapsOf(ctx.model.northStar.selector), manualValues);
-    }
-    if (d.id.startsWith('journey.')) {
-      const stage = d.id.slice('journey.'.length) as StageName;
-      return rowWithGaps({ ...base, source: 'computed' }, stagesAll[stage] ?? none, stageGaps.get(stage), manualValues);
-    }
-    if (d.id.startsWith('health.')) {
-      const facts = healthMetric(key);
-      const lower = facts?.better === 'lower';
-      const unit: Unit = facts?.unit ?? 'count';
-      if (scorecard.healthSources[key] === 'manual') return rowWithGaps({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues, undefined);
-      const row = rowWithGaps({ ...base, source: 'computed', unit, lower_is_better: lower }, health.values[key] ?? none, health.reasons[key], manualValues);
-      if ((unit === 'rate' || unit === 'ratio') && health.base.length) row.base = health.base;
-      return row;
-    }
-    const metric = shownMetrics.find((m) => m.id === d.id);
-    if (!metric) return rowWithGaps({ ...base, source: 'manual' }, manualValues, undefined);
-    return rowWithGaps({ ...base, source: 'computed' }, metricSeries.get(d.id) ?? none, gapsOf(metric.selector), manualValues);
-  });
-
-  const steps = journeySteps(scorecard, masked(stagesAll, stageGaps), stageGaps);
-  const lastStage = ctx.model.journey[ctx.model.journey.length - 1]?.stage ?? 'upgrade';
-  const bottleneck = findBottleneck(steps, lastStage);
-  const bottleneckIdeal = stagesIdeal ? findBottleneck(journeySteps(scorecard, masked(stagesIdeal, stageGaps), stageGaps), lastStage) : null;
-  const ceo = ceoOfTheWeek(bottleneck, rows);
   return {
-    weeks: weeks.map((w) => w.name),
-    rows,
-    bottleneck,
-    bottleneck_ideal: bottleneckIdeal,
-    bottleneck_note: bottleneckNote(bottleneck, steps, rows),
-    ceo_of_the_week: ceo,
-    ceo_note: ceoNote(ceo, rows),
-    praise: praiseFor(rows),
-    accountability: accountabilityGaps(rows),
-    journey_steps: steps,
-    warnings: providers.warnings ? await providers.warnings() : [],
+    northStar: northStar.series.map((p) => p.value), stagesAll, stagesIdeal, shownMetrics, metricSeries, health, manual, gapsOf,
+    stageGaps: new Map(ctx.model.journey.map((s) => [s.stage, gapsOf(s.selector)])),
+    none: weeks.map(() => null),
   };
+}
+
+function scorecardRow(ctx: ReportContext, scorecard: ScorecardModel, d: ScorecardModel['rows'][number], sources: ScorecardSources): ScorecardRow {
+  const { none, gapsOf, health } = sources;
+  const key = manualKey(d.id);
+  const manualValues = sources.manual[key] ?? none;
+  const base = { id: d.id, name: rowName(scorecard, d.id), owner: d.owner, target: d.target ?? null };
+  if (d.id === 'north_star') {
+    const unit = ctx.model.northStar.per ? 'ratio' : 'count';
+    return rowWithGaps({ ...base, source: 'computed', unit }, sources.northStar, gapsOf(ctx.model.northStar.selector), manualValues);
+  }
+  if (d.id.startsWith('journey.')) {
+    const stage = d.id.slice('journey.'.length) as StageName;
+    return rowWithGaps({ ...base, source: 'computed' }, sources.stagesAll[stage] ?? none, sources.stageGaps.get(stage), manualValues);
+  }
+  if (d.id.startsWith('health.')) {
+    const facts = healthMetric(key);
+    const lower = facts?.better === 'lower';
+    const unit: Unit = facts?.unit ?? 'count';
+    if (scorecard.healthSources[key] === 'manual') return rowWithGaps({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues, undefined);
+    const row = rowWithGaps({ ...base, source: 'computed', unit, lower_is_better: lower }, health.values[key] ?? none, health.reasons[key], manualValues);
+    if ((unit === 'rate' || unit === 'ratio') && health.base.length) row.base = health.base;
+    return row;
+  }
+  const metric = sources.shownMetrics.find((m) => m.id === d.id);
+  if (!metric) return rowWithGaps({ ...base, source: 'manual' }, manualValues, undefined);
+  return rowWithGaps({ ...base, source: 'computed' }, sources.metricSeries.get(d.id) ?? none, gapsOf(metric.selector), manualValues);
 }
 
 /** Stage counts with the weeks that have no data emptied. */
