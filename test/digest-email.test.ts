@@ -232,7 +232,7 @@ describe('the digest by email', () => {
     const { port: _port, ...defaultPort } = schedule.email!;
     expect(describeDigestTargets({ ...schedule, email: { ...defaultPort, security: 'tls', to: ['a@acme.io'] } }, { smtpPassword: PASSWORD }))
       .toBe('to 1 recipient by email through 127.0.0.1:465');
-    expect(describeDigestTargets({ ...schedule, email: undefined }, {})).toBe('to nowhere yet (set digest.out, digest.email, digest.webhook or TRUENORTH_DIGEST_WEBHOOK)');
+    expect(describeDigestTargets({ ...schedule, email: undefined }, {})).toBe('to nowhere (set digest.out, digest.email, digest.webhook or TRUENORTH_DIGEST_WEBHOOK)');
   });
 
   it('links the webhook body to the dashboard week too', async () => {

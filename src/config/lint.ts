@@ -37,9 +37,13 @@ export function vanityReason(config: Config): string | undefined {
 }
 
 export function lintConfig(config: Config): LintFinding[] {
-  const findings: LintFinding[] = [];
   const rows = scorecardRowsFromConfig(config);
+  return [...ownershipFindings(rows), ...northStarFindings(config), ...idealUserFindings(config), ...targetFindings(rows)];
+}
 
+/** Few rows, each with exactly one owner, nobody owning too many. */
+function ownershipFindings(rows: ScorecardRowDefinition[]): LintFinding[] {
+  const findings: LintFinding[] = [];
   if (rows.length > MAX_SCORECARD_ROWS) {
     findings.push({
       level: 'warn',
@@ -75,7 +79,11 @@ export function lintConfig(config: Config): LintFinding[] {
       });
     }
   }
+  return findings;
+}
 
+function northStarFindings(config: Config): LintFinding[] {
+  const findings: LintFinding[] = [];
   const vanity = vanityReason(config);
   if (vanity) {
     findings.push({
@@ -85,7 +93,11 @@ export function lintConfig(config: Config): LintFinding[] {
       path: summedProperty(config.north_star.measure) && !eventList(config.north_star.event).some((name) => PAGE_VIEW_EVENTS.includes(name)) ? 'north_star.measure' : 'north_star.event',
     });
   }
+  return findings;
+}
 
+function idealUserFindings(config: Config): LintFinding[] {
+  const findings: LintFinding[] = [];
   if (!config.ideal_user || Object.keys(config.ideal_user).length === 0) {
     findings.push({
       level: 'warn',
@@ -94,7 +106,11 @@ export function lintConfig(config: Config): LintFinding[] {
       path: 'ideal_user',
     });
   }
+  return findings;
+}
 
+function targetFindings(rows: ScorecardRowDefinition[]): LintFinding[] {
+  const findings: LintFinding[] = [];
   for (const row of rows) {
     if (!row.target && row.id !== 'journey.visit') {
       findings.push({
@@ -141,7 +157,9 @@ export const MIN_EVIDENCE_CORRELATION = 0.3;
 const REVENUE_PROPERTY = /revenue|mrr|arr\b|amount|price|paid|payment/i;
 
 /** "Measurable" only with rows to measure: never a pass for an event the store does not hold. */
-function measurable(ns: Config['north_star'], events: number | undefined): Pick<NorthStarCheck, 'verdict' | 'detail'> {
+type Judgement = Pick<NorthStarCheck, 'verdict' | 'detail'>;
+
+function measurable(ns: Config['north_star'], events: number | undefined): Judgement {
   const how = `${ns.measure}${ns.at_least ? ` (at least ${ns.at_least} times)` : ''}${ns.per ? ` per ${ns.per}` : ''} per ${ns.frequency}`;
   const names = eventsLabel(eventList(ns.event));
   if (events === undefined) return { verdict: 'needs_data', detail: `computed from ${names} events (${how}); needs the data to tell whether the store holds any` };
@@ -152,65 +170,71 @@ function measurable(ns: Config['north_star'], events: number | undefined): Pick<
 export function northStarChecks(config: Config, evidence: NorthStarEvidence = {}): NorthStarCheck[] {
   const ns = config.north_star;
   const vanity = vanityReason(config);
-  const nsEvents = eventsLabel([...eventList(ns.event)].sort());
-  const valueStage = (['kui', 'first_strike'] as const).find((stage) => {
-    const event = config.journey[stage]?.event;
-    return event !== undefined && eventsLabel([...eventList(event)].sort()) === nsEvents;
-  });
-  const nsLabel = eventsLabel(eventList(ns.event));
-  const inputs = config.metrics.filter((metric) => metric.drives === 'north_star').map((metric) => metric.id);
-  const summed = summedProperty(ns.measure);
-  const conditions = Object.values(ns.where ?? {}).reduce((n, condition) => n + Object.keys(condition).length, 0);
-  const complexity = conditions + (ns.per ? 1 : 0) + (ns.at_least ? 1 : 0);
-
-  const byCorrelation = (r: number, what: string): Pick<NorthStarCheck, 'verdict' | 'detail'> => ({
-    verdict: r >= MIN_EVIDENCE_CORRELATION ? 'pass' : 'warn',
-    detail: `its weekly series ${r >= MIN_EVIDENCE_CORRELATION ? 'moves with' : 'barely moves with'} ${what} (r = ${r.toFixed(2)})`,
-  });
-
-  const check = (name: NorthStarCheckName, result: Pick<NorthStarCheck, 'verdict' | 'detail'>): NorthStarCheck => ({ check: name, ...result });
-
+  const check = (name: NorthStarCheckName, result: Judgement): NorthStarCheck => ({ check: name, ...result });
   return [
-    check(
-      'expresses customer value',
-      vanity
-        ? { verdict: 'warn', detail: `${vanity}, which says nothing about the value customers get` }
-        : valueStage
-          ? { verdict: 'pass', detail: `it counts ${nsLabel}, your ${valueStage} event: the moment users get value` }
-          : { verdict: 'team_must_judge', detail: `does ${nsLabel} happen only when a customer gets value? Look at what your best-retained users do` },
-    ),
+    check('expresses customer value', customerValue(config, vanity)),
     check(
       'represents the strategy',
       evidence.revenueCorrelation !== undefined
         ? byCorrelation(evidence.revenueCorrelation, 'revenue')
         : { verdict: 'needs_data', detail: 'needs weekly data to correlate it with revenue; the team must also judge that growing it is the strategy' },
     ),
-    check(
-      'leading indicator',
-      evidence.retentionCorrelation !== undefined
-        ? byCorrelation(evidence.retentionCorrelation, 'retention')
-        : summed && REVENUE_PROPERTY.test(summed)
-          ? { verdict: 'warn', detail: `it sums ${summed}: revenue is a lagging outcome; count the action that earns it` }
-          : { verdict: 'needs_data', detail: 'needs weekly data to correlate it with retention' },
-    ),
-    check(
-      'actionable',
-      !ns.owner
-        ? { verdict: 'warn', detail: 'it has no owner' }
-        : inputs.length
-          ? { verdict: 'pass', detail: `owned by ${ns.owner}; input metrics that drive it: ${inputs.join(', ')}` }
-          : { verdict: 'warn', detail: 'no metric has drives: north_star; add the input metrics teams can move' },
-    ),
-    check(
-      'understandable',
-      ns.name.length > 60 || complexity > 3
-        ? { verdict: 'warn', detail: `"${ns.name}" has ${complexity} conditions and a ${ns.name.length}-character name; a metric people cannot say in one breath will not guide them` }
-        : { verdict: 'team_must_judge', detail: `the definition is simple (one event, ${complexity} condition${complexity === 1 ? '' : 's'}); can everyone explain "${ns.name}"?` },
-    ),
+    check('leading indicator', leadingIndicator(ns, evidence)),
+    check('actionable', actionable(config)),
+    check('understandable', understandable(ns)),
     check('measurable', measurable(ns, evidence.northStarEvents)),
     check(
       'not vanity',
       vanity ? { verdict: 'warn', detail: vanity } : { verdict: 'pass', detail: 'it does not count visits, signups or page views' },
     ),
   ];
+}
+
+function byCorrelation(r: number, what: string): Judgement {
+  return {
+    verdict: r >= MIN_EVIDENCE_CORRELATION ? 'pass' : 'warn',
+    detail: `its weekly series ${r >= MIN_EVIDENCE_CORRELATION ? 'moves with' : 'barely moves with'} ${what} (r = ${r.toFixed(2)})`,
+  };
+}
+
+function customerValue(config: Config, vanity: string | undefined): Judgement {
+  const ns = config.north_star;
+  const nsEvents = eventsLabel([...eventList(ns.event)].sort());
+  const valueStage = (['kui', 'first_strike'] as const).find((stage) => {
+    const event = config.journey[stage]?.event;
+    return event !== undefined && eventsLabel([...eventList(event)].sort()) === nsEvents;
+  });
+  const nsLabel = eventsLabel(eventList(ns.event));
+  return vanity
+    ? { verdict: 'warn', detail: `${vanity}, which says nothing about the value customers get` }
+    : valueStage
+      ? { verdict: 'pass', detail: `it counts ${nsLabel}, your ${valueStage} event: the moment users get value` }
+      : { verdict: 'team_must_judge', detail: `does ${nsLabel} happen only when a customer gets value? Look at what your best-retained users do` };
+}
+
+function leadingIndicator(ns: Config['north_star'], evidence: NorthStarEvidence): Judgement {
+  const summed = summedProperty(ns.measure);
+  return evidence.retentionCorrelation !== undefined
+    ? byCorrelation(evidence.retentionCorrelation, 'retention')
+    : summed && REVENUE_PROPERTY.test(summed)
+      ? { verdict: 'warn', detail: `it sums ${summed}: revenue is a lagging outcome; count the action that earns it` }
+      : { verdict: 'needs_data', detail: 'needs weekly data to correlate it with retention' };
+}
+
+function actionable(config: Config): Judgement {
+  const ns = config.north_star;
+  const inputs = config.metrics.filter((metric) => metric.drives === 'north_star').map((metric) => metric.id);
+  return !ns.owner
+    ? { verdict: 'warn', detail: 'it has no owner' }
+    : inputs.length
+      ? { verdict: 'pass', detail: `owned by ${ns.owner}; input metrics that drive it: ${inputs.join(', ')}` }
+      : { verdict: 'warn', detail: 'no metric has drives: north_star; add the input metrics teams can move' };
+}
+
+function understandable(ns: Config['north_star']): Judgement {
+  const conditions = Object.values(ns.where ?? {}).reduce((n, condition) => n + Object.keys(condition).length, 0);
+  const complexity = conditions + (ns.per ? 1 : 0) + (ns.at_least ? 1 : 0);
+  return ns.name.length > 60 || complexity > 3
+    ? { verdict: 'warn', detail: `"${ns.name}" has ${complexity} conditions and a ${ns.name.length}-character name; a metric people cannot say in one breath will not guide them` }
+    : { verdict: 'team_must_judge', detail: `the definition is simple (one event, ${complexity} condition${complexity === 1 ? '' : 's'}); can everyone explain "${ns.name}"?` };
 }

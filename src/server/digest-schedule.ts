@@ -49,6 +49,8 @@ const secretsFromEnv = (schedule: DigestSchedule): DigestSecrets => ({
   smtpPassword: process.env[SMTP_PASSWORD_ENV],
 });
 
+const NO_TARGET = 'nowhere (set digest.out, digest.email, digest.webhook or TRUENORTH_DIGEST_WEBHOOK)';
+
 /** Where the digest goes, for `serve`'s first lines, with what is missing for a target to work. */
 export function describeDigestTargets(schedule: DigestSchedule, secrets = secretsFromEnv(schedule)): string {
   const { email } = schedule;
@@ -57,7 +59,7 @@ export function describeDigestTargets(schedule: DigestSchedule, secrets = secret
     ...(schedule.out ? [schedule.out] : []),
     ...(email ? [`${email.to.length} recipient${email.to.length === 1 ? '' : 's'} by email through ${smtpAddress(email)}`] : []),
   ];
-  const where = targets.length ? `to ${targets.join(' and ')}` : 'to nowhere yet (set digest.out, digest.email, digest.webhook or TRUENORTH_DIGEST_WEBHOOK)';
+  const where = targets.length ? `to ${targets.join(' and ')}` : `to ${NO_TARGET}`;
   const missing = email?.user && !secrets.smtpPassword ? ` (${SMTP_PASSWORD_ENV} is not set: the email cannot be sent)` : '';
   return where + missing;
 }
@@ -67,7 +69,7 @@ function digestTargets(digest: Digest, schedule: DigestSchedule, secrets: Digest
   const link = schedule.public_url ? dashboardWeekUrl(schedule.public_url, digest.week) : undefined;
   const targets: (() => Promise<string>)[] = [];
   const { webhook } = secrets;
-  if (webhook) targets.push(async () => (await postWebhook(webhook, digestSlackBody(digest, link)), 'webhook'));
+  if (webhook) targets.push(async () => (await postWebhook(webhook, digestSlackBody(digest, link)), 'the webhook'));
   const { out, email } = schedule;
   if (out) {
     targets.push(async () => {
@@ -92,7 +94,7 @@ export function digestSender(config: Config, schedule: DigestSchedule, context: 
       const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
       if (failed.length === 1 && done.length === 0) throw failed[0];
       if (failed.length) throw new TruenorthError('delivery_failed', [...failed.map((e) => e.message), `sent to ${done.join(' and ') || 'nowhere'}`].join('; '));
-      return `sent the ${digest.week} digest to ${done.join(' and ') || 'nowhere (set digest.webhook, TRUENORTH_DIGEST_WEBHOOK, digest.out or digest.email)'}`;
+      return `sent the ${digest.week} digest to ${done.join(' and ') || NO_TARGET}`;
     },
   };
 }

@@ -16,32 +16,66 @@ function queryParameters(op: ReadOperation): Record<string, unknown>[] {
   });
 }
 
+const json = (schema: Record<string, unknown> = { type: 'object' }) => ({ 'application/json': { schema } });
+const ingestResponses = (ok: Record<string, unknown>) => ({
+  200: { description: 'Stored durably (committed and fsynced). Invalid messages of a batch are listed in rejected; the others are stored.', content: json({ $ref: ok.$ref }) },
+  400: { description: 'Invalid JSON, a body of the wrong shape, or every message invalid', content: json({ $ref: '#/components/schemas/Error' }) },
+  401: { description: 'Unknown, revoked or missing write key', content: json({ $ref: '#/components/schemas/Error' }) },
+  413: { description: `Body over ${DEFAULT_LIMITS.maxBatchBytes / 1024} KB (after decompression), more than ${DEFAULT_LIMITS.maxBatchEvents} messages, or a single message over ${DEFAULT_LIMITS.maxEventBytes / 1024} KB`, content: json({ $ref: '#/components/schemas/Error' }) },
+  429: { description: 'Rate limit of the key; see Retry-After', content: json({ $ref: '#/components/schemas/Error' }) },
+  503: { description: 'Write queue full or shutting down; see Retry-After', content: json({ $ref: '#/components/schemas/Error' }) },
+});
+const segment = (summary: string, batch = false) => ({
+  post: {
+    summary, tags: ['Segment-compatible ingestion'], security: [{ writeKeyBasic: [] }, {}],
+    requestBody: { required: true, content: json(batch ? { type: 'object', required: ['batch'], properties: { batch: { type: 'array', items: { type: 'object' } }, writeKey: { type: 'string' }, sentAt: { type: 'string' } } } : { type: 'object', description: 'One Segment message; writeKey may be in the body' }) },
+    responses: ingestResponses({ $ref: '#/components/schemas/SegmentAck' }),
+  },
+});
+const posthog = (summary: string) => ({
+  post: {
+    summary, tags: ['PostHog-compatible ingestion'],
+    description: 'One event, an array of events, or {"batch": [...], "api_key": "..."}; gzip bodies (Content-Encoding: gzip or ?compression=gzip-js). The key is api_key or token in the body.',
+    requestBody: { required: true, content: json() },
+    responses: ingestResponses({ $ref: '#/components/schemas/PostHogAck' }),
+  },
+});
+
+/** A read operation: the same object as its command's --json. */
+function readPath(op: (typeof READ_OPERATIONS)[number]) {
+  return {
+    get: {
+      summary: op.summary, tags: ['Reports'],
+      description: `The same object as \`truenorth ${op.name} --json\`. Needs a secret key (or a dashboard session) unless the server is bound to a loopback address; a write key gets 403.`,
+      security: [{ secretKey: [] }, { sessionCookie: [] }, {}],
+      parameters: queryParameters(op),
+      responses: {
+        200: { description: 'The report', content: json() }, 400: { description: 'A bad parameter' }, 401: { description: 'Missing or unknown key' }, 403: { description: 'A write key cannot read' },
+        ...(op.needs?.length ? { 501: { description: `The store cannot answer it (it needs ${op.needs.join(', ')}); the message says why` } } : {}),
+      },
+    },
+  };
+}
+
+/** Security schemes and the shared schemas. */
+function components() {
+  return {
+    securitySchemes: {
+      writeKeyBasic: { type: 'http', scheme: 'basic', description: 'Segment style: the write key as the user name, empty password' },
+      secretKey: { type: 'http', scheme: 'bearer', description: 'A secret key (tns_…) or TRUENORTH_ADMIN_TOKEN' },
+      sessionCookie: { type: 'apiKey', in: 'cookie', name: 'truenorth_session', description: 'The dashboard sign-in: POST /api/v1/session with a secret key sets it' },
+    },
+    schemas: {
+      Error: { type: 'object', properties: { error: { type: 'string', enum: Object.keys(ERROR_CODES) }, message: { type: 'string' } }, required: ['error', 'message'] },
+      Rejected: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, error: { type: 'string' } } } },
+      SegmentAck: { type: 'object', properties: { success: { const: true }, accepted: { type: 'integer' }, rejected: { $ref: '#/components/schemas/Rejected' } } },
+      PostHogAck: { type: 'object', properties: { status: { const: 1 }, accepted: { type: 'integer' }, rejected: { $ref: '#/components/schemas/Rejected' } } },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 description of the HTTP API, served at /openapi.json. */
 export function openApiDocument(): Record<string, unknown> {
-  const json = (schema: Record<string, unknown> = { type: 'object' }) => ({ 'application/json': { schema } });
-  const ingestResponses = (ok: Record<string, unknown>) => ({
-    200: { description: 'Stored durably (committed and fsynced). Invalid messages of a batch are listed in rejected; the others are stored.', content: json({ $ref: ok.$ref }) },
-    400: { description: 'Invalid JSON, a body of the wrong shape, or every message invalid', content: json({ $ref: '#/components/schemas/Error' }) },
-    401: { description: 'Unknown, revoked or missing write key', content: json({ $ref: '#/components/schemas/Error' }) },
-    413: { description: `Body over ${DEFAULT_LIMITS.maxBatchBytes / 1024} KB (after decompression), more than ${DEFAULT_LIMITS.maxBatchEvents} messages, or a single message over ${DEFAULT_LIMITS.maxEventBytes / 1024} KB`, content: json({ $ref: '#/components/schemas/Error' }) },
-    429: { description: 'Rate limit of the key; see Retry-After', content: json({ $ref: '#/components/schemas/Error' }) },
-    503: { description: 'Write queue full or shutting down; see Retry-After', content: json({ $ref: '#/components/schemas/Error' }) },
-  });
-  const segment = (summary: string, batch = false) => ({
-    post: {
-      summary, tags: ['Segment-compatible ingestion'], security: [{ writeKeyBasic: [] }, {}],
-      requestBody: { required: true, content: json(batch ? { type: 'object', required: ['batch'], properties: { batch: { type: 'array', items: { type: 'object' } }, writeKey: { type: 'string' }, sentAt: { type: 'string' } } } : { type: 'object', description: 'One Segment message; writeKey may be in the body' }) },
-      responses: ingestResponses({ $ref: '#/components/schemas/SegmentAck' }),
-    },
-  });
-  const posthog = (summary: string) => ({
-    post: {
-      summary, tags: ['PostHog-compatible ingestion'],
-      description: 'One event, an array of events, or {"batch": [...], "api_key": "..."}; gzip bodies (Content-Encoding: gzip or ?compression=gzip-js). The key is api_key or token in the body.',
-      requestBody: { required: true, content: json() },
-      responses: ingestResponses({ $ref: '#/components/schemas/PostHogAck' }),
-    },
-  });
   const paths: Record<string, unknown> = {
     '/health': { get: { summary: 'Liveness', tags: ['Operations'], responses: { 200: { description: 'The process is up', content: json() } } } },
     '/ready': { get: { summary: 'Readiness: the database is open and the write queue has room', tags: ['Operations'], responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready (queue full, shutting down, database error)' } } } },
@@ -68,37 +102,12 @@ export function openApiDocument(): Record<string, unknown> {
     '/api/v1/import/subscriptions': { post: { summary: 'Stream a ledger CSV', tags: ['Import'], security: [{ secretKey: [] }, {}], parameters: [{ name: 'strict', in: 'query', schema: { type: 'string' } }], responses: { 200: { description: 'Import report' } } } },
   };
   for (const type of ['track', 'identify', 'page', 'screen', 'group', 'alias']) paths[`/v1/${type}`] = segment(`Segment ${type}`);
-  for (const op of READ_OPERATIONS) {
-    paths[`/api/v1/${op.name}`] = {
-      get: {
-        summary: op.summary, tags: ['Reports'],
-        description: `The same object as \`truenorth ${op.name} --json\`. Needs a secret key (or a dashboard session) unless the server is bound to a loopback address; a write key gets 403.`,
-        security: [{ secretKey: [] }, { sessionCookie: [] }, {}],
-        parameters: queryParameters(op),
-        responses: {
-          200: { description: 'The report', content: json() }, 400: { description: 'A bad parameter' }, 401: { description: 'Missing or unknown key' }, 403: { description: 'A write key cannot read' },
-          ...(op.needs?.length ? { 501: { description: `The store cannot answer it (it needs ${op.needs.join(', ')}); the message says why` } } : {}),
-        },
-      },
-    };
-  }
+  for (const op of READ_OPERATIONS) paths[`/api/v1/${op.name}`] = readPath(op);
   for (const [path, operations] of Object.entries({ ...writeOpenApiPaths(), ...sessionOpenApiPaths() })) paths[path] = { ...(paths[path] as object | undefined), ...(operations as object) };
   return {
     openapi: '3.1.0',
     info: { title: 'truenorth', version: '1', description: 'Ingestion (Segment- and PostHog-compatible), Stripe webhooks, reports and administration.' },
     paths,
-    components: {
-      securitySchemes: {
-        writeKeyBasic: { type: 'http', scheme: 'basic', description: 'Segment style: the write key as the user name, empty password' },
-        secretKey: { type: 'http', scheme: 'bearer', description: 'A secret key (tns_…) or TRUENORTH_ADMIN_TOKEN' },
-        sessionCookie: { type: 'apiKey', in: 'cookie', name: 'truenorth_session', description: 'The dashboard sign-in: POST /api/v1/session with a secret key sets it' },
-      },
-      schemas: {
-        Error: { type: 'object', properties: { error: { type: 'string', enum: Object.keys(ERROR_CODES) }, message: { type: 'string' } }, required: ['error', 'message'] },
-        Rejected: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, error: { type: 'string' } } } },
-        SegmentAck: { type: 'object', properties: { success: { const: true }, accepted: { type: 'integer' }, rejected: { $ref: '#/components/schemas/Rejected' } } },
-        PostHogAck: { type: 'object', properties: { status: { const: 1 }, accepted: { type: 'integer' }, rejected: { $ref: '#/components/schemas/Rejected' } } },
-      },
-    },
+    components: components(),
   };
 }

@@ -36,29 +36,10 @@ export async function dashboardContext(ctx: ReportContext, config: Config) {
   const [bounds] = await ctx.engine.all<{ first: unknown; last: unknown }>('SELECT min(ts) AS first, max(ts) AS last FROM events');
   const first = toMs(bounds?.first);
   const last = toMs(bounds?.last);
-  const weekOf = (ms: number) => periodStartOf(ms, 'week', time);
-  // The week the review is about: the last complete week, or the last week with data when the data stops earlier.
-  const current = weekOf(ctx.asOf);
-  let end = lastCompleteWeekStart(ctx.asOf, time);
-  if (last !== null) {
-    const lastDataWeek = weekOf(last);
-    if (startOfLocalDate(lastDataWeek, time.timezone) < startOfLocalDate(end, time.timezone)) end = lastDataWeek;
-  }
-  const start = first !== null ? weekOf(first) : addPeriods(end, 'week', -12);
-  const weeks: { week: string; as_of: string }[] = [];
-  for (let w = end; weeks.length < 104 && startOfLocalDate(w, time.timezone) >= startOfLocalDate(start, time.timezone); w = addPeriods(w, 'week', -1)) {
-    const asOf = startOfLocalDate(addPeriods(w, 'week', 1), time.timezone) + 12 * HOUR_MS;
-    weeks.push({ week: periodName(w, 'week', time.weekStart), as_of: new Date(asOf).toISOString() });
-  }
-  if (weeks.length === 0) {
-    weeks.push({ week: periodName(end, 'week', time.weekStart), as_of: new Date(startOfLocalDate(current, time.timezone) + 12 * HOUR_MS).toISOString() });
-  }
+  const weeks = reviewWeeks(ctx, first, last);
   const health = healthModelFromConfig(config);
   const rows = scorecardRowsFromConfig(config);
-  const names = new Map<string, string>(config.metrics.map((m) => [m.id, m.name ?? m.id]));
-  const scorecard = scorecardModelFromConfig(config);
-  for (const r of rows) names.set(r.id, rowName(scorecard, r.id));
-  for (const name of health.manualMetrics) if (!names.has(name)) names.set(name, healthMetric(name)?.name ?? name);
+  const names = rowNames(config, rows, health.manualMetrics);
   const ns = config.north_star;
   return {
     product: config.product,
@@ -93,6 +74,38 @@ export async function dashboardContext(ctx: ReportContext, config: Config) {
     okrs: config.okrs.map((o) => ({ objective: o.objective, due: o.due, key_results: o.key_results.map((k) => k.metric) })),
     tree: (ctx.model.drives ?? []).length > 0,
   };
+}
+
+/** The weeks the dashboard can show, newest first (at most two years), each with the instant it is read as of. */
+function reviewWeeks(ctx: ReportContext, first: number | null, last: number | null): { week: string; as_of: string }[] {
+  const time = ctx.model.time;
+  const weekOf = (ms: number) => periodStartOf(ms, 'week', time);
+  // The week the review is about: the last complete week, or the last week with data when the data stops earlier.
+  const current = weekOf(ctx.asOf);
+  let end = lastCompleteWeekStart(ctx.asOf, time);
+  if (last !== null) {
+    const lastDataWeek = weekOf(last);
+    if (startOfLocalDate(lastDataWeek, time.timezone) < startOfLocalDate(end, time.timezone)) end = lastDataWeek;
+  }
+  const start = first !== null ? weekOf(first) : addPeriods(end, 'week', -12);
+  const weeks: { week: string; as_of: string }[] = [];
+  for (let w = end; weeks.length < 104 && startOfLocalDate(w, time.timezone) >= startOfLocalDate(start, time.timezone); w = addPeriods(w, 'week', -1)) {
+    const asOf = startOfLocalDate(addPeriods(w, 'week', 1), time.timezone) + 12 * HOUR_MS;
+    weeks.push({ week: periodName(w, 'week', time.weekStart), as_of: new Date(asOf).toISOString() });
+  }
+  if (weeks.length === 0) {
+    weeks.push({ week: periodName(end, 'week', time.weekStart), as_of: new Date(startOfLocalDate(current, time.timezone) + 12 * HOUR_MS).toISOString() });
+  }
+  return weeks;
+}
+
+/** Display names of the metrics, scorecard rows and hand-entered metrics, by id. */
+function rowNames(config: Config, rows: ReturnType<typeof scorecardRowsFromConfig>, manualMetrics: readonly string[]): Map<string, string> {
+  const names = new Map<string, string>(config.metrics.map((m) => [m.id, m.name ?? m.id]));
+  const scorecard = scorecardModelFromConfig(config);
+  for (const r of rows) names.set(r.id, rowName(scorecard, r.id));
+  for (const name of manualMetrics) if (!names.has(name)) names.set(name, healthMetric(name)?.name ?? name);
+  return names;
 }
 
 export type DashboardContext = Awaited<ReturnType<typeof dashboardContext>>;

@@ -2,13 +2,14 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { generateDemo } from '../../demo/index.js';
+import type { Config } from '../../config/schema/index.js';
+import { generateDemo, type DemoSummary } from '../../demo/index.js';
 import { DuckDbStore } from '../../engine/duckdb/database.js';
 import { importEvents } from '../../engine/ingest/import-events.js';
 import { importLedger } from '../../engine/ingest/import-ledger.js';
 import { importManualCsv } from '../../engine/ingest/import-manual.js';
 import { localDateOf, formatDate, periodStartDate } from '../../model/time.js';
-import { reportContext } from '../../reports/context.js';
+import { reportContext, type ReportContext } from '../../reports/context.js';
 import { funnelReport } from '../../reports/funnel.js';
 import { formatValue } from '../../reports/scorecard.js';
 import { formatTable, integer, percent, progressBar } from '../output.js';
@@ -54,36 +55,11 @@ export function registerDemo(program: Command): void {
       for (const stale of [dbPath, `${dbPath}.wal`]) if (existsSync(stale)) rmSync(stale);
       const store = await DuckDbStore.open(dbPath);
       try {
-        const importStart = Date.now();
-        const bar = progressBar('importing', 'bytes');
-        const events = await importEvents(store, summary.files.events, { onProgress: (d, t) => bar.update(d, t) });
-        bar.stop();
-        const ledger = await importLedger(store, summary.files.subscriptions);
-        const manual = await importManualCsv(store, summary.files.manual);
-        const seconds = (Date.now() - importStart) / 1000;
-        console.log(`Imported ${events.imported.toLocaleString('en-US')} messages (${Math.round(events.imported / seconds).toLocaleString('en-US')}/s), ${ledger.imported} ledger rows, ${manual.imported} hand-entered values into ${dbPath}`);
-        if (events.rejected || ledger.rejected || manual.rejected) console.log(`Rejected: ${events.rejected} events, ${ledger.rejected} ledger rows, ${manual.rejected} values`);
-
+        await importDemo(store, summary, dbPath);
         const config = loadConfig(summary.files.config);
         const ctx = reportContext(store, modelFromConfig(config), Date.parse(`${flags.end ?? thisMonday()}T12:00:00Z`));
-        const card = await computeScorecard(ctx, config, {});
-        const last = card.weeks.length - 1;
-        console.log(`\nScorecard, week ${card.weeks[last]}`);
-        console.log(formatTable(['metric', 'owner', 'value', 'status'], card.rows.map((r) => [r.name, r.owner ?? '—', formatValue(r.values[last], r.unit), r.status[last].replace('_', ' ')])));
-        console.log(`\nBottleneck: ${card.bottleneck?.sentence ?? 'none'}`);
-        console.log(`CEO of the week: ${card.ceo_of_the_week?.owner ?? 'nobody'}`);
-        console.log(`Praise: ${card.praise.map((p) => p.owner).filter((o, i, all) => all.indexOf(o) === i).join(', ') || 'nobody hit a target'}`);
-
-        const range = { from: Date.parse(summary.period.start), to: Date.parse(summary.period.end) };
-        const funnel = await funnelReport(ctx, range, 'all');
-        const groups = funnel.breakdown?.groups ?? [];
-        console.log(`\nJourney funnel over the whole period (${funnel.window_days}-day window), all vs ideal users`);
-        console.log(formatTable(['step', 'all', 'conv.', ...groups.flatMap((g) => [g.value, 'conv.'])], funnel.steps.map((s, i) => [
-          s.stage, integer(s.actors), percent(s.conversion_from_previous),
-          ...groups.flatMap((g) => [integer(g.steps[i].actors), percent(g.steps[i].conversion_from_previous)]),
-        ])));
-        console.log(`\nPlanted in this company: ${summary.planted.bottleneck.description}`);
-        console.log(`Also planted: ${summary.planted.aha_moment.description}`);
+        await printDemoScorecard(ctx, config);
+        await printDemoFunnel(ctx, summary);
         const cwd = relative(process.cwd(), flags.dir) || '.';
         console.log(`\nExplore: cd ${cwd} && npx truenorth scorecard   (also: funnel, north-star, retention, pql, revenue, surveys, digest, leading, tree)`);
       } finally {
@@ -91,6 +67,41 @@ export function registerDemo(program: Command): void {
       }
       if (flags.open) await maybeServe(program, flags.dir);
     });
+}
+
+async function importDemo(store: DuckDbStore, summary: DemoSummary, dbPath: string): Promise<void> {
+  const importStart = Date.now();
+  const bar = progressBar('importing', 'bytes');
+  const events = await importEvents(store, summary.files.events, { onProgress: (d, t) => bar.update(d, t) });
+  bar.stop();
+  const ledger = await importLedger(store, summary.files.subscriptions);
+  const manual = await importManualCsv(store, summary.files.manual);
+  const seconds = (Date.now() - importStart) / 1000;
+  console.log(`Imported ${events.imported.toLocaleString('en-US')} messages (${Math.round(events.imported / seconds).toLocaleString('en-US')}/s), ${ledger.imported} ledger rows, ${manual.imported} hand-entered values into ${dbPath}`);
+  if (events.rejected || ledger.rejected || manual.rejected) console.log(`Rejected: ${events.rejected} events, ${ledger.rejected} ledger rows, ${manual.rejected} values`);
+}
+
+async function printDemoScorecard(ctx: ReportContext, config: Config): Promise<void> {
+  const card = await computeScorecard(ctx, config, {});
+  const last = card.weeks.length - 1;
+  console.log(`\nScorecard, week ${card.weeks[last]}`);
+  console.log(formatTable(['metric', 'owner', 'value', 'status'], card.rows.map((r) => [r.name, r.owner ?? '—', formatValue(r.values[last], r.unit), r.status[last].replace('_', ' ')])));
+  console.log(`\nBottleneck: ${card.bottleneck?.sentence ?? 'none'}`);
+  console.log(`CEO of the week: ${card.ceo_of_the_week?.owner ?? 'nobody'}`);
+  console.log(`Praise: ${card.praise.map((p) => p.owner).filter((o, i, all) => all.indexOf(o) === i).join(', ') || 'nobody hit a target'}`);
+}
+
+async function printDemoFunnel(ctx: ReportContext, summary: DemoSummary): Promise<void> {
+  const range = { from: Date.parse(summary.period.start), to: Date.parse(summary.period.end) };
+  const funnel = await funnelReport(ctx, range, 'all');
+  const groups = funnel.breakdown?.groups ?? [];
+  console.log(`\nJourney funnel over the whole period (${funnel.window_days}-day window), all vs ideal users`);
+  console.log(formatTable(['step', 'all', 'conv.', ...groups.flatMap((g) => [g.value, 'conv.'])], funnel.steps.map((s, i) => [
+    s.stage, integer(s.actors), percent(s.conversion_from_previous),
+    ...groups.flatMap((g) => [integer(g.steps[i].actors), percent(g.steps[i].conversion_from_previous)]),
+  ])));
+  console.log(`\nPlanted in this company: ${summary.planted.bottleneck.description}`);
+  console.log(`Also planted: ${summary.planted.aha_moment.description}`);
 }
 
 /** Starts the dashboard on the demo when the server is part of this build. */

@@ -76,7 +76,13 @@ export function registerRitual(program: Command): void {
     description: 'the weekly scorecard: owners, targets, red/green, bottleneck, CEO of the week, praise',
     print: printScorecard,
   });
+  registerOkrs(program);
+  registerDigest(program);
+  registerIdeas(program);
+  registerNote(program);
+}
 
+function registerOkrs(program: Command): void {
   const okrs = program.command('okrs').description('objectives and key results: progress computed from data, weekly check-ins');
   readCommand(program, READS.okrs, {
     description: 'progress of every objective',
@@ -106,7 +112,9 @@ export function registerRitual(program: Command): void {
       const checkin = await runWrite(program, WRITES.checkins, request, config);
       console.log(`checked in on "${checkin.objective}"`);
     });
+}
 
+function registerDigest(program: Command): void {
   readCommand(program, READS.digest, {
     description: 'the weekly review as Markdown, HTML or JSON; to a file, a Slack-compatible webhook or by email',
     options: [
@@ -135,7 +143,9 @@ export function registerRitual(program: Command): void {
       }
     },
   }, program, 'digest', false);
+}
 
+function registerIdeas(program: Command): void {
   const ideas = program.command('ideas').description('the team ideas board: ideas to move the North Star, each with an owner and a status');
   /** Runs `work` on the store, or through the server that holds its file (the reads replayed). */
   const onFile = <T>(work: (store: StorePort) => Promise<T>, remote: (server: ServerInfo) => Promise<T>, config = readConfigIfPresent(program.opts<GlobalOptions>())) =>
@@ -166,7 +176,9 @@ export function registerRitual(program: Command): void {
       await runWrite(program, WRITES.ideaStatus, { id, status }, readConfigIfPresent(program.opts<GlobalOptions>()));
       console.log(`idea ${id} is ${status}`);
     });
+}
 
+function registerNote(program: Command): void {
   program
     .command('note <row> <note>')
     .description('a review note on a scorecard row for a week (shown in the digest)')

@@ -136,9 +136,10 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
   let writing: Promise<void> | undefined;
   const readAll = async () => {
     // A Parquet file: the rows DuckDB can store exactly as the normaliser would go straight from the
-    // file to the table (parquet-fast.ts); the normaliser reads the others.
+    // file to the table (parquet-fast.ts); the normaliser reads the others (all of them in an export
+    // read --from another tool).
     let rest: Source | undefined;
-    if (format === 'parquet' && path !== '-') {
+    if (format === 'parquet' && path !== '-' && !options.from) {
       const fast = async () => {
         const done = await importParquetFast(store, path, quality.source, quality.importedAt);
         if (done) {

@@ -1,10 +1,11 @@
-import { Bar, BarChart, CartesianGrid, Cell, LabelList, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
-import { Badge, Card, Empty, Kpi, Load } from '../components/ui';
+import { Card, Empty, Kpi, Load } from '../components/ui';
 import { useView } from '../context';
 import { compact, dateTime, exact, pct, shortWeek, stageLabel } from '../format';
 import type { FunnelReport, PqlReport, WeeklyStages } from '../types';
+import { Funnel } from './JourneyFunnel';
 
 export function Journey() {
   const { ctx, asOf, segment } = useView();
@@ -45,106 +46,6 @@ export function Journey() {
     </div>
   );
 }
-
-function Funnel({ funnel }: { funnel: FunnelReport }) {
-  const first = funnel.steps[0]?.actors ?? 0;
-  const data = funnel.steps.map((s, i) => ({
-    stage: stageLabel(s.stage),
-    actors: s.actors,
-    share: first ? s.actors / first : 0,
-    conv: s.conversion_from_previous,
-    drop: i === 0 ? null : funnel.steps[i - 1].actors - s.actors,
-  }));
-  const { ctx } = useView();
-  const worst = weakestStep(funnel, ctx.journey);
-  const worstLabel = worst?.basis === 'target' ? 'furthest below target' : 'lowest';
-  return (
-    <Card
-      title="Journey funnel"
-      subtitle={`${funnel.segment === 'all' ? 'All users' : 'Ideal users'} · ${funnel.from.slice(0, 10)} to ${funnel.to.slice(0, 10)} · ${funnel.window_days}-day conversion window`}
-      id="funnel"
-    >
-      {worst && first > 0 && (
-        <p className="small">
-          Target rates: {ctx.journey.filter((j) => j.target_rate !== null).map((j) => `${stageLabel(j.stage)} ${pct(j.target_rate, 0)}`).join(' · ') || 'none set'}
-        </p>
-      )}
-      {first === 0 ? (
-        <Empty title="Nobody entered the funnel in this range" />
-      ) : (
-        <div className="funnel-layout">
-          <div className="chart" style={{ height: 36 * data.length + 30 }}>
-            <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={data} layout="vertical" margin={{ top: 4, right: 60, bottom: 4, left: 4 }} barCategoryGap={6}>
-                <XAxis type="number" hide domain={[0, first]} />
-                <YAxis type="category" dataKey="stage" tick={AXIS_TICK} width={110} tickLine={false} axisLine={false} />
-                <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v) => [exact(Number(v)), 'actors']} />
-                <Bar dataKey="actors" isAnimationActive={false} radius={[0, 4, 4, 0]}>
-                  {data.map((d, i) => (
-                    <Cell key={d.stage} fill={worst?.index === i ? COLOURS.bad : segmentColour(funnel.segment)} />
-                  ))}
-                  <LabelList dataKey="actors" position="right" formatter={(v: unknown) => compact(Number(v))} style={{ fontSize: 11, fill: '#374151' }} />
-                </Bar>
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-          <div className="table-scroll">
-            <table className="data" data-testid="funnel-table">
-              <thead>
-                <tr>
-                  <th scope="col">Step</th>
-                  <th scope="col" className="num">Actors</th>
-                  <th scope="col" className="num">From previous</th>
-                  <th scope="col" className="num">Drop-off</th>
-                  <th scope="col" className="num">From first</th>
-                </tr>
-              </thead>
-              <tbody>
-                {funnel.steps.map((s, i) => (
-                  <tr key={s.stage} data-stage={s.stage} className={worst?.index === i ? 'row-bad' : undefined}>
-                    <th scope="row" title={`${s.event}`}>
-                      {stageLabel(s.stage)}
-                    </th>
-                    <td className="num" data-testid={`actors-${s.stage}`}>{exact(s.actors)}</td>
-                    <td className="num">
-                      {pct(s.conversion_from_previous)}
-                      {worst?.index === i && <> <Badge tone="bad">{worstLabel}</Badge></>}
-                    </td>
-                    <td className="num">{i === 0 ? '—' : `${exact(funnel.steps[i - 1].actors - s.actors)} (${pct(s.conversion_from_previous === null ? null : 1 - s.conversion_from_previous, 0)})`}</td>
-                    <td className="num">{pct(s.conversion_from_first)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </div>
-      )}
-    </Card>
-  );
-}
-
-/** The step furthest below its target rate (target ÷ actual largest), else the lowest conversion. */
-function weakestStep(funnel: FunnelReport, journey: { stage: string; target_rate: number | null }[]): { index: number; basis: 'target' | 'lowest' } | null {
-  let best: { index: number; basis: 'target' | 'lowest' } | null = null;
-  let bestRatio = 1;
-  funnel.steps.forEach((s, i) => {
-    const target = journey.find((j) => j.stage === s.stage)?.target_rate ?? null;
-    if (i === 0 || target === null || s.conversion_from_previous === null) return;
-    const ratio = s.conversion_from_previous === 0 ? Infinity : target / s.conversion_from_previous;
-    if (ratio > bestRatio) {
-      best = { index: i, basis: 'target' };
-      bestRatio = ratio;
-    }
-  });
-  if (best || journey.some((j) => j.target_rate !== null)) return best;
-  funnel.steps.forEach((s, i) => {
-    if (i === 0 || s.conversion_from_previous === null) return;
-    if (!best || s.conversion_from_previous < (funnel.steps[best.index].conversion_from_previous ?? 1)) best = { index: i, basis: 'lowest' };
-  });
-  return best;
-}
-
-const segmentColour = (segment: string) => (segment === 'ideal' ? COLOURS.ideal : COLOURS.primary);
 
 function SegmentComparison({ funnel }: { funnel: FunnelReport }) {
   const groups = funnel.breakdown?.groups ?? [];

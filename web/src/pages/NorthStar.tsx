@@ -1,10 +1,11 @@
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
-import { Badge, Card, Empty, Kpi, Load, Owner, Sparkline } from '../components/ui';
+import { Card, Empty, Kpi, Load, Owner } from '../components/ui';
 import { useView } from '../context';
 import { compact, exact, filterText, shortWeek, signedPct, targetText } from '../format';
 import type { SeriesReport, TreeReport } from '../types';
+import { Tree } from './NorthStarTree';
 
 export function NorthStar() {
   const { ctx, asOf, segment } = useView();
@@ -81,147 +82,4 @@ export function NorthStar() {
       </Card>
     </div>
   );
-}
-
-const NODE_W = 210;
-const NODE_H = 64;
-const COL_GAP = 150;
-const ROW_GAP = 26;
-
-/** The tree as columns by depth (inputs → North Star → outcomes), edges labelled with the best lag's correlation. */
-function Tree({ tree }: { tree: TreeReport }) {
-  const nodes = tree.nodes;
-  if (nodes.length === 0) return <Empty title="The tree has no nodes" />;
-  const depth = new Map<string, number>();
-  const incoming = (id: string) => tree.edges.filter((e) => e.to === id);
-  const depthOf = (id: string, seen = new Set<string>()): number => {
-    if (depth.has(id)) return depth.get(id)!;
-    if (seen.has(id)) return 0;
-    seen.add(id);
-    const d = Math.max(-1, ...incoming(id).map((e) => depthOf(e.from, seen))) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  nodes.forEach((n) => depthOf(n.id));
-  const columns: string[][] = [];
-  for (const n of nodes) (columns[depth.get(n.id)!] ??= []).push(n.id);
-  const tallest = Math.max(...columns.map((c) => c.length));
-  const height = tallest * NODE_H + (tallest - 1) * ROW_GAP + 20;
-  const width = columns.length * NODE_W + (columns.length - 1) * COL_GAP + 20;
-  const pos = new Map<string, { x: number; y: number }>();
-  columns.forEach((col, c) => {
-    const colHeight = col.length * NODE_H + (col.length - 1) * ROW_GAP;
-    const top = (height - colHeight) / 2;
-    col.forEach((id, r) => pos.set(id, { x: 10 + c * (NODE_W + COL_GAP), y: top + r * (NODE_H + ROW_GAP) }));
-  });
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  return (
-    <div className="stack">
-      <div className="tree-scroll" tabIndex={0} role="region" aria-label="Metric tree diagram">
-        <svg className="tree" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label="Metric tree: inputs, North Star and outcomes with measured correlations">
-          <defs>
-            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-              <path d="M0,0 L10,5 L0,10 z" fill="#94a3b8" />
-            </marker>
-          </defs>
-          {tree.edges.map((e) => {
-            const a = pos.get(e.from);
-            const b = pos.get(e.to);
-            if (!a || !b) return null;
-            const x1 = a.x + NODE_W;
-            const y1 = a.y + NODE_H / 2;
-            const x2 = b.x - 2;
-            const y2 = b.y + NODE_H / 2;
-            const mx = (x1 + x2) / 2;
-            const strong = e.moves_with_target === true;
-            const r = e.best_r;
-            // The label sits a third of the way along the curve, near its source, so converging edges keep theirs apart.
-            const t = 0.32;
-            const bx = (1 - t) ** 3 * x1 + 3 * (1 - t) ** 2 * t * mx + 3 * (1 - t) * t ** 2 * mx + t ** 3 * x2;
-            const by = (1 - t) ** 3 * y1 + 3 * (1 - t) ** 2 * t * y1 + 3 * (1 - t) * t ** 2 * y2 + t ** 3 * y2;
-            return (
-              <g key={`${e.from}-${e.to}`} className={strong ? 'edge edge-strong' : 'edge edge-weak'}>
-                <path d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`} fill="none" markerEnd="url(#arrow)" strokeWidth={strong ? 2.5 : 1.5} strokeDasharray={strong ? undefined : '5 4'} />
-                <g transform={`translate(${bx}, ${by})`}>
-                  <rect x={-52} y={-19} width={104} height={38} rx={6} className="edge-label-bg" />
-                  <text textAnchor="middle" y={-4} className="edge-label">{r === null ? 'r = —' : `r = ${r.toFixed(2)}`}</text>
-                  <text textAnchor="middle" y={11} className="edge-sub">
-                    {e.best_lag === null ? 'no lag found' : `lag ${e.best_lag} wk · p ${e.p_value === null ? '—' : e.p_value < 0.001 ? '< .001' : e.p_value.toFixed(2)}`}
-                  </text>
-                </g>
-              </g>
-            );
-          })}
-          {nodes.map((n) => {
-            const p = pos.get(n.id)!;
-            const values = n.series.map((s) => s.value);
-            const last = [...values].reverse().find((v) => v !== null) ?? null;
-            return (
-              <g key={n.id} transform={`translate(${p.x}, ${p.y})`} className={`node node-${n.kind}`}>
-                <rect width={NODE_W} height={NODE_H} rx={8} />
-                <text x={12} y={22} className="node-kind">{n.kind === 'north_star' ? 'NORTH STAR' : n.kind === 'outcome' ? 'OUTCOME' : 'INPUT'}</text>
-                <text x={12} y={42} className="node-name">{n.name.length > 28 ? `${n.name.slice(0, 27)}…` : n.name}</text>
-                <text x={NODE_W - 12} y={22} textAnchor="end" className="node-value">{last === null ? '—' : compact(last)}</text>
-                {byId.size > 0 && <title>{n.name}</title>}
-              </g>
-            );
-          })}
-        </svg>
-      </div>
-      <div className="table-scroll">
-        <table className="data compact">
-          <caption className="sr-only">Correlation of each edge at lags 0 to 4 weeks</caption>
-          <thead>
-            <tr>
-              <th scope="col">Relation</th>
-              {tree.edges[0]?.lags.map((l) => <th scope="col" key={l.lag} className="num">lag {l.lag} wk</th>)}
-              <th scope="col">Reading</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tree.edges.map((e) => (
-              <tr key={`${e.from}-${e.to}`}>
-                <th scope="row" className="relation">
-                  {e.from_name} → {e.to_name}
-                </th>
-                {e.lags.map((l) => (
-                  <td key={l.lag} className={`num corr ${l.lag === e.best_lag ? 'best' : ''}`} style={{ background: corrColour(l.r) }}>
-                    {l.r === null ? '—' : l.r.toFixed(2)}
-                  </td>
-                ))}
-                <td>{e.moves_with_target ? <Badge tone="good">moves with it</Badge> : <Badge tone="warn" title={e.warning ?? undefined}>not clear</Badge>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {tree.edges.some((e) => e.warning) && (
-        <ul className="warnings">
-          {tree.edges.filter((e) => e.warning).map((e) => (
-            <li key={`${e.from}-${e.to}`} className="small">
-              <Badge tone="warn">not clear</Badge> {e.warning}
-            </li>
-          ))}
-        </ul>
-      )}
-      {tree.unattached.length > 0 && (
-        <p className="muted small">Not in the tree (no drives:): {tree.unattached.join(', ')}</p>
-      )}
-      <p className="muted small">{tree.method}</p>
-      <div className="spark-row">
-        {nodes.map((n) => (
-          <span key={n.id} className="spark-item">
-            <span className="small">{n.name}</span>
-            <Sparkline values={n.series.map((s) => s.value)} width={110} height={26} label={`${n.name} weekly`} />
-          </span>
-        ))}
-      </div>
-    </div>
-  );
-}
-
-function corrColour(r: number | null): string | undefined {
-  if (r === null) return undefined;
-  const a = Math.min(1, Math.abs(r)) * 0.45;
-  return r >= 0 ? `rgba(37, 99, 235, ${a})` : `rgba(220, 38, 38, ${a})`;
 }
