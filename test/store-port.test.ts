@@ -9,6 +9,7 @@ import { duckDbPort } from '../src/engine/duckdb/port.js';
 import { parseEngine, storeTarget } from '../src/engine/open-store.js';
 import type { StorePort } from '../src/engine/port.js';
 import { DIALECTS } from '../src/engine/sql-engine.js';
+import { listedFacts } from '../src/engine/stripe/history.js';
 import { listCheckins, listIdeas, reviewNotes } from '../src/engine/workspace.js';
 import { openChdb } from './helpers/engines.js';
 
@@ -115,6 +116,23 @@ describe('the store port', () => {
     });
     expect(answers[1]).toEqual(answers[0]);
   }, 60_000);
+
+  it('the Stripe history: DuckDB writes its facts as the webhooks do, ClickHouse answers its declared gap', async () => {
+    const object = {
+      id: 'sub_port', customer: 'cus_port', status: 'active', start_date: 1767225600, currency: 'usd',
+      items: { data: [{ quantity: 2, price: { id: 'price_port', unit_amount: 2_500, currency: 'usd', recurring: { interval: 'month', interval_count: 1 } } }] },
+    };
+    const facts = listedFacts(object);
+    const [duckdb, clickhouse] = ports;
+    expect(await duckdb.importers.stripe(facts)).toEqual({ ledger_rows: 1, duplicates: 0, warnings: [] });
+    expect(await duckdb.importers.stripe(facts)).toEqual({ ledger_rows: 1, duplicates: 1, warnings: [] });
+    const engine = await duckdb.reader();
+    expect(await engine.all(`SELECT mrr FROM subscriptions WHERE subscription_id = 'sub_port'`)).toEqual([{ mrr: 50 }]);
+    await engine.close();
+    await expect(clickhouse.importers.stripe(facts)).rejects.toMatchObject({
+      code: 'not_supported', message: expect.stringMatching(/^the Stripe history import is not supported here: .*import subscriptions/),
+    });
+  });
 
   it('--engine is parsed in one place: duckdb by default, clickhouse by flag, anything else refused', () => {
     expect(storeTarget({ db: '/x/a.duckdb' })).toEqual({ engine: 'duckdb', path: '/x/a.duckdb' });

@@ -35,7 +35,7 @@ export function registerImportStripe(program: Command, imports: Command): void {
         const history = from === 'api' ? await fromApi(flags) : await fromCsv(files, flags.strict);
         const writing = progressBar('writing the ledger', 'subscriptions');
         const written = await store.importers.stripe(history.facts, (done, total) => writing.update(done, total)).finally(() => writing.stop());
-        return { subscriptions: history.subscriptions, invoices: history.invoices, rejected: history.errors.length, errors: history.errors, ...written };
+        return { subscriptions: history.subscriptions, invoices: history.invoices, rejected: history.rejected, errors: history.errors, ...written };
       });
       printStripeReport(report, flags.json);
     });
@@ -52,7 +52,7 @@ async function fromApi(flags: StripeFlags): Promise<StripeHistory> {
 async function fromCsv(files: readonly string[], strict: boolean | undefined): Promise<StripeHistory> {
   const read = await readStripeCsv(files, strict);
   const told = stripeCsvFacts(read);
-  return { facts: told.facts, subscriptions: told.subscriptions, invoices: read.invoices.length, errors: told.errors };
+  return { facts: told.facts, subscriptions: told.subscriptions, invoices: read.invoices.length, rejected: told.rejected, errors: told.errors };
 }
 
 function printStripeReport(report: StripeImportReport, json: boolean | undefined): void {
@@ -63,7 +63,7 @@ function printStripeReport(report: StripeImportReport, json: boolean | undefined
     process.stdout.write(`listed ${report.subscriptions} subscriptions and ${report.invoices} invoices; ledger rows ${report.ledger_rows} `
       + `(already stored ${report.duplicates}), rejected ${report.rejected}\n`);
   }
-  if (report.rejected > 0 && report.rejected === report.subscriptions + report.invoices) {
-    throw new InputError(`import stripe: every one of the ${report.rejected} listed objects was rejected`);
+  if (report.rejected > 0 && report.ledger_rows === 0) {
+    throw new InputError(`import stripe: nothing was imported; ${report.rejected} objects or rows were rejected`);
   }
 }

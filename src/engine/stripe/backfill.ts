@@ -22,7 +22,8 @@ export interface StripeHistory {
   facts: StripeFact[];
   subscriptions: number;
   invoices: number;
-  /** Listed objects that could not be read, by id. */
+  /** Objects (or rows) that could not be read; the first of them by id (or line). */
+  rejected: number;
   errors: Array<{ object: string; reason: string }>;
 }
 
@@ -63,13 +64,14 @@ function apiBase(text: string): URL {
 
 /** Lists every subscription and invoice the key can read, as facts; `onListed` counts the objects. */
 export async function listStripeHistory(client: Stripe, apiKey: string, onListed: Progress = () => {}): Promise<StripeHistory> {
-  const history: StripeHistory = { facts: [], subscriptions: 0, invoices: 0, errors: [] };
+  const history: StripeHistory = { facts: [], subscriptions: 0, invoices: 0, rejected: 0, errors: [] };
   const take = (object: Obj) => {
     try {
       history.facts.push(...listedFacts(object));
     } catch (e) {
       if (!isTruenorthError(e)) throw e;
-      history.errors.push({ object: String(object.id), reason: e.message });
+      history.rejected++;
+      if (history.errors.length < 100) history.errors.push({ object: String(object.id), reason: e.message });
     }
     onListed(history.subscriptions + history.invoices);
   };

@@ -127,16 +127,18 @@ function subscriptionObject(items: readonly ItemRow[]): Obj {
 }
 
 /** The facts the exports tell: each subscription's states, and each invoice's discount on the subscription's coupon. */
-export function stripeCsvFacts(read: StripeCsvRead): { facts: StripeFact[]; subscriptions: number; errors: StripeCsvRead['errors'] } {
+export function stripeCsvFacts(read: StripeCsvRead): { facts: StripeFact[]; subscriptions: number; rejected: number; errors: StripeCsvRead['errors'] } {
   const bySubscription = new Map<string, ItemRow[]>();
   for (const row of read.subscriptions) bySubscription.set(row.id, [...(bySubscription.get(row.id) ?? []), row]);
   const facts: StripeFact[] = [];
   const errors = [...read.errors];
+  let rejected = read.rejected;
   for (const [id, items] of bySubscription) {
     try {
       facts.push(...subscriptionHistory(subscriptionObject(items)).map((state) => ({ kind: 'subscription' as const, state })));
     } catch (e) {
       if (!isTruenorthError(e)) throw e;
+      rejected++;
       errors.push({ object: id, reason: e.message });
     }
   }
@@ -149,5 +151,5 @@ export function stripeCsvFacts(read: StripeCsvRead): { facts: StripeFact[]; subs
       baseMinor: told ? row.subtotalMinor : 0, discounts: told && coupon && row.discountMinor ? { [coupon]: row.discountMinor } : {},
     } });
   }
-  return { facts, subscriptions: bySubscription.size, errors };
+  return { facts, subscriptions: bySubscription.size, rejected, errors };
 }
