@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
+import { withMemoryStore } from './helpers/fixture-store.js';
 
 /** The same three events: as lines, and as Amplitude ships them (a zip of two gzipped hourly files). */
 const LINES = join(import.meta.dirname, 'fixtures/history/amplitude.json');
@@ -13,14 +14,6 @@ const ZIP = join(import.meta.dirname, 'fixtures/history/amplitude.zip');
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-amplitude-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function inStore<T>(work: (store: DuckDbStore) => Promise<T>): Promise<T> {
-  const store = await DuckDbStore.open(':memory:');
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 const EVENTS = [
   { id: 'amp-ins-1', event: 'Viewed Pricing', ts: '2026-01-05T09:00:00.123Z', user_id: null, anonymous_id: 'dev-9', account_id: null, actor_id: 'cleo' },
@@ -37,7 +30,7 @@ async function stored(store: DuckDbStore) {
 
 describe('an Amplitude export', () => {
   it('as lines: events at UTC times, device linked to user, user_properties as traits, groups as account', async () => {
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       // 3 events and the traits of the one that carries user_properties.
       expect(await importEvents(store, LINES)).toMatchObject({ imported: 4, duplicates: 0, rejected: 0 });
       expect(await stored(store)).toEqual(EVENTS);
@@ -50,7 +43,7 @@ describe('an Amplitude export', () => {
   });
 
   it('as the zip Amplitude ships: the same store; imported again (either form), nothing more', async () => {
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, ZIP)).toMatchObject({ format: 'ndjson', imported: 4, duplicates: 0, rejected: 0 });
       expect(await stored(store)).toEqual(EVENTS);
       expect(await importEvents(store, ZIP)).toMatchObject({ imported: 0, duplicates: 4 });
@@ -69,7 +62,7 @@ describe('an Amplitude export', () => {
       JSON.stringify({ ...good, insert_id: 'x3', device_id: null }),
       JSON.stringify({ ...good, insert_id: 'x4', event_time: '2026-13-45 99:00:00' }),
     ].join('\n') + '\n');
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const report = await importEvents(store, path);
       expect(report).toMatchObject({ imported: 1, rejected: 3 });
       expect(report.errors).toEqual([
@@ -81,7 +74,7 @@ describe('an Amplitude export', () => {
   });
 
   it('in a zip, a bad line is named by its file in the archive and its line there', async () => {
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const report = await importEvents(store, join(import.meta.dirname, 'fixtures/history/amplitude-bad-line.zip'));
       expect(report).toMatchObject({ imported: 1, rejected: 1 });
       expect(report.errors).toEqual([{ file: '412345/412345_2026-01-05_9#0.json.gz', line: 2, reason: 'event_type: required, a non-empty string' }]);
@@ -91,7 +84,7 @@ describe('an Amplitude export', () => {
   });
 
   it('from stdin: a zip is refused in one line (it is read from its end), gzip is read', async () => {
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       await expect(importEvents(store, '-', { stdin: createReadStream(ZIP) })).rejects.toThrow('stdin: a zip archive is read only from a file given by its path');
       const gz = join(dir, 'hour.json.gz');
       writeFileSync(gz, gzipSync(readFileSync(LINES)));

@@ -5,20 +5,13 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
+import { withMemoryStore } from './helpers/fixture-store.js';
 
 const MIXPANEL = join(import.meta.dirname, 'fixtures/history/mixpanel.ndjson');
 
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-mixpanel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function inStore<T>(work: (store: DuckDbStore) => Promise<T>): Promise<T> {
-  const store = await DuckDbStore.open(':memory:');
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** Each stored event: name, time, ids, account and the person it counts for. */
 async function stored(store: DuckDbStore) {
@@ -29,7 +22,7 @@ async function stored(store: DuckDbStore) {
 
 describe('a Mixpanel raw export', () => {
   it('is told from its first record: events, seconds and milliseconds, ids, accounts and identity', async () => {
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const report = await importEvents(store, MIXPANEL);
       expect(report).toMatchObject({ format: 'ndjson', imported: 6, duplicates: 1, rejected: 0, errors: [] });
       expect(await stored(store)).toEqual([
@@ -54,7 +47,7 @@ describe('a Mixpanel raw export', () => {
   it('imported again, stores nothing more ($insert_id dedupes), also gzipped under any name', async () => {
     const gz = join(dir, 'export-2026-01.json.gz');
     writeFileSync(gz, gzipSync(readFileSync(MIXPANEL)));
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       await importEvents(store, MIXPANEL);
       const again = await importEvents(store, gz);
       expect(again).toMatchObject({ imported: 0, duplicates: 7, rejected: 0 });
@@ -70,7 +63,7 @@ describe('a Mixpanel raw export', () => {
       JSON.stringify({ event: 'Signed Up', properties: { time: 'yesterday', distinct_id: 'u3', $insert_id: 'b3' } }),
       JSON.stringify({ event: 'Signed Up', properties: { time: 1767604200, $insert_id: 'b4' } }),
     ].join('\n') + '\n');
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const report = await importEvents(store, path);
       expect(report).toMatchObject({ imported: 1, rejected: 3 });
       expect(report.errors).toEqual([
@@ -87,7 +80,7 @@ describe('a Mixpanel raw export', () => {
       JSON.stringify({ event: '$merge', properties: { time: 1767603000, distinct_id: 'carl', $distinct_ids: ['carl', 'tmp-3'], $insert_id: 'g1' } }),
       JSON.stringify({ event: 'Clicked', properties: { time: 1767602000, distinct_id: '$device:tmp-3', $insert_id: 'g2' } }),
     ].join('\n') + '\n');
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path, { from: 'mixpanel' })).toMatchObject({ imported: 2, rejected: 0 });
       expect(await stored(store)).toMatchObject([{ event: 'Clicked', anonymous_id: 'tmp-3', actor_id: 'carl' }]);
     });
@@ -99,7 +92,7 @@ describe('a Mixpanel raw export', () => {
       JSON.stringify({ event: 'Viewed Home', properties: { time: 1767600000, distinct_id: '18c2f-anon-g', $insert_id: 'h1' } }),
       JSON.stringify({ event: 'Signed Up', properties: { time: 1767600600, distinct_id: 'gus', $distinct_id_before_identity: '18c2f-anon-g', $insert_id: 'h2' } }),
     ].join('\n') + '\n');
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path)).toMatchObject({ imported: 2, rejected: 0 });
       expect((await stored(store)).map((e) => e.actor_id)).toEqual(['gus', 'gus']);
     });

@@ -6,20 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { utcTime } from '../src/engine/ingest/history-fields.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
+import { withMemoryStore } from './helpers/fixture-store.js';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures/history', name);
 
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function inStore<T>(work: (store: DuckDbStore) => Promise<T>): Promise<T> {
-  const store = await DuckDbStore.open(':memory:');
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 async function stored(store: DuckDbStore) {
   return store.all(`
@@ -40,7 +33,7 @@ const POSTHOG_EVENTS = [
 
 describe('a PostHog event export', () => {
   it('JSONL (a batch export): events, $identify linking, set/set_once as traits; imported again, nothing more', async () => {
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, fixture('posthog.jsonl'))).toMatchObject({ imported: 3, duplicates: 0, rejected: 0 });
       expect(await stored(store)).toEqual(POSTHOG_EVENTS);
       expect(await traits(store, 'dana')).toEqual({ email: 'dana@acme.io', plan: 'pro', first_seen: '2026-01-05' });
@@ -49,7 +42,7 @@ describe('a PostHog event export', () => {
   });
 
   it('CSV (JSON in the properties and set cells): the same store', async () => {
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, fixture('posthog.csv'))).toMatchObject({ format: 'csv', imported: 3, rejected: 0 });
       expect(await stored(store)).toEqual(POSTHOG_EVENTS);
       expect(await traits(store, 'dana')).toEqual({ email: 'dana@acme.io', plan: 'pro', first_seen: '2026-01-05' });
@@ -61,7 +54,7 @@ describe('a PostHog event export', () => {
     const [first] = readFileSync(fixture('posthog.jsonl'), 'utf8').split('\n');
     const good = JSON.parse(first) as Record<string, unknown>;
     writeFileSync(path, [JSON.stringify(good), JSON.stringify({ ...good, uuid: 'u-2', distinct_id: null }), JSON.stringify({ ...good, uuid: 'u-3', timestamp: 'later' })].join('\n'));
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const report = await importEvents(store, path);
       expect(report.errors).toEqual([{ line: 2, reason: 'distinct_id: required' }, { line: 3, reason: 'timestamp: not a valid timestamp: "later"' }]);
     });
@@ -72,7 +65,7 @@ describe('a Segment export', () => {
   it('S3 (gzipped messages as sent): pages, identify, group account; imported again, nothing more', async () => {
     const gz = join(dir, 'segment-logs-a1B2c3-1767603600000.gz');
     writeFileSync(gz, gzipSync(readFileSync(fixture('segment-s3.ndjson'))));
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, gz, { format: 'ndjson' })).toMatchObject({ imported: 3, rejected: 0 });
       expect(await stored(store)).toEqual([
         { id: 'ajs-next-1767603600000-0001', event: 'Page Viewed', ts: '2026-01-05T09:00:00.100Z', anonymous_id: 'seg-anon-4', user_id: null, account_id: null, actor_id: 'eve' },
@@ -91,11 +84,11 @@ describe('a Segment export', () => {
     const path = join(dir, 'tracks.json');
     writeFileSync(path, JSON.stringify(row) + '\n');
     const expected = [{ id: 'wh-1', event: 'Report Shared', ts: '2026-01-05T11:00:00.000Z', anonymous_id: 'seg-anon-5', user_id: 'fay', account_id: null, actor_id: 'fay' }];
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path)).toMatchObject({ imported: 1, rejected: 0 });
       expect(await stored(store)).toEqual(expected);
     });
-    await inStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path, { from: 'segment' })).toMatchObject({ imported: 1, rejected: 0 });
       expect(await stored(store)).toEqual(expected);
     });

@@ -8,6 +8,7 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { exportEvents } from '../src/engine/ingest/export-events.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { InputError } from '../src/errors.js';
+import { withMemoryStore } from './helpers/fixture-store.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/events.ndjson', import.meta.url));
 /** The id of fixture line 5, which has no messageId: sha1 (base64url) of the line's JSON text. */
@@ -31,14 +32,6 @@ function file(name: string, lines: string[]): string {
 
 const json = (value: unknown) => JSON.stringify(value);
 
-async function withStore<T>(work: (store: DuckDbStore) => Promise<T>): Promise<T> {
-  const store = await DuckDbStore.open(':memory:');
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 const TABLES = ['events', 'identity_messages', 'identity_links', 'users', 'accounts', 'subscriptions', 'manual_values'];
 
@@ -82,7 +75,7 @@ const FIXTURE_EVENTS = [
 
 describe('importing the fixture', () => {
   it('stores both shapes, batch lines and array lines, exactly', async () => {
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const report = await importEvents(store, FIXTURE);
       // 8 events + identify m-3 + the $set of ph-2.
       expect(report).toEqual({ format: 'ndjson', imported: 10, duplicates: 0, rejected: 0, errors: [] });
@@ -100,7 +93,7 @@ describe('importing the fixture', () => {
   });
 
   it('reads stdin for -', async () => {
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const stdin = Readable.from([
         json({ type: 'track', event: 'A', userId: 'u1', messageId: 's-1', timestamp: '2026-01-05T10:00:00Z' }) + '\n',
         'not json\n',
@@ -117,7 +110,7 @@ describe('--strict reads every row', () => {
   it('even when the input is ready before the transaction has begun', async () => {
     const lines = [1, 2, 3].map((n) => json({ type: 'track', event: 'A', userId: 'u1', messageId: `r-${n}`, timestamp: '2026-01-05T10:00:00Z' }));
     for (let attempt = 0; attempt < 5; attempt++) {
-      await withStore(async (store) => {
+      await withMemoryStore(async (store) => {
         expect(await importEvents(store, '-', { strict: true, stdin: Readable.from([lines.join('\n') + '\n']) }))
           .toMatchObject({ imported: 3, duplicates: 0, rejected: 0 });
         expect(await importEvents(store, file('strict-good.ndjson', lines), { strict: true }))
@@ -129,7 +122,7 @@ describe('--strict reads every row', () => {
 
 describe('exact dedupe', () => {
   it('importing the same file twice imports nothing the second time', async () => {
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, FIXTURE)).toMatchObject({ imported: 10, duplicates: 0, rejected: 0 });
       const before = await counts(store);
       expect(before).toEqual({ events: 8, identity_messages: 2, identity_links: 1, users: 2, accounts: 0, subscriptions: 0, manual_values: 0 });
@@ -144,7 +137,7 @@ describe('exact dedupe', () => {
     const line = json({ type: 'track', event: 'A', userId: 'u1', messageId: 'twice', timestamp: '2026-01-05T10:00:00Z' });
     const noId = json({ type: 'track', event: 'B', userId: 'u1', timestamp: '2026-01-05T10:00:00Z' });
     const path = file('twice.ndjson', [line, line, noId, noId]);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path)).toMatchObject({ imported: 2, duplicates: 2, rejected: 0 });
       expect(await store.all('SELECT count(*) AS n FROM events')).toEqual([{ n: 2 }]);
       // Across batch boundaries inside one import, too.
@@ -166,7 +159,7 @@ describe('identity across files (out-of-order arrival)', () => {
     const older = file('older-identify.ndjson', [
       json({ type: 'identify', userId: 'u9', messageId: 'i-old', timestamp: '2026-01-05T09:02:00Z', traits: { plan: 'free', company_size: 12 } }),
     ]);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       await importEvents(store, visits);
       expect(await actorOf(store)).toEqual({ 'v-1': 'anon-9', 'v-2': 'anon-9' });
       await importEvents(store, signup);
@@ -197,7 +190,7 @@ describe('--strict', () => {
     ['with every row its own batch', 1],
   ])('leaves the store untouched on a bad row %s', async (_name, batchSize) => {
     const path = file('strict.ndjson', WITH_BAD_LINE_5);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       await importEvents(store, FIXTURE);
       const before = await counts(store);
       const rowsBefore = await eventRows(store);
@@ -225,7 +218,7 @@ describe('--strict', () => {
       'track,D,u-c,2026-01-',
       'track,E,u-c,2026-01-08T09:00:00Z,c-5',
     ]);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const before = await counts(store);
       const ndjsonError = await importEvents(store, ndjson, { strict: true, batchSize: 2 }).catch((e: Error) => e.message);
       expect(ndjsonError).toMatch(new RegExp(`^${ndjson} line 5: invalid JSON \\(.*\\); nothing was imported \\(--strict\\)$`));
@@ -247,7 +240,7 @@ describe('the default policy skips and reports bad rows', () => {
       json({ type: 'bogus', userId: 'u-s', messageId: 'x-12', timestamp: '2026-01-08T09:07:00Z' }),
       json({ batch: [{ type: 'track', event: 'Y', userId: 'u-s', messageId: 'x-13', timestamp: '2026-01-08T09:08:00Z' }, { type: 'track', userId: 'u-s' }] }),
     ]);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path, { batchSize: 2 })).toEqual({
         format: 'ndjson', imported: 7, duplicates: 0, rejected: 7,
         errors: [
@@ -275,7 +268,7 @@ describe('a truncated or garbled line gets its line number (blank lines counted)
       '{"type":"track","event":"A","userId":"u1","messageId":"n-7","timest',
       '', good(9),
     ]);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       const report = await importEvents(store, path);
       expect(report).toMatchObject({ imported: 5, duplicates: 0, rejected: 1 });
       expect(report.errors).toHaveLength(1);
@@ -287,7 +280,7 @@ describe('a truncated or garbled line gets its line number (blank lines counted)
   it('NDJSON with CRLF line ends', async () => {
     const path = join(tempDir(), 'crlf.ndjson');
     writeFileSync(path, [json({ type: 'track', event: 'A', userId: 'u1', messageId: 'r-1', timestamp: '2026-01-05T10:00:00Z' }), '', '{oops'].join('\r\n') + '\r\n');
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path)).toMatchObject({ imported: 1, rejected: 1, errors: [{ line: 3 }] });
     });
   });
@@ -304,7 +297,7 @@ describe('a truncated or garbled line gets its line number (blank lines counted)
       'track,A,u1,yesterday,c-8,',
       'track,A,u1,2026-01-05T10:00:00Z,c-9,',
     ]);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path)).toEqual({
         format: 'csv', imported: 4, duplicates: 0, rejected: 2,
         errors: [
@@ -329,7 +322,7 @@ describe('a truncated or garbled line gets its line number (blank lines counted)
       'track,"A,u1,2026-01-05T10:00:00Z,q-4',
       'track,A,u1,2026-01-05T10:00:00Z,q-5',
     ]);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path)).toEqual({
         format: 'csv', imported: 1, duplicates: 0, rejected: 1,
         errors: [{ line: 4, reason: 'invalid CSV (Quote Not Closed: the parsing is finished with an opening quote)' }],
@@ -339,7 +332,7 @@ describe('a truncated or garbled line gets its line number (blank lines counted)
 
   it('CSV: a cell that is not JSON in a JSON column', async () => {
     const path = file('badjson.csv', ['type,event,userId,timestamp,messageId,properties', 'track,A,u1,2026-01-05T10:00:00Z,j-2,{oops']);
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       expect(await importEvents(store, path)).toMatchObject({ imported: 0, rejected: 1, errors: [{ line: 2, reason: 'properties: invalid JSON' }] });
     });
   });
@@ -348,12 +341,12 @@ describe('a truncated or garbled line gets its line number (blank lines counted)
 describe('round trip through export', () => {
   it.each(['csv', 'parquet', 'ndjson'] as const)('%s: the events table is identical after export and re-import', async (format) => {
     const out = join(tempDir(), `events.${format}`);
-    await withStore(async (source) => {
+    await withMemoryStore(async (source) => {
       await importEvents(source, FIXTURE);
       expect(await eventRows(source)).toEqual(FIXTURE_EVENTS);
       expect(await exportEvents(source, out, format)).toBe(8);
     });
-    await withStore(async (copy) => {
+    await withMemoryStore(async (copy) => {
       expect(await importEvents(copy, out)).toEqual({ format, imported: 8, duplicates: 0, rejected: 0, errors: [] });
       expect(await eventRows(copy)).toEqual(FIXTURE_EVENTS);
       // And importing the export again deduplicates it entirely.
@@ -363,7 +356,7 @@ describe('round trip through export', () => {
 
   it('Parquet rows are numbered for errors', async () => {
     const path = join(tempDir(), 'rows.parquet');
-    await withStore(async (store) => {
+    await withMemoryStore(async (store) => {
       await store.run(`COPY (SELECT * FROM (VALUES
           ('track', 'A', 'u1', '2026-01-05T10:00:00Z', 'p-1'),
           ('track', '',  'u1', '2026-01-05T10:00:00Z', 'p-2'),

@@ -6,6 +6,16 @@ import { reportContext, type ReportContext } from '../../src/reports/context.js'
 import type { NormalizedMessage } from '../../src/model/message.js';
 import { modelFromConfig } from '../../src/config/model.js';
 
+/** Runs `work` on a fresh in-memory store, closed afterwards whatever happens. */
+export async function withMemoryStore<T>(work: (store: DuckDbStore) => Promise<T>): Promise<T> {
+  const store = await DuckDbStore.open(':memory:');
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
 /** Writes messages to a fresh in-memory store, one import per batch (later batches arrive later). */
 export function storeFrom(...batches: unknown[][]): Promise<DuckDbStore> {
   return storeAt(':memory:', ...batches);

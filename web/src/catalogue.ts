@@ -1,30 +1,9 @@
-/** The event catalogue as `GET /api/v1/events` returns it (src/app/reads/beyond.ts). */
-export interface ConfigFinding {
-  level: 'error' | 'warn';
-  rule: 'unknown-event' | 'unknown-property' | 'unknown-trait';
-  path: string;
-  name: string;
-  message: string;
-  suggestions: string[];
-}
+/**
+ * The event catalogue as `GET /api/v1/events` returns it: type-only aliases of what the catalogue's
+ * `events` read answers (src/app/reads/beyond.ts), so the page cannot drift from the server.
+ */
+import type { EventsReport as ServerEventsReport } from '../../src/app/reads/beyond.js';
 
-export interface CatalogueEvent {
-  event: string;
-  count: number;
-  actors: number;
-  first_seen: string;
-  last_seen: string;
-  sources: string[];
-  sampled: number;
-  properties: { key: string; share: number }[];
-}
-
-export interface EventsReport {
-  total_events: number;
-  actors_exact: boolean;
-  property_sample_per_event: number;
-  events: CatalogueEvent[];
-  user_traits: { key: string; count: number }[];
-  account_traits: { key: string; count: number }[];
-  config_checks: ConfigFinding[];
-}
+export type EventsReport = ServerEventsReport;
+export type CatalogueEvent = EventsReport['events'][number];
+export type ConfigFinding = EventsReport['config_checks'][number];
