@@ -8,7 +8,7 @@ import { composeDigest } from '../src/app/reads/ritual.js';
 import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthError } from '../src/errors.js';
-import { sendDigestMail } from '../src/reports/mail.js';
+import { sendDigestMail } from '../src/app/digest-mail.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type Timers } from '../src/server/digest-schedule.js';
 import { digestSlackBody } from '../src/reports/digest.js';
 import { contextFor, seg, storeAt, storeFrom } from './helpers/fixture-store.js';

@@ -5,7 +5,7 @@ import { TruenorthError } from '../errors.js';
 import { addPeriods, HOUR_MS, localDateOf, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from '../reports/context.js';
 import { dashboardWeekUrl, digestHtml, digestMarkdown, digestSlackBody, type Digest } from '../reports/digest.js';
-import { sendDigestMail, smtpAddress } from '../reports/mail.js';
+import { sendDigestMail, smtpAddress } from '../app/digest-mail.js';
 import { composeDigest } from '../app/reads/ritual.js';
 import { postWebhook } from '../reports/ritual.js';
 

@@ -9,7 +9,7 @@ import { replayEngine, viaServer } from '../remote.js';
 import { defaultAuthor } from '../author.js';
 import { runWrite } from '../write-command.js';
 import { dashboardWeekUrl, digestHtml, digestMarkdown, digestSlackBody, fmt, targetText, type Digest } from '../../reports/digest.js';
-import { sendDigestMail } from '../../reports/mail.js';
+import { sendDigestMail } from '../../app/digest-mail.js';
 import type { ScorecardReport } from '../../reports/scorecard-report.js';
 import { postWebhook } from '../../reports/ritual.js';
 import { READS, WRITES } from '../../app/catalogue.js';

@@ -1,7 +1,7 @@
 import { createTransport } from 'nodemailer';
 import { SMTP_PASSWORD_ENV, type DigestEmail } from '../config/schema/index.js';
 import { TruenorthError } from '../errors.js';
-import { dashboardWeekUrl, digestHtml, digestMarkdown, type Digest } from './digest.js';
+import { dashboardWeekUrl, digestHtml, digestMarkdown, type Digest } from '../reports/digest.js';
 
 const DEFAULT_PORT = { tls: 465, starttls: 587, none: 25 } as const;
 const CONNECT_TIMEOUT_MS = 10_000;
