@@ -9,7 +9,7 @@ import { duckDbPort } from '../src/engine/duckdb/port.js';
 import { parseEngine, storeTarget } from '../src/engine/open-store.js';
 import type { StorePort } from '../src/engine/port.js';
 import { DIALECTS } from '../src/engine/sql-engine.js';
-import { listedFacts } from '../src/engine/stripe/history.js';
+import { listedSubscriptionFacts } from '../src/engine/stripe/history.js';
 import { listCheckins, listIdeas, reviewNotes } from '../src/engine/workspace.js';
 import { openChdb } from './helpers/engines.js';
 
@@ -122,7 +122,7 @@ describe('the store port', () => {
       id: 'sub_port', customer: 'cus_port', status: 'active', start_date: 1767225600, currency: 'usd',
       items: { data: [{ quantity: 2, price: { id: 'price_port', unit_amount: 2_500, currency: 'usd', recurring: { interval: 'month', interval_count: 1 } } }] },
     };
-    const facts = listedFacts(object);
+    const facts = listedSubscriptionFacts(object);
     const [duckdb, clickhouse] = ports;
     expect(await duckdb.importers.stripe(facts)).toEqual({ ledger_rows: 1, duplicates: 0, warnings: [] });
     expect(await duckdb.importers.stripe(facts)).toEqual({ ledger_rows: 1, duplicates: 1, warnings: [] });

@@ -12,8 +12,9 @@ import { revenueReport, type RevenuePeriod } from '../src/reports/revenue.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { runCli } from './helpers/in-process-cli.js';
 import { expanded, startStripeApi, type Resources, type StripeApiServer } from './helpers/stripe-api-server.js';
+import { listedSubscriptionFacts } from '../src/engine/stripe/history.js';
 import {
-  coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, MAR, price, subscription, webhookSender, type Subscription,
+  coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, line, MAR, price, subscription, webhookSender, type Subscription,
 } from './helpers/stripe-objects.js';
 
 /**
@@ -112,6 +113,14 @@ describe('truenorth import stripe', () => {
     expect(subscriptionPages.every((r) => r.query.get('status') === 'all' && expanded(r.query).includes('data.discounts.source.coupon'))).toBe(true);
     expect(stripeApi.requests.filter((r) => r.path === '/v1/invoices')).toHaveLength(2);
     expect(new Set(stripeApi.requests.map((r) => r.version))).toEqual(new Set([CURRENT_VERSION]));
+    // Every price the invoices bill is on a subscription today: the price list is not read.
+    expect(stripeApi.requests.filter((r) => r.path === '/v1/prices')).toEqual([]);
+  });
+
+  it('a subscription whose invoices bill today\'s items keeps the states it has without them', () => {
+    const withInvoices = listedSubscriptionFacts(monthly, invoices.filter((i) => i.id.startsWith('in_monthly')), new Map());
+    expect(withInvoices).toEqual(listedSubscriptionFacts(monthly));
+    expect(withInvoices).toHaveLength(1);
   });
 
   it('rebuilds the ledger the webhooks built for the same story, row for row', async () => {
@@ -160,6 +169,99 @@ describe('truenorth import stripe', () => {
   });
 });
 
+/**
+ * A change of plan told by invoices. sub_seats, listed at the end of March as 5 seats at $80:
+ * - from January 1st, 2 seats at $100 ($200), invoiced on January 1st and February 1st;
+ * - on February 15th, 5 seats (prorations on the March 1st invoice, which bills 5 seats at $100): $500;
+ * - on March 10th, the $80 price, invoiced at once (prorations only): $400.
+ */
+const DAY = 86400;
+const FEB15 = FEB + 14 * DAY;
+const MAR10 = MAR + 9 * DAY;
+const APR = MAR + 31 * DAY;
+const seatsJan = subscription('sub_seats', 10_000, []);
+seatsJan.items.data[0].quantity = 2;
+const seatsFeb: Subscription = { ...seatsJan, items: { object: 'list', data: [{ ...seatsJan.items.data[0], quantity: 5 }] } };
+const smaller = { ...price(8_000, 'month'), nickname: 'team-small' };
+const seatsNow: Subscription = { ...seatsJan, items: { object: 'list', data: [{ ...seatsFeb.items.data[0], price: smaller }] } };
+const [itemJan, itemFeb, itemNow] = [seatsJan, seatsFeb, seatsNow].map((s) => s.items.data[0]);
+const seatInvoices = [
+  invoice('in_seats_1', seatsJan, JAN, FEB, {}),
+  invoice('in_seats_2', seatsJan, FEB, MAR, {}),
+  invoice('in_seats_3', seatsFeb, MAR, APR, {}, [
+    line('il_seats_3a', seatsFeb, itemJan, FEB15, MAR, { amount: -10_000 }),
+    line('il_seats_3b', seatsFeb, itemFeb, FEB15, MAR, { amount: 25_000 }),
+    line('il_seats_3c', seatsFeb, itemFeb, MAR, APR),
+  ]),
+  invoice('in_seats_4', seatsNow, MAR10, APR, {}, [
+    line('il_seats_4a', seatsNow, itemFeb, MAR10, APR, { amount: -35_484 }),
+    line('il_seats_4b', seatsNow, itemNow, MAR10, APR, { amount: 28_387 }),
+  ]),
+];
+
+describe('truenorth import stripe, a plan changed before today', () => {
+  let changeStore: DuckDbStore;
+  let changeServer: TruenorthServer;
+  let changeUrl: string;
+  let changeApi: StripeApiServer;
+  const sendChange = webhookSender(() => changeUrl, SECRET);
+
+  beforeAll(async () => {
+    changeStore = await DuckDbStore.open(join(dir, 'change-webhooks.duckdb'));
+    changeServer = await TruenorthServer.create({ store: changeStore, host: '127.0.0.1', port: 0, stripeSecret: SECRET, logger: { level: 'error' } });
+    changeUrl = await changeServer.listen();
+    changeApi = await startStripeApi({ subscriptions: [seatsNow], invoices: seatInvoices, prices: [itemFeb.price, smaller] }, KEY);
+    await sendChange('customer.subscription.created', seatsJan);
+    await sendChange('invoice.paid', seatInvoices[0], JAN);
+    await sendChange('invoice.paid', seatInvoices[1], FEB);
+    await sendChange('customer.subscription.updated', seatsFeb, FEB15);
+    await sendChange('invoice.paid', seatInvoices[2], MAR);
+    await sendChange('customer.subscription.updated', seatsNow, MAR10);
+    await sendChange('invoice.paid', seatInvoices[3], MAR10);
+  });
+
+  afterAll(async () => {
+    await changeServer?.close();
+    await changeStore?.close();
+    await changeApi?.close();
+  });
+
+  it('rebuilds the upgrade and the downgrade from the invoices, as the webhooks recorded them', async () => {
+    const run = await runCli(['--db', join(dir, 'change.duckdb'), 'import', 'stripe', '--api-base', changeApi.url, '--json'], { STRIPE_API_KEY: KEY });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ subscriptions: 1, invoices: 4, rejected: 0, warnings: [] });
+    // The $100 price is on no subscription today: it is read from the price list.
+    expect(changeApi.requests.filter((r) => r.path === '/v1/prices').length).toBeGreaterThan(0);
+    const backfilled = await withBackfilled(ledger, 'change.duckdb');
+    expect(backfilled).toEqual(await ledger(changeStore));
+    expect(backfilled.map((r) => [r[2], r[3], r[4]])).toEqual([['2026-01-01', 200, 'monthly'], ['2026-02-15', 500, 'monthly'], ['2026-03-10', 400, 'team-small']]);
+  });
+
+  it('the revenue report shows the expansion and the contraction', async () => {
+    const periods = await withBackfilled(revenue, 'change.duckdb');
+    expect(periods).toEqual(await revenue(changeStore));
+    const [jan, feb, mar] = periods;
+    // 2 × $100; then 5 × $100 (+300); then 5 × $80 (-100).
+    expect([jan.new, jan.mrr_end, feb.expansion, feb.contraction, feb.mrr_end]).toEqual([200, 200, 300, 0, 500]);
+    expect([mar.expansion, mar.contraction, mar.churn, mar.mrr_end]).toEqual([0, 100, 0, 400]);
+  });
+
+  it('a change no invoice shows yet gives today\'s items from the latest billed period', () => {
+    const prices = new Map([[itemFeb.price.id, itemFeb.price], [smaller.id, smaller]]);
+    const states = listedSubscriptionFacts(seatsNow, seatInvoices.slice(0, 3), prices).map((f) => (f.kind === 'subscription' ? f.state : undefined));
+    const items = states.map((s) => (s?.object.items as Subscription['items']).data.map((i) => [i.price.id, i.quantity]));
+    expect(states.map((s) => s?.effectiveAt)).toEqual([JAN * 1000, FEB15 * 1000, MAR * 1000]);
+    expect(items).toEqual([[['price_month_10000', 2]], [['price_month_10000', 5]], [['price_month_8000', 5]]]);
+  });
+
+  it('run again, changes nothing', async () => {
+    const before = await withBackfilled(ledger, 'change.duckdb');
+    const run = await runCli(['--db', join(dir, 'change.duckdb'), 'import', 'stripe', '--api-base', changeApi.url, '--json'], { STRIPE_API_KEY: KEY });
+    const report = JSON.parse(run.stdout) as { ledger_rows: number; duplicates: number };
+    expect(report.duplicates).toBe(report.ledger_rows);
+    expect(await withBackfilled(ledger, 'change.duckdb')).toEqual(before);
+  });
+});
 
 /**
  * The dashboard's exports of the same story, in their columns (one row per subscription item):

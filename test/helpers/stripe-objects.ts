@@ -13,7 +13,7 @@ export type Item = Pick<Stripe.SubscriptionItem, 'id' | 'object' | 'quantity'> &
 export type Subscription = Pick<Stripe.Subscription, 'id' | 'object' | 'customer' | 'status' | 'currency' | 'start_date' | 'created' | 'metadata'
   | 'trial_start' | 'trial_end' | 'canceled_at' | 'ended_at'>
   & { discounts: Array<string | Discount>; items: { object: 'list'; data: Item[] } };
-export type Line = Pick<Stripe.InvoiceLineItem, 'id' | 'object' | 'amount' | 'currency' | 'discount_amounts' | 'period'> & {
+export type Line = Pick<Stripe.InvoiceLineItem, 'id' | 'object' | 'amount' | 'currency' | 'discount_amounts' | 'period' | 'quantity'> & {
   parent: { type: 'subscription_item_details'; invoice_item_details: null; subscription_item_details: Pick<Stripe.InvoiceLineItem.Parent.SubscriptionItemDetails, 'proration' | 'subscription' | 'subscription_item'> };
   pricing: { type: 'price_details'; price_details: Stripe.InvoiceLineItem.Pricing.PriceDetails };
 };
@@ -37,18 +37,22 @@ export const subscription = (id: string, unit: number, discounts: Array<string |
   trial_start: null, trial_end: null, canceled_at: null, ended_at: null,
   items: { object: 'list', data: [{ id: `si_${id}`, object: 'subscription_item', quantity: 1, price: price(unit, interval), discounts: [] }] },
 });
-export const invoice = (id: string, sub: Subscription, start: number, end: number, off: Record<string, number>): Invoice => {
-  const amount = sub.items.data[0].price.unit_amount ?? 0;
+/** A subscription invoice's line billing `item` (as it was then) from `start` to `end`; a proration bills `amount`. */
+export const line = (id: string, sub: Subscription, item: Item, start: number, end: number, proration?: { amount: number }): Line => ({
+  id, object: 'line_item', amount: proration?.amount ?? (item.price.unit_amount ?? 0) * (item.quantity ?? 1), currency: 'usd', discount_amounts: [],
+  period: { start, end }, quantity: item.quantity ?? 1,
+  parent: { type: 'subscription_item_details', invoice_item_details: null, subscription_item_details: { proration: proration !== undefined, subscription: sub.id, subscription_item: item.id } },
+  pricing: { type: 'price_details', price_details: { price: item.price.id, product: 'prod_1' } },
+});
+
+/** A paid invoice of `sub` issued at `start`: one line for its first item from `start` to `end`, or the lines given. */
+export const invoice = (id: string, sub: Subscription, start: number, end: number, off: Record<string, number>, lines?: Line[]): Invoice => {
   const discountAmounts = Object.entries(off).map(([d, a]) => ({ amount: a, discount: d }));
   return {
     id, object: 'invoice', customer: sub.customer, status: 'paid', currency: 'usd', period_start: start, period_end: start,
     discounts: Object.keys(off), total_discount_amounts: discountAmounts,
     parent: { type: 'subscription_details', quote_details: null, subscription_details: { subscription: sub.id } },
-    lines: { object: 'list', data: [{
-      id: `il_${id}`, object: 'line_item', amount, currency: 'usd', discount_amounts: discountAmounts, period: { start, end },
-      parent: { type: 'subscription_item_details', invoice_item_details: null, subscription_item_details: { proration: false, subscription: sub.id, subscription_item: sub.items.data[0].id } },
-      pricing: { type: 'price_details', price_details: { price: sub.items.data[0].price.id, product: 'prod_1' } },
-    }] },
+    lines: { object: 'list', data: lines ?? [{ ...line(`il_${id}`, sub, sub.items.data[0], start, end), discount_amounts: discountAmounts }] },
   };
 };
 

@@ -2,7 +2,9 @@ import Stripe from 'stripe';
 import { InputError, TruenorthError, isTruenorthError } from '../../errors.js';
 import type { Obj } from './discounts.js';
 import type { StripeFact } from './facts.js';
-import { listedFacts } from './history.js';
+import { listedInvoiceFacts, listedSubscriptionFacts } from './history.js';
+import { subscriptionOf } from './invoice.js';
+import { pricesOfItems, unknownPrices } from './plans.js';
 import type { StripeLedgerResult } from './ledger.js';
 
 /**
@@ -62,30 +64,46 @@ function apiBase(text: string): URL {
   return url;
 }
 
-/** Lists every subscription and invoice the key can read, as facts; `onListed` counts the objects. */
+/**
+ * Lists every subscription and invoice the key can read, as facts; `onListed` counts the objects.
+ * A price the invoices bill that no subscription holds today (a plan changed since) is read from
+ * the price list.
+ */
 export async function listStripeHistory(client: Stripe, apiKey: string, onListed: Progress = () => {}): Promise<StripeHistory> {
   const history: StripeHistory = { facts: [], subscriptions: 0, invoices: 0, rejected: 0, errors: [] };
-  const take = (object: Obj) => {
+  const subscriptions: Obj[] = [];
+  const invoicesOf = new Map<string, Obj[]>();
+  const take = (object: Obj, facts: () => StripeFact[]) => {
     try {
-      history.facts.push(...listedFacts(object));
+      history.facts.push(...facts());
     } catch (e) {
       if (!isTruenorthError(e)) throw e;
       history.rejected++;
       if (history.errors.length < 100) history.errors.push({ object: String(object.id), reason: e.message });
     }
-    onListed(history.subscriptions + history.invoices);
   };
   await stripeCall(apiKey, async () => {
-    const subscriptions = client.subscriptions.list({ status: 'all', limit: 100, expand: ['data.discounts.source.coupon'] });
-    for await (const sub of subscriptions) {
-      history.subscriptions++;
-      take(sub as unknown as Obj);
+    const listing = client.subscriptions.list({ status: 'all', limit: 100, expand: ['data.discounts.source.coupon'] });
+    for await (const sub of listing) {
+      subscriptions.push(sub as unknown as Obj);
+      onListed(++history.subscriptions);
     }
-    for await (const invoice of client.invoices.list({ limit: 100 })) {
+    for await (const listed of client.invoices.list({ limit: 100 })) {
+      const invoice = listed as unknown as Obj;
       history.invoices++;
-      take(invoice as unknown as Obj);
+      take(invoice, () => listedInvoiceFacts(invoice));
+      const sub = subscriptionOf(invoice);
+      if (sub) invoicesOf.set(sub, [...(invoicesOf.get(sub) ?? []), invoice]);
+      onListed(history.subscriptions + history.invoices);
     }
   });
+  const prices = pricesOfItems(subscriptions);
+  if (unknownPrices([...invoicesOf.values()].flat(), prices).length > 0) {
+    await stripeCall(apiKey, async () => {
+      for await (const price of client.prices.list({ limit: 100 })) prices.set(price.id, price as unknown as Obj);
+    });
+  }
+  for (const sub of subscriptions) take(sub, () => listedSubscriptionFacts(sub, invoicesOf.get(String(sub.id)) ?? [], prices));
   return history;
 }
 

@@ -2,15 +2,16 @@ import { TruenorthError } from '../../errors.js';
 import { num, str, type Obj } from './discounts.js';
 import { accountOf, subscriptionMrr, type StripeFact, type SubscriptionState } from './facts.js';
 import { invoiceFacts } from './invoice.js';
+import { itemsOverTime, type PriceBook } from './plans.js';
 
 /**
  * A subscription as Stripe lists it today, told as the states its webhooks would have delivered:
  * from its start (trialing until `trial_end` when it had a trial), and ended at `ended_at` when it
  * is canceled or expired. A subscription that ended was paying before (`canceled`) or never paid
- * (`incomplete_expired`). The items are today's: a change of plan or quantity before now is dated
- * by the invoices only as far as their discounts go (docs/stripe.md).
+ * (`incomplete_expired`). Its items over time are those its invoices billed (plans.ts), each change
+ * a state of its own; without invoices, today's items from the start.
  */
-export function subscriptionHistory(sub: Obj): SubscriptionState[] {
+export function subscriptionHistory(sub: Obj, invoices: readonly Obj[] = [], prices: PriceBook = new Map()): SubscriptionState[] {
   const subscriptionId = str(sub.id);
   if (!subscriptionId) throw new TruenorthError('invalid_event', 'a listed subscription has no id');
   const what = `subscription ${subscriptionId}`;
@@ -22,22 +23,32 @@ export function subscriptionHistory(sub: Obj): SubscriptionState[] {
   const before = endedAt === undefined ? status : status === 'canceled' ? 'active' : 'incomplete';
   const trialEnd = num(sub.trial_end);
   const hadTrial = trialEnd !== undefined && trialEnd > start;
-  const state = (seconds: number, object: Obj, ended = false): SubscriptionState => {
+  const timeline = itemsOverTime(sub, invoices, prices);
+  const itemsAt = (seconds: number) => (timeline.filter((t) => t.at <= seconds).at(-1) ?? timeline[0])?.items;
+  const state = (seconds: number, status: string | undefined, ended = false): SubscriptionState => {
+    const items = itemsAt(seconds);
+    const object = { ...sub, ...(status ? { status } : {}), ...(items ? { items: { ...(sub.items as Obj), data: items } } : {}) };
     subscriptionMrr(object, seconds * 1000); // refuses an overflowing amount before anything is stored
     return { subscriptionId, accountId, effectiveAt: seconds * 1000, ended, object };
   };
-  const states = [state(start, { ...sub, status: hadTrial ? 'trialing' : before })];
-  if (hadTrial && (endedAt === undefined || trialEnd < endedAt)) states.push(state(trialEnd, { ...sub, status: before }));
-  if (endedAt !== undefined) states.push(state(Math.max(endedAt, start), sub, true));
-  return states;
+  const paysFrom = hadTrial ? trialEnd : start;
+  const states = [state(start, hadTrial ? 'trialing' : before)];
+  if (hadTrial && (endedAt === undefined || trialEnd < endedAt)) states.push(state(trialEnd, before));
+  for (const { at } of timeline) {
+    if (at > start && at !== paysFrom && (endedAt === undefined || at < endedAt)) states.push(state(at, at < paysFrom ? 'trialing' : before));
+  }
+  if (endedAt !== undefined) states.push(state(Math.max(endedAt, start), undefined, true));
+  return states.sort((a, b) => a.effectiveAt - b.effectiveAt);
 }
 
-/** The facts of one listed object: a subscription's states, or an invoice's discounts (none when it bills no subscription). */
-export function listedFacts(object: Obj): StripeFact[] {
-  if (object.object === 'invoice') {
-    const invoice = invoiceFacts(object);
-    return invoice ? [{ kind: 'invoice', invoice }] : [];
-  }
-  return subscriptionHistory(object).map((state) => ({ kind: 'subscription', state }));
+/** An invoice's discounts as a fact; none when it bills no subscription's recurring lines. */
+export function listedInvoiceFacts(invoice: Obj): StripeFact[] {
+  const facts = invoiceFacts(invoice);
+  return facts ? [{ kind: 'invoice', invoice: facts }] : [];
+}
+
+/** A listed subscription's states, its items over time read from its invoices. */
+export function listedSubscriptionFacts(sub: Obj, invoices: readonly Obj[] = [], prices: PriceBook = new Map()): StripeFact[] {
+  return subscriptionHistory(sub, invoices, prices).map((state) => ({ kind: 'subscription', state }));
 }
 

@@ -29,7 +29,8 @@ export const VOID_STAGE = STAGE.void;
 
 const idOf = (v: unknown): string | undefined => str(v) ?? (isObj(v) ? str(v.id) : undefined);
 
-function subscriptionOf(invoice: Obj): string | undefined {
+/** The subscription an invoice bills, in either shape. */
+export function subscriptionOf(invoice: Obj): string | undefined {
   const parent = isObj(invoice.parent) ? invoice.parent : undefined;
   const details = parent && isObj(parent.subscription_details) ? parent.subscription_details : undefined;
   return idOf(details?.subscription) ?? idOf(invoice.subscription);
