@@ -14,8 +14,9 @@ import { runCli } from './helpers/in-process-cli.js';
 import { expanded, startStripeApi, type Resources, type StripeApiServer } from './helpers/stripe-api-server.js';
 import { listedSubscriptionFacts } from '../src/engine/stripe/history.js';
 import {
-  coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, line, MAR, price, subscription, webhookSender, type Subscription,
+  coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, MAR, price, subscription, webhookSender, type Subscription,
 } from './helpers/stripe-objects.js';
+import { FEB15, itemFeb, MAR10, seatInvoices, seatsFeb, seatsJan, seatsNow, smaller } from './helpers/stripe-seats.js';
 
 /**
  * `truenorth import stripe` against a local server speaking Stripe's list endpoints, and the same
@@ -169,36 +170,6 @@ describe('truenorth import stripe', () => {
   });
 });
 
-/**
- * A change of plan told by invoices. sub_seats, listed at the end of March as 5 seats at $80:
- * - from January 1st, 2 seats at $100 ($200), invoiced on January 1st and February 1st;
- * - on February 15th, 5 seats (prorations on the March 1st invoice, which bills 5 seats at $100): $500;
- * - on March 10th, the $80 price, invoiced at once (prorations only): $400.
- */
-const DAY = 86400;
-const FEB15 = FEB + 14 * DAY;
-const MAR10 = MAR + 9 * DAY;
-const APR = MAR + 31 * DAY;
-const seatsJan = subscription('sub_seats', 10_000, []);
-seatsJan.items.data[0].quantity = 2;
-const seatsFeb: Subscription = { ...seatsJan, items: { object: 'list', data: [{ ...seatsJan.items.data[0], quantity: 5 }] } };
-const smaller = { ...price(8_000, 'month'), nickname: 'team-small' };
-const seatsNow: Subscription = { ...seatsJan, items: { object: 'list', data: [{ ...seatsFeb.items.data[0], price: smaller }] } };
-const [itemJan, itemFeb, itemNow] = [seatsJan, seatsFeb, seatsNow].map((s) => s.items.data[0]);
-const seatInvoices = [
-  invoice('in_seats_1', seatsJan, JAN, FEB, {}),
-  invoice('in_seats_2', seatsJan, FEB, MAR, {}),
-  invoice('in_seats_3', seatsFeb, MAR, APR, {}, [
-    line('il_seats_3a', seatsFeb, itemJan, FEB15, MAR, { amount: -10_000 }),
-    line('il_seats_3b', seatsFeb, itemFeb, FEB15, MAR, { amount: 25_000 }),
-    line('il_seats_3c', seatsFeb, itemFeb, MAR, APR),
-  ]),
-  invoice('in_seats_4', seatsNow, MAR10, APR, {}, [
-    line('il_seats_4a', seatsNow, itemFeb, MAR10, APR, { amount: -35_484 }),
-    line('il_seats_4b', seatsNow, itemNow, MAR10, APR, { amount: 28_387 }),
-  ]),
-];
-
 describe('truenorth import stripe, a plan changed before today', () => {
   let changeStore: DuckDbStore;
   let changeServer: TruenorthServer;
@@ -244,14 +215,6 @@ describe('truenorth import stripe, a plan changed before today', () => {
     // 2 × $100; then 5 × $100 (+300); then 5 × $80 (-100).
     expect([jan.new, jan.mrr_end, feb.expansion, feb.contraction, feb.mrr_end]).toEqual([200, 200, 300, 0, 500]);
     expect([mar.expansion, mar.contraction, mar.churn, mar.mrr_end]).toEqual([0, 100, 0, 400]);
-  });
-
-  it('a change no invoice shows yet gives today\'s items from the latest billed period', () => {
-    const prices = new Map([[itemFeb.price.id, itemFeb.price], [smaller.id, smaller]]);
-    const states = listedSubscriptionFacts(seatsNow, seatInvoices.slice(0, 3), prices).map((f) => (f.kind === 'subscription' ? f.state : undefined));
-    const items = states.map((s) => (s?.object.items as Subscription['items']).data.map((i) => [i.price.id, i.quantity]));
-    expect(states.map((s) => s?.effectiveAt)).toEqual([JAN * 1000, FEB15 * 1000, MAR * 1000]);
-    expect(items).toEqual([[['price_month_10000', 2]], [['price_month_10000', 5]], [['price_month_8000', 5]]]);
   });
 
   it('run again, changes nothing', async () => {

@@ -19,19 +19,26 @@ export interface ItemsFrom {
 /** Price id → price object, from the subscriptions' items and any price listed on its own. */
 export type PriceBook = ReadonlyMap<string, Obj>;
 
-interface BilledLine { itemId: string | undefined; price: Obj | string; quantity: number; start: number; proration: boolean }
+type BilledLine = { proration: true; start: number } | { proration: false; itemId: string | undefined; price: Obj | string; quantity: number; start: number };
 
+/**
+ * A line's part in the items over time: a proration (from a subscription item, or a pending invoice
+ * item the change created) marks its start; a recurring line bills a price and quantity; other lines
+ * (one-off invoice items) are none.
+ */
 function billedLine(line: Obj): BilledLine | undefined {
   const parent = isObj(line.parent) ? line.parent : undefined;
   const details = parent && isObj(parent.subscription_item_details) ? parent.subscription_item_details : undefined;
-  if (!details && line.type !== 'subscription') return undefined;
+  const oneOff = parent && isObj(parent.invoice_item_details) ? parent.invoice_item_details : undefined;
+  const start = isObj(line.period) ? num(line.period.start) : undefined;
+  if (start === undefined) return undefined;
+  if ((details ?? oneOff ?? line).proration === true) return { proration: true, start };
+  if (!details && (oneOff || line.type !== 'subscription')) return undefined;
   const pricing = isObj(line.pricing) && isObj(line.pricing.price_details) ? line.pricing.price_details.price : undefined;
   const price = isObj(pricing) || str(pricing) ? pricing : isObj(line.price) ? line.price : undefined;
-  const start = isObj(line.period) ? num(line.period.start) : undefined;
-  if (!price || start === undefined) return undefined;
+  if (!price) return undefined;
   const itemId = str(details?.subscription_item) ?? str(line.subscription_item);
-  const proration = (details ? details.proration : line.proration) === true;
-  return { itemId, price: price as Obj | string, quantity: num(line.quantity) ?? 1, start, proration };
+  return { proration: false, itemId, price: price as Obj | string, quantity: num(line.quantity) ?? 1, start };
 }
 
 const priceId = (price: Obj | string): string | undefined => (typeof price === 'string' ? price : str(price.id));
@@ -96,7 +103,7 @@ export function unknownPrices(invoices: readonly Obj[], prices: PriceBook): stri
   for (const invoice of invoices) {
     const lines = isObj(invoice.lines) && Array.isArray(invoice.lines.data) ? invoice.lines.data.filter(isObj) : [];
     for (const line of lines.map(billedLine)) {
-      if (line && typeof line.price === 'string' && !prices.has(line.price)) missing.add(line.price);
+      if (line && !line.proration && typeof line.price === 'string' && !prices.has(line.price)) missing.add(line.price);
     }
   }
   return [...missing];
