@@ -93,7 +93,11 @@ export async function listStripeHistory(client: Stripe, apiKey: string, onListed
       history.invoices++;
       take(invoice, () => listedInvoiceFacts(invoice));
       const sub = subscriptionOf(invoice);
-      if (sub) invoicesOf.set(sub, [...(invoicesOf.get(sub) ?? []), invoice]);
+      if (sub) {
+        const ofSub = invoicesOf.get(sub) ?? [];
+        ofSub.push(invoice);
+        invoicesOf.set(sub, ofSub);
+      }
       onListed(history.subscriptions + history.invoices);
     }
   });
