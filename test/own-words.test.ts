@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 const SCANNED = ['src', 'web/src', 'tools', 'docs', 'README.md'];
-const OUTSIDE_DOCUMENT = [/\bSPEC\b/, /\bseed\s*#?\d{3}\b/i, /\bseeds\//i];
+const OUTSIDE_DOCUMENT = [/\bSPEC\b/, /\bseed\s*#?\d{3}\b/i, /\bseed\s+trap\b/i, /\bseeds\//i];
 
 function filesUnder(path: string): string[] {
   const full = join(ROOT, path);
@@ -22,7 +22,7 @@ function outsideReferences(text: string): string[] {
 
 describe('own words', () => {
   it('recognises a reference to an outside document', () => {
-    expect(outsideReferences('/** Seed 003: watch the early signal */\nconst ok = 1;\n// see SPEC §4')).toHaveLength(2);
+    expect(outsideReferences('/** Seed 003: watch the early signal */\nconst ok = 1;\n// see SPEC §4\n// (seed trap 4)')).toHaveLength(3);
     expect(outsideReferences('const spec = seeded(42); // random seed')).toEqual([]);
   });
 

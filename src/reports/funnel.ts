@@ -19,7 +19,7 @@ export interface FunnelReport {
   from: string;
   to: string;
   steps: FunnelStep[];
-  /** All users vs ideal users side by side (seed trap 4), or any other breakdown. */
+  /** All users vs ideal users side by side (docs/concepts.md, "Ideal user profile, why"), or any other breakdown. */
   breakdown?: { key: string; groups: { value: string; steps: FunnelStep[] }[] };
 }
 
