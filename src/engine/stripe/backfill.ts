@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { InputError, TruenorthError, isTruenorthError } from '../../errors.js';
 import type { Obj } from './discounts.js';
-import type { StripeFact } from './facts.js';
+import { groupBy, type StripeFact } from './facts.js';
 import { listedInvoiceFacts, listedSubscriptionFacts } from './history.js';
 import { subscriptionOf } from './invoice.js';
 import { pricesOfItems, unknownPrices } from './plans.js';
@@ -72,7 +72,7 @@ function apiBase(text: string): URL {
 export async function listStripeHistory(client: Stripe, apiKey: string, onListed: Progress = () => {}): Promise<StripeHistory> {
   const history: StripeHistory = { facts: [], subscriptions: 0, invoices: 0, rejected: 0, errors: [] };
   const subscriptions: Obj[] = [];
-  const invoicesOf = new Map<string, Obj[]>();
+  const invoices: Obj[] = [];
   const take = (object: Obj, facts: () => StripeFact[]) => {
     try {
       history.facts.push(...facts());
@@ -92,15 +92,11 @@ export async function listStripeHistory(client: Stripe, apiKey: string, onListed
       const invoice = listed as unknown as Obj;
       history.invoices++;
       take(invoice, () => listedInvoiceFacts(invoice));
-      const sub = subscriptionOf(invoice);
-      if (sub) {
-        const ofSub = invoicesOf.get(sub) ?? [];
-        ofSub.push(invoice);
-        invoicesOf.set(sub, ofSub);
-      }
+      invoices.push(invoice);
       onListed(history.subscriptions + history.invoices);
     }
   });
+  const invoicesOf = groupBy(invoices, subscriptionOf);
   const prices = pricesOfItems(subscriptions);
   if (unknownPrices([...invoicesOf.values()].flat(), prices).length > 0) {
     await stripeCall(apiKey, async () => {
@@ -138,11 +134,7 @@ function maskKey(message: string, apiKey: string): string {
 export async function writeStripeFacts(
   facts: readonly StripeFact[], apply: (facts: readonly StripeFact[]) => Promise<StripeLedgerResult>, onProgress: Progress = () => {},
 ): Promise<Pick<StripeImportReport, 'ledger_rows' | 'duplicates' | 'warnings'>> {
-  const bySubscription = new Map<string, StripeFact[]>();
-  for (const fact of facts) {
-    const id = fact.kind === 'subscription' ? fact.state.subscriptionId : fact.invoice.subscriptionId;
-    bySubscription.set(id, [...(bySubscription.get(id) ?? []), fact]);
-  }
+  const bySubscription = groupBy(facts, (fact) => (fact.kind === 'subscription' ? fact.state.subscriptionId : fact.invoice.subscriptionId));
   const result = { ledger_rows: 0, duplicates: 0, warnings: [] as string[] };
   let done = 0;
   for (const group of bySubscription.values()) {

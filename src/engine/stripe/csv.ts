@@ -1,7 +1,7 @@
 import { InputError, isTruenorthError } from '../../errors.js';
 import { readCsvRows } from '../ingest/csv-rows.js';
 import type { Obj } from './discounts.js';
-import { minorPerMajorOf, type StripeFact } from './facts.js';
+import { groupBy, minorPerMajorOf, type StripeFact } from './facts.js';
 import { subscriptionHistory } from './history.js';
 import { stageOf, VOID_STAGE } from './invoice.js';
 
@@ -128,8 +128,7 @@ function subscriptionObject(items: readonly ItemRow[]): Obj {
 
 /** The facts the exports tell: each subscription's states, and each invoice's discount on the subscription's coupon. */
 export function stripeCsvFacts(read: StripeCsvRead): { facts: StripeFact[]; subscriptions: number; rejected: number; errors: StripeCsvRead['errors'] } {
-  const bySubscription = new Map<string, ItemRow[]>();
-  for (const row of read.subscriptions) bySubscription.set(row.id, [...(bySubscription.get(row.id) ?? []), row]);
+  const bySubscription = groupBy(read.subscriptions, (row) => row.id);
   const facts: StripeFact[] = [];
   const errors = [...read.errors];
   let rejected = read.rejected;

@@ -161,3 +161,16 @@ export function factFromStripeEvent(event: unknown): StripeMapping {
   const ended = type === 'customer.subscription.deleted';
   return { type, fact: { kind: 'subscription', state: { subscriptionId: sub.id, accountId, effectiveAt, ended, object: sub } } };
 }
+
+/** Items by key, in the order each key first appears; items without a key are left out. */
+export function groupBy<T>(items: Iterable<T>, keyOf: (item: T) => string | undefined): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
