@@ -10,17 +10,12 @@ export interface ServeChild {
 
 const repo = join(import.meta.dirname, '..', '..');
 
-/**
- * Starts `truenorth serve` from source on `db` (port 0, no config unless `config` names one). `shell`
- * runs it under a shell prefix instead, e.g. `ulimit -n 96;` to start it with few file descriptors.
- */
-export function spawnServe(db: string, options: { shell?: string; env?: Record<string, string>; args?: string[]; config?: string } = {}): ServeChild {
+/** Starts `truenorth serve` from source on `db` (port 0, no config unless `config` names one). */
+export function spawnServe(db: string, options: { env?: Record<string, string>; args?: string[]; config?: string } = {}): ServeChild {
   const config = options.config ?? join(db, '..', 'none.yaml');
   const argv = ['--import', 'tsx', 'test/helpers/server-cli.ts', '--db', db, '--config', config, 'serve', '--port', '0', '--log-level', 'warn', ...(options.args ?? [])];
   const env = { ...process.env, TRUENORTH_ADMIN_TOKEN: '', ...options.env };
-  const child = options.shell
-    ? spawn('bash', ['-c', `${options.shell} exec "$0" "$@"`, process.execPath, ...argv], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env })
-    : spawn(process.execPath, argv, { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env });
+  const child = spawn(process.execPath, argv, { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString();

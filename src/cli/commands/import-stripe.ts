@@ -44,7 +44,7 @@ export function registerImportStripe(program: Command, imports: Command): void {
 async function fromApi(flags: StripeFlags): Promise<StripeHistory> {
   const apiKey = flags.key ?? process.env.STRIPE_API_KEY;
   if (!apiKey) throw new InputError('import stripe: give a restricted key with --key or $STRIPE_API_KEY (read on subscriptions, invoices, prices, coupons and customers)');
-  const client = stripeClient({ apiKey, apiBase: flags.apiBase ?? (process.env.STRIPE_API_BASE || undefined) });
+  const client = await stripeClient({ apiKey, apiBase: flags.apiBase ?? (process.env.STRIPE_API_BASE || undefined) });
   const listing = progressBar('listing Stripe objects', 'objects');
   return listStripeHistory(client, apiKey, (n) => listing.update(n, n)).finally(() => listing.stop());
 }

@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { InputError, TruenorthError, isTruenorthError } from '../../errors.js';
 import type { Obj } from './discounts.js';
 import { groupBy, type StripeFact } from './facts.js';
@@ -42,8 +42,17 @@ export interface StripeImportReport {
 
 export type Progress = (done: number, total?: number) => void;
 
-export function stripeClient(options: StripeApiOptions): Stripe {
+/**
+ * The client library is loaded on first use: its hundreds of modules would otherwise be opened by
+ * every process that never talks to Stripe, the server among them, at start-up.
+ */
+async function stripeLibrary(): Promise<typeof Stripe> {
+  return (await import('stripe')).default;
+}
+
+export async function stripeClient(options: StripeApiOptions): Promise<Stripe> {
   const base = options.apiBase ? apiBase(options.apiBase) : undefined;
+  const Stripe = await stripeLibrary();
   return new Stripe(options.apiKey, {
     apiVersion: Stripe.API_VERSION,
     maxNetworkRetries: 2,
@@ -112,6 +121,7 @@ async function stripeCall(apiKey: string, work: () => Promise<void>): Promise<vo
   try {
     await work();
   } catch (e) {
+    const Stripe = await stripeLibrary();
     if (!(e instanceof Stripe.errors.StripeError)) throw e;
     const said = maskKey(e.message, apiKey);
     if (e instanceof Stripe.errors.StripeAuthenticationError) throw new TruenorthError('stripe_api', `Stripe refused the API key: ${said}`);
