@@ -165,7 +165,7 @@ export async function generateDemo(opts: DemoOptions): Promise<DemoSummary> {
     signupsPerDay, signupOffsets: offsets(signupsPerDay), visitorsPerDay, visitorOffsets: offsets(visitorsPerDay), ledger,
     quotas: {
       setup: quotas(seed, 4, 10), firstStrike: quotas(seed, 4, 20), kui: quotas(seed, 4, 30), upgrade: quotas(seed, 2, 40),
-      search: quotas(seed, 64, 100), churn: quotas(seed, 64, 200), quiet: quotas(seed, 1, 5)[0],
+      search: quotas(seed, 64, 100), churn: quotas(seed, 65, 200), quiet: quotas(seed, 1, 5)[0],
     },
   };
 

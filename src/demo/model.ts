@@ -128,7 +128,9 @@ export const DECOY_SEARCH_RATE = 0.84;
 export const WEEKLY_SURVIVAL = [0.52, 0.66, 0.78, 0.87] as const;
 export const CHURN_FACTOR_KUI = 0.45;
 export const CHURN_FACTOR_IDEAL = 0.85;
-export const CHURN_FACTOR_PAID = 0.8;
+export const CHURN_FACTOR_PAID = 0.12;
+/** Past its first month a paying team cancels with this weekly hazard (≈ 2–4 % a month): growth-stage SaaS churn. */
+export const PAID_WEEKLY_CHURN = 0.009;
 /** An alive user still has the odd quiet week. */
 export const QUIET_WEEK_RATE = 0.06;
 /** Messages per week after onboarding (log-normal means). */
@@ -190,12 +192,14 @@ export const PLANS: readonly { plan: string; seatPrice: number; billing: 'monthl
 ];
 export const DISCOUNT_RATE = 0.12;
 export const DISCOUNT = 0.2;
-export const EXPANSION_WEEKLY_RATE = 0.05;
-export const CONTRACTION_WEEKLY_RATE = 0.025;
+export const EXPANSION_WEEKLY_RATE = 0.15;
+export const CONTRACTION_WEEKLY_RATE = 0.003;
+/** A paying team whose use fades (the week before it goes quiet) drops seats in the next two weeks this often. */
+export const CONTRACTION_WHEN_FADING = 0.8;
 export const PLAN_UPGRADE_WEEKLY_RATE = 0.012;
 export const REACTIVATION_RATE = 0.3;
 /** Paying accounts that drop back to the free plan while still using the product. */
-export const DOWNGRADE_WEEKLY_RATE = 0.008;
+export const DOWNGRADE_WEEKLY_RATE = 0.001;
 export const CANCELLATION_REASONS: readonly string[] = ['too_expensive', 'switched_to_slack', 'team_disbanded', 'missing_features', 'not_using'];
 
 // ---------------------------------------------------------------------------------------------
@@ -204,7 +208,7 @@ export const CANCELLATION_REASONS: readonly string[] = ['too_expensive', 'switch
 export const FINANCE = {
   startingCash: 2_400_000,
   monthlyBurn: 96_000,
-  weeklyMarketingSpend: 5_200,
+  weeklyMarketingSpend: 6_000,
   enteredBy: 'cfo@acme.io',
 } as const;
 

@@ -6,7 +6,7 @@
 import { isWeekend, timeBetween, timeInDay } from './calendar.js';
 import { PURPOSE, type DemoContext } from './context.js';
 import {
-  AHA_DAYS, CHANNELS, DOWNGRADE_WEEKLY_RATE, EXPANSION_WEEKLY_RATE, CONTRACTION_WEEKLY_RATE, EXPORT_WEEKLY_RATE, FILES_PER_MESSAGE,
+  AHA_DAYS, CHANNELS, CONTRACTION_WHEN_FADING, DOWNGRADE_WEEKLY_RATE, EXPANSION_WEEKLY_RATE, CONTRACTION_WEEKLY_RATE, EXPORT_WEEKLY_RATE, FILES_PER_MESSAGE,
   KUI_THRESHOLD, KUI_WINDOW_DAYS, LATER_INVITES_PER_WEEK, LIGHT_WEEKLY_MESSAGES_MAX, MARKETING_REVISIT_WEEKLY_RATE,
   NPS_WEEKLY_RATE, PAID_MESSAGE_FACTOR, PLAN_UPGRADE_WEEKLY_RATE, PLANTED_INTEGRATION_BOOST,
   PLANTED_INTEGRATION_WEEKLY_RATE, SEARCHES_PER_MESSAGE, SECOND_DEVICE_WEEKLY_RATE,
@@ -157,7 +157,12 @@ function weeklyStep(ctx: DemoContext, u: UserState, w: number): void {
   for (let n = Math.min(20, rng.poisson(SEARCHES_PER_MESSAGE * total)); n > 0; n--) schedule(K.search, 0, afterWeekOne);
   if (rng.chance(EXPORT_WEEKLY_RATE[level])) schedule(K.exportStart);
   const weekStart = window.startMs + w * WEEK_MS;
-  const cancelSoon = u.paid && u.queue.some((e) => e.kind === K.cancel && e.t < weekStart + 3 * WEEK_MS);
+  // A paying team whose use fades drops seats soon after (a churn-risk signal, like the cancellations).
+  if (u.paid && fading && rng.chance(CONTRACTION_WHEN_FADING)) {
+    const t = timeInDay(rng, weekStart + rng.int(7, 20) * DAY_MS);
+    if (t < window.endMs) pushEntry(u.queue, { t, kind: K.contract, arg: 1 });
+  }
+  const cancelSoon = u.paid && u.queue.some((e) => (e.kind === K.cancel || e.kind === K.contract) && e.t < weekStart + 3 * WEEK_MS);
   if (rng.chance(cancelSoon ? SUPPORT_TICKET_BEFORE_CANCEL_RATE : SUPPORT_TICKET_WEEKLY_RATE)) schedule(K.ticket, cancelSoon ? 1 : 0);
   if (k >= 2 && rng.chance(NPS_WEEKLY_RATE)) schedule(K.nps);
   if (rng.chance(MARKETING_REVISIT_WEEKLY_RATE)) schedule(K.revisit);
@@ -166,7 +171,7 @@ function weeklyStep(ctx: DemoContext, u: UserState, w: number): void {
     schedule(K.secondDevice);
   }
   if (u.paid) {
-    if (rng.chance(EXPANSION_WEEKLY_RATE)) schedule(K.expand, rng.int(1, 3));
+    if (rng.chance(EXPANSION_WEEKLY_RATE)) schedule(K.expand, rng.int(1, 4));
     if (rng.chance(CONTRACTION_WEEKLY_RATE)) schedule(K.contract, rng.int(1, 2));
     if (u.plan === 'team' && rng.chance(PLAN_UPGRADE_WEEKLY_RATE)) schedule(K.planUp);
     if (rng.chance(DOWNGRADE_WEEKLY_RATE)) schedule(K.cancel, DOWNGRADE);

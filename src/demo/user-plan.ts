@@ -12,7 +12,7 @@ import {
   FIRST_STRIKE_RATE, IDEAL_MIN_COMPANY_SIZE, IDEAL_ROLES, KUI_FACTOR_INVITER, KUI_FACTOR_NON_INVITER,
   KUI_ONBOARDING_MESSAGES, KUI_RATE, KUI_THRESHOLD, KUI_WINDOW_DAYS, LIGHT_ONBOARDING_MESSAGES_MAX,
   LIGHT_WEEKLY_MESSAGES_MAX, MARKETING_PAGES, MAX_DAYS_VISIT_BEFORE_SIGNUP, PLANTED_INVITER_CHURN_FACTOR,
-  PLANTED_INVITER_RATE, PLANTED_SETUP_RATE, PMF_SURVEY_RATE, POSTHOG_SHARE, QUIET_WEEK_RATE, REACTIVATION_RATE,
+  PAID_WEEKLY_CHURN, PLANTED_INVITER_RATE, PLANTED_SETUP_RATE, PMF_SURVEY_RATE, POSTHOG_SHARE, QUIET_WEEK_RATE, REACTIVATION_RATE,
   ROLES, SAME_SESSION_SIGNUP, SETUP_FACTOR_INVITER, SETUP_FACTOR_NON_INVITER, UPGRADE_RATE,
   UPGRADE_RATE_WITHOUT_KUI, WEEKLY_MESSAGES, WEEKLY_SURVIVAL,
 } from './model.js';
@@ -20,6 +20,9 @@ import { cumulative, hashKey, Rng } from './prng.js';
 import type { Actor } from './shapes.js';
 import { drawUtm, type Utm } from './visitors.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS } from '../model/time.js';
+
+/** The churn quota every settled paying account draws from (after the 64 cells by week and profile). */
+const PAID_CHURN_CELL = 64;
 
 /** Queue entry kinds: timed things a user does, handled on their day (user-life.ts). */
 export const K = {
@@ -297,8 +300,12 @@ function planUsage(ctx: DemoContext, u: UserState, rng: Rng, seg: 'ideal' | 'oth
     }
     if (k > forcedUntil) {
       const survival = WEEKLY_SURVIVAL[Math.min(k, WEEKLY_SURVIVAL.length) - 1];
-      const hazard = (1 - survival) * churnFactor * (paid ? CHURN_FACTOR_PAID : 1);
-      const churnCell = (Math.min(k, WEEKLY_SURVIVAL.length) - 1) * 16 + (u.inviter ? 1 : 0) + (u.kui ? 2 : 0) + (u.ideal ? 4 : 0) + (paid ? 8 : 0);
+      // Past its first month (and the week-4 retention window) a paying team cancels at a flat, low
+      // rate from one shared cell, so its few cancellations come at a steady pace; before that, as any user.
+      const settled = paid && k > WEEKLY_SURVIVAL.length;
+      const hazard = settled ? PAID_WEEKLY_CHURN : (1 - survival) * churnFactor * (paid ? CHURN_FACTOR_PAID : 1);
+      const churnCell = settled ? PAID_CHURN_CELL
+        : (Math.min(k, WEEKLY_SURVIVAL.length) - 1) * 16 + (u.inviter ? 1 : 0) + (u.kui ? 2 : 0) + (u.ideal ? 4 : 0) + (paid ? 8 : 0);
       if (ctx.quotas.churn[churnCell].take(hazard)) {
         alive = false;
         if (paid) {
