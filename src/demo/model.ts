@@ -128,9 +128,9 @@ export const DECOY_SEARCH_RATE = 0.84;
 export const WEEKLY_SURVIVAL = [0.52, 0.66, 0.78, 0.87] as const;
 export const CHURN_FACTOR_KUI = 0.45;
 export const CHURN_FACTOR_IDEAL = 0.85;
-export const CHURN_FACTOR_PAID = 0.12;
+export const CHURN_FACTOR_PAID = 0.25;
 /** Past its first month a paying team cancels with this weekly hazard (≈ 2–4 % a month): growth-stage SaaS churn. */
-export const PAID_WEEKLY_CHURN = 0.009;
+export const PAID_WEEKLY_CHURN = 0.007;
 /** An alive user still has the odd quiet week. */
 export const QUIET_WEEK_RATE = 0.06;
 /** Messages per week after onboarding (log-normal means). */

@@ -149,7 +149,7 @@ export function planUser(ctx: DemoContext, index: number, signupDay: number): Us
 
   // PLANTED aha: invites in the first 7 days. Inviters send >= 3, often in the signup wizard.
   const inviter = rng.chance(PLANTED_INVITER_RATE[seg]);
-  const invites = inviter ? 3 + rng.poisson(1.4) : [0, 0, 0, 0, 0, 0, 1, 1, 1, 2][rng.int(0, 9)];
+  const invites = inviter ? 3 + rng.poisson(1.4) : [0, 0, 0, 0, 0, 1, 1, 1, 2, 2][rng.int(0, 9)];
   const wizard = inviter && rng.chance(0.6);
   const sevenDays = AHA_DAYS * DAY_MS;
   for (let i = 0; i < invites; i++) {
