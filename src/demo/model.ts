@@ -128,9 +128,9 @@ export const DECOY_SEARCH_RATE = 0.84;
 export const WEEKLY_SURVIVAL = [0.52, 0.66, 0.78, 0.87] as const;
 export const CHURN_FACTOR_KUI = 0.45;
 export const CHURN_FACTOR_IDEAL = 0.85;
-export const CHURN_FACTOR_PAID = 0.25;
+export const CHURN_FACTOR_PAID = 0.12;
 /** Past its first month a paying team cancels with this weekly hazard (≈ 2–4 % a month): growth-stage SaaS churn. */
-export const PAID_WEEKLY_CHURN = 0.007;
+export const PAID_WEEKLY_CHURN = 0.006;
 /** An alive user still has the odd quiet week. */
 export const QUIET_WEEK_RATE = 0.06;
 /** Messages per week after onboarding (log-normal means). */
@@ -173,7 +173,7 @@ export const EXPORT_WEEKLY_RATE = { kui: 0.25, light: 0.06 } as const;
 export const EXPORT_FAILURE_RATE = 0.12;
 export const SUPPORT_TICKET_WEEKLY_RATE = 0.03;
 /** Paying accounts about to cancel open tickets (a churn-risk signal). */
-export const SUPPORT_TICKET_BEFORE_CANCEL_RATE = 0.45;
+export const SUPPORT_TICKET_BEFORE_CANCEL_RATE = 0.6;
 export const CSAT_RESPONSE_RATE = 0.6;
 export const NPS_WEEKLY_RATE = 0.06;
 export const PMF_SURVEY_RATE = 0.4;
@@ -195,7 +195,7 @@ export const DISCOUNT = 0.2;
 export const EXPANSION_WEEKLY_RATE = 0.15;
 export const CONTRACTION_WEEKLY_RATE = 0.003;
 /** A paying team whose use fades (the week before it goes quiet) drops seats in the next two weeks this often. */
-export const CONTRACTION_WHEN_FADING = 0.8;
+export const CONTRACTION_WHEN_FADING = 1;
 export const PLAN_UPGRADE_WEEKLY_RATE = 0.012;
 export const REACTIVATION_RATE = 0.3;
 /** Paying accounts that drop back to the free plan while still using the product. */
