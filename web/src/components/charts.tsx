@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'react';
+
 /**
  * Shared chart settings: one restrained palette, compact axes. The colours are the stylesheet's
  * variables (var(--chart-…)): SVG fills and strokes resolve them, so the charts follow dark mode
@@ -26,13 +28,22 @@ export const COLOURS = {
   series: [v('primary'), v('teal'), v('ideal'), v('warn'), v('pink'), v('slate')],
 };
 
-/** The heat scale of a share in [0, 1] (retention cells, correlations): the accent at that strength. */
-export function heat(alpha: number): string {
-  return `rgba(var(--heat-rgb), ${alpha.toFixed(3)})`;
-}
-
 export const AXIS_TICK = { fontSize: 11, fill: COLOURS.axis };
 export const LABEL_STYLE = { fontSize: 11, fill: COLOURS.label };
 export const TOOLTIP_STYLE = {
   fontSize: 12, borderRadius: 6, border: '1px solid var(--tooltip-line)', background: 'var(--tooltip-bg)', color: 'var(--text)', boxShadow: '0 2px 8px rgba(0,0,0,.08)',
 };
+
+/** True on a phone-sized screen: charts shorten their labels there so they never overlap. */
+export function useNarrow(maxWidth = 600): boolean {
+  const query = `(max-width: ${maxWidth}px)`;
+  const [narrow, setNarrow] = useState(() => typeof window !== 'undefined' && window.matchMedia(query).matches);
+  useEffect(() => {
+    const list = window.matchMedia(query);
+    const update = () => setNarrow(list.matches);
+    update();
+    list.addEventListener('change', update);
+    return () => list.removeEventListener('change', update);
+  }, [query]);
+  return narrow;
+}
