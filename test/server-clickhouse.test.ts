@@ -14,6 +14,7 @@ import { prepareRead } from '../src/app/run.js';
 import { paramsFromQuery } from '../src/app/wire.js';
 import { openChdb } from './helpers/engines.js';
 import { modelFromConfig } from '../src/config/model.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 let dir: string;
 let duck: DuckDbStore;
@@ -36,7 +37,7 @@ beforeAll(async () => {
     return insert(table, rows);
   };
   duck = await DuckDbStore.open(join(dir, 'keys.duckdb'));
-  write = await createKey(duck, 'write', 'tests');
+  write = await createKey(duckDbControl(duck).keys, 'write', 'tests');
   server = await TruenorthServer.create({
     store: duck, clickhouse: ch, host: '127.0.0.1', port: 0, configPath, logger: false,
     stripeSecret: 'whsec_test', clickhouseBatching: { maxDelayMs: 250 },

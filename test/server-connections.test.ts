@@ -10,6 +10,7 @@ import type { ConnectionLimits } from '../src/server/connections.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
 import { spawnServe, waitForServer } from './helpers/serve-child.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 /** Small deadlines, so each attack is cut in a second or three (the serve flags are whole seconds). */
 const LIMITS: ConnectionLimits = {
@@ -44,7 +45,7 @@ let port: number;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'truenorth-connections-'));
   store = await DuckDbStore.open(join(dir, 'db.duckdb'));
-  write = await createKey(store, 'write', 'tests');
+  write = await createKey(duckDbControl(store).keys, 'write', 'tests');
   await store.close();
 });
 

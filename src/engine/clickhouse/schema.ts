@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 6;
+export const CLICKHOUSE_SCHEMA_VERSION = 7;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -37,6 +37,8 @@ interface StorageTable {
   orderBy: string;
   partitionBy?: string;
   indexes?: string[];
+  /** Rows past this expression are dropped by merges. */
+  ttl?: string;
   /** Sharded on a cluster (events): the Distributed sharding key. Other tables are copied to every node. */
   shardBy?: string;
 }
@@ -198,6 +200,28 @@ const STORAGE: StorageTable[] = [
     engine: { kind: 'ReplacingMergeTree', version: 'written' },
     orderBy: 'id',
   },
+  // The control state every server shares (engine/control.ts): a key's revocation and a session's
+  // closing are new rows of the same id, the last one written wins.
+  {
+    name: 'tn_api_keys',
+    columns: ['id String', 'kind LowCardinality(String)', 'name Nullable(String)', 'hash String', `created_at ${TS}`, `revoked_at Nullable(${TS})`, 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: 'id',
+  },
+  {
+    name: 'tn_dashboard_sessions',
+    columns: ['id_hash String', 'token_hash String', `expires_at ${TS}`, 'closed UInt8', 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: 'id_hash',
+    ttl: 'toDateTime(expires_at) + INTERVAL 1 DAY',
+  },
+  {
+    // Every server's claim to send a week's digest to a target; the earliest one sends.
+    name: 'tn_digest_claims',
+    columns: ['week String', 'target String', 'claimant String', "claimed_at DateTime64(6, 'UTC')"],
+    engine: { kind: 'MergeTree' },
+    orderBy: '(week, target, claimed_at, claimant)',
+  },
   {
     name: 'tn_schema_migrations',
     columns: ['version UInt32', 'name String', 'applied_at DateTime'],
@@ -293,6 +317,7 @@ export function clickhouseDdl(options: DdlOptions = {}): string[] {
     const clauses = [
       table.partitionBy ? `PARTITION BY ${table.partitionBy}` : '',
       `ORDER BY ${table.orderBy}`,
+      table.ttl ? `TTL ${table.ttl}` : '',
       `SETTINGS ${DURABLE_INSERT_SETTINGS}`,
     ].filter(Boolean).join('\n');
     if (!options.cluster) {
@@ -350,7 +375,9 @@ function engineSql(engine: Engine, replicated?: string): string {
  * data-quality counters, which the DDL (all IF NOT EXISTS) creates; version 4 added PostHog's
  * `$set_once` / `$unset` to the identity messages, and the event accounts and trait history tables
  * (created by the DDL); version 5 added the team's tables (OKR check-ins, review notes, ideas),
- * created by the DDL; version 6 added the Stripe facts and the ledger's tombstones (the DDL adds both).
+ * created by the DDL; version 6 added the control state several servers share (API keys, dashboard
+ * sessions, digest claims), created by the DDL; version 7 added the Stripe facts and the ledger's
+ * tombstones (the DDL adds both).
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];
