@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  accountabilityGaps, buildRow, ceoOfTheWeek, findBottleneck, relativeShortfall, statusOf, suggestBaseline,
+  accountabilityGaps, buildRow, ceoOfTheWeek, findBottleneck, formatTrend, relativeShortfall, statusOf, suggestBaseline,
   type JourneyStep,
 } from '../src/reports/scorecard.js';
 import { praiseFor } from '../src/reports/praise.js';
@@ -101,5 +101,21 @@ describe('baselines and trend', () => {
   it('reports week-over-week change', () => {
     expect(row('x', 'o', [100, 120], null).trend).toBeCloseTo(0.2, 12);
     expect(row('x', 'o', [0, 120], null).trend).toBeNull();
+    expect(row('x', 'o', [100, 120], null).trend_unit).toBe('relative');
+  });
+  it('reports the change of a rate in percentage points, of money relative to the week before', () => {
+    // 18.0 % → 19.2 %: +1.2 points, not +6.7 % of 18.0 %.
+    const rate = buildRow({ id: 'r', name: 'r', source: 'computed', unit: 'rate' }, [0.18, 0.192]);
+    expect(rate.trend_unit).toBe('points');
+    expect(rate.trend).toBeCloseTo(0.012, 12);
+    expect(formatTrend(rate.trend, rate.trend_unit)).toBe('+1.2 pp');
+    // A rate from zero still has a change in points (there is no ratio to a zero, but there is a difference).
+    expect(buildRow({ id: 'r', name: 'r', source: 'computed', unit: 'rate' }, [0, 0.05]).trend).toBeCloseTo(0.05, 12);
+    const money = buildRow({ id: 'm', name: 'm', source: 'computed', unit: 'money' }, [8000, 7600]);
+    expect(money.trend_unit).toBe('relative');
+    expect(money.trend).toBeCloseTo(-0.05, 12);
+    expect(formatTrend(money.trend, money.trend_unit)).toBe('−5.0 %');
+    expect(formatTrend(0, 'points')).toBe('0.0 pp');
+    expect(formatTrend(null, 'points')).toBe('—');
   });
 });

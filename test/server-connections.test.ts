@@ -10,6 +10,7 @@ import type { ConnectionLimits } from '../src/server/connections.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
 import { spawnServe, waitForServer } from './helpers/serve-child.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 /** Small deadlines, so each attack is cut in a second or three (the serve flags are whole seconds). */
 const LIMITS: ConnectionLimits = {
@@ -44,7 +45,7 @@ let port: number;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'truenorth-connections-'));
   store = await DuckDbStore.open(join(dir, 'db.duckdb'));
-  write = await createKey(store, 'write', 'tests');
+  write = await createKey(duckDbControl(store).keys, 'write', 'tests');
   await store.close();
 });
 
@@ -288,6 +289,7 @@ describe('imports have their own lane', () => {
     const total = 100_000;
     const ids = (i: number) => `lane-${i}`;
     const file = Array.from({ length: total }, (_, i) => JSON.stringify(track(ids(i)))).join('\n') + '\n{"broken\n';
+    const importStarted = performance.now();
     const upload = startImport('/api/v1/import/events?format=ndjson');
     upload.req.end(file);
     let finished = false;
@@ -304,6 +306,7 @@ describe('imports have their own lane', () => {
       acks.push({ ms, beforeImportEnded: !finished });
     }
     const result = await outcome;
+    const importMs = performance.now() - importStarted;
     expect(result).toHaveProperty('status', 200);
     const report = JSON.parse((result as { body: string }).body) as { imported: number; duplicates: number; rejected: number; errors: unknown[] };
     expect(report.imported + report.duplicates).toBe(total);
@@ -313,8 +316,11 @@ describe('imports have their own lane', () => {
     expect(await countEvents('beside-lane-%')).toBe(beside);
     const during = acks.filter((a) => a.beforeImportEnded);
     expect(during.length).toBeGreaterThan(1);
+    // Measured against the import's own duration, so a loaded machine slows both alike: an import
+    // that held the writer for its whole length would make one ack wait about as long as it.
     const slowest = Math.max(...during.map((a) => a.ms));
-    expect(slowest).toBeLessThan(1_000);
-    console.log(`import lane: ${total} events imported (${report.duplicates} already sent by ingestion) while ${during.length} ingestion batches were acked, slowest ${slowest.toFixed(1)} ms`);
+    expect(during.length).toBeGreaterThanOrEqual(4);
+    expect(slowest).toBeLessThan(importMs / 2);
+    console.log(`import lane: ${total} events imported in ${importMs.toFixed(0)} ms (${report.duplicates} already sent by ingestion) while ${during.length} ingestion batches were acked, slowest ${slowest.toFixed(1)} ms`);
   });
 });

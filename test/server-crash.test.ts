@@ -7,6 +7,7 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { createKey } from '../src/server/keys.js';
 import { readServerFile, serverFilePath } from '../src/server/server-file.js';
 import { exited, spawnServe, waitForServer as waitForChild, type ServeChild } from './helpers/serve-child.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 /**
  * A real `truenorth serve` child process takes a stream of batches; it is killed with SIGKILL in the
@@ -42,7 +43,7 @@ const batchBody = (n: number) => JSON.stringify({
 describe('durability', () => {
   it('every acknowledged message survives kill -9 exactly once', async () => {
     const setup = await DuckDbStore.open(db);
-    const key = await createKey(setup, 'write', 'crash test');
+    const key = await createKey(duckDbControl(setup).keys, 'write', 'crash test');
     await setup.close();
     const auth = `Basic ${Buffer.from(`${key.token}:`).toString('base64')}`;
 

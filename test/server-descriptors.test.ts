@@ -9,6 +9,7 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { createKey } from '../src/server/keys.js';
 import { AckLedger, basicAuth } from './helpers/ack-ledger.js';
 import { exited, spawnServe, waitForServer, type ServeChild } from './helpers/serve-child.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 /**
  * A real `truenorth serve` child whose descriptor limit is lowered to 160 once it serves (`prlimit`:
@@ -51,7 +52,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
 describe('descriptor exhaustion under a running server (limit of 160 descriptors)', () => {
   it('acknowledges only what is stored, answers 503 while it cannot write, and takes writes again once descriptors are free', async () => {
     const setup = await DuckDbStore.open(db);
-    const auth = basicAuth((await createKey(setup, 'write', 'descriptor test')).token);
+    const auth = basicAuth((await createKey(duckDbControl(setup).keys, 'write', 'descriptor test')).token);
     await setup.close();
     // Idle connections are held past the test: the header deadline must not free them first.
     const server = spawnServe(db, { args: ['--headers-timeout', '300'] });

@@ -12,6 +12,7 @@ import { createKey } from '../src/server/keys.js';
 import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 import { AckLedger, basicAuth } from './helpers/ack-ledger.js';
 import { exited, spawnServe, waitForServer, type ServeChild } from './helpers/serve-child.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 /**
  * A real `truenorth serve` child with its database on a real, small tmpfs, mounted here (root only,
@@ -83,7 +84,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 describe.skipIf(!mounted)('a full disk under a running server (tmpfs)', () => {
   it('acknowledges only what is stored, answers 503 and not-ready while full, and takes writes again once space is freed', async () => {
     const setup = await DuckDbStore.open(db);
-    const auth = basicAuth((await createKey(setup, 'write', 'disk-full test')).token);
+    const auth = basicAuth((await createKey(duckDbControl(setup).keys, 'write', 'disk-full test')).token);
     await setup.close();
     const server = spawnServe(db);
     servers.push(server);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 /**
  * Property: whatever a client sends, the server answers (never crashes), never with a 5xx, and the
@@ -21,7 +22,7 @@ const errors: string[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'truenorth-fuzz-'));
   store = await DuckDbStore.open(join(dir, 'db.duckdb'));
-  key = await createKey(store, 'write', 'fuzz');
+  key = await createKey(duckDbControl(store).keys, 'write', 'fuzz');
   server = await TruenorthServer.create({ store, port: 0, logger: { level: 'error', stream: { write: (l: string) => errors.push(l) } }, rateLimit: { perSecond: 0 } });
 });
 

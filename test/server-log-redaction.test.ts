@@ -5,6 +5,7 @@ import { TruenorthServer } from '../src/server/app.js';
 import { createKey, localAdminToken, type CreatedKey } from '../src/server/keys.js';
 import { Redactor, redactUrl } from '../src/server/redact.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 /**
  * A log-scan: a real server logging at trace level into a captured stream, every secret sent in
@@ -34,8 +35,8 @@ beforeAll(async () => {
     logger: { level: 'trace', stream: { write: (line: string) => lines.push(line) } },
   });
   ({ store, server, url, write, secret } = running);
-  doomed = await createKey(store, 'write');
-  await server.keys.load(store);
+  doomed = await createKey(duckDbControl(store).keys, 'write');
+  await server.reloadKeys();
   secrets.push(write.token, secret.token, doomed.token);
 });
 

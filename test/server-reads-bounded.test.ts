@@ -16,6 +16,7 @@ import { TruenorthError } from '../src/errors.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
 import { withReportDeadline } from '../src/server/report-deadline.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 /**
  * Reads cannot starve writes or health: every period parameter is bounded and refused with a 400
@@ -52,7 +53,7 @@ async function start(name: string, events: number, reportTimeoutMs?: number): Pr
     }
     await store.transaction(() => writer.write(messages));
   }
-  const write = await createKey(store, 'write', 'tests');
+  const write = await createKey(duckDbControl(store).keys, 'write', 'tests');
   const server = await TruenorthServer.create({ store, host: '127.0.0.1', port: 0, configPath, logger: false, reportTimeoutMs });
   const r = { store, server, url: await server.listen(), write };
   running.push(r);

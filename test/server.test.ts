@@ -18,6 +18,7 @@ import { paramsFromQuery } from '../src/app/wire.js';
 import { QueueFullError } from '../src/engine/sink.js';
 import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 import { modelFromConfig } from '../src/config/model.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 
 const STRIPE_SECRET = 'whsec_test_secret_for_truenorth';
 
@@ -36,10 +37,10 @@ beforeAll(async () => {
   configPath = join(dir, 'truenorth.yaml');
   writeFileSync(configPath, exampleConfigYaml('Acme Chat'));
   store = await DuckDbStore.open(join(dir, 'db.duckdb'));
-  write = await createKey(store, 'write', 'tests');
-  secret = await createKey(store, 'secret', 'tests');
-  revoked = await createKey(store, 'write', 'old');
-  await revokeKey(store, revoked.id);
+  write = await createKey(duckDbControl(store).keys, 'write', 'tests');
+  secret = await createKey(duckDbControl(store).keys, 'secret', 'tests');
+  revoked = await createKey(duckDbControl(store).keys, 'write', 'old');
+  await revokeKey(duckDbControl(store).keys, revoked.id);
   server = await TruenorthServer.create({
     store, host: '127.0.0.1', port: 0, configPath, stripeSecret: STRIPE_SECRET,
     logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } },

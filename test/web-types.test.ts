@@ -25,7 +25,7 @@ const SCORECARD_KEYS: Record<keyof Scorecard, boolean> = {
   praise: true, accountability: true, journey_steps: true, warnings: true,
 };
 const ROW_KEYS: Record<keyof ScorecardRow, boolean> = {
-  id: true, name: true, owner: true, target: true, source: true, unit: true, values: true, status: true, trend: true,
+  id: true, name: true, owner: true, target: true, source: true, unit: true, values: true, status: true, trend: true, trend_unit: true,
   manual: false, baseline: false, lower_is_better: false, reasons: false, base: false,
 };
 

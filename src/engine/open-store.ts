@@ -4,6 +4,9 @@ import { ClickHouseStore, DEFAULT_CHDB_PATH } from './clickhouse/store.js';
 import { DuckDbStore, resolveDbPath } from './duckdb/database.js';
 import { duckDbPort } from './duckdb/port.js';
 import type { WriteQueue } from './duckdb/write-queue.js';
+import { clickHouseControl } from './clickhouse/control.js';
+import type { ControlStore } from './control.js';
+import { duckDbControl } from './duckdb/control.js';
 import type { StorePort } from './port.js';
 import { DIALECTS, type Dialect } from './sql-engine.js';
 
@@ -53,7 +56,10 @@ export async function openStore(target: StoreTarget, options: { readOnly?: boole
 
 /** Runs `work` on the store, closing it after. */
 export async function withOpenStore<T>(target: StoreTarget, work: (store: StorePort) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
-  const store = await openStore(target, options);
+  return closing(await openStore(target, options), work);
+}
+
+async function closing<S extends { close(): Promise<void> }, T>(store: S, work: (store: S) => Promise<T>): Promise<T> {
   try {
     return await work(store);
   } finally {
@@ -61,14 +67,23 @@ export async function withOpenStore<T>(target: StoreTarget, work: (store: StoreP
   }
 }
 
-/** A server's stores: the DuckDB file (keys; on DuckDB also events), and ClickHouse when events go there. */
+/**
+ * The control state (keys, sessions, digest claims) of the store at `target`, for the CLI: in the
+ * DuckDB file, or in ClickHouse where every server on that database shares it.
+ */
+export async function withControlStore<T>(target: StoreTarget, work: (control: ControlStore) => Promise<T>): Promise<T> {
+  if (target.engine === 'duckdb') return closing(await DuckDbStore.open(target.path), (store) => work(duckDbControl(store)));
+  return closing(await ClickHouseStore.open({ url: target.url, path: target.path }), (store) => work(clickHouseControl(store)));
+}
+
+/** A server's stores: the DuckDB file (on DuckDB events and the control state), and ClickHouse when events go there. */
 export interface ServerStores {
   store: DuckDbStore;
   clickhouse?: ClickHouseStore;
 }
 
 /**
- * `serve`: the DuckDB file at `dbPath` always (it holds the keys); with `--engine clickhouse` events go
+ * `serve`: the DuckDB file at `dbPath` always; with `--engine clickhouse` events go
  * to ClickHouse: the server URL, else the embedded engine in `chdbPath` (default ./truenorth.chdb).
  */
 export async function openServerStores(dbPath: string, flags: StoreFlags & { chdbPath?: string }, database?: DatabaseSettings): Promise<ServerStores> {
@@ -81,6 +96,11 @@ export async function openServerStores(dbPath: string, flags: StoreFlags & { chd
     await clickhouse?.close();
     throw e;
   }
+}
+
+/** A server's control state: in ClickHouse when events go there (shared with every server on it), else in the DuckDB file through `lane`. */
+export function serverControl(stores: ServerStores, lane: WriteQueue): ControlStore {
+  return stores.clickhouse ? clickHouseControl(stores.clickhouse) : duckDbControl(stores.store, lane);
 }
 
 /** The store a server's reports read and its ingestion writes: ClickHouse when given, else the DuckDB file through `lane`. */

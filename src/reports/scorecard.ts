@@ -35,8 +35,12 @@ export interface ScorecardRow {
   unit: Unit;
   values: (number | null)[];
   status: Status[];
-  /** Week-over-week change of the last column, as a fraction of the previous value. */
+  /**
+   * Change of the last column from the one before (see `trend_unit`): for a rate, the difference in
+   * fraction points (0.012 reads "+1.2 pp"); for anything else, relative to the previous value.
+   */
   trend: number | null;
+  trend_unit: TrendUnit;
   /** Hand-entered values beside a computed row (overrides shown side by side), when any exist. */
   manual?: (number | null)[];
   /** For a row without a target: the mean of the last 4 weeks with data, and the target it suggests. */
@@ -100,11 +104,28 @@ export function targetGoal(target: Target): number {
   return (target.between[0] + target.between[1]) / 2;
 }
 
-export function trendOf(values: (number | null)[]): number | null {
+/** How a row's change reads: percentage points for a rate (finance reads a churn rate's move that way), relative % otherwise. */
+export type TrendUnit = 'points' | 'relative';
+
+export function trendUnitOf(unit: Unit): TrendUnit {
+  return unit === 'rate' ? 'points' : 'relative';
+}
+
+/** A change as read: "+1.2 pp" for points, "−5.0 %" relative. */
+export function formatTrend(trend: number | null, unit: TrendUnit, digits = 1): string {
+  if (trend === null || !Number.isFinite(trend)) return '—';
+  const size = Math.abs(trend * 100).toFixed(digits);
+  const sign = Number(size) === 0 ? '' : trend > 0 ? '+' : '−';
+  return `${sign}${size} ${unit === 'points' ? 'pp' : '%'}`;
+}
+
+/** The change of the last value from the one before, in the row's trend unit; null without both or from a zero (relative). */
+export function trendOf(values: (number | null)[], unit: Unit = 'count'): number | null {
   const last = values[values.length - 1];
   const prev = values[values.length - 2];
-  if (last === null || last === undefined || prev === null || prev === undefined || prev === 0) return null;
-  return (last - prev) / Math.abs(prev);
+  if (last === null || last === undefined || prev === null || prev === undefined) return null;
+  if (trendUnitOf(unit) === 'points') return last - prev;
+  return prev === 0 ? null : (last - prev) / Math.abs(prev);
 }
 
 /** Mean of the last 4 weeks with data, and a target in the row's direction. */
@@ -121,16 +142,18 @@ export function buildRow(
   values: (number | null)[], manual?: (number | null)[],
 ): ScorecardRow {
   const target = base.target ?? null;
+  const unit = base.unit ?? 'count';
   const row: ScorecardRow = {
     id: base.id,
     name: base.name,
     owner: base.owner ?? null,
     target,
     source: base.source,
-    unit: base.unit ?? 'count',
+    unit,
     values,
     status: values.map((v) => statusOf(v, target)),
-    trend: trendOf(values),
+    trend: trendOf(values, unit),
+    trend_unit: trendUnitOf(unit),
   };
   if (base.lower_is_better) row.lower_is_better = true;
   if (manual && manual.some((v) => v !== null)) row.manual = manual;

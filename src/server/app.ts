@@ -14,11 +14,11 @@ import { Auth } from './auth.js';
 import type { RouteHost } from './route-host.js';
 import { registerSessionRoutes } from './session.js';
 import { SessionStore } from './session-store.js';
-import { registerStaticApp } from './static-app.js';
+import { compressedScope, registerStaticApp } from './static-app.js';
+import { registerApiDocs } from './api-docs.js';
 import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { KeyRing, type Principal } from './keys.js';
-import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections.js';
 import { DEFAULT_LIMITS, type Limits } from './payload.js';
 import type { RateLimitOptions } from './rate-limit.js';
@@ -36,7 +36,9 @@ import { header } from './request.js';
 import { ingestionCors } from './sdk-routes.js';
 import { registerStripeRoute } from './stripe-route.js';
 import type { ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
-import { serverPort } from '../engine/open-store.js';
+import { serverControl, serverPort } from '../engine/open-store.js';
+import type { ControlStore, KeyTable } from '../engine/control.js';
+import { duckDbControl } from '../engine/duckdb/control.js';
 import type { StorePort } from '../engine/port.js';
 import type { IngestSink } from '../engine/sink.js';
 import { WriteQueue, type WriteQueueOptions } from '../engine/duckdb/write-queue.js';
@@ -56,8 +58,15 @@ export interface LoggerOptions {
 }
 
 export interface ServerOptions {
-  /** The control store (keys, workspace); with no `clickhouse`, also where events go and reports read. */
+  /** The DuckDB file: with no `clickhouse`, where events, the team's tables and the control state are. */
   store: DuckDbStore;
+  /**
+   * Keys, dashboard sessions and digest claims: by default in ClickHouse when events go there (shared
+   * by every server on that database), else in the DuckDB file.
+   */
+  control?: ControlStore;
+  /** With a shared control store: how often the keys are re-read, so other servers' changes apply here (default KEY_REFRESH_MS). */
+  keyRefreshMs?: number;
   /**
    * Ingested messages go to this ClickHouse store (batched: ≥ 1,000 rows or at most one insert a
    * second) and the read API reports from it. Stripe webhooks and imports answer 501 then.
@@ -89,6 +98,9 @@ export interface ServerOptions {
   connections?: Partial<ConnectionLimits>;
 }
 
+/** How often a server sharing its keys with others re-reads them: the bound on a key change made elsewhere taking effect here. */
+export const KEY_REFRESH_MS = 2_000;
+
 export class TruenorthServer implements RouteHost {
   readonly app: FastifyInstance;
   readonly queue: WriteQueue;
@@ -100,8 +112,11 @@ export class TruenorthServer implements RouteHost {
   readonly limits: Limits;
   readonly host: string;
   readonly readsNeedKey: boolean;
+  /** Keys, sessions and digest claims: shared with every server on the same store. */
+  readonly control: ControlStore;
   /** Dashboard sign-ins: a cookie that stands for the secret key it was opened with. */
-  readonly sessions = new SessionStore();
+  readonly sessions: SessionStore;
+  private keyRefresh: NodeJS.Timeout | undefined;
   /** Who a request is: keys, sessions, rate limits. */
   readonly auth: Auth;
   url: string | undefined;
@@ -123,6 +138,8 @@ export class TruenorthServer implements RouteHost {
     });
     this.events = serverPort(options, this.queue);
     this.sink = this.events.openSink({ ...options.clickhouseBatching, maxPending: options.queue?.maxPending });
+    this.control = options.control ?? serverControl(options, this.queue);
+    this.sessions = new SessionStore(this.control.sessions);
     this.keys = new KeyRing(options.adminToken, options.localToken);
     this.auth = new Auth(this.keys, this.sessions, this.readsNeedKey, options.rateLimit);
     const connections = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
@@ -147,8 +164,26 @@ export class TruenorthServer implements RouteHost {
 
   static async create(options: ServerOptions): Promise<TruenorthServer> {
     const server = new TruenorthServer(options);
-    await server.withReader((engine) => server.keys.load(engine));
+    if (options.clickhouse && !options.control) await carryKeysOver(duckDbControl(options.store).keys, server.control.keys);
+    await server.reloadKeys();
+    if (server.control.shared) server.refreshKeysEvery(options.keyRefreshMs ?? KEY_REFRESH_MS);
     return server;
+  }
+
+  /** Re-reads the keys from the control store. */
+  async reloadKeys(): Promise<void> {
+    await this.keys.load(this.control.keys);
+  }
+
+  private refreshKeysEvery(ms: number): void {
+    let running = false;
+    this.keyRefresh = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.reloadKeys()
+        .catch((e: unknown) => this.app.log.warn({ detail: (e as Error).message }, 'could not re-read the keys; the last ones read stay in force'))
+        .finally(() => { running = false; });
+    }, ms).unref();
   }
 
   get store(): DuckDbStore {
@@ -172,6 +207,7 @@ export class TruenorthServer implements RouteHost {
   /** Graceful: stop accepting, finish the requests in flight, commit everything queued. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.keyRefresh);
       await this.app.close();
       if (this.sink !== this.queue) await this.sink.close();
       await this.queue.close();
@@ -185,8 +221,8 @@ export class TruenorthServer implements RouteHost {
   }
 
   /** Secret key, admin token or dashboard session (see Auth.secret). */
-  authSecret(req: FastifyRequest, open: boolean): void {
-    this.auth.secret(req, open);
+  authSecret(req: FastifyRequest, open: boolean): Promise<void> {
+    return this.auth.secret(req, open);
   }
 
   /** The principal of a key presented to sign in (see Auth.verifySignIn). */
@@ -238,7 +274,7 @@ export class TruenorthServer implements RouteHost {
   }
 
   private async report(req: FastifyRequest<{ Params: { report: string } }>, reply: FastifyReply) {
-    this.authSecret(req, true);
+    await this.authSecret(req, true);
     const op = findRead(req.params.report);
     if (!op) throw new TruenorthError('not_found', `no report ${JSON.stringify(req.params.report)}; see /openapi.json`);
     const loaded = this.loadedConfig();
@@ -273,7 +309,6 @@ export class TruenorthServer implements RouteHost {
 
     registerErrorHandler(app, this.limits.maxBatchBytes);
     registerHealthRoutes(this);
-    app.get('/openapi.json', async () => openApiDocument());
     registerIngestRoutes(this);
     registerStripeRoute(this, this.options.stripeSecret);
     registerKeysRoutes(this);
@@ -283,6 +318,23 @@ export class TruenorthServer implements RouteHost {
     registerSessionRoutes(this);
     registerWriteRoutes(this);
     registerCliRoutes(this);
-    registerStaticApp(app);
+    compressedScope(app, async (scope) => {
+      await registerApiDocs(scope);
+      await registerStaticApp(scope);
+    });
+  }
+}
+
+/**
+ * Keys a ClickHouse server's DuckDB file held before the keys moved to ClickHouse: copied once, with
+ * their revocations, so an upgraded server keeps honouring them.
+ */
+async function carryKeysOver(from: KeyTable, to: KeyTable): Promise<void> {
+  const known = new Set((await to.list()).map((k) => k.id));
+  for (const key of await from.list()) {
+    if (known.has(key.id)) continue;
+    const { revoked_at, ...stored } = key;
+    await to.insert(stored);
+    if (revoked_at !== null) await to.revoke(key.id, revoked_at);
   }
 }

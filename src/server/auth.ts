@@ -8,7 +8,7 @@ import { SignInThrottle } from './sign-in-throttle.js';
 
 /** The dashboard's sign-ins: the principal a request's session cookie stands for. */
 export interface Sessions {
-  principal(req: FastifyRequest, keys: KeyRing): Principal | undefined;
+  principal(req: FastifyRequest, keys: KeyRing): Promise<Principal | undefined>;
 }
 
 /**
@@ -42,14 +42,14 @@ export class Auth {
   }
 
   /** Secret key, admin token or dashboard session; with `open`, loopback servers let anyone on this machine through. */
-  secret(req: FastifyRequest, open: boolean): void {
+  async secret(req: FastifyRequest, open: boolean): Promise<void> {
     if (open && !this.readsNeedKey) {
       // Open to this machine only: a Host that is not a loopback name (DNS rebinding) needs a key.
       const host = (header(req, 'host') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
       if (isLoopback(host)) return;
     }
     const token = credential(req);
-    const session = token ? undefined : this.sessions.principal(req, this.keys);
+    const session = token ? undefined : await this.sessions.principal(req, this.keys);
     if (session) {
       req.principal = session;
       return this.rateLimit(session);

@@ -23,7 +23,7 @@ import { manualMetricNames } from '../config/model.js';
 export const EXPORT_COUNT_HEADER = 'x-truenorth-events';
 
 async function importManual(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
-  server.authSecret(req, true);
+  await server.authSecret(req, true);
   requireCapability(server.events, 'write_lane', 'importing hand-entered values through the server');
   const query = req.query as Record<string, unknown>;
   const config = server.loadedConfig()?.config;
@@ -42,7 +42,7 @@ async function importManual(server: RouteHost, req: FastifyRequest, reply: Fasti
 
 /** Exports committed events to a temporary file beside the writer, then streams it and removes it. */
 async function exportRoute(server: RouteHost, req: FastifyRequest, reply: FastifyReply) {
-  server.authSecret(req, true);
+  await server.authSecret(req, true);
   requireCapability(server.events, 'export_events', 'exporting events through the server');
   const query = req.query as Record<string, unknown>;
   const format = detectFormat('-', typeof query.format === 'string' ? query.format : undefined);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WriteQueue } from '../engine/duckdb/write-queue.js';
 import type { IngestSink } from '../engine/sink.js';
 import type { StorePort } from '../engine/port.js';
+import type { ControlStore } from '../engine/control.js';
 import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
 import type { Auth } from './auth.js';
 import type { KeyRing } from './keys.js';
@@ -17,6 +18,10 @@ export interface ServerContext {
   /** Where ingested messages go. */
   readonly sink: IngestSink;
   readonly keys: KeyRing;
+  /** Keys, dashboard sessions and digest claims, shared with every server on the same store. */
+  readonly control: ControlStore;
+  /** Re-reads the keys after a change. */
+  reloadKeys(): Promise<void>;
   readonly limits: Limits;
   readonly auth: Auth;
   /** The engine events are stored in (its SQL dialect). */
@@ -24,7 +29,7 @@ export interface ServerContext {
   /** True once the server began closing. */
   readonly shuttingDown: boolean;
   /** Secret key, admin token or dashboard session; with `open`, loopback servers let anyone on this machine through. */
-  authSecret(req: FastifyRequest, open: boolean): void;
+  authSecret(req: FastifyRequest, open: boolean): Promise<void>;
   /** Runs `work` on a DuckDB reader of the control store, closed afterwards. */
   withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T>;
 }

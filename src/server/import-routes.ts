@@ -18,7 +18,7 @@ export function registerImportRoutes(server: ServerContext): void {
 }
 
 async function importFile(server: ServerContext, req: FastifyRequest, reply: FastifyReply, kind: 'events' | 'subscriptions') {
-  server.authSecret(req, true);
+  await server.authSecret(req, true);
   requireCapability(server.events, 'write_lane', `importing ${kind} through the server`);
   const query = req.query as Record<string, unknown>;
   const strict = query.strict === '1' || query.strict === 'true';

@@ -9,27 +9,27 @@ import { readJson } from './request.js';
 export function registerKeysRoutes(server: ServerContext): void {
   const app = server.app;
   app.get('/api/v1/keys', async (req) => {
-    server.authSecret(req, false);
-    return server.withReader((engine) => listKeys(engine));
+    await server.authSecret(req, false);
+    return listKeys(server.control.keys);
   });
   app.post('/api/v1/keys', (req, reply) => createKeyRoute(server, req, reply));
   app.delete<{ Params: { id: string } }>('/api/v1/keys/:id', (req, reply) => revokeKeyRoute(server, req, reply));
 }
 
 async function createKeyRoute(server: ServerContext, req: FastifyRequest, reply: FastifyReply) {
-  server.authSecret(req, false);
+  await server.authSecret(req, false);
   const body = req.body && (req.body as Buffer).length > 0 ? (await readJson(req, 64 * 1024)).body : {};
   if (!isObject(body)) throw new TruenorthError('invalid_body', 'expected {"kind": "write" | "secret", "name": "..."}');
   const kind = parseKind(typeof body.kind === 'string' ? body.kind : undefined);
   const name = typeof body.name === 'string' ? body.name : undefined;
-  const created = await server.queue.run((store) => createKey(store, kind, name));
-  await server.withReader((engine) => server.keys.load(engine));
+  const created = await createKey(server.control.keys, kind, name);
+  await server.reloadKeys();
   return reply.code(201).send(created);
 }
 
 async function revokeKeyRoute(server: ServerContext, req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-  server.authSecret(req, false);
-  const revoked = await server.queue.run((store) => revokeKey(store, req.params.id));
-  await server.withReader((engine) => server.keys.load(engine));
+  await server.authSecret(req, false);
+  const revoked = await revokeKey(server.control.keys, req.params.id);
+  await server.reloadKeys();
   return reply.send(revoked);
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InputError, TruenorthError } from '../errors.js';
-import type { DuckDbStore } from '../engine/duckdb/database.js';
+import type { KeyKind, KeyTable } from '../engine/control.js';
 
 /**
  * API keys. A write key can only send events (Segment's write key, PostHog's project token); a
@@ -8,7 +8,7 @@ import type { DuckDbStore } from '../engine/duckdb/database.js';
  * token is shown once, when it is created. A key is named by its prefix (the token's first
  * characters), which is safe to show in lists and logs.
  */
-export type KeyKind = 'write' | 'secret';
+export type { KeyKind };
 
 export interface ApiKey {
   /** The token's first characters: `tnw_AbC12345` (write) or `tns_AbC12345` (secret). */
@@ -65,43 +65,31 @@ export function parseKind(text: string | undefined): KeyKind {
   throw new InputError(`--kind: expected write or secret, got ${JSON.stringify(text)}`);
 }
 
-const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : value == null ? null : String(value));
-
-export async function createKey(store: DuckDbStore, kind: KeyKind, name?: string): Promise<CreatedKey> {
+export async function createKey(keys: KeyTable, kind: KeyKind, name?: string): Promise<CreatedKey> {
   if (name !== undefined && name.length > 200) throw new InputError('--name: at most 200 characters');
   for (let attempt = 0; attempt < 5; attempt++) {
     const token = randomToken(kind);
-    const id = token.slice(0, ID_LENGTH);
-    const taken = await store.all('SELECT 1 FROM api_keys WHERE id = $id', { id });
-    if (taken.length > 0) continue;
-    const now = new Date();
-    await store.run('INSERT INTO api_keys VALUES ($id, $kind, $name, $hash, $created::TIMESTAMP, NULL)', {
-      id, kind, name: name ?? null, hash: hashToken(token), created: now.toISOString(),
-    });
-    return { id, kind, name: name ?? null, created_at: now.toISOString(), revoked_at: null, token };
+    const key = { id: token.slice(0, ID_LENGTH), kind, name: name ?? null, created_at: new Date().toISOString() };
+    if (await keys.insert({ ...key, hash: hashToken(token) })) return { ...key, revoked_at: null, token };
   }
   throw new TruenorthError('internal', 'could not pick an unused key id');
 }
 
-export async function listKeys(store: Pick<DuckDbStore, 'all'>): Promise<ApiKey[]> {
-  const rows = await store.all<{ id: string; kind: KeyKind; name: string | null; created_at: unknown; revoked_at: unknown }>(
-    'SELECT id, kind, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id',
-  );
-  return rows.map((r) => ({ id: r.id, kind: r.kind, name: r.name, created_at: iso(r.created_at)!, revoked_at: iso(r.revoked_at) }));
+export async function listKeys(keys: KeyTable): Promise<ApiKey[]> {
+  return (await keys.list()).map(({ id, kind, name, created_at, revoked_at }) => ({ id, kind, name, created_at, revoked_at }));
 }
 
 /** Revokes a key by its id (prefix) or by the whole token. Revoking twice is harmless. */
-export async function revokeKey(store: DuckDbStore, idOrToken: string): Promise<ApiKey> {
+export async function revokeKey(keys: KeyTable, idOrToken: string): Promise<ApiKey> {
   const id = idOrToken.length > ID_LENGTH ? idOrToken.slice(0, ID_LENGTH) : idOrToken;
-  const rows = await store.all<{ id: string }>('SELECT id FROM api_keys WHERE id = $id', { id });
-  if (rows.length === 0) throw new TruenorthError('not_found', `no key ${JSON.stringify(id)}; \`truenorth keys list\` shows the keys`);
-  await store.run('UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()::TIMESTAMP) WHERE id = $id', { id });
-  return (await listKeys(store)).find((k) => k.id === id)!;
+  if (!(await keys.revoke(id, new Date().toISOString()))) throw new TruenorthError('not_found', `no key ${JSON.stringify(id)}; \`truenorth keys list\` shows the keys`);
+  return (await listKeys(keys)).find((k) => k.id === id)!;
 }
 
 /**
  * The server's view of the keys: hashes in memory, so checking a request costs one SHA-256 and a
- * map look-up. Every change the server makes to the keys reloads it.
+ * map look-up. Every change the server makes to the keys reloads it; when other servers share the
+ * keys, the server also reloads it on a timer (TruenorthServer, KEY_REFRESH_MS).
  */
 export class KeyRing {
   private byHash = new Map<string, Principal>();
@@ -114,9 +102,9 @@ export class KeyRing {
     this.localHash = localToken ? sha256(localToken) : undefined;
   }
 
-  async load(store: Pick<DuckDbStore, 'all'>): Promise<void> {
-    const rows = await store.all<{ id: string; kind: KeyKind; hash: string }>('SELECT id, kind, hash FROM api_keys WHERE revoked_at IS NULL');
-    this.byHash = new Map(rows.map((r) => [r.hash, { id: r.id, kind: r.kind }]));
+  async load(keys: KeyTable): Promise<void> {
+    const live = (await keys.list()).filter((k) => k.revoked_at === null);
+    this.byHash = new Map(live.map((k) => [k.hash, { id: k.id, kind: k.kind }]));
   }
 
   get size(): number {
@@ -136,7 +124,12 @@ export class KeyRing {
   /** The principal a token stands for, or undefined for an unknown or revoked token. */
   verify(token: string | undefined): Principal | undefined {
     if (!token || token.length > 512) return undefined;
-    const digest = sha256(token);
+    return this.verifyHash(sha256(token));
+  }
+
+  /** The principal of a token known by its SHA-256 (a dashboard session keeps only that). */
+  verifyHash(digest: Buffer): Principal | undefined {
+    if (digest.length !== 32) return undefined;
     if (this.adminHash && timingSafeEqual(digest, this.adminHash)) return { id: 'admin', kind: 'admin' };
     if (this.localHash && timingSafeEqual(digest, this.localHash)) return { id: 'local', kind: 'admin' };
     return this.byHash.get(digest.toString('hex'));

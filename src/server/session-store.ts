@@ -1,20 +1,19 @@
 /**
- * Dashboard sign-ins, in memory: a random id in an HttpOnly cookie stands for the key it was opened
- * with. Each request checks that key again, so revoking it ends its sessions; a restart ends them all.
+ * Dashboard sign-ins: a random id in an HttpOnly cookie stands for the key it was opened with. Both
+ * are kept as SHA-256 hashes in the control store (engine/control.ts), so a sign-in made on one
+ * server works on every server sharing that store, and signing out ends it on all of them. Each
+ * request checks the key again, so revoking it ends its sessions.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { SessionTable } from '../engine/control.js';
 import type { KeyRing, Principal } from './keys.js';
 import { DAY_MS } from '../model/time.js';
 
 export const SESSION_COOKIE = 'truenorth_session';
 export const SESSION_MS = 30 * DAY_MS;
-const MAX_SESSIONS = 10_000;
 
-interface Session {
-  token: string;
-  expires: number;
-}
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 function cookieValue(req: FastifyRequest, name: string): string | undefined {
   const header = req.headers.cookie;
@@ -27,35 +26,33 @@ function cookieValue(req: FastifyRequest, name: string): string | undefined {
 }
 
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+  constructor(private readonly table: SessionTable) {}
 
-  open(token: string): string {
-    if (this.sessions.size >= MAX_SESSIONS) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
-    }
+  /** Opens a session for `token`; answers the cookie's value. */
+  async open(token: string): Promise<string> {
     // Token-shaped (tnc_…), so the log scrubber knows it for a secret.
     const id = `tnc_${randomBytes(32).toString('base64url')}`;
-    this.sessions.set(id, { token, expires: Date.now() + SESSION_MS });
+    await this.table.open({ idHash: sha256(id).toString('hex'), tokenHash: sha256(token).toString('hex'), expiresAt: Date.now() + SESSION_MS });
     return id;
   }
 
   /** The principal of the request's session cookie, if it is live and its key still valid for reading. */
-  principal(req: FastifyRequest, keys: KeyRing): Principal | undefined {
+  async principal(req: FastifyRequest, keys: KeyRing): Promise<Principal | undefined> {
     const id = cookieValue(req, SESSION_COOKIE);
-    if (!id) return undefined;
-    const session = this.sessions.get(id);
+    if (!id || id.length > 512) return undefined;
+    const idHash = sha256(id).toString('hex');
+    const session = await this.table.find(idHash);
     if (!session) return undefined;
-    const principal = Date.now() < session.expires ? keys.verify(session.token) : undefined;
+    const principal = Date.now() < session.expiresAt ? keys.verifyHash(Buffer.from(session.tokenHash, 'hex')) : undefined;
     if (!principal || principal.kind === 'write') {
-      this.sessions.delete(id);
+      await this.table.close(idHash);
       return undefined;
     }
     return principal;
   }
 
-  close(req: FastifyRequest): void {
+  async close(req: FastifyRequest): Promise<void> {
     const id = cookieValue(req, SESSION_COOKIE);
-    if (id) this.sessions.delete(id);
+    if (id && id.length <= 512) await this.table.close(sha256(id).toString('hex'));
   }
 }

@@ -27,7 +27,7 @@ function sessionCookie(req: FastifyRequest, value: string, maxAgeSeconds: number
 
 async function sessionStatus(server: RouteHost, req: FastifyRequest) {
   const required = server.readsNeedKey || !hostIsLoopback(req);
-  const principal = server.sessions.principal(req, server.keys);
+  const principal = await server.sessions.principal(req, server.keys);
   return { auth_required: required, signed_in: Boolean(principal), as: principal ? principal.kind : null };
 }
 
@@ -36,7 +36,7 @@ async function signIn(server: RouteHost, req: FastifyRequest, reply: FastifyRepl
   const { key } = parseBody(SIGN_IN, body);
   const principal = server.verifySignIn(req, key);
   if (principal.kind === 'write') throw new TruenorthError('forbidden', 'a write key can only send events; sign in with a secret key');
-  const id = server.sessions.open(key);
+  const id = await server.sessions.open(key);
   reply.header('set-cookie', sessionCookie(req, id, SESSION_MS / 1000));
   reply.header('cache-control', 'no-store');
   return reply.send({ signed_in: true, as: principal.kind });
@@ -47,7 +47,7 @@ export function registerSessionRoutes(server: RouteHost): void {
   app.get('/api/v1/session', (req) => sessionStatus(server, req));
   app.post('/api/v1/session', (req, reply) => signIn(server, req, reply));
   app.delete('/api/v1/session', async (req, reply) => {
-    server.sessions.close(req);
+    await server.sessions.close(req);
     reply.header('set-cookie', sessionCookie(req, '', 0));
     return reply.send({ signed_in: false });
   });

@@ -14,7 +14,7 @@ import type { RouteHost } from './route-host.js';
 
 function registerWrite(server: RouteHost, op: WriteOperation): void {
   server.app.post(`/api/v1/${op.path}`, async (req, reply) => {
-    server.authSecret(req, true);
+    await server.authSecret(req, true);
     for (const need of op.needs) requireCapability(server.events, need, `${op.what} through the server`);
     const form = checkForm(req);
     const loaded = server.loadedConfig();

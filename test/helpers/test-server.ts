@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import { TruenorthServer, type ServerOptions } from '../../src/server/app.js';
 import { createKey, type CreatedKey } from '../../src/server/keys.js';
+import { duckDbControl } from '../../src/engine/duckdb/control.js';
 
 /** An in-process server on a fresh database in its own folder, with a write key and a secret key. */
 export interface TestServer {
@@ -19,8 +20,8 @@ export interface TestServer {
 export async function startTestServer(name: string, options: Omit<ServerOptions, 'store'> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `truenorth-${name}-`));
   const store = await DuckDbStore.open(join(dir, 'db.duckdb'));
-  const write = await createKey(store, 'write');
-  const secret = await createKey(store, 'secret');
+  const write = await createKey(duckDbControl(store).keys, 'write');
+  const secret = await createKey(duckDbControl(store).keys, 'secret');
   const server = await TruenorthServer.create({ port: 0, ...options, store });
   const url = await server.listen();
   return {

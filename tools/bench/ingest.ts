@@ -7,6 +7,7 @@ import { DuckDbStore } from '../../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../../src/server/app.js';
 import { createKey } from '../../src/server/keys.js';
 import type { LoadMessage, LoadPlan } from './load-client.js';
+import { duckDbControl } from '../../src/engine/duckdb/control.js';
 
 /** Run with the same loader as this process (`node --import tsx`), like the bench's phases. */
 const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
@@ -85,7 +86,7 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
   const store = await DuckDbStore.open(join(dir, `bench-${process.pid}-${Date.now()}.duckdb`));
   let server: TruenorthServer | undefined;
   try {
-    const key = await store.transaction(() => createKey(store, 'write', 'bench'));
+    const key = await store.transaction(() => createKey(duckDbControl(store).keys, 'write', 'bench'));
     server = await TruenorthServer.create({
       store, host: '127.0.0.1', port: 0, logger: false, rateLimit: { perSecond: 0 },
       queue: { maxPending: Math.max(100_000, options.batch * options.concurrency * 2) },

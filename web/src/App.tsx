@@ -117,7 +117,7 @@ function Dashboard({ signedIn }: { signedIn: boolean }) {
             ))}
           </ul>
           <div className="nav-foot">
-            <a href="/openapi.json">API (OpenAPI)</a>
+            <a href="/api/docs">API (OpenAPI)</a>
             {signedIn && (
               <button type="button" className="link-button" onClick={signOut}>
                 Sign out
@@ -142,8 +142,9 @@ function Dashboard({ signedIn }: { signedIn: boolean }) {
                   ))}
                 </select>
               </label>
-              {view.ctx.ideal_user && (
-                <div className={`control ${page?.segmented ? '' : 'control-idle'}`} title={page?.segmented ? undefined : 'This page is not split by segment'}>
+              {/* Only on pages the segment changes: a switch that did nothing would mislead. */}
+              {view.ctx.ideal_user && page?.segmented && (
+                <div className="control">
                   <span id="segment-label">Users</span>
                   <Toggle<Segment>
                     label="Segment"

@@ -1,8 +1,16 @@
 import type { Command } from 'commander';
 import { createKey, listKeys, parseKind, revokeKey, type ApiKey, type CreatedKey } from '../../server/keys.js';
-import { readConfigIfPresent, withStore, type GlobalOptions } from '../context.js';
+import { storeTarget, withControlStore } from '../../engine/open-store.js';
+import type { KeyTable } from '../../engine/control.js';
+import type { Config } from '../../config/schema/index.js';
+import { readConfigIfPresent, type GlobalOptions } from '../context.js';
 import { formatTable, printJson } from '../output.js';
 import { remoteKeys, viaServer } from '../remote.js';
+
+/** The keys of the store the flags and config name: the DuckDB file, or ClickHouse's shared ones. */
+function withKeys<T>(globals: GlobalOptions, config: Config | undefined, work: (keys: KeyTable) => Promise<T>): Promise<T> {
+  return withControlStore(storeTarget(globals, config?.database), (control) => work(control.keys));
+}
 
 /** `truenorth keys create|list|revoke`: on the file, or through the server that holds it. */
 export function registerKeys(program: Command): void {
@@ -19,7 +27,7 @@ export function registerKeys(program: Command): void {
       const kind = parseKind(flags.kind);
       const g = globals();
       const config = readConfigIfPresent(g);
-      const key = await withStore(g, config, (store) => createKey(store, kind, flags.name))
+      const key = await withKeys(g, config, (keys) => createKey(keys, kind, flags.name))
         .catch((e) => viaServer(e, g, config, (server) => remoteKeys<CreatedKey>(server, 'POST', '', { kind, name: flags.name })));
       if (flags.json) return printJson(key);
       process.stdout.write(`${key.token}\n`);
@@ -33,7 +41,7 @@ export function registerKeys(program: Command): void {
     .action(async (flags: { json?: boolean }) => {
       const g = globals();
       const config = readConfigIfPresent(g);
-      const keys = await withStore(g, config, (store) => listKeys(store))
+      const keys = await withKeys(g, config, (keys) => listKeys(keys))
         .catch((e) => viaServer(e, g, config, (server) => remoteKeys<ApiKey[]>(server, 'GET', '')));
       if (flags.json) return printJson({ keys });
       if (keys.length === 0) return void process.stdout.write('no keys; create one with `truenorth keys create`\n');
@@ -47,7 +55,7 @@ export function registerKeys(program: Command): void {
     .action(async (id: string, flags: { json?: boolean }) => {
       const g = globals();
       const config = readConfigIfPresent(g);
-      const key = await withStore(g, config, (store) => revokeKey(store, id))
+      const key = await withKeys(g, config, (keys) => revokeKey(keys, id))
         .catch((e) => viaServer(e, g, config, (server) => remoteKeys<ApiKey>(server, 'DELETE', `/${encodeURIComponent(id.slice(0, 12))}`)));
       if (flags.json) return printJson(key);
       process.stdout.write(`revoked ${key.kind} key ${key.id}\n`);

@@ -14,7 +14,7 @@ import type { ScorecardReport } from '../../reports/scorecard-report.js';
 import { postWebhook } from '../../reports/ritual.js';
 import { READS, WRITES } from '../../app/catalogue.js';
 import { readCommand, type CommandFlags } from '../operation-command.js';
-import { formatValue, type Status, type Unit } from '../../reports/scorecard.js';
+import { formatTrend, formatValue, type Status, type Unit } from '../../reports/scorecard.js';
 import { onReader, readConfig, readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
 import { formatTable, printJson } from '../output.js';
 
@@ -38,7 +38,7 @@ function printScorecard(report: ScorecardReport, _flags: CommandFlags, config: C
     return [
       r.name, r.owner ?? '—', targetText(r.target, r.unit) ?? '—',
       ...shown.map((_, i) => cell(r.values[offset + i], r.status[offset + i], r.unit, colour)),
-      r.trend === null ? '—' : `${r.trend >= 0 ? '+' : ''}${(r.trend * 100).toFixed(0)}%`, mark,
+      formatTrend(r.trend, r.trend_unit, r.trend_unit === 'points' ? 1 : 0), mark,
     ];
   });
   console.log(formatTable(['metric', 'owner', 'target', ...shown, 'wow', 'status'], rows));

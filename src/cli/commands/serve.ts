@@ -110,7 +110,7 @@ Environment:
 
 With --engine clickhouse, events go to ClickHouse (--clickhouse-url, else embedded chdb at --chdb-path)
 in batches of 1,000 messages or at most one insert a second, and the read API reports from there;
-the DuckDB file at --db then holds the keys only. Stripe webhooks and imports answer 501.`)
+the keys, dashboard sign-ins and digest claims are kept there too, shared by every server on it. Stripe webhooks and imports answer 501.`)
     .action(async (flags: ServeFlags) => {
       const globals = program.opts<GlobalOptions>();
       const adminToken = process.env.TRUENORTH_ADMIN_TOKEN || undefined;
@@ -164,7 +164,7 @@ the DuckDB file at --db then holds the keys only. Stripe webhooks and imports an
         }, localToken);
       }
       const say = (line: string) => process.stderr.write(`truenorth: ${line}\n`);
-      const served = server.events.description === dbPath ? dbPath : `${server.events.description} (keys in ${dbPath})`;
+      const served = server.events.description;
       say(`serving ${served} on ${url} (pid ${process.pid})`);
       say(dashboardBuilt() ? `dashboard: ${url}/${server.readsNeedKey ? ' (sign in with a secret key)' : ''}` : 'the dashboard is not built (npm run build); the API works');
       if (flags.open && dashboardBuilt()) openInBrowser(`${url}/`);

@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 5;
+export const CLICKHOUSE_SCHEMA_VERSION = 7;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -37,6 +37,8 @@ interface StorageTable {
   orderBy: string;
   partitionBy?: string;
   indexes?: string[];
+  /** Rows past this expression are dropped by merges. */
+  ttl?: string;
   /** Sharded on a cluster (events): the Distributed sharding key. Other tables are copied to every node. */
   shardBy?: string;
 }
@@ -44,6 +46,12 @@ interface StorageTable {
 const TS = "DateTime64(3, 'UTC')";
 
 const IDENTITY_OPERATION_COLUMNS = ["set_once String DEFAULT ''", "unset String DEFAULT ''"];
+
+/**
+ * A ledger row the Stripe facts no longer give is removed by writing its key again with `deleted = 1`:
+ * the view keeps the latest write of a key and leaves tombstones out, on every server at once.
+ */
+const SUBSCRIPTION_TOMBSTONE = ['deleted UInt8 DEFAULT 0'];
 
 const STORAGE: StorageTable[] = [
   {
@@ -138,9 +146,25 @@ const STORAGE: StorageTable[] = [
       'source LowCardinality(String)',
       `recorded_at ${TS}`,
       'written UInt64',
+      ...SUBSCRIPTION_TOMBSTONE,
     ],
     engine: { kind: 'ReplacingMergeTree', version: 'written' },
     orderBy: '(account_id, subscription_id, effective_at)',
+  },
+  // What Stripe told, from which the ledger's Stripe rows are derived (engine/stripe/ledger.ts), keyed
+  // as DuckDB's primary keys: a state by (subscription, instant), the last written wins; an invoice by
+  // its id, the highest stage wins (equal stages: the last written).
+  {
+    name: 'tn_stripe_subscription_states',
+    columns: ['subscription_id String', 'effective_ms Int64', 'account_id String', 'ended Bool', 'object String', 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: '(subscription_id, effective_ms)',
+  },
+  {
+    name: 'tn_stripe_invoices',
+    columns: ['invoice_id String', 'subscription_id String', 'period_start_ms Int64', 'base_minor Float64', 'discounts String', 'stage UInt32'],
+    engine: { kind: 'ReplacingMergeTree', version: 'stage' },
+    orderBy: 'invoice_id',
   },
   {
     name: 'tn_manual_values',
@@ -175,6 +199,28 @@ const STORAGE: StorageTable[] = [
     columns: ['id UInt64', 'team String', 'idea String', 'owner String', 'status LowCardinality(String)', 'metric Nullable(String)', `created_at ${TS}`, `updated_at ${TS}`, 'written UInt64'],
     engine: { kind: 'ReplacingMergeTree', version: 'written' },
     orderBy: 'id',
+  },
+  // The control state every server shares (engine/control.ts): a key's revocation and a session's
+  // closing are new rows of the same id, the last one written wins.
+  {
+    name: 'tn_api_keys',
+    columns: ['id String', 'kind LowCardinality(String)', 'name Nullable(String)', 'hash String', `created_at ${TS}`, `revoked_at Nullable(${TS})`, 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: 'id',
+  },
+  {
+    name: 'tn_dashboard_sessions',
+    columns: ['id_hash String', 'token_hash String', `expires_at ${TS}`, 'closed UInt8', 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: 'id_hash',
+    ttl: 'toDateTime(expires_at) + INTERVAL 1 DAY',
+  },
+  {
+    // Every server's claim to send a week's digest to a target; the earliest one sends.
+    name: 'tn_digest_claims',
+    columns: ['week String', 'target String', 'claimant String', "claimed_at DateTime64(6, 'UTC')"],
+    engine: { kind: 'MergeTree' },
+    orderBy: '(week, target, claimed_at, claimant)',
   },
   {
     name: 'tn_schema_migrations',
@@ -213,7 +259,15 @@ const VIEWS: { name: string; select: (t: (name: string) => string) => string }[]
   { name: 'accounts', select: (t) => `SELECT account_id, traits, updated_at FROM ${t('tn_accounts')} FINAL` },
   {
     name: 'subscriptions',
-    select: (t) => `SELECT account_id, subscription_id, effective_at, mrr, plan, currency, source, recorded_at FROM ${t('tn_subscriptions')} FINAL`,
+    select: (t) => `SELECT account_id, subscription_id, effective_at, mrr, plan, currency, source, recorded_at FROM ${t('tn_subscriptions')} FINAL WHERE deleted = 0`,
+  },
+  {
+    name: 'stripe_subscription_states',
+    select: (t) => `SELECT subscription_id, effective_ms, account_id, ended, object FROM ${t('tn_stripe_subscription_states')} FINAL`,
+  },
+  {
+    name: 'stripe_invoices',
+    select: (t) => `SELECT invoice_id, subscription_id, period_start_ms, base_minor, discounts, stage FROM ${t('tn_stripe_invoices')} FINAL`,
   },
   {
     name: 'quality_counts',
@@ -263,6 +317,7 @@ export function clickhouseDdl(options: DdlOptions = {}): string[] {
     const clauses = [
       table.partitionBy ? `PARTITION BY ${table.partitionBy}` : '',
       `ORDER BY ${table.orderBy}`,
+      table.ttl ? `TTL ${table.ttl}` : '',
       `SETTINGS ${DURABLE_INSERT_SETTINGS}`,
     ].filter(Boolean).join('\n');
     if (!options.cluster) {
@@ -287,6 +342,9 @@ export function clickhouseDdl(options: DdlOptions = {}): string[] {
       );
     }
   }
+
+  // Columns added since a table was first created, before the views that read them.
+  out.push(...SUBSCRIPTION_TOMBSTONE.map((c) => `ALTER TABLE ${t('tn_subscriptions')}${cluster} ADD COLUMN IF NOT EXISTS ${c}`));
 
   // Link candidates: any message carrying both ids. The materialized view folds them into the
   // earliest link per anonymous id (ties: the one written first).
@@ -317,7 +375,9 @@ function engineSql(engine: Engine, replicated?: string): string {
  * data-quality counters, which the DDL (all IF NOT EXISTS) creates; version 4 added PostHog's
  * `$set_once` / `$unset` to the identity messages, and the event accounts and trait history tables
  * (created by the DDL); version 5 added the team's tables (OKR check-ins, review notes, ideas),
- * created by the DDL.
+ * created by the DDL; version 6 added the control state several servers share (API keys, dashboard
+ * sessions, digest claims), created by the DDL; version 7 added the Stripe facts and the ledger's
+ * tombstones (the DDL adds both).
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];

@@ -254,6 +254,26 @@ export const MIGRATIONS: Migration[] = [
       `INSERT INTO catalogue_trait_keys SELECT 'accounts', key, count(*) FROM (SELECT unnest(json_keys(traits)) AS key FROM accounts) k GROUP BY key`,
     ],
   },
+  {
+    version: 11,
+    name: 'dashboard sessions and digest claims',
+    statements: [
+      // A sign-in's cookie id and the key it stands for, both as SHA-256 hashes (engine/control.ts).
+      `CREATE TABLE dashboard_sessions (
+        id_hash VARCHAR PRIMARY KEY,
+        token_hash VARCHAR NOT NULL,
+        expires_at TIMESTAMP NOT NULL
+      )`,
+      // Which server sent a week's digest to a target: the first claim is the only one.
+      `CREATE TABLE digest_claims (
+        week VARCHAR NOT NULL,
+        target VARCHAR NOT NULL,
+        claimant VARCHAR NOT NULL,
+        claimed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (week, target)
+      )`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

@@ -133,14 +133,14 @@ export function Toggle<T extends string>({ label, value, options, onChange }: {
   );
 }
 
-/** A small line of a series, with the last point marked. */
-export function Sparkline({ values, width = 84, height = 22, tone = 'neutral', label }: {
-  values: (number | null)[]; width?: number; height?: number; tone?: 'good' | 'bad' | 'neutral'; label?: string;
+/** A small line of a series, with the last point marked and, when given, the target as a dashed line. */
+export function Sparkline({ values, width = 84, height = 22, tone = 'neutral', label, targets = [] }: {
+  values: (number | null)[]; width?: number; height?: number; tone?: 'good' | 'bad' | 'neutral'; label?: string; targets?: number[];
 }) {
   const points = values.map((v, i) => ({ v, i })).filter((p): p is { v: number; i: number } => p.v !== null && Number.isFinite(p.v));
   if (points.length < 2) return <span className="muted small" aria-label={label ? `${label}: not enough data` : undefined}>—</span>;
-  const min = Math.min(...points.map((p) => p.v));
-  const max = Math.max(...points.map((p) => p.v));
+  const min = Math.min(...points.map((p) => p.v), ...targets);
+  const max = Math.max(...points.map((p) => p.v), ...targets);
   const span = max - min || 1;
   const x = (i: number) => 2 + (i / Math.max(1, values.length - 1)) * (width - 4);
   const y = (v: number) => height - 3 - ((v - min) / span) * (height - 6);
@@ -148,6 +148,9 @@ export function Sparkline({ values, width = 84, height = 22, tone = 'neutral', l
   const last = points[points.length - 1];
   return (
     <svg className={`spark spark-${tone}`} width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label ?? 'trend'}>
+      {targets.map((t) => (
+        <line key={t} className="spark-target" x1={0} x2={width} y1={y(t)} y2={y(t)} strokeWidth="1" strokeDasharray="2 2" data-target={t} />
+      ))}
       <path d={d} fill="none" strokeWidth="1.5" strokeLinejoin="round" strokeLinecap="round" />
       <circle cx={x(last.i)} cy={y(last.v)} r="2.2" />
     </svg>

@@ -3,9 +3,10 @@ import { reportUrl, useApi } from '../api';
 import { CellValue, cellTitle } from '../components/no-data';
 import { Avatar, Badge, Card, Empty, Load, Owner, Sparkline, StatusPill } from '../components/ui';
 import { useView } from '../context';
-import { dateTime, exact, fmt, pct, shortWeek, signedPct, STATUS_LABEL, STATUS_MARK, stageLabel, targetText } from '../format';
+import { dateTime, pct, shortWeek, STATUS_LABEL, stageLabel, targetText } from '../format';
 import { Link, sharedQuery } from '../router';
-import type { ReviewNote, Scorecard as ScorecardData, ScorecardRow, Unit } from '../types';
+import type { ReviewNote, Scorecard as ScorecardData, ScorecardRow, Status, Target, Unit } from '../types';
+import './scorecard.css';
 
 export function Scorecard() {
   const { asOf, week, ctx } = useView();
@@ -144,7 +145,7 @@ function Grid({ data, notes }: { data: ScorecardData; notes: ReviewNote[] }) {
                 </th>
               ))}
               <th scope="col">Trend</th>
-              <th scope="col" className="num">WoW</th>
+              <th scope="col" className="num"><abbr title="Week over week: percentage points (pp) for rates, relative % for counts and money">WoW</abbr></th>
               <th scope="col">This week</th>
             </tr>
           </thead>
@@ -203,7 +204,7 @@ function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks
             data-value={v === null ? '' : String(v)}
             title={cellTitle(row, weeks[i], i)}
           >
-            {STATUS_MARK[s] && <span className="mark" aria-hidden="true">{STATUS_MARK[s]}</span>}
+            <CellMark status={s} />
             <CellValue row={row} index={i} unit={unit} />
             {manual !== null && row.source === 'computed' && <span className="manual-dot" aria-label="has a hand-entered value">•</span>}
             <span className="sr-only"> {STATUS_LABEL[s]}</span>
@@ -211,9 +212,9 @@ function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks
         );
       })}
       <td className="spark-cell">
-        <Sparkline values={row.values} width={56} tone={good} label={`${row.name} over ${weeks.length} weeks`} />
+        <Sparkline values={row.values} width={56} tone={good} targets={targetLines(row.target)} label={`${row.name} over ${weeks.length} weeks${row.target ? `, target ${targetText(row.target, unit)} dashed` : ''}`} />
       </td>
-      <td className={`num trend trend-${good}`}>{signedPct(row.trend, 0)}</td>
+      <td className={`num trend trend-${good}`} data-trend-unit={row.trend_unit}>{trendText(row.trend, row.trend_unit)}</td>
       <td>
         <StatusPill status={status} />
       </td>
@@ -221,11 +222,34 @@ function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks
   );
 }
 
+/** The mark before a cell's number: a check when on track, a red dot when off (never a glyph that reads as part of the number). */
+function CellMark({ status }: { status: Status }) {
+  if (status === 'on_track') return <span className="mark" aria-hidden="true">✓</span>;
+  if (status === 'off_track') return <span className="mark off-dot" aria-hidden="true" data-testid="off-track-mark" />;
+  return null;
+}
+
+/** The values a target's dashed line is drawn at: its bound, or both ends of a range. */
+function targetLines(target: Target | null): number[] {
+  if (!target) return [];
+  if ('gte' in target) return [target.gte];
+  if ('lte' in target) return [target.lte];
+  return [...target.between];
+}
+
+/** "+1.2 pp" for a rate, "−5%" for a count or money, as the API's trend_unit says. */
+function trendText(trend: number | null, unit: ScorecardRow['trend_unit']): string {
+  if (trend === null || !Number.isFinite(trend)) return '—';
+  const size = Math.abs(trend * 100).toFixed(unit === 'points' ? 1 : 0);
+  const sign = Number(size) === 0 ? '' : trend > 0 ? '+' : '−';
+  return unit === 'points' ? `${sign}${size} pp` : `${sign}${size}%`;
+}
+
 function Legend() {
   return (
     <div className="legend" aria-label="Legend">
       <span className="legend-item"><span className="swatch cell-on_track">✓</span> On track</span>
-      <span className="legend-item"><span className="swatch cell-off_track">✕</span> Off track</span>
+      <span className="legend-item"><span className="swatch cell-off_track"><span className="off-dot" /></span> Off track</span>
       <span className="legend-item"><span className="swatch cell-no_target" /> No target</span>
       <span className="legend-item"><span className="swatch cell-no_data">—</span> No data</span>
     </div>
