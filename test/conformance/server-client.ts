@@ -5,6 +5,7 @@
  */
 import Stripe from 'stripe';
 import { DuckDbStore } from '../../src/engine/duckdb/database.js';
+import { duckDbControl } from '../../src/engine/duckdb/control.js';
 import type { ClickHouseStore } from '../../src/engine/clickhouse/store.js';
 import { TruenorthServer } from '../../src/server/app.js';
 import { createKey } from '../../src/server/keys.js';
@@ -40,7 +41,7 @@ export interface Client {
 export async function startClient(engine: EngineName, configPath: string, clickhouse?: ClickHouseStore): Promise<Client & { close(): Promise<void> }> {
   const control = await DuckDbStore.open(':memory:');
   if (clickhouse) await truncateClickHouse(clickhouse);
-  const key = await createKey(control, 'write', 'conformance');
+  const key = await createKey(duckDbControl(control).keys, 'write', 'conformance');
   const server = await TruenorthServer.create({
     store: control, clickhouse, configPath, logger: false, stripeSecret: STRIPE_SECRET, port: 0, clickhouseBatching: { maxDelayMs: 10 },
   });
