@@ -3,7 +3,8 @@ import { parseConfig } from '../src/config/load.js';
 import { reportContext, type ReportContext } from '../src/reports/context.js';
 import { isAhaCandidate, leadingReport, type LeadingReport } from '../src/reports/leading.js';
 import type { LeadingIndicator } from '../src/reports/leading-candidates.js';
-import { sentence } from '../src/reports/leading-text.js';
+import { conditionText, describeSelector, sentence } from '../src/reports/leading-text.js';
+import type { Condition } from '../src/model/metrics.js';
 import { twoProportionTest } from '../src/reports/stats.js';
 import { InputError } from '../src/errors.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
@@ -300,6 +301,21 @@ describe('the sentence', () => {
       .toBe('Users who do Invite Sent in their first day upgrade only 0.5× as often (5.0 % vs 10 %, 28 % of users).');
     expect(sentence({ ...base, did_not_rate: 0, lift: null }, 'retain')).toBe('Users who do Invite Sent ≥ 3 times in their first 7 days retain while nobody else does (41 % vs 0 %, 28 % of users).');
     expect(sentence({ ...base, lift: 14.2 }, 'retain')).toContain('retain 14× as often');
+  });
+});
+
+describe('filters in words', () => {
+  it('says each operator as a phrase, never as its config key', () => {
+    const c = (op: Condition['op'], value: Condition['value']) => conditionText({ property: 'channel', op, value });
+    expect(c('ne', 'self')).toBe('channel is not self');
+    expect(c('eq', 'general')).toBe('channel is general');
+    expect(c('in', ['a', 'b'])).toBe('channel is one of a, b');
+    expect(c('nin', ['a'])).toBe('channel is none of a');
+    expect(c('gte', 3)).toBe('channel is at least 3');
+    expect(c('lt', 2)).toBe('channel is below 2');
+    expect(c('exists', true)).toBe('channel is set');
+    expect(c('exists', false)).toBe('channel is not set');
+    expect(describeSelector({ events: ['Message Sent'], where: [{ property: 'channel', op: 'ne', value: 'self' }] })).toBe('Message Sent (channel is not self)');
   });
 });
 

@@ -187,7 +187,7 @@ describe('cohort funnel', () => {
 
 describe('retention', () => {
   it('"on" mode: cohorts of first signup, active in period cohort + k; average over complete periods', async () => {
-    const r = await retentionReport(ctx, retentionDefinition(ctx.model, 'week', 'on'), W45_W46(), 'all');
+    const r = await retentionReport(ctx, retentionDefinition(ctx.model, 'week', 'on'), W45_W46(), 'all', 'action');
     // W45 cohort {A, B}: A active W45 and W46; B never. W46 cohort {D, F, G}: F, G active W46; D, F, G in W47.
     expect(r.cohorts).toEqual([
       { cohort: '2026-W45', size: 2, retained: [1, 1, 0], rates: [0.5, 0.5, 0], complete: [true, true, false] },
@@ -196,12 +196,24 @@ describe('retention', () => {
     expect(r.average).toEqual([3 / 5, 1 / 2, null]);
   });
   it('"on or after" mode counts only periods that have fully passed', async () => {
-    const r = await retentionReport(ctx, retentionDefinition(ctx.model, 'week', 'on_or_after'), W45_W46(), 'all');
+    const r = await retentionReport(ctx, retentionDefinition(ctx.model, 'week', 'on_or_after'), W45_W46(), 'all', 'action');
     expect(r.cohorts.map((c) => [c.cohort, c.size, c.retained])).toEqual([
       ['2026-W45', 2, [1, 1]],
       ['2026-W46', 3, [3]],
     ]);
     expect(r.average).toEqual([4 / 5, 1 / 2]);
+  });
+  it('by default week 0 is the whole cohort (100 %); later weeks are the same as with week 0 = the action', async () => {
+    const r = await retentionReport(ctx, retentionDefinition(ctx.model, 'week', 'on'), W45_W46(), 'all');
+    expect(r.period_zero).toBe('cohort');
+    // The same cohorts as above: W45 {A, B} with A active in W46; W46 {D, F, G} all active in W47 (not over yet).
+    expect(r.cohorts).toEqual([
+      { cohort: '2026-W45', size: 2, retained: [2, 1, 0], rates: [1, 0.5, 0], complete: [true, true, false] },
+      { cohort: '2026-W46', size: 3, retained: [3, 3], rates: [1, 1], complete: [true, false] },
+    ]);
+    expect(r.average).toEqual([1, 1 / 2, null]);
+    const after = await retentionReport(ctx, retentionDefinition(ctx.model, 'week', 'on_or_after'), W45_W46(), 'all');
+    expect(after.cohorts.map((c) => [c.cohort, c.size, c.retained])).toEqual([['2026-W45', 2, [2, 1]], ['2026-W46', 3, [3]]]);
   });
 });
 

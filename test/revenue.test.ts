@@ -288,7 +288,7 @@ describe('property: MRR bridge', () => {
 // ---------------------------------------------------------------------------------------------
 // Through the store: ledger import, hand entry with history, the report runner
 
-const CONFIG = parseConfig([
+const CONFIG_YAML = [
   'product: Fixture',
   'journey:',
   '  visit: { event: Page Viewed }',
@@ -300,7 +300,8 @@ const CONFIG = parseConfig([
   '  mrr: { owner: cfo }',
   '  office_mood: { source: manual, owner: cfo }',
   'gross_margin: 0.8',
-].join('\n'));
+].join('\n');
+const CONFIG = parseConfig(CONFIG_YAML);
 
 describe('store: ledger, hand entries and the revenue report', () => {
   let store: DuckDbStore;
@@ -359,6 +360,28 @@ describe('store: ledger, hand entries and the revenue report', () => {
     for (const key of ['period', 'mrr_start', 'new', 'reactivation', 'expansion', 'contraction', 'churn', 'mrr_end', 'customers_start', 'customers_end',
       'customer_churn_rate', 'gross_revenue_churn', 'nrr', 'grr', 'arpc', 'quick_ratio', 'cac', 'cac_payback_months', 'cltv', 'cltv_cac', 'cltv_cac_reading',
       'cash_balance', 'burn', 'runway_months']) expect(json.periods[2]).toHaveProperty(key);
+  });
+
+  it('pairs MRR at the as-of instant with the customers paying then, and judges each targeted figure with its target', async () => {
+    const ctx = reportContext(store, modelFromConfig(CONFIG), AS_OF);
+    const targeted = parseConfig(CONFIG_YAML.replace('  mrr: { owner: cfo }', [
+      '  mrr: { owner: cfo, target: { gte: 600 } }',
+      '  revenue_churn: { owner: cfo, target: { lte: 0.02 } }',
+      '  nrr: { owner: cfo, target: { gte: 1 } }',
+    ].join('\n')));
+    const monthly = await revenueReport(ctx, healthModelFromConfig(targeted), 'month', rangeOfPeriods('2026-01', '2026-03', UTC));
+    // On 2026-04-10 A 150, B 120, D 80, E 60, F 100 and G 100 pay (C, H and I are at 0): six customers, $610.
+    expect(monthly.mrr_as_of).toBe(610);
+    expect(monthly.customers_as_of).toBe(6);
+    expect(monthly.targets).toEqual({ mrr: { gte: 600 }, revenue_churn: { lte: 0.02 }, nrr: { gte: 1 } });
+    // March: MRR 610 ≥ 600; revenue churn (250 + 120) ÷ 790 = 46.8 % > 2 %; NRR (790 + 50 − 120 − 250) ÷ 790 = 59.5 % < 100 %.
+    expect(monthly.status[2]).toEqual({ mrr: 'on_track', revenue_churn: 'off_track', nrr: 'off_track' });
+    expect(monthly.status).toHaveLength(monthly.periods.length);
+    // Weekly periods are judged only on levels: a monthly rate target says nothing of one week.
+    const weekly = await revenueReport(ctx, healthModelFromConfig(targeted), 'week', rangeOfPeriods('2026-W10', '2026-W13', UTC));
+    for (const status of weekly.status) expect(Object.keys(status)).toEqual(['mrr']);
+    // No target, no verdict.
+    expect((await revenueReport(ctx, healthModelFromConfig(CONFIG), 'month', rangeOfPeriods('2026-03', '2026-03', UTC))).status).toEqual([{}]);
   });
 
   it('weekly periods obey the identity on the same ledger', async () => {

@@ -153,6 +153,7 @@ export function healthModelFromConfig(config: Config): HealthModel {
   });
   return {
     grossMargin: config.gross_margin,
+    targets: Object.fromEntries(Object.entries(config.health).flatMap(([name, entry]) => (entry.target ? [[name, entry.target]] : []))),
     stage: config.stage ?? null,
     businessModel: config.business_model ?? null,
     surveys,

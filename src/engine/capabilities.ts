@@ -42,7 +42,7 @@ export const ENGINE_CAPABILITIES: { readonly [D in Dialect]: Capabilities } = {
     team_tables: true,
     export_events: { gap: `${ON_CLICKHOUSE}, which truenorth does not export to a file; export them from ClickHouse itself` },
     catalogue_summary: { gap: `${ON_CLICKHOUSE}, which keeps no catalogue at write time: it is aggregated from the events` },
-    stripe: { gap: `${ON_CLICKHOUSE}, where the Stripe ledger is not written from webhooks or the Stripe history; use \`truenorth --engine clickhouse import subscriptions\`` },
+    stripe: true,
   },
 };
 

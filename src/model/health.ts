@@ -4,6 +4,7 @@
  */
 import { healthMetric, type Better } from './health-metrics.js';
 import type { EventSelector, Predicate, SeriesMetric } from './metrics.js';
+import type { Target } from './scorecard-rows.js';
 
 export type Stage = 'pre-launch' | 'early' | 'growth' | 'mature';
 export type BusinessModel = 'b2b' | 'b2c';
@@ -59,6 +60,8 @@ export interface GuardrailDefinition {
 
 export interface HealthModel {
   grossMargin: number;
+  /** The targets of the `health:` entries, by name (revenue_churn, nrr, …): read per month. */
+  targets: Partial<Record<string, Target>>;
   stage: Stage | null;
   businessModel: BusinessModel | null;
   surveys: Partial<Record<SurveyKind, SurveyDefinition>>;

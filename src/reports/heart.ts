@@ -192,7 +192,8 @@ async function measureRetention(ctx: ReportContext, def: HeartMetricDefinition, 
     from: startOfLocalDate(addPeriods(periods[0].start, m.period, -m.offset), tz),
     to: startOfLocalDate(addPeriods(periods[periods.length - 1].start, m.period, 1 - m.offset), tz),
   };
-  const report = await retentionReport(ctx, retentionDefinition(ctx.model, m.period, 'on'), cohortRange, 'all');
+  // Period 0 as the action: a HEART retention of offset 0 measures who acted in their first period.
+  const report = await retentionReport(ctx, retentionDefinition(ctx.model, m.period, 'on'), cohortRange, 'all', 'action');
   const byCohort = new Map(report.cohorts.map((c) => [c.cohort, c]));
   const cohortPeriods = periodsIn(cohortRange, m.period, ctx.model.time);
   const series = periods.map((p, i) => {

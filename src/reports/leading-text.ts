@@ -1,12 +1,21 @@
 /** The leading indicators in words: the outcome's event, the sentence per indicator, lifts and percentages. */
-import type { EventSelector } from '../model/metrics.js';
+import type { Condition, EventSelector, FilterOperator } from '../model/metrics.js';
 import { eventsLabel } from '../model/metrics.js';
 
-/** `Message Sent (channel ne "self")`: an event and its filters, for people. */
+const OPERATOR_WORDS: Record<Exclude<FilterOperator, 'exists'>, string> = {
+  eq: 'is', ne: 'is not', in: 'is one of', nin: 'is none of', gt: 'is above', gte: 'is at least', lt: 'is below', lte: 'is at most', contains: 'contains',
+};
+
+/** `channel is not self`, `plan is one of team, business`, `coupon is set`: a filter in words. */
+export function conditionText(c: Condition): string {
+  if (c.op === 'exists') return `${c.property} ${c.value === false ? 'is not set' : 'is set'}`;
+  return `${c.property} ${OPERATOR_WORDS[c.op]} ${Array.isArray(c.value) ? c.value.join(', ') : String(c.value)}`;
+}
+
+/** `Message Sent (channel is not self)`: an event and its filters, for people. */
 export function describeSelector(selector: EventSelector): string {
   if (selector.where.length === 0) return eventsLabel(selector.events);
-  const conditions = selector.where.map((c) => `${c.property} ${c.op} ${JSON.stringify(c.value)}`);
-  return `${eventsLabel(selector.events)} (${conditions.join(' and ')})`;
+  return `${eventsLabel(selector.events)} (${selector.where.map(conditionText).join(' and ')})`;
 }
 
 /** What a leading indicator's sentence says (fields as on the indicator). */

@@ -14,9 +14,17 @@ export interface RetentionCohort {
   complete: boolean[];
 }
 
+/**
+ * What period 0 shows. `cohort`: the cohort itself, 100 % (everyone in it did the start event then),
+ * as retention charts usually read. `action`: the share who also did the retention action in period 0.
+ * Later periods are the same under both.
+ */
+export type PeriodZero = 'cohort' | 'action';
+
 export interface RetentionReport {
   period: 'week' | 'month';
   mode: 'on' | 'on_or_after';
+  period_zero: PeriodZero;
   segment: Segment;
   cohorts: RetentionCohort[];
   /** Size-weighted average retention per k, over cohorts whose period k is complete. */
@@ -25,7 +33,7 @@ export interface RetentionReport {
 
 export function buildRetention(
   definition: RetentionDefinition, segment: Segment, rows: { cohort: string; cohort_index: number; offset: number; actors: number }[], currentIndex: number,
-  weekStart: 'monday' | 'sunday',
+  weekStart: 'monday' | 'sunday', periodZero: PeriodZero = 'cohort',
 ): RetentionReport {
   const byCohort = new Map<string, { index: number; size: number; counts: Map<number, number> }>();
   for (const r of rows) {
@@ -38,6 +46,7 @@ export function buildRetention(
     // "On or after" only reports periods that have fully passed (its denominator excludes the rest).
     const periods = Math.max(0, currentIndex - c.index + (definition.mode === 'on' ? 1 : 0));
     const retained = Array.from({ length: periods }, (_, k) => {
+      if (k === 0 && periodZero === 'cohort') return c.size;
       if (definition.mode === 'on') return c.counts.get(k) ?? 0;
       let n = 0; // on or after: last active period ≥ k
       for (const [last, actors] of c.counts) if (last >= k) n += actors;
@@ -58,13 +67,15 @@ export function buildRetention(
     for (const c of cohorts) if (c.complete[k]) { num += c.retained[k]; den += c.size; }
     return den > 0 ? num / den : null;
   });
-  return { period: definition.period, mode: definition.mode, segment, cohorts, average };
+  return { period: definition.period, mode: definition.mode, period_zero: periodZero, segment, cohorts, average };
 }
 
-export async function retentionReport(ctx: ReportContext, definition: RetentionDefinition, range: TimeRange, segment: Segment): Promise<RetentionReport> {
+export async function retentionReport(
+  ctx: ReportContext, definition: RetentionDefinition, range: TimeRange, segment: Segment, periodZero: PeriodZero = 'cohort',
+): Promise<RetentionReport> {
   const rows = await run<{ cohort: string; cohort_index: number; offset: number; actors: number }>(
     ctx, compileRetention(ctx.query, { definition, range, segment }),
   );
   const current = periodIndex(localDateOf(ctx.asOf, ctx.model.time.timezone), definition.period, ctx.model.time.weekStart);
-  return buildRetention(definition, segment, rows, current, ctx.model.time.weekStart);
+  return buildRetention(definition, segment, rows, current, ctx.model.time.weekStart, periodZero);
 }

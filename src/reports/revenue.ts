@@ -13,7 +13,9 @@ import { compileLedger, compileManualEntries } from '../query/plans/revenue.js';
 import { run, type ReportContext } from './context.js';
 import { type HealthModel } from '../model/health.js';
 import { BUILTIN_MANUAL_METRICS, type HealthMetricName } from '../model/health-metrics.js';
-import { type LedgerEntryRow, major, mrrAt, mrrBridge } from './mrr.js';
+import { accountMrrAt, type LedgerEntryRow, major, mrrAt, mrrBridge } from './mrr.js';
+import { type Status, statusOf } from './scorecard.js';
+import type { Target } from '../model/scorecard-rows.js';
 import { currentManualValues, currentValue, flowIn, type ManualEntry, stockAt } from './manual-values.js';
 
 export type CltvCacReading = 'failing' | 'below_benchmark' | 'healthy' | 'invest_more';
@@ -183,6 +185,15 @@ export interface RevenueReport {
   as_of: string;
   /** Total MRR at the as-of instant. */
   mrr_as_of: number;
+  /** Accounts paying at the as-of instant: the customers behind `mrr_as_of`. */
+  customers_as_of: number;
+  /** The `health:` targets of the built-in metrics, by name. */
+  targets: Partial<Record<HealthMetricName, Target>>;
+  /**
+   * Per period (same order as `periods`): each targeted metric's status against its target. Targets
+   * are monthly, so weekly periods carry only the levels (MRR, ARPC, cash, burn, runway).
+   */
+  status: Partial<Record<HealthMetricName, Status>>[];
   gross_margin: number;
   currencies: string[];
   periods: RevenuePeriod[];
@@ -215,8 +226,23 @@ function firstActivity(out: readonly RevenuePeriod[]): number {
   return i < 0 ? Math.max(0, out.length - 1) : i;
 }
 
+/** Health metrics that are a level at an instant, so a weekly value meets a monthly target as well. */
+const LEVELS: ReadonlySet<HealthMetricName> = new Set(['mrr', 'arpc', 'cash_balance', 'burn', 'runway']);
+
+/** Each targeted built-in metric of a period against its target: the one place a health figure is judged. */
+export function healthStatus(
+  period: RevenuePeriod, targets: Partial<Record<HealthMetricName, Target>>, frequency: 'week' | 'month',
+): Partial<Record<HealthMetricName, Status>> {
+  const out: Partial<Record<HealthMetricName, Status>> = {};
+  for (const [name, target] of Object.entries(targets) as [HealthMetricName, Target][]) {
+    if (frequency === 'week' && !LEVELS.has(name)) continue;
+    out[name] = statusOf(period[HEALTH_FIELDS[name]] as number | null, target);
+  }
+  return out;
+}
+
 export async function revenueReport(
-  ctx: ReportContext, health: Pick<HealthModel, 'grossMargin'>, frequency: 'week' | 'month', range: TimeRange, options: { trimLeading?: boolean } = {},
+  ctx: ReportContext, health: Pick<HealthModel, 'grossMargin' | 'targets'>, frequency: 'week' | 'month', range: TimeRange, options: { trimLeading?: boolean } = {},
 ): Promise<RevenueReport> {
   const ledger = await fetchLedger(ctx);
   const manual = await fetchManualEntries(ctx, BUILTIN_MANUAL_METRICS);
@@ -232,10 +258,14 @@ export async function revenueReport(
   const current = currentManualValues(manual).get('sales_marketing_spend');
   const partial = out.filter((p, i) => p.complete && p.cac === null && p.new_customers > 0 && flowIn(current, periods[i], ctx.model.time) !== null);
   if (partial.length) warnings.push(`sales_marketing_spend does not cover all of ${partial.map((p) => p.period).join(', ')}; no CAC there`);
+  const targets = Object.fromEntries(Object.entries(health.targets).filter(([name]) => Object.hasOwn(HEALTH_FIELDS, name))) as RevenueReport['targets'];
   return {
     period: frequency,
     as_of: new Date(ctx.asOf).toISOString(),
     mrr_as_of: mrrAt(ledger, ctx.asOf),
+    customers_as_of: accountMrrAt(ledger, ctx.asOf).size,
+    targets,
+    status: out.map((p) => healthStatus(p, targets, frequency)),
     gross_margin: health.grossMargin,
     currencies,
     periods: out,

@@ -16,11 +16,11 @@ import { Auth } from './auth.js';
 import type { RouteHost } from './route-host.js';
 import { registerSessionRoutes } from './session.js';
 import { SessionStore } from './session-store.js';
-import { registerStaticApp } from './static-app.js';
+import { compressedScope, registerStaticApp } from './static-app.js';
+import { registerApiDocs } from './api-docs.js';
 import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { KeyRing, type Principal } from './keys.js';
-import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections.js';
 import { DEFAULT_LIMITS, type Limits } from './payload.js';
 import type { RateLimitOptions } from './rate-limit.js';
@@ -319,7 +319,6 @@ export class TruenorthServer implements RouteHost {
 
     registerErrorHandler(app, this.limits.maxBatchBytes);
     registerHealthRoutes(this);
-    app.get('/openapi.json', async () => openApiDocument());
     registerIngestRoutes(this);
     registerStripeRoute(this, this.options.stripeSecret);
     registerKeysRoutes(this);
@@ -329,7 +328,10 @@ export class TruenorthServer implements RouteHost {
     registerSessionRoutes(this);
     registerWriteRoutes(this);
     registerCliRoutes(this);
-    registerStaticApp(app);
+    compressedScope(app, async (scope) => {
+      await registerApiDocs(scope);
+      await registerStaticApp(scope);
+    });
   }
 }
 

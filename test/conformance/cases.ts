@@ -80,7 +80,8 @@ export const CASES: Case[] = [
   { name: 'PQLs', run: (ctx, env) => pqlReport(ctx, env.weeks) },
   ...(['week', 'month'] as const).flatMap((period) => (['on', 'on_or_after'] as const).flatMap((mode) => SEGMENTS.map((segment): Case => ({
     name: `retention ${period} ${mode}, ${segment}`,
-    run: (ctx, env) => retentionReport(ctx, retentionDefinition(ctx.model, period, mode), period === 'week' ? env.weeks : env.months, segment),
+    // Period 0 as the action, which the engine counts (as the whole cohort it would only repeat the size).
+    run: (ctx, env) => retentionReport(ctx, retentionDefinition(ctx.model, period, mode), period === 'week' ? env.weeks : env.months, segment, 'action'),
   })))),
   {
     name: 'scorecard with health and hand-entered rows', heavy: true,

@@ -117,7 +117,7 @@ function Dashboard({ signedIn }: { signedIn: boolean }) {
             ))}
           </ul>
           <div className="nav-foot">
-            <a href="/openapi.json">API (OpenAPI)</a>
+            <a href="/api/docs">API (OpenAPI)</a>
             {signedIn && (
               <button type="button" className="link-button" onClick={signOut}>
                 Sign out

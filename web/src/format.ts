@@ -34,6 +34,12 @@ export function money(v: number | null | undefined, currency = '$', compactFrom 
   return `${sign}${currency}${text}`;
 }
 
+/** "p < 0.001", "p = 0.012"; without a name "< 0.001", "0.012" (a table column names it). */
+export function pText(p: number, name = 'p'): string {
+  const prefix = name ? `${name} ` : '';
+  return p < 0.001 ? `${prefix}< 0.001` : `${prefix}${name ? '= ' : ''}${p.toFixed(3)}`;
+}
+
 export function signedPct(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
   const s = (v * 100).toFixed(digits);
@@ -102,11 +108,13 @@ export function dateTime(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** A filter like { channel: { ne: self } } in words. */
+/** A filter like { channel: { ne: self } } in words: "channel is not self" (as the server's reports word it). */
 export function filterText(where: Record<string, Record<string, unknown>> | null): string {
   if (!where) return '';
-  const ops: Record<string, string> = { eq: '=', ne: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤', in: 'in', nin: 'not in', contains: 'contains', exists: 'exists' };
+  const words: Record<string, string> = { eq: 'is', ne: 'is not', gt: 'is above', gte: 'is at least', lt: 'is below', lte: 'is at most', in: 'is one of', nin: 'is none of', contains: 'contains' };
+  const one = (prop: string, op: string, v: unknown) =>
+    op === 'exists' ? `${prop} ${v === false ? 'is not set' : 'is set'}` : `${prop} ${words[op] ?? op} ${Array.isArray(v) ? v.join(', ') : String(v)}`;
   return Object.entries(where)
-    .map(([prop, cond]) => Object.entries(cond ?? {}).map(([op, v]) => `${prop} ${ops[op] ?? op} ${Array.isArray(v) ? v.join(', ') : String(v)}`).join(' and '))
+    .map(([prop, cond]) => Object.entries(cond ?? {}).map(([op, v]) => one(prop, op, v)).join(' and '))
     .join(' and ');
 }

@@ -63,11 +63,12 @@ export const retention = defineRead({
     ...range, asOf, segment,
     period: choice(['week', 'month'], 'week', 'week | month'),
     mode: choice(['on', 'on-or-after'], 'on', 'on | on-or-after', { on_or_after: 'on-or-after' }),
+    periodZero: choice(['cohort', 'action'], 'cohort', 'cohort (period 0 is the whole cohort, 100 %) | action (period 0: who also did the retention action then)'),
   }),
   async run(ctx, params) {
     const period = resolveRange(params, ctx.model, ctx.asOf, params.period, params.period === 'week' ? 12 : 6);
     const mode = params.mode === 'on' ? 'on' : 'on_or_after';
-    return retentionReport(ctx, retentionDefinition(ctx.model, params.period, mode), period, params.segment);
+    return retentionReport(ctx, retentionDefinition(ctx.model, params.period, mode), period, params.segment, params.periodZero);
   },
 });
 

@@ -4,7 +4,7 @@ import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
 import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
 import { useView } from '../context';
-import { compact, exact, fmt, money, pct, shortWeek } from '../format';
+import { compact, exact, fmt, money, pct, pText, shortWeek } from '../format';
 import { RiskVerdict } from '../components/RiskVerdict';
 import type { LeadingIndicator, LeadingReport, PredictiveIndicator, PredictiveReport, RiskReport } from '../types';
 
@@ -43,9 +43,22 @@ export function Leading() {
   );
 }
 
+/** Behaviours fewer signups do than this are too rare to act on: flagged, never ranked first. */
+export const MIN_COVERAGE = 0.05;
+
+/** Why a behaviour should not lead the list, or null when nothing is wrong with it. */
+function caveat(i: LeadingIndicator): string | null {
+  if (i.lift === null || i.did_not_rate === 0) return 'a precondition: nobody without it reaches the outcome';
+  if (i.did_rate === 1) return 'everybody who does it reaches the outcome: part of it';
+  if (i.coverage < MIN_COVERAGE) return `rare: ${pct(i.coverage, 0)} of signups, under ${pct(MIN_COVERAGE, 0)}`;
+  return null;
+}
+
 function Indicators({ report }: { report: LeadingReport }) {
-  const top = report.indicators.slice(0, 8);
-  const best = report.indicators.find((i) => i.significant && (i.lift ?? 0) > 1);
+  // The report's order (by score), with the flagged behaviours moved after the others.
+  const ranked = [...report.indicators.filter((i) => caveat(i) === null), ...report.indicators.filter((i) => caveat(i) !== null)];
+  const top = ranked.filter((i) => caveat(i) === null).slice(0, 8);
+  const best = top.find((i) => i.significant && (i.lift ?? 0) > 1);
   if (report.indicators.length === 0) {
     return <Empty title="No behaviour could be tested">{report.cohort.actors} signups in the cohort; each behaviour needs at least {report.min_group} users who did it and {report.min_group} who did not.</Empty>;
   }
@@ -57,26 +70,31 @@ function Indicators({ report }: { report: LeadingReport }) {
           <span className="callout-mark" aria-hidden="true">★</span>
           <div>
             <strong>{best.sentence}</strong>
-            <p className="muted small">Lift {best.lift?.toFixed(1)}× · p = {best.p_value < 0.001 ? '< 0.001' : best.p_value.toFixed(3)} · {pct(best.coverage, 0)} of signups do it</p>
+            <p className="muted small">Lift {best.lift?.toFixed(1)}× · {pText(best.p_value)} · {pct(best.coverage, 0)} of signups do it</p>
           </div>
         </div>
       )}
       <p className="muted small">
         Outcome: {report.outcome_definition}. Cohort: {exact(report.cohort.actors)} signups, {pct(report.cohort.outcome_rate)} reached it. {report.tested} behaviours tested, {report.skipped} skipped (too few users).
       </p>
-      <div className="chart" style={{ height: 36 + top.length * 34 }}>
+      <p className="small" data-testid="ranking">
+        <strong>Ranked by score</strong>: {report.score_definition.split(':')[0]}. It grows with the effect and with how many do it.
+        Behaviours under {pct(MIN_COVERAGE, 0)} of signups, or that nobody without reaches the outcome, are flagged and listed last.
+      </p>
+      <div className="chart" style={{ height: 36 + top.length * 34 }} data-testid="leading-chart">
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={top.map((i) => ({ name: label(i), did: i.did_rate, did_not: i.did_not_rate }))} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
+          <BarChart data={top.map((i) => ({ name: `${label(i)} · ${pct(i.coverage, 0)}`, did: i.did_rate, did_not: i.did_not_rate }))} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
             <CartesianGrid stroke={COLOURS.grid} horizontal={false} />
             <XAxis type="number" tick={AXIS_TICK} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} />
             <YAxis type="category" dataKey="name" tick={AXIS_TICK} width={170} tickLine={false} axisLine={false} />
             <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v, name) => [pct(Number(v)), String(name)]} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar dataKey="did" name="Did it" fill={COLOURS.primary} isAnimationActive={false} />
+            <Bar dataKey="did" name="Outcome rate: did it" fill={COLOURS.primary} isAnimationActive={false} />
             <Bar dataKey="did_not" name="Did not" fill={COLOURS.notIdeal} isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
       </div>
+      <p className="muted small">Each label ends with the share of signups who do it (coverage).</p>
       <div className="table-scroll">
         <table className="data compact" data-testid="leading-table">
           <thead>
@@ -86,24 +104,28 @@ function Indicators({ report }: { report: LeadingReport }) {
               <th scope="col" className="num">Rate</th>
               <th scope="col" className="num">Did not</th>
               <th scope="col" className="num">Rate</th>
+              <th scope="col" className="num">Score</th>
               <th scope="col" className="num">Lift</th>
               <th scope="col" className="num">q</th>
               <th scope="col" className="num">Coverage</th>
               <th scope="col">Significant</th>
+              <th scope="col">Note</th>
             </tr>
           </thead>
           <tbody>
-            {report.indicators.slice(0, 15).map((i) => (
+            {ranked.slice(0, 15).map((i) => (
               <tr key={label(i)}>
                 <th scope="row" title={i.sentence}>{label(i)}</th>
                 <td className="num">{exact(i.did)}</td>
                 <td className="num">{pct(i.did_rate)}</td>
                 <td className="num">{exact(i.did_not)}</td>
                 <td className="num">{pct(i.did_not_rate)}</td>
-                <td className="num strong">{i.lift === null ? '—' : `${i.lift.toFixed(1)}×`}</td>
-                <td className="num">{i.q_value < 0.001 ? '< .001' : i.q_value.toFixed(3)}</td>
+                <td className="num strong">{i.score.toFixed(1)}</td>
+                <td className="num">{i.lift === null ? '—' : `${i.lift.toFixed(1)}×`}</td>
+                <td className="num">{pText(i.q_value, '')}</td>
                 <td className="num">{pct(i.coverage, 0)}</td>
                 <td>{i.significant ? <Badge tone="good">yes</Badge> : <Badge>no</Badge>}</td>
+                <td className="small">{caveat(i) ? <Badge tone="warn">{caveat(i)}</Badge> : ''}</td>
               </tr>
             ))}
           </tbody>

@@ -1,5 +1,5 @@
 import { Badge, Empty, Sparkline } from '../components/ui';
-import { compact } from '../format';
+import { compact, pText } from '../format';
 import type { TreeReport } from '../types';
 
 type TreeEdge = TreeReport['edges'][number];
@@ -144,7 +144,7 @@ function TreeEdgePath({ edge: e, a, b }: { edge: TreeEdge; a: Point; b: Point })
         <rect x={-52} y={-19} width={104} height={38} rx={6} className="edge-label-bg" />
         <text textAnchor="middle" y={-4} className="edge-label">{r === null ? 'r = —' : `r = ${r.toFixed(2)}`}</text>
         <text textAnchor="middle" y={11} className="edge-sub">
-          {e.best_lag === null ? 'no lag found' : `lag ${e.best_lag} wk · p ${e.p_value === null ? '—' : e.p_value < 0.001 ? '< .001' : e.p_value.toFixed(2)}`}
+          {e.best_lag === null ? 'no lag found' : `lag ${e.best_lag} wk · ${e.p_value === null ? 'p —' : pText(e.p_value)}`}
         </text>
       </g>
     </g>

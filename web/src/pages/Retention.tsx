@@ -4,28 +4,34 @@ import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
 import { Card, Empty, Load, Toggle } from '../components/ui';
 import { useView } from '../context';
+import { heatColours } from '../contrast';
 import { exact, pct } from '../format';
 import type { RetentionReport } from '../types';
 
 type Mode = 'on' | 'on-or-after';
 type Period = 'week' | 'month';
+type PeriodZero = RetentionReport['period_zero'];
 
 export function Retention() {
   const { asOf, segment } = useView();
   const [mode, setMode] = useState<Mode>('on');
   const [period, setPeriod] = useState<Period>('week');
-  const report = useApi<RetentionReport>(reportUrl('retention', { as_of: asOf, segment: segment === 'all' ? null : segment, mode, period }));
+  const [zero, setZero] = useState<PeriodZero>('cohort');
+  const report = useApi<RetentionReport>(reportUrl('retention', { as_of: asOf, segment: segment === 'all' ? null : segment, mode, period, period_zero: zero }));
+  const p = period;
+  const first = zero === 'cohort' ? `${p} 0 is the whole cohort (100 %)` : `${p} 0 counts those who also did the retention action in their signup ${p}`;
   return (
     <Card
       title="Cohort retention"
       subtitle={
         mode === 'on'
-          ? `Share of each signup ${period} who did the retention action in ${period} k after (“on” retention)`
-          : `Share active in ${period} k or any later ${period} (“on or after”); only cohorts for which ${period} k has fully passed count`
+          ? `Cohort: everyone who signed up in the ${p}. ${capital(p)} k: the share who did the retention action in ${p} k (“on” retention); ${first}.`
+          : `${capital(p)} k: the share active in ${p} k or any later ${p} (“on or after”); only cohorts for which ${p} k has fully passed count; ${first}.`
       }
       id="retention"
       actions={
         <>
+          <Toggle<PeriodZero> label={`${capital(p)} 0`} value={zero} options={[{ value: 'cohort', label: `${capital(p)} 0 = 100 %` }, { value: 'action', label: `${capital(p)} 0 = acted` }]} onChange={setZero} />
           <Toggle<Mode> label="Retention mode" value={mode} options={[{ value: 'on', label: 'On' }, { value: 'on-or-after', label: 'On or after' }]} onChange={setMode} />
           <Toggle<Period> label="Cohort period" value={period} options={[{ value: 'week', label: 'Weekly' }, { value: 'month', label: 'Monthly' }]} onChange={setPeriod} />
         </>
@@ -38,18 +44,20 @@ export function Retention() {
   );
 }
 
-/** A sequential blue scale relative to the highest rate shown, so low-retention products still show their pattern. */
-function heat(rate: number | null, top: number): string | undefined {
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Shading relative to the highest rate shown (period 0 aside when it is the whole cohort), so low retention still shows its pattern. */
+function heat(rate: number | null, top: number) {
   if (rate === null) return undefined;
-  const a = top > 0 ? Math.max(0, Math.min(1, rate / top)) : 0;
-  return `rgba(37, 99, 235, ${(0.06 + a * 0.84).toFixed(3)})`;
+  return heatColours(top > 0 ? 0.08 + 0.92 * Math.min(1, rate / top) : 0);
 }
 
 function Heatmap({ report }: { report: RetentionReport }) {
   const width = Math.max(...report.cohorts.map((c) => c.retained.length), report.average.length);
   const label = report.period === 'week' ? 'W' : 'M';
   const curve = report.average.map((v, k) => ({ k: `${label}${k}`, average: v }));
-  const top = Math.max(0, ...report.cohorts.flatMap((c) => c.rates.filter((r, k): r is number => r !== null && c.complete[k] !== false)));
+  const shaded = (k: number) => k > 0 || report.period_zero === 'action';
+  const top = Math.max(0, ...report.cohorts.flatMap((c) => c.rates.filter((r, k): r is number => r !== null && c.complete[k] !== false && shaded(k))));
   const ceiling = Math.min(1, Math.ceil((Math.max(0, ...report.average.filter((v): v is number => v !== null)) * 1.25) * 10) / 10 || 1);
   return (
     <div className="stack-sm">
@@ -78,8 +86,8 @@ function Heatmap({ report }: { report: RetentionReport }) {
                   return (
                     <td
                       key={k}
-                      className={`num heat ${rate !== null && top > 0 && rate / top > 0.6 ? 'heat-dark' : ''}`}
-                      style={{ background: heat(rate, top) }}
+                      className="num heat"
+                      style={heat(rate === null || shaded(k) ? rate : top, top)}
                       title={rate === null ? `${c.cohort}, ${label}${k}: not over yet` : `${c.cohort}, ${label}${k}: ${exact(n)} of ${exact(c.size)} (${pct(rate)})`}
                     >
                       {rate === null ? '' : pct(rate, 0)}
@@ -100,7 +108,7 @@ function Heatmap({ report }: { report: RetentionReport }) {
           </tfoot>
         </table>
       </div>
-      <p className="muted small">The average is weighted by cohort size, over complete periods only. Empty cells: the period is not over yet. Shading is relative to the highest rate shown ({pct(top, 0)}).</p>
+      <p className="muted small">The average is weighted by cohort size, over complete periods only. Empty cells: the period is not over yet. Shading is relative to the highest rate shown ({pct(top, 0)}){report.period_zero === 'cohort' ? `; ${label}0 is the cohort itself, shaded as the highest` : ''}.</p>
       <div className="chart" style={{ height: 200 }}>
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={curve} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>

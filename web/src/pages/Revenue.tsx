@@ -1,13 +1,16 @@
 import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Cell, ComposedChart, LabelList, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
-import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
 import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
 import { useView } from '../context';
-import { compact, exact, money, pct } from '../format';
-import type { RevenuePeriod, RevenueReport } from '../types';
+import { money, pct, targetText } from '../format';
+import type { RevenueReport, Status, Unit } from '../types';
+import { Movements, Waterfall } from './RevenueCharts';
 
 type Period = 'month' | 'week';
+type HealthName = keyof RevenueReport['targets'];
+
+/** The server judges each figure against its `health:` target; the page only colours the verdict. */
+const STATUS_TONE: Partial<Record<Status, 'good' | 'bad'>> = { on_track: 'good', off_track: 'bad' };
 
 const READINGS: Record<string, { text: string; tone: 'good' | 'bad' | 'warn' }> = {
   failing: { text: 'about 1:1, failing', tone: 'bad' },
@@ -44,26 +47,38 @@ function RevenueView({ report }: { report: RevenueReport }) {
   const complete = report.periods.filter((p) => p.complete);
   const [picked, setPicked] = useState<string | null>(null);
   const current = report.periods.find((p) => p.period === picked) ?? complete[complete.length - 1] ?? report.periods[report.periods.length - 1];
-  const ltv = [...report.periods].reverse().find((p) => p.complete && p.cltv_cac !== null);
+  const status = report.status[report.periods.indexOf(current)] ?? {};
+  const ltvIndex = report.periods.findLastIndex((p) => p.complete && p.cltv_cac !== null);
+  const ltv = ltvIndex < 0 ? undefined : report.periods[ltvIndex];
   const cash = [...report.periods].reverse().find((p) => p.cash_balance !== null);
   const currency = report.currencies.length === 1 && report.currencies[0] !== 'USD' ? `${report.currencies[0]} ` : '$';
   const m = (v: number | null) => money(v, currency);
+  /** Table cells compact from $1,000 ($2.8k), so the whole table fits a laptop's width. */
+  const mc = (v: number | null) => money(v, currency, 1e3);
   const reading = ltv?.cltv_cac_reading ? READINGS[ltv.cltv_cac_reading] : undefined;
+  const at = report.as_of.slice(0, 10);
+  const of = current.period;
+  const tone = (name: HealthName) => STATUS_TONE[status[name] ?? 'no_target'];
+  /** The hint of a judged figure names its target: "target ≤ 2.0%". */
+  const goal = (name: HealthName, unit: Unit, otherwise: string) => {
+    const target = report.targets[name];
+    return target && status[name] ? `target ${targetText(target, unit)}` : otherwise;
+  };
   return (
     <>
       <div className="kpi-grid">
-        <Kpi label={`MRR at ${report.as_of.slice(0, 10)}`} value={m(report.mrr_as_of)} hint={`${current.customers_end} paying customers`} testId="kpi-mrr" />
-        <Kpi label={`Net new MRR ${current.period}`} value={m(current.net_new_mrr)} tone={current.net_new_mrr >= 0 ? 'good' : 'bad'} />
-        <Kpi label="NRR" value={pct(current.nrr, 0)} tone={current.nrr === null ? undefined : current.nrr >= 1 ? 'good' : 'warn'} hint="net revenue retention" />
-        <Kpi label="GRR" value={pct(current.grr, 0)} hint="gross revenue retention" />
-        <Kpi label="Revenue churn" value={pct(current.gross_revenue_churn)} hint="(churn + contraction) ÷ MRR start" />
-        <Kpi label="Customer churn" value={pct(current.customer_churn_rate)} hint={`${current.churned_customers} lost`} />
-        <Kpi label="Quick ratio" value={current.quick_ratio === null ? '—' : `${current.quick_ratio.toFixed(1)}`} hint="growth ÷ losses" />
-        <Kpi label="ARPC" value={m(current.arpc)} hint="MRR ÷ customers" />
-        <Kpi label={`CLTV:CAC${ltv ? ` ${ltv.period}` : ''}`} value={ltv?.cltv_cac ? `${ltv.cltv_cac.toFixed(1)}:1` : '—'} tone={reading?.tone} hint={reading ? reading.text : 'needs churn and S&M spend'} />
-        <Kpi label="CAC" value={m(ltv?.cac ?? current.cac)} hint={ltv?.cac_payback_months ? `payback ${ltv.cac_payback_months.toFixed(1)} months` : 'S&M spend ÷ new customers'} />
-        <Kpi label="Cash balance" value={m(cash?.cash_balance ?? null)} hint={cash ? `entered for ${cash.period}` : 'enter it weekly'} />
-        <Kpi label="Runway" value={cash?.runway_months ? `${cash.runway_months.toFixed(1)} mo` : '—'} tone={cash?.runway_months ? (cash.runway_months >= 12 ? 'good' : 'warn') : undefined} hint={cash?.burn ? `burn ${m(cash.burn)}/mo` : 'cash ÷ monthly burn'} />
+        <Kpi label={`MRR at ${at}`} value={m(report.mrr_as_of)} hint={`${report.customers_as_of} paying customers at ${at}`} testId="kpi-mrr" />
+        <Kpi label={`Net new MRR ${of}`} value={m(current.net_new_mrr)} tone={current.net_new_mrr >= 0 ? 'good' : 'bad'} hint={`${current.customers_start} → ${current.customers_end} customers in ${of}`} testId="kpi-net-new" />
+        <Kpi label={`NRR ${of}`} value={pct(current.nrr, 0)} tone={tone('nrr')} hint={goal('nrr', 'rate', 'net revenue retention')} testId="kpi-nrr" />
+        <Kpi label={`GRR ${of}`} value={pct(current.grr, 0)} tone={tone('grr')} hint={goal('grr', 'rate', 'gross revenue retention')} />
+        <Kpi label={`Revenue churn ${of}`} value={pct(current.gross_revenue_churn)} tone={tone('revenue_churn')} hint={goal('revenue_churn', 'rate', '(churn + contraction) ÷ MRR start')} testId="kpi-revenue-churn" />
+        <Kpi label={`Customer churn ${of}`} value={pct(current.customer_churn_rate)} tone={tone('customer_churn')} hint={`${current.churned_customers} of ${current.customers_start} lost`} />
+        <Kpi label={`Quick ratio ${of}`} value={current.quick_ratio === null ? '—' : `${current.quick_ratio.toFixed(1)}`} tone={tone('quick_ratio')} hint="growth ÷ losses" />
+        <Kpi label={`ARPC ${of}`} value={m(current.arpc)} tone={tone('arpc')} hint={`MRR ÷ customers at the end of ${of}`} />
+        <Kpi label={`CLTV:CAC${ltv ? ` ${ltv.period}` : ''}`} value={ltv?.cltv_cac ? `${ltv.cltv_cac.toFixed(1)}:1` : '—'} tone={reading?.tone} hint={reading ? reading.text : 'needs churn and S&M spend'} testId="kpi-cltv-cac" />
+        <Kpi label={`CAC ${ltv ? ltv.period : of}`} value={m(ltv?.cac ?? current.cac)} hint={ltv?.cac_payback_months ? `payback ${ltv.cac_payback_months.toFixed(1)} months` : 'S&M spend ÷ new customers'} />
+        <Kpi label={`Cash balance${cash ? ` ${cash.period}` : ''}`} value={m(cash?.cash_balance ?? null)} hint={cash ? `entered for ${cash.period}` : 'enter it weekly'} />
+        <Kpi label={`Runway${cash ? ` ${cash.period}` : ''}`} value={cash?.runway_months ? `${cash.runway_months.toFixed(1)} mo` : '—'} tone={cash?.runway_months ? (cash.runway_months >= 12 ? 'good' : 'warn') : undefined} hint={cash?.burn ? `burn ${m(cash.burn)}/mo` : 'cash ÷ monthly burn'} />
       </div>
       <div className="grid-2">
         <Card
@@ -86,7 +101,7 @@ function RevenueView({ report }: { report: RevenueReport }) {
         >
           <Waterfall p={current} currency={currency} />
         </Card>
-        <Card title="MRR movements" subtitle={`Per ${report.period}; the line is MRR at the end`} id="movements">
+        <Card title="MRR movements" subtitle={`Per ${report.period}: gains above zero, losses below, the line is the net`} id="movements">
           <Movements report={report} currency={currency} />
         </Card>
       </div>
@@ -102,24 +117,24 @@ function RevenueView({ report }: { report: RevenueReport }) {
               </tr>
             </thead>
             <tbody>
-              {report.periods.map((p) => (
+              {report.periods.map((p, i) => (
                 <tr key={p.period}>
                   <th scope="row" className="sticky-col nowrap">{p.period}{p.complete ? '' : ' *'}</th>
-                  <td className="num">{m(p.mrr_start)}</td>
-                  <td className="num pos">{m(p.new)}</td>
-                  <td className="num pos">{m(p.reactivation)}</td>
-                  <td className="num pos">{m(p.expansion)}</td>
-                  <td className="num neg">{m(p.contraction)}</td>
-                  <td className="num neg">{m(p.churn)}</td>
-                  <td className="num strong">{m(p.mrr_end)}</td>
+                  <td className="num">{mc(p.mrr_start)}</td>
+                  <td className="num pos">{mc(p.new)}</td>
+                  <td className="num pos">{mc(p.reactivation)}</td>
+                  <td className="num pos">{mc(p.expansion)}</td>
+                  <td className="num neg">{mc(p.contraction)}</td>
+                  <td className="num neg">{mc(p.churn)}</td>
+                  <td className="num strong">{mc(p.mrr_end)}</td>
                   <td className="num">{p.customers_start}→{p.customers_end}</td>
-                  <td className="num">{pct(p.gross_revenue_churn)}</td>
-                  <td className="num">{pct(p.nrr, 0)}</td>
-                  <td className="num">{pct(p.grr, 0)}</td>
-                  <td className="num">{m(p.arpc)}</td>
-                  <td className="num">{m(p.cac)}</td>
-                  <td className="num">{m(p.cltv)}</td>
-                  <td className="num">{m(p.cash_balance)}</td>
+                  <td className={judged(report, i, 'revenue_churn')}>{pct(p.gross_revenue_churn)}</td>
+                  <td className={judged(report, i, 'nrr')}>{pct(p.nrr, 0)}</td>
+                  <td className={judged(report, i, 'grr')}>{pct(p.grr, 0)}</td>
+                  <td className="num">{mc(p.arpc)}</td>
+                  <td className="num">{mc(p.cac)}</td>
+                  <td className="num">{mc(p.cltv)}</td>
+                  <td className="num">{mc(p.cash_balance)}</td>
                   <td className="num">{p.runway_months === null ? '—' : `${p.runway_months.toFixed(1)} mo`}</td>
                 </tr>
               ))}
@@ -127,7 +142,7 @@ function RevenueView({ report }: { report: RevenueReport }) {
           </table>
         </div>
         <p className="muted small">
-          * not over yet. CLTV = ARPC × gross margin {report.gross_margin} ÷ monthly customer churn averaged over the trailing 6 complete months.
+          * not over yet. Red: worse than its target in truenorth.yaml (health targets are monthly). CLTV = ARPC × gross margin {report.gross_margin} ÷ monthly customer churn averaged over the trailing 6 complete months.
         </p>
         {report.warnings.length > 0 && (
           <ul className="warnings">
@@ -141,78 +156,7 @@ function RevenueView({ report }: { report: RevenueReport }) {
   );
 }
 
-function Waterfall({ p, currency }: { p: RevenuePeriod; currency: string }) {
-  const steps: { name: string; delta: number; kind: 'total' | 'up' | 'down' }[] = [
-    { name: 'Start', delta: p.mrr_start, kind: 'total' },
-    { name: 'New', delta: p.new, kind: 'up' },
-    { name: 'Reactivation', delta: p.reactivation, kind: 'up' },
-    { name: 'Expansion', delta: p.expansion, kind: 'up' },
-    { name: 'Contraction', delta: -p.contraction, kind: 'down' },
-    { name: 'Churn', delta: -p.churn, kind: 'down' },
-    { name: 'End', delta: p.mrr_end, kind: 'total' },
-  ];
-  let running = 0;
-  const data = steps.map((s) => {
-    if (s.kind === 'total') {
-      running = s.delta;
-      return { name: s.name, base: 0, value: s.delta, kind: s.kind, shown: s.delta };
-    }
-    const from = running;
-    running += s.delta;
-    return { name: s.name, base: Math.min(from, running), value: Math.abs(s.delta), kind: s.kind, shown: s.delta };
-  });
-  const fill = (kind: string) => (kind === 'total' ? COLOURS.primary : kind === 'up' ? COLOURS.good : COLOURS.bad);
-  return (
-    <div className="chart" style={{ height: 260 }} data-testid="waterfall">
-      <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={data} margin={{ top: 18, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke={COLOURS.grid} vertical={false} />
-          <XAxis dataKey="name" tick={AXIS_TICK} tickLine={false} interval={0} />
-          <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={52} tickFormatter={(v: number) => compact(v)} />
-          <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(_v, _n, item) => [money((item.payload as { shown: number }).shown, currency), 'MRR']} />
-          <Bar dataKey="base" stackId="w" fill="transparent" isAnimationActive={false} />
-          <Bar dataKey="value" stackId="w" isAnimationActive={false} radius={[3, 3, 0, 0]}>
-            {data.map((d) => (
-              <Cell key={d.name} fill={fill(d.kind)} />
-            ))}
-            <LabelList dataKey="shown" position="top" formatter={(v: unknown) => (Number(v) === 0 ? '' : money(Number(v), currency))} style={{ fontSize: 11, fill: '#374151' }} />
-          </Bar>
-        </BarChart>
-      </ResponsiveContainer>
-    </div>
-  );
-}
-
-function Movements({ report, currency }: { report: RevenueReport; currency: string }) {
-  const data = report.periods.map((p) => ({
-    period: report.period === 'week' ? p.period.replace(/^\d{4}-/, '') : p.period,
-    new: p.new,
-    reactivation: p.reactivation,
-    expansion: p.expansion,
-    contraction: -p.contraction,
-    churn: -p.churn,
-    mrr: p.mrr_end,
-  }));
-  return (
-    <div className="chart" style={{ height: 260 }}>
-      <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} stackOffset="sign">
-          <CartesianGrid stroke={COLOURS.grid} vertical={false} />
-          <XAxis dataKey="period" tick={AXIS_TICK} tickLine={false} />
-          <YAxis yAxisId="flow" tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={(v: number) => compact(v)} />
-          <YAxis yAxisId="mrr" orientation="right" tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={(v: number) => compact(v)} />
-          <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v, name) => [money(Number(v), currency), String(name)]} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          <ReferenceLine yAxisId="flow" y={0} stroke="#9ca3af" />
-          <Bar yAxisId="flow" dataKey="new" name="New" stackId="m" fill={COLOURS.good} isAnimationActive={false} />
-          <Bar yAxisId="flow" dataKey="reactivation" name="Reactivation" stackId="m" fill="#4ade80" isAnimationActive={false} />
-          <Bar yAxisId="flow" dataKey="expansion" name="Expansion" stackId="m" fill="#0d9488" isAnimationActive={false} />
-          <Bar yAxisId="flow" dataKey="contraction" name="Contraction" stackId="m" fill={COLOURS.warn} isAnimationActive={false} />
-          <Bar yAxisId="flow" dataKey="churn" name="Churn" stackId="m" fill={COLOURS.bad} isAnimationActive={false} />
-          <Line yAxisId="mrr" type="monotone" dataKey="mrr" name="MRR" stroke={COLOURS.primary} strokeWidth={2} dot={{ r: 2.5 }} isAnimationActive={false} />
-        </ComposedChart>
-      </ResponsiveContainer>
-      <span className="sr-only">{data.map((d) => `${d.period}: MRR ${exact(d.mrr)}`).join('; ')}</span>
-    </div>
-  );
+/** A table cell's class: red when the period's figure misses its target. */
+function judged(report: RevenueReport, index: number, name: HealthName): string {
+  return report.status[index]?.[name] === 'off_track' ? 'num neg' : 'num';
 }
