@@ -5,6 +5,13 @@ export function nextSeq(): number {
   return lastSeq;
 }
 
+/** `count` consecutive values of `nextSeq` at once (for rows numbered inside ClickHouse): the first. */
+export function reserveSeqs(count: number): number {
+  const first = nextSeq();
+  lastSeq = first + Math.max(count, 1) - 1;
+  return first;
+}
+
 /** A lane of this process: each `work` starts once the one before it settled. */
 export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
   let last: Promise<unknown> = Promise.resolve();
