@@ -99,11 +99,13 @@ describe('imports and hand entries through the server, on DuckDB and on ClickHou
   });
 
   it('an import ClickHouse refuses to store answers 503 with Retry-After; sent again, it is stored once', async () => {
-    const insert = ch.connection.insert;
-    ch.connection.insert = async (table, rows) => {
-      if (table === 'tn_events') throw new Error('Code: 243. DB::Exception: Cannot reserve 1.00 MiB, not enough space. (NOT_ENOUGH_SPACE)');
-      return insert.call(ch.connection, table, rows);
+    // The disk is full: every write ClickHouse is asked for fails, reads still answer.
+    const { insert, command } = ch.connection;
+    const full = async () => {
+      throw new Error('Code: 243. DB::Exception: Cannot reserve 1.00 MiB, not enough space. (NOT_ENOUGH_SPACE)');
     };
+    ch.connection.insert = full;
+    ch.connection.command = full;
     const upload = () => fetch(`${urls[1]}/api/v1/import/events?format=ndjson`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: `${track('r1', 'u7')}\n` });
     try {
       const refused = await upload();
@@ -111,7 +113,7 @@ describe('imports and hand entries through the server, on DuckDB and on ClickHou
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(await refused.json()).toMatchObject({ error: 'store_unavailable', message: expect.stringMatching(/^the store cannot write now \(the disk is full\).*retry later$/) });
     } finally {
-      ch.connection.insert = insert;
+      Object.assign(ch.connection, { insert, command });
     }
     expect(await (await upload()).json()).toMatchObject({ imported: 1, duplicates: 0 });
     expect(await ch.all(`SELECT count() AS n FROM events WHERE id = 'r1'`)).toEqual([{ n: 1 }]);
