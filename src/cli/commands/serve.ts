@@ -53,12 +53,16 @@ function openInBrowser(url: string): void {
   }
 }
 
-/** Sends the weekly digest on the configured day and hour, reading committed data beside the writer. */
-function startDigestSchedule(config: Config, withEngine: <T>(work: (engine: SqlEngine) => Promise<T>) => Promise<T>, say: (line: string) => void) {
+/**
+ * Sends the weekly digest on the configured day and hour, reading committed data beside the writer;
+ * of several servers sharing the store, the one whose claim wins sends it.
+ */
+function startDigestSchedule(config: Config, server: TruenorthServer, say: (line: string) => void) {
   const schedule = config.digest!;
   const model = modelFromConfig(config);
+  const claim = (week: string, target: string) => server.claimDigest(week, target);
   const sender: DigestSender = {
-    send: (now) => withEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf)).send(now)),
+    send: (now) => server.withReportEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf), undefined, claim).send(now)),
   };
   const scheduler = scheduleDigest(schedule, config.timezone, sender, say);
   say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone} ${describeDigestTargets(schedule)}, next ${new Date(scheduler.next()).toISOString()}`);
@@ -173,11 +177,10 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
       }
       if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key${onFile ? ` (\`${commandFor('keys create --kind secret', dbPath)}\`)` : ''}`);
 
-      const withReportEngine = <T>(work: (engine: SqlEngine) => Promise<T>) => server.withReportEngine(work);
       // The digest joins the team's check-ins, notes and ideas: a store without those tables cannot send it.
       const digestGap = capabilityGap(server.events.capabilities, 'team_tables');
       if (config?.digest && digestGap !== undefined) say(`weekly digest: not sent by this server: ${digestGap}`);
-      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, withReportEngine, say) : undefined;
+      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, server, say) : undefined;
 
       await new Promise<void>((resolve) => {
         let stopping = false;
