@@ -135,7 +135,7 @@ describe('serve --engine clickhouse', () => {
     expect(replay.queries.some((q) => /\bFINAL\b|toStartOfWeek|JSONExtract/i.test(q.sql))).toBe(true);
   });
 
-  it('imports and hand entries go to ClickHouse, the export answers 501; Stripe webhooks are taken; /ready names the engine', async () => {
+  it('imports, hand entries and the export read and write ClickHouse; Stripe webhooks are taken; /ready names the engine', async () => {
     // The webhook reaches its signature check (the ledger it writes: stripe-engines.test.ts).
     const stripe = await post('/webhooks/stripe', { id: 'evt_1', type: 'customer.subscription.created' }, { 'stripe-signature': 't=1,v1=x' });
     expect(stripe.status).toBe(400);
@@ -148,11 +148,13 @@ describe('serve --engine clickhouse', () => {
     expect([manual.status, await manual.json()]).toEqual([200, expect.objectContaining({ imported: 1 })]);
     expect(await chRows(`SELECT metric, period, value FROM manual_values`)).toEqual([{ metric: 'cash_balance', period: '2026-W08', value: 1 }]);
     expect(await duck.all('SELECT count(*) AS n FROM manual_values')).toEqual([{ n: 0 }]);
-    // The export says what is not supported, and what to do instead, rather than touch the wrong store.
-    const res = await fetch(`${url}/api/v1/export/events?format=csv`);
-    const answer = (await res.json()) as { error: string; message: string };
-    expect([res.status, answer.error], answer.message).toEqual([501, 'not_supported']);
-    expect(answer.message).toMatch(/export them from ClickHouse/);
+    // The export writes ClickHouse's events (the same file as DuckDB's: export-clickhouse.test.ts).
+    const res = await fetch(`${url}/api/v1/export/events?format=ndjson`);
+    expect(res.status).toBe(200);
+    const exported = (await res.text()).trim().split('\n').map((line) => JSON.parse(line) as { messageId: string; event: string });
+    const stored = await chRows<{ n: number }>('SELECT count() AS n FROM events');
+    expect([exported.length, Number(res.headers.get('x-truenorth-events'))]).toEqual([stored[0].n, stored[0].n]);
+    expect(exported.filter((e) => e.event === 'Imported').map((e) => e.messageId)).toEqual(['imp-1']);
     const ready = await (await fetch(`${url}/ready`)).json();
     expect(ready).toMatchObject({ status: 'ready', engine: 'clickhouse', pending: 0 });
     expect(ready.committed).toBeGreaterThanOrEqual(30);

@@ -13,7 +13,7 @@ export const CAPABILITIES = [
   'write_lane',
   /** The team's tables: OKR check-ins, review notes and the ideas board. */
   'team_tables',
-  /** Every stored event written out to a file through the server. */
+  /** Every stored event written out to a file (the CLI's export, and through the server). */
   'export_events',
   /** The event catalogue kept at write time instead of aggregated from the events. */
   'catalogue_summary',
@@ -40,7 +40,7 @@ export const ENGINE_CAPABILITIES: { readonly [D in Dialect]: Capabilities } = {
     import: true,
     write_lane: true,
     team_tables: true,
-    export_events: { gap: `${ON_CLICKHOUSE}, which truenorth does not export to a file; export them from ClickHouse itself` },
+    export_events: true,
     catalogue_summary: { gap: `${ON_CLICKHOUSE}, which keeps no catalogue at write time: it is aggregated from the events` },
     stripe: true,
   },
