@@ -16,7 +16,8 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { digestSender, scheduleDigest, type Timers } from '../src/server/digest-schedule.js';
-import type { CreatedKey } from '../src/server/keys.js';
+import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
 import { openChdb } from './helpers/engines.js';
 
 const ADMIN = 'admin-token-for-two-servers';
@@ -159,6 +160,30 @@ describe('two servers on one ClickHouse', () => {
     expect(await series(a)).toEqual(expected);
     expect(await series(b)).toEqual(expected);
     expect((await call(b, '/api/v1/funnel?from=2026-02-01&to=2026-03-01&as_of=2026-03-30')).body).toEqual(funnel.body);
+  });
+
+  it('keys in the DuckDB file of a server are carried into ClickHouse at start-up, revocations included', async () => {
+    const file = await DuckDbStore.open(join(dir, 'upgraded.duckdb'));
+    try {
+      const keys = duckDbControl(file).keys;
+      const [kept, dropped] = [await createKey(keys, 'write', 'kept'), await createKey(keys, 'write', 'dropped')];
+      await revokeKey(keys, dropped.id);
+      const start = () => TruenorthServer.create({ store: file, clickhouse: ch, host: '127.0.0.1', port: 0, logger: false, keyRefreshMs: REFRESH_MS });
+      let server = await start();
+      await server.close();
+      const state = async () => (await ch.connection.query(
+        'SELECT id, revoked_at IS NOT NULL AS revoked FROM tn_api_keys FINAL WHERE id IN {ids:Array(String)} ORDER BY name DESC', { ids: [kept.id, dropped.id] },
+      )).map((k) => [k.id, Boolean(k.revoked)]);
+      expect(await state()).toEqual([[kept.id, false], [dropped.id, true]]);
+      // Revoked in the file while the server was down (`truenorth keys revoke` without --engine): revoked everywhere once it starts.
+      await revokeKey(keys, kept.id);
+      server = await start();
+      await server.close();
+      expect(await state()).toEqual([[kept.id, true], [dropped.id, true]]);
+      await msUntil(async () => servers.every((s) => s.keys.verify(kept.token) === undefined), REFRESH_MS + SLACK_MS);
+    } finally {
+      await file.close();
+    }
   });
 
   it('with both schedules due, the weekly digest goes out once', async () => {
