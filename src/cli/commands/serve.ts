@@ -7,11 +7,10 @@ import { DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
 import { capabilityGap } from '../../engine/capabilities.js';
 import { openServerStores } from '../../engine/open-store.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
-import { TruenorthServer } from '../../server/app.js';
+import type { TruenorthServer } from '../../server/app.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
-import { dashboardBuilt } from '../../server/static-app.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
@@ -132,6 +131,8 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
       const { store, clickhouse } = stores;
       const onFile = dbPath !== ':memory:';
       const localToken = onFile ? localAdminToken() : undefined;
+      // The HTTP framework and its plugins load here, not for every command.
+      const [{ TruenorthServer }, { dashboardBuilt }] = await Promise.all([import('../../server/app.js'), import('../../server/static-app.js')]);
       let server: TruenorthServer;
       try {
         server = await TruenorthServer.create({
