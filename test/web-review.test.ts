@@ -47,7 +47,7 @@ async function open(page: Page, path: string): Promise<void> {
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 const pct1 = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-interface Row { id: string; unit: string; values: (number | null)[]; status: string[]; trend: number | null; trend_unit: string; target: unknown }
+interface Row { id: string; unit: string; values: (number | null)[]; status: string[]; trend: number | null; trend_unit: string; target: unknown; months?: string[] }
 interface Step { from: string; to: string; actual_rate: number | null }
 
 describe.skipIf(!chromiumAvailable()).each(SIZES)('the review pages at $width×$height ($name)', ({ width, height }) => {
@@ -80,7 +80,7 @@ describe.skipIf(!chromiumAvailable()).each(SIZES)('the review pages at $width×$
       const cell = page.locator(`tr[data-row-id="${row.id}"] td.trend`);
       expect(await cell.getAttribute('data-trend-unit'), row.id).toBe(row.trend_unit);
       if (row.trend === null) continue;
-      const shown = (await cell.textContent())!;
+      const shown = (await cell.locator('.trend-value').textContent())!;
       if (row.unit === 'rate') {
         expect(row.trend_unit).toBe('points');
         expect(shown, row.id).toMatch(/ pp$/);
@@ -91,6 +91,15 @@ describe.skipIf(!chromiumAvailable()).each(SIZES)('the review pages at $width×$
       if (row.target) expect(await page.locator(`tr[data-row-id="${row.id}"] .spark-target`).count(), row.id).toBeGreaterThan(0);
     }
     expect(card.rows.some((r) => r.unit === 'rate' && r.trend !== null), 'the demo has a rate row to check').toBe(true);
+    // Revenue churn and NRR read monthly: each cell names its month, the change is month over month.
+    for (const id of ['health.revenue_churn', 'health.nrr']) {
+      const row = card.rows.find((r) => r.id === id)!;
+      expect(row.months, id).toHaveLength(row.values.length);
+      const current = page.locator(`tr[data-row-id="${id}"] td.cell.current`);
+      expect(await current.getAttribute('data-month')).toBe(row.months!.at(-1));
+      expect(await current.getAttribute('data-value')).toBe(row.values.at(-1) === null ? '' : String(row.values.at(-1)));
+      expect(await page.locator(`tr[data-row-id="${id}"] td.trend`).textContent()).toMatch(/MoM$/);
+    }
     expect(await page.getByRole('group', { name: 'Segment' }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
