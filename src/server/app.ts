@@ -1,5 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema/index.js';
 import { TruenorthError } from '../errors.js';
@@ -168,6 +170,14 @@ export class TruenorthServer implements RouteHost {
     await server.reloadKeys();
     if (server.control.shared) server.refreshKeysEvery(options.keyRefreshMs ?? KEY_REFRESH_MS);
     return server;
+  }
+
+  /** This process among the servers sharing the control store: what its digest claims name. */
+  readonly instanceId = `${hostname()} pid ${process.pid} ${randomBytes(4).toString('hex')}`;
+
+  /** Claims the sending of `week`'s digest to `target`; true for exactly one of the servers sharing the store. */
+  claimDigest(week: string, target: string): Promise<boolean> {
+    return this.control.digestClaims.claim(week, target, this.instanceId);
   }
 
   /** Re-reads the keys from the control store. */
