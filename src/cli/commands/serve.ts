@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { InputError, TruenorthError } from '../../errors.js';
@@ -7,11 +7,11 @@ import { DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
 import { capabilityGap } from '../../engine/capabilities.js';
 import { openServerStores } from '../../engine/open-store.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
-import { TruenorthServer } from '../../server/app.js';
+import type { TruenorthServer } from '../../server/app.js';
+import type { LogFormat } from '../../server/log-format.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
-import { dashboardBuilt } from '../../server/static-app.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
@@ -37,6 +37,7 @@ interface ServeFlags {
   bodyStallTimeout?: string;
   keepAliveTimeout?: string;
   logLevel: string;
+  logFormat?: LogFormat;
   open?: boolean;
   chdbPath?: string;
 }
@@ -53,12 +54,16 @@ function openInBrowser(url: string): void {
   }
 }
 
-/** Sends the weekly digest on the configured day and hour, reading committed data beside the writer. */
-function startDigestSchedule(config: Config, withEngine: <T>(work: (engine: SqlEngine) => Promise<T>) => Promise<T>, say: (line: string) => void) {
+/**
+ * Sends the weekly digest on the configured day and hour, reading committed data beside the writer;
+ * of several servers sharing the store, the one whose claim wins sends it.
+ */
+function startDigestSchedule(config: Config, server: TruenorthServer, say: (line: string) => void) {
   const schedule = config.digest!;
   const model = modelFromConfig(config);
+  const claim = (week: string, target: string) => server.claimDigest(week, target);
   const sender: DigestSender = {
-    send: (now) => withEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf)).send(now)),
+    send: (now) => server.withReportEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf), undefined, claim).send(now)),
   };
   const scheduler = scheduleDigest(schedule, config.timezone, sender, say);
   say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone} ${describeDigestTargets(schedule)}, next ${new Date(scheduler.next()).toISOString()}`);
@@ -101,6 +106,7 @@ export function registerServe(program: Command): void {
     .option('--body-stall-timeout <s>', 'seconds without a byte after which a connection is closed (imports too)', seconds(DEFAULT_CONNECTION_LIMITS.bodyStallMs))
     .option('--keep-alive-timeout <s>', 'seconds an idle keep-alive connection stays open', seconds(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs))
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
+    .addOption(new Option('--log-format <format>', 'readable lines or one JSON object a line (default: pretty on a terminal, else json)').choices(['pretty', 'json'] satisfies LogFormat[]))
     .option('--open', 'open the dashboard in the default browser')
     .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
     .addHelpText('after', `
@@ -128,6 +134,8 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
       const { store, clickhouse } = stores;
       const onFile = dbPath !== ':memory:';
       const localToken = onFile ? localAdminToken() : undefined;
+      // The HTTP framework and its plugins load here, not for every command.
+      const [{ TruenorthServer }, { dashboardBuilt }] = await Promise.all([import('../../server/app.js'), import('../../server/static-app.js')]);
       let server: TruenorthServer;
       try {
         server = await TruenorthServer.create({
@@ -142,7 +150,7 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
             maxBatchBytes: positiveInt(flags.maxBatchBytes, '--max-batch-bytes'),
             maxBatchEvents: positiveInt(flags.maxBatchEvents, '--max-batch-events'),
           },
-          logger: { level: flags.logLevel },
+          logger: { level: flags.logLevel, format: flags.logFormat },
           reportTimeoutMs: wholeNumber(flags.reportTimeout ?? String(DEFAULT_REPORT_TIMEOUT_SECONDS), '--report-timeout', 1, 86_400) * 1000,
           connections: connectionLimits(flags),
         });
@@ -173,11 +181,10 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
       }
       if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key${onFile ? ` (\`${commandFor('keys create --kind secret', dbPath)}\`)` : ''}`);
 
-      const withReportEngine = <T>(work: (engine: SqlEngine) => Promise<T>) => server.withReportEngine(work);
       // The digest joins the team's check-ins, notes and ideas: a store without those tables cannot send it.
       const digestGap = capabilityGap(server.events.capabilities, 'team_tables');
       if (config?.digest && digestGap !== undefined) say(`weekly digest: not sent by this server: ${digestGap}`);
-      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, withReportEngine, say) : undefined;
+      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, server, say) : undefined;
 
       await new Promise<void>((resolve) => {
         let stopping = false;

@@ -10,22 +10,21 @@ import { ClickHouseSink } from './sink.js';
 import { clickHouseStripeFacts } from './stripe-facts.js';
 import type { ClickHouseStore } from './store.js';
 import { clickHouseTeam } from './team.js';
+import { oneAtATime } from './values.js';
 
 /** A ClickHouse database (a server, or embedded chdb) as a store. */
 export function clickHousePort(store: ClickHouseStore): StorePort {
   const stripeFacts = clickHouseStripeFacts(store);
   // A subscription's rows are derived from all its facts: this process applies one group at a time.
-  let stripeWrites: Promise<unknown> = Promise.resolve();
+  const stripeLane = oneAtATime();
+  // Hand entries are stamped after the latest stored one: one write at a time, so no two share an instant.
+  const manualLane = oneAtATime();
   const importers: Importers = {
-    events: (file, options) => importEventsToClickHouse(store, file, options),
-    ledger: (file, options) => importLedgerToClickHouse(store, file, options),
-    manual: (file, options) => importManualToClickHouse(store, file, options),
-    manualValues: (entries) => recordManualValuesToClickHouse(store, entries),
-    stripe: (facts, onProgress) => resumable(() => writeStripeFacts(facts, (group) => {
-      const next = stripeWrites.then(() => applyStripeFacts(stripeFacts, group));
-      stripeWrites = next.catch(() => undefined);
-      return next;
-    }, onProgress)),
+    events: (file, options) => resumable(() => importEventsToClickHouse(store, file, options)),
+    ledger: (file, options) => resumable(() => importLedgerToClickHouse(store, file, options)),
+    manual: (file, options) => resumable(() => manualLane(() => importManualToClickHouse(store, file, options))),
+    manualValues: (entries) => resumable(() => manualLane(() => recordManualValuesToClickHouse(store, entries))),
+    stripe: (facts, onProgress) => resumable(() => writeStripeFacts(facts, (group) => stripeLane(() => applyStripeFacts(stripeFacts, group)), onProgress)),
   };
   return {
     dialect: store.dialect,
@@ -34,6 +33,7 @@ export function clickHousePort(store: ClickHouseStore): StorePort {
     reader: async (maxSeconds) => (maxSeconds ? store.cancellable(maxSeconds) : view(store)),
     openSink: (options = {}) => new ClickHouseSink(store, options),
     importers,
+    manualLane: (work) => manualLane(() => work(view(store), (entries) => resumable(() => recordManualValuesToClickHouse(store, entries)))),
     team: clickHouseTeam(store),
     close: () => store.close(),
   };

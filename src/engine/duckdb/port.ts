@@ -52,6 +52,7 @@ export function duckDbPort(store: DuckDbStore, lane?: WriteQueue): StorePort {
     reader: () => store.reader(),
     openSink: (options = {}) => (sink ??= new WriteQueue(store, { maxPending: options.maxPending })),
     importers,
+    manualLane: (work) => alone((s) => work(s, (entries) => recordManualValues(s, entries))),
     team,
     close: async () => {
       if (sink !== lane) await sink?.close();
