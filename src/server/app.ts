@@ -1,5 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema/index.js';
 import { TruenorthError } from '../errors.js';
@@ -14,11 +16,11 @@ import { Auth } from './auth.js';
 import type { RouteHost } from './route-host.js';
 import { registerSessionRoutes } from './session.js';
 import { SessionStore } from './session-store.js';
-import { registerStaticApp } from './static-app.js';
+import { compressedScope, registerStaticApp } from './static-app.js';
+import { registerApiDocs } from './api-docs.js';
 import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { KeyRing, type Principal } from './keys.js';
-import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections.js';
 import { DEFAULT_LIMITS, type Limits } from './payload.js';
 import type { RateLimitOptions } from './rate-limit.js';
@@ -170,6 +172,14 @@ export class TruenorthServer implements RouteHost {
     return server;
   }
 
+  /** This process among the servers sharing the control store: what its digest claims name. */
+  readonly instanceId = `${hostname()} pid ${process.pid} ${randomBytes(4).toString('hex')}`;
+
+  /** Claims the sending of `week`'s digest to `target`; true for exactly one of the servers sharing the store. */
+  claimDigest(week: string, target: string): Promise<boolean> {
+    return this.control.digestClaims.claim(week, target, this.instanceId);
+  }
+
   /** Re-reads the keys from the control store. */
   async reloadKeys(): Promise<void> {
     await this.keys.load(this.control.keys);
@@ -309,7 +319,6 @@ export class TruenorthServer implements RouteHost {
 
     registerErrorHandler(app, this.limits.maxBatchBytes);
     registerHealthRoutes(this);
-    app.get('/openapi.json', async () => openApiDocument());
     registerIngestRoutes(this);
     registerStripeRoute(this, this.options.stripeSecret);
     registerKeysRoutes(this);
@@ -319,7 +328,10 @@ export class TruenorthServer implements RouteHost {
     registerSessionRoutes(this);
     registerWriteRoutes(this);
     registerCliRoutes(this);
-    registerStaticApp(app);
+    compressedScope(app, async (scope) => {
+      await registerApiDocs(scope);
+      await registerStaticApp(scope);
+    });
   }
 }
 

@@ -7,11 +7,10 @@ import { DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
 import { capabilityGap } from '../../engine/capabilities.js';
 import { openServerStores } from '../../engine/open-store.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
-import { TruenorthServer } from '../../server/app.js';
+import type { TruenorthServer } from '../../server/app.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
-import { dashboardBuilt } from '../../server/static-app.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
@@ -53,12 +52,16 @@ function openInBrowser(url: string): void {
   }
 }
 
-/** Sends the weekly digest on the configured day and hour, reading committed data beside the writer. */
-function startDigestSchedule(config: Config, withEngine: <T>(work: (engine: SqlEngine) => Promise<T>) => Promise<T>, say: (line: string) => void) {
+/**
+ * Sends the weekly digest on the configured day and hour, reading committed data beside the writer;
+ * of several servers sharing the store, the one whose claim wins sends it.
+ */
+function startDigestSchedule(config: Config, server: TruenorthServer, say: (line: string) => void) {
   const schedule = config.digest!;
   const model = modelFromConfig(config);
+  const claim = (week: string, target: string) => server.claimDigest(week, target);
   const sender: DigestSender = {
-    send: (now) => withEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf)).send(now)),
+    send: (now) => server.withReportEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf), undefined, claim).send(now)),
   };
   const scheduler = scheduleDigest(schedule, config.timezone, sender, say);
   say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone} ${describeDigestTargets(schedule)}, next ${new Date(scheduler.next()).toISOString()}`);
@@ -128,6 +131,8 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
       const { store, clickhouse } = stores;
       const onFile = dbPath !== ':memory:';
       const localToken = onFile ? localAdminToken() : undefined;
+      // The HTTP framework and its plugins load here, not for every command.
+      const [{ TruenorthServer }, { dashboardBuilt }] = await Promise.all([import('../../server/app.js'), import('../../server/static-app.js')]);
       let server: TruenorthServer;
       try {
         server = await TruenorthServer.create({
@@ -173,11 +178,10 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
       }
       if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key${onFile ? ` (\`${commandFor('keys create --kind secret', dbPath)}\`)` : ''}`);
 
-      const withReportEngine = <T>(work: (engine: SqlEngine) => Promise<T>) => server.withReportEngine(work);
       // The digest joins the team's check-ins, notes and ideas: a store without those tables cannot send it.
       const digestGap = capabilityGap(server.events.capabilities, 'team_tables');
       if (config?.digest && digestGap !== undefined) say(`weekly digest: not sent by this server: ${digestGap}`);
-      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, withReportEngine, say) : undefined;
+      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, server, say) : undefined;
 
       await new Promise<void>((resolve) => {
         let stopping = false;

@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 6;
+export const CLICKHOUSE_SCHEMA_VERSION = 7;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -46,6 +46,12 @@ interface StorageTable {
 const TS = "DateTime64(3, 'UTC')";
 
 const IDENTITY_OPERATION_COLUMNS = ["set_once String DEFAULT ''", "unset String DEFAULT ''"];
+
+/**
+ * A ledger row the Stripe facts no longer give is removed by writing its key again with `deleted = 1`:
+ * the view keeps the latest write of a key and leaves tombstones out, on every server at once.
+ */
+const SUBSCRIPTION_TOMBSTONE = ['deleted UInt8 DEFAULT 0'];
 
 const STORAGE: StorageTable[] = [
   {
@@ -140,9 +146,25 @@ const STORAGE: StorageTable[] = [
       'source LowCardinality(String)',
       `recorded_at ${TS}`,
       'written UInt64',
+      ...SUBSCRIPTION_TOMBSTONE,
     ],
     engine: { kind: 'ReplacingMergeTree', version: 'written' },
     orderBy: '(account_id, subscription_id, effective_at)',
+  },
+  // What Stripe told, from which the ledger's Stripe rows are derived (engine/stripe/ledger.ts), keyed
+  // as DuckDB's primary keys: a state by (subscription, instant), the last written wins; an invoice by
+  // its id, the highest stage wins (equal stages: the last written).
+  {
+    name: 'tn_stripe_subscription_states',
+    columns: ['subscription_id String', 'effective_ms Int64', 'account_id String', 'ended Bool', 'object String', 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: '(subscription_id, effective_ms)',
+  },
+  {
+    name: 'tn_stripe_invoices',
+    columns: ['invoice_id String', 'subscription_id String', 'period_start_ms Int64', 'base_minor Float64', 'discounts String', 'stage UInt32'],
+    engine: { kind: 'ReplacingMergeTree', version: 'stage' },
+    orderBy: 'invoice_id',
   },
   {
     name: 'tn_manual_values',
@@ -237,7 +259,15 @@ const VIEWS: { name: string; select: (t: (name: string) => string) => string }[]
   { name: 'accounts', select: (t) => `SELECT account_id, traits, updated_at FROM ${t('tn_accounts')} FINAL` },
   {
     name: 'subscriptions',
-    select: (t) => `SELECT account_id, subscription_id, effective_at, mrr, plan, currency, source, recorded_at FROM ${t('tn_subscriptions')} FINAL`,
+    select: (t) => `SELECT account_id, subscription_id, effective_at, mrr, plan, currency, source, recorded_at FROM ${t('tn_subscriptions')} FINAL WHERE deleted = 0`,
+  },
+  {
+    name: 'stripe_subscription_states',
+    select: (t) => `SELECT subscription_id, effective_ms, account_id, ended, object FROM ${t('tn_stripe_subscription_states')} FINAL`,
+  },
+  {
+    name: 'stripe_invoices',
+    select: (t) => `SELECT invoice_id, subscription_id, period_start_ms, base_minor, discounts, stage FROM ${t('tn_stripe_invoices')} FINAL`,
   },
   {
     name: 'quality_counts',
@@ -313,6 +343,9 @@ export function clickhouseDdl(options: DdlOptions = {}): string[] {
     }
   }
 
+  // Columns added since a table was first created, before the views that read them.
+  out.push(...SUBSCRIPTION_TOMBSTONE.map((c) => `ALTER TABLE ${t('tn_subscriptions')}${cluster} ADD COLUMN IF NOT EXISTS ${c}`));
+
   // Link candidates: any message carrying both ids. The materialized view folds them into the
   // earliest link per anonymous id (ties: the one written first).
   const links = t('tn_identity_links');
@@ -343,7 +376,8 @@ function engineSql(engine: Engine, replicated?: string): string {
  * `$set_once` / `$unset` to the identity messages, and the event accounts and trait history tables
  * (created by the DDL); version 5 added the team's tables (OKR check-ins, review notes, ideas),
  * created by the DDL; version 6 added the control state several servers share (API keys, dashboard
- * sessions, digest claims), created by the DDL.
+ * sessions, digest claims), created by the DDL; version 7 added the Stripe facts and the ledger's
+ * tombstones (the DDL adds both).
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];

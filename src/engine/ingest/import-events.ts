@@ -21,6 +21,8 @@ export interface ImportOptions {
   strict?: boolean;
   batchSize?: number;
   stdin?: Readable;
+  /** The file's name in messages (default: its path, or stdin). */
+  label?: string;
   /** Called after every batch: progress and total in bytes (text) or rows (Parquet). */
   onProgress?: (done: number, total: number | undefined, counts: ImportCounts) => void;
   /** Commits one batch of a text import that is not --strict (default: a transaction of its own). */
@@ -68,7 +70,7 @@ export async function readMessageBatches(
   const day = qualityDay(quality?.importedAt ?? Date.now());
   const sample: unknown[] = [];
   const reject = (record: SourceRecord, reason: string) => {
-    const where = `${displayName(path)}${record.file === undefined ? '' : ` (${record.file})`} line ${record.line}`;
+    const where = `${options.label ?? displayName(path)}${record.file === undefined ? '' : ` (${record.file})`} line ${record.line}`;
     if (options.strict) throw new InputError(`${where}: ${reason}; nothing was imported (--strict)`);
     counts.rejected++;
     quality?.tally.reject(day, quality.source, reason);
