@@ -1,4 +1,4 @@
-import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
 import { pct, shortWeek } from '../format';
 import type { SurveysReport } from '../types';
@@ -20,7 +20,8 @@ export function SurveyTrends({ report }: { report: SurveysReport }) {
     <div className="stack-sm" data-testid="survey-trends">
       {shown.map((s) => {
         const rolling = report[s.kind]!.rolling;
-        const data = rolling.map((w) => ({ week: shortWeek(w.period), score: w.sufficient ? w.score : null, answers: w.responses, sufficient: w.sufficient }));
+        // A grey bar spanning the whole scale marks a week with too few answers.
+        const data = rolling.map((w) => ({ week: shortWeek(w.period), score: w.sufficient ? w.score : null, thin: w.sufficient ? null : s.domain, answers: w.responses, sufficient: w.sufficient }));
         const thin = data.filter((d) => !d.sufficient);
         return (
           <div key={s.kind}>
@@ -29,23 +30,21 @@ export function SurveyTrends({ report }: { report: SurveysReport }) {
             </p>
             <div className="chart" style={{ height: 120 }} data-testid={`trend-${s.kind}`} data-insufficient={thin.map((d) => d.week).join(' ')}>
               <ResponsiveContainer width="100%" height="100%">
-                <LineChart data={data} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
+                <ComposedChart data={data} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
                   <CartesianGrid stroke={COLOURS.grid} vertical={false} />
                   <XAxis dataKey="week" tick={AXIS_TICK} tickLine={false} />
                   <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={36} domain={s.domain} tickFormatter={s.text} />
-                  {thin.map((d) => (
-                    <ReferenceArea key={d.week} x1={d.week} x2={d.week} fill={COLOURS.grid} fillOpacity={0.6} ifOverflow="extendDomain" />
-                  ))}
+                  <Bar dataKey="thin" fill={COLOURS.grid} fillOpacity={0.7} isAnimationActive={false} />
                   {s.kind === 'nps' && <ReferenceLine y={0} stroke={COLOURS.axis} />}
                   <Tooltip
                     contentStyle={TOOLTIP_STYLE}
-                    formatter={(v, _n, item) => {
-                      const p = item.payload as { answers: number; sufficient: boolean };
-                      return [p.sufficient ? `${s.text(Number(v))} (${p.answers} answers)` : `too few answers (${p.answers})`, s.name];
+                    formatter={(v, name, item) => {
+                      const answers = (item.payload as { answers: number }).answers;
+                      return [name === 'thin' ? `too few answers (${answers})` : `${s.text(Number(v))} (${answers} answers)`, s.name];
                     }}
                   />
                   <Line dataKey="score" name={s.name} stroke={s.colour} strokeWidth={2} dot={{ r: 2.5 }} isAnimationActive={false} />
-                </LineChart>
+                </ComposedChart>
               </ResponsiveContainer>
             </div>
           </div>
