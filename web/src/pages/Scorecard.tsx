@@ -1,7 +1,9 @@
 import { useLayoutEffect, useRef } from 'react';
 import { reportUrl, useApi } from '../api';
 import { CellValue, cellTitle } from '../components/no-data';
+import { ExportCsv } from '../components/table';
 import { Avatar, Badge, Card, Empty, Load, Owner, Sparkline, StatusPill } from '../components/ui';
+import { scorecardCsv } from '../exports';
 import { useView } from '../context';
 import { dateTime, pct, shortWeek, STATUS_LABEL, stageLabel, targetText } from '../format';
 import { Link, sharedQuery } from '../router';
@@ -131,7 +133,7 @@ function Grid({ data, notes }: { data: ScorecardData; notes: ReviewNote[] }) {
       title={`${ctx.product} scorecard`}
       subtitle={`${data.weeks[0]} – ${data.weeks[last]}: ${data.rows.length} metrics, one owner and one target each`}
       id="scorecard"
-      actions={<Legend />}
+      actions={<><Legend /><ExportCsv name="grid" table={() => scorecardCsv(data)} /></>}
     >
       <div className="table-scroll" ref={scroller} tabIndex={0} role="region" aria-label="Scorecard grid, scrolls sideways">
         <table className="scorecard" data-testid="scorecard-grid">
