@@ -7,7 +7,7 @@ type Kind = 'pmf' | 'nps' | 'csat';
 const SERIES: { kind: Kind; name: string; colour: string; domain: [number, number]; text: (v: number) => string }[] = [
   { kind: 'pmf', name: 'PMF', colour: COLOURS.primary, domain: [0, 1], text: (v) => pct(v, 0) },
   { kind: 'nps', name: 'NPS', colour: COLOURS.ideal, domain: [-1, 1], text: (v) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(Math.round(v * 100))}` },
-  { kind: 'csat', name: 'CSAT', colour: '#0d9488', domain: [0, 1], text: (v) => pct(v, 0) },
+  { kind: 'csat', name: 'CSAT', colour: COLOURS.teal, domain: [0, 1], text: (v) => pct(v, 0) },
 ];
 
 /**
@@ -34,8 +34,8 @@ export function SurveyTrends({ report }: { report: SurveysReport }) {
                   <CartesianGrid stroke={COLOURS.grid} vertical={false} />
                   <XAxis dataKey="week" tick={AXIS_TICK} tickLine={false} />
                   <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={36} domain={s.domain} tickFormatter={s.text} />
-                  <Bar dataKey="thin" fill={COLOURS.grid} fillOpacity={0.7} isAnimationActive={false} />
-                  {s.kind === 'nps' && <ReferenceLine y={0} stroke={COLOURS.axis} />}
+                  <Bar dataKey="thin" fill={COLOURS.mutedBar} fillOpacity={0.6} isAnimationActive={false} />
+                  {s.kind === 'nps' && <ReferenceLine y={0} stroke={COLOURS.zero} />}
                   <Tooltip
                     contentStyle={TOOLTIP_STYLE}
                     formatter={(v, name, item) => {
