@@ -345,15 +345,15 @@ export class TruenorthServer implements RouteHost {
 }
 
 /**
- * Keys a ClickHouse server's DuckDB file held before the keys moved to ClickHouse: copied once, with
- * their revocations, so an upgraded server keeps honouring them.
+ * Keys a ClickHouse server's DuckDB file holds (where keys lived before they moved to ClickHouse, and
+ * where `truenorth keys` without `--engine clickhouse` still writes): copied at start-up with their
+ * revocations, so an upgraded server keeps honouring them and a key revoked in the file stays revoked.
  */
 async function carryKeysOver(from: KeyTable, to: KeyTable): Promise<void> {
-  const known = new Set((await to.list()).map((k) => k.id));
+  const known = new Map((await to.list()).map((k) => [k.id, k]));
   for (const key of await from.list()) {
-    if (known.has(key.id)) continue;
     const { revoked_at, ...stored } = key;
-    await to.insert(stored);
-    if (revoked_at !== null) await to.revoke(key.id, revoked_at);
+    if (!known.has(key.id)) await to.insert(stored);
+    if (revoked_at !== null && known.get(key.id)?.revoked_at == null) await to.revoke(key.id, revoked_at);
   }
 }
