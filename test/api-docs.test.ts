@@ -29,6 +29,11 @@ describe('the API reference page', () => {
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     const [document, served] = await Promise.all([fetch(`${t.url}/openapi.json`).then((r) => r.json()), fetch(`${t.url}/api/docs/json`).then((r) => r.json())]);
     expect(served).toEqual(document);
+    // Swagger UI's own files (1.5 MB of script) are compressed like the dashboard's.
+    const bundle = await fetch(`${t.url}/api/docs/static/swagger-ui-bundle.js`, { headers: { 'accept-encoding': 'br' } });
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-encoding')).toBe('br');
+    expect((await bundle.text()).length).toBeGreaterThan(1_000_000);
     expect((await fetch(`${t.url}/api/v1/scorecard`)).status).toBe(401);
   });
 

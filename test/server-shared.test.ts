@@ -16,13 +16,15 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { reportContext } from '../src/reports/context.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { digestSender, scheduleDigest, type Timers } from '../src/server/digest-schedule.js';
-import type { CreatedKey } from '../src/server/keys.js';
-import { openChdb } from './helpers/engines.js';
+import { createKey, revokeKey, type CreatedKey } from '../src/server/keys.js';
+import { duckDbControl } from '../src/engine/duckdb/control.js';
+import { normalizeAll, openChdb } from './helpers/engines.js';
+import { ClickHouseWriter } from '../src/engine/clickhouse/writer.js';
 
 const ADMIN = 'admin-token-for-two-servers';
 const REFRESH_MS = 250;
 /** What a loaded test machine may add to the refresh interval before a change shows on the other server. */
-const SLACK_MS = 1_500;
+const SLACK_MS = 3_000;
 
 let dir: string;
 let ch: ClickHouseStore;
@@ -159,6 +161,52 @@ describe('two servers on one ClickHouse', () => {
     expect(await series(a)).toEqual(expected);
     expect(await series(b)).toEqual(expected);
     expect((await call(b, '/api/v1/funnel?from=2026-02-01&to=2026-03-01&as_of=2026-03-30')).body).toEqual(funnel.body);
+  });
+
+  it('copies of one message two servers stored at once with instants of their own clocks count once', async () => {
+    // Each server corrected the client's clock with its own receipt time: the same id, two instants.
+    const copy = (ts: string) => normalizeAll([{ type: 'track', messageId: 'raced-1', userId: 'u-race', event: 'Message Sent', properties: { channel: 'general' }, timestamp: ts }]);
+    const inserted: string[] = [];
+    const insert = ch.connection.insert.bind(ch.connection);
+    ch.connection.insert = async (table, rows) => {
+      if (table === 'tn_events') inserted.push(...rows.filter((r) => r.id === 'raced-1').map((r) => String(r.ts)));
+      return insert(table, rows);
+    };
+    try {
+      const [first, second] = [new ClickHouseWriter(ch, 'http:segment'), new ClickHouseWriter(ch, 'http:segment')];
+      await Promise.all([first.write(copy('2026-02-18T10:00:00.000Z'), Date.parse('2026-12-01T10:00:00Z')), second.write(copy('2026-02-18T10:00:02.500Z'), Date.parse('2026-12-01T10:00:02.500Z'))]);
+    } finally {
+      ch.connection.insert = insert;
+    }
+    // Both checked before either inserted: two rows went in, and the one received first is what reads see.
+    expect(inserted).toHaveLength(2);
+    expect(await ch.all(`SELECT toString(ts) AS ts FROM events WHERE id = 'raced-1'`)).toEqual([{ ts: '2026-02-18 10:00:00.000' }]);
+    const w8 = (await call(urls[1], '/api/v1/north-star?from=2026-W08&to=2026-W08&as_of=2026-03-30')).body.series;
+    expect(w8).toEqual([{ period: '2026-W08', value: 5 }]);
+  });
+
+  it('keys in the DuckDB file of a server are carried into ClickHouse at start-up, revocations included', async () => {
+    const file = await DuckDbStore.open(join(dir, 'upgraded.duckdb'));
+    try {
+      const keys = duckDbControl(file).keys;
+      const [kept, dropped] = [await createKey(keys, 'write', 'kept'), await createKey(keys, 'write', 'dropped')];
+      await revokeKey(keys, dropped.id);
+      const start = () => TruenorthServer.create({ store: file, clickhouse: ch, host: '127.0.0.1', port: 0, logger: false, keyRefreshMs: REFRESH_MS });
+      let server = await start();
+      await server.close();
+      const state = async () => (await ch.connection.query(
+        'SELECT id, revoked_at IS NOT NULL AS revoked FROM tn_api_keys FINAL WHERE id IN {ids:Array(String)} ORDER BY name DESC', { ids: [kept.id, dropped.id] },
+      )).map((k) => [k.id, Boolean(k.revoked)]);
+      expect(await state()).toEqual([[kept.id, false], [dropped.id, true]]);
+      // Revoked in the file while the server was down (`truenorth keys revoke` without --engine): revoked everywhere once it starts.
+      await revokeKey(keys, kept.id);
+      server = await start();
+      await server.close();
+      expect(await state()).toEqual([[kept.id, true], [dropped.id, true]]);
+      await msUntil(async () => servers.every((s) => s.keys.verify(kept.token) === undefined), REFRESH_MS + SLACK_MS);
+    } finally {
+      await file.close();
+    }
   });
 
   it('with both schedules due, the weekly digest goes out once', async () => {

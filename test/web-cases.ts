@@ -5,6 +5,7 @@
  * the CSV export of the tables listed. A page's own assertions go in its `check`.
  */
 import type { Page } from 'playwright-core';
+import { checkJourney, checkRetention, checkScorecard } from './web-review-checks.js';
 
 export type Size = 'desktop' | 'phone';
 export type Scheme = 'light' | 'dark';
@@ -25,15 +26,59 @@ export interface Visit {
   segment: 'all' | 'ideal';
 }
 
-/** A table with an "Export CSV" action: the file's rows must equal `rows` of the API's answer. */
-export interface CsvCase {
-  /** The `data-table` name of the table's card (also the end of the file name). */
+/** A table with an "Export CSV" action: the file's records must equal the API's table. */
+export interface CsvCase<T = never> {
+  /** The table's name: its button is `button[data-export=<name>]`, its file `<page>-<week>-<name>.csv`. */
   table: string;
-  /** The API route giving the same table, with the visit's period and segment. */
+  /** The API route giving the same table, for the visit's period and segment. */
   api: (at: Visit) => string;
-  /** The header and the rows the file must hold, from the API's answer. */
-  expected: (body: never, at: Visit) => { header: string[]; rows: string[][] };
+  /** The records the file must hold (header first), from the API's answer, every field as text. */
+  expected: (body: T, at: Visit) => string[][];
 }
+
+/** A field as the file holds it: numbers unformatted, no value empty. */
+const field = (v: string | number | null | undefined): string => (v === null || v === undefined ? '' : String(v));
+
+/** A case whose `expected` reads the API's answer as `T`. */
+function csv<T>(c: CsvCase<T>): CsvCase {
+  return c as unknown as CsvCase;
+}
+
+type Target = { gte: number } | { lte: number } | { between: [number, number] } | null;
+interface ScorecardAnswer { weeks: string[]; rows: { id: string; name: string; owner: string | null; unit: string; target: Target; values: (number | null)[]; status: string[] }[] }
+interface FunnelAnswer { steps: { stage: string; event: string; actors: number; conversion_from_previous: number | null; conversion_from_first: number | null }[] }
+interface EventsAnswer { events: { event: string; count: number; actors: number; first_seen: string; last_seen: string; sources: string[]; properties: { key: string; share: number }[] }[] }
+
+const SCORECARD_CSV = csv<ScorecardAnswer>({
+  table: 'grid',
+  api: (at) => `/api/v1/scorecard?as_of=${at.asOf}`,
+  expected: (card) => [
+    ['id', 'metric', 'owner', 'unit', 'target_min', 'target_max', ...card.weeks, `status ${card.weeks.at(-1)}`],
+    ...card.rows.map((r) => {
+      const t = r.target;
+      const bounds = !t ? [null, null] : 'gte' in t ? [t.gte, null] : 'lte' in t ? [null, t.lte] : t.between;
+      return [r.id, r.name, r.owner, r.unit, ...bounds, ...r.values, r.status.at(-1)].map(field);
+    }),
+  ],
+});
+
+const FUNNEL_CSV = csv<FunnelAnswer>({
+  table: 'funnel',
+  api: (at) => `/api/v1/funnel?as_of=${at.asOf}&segment=${at.segment}`,
+  expected: (f) => [
+    ['stage', 'event', 'actors', 'conversion_from_previous', 'conversion_from_first'],
+    ...f.steps.map((s) => [s.stage, s.event, s.actors, s.conversion_from_previous, s.conversion_from_first].map(field)),
+  ],
+});
+
+const EVENTS_CSV = csv<EventsAnswer>({
+  table: 'events',
+  api: () => '/api/v1/events',
+  expected: (r) => [
+    ['Event', 'Count', 'Senders', 'First seen', 'Last seen', 'Sources', 'Common properties'],
+    ...r.events.map((e) => [e.event, e.count, e.actors, e.first_seen, e.last_seen, e.sources.join(' '), e.properties.map((p) => `${p.key}=${p.share}`).join(' ')].map(field)),
+  ],
+});
 
 export interface PageCase {
   path: string;
@@ -56,14 +101,14 @@ const BOTH: Size[] = ['desktop', 'phone'];
 const LIGHT_AND_DARK: Scheme[] = ['light', 'dark'];
 
 export const PAGE_CASES: PageCase[] = [
-  { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
+  { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: checkScorecard },
   { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK },
-  { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK },
-  { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK },
+  { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV], check: checkJourney },
+  { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: checkRetention },
   { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
   { path: '/voice', heading: 'Voice of the user', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK },
   { path: '/leading', heading: 'Leading indicators', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK },
   { path: '/okrs', heading: 'Objectives and key results', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
   { path: '/enter', heading: 'Enter numbers', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
-  { path: '/data', heading: 'Data: the events the store holds', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
+  { path: '/data', heading: 'Data: the events the store holds', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [EVENTS_CSV] },
 ];

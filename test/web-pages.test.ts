@@ -4,14 +4,14 @@
  * test/web-cases.ts; this file is the harness that runs each case. Skipped, saying so, without
  * Chromium.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser, pageProblems, type Browser } from '../scripts/browser.js';
 import { buildDemo, ensureWebBuilt, serveDemo, type Served } from '../scripts/demo-server.js';
-import { json, settled, sidewaysOverflow, textContrasts } from './helpers/web-page.js';
+import { json, parseCsv, settled, sidewaysOverflow, textContrasts } from './helpers/web-page.js';
 import { PAGE_CASES, VIEWPORTS, type PageCase, type Scheme, type Size, type Visit } from './web-cases.js';
 
 const HAS_CHROMIUM = chromiumAvailable();
@@ -84,6 +84,19 @@ async function expectSharedView(c: PageCase, at: Visit): Promise<void> {
   }
 }
 
+/** Each table's "Export CSV": the file is named after page, week and table, and its records equal the API's. */
+async function expectCsvExports(c: PageCase, at: Visit): Promise<void> {
+  for (const t of c.csv ?? []) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`button[data-export="${t.table}"]`).click()]);
+    const slug = c.path === '/' ? 'scorecard' : c.path.slice(1);
+    expect(download.suggestedFilename()).toBe(`${slug}-${at.week}-${t.table}.csv`);
+    const file = readFileSync((await download.path())!, 'utf8');
+    const api = await json<never>(`${server.url}${t.api(at)}`);
+    expect(api.status).toBe(200);
+    expect(parseCsv(file), `${t.table}.csv`).toEqual(t.expected(api.body, at));
+  }
+}
+
 const RUNS: [Size, Scheme][] = [['desktop', 'light'], ['desktop', 'dark'], ['phone', 'light'], ['phone', 'dark']];
 
 describe.skipIf(!HAS_CHROMIUM).each(RUNS)('every page at %s size, %s', (size, scheme) => {
@@ -98,6 +111,7 @@ describe.skipIf(!HAS_CHROMIUM).each(RUNS)('every page at %s size, %s', (size, sc
       expect(low.map((t) => `“${t.text}” ${t.colour} on ${t.background}: ${t.ratio.toFixed(2)}`), 'text below 4.5:1 contrast').toEqual([]);
     }
     await expectSharedView(c, at);
+    await expectCsvExports(c, at);
     await c.check?.(page, at);
     expect(problems).toEqual([]);
   });

@@ -33,7 +33,8 @@ import { registerHealthRoutes } from './health-routes.js';
 import { crossOriginPath, registerIngestRoutes } from './ingest-routes.js';
 import { registerImportRoutes } from './import-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
-import { Redactor, redactUrl } from './redact.js';
+import { redactUrl } from './redact.js';
+import { defaultLogFormat, logStream, type LogDestination, type LogFormat } from './log-format.js';
 import { header } from './request.js';
 import { ingestionCors } from './sdk-routes.js';
 import { registerStripeRoute } from './stripe-route.js';
@@ -56,7 +57,9 @@ declare module 'fastify' {
 export interface LoggerOptions {
   level?: string;
   /** Where log lines go (default stderr). */
-  stream?: { write(line: string): unknown };
+  stream?: LogDestination;
+  /** Readable lines or JSON (default: readable when the destination is a terminal). */
+  format?: LogFormat;
 }
 
 export interface ServerOptions {
@@ -102,6 +105,12 @@ export interface ServerOptions {
 
 /** How often a server sharing its keys with others re-reads them: the bound on a key change made elsewhere taking effect here. */
 export const KEY_REFRESH_MS = 2_000;
+
+function serverLogStream(options: ServerOptions) {
+  const destination = (options.logger && options.logger.stream) || process.stderr;
+  const format = (options.logger && options.logger.format) || defaultLogFormat(destination);
+  return logStream(destination, format, [options.adminToken, options.localToken, options.stripeSecret]);
+}
 
 export class TruenorthServer implements RouteHost {
   readonly app: FastifyInstance;
@@ -149,7 +158,7 @@ export class TruenorthServer implements RouteHost {
       ...connectionServerOptions(connections),
       logger: options.logger === false ? false : {
         level: options.logger?.level ?? 'info',
-        stream: new Redactor([options.adminToken, options.localToken, options.stripeSecret]).stream(options.logger?.stream ?? process.stderr),
+        stream: serverLogStream(options),
         serializers: {
           req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
         },
@@ -336,15 +345,15 @@ export class TruenorthServer implements RouteHost {
 }
 
 /**
- * Keys a ClickHouse server's DuckDB file held before the keys moved to ClickHouse: copied once, with
- * their revocations, so an upgraded server keeps honouring them.
+ * Keys a ClickHouse server's DuckDB file holds (where keys lived before they moved to ClickHouse, and
+ * where `truenorth keys` without `--engine clickhouse` still writes): copied at start-up with their
+ * revocations, so an upgraded server keeps honouring them and a key revoked in the file stays revoked.
  */
 async function carryKeysOver(from: KeyTable, to: KeyTable): Promise<void> {
-  const known = new Set((await to.list()).map((k) => k.id));
+  const known = new Map((await to.list()).map((k) => [k.id, k]));
   for (const key of await from.list()) {
-    if (known.has(key.id)) continue;
     const { revoked_at, ...stored } = key;
-    await to.insert(stored);
-    if (revoked_at !== null) await to.revoke(key.id, revoked_at);
+    if (!known.has(key.id)) await to.insert(stored);
+    if (revoked_at !== null && known.get(key.id)?.revoked_at == null) await to.revoke(key.id, revoked_at);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The engine conformance table (docs/clickhouse.md): every report, with the option combinations that
  * take different SQL paths, run on each engine over the same messages (see `run.ts`). In the spirit
- * of Hono's shared router tests: one table of cases; an engine that cannot answer a case yet says
- * so in the case's `gaps`, with the reason, and the case is skipped for that engine only.
+ * of Hono's shared router tests: one table of cases. An engine lacking a capability the case's read
+ * needs (ENGINE_CAPABILITIES) skips the case, with the reason; no gap is kept by hand.
  *
  * To add a report: append a case to CASES (a name, the catalogue read it answers and a function from
  * a report context to its JSON). Writes have their own table (`write-cases.ts`).
@@ -48,8 +48,6 @@ export interface Case {
   run: (ctx: ReportContext, env: Env) => Promise<unknown>;
   /** Many statements: run under the data set's first calendar only, to keep the suite near 90 s on 2 cores. */
   heavy?: boolean;
-  /** Engines that cannot answer this case yet, each with the reason; the case is skipped on them. */
-  gaps?: Partial<Record<EngineName, string>>;
 }
 
 const SEGMENTS: Segment[] = ['all', 'ideal', 'not_ideal'];

@@ -78,3 +78,24 @@ export function textContrasts(page: Page, selector: string): Promise<TextContras
     return out.sort((a, b) => a.ratio - b.ratio);
   }, selector);
 }
+
+/** Reads RFC 4180 CSV (quoted fields, doubled quotes, CRLF records) into records of fields. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { record.push(field); field = ''; }
+    else if (ch === '\r' && text[i + 1] === '\n') { record.push(field); records.push(record); record = []; field = ''; i++; }
+    else field += ch;
+  }
+  if (field !== '' || record.length) throw new Error('CSV: the last record does not end in CRLF');
+  return records;
+}

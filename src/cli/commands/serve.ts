@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { InputError, TruenorthError } from '../../errors.js';
@@ -8,6 +8,7 @@ import { capabilityGap } from '../../engine/capabilities.js';
 import { openServerStores } from '../../engine/open-store.js';
 import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { TruenorthServer } from '../../server/app.js';
+import type { LogFormat } from '../../server/log-format.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
@@ -36,6 +37,7 @@ interface ServeFlags {
   bodyStallTimeout?: string;
   keepAliveTimeout?: string;
   logLevel: string;
+  logFormat?: LogFormat;
   open?: boolean;
   chdbPath?: string;
 }
@@ -104,6 +106,7 @@ export function registerServe(program: Command): void {
     .option('--body-stall-timeout <s>', 'seconds without a byte after which a connection is closed (imports too)', seconds(DEFAULT_CONNECTION_LIMITS.bodyStallMs))
     .option('--keep-alive-timeout <s>', 'seconds an idle keep-alive connection stays open', seconds(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs))
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
+    .addOption(new Option('--log-format <format>', 'readable lines or one JSON object a line (default: pretty on a terminal, else json)').choices(['pretty', 'json'] satisfies LogFormat[]))
     .option('--open', 'open the dashboard in the default browser')
     .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
     .addHelpText('after', `
@@ -147,7 +150,7 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
             maxBatchBytes: positiveInt(flags.maxBatchBytes, '--max-batch-bytes'),
             maxBatchEvents: positiveInt(flags.maxBatchEvents, '--max-batch-events'),
           },
-          logger: { level: flags.logLevel },
+          logger: { level: flags.logLevel, format: flags.logFormat },
           reportTimeoutMs: wholeNumber(flags.reportTimeout ?? String(DEFAULT_REPORT_TIMEOUT_SECONDS), '--report-timeout', 1, 86_400) * 1000,
           connections: connectionLimits(flags),
         });

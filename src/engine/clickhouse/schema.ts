@@ -228,7 +228,7 @@ const STORAGE: StorageTable[] = [
   {
     name: 'tn_catalogue_events',
     columns: [
-      'event String', 'n SimpleAggregateFunction(sum, UInt64)', `first_ts SimpleAggregateFunction(min, ${TS})`,
+      'event String', 'n SimpleAggregateFunction(sum, Int64)', `first_ts SimpleAggregateFunction(min, ${TS})`,
       `last_ts SimpleAggregateFunction(max, ${TS})`, 'sources SimpleAggregateFunction(groupUniqArrayArray, Array(String))',
       'senders AggregateFunction(uniqCombined64, Nullable(String))',
     ],
@@ -238,7 +238,7 @@ const STORAGE: StorageTable[] = [
   },
   {
     name: 'tn_catalogue_property_keys',
-    columns: ['event String', 'key String', 'n SimpleAggregateFunction(sum, UInt64)'],
+    columns: ['event String', 'key String', 'n SimpleAggregateFunction(sum, Int64)'],
     engine: { kind: 'AggregatingMergeTree' },
     orderBy: '(event, key)',
     shardBy: 'rand()',

@@ -1,5 +1,7 @@
 import { useState } from 'react';
+import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Toggle } from '../components/ui';
+import { funnelCsv } from '../exports';
 import { useView } from '../context';
 import { exact, pct, shortWeek, stageLabel } from '../format';
 import type { FunnelReport, WeeklyStages } from '../types';
@@ -25,9 +27,12 @@ export function Funnel({ funnel, weekly }: { funnel: FunnelReport; weekly: Weekl
       title="Journey funnel"
       subtitle={`${funnel.segment === 'all' ? 'All users' : 'Ideal users'} who entered in the ${weeks} weeks to ${week} (${funnel.from.slice(0, 10)} – ${lastDay}), each followed for ${funnel.window_days} days`}
       id="funnel"
-      actions={hasSignup && funnel.segment === 'all' ? (
-        <Toggle<Start> label="Funnel starts at" value={start} options={[{ value: 'signup', label: 'From signup' }, { value: 'visit', label: 'From visit' }]} onChange={setStart} />
-      ) : undefined}
+      actions={<>
+        {hasSignup && funnel.segment === 'all' && (
+          <Toggle<Start> label="Funnel starts at" value={start} options={[{ value: 'signup', label: 'From signup' }, { value: 'visit', label: 'From visit' }]} onChange={setStart} />
+        )}
+        <ExportCsv name="funnel" table={() => funnelCsv(funnel)} />
+      </>}
     >
       {worst && first > 0 && (
         <p className="small">

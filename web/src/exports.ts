@@ -1,0 +1,26 @@
+/**
+ * The CSV of the tables that are drawn by hand rather than by the Table component (the scorecard
+ * grid, the funnel): the same values the API gives, unformatted.
+ */
+import type { CsvTable } from './components/table';
+import type { FunnelReport, Scorecard } from './types';
+
+/** One record per row: its id, name, owner, unit, target bounds, each week's value and this week's status. */
+export function scorecardCsv(card: Scorecard): CsvTable {
+  return {
+    header: ['id', 'metric', 'owner', 'unit', 'target_min', 'target_max', ...card.weeks, `status ${card.weeks.at(-1) ?? ''}`.trim()],
+    rows: card.rows.map((r) => {
+      const t = r.target;
+      const [min, max] = !t ? [null, null] : 'gte' in t ? [t.gte, null] : 'lte' in t ? [null, t.lte] : t.between;
+      return [r.id, r.name, r.owner, r.unit, min, max, ...r.values, r.status.at(-1) ?? null];
+    }),
+  };
+}
+
+/** One record per step: its event, actors, and the conversion from the previous step and from the first. */
+export function funnelCsv(funnel: FunnelReport): CsvTable {
+  return {
+    header: ['stage', 'event', 'actors', 'conversion_from_previous', 'conversion_from_first'],
+    rows: funnel.steps.map((s) => [s.stage, s.event, s.actors, s.conversion_from_previous, s.conversion_from_first]),
+  };
+}
