@@ -40,7 +40,8 @@ import { ingestionCors } from './sdk-routes.js';
 import { registerStripeRoute } from './stripe-route.js';
 import type { ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
 import { serverControl, serverPort } from '../engine/open-store.js';
-import type { ControlStore, KeyTable } from '../engine/control.js';
+import type { ControlStore } from '../engine/control.js';
+import { carryKeysOver, KEY_REFRESH_MS, refreshKeysEvery } from './shared-keys.js';
 import { duckDbControl } from '../engine/duckdb/control.js';
 import type { StorePort } from '../engine/port.js';
 import type { IngestSink } from '../engine/sink.js';
@@ -103,9 +104,6 @@ export interface ServerOptions {
   connections?: Partial<ConnectionLimits>;
 }
 
-/** How often a server sharing its keys with others re-reads them: the bound on a key change made elsewhere taking effect here. */
-export const KEY_REFRESH_MS = 2_000;
-
 function serverLogStream(options: ServerOptions) {
   const destination = (options.logger && options.logger.stream) || process.stderr;
   const format = (options.logger && options.logger.format) || defaultLogFormat(destination);
@@ -127,7 +125,7 @@ export class TruenorthServer implements RouteHost {
   readonly control: ControlStore;
   /** Dashboard sign-ins: a cookie that stands for the secret key it was opened with. */
   readonly sessions: SessionStore;
-  private keyRefresh: NodeJS.Timeout | undefined;
+  private stopKeyRefresh: (() => void) | undefined;
   /** Who a request is: keys, sessions, rate limits. */
   readonly auth: Auth;
   url: string | undefined;
@@ -177,7 +175,11 @@ export class TruenorthServer implements RouteHost {
     const server = new TruenorthServer(options);
     if (options.clickhouse && !options.control) await carryKeysOver(duckDbControl(options.store).keys, server.control.keys);
     await server.reloadKeys();
-    if (server.control.shared) server.refreshKeysEvery(options.keyRefreshMs ?? KEY_REFRESH_MS);
+    if (server.control.shared) {
+      server.stopKeyRefresh = refreshKeysEvery(server.keys, server.control.keys, options.keyRefreshMs ?? KEY_REFRESH_MS, (e) => {
+        server.app.log.warn({ detail: e.message }, 'could not re-read the keys; the last ones read stay in force');
+      });
+    }
     return server;
   }
 
@@ -192,17 +194,6 @@ export class TruenorthServer implements RouteHost {
   /** Re-reads the keys from the control store. */
   async reloadKeys(): Promise<void> {
     await this.keys.load(this.control.keys);
-  }
-
-  private refreshKeysEvery(ms: number): void {
-    let running = false;
-    this.keyRefresh = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.reloadKeys()
-        .catch((e: unknown) => this.app.log.warn({ detail: (e as Error).message }, 'could not re-read the keys; the last ones read stay in force'))
-        .finally(() => { running = false; });
-    }, ms).unref();
   }
 
   get store(): DuckDbStore {
@@ -226,7 +217,7 @@ export class TruenorthServer implements RouteHost {
   /** Graceful: stop accepting, finish the requests in flight, commit everything queued. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      clearInterval(this.keyRefresh);
+      this.stopKeyRefresh?.();
       await this.app.close();
       if (this.sink !== this.queue) await this.sink.close();
       await this.queue.close();
@@ -341,19 +332,5 @@ export class TruenorthServer implements RouteHost {
       await registerApiDocs(scope);
       await registerStaticApp(scope);
     });
-  }
-}
-
-/**
- * Keys a ClickHouse server's DuckDB file holds (where keys lived before they moved to ClickHouse, and
- * where `truenorth keys` without `--engine clickhouse` still writes): copied at start-up with their
- * revocations, so an upgraded server keeps honouring them and a key revoked in the file stays revoked.
- */
-async function carryKeysOver(from: KeyTable, to: KeyTable): Promise<void> {
-  const known = new Map((await to.list()).map((k) => [k.id, k]));
-  for (const key of await from.list()) {
-    const { revoked_at, ...stored } = key;
-    if (!known.has(key.id)) await to.insert(stored);
-    if (revoked_at !== null && known.get(key.id)?.revoked_at == null) await to.revoke(key.id, revoked_at);
   }
 }
