@@ -8,6 +8,8 @@ import { insertQualityToClickHouse } from './quality.js';
 import type { ClickHouseStore } from './store.js';
 import { nextSeq } from './values.js';
 import { StagedImport } from './staged-import.js';
+import { stageInEngine, type FastStage } from './fast-stage.js';
+import type { NormalizedMessage } from '../../model/message.js';
 
 
 /**
@@ -16,19 +18,26 @@ import { StagedImport } from './staged-import.js';
  * store anything, and stored at the end in one step (`StagedImport`): so `--strict` needs no second
  * reading of the file, since a bad row stops the import before anything reached the storage tables.
  */
-export async function importEventsToClickHouse(store: ClickHouseStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importEventsToClickHouse(
+  store: ClickHouseStore, path: string, options: ImportOptions = {}, { inEngine = true }: { inEngine?: boolean } = {},
+): Promise<ImportReport> {
   const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
   const errors: RowError[] = [];
-  const quality = importQuality(detectFormat(path, options.format));
+  const format = detectFormat(path, options.format);
+  const quality = importQuality(format);
   const staging = await StagedImport.open(store);
+  let fast: FastStage | null = null;
   try {
-    const input = await readMessageBatches(path, options, counts, errors, undefined, quality);
+    // The rows that need no JavaScript are staged by ClickHouse from the file; the normaliser reads the others.
+    fast = inEngine ? await stageInEngine(store, staging, path, format, options, quality.importedAt) : null;
+    const lineOf = fast ? new WeakMap<NormalizedMessage, number>() : undefined;
+    const input = fast && !fast.rest ? null : await readMessageBatches(path, options, counts, errors, fast?.rest ?? undefined, quality, lineOf);
     // While ClickHouse stages one batch, the next one is read and normalised.
     let adding: Promise<void> | undefined;
     try {
-      for await (const batch of input.batches) {
+      for await (const batch of input?.batches ?? []) {
         if (adding) await adding;
-        adding = staging.add(batch).then(() => options.onProgress?.(input.progress(), input.total, counts));
+        adding = staging.add(batch, lineOf).then(() => options.onProgress?.(input!.progress(), input!.total, counts));
         adding.catch(() => {}); // awaited before the next batch; this only keeps it from counting as unhandled meanwhile
       }
       if (adding) await adding;
@@ -41,8 +50,9 @@ export async function importEventsToClickHouse(store: ClickHouseStore, path: str
     quality.tally.add(qualityDay(quality.importedAt), quality.source, 'duplicate', '', written.duplicates);
     await insertQualityToClickHouse(store, quality.tally);
     if (counts.imported > 0) await compactAfterImport(store, staging.span.from, staging.span.to);
-    return withHint({ format: input.format, ...counts, errors }, input.sample);
+    return withHint({ format, ...counts, errors }, input?.sample ?? []);
   } finally {
+    fast?.cleanup();
     await staging.drop();
   }
 }

@@ -15,6 +15,9 @@ const MESSAGE_COLUMNS = `ord UInt64, id String, ts ${TS}, user_id Nullable(Strin
 
 let stagings = 0;
 
+/** Staging numbers per line: a line's messages (a batch body holds many) are numbered line × LINE_SLOTS + k. */
+export const LINE_SLOTS = 2 ** 20;
+
 interface StagingTables {
   events: string;
   identities: string;
@@ -33,7 +36,9 @@ interface StagingTables {
 export class StagedImport {
   /** The span of the staged messages' timestamps (ms). */
   readonly span = { from: Infinity, to: -Infinity };
-  private staged = 0;
+  /** The staging number of the next message without a line. */
+  private next = 0;
+  private line = { at: -1, k: 0 };
 
   private constructor(private readonly store: ClickHouseStore, private readonly tables: StagingTables) {}
 
@@ -56,14 +61,17 @@ export class StagedImport {
     return staging;
   }
 
-  /** Stages one batch (messages in file order). */
-  async add(batch: readonly NormalizedMessage[]): Promise<void> {
+  /**
+   * Stages one batch (messages in file order). With `lineOf`, a message is numbered by its line
+   * (line × LINE_SLOTS + its place among the line's messages), as the rows staged in ClickHouse are.
+   */
+  async add(batch: readonly NormalizedMessage[], lineOf?: WeakMap<NormalizedMessage, number>): Promise<void> {
     const events: Record<string, unknown>[] = [];
     const identities: Record<string, unknown>[] = [];
     for (const m of batch) {
       if (m.timestamp < this.span.from) this.span.from = m.timestamp;
       if (m.timestamp > this.span.to) this.span.to = m.timestamp;
-      const common = { ord: this.staged++, id: m.id, ts: chTimestamp(m.timestamp), user_id: m.userId, anonymous_id: m.anonymousId, account_id: m.accountId };
+      const common = { ord: this.ord(m, lineOf), id: m.id, ts: chTimestamp(m.timestamp), user_id: m.userId, anonymous_id: m.anonymousId, account_id: m.accountId };
       if (m.kind === 'event') events.push({ ...common, event: m.event, properties: clickhouseJson(m.properties) });
       else {
         identities.push({
@@ -76,6 +84,24 @@ export class StagedImport {
     await this.store.connection.insert(this.tables.identities, identities);
   }
 
+  private ord(m: NormalizedMessage, lineOf: WeakMap<NormalizedMessage, number> | undefined): number {
+    const line = lineOf?.get(m);
+    if (line === undefined) return this.next++;
+    this.line = line === this.line.at ? { at: line, k: this.line.k + 1 } : { at: line, k: 0 };
+    return line * LINE_SLOTS + this.line.k;
+  }
+
+  /** Stages events selected inside ClickHouse: (ord, id, ts, user_id, anonymous_id, account_id, event, properties). */
+  async stageEvents(select: string, params?: Record<string, unknown>): Promise<void> {
+    const t = this.tables.events;
+    await this.store.connection.command(`INSERT INTO ${t} (ord, id, ts, user_id, anonymous_id, account_id, event, properties) ${select}`, params);
+    const [span] = await this.store.connection.query(`SELECT toUnixTimestamp64Milli(min(ts)) AS first, toUnixTimestamp64Milli(max(ts)) AS last, count() AS n FROM ${t}`);
+    if (Number(span.n) > 0) {
+      this.span.from = Math.min(this.span.from, Number(span.first));
+      this.span.to = Math.max(this.span.to, Number(span.last));
+    }
+  }
+
   /** Stores the first row of every new id; the identity work follows. Counts are per message. */
   async finish(source: string, receivedAt: number): Promise<WriteCounts> {
     const c = this.store.connection;
@@ -85,7 +111,8 @@ export class StagedImport {
       SELECT min(ord) FROM ${staged} WHERE id NOT IN (SELECT id FROM ${stored} WHERE id GLOBAL IN (SELECT id FROM ${staged})) GROUP BY id)`;
     await c.command(`CREATE TABLE ${t.newEvents} ENGINE = MergeTree ORDER BY ord AS ${firstNew(t.events, 'tn_events')}`);
     await c.command(`CREATE TABLE ${t.newIdentities} ENGINE = MergeTree ORDER BY ord AS ${firstNew(t.identities, 'tn_identity_messages')}`);
-    const [sizes] = await c.query(`SELECT (SELECT count() FROM ${t.newEvents}) + (SELECT count() FROM ${t.newIdentities}) AS fresh`);
+    const [sizes] = await c.query(`SELECT (SELECT count() FROM ${t.newEvents}) + (SELECT count() FROM ${t.newIdentities}) AS fresh,
+      (SELECT count() FROM ${t.events}) + (SELECT count() FROM ${t.identities}) AS staged`);
     const fresh = Number(sizes.fresh);
     const stamp = { received: receivedAt, source };
     await c.command(`INSERT INTO tn_events (id, event, ts, user_id, anonymous_id, account_id, properties, received_at, source, person)
@@ -97,7 +124,7 @@ export class StagedImport {
         coalesce(user_id, anonymous_id, ''), set_once, unset
       FROM ${t.newIdentities} ORDER BY ord`, stamp);
     await this.linkIdentities();
-    return { inserted: fresh, duplicates: this.staged - fresh };
+    return { inserted: fresh, duplicates: Number(sizes.staged) - fresh };
   }
 
   /** Event accounts, links and profiles, as `ClickHouseWriter` does for a batch: here the import is the batch. */
@@ -126,9 +153,10 @@ export class StagedImport {
     }
     if (earliest.length > 0) {
       // seq follows (events first, file order), as the writer numbers a batch's candidates.
-      const seq = reserveSeqs(2 * this.staged);
+      const [{ n }] = await c.query(`SELECT count() AS n FROM (${candidates})`);
+      const seq = reserveSeqs(Number(n));
       await c.command(`INSERT INTO tn_identity_link_candidates (anonymous_id, user_id, ts, seq)
-        SELECT anon, usr, ts, {seq:UInt64} + r * {staged:UInt64} + ord FROM (${candidates})`, { seq, staged: this.staged });
+        SELECT anon, usr, ts, {seq:UInt64} + row_number() OVER (ORDER BY r, ord) - 1 FROM (${candidates})`, { seq });
     }
 
     const stored = await c.query(`SELECT

@@ -60,9 +60,10 @@ export interface MessageBatches {
   sample: unknown[];
 }
 
-/** Reads a file with the import policy: what every engine's file import shares. */
+/** Reads a file with the import policy: what every engine's file import shares. `lineOf`, when given, learns each message's line. */
 export async function readMessageBatches(
   path: string, options: ImportOptions, counts: ImportCounts, errors: RowError[], opened?: Source, quality?: ImportQuality,
+  lineOf?: WeakMap<NormalizedMessage, number>,
 ): Promise<MessageBatches> {
   const format = detectFormat(path, options.format);
   const source = opened ?? await openSource(path, format, options.stdin);
@@ -94,6 +95,7 @@ export async function readMessageBatches(
         }
         if (quality && (result.clockSkew || result.futureClamped)) quality.tally.warn(day, quality.source, result);
         for (const m of result.messages) batch.push(m);
+        if (lineOf) for (const m of result.messages) lineOf.set(m, record.line);
       }
       if (batch.length >= batchSize) {
         yield batch;
