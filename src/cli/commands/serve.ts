@@ -6,7 +6,6 @@ import { resolveDbPath } from '../../engine/duckdb/database.js';
 import { DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
 import { capabilityGap } from '../../engine/capabilities.js';
 import { openServerStores } from '../../engine/open-store.js';
-import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { TruenorthServer } from '../../server/app.js';
 import type { LogFormat } from '../../server/log-format.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
