@@ -3,7 +3,7 @@
  * `truenorth serve` sends the smallest encoding the browser accepts without compressing per request.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { Plugin } from 'vite';
@@ -33,6 +33,15 @@ export async function precompressFolder(dir: string): Promise<void> {
   }));
 }
 
-export function precompress(outDir: string): Plugin {
-  return { name: 'truenorth-precompress', apply: 'build', closeBundle: () => precompressFolder(outDir) };
+/** The build's output folder as resolved (`--outDir` on the command line included). */
+export function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'truenorth-precompress',
+    apply: 'build',
+    configResolved: (config) => {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    closeBundle: () => precompressFolder(outDir),
+  };
 }

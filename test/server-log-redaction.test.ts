@@ -1,12 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, localAdminToken, type CreatedKey } from '../src/server/keys.js';
 import { Redactor, redactUrl } from '../src/server/redact.js';
 import { LOG_FORMATS, type LogFormat } from '../src/server/log-format.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { duckDbControl } from '../src/engine/duckdb/control.js';
+import type { Dialect } from '../src/engine/sql-engine.js';
 
 /**
  * A log-scan: a real server logging at trace level into a captured stream, every secret sent in
@@ -20,7 +19,6 @@ const STRIPE_API_KEY = `sk_live_${randomBytes(18).toString('hex')}`;
 const UNKNOWN_KEY = `tnw_${randomBytes(16).toString('hex')}`;
 const LOCAL = localAdminToken();
 
-let store: DuckDbStore;
 let server: TruenorthServer;
 let url: string;
 let write: CreatedKey;
@@ -32,15 +30,15 @@ let secrets: string[] = [];
 let running: TestServer | undefined;
 
 /** A fresh server logging in `format` into `lines`, with keys to leak. */
-async function start(format: LogFormat): Promise<void> {
+async function start(format: LogFormat, engine: Dialect): Promise<void> {
   lines = [];
   secrets = [ADMIN, LOCAL, STRIPE_SECRET, STRIPE_API_KEY, UNKNOWN_KEY];
   running = await startTestServer('logscan', {
     adminToken: ADMIN, localToken: LOCAL, stripeSecret: STRIPE_SECRET,
     logger: { level: 'trace', format, stream: { write: (line: string) => lines.push(line) } },
-  });
-  ({ store, server, url, write, secret } = running);
-  doomed = await createKey(duckDbControl(store).keys, 'write');
+  }, engine);
+  ({ server, url, write, secret } = running);
+  doomed = await createKey(server.control.keys, 'write');
   await server.reloadKeys();
   secrets.push(write.token, secret.token, doomed.token);
 }
@@ -78,8 +76,10 @@ const SHAPES: Record<LogFormat, { request: RegExp; failed: string; key: (id: str
   pretty: { request: /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: (?:GET|POST|DELETE) \/\S* \d{3} [\d.]+ ms/gm, failed: 'ERROR: request failed', key: (id) => ` ms ${id}\n` },
 };
 
-describe.each(LOG_FORMATS)('secrets never reach a log line (%s)', (format) => {
-  beforeAll(() => start(format));
+const ENGINES: Dialect[] = ['duckdb', 'clickhouse'];
+
+describe.each(LOG_FORMATS.flatMap((format) => ENGINES.map((engine) => [format, engine] as const)))('secrets never reach a log line (%s, %s)', (format, engine) => {
+  beforeAll(() => start(format, engine));
   afterAll(async () => running?.close());
 
   it('masks every secret in every position and encoding, requests and error paths alike', async () => {

@@ -143,6 +143,39 @@ describe('by week and by segment', () => {
   });
 });
 
+describe('rolling scores', () => {
+  const time = { timezone: 'UTC', weekStart: 'monday' as const };
+  const DAY = 24 * HOUR;
+  const W = (k: number) => Date.parse('2026-03-02T12:00:00Z') + k * 7 * DAY; // k = 0: 2026-W10
+  const definition = { kind: 'csat' as const, events: ['CSAT Submitted'], property: 'score', activeOnly: false };
+  // Week 8 (before the range): 20 satisfied; W10: 10 unhappy; W11: 5 satisfied; W13: 30 satisfied.
+  const responses: SurveyResponse[] = [
+    ...Array.from({ length: 20 }, (_, i) => ({ actor: `p${i}`, t: W(-2), answer: '5', ideal: false })),
+    ...Array.from({ length: 10 }, (_, i) => ({ actor: `q${i}`, t: W(0), answer: '1', ideal: false })),
+    ...Array.from({ length: 5 }, (_, i) => ({ actor: `r${i}`, t: W(1), answer: '4', ideal: false })),
+    ...Array.from({ length: 30 }, (_, i) => ({ actor: `s${i}`, t: W(3), answer: '5', ideal: false })),
+  ];
+  const section = surveySection('csat', definition, responses, rangeOfPeriods('2026-W10', '2026-W14', time), time, false);
+
+  it('pools each week with the three before it, answers before the range included', () => {
+    expect(section.rolling.map((w) => [w.period, w.responses, w.satisfied])).toEqual([
+      ['2026-W10', 30, 20], // W08 20 + W10 10
+      ['2026-W11', 35, 25],
+      ['2026-W12', 15, 5], // W09–W12: W08 has left the window
+      ['2026-W13', 45, 35],
+      ['2026-W14', 35, 35], // W11–W14
+    ]);
+    expect(section.rolling[0].score).toBeCloseTo(20 / 30, 12);
+  });
+
+  it('marks a window under the minimum of answers insufficient, and the week-by-week series keeps its own counts', () => {
+    expect(section.rolling.map((w) => w.sufficient)).toEqual([true, true, false, true, true]);
+    expect(MIN_RESPONSES).toBe(30);
+    expect(section.by_week.map((w) => w.responses)).toEqual([10, 5, 0, 30, 0]);
+    expect(section.responses).toBe(45); // the range only
+  });
+});
+
 describe('stage benchmarks', () => {
   it('holds the documented table', () => {
     expect(STAGE_BENCHMARKS.map((b) => [b.stage, b.pmf, b.retention30.b2b, b.retention30.b2c])).toEqual([

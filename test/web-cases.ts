@@ -5,6 +5,7 @@
  * the CSV export of the tables listed. A page's own assertions go in its `check`.
  */
 import type { Page } from 'playwright-core';
+import { leadingCheck, northStarCheck, okrsCheck, revenueCheck, voiceCheck } from './web-checks.js';
 import { checkJourney, checkRetention, checkScorecard } from './web-review-checks.js';
 
 export type Size = 'desktop' | 'phone';
@@ -102,13 +103,13 @@ const LIGHT_AND_DARK: Scheme[] = ['light', 'dark'];
 
 export const PAGE_CASES: PageCase[] = [
   { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: checkScorecard },
-  { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK },
+  { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: northStarCheck },
   { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV], check: checkJourney },
   { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: checkRetention },
-  { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
-  { path: '/voice', heading: 'Voice of the user', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK },
-  { path: '/leading', heading: 'Leading indicators', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK },
-  { path: '/okrs', heading: 'Objectives and key results', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
+  { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, check: revenueCheck },
+  { path: '/voice', heading: 'Voice of the user', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: voiceCheck },
+  { path: '/leading', heading: 'Leading indicators', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: leadingCheck },
+  { path: '/okrs', heading: 'Objectives and key results', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, check: okrsCheck },
   { path: '/enter', heading: 'Enter numbers', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
   { path: '/data', heading: 'Data: the events the store holds', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [EVENTS_CSV] },
 ];

@@ -10,7 +10,7 @@ const outDir = fileURLToPath(new URL('../dist/web', import.meta.url));
 export default defineConfig({
   root: here,
   base: '/',
-  plugins: [react(), precompress(outDir)],
+  plugins: [react(), precompress()],
   build: {
     outDir,
     emptyOutDir: true,

@@ -8,13 +8,15 @@
  */
 import type { Segment, TimeRange, TimeSettings } from '../model/metrics.js';
 import { eventsLabel } from '../model/metrics.js';
-import { DAY_MS, periodsIn, weekNameOf } from '../model/time.js';
+import { DAY_MS, periodsIn, WEEK_MS, weekNameOf } from '../model/time.js';
 import { compileSurveyResponses } from '../query/plans/surveys.js';
 import { run, type ReportContext } from './context.js';
 import { type HealthModel, type SurveyDefinition, type SurveyKind } from '../model/health.js';
 
 /** Below this many answers a score is reported with a warning (Sean Ellis: at least 30–40). */
 export const MIN_RESPONSES = 30;
+/** The trailing window of `rolling`: a week's score pools the answers of it and the weeks before. */
+export const ROLLING_WEEKS = 4;
 /** PMF `active_only`: the respondent did the retention action in this many days before answering. */
 export const PMF_ACTIVE_DAYS = 14;
 
@@ -163,6 +165,11 @@ type Scores = { pmf: PmfScore; nps: NpsScore; csat: CsatScore };
 export type SurveySection<K extends SurveyKind> = Scores[K] & {
   event: string;
   by_week: ({ period: string } & Scores[K])[];
+  /**
+   * Per week, the score over the ROLLING_WEEKS weeks ending with it (answers of a few weeks pooled,
+   * so one week's handful does not swing it); `sufficient` is false below MIN_RESPONSES answers.
+   */
+  rolling: ({ period: string; sufficient: boolean } & Scores[K])[];
   /** Ideal users vs the rest; null when no ideal user profile is configured. */
   by_segment: { ideal: Scores[K]; not_ideal: Scores[K] } | null;
 };
@@ -171,6 +178,9 @@ export interface SurveysReport {
   from: string;
   to: string;
   segment: Segment;
+  /** A score from fewer answers is not judged (shown as too few answers). */
+  min_responses: number;
+  rolling_weeks: number;
   pmf: SurveySection<'pmf'> | null;
   nps: SurveySection<'nps'> | null;
   csat: SurveySection<'csat'> | null;
@@ -182,7 +192,7 @@ function score<K extends SurveyKind>(kind: K, responses: readonly SurveyResponse
   return csatScore(responses) as Scores[K];
 }
 
-/** Overall (the whole range), by week and by segment, from one survey's responses. */
+/** Overall (the whole range), by week, rolling and by segment, from one survey's responses (those before the range feed only `rolling`). */
 export function surveySection<K extends SurveyKind>(
   kind: K, definition: SurveyDefinition, responses: readonly SurveyResponse[], range: TimeRange, time: TimeSettings, segmented: boolean,
 ): SurveySection<K> {
@@ -199,6 +209,10 @@ export function surveySection<K extends SurveyKind>(
     ...overall,
     event: eventsLabel(definition.events),
     by_week: periodsIn(range, 'week', time).map((p) => ({ period: p.name, ...score(kind, byWeek.get(p.name) ?? [], definition) })),
+    rolling: periodsIn(range, 'week', time).map((p) => {
+      const pooled = score(kind, responses.filter((r) => r.t >= p.to - ROLLING_WEEKS * WEEK_MS && r.t < p.to), definition);
+      return { period: p.name, sufficient: pooled.responses >= MIN_RESPONSES, ...pooled };
+    }),
     by_segment: segmented
       ? { ideal: score(kind, inRange.filter((r) => r.ideal), definition), not_ideal: score(kind, inRange.filter((r) => !r.ideal), definition) }
       : null,
@@ -223,13 +237,16 @@ export async function surveysReport(ctx: ReportContext, health: Pick<HealthModel
   const section = async <K extends SurveyKind>(kind: K): Promise<SurveySection<K> | null> => {
     const definition = health.surveys[kind];
     if (!definition) return null;
-    const responses = (await fetchSurveyResponses(ctx, definition, range)).filter(keep);
+    // The weeks before the range feed the first weeks' rolling scores.
+    const responses = (await fetchSurveyResponses(ctx, definition, { ...range, from: range.from - (ROLLING_WEEKS - 1) * WEEK_MS })).filter(keep);
     return surveySection(kind, definition, responses, range, ctx.model.time, segmented);
   };
   return {
     from: new Date(range.from).toISOString(),
     to: new Date(range.to).toISOString(),
     segment,
+    min_responses: MIN_RESPONSES,
+    rolling_weeks: ROLLING_WEEKS,
     pmf: await section('pmf'),
     nps: await section('nps'),
     csat: await section('csat'),

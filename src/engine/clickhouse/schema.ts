@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 7;
+export const CLICKHOUSE_SCHEMA_VERSION = 8;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -222,11 +222,46 @@ const STORAGE: StorageTable[] = [
     engine: { kind: 'MergeTree' },
     orderBy: '(week, target, claimed_at, claimant)',
   },
+  // The event catalogue kept at write time (catalogue-summary.ts): partial aggregates per event name,
+  // and per name and top-level property key, that CATALOGUE_FOLDS add at every insert into tn_events.
+  // On a cluster each shard keeps its own, fed by its local events (the sharding key is never used).
+  {
+    name: 'tn_catalogue_events',
+    columns: [
+      'event String', 'n SimpleAggregateFunction(sum, Int64)', `first_ts SimpleAggregateFunction(min, ${TS})`,
+      `last_ts SimpleAggregateFunction(max, ${TS})`, 'sources SimpleAggregateFunction(groupUniqArrayArray, Array(String))',
+      'senders AggregateFunction(uniqCombined64, Nullable(String))',
+    ],
+    engine: { kind: 'AggregatingMergeTree' },
+    orderBy: 'event',
+    shardBy: 'rand()',
+  },
+  {
+    name: 'tn_catalogue_property_keys',
+    columns: ['event String', 'key String', 'n SimpleAggregateFunction(sum, Int64)'],
+    engine: { kind: 'AggregatingMergeTree' },
+    orderBy: '(event, key)',
+    shardBy: 'rand()',
+  },
   {
     name: 'tn_schema_migrations',
     columns: ['version UInt32', 'name String', 'applied_at DateTime'],
     engine: { kind: 'ReplacingMergeTree' },
     orderBy: 'version',
+  },
+];
+
+/** What each catalogue table gains from rows of `tn_events` (`from`): its materialized view's select, and the upgrade's backfill. */
+const CATALOGUE_FOLDS: { table: string; select: (from: string) => string }[] = [
+  {
+    table: 'tn_catalogue_events',
+    select: (from) => `SELECT event, count() AS n, min(ts) AS first_ts, max(ts) AS last_ts, groupUniqArray(toString(source)) AS sources,
+  uniqCombined64State(coalesce(user_id, anonymous_id)) AS senders
+FROM ${from} GROUP BY event`,
+  },
+  {
+    table: 'tn_catalogue_property_keys',
+    select: (from) => `SELECT event, key, count() AS n FROM ${from} ARRAY JOIN JSONExtractKeys(properties) AS key GROUP BY event, key`,
   },
 ];
 
@@ -354,6 +389,12 @@ export function clickhouseDdl(options: DdlOptions = {}): string[] {
 SELECT anonymous_id, argMinState(user_id, (ts, seq)) AS user_id, min(ts) AS linked_at
 FROM ${t('tn_identity_link_candidates')} GROUP BY anonymous_id`);
 
+  // The catalogue's folds: on a cluster, each shard's local events into its local summary.
+  const local = (name: string) => t(options.cluster ? `${name}_local` : name);
+  for (const fold of CATALOGUE_FOLDS) {
+    out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${t(`${fold.table}_mv`)}${cluster} TO ${local(fold.table)} AS\n${fold.select(local('tn_events'))}`);
+  }
+
   for (const view of VIEWS) {
     out.push(`CREATE OR REPLACE VIEW ${t(view.name)}${cluster} AS\n${view.select(t)}`);
   }
@@ -377,12 +418,15 @@ function engineSql(engine: Engine, replicated?: string): string {
  * (created by the DDL); version 5 added the team's tables (OKR check-ins, review notes, ideas),
  * created by the DDL; version 6 added the control state several servers share (API keys, dashboard
  * sessions, digest claims), created by the DDL; version 7 added the Stripe facts and the ledger's
- * tombstones (the DDL adds both).
+ * tombstones (the DDL adds both); version 8 added the event catalogue kept at write time, whose
+ * views count the events inserted from then on, and which the upgrade fills with the events stored
+ * before.
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];
   if (from < 2) out.push(...STORAGE.map((table) => `ALTER TABLE ${table.name} MODIFY SETTING ${DURABLE_INSERT_SETTINGS}`));
   if (from < 4) out.push(...IDENTITY_OPERATION_COLUMNS.map((c) => `ALTER TABLE tn_identity_messages ADD COLUMN IF NOT EXISTS ${c}`));
+  if (from < 8) out.push(...CATALOGUE_FOLDS.map((fold) => `INSERT INTO ${fold.table} ${fold.select('tn_events FINAL')}`));
   return out;
 }
 

@@ -74,7 +74,7 @@ function Indicators({ report }: { report: LeadingReport }) {
           </div>
         </div>
       )}
-      <p className="muted small">
+      <p className="muted small" data-testid="leading-outcome">
         Outcome: {report.outcome_definition}. Cohort: {exact(report.cohort.actors)} signups, {pct(report.cohort.outcome_rate)} reached it. {report.tested} behaviours tested, {report.skipped} skipped (too few users).
       </p>
       <p className="small" data-testid="ranking">

@@ -1,5 +1,6 @@
 import { Badge, Empty, Sparkline } from '../components/ui';
 import { compact, pText } from '../format';
+import './northstar.css';
 import type { TreeReport } from '../types';
 
 type TreeEdge = TreeReport['edges'][number];
@@ -107,21 +108,24 @@ function treeLayout(tree: TreeReport): { pos: Map<string, Point>; width: number;
 function TreeDiagram({ tree }: { tree: TreeReport }) {
   const { pos, width, height } = treeLayout(tree);
   return (
-    <div className="tree-scroll" tabIndex={0} role="region" aria-label="Metric tree diagram">
-      <svg className="tree" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label="Metric tree: inputs, North Star and outcomes with measured correlations">
-        <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-            <path d="M0,0 L10,5 L0,10 z" fill="#94a3b8" />
-          </marker>
-        </defs>
-        {tree.edges.map((e) => {
-          const a = pos.get(e.from);
-          const b = pos.get(e.to);
-          return a && b ? <TreeEdgePath key={`${e.from}-${e.to}`} edge={e} a={a} b={b} /> : null;
-        })}
-        {tree.nodes.map((n) => <TreeNodeBox key={n.id} node={n} p={pos.get(n.id)!} />)}
-      </svg>
-    </div>
+    <>
+      <p className="muted small tree-hint">The tree is wider than the screen: swipe it sideways.</p>
+      <div className="tree-scroll" tabIndex={0} role="region" aria-label="Metric tree diagram" data-testid="tree-scroll">
+        <svg className="tree" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label="Metric tree: inputs, North Star and outcomes with measured correlations">
+          <defs>
+            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+              <path d="M0,0 L10,5 L0,10 z" fill="#94a3b8" />
+            </marker>
+          </defs>
+          {tree.edges.map((e) => {
+            const a = pos.get(e.from);
+            const b = pos.get(e.to);
+            return a && b ? <TreeEdgePath key={`${e.from}-${e.to}`} edge={e} a={a} b={b} /> : null;
+          })}
+          {tree.nodes.map((n) => <TreeNodeBox key={n.id} node={n} p={pos.get(n.id)!} />)}
+        </svg>
+      </div>
+    </>
   );
 }
 

@@ -5,6 +5,7 @@ import { Badge, Card, Empty, Load, Progress } from '../components/ui';
 import { useView } from '../context';
 import { dateTime, exact, pct } from '../format';
 import type { KeyResult, OkrsReport } from '../types';
+import './okrs.css';
 
 const STATUS: Record<string, { text: string; tone: 'good' | 'bad' | 'warn' | 'neutral' }> = {
   done: { text: 'done', tone: 'good' },
@@ -41,11 +42,11 @@ export function Okrs() {
                   <thead>
                     <tr>
                       <th scope="col">Key result</th>
-                      <th scope="col" className="num">From</th>
+                      <th scope="col" className="num kr-wide">From</th>
                       <th scope="col" className="num">Now</th>
-                      <th scope="col" className="num">To</th>
+                      <th scope="col" className="num kr-wide">To</th>
                       <th scope="col" className="kr-progress">Progress</th>
-                      <th scope="col">Status</th>
+                      <th scope="col" className="kr-wide">Status</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -54,17 +55,18 @@ export function Okrs() {
                         <th scope="row">
                           {krName(k, ctx.rows)}
                           <span className="muted small"> due {k.due}</span>
+                          <span className="muted small kr-narrow">{krValue(k, k.from)} → {krValue(k, k.to)} · {STATUS[k.status]?.text ?? k.status}</span>
                         </th>
-                        <td className="num">{krValue(k, k.from)}</td>
+                        <td className="num kr-wide">{krValue(k, k.from)}</td>
                         <td className="num strong">{krValue(k, k.current)}</td>
-                        <td className="num">{krValue(k, k.to)}</td>
+                        <td className="num kr-wide">{krValue(k, k.to)}</td>
                         <td className="kr-progress">
                           <div className="kr-bar">
                             <Progress value={k.progress} label={`${k.metric} progress`} tone={k.status === 'regressed' ? 'bad' : k.status === 'done' ? 'good' : 'warn'} />
                             <span className="small">{k.progress === null ? '—' : pct(k.progress, 0)}</span>
                           </div>
                         </td>
-                        <td>
+                        <td className="kr-wide">
                           <Badge tone={STATUS[k.status]?.tone ?? 'neutral'}>{STATUS[k.status]?.text ?? k.status}</Badge>
                         </td>
                       </tr>

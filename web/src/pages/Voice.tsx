@@ -1,9 +1,11 @@
-import { Bar, BarChart, CartesianGrid, Legend, Line, ComposedChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Fragment } from 'react';
 import { reportUrl, useApi } from '../api';
-import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { COLOURS } from '../components/charts';
 import { Badge, Card, Empty, Kpi, Load } from '../components/ui';
 import { useView } from '../context';
-import { exact, pct, shortWeek } from '../format';
+import { exact, pct } from '../format';
+import { SurveyTrends } from './VoiceTrend';
+import './voice.css';
 import type { BenchmarksReport, GuardrailsReport, HeartMetric, HeartReport, SurveysReport } from '../types';
 
 const nps = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(Math.round(v * 100))}`);
@@ -52,14 +54,6 @@ export function Voice() {
 }
 
 function Surveys({ report }: { report: SurveysReport }) {
-  const weeks = (report.pmf ?? report.nps ?? report.csat)?.by_week ?? [];
-  const data = weeks.map((w, i) => ({
-    week: shortWeek(w.period),
-    pmf: report.pmf?.by_week[i]?.score ?? null,
-    nps: report.nps?.by_week[i]?.score ?? null,
-    csat: report.csat?.by_week[i]?.score ?? null,
-    answers: (report.pmf?.by_week[i]?.responses ?? 0) + (report.nps?.by_week[i]?.responses ?? 0) + (report.csat?.by_week[i]?.responses ?? 0),
-  }));
   const n = report.nps;
   return (
     <>
@@ -98,24 +92,12 @@ function Surveys({ report }: { report: SurveysReport }) {
         )}
       </div>
       <div className="grid-2">
-        <Card title="By week" subtitle="Scores from fewer than 30 answers are indicative only" id="surveys-weekly">
-          <div className="chart" style={{ height: 240 }}>
-            <ResponsiveContainer width="100%" height="100%">
-              <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                <CartesianGrid stroke={COLOURS.grid} vertical={false} />
-                <XAxis dataKey="week" tick={AXIS_TICK} tickLine={false} />
-                <YAxis yAxisId="score" tick={AXIS_TICK} tickLine={false} axisLine={false} width={40} domain={[-1, 1]} tickFormatter={(v: number) => `${Math.round(v * 100)}`} />
-                <YAxis yAxisId="n" orientation="right" tick={AXIS_TICK} tickLine={false} axisLine={false} width={30} allowDecimals={false} />
-                <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v, name) => [name === 'Answers' ? String(v) : name === 'NPS' ? nps(Number(v)) : pct(Number(v), 0), String(name)]} />
-                <Legend wrapperStyle={{ fontSize: 12 }} />
-                <ReferenceLine yAxisId="score" y={0} stroke="#9ca3af" />
-                <Bar yAxisId="n" dataKey="answers" name="Answers" fill="#dbe1e8" isAnimationActive={false} />
-                {report.pmf && <Line yAxisId="score" dataKey="pmf" name="PMF" stroke={COLOURS.primary} strokeWidth={2} dot={{ r: 2.5 }} connectNulls isAnimationActive={false} />}
-                {report.nps && <Line yAxisId="score" dataKey="nps" name="NPS" stroke={COLOURS.ideal} strokeWidth={2} dot={{ r: 2.5 }} connectNulls isAnimationActive={false} />}
-                {report.csat && <Line yAxisId="score" dataKey="csat" name="CSAT" stroke="#0d9488" strokeWidth={2} dot={{ r: 2.5 }} connectNulls isAnimationActive={false} />}
-              </ComposedChart>
-            </ResponsiveContainer>
-          </div>
+        <Card
+          title={`Trend: trailing ${report.rolling_weeks} weeks`}
+          subtitle={`Each week's score pools its answers with the ${report.rolling_weeks - 1} weeks before; under ${report.min_responses} answers it is shown as too few (grey), not as a score`}
+          id="surveys-weekly"
+        >
+          <SurveyTrends report={report} />
         </Card>
         <Card title="Ideal users vs the rest" id="surveys-segments">
           <SegmentTable report={report} />
@@ -204,23 +186,29 @@ function Benchmarks({ report }: { report: BenchmarksReport }) {
         {' '}{report.business_model.toUpperCase()}{report.stage ? `, stage ${report.stage}` : ''}.
       </p>
       <div className="table-scroll">
-        <table className="data compact">
+        <table className="data compact bench-table" data-testid="benchmarks-table">
           <thead>
             <tr>
               <th scope="col">Stage</th>
               <th scope="col">PMF target</th>
               <th scope="col">30-day retention</th>
-              <th scope="col">Focus</th>
+              <th scope="col" className="bench-wide">Focus</th>
             </tr>
           </thead>
           <tbody>
             {report.table.map((r) => (
-              <tr key={r.stage} className={r.current ? 'row-current' : undefined} aria-current={r.current ? 'true' : undefined}>
-                <th scope="row">{r.label}{r.current && <> <Badge tone="info">you are here</Badge></>}</th>
-                <td>{r.pmf_target}</td>
-                <td>{r.retention_30d_target}</td>
-                <td className="small">{r.focus}</td>
-              </tr>
+              <Fragment key={r.stage}>
+                <tr className={r.current ? 'row-current' : undefined} aria-current={r.current ? 'true' : undefined}>
+                  <th scope="row">{r.label}{r.current && <> <Badge tone="info">you are here</Badge></>}</th>
+                  <td>{r.pmf_target}</td>
+                  <td>{r.retention_30d_target}</td>
+                  <td className="small bench-wide">{r.focus}</td>
+                </tr>
+                {/* On a phone the focus gets a full-width row of its own instead of a one-word-wide column. */}
+                <tr className={`bench-narrow${r.current ? ' row-current' : ''}`}>
+                  <td colSpan={3} className="small">{r.focus}</td>
+                </tr>
+              </Fragment>
             ))}
           </tbody>
         </table>
