@@ -95,6 +95,13 @@ export async function checkJourney(page: Page, at: Visit): Promise<void> {
     if (step.actual_rate !== null) expect(await page.locator(`[data-testid="weekly-rate-${step.to}"]`).textContent(), step.to).toBe(pct1(step.actual_rate));
   }
   expect(await page.locator('[data-testid="funnel-vs-scorecard"]').textContent()).toContain('cohort');
+  // The PQL tiles are the API's, for the same weeks.
+  const pql = await api<{ upgrade_rate: number | null; weeks: { pqls: number }[] }>(at, `pql?as_of=${at.asOf}`);
+  const tiles = await page.locator('#pql .kpi').evaluateAll((els) => els.map((el) => [el.querySelector('.kpi-label')!.textContent, el.querySelector('.kpi-value')!.textContent]));
+  expect(tiles).toEqual([
+    ['PQL → upgrade', pql.upgrade_rate === null ? '—' : `${(pql.upgrade_rate * 100).toFixed(0)}%`],
+    ['PQLs in range', pql.weeks.reduce((n, w) => n + w.pqls, 0).toLocaleString('en-US')],
+  ]);
   // All vs ideal starts at signup.
   expect(await page.locator('[data-testid="ideal-from-signup"]').count()).toBe(1);
   expect(await page.locator('#segments table tbody tr').first().locator('th').textContent()).toBe('Signup');
@@ -103,6 +110,13 @@ export async function checkJourney(page: Page, at: Visit): Promise<void> {
   expect(await multiples.count()).toBe(funnel.steps.length);
   for (const w of await multiples.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().width))) expect(w).toBeGreaterThanOrEqual(140);
   expect(await page.locator('.stage-multiple[data-stage="upgrade"] svg.recharts-surface').count()).toBe(1);
+  // Weeks before the first event stored read "no data", never zero.
+  const stored = new Set((await api<{ weeks: { week: string }[] }>(at, 'dashboard')).weeks.map((w) => w.week));
+  const cells = await page.locator('#weekly td[data-week]').evaluateAll((tds) => tds.map((td) => [td.getAttribute('data-week')!, td.textContent!.trim()]));
+  const before = cells.filter(([week]) => !stored.has(week));
+  expect(before.length, 'the range reaches before the demo data').toBeGreaterThan(0);
+  for (const [week, text] of before) expect(text, week).toBe('no data');
+  for (const [week, text] of cells.filter(([w]) => stored.has(w))) expect(text, week).toMatch(/^[\d,]+$/);
 }
 
 export async function checkRetention(page: Page, at: Visit): Promise<void> {
