@@ -31,6 +31,13 @@ describe('truenorth --help', () => {
     for (const name of names) expect(TASK_GROUPS.some(([, commands]) => commands.includes(name)), `${name} has no task group`).toBe(true);
   });
 
+  it('groups serve\'s many options by what they set', async () => {
+    const { code, stdout } = await runCli(['serve', '--help']);
+    expect(code).toBe(0);
+    expect(stdout.split('\n').filter((line) => /^\S.*:$/.test(line))).toEqual(['Address:', 'Limits:', 'Connections:', 'Logs:', 'Options:', 'Environment:']);
+    expect(stdout).toMatch(/Logs:\n {2}--log-level <level>.*\n.*\n {2}--log-format <format>/);
+  });
+
   it('shows the whole command the user meant, their other arguments kept', async () => {
     vi.stubEnv('npm_command', '');
     const cases: [string[], string][] = [

@@ -103,6 +103,13 @@ export async function checkJourney(page: Page, at: Visit): Promise<void> {
   expect(await multiples.count()).toBe(funnel.steps.length);
   for (const w of await multiples.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().width))) expect(w).toBeGreaterThanOrEqual(140);
   expect(await page.locator('.stage-multiple[data-stage="upgrade"] svg.recharts-surface').count()).toBe(1);
+  // Weeks before the first event stored read "no data", never zero.
+  const stored = new Set((await api<{ weeks: { week: string }[] }>(at, 'dashboard')).weeks.map((w) => w.week));
+  const cells = await page.locator('#weekly td[data-week]').evaluateAll((tds) => tds.map((td) => [td.getAttribute('data-week')!, td.textContent!.trim()]));
+  const before = cells.filter(([week]) => !stored.has(week));
+  expect(before.length, 'the range reaches before the demo data').toBeGreaterThan(0);
+  for (const [week, text] of before) expect(text, week).toBe('no data');
+  for (const [week, text] of cells.filter(([w]) => stored.has(w))) expect(text, week).toMatch(/^[\d,]+$/);
 }
 
 export async function checkRetention(page: Page, at: Visit): Promise<void> {

@@ -255,15 +255,6 @@ export class TruenorthServer implements RouteHost {
     }
   }
 
-  async withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
-    const engine = await this.store.reader();
-    try {
-      return await work(engine);
-    } finally {
-      await engine.close();
-    }
-  }
-
   // ---------- read API and administration ----------
 
   /** The config (re-read when the file changes) and its model; undefined when started without one. */

@@ -6,7 +6,6 @@ import { resolveDbPath } from '../../engine/duckdb/database.js';
 import { DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
 import { capabilityGap } from '../../engine/capabilities.js';
 import { openServerStores } from '../../engine/open-store.js';
-import type { SqlEngine } from '../../engine/sql-engine.js';
 import type { TruenorthServer } from '../../server/app.js';
 import type { LogFormat } from '../../server/log-format.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
@@ -92,23 +91,27 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('the HTTP server: Segment/PostHog-compatible ingestion, Stripe webhooks, the read API')
+    .optionsGroup('Address:')
     .option('--host <host>', 'address to bind (default: server.host in truenorth.yaml, else 127.0.0.1)')
     .option('--port <port>', 'port (default: server.port in truenorth.yaml, else 8765; 0 picks a free one)')
+    .option('--open', 'open the dashboard in the default browser')
+    .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
+    .optionsGroup('Limits:')
     .option('--rate-limit <n>', 'requests per second per key (0: off)', '5000')
     .option('--max-queue <n>', 'messages waiting to be written before the server answers 503', '100000')
     .option('--max-event-bytes <n>', 'largest message', String(DEFAULT_LIMITS.maxEventBytes))
     .option('--max-batch-bytes <n>', 'largest request body, after decompression', String(DEFAULT_LIMITS.maxBatchBytes))
     .option('--max-batch-events <n>', 'most messages in one batch', String(DEFAULT_LIMITS.maxBatchEvents))
     .option('--report-timeout <seconds>', 'a read-API report running longer is cancelled and answered 503 (1–86400)', String(DEFAULT_REPORT_TIMEOUT_SECONDS))
+    .optionsGroup('Connections:')
     .option('--max-connections <n>', 'open connections at most; past it new ones are closed (keep well under ulimit -n)', String(DEFAULT_CONNECTION_LIMITS.maxConnections))
     .option('--headers-timeout <s>', 'seconds a client has to send all of its request headers', seconds(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs))
     .option('--request-timeout <s>', 'seconds a request body (imports aside) has to arrive in full, else 408', seconds(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs))
     .option('--body-stall-timeout <s>', 'seconds without a byte after which a connection is closed (imports too)', seconds(DEFAULT_CONNECTION_LIMITS.bodyStallMs))
     .option('--keep-alive-timeout <s>', 'seconds an idle keep-alive connection stays open', seconds(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs))
+    .optionsGroup('Logs:')
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
     .addOption(new Option('--log-format <format>', 'readable lines or one JSON object a line (default: pretty on a terminal, else json)').choices(['pretty', 'json'] satisfies LogFormat[]))
-    .option('--open', 'open the dashboard in the default browser')
-    .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
     .addHelpText('after', `
 Environment:
   TRUENORTH_ADMIN_TOKEN             a token that reads and administers, like a secret key

@@ -1,13 +1,17 @@
 import { Area, AreaChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
 import { Card, Empty } from '../components/ui';
+import { useView } from '../context';
 import { exact, shortWeek, stageLabel } from '../format';
 import type { WeeklyStages } from '../types';
 
 /** The weekly stage counts as small multiples: one chart per stage on its own scale, so a stage of a few upgrades a week reads as clearly as thousands of visits. */
 export function WeeklyStageCounts({ weekly }: { weekly: WeeklyStages }) {
+  const { ctx } = useView();
   const stages = Object.keys(weekly.weeks[0]?.stages ?? {});
-  const count = (w: WeeklyStages['weeks'][number], s: string) => (w.stages as Record<string, number | undefined>)[s] ?? 0;
+  // A week before the first event stored has no data, not zero of everything.
+  const stored = new Set(ctx.weeks.map((w) => w.week));
+  const count = (w: WeeklyStages['weeks'][number], s: string) => (stored.has(w.week) ? ((w.stages as Record<string, number | undefined>)[s] ?? 0) : null);
   return (
     <Card
       title="Weekly stage counts"
@@ -34,7 +38,7 @@ export function WeeklyStageCounts({ weekly }: { weekly: WeeklyStages }) {
                         <XAxis dataKey="week" tick={AXIS_TICK} tickLine={false} interval="preserveStartEnd" minTickGap={24} />
                         <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={34} tickCount={3} allowDecimals={false} />
                         <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v) => [exact(Number(v)), stageLabel(s)]} />
-                        <Area type="linear" dataKey="actors" stroke={colour} fill={colour} fillOpacity={0.18} strokeWidth={2} isAnimationActive={false} />
+                        <Area type="linear" connectNulls={false} dataKey="actors" stroke={colour} fill={colour} fillOpacity={0.18} strokeWidth={2} isAnimationActive={false} />
                       </AreaChart>
                     </ResponsiveContainer>
                   </div>
@@ -57,7 +61,9 @@ export function WeeklyStageCounts({ weekly }: { weekly: WeeklyStages }) {
                   <tr key={s}>
                     <th scope="row" className="sticky-col">{stageLabel(s)}</th>
                     {weekly.weeks.map((w) => (
-                      <td key={w.week} className="num">{exact(count(w, s))}</td>
+                      <td key={w.week} className="num" data-week={w.week} title={count(w, s) === null ? `${w.week}: before the first event stored` : undefined}>
+                        {count(w, s) === null ? <span className="no-data">no data</span> : exact(count(w, s))}
+                      </td>
                     ))}
                   </tr>
                 ))}
