@@ -150,3 +150,42 @@ describe.skipIf(!HAS_CHROMIUM)('links and history', () => {
     expect(problems).toEqual([]);
   });
 });
+
+/** A4 landscape less 10 mm margins, at 96 px per inch: the width the print layout gets. */
+const PRINT_WIDTH = Math.floor(((297 - 20) / 25.4) * 96);
+
+describe.skipIf(!HAS_CHROMIUM)('printing the weekly review', () => {
+  it.each(PAGE_CASES.map((c) => [c.path, c] as const))('%s prints without the navigation, in the light palette, charts kept, within the paper', async (_path, c) => {
+    await page.setViewportSize({ width: PRINT_WIDTH, height: 800 });
+    await page.emulateMedia({ media: 'print', colorScheme: 'dark' });
+    problems.length = 0;
+    await page.goto(`${server.url}${c.path}?week=${shared.week}`);
+    await settled(page);
+    const seen = await page.evaluate(() => ({
+      hidden: ['.sidebar', '.topbar .controls', '.export-csv'].map((s) => [...document.querySelectorAll(s)].every((e) => getComputedStyle(e).display === 'none')),
+      charts: [...document.querySelectorAll('svg.recharts-surface')].filter((s) => !s.closest('.recharts-legend-wrapper')).map((s) => s.getBoundingClientRect().width),
+    }));
+    expect(seen.hidden).toEqual([true, true, true]);
+    for (const width of seen.charts) expect(width, 'a chart is drawn').toBeGreaterThan(100);
+    expect(await sidewaysOverflow(page), 'wider than the paper').toEqual({ excess: expect.toSatisfy((e: number) => e <= 0), culprits: [] });
+    // Paper stays light, whatever the screen's scheme: white sheet, the light palette's text.
+    expect(await page.evaluate(() => [getComputedStyle(document.documentElement).backgroundColor, getComputedStyle(document.querySelector('h1')!).color]))
+      .toEqual(['rgb(255, 255, 255)', PALETTE.light.text]);
+    expect(problems).toEqual([]);
+  });
+
+  it('prints the scorecard on A4 landscape sheets: banner and grid first, the rest on the next sheet, colours kept', async () => {
+    await page.emulateMedia({ media: 'print', colorScheme: 'light' });
+    await page.goto(`${server.url}/`);
+    await settled(page);
+    const cell = page.locator('tr[data-row-id="journey.setup"] td.cell.current');
+    expect(await cell.evaluate((e) => getComputedStyle(e).printColorAdjust)).toBe('exact');
+    expect(await page.locator('#scorecard').evaluate((e) => getComputedStyle(e).breakAfter)).toBe('page');
+    const pdf = (await page.pdf({ preferCSSPageSize: true, printBackground: true })).toString('latin1');
+    const sheets = pdf.match(/\/Type\s*\/Page\b/g) ?? [];
+    expect(sheets.length).toBeGreaterThanOrEqual(2);
+    // A4 landscape: 297 × 210 mm in points.
+    const box = /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(pdf)!;
+    expect([Math.round(Number(box[1])), Math.round(Number(box[2]))]).toEqual([842, 595]);
+  });
+});

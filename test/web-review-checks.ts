@@ -95,6 +95,13 @@ export async function checkJourney(page: Page, at: Visit): Promise<void> {
     if (step.actual_rate !== null) expect(await page.locator(`[data-testid="weekly-rate-${step.to}"]`).textContent(), step.to).toBe(pct1(step.actual_rate));
   }
   expect(await page.locator('[data-testid="funnel-vs-scorecard"]').textContent()).toContain('cohort');
+  // The PQL tiles are the API's, for the same weeks.
+  const pql = await api<{ upgrade_rate: number | null; weeks: { pqls: number }[] }>(at, `pql?as_of=${at.asOf}`);
+  const tiles = await page.locator('#pql .kpi').evaluateAll((els) => els.map((el) => [el.querySelector('.kpi-label')!.textContent, el.querySelector('.kpi-value')!.textContent]));
+  expect(tiles).toEqual([
+    ['PQL → upgrade', pql.upgrade_rate === null ? '—' : `${(pql.upgrade_rate * 100).toFixed(0)}%`],
+    ['PQLs in range', pql.weeks.reduce((n, w) => n + w.pqls, 0).toLocaleString('en-US')],
+  ]);
   // All vs ideal starts at signup.
   expect(await page.locator('[data-testid="ideal-from-signup"]').count()).toBe(1);
   expect(await page.locator('#segments table tbody tr').first().locator('th').textContent()).toBe('Signup');
