@@ -82,34 +82,51 @@ const added = (key: string, text: string, when = 'true') => `if(${text} IS NOT N
 
 /**
  * Per line: its (key, raw value) pairs parsed once, and those of `context`, `context.page` and
- * `properties`. A `page` call is the event 'Page Viewed' whose properties gain `name` and `category`
- * (when text) and `url` and `path` from `context.page` when they lack them, appended in that order
- * (the row is left to the normaliser when its properties already name one it would set).
+ * `properties`. A Segment `page` call is the event 'Page Viewed' whose properties gain `name` and
+ * `category` (when text) and `url` and `path` from `context.page` when they lack them, appended in
+ * that order (the row is left to the normaliser when its properties already name one it would set).
+ * A PostHog event (no `type`, a text `distinct_id`; not `$identify`, `$set`, `$create_alias`,
+ * `$groupidentify` or `$screen`, no `$set`/`$set_once`/`$unset`, no `$groups`) is the person's when
+ * `properties.$is_identified` is true, else the anonymous id's; `$pageview` is 'Page Viewed' and its
+ * properties gain `url` and `path` from `$current_url` and `$pathname` when they lack them.
  */
 const NDJSON_FIELDS = `SELECT n, f_type, f_id, f_user, f_anon, f_group, f_ts, f_shape, f_cr,
-    if(f_type = 'page', 'Page Viewed', f_event0) AS f_event,
-    if(f_type = 'page' AND notEmpty(f_adds), concat(if(ifNull(f_props0, '{}') = '{}', '{', concat(substring(f_props0, 1, length(f_props0) - 1), ',')),
+    if(f_type = 'page' OR (f_type = 'posthog' AND f_event0 = '$pageview'), 'Page Viewed', f_event0) AS f_event,
+    if(notEmpty(f_adds), concat(if(ifNull(f_props0, '{}') = '{}', '{', concat(substring(f_props0, 1, length(f_props0) - 1), ',')),
       arrayStringConcat(f_adds, ','), '}'), f_props0) AS f_props
   FROM (
-    SELECT *, ${textOf(rawOf('kv', 'type'))} AS f_type, ${textOf(rawOf('kv', 'event'))} AS f_event0, nullIf(${textOf(rawOf('kv', 'messageId'))}, '') AS f_id,
-      nullIf(${textOf(rawOf('kv', 'userId'))}, '') AS f_user, nullIf(${textOf(rawOf('kv', 'anonymousId'))}, '') AS f_anon,
-      nullIf(${textOf(rawOf('cv', 'groupId'))}, '') AS f_group, ${textOf(rawOf('kv', 'timestamp'))} AS f_ts,
+    SELECT *, ${rawOf('kv', 'type')} = '' AND ${rawOf('kv', 'distinct_id')} != '' AS posthog,
+      if(posthog, 'posthog', ${textOf(rawOf('kv', 'type'))}) AS f_type, ${textOf(rawOf('kv', 'event'))} AS f_event0,
+      nullIf(${textOf(`if(posthog, ${rawOf('kv', 'uuid')}, ${rawOf('kv', 'messageId')})`)}, '') AS f_id,
+      nullIf(${textOf(rawOf('kv', 'distinct_id'))}, '') AS distinct, ${rawOf('pv', '$is_identified')} = 'true' AS identified,
+      if(posthog, if(identified, distinct, NULL), nullIf(${textOf(rawOf('kv', 'userId'))}, '')) AS f_user,
+      if(posthog, if(identified, NULL, distinct), nullIf(${textOf(rawOf('kv', 'anonymousId'))}, '')) AS f_anon,
+      if(posthog, NULL, nullIf(${textOf(rawOf('cv', 'groupId'))}, '')) AS f_group, ${textOf(rawOf('kv', 'timestamp'))} AS f_ts,
       if(startsWith(${rawOf('kv', 'properties')}, '{'), ${rawOf('kv', 'properties')}, NULL) AS f_props0,
       arrayMap(x -> x.1, pv) AS prop_keys, position(line, '\\r') > 0 AS f_cr,
       ${textOf(rawOf('kv', 'name'))} AS page_name, ${textOf(rawOf('kv', 'category'))} AS page_category,
-      ${textOf(rawOf('pagev', 'url'))} AS page_url, ${textOf(rawOf('pagev', 'path'))} AS page_path,
-      arrayFilter(x -> x != '', [${added('name', 'page_name')}, ${added('category', 'page_category')},
-        ${added('url', 'page_url', "NOT has(prop_keys, 'url')")}, ${added('path', 'page_path', "NOT has(prop_keys, 'path')")}]) AS f_adds,
+      if(posthog, ${textOf(rawOf('pv', '$current_url'))}, ${textOf(rawOf('pagev', 'url'))}) AS page_url,
+      if(posthog, ${textOf(rawOf('pv', '$pathname'))}, ${textOf(rawOf('pagev', 'path'))}) AS page_path,
+      arrayFilter(x -> x != '', [
+        ${added('name', 'page_name', "f_type = 'page'")}, ${added('category', 'page_category', "f_type = 'page'")},
+        ${added('url', 'page_url', "(f_type = 'page' OR (posthog AND f_event0 = '$pageview')) AND NOT has(prop_keys, 'url')")},
+        ${added('path', 'page_path', "(f_type = 'page' OR (posthog AND f_event0 = '$pageview')) AND NOT has(prop_keys, 'path')")}]) AS f_adds,
       isValidJSON(line) AND startsWith(line, '{') AND position(line, '\\\\') = 0 AND ${distinctKeys('kv')}
         AND ${textOrAbsent(rawOf('kv', 'userId'))} AND ${textOrAbsent(rawOf('kv', 'anonymousId'))}
-        AND (${rawOf('kv', 'properties')} IN ('', 'null') OR startsWith(${rawOf('kv', 'properties')}, '{'))
+        AND (${rawOf('kv', 'properties')} IN ('', 'null') OR (startsWith(${rawOf('kv', 'properties')}, '{') AND ${distinctKeys('pv')}))
         AND (${rawOf('kv', 'context')} IN ('', 'null') OR (startsWith(${rawOf('kv', 'context')}, '{') AND ${distinctKeys('cv')}
           AND ${textOrAbsent(rawOf('cv', 'groupId'))}))
         AND (f_type != 'page' OR (${textOrAbsent(rawOf('kv', 'name'))} AND ${textOrAbsent(rawOf('kv', 'category'))}
           AND (${rawOf('cv', 'page')} IN ('', 'null') OR (startsWith(${rawOf('cv', 'page')}, '{') AND ${distinctKeys('pagev')}))
           AND (${rawOf('pagev', 'url')} = '' OR startsWith(${rawOf('pagev', 'url')}, '"'))
           AND (${rawOf('pagev', 'path')} = '' OR startsWith(${rawOf('pagev', 'path')}, '"'))
-          AND NOT (page_name IS NOT NULL AND has(prop_keys, 'name')) AND NOT (page_category IS NOT NULL AND has(prop_keys, 'category')))) AS f_shape
+          AND NOT (page_name IS NOT NULL AND has(prop_keys, 'name')) AND NOT (page_category IS NOT NULL AND has(prop_keys, 'category'))))
+        AND (NOT posthog OR (startsWith(${rawOf('kv', 'distinct_id')}, '"') AND ${textOrAbsent(rawOf('kv', 'uuid'))}
+          AND f_event0 NOT IN ('$identify', '$set', '$create_alias', '$groupidentify', '$screen')
+          AND NOT hasAny(arrayMap(x -> x.1, kv), ['$set', '$set_once', '$unset']) AND NOT hasAny(prop_keys, ['$set', '$set_once', '$unset'])
+          AND ${rawOf('pv', '$groups')} IN ('', 'null')
+          AND (f_event0 != '$pageview' OR ((${rawOf('pv', '$current_url')} = '' OR startsWith(${rawOf('pv', '$current_url')}, '"'))
+            AND (${rawOf('pv', '$pathname')} = '' OR startsWith(${rawOf('pv', '$pathname')}, '"')))))) AS f_shape
     FROM (
       SELECT *, if(startsWith(${rawOf('kv', 'context')}, '{'), JSONExtractKeysAndValuesRaw(${rawOf('kv', 'context')}), []) AS cv,
         if(startsWith(${rawOf('cv', 'page')}, '{'), JSONExtractKeysAndValuesRaw(${rawOf('cv', 'page')}), []) AS pagev,
@@ -132,11 +149,15 @@ export async function stageInEngine(
   if (!(store.connection instanceof ChdbConnection) || file === '-' || options.from) return null;
   let fields: string;
   let types = "'track'";
+  // The normaliser tells another tool's export by the first record: that record stays its own.
+  let firstRow = 0;
   let columns: string[] = [];
   if (format === 'ndjson') {
-    if (!plainSegmentNdjson(path)) return null;
+    const first = firstPlainLine(path);
+    if (first === null) return null;
+    firstRow = first;
     fields = NDJSON_FIELDS;
-    types = "'track', 'page'";
+    types = "'track', 'page', 'posthog'";
   } else if (format === 'parquet') {
     const described = await store.connection.query("DESCRIBE TABLE file({path:String}, 'Parquet')", { path }).catch(() => []);
     columns = described.map((c) => String(c.name));
@@ -151,8 +172,8 @@ export async function stageInEngine(
   const cleanups: (() => void)[] = [];
   try {
     await c.command(`CREATE TABLE ${raw} ENGINE = MergeTree ORDER BY tuple() AS
-      SELECT *, f_shape AND ${guard(types)} AS ok FROM (SELECT *, ifNull(f_props, '{}') AS f_json, replaceRegexpAll(f_json, '"[^"]*"', '""') AS f_bare FROM (${fields}))`,
-    { path, latest: importedAt + FUTURE_LIMIT_MS });
+      SELECT *, n > {first:UInt64} AND f_shape AND ${guard(types)} AS ok FROM (SELECT *, ifNull(f_props, '{}') AS f_json, replaceRegexpAll(f_json, '"[^"]*"', '""') AS f_bare FROM (${fields}))`,
+    { path, latest: importedAt + FUTURE_LIMIT_MS, first: firstRow });
     const [count] = await c.query(`SELECT countIf(ok) AS fast, count() AS rows, countIf(f_cr) AS cr FROM ${raw}`);
     // A carriage return splits lines for the normaliser but not for ClickHouse: the line numbers would differ.
     if (Number(count.fast) === 0 || Number(count.cr) > 0) return null;
@@ -185,11 +206,12 @@ export async function stageInEngine(
 }
 
 /**
- * A plain NDJSON file (not compressed, not a zip) whose first line is one message of a shape the
- * normaliser reads directly (not a batch body, not another tool's export, which is converted first).
+ * The 0-based line of the first record of a plain NDJSON file (not compressed, not a zip), when that
+ * record is one message of a shape the normaliser reads directly (not a batch body, not another
+ * tool's export, which is converted first); else null.
  */
-function plainSegmentNdjson(path: string): boolean {
-  if (!/\.(ndjson|jsonl|json)$/i.test(path)) return false;
+function firstPlainLine(path: string): number | null {
+  if (!/\.(ndjson|jsonl|json)$/i.test(path)) return null;
   const head = Buffer.alloc(64 * 1024);
   let size: number;
   try {
@@ -200,15 +222,16 @@ function plainSegmentNdjson(path: string): boolean {
       closeSync(fd);
     }
   } catch {
-    return false;
+    return null;
   }
-  if (size >= 2 && ((head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0x50 && head[1] === 0x4b))) return false;
-  const first = head.subarray(0, size).toString('utf8').split(/\r\n|\r|\n/).find((l) => l.trim() !== '');
-  if (first === undefined) return false;
+  if (size >= 2 && ((head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0x50 && head[1] === 0x4b))) return null;
+  const lines = head.subarray(0, size).toString('utf8').split('\n');
+  const index = lines.findIndex((l) => l.trim() !== '');
+  if (index < 0 || index === lines.length - 1) return null;
   try {
-    const value: unknown = JSON.parse(first);
-    return isObject(value) && !Array.isArray(value.batch) && detectHistorySource(value) === undefined;
+    const value: unknown = JSON.parse(lines[index]);
+    return isObject(value) && !Array.isArray(value.batch) && detectHistorySource(value) === undefined ? index : null;
   } catch {
-    return false;
+    return null;
   }
 }
