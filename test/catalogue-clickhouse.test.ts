@@ -13,12 +13,14 @@ import { modelFromConfig } from '../src/config/model.js';
 import { exampleConfigYaml } from '../src/config/template.js';
 import { readClickHouseCatalogueSummary } from '../src/engine/clickhouse/catalogue-summary.js';
 import { clickHousePort } from '../src/engine/clickhouse/port.js';
+import { CLICKHOUSE_SCHEMA_VERSION } from '../src/engine/clickhouse/schema.js';
+import { ClickHouseWriter } from '../src/engine/clickhouse/writer.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
 import { eventCatalogue } from '../src/reports/catalogue.js';
 import { reportContext } from '../src/reports/context.js';
-import { loadBoth, openChdb } from './helpers/engines.js';
+import { loadBoth, normalizeAll, openChdb } from './helpers/engines.js';
 
 let dir: string;
 let ch: ClickHouseStore;
@@ -102,16 +104,38 @@ describe('the event catalogue kept at write time on ClickHouse', () => {
     expect(await eventCatalogue(reportContext(ch, MODEL, now))).toEqual(await eventCatalogue(reportContext(duck, MODEL, now)));
   });
 
+  it('a message two writers stored at once, at one instant or two, is counted once', async () => {
+    const raced = (id: string, ts: string) => normalizeAll([{ ...track(id, 'Raced', { userId: 'u-race' }, 0, { lap: 1 }), timestamp: ts }]);
+    const [first, second] = [new ClickHouseWriter(ch, 'http'), new ClickHouseWriter(ch, 'http')];
+    const received = Date.parse('2026-12-01T10:00:00Z');
+    await Promise.all([first.write(raced('r-same', '2026-01-20T10:00:00.000Z'), received), second.write(raced('r-same', '2026-01-20T10:00:00.000Z'), received)]);
+    await Promise.all([first.write(raced('r-skew', '2026-01-20T11:00:00.000Z'), received), second.write(raced('r-skew', '2026-01-20T11:00:02.500Z'), received + 2_500)]);
+    // Both writers checked before either inserted: both messages went in twice.
+    expect(await ch.all(`SELECT count() AS n FROM tn_catalogue_copies FINAL WHERE event = 'Raced'`)).toEqual([{ n: 2 }]);
+    expect((await readClickHouseCatalogueSummary(ch)).events.find((e) => e.event === 'Raced')).toMatchObject({ n: 2 });
+    // Counts, keys and senders are exact; the last time seen may be the removed copy's, 2.5 s later.
+    type Kept = { events: Array<{ event: string; last_ms: number }> };
+    const lastOf = (k: Kept) => k.events.find((e) => e.event === 'Raced')!.last_ms;
+    const withoutLast = (k: Kept) => ({ ...k, events: k.events.map((e) => ({ ...e, last_ms: e.event === 'Raced' ? 0 : e.last_ms })) });
+    for (const merge of [false, true]) {
+      if (merge) await ch.connection.command('OPTIMIZE TABLE tn_events FINAL');
+      const [have, want] = [await kept() as Kept, await aggregated() as Kept];
+      expect(withoutLast(have)).toEqual(withoutLast(want));
+      expect(lastOf(have) - lastOf(want)).toBeGreaterThanOrEqual(0);
+      expect(lastOf(have) - lastOf(want)).toBeLessThanOrEqual(2_500);
+    }
+  });
+
   it('an upgrade from a store that kept no catalogue fills it from the events stored before', async () => {
     const expected = await aggregated();
-    for (const table of ['tn_catalogue_events', 'tn_catalogue_property_keys', 'tn_schema_migrations']) await ch.connection.command(`TRUNCATE TABLE ${table}`);
+    for (const table of ['tn_catalogue_events', 'tn_catalogue_property_keys', 'tn_catalogue_copies', 'tn_schema_migrations']) await ch.connection.command(`TRUNCATE TABLE ${table}`);
     await ch.connection.insert('tn_schema_migrations', [{ version: 7, name: 'before the kept catalogue', applied_at: Math.floor(Date.now() / 1000) }]);
     const now = Date.parse('2026-03-01T00:00:00Z');
     // The report reads the kept catalogue, not the events: emptied, it shows none.
     expect((await eventCatalogue(reportContext(ch, MODEL, now))).total_events).toBe(0);
     await ch.migrate();
-    expect(await ch.schemaVersion()).toBe(8);
+    expect(await ch.schemaVersion()).toBe(CLICKHOUSE_SCHEMA_VERSION);
     expect(await kept()).toEqual(expected);
-    expect((await eventCatalogue(reportContext(ch, MODEL, now))).total_events).toBe(6);
+    expect((await eventCatalogue(reportContext(ch, MODEL, now))).total_events).toBe(8);
   });
 });

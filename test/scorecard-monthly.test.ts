@@ -47,6 +47,20 @@ describe('revenue rates on the scorecard are monthly', () => {
     expect(lastCompleteMonths(weeks, UTC).map((m) => m.name)).toEqual(['2026-01', '2026-01', '2026-01', '2026-01', '2026-02', '2026-02']);
   });
 
+  it('a month with no revenue at its start has no data, and says which month', async () => {
+    const ctx = contextFor(store, CONFIG, '2026-03-10T12:00:00Z');
+    const config = parseConfig(CONFIG);
+    // W01–W04 (29 Dec – 25 Jan) end in January, so show December, which every account entered during: no MRR at its start.
+    const card = await scorecardReport(ctx, scorecardModelFromConfig(config), { week: '2026-W05', weeks: 5 }, scorecardProviders(ctx, healthModelFromConfig(config)));
+    const nrr = card.rows.find((r) => r.id === 'health.nrr')!;
+    expect(nrr.months).toEqual(['2025-12', '2025-12', '2025-12', '2025-12', '2026-01']);
+    expect(nrr.values).toEqual([null, null, null, null, 0.8]);
+    const december = "nothing to compute it from in 2025-12, the last month complete by the week's end";
+    expect(nrr.reasons).toEqual([december, december, december, december, null]);
+    // No earlier month with data: no change to show.
+    expect(nrr.trend).toBeNull();
+  });
+
   it('NRR and revenue churn read the month, change month over month, and are taken over the month’s customers', async () => {
     const ctx = contextFor(store, CONFIG, '2026-03-10T12:00:00Z');
     const config = parseConfig(CONFIG);

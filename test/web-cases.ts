@@ -50,6 +50,24 @@ interface ScorecardAnswer { weeks: string[]; rows: { id: string; name: string; o
 interface FunnelAnswer { steps: { stage: string; event: string; actors: number; conversion_from_previous: number | null; conversion_from_first: number | null }[] }
 interface EventsAnswer { events: { event: string; count: number; actors: number; first_seen: string; last_seen: string; sources: string[]; properties: { key: string; share: number }[] }[] }
 
+/** A list of the API's objects, one column per plain field (lists joined by spaces), as the file holds it. */
+function recordsOf(list: Record<string, unknown>[]): string[][] {
+  const keys = Object.keys(list[0] ?? {}).filter((k) => typeof list[0][k] !== 'object' || list[0][k] === null || (Array.isArray(list[0][k]) && (list[0][k] as unknown[]).every((x) => typeof x !== 'object' || x === null)));
+  return [keys, ...list.map((o) => keys.map((k) => (Array.isArray(o[k]) ? (o[k] as unknown[]).join(' ') : field(o[k] as string | number | null))))];
+}
+
+const REVENUE_CSV = csv<{ periods: Record<string, unknown>[] }>({
+  table: 'by-period',
+  api: (at) => `/api/v1/revenue?as_of=${at.asOf}`,
+  expected: (r) => recordsOf(r.periods),
+});
+
+const LEADING_CSV = csv<{ indicators: Record<string, unknown>[] }>({
+  table: 'indicators',
+  api: (at) => `/api/v1/leading?as_of=${at.asOf}&segment=${at.segment}`,
+  expected: (r) => recordsOf(r.indicators),
+});
+
 const SCORECARD_CSV = csv<ScorecardAnswer>({
   table: 'grid',
   api: (at) => `/api/v1/scorecard?as_of=${at.asOf}`,
@@ -106,9 +124,9 @@ export const PAGE_CASES: PageCase[] = [
   { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: northStarCheck },
   { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV], check: checkJourney },
   { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: checkRetention },
-  { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, check: revenueCheck },
+  { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [REVENUE_CSV], check: revenueCheck },
   { path: '/voice', heading: 'Voice of the user', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: voiceCheck },
-  { path: '/leading', heading: 'Leading indicators', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: leadingCheck },
+  { path: '/leading', heading: 'Leading indicators', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [LEADING_CSV], check: leadingCheck },
   { path: '/okrs', heading: 'Objectives and key results', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, check: okrsCheck },
   { path: '/enter', heading: 'Enter numbers', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
   { path: '/data', heading: 'Data: the events the store holds', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [EVENTS_CSV] },

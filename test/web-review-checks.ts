@@ -84,9 +84,17 @@ export async function checkJourney(page: Page, at: Visit): Promise<void> {
   expect(shares.map((s) => s.stage)).toEqual(funnel.steps.map((s) => s.stage).filter((s) => s !== 'visit'));
   expect(await page.locator('[data-testid="funnel-visits"]').textContent()).toContain(actors('visit').toLocaleString('en-US'));
   expect(Math.min(...shares.map((s) => s.share))).toBeGreaterThanOrEqual(MIN_BAR_SHARE - 0.002);
-  // Upgrades are under the minimum share of signups in the demo: held at it, the number exact.
-  expect(actors('upgrade') / actors('signup')).toBeLessThan(MIN_BAR_SHARE);
+  // Every bar is its share of the first step, or the minimum when that is smaller; the number stays exact.
+  const first = actors('signup');
+  for (const { stage, share } of shares) expect(share, stage).toBeCloseTo(Math.max(MIN_BAR_SHARE, actors(stage) / first), 2);
   expect(await page.locator('.funnel-step[data-stage="upgrade"] .funnel-figure').textContent()).toContain(actors('upgrade').toLocaleString('en-US'));
+  // From visits, later steps are far under the minimum share: each is held at it.
+  await page.getByRole('group', { name: 'Funnel starts at' }).getByRole('button', { name: 'From visit' }).click();
+  const fromVisit = await barShares(page);
+  expect(fromVisit.map((s) => s.stage)).toEqual(funnel.steps.map((s) => s.stage));
+  expect(actors('upgrade') / actors('visit')).toBeLessThan(MIN_BAR_SHARE);
+  expect(Math.min(...fromVisit.map((s) => s.share))).toBeGreaterThanOrEqual(MIN_BAR_SHARE - 0.002);
+  await page.getByRole('group', { name: 'Funnel starts at' }).getByRole('button', { name: 'From signup' }).click();
   // The range is the visit's week and the twelve before it.
   const subtitle = (await page.locator('#funnel .card-head p').textContent())!;
   expect(subtitle).toContain(`to ${at.week} (${funnel.from.slice(0, 10)} – ${new Date(Date.parse(funnel.to) - 86_400_000).toISOString().slice(0, 10)})`);

@@ -35,8 +35,13 @@ export async function healthWeekly(ctx: ReportContext, health: Pick<HealthModel,
     if (!field || isManualHealthMetric(name)) continue;
     const isMonthly = MONTHLY_HEALTH_METRICS.has(name);
     if (isMonthly) monthlyNames.push(name);
-    out.values[name] = (isMonthly ? monthly : weekly).map((p) => (p[field] as number | null) ?? null);
-    if (!LEDGER_FREE.has(name)) out.reasons[name] = isMonthly ? gaps.month : gaps.week;
+    const values = (isMonthly ? monthly : weekly).map((p) => (p[field] as number | null) ?? null);
+    out.values[name] = values;
+    if (LEDGER_FREE.has(name)) continue;
+    // A month the ledger covers can still give nothing to divide by (no revenue at its start): say which month.
+    out.reasons[name] = isMonthly
+      ? gaps.month.map((gap, i) => gap ?? (values[i] === null ? `nothing to compute it from in ${months[i].name}, the last month complete by the week's end` : null))
+      : gaps.week;
   }
   if (monthlyNames.length) out.monthly = { names: monthlyNames, months: months.map((m) => m.name), base: monthly.map((p) => p.customers_start) };
   return out;

@@ -24,3 +24,23 @@ export function funnelCsv(funnel: FunnelReport): CsvTable {
     rows: funnel.steps.map((s) => [s.stage, s.event, s.actors, s.conversion_from_previous, s.conversion_from_first]),
   };
 }
+
+type Scalar = string | number | boolean | null;
+
+/**
+ * A list of the API's objects as CSV: one column per field, named as in the API, in the first
+ * object's order; a list of plain values is one field of space-separated values, a nested object
+ * is left out (it is not a column).
+ */
+export function recordsCsv(records: object[]): CsvTable {
+  const plain = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+  const first = (records[0] ?? {}) as Record<string, unknown>;
+  const header = Object.keys(first).filter((k) => plain(first[k]) || (Array.isArray(first[k]) && (first[k] as unknown[]).every(plain)));
+  return {
+    header,
+    rows: records.map((r) => header.map((k) => {
+      const v = (r as Record<string, unknown>)[k];
+      return Array.isArray(v) ? v.join(' ') : plain(v) ? v : null;
+    })),
+  };
+}

@@ -1,3 +1,4 @@
+import { recordCopies } from './catalogue-summary.js';
 import type { ClickHouseStore } from './store.js';
 
 /** Ids per query: keeps each request's URL well under the server's limit. */
@@ -11,14 +12,18 @@ const ID_CHUNK = 2_000;
  * ids it stored and deletes all but the one received first (ties: the earlier instant); whichever
  * server inserted last finds them. Answers how many ids had copies. The insert itself succeeded, so
  * a delete ClickHouse refuses (on a cluster's Distributed table) leaves the copies and fails nothing.
+ * Copies of either kind are recorded for the kept catalogue, which counted each (catalogue-summary.ts).
  */
 export async function dropLaterCopies(store: ClickHouseStore, ids: readonly string[]): Promise<number> {
   let found = 0;
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
-    const rows = await store.connection.query(
-      'SELECT id FROM tn_events WHERE id IN {ids:Array(String)} GROUP BY id HAVING uniqExact(ts) > 1',
+    const stored = await store.connection.query(
+      `SELECT id, uniqExact(ts) AS instants, toUInt32(count() - 1) AS extra, any(event) AS event, JSONExtractKeys(any(properties)) AS keys
+       FROM tn_events WHERE id IN {ids:Array(String)} GROUP BY id HAVING count() > 1`,
       { ids: ids.slice(i, i + ID_CHUNK) },
     );
+    await recordCopies(store, stored.map(({ id, event, keys, extra }) => ({ id, event, keys, extra })));
+    const rows = stored.filter((r) => Number(r.instants) > 1);
     if (rows.length === 0) continue;
     found += rows.length;
     await store.connection.command(

@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 8;
+export const CLICKHOUSE_SCHEMA_VERSION = 9;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -244,6 +244,14 @@ const STORAGE: StorageTable[] = [
     shardBy: 'rand()',
   },
   {
+    // Messages two writers both stored (cross-copies.ts): how many copies beyond the first each had
+    // when a writer looked, the most seen kept. The kept catalogue counted every copy; reads take these off.
+    name: 'tn_catalogue_copies',
+    columns: ['id String', 'event String', 'keys Array(String)', 'extra UInt32'],
+    engine: { kind: 'ReplacingMergeTree', version: 'extra' },
+    orderBy: 'id',
+  },
+  {
     name: 'tn_schema_migrations',
     columns: ['version UInt32', 'name String', 'applied_at DateTime'],
     engine: { kind: 'ReplacingMergeTree' },
@@ -420,7 +428,7 @@ function engineSql(engine: Engine, replicated?: string): string {
  * sessions, digest claims), created by the DDL; version 7 added the Stripe facts and the ledger's
  * tombstones (the DDL adds both); version 8 added the event catalogue kept at write time, whose
  * views count the events inserted from then on, and which the upgrade fills with the events stored
- * before.
+ * before; version 9 added the record of messages stored twice that the catalogue takes off (DDL).
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];

@@ -2,7 +2,9 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { useView } from '../context';
 import { compact, exact, fmt, money, pct, pText, shortWeek } from '../format';
 import { RiskVerdict } from '../components/RiskVerdict';
@@ -94,7 +96,10 @@ function Indicators({ report }: { report: LeadingReport }) {
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <p className="muted small">Each label ends with the share of signups who do it (coverage).</p>
+      <div className="table-tools">
+        <p className="muted small">Each label ends with the share of signups who do it (coverage).</p>
+        <ExportCsv name="indicators" table={() => recordsCsv(report.indicators)} />
+      </div>
       <div className="table-scroll">
         <table className="data compact" data-testid="leading-table">
           <thead>
