@@ -68,6 +68,22 @@ const LEADING_CSV = csv<{ indicators: Record<string, unknown>[] }>({
   expected: (r) => recordsOf(r.indicators),
 });
 
+const RETENTION_CSV = csv<{ period: string; cohorts: { cohort: string; size: number; rates: (number | null)[] }[] }>({
+  table: 'cohorts',
+  api: (at) => `/api/v1/retention?as_of=${at.asOf}&segment=${at.segment}&mode=on&period=week&period_zero=cohort`,
+  expected: (r) => {
+    const width = Math.max(...r.cohorts.map((c) => c.rates.length));
+    const periods = [...Array(width).keys()];
+    return [['cohort', 'size', ...periods.map((k) => `W${k}`)], ...r.cohorts.map((c) => [c.cohort, c.size, ...periods.map((k) => c.rates[k])].map(field))];
+  },
+});
+
+const OKRS_CSV = csv<{ objectives: { key_results: Record<string, unknown>[] }[] }>({
+  table: 'objective-1',
+  api: (at) => `/api/v1/okrs?as_of=${at.asOf}`,
+  expected: (r) => recordsOf(r.objectives[0].key_results),
+});
+
 const SCORECARD_CSV = csv<ScorecardAnswer>({
   table: 'grid',
   api: (at) => `/api/v1/scorecard?as_of=${at.asOf}`,
@@ -123,11 +139,11 @@ export const PAGE_CASES: PageCase[] = [
   { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: checkScorecard },
   { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: northStarCheck },
   { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV], check: checkJourney },
-  { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: checkRetention },
+  { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [RETENTION_CSV], check: checkRetention },
   { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [REVENUE_CSV], check: revenueCheck },
   { path: '/voice', heading: 'Voice of the user', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: voiceCheck },
   { path: '/leading', heading: 'Leading indicators', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [LEADING_CSV], check: leadingCheck },
-  { path: '/okrs', heading: 'Objectives and key results', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, check: okrsCheck },
+  { path: '/okrs', heading: 'Objectives and key results', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [OKRS_CSV], check: okrsCheck },
   { path: '/enter', heading: 'Enter numbers', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
   { path: '/data', heading: 'Data: the events the store holds', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [EVENTS_CSV] },
 ];

@@ -97,6 +97,9 @@ async function expectCsvExports(c: PageCase, at: Visit): Promise<void> {
   }
 }
 
+/** A page's whole case (several API reads, a download) on a loaded machine. */
+const PAGE_TIMEOUT = 120_000;
+
 const RUNS: [Size, Scheme][] = [['desktop', 'light'], ['desktop', 'dark'], ['phone', 'light'], ['phone', 'dark']];
 
 describe.skipIf(!HAS_CHROMIUM).each(RUNS)('every page at %s size, %s', (size, scheme) => {
@@ -114,7 +117,7 @@ describe.skipIf(!HAS_CHROMIUM).each(RUNS)('every page at %s size, %s', (size, sc
     await expectCsvExports(c, at);
     await c.check?.(page, at);
     expect(problems).toEqual([]);
-  });
+  }, PAGE_TIMEOUT);
 });
 
 describe.skipIf(!HAS_CHROMIUM)('links and history', () => {

@@ -3,7 +3,7 @@
  * grid, the funnel): the same values the API gives, unformatted.
  */
 import type { CsvTable } from './components/table';
-import type { FunnelReport, Scorecard } from './types';
+import type { FunnelReport, RetentionReport, Scorecard } from './types';
 
 /** One record per row: its id, name, owner, unit, target bounds, each week's value and this week's status. */
 export function scorecardCsv(card: Scorecard): CsvTable {
@@ -42,5 +42,15 @@ export function recordsCsv(records: object[]): CsvTable {
       const v = (r as Record<string, unknown>)[k];
       return Array.isArray(v) ? v.join(' ') : plain(v) ? v : null;
     })),
+  };
+}
+
+/** One record per cohort: its size and the rate of each period since (W0, W1, … or M0, M1, …); a period not yet started is empty. */
+export function retentionCsv(report: RetentionReport): CsvTable {
+  const width = Math.max(0, ...report.cohorts.map((c) => c.rates.length));
+  const label = report.period === 'week' ? 'W' : 'M';
+  return {
+    header: ['cohort', 'size', ...Array.from({ length: width }, (_, k) => `${label}${k}`)],
+    rows: report.cohorts.map((c) => [c.cohort, c.size, ...Array.from({ length: width }, (_, k) => c.rates[k] ?? null)]),
   };
 }

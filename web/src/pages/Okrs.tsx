@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { reportUrl, sendJson, useApi } from '../api';
 import { FormMessage, useFormAction, useName } from '../components/forms';
+import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Load, Progress } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { useView } from '../context';
 import { dateTime, exact, pct } from '../format';
 import type { KeyResult, OkrsReport } from '../types';
@@ -37,6 +39,9 @@ export function Okrs() {
               actions={<span className="okr-total">{o.progress === null ? '—' : pct(o.progress, 0)}</span>}
             >
               <Progress value={o.progress} label={`${o.objective}: progress`} tone={o.progress === null ? undefined : o.progress >= 0.7 ? 'good' : o.progress >= 0.3 ? 'warn' : 'bad'} />
+              <div className="table-tools">
+                <ExportCsv name={`objective-${i + 1}`} table={() => recordsCsv(o.key_results)} />
+              </div>
               <div className="table-scroll">
                 <table className="data kr-table">
                   <thead>
