@@ -70,15 +70,17 @@ const guard = (types: string) => `coalesce(f_type IN (${types}) AND f_event IS N
   AND (f_group IS NOT NULL OR f_props IS NULL OR JSONType(f_json, 'account_id') = 'Null'
     OR (JSONType(f_json, 'account_id') = 'String' AND length(JSONExtractString(f_json, 'account_id')) <= 512)), false)`;
 
-/** The raw JSON of a key in a list of (key, raw value) pairs ('' when absent). */
-const rawOf = (pairs: string, key: string) => `arrayFirst(x -> x.1 = '${key}', ${pairs}).2`;
+/** An object's (key, raw value) pairs as a map: empty for anything but an object. */
+const asMap = (json: string) => `CAST(JSONExtractKeysAndValuesRaw(${json}), 'Map(String, String)')`;
+/** The raw JSON of a key in a map of raw values ('' when absent). Lookups, not lambdas: those are costly per row. */
+const rawOf = (pairs: string, key: string) => `${pairs}['${key}']`;
 /** A raw value that is text, as text (the line holds no backslash, so nothing is escaped); else NULL. */
 const textOf = (raw: string) => `if(startsWith(${raw}, '"'), substring(${raw}, 2, length(${raw}) - 2), NULL)`;
 /** Absent, null or text: not a number, which the normaliser turns into text itself. */
 const textOrAbsent = (raw: string) => `(${raw} IN ('', 'null') OR startsWith(${raw}, '"'))`;
-const distinctKeys = (pairs: string) => `length(arrayDistinct(arrayMap(x -> x.1, ${pairs}))) = length(${pairs})`;
+const distinctKeys = (pairs: string) => `length(arrayDistinct(mapKeys(${pairs}))) = length(mapKeys(${pairs}))`;
 /** A key the page call adds to the properties: `"key":"text"`, or '' when it adds none. */
-const added = (key: string, text: string, when = 'true') => `if(${text} IS NOT NULL AND ${when}, concat('"${key}":"', ${text}, '"'), '')`;
+const added = (key: string, text: string, when = 'true') => `if(${text} IS NOT NULL AND ${when}, [concat('"${key}":"', assumeNotNull(${text}), '"')], [])`;
 
 /**
  * Per line: its (key, raw value) pairs parsed once, and those of `context`, `context.page` and
@@ -103,14 +105,14 @@ const NDJSON_FIELDS = `SELECT n, f_type, f_id, f_user, f_anon, f_group, f_ts, f_
       if(posthog, if(identified, NULL, distinct), nullIf(${textOf(rawOf('kv', 'anonymousId'))}, '')) AS f_anon,
       if(posthog, NULL, nullIf(${textOf(rawOf('cv', 'groupId'))}, '')) AS f_group, ${textOf(rawOf('kv', 'timestamp'))} AS f_ts,
       if(startsWith(${rawOf('kv', 'properties')}, '{'), ${rawOf('kv', 'properties')}, NULL) AS f_props0,
-      arrayMap(x -> x.1, pv) AS prop_keys, position(line, '\\r') > 0 AS f_cr,
+      mapKeys(pv) AS prop_keys, position(line, '\\r') > 0 AS f_cr,
       ${textOf(rawOf('kv', 'name'))} AS page_name, ${textOf(rawOf('kv', 'category'))} AS page_category,
       if(posthog, ${textOf(rawOf('pv', '$current_url'))}, ${textOf(rawOf('pagev', 'url'))}) AS page_url,
       if(posthog, ${textOf(rawOf('pv', '$pathname'))}, ${textOf(rawOf('pagev', 'path'))}) AS page_path,
-      arrayFilter(x -> x != '', [
+      arrayConcat(
         ${added('name', 'page_name', "f_type = 'page'")}, ${added('category', 'page_category', "f_type = 'page'")},
         ${added('url', 'page_url', "(f_type = 'page' OR (posthog AND f_event0 = '$pageview')) AND NOT has(prop_keys, 'url')")},
-        ${added('path', 'page_path', "(f_type = 'page' OR (posthog AND f_event0 = '$pageview')) AND NOT has(prop_keys, 'path')")}]) AS f_adds,
+        ${added('path', 'page_path', "(f_type = 'page' OR (posthog AND f_event0 = '$pageview')) AND NOT has(prop_keys, 'path')")}) AS f_adds,
       isValidJSON(line) AND startsWith(line, '{') AND position(line, '\\\\') = 0 AND ${distinctKeys('kv')}
         AND ${textOrAbsent(rawOf('kv', 'userId'))} AND ${textOrAbsent(rawOf('kv', 'anonymousId'))}
         AND (${rawOf('kv', 'properties')} IN ('', 'null') OR (startsWith(${rawOf('kv', 'properties')}, '{') AND ${distinctKeys('pv')}))
@@ -123,15 +125,15 @@ const NDJSON_FIELDS = `SELECT n, f_type, f_id, f_user, f_anon, f_group, f_ts, f_
           AND NOT (page_name IS NOT NULL AND has(prop_keys, 'name')) AND NOT (page_category IS NOT NULL AND has(prop_keys, 'category'))))
         AND (NOT posthog OR (startsWith(${rawOf('kv', 'distinct_id')}, '"') AND ${textOrAbsent(rawOf('kv', 'uuid'))}
           AND f_event0 NOT IN ('$identify', '$set', '$create_alias', '$groupidentify', '$screen')
-          AND NOT hasAny(arrayMap(x -> x.1, kv), ['$set', '$set_once', '$unset']) AND NOT hasAny(prop_keys, ['$set', '$set_once', '$unset'])
+          AND NOT hasAny(mapKeys(kv), ['$set', '$set_once', '$unset']) AND NOT hasAny(prop_keys, ['$set', '$set_once', '$unset'])
           AND ${rawOf('pv', '$groups')} IN ('', 'null')
           AND (f_event0 != '$pageview' OR ((${rawOf('pv', '$current_url')} = '' OR startsWith(${rawOf('pv', '$current_url')}, '"'))
             AND (${rawOf('pv', '$pathname')} = '' OR startsWith(${rawOf('pv', '$pathname')}, '"')))))) AS f_shape
     FROM (
-      SELECT *, if(startsWith(${rawOf('kv', 'context')}, '{'), JSONExtractKeysAndValuesRaw(${rawOf('kv', 'context')}), []) AS cv,
-        if(startsWith(${rawOf('cv', 'page')}, '{'), JSONExtractKeysAndValuesRaw(${rawOf('cv', 'page')}), []) AS pagev,
-        if(startsWith(${rawOf('kv', 'properties')}, '{'), JSONExtractKeysAndValuesRaw(${rawOf('kv', 'properties')}), []) AS pv
-      FROM (SELECT assumeNotNull(_row_number) AS n, line, JSONExtractKeysAndValuesRaw(line) AS kv FROM file({path:String}, 'LineAsString'))))`;
+      SELECT *, ${asMap(rawOf('cv', 'page'))} AS pagev
+      FROM (
+        SELECT *, ${asMap(rawOf('kv', 'context'))} AS cv, ${asMap(rawOf('kv', 'properties'))} AS pv
+        FROM (SELECT assumeNotNull(_row_number) AS n, line, ${asMap('line')} AS kv FROM file({path:String}, 'LineAsString')))))`;
 
 function parquetFields(columns: string[]): string {
   const col = (name: string) => (columns.includes(name) ? `nullIf(${q(name)}, '')` : 'CAST(NULL AS Nullable(String))');
