@@ -1,9 +1,9 @@
 /**
- * `npm run screenshots`: the dashboard's main pages on the demo company, as PNGs in
+ * `npm run screenshots`: every page of the dashboard on the demo company, as PNGs in
  * docs/screenshots/ (the docs embed them). Generates the demo into a temporary directory with a
  * fixed end date, starts `truenorth serve` on it and drives Debian's Chromium.
  *
- *   npm run screenshots                 # all pages, desktop and phone
+ *   npm run screenshots                 # every page: desktop and phone, light and dark
  *   npm run screenshots -- --out /tmp/s # elsewhere
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,25 +17,37 @@ interface Shot {
   name: string;
   path: string;
   viewport: { width: number; height: number };
+  scheme: 'light' | 'dark';
   /** Taller pages are cut here, so the docs stay readable. */
   maxHeight?: number;
 }
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
+const PHONE_MAX_HEIGHT = 1700;
 
-const SHOTS: Shot[] = [
-  { name: 'scorecard', path: '/', viewport: DESKTOP },
-  { name: 'north-star', path: '/north-star', viewport: DESKTOP },
-  { name: 'journey', path: '/journey', viewport: DESKTOP, maxHeight: 1500 },
-  { name: 'retention', path: '/retention', viewport: DESKTOP },
-  { name: 'revenue', path: '/revenue', viewport: DESKTOP, maxHeight: 1100 },
-  { name: 'voice', path: '/voice', viewport: DESKTOP, maxHeight: 1400 },
-  { name: 'leading', path: '/leading', viewport: DESKTOP, maxHeight: 1500 },
-  { name: 'okrs', path: '/okrs', viewport: DESKTOP },
-  { name: 'enter', path: '/enter', viewport: DESKTOP },
-  { name: 'scorecard-phone', path: '/', viewport: PHONE, maxHeight: 1700 },
+/** Every page, with the height its desktop image is cut at. */
+const PAGES: { name: string; path: string; maxHeight?: number }[] = [
+  { name: 'scorecard', path: '/' },
+  { name: 'north-star', path: '/north-star' },
+  { name: 'journey', path: '/journey', maxHeight: 1500 },
+  { name: 'retention', path: '/retention' },
+  { name: 'revenue', path: '/revenue', maxHeight: 1100 },
+  { name: 'voice', path: '/voice', maxHeight: 1400 },
+  { name: 'leading', path: '/leading', maxHeight: 1500 },
+  { name: 'okrs', path: '/okrs' },
+  { name: 'enter', path: '/enter' },
+  { name: 'data', path: '/data', maxHeight: 1200 },
 ];
+
+/** `<page>.png`, `<page>-dark.png`, `<page>-phone.png`, `<page>-phone-dark.png`. */
+const SHOTS: Shot[] = PAGES.flatMap((p) => (['light', 'dark'] as const).flatMap((scheme) => {
+  const dark = scheme === 'dark' ? '-dark' : '';
+  return [
+    { name: `${p.name}${dark}`, path: p.path, viewport: DESKTOP, scheme, maxHeight: p.maxHeight },
+    { name: `${p.name}-phone${dark}`, path: p.path, viewport: PHONE, scheme, maxHeight: PHONE_MAX_HEIGHT },
+  ];
+}));
 
 /** Waits until the page has data on screen: no spinner, no error box (an error fails the run). */
 async function settled(page: Page): Promise<void> {
@@ -75,6 +87,7 @@ async function main(): Promise<void> {
     page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
     for (const shot of SHOTS) {
       await page.setViewportSize(shot.viewport);
+      await page.emulateMedia({ colorScheme: shot.scheme });
       await page.goto(server.url + shot.path);
       await settled(page);
       const file = join(out, `${shot.name}.png`);

@@ -135,24 +135,26 @@ describe('serve --engine clickhouse', () => {
     expect(replay.queries.some((q) => /\bFINAL\b|toStartOfWeek|JSONExtract/i.test(q.sql))).toBe(true);
   });
 
-  it('Stripe webhooks, imports, hand entries and the export answer 501; /ready names the engine', async () => {
+  it('imports, hand entries and the export read and write ClickHouse; Stripe webhooks are taken; /ready names the engine', async () => {
+    // The webhook reaches its signature check (the ledger it writes: stripe-engines.test.ts).
     const stripe = await post('/webhooks/stripe', { id: 'evt_1', type: 'customer.subscription.created' }, { 'stripe-signature': 't=1,v1=x' });
-    expect(stripe.status).toBe(501);
-    expect(stripe.body.error).toBe('not_supported');
-    expect(stripe.body.message).toMatch(/ClickHouse/);
-    const imp = await fetch(`${url}/api/v1/import/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: '{"type":"track","event":"x","userId":"u"}\n' });
-    expect(imp.status).toBe(501);
-    // The CLI's other ways in say what is not supported, and what to do instead, rather than touch the wrong store.
-    const cliRoutes: [string, string, string, RegExp][] = [
-      ['POST', '/api/v1/import/manual', 'metric,week,value\ncash_balance,2026-W08,1\n', /--engine clickhouse/],
-      ['GET', '/api/v1/export/events?format=csv', '', /export them from ClickHouse/],
-    ];
-    for (const [method, path, body, hint] of cliRoutes) {
-      const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body || undefined });
-      const answer = (await res.json()) as { error: string; message: string };
-      expect([path, res.status, answer.error], answer.message).toEqual([path, 501, 'not_supported']);
-      expect(answer.message, path).toMatch(hint);
-    }
+    expect(stripe.status).toBe(400);
+    expect(stripe.body.error).toBe('invalid_signature');
+    // Imports through the server write ClickHouse, not the control store (both engines alike: server-writes-engines.test.ts).
+    const imp = await fetch(`${url}/api/v1/import/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: '{"type":"track","event":"Imported","userId":"u","messageId":"imp-1","timestamp":"2026-02-10T10:00:00Z"}\n' });
+    expect([imp.status, await imp.json()]).toEqual([200, expect.objectContaining({ imported: 1, duplicates: 0, rejected: 0 })]);
+    expect(await chRows(`SELECT id, user_id FROM events WHERE event = 'Imported'`)).toEqual([{ id: 'imp-1', user_id: 'u' }]);
+    const manual = await fetch(`${url}/api/v1/import/manual`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'metric,week,value\ncash_balance,2026-W08,1\n' });
+    expect([manual.status, await manual.json()]).toEqual([200, expect.objectContaining({ imported: 1 })]);
+    expect(await chRows(`SELECT metric, period, value FROM manual_values`)).toEqual([{ metric: 'cash_balance', period: '2026-W08', value: 1 }]);
+    expect(await duck.all('SELECT count(*) AS n FROM manual_values')).toEqual([{ n: 0 }]);
+    // The export writes ClickHouse's events (the same file as DuckDB's: export-clickhouse.test.ts).
+    const res = await fetch(`${url}/api/v1/export/events?format=ndjson`);
+    expect(res.status).toBe(200);
+    const exported = (await res.text()).trim().split('\n').map((line) => JSON.parse(line) as { messageId: string; event: string });
+    const stored = await chRows<{ n: number }>('SELECT count() AS n FROM events');
+    expect([exported.length, Number(res.headers.get('x-truenorth-events'))]).toEqual([stored[0].n, stored[0].n]);
+    expect(exported.filter((e) => e.event === 'Imported').map((e) => e.messageId)).toEqual(['imp-1']);
     const ready = await (await fetch(`${url}/ready`)).json();
     expect(ready).toMatchObject({ status: 'ready', engine: 'clickhouse', pending: 0 });
     expect(ready.committed).toBeGreaterThanOrEqual(30);

@@ -8,30 +8,13 @@ import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, type CreatedKey } from '../src/server/keys.js';
 import { duckDbControl } from '../src/engine/duckdb/control.js';
+import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
+import { openChdb } from './helpers/engines.js';
 
 /**
  * Property: whatever a client sends, the server answers (never crashes), never with a 5xx, and the
- * valid messages of a batch are stored, whatever garbage sits beside them.
+ * valid messages of a batch are stored, whatever garbage sits beside them; on each engine.
  */
-let dir: string;
-let store: DuckDbStore;
-let server: TruenorthServer;
-let key: CreatedKey;
-const errors: string[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'truenorth-fuzz-'));
-  store = await DuckDbStore.open(join(dir, 'db.duckdb'));
-  key = await createKey(duckDbControl(store).keys, 'write', 'fuzz');
-  server = await TruenorthServer.create({ store, port: 0, logger: { level: 'error', stream: { write: (l: string) => errors.push(l) } }, rateLimit: { perSecond: 0 } });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 type WellFormed = { toWellFormed(): string };
 const wellFormed = (s: string) => (s as unknown as WellFormed).toWellFormed();
 
@@ -62,24 +45,52 @@ const garbage = fc.oneof(
   fc.record({ event: fc.oneof(hostileString, fc.constant('')), distinct_id: fc.oneof(hostileString, fc.object()), timestamp: fc.oneof(hostileString, fc.integer()) }, { requiredKeys: [] }),
 );
 
-async function storedIds(ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const engine = await store.reader();
-  try {
-    const found = new Set<string>();
-    for (const id of ids) {
-      const rows = (await engine.all('SELECT id FROM events WHERE id = $id', { id })) as { id: string }[];
-      for (const r of rows) found.add(r.id);
+
+describe.each(['duckdb', 'clickhouse'] as const)('fuzzed request bodies on %s', (engine) => {
+  let dir: string;
+  let store: DuckDbStore;
+  let ch: ClickHouseStore | undefined;
+  let closeChdb: (() => Promise<void>) | undefined;
+  let server: TruenorthServer;
+  let key: CreatedKey;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'truenorth-fuzz-'));
+    store = await DuckDbStore.open(join(dir, 'db.duckdb'));
+    if (engine === 'clickhouse') ({ store: ch, cleanup: closeChdb } = await openChdb());
+    key = await createKey(duckDbControl(store).keys, 'write', 'fuzz');
+    server = await TruenorthServer.create({
+      store, clickhouse: ch, clickhouseBatching: { maxDelayMs: 10 }, port: 0,
+      logger: { level: 'error', stream: { write: (l: string) => errors.push(l) } }, rateLimit: { perSecond: 0 },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await store?.close();
+    await closeChdb?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function storedIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const engine = ch ?? await store.reader();
+    const sql = ch ? 'SELECT id FROM events WHERE id = {id:String}' : 'SELECT id FROM events WHERE id = $id';
+    try {
+      const found = new Set<string>();
+      for (const id of ids) {
+        const rows = (await engine.all(sql, { id })) as { id: string }[];
+        for (const r of rows) found.add(r.id);
+      }
+      return found;
+    } finally {
+      if (!ch) await engine.close();
     }
-    return found;
-  } finally {
-    await engine.close();
   }
-}
 
-const auth = () => `Basic ${Buffer.from(`${key.token}:`).toString('base64')}`;
+  const auth = () => `Basic ${Buffer.from(`${key.token}:`).toString('base64')}`;
 
-describe('fuzzed request bodies', () => {
   it('batches of valid messages mixed with garbage: no 5xx, every valid message stored', async () => {
     await fc.assert(
       fc.asyncProperty(

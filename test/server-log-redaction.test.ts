@@ -1,16 +1,17 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { createKey, localAdminToken, type CreatedKey } from '../src/server/keys.js';
 import { Redactor, redactUrl } from '../src/server/redact.js';
+import { LOG_FORMATS, type LogFormat } from '../src/server/log-format.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { duckDbControl } from '../src/engine/duckdb/control.js';
+import type { Dialect } from '../src/engine/sql-engine.js';
 
 /**
  * A log-scan: a real server logging at trace level into a captured stream, every secret sent in
  * every position (auth headers, bodies, query strings raw and percent-encoded, paths, cookies,
- * Stripe headers, error paths), then no secret in any encoding anywhere in the captured lines.
+ * Stripe headers, error paths), then no secret in any encoding anywhere in the captured lines: in
+ * both of the log's formats, JSON and the readable one.
  */
 const ADMIN = `admin-${randomBytes(12).toString('hex')}`;
 const STRIPE_SECRET = `whsec_${randomBytes(16).toString('hex')}`;
@@ -18,29 +19,29 @@ const STRIPE_API_KEY = `sk_live_${randomBytes(18).toString('hex')}`;
 const UNKNOWN_KEY = `tnw_${randomBytes(16).toString('hex')}`;
 const LOCAL = localAdminToken();
 
-let store: DuckDbStore;
 let server: TruenorthServer;
 let url: string;
 let write: CreatedKey;
 let secret: CreatedKey;
 let doomed: CreatedKey;
-const lines: string[] = [];
-const secrets: string[] = [ADMIN, LOCAL, STRIPE_SECRET, STRIPE_API_KEY, UNKNOWN_KEY];
+let lines: string[] = [];
+let secrets: string[] = [];
 
 let running: TestServer | undefined;
 
-beforeAll(async () => {
+/** A fresh server logging in `format` into `lines`, with keys to leak. */
+async function start(format: LogFormat, engine: Dialect): Promise<void> {
+  lines = [];
+  secrets = [ADMIN, LOCAL, STRIPE_SECRET, STRIPE_API_KEY, UNKNOWN_KEY];
   running = await startTestServer('logscan', {
     adminToken: ADMIN, localToken: LOCAL, stripeSecret: STRIPE_SECRET,
-    logger: { level: 'trace', stream: { write: (line: string) => lines.push(line) } },
-  });
-  ({ store, server, url, write, secret } = running);
-  doomed = await createKey(duckDbControl(store).keys, 'write');
+    logger: { level: 'trace', format, stream: { write: (line: string) => lines.push(line) } },
+  }, engine);
+  ({ server, url, write, secret } = running);
+  doomed = await createKey(server.control.keys, 'write');
   await server.reloadKeys();
   secrets.push(write.token, secret.token, doomed.token);
-});
-
-afterAll(async () => running?.close());
+}
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const everyCharEncoded = (s: string) => [...Buffer.from(s)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
@@ -69,7 +70,18 @@ function stripeSignature(payload: string, key: string): string {
   return `t=${t},v1=${createHmac('sha256', key).update(`${t}.${payload}`).digest('hex')}`;
 }
 
-describe('secrets never reach a log line', () => {
+/** How each format shows a request line, the error logged by hand, and who sent a request. */
+const SHAPES: Record<LogFormat, { request: RegExp; failed: string; key: (id: string) => string }> = {
+  json: { request: /"msg":"request"/g, failed: '"msg":"request failed"', key: (id) => `"key":"${id}"` },
+  pretty: { request: /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: (?:GET|POST|DELETE) \/\S* \d{3} [\d.]+ ms/gm, failed: 'ERROR: request failed', key: (id) => ` ms ${id}\n` },
+};
+
+const ENGINES: Dialect[] = ['duckdb', 'clickhouse'];
+
+describe.each(LOG_FORMATS.flatMap((format) => ENGINES.map((engine) => [format, engine] as const)))('secrets never reach a log line (%s, %s)', (format, engine) => {
+  beforeAll(() => start(format, engine));
+  afterAll(async () => running?.close());
+
   it('masks every secret in every position and encoding, requests and error paths alike', async () => {
     const basic = (token: string) => ({ authorization: `Basic ${b64(`${token}:`)}` });
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -130,11 +142,12 @@ describe('secrets never reach a log line', () => {
     // Successes and error paths alike (unknown keys, unknown routes, a bad signature).
     expect(statuses).toEqual([200, 401, 200, 200, 200, 200, 200, 401, 404, 200, 200, 200, 404, 200, 200, 200, 401, 200, 401, 404, 404, 200, 404, 200, 200, 200, 401, 200, 400, 404]);
     const text = lines.join('');
-    expect(text.match(/"msg":"request"/g)?.length).toBeGreaterThanOrEqual(statuses.length);
-    expect(text).toContain('"msg":"request failed"');
+    const shape = SHAPES[format];
+    expect(text.match(shape.request)?.length).toBeGreaterThanOrEqual(statuses.length);
+    expect(text).toContain(shape.failed);
     expect(text).toContain('could not use [redacted]');
     // A key's id is its public name: still there to say who sent a request.
-    expect(text).toContain(`"key":"${write.id}"`);
+    expect(text).toContain(shape.key(write.id));
     for (const s of secrets) {
       for (const form of forms(s)) expect(text, `a form of ${s.slice(0, 6)}… in the log`).not.toContain(form);
     }

@@ -26,7 +26,7 @@ const SCORECARD_KEYS: Record<keyof Scorecard, boolean> = {
 };
 const ROW_KEYS: Record<keyof ScorecardRow, boolean> = {
   id: true, name: true, owner: true, target: true, source: true, unit: true, values: true, status: true, trend: true, trend_unit: true,
-  manual: false, baseline: false, lower_is_better: false, reasons: false, base: false,
+  manual: false, baseline: false, lower_is_better: false, reasons: false, base: false, months: false,
 };
 
 const ROOT = join(import.meta.dirname, '..');

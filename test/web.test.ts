@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumAvailable, launchBrowser, pageProblems, type Browser } from '../scripts/browser.js';
 import { buildDemo, cli, ensureWebBuilt, serveDemo, type Served } from '../scripts/demo-server.js';
+import { json, settled } from './helpers/web-page.js';
 
 const HAS_CHROMIUM = chromiumAvailable();
 if (!HAS_CHROMIUM) {
@@ -43,17 +44,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
-/** Data on screen: no spinner left. */
-async function settled(page: Page): Promise<void> {
-  await page.waitForSelector('main .card, main .banner, main .empty, main .error-box');
-  await page.waitForFunction(() => document.querySelectorAll('.loading').length === 0);
-}
-
-async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, init);
-  return { status: res.status, body: (await res.json()) as T };
-}
 
 interface CardRow { id: string; values: (number | null)[]; status: string[]; reasons?: (string | null)[] }
 interface Card { rows: CardRow[]; bottleneck: { stage: string; owner: string } | null; ceo_of_the_week: { owner: string } | null; weeks: string[] }

@@ -1,4 +1,3 @@
-import { createTransport } from 'nodemailer';
 import { SMTP_PASSWORD_ENV, type DigestEmail } from '../config/schema/index.js';
 import { TruenorthError } from '../errors.js';
 import { dashboardWeekUrl, digestHtml, digestMarkdown, type Digest } from '../reports/digest.js';
@@ -28,6 +27,7 @@ export async function sendDigestMail(digest: Digest, settings: DigestEmail, opti
   if (settings.user && !options.password) {
     throw new TruenorthError('delivery_failed', `email: ${where} needs the password of ${settings.user}; set ${SMTP_PASSWORD_ENV}`);
   }
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: settings.host,
     port,

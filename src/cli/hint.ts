@@ -17,3 +17,20 @@ export function commandFor(args: string, dbPath: string): string {
   const db = dbPath === DEFAULT_DB_PATH || dbPath === 'truenorth.duckdb' ? '' : ` --db ${shellWord(dbPath)}`;
   return `${invocation()}${db} ${args}`;
 }
+
+const UNKNOWN = /^error: unknown (command|option) '([^']*)'\n\(Did you mean (\S+)\?\)/;
+
+/**
+ * Commander's "unknown command / option" error with its suggestion, as one line that shows the whole
+ * command the user meant (their own arguments, the typo replaced), ready to paste. Other errors: their first line.
+ */
+export function errorLine(text: string, args: readonly string[]): string {
+  const [first] = text.split('\n');
+  const match = UNKNOWN.exec(text);
+  if (!match) return first;
+  const [, kind, typo, meant] = match;
+  const at = args.findIndex((a) => a === typo || (kind === 'option' && a.startsWith(`${typo}=`)));
+  if (at < 0) return `${first}; did you mean ${meant}?`;
+  const fixed = args.map((a, i) => (i === at ? meant + a.slice(typo.length) : a));
+  return `${first}; did you mean: ${[invocation(), ...fixed.map(shellWord)].join(' ')}`;
+}

@@ -13,6 +13,7 @@ import { registerServe } from './commands/serve.js';
 import { registerKeys } from './commands/keys.js';
 import { registerDevTools } from './commands/dev-tools.js';
 import { registerRitual } from './commands/ritual.js';
+import { groupCommandsByTask } from './help-groups.js';
 import { runProgram, withOneLineErrors } from './run.js';
 import { packageVersion } from './version.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerDevTools(program);
   registerHealth(program);
   registerRitual(program);
+  groupCommandsByTask(program);
   return program;
 }
 

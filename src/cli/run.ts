@@ -1,15 +1,23 @@
 import { CommanderError, type Command } from 'commander';
 import { isTruenorthError } from '../errors.js';
+import { errorLine } from './hint.js';
 
-/** A program's parse errors are one line, followed by where to find its usage; they throw instead of exiting. */
+/** The arguments each program is running with (after node and the script), for its error lines. */
+const ARGUMENTS = new WeakMap<Command, readonly string[]>();
+
+/**
+ * A program's parse errors are one line (a suggestion as the whole corrected command), followed by
+ * where to find its usage; they throw instead of exiting.
+ */
 export function withOneLineErrors(program: Command, usageHint: string): Command {
   program.showHelpAfterError(usageHint).exitOverride();
-  program.configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+  program.configureOutput({ outputError: (text, write) => write(errorLine(text, ARGUMENTS.get(program) ?? []) + '\n') });
   return program;
 }
 
 /** Runs a program (set up by `withOneLineErrors`); returns the exit code. Errors are one line on stderr, never a stack trace. */
 export async function runProgram(program: Command, argv: string[]): Promise<number> {
+  ARGUMENTS.set(program, argv.slice(2));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -9,11 +9,11 @@ export const CAPABILITIES = [
   'ingest',
   /** Event, subscription-ledger and hand-entry files imported by the CLI. */
   'import',
-  /** Writes queued among ingestion's group commits: imports and hand entries through the server. */
+  /** Imports and hand entries through the server (DuckDB queues them among ingestion's group commits). */
   'write_lane',
   /** The team's tables: OKR check-ins, review notes and the ideas board. */
   'team_tables',
-  /** Every stored event written out to a file through the server. */
+  /** Every stored event written out to a file (the CLI's export, and through the server). */
   'export_events',
   /** The event catalogue kept at write time instead of aggregated from the events. */
   'catalogue_summary',
@@ -28,21 +28,13 @@ export type Support = true | { readonly gap: string };
 
 export type Capabilities = { readonly [C in Capability]: Support };
 
-const ON_CLICKHOUSE = 'events are stored in ClickHouse (--engine clickhouse)';
-
 /** Each engine's capabilities: the one place that decides them. */
 export const ENGINE_CAPABILITIES: { readonly [D in Dialect]: Capabilities } = {
   duckdb: {
     ingest: true, import: true, write_lane: true, team_tables: true, export_events: true, catalogue_summary: true, stripe: true,
   },
   clickhouse: {
-    ingest: true,
-    import: true,
-    write_lane: { gap: `${ON_CLICKHOUSE}, which the server writes in batches with no queue for imports and hand entries; use the CLI with --engine clickhouse (\`truenorth --engine clickhouse import …\`, \`record\`)` },
-    team_tables: true,
-    export_events: { gap: `${ON_CLICKHOUSE}, which truenorth does not export to a file; export them from ClickHouse itself` },
-    catalogue_summary: { gap: `${ON_CLICKHOUSE}, which keeps no catalogue at write time: it is aggregated from the events` },
-    stripe: { gap: `${ON_CLICKHOUSE}, where the Stripe ledger is not written from webhooks or the Stripe history; use \`truenorth --engine clickhouse import subscriptions\`` },
+    ingest: true, import: true, write_lane: true, team_tables: true, export_events: true, catalogue_summary: true, stripe: true,
   },
 };
 

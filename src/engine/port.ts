@@ -26,6 +26,8 @@ export interface StorePort {
   /** Ingestion: `write` settles once the messages are durable. */
   openSink(options?: SinkOptions): IngestSink;
   readonly importers: Importers;
+  /** A hand entry: `work` reads the store, then writes through `write`, no other hand entry between the two. */
+  manualLane<T>(work: (engine: SqlEngine, write: (entries: ManualInput[]) => Promise<number>) => Promise<T>): Promise<T>;
   readonly team: TeamTables;
   close(): Promise<void>;
 }

@@ -45,6 +45,12 @@ export const HEALTH_METRIC_TABLE: Readonly<Record<HealthMetricName | typeof SALE
   sales_marketing_spend: facts(SALES_MARKETING_SPEND, 'Sales & marketing spend', 'money', 'lower', 'manual'),
 };
 
+/**
+ * Rates over a month's revenue or customers: a week's is too noisy to steer by (one account churning
+ * swings it), and their targets are monthly. The scorecard shows each week the last complete month.
+ */
+export const MONTHLY_HEALTH_METRICS: ReadonlySet<string> = new Set<HealthMetricName>(['revenue_churn', 'nrr', 'grr', 'customer_churn', 'quick_ratio']);
+
 /** The facts of a built-in health metric (or of sales & marketing spend); undefined for a custom one. */
 export function healthMetric(id: string): HealthMetricFacts | undefined {
   return Object.hasOwn(HEALTH_METRIC_TABLE, id) ? HEALTH_METRIC_TABLE[id as HealthMetricName] : undefined;

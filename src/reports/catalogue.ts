@@ -4,7 +4,7 @@
  * `truenorth events`, `GET /api/v1/events` and the dashboard's Data page show this one object.
  */
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
-import { readCatalogueSummary } from '../engine/duckdb/catalogue-summary.js';
+import { readKeptCatalogue } from '../engine/catalogue.js';
 import { compileEventActors, compileEventCatalogue, compileEventTotal, compilePropertyKeys, compileTraitKeys } from '../query/plans/catalogue.js';
 import { run, type ReportContext } from './context.js';
 
@@ -14,8 +14,8 @@ import { run, type ReportContext } from './context.js';
  */
 export const EXACT_DISTINCT_LIMIT = 1_000_000;
 /**
- * Where the catalogue is not kept at write time (ClickHouse), property keys are read from about this
- * many events of each name (every event of a rarer name). DuckDB counts them over every event.
+ * Where the catalogue is not kept at write time, property keys are read from about this many events
+ * of each name (every event of a rarer name). A kept catalogue counts them over every event.
  */
 export const PROPERTY_SAMPLE_PER_EVENT = 10_000;
 /** Property keys listed per event, most common first. */
@@ -91,10 +91,10 @@ function topKeys(rows: readonly KeyRow[]): KeysByEvent {
 
 interface Gathered { total: number; exact: boolean; rows: EventRow[]; keys: KeysByEvent; traits?: Record<'users' | 'accounts', TraitKey[]> }
 
-/** From the summary kept at write time, where the store keeps one (engine/duckdb/catalogue-summary.ts). */
+/** From the summary kept at write time, where the store keeps one (engine/catalogue.ts). */
 async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
   if (capabilityGap(readerCapabilities(ctx.engine), 'catalogue_summary') !== undefined) return null;
-  const summary = await readCatalogueSummary(ctx.engine);
+  const summary = await readKeptCatalogue(ctx.engine);
   const exact = summary.total <= EXACT_DISTINCT_LIMIT;
   const actors = exact
     ? new Map((await run<{ event: string; actors: number }>(ctx, compileEventActors())).map((r) => [r.event, Number(r.actors)]))
@@ -105,7 +105,7 @@ async function fromSummary(ctx: ReportContext): Promise<Gathered | null> {
   return { total: summary.total, exact, rows, keys: topKeys(keyRows), traits: summary.traits };
 }
 
-/** Elsewhere (ClickHouse): aggregates over the events table, property keys from a deterministic sample. */
+/** Elsewhere: aggregates over the events table, property keys from a deterministic sample. */
 async function fromEvents(ctx: ReportContext): Promise<Gathered> {
   const [{ n: total }] = await run<{ n: number }>(ctx, compileEventTotal());
   const exact = Number(total) <= EXACT_DISTINCT_LIMIT;

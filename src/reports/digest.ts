@@ -7,7 +7,7 @@ import { formatTrend, formatValue, type Bottleneck, type CeoOfTheWeek, type Scor
 export interface Digest {
   product: string;
   week: string;
-  rows: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null; status: Status; trend: number | null; trend_unit: TrendUnit; reason: string | null }[];
+  rows: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null; status: Status; trend: number | null; trend_unit: TrendUnit; trend_over: TrendOver; reason: string | null }[];
   bottleneck: Bottleneck | null;
   bottleneck_ideal: Bottleneck | null;
   /** Why no bottleneck is named, or the steps it was not judged on (see the scorecard). */
@@ -16,13 +16,16 @@ export interface Digest {
   ceo_note: string | null;
   praise: { owner: string; metric: string }[];
   off_track: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null }[];
-  changed_most: { id: string; name: string; trend: number; trend_unit: TrendUnit }[];
+  changed_most: { id: string; name: string; trend: number; trend_unit: TrendUnit; trend_over: TrendOver }[];
   okrs: ObjectiveProgress[];
   review_notes: ReviewNote[];
   ideas: Idea[];
   /** The scorecard's warnings: event names in truenorth.yaml the store does not hold. */
   warnings: ScorecardReport['warnings'];
 }
+
+/** What a row's trend compares: the week before, or for a row read monthly the month before. */
+export type TrendOver = 'week over week' | 'month over month';
 
 export function targetText(target: ScorecardRow['target'], unit: Unit = 'count'): string | null {
   if (!target) return null;
@@ -41,6 +44,7 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
   const last = scorecard.weeks.length - 1;
   const rows = scorecard.rows.map((r) => ({
     id: r.id, name: r.name, owner: r.owner, unit: r.unit, value: r.values[last], target: targetText(r.target, r.unit), status: r.status[last], trend: r.trend, trend_unit: r.trend_unit,
+    trend_over: (r.months ? 'month over month' : 'week over week') as TrendOver,
     reason: r.reasons?.[last] ?? null,
   }));
   return {
@@ -58,7 +62,7 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
       .filter((r) => r.trend !== null)
       .sort((a, b) => Math.abs(b.trend!) - Math.abs(a.trend!) || a.id.localeCompare(b.id))
       .slice(0, 3)
-      .map((r) => ({ id: r.id, name: r.name, trend: r.trend!, trend_unit: r.trend_unit })),
+      .map((r) => ({ id: r.id, name: r.name, trend: r.trend!, trend_unit: r.trend_unit, trend_over: r.trend_over })),
     okrs,
     review_notes: notes,
     ideas: ideas.filter((i) => i.status === 'proposed' || i.status === 'in_progress'),
@@ -68,6 +72,8 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
 
 const STATUS_MARK: Record<Status, string> = { on_track: '🟢', off_track: '🔴', no_target: '⚪', no_data: '·' };
 const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed(0)} %`);
+/** A row's change with what it compares: "+1.2 pp", or "+1.2 pp MoM" for a row read monthly. */
+const trendCell = (r: Digest['rows'][number]) => `${formatTrend(r.trend, r.trend_unit)}${r.trend_over === 'month over month' ? ' MoM' : ''}`;
 /** A cell's value as read: "no data" for a cell without data, never a zero or a dash. */
 const cell = (r: Digest['rows'][number]) => (r.status === 'no_data' ? 'no data' : formatValue(r.value, r.unit));
 const krText = (kr: ObjectiveProgress['key_results'][number]) =>
@@ -92,8 +98,8 @@ export function digestMarkdown(d: Digest, link?: string): string {
   if (d.ceo_of_the_week) lines.push(`**CEO of the week:** ${d.ceo_of_the_week.owner} (${d.ceo_of_the_week.metric})`);
   if (d.ceo_note) lines.push(d.ceo_note);
   if (d.praise.length) lines.push(`**Praise:** ${d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ')}`);
-  lines.push('', '| | metric | owner | value | target | week over week |', '|---|---|---|---:|---:|---:|');
-  for (const r of d.rows) lines.push(`| ${STATUS_MARK[r.status]} | ${r.name} | ${r.owner ?? '—'} | ${cell(r)} | ${r.target ?? '—'} | ${formatTrend(r.trend, r.trend_unit)} |`);
+  lines.push('', '| | metric | owner | value | target | change |', '|---|---|---|---:|---:|---:|');
+  for (const r of d.rows) lines.push(`| ${STATUS_MARK[r.status]} | ${r.name} | ${r.owner ?? '—'} | ${cell(r)} | ${r.target ?? '—'} | ${trendCell(r)} |`);
   if (d.off_track.length) {
     lines.push('', '## Off track');
     for (const r of d.off_track) lines.push(`- ${r.name}: ${formatValue(r.value, r.unit)} against ${r.target} — ${r.owner ?? 'no owner'}`);
@@ -105,7 +111,7 @@ export function digestMarkdown(d: Digest, link?: string): string {
   }
   if (d.changed_most.length) {
     lines.push('', '## What changed most');
-    for (const c of d.changed_most) lines.push(`- ${c.name}: ${formatTrend(c.trend, c.trend_unit)} week over week`);
+    for (const c of d.changed_most) lines.push(`- ${c.name}: ${formatTrend(c.trend, c.trend_unit)} ${c.trend_over}`);
   }
   if (d.okrs.length) {
     lines.push('', '## OKRs');
@@ -132,7 +138,7 @@ function escapeHtml(text: string): string {
 export function digestHtml(d: Digest, link?: string): string {
   const e = escapeHtml;
   const colour: Record<Status, string> = { on_track: '#1a7f37', off_track: '#cf222e', no_target: '#6e7781', no_data: '#6e7781' };
-  const rows = d.rows.map((r) => `<tr><td style="color:${colour[r.status]}">${r.status.replace('_', ' ')}</td><td>${e(r.name)}</td><td>${e(r.owner ?? '—')}</td><td align="right"${r.reason ? ` title="${e(r.reason)}"` : ''}>${e(cell(r))}</td><td align="right">${e(r.target ?? '—')}</td><td align="right">${e(formatTrend(r.trend, r.trend_unit))}</td></tr>`).join('\n');
+  const rows = d.rows.map((r) => `<tr><td style="color:${colour[r.status]}">${r.status.replace('_', ' ')}</td><td>${e(r.name)}</td><td>${e(r.owner ?? '—')}</td><td align="right"${r.reason ? ` title="${e(r.reason)}"` : ''}>${e(cell(r))}</td><td align="right">${e(r.target ?? '—')}</td><td align="right">${e(trendCell(r))}</td></tr>`).join('\n');
   const para = (label: string, text: string | undefined) => (text ? `<p><strong>${label}:</strong> ${e(text)}</p>` : '');
   const list = (title: string, items: string[]) => (items.length ? `<h2>${title}</h2><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>` : '');
   return `<!doctype html>
@@ -147,11 +153,11 @@ ${para('CEO of the week', d.ceo_of_the_week ? `${d.ceo_of_the_week.owner} (${d.c
 ${d.ceo_note ? `<p>${e(d.ceo_note)}</p>` : ''}
 ${para('Praise', d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ') || undefined)}
 <table cellpadding="4" style="border-collapse: collapse">
-<tr><th>status</th><th>metric</th><th>owner</th><th>value</th><th>target</th><th>week over week</th></tr>
+<tr><th>status</th><th>metric</th><th>owner</th><th>value</th><th>target</th><th>change</th></tr>
 ${rows}
 </table>
 ${list('Off track', d.off_track.map((r) => `${e(r.name)}: ${e(formatValue(r.value, r.unit))} against ${e(r.target ?? '—')} — ${e(r.owner ?? 'no owner')}`))}
-${list('What changed most', d.changed_most.map((c) => `${e(c.name)}: ${e(formatTrend(c.trend, c.trend_unit))}`))}
+${list('What changed most', d.changed_most.map((c) => `${e(c.name)}: ${e(formatTrend(c.trend, c.trend_unit))} ${c.trend_over}`))}
 ${list('OKRs', d.okrs.map((o) => `${e(o.objective)} (due ${e(o.due)}): ${e(pct(o.progress))}`))}
 ${list('Review notes', d.review_notes.map((n) => `${e(n.row_id)}: ${e(n.note)} — ${e(n.author)}`))}
 ${list('Ideas to move the North Star', d.ideas.map((i) => `[${e(i.team)}] ${e(i.idea)} — ${e(i.owner)}`))}

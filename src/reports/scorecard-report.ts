@@ -7,7 +7,7 @@ import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-dat
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
 import { praiseFor } from './praise.js';
 import {
-  accountabilityGaps, ceoOfTheWeek, findBottleneck, targetGoal,
+  accountabilityGaps, ceoOfTheWeek, findBottleneck, monthOverMonth, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
 import { healthMetric } from '../model/health-metrics.js';
@@ -21,6 +21,8 @@ export interface HealthWeekly {
   values: WeeklyValues;
   reasons: Record<string, CellReasons>;
   base: (number | null)[];
+  /** Rows read monthly: per week, the month its value is for, and the customers at that month's start. */
+  monthly?: { names: string[]; months: string[]; base: (number | null)[] };
 }
 export interface ScorecardProviders {
   /** Computed health metrics (`mrr`, `nrr`, …) per week. */
@@ -159,7 +161,13 @@ function scorecardRow(ctx: ReportContext, scorecard: ScorecardModel, d: Scorecar
     const unit: Unit = facts?.unit ?? 'count';
     if (scorecard.healthSources[key] === 'manual') return rowWithGaps({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues, undefined);
     const row = rowWithGaps({ ...base, source: 'computed', unit, lower_is_better: lower }, health.values[key] ?? none, health.reasons[key], manualValues);
-    if ((unit === 'rate' || unit === 'ratio') && health.base.length) row.base = health.base;
+    const monthly = health.monthly?.names.includes(key) ? health.monthly : undefined;
+    if (monthly) {
+      row.months = monthly.months;
+      row.trend = monthOverMonth(row.values, monthly.months, unit);
+    }
+    const customers = monthly?.base ?? health.base;
+    if ((unit === 'rate' || unit === 'ratio') && customers.length) row.base = customers;
     return row;
   }
   const metric = sources.shownMetrics.find((m) => m.id === d.id);

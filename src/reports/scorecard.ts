@@ -51,6 +51,11 @@ export interface ScorecardRow {
   reasons?: (string | null)[];
   /** For a rate taken over customers: how many it is taken over each week (praise needs enough of them). */
   base?: (number | null)[];
+  /**
+   * For a row read monthly (revenue churn, NRR, …): the last complete calendar month each week's value
+   * is for (`2026-02`); its trend is then month over month.
+   */
+  months?: string[];
 }
 
 export interface JourneyStep {
@@ -126,6 +131,14 @@ export function trendOf(values: (number | null)[], unit: Unit = 'count'): number
   if (last === null || last === undefined || prev === null || prev === undefined) return null;
   if (trendUnitOf(unit) === 'points') return last - prev;
   return prev === 0 ? null : (last - prev) / Math.abs(prev);
+}
+
+/** For a row whose weeks show months: the change from the month before the last one shown to the last. */
+export function monthOverMonth(values: (number | null)[], months: string[], unit: Unit): number | null {
+  const last = values.length - 1;
+  let previous = last - 1;
+  while (previous >= 0 && months[previous] === months[last]) previous--;
+  return previous < 0 ? null : trendOf([values[previous], values[last]], unit);
 }
 
 /** Mean of the last 4 weeks with data, and a target in the row's direction. */

@@ -1,5 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema/index.js';
 import { TruenorthError } from '../errors.js';
@@ -14,11 +16,11 @@ import { Auth } from './auth.js';
 import type { RouteHost } from './route-host.js';
 import { registerSessionRoutes } from './session.js';
 import { SessionStore } from './session-store.js';
-import { registerStaticApp } from './static-app.js';
+import { compressedScope, registerStaticApp } from './static-app.js';
+import { registerApiDocs } from './api-docs.js';
 import { registerWriteRoutes } from './write-routes.js';
 import { registerCliRoutes } from './cli-routes.js';
 import { KeyRing, type Principal } from './keys.js';
-import { openApiDocument } from './openapi.js';
 import { connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits } from './connections.js';
 import { DEFAULT_LIMITS, type Limits } from './payload.js';
 import type { RateLimitOptions } from './rate-limit.js';
@@ -31,13 +33,15 @@ import { registerHealthRoutes } from './health-routes.js';
 import { crossOriginPath, registerIngestRoutes } from './ingest-routes.js';
 import { registerImportRoutes } from './import-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
-import { Redactor, redactUrl } from './redact.js';
+import { redactUrl } from './redact.js';
+import { defaultLogFormat, logStream, type LogDestination, type LogFormat } from './log-format.js';
 import { header } from './request.js';
 import { ingestionCors } from './sdk-routes.js';
 import { registerStripeRoute } from './stripe-route.js';
 import type { ClickHouseSinkOptions } from '../engine/clickhouse/sink.js';
 import { serverControl, serverPort } from '../engine/open-store.js';
-import type { ControlStore, KeyTable } from '../engine/control.js';
+import type { ControlStore } from '../engine/control.js';
+import { carryKeysOver, KEY_REFRESH_MS, refreshKeysEvery } from './shared-keys.js';
 import { duckDbControl } from '../engine/duckdb/control.js';
 import type { StorePort } from '../engine/port.js';
 import type { IngestSink } from '../engine/sink.js';
@@ -54,7 +58,9 @@ declare module 'fastify' {
 export interface LoggerOptions {
   level?: string;
   /** Where log lines go (default stderr). */
-  stream?: { write(line: string): unknown };
+  stream?: LogDestination;
+  /** Readable lines or JSON (default: readable when the destination is a terminal). */
+  format?: LogFormat;
 }
 
 export interface ServerOptions {
@@ -98,8 +104,11 @@ export interface ServerOptions {
   connections?: Partial<ConnectionLimits>;
 }
 
-/** How often a server sharing its keys with others re-reads them: the bound on a key change made elsewhere taking effect here. */
-export const KEY_REFRESH_MS = 2_000;
+function serverLogStream(options: ServerOptions) {
+  const destination = (options.logger && options.logger.stream) || process.stderr;
+  const format = (options.logger && options.logger.format) || defaultLogFormat(destination);
+  return logStream(destination, format, [options.adminToken, options.localToken, options.stripeSecret]);
+}
 
 export class TruenorthServer implements RouteHost {
   readonly app: FastifyInstance;
@@ -116,7 +125,7 @@ export class TruenorthServer implements RouteHost {
   readonly control: ControlStore;
   /** Dashboard sign-ins: a cookie that stands for the secret key it was opened with. */
   readonly sessions: SessionStore;
-  private keyRefresh: NodeJS.Timeout | undefined;
+  private stopKeyRefresh: (() => void) | undefined;
   /** Who a request is: keys, sessions, rate limits. */
   readonly auth: Auth;
   url: string | undefined;
@@ -147,7 +156,7 @@ export class TruenorthServer implements RouteHost {
       ...connectionServerOptions(connections),
       logger: options.logger === false ? false : {
         level: options.logger?.level ?? 'info',
-        stream: new Redactor([options.adminToken, options.localToken, options.stripeSecret]).stream(options.logger?.stream ?? process.stderr),
+        stream: serverLogStream(options),
         serializers: {
           req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
         },
@@ -166,24 +175,25 @@ export class TruenorthServer implements RouteHost {
     const server = new TruenorthServer(options);
     if (options.clickhouse && !options.control) await carryKeysOver(duckDbControl(options.store).keys, server.control.keys);
     await server.reloadKeys();
-    if (server.control.shared) server.refreshKeysEvery(options.keyRefreshMs ?? KEY_REFRESH_MS);
+    if (server.control.shared) {
+      server.stopKeyRefresh = refreshKeysEvery(server.keys, server.control.keys, options.keyRefreshMs ?? KEY_REFRESH_MS, (e) => {
+        server.app.log.warn({ detail: e.message }, 'could not re-read the keys; the last ones read stay in force');
+      });
+    }
     return server;
+  }
+
+  /** This process among the servers sharing the control store: what its digest claims name. */
+  readonly instanceId = `${hostname()} pid ${process.pid} ${randomBytes(4).toString('hex')}`;
+
+  /** Claims the sending of `week`'s digest to `target`; true for exactly one of the servers sharing the store. */
+  claimDigest(week: string, target: string): Promise<boolean> {
+    return this.control.digestClaims.claim(week, target, this.instanceId);
   }
 
   /** Re-reads the keys from the control store. */
   async reloadKeys(): Promise<void> {
     await this.keys.load(this.control.keys);
-  }
-
-  private refreshKeysEvery(ms: number): void {
-    let running = false;
-    this.keyRefresh = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.reloadKeys()
-        .catch((e: unknown) => this.app.log.warn({ detail: (e as Error).message }, 'could not re-read the keys; the last ones read stay in force'))
-        .finally(() => { running = false; });
-    }, ms).unref();
   }
 
   get store(): DuckDbStore {
@@ -207,7 +217,7 @@ export class TruenorthServer implements RouteHost {
   /** Graceful: stop accepting, finish the requests in flight, commit everything queued. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      clearInterval(this.keyRefresh);
+      this.stopKeyRefresh?.();
       await this.app.close();
       if (this.sink !== this.queue) await this.sink.close();
       await this.queue.close();
@@ -240,15 +250,6 @@ export class TruenorthServer implements RouteHost {
     const engine = await this.events.reader(timeoutMs ? timeoutMs / 1000 : undefined);
     try {
       return await (timeoutMs ? withReportDeadline(engine, timeoutMs, work) : work(engine));
-    } finally {
-      await engine.close();
-    }
-  }
-
-  async withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T> {
-    const engine = await this.store.reader();
-    try {
-      return await work(engine);
     } finally {
       await engine.close();
     }
@@ -309,7 +310,6 @@ export class TruenorthServer implements RouteHost {
 
     registerErrorHandler(app, this.limits.maxBatchBytes);
     registerHealthRoutes(this);
-    app.get('/openapi.json', async () => openApiDocument());
     registerIngestRoutes(this);
     registerStripeRoute(this, this.options.stripeSecret);
     registerKeysRoutes(this);
@@ -319,20 +319,9 @@ export class TruenorthServer implements RouteHost {
     registerSessionRoutes(this);
     registerWriteRoutes(this);
     registerCliRoutes(this);
-    registerStaticApp(app);
-  }
-}
-
-/**
- * Keys a ClickHouse server's DuckDB file held before the keys moved to ClickHouse: copied once, with
- * their revocations, so an upgraded server keeps honouring them.
- */
-async function carryKeysOver(from: KeyTable, to: KeyTable): Promise<void> {
-  const known = new Set((await to.list()).map((k) => k.id));
-  for (const key of await from.list()) {
-    if (known.has(key.id)) continue;
-    const { revoked_at, ...stored } = key;
-    await to.insert(stored);
-    if (revoked_at !== null) await to.revoke(key.id, revoked_at);
+    compressedScope(app, async (scope) => {
+      await registerApiDocs(scope);
+      await registerStaticApp(scope);
+    });
   }
 }

@@ -3,7 +3,7 @@ import type { WriteQueue } from '../engine/duckdb/write-queue.js';
 import type { IngestSink } from '../engine/sink.js';
 import type { StorePort } from '../engine/port.js';
 import type { ControlStore } from '../engine/control.js';
-import type { Dialect, SqlEngine } from '../engine/sql-engine.js';
+import type { Dialect } from '../engine/sql-engine.js';
 import type { Auth } from './auth.js';
 import type { KeyRing } from './keys.js';
 import type { Limits } from './payload.js';
@@ -30,6 +30,4 @@ export interface ServerContext {
   readonly shuttingDown: boolean;
   /** Secret key, admin token or dashboard session; with `open`, loopback servers let anyone on this machine through. */
   authSecret(req: FastifyRequest, open: boolean): Promise<void>;
-  /** Runs `work` on a DuckDB reader of the control store, closed afterwards. */
-  withReader<T>(work: (engine: SqlEngine) => Promise<T>): Promise<T>;
 }

@@ -64,32 +64,49 @@ export function describeDigestTargets(schedule: DigestSchedule, secrets = secret
   return where + missing;
 }
 
-/** Each configured target: a send that resolves to what took the digest. */
-function digestTargets(digest: Digest, schedule: DigestSchedule, secrets: DigestSecrets): (() => Promise<string>)[] {
+/**
+ * Claims the sending of `week`'s digest to `target` among every server sharing the control store:
+ * true for exactly one of them (engine/control.ts, DigestClaims).
+ */
+export type DigestClaim = (week: string, target: string) => Promise<boolean>;
+
+/** Each configured target: its name (what a claim names) and a send that resolves to what took the digest. */
+function digestTargets(digest: Digest, schedule: DigestSchedule, secrets: DigestSecrets): { target: string; send: () => Promise<string> }[] {
   const link = schedule.public_url ? dashboardWeekUrl(schedule.public_url, digest.week) : undefined;
-  const targets: (() => Promise<string>)[] = [];
+  const targets: { target: string; send: () => Promise<string> }[] = [];
   const { webhook } = secrets;
-  if (webhook) targets.push(async () => (await postWebhook(webhook, digestSlackBody(digest, link)), 'the webhook'));
+  if (webhook) targets.push({ target: 'webhook', send: async () => (await postWebhook(webhook, digestSlackBody(digest, link)), 'the webhook') });
   const { out, email } = schedule;
   if (out) {
-    targets.push(async () => {
-      writeFileSync(out, schedule.format === 'json' ? JSON.stringify(digest, null, 2) : schedule.format === 'html' ? digestHtml(digest, link) : digestMarkdown(digest, link));
-      return out;
+    targets.push({
+      target: `file:${out}`,
+      send: async () => {
+        writeFileSync(out, schedule.format === 'json' ? JSON.stringify(digest, null, 2) : schedule.format === 'html' ? digestHtml(digest, link) : digestMarkdown(digest, link));
+        return out;
+      },
     });
   }
-  if (email) targets.push(() => sendDigestMail(digest, email, { password: secrets.smtpPassword, publicUrl: schedule.public_url }));
+  if (email) targets.push({ target: 'email', send: () => sendDigestMail(digest, email, { password: secrets.smtpPassword, publicUrl: schedule.public_url }) });
   return targets;
 }
 
 /**
  * Sends by webhook (Slack-compatible body), to a file and/or by email; a target that fails does not
- * keep the others from theirs. Neither the webhook URL nor the SMTP password is ever logged.
+ * keep the others from theirs. Neither the webhook URL nor the SMTP password is ever logged. With
+ * `claim`, a target goes only from the server whose claim on it wins: several servers sharing one
+ * store send each week's digest once.
  */
-export function digestSender(config: Config, schedule: DigestSchedule, context: (asOf: number) => ReportContext, secrets = secretsFromEnv(schedule)): DigestSender {
+export function digestSender(
+  config: Config, schedule: DigestSchedule, context: (asOf: number) => ReportContext, secrets = secretsFromEnv(schedule), claim?: DigestClaim,
+): DigestSender {
   return {
     async send(now: number) {
       const digest = await composeDigest(context(now), config);
-      const outcomes = await Promise.allSettled(digestTargets(digest, schedule, secrets).map((send) => send()));
+      const targets = digestTargets(digest, schedule, secrets);
+      const won = claim ? await Promise.all(targets.map((t) => claim(digest.week, t.target))) : targets.map(() => true);
+      const ours = targets.filter((_, i) => won[i]);
+      if (targets.length > 0 && ours.length === 0) return `the ${digest.week} digest was sent by another server`;
+      const outcomes = await Promise.allSettled(ours.map((t) => t.send()));
       const done = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
       const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
       if (failed.length === 1 && done.length === 0) throw failed[0];

@@ -25,6 +25,6 @@ async function importFile(server: ServerContext, req: FastifyRequest, reply: Fas
   const format = kind === 'events' ? detectFormat('-', typeof query.format === 'string' ? query.format : undefined) : 'csv';
   const from = historySource(typeof query.from === 'string' ? query.from : undefined);
   const importer = kind === 'events' ? server.events.importers.events : server.events.importers.ledger;
-  const report = await spoolUpload(req, format, (path) => importer(path, { format, strict, from }));
+  const report = await spoolUpload(req, format, (path) => importer(path, { format, strict, from, label: 'stdin' }));
   return reply.send(report);
 }

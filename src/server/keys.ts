@@ -89,7 +89,7 @@ export async function revokeKey(keys: KeyTable, idOrToken: string): Promise<ApiK
 /**
  * The server's view of the keys: hashes in memory, so checking a request costs one SHA-256 and a
  * map look-up. Every change the server makes to the keys reloads it; when other servers share the
- * keys, the server also reloads it on a timer (TruenorthServer, KEY_REFRESH_MS).
+ * keys, the server also reloads it on a timer (shared-keys.ts, KEY_REFRESH_MS).
  */
 export class KeyRing {
   private byHash = new Map<string, Principal>();

@@ -1,5 +1,10 @@
-/** The web dashboard itself: the single-page app from dist/web, with a fallback to index.html for its paths. */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+/**
+ * The web dashboard itself: the single-page app from dist/web (files through @fastify/static,
+ * compressed through @fastify/compress), with a fallback to index.html for its paths.
+ */
+import compress from '@fastify/compress';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -12,39 +17,29 @@ export function dashboardBuilt(): boolean {
   return existsSync(join(WEB_ROOT, 'index.html'));
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-};
-
 /** Paths that belong to the API: an unknown one answers 404 JSON, never the app. */
 const API_PATH = /^\/(?:api|v1|i|webhooks)(?:\/|$)|^\/(?:capture|batch|e|track|engage|health|ready|openapi\.json)\/?$/;
 
-const CSP = [
+export const CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
   "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ].join('; ');
 
-function staticHeaders(reply: FastifyReply, type: string): void {
-  reply.header('content-type', type);
+/** Headers every page of this server carries; a page (HTML) also its content security policy. */
+export function pageHeaders(reply: FastifyReply, html: boolean, csp = CSP): void {
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
-  if (type.startsWith('text/html')) {
-    reply.header('content-security-policy', CSP);
+  if (html) {
+    reply.header('content-security-policy', csp);
     reply.header('x-frame-options', 'DENY');
   }
 }
 
-async function serveApp(req: FastifyRequest, reply: FastifyReply, root = WEB_ROOT) {
+/** Built assets carry a content hash in their name: cached for a year. Everything else is looked at again each time. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** The file under dist/web a request asks for ('' for the app itself), or a refusal. */
+function requestedFile(req: FastifyRequest): string {
   const rawPath = (req.url.split('?')[0] ?? '/').split('#')[0];
   let path: string;
   try {
@@ -53,36 +48,41 @@ async function serveApp(req: FastifyRequest, reply: FastifyReply, root = WEB_ROO
     throw new TruenorthError('bad_request', 'malformed URL');
   }
   if (API_PATH.test(path)) throw new TruenorthError('not_found', `no route ${req.method} ${rawPath}`);
-  const index = join(root, 'index.html');
-  if (!existsSync(index)) {
-    staticHeaders(reply, 'text/html; charset=utf-8');
-    return reply.code(503).send('<!doctype html><title>truenorth</title><p>The dashboard is not built. Run <code>npm run build</code>, then restart <code>truenorth serve</code>. The API works meanwhile: <a href="/openapi.json">/openapi.json</a>.</p>');
-  }
   if (path.includes('\0')) throw new TruenorthError('bad_request', 'malformed URL');
-  const file = resolve(root, '.' + normalize('/' + path));
-  if (file !== root && !file.startsWith(root + sep)) throw new TruenorthError('not_found', 'not found');
-  let target = index;
-  if (file !== root && path !== '/') {
-    const stat = statSafe(file);
-    if (stat?.isFile()) target = file;
-    else if (extname(path) !== '') throw new TruenorthError('not_found', `no file ${rawPath}`);
-  }
-  const type = CONTENT_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
-  staticHeaders(reply, type);
-  // Built assets carry a content hash in their name; everything else is looked at again each time.
-  reply.header('cache-control', target.startsWith(join(root, 'assets') + sep) ? 'public, max-age=31536000, immutable' : 'no-cache');
-  return reply.send(createReadStream(target));
+  const file = resolve(WEB_ROOT, '.' + normalize('/' + path));
+  if (file !== WEB_ROOT && !file.startsWith(WEB_ROOT + sep)) throw new TruenorthError('not_found', 'not found');
+  // A name with an extension is a file (absent: 404); any other path is one of the app's pages.
+  return extname(path) === '' ? '' : file.slice(WEB_ROOT.length + 1).split(sep).join('/');
 }
 
-function statSafe(path: string) {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
+function serveApp(req: FastifyRequest, reply: FastifyReply) {
+  const file = requestedFile(req);
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) {
+    pageHeaders(reply, true);
+    return reply.code(503).type('text/html; charset=utf-8').send('<!doctype html><title>truenorth</title><p>The dashboard is not built. Run <code>npm run build</code>, then restart <code>truenorth serve</code>. The API works meanwhile: <a href="/api/docs">/api/docs</a>.</p>');
   }
+  const target = file || 'index.html';
+  pageHeaders(reply, target.endsWith('.html'));
+  reply.header('cache-control', target.startsWith('assets/') ? IMMUTABLE : 'no-cache');
+  // A file that is not there falls through to the 404 answer (reply.callNotFound).
+  return reply.sendFile(target, { cacheControl: false });
 }
 
-export function registerStaticApp(app: FastifyInstance): void {
-  app.get('/', (req, reply) => serveApp(req, reply));
-  app.get('/*', (req, reply) => serveApp(req, reply));
+/**
+ * Compression (br or gzip, per Accept-Encoding) applies to the routes `register` adds inside this
+ * scope only: the ingestion routes' bodies and the streamed exports are never touched. Requests are
+ * never decompressed here; the ingestion routes read gzip bodies themselves, under their own limits.
+ */
+export function compressedScope(app: FastifyInstance, register: (scope: FastifyInstance) => Promise<void>): void {
+  app.register(async (scope) => {
+    await scope.register(compress, { global: true, globalDecompression: false, encodings: ['br', 'gzip'] });
+    await register(scope);
+  });
+}
+
+/** The dashboard's files: precompressed `.br`/`.gz` beside a file when the build wrote them, else compressed on the fly. */
+export async function registerStaticApp(scope: FastifyInstance): Promise<void> {
+  await scope.register(fastifyStatic, { root: WEB_ROOT, serve: false, preCompressed: true, index: false, redirect: false, suppressWarning: true });
+  scope.get('/', serveApp);
+  scope.get('/*', serveApp);
 }

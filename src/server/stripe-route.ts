@@ -5,7 +5,6 @@ import { parseJson } from './payload.js';
 import { requireCapability } from './require-capability.js';
 import { header } from './request.js';
 import { factFromStripeEvent } from '../engine/stripe/facts.js';
-import { applyStripeFact } from '../engine/stripe/ledger.js';
 import { verifyStripeSignature } from './stripe.js';
 
 /** POST /webhooks/stripe: a verified subscription or invoice event becomes ledger rows. */
@@ -22,7 +21,7 @@ async function stripe(server: ServerContext, secret: string | undefined, req: Fa
   const event = parseJson(payload.toString('utf8'), undefined);
   const { type, fact } = factFromStripeEvent(event);
   if (!fact) return reply.send({ received: true, type, ledger_rows: 0 });
-  const written = await server.queue.run((store) => applyStripeFact(store, fact));
+  const written = await server.events.importers.stripe([fact]);
   for (const warning of written.warnings) req.log.warn({ stripe_event: type }, warning);
-  return reply.send({ received: true, type, ledger_rows: written.entries.length, duplicates: written.duplicates, ...(written.warnings.length ? { warnings: written.warnings } : {}) });
+  return reply.send({ received: true, type, ledger_rows: written.ledger_rows, duplicates: written.duplicates, ...(written.warnings.length ? { warnings: written.warnings } : {}) });
 }

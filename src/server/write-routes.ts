@@ -1,13 +1,12 @@
 /**
  * The writes of the operation catalogue as routes: `POST /api/v1/<path>` (hand entry, review notes,
  * OKR check-ins, the ideas board). One registration for all: the key, the store's capabilities, the
- * form, the body's schema, then the write, through the server's write queue.
+ * form, the body's schema, then the write, through the store (on DuckDB, its write queue).
  */
 import { z } from 'zod';
 import { WRITE_OPERATIONS } from '../app/catalogue.js';
 import type { WriteOperation } from '../app/operation.js';
 import { checkWrite } from '../app/run.js';
-import { recordManualValues } from '../engine/ingest/import-manual.js';
 import { checkForm } from './forms.js';
 import { requireCapability } from './require-capability.js';
 import type { RouteHost } from './route-host.js';
@@ -23,7 +22,7 @@ function registerWrite(server: RouteHost, op: WriteOperation): void {
       config: loaded?.config,
       model: loaded?.model,
       store: server.events,
-      manualLane: (work) => server.queue.exclusive((store) => work(store, (entries) => recordManualValues(store, entries))),
+      manualLane: (work) => server.events.manualLane(work),
     }, checked);
     return reply.code(op.status).send(result);
   });

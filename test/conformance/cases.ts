@@ -1,10 +1,11 @@
 /**
  * The engine conformance table (docs/clickhouse.md): every report, with the option combinations that
  * take different SQL paths, run on each engine over the same messages (see `run.ts`). In the spirit
- * of Hono's shared router tests: one table of cases; an engine that cannot answer a case yet says
- * so in the case's `gaps`, with the reason, and the case is skipped for that engine only.
+ * of Hono's shared router tests: one table of cases. An engine lacking a capability the case's read
+ * needs (ENGINE_CAPABILITIES) skips the case, with the reason; no gap is kept by hand.
  *
- * To add a report: append a case to CASES (a name and a function from a report context to its JSON).
+ * To add a report: append a case to CASES (a name, the catalogue read it answers and a function from
+ * a report context to its JSON). Writes have their own table (`write-cases.ts`).
  */
 import type { Config } from '../../src/config/schema/index.js';
 import { parseBreakdown, type Segment, type TimeRange } from '../../src/model/metrics.js';
@@ -28,6 +29,8 @@ import { eventCatalogue } from '../../src/reports/catalogue.js';
 import { retentionDefinition } from '../../src/model/metric-model.js';
 import { healthModelFromConfig, scorecardModelFromConfig } from '../../src/config/model.js';
 import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../src/app/config-check.js';
+import { findRead } from '../../src/app/catalogue.js';
+import { prepareRead } from '../../src/app/run.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
 
@@ -40,23 +43,28 @@ export interface Env {
 
 export interface Case {
   name: string;
+  /** The catalogue's read (src/app/catalogue.ts) the case answers, by name. */
+  read: string;
   run: (ctx: ReportContext, env: Env) => Promise<unknown>;
   /** Many statements: run under the data set's first calendar only, to keep the suite near 90 s on 2 cores. */
   heavy?: boolean;
-  /** Engines that cannot answer this case yet, each with the reason; the case is skipped on them. */
-  gaps?: Partial<Record<EngineName, string>>;
 }
 
 const SEGMENTS: Segment[] = ['all', 'ideal', 'not_ideal'];
 
+/** A catalogue read with its default parameters, run as every entrance runs it. */
+function catalogueRead(name: string, ctx: ReportContext, env: Env): Promise<unknown> {
+  return prepareRead(findRead(name)!, { asOf: new Date(ctx.asOf).toISOString() }, 'cli').run(ctx.engine, env.config, ctx.model);
+}
+
 /** Every report, with the option combinations that take different SQL paths. */
 export const CASES: Case[] = [
-  ...SEGMENTS.map((segment): Case => ({ name: `north star, ${segment}`, run: (ctx, env) => seriesReport(ctx, ctx.model.northStar, env.weeks, segment) })),
+  ...SEGMENTS.map((segment): Case => ({ name: `north star, ${segment}`, read: 'north-star', run: (ctx, env) => seriesReport(ctx, ctx.model.northStar, env.weeks, segment) })),
   ...['channel', 'user.role', 'account.plan', 'odd'].map((key): Case => ({
-    name: `north star by ${key}`, run: (ctx, env) => seriesReport(ctx, ctx.model.northStar, env.weeks, 'all', parseBreakdown(key), key),
+    name: `north star by ${key}`, read: 'north-star', run: (ctx, env) => seriesReport(ctx, ctx.model.northStar, env.weeks, 'all', parseBreakdown(key), key),
   })),
   {
-    name: 'every metric, weekly, daily and monthly', heavy: true,
+    name: 'every metric, weekly, daily and monthly', read: 'north-star', heavy: true,
     run: async (ctx, env) => {
       const out: unknown[] = [];
       for (const metric of ctx.model.metrics) {
@@ -66,25 +74,25 @@ export const CASES: Case[] = [
       return out;
     },
   },
-  { name: 'north star monthly by user.role', run: (ctx, env) => seriesReport(ctx, { ...ctx.model.northStar, frequency: 'month' }, env.months, 'all', parseBreakdown('user.role')) },
-  ...SEGMENTS.map((segment): Case => ({ name: `weekly stages, ${segment}`, run: (ctx, env) => weeklyStagesReport(ctx, env.weeks, segment) })),
-  ...SEGMENTS.map((segment): Case => ({ name: `cohort funnel, ${segment}`, run: (ctx, env) => funnelReport(ctx, env.weeks, segment) })),
-  ...['user.role', 'account.plan'].map((key): Case => ({ name: `cohort funnel by ${key}`, run: (ctx, env) => funnelReport(ctx, env.weeks, 'all', parseBreakdown(key)) })),
+  { name: 'north star monthly by user.role', read: 'north-star', run: (ctx, env) => seriesReport(ctx, { ...ctx.model.northStar, frequency: 'month' }, env.months, 'all', parseBreakdown('user.role')) },
+  ...SEGMENTS.map((segment): Case => ({ name: `weekly stages, ${segment}`, read: 'funnel', run: (ctx, env) => weeklyStagesReport(ctx, env.weeks, segment) })),
+  ...SEGMENTS.map((segment): Case => ({ name: `cohort funnel, ${segment}`, read: 'funnel', run: (ctx, env) => funnelReport(ctx, env.weeks, segment) })),
+  ...['user.role', 'account.plan'].map((key): Case => ({ name: `cohort funnel by ${key}`, read: 'funnel', run: (ctx, env) => funnelReport(ctx, env.weeks, 'all', parseBreakdown(key)) })),
   {
-    name: 'cohort funnel of a shorter journey (signup → first strike → upgrade)',
+    name: 'cohort funnel of a shorter journey (signup → first strike → upgrade)', read: 'funnel',
     run: (ctx, env) => funnelReport(ctx, env.weeks, 'all', undefined, ctx.model.journey.filter((s) => ['signup', 'first_strike', 'upgrade'].includes(s.stage))),
   },
-  { name: 'cohort funnel signup → KUI → upgrade', run: (ctx, env) => funnelReport(ctx, env.weeks, 'ideal', undefined, ctx.model.journey.filter((s) => ['signup', 'kui', 'upgrade'].includes(s.stage))) },
-  ...(['all', 'ideal'] as Segment[]).map((segment): Case => ({ name: `time to value, ${segment}`, run: (ctx, env) => timeToValueReport(ctx, env.weeks, segment) })),
-  { name: 'signup → first strike', run: (ctx, env) => signupToFirstStrike(ctx, env.weeks) },
-  { name: 'PQLs', run: (ctx, env) => pqlReport(ctx, env.weeks) },
+  { name: 'cohort funnel signup → KUI → upgrade', read: 'funnel', run: (ctx, env) => funnelReport(ctx, env.weeks, 'ideal', undefined, ctx.model.journey.filter((s) => ['signup', 'kui', 'upgrade'].includes(s.stage))) },
+  ...(['all', 'ideal'] as Segment[]).map((segment): Case => ({ name: `time to value, ${segment}`, read: 'funnel', run: (ctx, env) => timeToValueReport(ctx, env.weeks, segment) })),
+  { name: 'signup → first strike', read: 'pql', run: (ctx, env) => signupToFirstStrike(ctx, env.weeks) },
+  { name: 'PQLs', read: 'pql', run: (ctx, env) => pqlReport(ctx, env.weeks) },
   ...(['week', 'month'] as const).flatMap((period) => (['on', 'on_or_after'] as const).flatMap((mode) => SEGMENTS.map((segment): Case => ({
-    name: `retention ${period} ${mode}, ${segment}`,
+    name: `retention ${period} ${mode}, ${segment}`, read: 'retention',
     // Period 0 as the action, which the engine counts (as the whole cohort it would only repeat the size).
     run: (ctx, env) => retentionReport(ctx, retentionDefinition(ctx.model, period, mode), period === 'week' ? env.weeks : env.months, segment, 'action'),
   })))),
   {
-    name: 'scorecard with health and hand-entered rows', heavy: true,
+    name: 'scorecard with health and hand-entered rows', read: 'scorecard', heavy: true,
     run: (ctx, env) => scorecardReport(ctx, scorecardModelFromConfig(env.config), { weeks: 8 }, {
       warnings: () => unknownEventWarnings(ctx, env.config, SCORECARD_SECTIONS),
       health: (names, weeks) => healthWeekly(ctx, healthModelFromConfig(env.config), names, weeks),
@@ -92,19 +100,30 @@ export const CASES: Case[] = [
     }),
   },
   ...(['week', 'month'] as const).map((frequency): Case => ({
-    name: `revenue, ${frequency}ly`,
+    name: `revenue, ${frequency}ly`, read: 'revenue',
     run: (ctx, env) => revenueReport(ctx, healthModelFromConfig(env.config), frequency, frequency === 'week' ? env.weeks : env.months, { trimLeading: frequency === 'month' }),
   })),
-  ...(['all', 'ideal'] as Segment[]).map((segment): Case => ({ name: `surveys, ${segment}`, run: (ctx, env) => surveysReport(ctx, healthModelFromConfig(env.config), env.weeks, segment) })),
-  { name: 'HEART', run: (ctx, env) => heartReport(ctx, healthModelFromConfig(env.config), env.weeks) },
-  { name: 'guardrails', heavy: true, run: (ctx, env) => guardrailsReport(ctx, healthModelFromConfig(env.config), env.weeks) },
-  { name: 'stage benchmarks', run: (ctx, env) => benchmarksReport(ctx, healthModelFromConfig(env.config), env.weeks) },
-  ...(['retained', 'upgraded'] as const).map((outcome): Case => ({ name: `leading indicators, ${outcome}`, heavy: true, run: (ctx) => leadingReport(ctx, { outcome, minGroup: 1 }) })),
-  { name: 'leading indicators, ideal users, 3 days', heavy: true, run: (ctx) => leadingReport(ctx, { segment: 'ideal', withinDays: 3, minGroup: 1 }) },
-  { name: 'metric tree', run: (ctx, env) => treeReport(ctx, env.weeks) },
-  { name: 'churn risk', run: (ctx) => riskReport(ctx) },
-  { name: 'predictive (dashboard data)', heavy: true, run: (ctx, env) => predictiveReport(ctx, env.weeks) },
-  { name: 'event catalogue', run: (ctx) => eventCatalogue(ctx) },
+  ...(['all', 'ideal'] as Segment[]).map((segment): Case => ({
+    name: `surveys, ${segment}`, read: 'surveys',
+    // The thresholds it reports are settings, the same on every engine and every data set: not an answer.
+    run: async (ctx, env) => ({ ...(await surveysReport(ctx, healthModelFromConfig(env.config), env.weeks, segment)), min_responses: undefined, rolling_weeks: undefined }),
+  })),
+  { name: 'HEART', read: 'heart', run: (ctx, env) => heartReport(ctx, healthModelFromConfig(env.config), env.weeks) },
+  { name: 'guardrails', read: 'guardrails', heavy: true, run: (ctx, env) => guardrailsReport(ctx, healthModelFromConfig(env.config), env.weeks) },
+  { name: 'stage benchmarks', read: 'benchmarks', run: (ctx, env) => benchmarksReport(ctx, healthModelFromConfig(env.config), env.weeks) },
+  ...(['retained', 'upgraded'] as const).map((outcome): Case => ({ name: `leading indicators, ${outcome}`, read: 'leading', heavy: true, run: (ctx) => leadingReport(ctx, { outcome, minGroup: 1 }) })),
+  { name: 'leading indicators, ideal users, 3 days', read: 'leading', heavy: true, run: (ctx) => leadingReport(ctx, { segment: 'ideal', withinDays: 3, minGroup: 1 }) },
+  { name: 'metric tree', read: 'tree', run: (ctx, env) => treeReport(ctx, env.weeks) },
+  { name: 'churn risk', read: 'risk', run: (ctx) => riskReport(ctx) },
+  { name: 'predictive (dashboard data)', read: 'predictive', heavy: true, run: (ctx, env) => predictiveReport(ctx, env.weeks) },
+  { name: 'event catalogue', read: 'events', run: (ctx) => eventCatalogue(ctx) },
+  // Reads with no report function of their own, through the catalogue as the server and the CLI run them.
+  { name: 'lint (catalogue)', read: 'lint', run: (ctx, env) => catalogueRead('lint', ctx, env) },
+  {
+    // Which engine it is and what it cannot do differ by design (ENGINE_CAPABILITIES); nothing else may.
+    name: "dashboard's context (catalogue)", read: 'dashboard',
+    run: async (ctx, env) => ({ ...(await catalogueRead('dashboard', ctx, env) as object), engine: undefined, gaps: undefined }),
+  },
 ];
 
 /** The suite's config: every measure, filter operator and journey shape the compiler handles. */

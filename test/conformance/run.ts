@@ -16,6 +16,8 @@ import { expectSameAnswers, loadBoth, loadDuckDb, openChdb } from '../helpers/en
 import { CASES, suiteConfig, type Case, type EngineName, type Env } from './cases.js';
 import { conformanceDataSets, type Calendar, type DataSet } from './data.js';
 import { modelFromConfig } from '../../src/config/model.js';
+import { findRead } from '../../src/app/catalogue.js';
+import { ENGINE_CAPABILITIES, firstGap } from '../../src/engine/capabilities.js';
 
 /** The stores one data set is loaded into: the reference and, for ClickHouse, the engine under test. */
 interface Stores {
@@ -73,9 +75,9 @@ function runDataSet(engine: EngineName, data: DataSet, clickhouse: () => ClickHo
 }
 
 function runCase(engine: EngineName, c: Case, emptyBecause: string | undefined, open: () => Contexts): void {
-  const gap = c.gaps?.[engine];
+  const gap = firstGap(ENGINE_CAPABILITIES[engine], findRead(c.read)?.needs ?? []);
   if (gap) {
-    it.skip(`${c.name} (not on ${engine}: ${gap})`, () => {});
+    it.skip(`${c.name} (not on ${engine}: ${gap.reason})`, () => {});
     return;
   }
   it(c.name, async () => {

@@ -1,6 +1,7 @@
 /**
  * The six reads the bench compares with a hand-written baseline: truenorth's side is the read of the
- * operation catalogue with its default parameters (what the CLI and the read API run), the other a
+ * operation catalogue with its default parameters (what the CLI and the read API run; retention with
+ * week 0 as the retention action, which is what there is to count), the other a
  * plain SQL version computing the same numbers. Both sides turn their result into an `Answer` (figure name → number), so every run also
  * checks that truenorth and the baseline agree.
  */
@@ -12,6 +13,7 @@ import { DAY_MS, parsePeriod, periodsIn, type Period } from '../../src/model/tim
 import type { ReportContext } from '../../src/reports/context.js';
 import { RETAINED_WINDOW_DAYS } from '../../src/reports/leading.js';
 import { resolveRange } from '../../src/reports/params.js';
+import { lastCompleteMonths } from '../../src/reports/providers.js';
 import { scorecardWeeks } from '../../src/reports/scorecard-report.js';
 import type { Answer } from './answers.js';
 import type { BaselineSql } from './baseline-sql.js';
@@ -83,6 +85,10 @@ const scorecard: BaselineBench = {
     const ns = await engine.all<{ week: number; value: number }>(sql.northStar(range));
     const stages = await engine.all<{ stage: string; week: number; actors: number; ideal: number }>(sql.stageCounts(range));
     const money = await bridge(engine, sql, weeks);
+    // Revenue churn and NRR read, each week, the last calendar month complete by its end.
+    const months = lastCompleteMonths(weeks, ctx.model.time);
+    const distinctMonths = months.filter((m, i) => i === 0 || m.name !== months[i - 1].name);
+    const monthly = await bridge(engine, sql, distinctMonths);
     const cash = await engine.all<{ period: string; value: number | null }>(sql.manual('cash_balance'));
 
     const out: Answer = new Map();
@@ -94,15 +100,15 @@ const scorecard: BaselineBench = {
       ideal.set(`${r.stage}|${num(r.week)}`, num(r.ideal));
     }
     const cashByWeek = new Map(cash.map((r) => [r.period, r.value === null ? null : num(r.value)]));
-    for (const w of weeks) {
+    weeks.forEach((w, i) => {
       out.set(`north_star|${w.name}`, nsByWeek.get(w.from) ?? 0);
       for (const s of STAGES) out.set(`journey.${s}|${w.name}`, all.get(`${s}|${w.from}`) ?? 0);
-      const f = bridgeFigures(money.get(w.from));
-      out.set(`health.mrr|${w.name}`, f.mrr_end);
-      out.set(`health.revenue_churn|${w.name}`, f.gross_revenue_churn);
-      out.set(`health.nrr|${w.name}`, f.nrr);
+      out.set(`health.mrr|${w.name}`, bridgeFigures(money.get(w.from)).mrr_end);
+      const m = bridgeFigures(monthly.get(months[i].from));
+      out.set(`health.revenue_churn|${w.name}`, m.gross_revenue_churn);
+      out.set(`health.nrr|${w.name}`, m.nrr);
       out.set(`health.cash_balance|${w.name}`, cashByWeek.get(w.name) ?? null);
-    }
+    });
     // The bottleneck among ideal users, in the last week: the step furthest below its target.
     const last = weeks[weeks.length - 1].from;
     let worst: { key: string; rate: number; score: number } | null = null;
@@ -161,7 +167,8 @@ const funnel: BaselineBench = {
 const retention: BaselineBench = {
   name: 'retention',
   async truenorth(ctx, config) {
-    const report = await runRead(READS.retention, ctx, config);
+    // Week 0 as the retention action: the figure the baseline counts (as the whole cohort it would repeat the size).
+    const report = await runRead(READS.retention, ctx, config, { periodZero: 'action' });
     const out: Answer = new Map();
     for (const c of report.cohorts) {
       const ms = weekMs(c.cohort);

@@ -117,7 +117,7 @@ function Dashboard({ signedIn }: { signedIn: boolean }) {
             ))}
           </ul>
           <div className="nav-foot">
-            <a href="/openapi.json">API (OpenAPI)</a>
+            <a href="/api/docs">API (OpenAPI)</a>
             {signedIn && (
               <button type="button" className="link-button" onClick={signOut}>
                 Sign out
@@ -133,7 +133,7 @@ function Dashboard({ signedIn }: { signedIn: boolean }) {
             <div className="controls">
               <label className="control">
                 <span>Week</span>
-                <select value={view.week} onChange={(e) => setQuery({ week: e.target.value === view.ctx.weeks[0].week ? null : e.target.value })}>
+                <select value={view.week} onChange={(e) => setQuery({ week: e.target.value })}>
                   {view.ctx.weeks.map((w, i) => (
                     <option key={w.week} value={w.week}>
                       {w.week}

@@ -26,14 +26,14 @@ export function navigate(to: string, replace = false): void {
   notify();
 }
 
-/** Sets (or removes) query parameters, keeping the page. */
+/** Sets (or removes) query parameters, keeping the page: a new history entry, so Back returns to the previous view. */
 export function setQuery(changes: Record<string, string | null>): void {
   const url = new URL(window.location.href);
   for (const [k, v] of Object.entries(changes)) {
     if (v === null) url.searchParams.delete(k);
     else url.searchParams.set(k, v);
   }
-  navigate(url.pathname + url.search, true);
+  navigate(url.pathname + url.search);
 }
 
 /** The current query string with the shared parameters only (week, segment), for links between pages. */

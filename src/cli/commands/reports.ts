@@ -44,7 +44,8 @@ export function registerReports(program: Command): void {
       const head = ['cohort', 'size', ...Array.from({ length: width }, (_, k) => `${period[0]}${k}`)];
       const rows = report.cohorts.map((c) => [c.cohort, c.size, ...Array.from({ length: width }, (_, k) => (k < c.rates.length ? `${percent(c.rates[k], 0) ?? '—'}${c.complete[k] ? '' : '*'}` : ''))]);
       rows.push(['average', '', ...report.average.map((a) => percent(a, 0) ?? '—')]);
-      console.log(`Retention (${report.mode === 'on' ? 'on' : 'on or after'}; ${period}ly cohorts of first signup; average over complete periods)`);
+      const zero = report.period_zero === 'cohort' ? `${period[0]}0 = the whole cohort` : `${period[0]}0 = did the retention action then`;
+      console.log(`Retention (${report.mode === 'on' ? 'on' : 'on or after'}; ${period}ly cohorts of first signup; ${zero}; average over complete periods)`);
       console.log(formatTable(head, rows));
       if (report.cohorts.some((c) => c.complete.includes(false))) console.log('* period still in progress; not in the average');
     },

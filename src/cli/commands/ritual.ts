@@ -38,7 +38,7 @@ function printScorecard(report: ScorecardReport, _flags: CommandFlags, config: C
     return [
       r.name, r.owner ?? '—', targetText(r.target, r.unit) ?? '—',
       ...shown.map((_, i) => cell(r.values[offset + i], r.status[offset + i], r.unit, colour)),
-      formatTrend(r.trend, r.trend_unit, r.trend_unit === 'points' ? 1 : 0), mark,
+      `${formatTrend(r.trend, r.trend_unit, r.trend_unit === 'points' ? 1 : 0)}${r.months ? ' MoM' : ''}`, mark,
     ];
   });
   console.log(formatTable(['metric', 'owner', 'target', ...shown, 'wow', 'status'], rows));

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { InputError, TruenorthError } from '../../errors.js';
@@ -6,12 +6,11 @@ import { resolveDbPath } from '../../engine/duckdb/database.js';
 import { DEFAULT_CHDB_PATH } from '../../engine/clickhouse/store.js';
 import { capabilityGap } from '../../engine/capabilities.js';
 import { openServerStores } from '../../engine/open-store.js';
-import type { SqlEngine } from '../../engine/sql-engine.js';
-import { TruenorthServer } from '../../server/app.js';
+import type { TruenorthServer } from '../../server/app.js';
+import type { LogFormat } from '../../server/log-format.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
-import { dashboardBuilt } from '../../server/static-app.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
@@ -37,6 +36,7 @@ interface ServeFlags {
   bodyStallTimeout?: string;
   keepAliveTimeout?: string;
   logLevel: string;
+  logFormat?: LogFormat;
   open?: boolean;
   chdbPath?: string;
 }
@@ -53,12 +53,16 @@ function openInBrowser(url: string): void {
   }
 }
 
-/** Sends the weekly digest on the configured day and hour, reading committed data beside the writer. */
-function startDigestSchedule(config: Config, withEngine: <T>(work: (engine: SqlEngine) => Promise<T>) => Promise<T>, say: (line: string) => void) {
+/**
+ * Sends the weekly digest on the configured day and hour, reading committed data beside the writer;
+ * of several servers sharing the store, the one whose claim wins sends it.
+ */
+function startDigestSchedule(config: Config, server: TruenorthServer, say: (line: string) => void) {
   const schedule = config.digest!;
   const model = modelFromConfig(config);
+  const claim = (week: string, target: string) => server.claimDigest(week, target);
   const sender: DigestSender = {
-    send: (now) => withEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf)).send(now)),
+    send: (now) => server.withReportEngine((engine) => digestSender(config, schedule, (asOf) => reportContext(engine, model, asOf), undefined, claim).send(now)),
   };
   const scheduler = scheduleDigest(schedule, config.timezone, sender, say);
   say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone} ${describeDigestTargets(schedule)}, next ${new Date(scheduler.next()).toISOString()}`);
@@ -87,22 +91,27 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('the HTTP server: Segment/PostHog-compatible ingestion, Stripe webhooks, the read API')
+    .optionsGroup('Address:')
     .option('--host <host>', 'address to bind (default: server.host in truenorth.yaml, else 127.0.0.1)')
     .option('--port <port>', 'port (default: server.port in truenorth.yaml, else 8765; 0 picks a free one)')
+    .option('--open', 'open the dashboard in the default browser')
+    .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
+    .optionsGroup('Limits:')
     .option('--rate-limit <n>', 'requests per second per key (0: off)', '5000')
     .option('--max-queue <n>', 'messages waiting to be written before the server answers 503', '100000')
     .option('--max-event-bytes <n>', 'largest message', String(DEFAULT_LIMITS.maxEventBytes))
     .option('--max-batch-bytes <n>', 'largest request body, after decompression', String(DEFAULT_LIMITS.maxBatchBytes))
     .option('--max-batch-events <n>', 'most messages in one batch', String(DEFAULT_LIMITS.maxBatchEvents))
     .option('--report-timeout <seconds>', 'a read-API report running longer is cancelled and answered 503 (1–86400)', String(DEFAULT_REPORT_TIMEOUT_SECONDS))
+    .optionsGroup('Connections:')
     .option('--max-connections <n>', 'open connections at most; past it new ones are closed (keep well under ulimit -n)', String(DEFAULT_CONNECTION_LIMITS.maxConnections))
     .option('--headers-timeout <s>', 'seconds a client has to send all of its request headers', seconds(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs))
     .option('--request-timeout <s>', 'seconds a request body (imports aside) has to arrive in full, else 408', seconds(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs))
     .option('--body-stall-timeout <s>', 'seconds without a byte after which a connection is closed (imports too)', seconds(DEFAULT_CONNECTION_LIMITS.bodyStallMs))
     .option('--keep-alive-timeout <s>', 'seconds an idle keep-alive connection stays open', seconds(DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs))
+    .optionsGroup('Logs:')
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
-    .option('--open', 'open the dashboard in the default browser')
-    .option('--chdb-path <dir>', `with --engine clickhouse and no --clickhouse-url: the embedded ClickHouse directory (default ${DEFAULT_CHDB_PATH})`)
+    .addOption(new Option('--log-format <format>', 'readable lines or one JSON object a line (default: pretty on a terminal, else json)').choices(['pretty', 'json'] satisfies LogFormat[]))
     .addHelpText('after', `
 Environment:
   TRUENORTH_ADMIN_TOKEN             a token that reads and administers, like a secret key
@@ -128,6 +137,8 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
       const { store, clickhouse } = stores;
       const onFile = dbPath !== ':memory:';
       const localToken = onFile ? localAdminToken() : undefined;
+      // The HTTP framework and its plugins load here, not for every command.
+      const [{ TruenorthServer }, { dashboardBuilt }] = await Promise.all([import('../../server/app.js'), import('../../server/static-app.js')]);
       let server: TruenorthServer;
       try {
         server = await TruenorthServer.create({
@@ -142,7 +153,7 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
             maxBatchBytes: positiveInt(flags.maxBatchBytes, '--max-batch-bytes'),
             maxBatchEvents: positiveInt(flags.maxBatchEvents, '--max-batch-events'),
           },
-          logger: { level: flags.logLevel },
+          logger: { level: flags.logLevel, format: flags.logFormat },
           reportTimeoutMs: wholeNumber(flags.reportTimeout ?? String(DEFAULT_REPORT_TIMEOUT_SECONDS), '--report-timeout', 1, 86_400) * 1000,
           connections: connectionLimits(flags),
         });
@@ -173,11 +184,10 @@ the keys, dashboard sign-ins and digest claims are kept there too, shared by eve
       }
       if (server.readsNeedKey) say(`bound to ${host}: the read API needs a secret key${onFile ? ` (\`${commandFor('keys create --kind secret', dbPath)}\`)` : ''}`);
 
-      const withReportEngine = <T>(work: (engine: SqlEngine) => Promise<T>) => server.withReportEngine(work);
       // The digest joins the team's check-ins, notes and ideas: a store without those tables cannot send it.
       const digestGap = capabilityGap(server.events.capabilities, 'team_tables');
       if (config?.digest && digestGap !== undefined) say(`weekly digest: not sent by this server: ${digestGap}`);
-      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, withReportEngine, say) : undefined;
+      const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, server, say) : undefined;
 
       await new Promise<void>((resolve) => {
         let stopping = false;

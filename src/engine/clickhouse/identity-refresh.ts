@@ -1,5 +1,5 @@
 import type { TrackedEvent } from '../../model/message.js';
-import { classifyEventAccounts, latestEventAccounts, settleEventAccounts, type KnownAccount } from '../ingest/event-accounts.js';
+import { classifyEventAccounts, latestEventAccounts, settleEventAccounts, type KnownAccount, type LatestAccount } from '../ingest/event-accounts.js';
 import type { IdentityTouch } from '../ingest/identity-refresh.js';
 import {
   accountTraits, parseTraits, replayProfiles, type AccountTraitMessage, type EventAccountRow, type IdentityHistoryRow,
@@ -15,7 +15,11 @@ import { clickhouseJson, nextSeq } from './values.js';
 
 /** Keeps each person's event account, as the DuckDB writer does (`ingest/event-accounts.ts`); returns the persons whose account changed. */
 export async function recordEventAccountsClickHouse(store: ClickHouseStore, events: readonly TrackedEvent[]): Promise<string[]> {
-  const latest = latestEventAccounts(events);
+  return recordLatestAccountsClickHouse(store, latestEventAccounts(events));
+}
+
+/** The same, from each person's latest event naming an account (computed by the caller, e.g. in SQL). */
+export async function recordLatestAccountsClickHouse(store: ClickHouseStore, latest: readonly LatestAccount[]): Promise<string[]> {
   if (latest.length === 0) return [];
   const stored = await store.connection.query(
     'SELECT person, account_id, toUnixTimestamp64Milli(ts) AS ts FROM user_event_accounts WHERE person IN {persons:Array(String)}',
@@ -46,6 +50,12 @@ export async function relinkedClickHouse(store: ClickHouseStore, candidates: rea
     const e = earliest.get(c.anonymous_id);
     if (!e || c.ts < e.ts) earliest.set(c.anonymous_id, c);
   }
+  return relinkedFromEarliestClickHouse(store, earliest);
+}
+
+/** The same, from each anonymous id's earliest candidate (computed by the caller, e.g. in SQL). */
+export async function relinkedFromEarliestClickHouse(store: ClickHouseStore, earliest: ReadonlyMap<string, { user_id: string; ts: number }>): Promise<string[]> {
+  if (earliest.size === 0) return [];
   const stored = new Map((await store.connection.query(
     'SELECT anonymous_id, user_id, toUnixTimestamp64Milli(linked_at) AS ts FROM identity_links WHERE anonymous_id IN {ids:Array(String)}',
     { ids: [...earliest.keys()] },

@@ -1,5 +1,4 @@
-import type { NormalizedMessage } from '../../model/message.js';
-import { importQuality, readMessageBatches, withHint, type ImportCounts, type ImportOptions, type ImportReport, type MessageBatches, type RowError } from '../ingest/import-events.js';
+import { importQuality, readMessageBatches, withHint, type ImportCounts, type ImportOptions, type ImportReport, type RowError } from '../ingest/import-events.js';
 import { readLedgerCsv, type LedgerEntry, type LedgerImportOptions } from '../ingest/import-ledger.js';
 import { checkManualEntries, readManualCsv, type ManualImportOptions, type ManualInput } from '../ingest/import-manual.js';
 import { qualityDay } from '../ingest/quality.js';
@@ -8,55 +7,54 @@ import { chTimestamp } from './connection.js';
 import { insertQualityToClickHouse } from './quality.js';
 import type { ClickHouseStore } from './store.js';
 import { nextSeq } from './values.js';
-import { ClickHouseWriter } from './writer.js';
+import { StagedImport } from './staged-import.js';
+import { stageInEngine, type FastStage } from './fast-stage.js';
+import type { NormalizedMessage } from '../../model/message.js';
 
 
 /**
  * `truenorth import events FILE --engine clickhouse`: the same file formats, normalisation, error
- * report and dedupe as the DuckDB import. ClickHouse has no transactions, so `--strict` reads the
- * file once to validate it (or holds stdin in memory) and writes only when every row is good.
+ * report and dedupe as the DuckDB import. The messages are staged batch by batch without asking the
+ * store anything, and stored at the end in one step (`StagedImport`): so `--strict` needs no second
+ * reading of the file, since a bad row stops the import before anything reached the storage tables.
  */
-export async function importEventsToClickHouse(store: ClickHouseStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importEventsToClickHouse(
+  store: ClickHouseStore, path: string, options: ImportOptions = {}, { inEngine = true }: { inEngine?: boolean } = {},
+): Promise<ImportReport> {
   const counts: ImportCounts = { imported: 0, duplicates: 0, rejected: 0 };
   const errors: RowError[] = [];
-  let format = detectFormat(path, options.format);
+  const format = detectFormat(path, options.format);
   const quality = importQuality(format);
-  const day = qualityDay(quality.importedAt);
-  const writer = new ClickHouseWriter(store, quality.source);
-  const span = { from: Infinity, to: -Infinity };
-  const write = async (batch: NormalizedMessage[], progress: number, total?: number) => {
-    for (const m of batch) {
-      if (m.timestamp < span.from) span.from = m.timestamp;
-      if (m.timestamp > span.to) span.to = m.timestamp;
+  const staging = await StagedImport.open(store);
+  let fast: FastStage | null = null;
+  try {
+    // The rows that need no JavaScript are staged by ClickHouse from the file; the normaliser reads the others.
+    fast = inEngine ? await stageInEngine(store, staging, path, format, options, quality.importedAt) : null;
+    const lineOf = fast ? new WeakMap<NormalizedMessage, number>() : undefined;
+    const input = fast && !fast.rest ? null : await readMessageBatches(path, options, counts, errors, fast?.rest ?? undefined, quality, lineOf);
+    // While ClickHouse stages one batch, the next one is read and normalised.
+    let adding: Promise<void> | undefined;
+    try {
+      for await (const batch of input?.batches ?? []) {
+        if (adding) await adding;
+        adding = staging.add(batch, lineOf).then(() => options.onProgress?.(input!.progress(), input!.total, counts));
+        adding.catch(() => {}); // awaited before the next batch; this only keeps it from counting as unhandled meanwhile
+      }
+      if (adding) await adding;
+    } finally {
+      await adding?.catch(() => {});
     }
-    const written = await writer.write(batch);
-    counts.imported += written.inserted;
-    counts.duplicates += written.duplicates;
-    quality.tally.add(day, quality.source, 'duplicate', '', written.duplicates);
+    const written = await staging.finish(quality.source, quality.importedAt);
+    counts.imported = written.inserted;
+    counts.duplicates = written.duplicates;
+    quality.tally.add(qualityDay(quality.importedAt), quality.source, 'duplicate', '', written.duplicates);
     await insertQualityToClickHouse(store, quality.tally);
-    options.onProgress?.(progress, total, counts);
-  };
-  let sample: unknown[] = [];
-  const read = async (counting: ImportCounts, kept: RowError[]): Promise<MessageBatches> => {
-    const input = await readMessageBatches(path, options, counting, kept, undefined, quality);
-    sample = input.sample;
-    return input;
-  };
-  // ClickHouse has no transaction to roll back: --strict validates the whole file before writing.
-  if (options.strict && path === '-') {
-    const all: NormalizedMessage[] = [];
-    for await (const batch of (await read(counts, errors)).batches) all.push(...batch);
-    const size = options.batchSize ?? 20_000;
-    for (let i = 0; i < all.length; i += size) await write(all.slice(i, i + size), 0);
-  } else {
-    if (options.strict) for await (const _ of (await readMessageBatches(path, options, counts, errors)).batches) { /* validate only */ }
-    const input = await read(counts, errors);
-    format = input.format;
-    for await (const batch of input.batches) await write(batch, input.progress(), input.total);
+    if (counts.imported > 0) await compactAfterImport(store, staging.span.from, staging.span.to);
+    return withHint({ format, ...counts, errors }, input?.sample ?? []);
+  } finally {
+    fast?.cleanup();
+    await staging.drop();
   }
-  await insertQualityToClickHouse(store, quality.tally);
-  if (counts.imported > 0) await compactAfterImport(store, span.from, span.to);
-  return withHint({ format, ...counts, errors }, sample);
 }
 
 /**

@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 6;
+export const CLICKHOUSE_SCHEMA_VERSION = 9;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -46,6 +46,12 @@ interface StorageTable {
 const TS = "DateTime64(3, 'UTC')";
 
 const IDENTITY_OPERATION_COLUMNS = ["set_once String DEFAULT ''", "unset String DEFAULT ''"];
+
+/**
+ * A ledger row the Stripe facts no longer give is removed by writing its key again with `deleted = 1`:
+ * the view keeps the latest write of a key and leaves tombstones out, on every server at once.
+ */
+const SUBSCRIPTION_TOMBSTONE = ['deleted UInt8 DEFAULT 0'];
 
 const STORAGE: StorageTable[] = [
   {
@@ -140,9 +146,25 @@ const STORAGE: StorageTable[] = [
       'source LowCardinality(String)',
       `recorded_at ${TS}`,
       'written UInt64',
+      ...SUBSCRIPTION_TOMBSTONE,
     ],
     engine: { kind: 'ReplacingMergeTree', version: 'written' },
     orderBy: '(account_id, subscription_id, effective_at)',
+  },
+  // What Stripe told, from which the ledger's Stripe rows are derived (engine/stripe/ledger.ts), keyed
+  // as DuckDB's primary keys: a state by (subscription, instant), the last written wins; an invoice by
+  // its id, the highest stage wins (equal stages: the last written).
+  {
+    name: 'tn_stripe_subscription_states',
+    columns: ['subscription_id String', 'effective_ms Int64', 'account_id String', 'ended Bool', 'object String', 'written UInt64'],
+    engine: { kind: 'ReplacingMergeTree', version: 'written' },
+    orderBy: '(subscription_id, effective_ms)',
+  },
+  {
+    name: 'tn_stripe_invoices',
+    columns: ['invoice_id String', 'subscription_id String', 'period_start_ms Int64', 'base_minor Float64', 'discounts String', 'stage UInt32'],
+    engine: { kind: 'ReplacingMergeTree', version: 'stage' },
+    orderBy: 'invoice_id',
   },
   {
     name: 'tn_manual_values',
@@ -200,11 +222,54 @@ const STORAGE: StorageTable[] = [
     engine: { kind: 'MergeTree' },
     orderBy: '(week, target, claimed_at, claimant)',
   },
+  // The event catalogue kept at write time (catalogue-summary.ts): partial aggregates per event name,
+  // and per name and top-level property key, that CATALOGUE_FOLDS add at every insert into tn_events.
+  // On a cluster each shard keeps its own, fed by its local events (the sharding key is never used).
+  {
+    name: 'tn_catalogue_events',
+    columns: [
+      'event String', 'n SimpleAggregateFunction(sum, Int64)', `first_ts SimpleAggregateFunction(min, ${TS})`,
+      `last_ts SimpleAggregateFunction(max, ${TS})`, 'sources SimpleAggregateFunction(groupUniqArrayArray, Array(String))',
+      'senders AggregateFunction(uniqCombined64, Nullable(String))',
+    ],
+    engine: { kind: 'AggregatingMergeTree' },
+    orderBy: 'event',
+    shardBy: 'rand()',
+  },
+  {
+    name: 'tn_catalogue_property_keys',
+    columns: ['event String', 'key String', 'n SimpleAggregateFunction(sum, Int64)'],
+    engine: { kind: 'AggregatingMergeTree' },
+    orderBy: '(event, key)',
+    shardBy: 'rand()',
+  },
+  {
+    // Messages two writers both stored (cross-copies.ts): how many copies beyond the first each had
+    // when a writer looked, the most seen kept. The kept catalogue counted every copy; reads take these off.
+    name: 'tn_catalogue_copies',
+    columns: ['id String', 'event String', 'keys Array(String)', 'extra UInt32'],
+    engine: { kind: 'ReplacingMergeTree', version: 'extra' },
+    orderBy: 'id',
+  },
   {
     name: 'tn_schema_migrations',
     columns: ['version UInt32', 'name String', 'applied_at DateTime'],
     engine: { kind: 'ReplacingMergeTree' },
     orderBy: 'version',
+  },
+];
+
+/** What each catalogue table gains from rows of `tn_events` (`from`): its materialized view's select, and the upgrade's backfill. */
+const CATALOGUE_FOLDS: { table: string; select: (from: string) => string }[] = [
+  {
+    table: 'tn_catalogue_events',
+    select: (from) => `SELECT event, count() AS n, min(ts) AS first_ts, max(ts) AS last_ts, groupUniqArray(toString(source)) AS sources,
+  uniqCombined64State(coalesce(user_id, anonymous_id)) AS senders
+FROM ${from} GROUP BY event`,
+  },
+  {
+    table: 'tn_catalogue_property_keys',
+    select: (from) => `SELECT event, key, count() AS n FROM ${from} ARRAY JOIN JSONExtractKeys(properties) AS key GROUP BY event, key`,
   },
 ];
 
@@ -237,7 +302,15 @@ const VIEWS: { name: string; select: (t: (name: string) => string) => string }[]
   { name: 'accounts', select: (t) => `SELECT account_id, traits, updated_at FROM ${t('tn_accounts')} FINAL` },
   {
     name: 'subscriptions',
-    select: (t) => `SELECT account_id, subscription_id, effective_at, mrr, plan, currency, source, recorded_at FROM ${t('tn_subscriptions')} FINAL`,
+    select: (t) => `SELECT account_id, subscription_id, effective_at, mrr, plan, currency, source, recorded_at FROM ${t('tn_subscriptions')} FINAL WHERE deleted = 0`,
+  },
+  {
+    name: 'stripe_subscription_states',
+    select: (t) => `SELECT subscription_id, effective_ms, account_id, ended, object FROM ${t('tn_stripe_subscription_states')} FINAL`,
+  },
+  {
+    name: 'stripe_invoices',
+    select: (t) => `SELECT invoice_id, subscription_id, period_start_ms, base_minor, discounts, stage FROM ${t('tn_stripe_invoices')} FINAL`,
   },
   {
     name: 'quality_counts',
@@ -313,6 +386,9 @@ export function clickhouseDdl(options: DdlOptions = {}): string[] {
     }
   }
 
+  // Columns added since a table was first created, before the views that read them.
+  out.push(...SUBSCRIPTION_TOMBSTONE.map((c) => `ALTER TABLE ${t('tn_subscriptions')}${cluster} ADD COLUMN IF NOT EXISTS ${c}`));
+
   // Link candidates: any message carrying both ids. The materialized view folds them into the
   // earliest link per anonymous id (ties: the one written first).
   const links = t('tn_identity_links');
@@ -320,6 +396,12 @@ export function clickhouseDdl(options: DdlOptions = {}): string[] {
   out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${t('tn_identity_links_mv')}${cluster} TO ${links} AS
 SELECT anonymous_id, argMinState(user_id, (ts, seq)) AS user_id, min(ts) AS linked_at
 FROM ${t('tn_identity_link_candidates')} GROUP BY anonymous_id`);
+
+  // The catalogue's folds: on a cluster, each shard's local events into its local summary.
+  const local = (name: string) => t(options.cluster ? `${name}_local` : name);
+  for (const fold of CATALOGUE_FOLDS) {
+    out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${t(`${fold.table}_mv`)}${cluster} TO ${local(fold.table)} AS\n${fold.select(local('tn_events'))}`);
+  }
 
   for (const view of VIEWS) {
     out.push(`CREATE OR REPLACE VIEW ${t(view.name)}${cluster} AS\n${view.select(t)}`);
@@ -343,12 +425,16 @@ function engineSql(engine: Engine, replicated?: string): string {
  * `$set_once` / `$unset` to the identity messages, and the event accounts and trait history tables
  * (created by the DDL); version 5 added the team's tables (OKR check-ins, review notes, ideas),
  * created by the DDL; version 6 added the control state several servers share (API keys, dashboard
- * sessions, digest claims), created by the DDL.
+ * sessions, digest claims), created by the DDL; version 7 added the Stripe facts and the ledger's
+ * tombstones (the DDL adds both); version 8 added the event catalogue kept at write time, whose
+ * views count the events inserted from then on, and which the upgrade fills with the events stored
+ * before; version 9 added the record of messages stored twice that the catalogue takes off (DDL).
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];
   if (from < 2) out.push(...STORAGE.map((table) => `ALTER TABLE ${table.name} MODIFY SETTING ${DURABLE_INSERT_SETTINGS}`));
   if (from < 4) out.push(...IDENTITY_OPERATION_COLUMNS.map((c) => `ALTER TABLE tn_identity_messages ADD COLUMN IF NOT EXISTS ${c}`));
+  if (from < 8) out.push(...CATALOGUE_FOLDS.map((fold) => `INSERT INTO ${fold.table} ${fold.select('tn_events FINAL')}`));
   return out;
 }
 

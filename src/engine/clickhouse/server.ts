@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { Row } from '../sql-engine.js';
 import { decodeRows, RESULT_FORMAT, SESSION_SETTINGS, type ClickHouseConnection, type ClickHouseParams, type QueryLimits } from './connection.js';
 
@@ -14,6 +14,8 @@ export class ServerConnection implements ClickHouseConnection {
 
   static async open(url: string): Promise<ServerConnection> {
     const parsed = new URL(url);
+    // Loaded here, not at start-up: only a command that talks to a ClickHouse server needs it.
+    const { createClient } = await import('@clickhouse/client');
     const client = createClient({
       url: parsed,
       // Progress headers keep long scans alive behind load balancers that cut idle connections.

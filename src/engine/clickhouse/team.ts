@@ -3,7 +3,7 @@ import type { TeamTables } from '../port.js';
 import { checkedCheckin, checkedIdea, checkedReviewNote } from '../workspace.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
-import { nextSeq } from './values.js';
+import { nextSeq, oneAtATime } from './values.js';
 
 /**
  * The team's tables in ClickHouse (schema version 5), read through the views named like DuckDB's.
@@ -11,12 +11,7 @@ import { nextSeq } from './values.js';
  * are handed out one at a time by this process, the one writer of its store's team tables.
  */
 export function clickHouseTeam(store: ClickHouseStore): TeamTables {
-  let ideas: Promise<unknown> = Promise.resolve();
-  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = ideas.then(work, work);
-    ideas = next.catch(() => undefined);
-    return next;
-  };
+  const ideas = oneAtATime();
   const now = () => chTimestamp(Date.now());
   return {
     addCheckin: async (checkin) => {
@@ -27,7 +22,7 @@ export function clickHouseTeam(store: ClickHouseStore): TeamTables {
     },
     addIdea: (idea) => {
       const checked = checkedIdea(idea);
-      return oneAtATime(async () => {
+      return ideas(async () => {
         const [{ last }] = await store.connection.query('SELECT max(id) AS last FROM tn_ideas');
         const id = Number(last) + 1;
         const at = now();
@@ -35,7 +30,7 @@ export function clickHouseTeam(store: ClickHouseStore): TeamTables {
         return id;
       });
     },
-    setIdeaStatus: (id, status) => oneAtATime(async () => {
+    setIdeaStatus: (id, status) => ideas(async () => {
       const [idea] = await store.connection.query('SELECT team, idea, owner, metric, created_at FROM ideas WHERE id = {id:UInt64}', { id });
       if (!idea) throw new InputError(`no idea with id ${id}`);
       const created = chTimestamp((idea.created_at as Date).getTime());

@@ -5,6 +5,23 @@ export function nextSeq(): number {
   return lastSeq;
 }
 
+/** `count` consecutive values of `nextSeq` at once (for rows numbered inside ClickHouse): the first. */
+export function reserveSeqs(count: number): number {
+  const first = nextSeq();
+  lastSeq = first + Math.max(count, 1) - 1;
+  return first;
+}
+
+/** A lane of this process: each `work` starts once the one before it settled. */
+export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const next = last.then(work, work);
+    last = next.catch(() => undefined);
+    return next;
+  };
+}
+
 /**
  * JSON text ClickHouse's parser reads in full. simdjson rejects a whole document that holds an
  * integer outside [-2^63, 2^64 - 1] (JSON.stringify prints doubles below 1e21 as plain digits),

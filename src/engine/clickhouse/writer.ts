@@ -4,6 +4,7 @@ import type { WriteCounts } from '../ingest/writer.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
 import { clickhouseJson, nextSeq } from './values.js';
+import { dropLaterCopies } from './cross-copies.js';
 
 /** Ids per existence check: keeps each request's URL well under the server's limit. */
 const ID_CHUNK = 2_000;
@@ -46,6 +47,7 @@ export class ClickHouseWriter {
       person: m.userId ?? m.anonymousId ?? '',
       set_once: m.setOnce ? clickhouseJson(m.setOnce) : '', unset: m.unset ? JSON.stringify(m.unset) : '',
     })));
+    await dropLaterCopies(this.store, [...newEvents].map((e) => e.id));
     const accountChanged = await recordEventAccountsClickHouse(this.store, [...newEvents]);
 
     // Link candidates come from the whole batch, events first, in batch order (as the DuckDB writer's

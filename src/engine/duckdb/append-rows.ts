@@ -1,4 +1,5 @@
-import { DuckDBTimestampValue, type DuckDBAppender } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
+import { duckDbDriver } from './driver.js';
 import type { DuckDbStore } from './database.js';
 
 /** Appends rows to a table of the store's writing connection (`temp`: a temporary table), in one flush. */
@@ -19,7 +20,7 @@ export async function appendRows<T>(
 
 /** A UTC instant (epoch ms) as an appender's timestamp value. */
 export function timestampValue(ms: number): DuckDBTimestampValue {
-  return new DuckDBTimestampValue(BigInt(ms) * 1000n);
+  return new (duckDbDriver().DuckDBTimestampValue)(BigInt(ms) * 1000n);
 }
 
 /** A text value, or NULL. */

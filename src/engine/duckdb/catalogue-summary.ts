@@ -124,8 +124,8 @@ export interface CatalogueSummary {
   senders: Map<string, number>;
   /** Per name and top-level property key: how many of its events carry the key. */
   keys: SummaryKeyRow[];
-  /** Per table, its trait keys with how many rows carry each, most common first. */
-  traits: Record<TraitTable, { key: string; count: number }[]>;
+  /** Per table, its trait keys with how many rows carry each, most common first (where the engine keeps them). */
+  traits?: Record<TraitTable, { key: string; count: number }[]>;
 }
 
 /** The summary with the rows past its watermark added (each read merges them; the writer folds them later). */

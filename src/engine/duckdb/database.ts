@@ -1,9 +1,10 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { chmodSync, existsSync, statSync, unlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { TruenorthError } from '../../errors.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
 import { foldNewEvents } from './catalogue-summary.js';
+import { loadDuckDbDriver } from './driver.js';
 import { orderedMigrations, SCHEMA_VERSION } from './migrations.js';
 
 export const DEFAULT_DB_PATH = './truenorth.duckdb';
@@ -246,6 +247,7 @@ const DEFAULT_MEMORY_LIMIT_MB = 2560;
 
 async function createInstance(path: string, budget: string, readOnly: boolean): Promise<DuckDBInstance> {
   try {
+    const { DuckDBInstance } = await loadDuckDbDriver();
     return await DuckDBInstance.create(path, { ...(readOnly ? { access_mode: 'READ_ONLY' } : {}), memory_limit: budget });
   } catch (e) {
     throw translateOpenError(path, e);

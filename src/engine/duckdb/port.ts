@@ -9,6 +9,7 @@ import type { Importers, StorePort, TeamTables } from '../port.js';
 import type { IngestSink } from '../sink.js';
 import type { DuckDbStore } from './database.js';
 import { importUpload } from './import-lane.js';
+import { duckDbStripeFacts } from './stripe-facts.js';
 import { addCheckin, addIdea, addReviewNote, setIdeaStatus } from './team.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -35,14 +36,14 @@ export function duckDbPort(store: DuckDbStore, lane?: WriteQueue): StorePort {
       ledger: (file, options = {}) => importUpload(lane, store, file, { kind: 'subscriptions', format: 'csv', strict: options.strict ?? false }),
       manual: (file, options) => alone((s) => importManualCsv(s, file, options)),
       manualValues: (entries) => alone((s) => recordManualValues(s, entries)),
-      stripe: (facts, onProgress) => writeStripeFacts(facts, (group) => lane.run((s) => applyStripeFacts(s, group)), onProgress),
+      stripe: (facts, onProgress) => writeStripeFacts(facts, (group) => lane.run((s) => applyStripeFacts(duckDbStripeFacts(s), group)), onProgress),
     }
     : {
       events: (file, options) => importEvents(store, file, options),
       ledger: (file, options) => importLedger(store, file, options),
       manual: (file, options) => importManualCsv(store, file, options),
       manualValues: (entries) => recordManualValues(store, entries),
-      stripe: (facts, onProgress) => writeStripeFacts(facts, (group) => store.transaction(() => applyStripeFacts(store, group)), onProgress),
+      stripe: (facts, onProgress) => writeStripeFacts(facts, (group) => store.transaction(() => applyStripeFacts(duckDbStripeFacts(store), group)), onProgress),
     };
   return {
     dialect: store.dialect,
@@ -51,6 +52,7 @@ export function duckDbPort(store: DuckDbStore, lane?: WriteQueue): StorePort {
     reader: () => store.reader(),
     openSink: (options = {}) => (sink ??= new WriteQueue(store, { maxPending: options.maxPending })),
     importers,
+    manualLane: (work) => alone((s) => work(s, (entries) => recordManualValues(s, entries))),
     team,
     close: async () => {
       if (sink !== lane) await sink?.close();

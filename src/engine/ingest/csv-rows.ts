@@ -4,10 +4,11 @@ import type { Readable } from 'node:stream';
 import { InputError } from '../../errors.js';
 import type { RowError } from './import-events.js';
 import { importHint, type ImportKind } from './import-hint.js';
+import { displayName } from './sources.js';
 
 export interface CsvRowsOptions<T> {
   stdin?: Readable;
-  /** The file's name in messages (default: the path). */
+  /** The file's name in messages (default: the path, or stdin). */
   label?: string;
   /** Reject the whole file at the first bad row. */
   strict?: boolean;
@@ -31,7 +32,7 @@ export interface CsvRows<T> {
 export async function readCsvRows<T>(path: string, options: CsvRowsOptions<T>): Promise<CsvRows<T>> {
   if (path !== '-' && !existsSync(path)) throw new InputError(`${path}: no such file`);
   const input = path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path);
-  const name = options.label ?? path;
+  const name = options.label ?? displayName(path);
   const parser = input.pipe(parseCsv({ columns: true, info: true, skip_empty_lines: true, trim: true }));
   const out: CsvRows<T> = { rows: [], rejected: 0, errors: [] };
   let headerChecked = false;

@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SqlEngine } from '../sql-engine.js';
 import { InputError } from '../../errors.js';
+import { copyClickHouseEvents } from '../clickhouse/export.js';
+import { DuckDbStore } from '../duckdb/database.js';
 import type { FileFormat } from './sources.js';
 
 /**
@@ -7,6 +12,7 @@ import type { FileFormat } from './sources.js';
  * exactly: NDJSON, CSV (properties as a JSON column) or Parquet.
  */
 export async function exportEvents(store: SqlEngine, path: string, format: FileFormat): Promise<number> {
+  if (store.dialect === 'clickhouse') return exportThroughDuckDb(store, path, format);
   const select = `
     SELECT 'track' AS type, event, user_id AS "userId", anonymous_id AS "anonymousId",
            strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS timestamp, id AS "messageId",
@@ -23,6 +29,27 @@ export async function exportEvents(store: SqlEngine, path: string, format: FileF
     return copy(store, json, path, options.ndjson);
   }
   return copy(store, select, path, options[format]);
+}
+
+/**
+ * ClickHouse's events are copied into a scratch DuckDB file beside the system's temporary files (on
+ * disk, so memory stays bounded), and written from there: the same file, byte for byte, as DuckDB
+ * writes for the same events.
+ */
+async function exportThroughDuckDb(engine: SqlEngine, path: string, format: FileFormat): Promise<number> {
+  checkExportPath(path);
+  const dir = mkdtempSync(join(tmpdir(), 'truenorth-export-'));
+  try {
+    const scratch = await DuckDbStore.open(join(dir, 'events.duckdb'));
+    try {
+      await copyClickHouseEvents(engine, scratch);
+      return await exportEvents(scratch, path, format);
+    } finally {
+      await scratch.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A file the export can write: a path, not stdout. */

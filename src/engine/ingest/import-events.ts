@@ -21,6 +21,8 @@ export interface ImportOptions {
   strict?: boolean;
   batchSize?: number;
   stdin?: Readable;
+  /** The file's name in messages (default: its path, or stdin). */
+  label?: string;
   /** Called after every batch: progress and total in bytes (text) or rows (Parquet). */
   onProgress?: (done: number, total: number | undefined, counts: ImportCounts) => void;
   /** Commits one batch of a text import that is not --strict (default: a transaction of its own). */
@@ -58,9 +60,10 @@ export interface MessageBatches {
   sample: unknown[];
 }
 
-/** Reads a file with the import policy: what every engine's file import shares. */
+/** Reads a file with the import policy: what every engine's file import shares. `lineOf`, when given, learns each message's line. */
 export async function readMessageBatches(
   path: string, options: ImportOptions, counts: ImportCounts, errors: RowError[], opened?: Source, quality?: ImportQuality,
+  lineOf?: WeakMap<NormalizedMessage, number>,
 ): Promise<MessageBatches> {
   const format = detectFormat(path, options.format);
   const source = opened ?? await openSource(path, format, options.stdin);
@@ -68,7 +71,7 @@ export async function readMessageBatches(
   const day = qualityDay(quality?.importedAt ?? Date.now());
   const sample: unknown[] = [];
   const reject = (record: SourceRecord, reason: string) => {
-    const where = `${displayName(path)}${record.file === undefined ? '' : ` (${record.file})`} line ${record.line}`;
+    const where = `${options.label ?? displayName(path)}${record.file === undefined ? '' : ` (${record.file})`} line ${record.line}`;
     if (options.strict) throw new InputError(`${where}: ${reason}; nothing was imported (--strict)`);
     counts.rejected++;
     quality?.tally.reject(day, quality.source, reason);
@@ -92,6 +95,7 @@ export async function readMessageBatches(
         }
         if (quality && (result.clockSkew || result.futureClamped)) quality.tally.warn(day, quality.source, result);
         for (const m of result.messages) batch.push(m);
+        if (lineOf) for (const m of result.messages) lineOf.set(m, record.line);
       }
       if (batch.length >= batchSize) {
         yield batch;

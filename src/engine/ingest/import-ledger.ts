@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { LedgerRow } from '../../model/message.js';
 import type { DuckDbStore } from '../duckdb/database.js';
+import { timestampValue } from '../duckdb/append-rows.js';
 import type { CommitUnit, ImportReport } from './import-events.js';
 import { readCsvRows, requireColumns } from './csv-rows.js';
 
@@ -51,12 +51,12 @@ export async function writeLedger(store: DuckDbStore, rows: readonly LedgerEntry
   if (rows.length === 0) return { inserted: 0, duplicates: 0 };
   await store.run(`CREATE TEMP TABLE IF NOT EXISTS stage_subscriptions AS SELECT * FROM subscriptions LIMIT 0`);
   const appender = await store.connection.createAppender('stage_subscriptions', 'main', 'temp');
-  const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+  const now = timestampValue(Date.now());
   try {
     for (const r of rows) {
       appender.appendVarchar(r.accountId);
       appender.appendVarchar(r.subscriptionId);
-      appender.appendTimestamp(new DuckDBTimestampValue(BigInt(r.effectiveAt) * 1000n));
+      appender.appendTimestamp(timestampValue(r.effectiveAt));
       appender.appendDouble(r.mrr);
       if (r.plan === null) appender.appendNull(); else appender.appendVarchar(r.plan);
       if (r.currency === null) appender.appendNull(); else appender.appendVarchar(r.currency);

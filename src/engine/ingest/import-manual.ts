@@ -5,13 +5,13 @@
  * audit trail (who, when, note).
  */
 import type { Readable } from 'node:stream';
-import { DuckDBTimestampValue } from '@duckdb/node-api';
 import { BUILTIN_MANUAL_METRICS, HEALTH_METRICS } from '../../model/health-metrics.js';
 import { didYouMean } from '../../model/suggest.js';
 import { InputError } from '../../errors.js';
 import type { WeekStart } from '../../model/metrics.js';
 import { parsePeriod, periodName } from '../../model/time.js';
 import type { DuckDbStore } from '../duckdb/database.js';
+import { duckDbDriver } from '../duckdb/driver.js';
 import type { ImportReport } from './import-events.js';
 import { importHint } from './import-hint.js';
 import { readCsvRows } from './csv-rows.js';
@@ -76,6 +76,7 @@ export async function recordManualValues(store: DuckDbStore, entries: readonly M
     const last = await store.all<{ us: number | null }>('SELECT epoch_us(max(entered_at)) AS us FROM manual_values');
     let us = BigInt(Math.max(Date.now() * 1000, (last[0]?.us ?? 0) + 1));
     const appender = await store.connection.createAppender('manual_values');
+    const { DuckDBTimestampValue } = duckDbDriver();
     try {
       for (const e of entries) {
         appender.appendVarchar(e.metric);

@@ -1,5 +1,5 @@
-import { DuckDBDateValue } from '@duckdb/node-api';
 import type { DuckDbStore } from '../duckdb/database.js';
+import { duckDbDriver } from '../duckdb/driver.js';
 import type { NormalizeResult } from './normalize.js';
 import { DAY_MS } from '../../model/time.js';
 
@@ -109,7 +109,7 @@ export async function recordQuality(store: DuckDbStore, tally: QualityTally | un
   const appender = await store.connection.createAppender('stage_quality', 'main', 'temp');
   try {
     for (const r of rows) {
-      appender.appendDate(new DuckDBDateValue(Date.parse(r.day) / DAY_MS));
+      appender.appendDate(new (duckDbDriver().DuckDBDateValue)(Date.parse(r.day) / DAY_MS));
       appender.appendVarchar(r.source);
       appender.appendVarchar(r.kind);
       appender.appendVarchar(r.reason);

@@ -2,8 +2,8 @@ import { parse as parseCsv } from 'csv-parse';
 import { isAscii } from 'node:buffer';
 import { createReadStream, statSync } from 'node:fs';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
+import { loadDuckDbDriver } from '../duckdb/driver.js';
 import { isZipFile, plainBytes, zipMembers } from './containers.js';
 import { isObject } from './normalize.js';
 
@@ -293,6 +293,7 @@ async function parquetSource(path: string, lineColumn?: string): Promise<Source>
   } catch {
     throw new InputError(`${path}: no such file`);
   }
+  const { DuckDBInstance, JSDuckDBValueConverter } = await loadDuckDbDriver();
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   let total: number;

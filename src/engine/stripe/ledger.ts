@@ -1,5 +1,4 @@
-import type { DuckDbStore } from '../duckdb/database.js';
-import { writeLedger, type LedgerEntry } from '../ingest/import-ledger.js';
+import type { LedgerEntry } from '../ingest/import-ledger.js';
 import { subscriptionMrr, type DiscountShare, type StripeFact, type SubscriptionState } from './facts.js';
 import { discountEnds, discountIds, type Obj } from './discounts.js';
 import type { InvoiceFacts } from './invoice.js';
@@ -52,32 +51,33 @@ export function deriveLedger(states: readonly SubscriptionState[], invoices: rea
   return rows;
 }
 
-async function storeFact(store: DuckDbStore, fact: StripeFact): Promise<string> {
-  if (fact.kind === 'subscription') {
-    const s = fact.state;
-    await store.run(
-      `INSERT OR REPLACE INTO stripe_subscription_states VALUES ($sub, $at, $account, $ended, $object)`,
-      { sub: s.subscriptionId, at: s.effectiveAt, account: s.accountId, ended: s.ended, object: JSON.stringify(s.object) },
-    );
-    return s.subscriptionId;
-  }
-  const i = fact.invoice;
-  await store.run(
-    `INSERT OR REPLACE INTO stripe_invoices
-     SELECT $id, $sub, $start, $base, $discounts, $stage
-     WHERE NOT EXISTS (SELECT 1 FROM stripe_invoices WHERE invoice_id = $id AND stage > $stage)`,
-    { id: i.invoiceId, sub: i.subscriptionId, start: i.periodStart, base: i.baseMinor, discounts: JSON.stringify(i.discounts), stage: i.stage },
-  );
-  return i.subscriptionId;
+/** A subscription state as a store holds it (`ended` a boolean, or 0/1). */
+export interface StoredState { effective_ms: number | bigint; account_id: string; ended: boolean | number; object: string }
+export interface StoredInvoice { invoice_id: string; period_start_ms: number | bigint; base_minor: number; discounts: string; stage: number }
+/** A Stripe row of the subscription ledger: `t` is its instant in epoch milliseconds. */
+export interface StoredLedgerRow { account_id: string; t: number | bigint; mrr: number; plan: string | null; currency: string | null }
+
+/**
+ * Where the Stripe facts and the ledger's Stripe rows live: one implementation per engine
+ * (duckdb/stripe-facts.ts, clickhouse/stripe-facts.ts). A subscription state is keyed by
+ * (subscription, instant), the later write replacing the earlier; an invoice by its id, a later
+ * stage replacing an earlier one and never the reverse.
+ */
+export interface StripeFactStore {
+  storeFact(fact: StripeFact): Promise<void>;
+  states(subscriptionId: string): Promise<StoredState[]>;
+  invoices(subscriptionId: string): Promise<StoredInvoice[]>;
+  /** The ledger rows of source `stripe` for the subscription. */
+  ledgerRows(subscriptionId: string): Promise<StoredLedgerRow[]>;
+  dropLedgerRow(accountId: string, subscriptionId: string, t: number): Promise<void>;
+  /** Writes ledger rows of source `stripe`; a row for the same (account, subscription, instant) replaces the earlier one. */
+  writeLedger(entries: readonly LedgerEntry[]): Promise<{ duplicates: number }>;
 }
 
-async function loadFacts(store: DuckDbStore, subscriptionId: string): Promise<{ states: SubscriptionState[]; invoices: InvoiceFacts[] }> {
-  const states = await store.all<{ effective_ms: number | bigint; account_id: string; ended: boolean; object: string }>(
-    `SELECT effective_ms, account_id, ended, object FROM stripe_subscription_states WHERE subscription_id = $sub`, { sub: subscriptionId });
-  const invoices = await store.all<{ invoice_id: string; period_start_ms: number | bigint; base_minor: number; discounts: string; stage: number }>(
-    `SELECT invoice_id, period_start_ms, base_minor, discounts, stage FROM stripe_invoices WHERE subscription_id = $sub`, { sub: subscriptionId });
+async function loadFacts(store: StripeFactStore, subscriptionId: string): Promise<{ states: SubscriptionState[]; invoices: InvoiceFacts[] }> {
+  const [states, invoices] = [await store.states(subscriptionId), await store.invoices(subscriptionId)];
   return {
-    states: states.map((s) => ({ subscriptionId, accountId: s.account_id, effectiveAt: Number(s.effective_ms), ended: s.ended, object: JSON.parse(s.object) as Obj })),
+    states: states.map((s) => ({ subscriptionId, accountId: s.account_id, effectiveAt: Number(s.effective_ms), ended: Boolean(s.ended), object: JSON.parse(s.object) as Obj })),
     invoices: invoices.map((i) => ({
       invoiceId: i.invoice_id, subscriptionId, periodStart: Number(i.period_start_ms), baseMinor: i.base_minor,
       discounts: JSON.parse(i.discounts) as Record<string, number>, stage: i.stage,
@@ -93,11 +93,6 @@ export interface StripeLedgerResult {
   warnings: string[];
 }
 
-/** Stores the fact and rewrites the subscription's derived ledger rows; run inside the write queue. */
-export function applyStripeFact(store: DuckDbStore, fact: StripeFact): Promise<StripeLedgerResult> {
-  return applyStripeFacts(store, [fact]);
-}
-
 const subscriptionOf = (fact: StripeFact): string => (fact.kind === 'subscription' ? fact.state.subscriptionId : fact.invoice.subscriptionId);
 const instantOf = (fact: StripeFact): number => (fact.kind === 'subscription' ? fact.state.effectiveAt : fact.invoice.periodStart);
 
@@ -105,16 +100,14 @@ const instantOf = (fact: StripeFact): number => (fact.kind === 'subscription' ? 
  * Stores facts of one subscription (at least one), then derives its ledger rows once and writes
  * the rows at the facts' own instants and any other row whose value changed.
  */
-export async function applyStripeFacts(store: DuckDbStore, facts: readonly StripeFact[]): Promise<StripeLedgerResult> {
+export async function applyStripeFacts(store: StripeFactStore, facts: readonly StripeFact[]): Promise<StripeLedgerResult> {
   const subscriptionId = subscriptionOf(facts[0]);
   if (facts.some((f) => subscriptionOf(f) !== subscriptionId)) throw new Error('applyStripeFacts: facts of one subscription at a time');
-  for (const fact of facts) await storeFact(store, fact);
+  for (const fact of facts) await store.storeFact(fact);
   const { states, invoices } = await loadFacts(store, subscriptionId);
   const derived = deriveLedger(states, invoices);
   const own = new Set(facts.map(instantOf));
-  const existing = await store.all<{ account_id: string; t: number | bigint; mrr: number; plan: string | null; currency: string | null }>(
-    `SELECT account_id, epoch_ms(effective_at) AS t, mrr, plan, currency FROM subscriptions WHERE subscription_id = $sub AND source = 'stripe'`,
-    { sub: subscriptionId });
+  const existing = await store.ledgerRows(subscriptionId);
   const key = (account: string, t: number) => `${account}\u0000${t}`;
   const current = new Map(existing.map((r) => [key(r.account_id, Number(r.t)), r]));
   const entries = derived.map((d) => d.entry).filter((e) => {
@@ -122,7 +115,7 @@ export async function applyStripeFacts(store: DuckDbStore, facts: readonly Strip
     return own.has(e.effectiveAt) || !row || row.mrr !== e.mrr || row.plan !== e.plan || row.currency !== e.currency;
   });
   await dropUnderivedRows(store, subscriptionId, derived, states, invoices, existing.map((r) => ({ account: r.account_id, t: Number(r.t) })));
-  const written = await writeLedger(store, entries, 'stripe');
+  const written = await store.writeLedger(entries);
   return { entries, duplicates: written.duplicates, warnings: warningsFor(facts[0], derived, states.length > 0) };
 }
 
@@ -131,7 +124,7 @@ export async function applyStripeFacts(store: DuckDbStore, facts: readonly Strip
  * before it) is removed. Rows at subscription-event instants, and rows no fact of ours produced, stay.
  */
 async function dropUnderivedRows(
-  store: DuckDbStore, subscriptionId: string, derived: readonly DerivedRow[], states: readonly SubscriptionState[],
+  store: StripeFactStore, subscriptionId: string, derived: readonly DerivedRow[], states: readonly SubscriptionState[],
   invoices: readonly InvoiceFacts[], existing: ReadonlyArray<{ account: string; t: number }>,
 ): Promise<void> {
   const ours = new Set([...invoices.map((i) => i.periodStart), ...states.flatMap((s) => discountEnds(s.object))]);
@@ -139,9 +132,7 @@ async function dropUnderivedRows(
   const kept = new Set(derived.map((d) => d.entry.effectiveAt));
   for (const row of existing) {
     if (!ours.has(row.t) || kept.has(row.t)) continue;
-    await store.run(
-      `DELETE FROM subscriptions WHERE account_id = $account AND subscription_id = $sub AND epoch_ms(effective_at) = $t AND source = 'stripe'`,
-      { account: row.account, sub: subscriptionId, t: row.t });
+    await store.dropLedgerRow(row.account, subscriptionId, row.t);
   }
 }
 

@@ -1,5 +1,6 @@
 import { useApi } from '../api';
 import type { EventsReport } from '../catalogue';
+import { Table, type Column } from '../components/table';
 import { Card, Empty, Load } from '../components/ui';
 import { exact, pct } from '../format';
 
@@ -46,35 +47,21 @@ function Checks({ report }: { report: EventsReport }) {
   );
 }
 
+const EVENT_COLUMNS: Column<EventsReport['events'][number]>[] = [
+  { header: 'Event', value: (e) => e.event, rowHeader: true },
+  { header: 'Count', value: (e) => e.count, render: (e) => exact(e.count), className: 'num' },
+  { header: 'Senders', value: (e) => e.actors, render: (e) => exact(e.actors), className: 'num' },
+  { header: 'First seen', value: (e) => e.first_seen, render: (e) => e.first_seen.slice(0, 10) },
+  { header: 'Last seen', value: (e) => e.last_seen, render: (e) => e.last_seen.slice(0, 10) },
+  { header: 'Sources', value: (e) => e.sources.join(' '), render: (e) => e.sources.join(', ') },
+  {
+    header: 'Common properties',
+    value: (e) => e.properties.map((p) => `${p.key}=${p.share}`).join(' '),
+    render: (e) => e.properties.slice(0, 10).map((p) => `${p.key} ${pct(p.share, 0)}`).join(', '),
+    className: 'keys',
+  },
+];
+
 function EventTable({ report }: { report: EventsReport }) {
-  return (
-    <div className="table-scroll">
-      <table className="data compact catalogue">
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">Count</th>
-            <th scope="col">Senders</th>
-            <th scope="col">First seen</th>
-            <th scope="col">Last seen</th>
-            <th scope="col">Sources</th>
-            <th scope="col">Common properties</th>
-          </tr>
-        </thead>
-        <tbody>
-          {report.events.map((e) => (
-            <tr key={e.event}>
-              <th scope="row">{e.event}</th>
-              <td className="num">{exact(e.count)}</td>
-              <td className="num">{exact(e.actors)}</td>
-              <td>{e.first_seen.slice(0, 10)}</td>
-              <td>{e.last_seen.slice(0, 10)}</td>
-              <td>{e.sources.join(', ')}</td>
-              <td className="keys">{e.properties.slice(0, 10).map((p) => `${p.key} ${pct(p.share, 0)}`).join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <Table name="events" columns={EVENT_COLUMNS} rows={report.events} rowKey={(e) => e.event} className="data compact catalogue" />;
 }

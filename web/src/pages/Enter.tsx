@@ -1,9 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { reportUrl, sendJson, useApi } from '../api';
 import { FormMessage, useFormAction, useName } from '../components/forms';
+import { ExportCsv } from '../components/table';
 import { Avatar, Badge, Card, Empty, Load, Owner } from '../components/ui';
 import { useView } from '../context';
 import { dateTime, exact } from '../format';
+import { recordsCsv } from '../exports';
 import type { ManualEntry, ReviewNote } from '../types';
 import { QualityPanel } from '../components/QualityPanel';
 
@@ -125,40 +127,45 @@ function History({ metric }: { metric: string }) {
         for (const e of h.entries) current.set(e.period, e);
         const rows = [...h.entries].reverse();
         return (
-          <div className="table-scroll history">
-            <table className="data compact">
-              <thead>
-                <tr>
-                  <th scope="col">Period</th>
-                  <th scope="col" className="num">Value</th>
-                  <th scope="col">Entered by</th>
-                  <th scope="col">At</th>
-                  <th scope="col">Note</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.slice(0, 40).map((e, i) => {
-                  const live = current.get(e.period) === e;
-                  return (
-                    <tr key={i} className={live ? undefined : 'superseded'}>
-                      <th scope="row">
-                        {e.period} {!live && <Badge title="A later entry corrects it">corrected</Badge>}
-                      </th>
-                      <td className="num">{e.value === null ? 'cleared' : exact(e.value)}</td>
-                      <td>
-                        <span className="owner">
-                          <Avatar owner={e.entered_by} size="sm" />
-                          <span className="owner-name">{e.entered_by}</span>
-                        </span>
-                      </td>
-                      <td className="small">{dateTime(e.entered_at)}</td>
-                      <td className="small">{e.note ?? ''}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <>
+            <div className="table-tools">
+              <ExportCsv name={`${h.metric}-history`} table={() => recordsCsv(h.entries)} />
+            </div>
+            <div className="table-scroll history">
+              <table className="data compact">
+                <thead>
+                  <tr>
+                    <th scope="col">Period</th>
+                    <th scope="col" className="num">Value</th>
+                    <th scope="col">Entered by</th>
+                    <th scope="col">At</th>
+                    <th scope="col">Note</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.slice(0, 40).map((e, i) => {
+                    const live = current.get(e.period) === e;
+                    return (
+                      <tr key={i} className={live ? undefined : 'superseded'}>
+                        <th scope="row">
+                          {e.period} {!live && <Badge title="A later entry corrects it">corrected</Badge>}
+                        </th>
+                        <td className="num">{e.value === null ? 'cleared' : exact(e.value)}</td>
+                        <td>
+                          <span className="owner">
+                            <Avatar owner={e.entered_by} size="sm" />
+                            <span className="owner-name">{e.entered_by}</span>
+                          </span>
+                        </td>
+                        <td className="small">{dateTime(e.entered_at)}</td>
+                        <td className="small">{e.note ?? ''}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          </>
         );
       }}
     </Load>

@@ -3,9 +3,10 @@ import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
 import { Card, Empty, Kpi, Load } from '../components/ui';
 import { useView } from '../context';
-import { compact, dateTime, exact, pct, shortWeek, stageLabel } from '../format';
+import { dateTime, exact, pct, stageLabel } from '../format';
 import type { FunnelReport, PqlReport, WeeklyStages } from '../types';
 import { Funnel } from './JourneyFunnel';
+import { WeeklyStageCounts } from './JourneyWeekly';
 
 export function Journey() {
   const { ctx, asOf, segment } = useView();
@@ -18,10 +19,10 @@ export function Journey() {
   return (
     <div className="stack">
       <Load result={funnel} what="the funnel">
-        {(f) => <Funnel funnel={f} />}
+        {(f) => <Funnel funnel={f} weekly={weekly.data} />}
       </Load>
       <div className="grid-2">
-        <Card title="All vs ideal users" subtitle="Conversion from the previous step, by segment" id="segments">
+        <Card title="All vs ideal users" subtitle="Conversion from the previous step, by segment, from signup on" id="segments">
           {!ctx.ideal_user ? (
             <Empty title="No ideal user profile">Define ideal_user in truenorth.yaml to split every funnel: all signups hide who the product is for.</Empty>
           ) : comparison ? (
@@ -41,7 +42,7 @@ export function Journey() {
         </Card>
       </div>
       <Load result={weekly} what="weekly stage counts">
-        {(w) => <Weekly weekly={w} />}
+        {(w) => <WeeklyStageCounts weekly={w} />}
       </Load>
     </div>
   );
@@ -51,15 +52,22 @@ function SegmentComparison({ funnel }: { funnel: FunnelReport }) {
   const groups = funnel.breakdown?.groups ?? [];
   const ideal = groups.find((g) => g.value === 'ideal');
   const notIdeal = groups.find((g) => g.value === 'not_ideal');
-  const data = funnel.steps.slice(1).map((s, i) => ({
+  // Who is ideal is known from the signup's identify: before it every visitor counts as not ideal, so visit → signup would read ≈ 100 % for ideal users.
+  const start = Math.max(0, funnel.steps.findIndex((s) => s.stage === 'signup'));
+  const data = funnel.steps.slice(start + 1).map((s, j) => ({
     step: stageLabel(s.stage),
     all: s.conversion_from_previous,
-    ideal: ideal?.steps[i + 1]?.conversion_from_previous ?? null,
-    not_ideal: notIdeal?.steps[i + 1]?.conversion_from_previous ?? null,
+    ideal: ideal?.steps[start + j + 1]?.conversion_from_previous ?? null,
+    not_ideal: notIdeal?.steps[start + j + 1]?.conversion_from_previous ?? null,
   }));
   if (!ideal) return <Empty title="No split by ideal users in this range" />;
   return (
     <>
+      {start > 0 && (
+        <p className="muted small" data-testid="ideal-from-signup">
+          Starts at signup: a user is known to be ideal only once they identify at signup, so before it the split would be an artefact.
+        </p>
+      )}
       <div className="chart" style={{ height: 230 }}>
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
@@ -84,7 +92,7 @@ function SegmentComparison({ funnel }: { funnel: FunnelReport }) {
           </tr>
         </thead>
         <tbody>
-          {funnel.steps.map((s, i) => (
+          {funnel.steps.map((s, i) => i < start ? null : (
             <tr key={s.stage}>
               <th scope="row">{stageLabel(s.stage)}</th>
               <td className="num">{exact(s.actors)}</td>
@@ -162,56 +170,5 @@ function Pqls({ pql, weekly }: { pql: PqlReport; weekly: WeeklyStages | undefine
         </details>
       )}
     </div>
-  );
-}
-
-function Weekly({ weekly }: { weekly: WeeklyStages }) {
-  const stages = Object.keys(weekly.weeks[0]?.stages ?? {});
-  const shown = stages.filter((s) => s !== 'visit');
-  return (
-    <Card title="Weekly stage counts" subtitle={`Actors reaching each stage for the first time, per week (${weekly.segment === 'all' ? 'all users' : 'ideal users'}); visits are distinct visitors`} id="weekly">
-      {weekly.weeks.length === 0 ? (
-        <Empty title="No weeks in range" />
-      ) : (
-        <>
-          <div className="chart" style={{ height: 240 }}>
-            <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={weekly.weeks.map((w) => ({ week: shortWeek(w.week), ...w.stages }))} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                <CartesianGrid stroke={COLOURS.grid} vertical={false} />
-                <XAxis dataKey="week" tick={AXIS_TICK} tickLine={false} />
-                <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={40} />
-                <Tooltip contentStyle={TOOLTIP_STYLE} />
-                <Legend wrapperStyle={{ fontSize: 12 }} formatter={(v) => stageLabel(String(v))} itemSorter={(item) => shown.indexOf(String(item.dataKey))} />
-                {shown.map((s, i) => (
-                  <Bar key={s} dataKey={s} name={s} fill={COLOURS.series[i % COLOURS.series.length]} isAnimationActive={false} />
-                ))}
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Weekly stage counts table">
-            <table className="data compact weekly-table">
-              <thead>
-                <tr>
-                  <th scope="col" className="sticky-col">Stage</th>
-                  {weekly.weeks.map((w) => (
-                    <th scope="col" key={w.week} className="num" title={w.week}>{shortWeek(w.week)}</th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {stages.map((s) => (
-                  <tr key={s}>
-                    <th scope="row" className="sticky-col">{stageLabel(s)}</th>
-                    {weekly.weeks.map((w) => (
-                      <td key={w.week} className="num">{exact(w.stages[s as keyof typeof w.stages] ?? 0)}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </>
-      )}
-    </Card>
   );
 }

@@ -1,26 +1,38 @@
-import { Bar, BarChart, Cell, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
-import { Badge, Card, Empty } from '../components/ui';
+import { useState } from 'react';
+import { ExportCsv } from '../components/table';
+import { Badge, Card, Empty, Toggle } from '../components/ui';
+import { funnelCsv } from '../exports';
 import { useView } from '../context';
-import { compact, exact, pct, stageLabel } from '../format';
-import type { FunnelReport } from '../types';
+import { exact, pct, shortWeek, stageLabel } from '../format';
+import type { FunnelReport, WeeklyStages } from '../types';
+import { barWidth } from '../funnel-scale';
+import './journey.css';
 
-export function Funnel({ funnel }: { funnel: FunnelReport }) {
-  const first = funnel.steps[0]?.actors ?? 0;
-  const data = funnel.steps.map((s, i) => ({
-    stage: stageLabel(s.stage),
-    actors: s.actors,
-    share: first ? s.actors / first : 0,
-    conv: s.conversion_from_previous,
-    drop: i === 0 ? null : funnel.steps[i - 1].actors - s.actors,
-  }));
-  const { ctx } = useView();
+type Start = 'signup' | 'visit';
+
+export function Funnel({ funnel, weekly }: { funnel: FunnelReport; weekly: WeeklyStages | undefined }) {
+  const { ctx, week } = useView();
+  const hasSignup = funnel.steps.some((s) => s.stage === 'signup');
+  const [chosen, setStart] = useState<Start>('signup');
+  // Ideal users are known from their identify (at signup): before it the split says nothing.
+  const start: Start = hasSignup && (chosen === 'signup' || funnel.segment === 'ideal') ? 'signup' : 'visit';
+  const from = start === 'signup' ? funnel.steps.findIndex((s) => s.stage === 'signup') : 0;
+  const shown = funnel.steps.slice(from);
+  const first = shown[0]?.actors ?? 0;
   const worst = weakestStep(funnel, ctx.journey);
+  const weeks = Math.round((Date.parse(funnel.to) - Date.parse(funnel.from)) / (7 * 86_400_000));
+  const lastDay = new Date(Date.parse(funnel.to) - 86_400_000).toISOString().slice(0, 10);
   return (
     <Card
       title="Journey funnel"
-      subtitle={`${funnel.segment === 'all' ? 'All users' : 'Ideal users'} · ${funnel.from.slice(0, 10)} to ${funnel.to.slice(0, 10)} · ${funnel.window_days}-day conversion window`}
+      subtitle={`${funnel.segment === 'all' ? 'All users' : 'Ideal users'} who entered in the ${weeks} weeks to ${week} (${funnel.from.slice(0, 10)} – ${lastDay}), each followed for ${funnel.window_days} days`}
       id="funnel"
+      actions={<>
+        {hasSignup && funnel.segment === 'all' && (
+          <Toggle<Start> label="Funnel starts at" value={start} options={[{ value: 'signup', label: 'From signup' }, { value: 'visit', label: 'From visit' }]} onChange={setStart} />
+        )}
+        <ExportCsv name="funnel" table={() => funnelCsv(funnel)} />
+      </>}
     >
       {worst && first > 0 && (
         <p className="small">
@@ -31,72 +43,107 @@ export function Funnel({ funnel }: { funnel: FunnelReport }) {
         <Empty title="Nobody entered the funnel in this range" />
       ) : (
         <div className="funnel-layout">
-          <FunnelChart data={data} first={first} worst={worst} segment={funnel.segment} />
-          <FunnelTable funnel={funnel} worst={worst} />
+          <div className="stack-sm">
+            {start === 'signup' && from > 0 && (
+              <p className="muted small" data-testid="funnel-visits">
+                {funnel.segment === 'ideal'
+                  ? 'Starts at signup: who is an ideal user is known only from their signup, so visits cannot be split.'
+                  : `${exact(funnel.steps[0].actors)} unique visitors before signup (${pct(funnel.steps[from].conversion_from_previous)} signed up).`}
+              </p>
+            )}
+            <FunnelBars steps={shown} worstStage={worst ? funnel.steps[worst.index].stage : null} segment={funnel.segment} />
+          </div>
+          <FunnelTable funnel={funnel} worst={worst} weekly={weekly} from={funnel.segment === 'ideal' ? from : 0} />
         </div>
       )}
     </Card>
   );
 }
 
-interface FunnelBar {
-  stage: string;
-  actors: number;
+/** One bar per step, its length the step's share of the first step shown, never under MIN_BAR_SHARE. */
+function FunnelBars({ steps, worstStage, segment }: { steps: FunnelReport['steps']; worstStage: string | null; segment: string }) {
+  const first = steps[0].actors;
+  return (
+    <ol className="funnel-bars" data-testid="funnel-bars" aria-label={`Funnel from ${stageLabel(steps[0].stage).toLowerCase()}`}>
+      {steps.map((s) => {
+        const share = first > 0 ? s.actors / first : 0;
+        const width = barWidth(s.actors, first);
+        return (
+          <li key={s.stage} className="funnel-step" data-stage={s.stage}>
+            <span className="funnel-label">{stageLabel(s.stage)}</span>
+            <span className="funnel-track">
+              <span
+                className={`funnel-bar ${s.stage === worstStage ? 'funnel-bar-bad' : segment === 'ideal' ? 'funnel-bar-ideal' : ''}`}
+                style={{ width: `${(width * 100).toFixed(2)}%` }}
+                data-share={share}
+              />
+            </span>
+            <span className="funnel-figure">
+              {exact(s.actors)} <span className="muted">{pct(share, share < 0.1 ? 1 : 0)}</span>
+            </span>
+          </li>
+        );
+      })}
+    </ol>
+  );
 }
 
 type WeakestStep = { index: number; basis: 'target' | 'lowest' };
 
-function FunnelChart({ data, first, worst, segment }: { data: FunnelBar[]; first: number; worst: WeakestStep | null; segment: string }) {
-  return (
-    <div className="chart" style={{ height: 36 * data.length + 30 }}>
-      <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={data} layout="vertical" margin={{ top: 4, right: 60, bottom: 4, left: 4 }} barCategoryGap={6}>
-          <XAxis type="number" hide domain={[0, first]} />
-          <YAxis type="category" dataKey="stage" tick={AXIS_TICK} width={110} tickLine={false} axisLine={false} />
-          <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v) => [exact(Number(v)), 'actors']} />
-          <Bar dataKey="actors" isAnimationActive={false} radius={[0, 4, 4, 0]}>
-            {data.map((d, i) => (
-              <Cell key={d.stage} fill={worst?.index === i ? COLOURS.bad : segmentColour(segment)} />
-            ))}
-            <LabelList dataKey="actors" position="right" formatter={(v: unknown) => compact(Number(v))} style={{ fontSize: 11, fill: '#374151' }} />
-          </Bar>
-        </BarChart>
-      </ResponsiveContainer>
-    </div>
-  );
+/** Each step's rate in the picked week as the scorecard reads it: that week's first-time counts, later stage ÷ earlier stage. */
+function weeklyRates(funnel: FunnelReport, weekly: WeeklyStages | undefined, week: string): (number | null)[] {
+  const stages = weekly?.weeks.find((w) => w.week === week)?.stages as Record<string, number | undefined> | undefined;
+  return funnel.steps.map((s, i) => {
+    if (!stages || i === 0) return null;
+    const before = stages[funnel.steps[i - 1].stage];
+    const now = stages[s.stage];
+    return before && now !== undefined ? now / before : null;
+  });
 }
 
-function FunnelTable({ funnel, worst }: { funnel: FunnelReport; worst: WeakestStep | null }) {
+/** `from`: the first step listed (ideal users start at signup). */
+function FunnelTable({ funnel, worst, weekly, from }: { funnel: FunnelReport; worst: WeakestStep | null; weekly: WeeklyStages | undefined; from: number }) {
+  const { week } = useView();
   const worstLabel = worst?.basis === 'target' ? 'furthest below target' : 'lowest';
+  const inWeek = weeklyRates(funnel, weekly, week);
   return (
-    <div className="table-scroll">
-      <table className="data" data-testid="funnel-table">
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col" className="num">Actors</th>
-            <th scope="col" className="num">From previous</th>
-            <th scope="col" className="num">Drop-off</th>
-            <th scope="col" className="num">From first</th>
-          </tr>
-        </thead>
-        <tbody>
-          {funnel.steps.map((s, i) => (
-            <tr key={s.stage} data-stage={s.stage} className={worst?.index === i ? 'row-bad' : undefined}>
-              <th scope="row" title={`${s.event}`}>
-                {stageLabel(s.stage)}
+    <div className="stack-sm">
+      <div className="table-scroll">
+        <table className="data" data-testid="funnel-table">
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col" className="num">Actors</th>
+              <th scope="col" className="num">From previous</th>
+              <th scope="col" className="num">Drop-off</th>
+              <th scope="col" className="num">
+                <abbr title={`The scorecard's rate: first-time counts in ${week}, this stage ÷ the one before`}>{shortWeek(week)} weekly</abbr>
               </th>
-              <td className="num" data-testid={`actors-${s.stage}`}>{exact(s.actors)}</td>
-              <td className="num">
-                {pct(s.conversion_from_previous)}
-                {worst?.index === i && <> <Badge tone="bad">{worstLabel}</Badge></>}
-              </td>
-              <td className="num">{i === 0 ? '—' : `${exact(funnel.steps[i - 1].actors - s.actors)} (${pct(s.conversion_from_previous === null ? null : 1 - s.conversion_from_previous, 0)})`}</td>
-              <td className="num">{pct(s.conversion_from_first)}</td>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {funnel.steps.map((s, i) => i < from ? null : (
+              <tr key={s.stage} data-stage={s.stage} className={worst?.index === i ? 'row-bad' : undefined}>
+                <th scope="row" title={`${s.event}`}>
+                  {stageLabel(s.stage)}
+                </th>
+                <td className="num" data-testid={`actors-${s.stage}`}>{exact(s.actors)}</td>
+                <td className="num" data-testid={`conversion-${s.stage}`}>
+                  {pct(i === from ? null : s.conversion_from_previous)}
+                  {worst?.index === i && <> <Badge tone="bad">{worstLabel}</Badge></>}
+                </td>
+                <td className="num">{i === from ? '—' : `${exact(funnel.steps[i - 1].actors - s.actors)} (${pct(s.conversion_from_previous === null ? null : 1 - s.conversion_from_previous, 0)})`}</td>
+                <td className="num" data-testid={`weekly-rate-${s.stage}`}>{pct(i === from ? null : inWeek[i])}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted small" data-testid="funnel-vs-scorecard">
+        Why the two rates differ: “From previous” follows the people who reached the earlier step in these weeks for {funnel.window_days} days
+        (a cohort); the scorecard’s rate, “{shortWeek(week)} weekly”, divides the two steps’ first-time counts within {week} alone, so it is
+        one week, and its later step can include people who reached the earlier one a week before.
+      </p>
     </div>
   );
 }
@@ -121,5 +168,3 @@ function weakestStep(funnel: FunnelReport, journey: { stage: string; target_rate
   });
   return best;
 }
-
-const segmentColour = (segment: string) => (segment === 'ideal' ? COLOURS.ideal : COLOURS.primary);

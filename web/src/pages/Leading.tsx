@@ -2,7 +2,9 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { useView } from '../context';
 import { compact, exact, fmt, money, pct, pText, shortWeek } from '../format';
 import { RiskVerdict } from '../components/RiskVerdict';
@@ -74,7 +76,7 @@ function Indicators({ report }: { report: LeadingReport }) {
           </div>
         </div>
       )}
-      <p className="muted small">
+      <p className="muted small" data-testid="leading-outcome">
         Outcome: {report.outcome_definition}. Cohort: {exact(report.cohort.actors)} signups, {pct(report.cohort.outcome_rate)} reached it. {report.tested} behaviours tested, {report.skipped} skipped (too few users).
       </p>
       <p className="small" data-testid="ranking">
@@ -94,7 +96,10 @@ function Indicators({ report }: { report: LeadingReport }) {
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <p className="muted small">Each label ends with the share of signups who do it (coverage).</p>
+      <div className="table-tools">
+        <p className="muted small">Each label ends with the share of signups who do it (coverage).</p>
+        <ExportCsv name="indicators" table={() => recordsCsv(report.indicators)} />
+      </div>
       <div className="table-scroll">
         <table className="data compact" data-testid="leading-table">
           <thead>
@@ -202,28 +207,33 @@ function Risk({ report }: { report: RiskReport }) {
       {report.accounts.length === 0 ? (
         <p className="muted">No paying account is flagged by a rule that beats the base rate.</p>
       ) : (
-        <div className="table-scroll">
-          <table className="data compact">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col" className="num">MRR</th>
-                <th scope="col" className="num">Score</th>
-                <th scope="col">Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.accounts.slice(0, 15).map((a) => (
-                <tr key={a.account}>
-                  <th scope="row"><code>{a.account}</code></th>
-                  <td className="num">{money(a.mrr)}</td>
-                  <td className="num">{compact(a.score)}</td>
-                  <td className="small">{a.reasons.join('; ')}</td>
+        <>
+          <div className="table-tools">
+            <ExportCsv name="accounts-at-risk" table={() => recordsCsv(report.accounts)} />
+          </div>
+          <div className="table-scroll">
+            <table className="data compact">
+              <thead>
+                <tr>
+                  <th scope="col">Account</th>
+                  <th scope="col" className="num">MRR</th>
+                  <th scope="col" className="num">Score</th>
+                  <th scope="col">Why</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {report.accounts.slice(0, 15).map((a) => (
+                  <tr key={a.account}>
+                    <th scope="row"><code>{a.account}</code></th>
+                    <td className="num">{money(a.mrr)}</td>
+                    <td className="num">{compact(a.score)}</td>
+                    <td className="small">{a.reasons.join('; ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
     </div>
   );

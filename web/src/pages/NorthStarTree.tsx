@@ -1,5 +1,8 @@
+import { ExportCsv } from '../components/table';
 import { Badge, Empty, Sparkline } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { compact, pText } from '../format';
+import './northstar.css';
 import type { TreeReport } from '../types';
 
 type TreeEdge = TreeReport['edges'][number];
@@ -46,33 +49,38 @@ export function Tree({ tree }: { tree: TreeReport }) {
 /** Each edge's correlation at every lag, the best one marked. */
 function CorrelationTable({ edges }: { edges: TreeEdge[] }) {
   return (
-    <div className="table-scroll">
-      <table className="data compact">
-        <caption className="sr-only">Correlation of each edge at lags 0 to 4 weeks</caption>
-        <thead>
-          <tr>
-            <th scope="col">Relation</th>
-            {edges[0]?.lags.map((l) => <th scope="col" key={l.lag} className="num">lag {l.lag} wk</th>)}
-            <th scope="col">Reading</th>
-          </tr>
-        </thead>
-        <tbody>
-          {edges.map((e) => (
-            <tr key={`${e.from}-${e.to}`}>
-              <th scope="row" className="relation">
-                {e.from_name} → {e.to_name}
-              </th>
-              {e.lags.map((l) => (
-                <td key={l.lag} className={`num corr ${l.lag === e.best_lag ? 'best' : ''}`} style={{ background: corrColour(l.r) }}>
-                  {l.r === null ? '—' : l.r.toFixed(2)}
-                </td>
-              ))}
-              <td>{e.moves_with_target ? <Badge tone="good">moves with it</Badge> : <Badge tone="warn" title={e.warning ?? undefined}>not clear</Badge>}</td>
+    <>
+      <div className="table-tools">
+        <ExportCsv name="correlations" table={() => recordsCsv(edges)} />
+      </div>
+      <div className="table-scroll">
+        <table className="data compact">
+          <caption className="sr-only">Correlation of each edge at lags 0 to 4 weeks</caption>
+          <thead>
+            <tr>
+              <th scope="col">Relation</th>
+              {edges[0]?.lags.map((l) => <th scope="col" key={l.lag} className="num">lag {l.lag} wk</th>)}
+              <th scope="col">Reading</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {edges.map((e) => (
+              <tr key={`${e.from}-${e.to}`}>
+                <th scope="row" className="relation">
+                  {e.from_name} → {e.to_name}
+                </th>
+                {e.lags.map((l) => (
+                  <td key={l.lag} className={`num corr ${l.lag === e.best_lag ? 'best' : ''}`} style={{ background: corrColour(l.r) }}>
+                    {l.r === null ? '—' : l.r.toFixed(2)}
+                  </td>
+                ))}
+                <td>{e.moves_with_target ? <Badge tone="good">moves with it</Badge> : <Badge tone="warn" title={e.warning ?? undefined}>not clear</Badge>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
@@ -107,21 +115,24 @@ function treeLayout(tree: TreeReport): { pos: Map<string, Point>; width: number;
 function TreeDiagram({ tree }: { tree: TreeReport }) {
   const { pos, width, height } = treeLayout(tree);
   return (
-    <div className="tree-scroll" tabIndex={0} role="region" aria-label="Metric tree diagram">
-      <svg className="tree" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label="Metric tree: inputs, North Star and outcomes with measured correlations">
-        <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-            <path d="M0,0 L10,5 L0,10 z" fill="#94a3b8" />
-          </marker>
-        </defs>
-        {tree.edges.map((e) => {
-          const a = pos.get(e.from);
-          const b = pos.get(e.to);
-          return a && b ? <TreeEdgePath key={`${e.from}-${e.to}`} edge={e} a={a} b={b} /> : null;
-        })}
-        {tree.nodes.map((n) => <TreeNodeBox key={n.id} node={n} p={pos.get(n.id)!} />)}
-      </svg>
-    </div>
+    <>
+      <p className="muted small tree-hint">The tree is wider than the screen: swipe it sideways.</p>
+      <div className="tree-scroll" tabIndex={0} role="region" aria-label="Metric tree diagram" data-testid="tree-scroll">
+        <svg className="tree" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label="Metric tree: inputs, North Star and outcomes with measured correlations">
+          <defs>
+            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+              <path d="M0,0 L10,5 L0,10 z" fill="#94a3b8" />
+            </marker>
+          </defs>
+          {tree.edges.map((e) => {
+            const a = pos.get(e.from);
+            const b = pos.get(e.to);
+            return a && b ? <TreeEdgePath key={`${e.from}-${e.to}`} edge={e} a={a} b={b} /> : null;
+          })}
+          {tree.nodes.map((n) => <TreeNodeBox key={n.id} node={n} p={pos.get(n.id)!} />)}
+        </svg>
+      </div>
+    </>
   );
 }
 

@@ -1,10 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { reportUrl, sendJson, useApi } from '../api';
 import { FormMessage, useFormAction, useName } from '../components/forms';
+import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Load, Progress } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { useView } from '../context';
 import { dateTime, exact, pct } from '../format';
 import type { KeyResult, OkrsReport } from '../types';
+import './okrs.css';
 
 const STATUS: Record<string, { text: string; tone: 'good' | 'bad' | 'warn' | 'neutral' }> = {
   done: { text: 'done', tone: 'good' },
@@ -36,16 +39,19 @@ export function Okrs() {
               actions={<span className="okr-total">{o.progress === null ? '—' : pct(o.progress, 0)}</span>}
             >
               <Progress value={o.progress} label={`${o.objective}: progress`} tone={o.progress === null ? undefined : o.progress >= 0.7 ? 'good' : o.progress >= 0.3 ? 'warn' : 'bad'} />
+              <div className="table-tools">
+                <ExportCsv name={`objective-${i + 1}`} table={() => recordsCsv(o.key_results)} />
+              </div>
               <div className="table-scroll">
                 <table className="data kr-table">
                   <thead>
                     <tr>
                       <th scope="col">Key result</th>
-                      <th scope="col" className="num">From</th>
+                      <th scope="col" className="num kr-wide">From</th>
                       <th scope="col" className="num">Now</th>
-                      <th scope="col" className="num">To</th>
+                      <th scope="col" className="num kr-wide">To</th>
                       <th scope="col" className="kr-progress">Progress</th>
-                      <th scope="col">Status</th>
+                      <th scope="col" className="kr-wide">Status</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -54,17 +60,18 @@ export function Okrs() {
                         <th scope="row">
                           {krName(k, ctx.rows)}
                           <span className="muted small"> due {k.due}</span>
+                          <span className="muted small kr-narrow">{krValue(k, k.from)} → {krValue(k, k.to)} · {STATUS[k.status]?.text ?? k.status}</span>
                         </th>
-                        <td className="num">{krValue(k, k.from)}</td>
+                        <td className="num kr-wide">{krValue(k, k.from)}</td>
                         <td className="num strong">{krValue(k, k.current)}</td>
-                        <td className="num">{krValue(k, k.to)}</td>
+                        <td className="num kr-wide">{krValue(k, k.to)}</td>
                         <td className="kr-progress">
                           <div className="kr-bar">
                             <Progress value={k.progress} label={`${k.metric} progress`} tone={k.status === 'regressed' ? 'bad' : k.status === 'done' ? 'good' : 'warn'} />
                             <span className="small">{k.progress === null ? '—' : pct(k.progress, 0)}</span>
                           </div>
                         </td>
-                        <td>
+                        <td className="kr-wide">
                           <Badge tone={STATUS[k.status]?.tone ?? 'neutral'}>{STATUS[k.status]?.text ?? k.status}</Badge>
                         </td>
                       </tr>

@@ -2,7 +2,9 @@ import { useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { ExportCsv } from '../components/table';
 import { Card, Empty, Load, Toggle } from '../components/ui';
+import { retentionCsv } from '../exports';
 import { useView } from '../context';
 import { heatColours } from '../contrast';
 import { exact, pct } from '../format';
@@ -61,6 +63,9 @@ function Heatmap({ report }: { report: RetentionReport }) {
   const ceiling = Math.min(1, Math.ceil((Math.max(0, ...report.average.filter((v): v is number => v !== null)) * 1.25) * 10) / 10 || 1);
   return (
     <div className="stack-sm">
+      <div className="table-tools">
+        <ExportCsv name="cohorts" table={() => retentionCsv(report)} />
+      </div>
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Retention heatmap, scrolls sideways">
         <table className="heatmap" data-testid="retention-heatmap">
           <thead>

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { reportUrl, useApi } from '../api';
+import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { useView } from '../context';
 import { money, pct, targetText } from '../format';
 import type { RevenueReport, Status, Unit } from '../types';
@@ -105,7 +107,7 @@ function RevenueView({ report }: { report: RevenueReport }) {
           <Movements report={report} currency={currency} />
         </Card>
       </div>
-      <Card title="By period" id="revenue-table">
+      <Card title="By period" id="revenue-table" actions={<ExportCsv name="by-period" table={() => recordsCsv(report.periods)} />}>
         <div className="table-scroll" tabIndex={0} role="region" aria-label="Revenue by period">
           <table className="data compact">
             <thead>

@@ -47,7 +47,7 @@ export function Waterfall({ p, currency }: { p: RevenuePeriod; currency: string 
             {data.map((d) => (
               <Cell key={d.name} fill={fill(d.kind)} />
             ))}
-            <LabelList dataKey="shown" position="top" formatter={(v: unknown) => label(Number(v))} style={{ fontSize: narrow ? 9.5 : 11, fill: COLOURS.axis }} />
+            <LabelList dataKey="shown" position="top" formatter={(v: unknown) => label(Number(v))} style={{ fontSize: narrow ? 9.5 : 11, fill: COLOURS.label }} />
           </Bar>
         </BarChart>
       </ResponsiveContainer>
@@ -81,13 +81,13 @@ export function Movements({ report, currency }: { report: RevenueReport; currenc
             <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={tick} />
             {tooltip}
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <ReferenceLine y={0} stroke={COLOURS.axis} />
+            <ReferenceLine y={0} stroke={COLOURS.zero} />
             <Bar dataKey="new" name="New" stackId="m" fill={COLOURS.good} isAnimationActive={false} />
-            <Bar dataKey="reactivation" name="Reactivation" stackId="m" fill="#4ade80" isAnimationActive={false} />
-            <Bar dataKey="expansion" name="Expansion" stackId="m" fill="#0d9488" isAnimationActive={false} />
+            <Bar dataKey="reactivation" name="Reactivation" stackId="m" fill={COLOURS.goodSoft} isAnimationActive={false} />
+            <Bar dataKey="expansion" name="Expansion" stackId="m" fill={COLOURS.teal} isAnimationActive={false} />
             <Bar dataKey="contraction" name="Contraction" stackId="m" fill={COLOURS.warn} isAnimationActive={false} />
             <Bar dataKey="churn" name="Churn" stackId="m" fill={COLOURS.bad} isAnimationActive={false} />
-            <Line type="monotone" dataKey="net" name="Net new MRR" stroke="#111827" strokeWidth={2} dot={{ r: 2.5 }} isAnimationActive={false} />
+            <Line type="monotone" dataKey="net" name="Net new MRR" stroke={COLOURS.label} strokeWidth={2} dot={{ r: 2.5 }} isAnimationActive={false} />
           </ComposedChart>
         </ResponsiveContainer>
       </div>

@@ -1,7 +1,9 @@
 import { useLayoutEffect, useRef } from 'react';
 import { reportUrl, useApi } from '../api';
 import { CellValue, cellTitle } from '../components/no-data';
+import { ExportCsv } from '../components/table';
 import { Avatar, Badge, Card, Empty, Load, Owner, Sparkline, StatusPill } from '../components/ui';
+import { scorecardCsv } from '../exports';
 import { useView } from '../context';
 import { dateTime, pct, shortWeek, STATUS_LABEL, stageLabel, targetText } from '../format';
 import { Link, sharedQuery } from '../router';
@@ -131,7 +133,7 @@ function Grid({ data, notes }: { data: ScorecardData; notes: ReviewNote[] }) {
       title={`${ctx.product} scorecard`}
       subtitle={`${data.weeks[0]} – ${data.weeks[last]}: ${data.rows.length} metrics, one owner and one target each`}
       id="scorecard"
-      actions={<Legend />}
+      actions={<><Legend /><ExportCsv name="grid" table={() => scorecardCsv(data)} /></>}
     >
       <div className="table-scroll" ref={scroller} tabIndex={0} role="region" aria-label="Scorecard grid, scrolls sideways">
         <table className="scorecard" data-testid="scorecard-grid">
@@ -178,6 +180,7 @@ function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks
             <span className="metric-meta">
               {row.owner ?? 'no owner'}
               {row.source === 'manual' && <Badge tone="info" title="Entered by hand">hand-entered</Badge>}
+              {row.months && <Badge title="Each week shows the last complete calendar month; the change is month over month">monthly</Badge>}
               {bottleneck && <Badge tone="bad">bottleneck</Badge>}
               {noted && <Badge title="Has a review note this week">note</Badge>}
             </span>
@@ -202,7 +205,8 @@ function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks
             data-week={weeks[i]}
             data-status={s}
             data-value={v === null ? '' : String(v)}
-            title={cellTitle(row, weeks[i], i)}
+            title={`${cellTitle(row, weeks[i], i)}${row.months ? `; the month ${row.months[i]}, the last complete by the week's end` : ''}`}
+            data-month={row.months?.[i]}
           >
             <CellMark status={s} />
             <CellValue row={row} index={i} unit={unit} />
@@ -214,7 +218,10 @@ function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks
       <td className="spark-cell">
         <Sparkline values={row.values} width={56} tone={good} targets={targetLines(row.target)} label={`${row.name} over ${weeks.length} weeks${row.target ? `, target ${targetText(row.target, unit)} dashed` : ''}`} />
       </td>
-      <td className={`num trend trend-${good}`} data-trend-unit={row.trend_unit}>{trendText(row.trend, row.trend_unit)}</td>
+      <td className={`num trend trend-${good}`} data-trend-unit={row.trend_unit} title={row.months ? 'Month over month' : 'Week over week'}>
+        <span className="trend-value">{trendText(row.trend, row.trend_unit)}</span>
+        {row.months && <span className="trend-period"> MoM</span>}
+      </td>
       <td>
         <StatusPill status={status} />
       </td>

@@ -1,9 +1,11 @@
+import { Fragment } from 'react';
 import { reportUrl, useApi } from '../api';
 import { COLOURS } from '../components/charts';
 import { Badge, Card, Empty, Kpi, Load } from '../components/ui';
 import { useView } from '../context';
 import { exact, pct } from '../format';
 import { SurveyTrends } from './VoiceTrend';
+import './voice.css';
 import type { BenchmarksReport, GuardrailsReport, HeartMetric, HeartReport, SurveysReport } from '../types';
 
 const nps = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(Math.round(v * 100))}`);
@@ -184,23 +186,29 @@ function Benchmarks({ report }: { report: BenchmarksReport }) {
         {' '}{report.business_model.toUpperCase()}{report.stage ? `, stage ${report.stage}` : ''}.
       </p>
       <div className="table-scroll">
-        <table className="data compact">
+        <table className="data compact bench-table" data-testid="benchmarks-table">
           <thead>
             <tr>
               <th scope="col">Stage</th>
               <th scope="col">PMF target</th>
               <th scope="col">30-day retention</th>
-              <th scope="col">Focus</th>
+              <th scope="col" className="bench-wide">Focus</th>
             </tr>
           </thead>
           <tbody>
             {report.table.map((r) => (
-              <tr key={r.stage} className={r.current ? 'row-current' : undefined} aria-current={r.current ? 'true' : undefined}>
-                <th scope="row">{r.label}{r.current && <> <Badge tone="info">you are here</Badge></>}</th>
-                <td>{r.pmf_target}</td>
-                <td>{r.retention_30d_target}</td>
-                <td className="small">{r.focus}</td>
-              </tr>
+              <Fragment key={r.stage}>
+                <tr className={r.current ? 'row-current' : undefined} aria-current={r.current ? 'true' : undefined}>
+                  <th scope="row">{r.label}{r.current && <> <Badge tone="info">you are here</Badge></>}</th>
+                  <td>{r.pmf_target}</td>
+                  <td>{r.retention_30d_target}</td>
+                  <td className="small bench-wide">{r.focus}</td>
+                </tr>
+                {/* On a phone the focus gets a full-width row of its own instead of a one-word-wide column. */}
+                <tr className={`bench-narrow${r.current ? ' row-current' : ''}`}>
+                  <td colSpan={3} className="small">{r.focus}</td>
+                </tr>
+              </Fragment>
             ))}
           </tbody>
         </table>

@@ -1,4 +1,4 @@
-import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
 import { pct, shortWeek } from '../format';
 import type { SurveysReport } from '../types';
@@ -7,7 +7,7 @@ type Kind = 'pmf' | 'nps' | 'csat';
 const SERIES: { kind: Kind; name: string; colour: string; domain: [number, number]; text: (v: number) => string }[] = [
   { kind: 'pmf', name: 'PMF', colour: COLOURS.primary, domain: [0, 1], text: (v) => pct(v, 0) },
   { kind: 'nps', name: 'NPS', colour: COLOURS.ideal, domain: [-1, 1], text: (v) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(Math.round(v * 100))}` },
-  { kind: 'csat', name: 'CSAT', colour: '#0d9488', domain: [0, 1], text: (v) => pct(v, 0) },
+  { kind: 'csat', name: 'CSAT', colour: COLOURS.teal, domain: [0, 1], text: (v) => pct(v, 0) },
 ];
 
 /**
@@ -20,7 +20,8 @@ export function SurveyTrends({ report }: { report: SurveysReport }) {
     <div className="stack-sm" data-testid="survey-trends">
       {shown.map((s) => {
         const rolling = report[s.kind]!.rolling;
-        const data = rolling.map((w) => ({ week: shortWeek(w.period), score: w.sufficient ? w.score : null, answers: w.responses, sufficient: w.sufficient }));
+        // A grey bar spanning the whole scale marks a week with too few answers.
+        const data = rolling.map((w) => ({ week: shortWeek(w.period), score: w.sufficient ? w.score : null, thin: w.sufficient ? null : s.domain, answers: w.responses, sufficient: w.sufficient }));
         const thin = data.filter((d) => !d.sufficient);
         return (
           <div key={s.kind}>
@@ -29,23 +30,21 @@ export function SurveyTrends({ report }: { report: SurveysReport }) {
             </p>
             <div className="chart" style={{ height: 120 }} data-testid={`trend-${s.kind}`} data-insufficient={thin.map((d) => d.week).join(' ')}>
               <ResponsiveContainer width="100%" height="100%">
-                <LineChart data={data} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
+                <ComposedChart data={data} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
                   <CartesianGrid stroke={COLOURS.grid} vertical={false} />
                   <XAxis dataKey="week" tick={AXIS_TICK} tickLine={false} />
                   <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={36} domain={s.domain} tickFormatter={s.text} />
-                  {thin.map((d) => (
-                    <ReferenceArea key={d.week} x1={d.week} x2={d.week} fill={COLOURS.grid} fillOpacity={0.6} ifOverflow="extendDomain" />
-                  ))}
-                  {s.kind === 'nps' && <ReferenceLine y={0} stroke={COLOURS.axis} />}
+                  <Bar dataKey="thin" fill={COLOURS.mutedBar} fillOpacity={0.6} isAnimationActive={false} />
+                  {s.kind === 'nps' && <ReferenceLine y={0} stroke={COLOURS.zero} />}
                   <Tooltip
                     contentStyle={TOOLTIP_STYLE}
-                    formatter={(v, _n, item) => {
-                      const p = item.payload as { answers: number; sufficient: boolean };
-                      return [p.sufficient ? `${s.text(Number(v))} (${p.answers} answers)` : `too few answers (${p.answers})`, s.name];
+                    formatter={(v, name, item) => {
+                      const answers = (item.payload as { answers: number }).answers;
+                      return [name === 'thin' ? `too few answers (${answers})` : `${s.text(Number(v))} (${answers} answers)`, s.name];
                     }}
                   />
                   <Line dataKey="score" name={s.name} stroke={s.colour} strokeWidth={2} dot={{ r: 2.5 }} isAnimationActive={false} />
-                </LineChart>
+                </ComposedChart>
               </ResponsiveContainer>
             </div>
           </div>

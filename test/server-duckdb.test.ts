@@ -1,0 +1,68 @@
+/**
+ * What only a server on DuckDB has: the write queue every write goes through (full or closed: 503)
+ * and the query cache of report results. The rest of the server's suite runs on both engines
+ * (server-suite.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleConfigYaml } from '../src/config/template.js';
+import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
+import { QueueFullError } from '../src/engine/sink.js';
+import { TruenorthServer } from '../src/server/app.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+let t: TestServer;
+let configPath: string;
+
+beforeAll(async () => {
+  t = await startTestServer('server-duckdb');
+  configPath = join(t.dir, 'truenorth.yaml');
+  writeFileSync(configPath, exampleConfigYaml('Acme Chat'));
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const basic = (token: string) => `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+const track = (id: string) => ({ type: 'track', messageId: id, userId: 'u-1', event: 'Message Sent', timestamp: '2026-03-02T10:00:00Z', properties: { channel: 'general' } });
+const message = (id: string) => ({ kind: 'event' as const, id, event: 'x', timestamp: Date.now(), userId: 'u', anonymousId: null, accountId: null, properties: {} });
+
+describe('a server on DuckDB', () => {
+  it('answers 503 with Retry-After when the write queue is closed or full', async () => {
+    const other = await TruenorthServer.create({ store: t.store, port: 0, logger: false });
+    await other.queue.close();
+    const res = await other.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(t.write.token), 'content-type': 'application/json' }, payload: JSON.stringify(track('closed-1')) });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect((await other.app.inject({ url: '/ready' })).statusCode).toBe(503);
+    await other.close();
+
+    const queue = new WriteQueue(t.store, { maxPending: 10 });
+    const first = queue.write(Array.from({ length: 20 }, (_, i) => message(`q-${i}`)), 'test');
+    await expect(queue.write([message('q-x')], 'test')).rejects.toBeInstanceOf(QueueFullError);
+    await first;
+    await queue.close();
+    expect(await t.store.all(`SELECT count(*) AS n FROM events WHERE id LIKE 'q-%'`)).toEqual([{ n: 20 }]);
+  });
+
+  it('answers repeated reads from the query cache until the next write, which is seen at once', async () => {
+    const server = await TruenorthServer.create({ store: t.store, port: 0, configPath, logger: false });
+    try {
+      const send = (id: string) => server.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(t.write.token), 'content-type': 'application/json' }, payload: JSON.stringify(track(id)) });
+      const read = async () => (await server.app.inject({ url: '/api/v1/north-star?from=2026-W09&to=2026-W10&as_of=2026-03-30' })).json() as { series: { value: number }[] };
+      expect((await send('cache-0')).statusCode).toBe(200);
+      const first = await read();
+      const hits = server.queryCache.hits;
+      expect(await read()).toEqual(first);
+      expect(server.queryCache.hits).toBeGreaterThan(hits);
+      expect((await send('cache-1')).statusCode).toBe(200);
+      // Both messages are in W10 (2 March): one more than before.
+      expect(first.series.map((p) => p.value)).toEqual([0, 1]);
+      expect((await read()).series.map((p) => p.value)).toEqual([0, 2]);
+    } finally {
+      await server.close();
+    }
+  });
+});
