@@ -196,6 +196,8 @@ export const EXPANSION_WEEKLY_RATE = 0.15;
 export const CONTRACTION_WEEKLY_RATE = 0.003;
 /** A paying team whose use fades (the week before it goes quiet) drops seats in the next two weeks this often. */
 export const CONTRACTION_WHEN_FADING = 1;
+/** A paying team's use in the week it fades, against its usual rate (other users fade to 0.45). */
+export const PAID_FADE = 0.25;
 export const PLAN_UPGRADE_WEEKLY_RATE = 0.012;
 export const REACTIVATION_RATE = 0.3;
 /** Paying accounts that drop back to the free plan while still using the product. */
@@ -208,7 +210,7 @@ export const CANCELLATION_REASONS: readonly string[] = ['too_expensive', 'switch
 export const FINANCE = {
   startingCash: 2_400_000,
   monthlyBurn: 96_000,
-  weeklyMarketingSpend: 6_000,
+  weeklyMarketingSpend: 8_800,
   enteredBy: 'cfo@acme.io',
 } as const;
 

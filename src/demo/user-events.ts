@@ -224,8 +224,8 @@ function billing(ctx: DemoContext, u: UserState, e: Entry, rng: Rng): void {
       if (!u.paid) return;
       if (e.kind === K.expand) u.seats += e.arg;
       else if (e.kind === K.contract) {
-        if (u.seats <= 2) return;
-        u.seats = Math.max(2, u.seats - e.arg);
+        if (u.seats <= 1) return;
+        u.seats = Math.max(1, u.seats - e.arg);
       } else {
         if (u.plan !== 'team') return;
         u.plan = 'business';

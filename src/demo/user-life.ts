@@ -8,7 +8,7 @@ import { PURPOSE, type DemoContext } from './context.js';
 import {
   AHA_DAYS, CHANNELS, CONTRACTION_WHEN_FADING, DOWNGRADE_WEEKLY_RATE, EXPANSION_WEEKLY_RATE, CONTRACTION_WEEKLY_RATE, EXPORT_WEEKLY_RATE, FILES_PER_MESSAGE,
   KUI_THRESHOLD, KUI_WINDOW_DAYS, LATER_INVITES_PER_WEEK, LIGHT_WEEKLY_MESSAGES_MAX, MARKETING_REVISIT_WEEKLY_RATE,
-  NPS_WEEKLY_RATE, PAID_MESSAGE_FACTOR, PLAN_UPGRADE_WEEKLY_RATE, PLANTED_INTEGRATION_BOOST,
+  NPS_WEEKLY_RATE, PAID_FADE, PAID_MESSAGE_FACTOR, PLAN_UPGRADE_WEEKLY_RATE, PLANTED_INTEGRATION_BOOST,
   PLANTED_INTEGRATION_WEEKLY_RATE, SEARCHES_PER_MESSAGE, SECOND_DEVICE_WEEKLY_RATE,
   SUPPORT_TICKET_BEFORE_CANCEL_RATE, SUPPORT_TICKET_WEEKLY_RATE,
 } from './model.js';
@@ -98,7 +98,7 @@ function weeklyStep(ctx: DemoContext, u: UserState, w: number): void {
   const boosted = u.kui && u.lastConnectWeek === w - 1;
   // Use fades the week before a user goes quiet or churns (a churn-risk signal for paid accounts).
   const fading = k + 1 < u.active.length && u.active[k + 1] === 0;
-  const rate = u.weeklyRate * (u.paid ? PAID_MESSAGE_FACTOR : 1) * (fading ? 0.45 : 1);
+  const rate = u.weeklyRate * (u.paid ? PAID_MESSAGE_FACTOR : 1) * (fading ? (u.paid ? PAID_FADE : 0.45) : 1);
   const eligible: number[] = [];
   let total = 0;
   let later = 0;
@@ -159,10 +159,12 @@ function weeklyStep(ctx: DemoContext, u: UserState, w: number): void {
   const weekStart = window.startMs + w * WEEK_MS;
   // A paying team whose use fades drops seats soon after (a churn-risk signal, like the cancellations).
   if (u.paid && fading && rng.chance(CONTRACTION_WHEN_FADING)) {
-    const t = timeInDay(rng, weekStart + rng.int(7, 20) * DAY_MS);
-    if (t < window.endMs) pushEntry(u.queue, { t, kind: K.contract, arg: 1 });
+    const t = timeInDay(rng, weekStart + rng.int(14, 20) * DAY_MS);
+    // At a single seat there is nothing to drop: the team falls back to the free plan instead.
+    if (t < window.endMs) pushEntry(u.queue, u.seats > 1 ? { t, kind: K.contract, arg: 1 } : { t, kind: K.cancel, arg: DOWNGRADE });
   }
-  const cancelSoon = u.paid && u.queue.some((e) => (e.kind === K.cancel || e.kind === K.contract) && e.t < weekStart + 3 * WEEK_MS);
+  // Tickets come in the weeks before the cancellation or the dropped seats, not after them.
+  const cancelSoon = u.paid && u.queue.some((e) => (e.kind === K.cancel || e.kind === K.contract) && e.t >= weekStart + WEEK_MS && e.t < weekStart + 3 * WEEK_MS);
   if (rng.chance(cancelSoon ? SUPPORT_TICKET_BEFORE_CANCEL_RATE : SUPPORT_TICKET_WEEKLY_RATE)) schedule(K.ticket, cancelSoon ? 1 : 0);
   if (k >= 2 && rng.chance(NPS_WEEKLY_RATE)) schedule(K.nps);
   if (rng.chance(MARKETING_REVISIT_WEEKLY_RATE)) schedule(K.revisit);
@@ -171,7 +173,9 @@ function weeklyStep(ctx: DemoContext, u: UserState, w: number): void {
     schedule(K.secondDevice);
   }
   if (u.paid) {
-    if (rng.chance(EXPANSION_WEEKLY_RATE)) schedule(K.expand, rng.int(1, 4));
+    // A team about to drop seats does not add any first.
+    const dropping = u.queue.some((e) => e.kind === K.contract && e.t >= weekStart);
+    if (rng.chance(EXPANSION_WEEKLY_RATE) && !dropping) schedule(K.expand, rng.int(1, 4));
     if (rng.chance(CONTRACTION_WEEKLY_RATE)) schedule(K.contract, rng.int(1, 2));
     if (u.plan === 'team' && rng.chance(PLAN_UPGRADE_WEEKLY_RATE)) schedule(K.planUp);
     if (rng.chance(DOWNGRADE_WEEKLY_RATE)) schedule(K.cancel, DOWNGRADE);
