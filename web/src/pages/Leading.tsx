@@ -207,28 +207,33 @@ function Risk({ report }: { report: RiskReport }) {
       {report.accounts.length === 0 ? (
         <p className="muted">No paying account is flagged by a rule that beats the base rate.</p>
       ) : (
-        <div className="table-scroll">
-          <table className="data compact">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col" className="num">MRR</th>
-                <th scope="col" className="num">Score</th>
-                <th scope="col">Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.accounts.slice(0, 15).map((a) => (
-                <tr key={a.account}>
-                  <th scope="row"><code>{a.account}</code></th>
-                  <td className="num">{money(a.mrr)}</td>
-                  <td className="num">{compact(a.score)}</td>
-                  <td className="small">{a.reasons.join('; ')}</td>
+        <>
+          <div className="table-tools">
+            <ExportCsv name="accounts-at-risk" table={() => recordsCsv(report.accounts)} />
+          </div>
+          <div className="table-scroll">
+            <table className="data compact">
+              <thead>
+                <tr>
+                  <th scope="col">Account</th>
+                  <th scope="col" className="num">MRR</th>
+                  <th scope="col" className="num">Score</th>
+                  <th scope="col">Why</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {report.accounts.slice(0, 15).map((a) => (
+                  <tr key={a.account}>
+                    <th scope="row"><code>{a.account}</code></th>
+                    <td className="num">{money(a.mrr)}</td>
+                    <td className="num">{compact(a.score)}</td>
+                    <td className="small">{a.reasons.join('; ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
     </div>
   );

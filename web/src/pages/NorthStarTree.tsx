@@ -1,4 +1,6 @@
+import { ExportCsv } from '../components/table';
 import { Badge, Empty, Sparkline } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { compact, pText } from '../format';
 import './northstar.css';
 import type { TreeReport } from '../types';
@@ -47,33 +49,38 @@ export function Tree({ tree }: { tree: TreeReport }) {
 /** Each edge's correlation at every lag, the best one marked. */
 function CorrelationTable({ edges }: { edges: TreeEdge[] }) {
   return (
-    <div className="table-scroll">
-      <table className="data compact">
-        <caption className="sr-only">Correlation of each edge at lags 0 to 4 weeks</caption>
-        <thead>
-          <tr>
-            <th scope="col">Relation</th>
-            {edges[0]?.lags.map((l) => <th scope="col" key={l.lag} className="num">lag {l.lag} wk</th>)}
-            <th scope="col">Reading</th>
-          </tr>
-        </thead>
-        <tbody>
-          {edges.map((e) => (
-            <tr key={`${e.from}-${e.to}`}>
-              <th scope="row" className="relation">
-                {e.from_name} → {e.to_name}
-              </th>
-              {e.lags.map((l) => (
-                <td key={l.lag} className={`num corr ${l.lag === e.best_lag ? 'best' : ''}`} style={{ background: corrColour(l.r) }}>
-                  {l.r === null ? '—' : l.r.toFixed(2)}
-                </td>
-              ))}
-              <td>{e.moves_with_target ? <Badge tone="good">moves with it</Badge> : <Badge tone="warn" title={e.warning ?? undefined}>not clear</Badge>}</td>
+    <>
+      <div className="table-tools">
+        <ExportCsv name="correlations" table={() => recordsCsv(edges)} />
+      </div>
+      <div className="table-scroll">
+        <table className="data compact">
+          <caption className="sr-only">Correlation of each edge at lags 0 to 4 weeks</caption>
+          <thead>
+            <tr>
+              <th scope="col">Relation</th>
+              {edges[0]?.lags.map((l) => <th scope="col" key={l.lag} className="num">lag {l.lag} wk</th>)}
+              <th scope="col">Reading</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {edges.map((e) => (
+              <tr key={`${e.from}-${e.to}`}>
+                <th scope="row" className="relation">
+                  {e.from_name} → {e.to_name}
+                </th>
+                {e.lags.map((l) => (
+                  <td key={l.lag} className={`num corr ${l.lag === e.best_lag ? 'best' : ''}`} style={{ background: corrColour(l.r) }}>
+                    {l.r === null ? '—' : l.r.toFixed(2)}
+                  </td>
+                ))}
+                <td>{e.moves_with_target ? <Badge tone="good">moves with it</Badge> : <Badge tone="warn" title={e.warning ?? undefined}>not clear</Badge>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
