@@ -1,7 +1,9 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { ExportCsv } from '../components/table';
 import { Card, Empty, Kpi, Load } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { useView } from '../context';
 import { dateTime, exact, pct, stageLabel } from '../format';
 import type { FunnelReport, PqlReport, WeeklyStages } from '../types';
@@ -82,6 +84,9 @@ function SegmentComparison({ funnel }: { funnel: FunnelReport }) {
           </BarChart>
         </ResponsiveContainer>
       </div>
+      <div className="table-tools">
+        <ExportCsv name="segments" table={() => recordsCsv(data)} />
+      </div>
       <table className="data compact">
         <thead>
           <tr>
@@ -147,6 +152,9 @@ function Pqls({ pql, weekly }: { pql: PqlReport; weekly: WeeklyStages | undefine
       {pql.pqls.length > 0 && (
         <details>
           <summary>Latest PQLs ({pql.pqls.length})</summary>
+          <div className="table-tools">
+            <ExportCsv name="pqls" table={() => recordsCsv(pql.pqls)} />
+          </div>
           <table className="data compact">
             <thead>
               <tr>

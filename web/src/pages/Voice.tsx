@@ -1,7 +1,9 @@
 import { Fragment } from 'react';
 import { reportUrl, useApi } from '../api';
 import { COLOURS } from '../components/charts';
+import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Kpi, Load } from '../components/ui';
+import { recordsCsv } from '../exports';
 import { useView } from '../context';
 import { exact, pct } from '../format';
 import { SurveyTrends } from './VoiceTrend';
@@ -185,6 +187,9 @@ function Benchmarks({ report }: { report: BenchmarksReport }) {
         30-day retention: {exact(m.retention_30d.retained)} of {exact(m.retention_30d.cohort)} signups from {m.retention_30d.cohort_from} to {m.retention_30d.cohort_to} active on days 30–36.
         {' '}{report.business_model.toUpperCase()}{report.stage ? `, stage ${report.stage}` : ''}.
       </p>
+      <div className="table-tools">
+        <ExportCsv name="benchmarks" table={() => recordsCsv(report.table)} />
+      </div>
       <div className="table-scroll">
         <table className="data compact bench-table" data-testid="benchmarks-table">
           <thead>
