@@ -87,7 +87,9 @@ describe('property: retention equals brute force', () => {
           const tz = ctx.model.time.timezone;
           const week = (t: number) => periodIndex(localDateOf(t, tz), 'week', 'monday');
           const range = rangeOfPeriods('2026-W44', '2026-W46', ctx.model.time);
-          const report = await retentionReport(ctx, retentionDefinition(ctx.model, 'week', mode), range, 'all');
+          const definition = retentionDefinition(ctx.model, 'week', mode);
+          const report = await retentionReport(ctx, definition, range, 'all', 'action');
+          const wholeCohort = await retentionReport(ctx, definition, range, 'all', 'cohort');
 
           // Cohort: week of the first B (signup) event, for first signups inside the range; activity: C.
           const current = week(asOf);
@@ -111,6 +113,9 @@ describe('property: retention equals brute force', () => {
           const got = report.cohorts.map((c) => ({ size: c.size, retained: c.retained }));
           const want = [...expected.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
           expect(got).toEqual(want);
+          // The default reading: period 0 is the whole cohort; every later period as above.
+          const whole = wholeCohort.cohorts.map((c) => ({ size: c.size, retained: c.retained }));
+          expect(whole).toEqual(want.map((v) => ({ size: v.size, retained: v.retained.map((n, k) => (k === 0 ? v.size : n)) })));
         } finally {
           await store.close();
         }
