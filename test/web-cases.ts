@@ -106,6 +106,23 @@ const FUNNEL_CSV = csv<FunnelAnswer>({
   ],
 });
 
+interface WeeklyStagesAnswer { weeks: { week: string; stages: Record<string, number> }[] }
+
+/**
+ * The weekly stage counts; the weeks of the range before the demo's first event (those before the
+ * first week with any visit) are empty in the file, "no data" on the page, never zero.
+ */
+const WEEKLY_STAGES_CSV = csv<WeeklyStagesAnswer>({
+  table: 'weekly-stages',
+  api: (at) => `/api/v1/funnel?as_of=${at.asOf}&segment=${at.segment}&weekly=1`,
+  expected: (r) => {
+    const stages = Object.keys(r.weeks[0]?.stages ?? {});
+    const first = r.weeks.findIndex((w) => Object.values(w.stages).some((n) => n > 0));
+    const cell = (i: number, n: number | undefined) => (i < first ? '' : field(n ?? 0));
+    return [['stage', ...r.weeks.map((w) => w.week)], ...stages.map((s) => [s, ...r.weeks.map((w, i) => cell(i, w.stages[s]))])];
+  },
+});
+
 const EVENTS_CSV = csv<EventsAnswer>({
   table: 'events',
   api: () => '/api/v1/events',
@@ -138,7 +155,7 @@ const LIGHT_AND_DARK: Scheme[] = ['light', 'dark'];
 export const PAGE_CASES: PageCase[] = [
   { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: checkScorecard },
   { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: northStarCheck },
-  { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV], check: checkJourney },
+  { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV, WEEKLY_STAGES_CSV], check: checkJourney },
   { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [RETENTION_CSV], check: checkRetention },
   { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [REVENUE_CSV], check: revenueCheck },
   { path: '/voice', heading: 'Voice of the user', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: voiceCheck },

@@ -1,5 +1,7 @@
 import { reportUrl, useApi } from '../api';
 import { exact } from '../format';
+import { recordsCsv } from '../exports';
+import { ExportCsv } from './table';
 import { Card, Load } from './ui';
 
 /** The data-quality report (GET /api/v1/quality): its own types, so the shared types file stays untouched. */
@@ -40,6 +42,10 @@ export function QualityPanel({ asOf }: { asOf?: string | null }) {
       <Load result={report} what="the data-quality report">
         {(q) => (
           <div data-testid="quality-panel">
+            <div className="table-tools">
+              <ExportCsv name="quality" table={() => ({ header: ['line', 'last_7_days', 'all_time'], rows: LINES.map(([key]) => [key, q.totals.last_7_days[key], q.totals.all_time[key]]) })} />
+              <ExportCsv name="rejections" label="Export rejections CSV" table={() => recordsCsv(q.rows.filter((r) => r.kind === 'rejected'))} />
+            </div>
             <table className="data compact">
               <thead>
                 <tr><th /><th className="num">Last 7 days</th><th className="num">All time</th></tr>

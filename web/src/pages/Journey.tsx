@@ -129,6 +129,9 @@ function Pqls({ pql, weekly }: { pql: PqlReport; weekly: WeeklyStages | undefine
         <Kpi label="PQL → upgrade" value={pct(pql.upgrade_rate, 0)} hint="30–50% is the usual range" tone={pql.upgrade_rate === null ? undefined : pql.upgrade_rate >= 0.3 ? 'good' : 'warn'} />
         <Kpi label="PQLs in range" value={exact(total)} hint={`${exact(lastWeek?.pqls ?? 0)} in ${lastWeek?.week ?? ''}`} />
       </div>
+      <div className="table-tools">
+        <ExportCsv name="with-pqls" table={() => ({ header: ['without_pqls', 'with_pqls', lastWeek?.week ?? 'week'], rows: rows.map(([a, b, v]) => [a, b, v ?? null]) })} />
+      </div>
       <table className="data compact">
         <caption className="muted small">Week {lastWeek?.week}: the scorecard without and with PQLs</caption>
         <thead>

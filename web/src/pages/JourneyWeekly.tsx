@@ -1,5 +1,6 @@
 import { Area, AreaChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { ExportCsv } from '../components/table';
 import { Card, Empty } from '../components/ui';
 import { useView } from '../context';
 import { exact, shortWeek, stageLabel } from '../format';
@@ -45,6 +46,9 @@ export function WeeklyStageCounts({ weekly }: { weekly: WeeklyStages }) {
                 </figure>
               );
             })}
+          </div>
+          <div className="table-tools">
+            <ExportCsv name="weekly-stages" table={() => ({ header: ['stage', ...weekly.weeks.map((w) => w.week)], rows: stages.map((s) => [s, ...weekly.weeks.map((w) => count(w, s))]) })} />
           </div>
           <div className="table-scroll" tabIndex={0} role="region" aria-label="Weekly stage counts table">
             <table className="data compact weekly-table">

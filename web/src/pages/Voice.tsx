@@ -135,7 +135,15 @@ function SegmentTable({ report }: { report: SurveysReport }) {
   if (report.nps?.by_segment) rows.push(['NPS', nps(report.nps.by_segment.ideal.score), nps(report.nps.by_segment.not_ideal.score), report.nps.by_segment.ideal.responses, report.nps.by_segment.not_ideal.responses]);
   if (report.csat?.by_segment) rows.push(['CSAT', pct(report.csat.by_segment.ideal.score, 0), pct(report.csat.by_segment.not_ideal.score, 0), report.csat.by_segment.ideal.responses, report.csat.by_segment.not_ideal.responses]);
   if (rows.length === 0) return <Empty title="No split by ideal users">Define ideal_user in truenorth.yaml.</Empty>;
+  const splits = ([['pmf', report.pmf], ['nps', report.nps], ['csat', report.csat]] as const).flatMap(([survey, r]) => {
+    const by = r?.by_segment;
+    return by ? [[survey, by.ideal.score, by.not_ideal.score, by.ideal.responses, by.not_ideal.responses]] : [];
+  });
   return (
+    <>
+    <div className="table-tools">
+      <ExportCsv name="ideal-vs-rest" table={() => ({ header: ['survey', 'ideal_score', 'rest_score', 'ideal_responses', 'rest_responses'], rows: splits })} />
+    </div>
     <table className="data">
       <thead>
         <tr>
@@ -154,6 +162,7 @@ function SegmentTable({ report }: { report: SurveysReport }) {
         ))}
       </tbody>
     </table>
+    </>
   );
 }
 
@@ -240,6 +249,9 @@ function Heart({ report }: { report: HeartReport }) {
           <h3>{c.category.replace('_', ' ')}</h3>
           {c.goal && <p className="small"><strong>Goal:</strong> {c.goal}</p>}
           {c.signals.length > 0 && <p className="muted small">Signals: {c.signals.join('; ')}</p>}
+          <div className="table-tools">
+            <ExportCsv name={`heart-${c.category}`} table={() => recordsCsv(c.metrics)} />
+          </div>
           <table className="data compact">
             <thead>
               <tr>
