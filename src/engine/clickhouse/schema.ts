@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 9;
+export const CLICKHOUSE_SCHEMA_VERSION = 10;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -199,6 +199,13 @@ const STORAGE: StorageTable[] = [
     columns: ['id UInt64', 'team String', 'idea String', 'owner String', 'status LowCardinality(String)', 'metric Nullable(String)', `created_at ${TS}`, `updated_at ${TS}`, 'written UInt64'],
     engine: { kind: 'ReplacingMergeTree', version: 'written' },
     orderBy: 'id',
+  },
+  // Every server's claim to a new idea's id; the earliest claim of an id owns it (team.ts).
+  {
+    name: 'tn_idea_ids',
+    columns: ['id UInt64', 'claimant String', "claimed_at DateTime64(6, 'UTC')"],
+    engine: { kind: 'MergeTree' },
+    orderBy: '(id, claimed_at, claimant)',
   },
   // The control state every server shares (engine/control.ts): a key's revocation and a session's
   // closing are new rows of the same id, the last one written wins.
@@ -428,7 +435,8 @@ function engineSql(engine: Engine, replicated?: string): string {
  * sessions, digest claims), created by the DDL; version 7 added the Stripe facts and the ledger's
  * tombstones (the DDL adds both); version 8 added the event catalogue kept at write time, whose
  * views count the events inserted from then on, and which the upgrade fills with the events stored
- * before; version 9 added the record of messages stored twice that the catalogue takes off (DDL).
+ * before; version 9 added the record of messages stored twice that the catalogue takes off (DDL); version
+ * 10 added the claims to new ideas' ids (DDL).
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];
