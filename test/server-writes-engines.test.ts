@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleConfigYaml } from '../src/config/template.js';
 import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
-import { TruenorthServer } from '../src/server/app.js';
-import { openChdb } from './helpers/engines.js';
+import { startEngineServers, type EngineServers } from './helpers/engine-servers.js';
 
 /**
  * Imports and hand entries sent to a server on DuckDB and to one on ClickHouse: the same requests
@@ -15,32 +13,21 @@ import { openChdb } from './helpers/engines.js';
  */
 let dir: string;
 let duck: DuckDbStore;
-let control: DuckDbStore;
 let ch: ClickHouseStore;
-let cleanupCh: () => Promise<void>;
-const servers: TruenorthServer[] = [];
-const urls: string[] = [];
+let urls: string[] = [];
+let engines: EngineServers | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'truenorth-writes-engines-'));
-  const configPath = join(dir, 'truenorth.yaml');
-  writeFileSync(configPath, exampleConfigYaml('Acme Chat'));
-  ({ store: ch, cleanup: cleanupCh } = await openChdb());
-  duck = await DuckDbStore.open(join(dir, 'events.duckdb'));
-  control = await DuckDbStore.open(join(dir, 'keys.duckdb'));
-  for (const options of [{ store: duck }, { store: control, clickhouse: ch }]) {
-    const server = await TruenorthServer.create({ ...options, host: '127.0.0.1', port: 0, configPath, logger: false });
-    servers.push(server);
-    urls.push(await server.listen());
-  }
+  engines = await startEngineServers('truenorth-writes-engines-', {}, (at) => {
+    const configPath = join(at, 'truenorth.yaml');
+    writeFileSync(configPath, exampleConfigYaml('Acme Chat'));
+    return { configPath };
+  });
+  ({ dir, duck, ch, urls } = engines);
 }, 30_000);
 
 afterAll(async () => {
-  for (const server of servers) await server.close();
-  await duck?.close();
-  await control?.close();
-  await cleanupCh?.();
-  rmSync(dir, { recursive: true, force: true });
+  await engines?.close();
 });
 
 /** The same request to both servers: [DuckDB's answer, ClickHouse's]. */

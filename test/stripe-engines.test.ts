@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
@@ -14,8 +12,8 @@ import { listStripeHistory, stripeClient } from '../src/engine/stripe/backfill.j
 import { rangeOfPeriods } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { revenueReport, type RevenuePeriod } from '../src/reports/revenue.js';
-import { TruenorthServer } from '../src/server/app.js';
-import { openChdb, truncateClickHouse } from './helpers/engines.js';
+import { startEngineServers, type EngineServers } from './helpers/engine-servers.js';
+import { truncateClickHouse } from './helpers/engines.js';
 import { startStripeApi } from './helpers/stripe-api-server.js';
 import { coupon, discount, FEB, invoice, JAN, MAR, subscription, webhookSender, type Subscription } from './helpers/stripe-objects.js';
 
@@ -30,30 +28,17 @@ const KEY = 'rk_test_51EngineParityKey0123456789';
 
 let dir: string;
 let duck: DuckDbStore;
-let control: DuckDbStore;
 let ch: ClickHouseStore;
-let cleanupCh: () => Promise<void>;
-const servers: TruenorthServer[] = [];
-const urls: string[] = [];
+let urls: string[] = [];
+let engines: EngineServers | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'truenorth-stripe-engines-'));
-  ({ store: ch, cleanup: cleanupCh } = await openChdb());
-  duck = await DuckDbStore.open(join(dir, 'events.duckdb'));
-  control = await DuckDbStore.open(join(dir, 'keys.duckdb'));
-  for (const options of [{ store: duck }, { store: control, clickhouse: ch }]) {
-    const server = await TruenorthServer.create({ ...options, host: '127.0.0.1', port: 0, stripeSecret: SECRET, logger: false });
-    servers.push(server);
-    urls.push(await server.listen());
-  }
+  engines = await startEngineServers('truenorth-stripe-engines-', { stripeSecret: SECRET });
+  ({ dir, duck, ch, urls } = engines);
 }, 30_000);
 
 afterAll(async () => {
-  for (const server of servers) await server.close();
-  await duck?.close();
-  await control?.close();
-  await cleanupCh?.();
-  rmSync(dir, { recursive: true, force: true });
+  await engines?.close();
 });
 
 type LedgerRow = [string, string, string, number, string | null, string];
