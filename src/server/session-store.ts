@@ -4,16 +4,14 @@
  * server works on every server sharing that store, and signing out ends it on all of them. Each
  * request checks the key again, so revoking it ends its sessions.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { SessionTable } from '../engine/control.js';
-import type { KeyRing, Principal } from './keys.js';
+import { hashToken, type KeyRing, type Principal } from './keys.js';
 import { DAY_MS } from '../model/time.js';
 
 export const SESSION_COOKIE = 'truenorth_session';
 export const SESSION_MS = 30 * DAY_MS;
-
-const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 function cookieValue(req: FastifyRequest, name: string): string | undefined {
   const header = req.headers.cookie;
@@ -32,7 +30,7 @@ export class SessionStore {
   async open(token: string): Promise<string> {
     // Token-shaped (tnc_…), so the log scrubber knows it for a secret.
     const id = `tnc_${randomBytes(32).toString('base64url')}`;
-    await this.table.open({ idHash: sha256(id).toString('hex'), tokenHash: sha256(token).toString('hex'), expiresAt: Date.now() + SESSION_MS });
+    await this.table.open({ idHash: hashToken(id), tokenHash: hashToken(token), expiresAt: Date.now() + SESSION_MS });
     return id;
   }
 
@@ -40,7 +38,7 @@ export class SessionStore {
   async principal(req: FastifyRequest, keys: KeyRing): Promise<Principal | undefined> {
     const id = cookieValue(req, SESSION_COOKIE);
     if (!id || id.length > 512) return undefined;
-    const idHash = sha256(id).toString('hex');
+    const idHash = hashToken(id);
     const session = await this.table.find(idHash);
     if (!session) return undefined;
     const principal = Date.now() < session.expiresAt ? keys.verifyHash(Buffer.from(session.tokenHash, 'hex')) : undefined;
@@ -53,6 +51,6 @@ export class SessionStore {
 
   async close(req: FastifyRequest): Promise<void> {
     const id = cookieValue(req, SESSION_COOKIE);
-    if (id && id.length <= 512) await this.table.close(sha256(id).toString('hex'));
+    if (id && id.length <= 512) await this.table.close(hashToken(id));
   }
 }
