@@ -1,8 +1,6 @@
 import { recordCopies } from './catalogue-summary.js';
 import type { ClickHouseStore } from './store.js';
-
-/** Ids per query: keeps each request's URL well under the server's limit. */
-const ID_CHUNK = 2_000;
+import { idChunks } from './values.js';
 
 /**
  * Two servers that store the same message at once (each checked before the other inserted) keep
@@ -16,11 +14,11 @@ const ID_CHUNK = 2_000;
  */
 export async function dropLaterCopies(store: ClickHouseStore, ids: readonly string[]): Promise<number> {
   let found = 0;
-  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+  for (const chunk of idChunks(ids)) {
     const stored = await store.connection.query(
       `SELECT id, uniqExact(ts) AS instants, toUInt32(count() - 1) AS extra, any(event) AS event, JSONExtractKeys(any(properties)) AS keys
        FROM tn_events WHERE id IN {ids:Array(String)} GROUP BY id HAVING count() > 1`,
-      { ids: ids.slice(i, i + ID_CHUNK) },
+      { ids: chunk },
     );
     await recordCopies(store, stored.map(({ id, event, keys, extra }) => ({ id, event, keys, extra })));
     const rows = stored.filter((r) => Number(r.instants) > 1);

@@ -5,10 +5,7 @@ import type { WriteCounts } from '../ingest/writer.js';
 import { chTimestamp } from './connection.js';
 import { recordLatestAccountsClickHouse, refreshIdentityClickHouse, relinkedFromEarliestClickHouse } from './identity-refresh.js';
 import type { ClickHouseStore } from './store.js';
-import { clickhouseJson, reserveSeqs } from './values.js';
-
-/** Ids (or persons, accounts) per request that names them: keeps a server request's URL well under its limit. */
-const ID_CHUNK = 2_000;
+import { clickhouseJson, idChunks, reserveSeqs } from './values.js';
 
 const TS = "DateTime64(3, 'UTC')";
 const MESSAGE_COLUMNS = `ord UInt64, id String, ts ${TS}, user_id Nullable(String), anonymous_id Nullable(String), account_id Nullable(String)`;
@@ -137,7 +134,7 @@ export class StagedImport {
         FROM ${t.newEvents} WHERE account_id IS NOT NULL AND coalesce(user_id, anonymous_id) IS NOT NULL)
       GROUP BY person`) as { person: string; account_id: string; latest: number }[];
     const accountChanged: string[] = [];
-    for (const part of chunks<LatestAccount>(latest.map((l) => ({ person: l.person, account_id: l.account_id, ts: Number(l.latest) })))) accountChanged.push(...await recordLatestAccountsClickHouse(this.store, part));
+    for (const part of idChunks<LatestAccount>(latest.map((l) => ({ person: l.person, account_id: l.account_id, ts: Number(l.latest) })))) accountChanged.push(...await recordLatestAccountsClickHouse(this.store, part));
 
     // Link candidates: every staged message carrying both ids, events first, each in file order.
     // (Aliases differ from the column names: in ClickHouse an alias would replace the column in WHERE.)
@@ -148,7 +145,7 @@ export class StagedImport {
     const earliest = await c.query(`SELECT anon AS anonymous_id, argMin(usr, (ts, r, ord)) AS user_id, toUnixTimestamp64Milli(min(ts)) AS first
       FROM (${candidates}) GROUP BY anon`) as { anonymous_id: string; user_id: string; first: number }[];
     const relinked: string[] = [];
-    for (const part of chunks(earliest)) {
+    for (const part of idChunks(earliest)) {
       relinked.push(...await relinkedFromEarliestClickHouse(this.store, new Map(part.map((e) => [e.anonymous_id, { user_id: e.user_id, ts: Number(e.first) }]))));
     }
     if (earliest.length > 0) {
@@ -164,8 +161,8 @@ export class StagedImport {
         arrayDistinct(groupArrayIf(assumeNotNull(account_id), kind = 'group' AND account_id IS NOT NULL)) AS accounts
       FROM ${t.newIdentities}`) as { persons: string[]; accounts: string[] }[];
     const persons = [...new Set([...(stored[0]?.persons ?? []), ...accountChanged, ...relinked])];
-    for (const accounts of chunks(stored[0]?.accounts ?? [])) await refreshIdentityClickHouse(this.store, { persons: [], accounts });
-    for (const part of chunks(persons)) await refreshIdentityClickHouse(this.store, { persons: part, accounts: [] });
+    for (const accounts of idChunks(stored[0]?.accounts ?? [])) await refreshIdentityClickHouse(this.store, { persons: [], accounts });
+    for (const part of idChunks(persons)) await refreshIdentityClickHouse(this.store, { persons: part, accounts: [] });
   }
 
   /** Removes the staging tables (whatever exists of them). */
@@ -178,10 +175,4 @@ export class StagedImport {
       }
     }
   }
-}
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += ID_CHUNK) out.push(items.slice(i, i + ID_CHUNK));
-  return out;
 }

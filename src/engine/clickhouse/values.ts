@@ -12,6 +12,16 @@ export function reserveSeqs(count: number): number {
   return first;
 }
 
+/** Ids (or persons, accounts) per request that names them: keeps a server request's URL well under its limit. */
+const ID_CHUNK = 2_000;
+
+/** `items` in runs of at most ID_CHUNK, for statements that take a list of ids as a parameter. */
+export function idChunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += ID_CHUNK) out.push(items.slice(i, i + ID_CHUNK));
+  return out;
+}
+
 /** A lane of this process: each `work` starts once the one before it settled. */
 export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
   let last: Promise<unknown> = Promise.resolve();

@@ -3,11 +3,8 @@ import { recordEventAccountsClickHouse, refreshIdentityClickHouse, relinkedClick
 import type { WriteCounts } from '../ingest/writer.js';
 import { chTimestamp } from './connection.js';
 import type { ClickHouseStore } from './store.js';
-import { clickhouseJson, nextSeq } from './values.js';
+import { clickhouseJson, idChunks, nextSeq } from './values.js';
 import { dropLaterCopies } from './cross-copies.js';
-
-/** Ids per existence check: keeps each request's URL well under the server's limit. */
-const ID_CHUNK = 2_000;
 
 /**
  * Writes normalised messages to ClickHouse with the semantics of the DuckDB `IngestWriter`:
@@ -72,8 +69,7 @@ export class ClickHouseWriter {
     const firstById = new Map<string, T>();
     for (const m of batch) if (!firstById.has(m.id)) firstById.set(m.id, m);
     const ids = [...firstById.keys()];
-    for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      const chunk = ids.slice(i, i + ID_CHUNK);
+    for (const chunk of idChunks(ids)) {
       const rows = await this.store.connection.query(`SELECT DISTINCT id FROM ${table} WHERE id IN {ids:Array(String)}`, { ids: chunk });
       for (const r of rows) firstById.delete(r.id as string);
     }
