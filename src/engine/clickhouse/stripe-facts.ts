@@ -5,7 +5,7 @@ import type { ClickHouseStore } from './store.js';
 import { nextSeq } from './values.js';
 
 /**
- * The Stripe facts in ClickHouse (schema version 6). Every write is an insert keyed as DuckDB's
+ * The Stripe facts in ClickHouse (schema version 7). Every write is an insert keyed as DuckDB's
  * primary keys, and the views read the tables with FINAL, so a webhook delivered again or a history
  * import run again writes the same keys and changes nothing a report sees.
  */
