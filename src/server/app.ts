@@ -75,7 +75,8 @@ export interface ServerOptions {
   keyRefreshMs?: number;
   /**
    * Ingested messages go to this ClickHouse store (batched: ≥ 1,000 rows or at most one insert a
-   * second) and the read API reports from it. Stripe webhooks and imports answer 501 then.
+   * second), imports, hand entries and Stripe webhooks are written there, and the read API reports
+   * from it.
    */
   clickhouse?: ClickHouseStore;
   /** The ClickHouse batcher's thresholds (default 1,000 rows / 1,000 ms). */

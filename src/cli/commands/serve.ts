@@ -119,7 +119,8 @@ Environment:
 
 With --engine clickhouse, events go to ClickHouse (--clickhouse-url, else embedded chdb at --chdb-path)
 in batches of 1,000 messages or at most one insert a second, and the read API reports from there;
-the keys, dashboard sign-ins and digest claims are kept there too, shared by every server on it. Stripe webhooks and imports answer 501.`)
+the keys, dashboard sign-ins, digest claims, the team's tables, Stripe webhooks and imports too,
+shared by every server on it.`)
     .action(async (flags: ServeFlags) => {
       const globals = program.opts<GlobalOptions>();
       const adminToken = process.env.TRUENORTH_ADMIN_TOKEN || undefined;
