@@ -48,13 +48,13 @@ export class StatementBuilder {
   }
 
   /**
-   * The instant falls in one of these windows (the parts of weeks elapsed so far, for pace); TRUE without any.
-   * `epochMs`: the column holds epoch milliseconds rather than a timestamp.
+   * ` AND` the instant falls in one of these windows (the parts of weeks elapsed so far, for pace); nothing
+   * without any, so the statement stays as it was. `epochMs`: the column holds epoch milliseconds, not a timestamp.
    */
-  within(windows: readonly TimeRange[] | undefined, column = 'e.ts', epochMs = false): string {
-    if (!windows?.length) return 'TRUE';
+  andWithin(windows: readonly TimeRange[] | undefined, column = 'e.ts', epochMs = false): string {
+    if (!windows?.length) return '';
     const at = (ms: number) => (epochMs ? this.params.bind(ms, 'integer') : this.params.instant(ms));
-    return `(${windows.map((w) => `(${column} >= ${at(w.from)} AND ${column} < ${at(w.to)})`).join(' OR ')})`;
+    return ` AND (${windows.map((w) => `(${column} >= ${at(w.from)} AND ${column} < ${at(w.to)})`).join(' OR ')})`;
   }
 
   /** Local wall-clock time of a UTC timestamp; in UTC that is the timestamp itself (no per-row zone conversion). */

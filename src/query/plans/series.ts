@@ -32,7 +32,7 @@ export function compileSeries(ctx: QueryContext, q: SeriesQuery): CompiledQuery 
   const base = `base AS (
     SELECT ${who}, ${value} AS v, ${period} AS p${breakdown ? `, coalesce(${breakdown}, '(none)') AS breakdown` : ''}
     FROM ${relation} e ${joins}
-    WHERE ${b.selector(metric.selector)} AND ${b.range(q.range)} AND ${b.within(q.within)} AND ${b.segment(q.segment)})`;
+    WHERE ${b.selector(metric.selector)} AND ${b.range(q.range)}${b.andWithin(q.within)} AND ${b.segment(q.segment)})`;
   const groups = breakdown ? 'p, breakdown' : 'p';
   const keys = breakdown ? 'period, breakdown' : 'period';
   const columns = `${b.d.formatDay('p')} AS period${breakdown ? ', breakdown' : ''}`;
