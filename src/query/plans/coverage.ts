@@ -18,3 +18,9 @@ export function compileStoreFirstSeen(ctx: QueryContext): CompiledQuery {
   const b = new StatementBuilder(ctx);
   return { sql: `SELECT count(*) AS n, ${b.ms('min(e.ts)')} AS first_ms FROM events e`, params: b.params.values };
 }
+
+/** One row: `n`, the events the store holds from `from` (epoch ms) on: whether anything has arrived since then. */
+export function compileStoreCountSince(ctx: QueryContext, from: number): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  return { sql: `SELECT count(*) AS n FROM events e WHERE e.ts >= ${b.params.instant(from)}`, params: b.params.values };
+}
