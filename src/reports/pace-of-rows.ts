@@ -9,7 +9,7 @@ import { rowName, type ScorecardModel, type Target } from '../model/scorecard-ro
 import { addPeriods, DAY_MS, HOUR_MS, localDateOf, periodsIn, periodStartOf, startOfLocalDate, type Period } from '../model/time.js';
 import { compileSeries } from '../query/plans/series.js';
 import { compileStageCounts } from '../query/plans/stages.js';
-import { compileStoreCountSince } from '../query/plans/coverage.js';
+import { compileStoreLastSeen } from '../query/plans/coverage.js';
 import { run, type ReportContext } from './context.js';
 import { dataCoverage, eventGaps } from './no-data.js';
 import { fillSeries } from './north-star.js';
@@ -114,10 +114,11 @@ export async function paceReport(ctx: ReportContext, scorecard: ScorecardModel):
   const w = paceWindows(ctx.asOf, ctx.model.time);
   const counted = scorecard.rows.map((d) => ({ d, counted: countedOf(ctx, scorecard, d.id) }));
   const eventsOf = (c: Counted) => (c.kind === 'series' ? c.metric.selector.events : c.kind === 'stage' ? ctx.model.journey.find((s) => s.stage === c.stage)?.selector.events ?? [] : []);
-  const [coverage, [arrived]] = await Promise.all([
+  const [coverage, [store]] = await Promise.all([
     dataCoverage(ctx, counted.flatMap(({ counted: c }) => eventsOf(c))),
-    run<{ n: number }>(ctx, compileStoreCountSince(ctx.query, w.current.from)),
+    run<{ n: number; last_ms: number | null }>(ctx, compileStoreLastSeen(ctx.query)),
   ]);
+  const arrived = Number(store?.n ?? 0) > 0 && Number(store!.last_ms) >= w.current.from;
   // The current week has data from its first event on: it is judged up to the cut, not its end.
   const periods = [...w.past, { ...w.current, to: w.cut }];
   const stages = counted.some(({ counted: c }) => c.kind === 'stage') ? await observeStages(ctx, w) : null;
@@ -125,7 +126,7 @@ export async function paceReport(ctx: ReportContext, scorecard: ScorecardModel):
   for (const { d, counted: c } of counted) {
     const target = d.target ?? null;
     const gaps = eventGaps(eventsOf(c), periods, coverage);
-    const thisWeek = gaps[gaps.length - 1] ?? (Number(arrived?.n ?? 0) === 0 ? 'no events stored since the week began' : null);
+    const thisWeek = gaps[gaps.length - 1] ?? (arrived ? null : 'no events stored since the week began');
     let pace: RowPace;
     if (c.kind === 'none') pace = noPace(c.reason);
     else if (thisWeek) pace = noPace(`no data this week: ${thisWeek}`);

@@ -19,8 +19,8 @@ export function compileStoreFirstSeen(ctx: QueryContext): CompiledQuery {
   return { sql: `SELECT count(*) AS n, ${b.ms('min(e.ts)')} AS first_ms FROM events e`, params: b.params.values };
 }
 
-/** One row: `n`, the events the store holds from `from` (epoch ms) on: whether anything has arrived since then. */
-export function compileStoreCountSince(ctx: QueryContext, from: number): CompiledQuery {
+/** One row: `n` events in the store and the last instant (`last_ms`, meaningless when `n` is 0). */
+export function compileStoreLastSeen(ctx: QueryContext): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  return { sql: `SELECT count(*) AS n FROM events e WHERE e.ts >= ${b.params.instant(from)}`, params: b.params.values };
+  return { sql: `SELECT count(*) AS n, ${b.ms('max(e.ts)')} AS last_ms FROM events e`, params: b.params.values };
 }
