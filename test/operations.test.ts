@@ -47,6 +47,7 @@ const CLI_FORMS: Record<string, { args: string[]; query: string } | null> = {
   why: { args: ['why', 'journey.setup', '--json', '--week', '2026-W45'], query: 'row=journey.setup&week=2026-W45' },
   okrs: { args: ['okrs', 'list', '--json'], query: '' },
   digest: { args: ['digest', '--format', 'json'], query: '' },
+  alerts: { args: ['alerts', '--json', '--week', '2026-W46'], query: 'week=2026-W46' },
   ideas: { args: ['ideas', 'list', '--json'], query: '' },
   revenue: { args: ['revenue', '--json', '--period', 'week'], query: 'period=week' },
   surveys: { args: ['surveys', '--json'], query: '' },

@@ -14,6 +14,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerDevTools } from './commands/dev-tools.js';
 import { registerRitual } from './commands/ritual.js';
 import { registerWhy } from './commands/why.js';
+import { registerAlerts } from './commands/alerts.js';
 import { groupCommandsByTask } from './help-groups.js';
 import { runProgram, withOneLineErrors } from './run.js';
 import { packageVersion } from './version.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerHealth(program);
   registerRitual(program);
   registerWhy(program);
+  registerAlerts(program);
   groupCommandsByTask(program);
   return program;
 }

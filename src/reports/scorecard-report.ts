@@ -7,6 +7,7 @@ import { formulaWeekly } from './formula-series.js';
 import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
 import { praiseFor } from './praise.js';
+import { rowPaces } from './pace-of-rows.js';
 import {
   accountabilityGaps, ceoOfTheWeek, findBottleneck, monthOverMonth, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
@@ -50,6 +51,8 @@ export interface ScorecardReport {
   journey_steps: JourneyStep[];
   /** Event names the rows are computed from that the store does not hold (their rows read 0). */
   warnings: ConfigFinding[];
+  /** The week the rows' `pace` is for (the one containing as-of, unfinished) and its cut (ISO instant): counted up to there. */
+  pace: { week: string; cut: string } | null;
 }
 
 export interface ScorecardOptions {
@@ -78,6 +81,11 @@ export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardMo
   const weeks = scorecardWeeks(ctx, options, scorecard.weeks);
   const sources = await scorecardSources(ctx, scorecard, weeks, providers);
   const rows = scorecard.rows.map((d) => scorecardRow(ctx, scorecard, d, sources));
+  const { windows, paces } = await rowPaces(ctx, scorecard);
+  for (const row of rows) {
+    const pace = paces.get(row.id);
+    if (pace) row.pace = pace;
+  }
 
   const { stagesAll, stagesIdeal, stageGaps } = sources;
   const steps = journeySteps(scorecard, masked(stagesAll, stageGaps), stageGaps);
@@ -97,6 +105,7 @@ export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardMo
     accountability: accountabilityGaps(rows),
     journey_steps: steps,
     warnings: providers.warnings ? await providers.warnings() : [],
+    pace: { week: windows.current.name, cut: new Date(windows.cut).toISOString() },
   };
 }
 

@@ -56,6 +56,25 @@ export interface ScorecardRow {
    * is for (`2026-02`); its trend is then month over month.
    */
   months?: string[];
+  /** The current, unfinished week: the value so far, the projected week's end and whether it is on pace. */
+  pace?: RowPace;
+}
+
+/** A row's pace in the current, unfinished week (docs/ritual.md#pace). `on_pace` is null when it cannot be judged (`reason` says why). */
+export interface RowPace {
+  /** The value from the week's start up to the cut (the start of the current hour). */
+  so_far: number | null;
+  /** The week's end if it goes as past weeks went from this point on. */
+  projected: number | null;
+  /**
+   * The share of a whole week that past weeks had reached by the same point of the week (for a rate:
+   * its numerator's share).
+   */
+  share_expected: number | null;
+  on_pace: boolean | null;
+  /** How many complete weeks the share is taken over. */
+  weeks_used: number;
+  reason?: string;
 }
 
 export interface JourneyStep {

@@ -33,6 +33,8 @@ import { findRead } from '../../src/app/catalogue.js';
 import { prepareRead } from '../../src/app/run.js';
 import { computeScorecard } from '../../src/app/reads/ritual.js';
 import { whyOfScorecardRow } from '../../src/reports/why.js';
+import { alertInputs } from '../../src/app/alert-inputs.js';
+import { evaluateAlerts } from '../../src/reports/alerts.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
 
@@ -132,6 +134,14 @@ export const CASES: Case[] = [
       for (const row of rows) out.push(await whyOfScorecardRow({ ...ctx, model }, card.weeks[1], row));
       out.push(await prepareRead(findRead('why')!, { row: 'journey.setup', asOf: new Date(ctx.asOf).toISOString() }, 'cli').run(ctx.engine, config, model));
       return out;
+    },
+  },
+  {
+    // The numbers the alerts are judged on (daily counts, step rates, cohorts) and what they raise.
+    name: 'alerts: their inputs and what they raise', read: 'alerts', heavy: true,
+    run: async (ctx, env) => {
+      const inputs = await alertInputs(ctx, env.config);
+      return { inputs, alerts: evaluateAlerts(inputs, env.config.alerts) };
     },
   },
   // Reads with no report function of their own, through the catalogue as the server and the CLI run them.

@@ -8,6 +8,8 @@ export interface StageCountsQuery {
   segment: Segment;
   /** Also count, per row, the actors who fit the ideal user profile (column `ideal`), in the same pass. */
   idealSplit?: boolean;
+  /** Count only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
+  within?: TimeRange[];
 }
 
 /**
@@ -30,7 +32,7 @@ export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): Comp
     const ideal = q.idealSplit ? `, count(DISTINCT CASE WHEN ${isIdeal('e.actor_id')} THEN e.actor_id END) AS ideal` : '';
     parts.push(`SELECT ${b.params.bind(visit.stage)} AS stage, ${day} AS period, count(DISTINCT e.actor_id) AS actors${ideal}
       FROM (SELECT e.actor_id, ${week('e.ts')} AS p FROM ${b.actorEvents()} e
-        WHERE ${b.selector(visit.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)}) e
+        WHERE ${b.selector(visit.selector)} AND ${b.range(q.range)}${b.andWithin(q.within)} AND ${b.segment(q.segment)}) e
       GROUP BY p`);
   }
   const reached = q.stages.filter((s) => s.stage !== 'visit');
@@ -43,7 +45,7 @@ export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): Comp
     const ideal = q.idealSplit ? `, sum(CASE WHEN ${isIdeal('x.actor_id')} THEN 1 ELSE 0 END) AS ideal` : '';
     parts.push(`SELECT x.stage, ${day} AS period, count(*) AS actors${ideal}
       FROM (SELECT y.actor_id, y.stage, ${week(b.d.timestampFromMs('y.t'))} AS p FROM (${rows}) y
-        WHERE y.t >= ${b.params.bind(q.range.from, 'integer')} AND y.t < ${b.params.bind(q.range.to, 'integer')}) x
+        WHERE y.t >= ${b.params.bind(q.range.from, 'integer')} AND y.t < ${b.params.bind(q.range.to, 'integer')}${b.andWithin(q.within, 'y.t', true)}) x
       GROUP BY x.stage, p`);
   }
   const columns = `stage, period, actors${q.idealSplit ? ', ideal' : ''}`;
