@@ -11,7 +11,8 @@ import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { addPeriods, HOUR_MS, MINUTE_MS, parseDate, startOfLocalDate } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { expectedShare, projectCount, projectRate } from '../src/reports/pace.js';
-import { paceOfRows, paceWindows } from '../src/reports/pace-of-rows.js';
+import { paceOfRows, paceReport, paceWindows } from '../src/reports/pace-of-rows.js';
+import { buildDigest, digestMarkdown, digestSlackBody } from '../src/reports/digest.js';
 import { scorecardReport, type ScorecardReport } from '../src/reports/scorecard-report.js';
 import { expectSameAnswers, loadBoth, openChdb } from './helpers/engines.js';
 import { seg } from './helpers/fixture-store.js';
@@ -129,7 +130,7 @@ describe('pace on DuckDB and ClickHouse over known daily counts', () => {
 
   it('projects each row from the same point of past weeks (hand-computed)', () => {
     const r = reports.duckdb;
-    expect(r.pace).toEqual({ week: '2026-W47', cut: at('2026-11-18', 12) });
+    expect(r.pace).toEqual({ week: '2026-W47', cut: at('2026-11-18', 12), counted_to: 'Wednesday 12:00' });
     const pace = Object.fromEntries(r.rows.map((row) => [row.id, row.pace]));
     // 31 messages by the cut (the 5 at 12:10 come after it) ÷ 31/66 = 66, against ≥ 60.
     expect(pace.north_star).toMatchObject({ so_far: 31, share_expected: 31 / 66, weeks_used: 6, on_pace: true });
@@ -153,6 +154,34 @@ describe('pace on DuckDB and ClickHouse over known daily counts', () => {
     expect(reports.duckdb.rows.filter((row) => row.pace?.projected !== null).length).toBe(4);
     expectSameAnswers(reports.clickhouse.rows.map((row) => row.pace), reports.duckdb.rows.map((row) => row.pace));
     expectSameAnswers(reports.clickhouse.pace, reports.duckdb.pace);
+  });
+
+  it('says so in the digest: the rows off pace, so far and where they are heading', () => {
+    const digest = buildDigest('Pace', reports.duckdb, [], [], []);
+    expect(digest.pace).toEqual({
+      week: '2026-W47', counted_to: 'Wednesday 12:00',
+      off_pace: [{ id: 'files', name: 'Files shared', owner: 'li@x', unit: 'count', so_far: 7, projected: 14, target: '≥ 25' }],
+    });
+    expect(digestMarkdown(digest)).toContain('## Off pace in 2026-W47 (counted to Wednesday 12:00)\n- Files shared: 7 so far, heading for 14 against ≥ 25 — li@x\n');
+    expect(JSON.stringify(digestSlackBody(digest).blocks)).toContain('Files shared: 7 so far, heading for 14 against ≥ 25 — li@x');
+  });
+
+  it('answers the pace read as the scorecard\'s rows carry it', async () => {
+    const config = parseConfig(CONFIG);
+    const pace = await paceReport(reportContext(duck, modelFromConfig(config), AS_OF), scorecardModelFromConfig(config));
+    expect(pace).toEqual({ ...reports.duckdb.pace, rows: paceOfRows(reports.duckdb) });
+  });
+
+  it('projects nothing in a week the store has no event of yet, on either engine', async () => {
+    const config = parseConfig(CONFIG);
+    const later = Date.parse(at('2026-12-02', 12, 30));
+    for (const engine of [duck, ch]) {
+      const pace = await paceReport(reportContext(engine, modelFromConfig(config), later), scorecardModelFromConfig(config));
+      expect(pace.week).toBe('2026-W49');
+      expect(pace.rows.filter((r) => r.id !== 'health.cash_balance').map((r) => [r.id, r.so_far, r.projected, r.on_pace, r.reason])).toEqual(
+        ['north_star', 'journey.visit', 'journey.signup', 'files', 'per_user'].map((id) => [id, null, null, null, 'no data this week: no events stored since the week began']),
+      );
+    }
   });
 
   it('lists each row with its owner and target for alerts', () => {

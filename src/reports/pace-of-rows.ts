@@ -5,15 +5,16 @@
  */
 import { healthMetric, MONTHLY_HEALTH_METRICS } from '../model/health-metrics.js';
 import type { SeriesMetric, StageName, TimeRange, TimeSettings } from '../model/metrics.js';
-import type { ScorecardModel, Target } from '../model/scorecard-rows.js';
+import { rowName, type ScorecardModel, type Target } from '../model/scorecard-rows.js';
 import { addPeriods, DAY_MS, HOUR_MS, localDateOf, periodsIn, periodStartOf, startOfLocalDate, type Period } from '../model/time.js';
 import { compileSeries } from '../query/plans/series.js';
 import { compileStageCounts } from '../query/plans/stages.js';
+import { compileStoreLastSeen } from '../query/plans/coverage.js';
 import { run, type ReportContext } from './context.js';
 import { dataCoverage, eventGaps } from './no-data.js';
 import { fillSeries } from './north-star.js';
 import { noPace, PACE_WEEKS, projectCount, projectRate, type PaceHistory } from './pace.js';
-import type { RowPace, ScorecardRow } from './scorecard.js';
+import { rowReading, type RowPace, type ScorecardRow } from './scorecard.js';
 
 /** The current week, the cut (the start of as-of's hour) and the same point in each of the complete weeks before it. */
 export interface PaceWindows {
@@ -98,34 +99,46 @@ async function observeStages(ctx: ReportContext, w: PaceWindows): Promise<{ full
   return { full, soFar };
 }
 
-/** Each row's pace in the week containing as-of, by row id. */
-export async function rowPaces(ctx: ReportContext, scorecard: ScorecardModel): Promise<{ windows: PaceWindows; paces: Map<string, RowPace> }> {
+/** The pace of every scorecard row in the week containing as-of: `paceOfRows` of the scorecard, without the scorecard. */
+export interface PaceReport {
+  /** The week (`2026-W49`), unfinished at as-of. */
+  week: string;
+  /** Counted up to here (ISO instant): the start of as-of's hour. */
+  cut: string;
+  /** The cut as people read it, in the configured timezone: `Wednesday 12:00`. */
+  counted_to: string;
+  rows: PaceEntry[];
+}
+
+export async function paceReport(ctx: ReportContext, scorecard: ScorecardModel): Promise<PaceReport> {
   const w = paceWindows(ctx.asOf, ctx.model.time);
   const counted = scorecard.rows.map((d) => ({ d, counted: countedOf(ctx, scorecard, d.id) }));
-  const selectors = counted.flatMap(({ counted: c }) => (c.kind === 'series' ? [c.metric.selector] : c.kind === 'stage' ? ctx.model.journey.filter((s) => s.stage === c.stage).map((s) => s.selector) : []));
-  const coverage = await dataCoverage(ctx, selectors.flatMap((s) => s.events));
+  const eventsOf = (c: Counted) => (c.kind === 'series' ? c.metric.selector.events : c.kind === 'stage' ? ctx.model.journey.find((s) => s.stage === c.stage)?.selector.events ?? [] : []);
+  const [coverage, [store]] = await Promise.all([
+    dataCoverage(ctx, counted.flatMap(({ counted: c }) => eventsOf(c))),
+    run<{ n: number; last_ms: number | null }>(ctx, compileStoreLastSeen(ctx.query)),
+  ]);
+  const arrived = Number(store?.n ?? 0) > 0 && Number(store!.last_ms) >= w.current.from;
   // The current week has data from its first event on: it is judged up to the cut, not its end.
   const periods = [...w.past, { ...w.current, to: w.cut }];
-  const gapsOf = (events: string[]) => eventGaps(events, periods, coverage);
   const stages = counted.some(({ counted: c }) => c.kind === 'stage') ? await observeStages(ctx, w) : null;
-  const paces = new Map<string, RowPace>();
+  const rows: PaceEntry[] = [];
   for (const { d, counted: c } of counted) {
     const target = d.target ?? null;
-    const events = c.kind === 'series' ? c.metric.selector.events : c.kind === 'stage' ? ctx.model.journey.find((s) => s.stage === c.stage)?.selector.events ?? [] : [];
-    const gaps = gapsOf(events);
-    const thisWeek = gaps[gaps.length - 1];
-    if (c.kind === 'none') {
-      paces.set(d.id, noPace(c.reason));
-    } else if (thisWeek) {
-      paces.set(d.id, noPace(`no data this week: ${thisWeek}`));
-    } else if (c.kind === 'stage') {
+    const gaps = eventGaps(eventsOf(c), periods, coverage);
+    const thisWeek = gaps[gaps.length - 1] ?? (arrived ? null : 'no events stored since the week began');
+    let pace: RowPace;
+    if (c.kind === 'none') pace = noPace(c.reason);
+    else if (thisWeek) pace = noPace(`no data this week: ${thisWeek}`);
+    else if (c.kind === 'stage') {
       const keep = (values: number[] | undefined) => periods.map((_, i) => (gaps[i] || !values ? null : values[i]));
-      paces.set(d.id, projectCount(history({ full: keep(stages!.full.get(c.stage)).slice(0, -1), soFar: keep(stages!.soFar.get(c.stage)) }), target));
-    } else {
-      paces.set(d.id, await seriesPace(ctx, w, c.metric, gaps, target));
-    }
+      pace = projectCount(history({ full: keep(stages!.full.get(c.stage)).slice(0, -1), soFar: keep(stages!.soFar.get(c.stage)) }), target);
+    } else pace = await seriesPace(ctx, w, c.metric, gaps, target);
+    const reading = rowReading(d.id, ctx.model.northStar.per !== undefined);
+    rows.push({ id: d.id, name: rowName(scorecard, d.id), owner: d.owner ?? null, target, unit: reading.unit, lower_is_better: reading.lower_is_better, week: w.current.name, ...pace });
   }
-  return { windows: w, paces };
+  const countedTo = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.model.time.timezone, weekday: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(w.cut));
+  return { week: w.current.name, cut: new Date(w.cut).toISOString(), counted_to: countedTo, rows };
 }
 
 async function seriesPace(ctx: ReportContext, w: PaceWindows, metric: SeriesMetric, gaps: (string | null)[], target: Target | null): Promise<RowPace> {
@@ -147,6 +160,12 @@ export interface PaceEntry extends RowPace {
   lower_is_better: boolean;
   /** The week the pace is for (`2026-W49`). */
   week: string;
+}
+
+/** The pace of a row without what names it. */
+export function rowPaceOf(entry: PaceEntry): RowPace {
+  const { so_far, projected, share_expected, on_pace, weeks_used, reason } = entry;
+  return reason === undefined ? { so_far, projected, share_expected, on_pace, weeks_used } : { so_far, projected, share_expected, on_pace, weeks_used, reason };
 }
 
 /** Per scorecard row that has a pace: who owns it, the target, the projection and whether it is on pace. */

@@ -4,7 +4,7 @@
  * point of the week. Pure functions over counts; the queries behind them are in pace-of-rows.ts.
  */
 import type { Target } from '../model/scorecard-rows.js';
-import { statusOf, type RowPace } from './scorecard.js';
+import { formatValue, statusOf, type RowPace, type Unit } from './scorecard.js';
 
 export type { RowPace };
 
@@ -77,4 +77,9 @@ export function projectRate(numerator: PaceHistory, denominator: PaceHistory, ta
 /** A row with no pace: its reason, nothing projected. */
 export function noPace(reason: string): RowPace {
   return { so_far: null, projected: null, share_expected: null, on_pace: null, weeks_used: 0, reason };
+}
+
+/** A projection as read: a count to the nearest whole one (a week's end is not 1,170.69 messages), anything else as its unit reads. */
+export function formatProjection(v: number | null, unit: Unit): string {
+  return formatValue(v === null || unit !== 'count' ? v : Math.round(v), unit);
 }

@@ -2,6 +2,7 @@
  * The weekly scorecard (docs/ritual.md): pure functions over weekly values. Status per cell,
  * the bottleneck, the CEO of the week, praise, baselines and accountability gaps.
  */
+import { healthMetric } from '../model/health-metrics.js';
 import { MAX_ROWS_PER_OWNER, type Target } from '../model/scorecard-rows.js';
 
 export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';
@@ -23,6 +24,12 @@ export function formatValue(v: number | null | undefined, unit: Unit = 'count'):
     default:
       return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
   }
+}
+/** How a row's values read and which way is better: the North Star per account or user is a ratio; a health row has its own. */
+export function rowReading(id: string, northStarPer: boolean): { unit: Unit; lower_is_better: boolean } {
+  if (id === 'north_star') return { unit: northStarPer ? 'ratio' : 'count', lower_is_better: false };
+  const facts = id.startsWith('health.') ? healthMetric(id.slice('health.'.length)) : undefined;
+  return { unit: facts?.unit ?? 'count', lower_is_better: facts?.better === 'lower' };
 }
 export type RowSource = 'computed' | 'manual';
 

@@ -103,6 +103,7 @@ export const CASES: Case[] = [
       manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
     }),
   },
+  { name: 'pace of every scorecard row in the unfinished week', read: 'pace', run: (ctx, env) => catalogueRead('pace', ctx, env) },
   ...(['week', 'month'] as const).map((frequency): Case => ({
     name: `revenue, ${frequency}ly`, read: 'revenue',
     run: (ctx, env) => revenueReport(ctx, healthModelFromConfig(env.config), frequency, frequency === 'week' ? env.weeks : env.months, { trimLeading: frequency === 'month' }),

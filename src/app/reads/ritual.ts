@@ -14,6 +14,7 @@ import { scorecardReport, type ScorecardReport } from '../../reports/scorecard-r
 import { healthModelFromConfig, scorecardModelFromConfig } from '../../config/model.js';
 import { scorecardProviders } from '../../reports/providers.js';
 import { whyOfScorecardRow } from '../../reports/why.js';
+import { paceReport } from '../../reports/pace-of-rows.js';
 import { SCORECARD_SECTIONS, unknownEventWarnings } from '../config-check.js';
 
 /** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
@@ -36,6 +37,13 @@ export const scorecard = defineRead({
   summary: 'The weekly scorecard: rows with owners, targets, values and status per week; bottleneck, CEO of the week, praise',
   params: z.object({ week: week.describe('the last week shown, e.g. 2026-W47 (default: the last complete week)'), weeks, asOf }),
   run: (ctx, params) => computeScorecard(ctx, ctx.config, params),
+});
+
+export const pace = defineRead({
+  name: 'pace',
+  summary: 'Pace to target in the unfinished week: each row\'s value so far, its projected week\'s end, on or off pace, and who owns it',
+  params: z.object({ asOf }),
+  run: (ctx) => paceReport(ctx, scorecardModelFromConfig(ctx.config)),
 });
 
 export const okrs = defineRead({
