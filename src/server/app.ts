@@ -1,3 +1,4 @@
+import { ParsePool, type ParsePoolOptions } from './parse-pool.js';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -103,6 +104,8 @@ export interface ServerOptions {
   reportTimeoutMs?: number;
   /** Connection budget and deadlines (DEFAULT_CONNECTION_LIMITS in connections.ts). */
   connections?: Partial<ConnectionLimits>;
+  /** The threads that parse and validate ingestion requests (parse-pool.ts). */
+  parsing?: ParsePoolOptions;
 }
 
 function serverLogStream(options: ServerOptions) {
@@ -120,6 +123,8 @@ export class TruenorthServer implements RouteHost {
   readonly sink: IngestSink;
   readonly keys: KeyRing;
   readonly limits: Limits;
+  /** Parses and validates ingestion requests off this thread. */
+  readonly parsePool: ParsePool;
   readonly host: string;
   readonly readsNeedKey: boolean;
   /** Keys, sessions and digest claims: shared with every server on the same store. */
@@ -139,6 +144,7 @@ export class TruenorthServer implements RouteHost {
     this.host = options.host ?? '127.0.0.1';
     this.readsNeedKey = options.readsNeedKey ?? !isLoopback(this.host);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.parsePool = new ParsePool(options.parsing);
     this.queue = new WriteQueue(options.store, {
       ...options.queue,
       onHealthChange: (failing, detail) => {
@@ -229,6 +235,7 @@ export class TruenorthServer implements RouteHost {
       await this.liveState;
       if (this.sink !== this.queue) await this.sink.close();
       await this.queue.close();
+      await this.parsePool.close();
     })();
     return this.closing;
   }
