@@ -1,3 +1,4 @@
+import { ParsePool, type ParsePoolOptions } from './parse-pool.js';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -33,7 +34,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import { crossOriginPath, registerIngestRoutes } from './ingest-routes.js';
 import { registerImportRoutes } from './import-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
-import { redactUrl } from './redact.js';
+import { deliverySecrets, redactUrl } from './redact.js';
 import { defaultLogFormat, logStream, type LogDestination, type LogFormat } from './log-format.js';
 import { header } from './request.js';
 import { ingestionCors } from './sdk-routes.js';
@@ -103,12 +104,14 @@ export interface ServerOptions {
   reportTimeoutMs?: number;
   /** Connection budget and deadlines (DEFAULT_CONNECTION_LIMITS in connections.ts). */
   connections?: Partial<ConnectionLimits>;
+  /** The threads that parse and validate ingestion requests (parse-pool.ts). */
+  parsing?: ParsePoolOptions;
 }
 
 function serverLogStream(options: ServerOptions) {
   const destination = (options.logger && options.logger.stream) || process.stderr;
   const format = (options.logger && options.logger.format) || defaultLogFormat(destination);
-  return logStream(destination, format, [options.adminToken, options.localToken, options.stripeSecret]);
+  return logStream(destination, format, [options.adminToken, options.localToken, options.stripeSecret, ...deliverySecrets()]);
 }
 
 export class TruenorthServer implements RouteHost {
@@ -120,6 +123,8 @@ export class TruenorthServer implements RouteHost {
   readonly sink: IngestSink;
   readonly keys: KeyRing;
   readonly limits: Limits;
+  /** Parses and validates ingestion requests off this thread. */
+  readonly parsePool: ParsePool;
   readonly host: string;
   readonly readsNeedKey: boolean;
   /** Keys, sessions and digest claims: shared with every server on the same store. */
@@ -139,6 +144,7 @@ export class TruenorthServer implements RouteHost {
     this.host = options.host ?? '127.0.0.1';
     this.readsNeedKey = options.readsNeedKey ?? !isLoopback(this.host);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.parsePool = new ParsePool(options.parsing);
     this.queue = new WriteQueue(options.store, {
       ...options.queue,
       onHealthChange: (failing, detail) => {
@@ -198,6 +204,11 @@ export class TruenorthServer implements RouteHost {
     return this.control.digestClaims.claim(week, target, this.instanceId);
   }
 
+  /** Fires an alert condition; true for exactly one of the servers sharing the store, and only once (within its cooldown). */
+  fireAlert(key: string, subject: string, at: number, cooldownMs: number): Promise<boolean> {
+    return this.control.alertFirings.fire(key, subject, this.instanceId, at, cooldownMs);
+  }
+
   /** Re-reads the keys from the control store. */
   async reloadKeys(): Promise<void> {
     await this.keys.load(this.control.keys);
@@ -229,6 +240,7 @@ export class TruenorthServer implements RouteHost {
       await this.liveState;
       if (this.sink !== this.queue) await this.sink.close();
       await this.queue.close();
+      await this.parsePool.close();
     })();
     return this.closing;
   }
