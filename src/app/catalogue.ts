@@ -6,6 +6,7 @@ import { benchmarks, guardrails, heart, record, revenue, surveys } from './reads
 import { dashboard } from './reads/dashboard.js';
 import { events, leading, lint, predictive, quality, risk, tree } from './reads/beyond.js';
 import { funnel, northStar, pql, retention } from './reads/journey.js';
+import { people } from './reads/people.js';
 import { digest, ideas, notes, okrs, scorecard } from './reads/ritual.js';
 import type { ReadOperation, WriteOperation } from './operation.js';
 import { WRITES } from './writes.js';
@@ -15,7 +16,7 @@ export const READS = {
   leading, tree, risk, predictive, quality, events,
   scorecard, okrs, digest, notes, ideas,
   revenue, surveys, heart, guardrails, benchmarks, record,
-  dashboard, lint,
+  dashboard, lint, people,
 } as const;
 
 export type Reads = typeof READS;
