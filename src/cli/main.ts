@@ -13,6 +13,7 @@ import { registerServe } from './commands/serve.js';
 import { registerKeys } from './commands/keys.js';
 import { registerDevTools } from './commands/dev-tools.js';
 import { registerRitual } from './commands/ritual.js';
+import { registerAlerts } from './commands/alerts.js';
 import { groupCommandsByTask } from './help-groups.js';
 import { runProgram, withOneLineErrors } from './run.js';
 import { packageVersion } from './version.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDevTools(program);
   registerHealth(program);
   registerRitual(program);
+  registerAlerts(program);
   groupCommandsByTask(program);
   return program;
 }

@@ -32,6 +32,8 @@ import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../src/app/config-c
 import { findRead } from '../../src/app/catalogue.js';
 import { prepareRead } from '../../src/app/run.js';
 import { PEOPLE_CASES } from './people-cases.js';
+import { alertInputs } from '../../src/app/alert-inputs.js';
+import { evaluateAlerts } from '../../src/reports/alerts.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
 
@@ -100,6 +102,7 @@ export const CASES: Case[] = [
       manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
     }),
   },
+  { name: 'pace of every scorecard row in the unfinished week', read: 'pace', run: (ctx, env) => catalogueRead('pace', ctx, env) },
   ...(['week', 'month'] as const).map((frequency): Case => ({
     name: `revenue, ${frequency}ly`, read: 'revenue',
     run: (ctx, env) => revenueReport(ctx, healthModelFromConfig(env.config), frequency, frequency === 'week' ? env.weeks : env.months, { trimLeading: frequency === 'month' }),
@@ -118,6 +121,14 @@ export const CASES: Case[] = [
   { name: 'churn risk', read: 'risk', run: (ctx) => riskReport(ctx) },
   { name: 'predictive (dashboard data)', read: 'predictive', heavy: true, run: (ctx, env) => predictiveReport(ctx, env.weeks) },
   { name: 'event catalogue', read: 'events', run: (ctx) => eventCatalogue(ctx) },
+  {
+    // The numbers the alerts are judged on (daily counts, step rates, cohorts) and what they raise.
+    name: 'alerts: their inputs and what they raise', read: 'alerts', heavy: true,
+    run: async (ctx, env) => {
+      const inputs = await alertInputs(ctx, env.config);
+      return { inputs, alerts: evaluateAlerts(inputs, env.config.alerts) };
+    },
+  },
   // Reads with no report function of their own, through the catalogue as the server and the CLI run them.
   { name: 'lint (catalogue)', read: 'lint', run: (ctx, env) => catalogueRead('lint', ctx, env) },
   {

@@ -13,6 +13,7 @@ import { asOf, week, wholeNumber } from '../params.js';
 import { scorecardReport, type ScorecardReport } from '../../reports/scorecard-report.js';
 import { healthModelFromConfig, scorecardModelFromConfig } from '../../config/model.js';
 import { scorecardProviders } from '../../reports/providers.js';
+import { paceReport } from '../../reports/pace-of-rows.js';
 import { SCORECARD_SECTIONS, unknownEventWarnings } from '../config-check.js';
 
 /** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
@@ -35,6 +36,13 @@ export const scorecard = defineRead({
   summary: 'The weekly scorecard: rows with owners, targets, values and status per week; bottleneck, CEO of the week, praise',
   params: z.object({ week: week.describe('the last week shown, e.g. 2026-W47 (default: the last complete week)'), weeks, asOf }),
   run: (ctx, params) => computeScorecard(ctx, ctx.config, params),
+});
+
+export const pace = defineRead({
+  name: 'pace',
+  summary: 'Pace to target in the unfinished week: each row\'s value so far, its projected week\'s end, on or off pace, and who owns it',
+  params: z.object({ asOf }),
+  run: (ctx) => paceReport(ctx, scorecardModelFromConfig(ctx.config)),
 });
 
 export const okrs = defineRead({

@@ -1,5 +1,6 @@
 /** The whole file, section by section, before the checks across sections. */
 import { z } from 'zod';
+import { alertsSchema } from './alerts.js';
 import { filterSchema } from './filters.js';
 import { guardrailSchema, healthSchema, heartSchema, surveysSchema } from './health.js';
 import { journeySchema, metricSchema, northStarSchema } from './journey.js';
@@ -36,6 +37,7 @@ export const configShape = strictMap(
     database: databaseSchema.default({}),
     server: serverSchema.default({ host: '127.0.0.1', port: 8765 }),
     digest: digestSchema.optional(),
+    alerts: alertsSchema.prefault(() => ({ off_pace: undefined, anomaly: undefined, funnel_step: undefined, retention_cohort: undefined })),
   },
   'a mapping of settings (product: ..., journey: ..., north_star: ...)',
 );

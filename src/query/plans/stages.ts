@@ -8,6 +8,8 @@ export interface StageCountsQuery {
   segment: Segment;
   /** Also count, per row, the actors who fit the ideal user profile (column `ideal`), in the same pass. */
   idealSplit?: boolean;
+  /** Count only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
+  within?: TimeRange[];
 }
 
 /**
@@ -19,7 +21,7 @@ export interface StageCountsQuery {
  */
 export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const rows = stageActorRows(b, q.stages, q.range, q.segment);
+  const rows = stageActorRows(b, q.stages, q.range, q.segment, q.within);
   const parts: string[] = [];
   const day = b.d.formatDay('p');
   const isIdeal = (column: string) => `${column} IN (SELECT actor_id FROM ideal_actors WHERE ideal)`;
@@ -50,7 +52,8 @@ export interface StageActorRows {
   reached?: string;
 }
 
-export function stageActorRows(b: StatementBuilder, stages: StageDefinition[], range: TimeRange, segment: Segment): StageActorRows {
+/** `within`: only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
+export function stageActorRows(b: StatementBuilder, stages: StageDefinition[], range: TimeRange, segment: Segment, within?: TimeRange[]): StageActorRows {
   // Grouped by the week's start, formatted once per group.
   const week = (column: string) => b.d.periodTrunc(b.local(column), 'week', b.ctx.time.weekStart);
   const out: StageActorRows = { ctes: [] };
@@ -60,7 +63,7 @@ export function stageActorRows(b: StatementBuilder, stages: StageDefinition[], r
     out.visits = {
       stage,
       sql: `SELECT e.actor_id, ${week('e.ts')} AS p FROM ${b.actorEvents()} e
-        WHERE ${b.selector(visit.selector)} AND ${b.range(range)} AND ${b.segment(segment)}`,
+        WHERE ${b.selector(visit.selector)} AND ${b.range(range)}${b.andWithin(within)} AND ${b.segment(segment)}`,
     };
   }
   const reached = stages.filter((s) => s.stage !== 'visit');
@@ -71,7 +74,7 @@ export function stageActorRows(b: StatementBuilder, stages: StageDefinition[], r
       { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
     ]);
     out.reached = `SELECT y.actor_id, y.stage, ${week(b.d.timestampFromMs('y.t'))} AS p FROM (${rows}) y
-        WHERE y.t >= ${b.params.bind(range.from, 'integer')} AND y.t < ${b.params.bind(range.to, 'integer')}`;
+        WHERE y.t >= ${b.params.bind(range.from, 'integer')} AND y.t < ${b.params.bind(range.to, 'integer')}${b.andWithin(within, 'y.t', true)}`;
   }
   return out;
 }
