@@ -45,7 +45,7 @@ export interface StagePeopleQuery {
 export function compileStagePeople(ctx: QueryContext, q: StagePeopleQuery, p: PageQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
   const stages = q.stage === 'visit' ? q.stages.filter((s) => s.stage === 'visit') : q.stages.filter((s) => s.stage !== 'visit');
-  const rows = stageActorRows(b, stages, q.week, q.segment);
+  const rows = stageActorRows(b, { stages, range: q.week, segment: q.segment });
   const members = rows.visits
     ? `SELECT DISTINCT x.actor_id, ${rows.visits.stage} AS stage FROM (${rows.visits.sql}) x`
     : `SELECT x.actor_id FROM (${rows.reached}) x WHERE x.stage = ${b.params.bind(q.stage)}`;

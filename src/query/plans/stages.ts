@@ -1,5 +1,6 @@
 import type { Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
+import { liveReachSql } from './live.js';
 import { stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface StageCountsQuery {
@@ -8,6 +9,8 @@ export interface StageCountsQuery {
   segment: Segment;
   /** Also count, per row, the actors who fit the ideal user profile (column `ideal`), in the same pass. */
   idealSplit?: boolean;
+  /** First reaches from the live state (plans/live.ts; DuckDB, segment `all`) instead of every actor's whole history. */
+  live?: boolean;
   /** Count only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
   within?: TimeRange[];
 }
@@ -21,7 +24,7 @@ export interface StageCountsQuery {
  */
 export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const rows = stageActorRows(b, q.stages, q.range, q.segment, q.within);
+  const rows = stageActorRows(b, q);
   const parts: string[] = [];
   const day = b.d.formatDay('p');
   const isIdeal = (column: string) => `${column} IN (SELECT actor_id FROM ideal_actors WHERE ideal)`;
@@ -52,12 +55,12 @@ export interface StageActorRows {
   reached?: string;
 }
 
-/** `within`: only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
-export function stageActorRows(b: StatementBuilder, stages: StageDefinition[], range: TimeRange, segment: Segment, within?: TimeRange[]): StageActorRows {
+export function stageActorRows(b: StatementBuilder, q: Omit<StageCountsQuery, 'idealSplit'>): StageActorRows {
+  const { range, segment, within } = q;
   // Grouped by the week's start, formatted once per group.
   const week = (column: string) => b.d.periodTrunc(b.local(column), 'week', b.ctx.time.weekStart);
   const out: StageActorRows = { ctes: [] };
-  const visit = stages.find((s) => s.stage === 'visit');
+  const visit = q.stages.find((s) => s.stage === 'visit');
   if (visit) {
     const stage = b.params.bind(visit.stage);
     out.visits = {
@@ -66,9 +69,12 @@ export function stageActorRows(b: StatementBuilder, stages: StageDefinition[], r
         WHERE ${b.selector(visit.selector)} AND ${b.range(range)}${b.andWithin(within)} AND ${b.segment(segment)}`,
     };
   }
-  const reached = stages.filter((s) => s.stage !== 'visit');
+  const reached = q.stages.filter((s) => s.stage !== 'visit');
   if (reached.length) {
-    out.ctes.push(`reach AS (${stagesReachSql(b, reached, segment, stages.find((s) => s.stage === 'signup'))})`);
+    const reach = q.live && q.segment === 'all'
+      ? liveReachSql(b, reached, q.range)
+      : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
+    out.ctes.push(`reach AS (${reach})`);
     const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
       { alias: 'stage', items: reached.map((s) => b.params.bind(s.stage)) },
       { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
