@@ -1,5 +1,6 @@
 import type { Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
+import { liveReachSql } from './live.js';
 import { stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface StageCountsQuery {
@@ -8,6 +9,8 @@ export interface StageCountsQuery {
   segment: Segment;
   /** Also count, per row, the actors who fit the ideal user profile (column `ideal`), in the same pass. */
   idealSplit?: boolean;
+  /** First reaches from the live state (plans/live.ts; DuckDB, segment `all`) instead of every actor's whole history. */
+  live?: boolean;
   /** Count only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
   within?: TimeRange[];
 }
@@ -37,7 +40,10 @@ export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): Comp
   }
   const reached = q.stages.filter((s) => s.stage !== 'visit');
   if (reached.length) {
-    ctes.push(`reach AS (${stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'))})`);
+    const reach = q.live && q.segment === 'all'
+      ? liveReachSql(b, reached, q.range)
+      : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
+    ctes.push(`reach AS (${reach})`);
     const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
       { alias: 'stage', items: reached.map((s) => b.params.bind(s.stage)) },
       { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
