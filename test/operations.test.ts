@@ -44,6 +44,7 @@ const CLI_FORMS: Record<string, { args: string[]; query: string } | null> = {
   quality: { args: ['quality', '--json'], query: '' },
   events: { args: ['events', '--json'], query: '' },
   scorecard: { args: ['scorecard', '--json', '--weeks', '6'], query: 'weeks=6' },
+  why: { args: ['why', 'journey.setup', '--json', '--week', '2026-W45'], query: 'row=journey.setup&week=2026-W45' },
   pace: { args: ['pace', '--json'], query: '' },
   okrs: { args: ['okrs', 'list', '--json'], query: '' },
   digest: { args: ['digest', '--format', 'json'], query: '' },
