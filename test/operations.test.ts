@@ -44,6 +44,7 @@ const CLI_FORMS: Record<string, { args: string[]; query: string } | null> = {
   quality: { args: ['quality', '--json'], query: '' },
   events: { args: ['events', '--json'], query: '' },
   scorecard: { args: ['scorecard', '--json', '--weeks', '6'], query: 'weeks=6' },
+  why: { args: ['why', 'journey.setup', '--json', '--week', '2026-W45'], query: 'row=journey.setup&week=2026-W45' },
   pace: { args: ['pace', '--json'], query: '' },
   okrs: { args: ['okrs', 'list', '--json'], query: '' },
   digest: { args: ['digest', '--format', 'json'], query: '' },
@@ -56,6 +57,7 @@ const CLI_FORMS: Record<string, { args: string[]; query: string } | null> = {
   benchmarks: { args: ['benchmarks', '--json'], query: '' },
   record: { args: ['record', 'cash_balance', '--history', '--json'], query: 'metric=cash_balance' },
   lint: { args: ['lint', '--json'], query: '' },
+  people: { args: ['people', '--json', '--of', 'funnel', '--step', '2', '--dropped', '--limit', '20'], query: 'of=funnel&step=2&dropped=1&limit=20' },
   notes: null,
   dashboard: null,
 };

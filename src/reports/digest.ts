@@ -16,7 +16,8 @@ export interface Digest {
   ceo_of_the_week: CeoOfTheWeek | null;
   ceo_note: string | null;
   praise: { owner: string; metric: string }[];
-  off_track: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null }[];
+  /** `why`: the one sentence that says why the row moved from the week before, when it could be worked out. */
+  off_track: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null; why?: string }[];
   changed_most: { id: string; name: string; trend: number; trend_unit: TrendUnit; trend_over: TrendOver }[];
   /** The unfinished week so far: the rows whose projection misses their target (docs/ritual.md#pace). */
   pace: { week: string; counted_to: string; off_pace: OffPace[] };
@@ -120,7 +121,7 @@ export function digestMarkdown(d: Digest, link?: string): string {
   for (const r of d.rows) lines.push(`| ${STATUS_MARK[r.status]} | ${r.name} | ${r.owner ?? '—'} | ${cell(r)} | ${r.target ?? '—'} | ${trendCell(r)} |`);
   if (d.off_track.length) {
     lines.push('', '## Off track');
-    for (const r of d.off_track) lines.push(`- ${r.name}: ${formatValue(r.value, r.unit)} against ${r.target} — ${r.owner ?? 'no owner'}`);
+    for (const r of d.off_track) lines.push(`- ${r.name}: ${formatValue(r.value, r.unit)} against ${r.target} — ${r.owner ?? 'no owner'}${r.why ? `. ${r.why}` : ''}`);
   }
   if (d.pace.off_pace.length) {
     lines.push('', `## ${offPaceTitle(d)}`);
@@ -178,7 +179,7 @@ ${para('Praise', d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ') || u
 <tr><th>status</th><th>metric</th><th>owner</th><th>value</th><th>target</th><th>change</th></tr>
 ${rows}
 </table>
-${list('Off track', d.off_track.map((r) => `${e(r.name)}: ${e(formatValue(r.value, r.unit))} against ${e(r.target ?? '—')} — ${e(r.owner ?? 'no owner')}`))}
+${list('Off track', d.off_track.map((r) => `${e(r.name)}: ${e(formatValue(r.value, r.unit))} against ${e(r.target ?? '—')} — ${e(r.owner ?? 'no owner')}${r.why ? `. ${e(r.why)}` : ''}`))}
 ${list(e(offPaceTitle(d)), d.pace.off_pace.map((r) => e(offPaceText(r))))}
 ${list('What changed most', d.changed_most.map((c) => `${e(c.name)}: ${e(formatTrend(c.trend, c.trend_unit))} ${c.trend_over}`))}
 ${list('OKRs', d.okrs.map((o) => `${e(o.objective)} (due ${e(o.due)}): ${e(pct(o.progress))}`))}
@@ -200,6 +201,8 @@ export function digestSlackBody(d: Digest, link?: string): { text: string; block
   else if (d.ceo_note) blocks.push(section(d.ceo_note));
   if (d.praise.length) blocks.push(section(`*Praise:* ${d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ')}`));
   blocks.push(section(d.rows.map((r) => `${STATUS_MARK[r.status]} ${r.name}: ${cell(r)}${r.reason ? ` (${r.reason})` : ''}${r.target ? ` (target ${r.target})` : ''}${r.owner ? ` — ${r.owner}` : ''}`).join('\n')));
+  const whys = d.off_track.filter((r) => r.why).map((r) => `• ${r.why}`);
+  if (whys.length) blocks.push(section(`*Why it moved:*\n${whys.join('\n')}`));
   if (d.pace.off_pace.length) blocks.push(section(`*${offPaceTitle(d)}:*\n${d.pace.off_pace.map(offPaceText).join('\n')}`));
   if (d.okrs.length) blocks.push(section(d.okrs.map((o) => `*${o.objective}*: ${pct(o.progress)}`).join('\n')));
   if (link) blocks.push(section(`<${link}|${OPEN_WEEK}>`));

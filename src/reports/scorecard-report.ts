@@ -3,6 +3,7 @@ import { addPeriods, lastCompleteWeekStart, parsePeriod, type Period, periodsIn,
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
+import { formulaWeekly } from './formula-series.js';
 import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
 import { praiseFor } from './praise.js';
@@ -140,6 +141,9 @@ async function scorecardSources(ctx: ReportContext, scorecard: ScorecardModel, w
     const r = await seriesReport(ctx, { ...metric, frequency: 'week' }, range);
     metricSeries.set(metric.id, r.series.map((p) => p.value));
   }
+  for (const metric of ctx.model.formulas ?? []) {
+    if (shown.has(metric.id)) metricSeries.set(metric.id, await formulaWeekly(ctx, metric.formula, weeks));
+  }
   const computedHealth = Object.entries(scorecard.healthSources).filter(([, source]) => source === 'computed').map(([name]) => name);
   const health = computedHealth.length && providers.health ? await providers.health(computedHealth, weeks) : { values: {}, reasons: {}, base: [] };
   const manual = providers.manual ? await providers.manual(definitions.map((d) => manualKey(d.id)), weeks) : {};
@@ -175,6 +179,11 @@ function scorecardRow(ctx: ReportContext, scorecard: ScorecardModel, d: Scorecar
     const customers = monthly?.base ?? health.base;
     if ((unit === 'rate' || unit === 'ratio') && customers.length) row.base = customers;
     return row;
+  }
+  if (ctx.model.formulas?.some((m) => m.id === d.id)) {
+    const values = sources.metricSeries.get(d.id) ?? none;
+    const gaps = values.map((v) => (v === null ? 'a metric of its formula has no value this week, or the formula divides by zero' : null));
+    return rowWithGaps({ ...base, source: 'computed' }, values, gaps, manualValues);
   }
   const metric = sources.shownMetrics.find((m) => m.id === d.id);
   if (!metric) return rowWithGaps({ ...base, source: 'manual' }, manualValues, undefined);

@@ -34,7 +34,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import { crossOriginPath, registerIngestRoutes } from './ingest-routes.js';
 import { registerImportRoutes } from './import-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
-import { redactUrl } from './redact.js';
+import { deliverySecrets, redactUrl } from './redact.js';
 import { defaultLogFormat, logStream, type LogDestination, type LogFormat } from './log-format.js';
 import { header } from './request.js';
 import { ingestionCors } from './sdk-routes.js';
@@ -111,7 +111,7 @@ export interface ServerOptions {
 function serverLogStream(options: ServerOptions) {
   const destination = (options.logger && options.logger.stream) || process.stderr;
   const format = (options.logger && options.logger.format) || defaultLogFormat(destination);
-  return logStream(destination, format, [options.adminToken, options.localToken, options.stripeSecret]);
+  return logStream(destination, format, [options.adminToken, options.localToken, options.stripeSecret, ...deliverySecrets()]);
 }
 
 export class TruenorthServer implements RouteHost {
@@ -202,6 +202,11 @@ export class TruenorthServer implements RouteHost {
   /** Claims the sending of `week`'s digest to `target`; true for exactly one of the servers sharing the store. */
   claimDigest(week: string, target: string): Promise<boolean> {
     return this.control.digestClaims.claim(week, target, this.instanceId);
+  }
+
+  /** Fires an alert condition; true for exactly one of the servers sharing the store, and only once (within its cooldown). */
+  fireAlert(key: string, subject: string, at: number, cooldownMs: number): Promise<boolean> {
+    return this.control.alertFirings.fire(key, subject, this.instanceId, at, cooldownMs);
   }
 
   /** Re-reads the keys from the control store. */

@@ -13,6 +13,7 @@ import { asOf, week, wholeNumber } from '../params.js';
 import { scorecardReport, type ScorecardReport } from '../../reports/scorecard-report.js';
 import { healthModelFromConfig, scorecardModelFromConfig } from '../../config/model.js';
 import { scorecardProviders } from '../../reports/providers.js';
+import { whyOfScorecardRow } from '../../reports/why.js';
 import { paceReport } from '../../reports/pace-of-rows.js';
 import { SCORECARD_SECTIONS, unknownEventWarnings } from '../config-check.js';
 
@@ -64,7 +65,12 @@ export async function composeDigest(ctx: ReportContext, config: Config, params: 
   const [checkins, notes, ideas] = await Promise.all([
     fromWorkspace(ctx.engine, listCheckins), fromWorkspace(ctx.engine, (s) => reviewNotes(s, last)), fromWorkspace(ctx.engine, listIdeas),
   ]);
-  return buildDigest(config.product, card, okrProgress(config.okrs, card, checkins), notes, ideas);
+  const digest = buildDigest(config.product, card, okrProgress(config.okrs, card, checkins), notes, ideas);
+  for (const entry of digest.off_track) {
+    const row = card.rows.find((r) => r.id === entry.id)!;
+    entry.why = (await whyOfScorecardRow(ctx, last, row)).sentence;
+  }
+  return digest;
 }
 
 export const digest = defineRead({

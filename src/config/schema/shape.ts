@@ -6,7 +6,7 @@ import { guardrailSchema, healthSchema, heartSchema, surveysSchema } from './hea
 import { journeySchema, metricSchema, northStarSchema } from './journey.js';
 import { show, strictMap } from './messages.js';
 import { riskSchema } from './risk.js';
-import { databaseSchema, digestSchema, okrSchema, retentionSchema, scorecardSchema, serverSchema } from './ritual.js';
+import { databaseSchema, digestSchema, okrSchema, retentionSchema, scorecardSchema, serverSchema, whySchema } from './ritual.js';
 import { durationDays, text, timezone } from './scalars.js';
 
 export const configShape = strictMap(
@@ -32,6 +32,7 @@ export const configShape = strictMap(
     okrs: z.array(okrSchema).default([]),
     scorecard: scorecardSchema.default({ weeks: 13 }),
     retention: retentionSchema.optional(),
+    why: whySchema.default({}),
     // Every rule on with its defaults when the section is absent.
     risk: riskSchema.prefault(() => ({ seat_utilization: undefined, key_feature: undefined, support_tickets: undefined, no_north_star: undefined })),
     database: databaseSchema.default({}),

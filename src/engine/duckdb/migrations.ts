@@ -294,6 +294,19 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 13,
+    name: 'alert firings',
+    statements: [
+      // Each alert condition (kind, row, week) that fired, once; `subject` (kind, row) carries the cooldown.
+      `CREATE TABLE alert_firings (
+        key VARCHAR PRIMARY KEY,
+        subject VARCHAR NOT NULL,
+        claimant VARCHAR NOT NULL,
+        fired_at TIMESTAMP NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */
