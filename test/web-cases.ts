@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { leadingCheck, northStarCheck, okrsCheck, revenueCheck, voiceCheck } from './web-checks.js';
 import { checkJourney, checkRetention, checkScorecard } from './web-review-checks.js';
 import { andThen, peopleCheck } from './web-people-checks.js';
+import { checkWhyPanel } from './web-why-check.js';
 
 export type Size = 'desktop' | 'phone';
 export type Scheme = 'light' | 'dark';
@@ -154,7 +155,10 @@ const BOTH: Size[] = ['desktop', 'phone'];
 const LIGHT_AND_DARK: Scheme[] = ['light', 'dark'];
 
 export const PAGE_CASES: PageCase[] = [
-  { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: checkScorecard },
+  { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: async (page, at) => {
+    await checkScorecard(page, at);
+    await checkWhyPanel(page, at);
+  } },
   { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: northStarCheck },
   { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV, WEEKLY_STAGES_CSV],
     check: andThen(andThen(checkJourney, peopleCheck('.weekly-table tbody tr:nth-child(3) td:last-child .people-link')), peopleCheck('[data-testid^="dropped-"] .people-link')),
