@@ -8,6 +8,7 @@ import { scorecardCsv } from '../exports';
 import { useView } from '../context';
 import { dateTime, pct, shortWeek, STATUS_LABEL, stageLabel, targetText } from '../format';
 import { Link, sharedQuery } from '../router';
+import { PaceCard } from './ScorecardPace';
 import type { ReviewNote, Scorecard as ScorecardData, ScorecardRow, Status, Target, Unit } from '../types';
 import './scorecard.css';
 
@@ -27,6 +28,7 @@ export function Scorecard() {
           )}
           <Banner data={data} />
           <Grid data={data} notes={notes.data?.notes ?? []} />
+          <PaceCard />
           <div className="grid-2">
             <Card title="Review notes" subtitle={`On ${week}`} id="notes" actions={<Link className="btn small" to={`/enter${sharedQuery()}#review-notes`}>Add a note</Link>}>
               <Load result={notes} what="review notes">
