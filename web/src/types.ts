@@ -28,6 +28,9 @@ export type DashboardContext = Answer<'dashboard'>;
 export type Scorecard = Answer<'scorecard'>;
 export type ScorecardRow = Scorecard['rows'][number];
 export type Bottleneck = NonNullable<Scorecard['bottleneck']>;
+/** Pace to target in the unfinished week (`GET /api/v1/pace`). */
+export type Pace = Answer<'pace'>;
+export type PaceRow = Pace['rows'][number];
 
 export type ReviewNote = StoredReviewNote;
 export type Checkin = StoredCheckin;
@@ -57,3 +60,5 @@ export type PredictiveIndicator = ServerPredictiveIndicator;
 export type OkrsReport = Answer<'okrs'>;
 export type KeyResult = OkrsReport['objectives'][number]['key_results'][number];
 export type ManualEntry = Answer<'record'>['entries'][number];
+
+export type WhyReport = Answer<'why'>;
