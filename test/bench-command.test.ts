@@ -27,7 +27,7 @@ describe('truenorth bench', () => {
     expect(top.stdout).toMatch(/^\s+ingest \[options\]\s+HTTP ingestion with durable acks/m);
     const run = truenorth('bench', 'run', '--help');
     expect(run.status).toBe(0);
-    for (const option of ['--scale <n>', '--runs <n>', '--import-runs <n>', '--http-runs <n>', '--http-events <n>', '--only <phases>', '--reports <names>', '--tile <n>', '--data <dir>', '--out <dir>', '--json']) {
+    for (const option of ['--scale <n>', '--runs <n>', '--import-runs <n>', '--http-runs <n>', '--http-events <n>', '--only <phases>', '--reports <names>', '--tile <n>', '--data <dir>', '--out <dir>', '--json', '--live', '--rate <n>', '--seconds <n>']) {
       expect(run.stdout).toContain(option);
     }
   });

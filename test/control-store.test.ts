@@ -65,4 +65,20 @@ describe.each(Object.keys(engines))('control store on %s', (engine) => {
     expect(await digestClaims.claim('2026-W09', 'email', 'server c')).toBe(true);
     expect(await digestClaims.claim('2026-W10', 'webhook', 'server c')).toBe(true);
   });
+
+  it('alert firings: a condition fires once, from one of two servers; its row and kind wait out the cooldown', async () => {
+    const { alertFirings } = engines[engine]();
+    const day = 86_400_000;
+    const t0 = Date.parse('2026-11-26T06:00:00.000Z');
+    const subject = 'anomaly:journey.signup';
+    const won = await Promise.all(['server a', 'server b'].map((server) => alertFirings.fire(`${subject}:2026-W48`, subject, server, t0, 3 * day)));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    // The same condition an hour later, from either server: already fired.
+    expect(await alertFirings.fire(`${subject}:2026-W48`, subject, 'server a', t0 + 3_600_000, 3 * day)).toBe(false);
+    // Next week's condition on the same row inside the cooldown: held back; after it: fires.
+    expect(await alertFirings.fire(`${subject}:2026-W49`, subject, 'server a', t0 + 2 * day, 3 * day)).toBe(false);
+    expect(await alertFirings.fire(`${subject}:2026-W49`, subject, 'server a', t0 + 4 * day, 3 * day)).toBe(true);
+    // Another row is its own subject.
+    expect(await alertFirings.fire('anomaly:journey.setup:2026-W48', 'anomaly:journey.setup', 'server b', t0, 3 * day)).toBe(true);
+  });
 });

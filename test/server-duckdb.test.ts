@@ -49,6 +49,8 @@ describe('a server on DuckDB', () => {
 
   it('answers repeated reads from the query cache until the next write, which is seen at once', async () => {
     const server = await TruenorthServer.create({ store: t.store, port: 0, configPath, logger: false });
+    // Building the live state is a write: done before the reads whose reuse is counted.
+    await server.liveState;
     try {
       const send = (id: string) => server.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(t.write.token), 'content-type': 'application/json' }, payload: JSON.stringify(track(id)) });
       const read = async () => (await server.app.inject({ url: '/api/v1/north-star?from=2026-W09&to=2026-W10&as_of=2026-03-30' })).json() as { series: { value: number }[] };
@@ -61,6 +63,29 @@ describe('a server on DuckDB', () => {
       // Both messages are in W10 (2 March): one more than before.
       expect(first.series.map((p) => p.value)).toEqual([0, 1]);
       expect((await read()).series.map((p) => p.value)).toEqual([0, 2]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads its writes: a scorecard counts every event acknowledged before it, from the live state and the events past its watermark', async () => {
+    const server = await TruenorthServer.create({ store: t.store, port: 0, configPath, logger: false });
+    await server.liveState;
+    try {
+      expect(await t.store.all('SELECT count(*) AS n FROM live_state_defs')).not.toEqual([{ n: 0 }]);
+      const signup = (id: string, user: string) => ({ type: 'track', messageId: id, userId: user, event: 'Signed Up', timestamp: '2026-05-05T10:00:00Z', properties: {} });
+      const send = (body: object) => server.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(t.write.token), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      const signups = async () => {
+        const card = (await server.app.inject({ url: '/api/v1/scorecard?week=2026-W19&weeks=2&as_of=2026-05-20' })).json() as { rows: { id: string; values: (number | null)[] }[] };
+        return card.rows.find((r) => r.id === 'journey.signup')!.values;
+      };
+      for (const [i, user] of ['ryw-1', 'ryw-2', 'ryw-3'].entries()) {
+        expect((await send(signup(`ryw-${i}`, user))).statusCode).toBe(200);
+        expect(await signups()).toEqual([null, i + 1]);
+      }
+      // A second signup of a person already counted is not a first reach; the week before has no signups stored.
+      expect((await send(signup('ryw-again', 'ryw-1'))).statusCode).toBe(200);
+      expect((await signups())[1]).toBe(3);
     } finally {
       await server.close();
     }

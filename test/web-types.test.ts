@@ -22,11 +22,11 @@ const DASHBOARD_KEYS: Record<keyof DashboardContext, boolean> = {
 };
 const SCORECARD_KEYS: Record<keyof Scorecard, boolean> = {
   weeks: true, rows: true, bottleneck: true, bottleneck_ideal: true, bottleneck_note: true, ceo_of_the_week: true, ceo_note: true,
-  praise: true, accountability: true, journey_steps: true, warnings: true,
+  praise: true, accountability: true, journey_steps: true, warnings: true, pace: true,
 };
 const ROW_KEYS: Record<keyof ScorecardRow, boolean> = {
   id: true, name: true, owner: true, target: true, source: true, unit: true, values: true, status: true, trend: true, trend_unit: true,
-  manual: false, baseline: false, lower_is_better: false, reasons: false, base: false, months: false,
+  manual: false, baseline: false, lower_is_better: false, reasons: false, base: false, months: false, pace: false,
 };
 
 const ROOT = join(import.meta.dirname, '..');

@@ -3,17 +3,19 @@
  * both run the operation listed here with the same parameters.
  */
 import { benchmarks, guardrails, heart, record, revenue, surveys } from './reads/health.js';
+import { alerts } from './reads/alerts.js';
 import { dashboard } from './reads/dashboard.js';
 import { events, leading, lint, predictive, quality, risk, tree } from './reads/beyond.js';
 import { funnel, northStar, pql, retention } from './reads/journey.js';
-import { digest, ideas, notes, okrs, scorecard } from './reads/ritual.js';
+import { digest, ideas, notes, okrs, pace, scorecard } from './reads/ritual.js';
+import { why } from './reads/why.js';
 import type { ReadOperation, WriteOperation } from './operation.js';
 import { WRITES } from './writes.js';
 
 export const READS = {
   northStar, funnel, retention, pql,
   leading, tree, risk, predictive, quality, events,
-  scorecard, okrs, digest, notes, ideas,
+  scorecard, pace, okrs, digest, notes, ideas, why, alerts,
   revenue, surveys, heart, guardrails, benchmarks, record,
   dashboard, lint,
 } as const;

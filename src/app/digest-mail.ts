@@ -21,10 +21,15 @@ export function digestMail(digest: Digest, publicUrl?: string): { subject: strin
  * Emails the digest over SMTP and resolves to who took it ("2 recipients by email through host:port"). The password is only handed to the
  * SMTP conversation: no message, outcome or log line carries it.
  */
-export async function sendDigestMail(digest: Digest, settings: DigestEmail, options: { password?: string; publicUrl?: string }): Promise<string> {
+export function sendDigestMail(digest: Digest, settings: DigestEmail, options: { password?: string; publicUrl?: string }): Promise<string> {
+  return sendMail(settings, digestMail(digest, options.publicUrl), `the ${digest.week} digest`, options.password);
+}
+
+/** Sends one message through the digest's SMTP settings to their recipients; `what` names it in a refusal ("the 2026-W47 digest"). */
+export async function sendMail(settings: DigestEmail, message: { subject: string; text: string; html: string }, what: string, password?: string): Promise<string> {
   const port = settings.port ?? DEFAULT_PORT[settings.security];
   const where = smtpAddress(settings);
-  if (settings.user && !options.password) {
+  if (settings.user && !password) {
     throw new TruenorthError('delivery_failed', `email: ${where} needs the password of ${settings.user}; set ${SMTP_PASSWORD_ENV}`);
   }
   const { createTransport } = await import('nodemailer');
@@ -34,20 +39,20 @@ export async function sendDigestMail(digest: Digest, settings: DigestEmail, opti
     secure: settings.security === 'tls',
     requireTLS: settings.security === 'starttls',
     ignoreTLS: settings.security === 'none',
-    auth: settings.user ? { user: settings.user, pass: options.password } : undefined,
+    auth: settings.user ? { user: settings.user, pass: password } : undefined,
     connectionTimeout: CONNECT_TIMEOUT_MS,
     greetingTimeout: CONNECT_TIMEOUT_MS,
     socketTimeout: SEND_TIMEOUT_MS,
     logger: false,
   });
   try {
-    const info = await transport.sendMail({ from: settings.from, to: settings.to, ...digestMail(digest, options.publicUrl) });
+    const info = await transport.sendMail({ from: settings.from, to: settings.to, ...message });
     const refused = info.rejected.map(String);
     const taken = settings.to.length - refused.length;
     return `${taken} recipient${taken === 1 ? '' : 's'} by email through ${where}${refused.length ? ` (refused: ${refused.join(', ')})` : ''}`;
   } catch (e) {
-    const said = oneLine((e as Error).message, options.password);
-    throw new TruenorthError('delivery_failed', `email: ${where} did not take the ${digest.week} digest (${said})`);
+    const said = oneLine((e as Error).message, password);
+    throw new TruenorthError('delivery_failed', `email: ${where} did not take ${what} (${said})`);
   } finally {
     transport.close();
   }

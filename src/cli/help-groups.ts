@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 /** `truenorth --help` lists the commands by task, in this order (a command missing here is listed under "Commands:"). */
 export const TASK_GROUPS: readonly (readonly [heading: string, commands: readonly string[]])[] = [
   ['Getting started:', ['init', 'demo', 'lint', 'events', 'help']],
-  ['The weekly ritual:', ['scorecard', 'digest', 'okrs', 'record', 'note', 'ideas']],
+  ['The weekly ritual:', ['scorecard', 'pace', 'why', 'digest', 'alerts', 'okrs', 'record', 'note', 'ideas']],
   ['Reports:', ['north-star', 'funnel', 'retention', 'revenue', 'pql', 'surveys', 'heart', 'guardrails', 'benchmarks', 'leading', 'tree', 'risk', 'predictive']],
   ['Data in and out:', ['import', 'export', 'quality']],
   ['Keys and serving:', ['serve', 'keys']],

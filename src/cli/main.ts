@@ -13,6 +13,8 @@ import { registerServe } from './commands/serve.js';
 import { registerKeys } from './commands/keys.js';
 import { registerDevTools } from './commands/dev-tools.js';
 import { registerRitual } from './commands/ritual.js';
+import { registerWhy } from './commands/why.js';
+import { registerAlerts } from './commands/alerts.js';
 import { groupCommandsByTask } from './help-groups.js';
 import { runProgram, withOneLineErrors } from './run.js';
 import { packageVersion } from './version.js';
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerDevTools(program);
   registerHealth(program);
   registerRitual(program);
+  registerWhy(program);
+  registerAlerts(program);
   groupCommandsByTask(program);
   return program;
 }

@@ -2,10 +2,11 @@
  * The config as an adapter into the model: a validated `truenorth.yaml` becomes the metric model
  * (journey, North Star, metrics, risk rules) and the health model (surveys, HEART, guardrails).
  */
+import { parseFormula } from '../model/formula.js';
 import { BUILTIN_MANUAL_METRICS } from '../model/health-metrics.js';
 import type { MetricModel } from '../model/metric-model.js';
 import {
-  STAGES, type Condition, type EventSelector, type FilterOperator, type FilterValue, type Measure, type Predicate,
+  parseBreakdown, STAGES, type Condition, type EventSelector, type FilterOperator, type FilterValue, type Measure, type Predicate,
   type SeriesMetric, type StageDefinition, type StageName, type TimeSettings,
 } from '../model/metrics.js';
 import type { RiskRules } from '../model/risk.js';
@@ -57,7 +58,10 @@ export function modelFromConfig(config: Config): MetricModel {
       return stage ? [stageFromConfig(name, stage)] : [];
     }),
     northStar: seriesFromConfig('north_star', config.north_star.name, config.north_star),
-    metrics: config.metrics.filter((m) => m.source === 'computed').map((m) => seriesFromConfig(m.id, m.name ?? m.id, m)),
+    metrics: config.metrics.filter((m) => m.source === 'computed' && m.formula === undefined).map((m) => seriesFromConfig(m.id, m.name ?? m.id, m)),
+    formulas: config.metrics.flatMap((m) => (m.formula === undefined ? [] : [{ id: m.id, name: m.name ?? m.id, formula: parseFormula(m.formula) }])),
+    ...(config.north_star.formula ? { northStarFormula: parseFormula(config.north_star.formula) } : {}),
+    ...(config.why.breakdown ? { whyBreakdown: parseBreakdown(config.why.breakdown) } : {}),
     retentionSelector: { events: eventList(config.retention.event), where: predicateFromFilter(config.retention.where) },
     drives: drivesEdges(config),
     manualMetrics: config.metrics.filter((m) => m.source === 'manual').map((m) => ({ id: m.id, name: m.name ?? m.id })),

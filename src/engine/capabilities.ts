@@ -19,6 +19,8 @@ export const CAPABILITIES = [
   'catalogue_summary',
   /** The subscription ledger written from Stripe webhooks and the Stripe history import. */
   'stripe',
+  /** Each person's first reach of the journey's stages kept at write time, so the scorecard reads no old events. */
+  'live_state',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
@@ -31,10 +33,11 @@ export type Capabilities = { readonly [C in Capability]: Support };
 /** Each engine's capabilities: the one place that decides them. */
 export const ENGINE_CAPABILITIES: { readonly [D in Dialect]: Capabilities } = {
   duckdb: {
-    ingest: true, import: true, write_lane: true, team_tables: true, export_events: true, catalogue_summary: true, stripe: true,
+    ingest: true, import: true, write_lane: true, team_tables: true, export_events: true, catalogue_summary: true, stripe: true, live_state: true,
   },
   clickhouse: {
     ingest: true, import: true, write_lane: true, team_tables: true, export_events: true, catalogue_summary: true, stripe: true,
+    live_state: { gap: 'the first-reach state is kept on DuckDB only; ClickHouse computes every report from the events each time, which answers the same, more slowly' },
   },
 };
 

@@ -1,6 +1,6 @@
 /**
- * The control state every server in front of one store shares: API keys, dashboard sessions and the
- * weekly digest's claims. It lives in the store itself (DuckDB: engine/duckdb/control.ts;
+ * The control state every server in front of one store shares: API keys, dashboard sessions, the
+ * weekly digest's claims and the alerts fired. It lives in the store itself (DuckDB: engine/duckdb/control.ts;
  * ClickHouse: engine/clickhouse/control.ts), never in one process, so a second server sees what the
  * first one wrote. engine/open-store.ts picks the implementation with the engine.
  */
@@ -50,10 +50,20 @@ export interface DigestClaims {
   claim(week: string, target: string, claimant: string): Promise<boolean>;
 }
 
+export interface AlertFirings {
+  /**
+   * Fires the alert condition `key` (kind, row, week) of `subject` (kind, row) at `at` (epoch ms) for
+   * `claimant`: true for exactly one claimant, and only when the key never fired before and no other
+   * key of the subject fired within `cooldownMs` before `at`.
+   */
+  fire(key: string, subject: string, claimant: string, at: number, cooldownMs: number): Promise<boolean>;
+}
+
 export interface ControlStore {
   readonly keys: KeyTable;
   readonly sessions: SessionTable;
   readonly digestClaims: DigestClaims;
+  readonly alertFirings: AlertFirings;
   /** Whether other processes may change this state (several servers on one ClickHouse): the server then re-reads the keys on a timer. */
   readonly shared: boolean;
 }

@@ -1,4 +1,6 @@
+import type { StageDefinition } from '../model/metrics.js';
 import type { Capabilities } from './capabilities.js';
+import type { LiveStateProgress } from './duckdb/live-state.js';
 import type { ImportOptions, ImportReport } from './ingest/import-events.js';
 import type { LedgerImportOptions } from './ingest/import-ledger.js';
 import type { ManualImportOptions, ManualInput } from './ingest/import-manual.js';
@@ -29,6 +31,12 @@ export interface StorePort {
   /** A hand entry: `work` reads the store, then writes through `write`, no other hand entry between the two. */
   manualLane<T>(work: (engine: SqlEngine, write: (entries: ManualInput[]) => Promise<number>) => Promise<T>): Promise<T>;
   readonly team: TeamTables;
+  /**
+   * Keeps the live first-reach state of these journey stages where the store keeps one
+   * (`capabilities.live_state`): builds what is missing, drops what no stage uses. Answers how many
+   * definitions it built (0 where no state is kept).
+   */
+  ensureLiveState(stages: readonly StageDefinition[], onProgress?: (p: LiveStateProgress) => void): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,8 @@
  * The metric model: everything the query layer needs, as typed data independent of YAML and SQL.
  * `config/model.ts` builds it from a validated config.
  */
-import type { EventSelector, Predicate, RetentionDefinition, SeriesMetric, StageDefinition, TimeSettings } from './metrics.js';
+import type { Formula, FormulaMetric } from './formula.js';
+import type { Breakdown, EventSelector, Predicate, RetentionDefinition, SeriesMetric, StageDefinition, TimeSettings } from './metrics.js';
 import type { RiskRules } from './risk.js';
 import type { DrivesEdge } from './tree.js';
 
@@ -20,6 +21,12 @@ export interface MetricModel {
   drives?: DrivesEdge[];
   /** Metrics entered by hand (`source: manual`): their ids and names. */
   manualMetrics?: { id: string; name: string }[];
+  /** Metrics given as a formula over other metrics (config `formula:`). */
+  formulas?: FormulaMetric[];
+  /** How the North Star breaks down into metrics (`north_star.formula`), when configured. */
+  northStarFormula?: Formula;
+  /** The trait week-over-week changes are split by besides ideal users and new actors (`why.breakdown`). */
+  whyBreakdown?: Breakdown;
   /** Churn-risk rules (config `risk:`), defaults applied; a disabled rule is null. */
   risk?: RiskRules;
 }

@@ -52,6 +52,16 @@ export class StatementBuilder {
     return `${column} >= ${this.params.instant(range.from)} AND ${column} < ${this.params.instant(range.to)}`;
   }
 
+  /**
+   * ` AND` the instant falls in one of these windows (the parts of weeks elapsed so far, for pace); nothing
+   * without any, so the statement stays as it was. `epochMs`: the column holds epoch milliseconds, not a timestamp.
+   */
+  andWithin(windows: readonly TimeRange[] | undefined, column = 'e.ts', epochMs = false): string {
+    if (!windows?.length) return '';
+    const at = (ms: number) => (epochMs ? this.params.bind(ms, 'integer') : this.params.instant(ms));
+    return ` AND (${windows.map((w) => `(${column} >= ${at(w.from)} AND ${column} < ${at(w.to)})`).join(' OR ')})`;
+  }
+
   /** Local wall-clock time of a UTC timestamp; in UTC that is the timestamp itself (no per-row zone conversion). */
   local(column: string): string {
     if (this.ctx.time.timezone === 'UTC' || this.ctx.time.timezone === 'Etc/UTC') return column;

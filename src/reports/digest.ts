@@ -1,6 +1,7 @@
 import type { Idea, ReviewNote } from '../engine/workspace.js';
 import type { ObjectiveProgress } from './okrs.js';
 import type { ScorecardReport } from './scorecard-report.js';
+import { formatProjection } from './pace.js';
 import { formatTrend, formatValue, type Bottleneck, type CeoOfTheWeek, type ScorecardRow, type Status, type TrendUnit, type Unit } from './scorecard.js';
 
 /** The weekly review (docs/ritual.md), as one object rendered to Markdown, HTML and a Slack body. */
@@ -15,14 +16,26 @@ export interface Digest {
   ceo_of_the_week: CeoOfTheWeek | null;
   ceo_note: string | null;
   praise: { owner: string; metric: string }[];
-  off_track: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null }[];
+  /** `why`: the one sentence that says why the row moved from the week before, when it could be worked out. */
+  off_track: { id: string; name: string; owner: string | null; unit: Unit; value: number | null; target: string | null; why?: string }[];
   changed_most: { id: string; name: string; trend: number; trend_unit: TrendUnit; trend_over: TrendOver }[];
+  /** The unfinished week so far: the rows whose projection misses their target (docs/ritual.md#pace). */
+  pace: { week: string; counted_to: string; off_pace: OffPace[] };
   okrs: ObjectiveProgress[];
   review_notes: ReviewNote[];
   ideas: Idea[];
   /** The scorecard's warnings: event names in truenorth.yaml the store does not hold. */
   warnings: ScorecardReport['warnings'];
 }
+
+export interface OffPace { id: string; name: string; owner: string | null; unit: Unit; so_far: number | null; projected: number | null; target: string | null }
+
+/** "Files shared: 7 so far, heading for 14 against ≥ 25 — li@x". */
+export function offPaceText(r: OffPace): string {
+  return `${r.name}: ${formatValue(r.so_far, r.unit)} so far, heading for ${formatProjection(r.projected, r.unit)} against ${r.target ?? 'no target'} — ${r.owner ?? 'no owner'}`;
+}
+
+const offPaceTitle = (d: Digest) => `Off pace in ${d.pace.week} (counted to ${d.pace.counted_to})`;
 
 /** What a row's trend compares: the week before, or for a row read monthly the month before. */
 export type TrendOver = 'week over week' | 'month over month';
@@ -63,6 +76,12 @@ export function buildDigest(product: string, scorecard: ScorecardReport, okrs: O
       .sort((a, b) => Math.abs(b.trend!) - Math.abs(a.trend!) || a.id.localeCompare(b.id))
       .slice(0, 3)
       .map((r) => ({ id: r.id, name: r.name, trend: r.trend!, trend_unit: r.trend_unit, trend_over: r.trend_over })),
+    pace: {
+      week: scorecard.pace.week, counted_to: scorecard.pace.counted_to,
+      off_pace: scorecard.rows.filter((r) => r.pace?.on_pace === false).map((r) => ({
+        id: r.id, name: r.name, owner: r.owner, unit: r.unit, so_far: r.pace!.so_far, projected: r.pace!.projected, target: targetText(r.target, r.unit),
+      })),
+    },
     okrs,
     review_notes: notes,
     ideas: ideas.filter((i) => i.status === 'proposed' || i.status === 'in_progress'),
@@ -102,7 +121,11 @@ export function digestMarkdown(d: Digest, link?: string): string {
   for (const r of d.rows) lines.push(`| ${STATUS_MARK[r.status]} | ${r.name} | ${r.owner ?? '—'} | ${cell(r)} | ${r.target ?? '—'} | ${trendCell(r)} |`);
   if (d.off_track.length) {
     lines.push('', '## Off track');
-    for (const r of d.off_track) lines.push(`- ${r.name}: ${formatValue(r.value, r.unit)} against ${r.target} — ${r.owner ?? 'no owner'}`);
+    for (const r of d.off_track) lines.push(`- ${r.name}: ${formatValue(r.value, r.unit)} against ${r.target} — ${r.owner ?? 'no owner'}${r.why ? `. ${r.why}` : ''}`);
+  }
+  if (d.pace.off_pace.length) {
+    lines.push('', `## ${offPaceTitle(d)}`);
+    for (const r of d.pace.off_pace) lines.push(`- ${offPaceText(r)}`);
   }
   const noData = d.rows.filter((r) => r.status === 'no_data');
   if (noData.length) {
@@ -156,7 +179,8 @@ ${para('Praise', d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ') || u
 <tr><th>status</th><th>metric</th><th>owner</th><th>value</th><th>target</th><th>change</th></tr>
 ${rows}
 </table>
-${list('Off track', d.off_track.map((r) => `${e(r.name)}: ${e(formatValue(r.value, r.unit))} against ${e(r.target ?? '—')} — ${e(r.owner ?? 'no owner')}`))}
+${list('Off track', d.off_track.map((r) => `${e(r.name)}: ${e(formatValue(r.value, r.unit))} against ${e(r.target ?? '—')} — ${e(r.owner ?? 'no owner')}${r.why ? `. ${e(r.why)}` : ''}`))}
+${list(e(offPaceTitle(d)), d.pace.off_pace.map((r) => e(offPaceText(r))))}
 ${list('What changed most', d.changed_most.map((c) => `${e(c.name)}: ${e(formatTrend(c.trend, c.trend_unit))} ${c.trend_over}`))}
 ${list('OKRs', d.okrs.map((o) => `${e(o.objective)} (due ${e(o.due)}): ${e(pct(o.progress))}`))}
 ${list('Review notes', d.review_notes.map((n) => `${e(n.row_id)}: ${e(n.note)} — ${e(n.author)}`))}
@@ -177,6 +201,9 @@ export function digestSlackBody(d: Digest, link?: string): { text: string; block
   else if (d.ceo_note) blocks.push(section(d.ceo_note));
   if (d.praise.length) blocks.push(section(`*Praise:* ${d.praise.map((p) => `${p.owner} (${p.metric})`).join(', ')}`));
   blocks.push(section(d.rows.map((r) => `${STATUS_MARK[r.status]} ${r.name}: ${cell(r)}${r.reason ? ` (${r.reason})` : ''}${r.target ? ` (target ${r.target})` : ''}${r.owner ? ` — ${r.owner}` : ''}`).join('\n')));
+  const whys = d.off_track.filter((r) => r.why).map((r) => `• ${r.why}`);
+  if (whys.length) blocks.push(section(`*Why it moved:*\n${whys.join('\n')}`));
+  if (d.pace.off_pace.length) blocks.push(section(`*${offPaceTitle(d)}:*\n${d.pace.off_pace.map(offPaceText).join('\n')}`));
   if (d.okrs.length) blocks.push(section(d.okrs.map((o) => `*${o.objective}*: ${pct(o.progress)}`).join('\n')));
   if (link) blocks.push(section(`<${link}|${OPEN_WEEK}>`));
   return { text: `${d.product} ${d.week}: ${headline}`, blocks };

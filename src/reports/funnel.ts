@@ -4,6 +4,7 @@ import { HOUR_MS, periodsIn } from '../model/time.js';
 import { compileFunnel, compileFunnelChains } from '../query/plans/funnel.js';
 import { compileStageCounts } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
+import { liveReachReady } from './live-state.js';
 
 export interface FunnelStep {
   stage: string;
@@ -96,7 +97,7 @@ export interface WeeklyStagesReport {
  */
 export async function weeklyStageCountsWithIdeal(ctx: ReportContext, range: TimeRange): Promise<{ all: Partial<Record<StageName, number[]>>; ideal: Partial<Record<StageName, number[]>> }> {
   const rows = await run<{ stage: StageName; period: string; actors: number; ideal: number }>(
-    ctx, compileStageCounts(ctx.query, { stages: ctx.model.journey, range, segment: 'all', idealSplit: true }),
+    ctx, compileStageCounts(ctx.query, { stages: ctx.model.journey, range, segment: 'all', idealSplit: true, live: await liveReachReady(ctx, ctx.model.journey) }),
   );
   const weeks = periodsIn(range, 'week', ctx.model.time);
   const index = new Map(weeks.map((w, i) => [w.startDate, i]));
@@ -117,7 +118,7 @@ export async function weeklyStageCountsWithIdeal(ctx: ReportContext, range: Time
 
 export async function weeklyStagesReport(ctx: ReportContext, range: TimeRange, segment: Segment): Promise<WeeklyStagesReport> {
   const rows = await run<{ stage: StageName; period: string; actors: number }>(
-    ctx, compileStageCounts(ctx.query, { stages: ctx.model.journey, range, segment }),
+    ctx, compileStageCounts(ctx.query, { stages: ctx.model.journey, range, segment, live: segment === 'all' && await liveReachReady(ctx, ctx.model.journey) }),
   );
   const weeks = periodsIn(range, 'week', ctx.model.time).map((p) => {
     const stages: Partial<Record<StageName, number>> = {};

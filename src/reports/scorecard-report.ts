@@ -3,14 +3,15 @@ import { addPeriods, lastCompleteWeekStart, parsePeriod, type Period, periodsIn,
 import type { ReportContext } from './context.js';
 import { weeklyStageCountsWithIdeal, weeklyStagesReport } from './funnel.js';
 import { seriesReport } from './north-star.js';
+import { formulaWeekly } from './formula-series.js';
 import { dataCoverage, eventGaps, rowWithGaps, type CellReasons } from './no-data.js';
 import { bottleneckNote, ceoNote, stepGap } from './scorecard-notes.js';
 import { praiseFor } from './praise.js';
+import { paceReport, rowPaceOf, type PaceReport } from './pace-of-rows.js';
 import {
-  accountabilityGaps, ceoOfTheWeek, findBottleneck, monthOverMonth, targetGoal,
+  accountabilityGaps, ceoOfTheWeek, findBottleneck, monthOverMonth, rowReading, targetGoal,
   type AccountabilityGaps, type Bottleneck, type CeoOfTheWeek, type JourneyStep, type ScorecardRow, type Unit,
 } from './scorecard.js';
-import { healthMetric } from '../model/health-metrics.js';
 import { rowName, type ScorecardModel } from '../model/scorecard-rows.js';
 import type { ConfigFinding } from '../config/name-check.js';
 
@@ -49,6 +50,8 @@ export interface ScorecardReport {
   journey_steps: JourneyStep[];
   /** Event names the rows are computed from that the store does not hold (their rows read 0). */
   warnings: ConfigFinding[];
+  /** The week the rows' `pace` is for (the one containing as-of, unfinished) and its cut: counted up to there (see the pace read). */
+  pace: Pick<PaceReport, 'week' | 'cut' | 'counted_to'>;
 }
 
 export interface ScorecardOptions {
@@ -77,6 +80,11 @@ export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardMo
   const weeks = scorecardWeeks(ctx, options, scorecard.weeks);
   const sources = await scorecardSources(ctx, scorecard, weeks, providers);
   const rows = scorecard.rows.map((d) => scorecardRow(ctx, scorecard, d, sources));
+  const pace = await paceReport(ctx, scorecard);
+  for (const row of rows) {
+    const entry = pace.rows.find((p) => p.id === row.id);
+    if (entry) row.pace = rowPaceOf(entry);
+  }
 
   const { stagesAll, stagesIdeal, stageGaps } = sources;
   const steps = journeySteps(scorecard, masked(stagesAll, stageGaps), stageGaps);
@@ -96,6 +104,7 @@ export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardMo
     accountability: accountabilityGaps(rows),
     journey_steps: steps,
     warnings: providers.warnings ? await providers.warnings() : [],
+    pace: { week: pace.week, cut: pace.cut, counted_to: pace.counted_to },
   };
 }
 
@@ -132,6 +141,9 @@ async function scorecardSources(ctx: ReportContext, scorecard: ScorecardModel, w
     const r = await seriesReport(ctx, { ...metric, frequency: 'week' }, range);
     metricSeries.set(metric.id, r.series.map((p) => p.value));
   }
+  for (const metric of ctx.model.formulas ?? []) {
+    if (shown.has(metric.id)) metricSeries.set(metric.id, await formulaWeekly(ctx, metric.formula, weeks));
+  }
   const computedHealth = Object.entries(scorecard.healthSources).filter(([, source]) => source === 'computed').map(([name]) => name);
   const health = computedHealth.length && providers.health ? await providers.health(computedHealth, weeks) : { values: {}, reasons: {}, base: [] };
   const manual = providers.manual ? await providers.manual(definitions.map((d) => manualKey(d.id)), weeks) : {};
@@ -148,7 +160,7 @@ function scorecardRow(ctx: ReportContext, scorecard: ScorecardModel, d: Scorecar
   const manualValues = sources.manual[key] ?? none;
   const base = { id: d.id, name: rowName(scorecard, d.id), owner: d.owner, target: d.target ?? null };
   if (d.id === 'north_star') {
-    const unit = ctx.model.northStar.per ? 'ratio' : 'count';
+    const { unit } = rowReading(d.id, ctx.model.northStar.per !== undefined);
     return rowWithGaps({ ...base, source: 'computed', unit }, sources.northStar, gapsOf(ctx.model.northStar.selector), manualValues);
   }
   if (d.id.startsWith('journey.')) {
@@ -156,9 +168,7 @@ function scorecardRow(ctx: ReportContext, scorecard: ScorecardModel, d: Scorecar
     return rowWithGaps({ ...base, source: 'computed' }, sources.stagesAll[stage] ?? none, sources.stageGaps.get(stage), manualValues);
   }
   if (d.id.startsWith('health.')) {
-    const facts = healthMetric(key);
-    const lower = facts?.better === 'lower';
-    const unit: Unit = facts?.unit ?? 'count';
+    const { unit, lower_is_better: lower } = rowReading(d.id, false);
     if (scorecard.healthSources[key] === 'manual') return rowWithGaps({ ...base, source: 'manual', unit, lower_is_better: lower }, manualValues, undefined);
     const row = rowWithGaps({ ...base, source: 'computed', unit, lower_is_better: lower }, health.values[key] ?? none, health.reasons[key], manualValues);
     const monthly = health.monthly?.names.includes(key) ? health.monthly : undefined;
@@ -169,6 +179,11 @@ function scorecardRow(ctx: ReportContext, scorecard: ScorecardModel, d: Scorecar
     const customers = monthly?.base ?? health.base;
     if ((unit === 'rate' || unit === 'ratio') && customers.length) row.base = customers;
     return row;
+  }
+  if (ctx.model.formulas?.some((m) => m.id === d.id)) {
+    const values = sources.metricSeries.get(d.id) ?? none;
+    const gaps = values.map((v) => (v === null ? 'a metric of its formula has no value this week, or the formula divides by zero' : null));
+    return rowWithGaps({ ...base, source: 'computed' }, values, gaps, manualValues);
   }
   const metric = sources.shownMetrics.find((m) => m.id === d.id);
   if (!metric) return rowWithGaps({ ...base, source: 'manual' }, manualValues, undefined);

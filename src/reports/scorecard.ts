@@ -2,6 +2,7 @@
  * The weekly scorecard (docs/ritual.md): pure functions over weekly values. Status per cell,
  * the bottleneck, the CEO of the week, praise, baselines and accountability gaps.
  */
+import { healthMetric } from '../model/health-metrics.js';
 import { MAX_ROWS_PER_OWNER, type Target } from '../model/scorecard-rows.js';
 
 export type Status = 'on_track' | 'off_track' | 'no_target' | 'no_data';
@@ -23,6 +24,12 @@ export function formatValue(v: number | null | undefined, unit: Unit = 'count'):
     default:
       return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
   }
+}
+/** How a row's values read and which way is better: the North Star per account or user is a ratio; a health row has its own. */
+export function rowReading(id: string, northStarPer: boolean): { unit: Unit; lower_is_better: boolean } {
+  if (id === 'north_star') return { unit: northStarPer ? 'ratio' : 'count', lower_is_better: false };
+  const facts = id.startsWith('health.') ? healthMetric(id.slice('health.'.length)) : undefined;
+  return { unit: facts?.unit ?? 'count', lower_is_better: facts?.better === 'lower' };
 }
 export type RowSource = 'computed' | 'manual';
 
@@ -56,6 +63,25 @@ export interface ScorecardRow {
    * is for (`2026-02`); its trend is then month over month.
    */
   months?: string[];
+  /** The current, unfinished week: the value so far, the projected week's end and whether it is on pace. */
+  pace?: RowPace;
+}
+
+/** A row's pace in the current, unfinished week (docs/ritual.md#pace). `on_pace` is null when it cannot be judged (`reason` says why). */
+export interface RowPace {
+  /** The value from the week's start up to the cut (the start of the current hour). */
+  so_far: number | null;
+  /** The week's end if it goes as past weeks went from this point on. */
+  projected: number | null;
+  /**
+   * The share of a whole week that past weeks had reached by the same point of the week (for a rate:
+   * its numerator's share).
+   */
+  share_expected: number | null;
+  on_pace: boolean | null;
+  /** How many complete weeks the share is taken over. */
+  weeks_used: number;
+  reason?: string;
 }
 
 export interface JourneyStep {

@@ -1,3 +1,4 @@
+import { ParsePool, type ParsePoolOptions } from './parse-pool.js';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -33,7 +34,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import { crossOriginPath, registerIngestRoutes } from './ingest-routes.js';
 import { registerImportRoutes } from './import-routes.js';
 import { registerKeysRoutes } from './keys-routes.js';
-import { redactUrl } from './redact.js';
+import { deliverySecrets, redactUrl } from './redact.js';
 import { defaultLogFormat, logStream, type LogDestination, type LogFormat } from './log-format.js';
 import { header } from './request.js';
 import { ingestionCors } from './sdk-routes.js';
@@ -103,12 +104,14 @@ export interface ServerOptions {
   reportTimeoutMs?: number;
   /** Connection budget and deadlines (DEFAULT_CONNECTION_LIMITS in connections.ts). */
   connections?: Partial<ConnectionLimits>;
+  /** The threads that parse and validate ingestion requests (parse-pool.ts). */
+  parsing?: ParsePoolOptions;
 }
 
 function serverLogStream(options: ServerOptions) {
   const destination = (options.logger && options.logger.stream) || process.stderr;
   const format = (options.logger && options.logger.format) || defaultLogFormat(destination);
-  return logStream(destination, format, [options.adminToken, options.localToken, options.stripeSecret]);
+  return logStream(destination, format, [options.adminToken, options.localToken, options.stripeSecret, ...deliverySecrets()]);
 }
 
 export class TruenorthServer implements RouteHost {
@@ -120,6 +123,8 @@ export class TruenorthServer implements RouteHost {
   readonly sink: IngestSink;
   readonly keys: KeyRing;
   readonly limits: Limits;
+  /** Parses and validates ingestion requests off this thread. */
+  readonly parsePool: ParsePool;
   readonly host: string;
   readonly readsNeedKey: boolean;
   /** Keys, sessions and digest claims: shared with every server on the same store. */
@@ -139,6 +144,7 @@ export class TruenorthServer implements RouteHost {
     this.host = options.host ?? '127.0.0.1';
     this.readsNeedKey = options.readsNeedKey ?? !isLoopback(this.host);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.parsePool = new ParsePool(options.parsing);
     this.queue = new WriteQueue(options.store, {
       ...options.queue,
       onHealthChange: (failing, detail) => {
@@ -176,6 +182,12 @@ export class TruenorthServer implements RouteHost {
     const server = new TruenorthServer(options);
     if (options.clickhouse && !options.control) await carryKeysOver(duckDbControl(options.store).keys, server.control.keys);
     await server.reloadKeys();
+    try {
+      // Starts building the live state of the config's journey (server.liveState settles when built).
+      server.loadedConfig();
+    } catch {
+      // a config that does not load is reported by every report request
+    }
     if (server.control.shared) {
       server.stopKeyRefresh = refreshKeysEvery(server.keys, server.control.keys, options.keyRefreshMs ?? KEY_REFRESH_MS, (e) => {
         server.app.log.warn({ detail: e.message }, 'could not re-read the keys; the last ones read stay in force');
@@ -190,6 +202,11 @@ export class TruenorthServer implements RouteHost {
   /** Claims the sending of `week`'s digest to `target`; true for exactly one of the servers sharing the store. */
   claimDigest(week: string, target: string): Promise<boolean> {
     return this.control.digestClaims.claim(week, target, this.instanceId);
+  }
+
+  /** Fires an alert condition; true for exactly one of the servers sharing the store, and only once (within its cooldown). */
+  fireAlert(key: string, subject: string, at: number, cooldownMs: number): Promise<boolean> {
+    return this.control.alertFirings.fire(key, subject, this.instanceId, at, cooldownMs);
   }
 
   /** Re-reads the keys from the control store. */
@@ -220,8 +237,10 @@ export class TruenorthServer implements RouteHost {
     this.closing ??= (async () => {
       this.stopKeyRefresh?.();
       await this.app.close();
+      await this.liveState;
       if (this.sink !== this.queue) await this.sink.close();
       await this.queue.close();
+      await this.parsePool.close();
     })();
     return this.closing;
   }
@@ -271,8 +290,26 @@ export class TruenorthServer implements RouteHost {
     if (this.configCache?.path !== path || this.configCache.mtimeMs !== mtimeMs) {
       const config = loadConfig(path);
       this.configCache = { path, mtimeMs, model: modelFromConfig(config), config };
+      this.keepLiveState(this.configCache.model);
     }
     return this.configCache;
+  }
+
+  /** Whether the live state of the latest config is built (reports read the events until it is). */
+  liveState: Promise<void> = Promise.resolve();
+
+  /** Builds the live state a config's journey needs, after whatever build runs now; reports never wait for it. */
+  private keepLiveState(model: MetricModel): void {
+    const log = this.app.log;
+    this.liveState = this.liveState.then(async () => {
+      const started = Date.now();
+      const built = await this.events.ensureLiveState(model.journey, (p) => {
+        log.info({ definition: p.definition, of: p.definitions, events: p.events }, 'building the live first-reach state');
+      });
+      if (built) log.info({ definitions: built, ms: Date.now() - started }, 'live first-reach state built');
+    }).catch((e: Error) => {
+      log.warn({ detail: e.message }, 'could not build the live first-reach state; reports read the events instead');
+    });
   }
 
   private async report(req: FastifyRequest<{ Params: { report: string } }>, reply: FastifyReply) {

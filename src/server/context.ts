@@ -7,6 +7,7 @@ import type { Dialect } from '../engine/sql-engine.js';
 import type { Auth } from './auth.js';
 import type { KeyRing } from './keys.js';
 import type { Limits } from './payload.js';
+import type { ParsePool } from './parse-pool.js';
 
 /** What the server's route modules use of it (TruenorthServer implements it); they never import the server itself. */
 export interface ServerContext {
@@ -23,6 +24,8 @@ export interface ServerContext {
   /** Re-reads the keys after a change. */
   reloadKeys(): Promise<void>;
   readonly limits: Limits;
+  /** Parses and validates ingestion requests off the writing thread. */
+  readonly parsePool: ParsePool;
   readonly auth: Auth;
   /** The engine events are stored in (its SQL dialect). */
   readonly engine: Dialect;

@@ -4,7 +4,7 @@
  *
  * - token-shaped strings: keys (`tnw_…`, `tns_…`), the local admin token (`tnl_…`), session ids (`tnc_…`), Stripe secrets
  *   (`whsec_…`, `sk_live_…`, `rk_test_…`) and Stripe signatures (`v1=<64 hex>`);
- * - the configured secrets (the admin token, the Stripe webhook secret), verbatim;
+ * - the configured secrets (the admin token, the Stripe webhook secret, the delivery secrets below), verbatim;
  * - each of those percent-encoded (any characters, even twice) or base64-encoded (Basic auth).
  *
  * A key's id (`tnw_` and 8 characters) is its public name and stays readable.
@@ -36,6 +36,13 @@ function base64Decodings(text: string): string[] {
   const out: string[] = [];
   for (let shift = 0; shift < 4; shift++) out.push(Buffer.from(run.slice(shift), 'base64').toString('latin1'));
   return out;
+}
+
+/** The secrets `serve` reads from the environment for its own deliveries (webhook URLs, the SMTP password). */
+export const DELIVERY_SECRET_ENVS = ['TRUENORTH_ALERTS_WEBHOOK', 'TRUENORTH_DIGEST_WEBHOOK', 'TRUENORTH_SMTP_PASSWORD'] as const;
+
+export function deliverySecrets(env: NodeJS.ProcessEnv = process.env): (string | undefined)[] {
+  return DELIVERY_SECRET_ENVS.map((name) => env[name]);
 }
 
 export class Redactor {

@@ -27,10 +27,14 @@ import { riskReport } from '../../src/reports/risk.js';
 import { predictiveReport } from '../../src/reports/predictive.js';
 import { eventCatalogue } from '../../src/reports/catalogue.js';
 import { retentionDefinition } from '../../src/model/metric-model.js';
-import { healthModelFromConfig, scorecardModelFromConfig } from '../../src/config/model.js';
+import { healthModelFromConfig, modelFromConfig, scorecardModelFromConfig } from '../../src/config/model.js';
 import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../src/app/config-check.js';
 import { findRead } from '../../src/app/catalogue.js';
 import { prepareRead } from '../../src/app/run.js';
+import { computeScorecard } from '../../src/app/reads/ritual.js';
+import { whyOfScorecardRow } from '../../src/reports/why.js';
+import { alertInputs } from '../../src/app/alert-inputs.js';
+import { evaluateAlerts } from '../../src/reports/alerts.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
 
@@ -99,6 +103,7 @@ export const CASES: Case[] = [
       manual: (keys, weeks) => manualWeekly(ctx, keys, weeks),
     }),
   },
+  { name: 'pace of every scorecard row in the unfinished week', read: 'pace', run: (ctx, env) => catalogueRead('pace', ctx, env) },
   ...(['week', 'month'] as const).map((frequency): Case => ({
     name: `revenue, ${frequency}ly`, read: 'revenue',
     run: (ctx, env) => revenueReport(ctx, healthModelFromConfig(env.config), frequency, frequency === 'week' ? env.weeks : env.months, { trimLeading: frequency === 'month' }),
@@ -117,6 +122,29 @@ export const CASES: Case[] = [
   { name: 'churn risk', read: 'risk', run: (ctx) => riskReport(ctx) },
   { name: 'predictive (dashboard data)', read: 'predictive', heavy: true, run: (ctx, env) => predictiveReport(ctx, env.weeks) },
   { name: 'event catalogue', read: 'events', run: (ctx) => eventCatalogue(ctx) },
+  {
+    // The scorecard's rows explained, with a breakdown trait; one of them through the catalogue.
+    name: 'why it moved, row by row', read: 'why', heavy: true,
+    run: async (ctx, env) => {
+      const config = { ...env.config, why: { breakdown: 'user.role' } };
+      const model = modelFromConfig(config);
+      const card = await computeScorecard({ ...ctx, model }, config, { weeks: 2 });
+      const out: unknown[] = [];
+      // The stages share one plan: the first, one reached once and one reached at the n-th event stand for the rest.
+      const rows = card.rows.filter((r) => !r.id.startsWith('journey.') || ['journey.visit', 'journey.setup', 'journey.kui'].includes(r.id));
+      for (const row of rows) out.push(await whyOfScorecardRow({ ...ctx, model }, card.weeks[1], row));
+      out.push(await prepareRead(findRead('why')!, { row: 'journey.setup', asOf: new Date(ctx.asOf).toISOString() }, 'cli').run(ctx.engine, config, model));
+      return out;
+    },
+  },
+  {
+    // The numbers the alerts are judged on (daily counts, step rates, cohorts) and what they raise.
+    name: 'alerts: their inputs and what they raise', read: 'alerts', heavy: true,
+    run: async (ctx, env) => {
+      const inputs = await alertInputs(ctx, env.config);
+      return { inputs, alerts: evaluateAlerts(inputs, env.config.alerts) };
+    },
+  },
   // Reads with no report function of their own, through the catalogue as the server and the CLI run them.
   { name: 'lint (catalogue)', read: 'lint', run: (ctx, env) => catalogueRead('lint', ctx, env) },
   {

@@ -5,6 +5,7 @@
  * `concurrency` in flight over keep-alive connections, and reports over the IPC channel.
  */
 import http from 'node:http';
+import { post } from './http-post.js';
 
 export interface LoadPlan {
   url: string;
@@ -41,22 +42,6 @@ function requestBodies(plan: LoadPlan): Buffer[] {
     bodies.push(Buffer.from(JSON.stringify({ batch: items })));
   }
   return bodies;
-}
-
-interface Reply {
-  status: number;
-}
-
-function post(target: URL, agent: http.Agent, auth: string, body: Buffer): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', authorization: auth, 'content-length': body.length };
-    const req = http.request(target, { method: 'POST', agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 export async function generateLoad(plan: LoadPlan, report: (message: LoadMessage) => void): Promise<void> {

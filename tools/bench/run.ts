@@ -232,7 +232,7 @@ async function measureReports(run: Run, db: (engine: Engine) => string): Promise
   return { reports, rss };
 }
 
-function machine(): BenchResults['machine'] {
+export function machine(): BenchResults['machine'] {
   return {
     cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 2 ** 30),
     platform: `${platform()} ${release()}`, node: process.version,

@@ -7,6 +7,7 @@ import { runPhase } from './phases.js';
 import { REPORTS, type ReportName } from './entries.js';
 import { fmtMs, type BenchResults, type Stats } from './results.js';
 import { runBench } from './run.js';
+import { printLive, runLiveBench } from './live.js';
 import { wholeNumber } from '../../src/model/whole-number.js';
 
 interface SuiteFlags {
@@ -21,6 +22,9 @@ interface SuiteFlags {
   data: string;
   out: string;
   json?: boolean;
+  live?: boolean;
+  rate: string;
+  seconds: string;
 }
 
 async function chdbInstalled(): Promise<boolean> {
@@ -52,8 +56,12 @@ export function registerBenchSuite(bench: Command): void {
     .option('--data <dir>', 'where generated data is cached', 'bench-data')
     .option('--out <dir>', 'where results are written as JSON', 'bench-results')
     .option('--json', 'print the results as JSON')
+    .option('--live', 'instead: the dashboard\'s reads once a second while HTTP ingestion runs at --rate for --seconds (DuckDB), with read-your-writes checked')
+    .option('--rate <n>', 'with --live: events sent per second', '1000')
+    .option('--seconds <n>', 'with --live: how long', '60')
     .action(async (flags: SuiteFlags, command: Command) => {
       const events = parseScale(flags.scale);
+      if (flags.live) return live(flags, String(command.optsWithGlobals().engine ?? 'both'));
       const engine = String(command.optsWithGlobals().engine ?? 'both');
       let engines: Engine[];
       if (engine === 'both') engines = (await chdbInstalled()) ? ['duckdb', 'clickhouse'] : ['duckdb'];
@@ -92,6 +100,20 @@ export function registerBenchSuite(bench: Command): void {
       const result = await runPhase(JSON.parse(text) as PhaseSpec);
       process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
     });
+}
+
+async function live(flags: SuiteFlags, engine: string): Promise<void> {
+  if (engine === 'clickhouse') throw new InputError('--live: the server ingests into DuckDB; use --engine duckdb (or both)');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const { results, file } = await runLiveBench({
+    scale: flags.scale.toLowerCase(), dataDir: flags.data, resultsDir: flags.out, log,
+    rate: wholeNumber(flags.rate, '--rate', 1, 1_000_000), seconds: wholeNumber(flags.seconds, '--seconds', 1, 86_400),
+    self: [process.execPath, ...process.execArgv, process.argv[1]],
+  });
+  if (flags.json) printJson(results);
+  else printLive(results);
+  log(`results written to ${file}`);
+  if (!results.read_your_writes) throw new InputError('an answer did not include the events acknowledged before it was asked for');
 }
 
 const range = (s: Stats, f: (x: number) => string) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;

@@ -13,6 +13,8 @@ import { asOf, week, wholeNumber } from '../params.js';
 import { scorecardReport, type ScorecardReport } from '../../reports/scorecard-report.js';
 import { healthModelFromConfig, scorecardModelFromConfig } from '../../config/model.js';
 import { scorecardProviders } from '../../reports/providers.js';
+import { whyOfScorecardRow } from '../../reports/why.js';
+import { paceReport } from '../../reports/pace-of-rows.js';
 import { SCORECARD_SECTIONS, unknownEventWarnings } from '../config-check.js';
 
 /** The team's tables (check-ins, review notes, ideas), read on any reader of a store that has them; else empty. */
@@ -37,6 +39,13 @@ export const scorecard = defineRead({
   run: (ctx, params) => computeScorecard(ctx, ctx.config, params),
 });
 
+export const pace = defineRead({
+  name: 'pace',
+  summary: 'Pace to target in the unfinished week: each row\'s value so far, its projected week\'s end, on or off pace, and who owns it',
+  params: z.object({ asOf }),
+  run: (ctx) => paceReport(ctx, scorecardModelFromConfig(ctx.config)),
+});
+
 export const okrs = defineRead({
   name: 'okrs',
   summary: 'Objectives and key results: progress computed from the scorecard, with check-ins',
@@ -56,7 +65,12 @@ export async function composeDigest(ctx: ReportContext, config: Config, params: 
   const [checkins, notes, ideas] = await Promise.all([
     fromWorkspace(ctx.engine, listCheckins), fromWorkspace(ctx.engine, (s) => reviewNotes(s, last)), fromWorkspace(ctx.engine, listIdeas),
   ]);
-  return buildDigest(config.product, card, okrProgress(config.okrs, card, checkins), notes, ideas);
+  const digest = buildDigest(config.product, card, okrProgress(config.okrs, card, checkins), notes, ideas);
+  for (const entry of digest.off_track) {
+    const row = card.rows.find((r) => r.id === entry.id)!;
+    entry.why = (await whyOfScorecardRow(ctx, last, row)).sentence;
+  }
+  return digest;
 }
 
 export const digest = defineRead({

@@ -11,6 +11,8 @@ import { runWrite } from '../write-command.js';
 import { dashboardWeekUrl, digestHtml, digestMarkdown, digestSlackBody, fmt, targetText, type Digest } from '../../reports/digest.js';
 import { sendDigestMail } from '../../app/digest-mail.js';
 import type { ScorecardReport } from '../../reports/scorecard-report.js';
+import { paceOfRows, type PaceEntry, type PaceReport } from '../../reports/pace-of-rows.js';
+import { formatProjection } from '../../reports/pace.js';
 import { postWebhook } from '../../reports/ritual.js';
 import { READS, WRITES } from '../../app/catalogue.js';
 import { readCommand, type CommandFlags } from '../operation-command.js';
@@ -46,6 +48,7 @@ function printScorecard(report: ScorecardReport, _flags: CommandFlags, config: C
     const why = r.reasons?.[r.reasons.length - 1];
     if (why) console.log(`No data this week for ${r.name}: ${why}`);
   }
+  printPace({ ...report.pace, rows: paceOfRows(report) });
   console.log('');
   console.log(report.bottleneck ? `Bottleneck: ${report.bottleneck.sentence}` : (report.bottleneck_note ?? 'No bottleneck.'));
   if (report.bottleneck && report.bottleneck_note) console.log(report.bottleneck_note);
@@ -55,6 +58,17 @@ function printScorecard(report: ScorecardReport, _flags: CommandFlags, config: C
   const gaps = report.accountability;
   if (gaps.rows_without_owner.length) console.log(`Accountability gap: no owner for ${gaps.rows_without_owner.join(', ')}`);
   for (const o of gaps.overloaded_owners) console.log(`Accountability gap: ${o.owner} owns ${o.rows.length} rows (${o.rows.join(', ')})`);
+}
+
+/** The unfinished week so far: one line per row with its value so far, the projected week's end and the verdict. */
+function printPace(pace: PaceReport): void {
+  console.log('');
+  console.log(`This week so far (${pace.week}, counted to ${pace.counted_to}):`);
+  const verdict = (p: PaceEntry) => (p.on_pace === true ? 'on pace' : p.on_pace === false ? 'OFF PACE' : (p.reason ?? '—'));
+  console.log(formatTable(['metric', 'owner', 'target', 'so far', 'projected', 'pace'], pace.rows.map((p) => [
+    p.name, p.owner ?? '—', targetText(p.target, p.unit) ?? '—', p.so_far === null ? '—' : formatValue(p.so_far, p.unit),
+    p.projected === null ? '—' : formatProjection(p.projected, p.unit), verdict(p),
+  ])));
 }
 
 /** `--email`: through the configured SMTP server, to its recipients or to the ones given. */
@@ -75,6 +89,10 @@ export function registerRitual(program: Command): void {
   readCommand(program, READS.scorecard, {
     description: 'the weekly scorecard: owners, targets, red/green, bottleneck, CEO of the week, praise',
     print: printScorecard,
+  });
+  readCommand(program, READS.pace, {
+    description: 'pace to target in the unfinished week: each row so far, its projected week\'s end, on or off pace',
+    print: printPace,
   });
   registerOkrs(program);
   registerDigest(program);

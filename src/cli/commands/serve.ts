@@ -9,12 +9,14 @@ import { openServerStores } from '../../engine/open-store.js';
 import type { TruenorthServer } from '../../server/app.js';
 import type { LogFormat } from '../../server/log-format.js';
 import { describeDigestTargets, digestSender, scheduleDigest, type DigestSender } from '../../server/digest-schedule.js';
+import { alertRunner, alertSecretsFromEnv, describeAlertTargets, scheduleAlerts } from '../../server/alert-schedule.js';
 import type { Config } from '../../config/schema/index.js';
 import { reportContext } from '../../reports/context.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../server/connections.js';
 import { DEFAULT_LIMITS } from '../../server/payload.js';
 import { DEFAULT_REPORT_TIMEOUT_SECONDS } from '../../server/report-deadline.js';
 import { localAdminToken, MIN_ADMIN_TOKEN_LENGTH } from '../../server/keys.js';
+import { deliverySecrets, Redactor } from '../../server/redact.js';
 import { removeServerFile, writeServerFile } from '../../server/server-file.js';
 import { configPath, readConfigIfPresent, type GlobalOptions } from '../context.js';
 import { commandFor } from '../hint.js';
@@ -66,6 +68,25 @@ function startDigestSchedule(config: Config, server: TruenorthServer, say: (line
   };
   const scheduler = scheduleDigest(schedule, config.timezone, sender, say);
   say(`weekly digest: ${schedule.day}s at ${String(schedule.hour).padStart(2, '0')}:00 ${config.timezone} ${describeDigestTargets(schedule)}, next ${new Date(scheduler.next()).toISOString()}`);
+  return scheduler;
+}
+
+/**
+ * Judges the alerts every `alerts.every_minutes` and delivers the new ones, when they have somewhere
+ * to go; of several servers sharing the store, each condition fires from one.
+ */
+function startAlertSchedule(config: Config, server: TruenorthServer, say: (line: string) => void) {
+  const secrets = alertSecretsFromEnv(config);
+  const where = describeAlertTargets(config, secrets);
+  if (!where) {
+    say('alerts: not delivered (set TRUENORTH_ALERTS_WEBHOOK, alerts.webhook or alerts.email); `truenorth alerts` and the dashboard show them');
+    return undefined;
+  }
+  const model = modelFromConfig(config);
+  const fire = (key: string, subject: string, at: number, cooldownMs: number) => server.fireAlert(key, subject, at, cooldownMs);
+  const runner = { run: (now: number) => server.withReportEngine((engine) => alertRunner(config, (asOf) => reportContext(engine, model, asOf), secrets, fire).run(now)) };
+  const scheduler = scheduleAlerts(config.alerts.every_minutes, runner, say);
+  say(`alerts: every ${config.alerts.every_minutes} min to ${where}, next ${new Date(scheduler.next()).toISOString()}`);
   return scheduler;
 }
 
@@ -175,7 +196,9 @@ shared by every server on it.`)
           started_at: new Date().toISOString(), version: 1,
         }, localToken);
       }
-      const say = (line: string) => process.stderr.write(`truenorth: ${line}\n`);
+      // Its own lines are scrubbed like the server's log: no webhook URL or password reaches them.
+      const redactor = new Redactor([adminToken, ...deliverySecrets()]);
+      const say = (line: string) => process.stderr.write(`truenorth: ${redactor.scrub(line)}\n`);
       const served = server.events.description;
       say(`serving ${served} on ${url} (pid ${process.pid})`);
       say(dashboardBuilt() ? `dashboard: ${url}/${server.readsNeedKey ? ' (sign in with a secret key)' : ''}` : 'the dashboard is not built (npm run build); the API works');
@@ -189,6 +212,7 @@ shared by every server on it.`)
       const digestGap = capabilityGap(server.events.capabilities, 'team_tables');
       if (config?.digest && digestGap !== undefined) say(`weekly digest: not sent by this server: ${digestGap}`);
       const digest = config?.digest && digestGap === undefined ? startDigestSchedule(config, server, say) : undefined;
+      const alerts = config ? startAlertSchedule(config, server, say) : undefined;
 
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -196,6 +220,7 @@ shared by every server on it.`)
           if (stopping) return;
           stopping = true;
           digest?.stop();
+          alerts?.stop();
           say(`${signal}: finishing the requests in flight and committing the queue`);
           server.close()
             .catch((e: unknown) => say(`error while stopping: ${(e as Error).message}`))

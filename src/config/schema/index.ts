@@ -4,9 +4,11 @@
  * adds the file, line and key path.
  */
 import type { z } from 'zod';
+import { checkAlertReferences } from './alerts.js';
 import { checkHeartReferences, checkReferences } from './references.js';
 import { configShape } from './shape.js';
 
+export * from './alerts.js';
 export * from './filters.js';
 export * from './health.js';
 export * from './journey.js';
@@ -16,7 +18,7 @@ export * from './ritual.js';
 export * from './scalars.js';
 export { guardrailIds } from './references.js';
 
-export const configSchema = configShape.superRefine(checkReferences).superRefine(checkHeartReferences).transform((config) => ({
+export const configSchema = configShape.superRefine(checkReferences).superRefine(checkHeartReferences).superRefine(checkAlertReferences).transform((config) => ({
   ...config,
   // Retention defaults to the North Star action, with its filters.
   retention: config.retention?.event

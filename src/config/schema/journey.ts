@@ -5,6 +5,18 @@ import { atLeast, checkAtLeast, filterSchema, frequencySchema, measureSchema, pe
 import { didYouMean } from '../../model/suggest.js';
 import { oneOf, strictMap } from './messages.js';
 import { durationDays, eventName, owner, slug, text } from './scalars.js';
+import { FormulaSyntaxError, MAX_FORMULA_FACTORS, formulaFactors, parseFormula } from '../../model/formula.js';
+
+/** `formula:` text that parses, over at most MAX_FORMULA_FACTORS metric ids (the ids are checked across sections). */
+const formulaText = text.superRefine((value, ctx) => {
+  try {
+    const factors = formulaFactors(parseFormula(value));
+    if (factors.length > MAX_FORMULA_FACTORS) ctx.addIssue({ code: 'custom', message: `a formula may name at most ${MAX_FORMULA_FACTORS} metrics, got ${factors.length}` });
+  } catch (error) {
+    if (!(error instanceof FormulaSyntaxError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+  }
+});
 
 const journeyStageSchema = strictMap(
   {
@@ -54,6 +66,8 @@ export const northStarSchema = strictMap(
     at_least: atLeast.optional(),
     /** Business outcomes the North Star should move (`health.mrr`, ...). */
     drives: z.union([text, z.array(text)]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
+    /** How the North Star breaks down into metrics (`active_accounts * messages_per_account`); its value is still measured. */
+    formula: formulaText.optional(),
     owner: owner.optional(),
     target: targetSchema.optional(),
   },
@@ -73,13 +87,20 @@ export const metricSchema = strictMap(
     at_least: atLeast.optional(),
     /** A metric id, `north_star`, or an outcome like `health.mrr`. */
     drives: text.optional(),
+    /** The metric as an expression over other metrics' ids, instead of an event and a measure. */
+    formula: formulaText.optional(),
     owner: owner.optional(),
     target: targetSchema.optional(),
     source: sourceSchema.default('computed'),
   },
   'a metric like { id: active_teams, event: ..., measure: unique_accounts, frequency: week }',
 ).superRefine((metric, ctx) => {
-  if (metric.source === 'computed') {
+  if (metric.formula !== undefined) {
+    for (const key of ['event', 'where', 'measure', 'per', 'at_least'] as const) {
+      if (metric[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'a metric with a formula takes its value from the formula; remove this key or the formula' });
+    }
+    if (metric.source === 'manual') ctx.addIssue({ code: 'custom', path: ['source'], message: 'a metric with a formula is computed from it; remove source: manual or the formula' });
+  } else if (metric.source === 'computed') {
     for (const key of ['event', 'measure'] as const) {
       if (metric[key] === undefined) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'is required for a computed metric (or set source: manual)' });

@@ -6,6 +6,7 @@ import { didYouMean } from '../../model/suggest.js';
 import { show } from './messages.js';
 import type { RawConfig } from './shape.js';
 import { HEART_CATEGORIES, HEART_TASK_FIELDS } from '../../model/health.js';
+import { formulaFactors, parseFormula } from '../../model/formula.js';
 
 /** The row ids a key result or `drives:` can point at, besides metric ids. */
 function outcomeIds(config: RawConfig): string[] {
@@ -34,6 +35,7 @@ export function checkReferences(config: RawConfig, ctx: z.core.$RefinementCtx) {
     }
   });
 
+  checkFormulas(config, issue);
   const cycle = findDrivesCycle(config.metrics);
   if (cycle) issue(['metrics', metricIds.indexOf(cycle[0]), 'drives'], `drives goes round in a circle: ${cycle.join(' → ')}`);
 
@@ -109,6 +111,29 @@ export function checkHeartReferences(config: RawConfig, ctx: z.core.$RefinementC
     }
     if (pair.metric === pair.guardrail) issue(['guardrails', i, 'guardrail'], 'a metric cannot be its own guardrail');
   });
+}
+
+/** Every id a `formula:` names is a metric measured on its own (computed or hand-entered), never a formula. */
+function checkFormulas(config: RawConfig, issue: (path: (string | number)[], message: string) => void) {
+  const metricIds = config.metrics.map((m) => m.id);
+  const formulaIds = config.metrics.filter((m) => m.formula !== undefined).map((m) => m.id);
+  const measured = metricIds.filter((id) => !formulaIds.includes(id));
+  const check = (formula: string | undefined, path: (string | number)[], self?: string) => {
+    if (formula === undefined) return;
+    let factors: string[];
+    try {
+      factors = formulaFactors(parseFormula(formula));
+    } catch {
+      return; // the section's schema reported it
+    }
+    for (const id of factors) {
+      if (id === self) issue(path, 'a formula cannot use its own metric');
+      else if (formulaIds.includes(id)) issue(path, `"${id}" is itself a formula; name the metrics it is made of instead`);
+      else if (!metricIds.includes(id)) issue(path, `unknown metric "${id}" in the formula${didYouMean(id, measured)}`);
+    }
+  };
+  config.metrics.forEach((metric, i) => check(metric.formula, ['metrics', i, 'formula'], metric.id));
+  check(config.north_star.formula, ['north_star', 'formula']);
 }
 
 function findDrivesCycle(metrics: readonly { id: string; drives?: string }[]): string[] | undefined {

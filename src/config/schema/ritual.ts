@@ -25,6 +25,14 @@ export const scorecardSchema = strictMap(
   'a mapping like { weeks: 13 }',
 );
 
+/** "Why it moved": the trait the week-over-week change is also split by (`user.plan`, `account.industry`). */
+export const whySchema = strictMap(
+  {
+    breakdown: z.string().regex(/^(user|account)\.[^.\s]+$/, { error: (iss) => `expected user.<trait> or account.<trait>, got ${show(iss.input)}` }).optional(),
+  },
+  'a mapping like { breakdown: account.plan }',
+);
+
 export const retentionSchema = strictMap(
   { event: eventName.optional(), where: filterSchema.optional() },
   'a mapping like { event: Message Sent }',

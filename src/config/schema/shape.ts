@@ -1,11 +1,12 @@
 /** The whole file, section by section, before the checks across sections. */
 import { z } from 'zod';
+import { alertsSchema } from './alerts.js';
 import { filterSchema } from './filters.js';
 import { guardrailSchema, healthSchema, heartSchema, surveysSchema } from './health.js';
 import { journeySchema, metricSchema, northStarSchema } from './journey.js';
 import { show, strictMap } from './messages.js';
 import { riskSchema } from './risk.js';
-import { databaseSchema, digestSchema, okrSchema, retentionSchema, scorecardSchema, serverSchema } from './ritual.js';
+import { databaseSchema, digestSchema, okrSchema, retentionSchema, scorecardSchema, serverSchema, whySchema } from './ritual.js';
 import { durationDays, text, timezone } from './scalars.js';
 
 export const configShape = strictMap(
@@ -31,11 +32,13 @@ export const configShape = strictMap(
     okrs: z.array(okrSchema).default([]),
     scorecard: scorecardSchema.default({ weeks: 13 }),
     retention: retentionSchema.optional(),
+    why: whySchema.default({}),
     // Every rule on with its defaults when the section is absent.
     risk: riskSchema.prefault(() => ({ seat_utilization: undefined, key_feature: undefined, support_tickets: undefined, no_north_star: undefined })),
     database: databaseSchema.default({}),
     server: serverSchema.default({ host: '127.0.0.1', port: 8765 }),
     digest: digestSchema.optional(),
+    alerts: alertsSchema.prefault(() => ({ off_pace: undefined, anomaly: undefined, funnel_step: undefined, retention_cohort: undefined })),
   },
   'a mapping of settings (product: ..., journey: ..., north_star: ...)',
 );

@@ -75,5 +75,26 @@ export function clickHouseControl(store: ClickHouseStore, options: { claimSettle
         return rows[0]?.claimant === claimant;
       },
     },
+    alertFirings: {
+      /** A key that fired before, or another key of the subject within the cooldown: no. Else as a digest claim. */
+      fire: async (key, subject, claimant, at, cooldownMs) => {
+        const before = await c.query(
+          `SELECT 1 FROM tn_alert_firings WHERE subject = {subject:String}
+            AND (key = {key:String} OR fired_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC')) LIMIT 1`,
+          { subject, key, since: at - cooldownMs },
+        );
+        if (before.length > 0) return false;
+        await c.command(
+          `INSERT INTO tn_alert_firings (key, subject, claimant, fired_at, claimed_at)
+            SELECT {key:String}, {subject:String}, {claimant:String}, fromUnixTimestamp64Milli({at:Int64}, 'UTC'), now64(6)`,
+          { key, subject, claimant, at },
+        );
+        await new Promise((resolve) => setTimeout(resolve, options.claimSettleMs ?? DIGEST_CLAIM_SETTLE_MS));
+        const rows = await c.query(
+          'SELECT claimant FROM tn_alert_firings WHERE key = {key:String} ORDER BY claimed_at, claimant LIMIT 1', { key },
+        );
+        return rows[0]?.claimant === claimant;
+      },
+    },
   };
 }

@@ -35,6 +35,7 @@ export function clickHousePort(store: ClickHouseStore): StorePort {
     importers,
     manualLane: (work) => manualLane(() => work(view(store), (entries) => resumable(() => recordManualValuesToClickHouse(store, entries)))),
     team: clickHouseTeam(store),
+    ensureLiveState: async () => 0,
     close: () => store.close(),
   };
 }

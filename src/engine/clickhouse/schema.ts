@@ -19,7 +19,7 @@ export interface DdlOptions {
   database?: string;
 }
 
-export const CLICKHOUSE_SCHEMA_VERSION = 10;
+export const CLICKHOUSE_SCHEMA_VERSION = 11;
 
 /**
  * An insert is acknowledged only when its part is on disk: each new part's files and its directory
@@ -229,6 +229,13 @@ const STORAGE: StorageTable[] = [
     engine: { kind: 'MergeTree' },
     orderBy: '(week, target, claimed_at, claimant)',
   },
+  {
+    // Every server's claim to fire an alert condition (kind, row, week); the earliest one fires it.
+    name: 'tn_alert_firings',
+    columns: ['key String', 'subject String', 'claimant String', `fired_at ${TS}`, "claimed_at DateTime64(6, 'UTC')"],
+    engine: { kind: 'MergeTree' },
+    orderBy: '(subject, key, claimed_at, claimant)',
+  },
   // The event catalogue kept at write time (catalogue-summary.ts): partial aggregates per event name,
   // and per name and top-level property key, that CATALOGUE_FOLDS add at every insert into tn_events.
   // On a cluster each shard keeps its own, fed by its local events (the sharding key is never used).
@@ -436,7 +443,7 @@ function engineSql(engine: Engine, replicated?: string): string {
  * tombstones (the DDL adds both); version 8 added the event catalogue kept at write time, whose
  * views count the events inserted from then on, and which the upgrade fills with the events stored
  * before; version 9 added the record of messages stored twice that the catalogue takes off (DDL); version
- * 10 added the claims to new ideas' ids (DDL).
+ * 10 added the claims to new ideas' ids (DDL); version 11 the alert firings (DDL).
  */
 export function clickhouseUpgrades(from: number): string[] {
   const out: string[] = [];

@@ -6,7 +6,7 @@ import type { WriteQueue } from './write-queue.js';
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : value == null ? null : String(value));
 
 /**
- * The control state in the DuckDB file (tables `api_keys`, `dashboard_sessions`, `digest_claims`).
+ * The control state in the DuckDB file (tables `api_keys`, `dashboard_sessions`, `digest_claims`, `alert_firings`).
  * With `lane` (a server) writes join its group commits and reads use a reader beside the writer;
  * without it (the CLI) both run on the store at once. One process holds the file, so it is not shared.
  */
@@ -68,6 +68,20 @@ export function duckDbControl(store: DuckDbStore, lane?: WriteQueue): ControlSto
         const rows = await s.all(
           'INSERT INTO digest_claims VALUES ($week, $target, $claimant, now()::TIMESTAMP) ON CONFLICT DO NOTHING RETURNING claimant',
           { week, target, claimant },
+        );
+        return rows.length === 1;
+      }),
+    },
+    alertFirings: {
+      fire: (key, subject, claimant, at, cooldownMs) => write(async (s) => {
+        const recent = await s.all(
+          'SELECT 1 FROM alert_firings WHERE subject = $subject AND key <> $key AND fired_at > make_timestamp($since::BIGINT * 1000)',
+          { subject, key, since: at - cooldownMs },
+        );
+        if (recent.length > 0) return false;
+        const rows = await s.all(
+          'INSERT INTO alert_firings VALUES ($key, $subject, $claimant, make_timestamp($at::BIGINT * 1000)) ON CONFLICT DO NOTHING RETURNING claimant',
+          { key, subject, claimant, at },
         );
         return rows.length === 1;
       }),

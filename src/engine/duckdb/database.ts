@@ -4,6 +4,7 @@ import { totalmem } from 'node:os';
 import { TruenorthError } from '../../errors.js';
 import type { Row, SqlEngine, SqlParams } from '../sql-engine.js';
 import { foldNewEvents } from './catalogue-summary.js';
+import { foldLiveState } from './live-state.js';
 import { loadDuckDbDriver } from './driver.js';
 import { orderedMigrations, SCHEMA_VERSION } from './migrations.js';
 
@@ -51,6 +52,7 @@ export class DuckDbStore implements SqlEngine {
       await store.migrate();
       // Events stored before the catalogue summary existed, or by a bulk copy: folded once, here.
       await store.transaction(() => foldNewEvents(store));
+      await store.transaction(() => foldLiveState(store, 1));
     } else await store.checkVersion();
     // A new database is its owner's alone (a WAL written later follows the umask: serve sets 077).
     if (created) for (const file of [path, `${path}.wal`]) if (existsSync(file)) chmodSync(file, 0o600);

@@ -274,6 +274,39 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 12,
+    name: 'live first-reach state',
+    statements: [
+      // Per reach definition (query/plans/live.ts): the events folded so far (row numbers below the watermark).
+      `CREATE TABLE live_state_defs (
+        def VARCHAR PRIMARY KEY,
+        definition JSON NOT NULL,
+        watermark BIGINT NOT NULL,
+        built_at TIMESTAMP NOT NULL
+      )`,
+      // Per definition and stored identity (user id, else anonymous id): the earliest qualifying instants (epoch ms).
+      `CREATE TABLE live_reach (
+        def VARCHAR NOT NULL,
+        raw_key VARCHAR NOT NULL,
+        ts BIGINT[] NOT NULL,
+        PRIMARY KEY (def, raw_key)
+      )`,
+    ],
+  },
+  {
+    version: 13,
+    name: 'alert firings',
+    statements: [
+      // Each alert condition (kind, row, week) that fired, once; `subject` (kind, row) carries the cooldown.
+      `CREATE TABLE alert_firings (
+        key VARCHAR PRIMARY KEY,
+        subject VARCHAR NOT NULL,
+        claimant VARCHAR NOT NULL,
+        fired_at TIMESTAMP NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

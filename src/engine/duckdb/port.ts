@@ -9,6 +9,7 @@ import type { Importers, StorePort, TeamTables } from '../port.js';
 import type { IngestSink } from '../sink.js';
 import type { DuckDbStore } from './database.js';
 import { importUpload } from './import-lane.js';
+import { ensureLiveState } from './live-state.js';
 import { duckDbStripeFacts } from './stripe-facts.js';
 import { addCheckin, addIdea, addReviewNote, setIdeaStatus } from './team.js';
 import { WriteQueue } from './write-queue.js';
@@ -54,6 +55,7 @@ export function duckDbPort(store: DuckDbStore, lane?: WriteQueue): StorePort {
     importers,
     manualLane: (work) => alone((s) => work(s, (entries) => recordManualValues(s, entries))),
     team,
+    ensureLiveState: (stages, onProgress) => ensureLiveState(store, lane ? (work) => lane.run(work) : (work) => store.transaction(() => work(store)), stages, onProgress),
     close: async () => {
       if (sink !== lane) await sink?.close();
       await store.close();

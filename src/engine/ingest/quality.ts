@@ -55,6 +55,17 @@ export class QualityTally {
     return this.counts.size === 0;
   }
 
+  /** The counts as plain data (to cross a thread), for `QualityTally.of`. */
+  entries(): [string, number][] {
+    return [...this.counts];
+  }
+
+  static of(entries: readonly [string, number][]): QualityTally {
+    const tally = new QualityTally();
+    for (const [key, n] of entries) tally.counts.set(key, n);
+    return tally;
+  }
+
   /** The counts, and forgets them (a batch's tally is stored once). */
   take(): QualityCount[] {
     const rows = [...this.counts].map(([key, count]) => {

@@ -1,5 +1,6 @@
 import type { IdentityMessage, NormalizedMessage, TrackedEvent } from '../../model/message.js';
 import { FOLD_EVERY, foldNewEvents } from '../duckdb/catalogue-summary.js';
+import { foldLiveState, LIVE_FOLD_EVERY } from '../duckdb/live-state.js';
 import { appendNullable, appendRows, timestampValue } from '../duckdb/append-rows.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { recordEventAccounts } from './event-accounts.js';
@@ -70,6 +71,7 @@ export class IngestWriter {
         a.appendVarchar(this.source);
       });
       await foldEventually(this.store, events.length);
+      await foldLiveEventually(this.store, events.length);
     }
     if (identities.length > 0) {
       await appendRows(this.store, 'stage_identity', 'temp', identities, (a, { m, f }) => {
@@ -133,6 +135,15 @@ async function foldEventually(store: DuckDbStore, appended: number): Promise<voi
   }
   await foldNewEvents(store);
   sinceFold.set(store, 0);
+}
+
+const sinceLiveFold = new WeakMap<DuckDbStore, number>();
+
+/** Folds the live first-reach state once LIVE_FOLD_EVERY events were appended, in the writer's transaction. */
+async function foldLiveEventually(store: DuckDbStore, appended: number): Promise<void> {
+  const count = (sinceLiveFold.get(store) ?? 0) + appended;
+  sinceLiveFold.set(store, count < LIVE_FOLD_EVERY ? count : 0);
+  if (count >= LIVE_FOLD_EVERY) await foldLiveState(store);
 }
 
 const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();

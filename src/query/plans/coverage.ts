@@ -18,3 +18,9 @@ export function compileStoreFirstSeen(ctx: QueryContext): CompiledQuery {
   const b = new StatementBuilder(ctx);
   return { sql: `SELECT count(*) AS n, ${b.ms('min(e.ts)')} AS first_ms FROM events e`, params: b.params.values };
 }
+
+/** One row: `n` events in the store and the last instant (`last_ms`, meaningless when `n` is 0). */
+export function compileStoreLastSeen(ctx: QueryContext): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  return { sql: `SELECT count(*) AS n, ${b.ms('max(e.ts)')} AS last_ms FROM events e`, params: b.params.values };
+}

@@ -7,6 +7,8 @@ export interface SeriesQuery {
   range: TimeRange;
   segment: Segment;
   breakdown?: Breakdown;
+  /** Count only events inside these windows (each week's part elapsed so far, for pace). */
+  within?: TimeRange[];
 }
 
 /** Rows: `period` ('YYYY-MM-DD' start), `value` (number or null), and `breakdown` when asked. */
@@ -30,7 +32,7 @@ export function compileSeries(ctx: QueryContext, q: SeriesQuery): CompiledQuery 
   const base = `base AS (
     SELECT ${who}, ${value} AS v, ${period} AS p${breakdown ? `, coalesce(${breakdown}, '(none)') AS breakdown` : ''}
     FROM ${relation} e ${joins}
-    WHERE ${b.selector(metric.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)})`;
+    WHERE ${b.selector(metric.selector)} AND ${b.range(q.range)}${b.andWithin(q.within)} AND ${b.segment(q.segment)})`;
   const groups = breakdown ? 'p, breakdown' : 'p';
   const keys = breakdown ? 'period, breakdown' : 'period';
   const columns = `${b.d.formatDay('p')} AS period${breakdown ? ', breakdown' : ''}`;

@@ -1,5 +1,6 @@
 import type { Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
+import { liveReachSql } from './live.js';
 import { stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface StageCountsQuery {
@@ -8,6 +9,10 @@ export interface StageCountsQuery {
   segment: Segment;
   /** Also count, per row, the actors who fit the ideal user profile (column `ideal`), in the same pass. */
   idealSplit?: boolean;
+  /** First reaches from the live state (plans/live.ts; DuckDB, segment `all`) instead of every actor's whole history. */
+  live?: boolean;
+  /** Count only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
+  within?: TimeRange[];
 }
 
 /**
@@ -30,12 +35,15 @@ export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): Comp
     const ideal = q.idealSplit ? `, count(DISTINCT CASE WHEN ${isIdeal('e.actor_id')} THEN e.actor_id END) AS ideal` : '';
     parts.push(`SELECT ${b.params.bind(visit.stage)} AS stage, ${day} AS period, count(DISTINCT e.actor_id) AS actors${ideal}
       FROM (SELECT e.actor_id, ${week('e.ts')} AS p FROM ${b.actorEvents()} e
-        WHERE ${b.selector(visit.selector)} AND ${b.range(q.range)} AND ${b.segment(q.segment)}) e
+        WHERE ${b.selector(visit.selector)} AND ${b.range(q.range)}${b.andWithin(q.within)} AND ${b.segment(q.segment)}) e
       GROUP BY p`);
   }
   const reached = q.stages.filter((s) => s.stage !== 'visit');
   if (reached.length) {
-    ctes.push(`reach AS (${stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'))})`);
+    const reach = q.live && q.segment === 'all'
+      ? liveReachSql(b, reached, q.range)
+      : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
+    ctes.push(`reach AS (${reach})`);
     const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
       { alias: 'stage', items: reached.map((s) => b.params.bind(s.stage)) },
       { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
@@ -43,7 +51,7 @@ export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): Comp
     const ideal = q.idealSplit ? `, sum(CASE WHEN ${isIdeal('x.actor_id')} THEN 1 ELSE 0 END) AS ideal` : '';
     parts.push(`SELECT x.stage, ${day} AS period, count(*) AS actors${ideal}
       FROM (SELECT y.actor_id, y.stage, ${week(b.d.timestampFromMs('y.t'))} AS p FROM (${rows}) y
-        WHERE y.t >= ${b.params.bind(q.range.from, 'integer')} AND y.t < ${b.params.bind(q.range.to, 'integer')}) x
+        WHERE y.t >= ${b.params.bind(q.range.from, 'integer')} AND y.t < ${b.params.bind(q.range.to, 'integer')}${b.andWithin(q.within, 'y.t', true)}) x
       GROUP BY x.stage, p`);
   }
   const columns = `stage, period, actors${q.idealSplit ? ', ideal' : ''}`;

@@ -1,0 +1,118 @@
+/**
+ * The live first-reach state (DuckDB): per stored identity (an event's user id, else its anonymous
+ * id) and per reach definition (an event selector and the n-th qualifying event), the n earliest
+ * qualifying instants. Kept at write time from a row watermark (`events` is append only, so the rows
+ * from the watermark on are exactly the ones not folded yet) and merged per person at read time
+ * through the identity links: a late event lowers a list, a new link merges lists, neither needs the
+ * state rewritten. A stage counted within days of signup is read from the recent events alone,
+ * anchored on the signup instants the state holds.
+ */
+import { createHash } from 'node:crypto';
+import type { EventSelector, StageDefinition, TimeRange } from '../../model/metrics.js';
+import { DAY_MS } from '../../model/time.js';
+import type { CompiledQuery } from '../dialect.js';
+import { StatementBuilder, type QueryContext } from '../context.js';
+
+/** What one list of the state holds: the `keep` earliest instants of the events the selector matches. */
+export interface ReachDefinition {
+  selector: EventSelector;
+  keep: number;
+}
+
+/** The key a definition's rows are stored under: a hash of the definition, so a changed definition is a new state. */
+export function reachKey(definition: ReachDefinition): string {
+  const canonical = JSON.stringify({ events: definition.selector.events, where: definition.selector.where, keep: definition.keep });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}
+
+/** A stage the state answers alone: one counted without a window from signup. */
+const fromState = (stage: StageDefinition) => stage.withinDays === undefined;
+
+/**
+ * The definitions a journey needs kept: every stage without a window, and the first signup when a
+ * stage has one. Visits count per week, not once, so they are read from the week's events.
+ */
+export function reachDefinitions(stages: readonly StageDefinition[]): ReachDefinition[] {
+  const out = new Map<string, ReachDefinition>();
+  const add = (d: ReachDefinition) => out.set(reachKey(d), d);
+  for (const s of stages) if (fromState(s) && s.stage !== 'visit') add({ selector: s.selector, keep: s.atLeast ?? 1 });
+  const signup = stages.find((s) => s.stage === 'signup');
+  if (signup && stages.some((s) => !fromState(s))) add({ selector: signup.selector, keep: 1 });
+  return [...out.values()];
+}
+
+/** The rows of `events` from `from` (a bound row number) on, before `to` when given: per identity, the qualifying instants. */
+export function foldRows(b: StatementBuilder, definition: ReachDefinition, from: string, to?: string, keep?: string): string {
+  const ms = b.ms('e.ts');
+  const list = keep ? `list_slice(list(${ms} ORDER BY ${ms}), 1, ${keep})` : `list(${ms})`;
+  return `SELECT coalesce(e.user_id, e.anonymous_id) AS raw_key, ${list} AS ts FROM events e
+    WHERE e.rowid >= ${from}${to ? ` AND e.rowid < ${to}` : ''} AND ${b.selector(definition.selector)}
+    GROUP BY raw_key`;
+}
+
+/** The statement that folds the rows in [from, to) into the state: `from` and `to` are its named parameters. */
+export function compileFold(ctx: QueryContext, definition: ReachDefinition): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  const key = b.params.bind(reachKey(definition));
+  const keep = b.params.bind(definition.keep, 'integer');
+  const sql = `INSERT INTO live_reach
+    SELECT ${key}, raw_key, ts FROM (${foldRows(b, definition, '$from', '$to', keep)}) f
+    ON CONFLICT (def, raw_key) DO UPDATE SET ts = list_slice(list_sort(list_concat(live_reach.ts, excluded.ts)), 1, ${keep})`;
+  return { sql, params: b.params.values };
+}
+
+/**
+ * `reach` as stagesReachSql answers it (actor_id and one instant per stage), from the state and the
+ * rows past its watermark; a stage with a window from signup is read from the events since
+ * `range.from` less its window. A missing state is an error, never an empty answer.
+ */
+export function liveReachSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange): string {
+  const definitions = reachDefinitions(stages);
+  const keyOf = new Map(definitions.map((d) => [reachKey(d), b.params.bind(reachKey(d))]));
+  const bound = (d: ReachDefinition) => keyOf.get(reachKey(d))!;
+  const watermark = (key: string) => `coalesce((SELECT w.watermark FROM live_state_defs w WHERE w.def = ${key}), error('the live state is not built'))`;
+  const tails = definitions.map((d) => `SELECT ${bound(d)} AS def, t.raw_key, t.ts FROM (${foldRows(b, d, watermark(bound(d)))}) t`);
+  const merged = `SELECT coalesce(l.user_id, r.raw_key) AS actor_id, r.def, list_sort(flatten(list(r.ts))) AS ts
+    FROM (SELECT s.def, s.raw_key, s.ts FROM live_reach s WHERE s.def IN (${[...keyOf.values()].join(', ')})
+          UNION ALL ${tails.join(' UNION ALL ')}) r
+    LEFT JOIN identity_links l ON l.anonymous_id = r.raw_key
+    GROUP BY 1, 2`;
+  const nth = (d: ReachDefinition, column: string) => `max(CASE WHEN m.def = ${bound(d)} THEN m.ts[${b.params.bind(d.keep, 'integer')}] END) AS ${column}`;
+  const signup = stages.find((s) => s.stage === 'signup');
+  const windowed = stages.filter((s) => !fromState(s));
+  if (windowed.length && !signup) throw new Error('a stage counted from signup needs the signup stage');
+  const columns = stages.filter(fromState).map((s) => nth({ selector: s.selector, keep: s.atLeast ?? 1 }, `"${s.stage}"`));
+  if (windowed.length) columns.push(nth({ selector: signup!.selector, keep: 1 }, '"s$signup_first"'));
+  const state = `SELECT m.actor_id, ${columns.join(', ')} FROM (${merged}) m GROUP BY m.actor_id`;
+  if (!windowed.length) return `SELECT * FROM (${state}) reach WHERE ${stages.map((s) => `"${s.stage}" IS NOT NULL`).join(' OR ') || 'FALSE'}`;
+  return withinSignupWindow(b, stages, windowed, state, range);
+}
+
+/** The state's stages beside the windowed ones, read from the events of the actors who signed up recently enough. */
+function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinition[], windowed: StageDefinition[], state: string, range: TimeRange): string {
+  const ms = b.ms('e.ts');
+  const widest = Math.max(...windowed.map((s) => Math.round(s.withinDays! * DAY_MS)));
+  const since = b.params.bind(range.from - widest, 'integer');
+  const until = b.params.bind(range.to, 'integer');
+  const aggregates = windowed.map((s) => {
+    const window = b.params.bind(Math.round(s.withinDays! * DAY_MS), 'integer');
+    const list = b.d.orderedList(ms, b.selector(s.selector));
+    return `${b.d.nthInRange(list, b.params.bind(s.atLeast ?? 1, 'integer'), { lo: 'a."s$signup_first"', hi: `a."s$signup_first" + ${window}` })} AS "${s.stage}"`;
+  });
+  // Only events in [earliest signup that can still count, range end) decide a windowed reach inside the range.
+  const recent = `SELECT e.actor_id, ${aggregates.join(', ')}
+    FROM ${b.actorEvents()} e JOIN state a ON a.actor_id = e.actor_id
+    WHERE a."s$signup_first" >= ${since} AND a."s$signup_first" < ${until}
+      AND e.ts >= ${b.d.timestampFromMs(since)} AND e.ts < ${b.d.timestampFromMs(until)}
+      AND (${windowed.map((s) => `(${b.selector(s.selector)})`).join(' OR ')})
+    GROUP BY e.actor_id, a."s$signup_first"`;
+  const columns = stages.map((s) => (fromState(s) ? `a."${s.stage}" AS "${s.stage}"` : `w."${s.stage}" AS "${s.stage}"`));
+  return `WITH state AS (${state}), recent AS (${recent})
+    SELECT * FROM (SELECT a.actor_id, ${columns.join(', ')} FROM state a LEFT JOIN recent w ON w.actor_id = a.actor_id) reach
+    WHERE ${stages.map((s) => `"${s.stage}" IS NOT NULL`).join(' OR ')}`;
+}
+
+/** The definitions whose state is built. */
+export function compileLiveKeys(): CompiledQuery {
+  return { sql: 'SELECT def FROM live_state_defs ORDER BY def', params: {} };
+}
