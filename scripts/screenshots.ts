@@ -59,6 +59,19 @@ async function settled(page: Page): Promise<void> {
   await page.waitForTimeout(250);
 }
 
+/** The scorecard's "why it moved" panel, opened from the setup row: `why-panel.png`. */
+async function whyPanelShot(page: Page, url: string, out: string): Promise<void> {
+  await page.setViewportSize(DESKTOP);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(url + '/');
+  await settled(page);
+  await page.locator('tr[data-row-id="journey.setup"] [data-testid="why-open"]').click();
+  await page.locator('[data-testid="why-panel"]').waitFor({ timeout: 30_000 });
+  const file = join(out, 'why-panel.png');
+  await page.locator('.why-panel').screenshot({ path: file, animations: 'disabled' });
+  console.log(`  ${relative(process.cwd(), file)}`);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outFlag = args.indexOf('--out');
@@ -96,6 +109,7 @@ async function main(): Promise<void> {
       await page.screenshot({ path: file, fullPage: true, clip, animations: 'disabled' });
       console.log(`  ${relative(process.cwd(), file)}`);
     }
+    await whyPanelShot(page, server.url, out);
     if (problems.length) throw new Error(`console errors:\n${problems.join('\n')}`);
     console.log(`${SHOTS.length} screenshots in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countAnomaly, median, rateDrop } from '../src/reports/alerts-stats.js';
-import { evaluateAlerts, type AlertInputs, type AlertRules } from '../src/reports/alerts.js';
+import { evaluateAlerts, targetGap, type AlertInputs, type AlertRules } from '../src/reports/alerts.js';
 import { DEFAULT_ALERTS } from '../src/config/schema/alerts.js';
 import { parseConfig } from '../src/config/load.js';
 
@@ -155,5 +155,28 @@ describe('the alerts section', () => {
     expect(error(`${base}alerts:\n  anomaly: { z: 0.5 }\n`)).toBe('truenorth.yaml:line 7 alerts.anomaly.z: expected a z-score between 1 and 20 (3.5 is strict), got 0.5');
     expect(error(`${base}alerts:\n  every_minute: 5\n`)).toBe('truenorth.yaml:line 7 alerts.every_minute: unknown key "every_minute" (did you mean "every_minutes"?)');
     expect(error(`${base}alerts:\n  email: true\n`)).toMatch(/^truenorth\.yaml:line 7 alerts\.email: alerts are emailed through digest\.email/);
+  });
+});
+
+describe('a row off pace', () => {
+  const row = (projected: number, share: number) => ({
+    row: 'north_star', name: 'Messages sent', owner: 'ceo@acme.io', week: '2026-W49', counted_to: 'Wednesday 12:00', share,
+    value: Math.round(projected * share), projected, target: { gte: 1000 }, unit: 'count' as const,
+  });
+
+  it('measures the miss against the bound it misses', () => {
+    expect(targetGap(800, { gte: 1000 })).toBeCloseTo(0.2, 12);
+    expect(targetGap(1200, { gte: 1000 })).toBe(0);
+    expect(targetGap(0.06, { lte: 0.05 })).toBeCloseTo(0.2, 12);
+    expect(targetGap(45, { between: [50, 100] })).toBeCloseTo(0.1, 12);
+    expect(targetGap(120, { between: [50, 100] })).toBeCloseTo(0.2, 12);
+  });
+
+  it('alerts once the week is far enough along and the miss large enough', () => {
+    const [alert] = evaluateAlerts(inputs([], { counts: [], off_pace: [row(800, 0.45)] }), rules);
+    expect(alert).toMatchObject({ key: 'off_pace:north_star:2026-W49', owner: 'ceo@acme.io', value: 800, usual: 1000, change: -0.2 });
+    expect(alert.what).toBe('Messages sent is off pace in 2026-W49: 360 by Wednesday 12:00, heading for 800 against a target of ≥ 1,000 (20 % short)');
+    expect(evaluateAlerts(inputs([], { counts: [], off_pace: [row(800, 0.1)] }), rules)).toEqual([]); // Monday morning: too early
+    expect(evaluateAlerts(inputs([], { counts: [], off_pace: [row(950, 0.45)] }), rules)).toEqual([]); // 5 % short
   });
 });

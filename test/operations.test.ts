@@ -57,6 +57,7 @@ const CLI_FORMS: Record<string, { args: string[]; query: string } | null> = {
   benchmarks: { args: ['benchmarks', '--json'], query: '' },
   record: { args: ['record', 'cash_balance', '--history', '--json'], query: 'metric=cash_balance' },
   lint: { args: ['lint', '--json'], query: '' },
+  people: { args: ['people', '--json', '--of', 'funnel', '--step', '2', '--dropped', '--limit', '20'], query: 'of=funnel&step=2&dropped=1&limit=20' },
   notes: null,
   dashboard: null,
 };

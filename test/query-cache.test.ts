@@ -79,7 +79,8 @@ describe('report query cache', () => {
 
     await write(seg.track('Message Sent', { userId: 'u1' }, '2026-11-12T11:00:00Z'));
     const after = await computeScorecard(ctx, config);
-    expect(engine.statements).toBe(2 * queried);
+    // Every statement again, and one more: which weeks the new events fall in (the North Star's weeks are kept one by one).
+    expect(engine.statements).toBe(2 * queried + 1);
     expect(northStar(after)).toBe(2);
   });
 
@@ -94,7 +95,8 @@ describe('report query cache', () => {
       throw new Error('abandoned');
     })).rejects.toThrow('abandoned');
     expect(await computeScorecard(ctx, config)).toEqual(before);
-    expect(engine.statements).toBe(2 * queried);
+    // Every statement again but the North Star's weeks: no event was stored since they were computed.
+    expect(engine.statements).toBe(2 * queried - 1);
   });
 
   it('keeps at most its row budget, dropping the least recently used', async () => {

@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { leadingCheck, northStarCheck, okrsCheck, revenueCheck, voiceCheck } from './web-checks.js';
 import { checkJourney, checkRetention, checkScorecard } from './web-review-checks.js';
+import { checkWhyPanel } from './web-why-check.js';
 
 export type Size = 'desktop' | 'phone';
 export type Scheme = 'light' | 'dark';
@@ -153,7 +154,10 @@ const BOTH: Size[] = ['desktop', 'phone'];
 const LIGHT_AND_DARK: Scheme[] = ['light', 'dark'];
 
 export const PAGE_CASES: PageCase[] = [
-  { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: checkScorecard },
+  { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: async (page, at) => {
+    await checkScorecard(page, at);
+    await checkWhyPanel(page, at);
+  } },
   { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: northStarCheck },
   { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV, WEEKLY_STAGES_CSV], check: checkJourney },
   { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [RETENTION_CSV], check: checkRetention },

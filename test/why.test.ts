@@ -14,6 +14,7 @@ import { prepareRead } from '../src/app/run.js';
 import type { MetricModel } from '../src/model/metric-model.js';
 import type { ScorecardReport } from '../src/reports/scorecard-report.js';
 import type { WhyReport } from '../src/reports/why-types.js';
+import { digestMarkdown, type Digest } from '../src/reports/digest.js';
 import { DAY, HOUR, identify, track } from './helpers/beyond.js';
 import { expectSameAnswers, loadBoth, openChdb } from './helpers/engines.js';
 
@@ -141,6 +142,13 @@ describe('why it moved, on planted data, on both engines', () => {
     expect(card.rows.find((row) => row.id === 'messages')!.values).toEqual([100, 120]);
     const r = await both('messages', '2026-W03');
     expect(r.formula && 'factors' in r.formula ? r.formula.factors.map((f) => f.share) : null).toEqual([45, -25]);
+  });
+
+  it('the digest says why each off-track row moved, in the same sentence', async () => {
+    const digest = await prepareRead(findRead('digest')!, { week: '2026-W04', asOf: AS_OF }, 'cli').run(duck, config, model) as Digest;
+    const setups = digest.off_track.find((r) => r.id === 'journey.setup')!;
+    expect(setups.why).toBe((await why(duck, 'journey.setup', '2026-W04')).sentence);
+    expect(digestMarkdown(digest)).toContain(`- Setups: 50 against ≥ 60 — li. ${setups.why}`);
   });
 
   it('a rate metric (per user) splits into mix and rate', async () => {

@@ -9,12 +9,13 @@ import type { SeriesMetric } from '../model/metrics.js';
 import { rowName, STAGE_NAMES, type ScorecardModel } from '../model/scorecard-rows.js';
 import { lastPeriods, periodsIn, weekNameOf, type Period } from '../model/time.js';
 import { compileStoreLastSeen } from '../query/plans/coverage.js';
-import type { AlertInputs, CohortReturn, DailyRow, WeeklyRate } from '../reports/alerts.js';
+import type { AlertInputs, CohortReturn, DailyRow, OffPace, WeeklyRate } from '../reports/alerts.js';
 import { run, type ReportContext } from '../reports/context.js';
 import { weeklyStagesReport } from '../reports/funnel.js';
 import { dataCoverage, eventGaps } from '../reports/no-data.js';
 import { seriesReport } from '../reports/north-star.js';
 import { retentionReport } from '../reports/retention.js';
+import { computeScorecard } from './reads/ritual.js';
 
 /** A count a day can be judged on: no ratio, no sum of amounts, no "n-times" threshold. */
 const isCount = (m: SeriesMetric) => !m.per && m.atLeast === undefined && m.measure.kind !== 'sum';
@@ -87,11 +88,27 @@ async function cohortReturns(ctx: ReportContext, settings: AlertSettings): Promi
   return report.cohorts.filter((c) => c.complete[1]).map((c) => ({ cohort: c.cohort, size: c.size, returned: c.retained[1] }));
 }
 
+/**
+ * The rows going off pace: on track in the last complete week, and their projection for the unfinished
+ * week misses the target (a row off track week after week is the weekly review's business, not an alert's).
+ */
+async function goingOffPace(ctx: ReportContext, config: Config): Promise<OffPace[]> {
+  const card = await computeScorecard(ctx, config, { weeks: 1 });
+  return card.rows.flatMap((r) => {
+    const p = r.pace;
+    const wasOnTrack = r.status[r.status.length - 1] === 'on_track';
+    return wasOnTrack && p && p.on_pace === false && p.projected !== null && p.so_far !== null && p.share_expected !== null && r.target
+      ? [{ row: r.id, name: r.name, owner: r.owner, week: card.pace.week, counted_to: card.pace.counted_to, share: p.share_expected, value: p.so_far, projected: p.projected, target: r.target, unit: r.unit }]
+      : [];
+  });
+}
+
 export async function alertInputs(ctx: ReportContext, config: Config): Promise<AlertInputs> {
   const settings = config.alerts;
   const card = scorecardModelFromConfig(config);
-  const [daily, steps, cohorts] = await Promise.all([
+  const [daily, pace, steps, cohorts] = await Promise.all([
     settings.anomaly.enabled ? dailyCounts(ctx, card, settings) : undefined,
+    settings.off_pace.enabled ? goingOffPace(ctx, config) : [],
     settings.funnel_step.enabled ? stepRates(ctx, card, settings) : [],
     settings.retention_cohort.enabled ? cohortReturns(ctx, settings) : [],
   ]);
@@ -102,6 +119,6 @@ export async function alertInputs(ctx: ReportContext, config: Config): Promise<A
     dates, day_of_week: Math.round((lastDay.from - weekStart.from) / 86_400_000), week: weekNameOf(lastDay.from, ctx.model.time),
     counts: daily?.rows ?? [], steps, cohorts,
     retention_owner: card.rows.find((r) => r.id === 'north_star')?.owner ?? null,
-    off_pace: [],
+    off_pace: pace,
   };
 }

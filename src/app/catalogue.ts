@@ -7,6 +7,7 @@ import { alerts } from './reads/alerts.js';
 import { dashboard } from './reads/dashboard.js';
 import { events, leading, lint, predictive, quality, risk, tree } from './reads/beyond.js';
 import { funnel, northStar, pql, retention } from './reads/journey.js';
+import { people } from './reads/people.js';
 import { digest, ideas, notes, okrs, pace, scorecard } from './reads/ritual.js';
 import { why } from './reads/why.js';
 import type { ReadOperation, WriteOperation } from './operation.js';
@@ -17,7 +18,7 @@ export const READS = {
   leading, tree, risk, predictive, quality, events,
   scorecard, pace, okrs, digest, notes, ideas, why, alerts,
   revenue, surveys, heart, guardrails, benchmarks, record,
-  dashboard, lint,
+  dashboard, lint, people,
 } as const;
 
 export type Reads = typeof READS;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 export const TASK_GROUPS: readonly (readonly [heading: string, commands: readonly string[]])[] = [
   ['Getting started:', ['init', 'demo', 'lint', 'events', 'help']],
   ['The weekly ritual:', ['scorecard', 'pace', 'why', 'digest', 'alerts', 'okrs', 'record', 'note', 'ideas']],
-  ['Reports:', ['north-star', 'funnel', 'retention', 'revenue', 'pql', 'surveys', 'heart', 'guardrails', 'benchmarks', 'leading', 'tree', 'risk', 'predictive']],
+  ['Reports:', ['north-star', 'funnel', 'retention', 'revenue', 'pql', 'surveys', 'heart', 'guardrails', 'benchmarks', 'leading', 'tree', 'risk', 'predictive', 'people']],
   ['Data in and out:', ['import', 'export', 'quality']],
   ['Keys and serving:', ['serve', 'keys']],
   ['Maintenance:', ['clickhouse', 'bench']],

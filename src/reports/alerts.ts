@@ -3,7 +3,9 @@
  * alert names its condition with a stable key (kind, row or step, week): delivery fires a key once.
  */
 import { countAnomaly, rateDrop, type CountFinding, type CountFloors, type RateFinding } from './alerts-stats.js';
+import type { Target } from '../model/scorecard-rows.js';
 import { formatValue, type Unit } from './scorecard.js';
+import { targetText } from './digest.js';
 
 export type AlertKind = 'off_pace' | 'anomaly' | 'funnel_step' | 'retention_cohort';
 
@@ -57,16 +59,19 @@ export interface CohortReturn {
   returned: number;
 }
 
-/** A scorecard row whose projection for the week misses its target (from the pace report). */
+/** A scorecard row on track in the last complete week whose projection for this one misses its target (from the pace report). */
 export interface OffPace {
   row: string;
   name: string;
   owner: string | null;
   week: string;
-  since: string;
+  /** The cut as people read it: `Wednesday 12:00`. */
+  counted_to: string;
+  /** The share of a whole week past weeks had reached by the cut. */
+  share: number;
   value: number;
   projected: number;
-  target: number;
+  target: Target;
   unit: Unit;
 }
 
@@ -86,7 +91,7 @@ export interface AlertInputs {
 }
 
 export interface AlertRules {
-  off_pace: { enabled: boolean };
+  off_pace: { enabled: boolean; after_share: number; min_gap: number };
   anomaly: CountFloors & { enabled: boolean; baseline_weeks: number };
   funnel_step: CountFloors & { enabled: boolean; baseline_weeks: number };
   retention_cohort: CountFloors & { enabled: boolean; baseline_cohorts: number };
@@ -94,7 +99,7 @@ export interface AlertRules {
 
 export function evaluateAlerts(inputs: AlertInputs, rules: AlertRules): Alert[] {
   return [
-    ...(rules.off_pace.enabled ? inputs.off_pace.map(offPaceAlert) : []),
+    ...(rules.off_pace.enabled ? inputs.off_pace.flatMap((p) => offPaceAlert(p, rules.off_pace) ?? []) : []),
     ...(rules.anomaly.enabled ? inputs.counts.flatMap((row) => anomalyAlert(inputs, row, rules.anomaly) ?? []) : []),
     ...(rules.funnel_step.enabled ? inputs.steps.flatMap((step) => stepAlert(step, rules.funnel_step) ?? []) : []),
     ...(rules.retention_cohort.enabled ? [cohortAlert(inputs, rules.retention_cohort)].filter((a): a is Alert => a !== null) : []),
@@ -104,10 +109,25 @@ export function evaluateAlerts(inputs: AlertInputs, rules: AlertRules): Alert[] 
 const pct = (change: number) => `${Math.round(Math.abs(change) * 100)} %`;
 const direction = (change: number) => (change < 0 ? 'below' : 'above');
 
-function offPaceAlert(p: OffPace): Alert {
-  const what = `${p.name} is off pace in ${p.week}: ${formatValue(p.value, p.unit)} so far, heading for ${formatValue(p.projected, p.unit)} against a target of ${formatValue(p.target, p.unit)}`;
-  const change = p.target !== 0 ? (p.projected - p.target) / Math.abs(p.target) : 0;
-  return { key: `off_pace:${p.row}:${p.week}`, kind: 'off_pace', row: p.row, name: p.name, owner: p.owner, week: p.week, since: p.since, what, value: p.projected, usual: p.target, change, unit: p.unit, z: null };
+/** How far a projection misses its target, relative to the bound it misses (0 when it meets it). */
+export function targetGap(projected: number, target: Target): number {
+  const below = (bound: number) => (projected < bound ? (bound - projected) / Math.abs(bound || 1) : 0);
+  const above = (bound: number) => (projected > bound ? (projected - bound) / Math.abs(bound || 1) : 0);
+  if ('gte' in target) return below(target.gte);
+  if ('lte' in target) return above(target.lte);
+  return Math.max(below(target.between[0]), above(target.between[1]));
+}
+
+/** Judged once past weeks had reached `after_share` of their whole by this point, and missing by at least `min_gap`. */
+function offPaceAlert(p: OffPace, rule: AlertRules['off_pace']): Alert | null {
+  const gap = targetGap(p.projected, p.target);
+  if (p.share < rule.after_share || gap < rule.min_gap) return null;
+  const what = `${p.name} is off pace in ${p.week}: ${formatValue(p.value, p.unit)} by ${p.counted_to}, heading for ${formatValue(p.unit === 'count' ? Math.round(p.projected) : p.projected, p.unit)} against a target of ${targetText(p.target, p.unit)} (${pct(gap)} short)`;
+  const bound = 'gte' in p.target ? p.target.gte : 'lte' in p.target ? p.target.lte : p.target.between[p.projected < p.target.between[0] ? 0 : 1];
+  return {
+    key: `off_pace:${p.row}:${p.week}`, kind: 'off_pace', row: p.row, name: p.name, owner: p.owner, week: p.week, since: p.week, what,
+    value: p.projected, usual: bound, change: bound !== 0 ? (p.projected - bound) / Math.abs(bound) : 0, unit: p.unit, z: null,
+  };
 }
 
 type CountTest = { finding: CountFinding; sofar: boolean };

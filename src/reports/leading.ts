@@ -37,7 +37,7 @@
 import { InputError } from '../errors.js';
 import type { Segment, StageDefinition, TimeRange } from '../model/metrics.js';
 import { eventsLabel } from '../model/metrics.js';
-import { compileLeading, type LeadingOutcome } from '../query/plans/leading.js';
+import { compileLeading, type LeadingOutcome, type LeadingQuery } from '../query/plans/leading.js';
 import { run, type ReportContext } from './context.js';
 import { rankIndicators, tallyRows, testCandidates, type LeadingIndicator, type LeadingRow } from './leading-candidates.js';
 import { describeSelector } from './leading-text.js';
@@ -96,24 +96,11 @@ interface OutcomeSpec {
 }
 
 export async function leadingReport(ctx: ReportContext, options: LeadingOptions = {}): Promise<LeadingReport> {
-  const model = ctx.model;
   const kind = options.outcome ?? 'retained';
-  const withinDays = options.withinDays ?? DEFAULT_WITHIN_DAYS;
-  const segment = options.segment ?? 'all';
   const minGroup = options.minGroup ?? DEFAULT_MIN_GROUP;
-  const thresholds = [...new Set(options.thresholds ?? THRESHOLDS)].sort((a, b) => a - b);
-  const signup = model.journey.find((s) => s.stage === 'signup');
-  if (!signup) throw new InputError('the journey has no signup stage');
-  const spec = outcomeSpec(model, kind, signup);
-  checkBehaviourWindow(kind, withinDays);
-
-  const strata: StageDefinition[] = model.journey.filter((s) => s.stage === 'setup' || s.stage === 'first_strike' || s.stage === 'kui');
-  const exclude = [...new Set([...signup.selector.events, ...spec.events, ...(options.exclude ?? [])])];
-  const eligibleUntil = ctx.asOf - spec.horizon * DAY_MS;
-
-  const rows = await run<LeadingRow>(ctx, compileLeading(ctx.query, {
-    signup, outcome: spec.outcome, withinDays, thresholds, eligibleUntil, signupRange: options.signupRange, exclude, strata, segment,
-  }));
+  const { query, definition } = leadingQuery(ctx, options);
+  const { withinDays, segment, thresholds, strata, exclude, eligibleUntil } = query;
+  const rows = await run<LeadingRow>(ctx, compileLeading(ctx.query, query));
   const tally = tallyRows(rows);
   const { candidates, skipped } = testCandidates(tally, { thresholds, withinDays, minGroup, verb: kind === 'retained' ? 'retain' : 'upgrade' });
   const indicators = rankIndicators(candidates, ALPHA);
@@ -121,7 +108,7 @@ export async function leadingReport(ctx: ReportContext, options: LeadingOptions 
 
   return {
     outcome: kind,
-    outcome_definition: spec.definition,
+    outcome_definition: definition,
     within_days: withinDays,
     segment,
     cohort: {
@@ -142,6 +129,27 @@ export async function leadingReport(ctx: ReportContext, options: LeadingOptions 
     skipped,
     indicators,
   };
+}
+
+/** The cohort, outcome, behaviour window and candidates the options describe: what the report counts and the people lists list. */
+export function leadingQuery(ctx: ReportContext, options: LeadingOptions): { query: LeadingQuery; definition: string } {
+  const model = ctx.model;
+  const kind = options.outcome ?? 'retained';
+  const withinDays = options.withinDays ?? DEFAULT_WITHIN_DAYS;
+  const signup = model.journey.find((s) => s.stage === 'signup');
+  if (!signup) throw new InputError('the journey has no signup stage');
+  const spec = outcomeSpec(model, kind, signup);
+  checkBehaviourWindow(kind, withinDays);
+  const query: LeadingQuery = {
+    signup, outcome: spec.outcome, withinDays,
+    thresholds: [...new Set(options.thresholds ?? THRESHOLDS)].sort((a, b) => a - b),
+    eligibleUntil: ctx.asOf - spec.horizon * DAY_MS,
+    signupRange: options.signupRange,
+    exclude: [...new Set([...signup.selector.events, ...spec.events, ...(options.exclude ?? [])])],
+    strata: model.journey.filter((s) => s.stage === 'setup' || s.stage === 'first_strike' || s.stage === 'kui'),
+    segment: options.segment ?? 'all',
+  };
+  return { query, definition: spec.definition };
 }
 
 function outcomeSpec(model: ReportContext['model'], kind: OutcomeKind, signup: StageDefinition): OutcomeSpec {

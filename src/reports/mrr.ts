@@ -69,12 +69,17 @@ export interface BridgeCents {
   churnedCustomers: number;
 }
 
+export type MrrMovement = 'new' | 'reactivation' | 'expansion' | 'contraction' | 'churn';
+
+/** Told of every account the bridge counts in a movement: the period's index, and its MRR (cents) at the period's start and end. */
+export type MovementListener = (period: number, movement: MrrMovement, account: string, start: number, end: number) => void;
+
 /**
  * The bridge for consecutive half-open periods [from, to): a row belongs to the period its
  * effective_at falls in; the MRR at a boundary counts the rows strictly before it, so MRR_start of a
  * period is the previous period's MRR_end. One sweep over the ledger in time order.
  */
-export function mrrBridge(ledger: readonly LedgerEntryRow[], periods: readonly Pick<Period, 'from' | 'to'>[]): BridgeCents[] {
+export function mrrBridge(ledger: readonly LedgerEntryRow[], periods: readonly Pick<Period, 'from' | 'to'>[], listener?: MovementListener): BridgeCents[] {
   const rows = [...ledger].sort((a, b) => a.t - b.t);
   const firstPaid = new Map<string, number>();
   for (const r of rows) if (toCents(r.mrr) > 0 && !firstPaid.has(r.account)) firstPaid.set(r.account, r.t);
@@ -111,16 +116,16 @@ export function mrrBridge(ledger: readonly LedgerEntryRow[], periods: readonly P
     for (const [account, s] of start) {
       b.mrrStart += s;
       const e = end.get(account) ?? 0;
-      if (e === 0) { b.churn += s; b.churnedCustomers++; }
-      else if (e > s) { b.expansion += e - s; b.expandedCustomers++; }
-      else if (e < s) { b.contraction += s - e; b.contractedCustomers++; }
+      if (e === 0) { b.churn += s; b.churnedCustomers++; listener?.(i, 'churn', account, s, e); }
+      else if (e > s) { b.expansion += e - s; b.expandedCustomers++; listener?.(i, 'expansion', account, s, e); }
+      else if (e < s) { b.contraction += s - e; b.contractedCustomers++; listener?.(i, 'contraction', account, s, e); }
     }
     for (const [account, e] of end) {
       b.mrrEnd += e;
       if (start.has(account)) continue;
       const paidBefore = (firstPaid.get(account) ?? Infinity) < p.from;
-      if (paidBefore) { b.reactivation += e; b.reactivatedCustomers++; }
-      else { b.newMrr += e; b.newCustomers++; }
+      if (paidBefore) { b.reactivation += e; b.reactivatedCustomers++; listener?.(i, 'reactivation', account, 0, e); }
+      else { b.newMrr += e; b.newCustomers++; listener?.(i, 'new', account, 0, e); }
     }
     out.push(b);
     start = end;

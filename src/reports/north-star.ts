@@ -1,6 +1,6 @@
 import type { Breakdown, Segment, SeriesMetric, TimeRange } from '../model/metrics.js';
 import { periodsIn } from '../model/time.js';
-import { compileSeries } from '../query/plans/series.js';
+import { compileSeries, seriesReads } from '../query/plans/series.js';
 import { run, type ReportContext } from './context.js';
 
 export interface SeriesPoint {
@@ -33,9 +33,16 @@ export function fillSeries(metric: SeriesMetric, range: TimeRange, ctx: ReportCo
 export async function seriesReport(
   ctx: ReportContext, metric: SeriesMetric, range: TimeRange, segment: Segment = 'all', breakdown?: Breakdown, breakdownLabel?: string,
 ): Promise<NorthStarReport> {
-  const rows = await run<{ period: string; value: number | null; breakdown?: string }>(
-    ctx, compileSeries(ctx.query, { metric, range, segment, breakdown }),
-  );
+  const periods = periodsIn(range, metric.frequency, ctx.model.time);
+  // Kept period by period when it counts the events alone over whole periods.
+  const whole = periods.length > 0 && periods[0].from === range.from && periods[periods.length - 1].to === range.to;
+  const rows = whole && !breakdown && segment === 'all' && ctx.cache && !seriesReads({ metric, segment }).actor
+    ? await ctx.cache.periods.run<{ period: string; value: number | null; breakdown?: string }>(ctx.engine, {
+      key: JSON.stringify({ series: metric, time: ctx.model.time }),
+      periods,
+      compile: (r) => compileSeries(ctx.query, { metric, range: r, segment }),
+    })
+    : await run<{ period: string; value: number | null; breakdown?: string }>(ctx, compileSeries(ctx.query, { metric, range, segment, breakdown }));
   const report: NorthStarReport = { name: metric.name, frequency: metric.frequency, segment, series: [] };
   if (!breakdown) {
     report.series = fillSeries(metric, range, ctx, rows);

@@ -1,7 +1,7 @@
 /** Report parameters shared by the CLI flags and the read API's query string: as-of and the range. */
 import { InputError } from '../errors.js';
 import type { Frequency, TimeRange } from '../model/metrics.js';
-import { addPeriods, checkRangeLength, checkYear, lastPeriods, MAX_YEAR, MIN_YEAR, named, parseDate, parsePeriod, periodStartOf, rangeOfPeriods, startOfLocalDate } from '../model/time.js';
+import { addPeriods, checkRangeLength, checkYear, formatDate, lastPeriods, MAX_YEAR, MIN_YEAR, named, parseDate, parsePeriod, periodStartDate, periodStartOf, rangeOfPeriods, startOfLocalDate } from '../model/time.js';
 import { type MetricModel } from '../model/metric-model.js';
 
 /** The range a report is asked for: `from` and `to` periods. */
@@ -68,4 +68,23 @@ export function resolveRange(flags: ReportFlags, model: MetricModel, asOf: numbe
     return lastPeriods(to - 1, frequency, count, time);
   }
   return lastPeriods(asOf, frequency, count, time, true);
+}
+
+/**
+ * The one period of `frequency` a flag names: `2026-W46` or any day in it for a week, `2026-11` or any
+ * day in it for a month. Its range and its first day ('YYYY-MM-DD', as the plans name periods).
+ */
+export function periodContaining(flags: object, key: string, text: string, model: MetricModel, frequency: 'week' | 'month'): TimeRange & { startDate: string } {
+  const time = model.time;
+  const name = paramName(flags, key);
+  const parsed = named(name, () => parsePeriod(text, time.weekStart));
+  if (parsed.frequency !== 'day' && parsed.frequency !== frequency) {
+    throw new InputError(`${name}: expected a ${frequency} (${frequency === 'week' ? '2026-W46' : '2026-11'}) or a day in it, got ${JSON.stringify(text)}`);
+  }
+  const start = periodStartDate(parsed.start, frequency, time.weekStart);
+  return {
+    from: startOfLocalDate(start, time.timezone),
+    to: startOfLocalDate(addPeriods(start, frequency, 1), time.timezone),
+    startDate: formatDate(start),
+  };
 }

@@ -1,5 +1,6 @@
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { CompiledQuery } from '../query/dialect.js';
+import { PeriodCache } from './period-cache.js';
 
 /**
  * Results of report queries, reused while the store's data version stays the same (any committed
@@ -12,6 +13,8 @@ export class QueryCache {
   private rows = 0;
   hits = 0;
   misses = 0;
+  /** Per-period results that outlive writes to other periods (period-cache.ts). */
+  readonly periods = new PeriodCache();
 
   constructor(private readonly maxRows = 500_000) {}
 

@@ -20,11 +20,13 @@ export function moved(before: number, after: number, unit: Unit = 'count'): stri
   return `${relative < 0 ? 'fell' : 'rose'} ${pct(Math.abs(relative))}`;
 }
 
-const stageLabel = (stage: string) => stage.replace('_', ' ');
+const stageLabel = (stage: string) => (stage === 'kui' ? 'KUI' : stage.replace('_', ' '));
+/** A row name inside a sentence: "Signups" → "signups", "Key usage (KUI)" → "key usage (KUI)". */
+const inSentence = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 
 /** The base's segment that moved most in the first cut, as "ideal signups fell 20 %". */
 function volumeClause(c: ConversionWhy): string {
-  const base = c.from_name.toLowerCase();
+  const base = inSentence(c.from_name);
   const total = `${base} ${moved(c.base_before, c.base_after)}`;
   const split = c.cuts.find((cut) => cut.split)?.split;
   const direction = Math.sign(c.base_after - c.base_before);
@@ -50,7 +52,7 @@ function mixOrRate(split: RateSplit, base: string): string {
 function conversionClause(stage: string, c: ConversionWhy): string {
   const held = Math.abs(c.rate_after - c.rate_before) < HELD;
   const split = c.cuts.find((cut) => cut.split)?.split;
-  const how = held || !split ? '' : mixOrRate(split, c.from_name.toLowerCase());
+  const how = held || !split ? '' : mixOrRate(split, inSentence(c.from_name));
   return `the ${stageLabel(stage)} rate ${moved(c.rate_before, c.rate_after, 'rate')}${how}`;
 }
 
@@ -88,7 +90,8 @@ export function whySentence(r: WhyReport): string {
   }
   if (r.inputs.length) {
     const measured = r.inputs.filter((i) => i.before !== null && i.after !== null && i.before !== 0);
-    const top = measured.sort((a, b) => Math.abs(b.change! / b.before!) - Math.abs(a.change! / a.before!))[0];
+    // An input that measurably moves with the North Star first, then the largest relative move.
+    const top = measured.sort((a, b) => Number(b.moves_with_target) - Number(a.moves_with_target) || Math.abs(b.change! / b.before!) - Math.abs(a.change! / a.before!))[0];
     if (top) clauses.push(`its input ${top.name} ${moved(top.before!, top.after!)}`);
   }
   return clauses.length ? `${lead}: ${clauses.join('; ')}.` : `${lead}.`;

@@ -31,6 +31,7 @@ import { healthModelFromConfig, modelFromConfig, scorecardModelFromConfig } from
 import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../src/app/config-check.js';
 import { findRead } from '../../src/app/catalogue.js';
 import { prepareRead } from '../../src/app/run.js';
+import { PEOPLE_CASES } from './people-cases.js';
 import { computeScorecard } from '../../src/app/reads/ritual.js';
 import { whyOfScorecardRow } from '../../src/reports/why.js';
 import { alertInputs } from '../../src/app/alert-inputs.js';
@@ -152,6 +153,7 @@ export const CASES: Case[] = [
     name: "dashboard's context (catalogue)", read: 'dashboard',
     run: async (ctx, env) => ({ ...(await catalogueRead('dashboard', ctx, env) as object), engine: undefined, gaps: undefined }),
   },
+  ...PEOPLE_CASES,
 ];
 
 /** The suite's config: every measure, filter operator and journey shape the compiler handles. */

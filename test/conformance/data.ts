@@ -160,6 +160,8 @@ const GENERATED: DataSet[] = [
       'surveys, all': 'the fixture has no survey answers',
       'surveys, ideal': 'the fixture has no survey answers',
       'stage benchmarks': 'no survey answers, and the fixture is shorter than a 30-day retention cohort',
+      'people in the indicator groups, retained': 'the fixture is shorter than the outcome windows: no indicator to open',
+      'people in the indicator groups, upgraded': 'the fixture is shorter than the outcome windows: no indicator to open',
     },
   },
   {

@@ -57,3 +57,5 @@ export type PredictiveIndicator = ServerPredictiveIndicator;
 export type OkrsReport = Answer<'okrs'>;
 export type KeyResult = OkrsReport['objectives'][number]['key_results'][number];
 export type ManualEntry = Answer<'record'>['entries'][number];
+
+export type WhyReport = Answer<'why'>;

@@ -3,15 +3,16 @@ import { z } from 'zod';
 import { InputError } from '../../errors.js';
 import { lastPeriods, MAX_RANGE_DAYS, parseDuration } from '../../model/time.js';
 import { eventCatalogue, type EventCatalogue } from '../../reports/catalogue.js';
-import { DEFAULT_MIN_GROUP, leadingReport } from '../../reports/leading.js';
-import { resolveRange } from '../../reports/params.js';
+import { DEFAULT_MIN_GROUP, leadingReport, type LeadingOptions, type OutcomeKind } from '../../reports/leading.js';
+import { resolveRange, type ReportFlags } from '../../reports/params.js';
 import { predictiveReport } from '../../reports/predictive.js';
 import { qualityReport } from '../../reports/quality.js';
 import { riskReport } from '../../reports/risk.js';
 import { treeReport } from '../../reports/tree.js';
 import type { ReportContext } from '../../reports/context.js';
 import type { Config } from '../../config/schema/index.js';
-import { defineRead } from '../operation.js';
+import { defineRead, type ReadContext } from '../operation.js';
+import type { Segment } from '../../model/metrics.js';
 import { asOf, choice, flag, range, segment, text, wholeNumber } from '../params.js';
 import { label } from '../wire.js';
 import { ALL_SECTIONS, unknownEventWarnings } from '../config-check.js';
@@ -27,31 +28,37 @@ const exclude = z.union([z.string(), z.array(z.string())]).optional()
   .transform((value) => (value === undefined ? [] : (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)))
   .describe('more event names to leave out, comma-separated');
 
+/** The leading indicators' cohort: the outcome, the behaviour window, the segment and the signup weeks. */
+export const leadingCohortParams = {
+  outcome: choice(['retained', 'upgraded'], 'retained', 'retained (week 4 after signup) | upgraded (within 30 days)'),
+  within: text('behaviour window after signup, like 7d or 36h (default 7d)'),
+  segment, ...range, asOf,
+};
+
 export const leading = defineRead({
   name: 'leading',
   summary: 'Leading indicators (aha moments): early behaviours that predict retention or upgrade',
   params: z.object({
-    outcome: choice(['retained', 'upgraded'], 'retained', 'retained (week 4 after signup) | upgraded (within 30 days)'),
-    within: text('behaviour window after signup, like 7d or 36h (default 7d)'),
-    segment, ...range, asOf,
+    ...leadingCohortParams,
     minUsers: wholeNumber(`test a behaviour only with at least n users doing it and n not (default ${DEFAULT_MIN_GROUP})`, 1),
     exclude,
   }),
-  async run(ctx, params) {
-    let within: number | undefined;
-    try {
-      within = params.within === undefined ? undefined : parseDuration(params.within).days;
-    } catch (e) {
-      throw new InputError(`${label(params, 'within')}: ${(e as Error).message}`);
-    }
-    if (within !== undefined && within > MAX_RANGE_DAYS) throw new InputError(`${label(params, 'within')}: at most ${MAX_RANGE_DAYS} days, got ${JSON.stringify(params.within)}`);
-    // from/to restrict the signup cohort (weeks of first signup).
-    const signupRange = params.from || params.to ? resolveRange(params, ctx.model, ctx.asOf, 'week') : undefined;
-    return leadingReport(ctx, {
-      outcome: params.outcome, withinDays: within, segment: params.segment, signupRange, exclude: params.exclude, minGroup: params.minUsers ?? DEFAULT_MIN_GROUP,
-    });
-  },
+  run: (ctx, params) => leadingReport(ctx, { ...leadingOptions(ctx, params), minGroup: params.minUsers ?? DEFAULT_MIN_GROUP, exclude: params.exclude }),
 });
+
+/** The cohort and behaviour window of the leading indicators from their parameters: for the report and the people in its groups. */
+export function leadingOptions(ctx: ReadContext, params: { outcome: OutcomeKind; within?: string; segment: Segment } & ReportFlags): LeadingOptions {
+  let within: number | undefined;
+  try {
+    within = params.within === undefined ? undefined : parseDuration(params.within).days;
+  } catch (e) {
+    throw new InputError(`${label(params, 'within')}: ${(e as Error).message}`);
+  }
+  if (within !== undefined && within > MAX_RANGE_DAYS) throw new InputError(`${label(params, 'within')}: at most ${MAX_RANGE_DAYS} days, got ${JSON.stringify(params.within)}`);
+  // from/to restrict the signup cohort (weeks of first signup).
+  const signupRange = params.from || params.to ? resolveRange(params, ctx.model, ctx.asOf, 'week') : undefined;
+  return { outcome: params.outcome, withinDays: within, segment: params.segment, signupRange };
+}
 
 export const tree = defineRead({
   name: 'tree',

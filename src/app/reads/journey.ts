@@ -15,7 +15,7 @@ type Distribution = Awaited<ReturnType<typeof signupToFirstStrike>>;
 /** The cohort funnel (with the time between steps when asked), or the weekly stage counts. */
 export type FunnelAnswer = (WeeklyStagesReport | (FunnelReport & { time_to_value?: TimeToValueReport & { signup_to_first_strike: Distribution } })) & { warnings: ConfigFinding[] };
 import { retentionReport } from '../../reports/retention.js';
-import { defineRead } from '../operation.js';
+import { defineRead, type ReadContext } from '../operation.js';
 import { asOf, choice, flag, range, segment, text } from '../params.js';
 import { label } from '../wire.js';
 
@@ -56,19 +56,29 @@ export const funnel = defineRead({
   },
 });
 
+export const retentionParams = {
+  ...range, asOf, segment,
+  period: choice(['week', 'month'], 'week', 'week | month'),
+  mode: choice(['on', 'on-or-after'], 'on', 'on | on-or-after', { on_or_after: 'on-or-after' }),
+  periodZero: choice(['cohort', 'action'], 'cohort', 'cohort (period 0 is the whole cohort, 100 %) | action (period 0: who also did the retention action then)'),
+};
+
+type RetentionParams = z.output<z.ZodObject<typeof retentionParams>>;
+
+/** The retention triangle's definition and cohort range from its parameters: for the triangle and the people in its cells. */
+export function retentionInputs(ctx: ReadContext, params: RetentionParams) {
+  const range = resolveRange(params, ctx.model, ctx.asOf, params.period, params.period === 'week' ? 12 : 6);
+  const definition = retentionDefinition(ctx.model, params.period, params.mode === 'on' ? 'on' : 'on_or_after');
+  return { range, definition, segment: params.segment, periodZero: params.periodZero };
+}
+
 export const retention = defineRead({
   name: 'retention',
   summary: 'Cohort retention triangle',
-  params: z.object({
-    ...range, asOf, segment,
-    period: choice(['week', 'month'], 'week', 'week | month'),
-    mode: choice(['on', 'on-or-after'], 'on', 'on | on-or-after', { on_or_after: 'on-or-after' }),
-    periodZero: choice(['cohort', 'action'], 'cohort', 'cohort (period 0 is the whole cohort, 100 %) | action (period 0: who also did the retention action then)'),
-  }),
+  params: z.object(retentionParams),
   async run(ctx, params) {
-    const period = resolveRange(params, ctx.model, ctx.asOf, params.period, params.period === 'week' ? 12 : 6);
-    const mode = params.mode === 'on' ? 'on' : 'on_or_after';
-    return retentionReport(ctx, retentionDefinition(ctx.model, params.period, mode), period, params.segment, params.periodZero);
+    const { range, definition, segment, periodZero } = retentionInputs(ctx, params);
+    return retentionReport(ctx, definition, range, segment, periodZero);
   },
 });
 

@@ -6,6 +6,8 @@ import type { FunnelReport, FunnelStep } from '../../reports/funnel.js';
 import { readCommand } from '../operation-command.js';
 import { formatTable, integer, percent } from '../output.js';
 import type { ConfigFinding } from '../../config/name-check.js';
+import { peopleTable, type PeopleList } from '../../reports/people.js';
+import { formatCsv } from '../csv.js';
 
 export function registerReports(program: Command): void {
   readCommand(program, READS.northStar, {
@@ -66,6 +68,23 @@ export function registerReports(program: Command): void {
       }
     },
   });
+
+  readCommand(program, READS.people, {
+    description: 'the people or accounts behind a number, with traits and last activity (--csv for a file)',
+    options: [['--csv', 'the page as CSV: one column per detail and trait']],
+    print: (list, flags) => printPeople(list, flags.csv === true),
+  });
+}
+
+function printPeople(list: PeopleList, csv: boolean): void {
+  const { header, rows } = peopleTable(list);
+  if (csv) {
+    process.stdout.write(formatCsv(header, rows));
+    return;
+  }
+  const shown = list.rows.length ? `${list.offset + 1}–${list.offset + list.rows.length}` : 'none';
+  console.log(`${integer(list.total)} ${list.subject}; showing ${shown}${list.offset + list.rows.length < list.total ? ' (--offset for more)' : ''}`);
+  if (rows.length) console.log(formatTable(header.slice(0, 8), rows.map((r) => r.slice(0, 8).map((v) => (typeof v === 'boolean' ? String(v) : v)))));
 }
 
 function hours(h: number | null): string | null {

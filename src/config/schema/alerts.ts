@@ -28,8 +28,16 @@ const rateFloors = (minimum: number) => ({
 
 export const alertsSchema = strictMap(
   {
-    /** A scorecard row whose projection for the week misses its target. */
-    off_pace: alertKind({}, 'a mapping like { enabled: true }'),
+    /** A scorecard row on track last week whose projection for this week misses its target. */
+    off_pace: alertKind(
+      {
+        /** Judged once past weeks had reached this share of their whole by the same point of the week (early projections are noisy). */
+        after_share: fraction.default(0.3),
+        /** The projection must miss the target by at least this much, relative to it. */
+        min_gap: fraction.default(0.1),
+      },
+      'a mapping like { after_share: 0.3, min_gap: 0.1 }',
+    ),
     /** Today's (and the week so far's) count against the same weekday of the last `baseline_weeks`. */
     anomaly: alertKind(
       { z: zScore.default(3.5), min_change: fraction.default(0.3), min_count: minCount.default(20), baseline_weeks: weeksBack.default(8) },

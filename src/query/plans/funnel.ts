@@ -231,11 +231,19 @@ function isThreshold(step: StageDefinition): boolean {
   return (step.atLeast !== undefined && step.atLeast > 1) || step.withinDays !== undefined;
 }
 
+/**
+ * CTEs ending in `best` (actor_id, level): per actor who entered, the furthest step reached. What the
+ * funnel counts and the people lists list. An engine with a funnel aggregate (ClickHouse windowFunnel)
+ * computes the level in one pass.
+ */
+export function funnelLevelCtes(b: StatementBuilder, q: FunnelQuery): string[] {
+  return b.d.windowFunnel ? engineFunnelCtes(b, q, b.d.windowFunnel) : anchoredFunnelCtes(b, q);
+}
+
 /** Rows: `level` (1…k, the furthest step reached), `breakdown` (when asked), `actors`. */
 export function compileFunnel(ctx: QueryContext, q: FunnelQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  // An engine with a funnel aggregate (ClickHouse windowFunnel) computes the level in one pass.
-  const ctes = b.d.windowFunnel ? engineFunnelCtes(b, q, b.d.windowFunnel) : anchoredFunnelCtes(b, q);
+  const ctes = funnelLevelCtes(b, q);
   let breakdown = '';
   let join = '';
   if (q.breakdown === 'ideal') {

@@ -42,6 +42,35 @@ export interface LeadingQuery {
  */
 export function compileLeading(ctx: QueryContext, q: LeadingQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
+  const { ctes, y } = leadingCtes(b, q);
+  const thresholds = [...new Set(q.thresholds)].sort((x, y) => y - x);
+  const level = `CASE ${thresholds.map((k) => {
+    const p = b.params.bind(k, 'integer');
+    return `WHEN n >= ${p} THEN ${p}`;
+  }).join(' ')} ELSE 0 END`;
+  // Every cohort actor has a signup event in its window: one such row (the least of the signup names
+  // the actor has, when the step has several) counts the actor once in the cohort (event '' and
+  // level 0); excluded events are no candidates.
+  const firstSignupName = `min(CASE WHEN ${b.eventIn(q.signup.selector.events, 'event')} THEN event END) OVER (PARTITION BY actor_id)`;
+  const excluded = q.exclude.length ? `event NOT IN (${q.exclude.map((name) => b.params.bind(name)).join(', ')})` : 'TRUE';
+  const sql = `${withClause(b, ctes, q.segment)}
+    SELECT event, level, stratum, y, count(*) AS actors FROM (
+      SELECT CASE WHEN cohort_row = 1 THEN '' ELSE event END AS event, CASE WHEN cohort_row = 1 THEN 0 ELSE ${level} END AS level, stratum, y, cohort_row
+      FROM (
+        SELECT actor_id, event, n, stratum, ${y} AS y, CASE WHEN event = ${firstSignupName} THEN 1 ELSE 0 END AS cohort_row FROM per_event
+      ) per_actor WHERE cohort_row = 1 OR (n > 0 AND ${excluded})
+    ) leveled WHERE cohort_row = 1 OR level > 0
+    GROUP BY event, level, stratum, y
+    ORDER BY event, level, stratum, y`;
+  return { sql, params: b.params.values };
+}
+
+/**
+ * The CTEs the leading indicators count and the people lists list: `cohort0` (actor_id, `t` the first
+ * signup, `stratum`) and `per_event` (actor_id, event, `n` the count in the behaviour window, `o`,
+ * `stratum`); `y` is the outcome flag over `per_event`'s rows.
+ */
+export function leadingCtes(b: StatementBuilder, q: LeadingQuery): { ctes: string[]; y: string } {
   const ms = b.ms('e.ts');
   const within = daysParam(b, q.withinDays);
   // The first signup and the journey strata of every actor, from one pass over the events.
@@ -71,27 +100,7 @@ export function compileLeading(ctx: QueryContext, q: LeadingQuery): CompiledQuer
     FROM ${b.actorEvents()} e JOIN cohort0 c ON c.actor_id = e.actor_id
     WHERE (${inWindow})${outcomeRows}
     GROUP BY e.actor_id, e.event)`);
-
-  const thresholds = [...new Set(q.thresholds)].sort((x, y) => y - x);
-  const level = `CASE ${thresholds.map((k) => {
-    const p = b.params.bind(k, 'integer');
-    return `WHEN n >= ${p} THEN ${p}`;
-  }).join(' ')} ELSE 0 END`;
-  // Every cohort actor has a signup event in its window: one such row (the least of the signup names
-  // the actor has, when the step has several) counts the actor once in the cohort (event '' and
-  // level 0); excluded events are no candidates.
-  const firstSignupName = `min(CASE WHEN ${b.eventIn(q.signup.selector.events, 'event')} THEN event END) OVER (PARTITION BY actor_id)`;
-  const excluded = q.exclude.length ? `event NOT IN (${q.exclude.map((name) => b.params.bind(name)).join(', ')})` : 'TRUE';
-  const sql = `${withClause(b, ctes, q.segment)}
-    SELECT event, level, stratum, y, count(*) AS actors FROM (
-      SELECT CASE WHEN cohort_row = 1 THEN '' ELSE event END AS event, CASE WHEN cohort_row = 1 THEN 0 ELSE ${level} END AS level, stratum, y, cohort_row
-      FROM (
-        SELECT actor_id, event, n, stratum, ${y} AS y, CASE WHEN event = ${firstSignupName} THEN 1 ELSE 0 END AS cohort_row FROM per_event
-      ) per_actor WHERE cohort_row = 1 OR (n > 0 AND ${excluded})
-    ) leveled WHERE cohort_row = 1 OR level > 0
-    GROUP BY event, level, stratum, y
-    ORDER BY event, level, stratum, y`;
-  return { sql, params: b.params.values };
+  return { ctes, y };
 }
 
 function daysParam(b: StatementBuilder, days: number): string {

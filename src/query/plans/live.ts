@@ -116,3 +116,13 @@ function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinitio
 export function compileLiveKeys(): CompiledQuery {
   return { sql: 'SELECT def FROM live_state_defs ORDER BY def', params: {} };
 }
+
+/** How many events are stored: the row number the next one gets (`events` is append only). */
+export function compileStoredEvents(): CompiledQuery {
+  return { sql: 'SELECT count(*) AS n FROM events', params: {} };
+}
+
+/** The earliest instant (epoch ms) among the events stored from row `from` on; null when there are none. */
+export function compileEarliestSince(from: number): CompiledQuery {
+  return { sql: 'SELECT epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from', params: { from } };
+}

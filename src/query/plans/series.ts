@@ -11,6 +11,19 @@ export interface SeriesQuery {
   within?: TimeRange[];
 }
 
+/**
+ * Whether a series reads the actor (and the account, which the view looks up through the actor): only
+ * when the metric needs them. A plain count or sum of events reads the events alone, so its value
+ * for a period changes only with the events stored in that period.
+ */
+export function seriesReads(q: Pick<SeriesQuery, 'metric' | 'segment' | 'breakdown'>): { account: boolean; actor: boolean } {
+  const { metric } = q;
+  const account = metric.measure.kind === 'unique_accounts' || metric.per === 'account' || q.breakdown?.kind === 'account_trait';
+  const actor = account || metric.measure.kind === 'unique_users' || metric.per === 'user' || (metric.atLeast ?? 0) > 1
+    || q.segment !== 'all' || q.breakdown?.kind === 'user_trait';
+  return { account, actor };
+}
+
 /** Rows: `period` ('YYYY-MM-DD' start), `value` (number or null), and `breakdown` when asked. */
 export function compileSeries(ctx: QueryContext, q: SeriesQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
@@ -22,11 +35,7 @@ export function compileSeries(ctx: QueryContext, q: SeriesQuery): CompiledQuery 
   const breakdown = q.breakdown ? breakdownSql(b, q.breakdown) : null;
   const joins = q.breakdown?.kind === 'user_trait' ? 'LEFT JOIN users bu ON bu.user_id = e.actor_id'
     : q.breakdown?.kind === 'account_trait' ? 'LEFT JOIN accounts ba ON ba.account_id = e.account_id' : '';
-  // The actor (and the account, which the view looks up through the actor) only when the metric reads them:
-  // a plain count or sum of events reads the events alone.
-  const account = measure.kind === 'unique_accounts' || metric.per === 'account' || q.breakdown?.kind === 'account_trait';
-  const actor = account || measure.kind === 'unique_users' || metric.per === 'user' || (metric.atLeast ?? 0) > 1
-    || q.segment !== 'all' || q.breakdown?.kind === 'user_trait';
+  const { account, actor } = seriesReads(q);
   const relation = account ? 'actor_events' : actor ? b.actorEvents() : 'events';
   const who = `${actor ? 'e.actor_id' : 'NULL AS actor_id'}, ${account ? 'e.account_id' : 'NULL AS account_id'}`;
   const base = `base AS (

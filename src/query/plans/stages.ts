@@ -24,40 +24,65 @@ export interface StageCountsQuery {
  */
 export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const ctes: string[] = [];
+  const rows = stageActorRows(b, q);
   const parts: string[] = [];
-  // Grouped by the week's start, formatted once per group.
-  const week = (column: string) => b.d.periodTrunc(b.local(column), 'week', ctx.time.weekStart);
   const day = b.d.formatDay('p');
   const isIdeal = (column: string) => `${column} IN (SELECT actor_id FROM ideal_actors WHERE ideal)`;
+  if (rows.visits) {
+    const ideal = q.idealSplit ? `, count(DISTINCT CASE WHEN ${isIdeal('e.actor_id')} THEN e.actor_id END) AS ideal` : '';
+    parts.push(`SELECT ${rows.visits.stage} AS stage, ${day} AS period, count(DISTINCT e.actor_id) AS actors${ideal}
+      FROM (${rows.visits.sql}) e
+      GROUP BY p`);
+  }
+  if (rows.reached) {
+    const ideal = q.idealSplit ? `, sum(CASE WHEN ${isIdeal('x.actor_id')} THEN 1 ELSE 0 END) AS ideal` : '';
+    parts.push(`SELECT x.stage, ${day} AS period, count(*) AS actors${ideal}
+      FROM (${rows.reached}) x
+      GROUP BY x.stage, p`);
+  }
+  const columns = `stage, period, actors${q.idealSplit ? ', ideal' : ''}`;
+  const sql = `${withClause(b, rows.ctes, q.segment, q.segment !== 'all' || q.idealSplit === true)}
+SELECT ${columns} FROM (\n${parts.join('\nUNION ALL\n')}\n) counts ORDER BY stage, period`;
+  return { sql, params: b.params.values };
+}
+
+/** The per-actor rows behind the weekly stage counts: what `compileStageCounts` counts and the people lists list. */
+export interface StageActorRows {
+  ctes: string[];
+  /** Rows (`actor_id`, `p` the week's start) per visit event in the range (count them distinct per week); `stage` the bound stage name. */
+  visits?: { stage: string; sql: string };
+  /** Rows (`actor_id`, `stage`, `p`): one per actor and stage first reached in the range. */
+  reached?: string;
+}
+
+export function stageActorRows(b: StatementBuilder, q: Omit<StageCountsQuery, 'idealSplit'>): StageActorRows {
+  const { range, segment, within } = q;
+  // Grouped by the week's start, formatted once per group.
+  const week = (column: string) => b.d.periodTrunc(b.local(column), 'week', b.ctx.time.weekStart);
+  const out: StageActorRows = { ctes: [] };
   const visit = q.stages.find((s) => s.stage === 'visit');
   if (visit) {
-    const ideal = q.idealSplit ? `, count(DISTINCT CASE WHEN ${isIdeal('e.actor_id')} THEN e.actor_id END) AS ideal` : '';
-    parts.push(`SELECT ${b.params.bind(visit.stage)} AS stage, ${day} AS period, count(DISTINCT e.actor_id) AS actors${ideal}
-      FROM (SELECT e.actor_id, ${week('e.ts')} AS p FROM ${b.actorEvents()} e
-        WHERE ${b.selector(visit.selector)} AND ${b.range(q.range)}${b.andWithin(q.within)} AND ${b.segment(q.segment)}) e
-      GROUP BY p`);
+    const stage = b.params.bind(visit.stage);
+    out.visits = {
+      stage,
+      sql: `SELECT e.actor_id, ${week('e.ts')} AS p FROM ${b.actorEvents()} e
+        WHERE ${b.selector(visit.selector)} AND ${b.range(range)}${b.andWithin(within)} AND ${b.segment(segment)}`,
+    };
   }
   const reached = q.stages.filter((s) => s.stage !== 'visit');
   if (reached.length) {
     const reach = q.live && q.segment === 'all'
       ? liveReachSql(b, reached, q.range)
       : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
-    ctes.push(`reach AS (${reach})`);
+    out.ctes.push(`reach AS (${reach})`);
     const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
       { alias: 'stage', items: reached.map((s) => b.params.bind(s.stage)) },
       { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
     ]);
-    const ideal = q.idealSplit ? `, sum(CASE WHEN ${isIdeal('x.actor_id')} THEN 1 ELSE 0 END) AS ideal` : '';
-    parts.push(`SELECT x.stage, ${day} AS period, count(*) AS actors${ideal}
-      FROM (SELECT y.actor_id, y.stage, ${week(b.d.timestampFromMs('y.t'))} AS p FROM (${rows}) y
-        WHERE y.t >= ${b.params.bind(q.range.from, 'integer')} AND y.t < ${b.params.bind(q.range.to, 'integer')}${b.andWithin(q.within, 'y.t', true)}) x
-      GROUP BY x.stage, p`);
+    out.reached = `SELECT y.actor_id, y.stage, ${week(b.d.timestampFromMs('y.t'))} AS p FROM (${rows}) y
+        WHERE y.t >= ${b.params.bind(range.from, 'integer')} AND y.t < ${b.params.bind(range.to, 'integer')}${b.andWithin(within, 'y.t', true)}`;
   }
-  const columns = `stage, period, actors${q.idealSplit ? ', ideal' : ''}`;
-  const sql = `${withClause(b, ctes, q.segment, q.segment !== 'all' || q.idealSplit === true)}
-SELECT ${columns} FROM (\n${parts.join('\nUNION ALL\n')}\n) counts ORDER BY stage, period`;
-  return { sql, params: b.params.values };
+  return out;
 }
 
 /**

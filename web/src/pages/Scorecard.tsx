@@ -1,7 +1,8 @@
-import { useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { reportUrl, useApi } from '../api';
 import { CellValue, cellTitle } from '../components/no-data';
 import { ExportCsv } from '../components/table';
+import { WhyPanel } from '../components/WhyPanel';
 import { Avatar, Badge, Card, Empty, Load, Owner, Sparkline, StatusPill } from '../components/ui';
 import { scorecardCsv } from '../exports';
 import { useView } from '../context';
@@ -113,7 +114,9 @@ function Banner({ data }: { data: ScorecardData }) {
 }
 
 function Grid({ data, notes }: { data: ScorecardData; notes: ReviewNote[] }) {
-  const { ctx } = useView();
+  const { ctx, asOf } = useView();
+  // The row whose "why it moved" panel is open.
+  const [why, setWhy] = useState<string | null>(null);
   const units = new Map(ctx.rows.map((r) => [r.id, r.unit]));
   const last = data.weeks.length - 1;
   const bottleneckRow = data.bottleneck ? `journey.${data.bottleneck.stage}` : null;
@@ -153,11 +156,12 @@ function Grid({ data, notes }: { data: ScorecardData; notes: ReviewNote[] }) {
           </thead>
           <tbody>
             {data.rows.map((row) => (
-              <Row key={row.id} row={row} weeks={data.weeks} unit={row.unit && row.unit !== 'count' ? row.unit : (units.get(row.id) ?? guessUnit(row))} bottleneck={row.id === bottleneckRow} noted={notedRows.has(row.id)} />
+              <Row key={row.id} row={row} weeks={data.weeks} unit={row.unit && row.unit !== 'count' ? row.unit : (units.get(row.id) ?? guessUnit(row))} bottleneck={row.id === bottleneckRow} noted={notedRows.has(row.id)} onWhy={() => setWhy(row.id)} />
             ))}
           </tbody>
         </table>
       </div>
+      {why && <WhyPanel row={why} week={data.weeks[last]} asOf={asOf} onClose={() => setWhy(null)} />}
     </Card>
   );
 }
@@ -166,7 +170,7 @@ function guessUnit(row: ScorecardRow): Unit {
   return row.values.every((v) => v === null || (v >= 0 && v <= 1.5 && !Number.isInteger(v))) ? 'rate' : 'count';
 }
 
-function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks: string[]; unit: Unit; bottleneck: boolean; noted: boolean }) {
+function Row({ row, weeks, unit, bottleneck, noted, onWhy }: { row: ScorecardRow; weeks: string[]; unit: Unit; bottleneck: boolean; noted: boolean; onWhy: () => void }) {
   const last = row.values.length - 1;
   const status = row.status[last];
   const good = row.trend === null ? 'neutral' : (row.trend >= 0) !== Boolean(row.lower_is_better) ? 'good' : 'bad';
@@ -176,7 +180,7 @@ function Row({ row, weeks, unit, bottleneck, noted }: { row: ScorecardRow; weeks
         <div className="metric-cell">
           <Avatar owner={row.owner} size="sm" />
           <div className="metric-text">
-            <span className="metric-name">{row.name}</span>
+            <button type="button" className="metric-name why-open" onClick={onWhy} title="Why it moved from the week before" data-testid="why-open">{row.name}</button>
             <span className="metric-meta">
               {row.owner ?? 'no owner'}
               {row.source === 'manual' && <Badge tone="info" title="Entered by hand">hand-entered</Badge>}

@@ -1,0 +1,93 @@
+import type { SqlEngine } from '../engine/sql-engine.js';
+import type { TimeRange } from '../model/metrics.js';
+import type { Period } from '../model/time.js';
+import type { CompiledQuery } from '../query/dialect.js';
+import { compileEarliestSince, compileStoredEvents } from '../query/plans/live.js';
+
+/** A query answering rows per period, whose rows for a period depend only on the events stored in that period. */
+export interface PeriodQuery {
+  /** What the rows are of, without the range: equal keys answer equal rows for equal periods. */
+  key: string;
+  periods: readonly Period[];
+  /** The statement for a range of whole periods; its rows name their period's first day in `period`. */
+  compile(range: TimeRange): CompiledQuery;
+}
+
+interface Kept {
+  rows: { period: string }[];
+  /** Events stored when it was computed: later rows (row number from here on) may change it. */
+  stored: number;
+}
+
+/** Periods kept at most, over every key; past it, all are dropped. */
+const MAX_PERIODS = 20_000;
+
+/**
+ * Results of period queries (a plain count or sum of events per week), kept period by period and
+ * dropped only when an event lands in the period: `events` is append only, so the events stored
+ * since a period was computed are exactly the rows past the count taken then, and the earliest of
+ * them says which periods they can change (those ending after it). On a live server, writing every
+ * second, the closed weeks stay kept and only the current one is computed again. For an engine
+ * whose data can change elsewhere (no data version), every read computes the whole range.
+ */
+export class PeriodCache {
+  private readonly kept = new Map<string, Map<string, Kept>>();
+  private size = 0;
+  private stored: { version: number; n: number } | undefined;
+  hits = 0;
+  misses = 0;
+
+  async run<T extends { period: string }>(engine: SqlEngine, q: PeriodQuery): Promise<T[]> {
+    const range = { from: q.periods[0].from, to: q.periods[q.periods.length - 1].to };
+    if (engine.dataVersion === undefined || engine.dialect !== 'duckdb') return engine.all<T>(q.compile(range).sql, q.compile(range).params);
+    const stored = await this.storedEvents(engine);
+    const byPeriod = this.kept.get(q.key) ?? new Map<string, Kept>();
+    const stale = await this.staleFrom(engine, q.periods.map((p) => byPeriod.get(p.startDate)), stored);
+    const missing = q.periods.filter((p) => {
+      const k = byPeriod.get(p.startDate);
+      return !k || (k.stored < stored && p.to > stale);
+    });
+    this.hits += q.periods.length - missing.length;
+    this.misses += missing.length;
+    if (missing.length) {
+      const fresh = { from: missing[0].from, to: missing[missing.length - 1].to };
+      const compiled = q.compile(fresh);
+      const rows = await engine.all<T>(compiled.sql, compiled.params);
+      this.keep(q.key, byPeriod, q.periods.filter((p) => p.from >= fresh.from && p.to <= fresh.to), rows, stored);
+    }
+    return q.periods.flatMap((p) => structuredClone(byPeriod.get(p.startDate)?.rows ?? []) as T[]);
+  }
+
+  /** Events stored now, counted once per data version. */
+  private async storedEvents(engine: SqlEngine): Promise<number> {
+    const version = engine.dataVersion!;
+    if (this.stored?.version === version) return this.stored.n;
+    const q = compileStoredEvents();
+    const [row] = await engine.all<{ n: number }>(q.sql, q.params);
+    // Read before the query it guards: rows committed in between only make the later check stricter.
+    this.stored = { version, n: Number(row.n) };
+    return this.stored.n;
+  }
+
+  /** The earliest instant among the events stored since the oldest of these was computed (periods ending after it are stale). */
+  private async staleFrom(engine: SqlEngine, kept: (Kept | undefined)[], stored: number): Promise<number> {
+    const oldest = Math.min(...kept.map((k) => k?.stored ?? stored));
+    if (oldest >= stored) return Infinity;
+    const q = compileEarliestSince(oldest);
+    const [row] = await engine.all<{ t: number | null }>(q.sql, q.params);
+    return row?.t === null || row?.t === undefined ? Infinity : Number(row.t);
+  }
+
+  private keep(key: string, byPeriod: Map<string, Kept>, periods: readonly Period[], rows: { period: string }[], stored: number): void {
+    if (this.size + periods.length > MAX_PERIODS) {
+      this.kept.clear();
+      byPeriod.clear();
+      this.size = 0;
+    }
+    for (const p of periods) {
+      if (!byPeriod.has(p.startDate)) this.size++;
+      byPeriod.set(p.startDate, { rows: rows.filter((r) => r.period === p.startDate), stored });
+    }
+    this.kept.set(key, byPeriod);
+  }
+}

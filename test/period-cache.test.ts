@@ -1,0 +1,82 @@
+/**
+ * The per-period cache of plain event series (DuckDB): after any interleaving of writes (late ones
+ * included) and reads, a series read through it equals the series computed afresh; a write to the
+ * current week leaves the closed weeks kept.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
+import { modelFromConfig } from '../src/config/model.js';
+import { DuckDbStore } from '../src/engine/duckdb/database.js';
+import { IngestWriter } from '../src/engine/ingest/writer.js';
+import { DAY_MS } from '../src/model/time.js';
+import { reportContext } from '../src/reports/context.js';
+import { seriesReport } from '../src/reports/north-star.js';
+import { QueryCache } from '../src/reports/query-cache.js';
+import { normalizeAll } from './helpers/engines.js';
+
+// Monday 2 November 2026, 00:00 in Kolkata (UTC+5:30).
+const MONDAY = Date.UTC(2026, 10, 1, 18, 30);
+const MODEL = modelFromConfig(parseConfig(`
+product: P
+timezone: Asia/Kolkata
+journey: { visit: { event: V }, signup: { event: S } }
+north_star: { name: Value, event: M, where: { channel: { ne: self } }, measure: 'sum:n', frequency: week }
+`));
+const RANGE = { from: MONDAY - 14 * DAY_MS, to: MONDAY + 14 * DAY_MS };
+
+let ids = 0;
+const event = fc.record({
+  event: fc.constantFrom('M', 'X'),
+  hours: fc.integer({ min: -14 * 24 - 6, max: 14 * 24 + 6 }),
+  self: fc.boolean(),
+  n: fc.integer({ min: 0, max: 5 }),
+});
+const message = (e: { event: string; hours: number; self: boolean; n: number }) => ({
+  type: 'track', messageId: `p${++ids}`, event: e.event, userId: 'u', timestamp: new Date(MONDAY + e.hours * 3_600_000).toISOString(),
+  properties: { channel: e.self ? 'self' : 'general', n: e.n },
+});
+
+async function setUp() {
+  const store = await DuckDbStore.open(':memory:');
+  const writer = new IngestWriter(store, 'test');
+  const cache = new QueryCache();
+  const write = (batch: unknown[]) => store.transaction(() => writer.write(normalizeAll(batch)));
+  const read = (cached: boolean) => seriesReport(reportContext(store, MODEL, MONDAY, cached ? cache : undefined), MODEL.northStar, RANGE).then((r) => r.series);
+  return { store, cache, write, read };
+}
+
+describe('the per-period cache of event series', () => {
+  it('answers what a fresh computation answers after any writes, late ones included', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.array(event, { maxLength: 6 }), { minLength: 1, maxLength: 6 }), async (batches) => {
+      const { store, write, read } = await setUp();
+      try {
+        for (const batch of batches) {
+          await write(batch.map(message));
+          expect(await read(true)).toEqual(await read(false));
+        }
+      } finally {
+        await store.close();
+      }
+    }), { numRuns: 30 });
+  }, 120_000);
+
+  it('keeps the closed weeks through a write to the current week, and recomputes the weeks a late event lands in and after', async () => {
+    const { store, cache, write, read } = await setUp();
+    try {
+      await write([message({ event: 'M', hours: -24 * 10, self: false, n: 2 }), message({ event: 'M', hours: 30, self: false, n: 3 })]);
+      expect((await read(true)).map((p) => p.value)).toEqual([2, 0, 3, 0]);
+      const { hits, misses } = cache.periods;
+      await write([message({ event: 'M', hours: 40, self: false, n: 4 })]);
+      expect((await read(true)).map((p) => p.value)).toEqual([2, 0, 7, 0]);
+      // The two weeks before the write's week were kept; it and the one after were computed again.
+      expect([cache.periods.hits - hits, cache.periods.misses - misses]).toEqual([2, 2]);
+      await write([message({ event: 'M', hours: -24 * 12, self: false, n: 1 })]);
+      // A late event in the first week: every week from it on is computed again.
+      expect((await read(true)).map((p) => p.value)).toEqual([3, 0, 7, 0]);
+      expect([cache.periods.hits - hits, cache.periods.misses - misses]).toEqual([2, 6]);
+    } finally {
+      await store.close();
+    }
+  });
+});
