@@ -54,6 +54,8 @@ export type LeadingReport = Answer<'leading'>;
 export type LeadingIndicator = ServerLeadingIndicator;
 export type TreeReport = Answer<'tree'>;
 export type RiskReport = Answer<'risk'>;
+export type PeopleList = Answer<'people'>;
+export type PersonRow = PeopleList['rows'][number];
 export type PredictiveReport = Answer<'predictive'>;
 export type PredictiveIndicator = ServerPredictiveIndicator;
 
