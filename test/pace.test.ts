@@ -188,6 +188,13 @@ describe('pace on DuckDB and ClickHouse over known daily counts', () => {
     }
   });
 
+  it('projects nothing in the first hour of a week', async () => {
+    const config = parseConfig(CONFIG);
+    const pace = await paceReport(reportContext(duck, modelFromConfig(config), Date.parse(at('2026-11-16', 0, 40))), scorecardModelFromConfig(config));
+    expect([pace.week, pace.counted_to]).toEqual(['2026-W47', 'Monday 00:00']);
+    expect(pace.rows.find((r) => r.id === 'north_star')).toMatchObject({ projected: null, on_pace: null, reason: 'no data this week: the week has just begun' });
+  });
+
   it('lists each row with its owner and target for alerts', () => {
     const entries = paceOfRows(reports.duckdb);
     expect(entries.filter((e) => e.on_pace === false).map((e) => ({ id: e.id, owner: e.owner, target: e.target, week: e.week, projected: e.projected }))).toEqual([
