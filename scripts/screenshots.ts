@@ -72,6 +72,18 @@ async function whyPanelShot(page: Page, url: string, out: string): Promise<void>
   console.log(`  ${relative(process.cwd(), file)}`);
 }
 
+/** The scorecard's pace card: the week after 2026-W08, read as of its Monday noon (the newest week reads the clock): `pace.png`. */
+async function paceShot(page: Page, url: string, out: string): Promise<void> {
+  await page.setViewportSize(DESKTOP);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(url + '/?week=2026-W08');
+  await settled(page);
+  await page.locator('[data-testid="pace"]').waitFor({ timeout: 30_000 });
+  const file = join(out, 'pace.png');
+  await page.locator('#pace').screenshot({ path: file, animations: 'disabled' });
+  console.log(`  ${relative(process.cwd(), file)}`);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outFlag = args.indexOf('--out');
@@ -110,6 +122,7 @@ async function main(): Promise<void> {
       console.log(`  ${relative(process.cwd(), file)}`);
     }
     await whyPanelShot(page, server.url, out);
+    await paceShot(page, server.url, out);
     if (problems.length) throw new Error(`console errors:\n${problems.join('\n')}`);
     console.log(`${SHOTS.length} screenshots in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {

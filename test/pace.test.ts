@@ -3,6 +3,7 @@
  * DuckDB and on ClickHouse (embedded, chdb): as-of Wednesday 12:30, so each week counts up to
  * Wednesday 12:00 (the start of the hour).
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { modelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
@@ -42,9 +43,9 @@ const messages = (n: number, user: string, day: string, hour: number) => Array.f
 const files = (n: number, day: string, hour: number) => Array.from({ length: n }, (_, i) => seg.track('File Shared', { userId: 'f1' }, at(day, hour, i)));
 
 // Six complete weeks with data (W41–W46; W39 and W40 end before the first event). Five of them alike:
-// messages Mon 10 (u1), Tue 10 (u2), Wed 09:00 5 (u1), Wed 15:00 5 (u3), Thu 10 (u3), Fri 10, Sat 5, Sun 5 (u4):
-// 25 of 60 by Wednesday noon, users 2 of 4. The last (W46): 30 messages, all Monday, by u1: 30 of 30, users 1 of 1.
-// Message share (25·5 + 30) / (60·5 + 30) = 155/330 = 31/66; user share (2·5 + 1) / (4·5 + 1) = 11/21.
+// messages Mon 10 (u1), Tue 10 (u2), Wed 09:00 5 (u5), Wed 15:00 5 (u3), Thu 10 (u3), Fri 10, Sat 5, Sun 5 (u4):
+// 25 of 60 by Wednesday noon, users 3 of 5. The last (W46): 30 messages, all Monday, by u1: 30 of 30, users 1 of 1.
+// Message share (25·5 + 30) / (60·5 + 30) = 155/330 = 31/66; user share (3·5 + 1) / (5·5 + 1) = 8/13.
 // Files each week: Mon 6, Tue 6, Wed 09:00 3, Wed 15:00 3, Thu 6, Fri 6: 15 of 30 by Wednesday noon, share 1/2.
 // Visits: Mon v1 and v2, Thu v3 and v4: 2 of 4, share 1/2. Signups from W44 only: three complete weeks.
 const PAST = ['2026-10-05', '2026-10-12', '2026-10-19', '2026-10-26', '2026-11-02', '2026-11-09'];
@@ -52,7 +53,7 @@ function pastWeek(monday: string, index: number): unknown[] {
   const day = (n: number) => dayOf(monday, n);
   const out: unknown[] = [];
   if (index < 5) {
-    out.push(...messages(10, 'u1', day(0), 10), ...messages(10, 'u2', day(1), 10), ...messages(5, 'u1', day(2), 9), ...messages(5, 'u3', day(2), 15));
+    out.push(...messages(10, 'u1', day(0), 10), ...messages(10, 'u2', day(1), 10), ...messages(5, 'u5', day(2), 9), ...messages(5, 'u3', day(2), 15));
     out.push(...messages(10, 'u3', day(3), 10), ...messages(10, 'u4', day(4), 10), ...messages(5, 'u4', day(5), 10), ...messages(5, 'u4', day(6), 10));
   } else {
     out.push(...messages(30, 'u1', day(0), 10));
@@ -80,21 +81,37 @@ function currentWeek(): unknown[] {
 describe('pace arithmetic', () => {
   const week = (so_far: number | null, full: number | null) => ({ so_far, full });
   it('takes the share over the last weeks with data, summed, up to eight', () => {
-    const past = [week(100, 100), ...Array.from({ length: 8 }, () => week(1, 4)), week(null, null), week(3, 0)];
+    const past = [week(100, 100), ...Array.from({ length: 8 }, () => week(2, 8)), week(null, null), week(3, 0)];
     expect(expectedShare(past)).toEqual({ share: 0.25, weeks_used: 8 });
     expect(expectedShare([week(1, 2), week(3, 4)])).toEqual({ share: null, weeks_used: 2, reason: '2 complete weeks with data before this one; a projection needs 4' });
+    // Too few by this point to tell a pace from noise: 1.5 on average.
+    expect(expectedShare([week(1, 8), week(2, 8), week(1, 8), week(2, 8)])).toEqual({
+      share: null, weeks_used: 4, reason: 'past weeks had 1.5 on average by this point of the week; a projection needs 2',
+    });
   });
   it('projects so far ÷ share and judges the projection against the target in its direction', () => {
-    const past = [week(1, 4), week(2, 8), week(3, 12), week(4, 16)];
+    const past = [week(2, 8), week(2, 8), week(3, 12), week(3, 12)];
     expect(projectCount({ so_far: 5, past }, { gte: 20 })).toEqual({ so_far: 5, projected: 20, share_expected: 0.25, on_pace: true, weeks_used: 4 });
     expect(projectCount({ so_far: 5, past }, { lte: 19 })).toMatchObject({ projected: 20, on_pace: false });
     expect(projectCount({ so_far: 5, past }, null)).toMatchObject({ projected: 20, on_pace: null, reason: 'no target' });
     expect(projectCount({ so_far: 0, past }, { gte: 1 })).toMatchObject({ projected: 0, on_pace: false });
     expect(projectCount({ so_far: 5, past: past.map((w) => week(0, w.full)) }, { gte: 1 })).toMatchObject({ projected: null, on_pace: null, reason: 'past weeks had nothing by this point of the week' });
   });
+  it('projects exactly the whole of a week that keeps the shape of the past ones (any share, any sizes)', () => {
+    fc.assert(fc.property(
+      fc.double({ min: 0.05, max: 1, noNaN: true }), fc.array(fc.integer({ min: 40, max: 10_000 }), { minLength: 4, maxLength: 12 }), fc.integer({ min: 40, max: 10_000 }),
+      (share, wholes, whole) => {
+        const pace = projectCount({ so_far: share * whole, past: wholes.map((full) => week(share * full, full)) }, { gte: whole });
+        expect(pace.weeks_used).toBe(Math.min(wholes.length, 8));
+        expect(pace.share_expected).toBeCloseTo(share, 9);
+        expect(pace.projected! / whole).toBeCloseTo(1, 9);
+      },
+    ));
+  });
+
   it('projects a rate as the projected numerator over the projected denominator', () => {
-    const top = { so_far: 30, past: [week(1, 4), week(1, 4), week(1, 4), week(1, 4)] };
-    const bottom = { so_far: 3, past: [week(1, 2), week(1, 2), week(1, 2), week(1, 2)] };
+    const top = { so_far: 30, past: [week(2, 8), week(2, 8), week(2, 8), week(2, 8)] };
+    const bottom = { so_far: 3, past: [week(2, 4), week(2, 4), week(2, 4), week(2, 4)] };
     expect(projectRate(top, bottom, { gte: 21 })).toEqual({ so_far: 10, projected: 20, share_expected: 0.25, on_pace: false, weeks_used: 4 });
     expect(projectRate(top, { ...bottom, past: bottom.past.slice(1) }, { gte: 1 })).toMatchObject({ projected: null, on_pace: null, weeks_used: 3 });
   });
@@ -137,10 +154,10 @@ describe('pace on DuckDB and ClickHouse over known daily counts', () => {
     expect(pace.north_star!.projected).toBeCloseTo(66, 9);
     // Files: 7 by the cut ÷ 1/2 = 14 against ≥ 25: the drop shows mid-week.
     expect(pace.files).toEqual({ so_far: 7, projected: 14, share_expected: 0.5, on_pace: false, weeks_used: 6 });
-    // Per user: (31 ÷ 31/66) over (3 users ÷ 11/21) = 66 · 11/63 = 242/21 ≈ 11.52, against ≥ 10; so far 31/3.
+    // Per user: (31 ÷ 31/66) over (3 users ÷ 8/13) = 66 · 8/39 = 176/13 ≈ 13.54, against ≥ 10; so far 31/3.
     expect(pace.per_user).toMatchObject({ share_expected: 31 / 66, weeks_used: 6, on_pace: true });
     expect(pace.per_user!.so_far).toBeCloseTo(31 / 3, 9);
-    expect(pace.per_user!.projected).toBeCloseTo(242 / 21, 9);
+    expect(pace.per_user!.projected).toBeCloseTo(176 / 13, 9);
     // One visitor so far (twice) ÷ 1/2 = 2; no target to judge it by.
     expect(pace['journey.visit']).toEqual({ so_far: 1, projected: 2, share_expected: 0.5, on_pace: null, weeks_used: 6, reason: 'no target' });
     // Signups began three weeks ago: no projection, however confident it could look.
@@ -182,6 +199,13 @@ describe('pace on DuckDB and ClickHouse over known daily counts', () => {
         ['north_star', 'journey.visit', 'journey.signup', 'files', 'per_user'].map((id) => [id, null, null, null, 'no data this week: no events stored since the week began']),
       );
     }
+  });
+
+  it('projects nothing in the first hour of a week', async () => {
+    const config = parseConfig(CONFIG);
+    const pace = await paceReport(reportContext(duck, modelFromConfig(config), Date.parse(at('2026-11-16', 0, 40))), scorecardModelFromConfig(config));
+    expect([pace.week, pace.counted_to]).toEqual(['2026-W47', 'Monday 00:00']);
+    expect(pace.rows.find((r) => r.id === 'north_star')).toMatchObject({ projected: null, on_pace: null, reason: 'no data this week: the week has just begun' });
   });
 
   it('lists each row with its owner and target for alerts', () => {

@@ -7,7 +7,9 @@
 import type { Page } from 'playwright-core';
 import { leadingCheck, northStarCheck, okrsCheck, revenueCheck, voiceCheck } from './web-checks.js';
 import { checkJourney, checkRetention, checkScorecard } from './web-review-checks.js';
+import { andThen, peopleCheck } from './web-people-checks.js';
 import { checkWhyPanel } from './web-why-check.js';
+import { checkAlerts } from './web-alerts-check.js';
 
 export type Size = 'desktop' | 'phone';
 export type Scheme = 'light' | 'dark';
@@ -156,14 +158,19 @@ const LIGHT_AND_DARK: Scheme[] = ['light', 'dark'];
 export const PAGE_CASES: PageCase[] = [
   { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: async (page, at) => {
     await checkScorecard(page, at);
+    await checkAlerts(page, at);
     await checkWhyPanel(page, at);
   } },
   { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: northStarCheck },
-  { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV, WEEKLY_STAGES_CSV], check: checkJourney },
-  { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [RETENTION_CSV], check: checkRetention },
-  { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [REVENUE_CSV], check: revenueCheck },
+  { path: '/journey', heading: 'Journey', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [FUNNEL_CSV, WEEKLY_STAGES_CSV],
+    check: andThen(andThen(checkJourney, peopleCheck('.weekly-table tbody tr:nth-child(3) td:last-child .people-link')), peopleCheck('[data-testid^="dropped-"] .people-link')),
+  },
+  { path: '/retention', heading: 'Retention', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [RETENTION_CSV],
+    check: andThen(checkRetention, peopleCheck('[data-testid="retention-heatmap"] tbody tr:first-child td.heat:nth-of-type(3) .people-link', { fromTitle: true })),
+  },
+  { path: '/revenue', heading: 'Revenue', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [REVENUE_CSV], check: andThen(revenueCheck, peopleCheck('[data-testid="movement-accounts"] .people-link')) },
   { path: '/voice', heading: 'Voice of the user', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: voiceCheck },
-  { path: '/leading', heading: 'Leading indicators', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [LEADING_CSV], check: leadingCheck },
+  { path: '/leading', heading: 'Leading indicators', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, csv: [LEADING_CSV], check: andThen(leadingCheck, peopleCheck('[data-testid="leading-table"] tbody tr:first-child .people-link')) },
   { path: '/okrs', heading: 'Objectives and key results', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [OKRS_CSV], check: okrsCheck },
   { path: '/enter', heading: 'Enter numbers', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK },
   { path: '/data', heading: 'Data: the events the store holds', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [EVENTS_CSV] },

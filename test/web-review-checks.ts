@@ -55,6 +55,33 @@ export async function checkScorecard(page: Page, at: Visit): Promise<void> {
   }
   // The segment does not change the scorecard: no switch on it.
   expect(await page.getByRole('group', { name: 'Segment' }).count()).toBe(0);
+  await checkPace(page, at);
+}
+
+interface PaceRow { id: string; so_far: number | null; projected: number | null; on_pace: boolean | null; reason?: string }
+
+/**
+ * The unfinished week after the one viewed (read as of that Monday noon): a line per row, its verdict
+ * as the API's, in words as well as in colour; a row without a projection says why.
+ */
+async function checkPace(page: Page, at: Visit): Promise<void> {
+  const pace = await api<{ week: string; rows: PaceRow[] }>(at, `pace?as_of=${at.asOf}`);
+  expect(pace.rows.filter((r) => r.projected !== null).length).toBeGreaterThan(2);
+  expect(await page.locator('#pace-title').textContent()).toBe(`${pace.week} so far`);
+  for (const row of pace.rows) {
+    const line = page.locator(`[data-testid="pace"] li[data-row-id="${row.id}"]`);
+    const verdict = row.on_pace === true ? 'on' : row.on_pace === false ? 'off' : 'none';
+    expect(await line.getAttribute('data-on-pace'), row.id).toBe(verdict);
+    if (row.projected === null) {
+      expect(await line.locator('[data-testid="pace-reason"]').textContent(), row.id).toBe(row.reason);
+      continue;
+    }
+    expect(await line.locator('.pace-so-far').getAttribute('data-value'), row.id).toBe(String(row.so_far));
+    expect(await line.locator('.pace-projected').getAttribute('data-value'), row.id).toBe(String(row.projected));
+    const said = row.on_pace === null ? row.reason! : verdict === 'on' ? '✓ on pace' : '▼ off pace';
+    expect(await line.locator('[data-testid="pace-verdict"]').textContent(), row.id).toBe(said);
+    expect(await line.getByRole('img').getAttribute('aria-label'), row.id).toMatch(new RegExp(`so far, heading for .*: ${said.replace(/^[✓▼] /, '')}$`));
+  }
 }
 
 async function barShares(page: Page): Promise<{ stage: string; share: number }[]> {

@@ -10,6 +10,8 @@ export type { RowPace };
 
 /** Complete weeks a projection looks back over: as many as have data, up to the most; fewer than the least, none. */
 export const PACE_WEEKS = { least: 4, most: 8 } as const;
+/** Past weeks must have reached at least this many by the same point, on average: fewer is noise, not a pace. */
+export const PACE_MIN_REACHED = 2;
 
 /** One counted quantity over the weeks a projection reads. */
 export interface PaceHistory {
@@ -39,6 +41,9 @@ export function expectedShare(past: PaceHistory['past']): Share {
   const reached = usable.reduce((sum, w) => sum + w.so_far!, 0);
   const whole = usable.reduce((sum, w) => sum + w.full!, 0);
   if (reached === 0) return { share: null, weeks_used, reason: 'past weeks had nothing by this point of the week' };
+  if (reached / weeks_used < PACE_MIN_REACHED) {
+    return { share: null, weeks_used, reason: `past weeks had ${Number((reached / weeks_used).toFixed(1))} on average by this point of the week; a projection needs ${PACE_MIN_REACHED}` };
+  }
   return { share: reached / whole, weeks_used };
 }
 

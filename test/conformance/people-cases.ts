@@ -22,9 +22,9 @@ import type { Case, Env } from './cases.js';
 type Params = Record<string, string>;
 
 /** The `people` read as every entrance runs it. */
-export function peopleRead(ctx: ReportContext, env: Env, params: Params): Promise<PeopleList> {
+export async function peopleRead(ctx: ReportContext, env: Env, params: Params): Promise<PeopleList> {
   const read = prepareRead(findRead('people')!, { asOf: new Date(ctx.asOf).toISOString(), limit: '1000', ...params }, 'cli');
-  return read.run(ctx.engine, env.config, ctx.model) as Promise<PeopleList>;
+  return await read.run(ctx.engine, env.config, ctx.model) as PeopleList;
 }
 
 /** Opens the list and holds its total to the number; the answer: the number and the ids. */

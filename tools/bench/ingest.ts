@@ -24,6 +24,8 @@ export interface IngestBenchOptions {
   concurrency: number;
   /** Directory for the database (default: a new temporary directory, removed afterwards). */
   dir?: string;
+  /** The server's parse threads (default: the server's own; 0 parses every request on the writing thread). */
+  parseThreads?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -44,6 +46,8 @@ export interface IngestBenchResult {
   avg_events_per_flush: number;
   /** Share of the wall time the write loop spent in transactions. */
   write_busy: number;
+  /** CPU time of the server's process (every thread: requests, parsing, the database) per 1,000 events, ms. */
+  cpu_ms_per_1k_events: number;
 }
 
 export interface LoadResult {
@@ -90,9 +94,12 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
     server = await TruenorthServer.create({
       store, host: '127.0.0.1', port: 0, logger: false, rateLimit: { perSecond: 0 },
       queue: { maxPending: Math.max(100_000, options.batch * options.concurrency * 2) },
+      ...(options.parseThreads === undefined ? {} : { parsing: { threads: options.parseThreads } }),
     });
     const url = await server.listen();
+    const cpu = process.cpuUsage();
     const result = await sendLoad(url, key.token, options);
+    const used = process.cpuUsage(cpu);
     const stats = { ...server.queue.stats };
     await server.close();
     const stored = (await store.all<{ n: number }>(`SELECT count(*) AS n FROM events WHERE id LIKE 'bench-%'`))[0].n;
@@ -114,6 +121,7 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
       flushes: stats.flushes,
       avg_events_per_flush: stats.flushes ? Math.round(stats.committed / stats.flushes) : 0,
       write_busy: round(stats.busyMs / 1000 / result.seconds, 2),
+      cpu_ms_per_1k_events: round((used.user + used.system) / 1000 / (options.events / 1000), 2),
     };
   } finally {
     await server?.close().catch(() => {});

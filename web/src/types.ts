@@ -28,6 +28,12 @@ export type DashboardContext = Answer<'dashboard'>;
 export type Scorecard = Answer<'scorecard'>;
 export type ScorecardRow = Scorecard['rows'][number];
 export type Bottleneck = NonNullable<Scorecard['bottleneck']>;
+/** The alerts firing (`GET /api/v1/alerts`). */
+export type Alerts = Answer<'alerts'>;
+export type AlertItem = Alerts['alerts'][number];
+/** Pace to target in the unfinished week (`GET /api/v1/pace`). */
+export type Pace = Answer<'pace'>;
+export type PaceRow = Pace['rows'][number];
 
 export type ReviewNote = StoredReviewNote;
 export type Checkin = StoredCheckin;
@@ -51,6 +57,8 @@ export type LeadingReport = Answer<'leading'>;
 export type LeadingIndicator = ServerLeadingIndicator;
 export type TreeReport = Answer<'tree'>;
 export type RiskReport = Answer<'risk'>;
+export type PeopleList = Answer<'people'>;
+export type PersonRow = PeopleList['rows'][number];
 export type PredictiveReport = Answer<'predictive'>;
 export type PredictiveIndicator = ServerPredictiveIndicator;
 

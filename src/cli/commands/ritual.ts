@@ -48,6 +48,7 @@ function printScorecard(report: ScorecardReport, _flags: CommandFlags, config: C
     const why = r.reasons?.[r.reasons.length - 1];
     if (why) console.log(`No data this week for ${r.name}: ${why}`);
   }
+  console.log('');
   printPace({ ...report.pace, rows: paceOfRows(report) });
   console.log('');
   console.log(report.bottleneck ? `Bottleneck: ${report.bottleneck.sentence}` : (report.bottleneck_note ?? 'No bottleneck.'));
@@ -62,7 +63,6 @@ function printScorecard(report: ScorecardReport, _flags: CommandFlags, config: C
 
 /** The unfinished week so far: one line per row with its value so far, the projected week's end and the verdict. */
 function printPace(pace: PaceReport): void {
-  console.log('');
   console.log(`This week so far (${pace.week}, counted to ${pace.counted_to}):`);
   const verdict = (p: PaceEntry) => (p.on_pace === true ? 'on pace' : p.on_pace === false ? 'OFF PACE' : (p.reason ?? '—'));
   console.log(formatTable(['metric', 'owner', 'target', 'so far', 'projected', 'pace'], pace.rows.map((p) => [

@@ -1,6 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { PeopleCount } from '../components/PeopleDrawer';
 import { ExportCsv } from '../components/table';
 import { Card, Empty, Kpi, Load } from '../components/ui';
 import { recordsCsv } from '../exports';
@@ -127,7 +128,10 @@ function Pqls({ pql, weekly }: { pql: PqlReport; weekly: WeeklyStages | undefine
     <div className="stack-sm">
       <div className="kpis">
         <Kpi label="PQL → upgrade" value={pct(pql.upgrade_rate, 0)} hint="30–50% is the usual range" tone={pql.upgrade_rate === null ? undefined : pql.upgrade_rate >= 0.3 ? 'good' : 'warn'} />
-        <Kpi label="PQLs in range" value={exact(total)} hint={`${exact(lastWeek?.pqls ?? 0)} in ${lastWeek?.week ?? ''}`} />
+        <Kpi
+          label="PQLs in range" value={<PeopleCount query={{ of: 'pql' }} title="Product-qualified leads in range">{exact(total)}</PeopleCount>}
+          hint={lastWeek ? <><PeopleCount query={{ of: 'pql', week: lastWeek.week }} title={`Product-qualified leads in ${lastWeek.week}`}>{exact(lastWeek.pqls)}</PeopleCount> in {lastWeek.week}</> : undefined}
+        />
       </div>
       <div className="table-tools">
         <ExportCsv name="with-pqls" table={() => ({ header: ['without_pqls', 'with_pqls', lastWeek?.week ?? 'week'], rows: rows.map(([a, b, v]) => [a, b, v ?? null]) })} />

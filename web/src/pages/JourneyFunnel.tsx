@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { PeopleCount } from '../components/PeopleDrawer';
 import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Toggle } from '../components/ui';
 import { funnelCsv } from '../exports';
@@ -127,12 +128,21 @@ function FunnelTable({ funnel, worst, weekly, from }: { funnel: FunnelReport; wo
                 <th scope="row" title={`${s.event}`}>
                   {stageLabel(s.stage)}
                 </th>
-                <td className="num" data-testid={`actors-${s.stage}`}>{exact(s.actors)}</td>
+                <td className="num" data-testid={`actors-${s.stage}`}>
+                  <PeopleCount query={{ of: 'funnel', step: i + 1, segment: funnel.segment }} title={`Reached ${stageLabel(s.stage).toLowerCase()} (funnel step ${i + 1})`}>{exact(s.actors)}</PeopleCount>
+                </td>
                 <td className="num" data-testid={`conversion-${s.stage}`}>
                   {pct(i === from ? null : s.conversion_from_previous)}
                   {worst?.index === i && <> <Badge tone="bad">{worstLabel}</Badge></>}
                 </td>
-                <td className="num">{i === from ? '—' : `${exact(funnel.steps[i - 1].actors - s.actors)} (${pct(s.conversion_from_previous === null ? null : 1 - s.conversion_from_previous, 0)})`}</td>
+                <td className="num" data-testid={`dropped-${s.stage}`}>{i === from ? '—' : (
+                  <>
+                    <PeopleCount query={{ of: 'funnel', step: i, dropped: 1, segment: funnel.segment }} title={`Reached ${stageLabel(funnel.steps[i - 1].stage).toLowerCase()}, not ${stageLabel(s.stage).toLowerCase()}`}>
+                      {exact(funnel.steps[i - 1].actors - s.actors)}
+                    </PeopleCount>
+                    {` (${pct(s.conversion_from_previous === null ? null : 1 - s.conversion_from_previous, 0)})`}
+                  </>
+                )}</td>
                 <td className="num" data-testid={`weekly-rate-${s.stage}`}>{pct(i === from ? null : inWeek[i])}</td>
               </tr>
             ))}

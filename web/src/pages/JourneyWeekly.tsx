@@ -1,5 +1,6 @@
 import { Area, AreaChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { PeopleCount } from '../components/PeopleDrawer';
 import { ExportCsv } from '../components/table';
 import { Card, Empty } from '../components/ui';
 import { useView } from '../context';
@@ -66,7 +67,11 @@ export function WeeklyStageCounts({ weekly }: { weekly: WeeklyStages }) {
                     <th scope="row" className="sticky-col">{stageLabel(s)}</th>
                     {weekly.weeks.map((w) => (
                       <td key={w.week} className="num" data-week={w.week} title={count(w, s) === null ? `${w.week}: before the first event stored` : undefined}>
-                        {count(w, s) === null ? <span className="no-data">no data</span> : exact(count(w, s))}
+                        {count(w, s) === null ? <span className="no-data">no data</span> : (
+                          <PeopleCount query={{ of: 'stage', stage: s, week: w.week, segment: weekly.segment }} title={`${stageLabel(s)} in ${w.week}${weekly.segment === 'all' ? '' : ', ideal users'}`}>
+                            {exact(count(w, s))}
+                          </PeopleCount>
+                        )}
                       </td>
                     ))}
                   </tr>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { PeopleCount } from '../components/PeopleDrawer';
 import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
 import { recordsCsv } from '../exports';
@@ -65,6 +66,8 @@ function Indicators({ report }: { report: LeadingReport }) {
     return <Empty title="No behaviour could be tested">{report.cohort.actors} signups in the cohort; each behaviour needs at least {report.min_group} users who did it and {report.min_group} who did not.</Empty>;
   }
   const label = (i: LeadingIndicator) => `${i.event} ≥ ${i.at_least}`;
+  // The people in a did or did-not group: the same cohort and behaviour window.
+  const group = { of: 'indicator', outcome: report.outcome, segment: report.segment, within: `${report.within_days}d` };
   return (
     <div className="stack-sm">
       {best && (
@@ -121,9 +124,13 @@ function Indicators({ report }: { report: LeadingReport }) {
             {ranked.slice(0, 15).map((i) => (
               <tr key={label(i)}>
                 <th scope="row" title={i.sentence}>{label(i)}</th>
-                <td className="num">{exact(i.did)}</td>
+                <td className="num">
+                  <PeopleCount query={{ ...group, event: i.event, at_least: i.at_least }} title={`Did ${label(i)}`}>{exact(i.did)}</PeopleCount>
+                </td>
                 <td className="num">{pct(i.did_rate)}</td>
-                <td className="num">{exact(i.did_not)}</td>
+                <td className="num">
+                  <PeopleCount query={{ ...group, event: i.event, at_least: i.at_least, group: 'did-not' }} title={`Did not ${label(i)}`}>{exact(i.did_not)}</PeopleCount>
+                </td>
                 <td className="num">{pct(i.did_not_rate)}</td>
                 <td className="num strong">{i.score.toFixed(1)}</td>
                 <td className="num">{i.lift === null ? '—' : `${i.lift.toFixed(1)}×`}</td>
@@ -193,7 +200,7 @@ function Risk({ report }: { report: RiskReport }) {
     <div className="stack-sm">
       <div className="kpis">
         <Kpi label="MRR at risk" value={money(report.mrr_at_risk)} tone={report.mrr_at_risk > 0 ? 'bad' : 'good'} hint={`${pct(report.share_of_mrr_at_risk, 0)} of ${money(report.total_mrr)}`} />
-        <Kpi label="Accounts at risk" value={exact(report.accounts.length)} hint={`of ${report.accounts_evaluated} paying accounts`} />
+        <Kpi label="Accounts at risk" value={<PeopleCount query={{ of: 'risk' }} title="Accounts at churn risk">{exact(report.accounts.length)}</PeopleCount>} hint={`of ${report.accounts_evaluated} paying accounts`} />
       </div>
       <ul className="rules small">
         {report.by_rule.map((r) => (

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { reportUrl, useApi } from '../api';
 import { AXIS_TICK, COLOURS, TOOLTIP_STYLE } from '../components/charts';
+import { PeopleCount } from '../components/PeopleDrawer';
 import { ExportCsv } from '../components/table';
 import { Card, Empty, Load, Toggle } from '../components/ui';
 import { retentionCsv } from '../exports';
@@ -55,6 +56,8 @@ function heat(rate: number | null, top: number) {
 }
 
 function Heatmap({ report }: { report: RetentionReport }) {
+  // The people in a cell: the same cohorts, counted the same way.
+  const cell = { of: 'retention', period: report.period, mode: report.mode === 'on' ? 'on' : 'on-or-after', period_zero: report.period_zero, segment: report.segment };
   const width = Math.max(...report.cohorts.map((c) => c.retained.length), report.average.length);
   const label = report.period === 'week' ? 'W' : 'M';
   const curve = report.average.map((v, k) => ({ k: `${label}${k}`, average: v }));
@@ -84,7 +87,9 @@ function Heatmap({ report }: { report: RetentionReport }) {
             {report.cohorts.map((c) => (
               <tr key={c.cohort}>
                 <th scope="row" className="sticky-col">{c.cohort}</th>
-                <td className="num muted">{exact(c.size)}</td>
+                <td className="num muted">
+                  <PeopleCount query={{ ...cell, period_zero: 'cohort', cohort: c.cohort, periods_after: 0 }} title={`The ${c.cohort} cohort`}>{exact(c.size)}</PeopleCount>
+                </td>
                 {Array.from({ length: width }, (_, k) => {
                   const rate = c.complete[k] === false ? null : (c.rates[k] ?? null);
                   const n = c.retained[k] ?? null;
@@ -95,7 +100,11 @@ function Heatmap({ report }: { report: RetentionReport }) {
                       style={heat(rate === null || shaded(k) ? rate : top, top)}
                       title={rate === null ? `${c.cohort}, ${label}${k}: not over yet` : `${c.cohort}, ${label}${k}: ${exact(n)} of ${exact(c.size)} (${pct(rate)})`}
                     >
-                      {rate === null ? '' : pct(rate, 0)}
+                      {rate === null ? '' : (
+                        <PeopleCount query={{ ...cell, cohort: c.cohort, periods_after: k }} title={`${c.cohort} cohort, ${label}${k}: ${exact(n)} of ${exact(c.size)}`}>
+                          {pct(rate, 0)}
+                        </PeopleCount>
+                      )}
                     </td>
                   );
                 })}

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { reportUrl, useApi } from '../api';
+import { PeopleCount } from '../components/PeopleDrawer';
 import { ExportCsv } from '../components/table';
 import { Badge, Card, Empty, Kpi, Load, Toggle } from '../components/ui';
 import { recordsCsv } from '../exports';
 import { useView } from '../context';
-import { money, pct, targetText } from '../format';
-import type { RevenueReport, Status, Unit } from '../types';
+import { exact, money, pct, targetText } from '../format';
+import type { RevenuePeriod, RevenueReport, Status, Unit } from '../types';
 import { Movements, Waterfall } from './RevenueCharts';
 
 type Period = 'month' | 'week';
@@ -102,6 +103,7 @@ function RevenueView({ report }: { report: RevenueReport }) {
           }
         >
           <Waterfall p={current} currency={currency} />
+          <MovementAccounts p={current} period={report.period} />
         </Card>
         <Card title="MRR movements" subtitle={`Per ${report.period}: gains above zero, losses below, the line is the net`} id="movements">
           <Movements report={report} currency={currency} />
@@ -161,4 +163,25 @@ function RevenueView({ report }: { report: RevenueReport }) {
 /** A table cell's class: red when the period's figure misses its target. */
 function judged(report: RevenueReport, index: number, name: HealthName): string {
   return report.status[index]?.[name] === 'off_track' ? 'num neg' : 'num';
+}
+
+const MOVEMENT_COUNTS = [
+  ['new', 'New', 'new_customers'], ['reactivation', 'Reactivated', 'reactivated_customers'], ['expansion', 'Expanded', 'expanded_customers'],
+  ['contraction', 'Contracted', 'contracted_customers'], ['churn', 'Churned', 'churned_customers'],
+] as const;
+
+/** The accounts behind each movement of the period, each count opening their list. */
+function MovementAccounts({ p, period }: { p: RevenuePeriod; period: 'week' | 'month' }) {
+  return (
+    <p className="small" data-testid="movement-accounts">
+      Accounts in {p.period}:{' '}
+      {MOVEMENT_COUNTS.map(([movement, label, field], i) => (
+        <span key={movement}>
+          {i > 0 && ' · '}
+          {label}{' '}
+          <PeopleCount query={{ of: 'mrr', movement, [period]: p.period }} title={`${label} accounts, ${p.period}`}>{exact(p[field])}</PeopleCount>
+        </span>
+      ))}
+    </p>
+  );
 }
