@@ -1,3 +1,4 @@
+import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { TimeRange } from '../model/metrics.js';
 import type { Period } from '../model/time.js';
@@ -27,6 +28,14 @@ interface Kept {
   people?: string;
 }
 
+/**
+ * Whether results can be kept: the data changes only through this process (a data version), and the
+ * engine numbers its event rows in the order they were stored, as the live state needs too.
+ */
+function keepsPeriods(engine: SqlEngine): boolean {
+  return engine.dataVersion !== undefined && capabilityGap(readerCapabilities(engine), 'live_state') === undefined;
+}
+
 /** Periods kept at most, over every key; past it, all are dropped. */
 const MAX_PERIODS = 20_000;
 
@@ -49,7 +58,7 @@ export class PeriodCache {
 
   async run<T extends { period: string }>(engine: SqlEngine, q: PeriodQuery): Promise<T[]> {
     const range = { from: q.periods[0].from, to: q.periods[q.periods.length - 1].to };
-    if (engine.dataVersion === undefined || engine.dialect !== 'duckdb') return engine.all<T>(q.compile(range).sql, q.compile(range).params);
+    if (!keepsPeriods(engine)) return engine.all<T>(q.compile(range).sql, q.compile(range).params);
     const stored = await this.storedEvents(engine);
     const people = q.people ? await this.peopleSignature(engine) : undefined;
     const byPeriod = this.kept.get(q.key) ?? new Map<string, Kept>();
@@ -75,7 +84,7 @@ export class PeriodCache {
    * write costs a read of its own rows. Exact: each span of rows is counted once.
    */
   async counted<T extends CountRow>(engine: SqlEngine, key: string, compile: (rows?: RowSpan) => CompiledQuery): Promise<T[]> {
-    if (engine.dataVersion === undefined || engine.dialect !== 'duckdb') return engine.all<T>(compile().sql, compile().params);
+    if (!keepsPeriods(engine)) return engine.all<T>(compile().sql, compile().params);
     const stored = await this.storedEvents(engine);
     const kept = this.counts.get(key);
     const from = kept && kept.stored <= stored ? kept.stored : 0;
