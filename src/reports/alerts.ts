@@ -91,7 +91,7 @@ export interface AlertInputs {
 }
 
 export interface AlertRules {
-  off_pace: { enabled: boolean; after_share: number; min_gap: number };
+  off_pace: { enabled: boolean; after_share: number; min_gap: number; z: number };
   anomaly: CountFloors & { enabled: boolean; baseline_weeks: number };
   funnel_step: CountFloors & { enabled: boolean; baseline_weeks: number };
   retention_cohort: CountFloors & { enabled: boolean; baseline_cohorts: number };
@@ -118,12 +118,16 @@ export function targetGap(projected: number, target: Target): number {
   return Math.max(below(target.between[0]), above(target.between[1]));
 }
 
-/** Judged once past weeks had reached `after_share` of their whole by this point, and missing by at least `min_gap`. */
+/**
+ * Judged once past weeks had reached `after_share` of their whole by this point, missing by at least
+ * `min_gap` and, for a count, by `z` times the square root of the target (18 signups against 16 is noise).
+ */
 function offPaceAlert(p: OffPace, rule: AlertRules['off_pace']): Alert | null {
   const gap = targetGap(p.projected, p.target);
   if (p.share < rule.after_share || gap < rule.min_gap) return null;
-  const what = `${p.name} is off pace in ${p.week}: ${formatValue(p.value, p.unit)} by ${p.counted_to}, heading for ${formatValue(p.unit === 'count' ? Math.round(p.projected) : p.projected, p.unit)} against a target of ${targetText(p.target, p.unit)} (${pct(gap)} short)`;
   const bound = 'gte' in p.target ? p.target.gte : 'lte' in p.target ? p.target.lte : p.target.between[p.projected < p.target.between[0] ? 0 : 1];
+  if (p.unit === 'count' && Math.abs(p.projected - bound) < rule.z * Math.sqrt(Math.abs(bound))) return null;
+  const what = `${p.name} is off pace in ${p.week}: ${formatValue(p.value, p.unit)} by ${p.counted_to}, heading for ${formatValue(p.unit === 'count' ? Math.round(p.projected) : p.projected, p.unit)} against a target of ${targetText(p.target, p.unit)} (${pct(gap)} short)`;
   return {
     key: `off_pace:${p.row}:${p.week}`, kind: 'off_pace', row: p.row, name: p.name, owner: p.owner, week: p.week, since: p.week, what,
     value: p.projected, usual: bound, change: bound !== 0 ? (p.projected - bound) / Math.abs(bound) : 0, unit: p.unit, z: null,

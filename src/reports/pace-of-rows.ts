@@ -128,7 +128,7 @@ export async function paceReport(ctx: ReportContext, scorecard: ScorecardModel):
   for (const { d, counted: c } of counted) {
     const target = d.target ?? null;
     const gaps = eventGaps(eventsOf(c), periods, coverage);
-    const thisWeek = gaps[gaps.length - 1] ?? (arrived ? null : 'no events stored since the week began');
+    const thisWeek = w.cut <= w.current.from ? 'the week has just begun' : gaps[gaps.length - 1] ?? (arrived ? null : 'no events stored since the week began');
     let pace: RowPace;
     if (c.kind === 'none') pace = noPace(c.reason);
     else if (thisWeek) pace = noPace(`no data this week: ${thisWeek}`);

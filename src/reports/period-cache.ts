@@ -2,6 +2,7 @@ import type { SqlEngine } from '../engine/sql-engine.js';
 import type { TimeRange } from '../model/metrics.js';
 import type { Period } from '../model/time.js';
 import type { CompiledQuery } from '../query/dialect.js';
+import type { RowSpan } from '../query/plans/coverage.js';
 import { compileEarliestSince, compileStoredEvents } from '../query/plans/live.js';
 
 /** A query answering rows per period, whose rows for a period depend only on the events stored in that period. */
@@ -32,6 +33,7 @@ const MAX_PERIODS = 20_000;
  */
 export class PeriodCache {
   private readonly kept = new Map<string, Map<string, Kept>>();
+  private readonly counts = new Map<string, { rows: CountRow[]; stored: number }>();
   private size = 0;
   private stored: { version: number; n: number } | undefined;
   hits = 0;
@@ -56,6 +58,25 @@ export class PeriodCache {
       this.keep(q.key, byPeriod, q.periods.filter((p) => p.from >= fresh.from && p.to <= fresh.to), rows, stored);
     }
     return q.periods.flatMap((p) => structuredClone(byPeriod.get(p.startDate)?.rows ?? []) as T[]);
+  }
+
+  /**
+   * Counts and first instants of events (per name, or of the whole store): kept with the number of
+   * events stored when computed, and topped up with the rows stored since (sums and minimums), so a
+   * write costs a read of its own rows. Exact: each span of rows is counted once.
+   */
+  async counted<T extends CountRow>(engine: SqlEngine, key: string, compile: (rows?: RowSpan) => CompiledQuery): Promise<T[]> {
+    if (engine.dataVersion === undefined || engine.dialect !== 'duckdb') return engine.all<T>(compile().sql, compile().params);
+    const stored = await this.storedEvents(engine);
+    const kept = this.counts.get(key);
+    const from = kept && kept.stored <= stored ? kept.stored : 0;
+    let rows = from > 0 ? kept!.rows : [];
+    if (from < stored || !kept) {
+      const q = compile({ from, to: stored });
+      rows = mergeCounts(rows, await engine.all<CountRow>(q.sql, q.params));
+      this.counts.set(key, { rows, stored });
+    }
+    return structuredClone(rows) as T[];
   }
 
   /** Events stored now, counted once per data version. */
@@ -90,4 +111,23 @@ export class PeriodCache {
     }
     this.kept.set(key, byPeriod);
   }
+}
+
+/** A count of events and the first one's instant, per event name when `event` is there. */
+export interface CountRow {
+  event?: string;
+  n: number;
+  first_ms: number | null;
+}
+
+function mergeCounts(kept: CountRow[], added: CountRow[]): CountRow[] {
+  const out = new Map(kept.map((r) => [r.event ?? '', { ...r }]));
+  for (const r of added) {
+    const n = Number(r.n);
+    if (n === 0) continue;
+    const was = out.get(r.event ?? '');
+    if (!was || Number(was.n) === 0) out.set(r.event ?? '', { ...r, n });
+    else out.set(r.event ?? '', { ...was, n: Number(was.n) + n, first_ms: Math.min(Number(was.first_ms), Number(r.first_ms)) });
+  }
+  return [...out.values()].sort((a, b) => ((a.event ?? '') < (b.event ?? '') ? -1 : 1));
 }

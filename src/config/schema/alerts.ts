@@ -35,6 +35,8 @@ export const alertsSchema = strictMap(
         after_share: fraction.default(0.3),
         /** The projection must miss the target by at least this much, relative to it. */
         min_gap: fraction.default(0.1),
+        /** For a count, the shortfall must also be this many times the square root of the target (its own noise). */
+        z: zScore.default(2),
       },
       'a mapping like { after_share: 0.3, min_gap: 0.1 }',
     ),

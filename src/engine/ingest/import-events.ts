@@ -10,7 +10,9 @@ import { detectHistorySource, historyConverter, type HistoryConverter, type Hist
 import { isObject, normalizeMessage, type NormalizeResult, type NormalizeWarnings } from './normalize.js';
 import { importParquetFast, REST_LINE_COLUMN } from './parquet-fast.js';
 import { qualityDay, QualityTally, recordQuality } from './quality.js';
-import { detectFormat, displayName, openParquetRest, openSource, type FileFormat, type Source, type SourceRecord } from './sources.js';
+import { importNdjsonInEngine } from './ndjson-fast.js';
+import { isZipFile } from './containers.js';
+import { detectFormat, displayName, openParquetRest, openPlainText, openSource, type FileFormat, type Source, type SourceRecord } from './sources.js';
 import { IngestWriter } from './writer.js';
 
 export interface ImportOptions {
@@ -25,6 +27,8 @@ export interface ImportOptions {
   label?: string;
   /** Called after every batch: progress and total in bytes (text) or rows (Parquet). */
   onProgress?: (done: number, total: number | undefined, counts: ImportCounts) => void;
+  /** NDJSON lines the engine can normalise are normalised there (default); false: the normaliser reads every line. */
+  inEngine?: boolean;
   /** Commits one batch of a text import that is not --strict (default: a transaction of its own). */
   commit?: CommitUnit;
 }
@@ -68,6 +72,36 @@ export async function readMessageBatches(
   const format = detectFormat(path, options.format);
   const source = opened ?? await openSource(path, format, options.stdin);
   const batchSize = options.batchSize ?? 20_000;
+  const reader = recordReader(path, options, counts, errors, quality);
+  async function* batches(): AsyncIterable<NormalizedMessage[]> {
+    let batch: NormalizedMessage[] = [];
+    // The source hands over a chunk of records at a time: one await per chunk, not per record.
+    for await (const records of source.batches) {
+      reader.read(records, (m, line) => {
+        batch.push(m);
+        lineOf?.set(m, line);
+      });
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+  return { format, batches: batches(), progress: () => source.progress(), total: source.total, sample: reader.sample };
+}
+
+/** Reads records with the import policy: normalised messages go to `keep`, bad rows to `errors` (or throw under --strict). */
+export interface RecordReader {
+  read(records: readonly SourceRecord[], keep: (message: NormalizedMessage, line: number) => void): void;
+  /** The file's first rows as read, for `importHint`. */
+  sample: unknown[];
+}
+
+/** `from`: the tool the file was exported from; null when it is known to be none (else told from the first record). */
+export function recordReader(
+  path: string, options: ImportOptions, counts: ImportCounts, errors: RowError[], quality?: ImportQuality, from?: HistorySource | null,
+): RecordReader {
   const day = qualityDay(quality?.importedAt ?? Date.now());
   const sample: unknown[] = [];
   const reject = (record: SourceRecord, reason: string) => {
@@ -77,34 +111,24 @@ export async function readMessageBatches(
     quality?.tally.reject(day, quality.source, reason);
     if (errors.length < MAX_KEPT_ERRORS) errors.push(record.file === undefined ? { line: record.line, reason } : { line: record.line, file: record.file, reason });
   };
-  const normalize = exportReader(options.from, quality?.importedAt);
-  async function* batches(): AsyncIterable<NormalizedMessage[]> {
-    let batch: NormalizedMessage[] = [];
-    // The source hands over a chunk of records at a time: one await per chunk, not per record.
-    for await (const records of source.batches) {
-      for (const record of records) {
-        if ('error' in record) {
-          reject(record, record.error);
-          continue;
-        }
-        if (sample.length < HINT_SAMPLE_ROWS) sample.push(record.value);
-        const result = normalize(record.value);
-        if (!result.ok) {
-          reject(record, result.error);
-          continue;
-        }
-        if (quality && (result.clockSkew || result.futureClamped)) quality.tally.warn(day, quality.source, result);
-        for (const m of result.messages) batch.push(m);
-        if (lineOf) for (const m of result.messages) lineOf.set(m, record.line);
+  const normalize = exportReader(from === undefined ? options.from : from, quality?.importedAt);
+  const read = (records: readonly SourceRecord[], keep: (message: NormalizedMessage, line: number) => void) => {
+    for (const record of records) {
+      if ('error' in record) {
+        reject(record, record.error);
+        continue;
       }
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
+      if (sample.length < HINT_SAMPLE_ROWS) sample.push(record.value);
+      const result = normalize(record.value);
+      if (!result.ok) {
+        reject(record, result.error);
+        continue;
       }
+      if (quality && (result.clockSkew || result.futureClamped)) quality.tally.warn(day, quality.source, result);
+      for (const m of result.messages) keep(m, record.line);
     }
-    if (batch.length) yield batch;
-  }
-  return { format, batches: batches(), progress: () => source.progress(), total: source.total, sample };
+  };
+  return { read, sample };
 }
 
 /**
@@ -162,7 +186,23 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
         rest = await openParquetRest(done.rest, REST_LINE_COLUMN);
       }
     }
+    if (format === 'ndjson' && options.inEngine !== false && !options.from && !isZipFile(path)) {
+      const text = openPlainText(path, options.stdin);
+      sample = await importNdjsonInEngine(text, {
+        store, writer, counts, source: quality.source, importedAt: quality.importedAt,
+        batchLines: options.batchSize ?? DUCKDB_IMPORT_BATCH,
+        reader: (from) => recordReader(path, options, counts, errors, quality, from),
+        commit: (work, weight) => (options.strict ? work() : commit(work, weight)),
+        recordQuality: async (duplicates) => {
+          quality.tally.add(day, quality.source, 'duplicate', '', duplicates);
+          await recordQuality(store, quality.tally);
+        },
+        onBatch: () => options.onProgress?.(text.progress(), text.total, counts),
+      });
+      return;
+    }
     input = await readMessageBatches(path, { ...options, batchSize: options.batchSize ?? DUCKDB_IMPORT_BATCH }, counts, errors, rest, quality);
+    sample = input.sample;
     try {
       for await (const batch of input.batches) {
         if (writing) await writing;
@@ -178,13 +218,14 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
     if (!quality.tally.empty) await (options.strict ? recordQuality(store, quality.tally) : commit(() => recordQuality(store, quality.tally), 1));
   };
   let cleanup: (() => Promise<void>) | undefined;
+  let sample: unknown[] = [];
   try {
     if (options.strict) await store.transaction(readAll);
     else await readAll();
   } finally {
     await cleanup?.();
   }
-  return withHint({ format, ...counts, errors }, input?.sample ?? []);
+  return withHint({ format, ...counts, errors }, sample);
 }
 
 /** Adds the hint at the right command or format when rows were rejected. */
@@ -198,8 +239,8 @@ export function withHint(report: ImportReport, sample: readonly unknown[]): Impo
  * Reads one record of the file: as the normaliser does, or first through the converter of the tool it
  * was exported from (`from`, else told from the shape of the file's first record: see history.ts).
  */
-function exportReader(from: HistorySource | undefined, importedAt: number | undefined): (value: unknown) => NormalizeResult {
-  let convert: HistoryConverter | null | undefined = from ? historyConverter(from) : undefined;
+function exportReader(from: HistorySource | null | undefined, importedAt: number | undefined): (value: unknown) => NormalizeResult {
+  let convert: HistoryConverter | null | undefined = from ? historyConverter(from) : from;
   return (value) => {
     if (convert === undefined && isObject(value)) {
       const source = detectHistorySource(value);

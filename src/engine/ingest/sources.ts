@@ -46,6 +46,20 @@ export async function openSource(path: string, format: FileFormat, stdin: Readab
     return parquetSource(path);
   }
   if (format === 'ndjson' && isZipFile(path)) return zipSource(path);
+  const text = openPlainText(path, stdin);
+  if (format === 'ndjson') return ndjsonSource(text.bytes, text);
+  const records = csvRecords(text.bytes);
+  return { records, batches: chunked(records), total: text.total, progress: text.progress };
+}
+
+/** A text file's bytes (gunzipped when gzipped), its size and the bytes read so far. */
+export interface PlainText {
+  bytes: Readable;
+  total?: number;
+  progress(): number;
+}
+
+export function openPlainText(path: string, stdin: Readable = process.stdin): PlainText {
   const { stream: input, total } = openText(path, stdin);
   let bytes = 0;
   // Bytes are counted as they pass through, not with a 'data' listener: that would start the stream
@@ -58,13 +72,13 @@ export async function openSource(path: string, format: FileFormat, stdin: Readab
     },
   });
   pipeline(input, stream, () => {}); // a read error reaches the reader through `stream`
-  const text = plainBytes(stream, displayName(path));
-  if (format === 'ndjson') {
-    const batches = ndjsonBatches(text);
-    return { records: flatten(batches), batches, total, progress: () => bytes };
-  }
-  const records = csvRecords(text);
-  return { records, batches: chunked(records), total, progress: () => bytes };
+  return { bytes: plainBytes(stream, displayName(path)), total, progress: () => bytes };
+}
+
+/** NDJSON records of plain bytes, with the progress of the file they come from. */
+export function ndjsonSource(bytes: AsyncIterable<Buffer | string>, from: Omit<PlainText, 'bytes'>): Source {
+  const batches = ndjsonBatches(bytes);
+  return { records: flatten(batches), batches, total: from.total, progress: from.progress };
 }
 
 /** A zip archive of NDJSON files (gzipped or not): their records in archive order, each line numbered within its file. */
@@ -112,33 +126,47 @@ function openText(path: string, stdin: Readable): { stream: Readable; total?: nu
 }
 
 /**
+ * The records of one NDJSON line (numbered `line`): none for a blank line, one error for a line that
+ * is not JSON, the items of a Segment/PostHog batch body or of an array, else the value.
+ */
+export function ndjsonLineRecords(text: string, line: number, out: SourceRecord[], file?: string): void {
+  if (text.length === 0 || text.trim() === '') return;
+  const valueAt = (value: unknown): SourceRecord => (file === undefined ? { line, value } : { line, value, file });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    out.push({ line, file, error: `invalid JSON (${(e as Error).message.split('\n')[0]})` });
+    return;
+  }
+  // A line may hold a whole Segment/PostHog batch body.
+  if (isObject(value) && Array.isArray(value.batch)) {
+    for (const item of value.batch) out.push(valueAt(item));
+  } else if (Array.isArray(value)) {
+    for (const item of value) out.push(valueAt(item));
+  } else {
+    out.push(valueAt(value));
+  }
+}
+
+/**
  * NDJSON records, one chunk of the stream at a time. Lines end at \n, \r\n or a lone \r (as
  * readline splits them), so line numbers are those an editor shows; blank lines are skipped.
  */
 async function* ndjsonBatches(stream: AsyncIterable<Buffer | string>, file?: string): AsyncIterable<SourceRecord[]> {
   let line = 0;
-  const valueAt = (value: unknown): SourceRecord => (file === undefined ? { line, value } : { line, value, file });
-  const parse = (text: string, out: SourceRecord[]) => {
-    line++;
-    if (text.length === 0 || text.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      out.push({ line, file, error: `invalid JSON (${(e as Error).message.split('\n')[0]})` });
-      return;
-    }
-    // A line may hold a whole Segment/PostHog batch body.
-    if (isObject(value) && Array.isArray(value.batch)) {
-      for (const item of value.batch) out.push(valueAt(item));
-    } else if (Array.isArray(value)) {
-      for (const item of value) out.push(valueAt(item));
-    } else {
-      out.push(valueAt(value));
-    }
-  };
-  const lines = (text: string): string[] => (text.includes('\r') ? text.split(/\r\n|\r|\n/) : text.split('\n'));
-  // Bytes are cut after the chunk's last \n (never inside a UTF-8 sequence) and decoded whole.
+  for await (const body of ndjsonBodies(stream)) {
+    const out: SourceRecord[] = [];
+    for (const piece of ndjsonLines(body)) ndjsonLineRecords(piece, ++line, out, file);
+    if (out.length) yield out;
+  }
+}
+
+/**
+ * NDJSON bytes cut into runs of whole lines: after a chunk's last \n (never inside a UTF-8
+ * sequence), and what follows the last line break at the end.
+ */
+export async function* ndjsonBodies(stream: AsyncIterable<Buffer | string>): AsyncIterable<Buffer> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of stream) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
@@ -149,21 +177,21 @@ async function* ndjsonBatches(stream: AsyncIterable<Buffer | string>, file?: str
       continue;
     }
     carry = buffer.subarray(last + 1);
-    const body = buffer.subarray(0, last + 1);
-    // Pure ASCII (the usual case) needs no UTF-8 decoding: each byte is its character.
-    const pieces = lines(isAscii(body) ? body.toString('latin1') : body.toString('utf8'));
-    pieces.pop(); // the empty piece after the final line break
-    const out: SourceRecord[] = [];
-    for (const piece of pieces) parse(piece, out);
-    if (out.length) yield out;
+    yield buffer.subarray(0, last + 1);
   }
-  if (carry.length > 0) {
-    const pieces = lines(carry.toString('utf8'));
-    if (pieces[pieces.length - 1] === '') pieces.pop(); // a final \r ends the last line
-    const out: SourceRecord[] = [];
-    for (const piece of pieces) parse(piece, out);
-    if (out.length) yield out;
-  }
+  if (carry.length > 0) yield carry;
+}
+
+/**
+ * The lines of a run of bytes, decoded whole. Lines end at \n, \r\n or a lone \r (as readline splits
+ * them), so line numbers are those an editor shows.
+ */
+export function ndjsonLines(body: Buffer): string[] {
+  // Pure ASCII (the usual case) needs no UTF-8 decoding: each byte is its character.
+  const text = isAscii(body) ? body.toString('latin1') : body.toString('utf8');
+  const pieces = text.includes('\r') ? text.split(/\r\n|\r|\n/) : text.split('\n');
+  if (pieces[pieces.length - 1] === '') pieces.pop(); // the empty piece after the final line break
+  return pieces;
 }
 
 /**

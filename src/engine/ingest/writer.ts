@@ -45,15 +45,27 @@ export class IngestWriter {
 
   async write(messages: readonly NormalizedMessage[], receivedAt: number = Date.now()): Promise<WriteCounts> {
     if (messages.length === 0) return { inserted: 0, duplicates: 0 };
-    await this.prepare();
     const index = await dedupeIndex(this.store);
-    const events: { m: TrackedEvent; f: Fingerprint }[] = [];
-    const identities: { m: IdentityMessage; f: Fingerprint }[] = [];
+    const claimed: Claimed[] = [];
     for (const m of messages) {
       const f = fingerprint(m.id);
-      if (!index.add(f)) continue; // stored already, or repeated in this batch
-      if (m.kind === 'event') events.push({ m, f });
-      else identities.push({ m, f });
+      if (index.add(f)) claimed.push({ m, f }); // else stored already, or repeated in this batch
+    }
+    return { inserted: await this.writeClaimed(claimed, receivedAt), duplicates: messages.length - claimed.length };
+  }
+
+  /**
+   * Stores messages whose ids were claimed in the store's dedupe index (`claimIds`); answers how many.
+   * `eventAccounts: false`: the caller keeps the events' accounts itself (with rows stored another way).
+   */
+  async writeClaimed(claimed: readonly Claimed[], receivedAt: number = Date.now(), options: { eventAccounts?: boolean } = {}): Promise<number> {
+    if (claimed.length === 0) return 0;
+    await this.prepare();
+    const events: { m: TrackedEvent; f: Fingerprint }[] = [];
+    const identities: { m: IdentityMessage; f: Fingerprint }[] = [];
+    for (const c of claimed) {
+      if (c.m.kind === 'event') events.push({ m: c.m, f: c.f });
+      else identities.push({ m: c.m, f: c.f });
     }
 
     const received = timestampValue(receivedAt);
@@ -90,7 +102,7 @@ export class IngestWriter {
       });
       await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
     }
-    const accountChanged = await recordEventAccounts(this.store, events.map((e) => e.m));
+    const accountChanged = options.eventAccounts === false ? [] : await recordEventAccounts(this.store, events.map((e) => e.m));
     // Link candidates: the stored messages carrying both ids, events first, in batch order.
     const links: NormalizedMessage[] = [];
     const relinked: string[] = [];
@@ -111,8 +123,7 @@ export class IngestWriter {
       });
       await this.store.run('DELETE FROM stage_identity');
     }
-    const inserted = events.length + identities.length;
-    return { inserted, duplicates: messages.length - inserted };
+    return events.length + identities.length;
   }
 
   private async prepare(): Promise<void> {
@@ -123,11 +134,25 @@ export class IngestWriter {
 
 }
 
+/** A message and its id's fingerprint, claimed in the dedupe index. */
+export interface Claimed {
+  m: NormalizedMessage;
+  f: Fingerprint;
+}
+
+/**
+ * The store's dedupe index, for a writer that claims ids itself (file order across two paths): each
+ * `add` that answers true is an id first seen, which must then be stored in the same transaction.
+ */
+export function claimIds(store: DuckDbStore): Promise<DedupeIndex> {
+  return dedupeIndex(store);
+}
+
 /** Events each store's writers appended since their last fold (a store opened folds everything). */
 const sinceFold = new WeakMap<DuckDbStore, number>();
 
 /** Folds the catalogue summary once FOLD_EVERY events were appended, in the writer's transaction. */
-async function foldEventually(store: DuckDbStore, appended: number): Promise<void> {
+export async function foldEventually(store: DuckDbStore, appended: number): Promise<void> {
   const count = (sinceFold.get(store) ?? 0) + appended;
   if (count < FOLD_EVERY) {
     sinceFold.set(store, count);
