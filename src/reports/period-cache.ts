@@ -1,3 +1,4 @@
+import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { TimeRange } from '../model/metrics.js';
 import type { Period } from '../model/time.js';
@@ -18,6 +19,14 @@ interface Kept {
   rows: { period: string }[];
   /** Events stored when it was computed: later rows (row number from here on) may change it. */
   stored: number;
+}
+
+/**
+ * Whether results can be kept: the data changes only through this process (a data version), and the
+ * engine numbers its event rows in the order they were stored, as the live state needs too.
+ */
+function keepsPeriods(engine: SqlEngine): boolean {
+  return engine.dataVersion !== undefined && capabilityGap(readerCapabilities(engine), 'live_state') === undefined;
 }
 
 /** Periods kept at most, over every key; past it, all are dropped. */
@@ -41,7 +50,7 @@ export class PeriodCache {
 
   async run<T extends { period: string }>(engine: SqlEngine, q: PeriodQuery): Promise<T[]> {
     const range = { from: q.periods[0].from, to: q.periods[q.periods.length - 1].to };
-    if (engine.dataVersion === undefined || engine.dialect !== 'duckdb') return engine.all<T>(q.compile(range).sql, q.compile(range).params);
+    if (!keepsPeriods(engine)) return engine.all<T>(q.compile(range).sql, q.compile(range).params);
     const stored = await this.storedEvents(engine);
     const byPeriod = this.kept.get(q.key) ?? new Map<string, Kept>();
     const stale = await this.staleFrom(engine, q.periods.map((p) => byPeriod.get(p.startDate)), stored);
@@ -66,7 +75,7 @@ export class PeriodCache {
    * write costs a read of its own rows. Exact: each span of rows is counted once.
    */
   async counted<T extends CountRow>(engine: SqlEngine, key: string, compile: (rows?: RowSpan) => CompiledQuery): Promise<T[]> {
-    if (engine.dataVersion === undefined || engine.dialect !== 'duckdb') return engine.all<T>(compile().sql, compile().params);
+    if (!keepsPeriods(engine)) return engine.all<T>(compile().sql, compile().params);
     const stored = await this.storedEvents(engine);
     const kept = this.counts.get(key);
     const from = kept && kept.stored <= stored ? kept.stored : 0;
