@@ -135,7 +135,8 @@ describe('the live first-reach state', () => {
         await store.close();
       }
     }), { numRuns: 15 });
-  }, 120_000);
+    // Each run builds stores and compares every step two ways: minutes on a loaded machine.
+  }, 300_000);
 
   it('counts a hand-worked week: a late signup moves a first reach, a link merges two people, a windowed stage reaches back before the week', async () => {
     const store = await DuckDbStore.open(':memory:');
