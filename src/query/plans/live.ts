@@ -131,3 +131,15 @@ export function compileStoredEvents(): CompiledQuery {
 export function compileEarliestSince(from: number): CompiledQuery {
   return { sql: 'SELECT epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from', params: { from } };
 }
+
+/**
+ * One text that changes whenever who is who changes: the identity links, and the users' and accounts'
+ * traits and accounts (the segments read them). A set's sum of row hashes: a changed, added or
+ * removed row changes it.
+ */
+export function compilePeopleSignature(): CompiledQuery {
+  const part = (columns: string, table: string) => `(SELECT count(*) || ':' || coalesce(sum(hash(${columns})), 0) FROM ${table})`;
+  const sql = `SELECT ${part('anonymous_id, user_id', 'identity_links')} || '/' || ${part('user_id, account_id, CAST(traits AS VARCHAR)', 'users')}
+    || '/' || ${part('account_id, CAST(traits AS VARCHAR)', 'accounts')} AS s`;
+  return { sql, params: {} };
+}
