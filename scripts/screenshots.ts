@@ -84,6 +84,20 @@ async function paceShot(page: Page, url: string, out: string): Promise<void> {
   console.log(`  ${relative(process.cwd(), file)}`);
 }
 
+/** The people who signed up and did not set up (the Journey funnel's drop-off), in their drawer: `people-drawer.png`. */
+async function peopleShot(page: Page, url: string, out: string): Promise<void> {
+  await page.setViewportSize(DESKTOP);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(url + '/journey');
+  await settled(page);
+  await page.locator('[data-testid="dropped-setup"] .people-link').click();
+  await page.locator('[data-testid="people-table"]').waitFor({ timeout: 30_000 });
+  const file = join(out, 'people-drawer.png');
+  await page.locator('.people-drawer').screenshot({ path: file, animations: 'disabled' });
+  await page.keyboard.press('Escape');
+  console.log(`  ${relative(process.cwd(), file)}`);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outFlag = args.indexOf('--out');
@@ -122,6 +136,7 @@ async function main(): Promise<void> {
       console.log(`  ${relative(process.cwd(), file)}`);
     }
     await whyPanelShot(page, server.url, out);
+    await peopleShot(page, server.url, out);
     await paceShot(page, server.url, out);
     if (problems.length) throw new Error(`console errors:\n${problems.join('\n')}`);
     console.log(`${SHOTS.length} screenshots in ${((Date.now() - started) / 1000).toFixed(0)} s`);

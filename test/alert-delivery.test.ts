@@ -1,5 +1,9 @@
 /** The alerts delivered by `serve`'s schedule: a real webhook receiver and a real SMTP conversation, the fired state in the store. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TruenorthServer } from '../src/server/app.js';
 import { parseConfig } from '../src/config/load.js';
 import { modelFromConfig } from '../src/config/model.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
@@ -114,4 +118,29 @@ describe('the delivery secrets', () => {
     const redactor = new Redactor(deliverySecrets({ TRUENORTH_ALERTS_WEBHOOK: url, TRUENORTH_SMTP_PASSWORD: 'hunter2-smtp-pass' }));
     expect(redactor.scrub(`posting to ${url} with hunter2-smtp-pass`)).not.toMatch(/abcdefghijklmnop|hunter2-smtp-pass/);
   });
+});
+
+describe('the alerts read over HTTP', () => {
+  it('answers the planted drop with its owner and the link to the week', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'truenorth-alerts-'));
+    const fileStore = await alertStore({ from: '2026-09-21', to: '2026-11-27', perDay: 100, dropFrom: '2026-11-24', dropped: 40 }, join(dir, 'db.duckdb'));
+    writeFileSync(join(dir, 'truenorth.yaml'), ALERT_CONFIG());
+    const server = await TruenorthServer.create({ store: fileStore, port: 0, configPath: join(dir, 'truenorth.yaml'), logger: false });
+    try {
+      const url = await server.listen();
+      const res = await fetch(`${url}/api/v1/alerts?as_of=2026-11-26T06:00:00Z`);
+      expect(res.status).toBe(200);
+      const body = await res.json() as { day: string; week: string; alerts: { key: string; owner: string; since: string; link: string }[] };
+      expect(body).toMatchObject({ day: '2026-11-25', week: '2026-W48' });
+      expect(body.alerts.map(({ key, owner, since, link }) => ({ key, owner, since, link }))).toEqual([
+        { key: 'anomaly:north_star:2026-W48', owner: 'ceo@acme.io', since: '2026-11-24', link: 'https://metrics.acme.io/nsm/?week=2026-W48' },
+      ]);
+      // A week before the drop: nothing fires.
+      expect((await (await fetch(`${url}/api/v1/alerts?week=2026-W47&as_of=2026-11-26T06:00:00Z`)).json() as { alerts: unknown[] }).alerts).toEqual([]);
+    } finally {
+      await server.close();
+      await fileStore.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

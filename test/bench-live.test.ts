@@ -44,7 +44,8 @@ describe('bench --live', () => {
     expect(r.reads.map((f) => f.name)).toEqual(['scorecard', 'north-star', 'funnel', 'retention']);
     for (const f of r.reads) {
       expect(f.failed, f.failures.join('; ')).toBe(0);
-      expect(f.checked).toBeGreaterThanOrEqual(3);
+      // At least a round while the events stream in and the last one; more when the machine keeps up.
+      expect(f.checked).toBeGreaterThanOrEqual(2);
       expect(f.requests).toBe(f.checked);
       expect(f.p95_ms).toBeGreaterThanOrEqual(f.p50_ms);
       expect(f.final, f.name).toBe(f.base + kinds[LIVE_READS.find((x) => x.name === f.name)!.kind]);

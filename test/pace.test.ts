@@ -3,6 +3,7 @@
  * DuckDB and on ClickHouse (embedded, chdb): as-of Wednesday 12:30, so each week counts up to
  * Wednesday 12:00 (the start of the hour).
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { modelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
@@ -96,6 +97,18 @@ describe('pace arithmetic', () => {
     expect(projectCount({ so_far: 0, past }, { gte: 1 })).toMatchObject({ projected: 0, on_pace: false });
     expect(projectCount({ so_far: 5, past: past.map((w) => week(0, w.full)) }, { gte: 1 })).toMatchObject({ projected: null, on_pace: null, reason: 'past weeks had nothing by this point of the week' });
   });
+  it('projects exactly the whole of a week that keeps the shape of the past ones (any share, any sizes)', () => {
+    fc.assert(fc.property(
+      fc.double({ min: 0.05, max: 1, noNaN: true }), fc.array(fc.integer({ min: 40, max: 10_000 }), { minLength: 4, maxLength: 12 }), fc.integer({ min: 40, max: 10_000 }),
+      (share, wholes, whole) => {
+        const pace = projectCount({ so_far: share * whole, past: wholes.map((full) => week(share * full, full)) }, { gte: whole });
+        expect(pace.weeks_used).toBe(Math.min(wholes.length, 8));
+        expect(pace.share_expected).toBeCloseTo(share, 9);
+        expect(pace.projected! / whole).toBeCloseTo(1, 9);
+      },
+    ));
+  });
+
   it('projects a rate as the projected numerator over the projected denominator', () => {
     const top = { so_far: 30, past: [week(2, 8), week(2, 8), week(2, 8), week(2, 8)] };
     const bottom = { so_far: 3, past: [week(2, 4), week(2, 4), week(2, 4), week(2, 4)] };

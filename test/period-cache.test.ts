@@ -12,6 +12,7 @@ import { IngestWriter } from '../src/engine/ingest/writer.js';
 import { DAY_MS } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { seriesReport } from '../src/reports/north-star.js';
+import { dataCoverage } from '../src/reports/no-data.js';
 import { QueryCache } from '../src/reports/query-cache.js';
 import { normalizeAll } from './helpers/engines.js';
 
@@ -42,18 +43,22 @@ async function setUp() {
   const writer = new IngestWriter(store, 'test');
   const cache = new QueryCache();
   const write = (batch: unknown[]) => store.transaction(() => writer.write(normalizeAll(batch)));
-  const read = (cached: boolean) => seriesReport(reportContext(store, MODEL, MONDAY, cached ? cache : undefined), MODEL.northStar, RANGE).then((r) => r.series);
-  return { store, cache, write, read };
+  const context = (cached: boolean) => reportContext(store, MODEL, MONDAY, cached ? cache : undefined);
+  const read = (cached: boolean) => seriesReport(context(cached), MODEL.northStar, RANGE).then((r) => r.series);
+  const coverage = (cached: boolean) => dataCoverage(context(cached), ['M', 'X', 'V']);
+  return { store, cache, write, read, coverage };
 }
 
 describe('the per-period cache of event series', () => {
-  it('answers what a fresh computation answers after any writes, late ones included', async () => {
+  it('answers what a fresh computation answers after any writes, late ones included (the series, and the data coverage)', async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.array(event, { maxLength: 6 }), { minLength: 1, maxLength: 6 }), async (batches) => {
-      const { store, write, read } = await setUp();
+      const { store, write, read, coverage } = await setUp();
       try {
         for (const batch of batches) {
           await write(batch.map(message));
           expect(await read(true)).toEqual(await read(false));
+          // The first instant and count of each event name, topped up with the rows stored since.
+          expect(await coverage(true)).toEqual(await coverage(false));
         }
       } finally {
         await store.close();

@@ -417,6 +417,8 @@ export function serverSuite(engine: Dialect): void {
         ['north-star', 'from=2026-W05&to=2026-W08&as_of=2026-03-30&breakdown=channel'],
         ['retention', 'from=2026-W05&to=2026-W08&as_of=2026-03-30&period=week&mode=on-or-after'],
         ['pql', 'from=2026-W05&to=2026-W08&as_of=2026-03-30'],
+        ['people', 'of=funnel&step=2&from=2026-W05&to=2026-W08&as_of=2026-03-30'],
+        ['people', 'of=funnel&step=2&dropped=1&limit=3&offset=2&from=2026-W05&to=2026-W08&as_of=2026-03-30'],
       ];
       const engine: SqlEngine = ch ?? await store.reader();
       try {
@@ -433,6 +435,9 @@ export function serverSuite(engine: Dialect): void {
       const funnel = await (await fetch(`${url}/api/v1/funnel?from=2026-W05&to=2026-W08&as_of=2026-03-30`)).json() as { steps: { stage: string; actors: number }[] };
       expect(funnel.steps.find((s) => s.stage === 'signup')?.actors).toBe(12);
       expect(funnel.steps.find((s) => s.stage === 'setup')?.actors).toBe(8);
+      // The people behind the signup step: as many as it counts.
+      const signups = await (await fetch(`${url}/api/v1/people?of=funnel&step=2&from=2026-W05&to=2026-W08&as_of=2026-03-30`)).json() as { total: number; rows: unknown[] };
+      expect([signups.total, signups.rows.length]).toEqual([12, 12]);
 
       // Read again: the same answer; after a write, the write is seen at once.
       expect(await (await fetch(`${url}/api/v1/funnel?from=2026-W05&to=2026-W08&as_of=2026-03-30`)).json()).toEqual(funnel);

@@ -9,6 +9,7 @@ import { leadingCheck, northStarCheck, okrsCheck, revenueCheck, voiceCheck } fro
 import { checkJourney, checkRetention, checkScorecard } from './web-review-checks.js';
 import { andThen, peopleCheck } from './web-people-checks.js';
 import { checkWhyPanel } from './web-why-check.js';
+import { checkAlerts } from './web-alerts-check.js';
 
 export type Size = 'desktop' | 'phone';
 export type Scheme = 'light' | 'dark';
@@ -157,6 +158,7 @@ const LIGHT_AND_DARK: Scheme[] = ['light', 'dark'];
 export const PAGE_CASES: PageCase[] = [
   { path: '/', heading: 'Weekly scorecard', segmented: false, fits: BOTH, legible: LIGHT_AND_DARK, csv: [SCORECARD_CSV], check: async (page, at) => {
     await checkScorecard(page, at);
+    await checkAlerts(page, at);
     await checkWhyPanel(page, at);
   } },
   { path: '/north-star', heading: 'North Star', segmented: true, fits: BOTH, legible: LIGHT_AND_DARK, check: northStarCheck },

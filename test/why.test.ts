@@ -130,6 +130,8 @@ describe('why it moved, on planted data, on both engines', () => {
     // 20 users × 5 → 30 users × 4: shares ½(50 + 40) = 45 and ½(−20 − 30) = −25, summing to +20.
     expect(formula.factors.map((f) => [f.name, f.before, f.after, f.share])).toEqual([['Active users', 20, 30, 45], ['Messages per user', 5, 4, -25]]);
     expect(formula.change).toBe(20);
+    // Users × messages per user is the measured count: no gap to note.
+    expect(r.notes).toEqual([]);
     // The senders were all new in W02 and all returning in W03.
     expect(r.cuts.find((cut) => cut.dimension === 'new')!.parts).toEqual([
       { segment: 'returning', before: 0, after: 120, change: 120 }, { segment: 'new', before: 100, after: 0, change: -100 },

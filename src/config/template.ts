@@ -76,6 +76,10 @@ metrics:
     frequency: week
     drives: active_teams
     owner: maya@example.com
+  # A metric can be a formula over other metrics' ids (+ - * / and parentheses), e.g. with a metric
+  # messages_per_team (event: Message Sent, measure: count, per: account):
+  # - { id: team_messages, formula: active_teams * messages_per_team, frequency: week }
+  # On the North Star, formula: says how it breaks down; \`truenorth why north_star\` splits its change.
 
 # Business health, computed from the subscription ledger (or entered by hand with source: manual).
 # Known: mrr, revenue_churn, nrr, grr, customer_churn, arpc, quick_ratio, cltv, cac, cltv_cac,
@@ -106,6 +110,9 @@ okrs:
 scorecard:
   weeks: 13               # weeks shown (13 = a quarter)
   rows: []                # e.g. [active_teams]
+
+# Why it moved (truenorth why <row>): also split each change by this trait (user.<trait> or account.<trait>).
+# why: { breakdown: account.plan }
 
 # Cohort retention: the action that counts as "retained" (default: the North Star action).
 # retention: { event: Message Sent }

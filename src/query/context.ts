@@ -30,9 +30,14 @@ export class StatementBuilder {
 
   /** `event IN (…) AND <where>` over an alias of the actor_events relation: the filter applies to every name. */
   selector(selector: EventSelector, alias = 'e'): string {
-    const props = (key: string) => this.d.jsonText(`${alias}.properties`, key, this.params);
-    const where = predicateSql(selector.where, props, this.params, this.d);
+    const where = this.where(selector, alias);
     return `${this.eventIn(selector.events, `${alias}.event`)}${where === 'TRUE' ? '' : ` AND ${where}`}`;
+  }
+
+  /** The selector's `where:` filter over an alias of the actor_events relation ('TRUE' when it has none). */
+  where(selector: EventSelector, alias = 'e'): string {
+    const props = (key: string) => this.d.jsonText(`${alias}.properties`, key, this.params);
+    return predicateSql(selector.where, props, this.params, this.d);
   }
 
   /** `column` is one of the names, bound as parameters: `= $p` for one name, `IN ($p, …)` for several. */

@@ -2,9 +2,8 @@ import type { Breakdown, Segment, StageDefinition, StageName, TimeRange } from '
 import { eventsLabel } from '../model/metrics.js';
 import { HOUR_MS, periodsIn } from '../model/time.js';
 import { compileFunnel, compileFunnelChains } from '../query/plans/funnel.js';
-import { compileStageCounts } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
-import { liveReachReady } from './live-state.js';
+import { stageCountRows } from './live-state.js';
 
 export interface FunnelStep {
   stage: string;
@@ -96,9 +95,7 @@ export interface WeeklyStagesReport {
  * fit the ideal user profile: per stage, one count per week of the range.
  */
 export async function weeklyStageCountsWithIdeal(ctx: ReportContext, range: TimeRange): Promise<{ all: Partial<Record<StageName, number[]>>; ideal: Partial<Record<StageName, number[]>> }> {
-  const rows = await run<{ stage: StageName; period: string; actors: number; ideal: number }>(
-    ctx, compileStageCounts(ctx.query, { stages: ctx.model.journey, range, segment: 'all', idealSplit: true, live: await liveReachReady(ctx, ctx.model.journey) }),
-  );
+  const rows = await stageCountRows<{ stage: StageName; period: string; actors: number; ideal: number }>(ctx, { stages: ctx.model.journey, range, segment: 'all', idealSplit: true });
   const weeks = periodsIn(range, 'week', ctx.model.time);
   const index = new Map(weeks.map((w, i) => [w.startDate, i]));
   const all: Partial<Record<StageName, number[]>> = {};
@@ -117,9 +114,7 @@ export async function weeklyStageCountsWithIdeal(ctx: ReportContext, range: Time
 }
 
 export async function weeklyStagesReport(ctx: ReportContext, range: TimeRange, segment: Segment): Promise<WeeklyStagesReport> {
-  const rows = await run<{ stage: StageName; period: string; actors: number }>(
-    ctx, compileStageCounts(ctx.query, { stages: ctx.model.journey, range, segment, live: segment === 'all' && await liveReachReady(ctx, ctx.model.journey) }),
-  );
+  const rows = await stageCountRows<{ stage: StageName; period: string; actors: number }>(ctx, { stages: ctx.model.journey, range, segment });
   const weeks = periodsIn(range, 'week', ctx.model.time).map((p) => {
     const stages: Partial<Record<StageName, number>> = {};
     for (const s of ctx.model.journey) stages[s.stage] = 0;

@@ -1,6 +1,8 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import type { StageDefinition } from '../model/metrics.js';
+import { periodsIn } from '../model/time.js';
 import { compileLiveKeys, reachDefinitions, reachKey } from '../query/plans/live.js';
+import { compileStageCounts, type StageCountsQuery } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
 
 /**
@@ -12,4 +14,22 @@ export async function liveReachReady(ctx: ReportContext, stages: readonly StageD
   const built = new Set((await run<{ def: string }>(ctx, compileLiveKeys())).map((r) => r.def));
   const needed = reachDefinitions(stages);
   return needed.length > 0 && needed.every((d) => built.has(reachKey(d)));
+}
+
+/**
+ * Weekly stage counts (compileStageCounts' rows): first reaches from the live state where it is
+ * built, and on a server the weeks kept one by one (period-cache.ts) while no event lands in them or
+ * before them (a late event can move a later week's first reaches) and no link or trait changes.
+ */
+export async function stageCountRows<T extends { period: string }>(ctx: ReportContext, q: Omit<StageCountsQuery, 'live'>): Promise<T[]> {
+  const live = q.segment === 'all' && await liveReachReady(ctx, q.stages);
+  const weeks = periodsIn(q.range, 'week', ctx.model.time);
+  const whole = weeks.length > 0 && weeks[0].from === q.range.from && weeks[weeks.length - 1].to === q.range.to;
+  if (!ctx.cache || !whole || q.within) return run<T>(ctx, compileStageCounts(ctx.query, { ...q, live }));
+  return ctx.cache.periods.run<T>(ctx.engine, {
+    key: JSON.stringify({ stageCounts: q.stages, segment: q.segment, ideal: q.idealSplit ?? false, profile: ctx.model.idealUser, time: ctx.model.time }),
+    periods: weeks,
+    compile: (range) => compileStageCounts(ctx.query, { ...q, range, live }),
+    people: true,
+  });
 }

@@ -4,7 +4,9 @@
  * inputs are missing (no subscription ledger, no hand entry). See docs/no-data.md.
  */
 import { formatDate, localDateOf, type Period } from '../model/time.js';
-import { compileEventFirstSeen, compileStoreFirstSeen } from '../query/plans/coverage.js';
+import type { CompiledQuery } from '../query/dialect.js';
+import { compileEventFirstSeen, compileStoreFirstSeen, type RowSpan } from '../query/plans/coverage.js';
+import type { CountRow } from './period-cache.js';
 import { run, type ReportContext } from './context.js';
 import { buildRow, type ScorecardRow } from './scorecard.js';
 
@@ -22,9 +24,12 @@ export interface DataCoverage {
 /** First-seen instants of these event names and of the store: two cheap aggregate queries. */
 export async function dataCoverage(ctx: ReportContext, events: readonly string[]): Promise<DataCoverage> {
   const names = [...new Set(events)].sort();
+  // A server keeps the counts and tops them up with the events stored since (period-cache.ts).
+  const counted = <T extends CountRow>(key: string, compile: (rows?: RowSpan) => CompiledQuery) =>
+    ctx.cache ? ctx.cache.periods.counted<T>(ctx.engine, key, compile) : run<T>(ctx, compile());
   const [perEvent, store] = await Promise.all([
-    names.length ? run<{ event: string; n: number; first_ms: number }>(ctx, compileEventFirstSeen(ctx.query, names)) : Promise.resolve([]),
-    run<{ n: number; first_ms: number | null }>(ctx, compileStoreFirstSeen(ctx.query)),
+    names.length ? counted<{ event: string; n: number; first_ms: number }>(`first seen ${JSON.stringify(names)}`, (rows) => compileEventFirstSeen(ctx.query, names, rows)) : Promise.resolve([]),
+    counted<{ n: number; first_ms: number | null }>('first seen', (rows) => compileStoreFirstSeen(ctx.query, rows)),
   ]);
   const firstSeen = new Map<string, number>();
   for (const r of perEvent) if (Number(r.n) > 0) firstSeen.set(r.event, Number(r.first_ms));

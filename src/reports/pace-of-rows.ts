@@ -8,8 +8,7 @@ import type { SeriesMetric, StageName, TimeRange, TimeSettings } from '../model/
 import { rowName, type ScorecardModel, type Target } from '../model/scorecard-rows.js';
 import { addPeriods, DAY_MS, HOUR_MS, localDateOf, periodsIn, periodStartOf, startOfLocalDate, type Period } from '../model/time.js';
 import { compileSeries } from '../query/plans/series.js';
-import { compileStageCounts } from '../query/plans/stages.js';
-import { liveReachReady } from './live-state.js';
+import { stageCountRows } from './live-state.js';
 import { compileStoreLastSeen } from '../query/plans/coverage.js';
 import { run, type ReportContext } from './context.js';
 import { dataCoverage, eventGaps } from './no-data.js';
@@ -83,9 +82,8 @@ async function observeSeries(ctx: ReportContext, w: PaceWindows, metric: SeriesM
 
 async function observeStages(ctx: ReportContext, w: PaceWindows): Promise<{ full: Map<string, number[]>; soFar: Map<string, number[]> }> {
   const stages = ctx.model.journey;
-  const live = await liveReachReady(ctx, stages);
   const counts = async (range: TimeRange, within?: TimeRange[]) => {
-    const rows = await run<{ stage: string; period: string; actors: number }>(ctx, compileStageCounts(ctx.query, { stages, range, segment: 'all', within, live }));
+    const rows = await stageCountRows<{ stage: string; period: string; actors: number }>(ctx, { stages, range, segment: 'all', within });
     const weeks = periodsIn(range, 'week', ctx.model.time).map((p) => p.startDate);
     const out = new Map(stages.map((s) => [s.stage as string, weeks.map(() => 0)]));
     for (const r of rows) {

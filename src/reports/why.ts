@@ -50,6 +50,7 @@ async function explain(ctx: ReportContext, report: WhyReport, weeks: readonly [P
   const id = report.row;
   const formula = id === 'north_star' ? ctx.model.northStarFormula : ctx.model.formulas?.find((m) => m.id === id)?.formula;
   if (formula) report.formula = await explainFormula(ctx, formula, weeks);
+  if (id === 'north_star' && report.formula && 'factors' in report.formula) noteFormulaGap(report, report.formula);
   if (id === 'north_star') {
     await explainSeries(ctx, report, ctx.model.northStar, weeks);
     if (!formula) report.inputs = await whyInputs(ctx, weeks[1]);
@@ -60,6 +61,13 @@ async function explain(ctx: ReportContext, report: WhyReport, weeks: readonly [P
     if (metric) await explainSeries(ctx, report, metric, weeks);
     else if (!formula) report.notes.push(`${report.name} is not split: its value is ${id.startsWith('health.') ? 'computed from revenue or entered by hand' : 'entered by hand'}, not counted from events`);
   }
+}
+
+/** The North Star keeps its own measurement: say so when its formula does not reproduce it (0.5 % apart or more). */
+function noteFormulaGap(report: WhyReport, formula: Extract<FormulaWhy, { factors: unknown }>): void {
+  const apart = (a: number, b: number) => Math.abs(a - b) > 0.005 * Math.max(Math.abs(a), Math.abs(b));
+  if (!apart(formula.value_before, report.before!) && !apart(formula.value_after, report.after!)) return;
+  report.notes.push(`the formula gives ${formula.value_before} → ${formula.value_after}, the measured ${report.name} ${report.before} → ${report.after}: the factors' shares split the formula's change`);
 }
 
 async function explainFormula(ctx: ReportContext, formula: NonNullable<ReportContext['model']['northStarFormula']>, weeks: readonly [Period, Period]): Promise<FormulaWhy> {

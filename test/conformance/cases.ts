@@ -32,7 +32,6 @@ import { SCORECARD_SECTIONS, unknownEventWarnings } from '../../src/app/config-c
 import { findRead } from '../../src/app/catalogue.js';
 import { prepareRead } from '../../src/app/run.js';
 import { PEOPLE_CASES } from './people-cases.js';
-import { computeScorecard } from '../../src/app/reads/ritual.js';
 import { whyOfScorecardRow } from '../../src/reports/why.js';
 import { alertInputs } from '../../src/app/alert-inputs.js';
 import { evaluateAlerts } from '../../src/reports/alerts.js';
@@ -124,17 +123,16 @@ export const CASES: Case[] = [
   { name: 'predictive (dashboard data)', read: 'predictive', heavy: true, run: (ctx, env) => predictiveReport(ctx, env.weeks) },
   { name: 'event catalogue', read: 'events', run: (ctx) => eventCatalogue(ctx) },
   {
-    // The scorecard's rows explained, with a breakdown trait; one of them through the catalogue.
+    // Rows explained with a breakdown trait: the North Star, stages standing for the rest (the first,
+    // one reached once, one reached at the n-th event) and a metric of each measure the split reads.
     name: 'why it moved, row by row', read: 'why', heavy: true,
     run: async (ctx, env) => {
       const config = { ...env.config, why: { breakdown: 'user.role' } };
       const model = modelFromConfig(config);
-      const card = await computeScorecard({ ...ctx, model }, config, { weeks: 2 });
+      const card = await scorecardReport({ ...ctx, model }, scorecardModelFromConfig(config), { weeks: 2 });
+      const ids = ['north_star', 'journey.visit', 'journey.setup', 'journey.kui', 'messagers', 'amount', 'per_user', 'heavy', 'filtered'];
       const out: unknown[] = [];
-      // The stages share one plan: the first, one reached once and one reached at the n-th event stand for the rest.
-      const rows = card.rows.filter((r) => !r.id.startsWith('journey.') || ['journey.visit', 'journey.setup', 'journey.kui'].includes(r.id));
-      for (const row of rows) out.push(await whyOfScorecardRow({ ...ctx, model }, card.weeks[1], row));
-      out.push(await prepareRead(findRead('why')!, { row: 'journey.setup', asOf: new Date(ctx.asOf).toISOString() }, 'cli').run(ctx.engine, config, model));
+      for (const row of card.rows.filter((r) => ids.includes(r.id))) out.push(await whyOfScorecardRow({ ...ctx, model }, card.weeks[1], row));
       return out;
     },
   },

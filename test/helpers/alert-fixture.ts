@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DuckDbStore } from '../../src/engine/duckdb/database.js';
-import { seg, storeFrom } from './fixture-store.js';
+import { seg, storeAt } from './fixture-store.js';
 
 const DAY = 86_400_000;
 
@@ -20,8 +20,9 @@ export function steadyMessages(options: { from: string; to: string; perDay: numb
   return out;
 }
 
-export function alertStore(options: Parameters<typeof steadyMessages>[0]): Promise<DuckDbStore> {
-  return storeFrom(steadyMessages(options));
+/** The messages in a store at `path` (a file, or `:memory:`). */
+export function alertStore(options: Parameters<typeof steadyMessages>[0], path = ':memory:'): Promise<DuckDbStore> {
+  return storeAt(path, steadyMessages(options));
 }
 
 export const ALERT_CONFIG = (extra = '') => `

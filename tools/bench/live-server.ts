@@ -16,10 +16,17 @@ export interface LiveServerPlan {
 
 export type LiveServerMessage =
   | { kind: 'ready'; url: string; key: string; senders: string[] }
-  | { kind: 'stopped'; max_rss_mb: number }
+  | { kind: 'stopped'; max_rss_mb: number; writes: LiveWrites }
   | { kind: 'error'; message: string };
 
 const SENDERS = 2_000;
+
+/** The server's group commits during the run: how many, how long the longest took, the share of the time spent in them. */
+export interface LiveWrites {
+  commits: number;
+  max_commit_ms: number;
+  busy_ms: number;
+}
 
 async function serve(plan: LiveServerPlan, send: (m: LiveServerMessage) => void): Promise<void> {
   const store = await DuckDbStore.open(plan.db);
@@ -32,9 +39,11 @@ async function serve(plan: LiveServerPlan, send: (m: LiveServerMessage) => void)
   });
   const url = await server.listen();
   process.once('message', () => {
+    const { flushes, maxFlushMs, busyMs } = server.queue.stats;
+    const writes = { commits: flushes, max_commit_ms: Math.round(maxFlushMs), busy_ms: Math.round(busyMs) };
     void server.close()
       .then(() => store.close())
-      .then(() => send({ kind: 'stopped', max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) }))
+      .then(() => send({ kind: 'stopped', max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), writes }))
       .catch((e: unknown) => send({ kind: 'error', message: (e as Error).message }));
   });
   send({ kind: 'ready', url, key: key.token, senders: rows.map((r) => r.user_id) });

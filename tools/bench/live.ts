@@ -14,7 +14,7 @@ import { formatTable, integer } from '../../src/cli/output.js';
 import { prepareData } from './data.js';
 import { fresh } from './phase-protocol.js';
 import { runLive, type LiveIngest, type LiveReadFigure } from './live-run.js';
-import type { LiveServerMessage, LiveServerPlan } from './live-server.js';
+import type { LiveServerMessage, LiveServerPlan, LiveWrites } from './live-server.js';
 import { LIVE_AS_OF, LIVE_WEEK } from './live-traffic.js';
 import { RESULTS_SCHEMA, round2 } from './results.js';
 import { machine, runChild } from './run.js';
@@ -47,6 +47,8 @@ export interface LiveResults {
   /** Every answer counted the events acknowledged before it was asked for. */
   read_your_writes: boolean;
   server_max_rss_mb: number;
+  /** The server's group commits (ingestion's and the key's) over the run. */
+  server_writes: LiveWrites | null;
 }
 
 /** The imported DuckDB store of the scale (imported now unless an earlier run left it), copied for this run. */
@@ -88,6 +90,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
   const db = await liveStore(o, work, data);
   const server = startServer({ db, config: data.config });
   let rss = 0;
+  let writes: LiveWrites | null = null;
   let measured: Awaited<ReturnType<typeof runLive>>;
   try {
     const ready = await server.next();
@@ -97,7 +100,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
     const stopping = server.next();
     server.child.send('stop');
     const stopped = await stopping;
-    if (stopped.kind === 'stopped') rss = stopped.max_rss_mb;
+    if (stopped.kind === 'stopped') ({ max_rss_mb: rss, writes } = stopped);
   } finally {
     if (server.child.exitCode === null) server.child.kill();
     rmSync(db, { force: true });
@@ -110,7 +113,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
     settings: { rate: o.rate, seconds: o.seconds, as_of: LIVE_AS_OF, live_week: LIVE_WEEK },
     ingest: measured.ingest, reads: measured.reads,
     read_your_writes: measured.reads.every((r) => r.failed === 0),
-    server_max_rss_mb: rss,
+    server_max_rss_mb: rss, server_writes: writes,
   };
   mkdirSync(o.resultsDir, { recursive: true });
   const file = join(o.resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}-${o.scale}-live.json`);
@@ -120,7 +123,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
 
 export function printLive(r: LiveResults): void {
   console.log(`truenorth bench --live, ${r.scale}: ${r.data.events.toLocaleString('en-US')} messages, ${r.machine.cpus} cores; ${integer(r.settings.rate)} events/s for ${r.settings.seconds} s, reads as of ${r.settings.as_of}; 1-min load ${r.load_average.start[0]} at start, ${r.load_average.end[0]} at end\n`);
-  console.log(`Ingestion: ${integer(r.ingest.events_acked)} of ${integer(r.ingest.events_sent)} events acknowledged, ${integer(r.ingest.events_per_second)}/s, request p50 ${r.ingest.p50_ms} ms, p99 ${r.ingest.p99_ms} ms${r.ingest.retried ? `, ${r.ingest.retried} retried` : ''}; server peak RSS ${r.server_max_rss_mb} MB\n`);
+  console.log(`Ingestion: ${integer(r.ingest.events_acked)} of ${integer(r.ingest.events_sent)} events acknowledged, ${integer(r.ingest.events_per_second)}/s, request p50 ${r.ingest.p50_ms} ms, p99 ${r.ingest.p99_ms} ms${r.ingest.retried ? `, ${r.ingest.retried} retried` : ''}; server peak RSS ${r.server_max_rss_mb} MB${r.server_writes ? `; ${integer(r.server_writes.commits)} commits, the longest ${r.server_writes.max_commit_ms} ms` : ''}\n`);
   console.log('Dashboard reads while ingesting (latency)');
   console.log(formatTable(['read', 'first (no events yet)', 'requests', 'p50', 'p95', 'max', 'read-your-writes'], r.reads.map((f) => [
     `GET ${f.path}`, `${f.first_ms} ms`, f.requests, `${f.p50_ms} ms`, `${f.p95_ms} ms`, `${f.max_ms} ms`,

@@ -28,6 +28,9 @@ export type DashboardContext = Answer<'dashboard'>;
 export type Scorecard = Answer<'scorecard'>;
 export type ScorecardRow = Scorecard['rows'][number];
 export type Bottleneck = NonNullable<Scorecard['bottleneck']>;
+/** The alerts firing (`GET /api/v1/alerts`). */
+export type Alerts = Answer<'alerts'>;
+export type AlertItem = Alerts['alerts'][number];
 /** Pace to target in the unfinished week (`GET /api/v1/pace`). */
 export type Pace = Answer<'pace'>;
 export type PaceRow = Pace['rows'][number];

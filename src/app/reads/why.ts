@@ -1,11 +1,11 @@
 /** Why a scorecard row moved: the read behind `truenorth why`, `GET /api/v1/why` and the dashboard's why panel. */
 import { z } from 'zod';
+import { scorecardRowsFromConfig } from '../../config/model.js';
 import { InputError } from '../../errors.js';
 import { didYouMean } from '../../model/suggest.js';
 import { whyOfScorecardRow } from '../../reports/why.js';
 import { defineRead } from '../operation.js';
 import { asOf, text, week } from '../params.js';
-import { label } from '../wire.js';
 import { computeScorecard } from './ritual.js';
 
 export const why = defineRead({
@@ -17,11 +17,11 @@ export const why = defineRead({
     asOf,
   }),
   async run(ctx, params) {
+    // Refused before anything is read: the rows come from truenorth.yaml.
+    const ids = scorecardRowsFromConfig(ctx.config).map((r) => r.id);
+    if (!params.row) throw new InputError(`name a scorecard row: ${ids.join(', ')}`);
+    if (!ids.includes(params.row)) throw new InputError(`no scorecard row "${params.row}"${didYouMean(params.row, ids)}; the rows are ${ids.join(', ')}`);
     const card = await computeScorecard(ctx, ctx.config, { week: params.week, weeks: 2 });
-    const ids = card.rows.map((r) => r.id);
-    if (!params.row) throw new InputError(`${label(params, 'row')}: name a scorecard row, one of ${ids.join(', ')}`);
-    const row = card.rows.find((r) => r.id === params.row);
-    if (!row) throw new InputError(`${label(params, 'row')}: no scorecard row "${params.row}"${didYouMean(params.row, ids)}; the rows are ${ids.join(', ')}`);
-    return whyOfScorecardRow(ctx, card.weeks[card.weeks.length - 1], row);
+    return whyOfScorecardRow(ctx, card.weeks[card.weeks.length - 1], card.rows.find((r) => r.id === params.row)!);
   },
 });

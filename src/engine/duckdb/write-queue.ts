@@ -48,6 +48,8 @@ export interface QueueStats {
   failedFlushes: number;
   /** Total time spent in flushes (ms). */
   busyMs: number;
+  /** The longest flush (ms). */
+  maxFlushMs: number;
 }
 
 export class WriteQueue implements IngestSink {
@@ -60,7 +62,7 @@ export class WriteQueue implements IngestSink {
   private writers = new Map<string, IngestWriter>();
   private walInode: number | undefined;
   private readonly health: StoreHealth;
-  readonly stats: QueueStats = { pending: 0, flushes: 0, committed: 0, lastFlushMessages: 0, lastFlushMs: 0, failedFlushes: 0, busyMs: 0 };
+  readonly stats: QueueStats = { pending: 0, flushes: 0, committed: 0, lastFlushMessages: 0, lastFlushMs: 0, failedFlushes: 0, busyMs: 0, maxFlushMs: 0 };
 
   constructor(private readonly store: DuckDbStore, private readonly options: WriteQueueOptions = {}) {
     this.maxPending = options.maxPending ?? 100_000;
@@ -277,6 +279,7 @@ export class WriteQueue implements IngestSink {
     this.stats.lastFlushMessages = messages;
     this.stats.lastFlushMs = performance.now() - started;
     this.stats.busyMs += this.stats.lastFlushMs;
+    this.stats.maxFlushMs = Math.max(this.stats.maxFlushMs, this.stats.lastFlushMs);
   }
 
   /**

@@ -5,18 +5,28 @@ import { StatementBuilder, type QueryContext } from '../context.js';
  * Rows: `event`, `n`, `first_ms`: for each of the named events that has rows, how many and the
  * first instant (epoch ms). A name without rows has no row. One grouped pass over the events.
  */
-export function compileEventFirstSeen(ctx: QueryContext, events: readonly string[]): CompiledQuery {
+export function compileEventFirstSeen(ctx: QueryContext, events: readonly string[], rows?: RowSpan): CompiledQuery {
   const b = new StatementBuilder(ctx);
   const names = events.length ? events.map((e) => b.params.bind(e)).join(', ') : 'NULL';
   const sql = `SELECT e.event AS event, count(*) AS n, ${b.ms('min(e.ts)')} AS first_ms
-    FROM events e WHERE e.event IN (${names}) GROUP BY e.event ORDER BY e.event`;
+    FROM events e WHERE e.event IN (${names})${rowSpan(b, rows)} GROUP BY e.event ORDER BY e.event`;
   return { sql, params: b.params.values };
 }
 
 /** One row: `n` events in the store and the first instant (`first_ms`, meaningless when `n` is 0). */
-export function compileStoreFirstSeen(ctx: QueryContext): CompiledQuery {
+export function compileStoreFirstSeen(ctx: QueryContext, rows?: RowSpan): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  return { sql: `SELECT count(*) AS n, ${b.ms('min(e.ts)')} AS first_ms FROM events e`, params: b.params.values };
+  return { sql: `SELECT count(*) AS n, ${b.ms('min(e.ts)')} AS first_ms FROM events e WHERE TRUE${rowSpan(b, rows)}`, params: b.params.values };
+}
+
+/** Stored events by row number, [from, to) (DuckDB: `events` is append only, so row numbers follow the order stored). */
+export interface RowSpan {
+  from: number;
+  to: number;
+}
+
+function rowSpan(b: StatementBuilder, rows: RowSpan | undefined): string {
+  return rows ? ` AND e.rowid >= ${b.params.bind(rows.from, 'integer')} AND e.rowid < ${b.params.bind(rows.to, 'integer')}` : '';
 }
 
 /** One row: `n` events in the store and the last instant (`last_ms`, meaningless when `n` is 0). */

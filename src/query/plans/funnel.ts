@@ -16,13 +16,8 @@ export interface FunnelQuery {
   signup?: StageDefinition;
 }
 
-/**
- * Cohort funnel (docs/concepts.md). An actor reaches step k if some chain t1 ≤ t2 ≤ … ≤ tk of step events has
- * t1 in range and tk − t1 ≤ window. For a fixed t1 the greedy chain (each step's earliest event at or
- * after the previous one) is optimal, found with one ASOF join per step; the actor's level is the best
- * over all t1. This equals ClickHouse `windowFunnel(window)` in its default mode.
- */
-function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; windowMs: string } {
+/** The step CTEs `s1`…`sk` (actor_id, t in ms): step 1's events in the range and segment, later steps' up to the window after it. */
+function stepCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; windowMs: string } {
   const ctes: string[] = [];
   const signup = q.steps.find((s) => s.stage === 'signup') ?? q.signup;
   if (needsSignup(q.steps)) {
@@ -48,22 +43,143 @@ function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; wind
          WHERE ${b.selector(step.selector)} AND ${b.ms('e.ts')} >= ${fromMs} AND ${b.ms('e.ts')} <= ${toMs} + ${windowMs}`;
     ctes.push(`${name} AS (${body})`);
   });
-  // chain k: the greedy chain through step k for every step-1 event.
-  ctes.push(`c1 AS (SELECT actor_id, t AS t1 FROM s1)`);
-  for (let k = 2; k <= q.steps.length; k++) {
+  return { ctes, windowMs };
+}
+
+/** CTEs `c2`…`ck`: each extends the previous chain with the earliest step-j event at or after its last instant. */
+function greedyChainCtes(steps: number): string[] {
+  const ctes: string[] = [];
+  for (let k = 2; k <= steps; k++) {
     const prev = Array.from({ length: k - 1 }, (_, j) => `c.t${j + 1}`).join(', ');
     ctes.push(`c${k} AS (SELECT c.actor_id, ${prev}, s.t AS t${k} FROM c${k - 1} c ASOF LEFT JOIN s${k} s ON c.actor_id = s.actor_id AND s.t >= c.t${k - 1})`);
   }
+  return ctes;
+}
+
+/**
+ * CTEs `c3`…`ck` after `c2`: each extends the chain with the earliest step-j event at or after its
+ * last instant and within the window from t1 (NULL when there is none: the chain stops there, as it
+ * does when the earliest such event is past the window). A hash join on the actor with a minimum,
+ * which reads only the events inside the chains' windows.
+ */
+function windowedChainCtes(steps: number, windowMs: string): string[] {
+  const ctes: string[] = [];
+  for (let k = 3; k <= steps; k++) {
+    const prev = Array.from({ length: k - 1 }, (_, j) => `c.t${j + 1}`).join(', ');
+    ctes.push(`c${k} AS (SELECT c.actor_id, ${prev}, min(s.t) AS t${k} FROM c${k - 1} c
+      LEFT JOIN s${k} s ON s.actor_id = c.actor_id AND s.t >= c.t${k - 1} AND s.t <= c.t1 + ${windowMs}
+      GROUP BY c.actor_id, ${prev})`);
+  }
+  return ctes;
+}
+
+/** The level a chain `t1`…`tk` reaches: the last step before the first one missing or past the window from t1. */
+function levelExpr(steps: number, windowMs: string): string {
+  const cases = Array.from({ length: steps - 1 }, (_, j) => `WHEN t${j + 2} IS NULL OR t${j + 2} - t1 > ${windowMs} THEN ${j + 1}`).join(' ');
+  return steps === 1 ? '1' : `CASE ${cases} ELSE ${steps} END`;
+}
+
+/**
+ * Cohort funnel (docs/concepts.md). An actor reaches step k if some chain t1 ≤ t2 ≤ … ≤ tk of step events has
+ * t1 in range and tk − t1 ≤ window. For a fixed t1 the greedy chain (each step's earliest event at or
+ * after the previous one) is optimal, found with one ASOF join per step; the actor's level is the best
+ * over all t1. This equals ClickHouse `windowFunnel(window)` in its default mode.
+ */
+function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; windowMs: string } {
+  const { ctes, windowMs } = stepCtes(b, q);
+  // chain k: the greedy chain through step k for every step-1 event.
+  ctes.push(`c1 AS (SELECT actor_id, t AS t1 FROM s1)`, ...greedyChainCtes(q.steps.length));
   const n = q.steps.length;
-  const cases = Array.from({ length: n - 1 }, (_, j) => `WHEN t${j + 2} IS NULL OR t${j + 2} - t1 > ${windowMs} THEN ${j + 1}`).join(' ');
-  const levelExpr = n === 1 ? '1' : `CASE ${cases} ELSE ${n} END`;
   const times = Array.from({ length: n }, (_, j) => `t${j + 1}`).join(', ');
-  ctes.push(`levels AS (SELECT actor_id, ${times}, ${levelExpr} AS level FROM c${n})`);
+  ctes.push(`levels AS (SELECT actor_id, ${times}, ${levelExpr(n, windowMs)} AS level FROM c${n})`);
   // One row per actor: the best level, from its earliest start on ties.
   ctes.push(`best AS (SELECT * FROM (
       SELECT actor_id, ${times}, level, row_number() OVER (PARTITION BY actor_id ORDER BY level DESC, t1) AS pick FROM levels
     ) ranked WHERE pick = 1)`);
   return { ctes, windowMs };
+}
+
+/** The signup stage a threshold step counts from (checked present when needed), and the bound window and range (ms). */
+function funnelBounds(b: StatementBuilder, q: FunnelQuery): { signup?: StageDefinition; windowMs: string; fromMs: string; toMs: string } {
+  const signup = q.steps.find((s) => s.stage === 'signup') ?? q.signup;
+  if (needsSignup(q.steps) && !signup) throw new InputError('a step counted within days of signup needs the journey.signup stage');
+  const windowMs = b.params.bind(Math.round(q.windowDays * DAY_MS), 'integer');
+  return { signup, windowMs, fromMs: b.params.bind(q.range.from, 'integer'), toMs: b.params.bind(q.range.to, 'integer') };
+}
+
+/**
+ * The step CTEs `s1`…`sk` of `stepCtes` from ONE pass over the events (`step_events`: every event a
+ * step or the signup stage reads, flagged with what it matches) instead of one pass per step. A
+ * threshold step is reached at its n-th qualifying instant (ties count alike), from the signup stage's
+ * first instant and within its days of it when set, as in `stageReachSql`.
+ */
+function scannedStepCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; windowMs: string } {
+  const { signup, windowMs, fromMs, toMs } = funnelBounds(b, q);
+  const ms = b.ms('e.ts');
+  // Each event name is bound once: the pass reads these names, and each flag tests its own.
+  const signupStages = needsSignup(q.steps) ? [signup!] : [];
+  const names = new Map([...q.steps, ...signupStages].flatMap((s) => s.selector.events).map((name) => [name, '']));
+  for (const name of names.keys()) names.set(name, b.params.bind(name));
+  const nameIn = (events: readonly string[]) => events.length === 1
+    ? `e.event = ${names.get(events[0])}`
+    : `e.event IN (${events.map((name) => names.get(name)).join(', ')})`;
+  const sel = (step: StageDefinition) => {
+    const where = b.where(step.selector);
+    return where === 'TRUE' ? nameIn(step.selector.events) : `${nameIn(step.selector.events)} AND ${where}`;
+  };
+  // What each flag matches: a plain step's events in its time bounds; a threshold step's (and the
+  // signup stage's) at any time, since they count from the actor's first signup.
+  const matches = q.steps.map((step, i) => {
+    if (isThreshold(step)) return `${sel(step)}${i === 0 ? ` AND ${b.segment(q.segment)}` : ''}`;
+    return i === 0
+      ? `${sel(step)} AND ${b.range(q.range)} AND ${b.segment(q.segment)}`
+      : `${sel(step)} AND ${ms} >= ${fromMs} AND ${ms} <= ${toMs} + ${windowMs}`;
+  });
+  matches.push(...signupStages.map(sel));
+  const flags = matches.map((m, i) => `${m} AS m${i + 1}`).join(', ');
+  // Only the event names filter the pass (a test the scan does itself); the flags do the rest.
+  const ctes = [`step_events AS (SELECT e.actor_id, ${ms} AS t, ${flags} FROM ${b.actorEvents()} e WHERE ${nameIn([...names.keys()])})`];
+  if (needsSignup(q.steps)) ctes.push(`signup_first AS (SELECT actor_id, min(t) AS t FROM step_events WHERE m${matches.length} GROUP BY actor_id)`);
+  q.steps.forEach((step, i) => {
+    const k = i + 1;
+    if (!isThreshold(step)) {
+      ctes.push(`s${k} AS (SELECT actor_id, t FROM step_events WHERE m${k})`);
+      return;
+    }
+    const n = b.params.bind(step.atLeast ?? 1, 'integer');
+    const from = step.withinDays === undefined ? '' : ` JOIN signup_first f ON f.actor_id = x.actor_id`;
+    const within = step.withinDays === undefined ? '' : ` AND x.t >= f.t AND x.t <= f.t + ${b.params.bind(Math.round(step.withinDays * DAY_MS), 'integer')}`;
+    const bound = i === 0 ? `t >= ${fromMs} AND t < ${toMs}` : `t >= ${fromMs} AND t < ${toMs} + ${windowMs}`;
+    ctes.push(`s${k} AS (SELECT actor_id, t FROM (
+        SELECT x.actor_id, x.t, row_number() OVER (PARTITION BY x.actor_id ORDER BY x.t) AS n FROM step_events x${from} WHERE x.m${k}${within}
+      ) ranked WHERE n = ${n} AND ${bound})`);
+  });
+  return { ctes, windowMs };
+}
+
+/**
+ * The `best` CTE (actor_id, level) of the same funnel, anchored at step 2 instead of step 1: greedy
+ * chains from step-1 events that share their step-2 event continue alike, and the latest of those
+ * step-1 events leaves the most of the window, so one chain per step-2 event (from the latest step-1
+ * event at or before it) reaches the best level of them all; a chain that starts later is still a
+ * valid chain, so no level is overstated. Actors with a step-1 event and no such chain are at level 1.
+ * The chains start from the few step-2 events instead of every step-1 event (page views, say), and
+ * each later step joins only those chains, inside their windows.
+ */
+function anchoredFunnelCtes(b: StatementBuilder, q: FunnelQuery): string[] {
+  const { ctes, windowMs } = scannedStepCtes(b, q);
+  const n = q.steps.length;
+  if (n === 1) return [...ctes, 'best AS (SELECT DISTINCT actor_id, 1 AS level FROM s1)'];
+  ctes.push(
+    `c2 AS (SELECT s.actor_id, a.t AS t1, s.t AS t2 FROM s2 s
+      ASOF JOIN (SELECT * FROM s1 WHERE actor_id IN (SELECT actor_id FROM s2)) a ON s.actor_id = a.actor_id AND s.t >= a.t
+      WHERE s.t - a.t <= ${windowMs})`,
+    ...windowedChainCtes(n, windowMs),
+    `best AS (SELECT actor_id, max(level) AS level FROM (
+      SELECT actor_id, 1 AS level FROM s1 UNION ALL SELECT actor_id, ${levelExpr(n, windowMs)} AS level FROM c${n}
+    ) levels GROUP BY actor_id)`,
+  );
+  return ctes;
 }
 
 /**
@@ -74,11 +190,7 @@ function funnelCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; wind
  */
 function engineFunnelCtes(b: StatementBuilder, q: FunnelQuery, windowFunnel: NonNullable<StatementBuilder['d']['windowFunnel']>): string[] {
   const ctes: string[] = [];
-  const signup = q.steps.find((s) => s.stage === 'signup') ?? q.signup;
-  if (needsSignup(q.steps) && !signup) throw new InputError('a step counted within days of signup needs the journey.signup stage');
-  const windowMs = b.params.bind(Math.round(q.windowDays * DAY_MS), 'integer');
-  const fromMs = b.params.bind(q.range.from, 'integer');
-  const toMs = b.params.bind(q.range.to, 'integer');
+  const { signup, windowMs, fromMs, toMs } = funnelBounds(b, q);
   const ms = b.ms('e.ts');
   const flag = (condition: string) => `CASE WHEN ${condition} THEN 1 ELSE 0 END`;
   const plain = q.steps.map((step, i) => {
@@ -125,7 +237,7 @@ function isThreshold(step: StageDefinition): boolean {
  * computes the level in one pass.
  */
 export function funnelLevelCtes(b: StatementBuilder, q: FunnelQuery): string[] {
-  return b.d.windowFunnel ? engineFunnelCtes(b, q, b.d.windowFunnel) : funnelCtes(b, q).ctes;
+  return b.d.windowFunnel ? engineFunnelCtes(b, q, b.d.windowFunnel) : anchoredFunnelCtes(b, q);
 }
 
 /** Rows: `level` (1…k, the furthest step reached), `breakdown` (when asked), `actors`. */

@@ -88,26 +88,31 @@ export function liveReachSql(b: StatementBuilder, stages: readonly StageDefiniti
   return withinSignupWindow(b, stages, windowed, state, range);
 }
 
-/** The state's stages beside the windowed ones, read from the events of the actors who signed up recently enough. */
+/**
+ * The state's stages beside the windowed ones, read from the events of the actors who signed up
+ * recently enough, each event kept only inside its actor's window (so the lists stay short).
+ */
 function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinition[], windowed: StageDefinition[], state: string, range: TimeRange): string {
   const ms = b.ms('e.ts');
-  const widest = Math.max(...windowed.map((s) => Math.round(s.withinDays! * DAY_MS)));
-  const since = b.params.bind(range.from - widest, 'integer');
+  const windowOf = (s: StageDefinition) => Math.round(s.withinDays! * DAY_MS);
+  const widest = b.params.bind(Math.max(...windowed.map(windowOf)), 'integer');
+  const since = b.params.bind(range.from - Math.max(...windowed.map(windowOf)), 'integer');
   const until = b.params.bind(range.to, 'integer');
   const aggregates = windowed.map((s) => {
-    const window = b.params.bind(Math.round(s.withinDays! * DAY_MS), 'integer');
-    const list = b.d.orderedList(ms, b.selector(s.selector));
-    return `${b.d.nthInRange(list, b.params.bind(s.atLeast ?? 1, 'integer'), { lo: 'a."s$signup_first"', hi: `a."s$signup_first" + ${window}` })} AS "${s.stage}"`;
+    const inWindow = `${b.selector(s.selector)} AND ${ms} <= a.s + ${b.params.bind(windowOf(s), 'integer')}`;
+    return `(list(${ms} ORDER BY ${ms}) FILTER (WHERE ${inWindow}))[${b.params.bind(s.atLeast ?? 1, 'integer')}] AS "${s.stage}"`;
   });
   // Only events in [earliest signup that can still count, range end) decide a windowed reach inside the range.
   const recent = `SELECT e.actor_id, ${aggregates.join(', ')}
-    FROM ${b.actorEvents()} e JOIN state a ON a.actor_id = e.actor_id
-    WHERE a."s$signup_first" >= ${since} AND a."s$signup_first" < ${until}
-      AND e.ts >= ${b.d.timestampFromMs(since)} AND e.ts < ${b.d.timestampFromMs(until)}
+    FROM ${b.actorEvents()} e JOIN anchors a ON a.actor_id = e.actor_id
+    WHERE e.ts >= ${b.d.timestampFromMs(since)} AND e.ts < ${b.d.timestampFromMs(until)}
+      AND ${ms} >= a.s AND ${ms} <= a.s + ${widest}
       AND (${windowed.map((s) => `(${b.selector(s.selector)})`).join(' OR ')})
-    GROUP BY e.actor_id, a."s$signup_first"`;
+    GROUP BY e.actor_id`;
   const columns = stages.map((s) => (fromState(s) ? `a."${s.stage}" AS "${s.stage}"` : `w."${s.stage}" AS "${s.stage}"`));
-  return `WITH state AS (${state}), recent AS (${recent})
+  return `WITH state AS MATERIALIZED (${state}),
+    anchors AS (SELECT actor_id, "s$signup_first" AS s FROM state WHERE "s$signup_first" >= ${since} AND "s$signup_first" < ${until}),
+    recent AS (${recent})
     SELECT * FROM (SELECT a.actor_id, ${columns.join(', ')} FROM state a LEFT JOIN recent w ON w.actor_id = a.actor_id) reach
     WHERE ${stages.map((s) => `"${s.stage}" IS NOT NULL`).join(' OR ')}`;
 }
@@ -125,4 +130,16 @@ export function compileStoredEvents(): CompiledQuery {
 /** The earliest instant (epoch ms) among the events stored from row `from` on; null when there are none. */
 export function compileEarliestSince(from: number): CompiledQuery {
   return { sql: 'SELECT epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from', params: { from } };
+}
+
+/**
+ * One text that changes whenever who is who changes: the identity links, and the users' and accounts'
+ * traits and accounts (the segments read them). A set's sum of row hashes: a changed, added or
+ * removed row changes it.
+ */
+export function compilePeopleSignature(): CompiledQuery {
+  const part = (columns: string, table: string) => `(SELECT count(*) || ':' || coalesce(sum(hash(${columns})), 0) FROM ${table})`;
+  const sql = `SELECT ${part('anonymous_id, user_id', 'identity_links')} || '/' || ${part('user_id, account_id, CAST(traits AS VARCHAR)', 'users')}
+    || '/' || ${part('account_id, CAST(traits AS VARCHAR)', 'accounts')} AS s`;
+  return { sql, params: {} };
 }

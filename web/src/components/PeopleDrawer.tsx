@@ -4,6 +4,7 @@
  * last activity and the whole list as CSV. A modal <dialog>: focus moves into it, Escape closes it.
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import { getJson, reportUrl, useApi } from '../api';
 import { csvFileName, downloadCsv, toCsv, type CsvValue } from '../csv';
 import { useView } from '../context';
@@ -28,7 +29,8 @@ export function PeopleCount({ query, title, children, className = '' }: { query:
       <button type="button" className={`people-link ${className}`} onClick={() => setOpen(true)} aria-haspopup="dialog" title={`Who: ${title}`} data-people={query.of}>
         {children}
       </button>
-      {open && <PeopleDrawer query={query} title={title} onClose={() => setOpen(false)} />}
+      {/* On the body, so the styles of the table cell the count sits in never reach the list. */}
+      {open && createPortal(<PeopleDrawer query={query} title={title} onClose={() => setOpen(false)} />, document.body)}
     </>
   );
 }

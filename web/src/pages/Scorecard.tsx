@@ -3,6 +3,7 @@ import { reportUrl, useApi } from '../api';
 import { CellValue, cellTitle } from '../components/no-data';
 import { ExportCsv } from '../components/table';
 import { WhyPanel } from '../components/WhyPanel';
+import { alertedRows, AlertsCard, useAlerts } from '../components/Alerts';
 import { Avatar, Badge, Card, Empty, Load, Owner, Sparkline, StatusPill } from '../components/ui';
 import { scorecardCsv } from '../exports';
 import { useView } from '../context';
@@ -16,6 +17,7 @@ export function Scorecard() {
   const { asOf, week, ctx } = useView();
   const card = useApi<ScorecardData>(reportUrl('scorecard', { as_of: asOf }));
   const notes = useApi<{ notes: ReviewNote[] }>(reportUrl('notes', { week }));
+  const alerts = useAlerts();
   return (
     <Load result={card} what="the scorecard">
       {(data) => (
@@ -27,7 +29,8 @@ export function Scorecard() {
             </div>
           )}
           <Banner data={data} />
-          <Grid data={data} notes={notes.data?.notes ?? []} />
+          <Grid data={data} notes={notes.data?.notes ?? []} alerted={alertedRows(alerts.data)} />
+          <AlertsCard result={alerts} />
           <PaceCard />
           <div className="grid-2">
             <Card title="Review notes" subtitle={`On ${week}`} id="notes" actions={<Link className="btn small" to={`/enter${sharedQuery()}#review-notes`}>Add a note</Link>}>
@@ -115,7 +118,7 @@ function Banner({ data }: { data: ScorecardData }) {
   );
 }
 
-function Grid({ data, notes }: { data: ScorecardData; notes: ReviewNote[] }) {
+function Grid({ data, notes, alerted }: { data: ScorecardData; notes: ReviewNote[]; alerted: Map<string, string[]> }) {
   const { ctx, asOf } = useView();
   // The row whose "why it moved" panel is open.
   const [why, setWhy] = useState<string | null>(null);
@@ -158,7 +161,7 @@ function Grid({ data, notes }: { data: ScorecardData; notes: ReviewNote[] }) {
           </thead>
           <tbody>
             {data.rows.map((row) => (
-              <Row key={row.id} row={row} weeks={data.weeks} unit={row.unit && row.unit !== 'count' ? row.unit : (units.get(row.id) ?? guessUnit(row))} bottleneck={row.id === bottleneckRow} noted={notedRows.has(row.id)} onWhy={() => setWhy(row.id)} />
+              <Row key={row.id} row={row} weeks={data.weeks} unit={row.unit && row.unit !== 'count' ? row.unit : (units.get(row.id) ?? guessUnit(row))} bottleneck={row.id === bottleneckRow} noted={notedRows.has(row.id)} alerts={alerted.get(row.id)} onWhy={() => setWhy(row.id)} />
             ))}
           </tbody>
         </table>
@@ -172,7 +175,9 @@ function guessUnit(row: ScorecardRow): Unit {
   return row.values.every((v) => v === null || (v >= 0 && v <= 1.5 && !Number.isInteger(v))) ? 'rate' : 'count';
 }
 
-function Row({ row, weeks, unit, bottleneck, noted, onWhy }: { row: ScorecardRow; weeks: string[]; unit: Unit; bottleneck: boolean; noted: boolean; onWhy: () => void }) {
+function Row({ row, weeks, unit, bottleneck, noted, alerts, onWhy }: {
+  row: ScorecardRow; weeks: string[]; unit: Unit; bottleneck: boolean; noted: boolean; alerts?: string[]; onWhy: () => void;
+}) {
   const last = row.values.length - 1;
   const status = row.status[last];
   const good = row.trend === null ? 'neutral' : (row.trend >= 0) !== Boolean(row.lower_is_better) ? 'good' : 'bad';
@@ -189,6 +194,7 @@ function Row({ row, weeks, unit, bottleneck, noted, onWhy }: { row: ScorecardRow
               {row.months && <Badge title="Each week shows the last complete calendar month; the change is month over month">monthly</Badge>}
               {bottleneck && <Badge tone="bad">bottleneck</Badge>}
               {noted && <Badge title="Has a review note this week">note</Badge>}
+              {alerts && <span data-testid="row-alert"><Badge tone="bad" title={alerts.join('\n')}>alert</Badge></span>}
             </span>
           </div>
         </div>
