@@ -31,6 +31,8 @@ const REQUIRED_PARAMS: Readonly<Record<ReportName, Record<string, string>>> = {
   record: { metric: 'cash_balance' },
   // The biggest list the dashboard opens: everyone who entered the funnel, a page of 100.
   people: { of: 'funnel', step: '1' },
+  // The row the demo company's bottleneck is on.
+  why: { row: 'journey.setup' },
 };
 
 const hasBaseline = (name: string): name is BaselineReport => (BASELINE_REPORTS as readonly string[]).includes(name);

@@ -27,7 +27,11 @@ export interface ImportOptions {
   label?: string;
   /** Called after every batch: progress and total in bytes (text) or rows (Parquet). */
   onProgress?: (done: number, total: number | undefined, counts: ImportCounts) => void;
-  /** NDJSON lines the engine can normalise are normalised there (default); false: the normaliser reads every line. */
+  /**
+   * True: NDJSON lines the engine can normalise are normalised in DuckDB (ndjson-fast.ts). Off by
+   * default: on the bench's 1M events it took more time, CPU and memory than the normaliser
+   * (docs/performance.md, "NDJSON normalised in DuckDB").
+   */
   inEngine?: boolean;
   /** Commits one batch of a text import that is not --strict (default: a transaction of its own). */
   commit?: CommitUnit;
@@ -186,7 +190,7 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
         rest = await openParquetRest(done.rest, REST_LINE_COLUMN);
       }
     }
-    if (format === 'ndjson' && options.inEngine !== false && !options.from && !isZipFile(path)) {
+    if (format === 'ndjson' && options.inEngine === true && !options.from && !isZipFile(path)) {
       const text = openPlainText(path, options.stdin);
       sample = await importNdjsonInEngine(text, {
         store, writer, counts, source: quality.source, importedAt: quality.importedAt,

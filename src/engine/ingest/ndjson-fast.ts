@@ -100,8 +100,10 @@ function cutLines(body: Buffer, line: number, batch: LineBatch): number {
     }
     return line;
   }
-  // Each line gains its number and a separator: at most 11 bytes, and a line has at least one byte.
-  const out = Buffer.allocUnsafe(body.length * 12 + 64);
+  // Each line gains its number, a separator and a line break: at most 12 bytes.
+  let breaks = 1;
+  for (let at = body.indexOf(10); at >= 0; at = body.indexOf(10, at + 1)) breaks++;
+  const out = Buffer.allocUnsafe(body.length + breaks * 12);
   let at = 0;
   for (let start = 0; start < body.length;) {
     let end = body.indexOf(10, start);
@@ -112,11 +114,11 @@ function cutLines(body: Buffer, line: number, batch: LineBatch): number {
       batch.lines.push(line);
       batch.texts.push(body.subarray(start, end));
       batch.staged.push(staged);
-    }
-    if (end > start && end - start <= MAX_STAGED_LINE) {
-      at += out.write(`${line}\x01`, at, 'latin1');
-      at += body.copy(out, at, start, end);
-      out[at++] = 10;
+      if (staged) {
+        at += out.write(`${line}\x01`, at, 'latin1');
+        at += body.copy(out, at, start, end);
+        out[at++] = 10;
+      }
     }
     start = end + 1;
   }
