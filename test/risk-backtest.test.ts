@@ -8,6 +8,7 @@ import { parseConfig } from '../src/config/load.js';
 import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { writeLedger, type LedgerEntry } from '../src/engine/ingest/import-ledger.js';
 import { reportContext } from '../src/reports/context.js';
+import { peopleReport } from '../src/reports/people.js';
 import { riskReport, type RiskReport } from '../src/reports/risk.js';
 import { normalCdf } from '../src/reports/stats.js';
 import { DAY, demoCompany, group, rng, track, type DemoCompany } from './helpers/beyond.js';
@@ -117,6 +118,15 @@ describe('the demo company', () => {
     }
     expect(now.backtest.base_rate!).toBeGreaterThan(0.1);
     expect(now.accounts.map((a) => a.score)).toEqual([...now.accounts.map((a) => a.score)].sort((a, b) => b - a));
+  });
+
+  it('the list behind the at-risk count holds exactly the flagged accounts, a page at a time', async () => {
+    const first = await peopleReport(demo.ctx, { of: 'risk' }, { limit: 5, offset: 0 });
+    const rest = await peopleReport(demo.ctx, { of: 'risk' }, { limit: 100, offset: 5 });
+    expect(now.accounts.length).toBeGreaterThan(0);
+    expect(first.total).toBe(now.accounts.length);
+    expect(rest.total).toBe(now.accounts.length);
+    expect([...first.rows, ...rest.rows].map((r) => r.id).sort()).toEqual(now.accounts.map((a) => a.account).sort());
   });
 
   it('two weeks before the end, the flagged accounts are mostly those the ledger shows churning or contracting next', async () => {

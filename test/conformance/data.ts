@@ -118,7 +118,10 @@ function demoCompany(root: string): DataSet {
   };
   return {
     name: 'demo company', batches, extra: () => extra,
-    nothingToCompare: { HEART: 'the demo config has no heart section', guardrails: 'the demo config has no guardrails' }, calendars: [NEW_YORK_SUNDAY], asOf: '2026-11-16T12:00:00Z', weeks: ['2026-W35', '2026-W46'], months: ['2026-09', '2026-11'],
+    nothingToCompare: {
+      HEART: 'the demo config has no heart section', guardrails: 'the demo config has no guardrails',
+      'accounts at risk': 'no risk rule beats the base rate on this data, so no account is flagged (the demo company test opens a list of flagged ones)',
+    }, calendars: [NEW_YORK_SUNDAY], asOf: '2026-11-16T12:00:00Z', weeks: ['2026-W35', '2026-W46'], months: ['2026-09', '2026-11'],
     config: (timezone, weekStart) => config.replace(/^timezone:.*$/m, `timezone: ${timezone}`).replace(/^week_start:.*$/m, `week_start: ${weekStart}`),
   };
 }
@@ -157,6 +160,7 @@ const GENERATED: DataSet[] = [
   {
     name: 'hand-made fixture', batches: fixture, extra: fixtureExtra, calendars: [UTC_MONDAY, NEW_YORK_SUNDAY], asOf: '2026-11-25T12:00:00Z', weeks: ['2026-W43', '2026-W47'], months: ['2026-10', '2026-11'],
     nothingToCompare: {
+      'accounts at risk': 'no risk rule beats the base rate on this data, so no account is flagged (the demo company test opens a list of flagged ones)',
       'surveys, all': 'the fixture has no survey answers',
       'surveys, ideal': 'the fixture has no survey answers',
       'stage benchmarks': 'no survey answers, and the fixture is shorter than a 30-day retention cohort',
@@ -168,12 +172,14 @@ const GENERATED: DataSet[] = [
     name: 'random log (seed 1)',
     ...randomData({ seed: 1, actors: 160, start: Date.parse('2026-08-20T00:00:00Z'), end: Date.parse('2026-11-30T00:00:00Z'), batches: 4 }, ['2026-W35', '2026-W48']),
     calendars: [UTC_MONDAY],
+    nothingToCompare: { 'accounts at risk': 'no risk rule beats the base rate on this data, so no account is flagged (the demo company test opens a list of flagged ones)', },
     asOf: '2026-11-26T15:00:00Z', weeks: ['2026-W35', '2026-W47'], months: ['2026-08', '2026-11'],
   },
   {
     name: 'random log (seed 2, spanning the March DST change)',
     ...randomData({ seed: 2, actors: 220, start: Date.parse('2026-02-01T00:00:00Z'), end: Date.parse('2026-04-20T00:00:00Z'), batches: 6 }, ['2026-W05', '2026-W16']),
     calendars: [NEW_YORK_SUNDAY],
+    nothingToCompare: { 'accounts at risk': 'no risk rule beats the base rate on this data, so no account is flagged (the demo company test opens a list of flagged ones)', },
     asOf: '2026-04-15T03:00:00Z', weeks: ['2026-W06', '2026-W15'], months: ['2026-02', '2026-04'],
   },
 ];
