@@ -6,12 +6,14 @@
  *   npm run screenshots                 # every page: desktop and phone, light and dark
  *   npm run screenshots -- --out /tmp/s # elsewhere
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, CHROMIUM, launchBrowser } from './browser.js';
 import { buildDemo, ensureWebBuilt, ROOT, serveDemo } from './demo-server.js';
+import { TruenorthServer } from '../src/server/app.js';
+import { ALERT_CONFIG, alertStore } from '../test/helpers/alert-fixture.js';
 
 interface Shot {
   name: string;
@@ -59,43 +61,58 @@ async function settled(page: Page): Promise<void> {
   await page.waitForTimeout(250);
 }
 
-/** The scorecard's "why it moved" panel, opened from the setup row: `why-panel.png`. */
-async function whyPanelShot(page: Page, url: string, out: string): Promise<void> {
+/** A part of a page, opened by a click where it needs one: `<file>.png` in docs/screenshots. */
+interface PartShot {
+  file: string;
+  path: string;
+  /** Clicked before the part shows, when it is opened from the page. */
+  open?: string;
+  /** Shown once the part is ready. */
+  ready: string;
+  part: string;
+  /** Closes what `open` opened. */
+  close?: string;
+}
+
+const PARTS: PartShot[] = [
+  // The scorecard's "why it moved" panel, opened from the setup row.
+  { file: 'why-panel', path: '/', open: 'tr[data-row-id="journey.setup"] [data-testid="why-open"]', ready: '[data-testid="why-panel"]', part: '.why-panel' },
+  // The people who signed up and did not set up (the Journey funnel's drop-off), in their drawer.
+  { file: 'people-drawer', path: '/journey', open: '[data-testid="dropped-setup"] .people-link', ready: '[data-testid="people-table"]', part: '.people-drawer', close: 'Escape' },
+  // The pace card: the week after 2026-W08, read as of its Monday noon (the newest week reads the clock).
+  { file: 'pace', path: '/?week=2026-W08', ready: '[data-testid="pace"]', part: '#pace' },
+];
+
+async function partShot(page: Page, url: string, out: string, shot: PartShot): Promise<void> {
   await page.setViewportSize(DESKTOP);
   await page.emulateMedia({ colorScheme: 'light' });
-  await page.goto(url + '/');
+  await page.goto(url + shot.path);
   await settled(page);
-  await page.locator('tr[data-row-id="journey.setup"] [data-testid="why-open"]').click();
-  await page.locator('[data-testid="why-panel"]').waitFor({ timeout: 30_000 });
-  const file = join(out, 'why-panel.png');
-  await page.locator('.why-panel').screenshot({ path: file, animations: 'disabled' });
+  if (shot.open) await page.locator(shot.open).click();
+  await page.locator(shot.ready).first().waitFor({ timeout: 30_000 });
+  const file = join(out, `${shot.file}.png`);
+  await page.locator(shot.part).screenshot({ path: file, animations: 'disabled' });
+  if (shot.close) await page.keyboard.press(shot.close);
   console.log(`  ${relative(process.cwd(), file)}`);
 }
 
-/** The scorecard's pace card: the week after 2026-W08, read as of its Monday noon (the newest week reads the clock): `pace.png`. */
-async function paceShot(page: Page, url: string, out: string): Promise<void> {
-  await page.setViewportSize(DESKTOP);
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.goto(url + '/?week=2026-W08');
-  await settled(page);
-  await page.locator('[data-testid="pace"]').waitFor({ timeout: 30_000 });
-  const file = join(out, 'pace.png');
-  await page.locator('#pace').screenshot({ path: file, animations: 'disabled' });
-  console.log(`  ${relative(process.cwd(), file)}`);
-}
-
-/** The people who signed up and did not set up (the Journey funnel's drop-off), in their drawer: `people-drawer.png`. */
-async function peopleShot(page: Page, url: string, out: string): Promise<void> {
-  await page.setViewportSize(DESKTOP);
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.goto(url + '/journey');
-  await settled(page);
-  await page.locator('[data-testid="dropped-setup"] .people-link').click();
-  await page.locator('[data-testid="people-table"]').waitFor({ timeout: 30_000 });
-  const file = join(out, 'people-drawer.png');
-  await page.locator('.people-drawer').screenshot({ path: file, animations: 'disabled' });
-  await page.keyboard.press('Escape');
-  console.log(`  ${relative(process.cwd(), file)}`);
+/**
+ * The alerts card: the demo company raises none (its numbers are steady), so this is a store of 100
+ * messages a day that drops to 60 from Tuesday 2026-11-17, viewed on that week: `alerts.png`.
+ */
+async function alertsShot(page: Page, out: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'truenorth-shots-alerts-'));
+  const store = await alertStore({ from: '2026-09-14', to: '2026-11-27', perDay: 100, dropFrom: '2026-11-17', dropped: 40 }, join(dir, 'db.duckdb'));
+  writeFileSync(join(dir, 'truenorth.yaml'), ALERT_CONFIG());
+  const server = await TruenorthServer.create({ store, port: 0, configPath: join(dir, 'truenorth.yaml'), logger: false });
+  try {
+    const url = await server.listen();
+    await partShot(page, url, out, { file: 'alerts', path: '/?week=2026-W47', ready: '#alerts li.alert-line', part: '#alerts' });
+  } finally {
+    await server.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -135,9 +152,8 @@ async function main(): Promise<void> {
       await page.screenshot({ path: file, fullPage: true, clip, animations: 'disabled' });
       console.log(`  ${relative(process.cwd(), file)}`);
     }
-    await whyPanelShot(page, server.url, out);
-    await peopleShot(page, server.url, out);
-    await paceShot(page, server.url, out);
+    for (const part of PARTS) await partShot(page, server.url, out, part);
+    await alertsShot(page, out);
     if (problems.length) throw new Error(`console errors:\n${problems.join('\n')}`);
     console.log(`${SHOTS.length} screenshots in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
