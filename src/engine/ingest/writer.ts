@@ -148,28 +148,27 @@ export function claimIds(store: DuckDbStore): Promise<DedupeIndex> {
   return dedupeIndex(store);
 }
 
-/** Events each store's writers appended since their last fold (a store opened folds everything). */
-const sinceFold = new WeakMap<DuckDbStore, number>();
-
-/** Folds the catalogue summary once FOLD_EVERY events were appended, in the writer's transaction. */
-export async function foldEventually(store: DuckDbStore, appended: number): Promise<void> {
-  const count = (sinceFold.get(store) ?? 0) + appended;
-  if (count < FOLD_EVERY) {
-    sinceFold.set(store, count);
-    return;
-  }
-  await foldNewEvents(store);
-  sinceFold.set(store, 0);
+/**
+ * Runs `fold` in the writer's transaction once `every` events were appended to a store since it
+ * last ran (a store opened folds everything); a fold that fails is tried again at the next write.
+ */
+function foldEvery(every: number, fold: (store: DuckDbStore) => Promise<unknown>): (store: DuckDbStore, appended: number) => Promise<void> {
+  const since = new WeakMap<DuckDbStore, number>();
+  return async (store, appended) => {
+    const count = (since.get(store) ?? 0) + appended;
+    if (count < every) {
+      since.set(store, count);
+      return;
+    }
+    await fold(store);
+    since.set(store, 0);
+  };
 }
 
-const sinceLiveFold = new WeakMap<DuckDbStore, number>();
-
-/** Folds the live first-reach state once LIVE_FOLD_EVERY events were appended, in the writer's transaction. */
-async function foldLiveEventually(store: DuckDbStore, appended: number): Promise<void> {
-  const count = (sinceLiveFold.get(store) ?? 0) + appended;
-  sinceLiveFold.set(store, count < LIVE_FOLD_EVERY ? count : 0);
-  if (count >= LIVE_FOLD_EVERY) await foldLiveState(store);
-}
+/** Folds the catalogue summary once FOLD_EVERY events were appended. */
+export const foldEventually = foldEvery(FOLD_EVERY, foldNewEvents);
+/** Folds the live first-reach state once LIVE_FOLD_EVERY events were appended. */
+const foldLiveEventually = foldEvery(LIVE_FOLD_EVERY, (store) => foldLiveState(store));
 
 const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();
 /** Stores whose rollbacks already drop their index. */
