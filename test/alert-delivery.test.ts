@@ -10,7 +10,7 @@ import type { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { duckDbControl } from '../src/engine/duckdb/control.js';
 import { reportContext } from '../src/reports/context.js';
 import { alertRunner, scheduleAlerts, type AlertFire } from '../src/server/alert-schedule.js';
-import type { Timers } from '../src/server/digest-schedule.js';
+import type { Timers } from '../src/server/scheduled-sends.js';
 import { deliverySecrets, Redactor } from '../src/server/redact.js';
 import { ALERT_CONFIG, alertStore, startWebhook } from './helpers/alert-fixture.js';
 import { parseMail, PASSWORD, startSmtp, USER, type Smtp } from './helpers/smtp.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextDigestTime, scheduleDigest, type Timers } from '../src/server/digest-schedule.js';
+import { nextDigestTime, scheduleDigest } from '../src/server/digest-schedule.js';
+import type { Timers } from '../src/server/scheduled-sends.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -4,14 +4,13 @@
  * the cooldown) and sends the new ones to the webhook, the owners mentioned, and by email.
  */
 import { ALERTS_WEBHOOK_ENV, SMTP_PASSWORD_ENV, type Config } from '../config/schema/index.js';
-import { TruenorthError } from '../errors.js';
 import { DAY_MS, MINUTE_MS } from '../model/time.js';
-import { sendMail, smtpAddress } from '../app/digest-mail.js';
+import { sendMail } from '../app/digest-mail.js';
 import { computeAlerts } from '../app/reads/alerts.js';
 import { alertsMail, alertsSlackBody, type LinkedAlert } from '../reports/alerts-text.js';
 import type { ReportContext } from '../reports/context.js';
 import { postWebhook } from '../reports/ritual.js';
-import { realTimers, type Timers } from './digest-schedule.js';
+import { deliveryFailed, emailTarget, realTimers, repeatUntilStopped, sendToEach, type Timers } from './scheduled-sends.js';
 
 /** The alerts' secrets, from the environment first: the webhook URL and the SMTP password. */
 export interface AlertSecrets {
@@ -30,7 +29,7 @@ export type AlertFire = (key: string, subject: string, at: number, cooldownMs: n
 /** Where the alerts go, for `serve`'s first lines; undefined when nowhere (the schedule then does not start). */
 export function describeAlertTargets(config: Config, secrets: AlertSecrets): string | undefined {
   const email = config.alerts.email ? config.digest?.email : undefined;
-  const targets = [...(secrets.webhook ? ['the webhook'] : []), ...(email ? [`${email.to.length} recipient${email.to.length === 1 ? '' : 's'} by email through ${smtpAddress(email)}`] : [])];
+  const targets = [...(secrets.webhook ? ['the webhook'] : []), ...(email ? [emailTarget(email)] : [])];
   return targets.length ? targets.join(' and ') : undefined;
 }
 
@@ -60,10 +59,8 @@ async function deliver(config: Config, alerts: LinkedAlert[], secrets: AlertSecr
   if (webhook) sends.push(postWebhook(webhook, alertsSlackBody(config.product, alerts, config.alerts.owners)).then(() => 'the webhook'));
   const email = config.alerts.email ? config.digest?.email : undefined;
   if (email) sends.push(sendMail(email, alertsMail(config.product, alerts), `${alerts.length} alert${alerts.length === 1 ? '' : 's'}`, smtpPassword));
-  const outcomes = await Promise.allSettled(sends);
-  const done = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
-  const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as Error).message] : []));
-  if (failed.length) throw new TruenorthError('delivery_failed', [...failed, `sent to ${done.join(' and ') || 'nowhere'}`].join('; '));
+  const { done, failed } = await sendToEach(sends);
+  if (failed.length) throw deliveryFailed(failed, done);
   return done.join(' and ') || 'nowhere';
 }
 
@@ -72,27 +69,10 @@ export function scheduleAlerts(
   everyMinutes: number, runner: AlertRunner, log: (line: string) => void, timers: Timers = realTimers,
 ): { stop(): void; next(): number } {
   const every = everyMinutes * MINUTE_MS;
-  let due = timers.now() + every;
-  let handle: unknown;
-  let stopped = false;
-  const arm = () => {
-    if (stopped) return;
-    handle = timers.setTimeout(async () => {
-      try {
-        log(await runner.run(timers.now()));
-      } catch (e) {
-        log(`the alerts failed: ${(e as Error).message}`);
-      }
-      due = Math.max(due + every, timers.now());
-      arm();
-    }, Math.max(0, due - timers.now()));
-  };
-  arm();
-  return {
-    stop() {
-      stopped = true;
-      timers.clearTimeout(handle);
-    },
-    next: () => due,
-  };
+  return repeatUntilStopped({
+    first: timers.now() + every,
+    next: (due, now) => Math.max(due + every, now),
+    run: (now) => runner.run(now),
+    failed: 'the alerts failed',
+  }, log, timers);
 }

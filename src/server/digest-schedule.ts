@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Config, DigestSchedule } from '../config/schema/index.js';
 import { SMTP_PASSWORD_ENV, WEEKDAYS } from '../config/schema/index.js';
-import { TruenorthError } from '../errors.js';
 import { addPeriods, HOUR_MS, localDateOf, startOfLocalDate } from '../model/time.js';
 import type { ReportContext } from '../reports/context.js';
 import { dashboardWeekUrl, digestHtml, digestMarkdown, digestSlackBody, type Digest } from '../reports/digest.js';
-import { sendDigestMail, smtpAddress } from '../app/digest-mail.js';
+import { sendDigestMail } from '../app/digest-mail.js';
 import { composeDigest } from '../app/reads/ritual.js';
 import { postWebhook } from '../reports/ritual.js';
+import { deliveryFailed, emailTarget, realTimers, repeatUntilStopped, sendToEach, type Timers } from './scheduled-sends.js';
 
 
 /**
@@ -57,7 +57,7 @@ export function describeDigestTargets(schedule: DigestSchedule, secrets = secret
   const targets = [
     ...(secrets.webhook ? ['the webhook'] : []),
     ...(schedule.out ? [schedule.out] : []),
-    ...(email ? [`${email.to.length} recipient${email.to.length === 1 ? '' : 's'} by email through ${smtpAddress(email)}`] : []),
+    ...(email ? [emailTarget(email)] : []),
   ];
   const where = targets.length ? `to ${targets.join(' and ')}` : `to ${NO_TARGET}`;
   const missing = email?.user && !secrets.smtpPassword ? ` (${SMTP_PASSWORD_ENV} is not set: the email cannot be sent)` : '';
@@ -106,53 +106,22 @@ export function digestSender(
       const won = claim ? await Promise.all(targets.map((t) => claim(digest.week, t.target))) : targets.map(() => true);
       const ours = targets.filter((_, i) => won[i]);
       if (targets.length > 0 && ours.length === 0) return `the ${digest.week} digest was sent by another server`;
-      const outcomes = await Promise.allSettled(ours.map((t) => t.send()));
-      const done = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
-      const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+      const { done, failed } = await sendToEach(ours.map((t) => t.send()));
       if (failed.length === 1 && done.length === 0) throw failed[0];
-      if (failed.length) throw new TruenorthError('delivery_failed', [...failed.map((e) => e.message), `sent to ${done.join(' and ') || 'nowhere'}`].join('; '));
+      if (failed.length) throw deliveryFailed(failed, done);
       return `sent the ${digest.week} digest to ${done.join(' and ') || NO_TARGET}`;
     },
   };
 }
 
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = { now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
-/** Timers cannot wait longer than about 24.8 days; longer waits re-arm. */
-const MAX_WAIT = 2 ** 31 - 1;
-
 /** Sends the digest every week at the configured day and hour until stopped. */
 export function scheduleDigest(
   schedule: DigestSchedule, timezone: string, sender: DigestSender, log: (line: string) => void, timers: Timers = realTimers,
 ): { stop(): void; next(): number } {
-  let handle: unknown;
-  let due = nextDigestTime(timers.now(), schedule, timezone);
-  let stopped = false;
-  const arm = () => {
-    if (stopped) return;
-    const wait = Math.max(0, Math.min(MAX_WAIT, due - timers.now()));
-    handle = timers.setTimeout(async () => {
-      if (timers.now() < due) return arm();
-      try {
-        log(await sender.send(timers.now()));
-      } catch (e) {
-        log(`the weekly digest failed: ${(e as Error).message}`);
-      }
-      due = nextDigestTime(Math.max(timers.now(), due), schedule, timezone);
-      arm();
-    }, wait);
-  };
-  arm();
-  return {
-    stop() {
-      stopped = true;
-      timers.clearTimeout(handle);
-    },
-    next: () => due,
-  };
+  return repeatUntilStopped({
+    first: nextDigestTime(timers.now(), schedule, timezone),
+    next: (due, now) => nextDigestTime(Math.max(now, due), schedule, timezone),
+    run: (now) => sender.send(now),
+    failed: 'the weekly digest failed',
+  }, log, timers);
 }
