@@ -6,14 +6,13 @@
  *   npm run screenshots                 # every page: desktop and phone, light and dark
  *   npm run screenshots -- --out /tmp/s # elsewhere
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, CHROMIUM, launchBrowser } from './browser.js';
 import { buildDemo, ensureWebBuilt, ROOT, serveDemo } from './demo-server.js';
-import { TruenorthServer } from '../src/server/app.js';
-import { ALERT_CONFIG, alertStore } from '../test/helpers/alert-fixture.js';
+import { plantedDropServer } from '../test/helpers/alert-fixture.js';
 
 interface Shot {
   name: string;
@@ -96,22 +95,13 @@ async function partShot(page: Page, url: string, out: string, shot: PartShot): P
   console.log(`  ${relative(process.cwd(), file)}`);
 }
 
-/**
- * The alerts card: the demo company raises none (its numbers are steady), so this is a store of 100
- * messages a day that drops to 60 from Tuesday 2026-11-17, viewed on that week: `alerts.png`.
- */
+/** The alerts card: the demo company raises none (its numbers are steady), so this is a store with a planted drop: `alerts.png`. */
 async function alertsShot(page: Page, out: string): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'truenorth-shots-alerts-'));
-  const store = await alertStore({ from: '2026-09-14', to: '2026-11-27', perDay: 100, dropFrom: '2026-11-17', dropped: 40 }, join(dir, 'db.duckdb'));
-  writeFileSync(join(dir, 'truenorth.yaml'), ALERT_CONFIG());
-  const server = await TruenorthServer.create({ store, port: 0, configPath: join(dir, 'truenorth.yaml'), logger: false });
+  const server = await plantedDropServer();
   try {
-    const url = await server.listen();
-    await partShot(page, url, out, { file: 'alerts', path: '/?week=2026-W47', ready: '#alerts li.alert-line', part: '#alerts' });
+    await partShot(page, server.url, out, { file: 'alerts', path: '/?week=2026-W47', ready: '#alerts li.alert-line', part: '#alerts' });
   } finally {
     await server.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

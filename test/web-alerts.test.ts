@@ -2,41 +2,29 @@
  * The scorecard page's alerts in a real browser, on a store with a planted drop: the card lists the
  * alert the API answers (what, owner, since) and the row it concerns carries the mark.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser, pageProblems, type Browser } from '../scripts/browser.js';
 import { ensureWebBuilt } from '../scripts/demo-server.js';
-import type { DuckDbStore } from '../src/engine/duckdb/database.js';
-import { TruenorthServer } from '../src/server/app.js';
-import { ALERT_CONFIG, alertStore } from './helpers/alert-fixture.js';
+import { plantedDropServer } from './helpers/alert-fixture.js';
 import { json, settled } from './helpers/web-page.js';
 
 const HAS_CHROMIUM = chromiumAvailable();
-let dir: string;
-let store: DuckDbStore;
-let server: TruenorthServer;
+let server: Awaited<ReturnType<typeof plantedDropServer>>;
 let url: string;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!HAS_CHROMIUM) return;
   await ensureWebBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'truenorth-web-alerts-'));
   // 100 messages a day, 40 from Tuesday 2026-11-17 on: the view of 2026-W47 (as of Monday noon after it) sees the drop.
-  store = await alertStore({ from: '2026-09-14', to: '2026-11-27', perDay: 100, dropFrom: '2026-11-17', dropped: 40 }, join(dir, 'db.duckdb'));
-  writeFileSync(join(dir, 'truenorth.yaml'), ALERT_CONFIG());
-  server = await TruenorthServer.create({ store, port: 0, configPath: join(dir, 'truenorth.yaml'), logger: false });
-  url = await server.listen();
+  server = await plantedDropServer();
+  url = server.url;
   browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(!HAS_CHROMIUM)('the alerts on the scorecard page', () => {

@@ -1,7 +1,11 @@
 /** A store with a steady daily count, optionally dropping from a given day: the alerts' planted cases. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDbStore } from '../../src/engine/duckdb/database.js';
+import { TruenorthServer } from '../../src/server/app.js';
 import { seg, storeAt } from './fixture-store.js';
 
 const DAY = 86_400_000;
@@ -53,4 +57,23 @@ export async function startWebhook(): Promise<{ url: string; bodies: unknown[]; 
     url: `http://127.0.0.1:${port}/services/T000/B000/secret-path-XYZ123456789`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
+}
+
+/**
+ * `truenorth serve` on a store of 100 messages a day that drops to 60 from Tuesday 2026-11-17, with
+ * ALERT_CONFIG: the dashboard's week 2026-W47 shows the alert. `close` removes its files.
+ */
+export async function plantedDropServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'truenorth-planted-drop-'));
+  const store = await alertStore({ from: '2026-09-14', to: '2026-11-27', perDay: 100, dropFrom: '2026-11-17', dropped: 40 }, join(dir, 'db.duckdb'));
+  writeFileSync(join(dir, 'truenorth.yaml'), ALERT_CONFIG());
+  const server = await TruenorthServer.create({ store, port: 0, configPath: join(dir, 'truenorth.yaml'), logger: false });
+  return {
+    url: await server.listen(),
+    async close() {
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
