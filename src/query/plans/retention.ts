@@ -58,7 +58,7 @@ export function retentionCtes(b: StatementBuilder, q: RetentionQuery): string[] 
   const start = (column: string) => b.d.periodStart(b.local(column), period, ws);
   const timed = q.activity !== undefined;
   if (timed && q.definition.mode !== 'on') throw new Error('retention: an activity range counts "on" mode only');
-  const activityRange = q.activity
+  const activityRange = () => q.activity
     ? `e.ts >= ${b.params.instant(q.activity.from)} AND e.ts < ${b.params.instant(q.activity.to)}`
     : `e.ts >= ${b.params.instant(q.range.from)}`;
   return [
@@ -67,7 +67,7 @@ export function retentionCtes(b: StatementBuilder, q: RetentionQuery): string[] 
     `cohorts AS (SELECT actor_id, ${start('t0')} AS cohort, ${idx('t0')} AS c${timed ? ', t0' : ''} FROM first_seen
        WHERE t0 >= ${b.params.instant(q.range.from)} AND t0 < ${b.params.instant(q.range.to)})`,
     `activity AS (SELECT ${timed ? '' : 'DISTINCT '}e.actor_id, ${idx('e.ts')} AS p${timed ? ', min(e.ts) AS t' : ''} FROM ${b.actorEvents()} e
-       WHERE ${b.selector(q.definition.activitySelector)} AND ${activityRange}
+       WHERE ${b.selector(q.definition.activitySelector)} AND ${activityRange()}
          AND e.actor_id IN (SELECT actor_id FROM cohorts)${timed ? ' GROUP BY e.actor_id, p' : ''})`,
     q.definition.mode === 'on'
       ? `retained AS (SELECT c.actor_id, c.cohort, c.c AS cohort_index, a.p - c.c AS k${timed ? ', a.t' : ''}
