@@ -8,10 +8,10 @@
 import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, integer } from '../../src/cli/output.js';
-import { prepareData } from './data.js';
+import { parseScale, prepareData, scaleName } from './data.js';
 import { fresh } from './phase-protocol.js';
 import { runLive, type LiveIngest, type LiveReadFigure } from './live-run.js';
 import type { LiveServerMessage, LiveServerPlan, LiveWrites } from './live-server.js';
@@ -30,6 +30,8 @@ export interface LiveOptions {
   log: (line: string) => void;
   /** argv that runs the bench (the import is `… phase <json>`). */
   self: string[];
+  /** Serve n copies of the store of scale ÷ n (tile.ts) instead of an import of this scale. */
+  tile?: number;
 }
 
 export interface LiveResults {
@@ -40,7 +42,7 @@ export interface LiveResults {
   scale: string;
   machine: ReturnType<typeof machine>;
   load_average: { start: number[]; end: number[] };
-  data: { events: number; signups: number };
+  data: { events: number; signups: number; tiled_copies?: number };
   settings: { rate: number; seconds: number; as_of: string; live_week: string };
   ingest: LiveIngest;
   reads: LiveReadFigure[];
@@ -53,17 +55,31 @@ export interface LiveResults {
 
 /** The imported DuckDB store of the scale (imported now unless an earlier run left it), copied for this run. */
 async function liveStore(o: LiveOptions, work: string, data: Awaited<ReturnType<typeof prepareData>>): Promise<string> {
-  const imported = join(work, 'truenorth.duckdb');
+  let imported = join(work, 'truenorth.duckdb');
   if (existsSync(imported)) o.log(`reusing ${imported} from an earlier run (delete it to import again)`);
   else {
     o.log(`import ndjson → duckdb (the store the live server serves) …`);
     await runChild(o.self, { kind: 'import', engine: 'duckdb', format: 'ndjson', file: data.ndjson, db: imported, subscriptions: data.subscriptions, manual: data.manual });
   }
+  if (o.tile) imported = await tiledStore(o, o.tile, imported);
   const live = join(work, 'live.duckdb');
   fresh(live);
   copyFileSync(imported, live);
   if (existsSync(`${imported}.wal`)) copyFileSync(`${imported}.wal`, `${live}.wal`);
   return live;
+}
+
+/** The same store as `bench --scale … --tile n --only reports` reads (made now unless an earlier run left it). */
+async function tiledStore(o: LiveOptions, copies: number, source: string): Promise<string> {
+  const tiled = resolve(o.dataDir, `${o.scale}-tiled`, 'truenorth.duckdb');
+  if (existsSync(tiled)) {
+    o.log(`reusing ${tiled} (${copies} copies; delete it to copy again)`);
+    return tiled;
+  }
+  mkdirSync(dirname(tiled), { recursive: true });
+  o.log(`copying the store ${copies} times into ${tiled} …`);
+  await runChild(o.self, { kind: 'tile', source, db: tiled, copies });
+  return tiled;
 }
 
 /** The server in a child process; resolves once it listens. */
@@ -84,7 +100,8 @@ function startServer(plan: LiveServerPlan) {
 export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResults; file: string }> {
   const started = new Date();
   const loadStart = loadavg();
-  const data = await prepareData(o.dataDir, o.scale, o.log);
+  const copies = o.tile ?? 1;
+  const data = await prepareData(o.dataDir, copies > 1 ? scaleName(parseScale(o.scale) / copies) : o.scale, o.log);
   const work = resolve(data.dir, 'work');
   mkdirSync(work, { recursive: true });
   const db = await liveStore(o, work, data);
@@ -109,7 +126,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
   const results: LiveResults = {
     schema: RESULTS_SCHEMA, kind: 'live', started_at: started.toISOString(), finished_at: new Date().toISOString(), scale: o.scale,
     machine: machine(), load_average: { start: loadStart.map(round2), end: loadavg().map(round2) },
-    data: { events: data.events, signups: data.signups },
+    data: { events: data.events * copies, signups: data.signups * copies, ...(copies > 1 ? { tiled_copies: copies } : {}) },
     settings: { rate: o.rate, seconds: o.seconds, as_of: LIVE_AS_OF, live_week: LIVE_WEEK },
     ingest: measured.ingest, reads: measured.reads,
     read_your_writes: measured.reads.every((r) => r.failed === 0),
