@@ -7,12 +7,11 @@ import { healthMetric, MONTHLY_HEALTH_METRICS } from '../model/health-metrics.js
 import type { SeriesMetric, StageName, TimeRange, TimeSettings } from '../model/metrics.js';
 import { rowName, type ScorecardModel, type Target } from '../model/scorecard-rows.js';
 import { addPeriods, DAY_MS, HOUR_MS, localDateOf, periodsIn, periodStartOf, startOfLocalDate, type Period } from '../model/time.js';
-import { compileSeries } from '../query/plans/series.js';
 import { stageCountRows } from './live-state.js';
 import { compileStoreLastSeen } from '../query/plans/coverage.js';
 import { run, type ReportContext } from './context.js';
 import { dataCoverage, eventGaps } from './no-data.js';
-import { fillSeries } from './north-star.js';
+import { fillSeries, seriesRows } from './north-star.js';
 import { noPace, PACE_WEEKS, projectCount, projectRate, type PaceHistory } from './pace.js';
 import { rowReading, type RowPace, type ScorecardRow } from './scorecard.js';
 
@@ -70,8 +69,8 @@ async function observeSeries(ctx: ReportContext, w: PaceWindows, metric: SeriesM
   const past = { from: w.past[0].from, to: w.current.from };
   const soFarRange = { from: w.past[0].from, to: w.cut };
   const [full, soFar] = await Promise.all([
-    run<{ period: string; value: number | null }>(ctx, compileSeries(ctx.query, { metric: weekly, range: past, segment: 'all' })),
-    run<{ period: string; value: number | null }>(ctx, compileSeries(ctx.query, { metric: weekly, range: soFarRange, segment: 'all', within: w.windows })),
+    seriesRows(ctx, weekly, past, 'all'),
+    seriesRows(ctx, weekly, soFarRange, 'all', w.windows),
   ]);
   const kept = (values: (number | null)[]) => values.map((v, i) => (gaps[i] ? null : v === null ? null : Number(v)));
   return {
