@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import { modelFromConfig } from '../src/config/model.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
+import { ensureLiveState, foldLiveState } from '../src/engine/duckdb/live-state.js';
 import { IngestWriter } from '../src/engine/ingest/writer.js';
 import { retentionDefinition } from '../src/model/metric-model.js';
 import { DAY_MS } from '../src/model/time.js';
@@ -48,11 +49,16 @@ function message(w: Write) {
   };
 }
 
-async function setUp() {
+async function setUp(live = false) {
   const store = await DuckDbStore.open(':memory:');
   const writer = new IngestWriter(store, 'test');
   const cache = new QueryCache();
-  const write = (batch: Write[]) => store.transaction(() => writer.write(normalizeAll(batch.map(message))));
+  if (live) await ensureLiveState(store, (work) => store.transaction(() => work(store)), MODEL.journey);
+  const write = async (batch: Write[], fold = false) => {
+    const messages = normalizeAll(batch.map(message));
+    await store.transaction(() => writer.write(messages));
+    if (fold) await store.transaction(() => foldLiveState(store, 1));
+  };
   const read = (cached: boolean, mode: 'on' | 'on_or_after' = 'on') =>
     retentionReport(reportContext(store, MODEL, AS_OF, cached ? cache : undefined), retentionDefinition(MODEL, 'week', mode), RANGE, 'all', 'action');
   return { store, cache, write, read };
@@ -72,6 +78,28 @@ describe('the retention triangle kept per activity week', () => {
         await store.close();
       }
     }), { numRuns: 30 });
+  }, 180_000);
+
+  it('answers the same with the cohorts\' first events read from the live state, folded or not', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.tuple(fc.array(fc.oneof({ weight: 4, arbitrary: tracked }, { weight: 1, arbitrary: link }), { maxLength: 6 }), fc.boolean()), { minLength: 1, maxLength: 5 }),
+      async (batches) => {
+        const [live, plain] = [await setUp(true), await setUp()];
+        try {
+          for (const [batch, fold] of batches) {
+            const first = ids;
+            await live.write(batch, fold);
+            ids = first; // the same message ids in both stores
+            await plain.write(batch);
+            expect(await live.read(true)).toEqual(await plain.read(false));
+            expect(await live.read(false)).toEqual(await plain.read(false));
+          }
+        } finally {
+          await live.store.close();
+          await plain.store.close();
+        }
+      },
+    ), { numRuns: 20 });
   }, 180_000);
 
   it('keeps the closed weeks through a write to the current week, and recomputes from a late event on', async () => {

@@ -1,6 +1,7 @@
-import type { RetentionDefinition, Segment, TimeRange } from '../../model/metrics.js';
+import type { RetentionDefinition, Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, withClause, type QueryContext } from '../context.js';
+import { liveReachSql } from './live.js';
 
 export interface RetentionQuery {
   definition: RetentionDefinition;
@@ -14,6 +15,11 @@ export interface RetentionQuery {
    * per-period cache keep the closed periods (src/reports/period-cache.ts).
    */
   activity?: TimeRange;
+  /**
+   * Each actor's first cohort event from the live first-reach state (plans/live.ts; DuckDB, segment
+   * `all`, the state of the cohort selector's first event built) instead of every cohort event.
+   */
+  live?: boolean;
 }
 
 /**
@@ -62,7 +68,9 @@ export function retentionCtes(b: StatementBuilder, q: RetentionQuery): string[] 
     ? `e.ts >= ${b.params.instant(q.activity.from)} AND e.ts < ${b.params.instant(q.activity.to)}`
     : `e.ts >= ${b.params.instant(q.range.from)}`;
   return [
-    `first_seen AS (SELECT e.actor_id, min(e.ts) AS t0 FROM ${b.actorEvents()} e
+    q.live && q.segment === 'all'
+      ? `first_seen AS (SELECT actor_id, ${b.d.timestampFromMs('"signup"')} AS t0 FROM (${liveReachSql(b, [cohortStage(q.definition)], q.range)}) reach)`
+      : `first_seen AS (SELECT e.actor_id, min(e.ts) AS t0 FROM ${b.actorEvents()} e
        WHERE ${b.selector(q.definition.cohortSelector)} AND ${b.segment(q.segment)} GROUP BY e.actor_id)`,
     `cohorts AS (SELECT actor_id, ${start('t0')} AS cohort, ${idx('t0')} AS c${timed ? ', t0' : ''} FROM first_seen
        WHERE t0 >= ${b.params.instant(q.range.from)} AND t0 < ${b.params.instant(q.range.to)})`,
@@ -76,4 +84,9 @@ export function retentionCtes(b: StatementBuilder, q: RetentionQuery): string[] 
          FROM cohorts c JOIN activity a ON a.actor_id = c.actor_id WHERE a.p >= c.c
          GROUP BY c.actor_id, c.cohort, c.c)`,
   ];
+}
+
+/** The cohort event as a stage reached once: what the live state keeps its first instant of. */
+export function cohortStage(definition: RetentionDefinition): StageDefinition {
+  return { stage: 'signup', selector: definition.cohortSelector };
 }
