@@ -8,8 +8,7 @@ import type { SeriesMetric, StageName, TimeRange, TimeSettings } from '../model/
 import { rowName, type ScorecardModel, type Target } from '../model/scorecard-rows.js';
 import { addPeriods, DAY_MS, HOUR_MS, localDateOf, periodsIn, periodStartOf, startOfLocalDate, type Period } from '../model/time.js';
 import { stageCountRows } from './live-state.js';
-import { compileStoreLastSeen } from '../query/plans/coverage.js';
-import { run, type ReportContext } from './context.js';
+import type { ReportContext } from './context.js';
 import { dataCoverage, eventGaps } from './no-data.js';
 import { fillSeries, seriesRows } from './north-star.js';
 import { noPace, PACE_WEEKS, projectCount, projectRate, type PaceHistory } from './pace.js';
@@ -113,11 +112,8 @@ export async function paceReport(ctx: ReportContext, scorecard: ScorecardModel):
   const w = paceWindows(ctx.asOf, ctx.model.time);
   const counted = scorecard.rows.map((d) => ({ d, counted: countedOf(ctx, scorecard, d.id) }));
   const eventsOf = (c: Counted) => (c.kind === 'series' ? c.metric.selector.events : c.kind === 'stage' ? ctx.model.journey.find((s) => s.stage === c.stage)?.selector.events ?? [] : []);
-  const [coverage, [store]] = await Promise.all([
-    dataCoverage(ctx, counted.flatMap(({ counted: c }) => eventsOf(c))),
-    run<{ n: number; last_ms: number | null }>(ctx, compileStoreLastSeen(ctx.query)),
-  ]);
-  const arrived = Number(store?.n ?? 0) > 0 && Number(store!.last_ms) >= w.current.from;
+  const coverage = await dataCoverage(ctx, counted.flatMap(({ counted: c }) => eventsOf(c)));
+  const arrived = coverage.storeLast !== null && coverage.storeLast >= w.current.from;
   // The current week has data from its first event on: it is judged up to the cut, not its end.
   const periods = [...w.past, { ...w.current, to: w.cut }];
   const stages = counted.some(({ counted: c }) => c.kind === 'stage') ? await observeStages(ctx, w) : null;

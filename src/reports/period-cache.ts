@@ -88,8 +88,8 @@ export class PeriodCache {
   }
 
   /**
-   * Counts and first instants of events (per name, or of the whole store): kept with the number of
-   * events stored when computed, and topped up with the rows stored since (sums and minimums), so a
+   * Counts and first (and last) instants of events (per name, or of the whole store): kept with the number of
+   * events stored when computed, and topped up with the rows stored since (sums, minimums, maximums), so a
    * write costs a read of its own rows. Exact: each span of rows is counted once.
    */
   async counted<T extends CountRow>(engine: SqlEngine, key: string, compile: (rows?: RowSpan) => CompiledQuery): Promise<T[]> {
@@ -179,11 +179,13 @@ function spanOf(periods: readonly Period[]): TimeRange {
   return { from: periods[0].from, to: periods[periods.length - 1].to };
 }
 
-/** A count of events and the first one's instant, per event name when `event` is there. */
+/** A count of events and the first (and last) one's instant, per event name when `event` is there. */
 export interface CountRow {
   event?: string;
   n: number;
   first_ms: number | null;
+  /** The last one's instant, when asked for. */
+  last_ms?: number | null;
 }
 
 function mergeCounts(kept: CountRow[], added: CountRow[]): CountRow[] {
@@ -193,7 +195,10 @@ function mergeCounts(kept: CountRow[], added: CountRow[]): CountRow[] {
     if (n === 0) continue;
     const was = out.get(r.event ?? '');
     if (!was || Number(was.n) === 0) out.set(r.event ?? '', { ...r, n });
-    else out.set(r.event ?? '', { ...was, n: Number(was.n) + n, first_ms: Math.min(Number(was.first_ms), Number(r.first_ms)) });
+    else {
+      const last = was.last_ms === undefined ? {} : { last_ms: Math.max(Number(was.last_ms), Number(r.last_ms)) };
+      out.set(r.event ?? '', { ...was, n: Number(was.n) + n, first_ms: Math.min(Number(was.first_ms), Number(r.first_ms)), ...last });
+    }
   }
   return [...out.values()].sort((a, b) => ((a.event ?? '') < (b.event ?? '') ? -1 : 1));
 }
