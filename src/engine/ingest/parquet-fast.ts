@@ -127,7 +127,8 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   const [{ stored }] = await store.all<{ stored: number }>('SELECT count(*) AS stored FROM events');
   const props = col('properties');
   const account = `coalesce(${col('context.groupId')}, nullif(${ACCOUNT_STRING(props)}, ''))`;
-  const hash = `CASE WHEN md5_number(${col('messageId')}) = 0 THEN 1::UHUGEINT ELSE md5_number(${col('messageId')}) END`;
+  // The writer's fingerprint (dedupe-index.ts): the MD5 as a number, 1 in place of 0.
+  const hash = `greatest(md5_number(${col('messageId')}), 1::UHUGEINT)`;
   // The first row of every id, unless that id is stored already, in file order (DuckDB keeps the
   // order of a scan through filters and semi-joins when inserting).
   const inserted = await store.run(`INSERT INTO events
