@@ -129,14 +129,16 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   const account = `coalesce(${col('context.groupId')}, nullif(${ACCOUNT_STRING(props)}, ''))`;
   // The writer's fingerprint (dedupe-index.ts): the MD5 as a number, 1 in place of 0.
   const hash = `greatest(md5_number(${col('messageId')}), 1::UHUGEINT)`;
-  // The first row of every id, unless that id is stored already, in file order (DuckDB keeps the
-  // order of a scan through filters and semi-joins when inserting).
+  // The first row of every id, unless that id is stored already, in file order (a parallel insert
+  // without the ORDER BY stored the second half of the bench's file first), as the normaliser stores
+  // them: the row ids then order ties below.
   const inserted = await store.run(`INSERT INTO events
     SELECT ${col('messageId')}, ${hash}, ${col('event')}, CAST(replace(replace(${col('timestamp')}, 'T', ' '), 'Z', '') AS TIMESTAMP),
       ${col('userId')}, ${col('anonymousId')}, ${account}, coalesce(${props}, '{}'), make_timestamp(CAST($received AS BIGINT)), $source
     FROM ${file}
     WHERE NOT ${refused} AND r.file_row_number NOT IN (SELECT line FROM fast_later)
-      AND ${hash} NOT IN (SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages)`,
+      AND ${hash} NOT IN (SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages)
+    ORDER BY r.file_row_number`,
   { path, received: receivedAt * 1000, source });
   await foldNewEvents(store);
   await linkAndAccount(store, stored);
