@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { modelFromConfig } from '../src/config/model.js';
+import { modelFromConfig, scorecardModelFromConfig } from '../src/config/model.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { ensureLiveState, foldLiveState } from '../src/engine/duckdb/live-state.js';
 import { IngestWriter } from '../src/engine/ingest/writer.js';
@@ -19,6 +19,7 @@ import { normalizeAll } from './helpers/engines.js';
 import { periodsIn } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { weeklyStageCountsWithIdeal } from '../src/reports/funnel.js';
+import { paceReport } from '../src/reports/pace-of-rows.js';
 import { QueryCache } from '../src/reports/query-cache.js';
 
 const MONDAY = Date.UTC(2026, 10, 2);
@@ -33,6 +34,9 @@ journey:
   kui: { event: M, at_least: 2, within: 3d }
   upgrade: { event: U }
 north_star: { name: n, event: M, measure: count, frequency: week }
+metrics:
+  - { id: per_user, name: M per user, event: M, measure: count, per: user, frequency: week }
+  - { id: heavy, name: Heavy, event: M, measure: unique_users, at_least: 2, frequency: week }
 `, `
 product: P
 ideal_user: { role: { in: [eng] } }
@@ -42,7 +46,11 @@ journey:
   setup: { event: M, at_least: 3 }
   first_strike: { event: U }
 north_star: { name: n, event: M, measure: count, frequency: week }
-`].map((text) => modelFromConfig(parseConfig(text)));
+`].map((text) => parseConfig(text));
+const MODELS = CONFIGS.map((config) => modelFromConfig(config));
+const SCORECARDS = CONFIGS.map((config) => scorecardModelFromConfig(config));
+/** Pace's as-of instants: two cuts in one week (hours apart), one in the week after. */
+const PACE_AS_OF = [MONDAY + 9 * DAY_MS + 5 * 3_600_000, MONDAY + 9 * DAY_MS + 17 * 3_600_000, MONDAY + 15 * DAY_MS + 2 * 3_600_000];
 
 const person = fc.integer({ min: 0, max: 3 });
 const track = fc.record({
@@ -102,7 +110,8 @@ describe('the live first-reach state', () => {
       const store = await DuckDbStore.open(':memory:');
       const writer = new IngestWriter(store, 'test');
       const cache = new QueryCache();
-      let model = CONFIGS[0];
+      let config = 0;
+      let model = MODELS[0];
       try {
         await ensureLiveState(store, inTransaction(store), model.journey);
         for (const s of steps) {
@@ -116,7 +125,8 @@ describe('the live first-reach state', () => {
           } else if (s.kind === 'fold') {
             await store.transaction(() => foldLiveState(store, 1));
           } else {
-            model = CONFIGS[s.config];
+            config = s.config;
+            model = MODELS[config];
             await ensureLiveState(store, inTransaction(store), model.journey);
           }
           for (const range of [{ from: MONDAY - 7 * DAY_MS, to: MONDAY + 21 * DAY_MS }, { from: MONDAY, to: MONDAY + 7 * DAY_MS }, { from: MONDAY + 7 * DAY_MS, to: MONDAY + 14 * DAY_MS }]) {
@@ -128,6 +138,11 @@ describe('the live first-reach state', () => {
           const whole = { from: weeks[0].from, to: weeks[weeks.length - 1].to };
           const cached = await weeklyStageCountsWithIdeal(reportContext(store, model, MONDAY, cache), whole);
           expect(cached).toEqual(await weeklyStageCountsWithIdeal(reportContext(store, model, MONDAY), whole));
+          // Pace's windows (each past week's part up to the cut), kept per week and cut: the same as read afresh.
+          for (const asOf of PACE_AS_OF) {
+            const pace = await paceReport(reportContext(store, model, asOf, cache), SCORECARDS[config]);
+            expect(pace).toEqual(await paceReport(reportContext(store, model, asOf), SCORECARDS[config]));
+          }
         }
         const { state, rebuilt } = await stateAndRebuilt(store);
         expect(state).toEqual(rebuilt);
@@ -141,7 +156,7 @@ describe('the live first-reach state', () => {
   it('counts a hand-worked week: a late signup moves a first reach, a link merges two people, a windowed stage reaches back before the week', async () => {
     const store = await DuckDbStore.open(':memory:');
     const writer = new IngestWriter(store, 'test');
-    const model = CONFIGS[0];
+    const model = MODELS[0];
     const at = (hours: number) => new Date(MONDAY + hours * 3_600_000).toISOString();
     const tracked = (event: string, who: { userId?: string; anonymousId?: string }, hours: number) => ({ type: 'track', messageId: `h${++ids}`, event, ...who, timestamp: at(hours), properties: {} });
     const write = (batch: unknown[]) => store.transaction(() => writer.write(normalizeAll(batch)));

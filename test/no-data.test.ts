@@ -207,7 +207,7 @@ health:
 });
 
 describe('first-seen times on both engines', () => {
-  it('agree between DuckDB and ClickHouse, and an empty ClickHouse store has no first event (not 1970)', async () => {
+  it('agree between DuckDB and ClickHouse, and an empty ClickHouse store has no first or last event (not 1970)', async () => {
     const { store: ch, cleanup } = await openChdb();
     try {
       const model = modelFromConfig(parseConfig(TYPO));
@@ -216,6 +216,7 @@ describe('first-seen times on both engines', () => {
       const [d, c] = await Promise.all([duck, ch].map((e) => dataCoverage(reportContext(e, model), events)));
       await duck.close();
       expect(d.storeFirst).toBe(Date.parse('2026-11-16T10:00:00Z'));
+      expect(d.storeLast).toBe(Date.parse('2026-11-19T10:00:00Z'));
       expect([...d.firstSeen].sort()).toEqual([
         ['Message Sent', Date.parse('2026-11-16T13:00:00Z')], ['Page Viewed', Date.parse('2026-11-16T10:00:00Z')], ['user_signed_up', Date.parse('2026-11-16T11:00:00Z')],
       ]);
@@ -223,7 +224,7 @@ describe('first-seen times on both engines', () => {
       const { duck: empty } = await loadBoth(ch, []);
       const [de, ce] = await Promise.all([empty, ch].map((e) => dataCoverage(reportContext(e, model), events)));
       await empty.close();
-      expect([de.storeFirst, de.firstSeen.size, ce.storeFirst, ce.firstSeen.size]).toEqual([null, 0, null, 0]);
+      expect([de.storeFirst, de.storeLast, de.firstSeen.size, ce.storeFirst, ce.storeLast, ce.firstSeen.size]).toEqual([null, null, 0, null, null, 0]);
     } finally {
       await cleanup();
     }

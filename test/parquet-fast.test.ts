@@ -104,6 +104,10 @@ const TRICKY: (string | null)[][] = [
   row('account-string', '{"account_id":"acct-7"}'),
   row('account-number', '{"account_id":42}'),
   row('account-null', '{"account_id":null}'),
+  row('account-empty', '{"account_id":""}'),
+  row('account-false', '{"account_id":false}'),
+  row('account-named-in-text', '{"note":"account_id","account_id":"acct-3"}'),
+  row('edge-numbers', '{"p":0.0001,"q":123456789012345,"r":-0.5,"s":12345678901234.5,"t":0}'),
   row('feb-30', '{}', { timestamp: '2026-02-30T00:00:00Z' }),
   row('no-zone', '{}', { timestamp: '2026-03-04T05:06:07' }),
   row('fraction-1', '{}', { timestamp: '2026-03-04T05:06:07.5Z' }),
@@ -145,7 +149,7 @@ describe('Parquet imported in the database', () => {
     expect(fast.events.find((e) => e.id === 'dup')?.p).toBe('{"n":0}');
   });
 
-  it('lifts the memory budget for the import only, and restores it even when the import fails', async () => {
+  it('imports within the store’s memory budget and leaves it as it was, also when the import fails', async () => {
     const previous = process.env.TRUENORTH_MEMORY_LIMIT;
     process.env.TRUENORTH_MEMORY_LIMIT = '300MB';
     const store = await DuckDbStore.open(':memory:');
@@ -212,6 +216,7 @@ describe('the fast path’s guard', () => {
       const fast = (await store.all<{ id: string }>(`SELECT id FROM events`)).map((r) => r.id);
       expect(new Set(fast)).toEqual(new Set([
         'plain', 'empty-props', 'empty-props-text', 'obj', 'decimal-ok', 'unicode', 'group-text', 'account-string', 'account-null',
+        'account-empty', 'account-named-in-text', 'edge-numbers',
         'fraction-1', 'anon-only', 'same-ids', 'dup', 'late-link', 'early-link',
       ]));
     } finally {

@@ -1,9 +1,9 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import type { StageDefinition } from '../model/metrics.js';
-import { periodsIn } from '../model/time.js';
 import { compileLiveKeys, reachDefinitions, reachKey } from '../query/plans/live.js';
 import { compileStageCounts, type StageCountsQuery } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
+import { periodParts, wholePeriods } from './period-cache.js';
 
 /**
  * Whether the store keeps the live first-reach state of every definition these stages need (the
@@ -18,18 +18,20 @@ export async function liveReachReady(ctx: ReportContext, stages: readonly StageD
 
 /**
  * Weekly stage counts (compileStageCounts' rows): first reaches from the live state where it is
- * built, and on a server the weeks kept one by one (period-cache.ts) while no event lands in them or
- * before them (a late event can move a later week's first reaches) and no link or trait changes.
+ * built, and on a server the weeks (or each week's part up to a cut, `within`: pace's windows) kept
+ * one by one (period-cache.ts) while no event lands in them or before them (a late event can move a
+ * later week's first reaches) and no link or trait changes.
  */
 export async function stageCountRows<T extends { period: string }>(ctx: ReportContext, q: Omit<StageCountsQuery, 'live'>): Promise<T[]> {
   const live = q.segment === 'all' && await liveReachReady(ctx, q.stages);
-  const weeks = periodsIn(q.range, 'week', ctx.model.time);
-  const whole = weeks.length > 0 && weeks[0].from === q.range.from && weeks[weeks.length - 1].to === q.range.to;
-  if (!ctx.cache || !whole || q.within) return run<T>(ctx, compileStageCounts(ctx.query, { ...q, live }));
+  const time = ctx.model.time;
+  const periods = q.within ? periodParts(q.range, q.within, 'week', time) : wholePeriods(q.range, 'week', time);
+  if (!ctx.cache || !periods) return run<T>(ctx, compileStageCounts(ctx.query, { ...q, live }));
+  const windowed = q.within !== undefined;
   return ctx.cache.periods.run<T>(ctx.engine, {
-    key: JSON.stringify({ stageCounts: q.stages, segment: q.segment, ideal: q.idealSplit ?? false, profile: ctx.model.idealUser, time: ctx.model.time }),
-    periods: weeks,
-    compile: (range) => compileStageCounts(ctx.query, { ...q, range, live }),
+    key: JSON.stringify({ stageCounts: q.stages, segment: q.segment, ideal: q.idealSplit ?? false, profile: ctx.model.idealUser, time, windowed }),
+    periods,
+    compile: (range, parts) => compileStageCounts(ctx.query, { ...q, range, live, ...(windowed ? { within: parts.map(({ from, to }) => ({ from, to })) } : {}) }),
     people: true,
   });
 }

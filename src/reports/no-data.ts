@@ -18,10 +18,12 @@ export interface DataCoverage {
   firstSeen: Map<string, number>;
   /** The store's first event instant; null for a store without events. */
   storeFirst: number | null;
+  /** The store's latest event instant; null for a store without events. */
+  storeLast: number | null;
   timezone: string;
 }
 
-/** First-seen instants of these event names and of the store: two cheap aggregate queries. */
+/** First-seen instants of these event names, and the store's first and last: two cheap aggregate queries. */
 export async function dataCoverage(ctx: ReportContext, events: readonly string[]): Promise<DataCoverage> {
   const names = [...new Set(events)].sort();
   // A server keeps the counts and tops them up with the events stored since (period-cache.ts).
@@ -29,13 +31,13 @@ export async function dataCoverage(ctx: ReportContext, events: readonly string[]
     ctx.cache ? ctx.cache.periods.counted<T>(ctx.engine, key, compile) : run<T>(ctx, compile());
   const [perEvent, store] = await Promise.all([
     names.length ? counted<{ event: string; n: number; first_ms: number }>(`first seen ${JSON.stringify(names)}`, (rows) => compileEventFirstSeen(ctx.query, names, rows)) : Promise.resolve([]),
-    counted<{ n: number; first_ms: number | null }>('first seen', (rows) => compileStoreFirstSeen(ctx.query, rows)),
+    counted<{ n: number; first_ms: number | null; last_ms: number | null }>('first seen', (rows) => compileStoreFirstSeen(ctx.query, rows)),
   ]);
   const firstSeen = new Map<string, number>();
   for (const r of perEvent) if (Number(r.n) > 0) firstSeen.set(r.event, Number(r.first_ms));
   // An empty aggregate is NULL in DuckDB but the type's default (1970) in ClickHouse: trust the count.
-  const storeFirst = store.length && Number(store[0].n) > 0 && store[0].first_ms !== null ? Number(store[0].first_ms) : null;
-  return { firstSeen, storeFirst, timezone: ctx.model.time.timezone };
+  const stored = store.length > 0 && Number(store[0].n) > 0 && store[0].first_ms !== null;
+  return { firstSeen, storeFirst: stored ? Number(store[0].first_ms) : null, storeLast: stored ? Number(store[0].last_ms) : null, timezone: ctx.model.time.timezone };
 }
 
 const quoted = (events: readonly string[]) => events.map((e) => `\`${e}\``).join(' or ');

@@ -2,6 +2,7 @@ import type { Breakdown, Segment, SeriesMetric, TimeRange } from '../model/metri
 import { periodsIn } from '../model/time.js';
 import { compileSeries, seriesReads } from '../query/plans/series.js';
 import { run, type ReportContext } from './context.js';
+import { periodParts, wholePeriods } from './period-cache.js';
 
 export interface SeriesPoint {
   period: string;
@@ -30,19 +31,30 @@ export function fillSeries(metric: SeriesMetric, range: TimeRange, ctx: ReportCo
   }));
 }
 
+/**
+ * A series' rows (`compileSeries`), restricted to `within` when given. On a server, kept period by
+ * period (or each period's part up to its window's end) when it covers whole periods of the whole
+ * audience: a count or sum of events changes only with the events stored in the period, and a series
+ * that reads people also when who is who changes.
+ */
+export async function seriesRows(ctx: ReportContext, metric: SeriesMetric, range: TimeRange, segment: Segment, within?: TimeRange[]): Promise<{ period: string; value: number | null }[]> {
+  const time = ctx.model.time;
+  const periods = within ? periodParts(range, within, metric.frequency, time) : wholePeriods(range, metric.frequency, time);
+  if (!ctx.cache || !periods || segment !== 'all') return run(ctx, compileSeries(ctx.query, { metric, range, segment, ...(within ? { within } : {}) }));
+  return ctx.cache.periods.run(ctx.engine, {
+    key: JSON.stringify({ series: metric, time, windowed: within !== undefined }),
+    periods,
+    compile: (r, parts) => compileSeries(ctx.query, { metric, range: r, segment, ...(within ? { within: parts.map(({ from, to }) => ({ from, to })) } : {}) }),
+    people: seriesReads({ metric, segment }).actor,
+  });
+}
+
 export async function seriesReport(
   ctx: ReportContext, metric: SeriesMetric, range: TimeRange, segment: Segment = 'all', breakdown?: Breakdown, breakdownLabel?: string,
 ): Promise<NorthStarReport> {
-  const periods = periodsIn(range, metric.frequency, ctx.model.time);
-  // Kept period by period when it counts the events alone over whole periods.
-  const whole = periods.length > 0 && periods[0].from === range.from && periods[periods.length - 1].to === range.to;
-  const rows = whole && !breakdown && segment === 'all' && ctx.cache && !seriesReads({ metric, segment }).actor
-    ? await ctx.cache.periods.run<{ period: string; value: number | null; breakdown?: string }>(ctx.engine, {
-      key: JSON.stringify({ series: metric, time: ctx.model.time }),
-      periods,
-      compile: (r) => compileSeries(ctx.query, { metric, range: r, segment }),
-    })
-    : await run<{ period: string; value: number | null; breakdown?: string }>(ctx, compileSeries(ctx.query, { metric, range, segment, breakdown }));
+  const rows: { period: string; value: number | null; breakdown?: string }[] = breakdown
+    ? await run<{ period: string; value: number | null; breakdown?: string }>(ctx, compileSeries(ctx.query, { metric, range, segment, breakdown }))
+    : await seriesRows(ctx, metric, range, segment);
   const report: NorthStarReport = { name: metric.name, frequency: metric.frequency, segment, series: [] };
   if (!breakdown) {
     report.series = fillSeries(metric, range, ctx, rows);

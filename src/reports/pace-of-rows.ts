@@ -7,12 +7,10 @@ import { healthMetric, MONTHLY_HEALTH_METRICS } from '../model/health-metrics.js
 import type { SeriesMetric, StageName, TimeRange, TimeSettings } from '../model/metrics.js';
 import { rowName, type ScorecardModel, type Target } from '../model/scorecard-rows.js';
 import { addPeriods, DAY_MS, HOUR_MS, localDateOf, periodsIn, periodStartOf, startOfLocalDate, type Period } from '../model/time.js';
-import { compileSeries } from '../query/plans/series.js';
 import { stageCountRows } from './live-state.js';
-import { compileStoreLastSeen } from '../query/plans/coverage.js';
-import { run, type ReportContext } from './context.js';
+import type { ReportContext } from './context.js';
 import { dataCoverage, eventGaps } from './no-data.js';
-import { fillSeries } from './north-star.js';
+import { fillSeries, seriesRows } from './north-star.js';
 import { noPace, PACE_WEEKS, projectCount, projectRate, type PaceHistory } from './pace.js';
 import { rowReading, type RowPace, type ScorecardRow } from './scorecard.js';
 
@@ -70,8 +68,8 @@ async function observeSeries(ctx: ReportContext, w: PaceWindows, metric: SeriesM
   const past = { from: w.past[0].from, to: w.current.from };
   const soFarRange = { from: w.past[0].from, to: w.cut };
   const [full, soFar] = await Promise.all([
-    run<{ period: string; value: number | null }>(ctx, compileSeries(ctx.query, { metric: weekly, range: past, segment: 'all' })),
-    run<{ period: string; value: number | null }>(ctx, compileSeries(ctx.query, { metric: weekly, range: soFarRange, segment: 'all', within: w.windows })),
+    seriesRows(ctx, weekly, past, 'all'),
+    seriesRows(ctx, weekly, soFarRange, 'all', w.windows),
   ]);
   const kept = (values: (number | null)[]) => values.map((v, i) => (gaps[i] ? null : v === null ? null : Number(v)));
   return {
@@ -114,11 +112,8 @@ export async function paceReport(ctx: ReportContext, scorecard: ScorecardModel):
   const w = paceWindows(ctx.asOf, ctx.model.time);
   const counted = scorecard.rows.map((d) => ({ d, counted: countedOf(ctx, scorecard, d.id) }));
   const eventsOf = (c: Counted) => (c.kind === 'series' ? c.metric.selector.events : c.kind === 'stage' ? ctx.model.journey.find((s) => s.stage === c.stage)?.selector.events ?? [] : []);
-  const [coverage, [store]] = await Promise.all([
-    dataCoverage(ctx, counted.flatMap(({ counted: c }) => eventsOf(c))),
-    run<{ n: number; last_ms: number | null }>(ctx, compileStoreLastSeen(ctx.query)),
-  ]);
-  const arrived = Number(store?.n ?? 0) > 0 && Number(store!.last_ms) >= w.current.from;
+  const coverage = await dataCoverage(ctx, counted.flatMap(({ counted: c }) => eventsOf(c)));
+  const arrived = coverage.storeLast !== null && coverage.storeLast >= w.current.from;
   // The current week has data from its first event on: it is judged up to the cut, not its end.
   const periods = [...w.past, { ...w.current, to: w.cut }];
   const stages = counted.some(({ counted: c }) => c.kind === 'stage') ? await observeStages(ctx, w) : null;

@@ -1,7 +1,7 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import type { TimeRange } from '../model/metrics.js';
-import type { Period } from '../model/time.js';
+import type { Frequency, TimeRange, TimeSettings } from '../model/metrics.js';
+import { periodsIn, type Period } from '../model/time.js';
 import type { CompiledQuery } from '../query/dialect.js';
 import type { RowSpan } from '../query/plans/coverage.js';
 import { compileEarliestSince, compilePeopleSignature, compileStoredEvents } from '../query/plans/live.js';
@@ -10,9 +10,13 @@ import { compileEarliestSince, compilePeopleSignature, compileStoredEvents } fro
 export interface PeriodQuery {
   /** What the rows are of, without the range: equal keys answer equal rows for equal periods. */
   key: string;
+  /**
+   * Whole periods, or each period's part up to an instant (`to` before the period's end: pace's
+   * windows). A period's rows are kept per start and end, so a part up to another instant is another entry.
+   */
   periods: readonly Period[];
-  /** The statement for a range of whole periods; its rows name their period's first day in `period`. */
-  compile(range: TimeRange): CompiledQuery;
+  /** The statement for these periods (of the range spanning them); its rows name their period's first day in `period`. */
+  compile(range: TimeRange, periods: readonly Period[]): CompiledQuery;
   /**
    * Its rows also depend on who is who (distinct people, first reaches, segments): every period is
    * computed again once an identity link or a person's traits change.
@@ -57,30 +61,35 @@ export class PeriodCache {
   misses = 0;
 
   async run<T extends { period: string }>(engine: SqlEngine, q: PeriodQuery): Promise<T[]> {
-    const range = { from: q.periods[0].from, to: q.periods[q.periods.length - 1].to };
-    if (!keepsPeriods(engine)) return engine.all<T>(q.compile(range).sql, q.compile(range).params);
+    if (!keepsPeriods(engine)) {
+      const compiled = q.compile(spanOf(q.periods), q.periods);
+      return engine.all<T>(compiled.sql, compiled.params);
+    }
     const stored = await this.storedEvents(engine);
     const people = q.people ? await this.peopleSignature(engine) : undefined;
     const byPeriod = this.kept.get(q.key) ?? new Map<string, Kept>();
-    const stale = await this.staleFrom(engine, q.periods.map((p) => byPeriod.get(p.startDate)), stored);
-    const missing = q.periods.filter((p) => {
-      const k = byPeriod.get(p.startDate);
-      return !k || k.people !== people || (k.stored < stored && p.to > stale);
-    });
+    // Judged and answered from the entries as they are now: a read finishing meanwhile may replace them.
+    const entries = q.periods.map((p) => byPeriod.get(slotOf(p)));
+    const stale = await this.staleFrom(engine, entries, stored);
+    const fresh = entries.map((k, i) => k !== undefined && k.people === people && (k.stored >= stored || q.periods[i].to <= stale));
+    // No event stored since ends before them: they hold up to now, so later reads look only at the rows from here on.
+    entries.forEach((k, i) => { if (fresh[i] && k!.stored < stored) k!.stored = stored; });
+    const missing = q.periods.filter((_, i) => !fresh[i]);
     this.hits += q.periods.length - missing.length;
     this.misses += missing.length;
+    let rows: { period: string }[] = [];
     if (missing.length) {
-      const fresh = { from: missing[0].from, to: missing[missing.length - 1].to };
-      const compiled = q.compile(fresh);
-      const rows = await engine.all<T>(compiled.sql, compiled.params);
-      this.keep(q.key, byPeriod, q.periods.filter((p) => p.from >= fresh.from && p.to <= fresh.to), rows, { stored, people });
+      const compiled = q.compile(spanOf(missing), missing);
+      rows = await engine.all<T>(compiled.sql, compiled.params);
+      this.keep(q.key, byPeriod, missing, rows, { stored, people });
     }
-    return q.periods.flatMap((p) => structuredClone(byPeriod.get(p.startDate)?.rows ?? []) as T[]);
+    const answer = q.periods.flatMap((p, i) => (fresh[i] ? entries[i]!.rows : rows.filter((r) => r.period === p.startDate)));
+    return structuredClone(answer) as T[];
   }
 
   /**
-   * Counts and first instants of events (per name, or of the whole store): kept with the number of
-   * events stored when computed, and topped up with the rows stored since (sums and minimums), so a
+   * Counts and first (and last) instants of events (per name, or of the whole store): kept with the number of
+   * events stored when computed, and topped up with the rows stored since (sums, minimums, maximums), so a
    * write costs a read of its own rows. Exact: each span of rows is counted once.
    */
   async counted<T extends CountRow>(engine: SqlEngine, key: string, compile: (rows?: RowSpan) => CompiledQuery): Promise<T[]> {
@@ -134,18 +143,49 @@ export class PeriodCache {
       this.size = 0;
     }
     for (const p of periods) {
-      if (!byPeriod.has(p.startDate)) this.size++;
-      byPeriod.set(p.startDate, { rows: rows.filter((r) => r.period === p.startDate), ...computed });
+      if (!byPeriod.has(slotOf(p))) this.size++;
+      byPeriod.set(slotOf(p), { rows: rows.filter((r) => r.period === p.startDate), ...computed });
     }
     this.kept.set(key, byPeriod);
   }
 }
 
-/** A count of events and the first one's instant, per event name when `event` is there. */
+/** The periods of a range that starts and ends on period boundaries, else null (it cannot be kept period by period). */
+export function wholePeriods(range: TimeRange, frequency: Frequency, time: TimeSettings): Period[] | null {
+  const periods = periodsIn(range, frequency, time);
+  return periods.length > 0 && periods[0].from === range.from && periods[periods.length - 1].to === range.to ? periods : null;
+}
+
+/**
+ * Windows inside a range, each a period's part from its start (pace's windows), as periods ending at
+ * the window's end; null unless every window starts a period and ends inside it.
+ */
+export function periodParts(range: TimeRange, within: readonly TimeRange[], frequency: Frequency, time: TimeSettings): Period[] | null {
+  if (within.length === 0 || within[0].from < range.from || within[within.length - 1].to > range.to) return null;
+  const periods = periodsIn({ from: within[0].from, to: within[within.length - 1].to }, frequency, time);
+  const parts = within.map((w) => {
+    const p = periods.find((x) => x.from === w.from);
+    return p && w.to > p.from && w.to <= p.to ? { ...p, to: w.to } : null;
+  });
+  return parts.every((p) => p !== null) ? parts : null;
+}
+
+/** Where a period's rows are kept: its start and its end (a whole period, or its part up to a cut). */
+function slotOf(p: Period): string {
+  return `${p.startDate}/${p.to}`;
+}
+
+function spanOf(periods: readonly Period[]): TimeRange {
+  return { from: periods[0].from, to: periods[periods.length - 1].to };
+}
+
+/** A count of events and the first (and last) one's instant, per event name when `event` is there. */
 export interface CountRow {
   event?: string;
   n: number;
   first_ms: number | null;
+  /** The last one's instant, when asked for. */
+  last_ms?: number | null;
 }
 
 function mergeCounts(kept: CountRow[], added: CountRow[]): CountRow[] {
@@ -155,7 +195,10 @@ function mergeCounts(kept: CountRow[], added: CountRow[]): CountRow[] {
     if (n === 0) continue;
     const was = out.get(r.event ?? '');
     if (!was || Number(was.n) === 0) out.set(r.event ?? '', { ...r, n });
-    else out.set(r.event ?? '', { ...was, n: Number(was.n) + n, first_ms: Math.min(Number(was.first_ms), Number(r.first_ms)) });
+    else {
+      const last = was.last_ms === undefined ? {} : { last_ms: Math.max(Number(was.last_ms), Number(r.last_ms)) };
+      out.set(r.event ?? '', { ...was, n: Number(was.n) + n, first_ms: Math.min(Number(was.first_ms), Number(r.first_ms)), ...last });
+    }
   }
   return [...out.values()].sort((a, b) => ((a.event ?? '') < (b.event ?? '') ? -1 : 1));
 }

@@ -1,6 +1,7 @@
 import type { RetentionDefinition, Segment, TimeRange } from '../model/metrics.js';
-import { localDateOf, parseDate, periodIndex, periodName } from '../model/time.js';
-import { compileRetention } from '../query/plans/retention.js';
+import { localDateOf, parseDate, periodIndex, periodName, periodsIn } from '../model/time.js';
+import { cohortStage, compileRetention, type RetentionQuery } from '../query/plans/retention.js';
+import { liveReachReady } from './live-state.js';
 import { run, type ReportContext } from './context.js';
 
 export interface RetentionCohort {
@@ -70,12 +71,35 @@ export function buildRetention(
   return { period: definition.period, mode: definition.mode, period_zero: periodZero, segment, cohorts, average };
 }
 
+type RetentionRow = { cohort: string; cohort_index: number; offset: number; actors: number };
+
 export async function retentionReport(
   ctx: ReportContext, definition: RetentionDefinition, range: TimeRange, segment: Segment, periodZero: PeriodZero = 'cohort',
 ): Promise<RetentionReport> {
-  const rows = await run<{ cohort: string; cohort_index: number; offset: number; actors: number }>(
-    ctx, compileRetention(ctx.query, { definition, range, segment }),
-  );
+  const live = segment === 'all' && await liveReachReady(ctx, [cohortStage(definition)]);
+  const rows = await retentionRows(ctx, { definition, range, segment, live });
   const current = periodIndex(localDateOf(ctx.asOf, ctx.model.time.timezone), definition.period, ctx.model.time.weekStart);
   return buildRetention(definition, segment, rows, current, ctx.model.time.weekStart, periodZero);
+}
+
+/**
+ * The triangle's rows. On a server ("on" mode), kept per activity period (period-cache.ts): a cell
+ * (cohort c, period p) and the size of cohort p depend only on the events before p ends, so a write
+ * in the current period leaves the closed periods kept, a late event drops the periods from its own
+ * on, and a link or trait change drops them all. The periods run from the first cohort's to the
+ * later of the range's end and the end of the period as of now (the report counts activity up to
+ * that period; later rows it would not show).
+ */
+async function retentionRows(ctx: ReportContext, q: RetentionQuery): Promise<RetentionRow[]> {
+  const { definition, range } = q;
+  const asOfPeriod = periodsIn({ from: ctx.asOf, to: ctx.asOf + 1 }, definition.period, ctx.model.time)[0];
+  const periods = periodsIn({ from: range.from, to: Math.max(range.to, asOfPeriod.to) }, definition.period, ctx.model.time);
+  const whole = periods.length > 0 && periods[0].from === range.from;
+  if (!ctx.cache || !whole || definition.mode !== 'on') return run<RetentionRow>(ctx, compileRetention(ctx.query, q));
+  return ctx.cache.periods.run<RetentionRow & { period: string }>(ctx.engine, {
+    key: JSON.stringify({ retention: definition, range, segment: q.segment, time: ctx.model.time }),
+    periods,
+    compile: (activity) => compileRetention(ctx.query, { ...q, activity }),
+    people: true,
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * The server of `bench --live`, forked as a child process of its own (by live.ts) so that its event
  * loop, memory and CPU are the server's alone: the real server on 127.0.0.1 over the given store and
- * config, with a write key. It answers `ready` with its URL, the key and people of the store who send
+ * config, with a write key, once the live state of the config is built. It answers `ready` with its URL, the key and people of the store who send
  * messages (the live traffic's senders); on `stop` it closes and answers with its peak RSS.
  */
 import { DuckDbStore } from '../../src/engine/duckdb/database.js';
@@ -12,11 +12,14 @@ import { createKey } from '../../src/server/keys.js';
 export interface LiveServerPlan {
   db: string;
   config: string;
+  /** Only build the live state of the config and stop (the measured server then starts as after a restart). */
+  buildOnly?: boolean;
 }
 
 export type LiveServerMessage =
   | { kind: 'ready'; url: string; key: string; senders: string[] }
   | { kind: 'stopped'; max_rss_mb: number; writes: LiveWrites }
+  | { kind: 'built'; ms: number; max_rss_mb: number }
   | { kind: 'error'; message: string };
 
 const SENDERS = 2_000;
@@ -28,7 +31,20 @@ export interface LiveWrites {
   busy_ms: number;
 }
 
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function buildState(plan: LiveServerPlan, send: (m: LiveServerMessage) => void): Promise<void> {
+  const started = performance.now();
+  const store = await DuckDbStore.open(plan.db);
+  const server = await TruenorthServer.create({ store, configPath: plan.config, host: '127.0.0.1', port: 0, logger: false });
+  await server.liveState;
+  await server.close();
+  await store.close();
+  send({ kind: 'built', ms: Math.round(performance.now() - started), max_rss_mb: peakRssMb() });
+}
+
 async function serve(plan: LiveServerPlan, send: (m: LiveServerMessage) => void): Promise<void> {
+  if (plan.buildOnly) return buildState(plan, send);
   const store = await DuckDbStore.open(plan.db);
   const rows = await store.all<{ user_id: string }>(
     `SELECT user_id FROM events WHERE event = 'Message Sent' AND user_id IS NOT NULL GROUP BY user_id ORDER BY user_id LIMIT ${SENDERS}`,
@@ -37,13 +53,14 @@ async function serve(plan: LiveServerPlan, send: (m: LiveServerMessage) => void)
   const server = await TruenorthServer.create({
     store, configPath: plan.config, host: '127.0.0.1', port: 0, logger: false, rateLimit: { perSecond: 0 },
   });
+  await server.liveState;
   const url = await server.listen();
   process.once('message', () => {
     const { flushes, maxFlushMs, busyMs } = server.queue.stats;
     const writes = { commits: flushes, max_commit_ms: Math.round(maxFlushMs), busy_ms: Math.round(busyMs) };
     void server.close()
       .then(() => store.close())
-      .then(() => send({ kind: 'stopped', max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), writes }))
+      .then(() => send({ kind: 'stopped', max_rss_mb: peakRssMb(), writes }))
       .catch((e: unknown) => send({ kind: 'error', message: (e as Error).message }));
   });
   send({ kind: 'ready', url, key: key.token, senders: rows.map((r) => r.user_id) });

@@ -8,10 +8,10 @@
 import { fork } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, integer } from '../../src/cli/output.js';
-import { prepareData } from './data.js';
+import { parseScale, prepareData, scaleName } from './data.js';
 import { fresh } from './phase-protocol.js';
 import { runLive, type LiveIngest, type LiveReadFigure } from './live-run.js';
 import type { LiveServerMessage, LiveServerPlan, LiveWrites } from './live-server.js';
@@ -30,6 +30,8 @@ export interface LiveOptions {
   log: (line: string) => void;
   /** argv that runs the bench (the import is `… phase <json>`). */
   self: string[];
+  /** Serve n copies of the store of scale ÷ n (tile.ts) instead of an import of this scale. */
+  tile?: number;
 }
 
 export interface LiveResults {
@@ -40,30 +42,46 @@ export interface LiveResults {
   scale: string;
   machine: ReturnType<typeof machine>;
   load_average: { start: number[]; end: number[] };
-  data: { events: number; signups: number };
+  data: { events: number; signups: number; tiled_copies?: number };
   settings: { rate: number; seconds: number; as_of: string; live_week: string };
   ingest: LiveIngest;
   reads: LiveReadFigure[];
   /** Every answer counted the events acknowledged before it was asked for. */
   read_your_writes: boolean;
   server_max_rss_mb: number;
+  /** The first server, which built the live state of the copy and stopped (the measured one started after it). */
+  state_build: { ms: number; max_rss_mb: number };
   /** The server's group commits (ingestion's and the key's) over the run. */
   server_writes: LiveWrites | null;
 }
 
 /** The imported DuckDB store of the scale (imported now unless an earlier run left it), copied for this run. */
 async function liveStore(o: LiveOptions, work: string, data: Awaited<ReturnType<typeof prepareData>>): Promise<string> {
-  const imported = join(work, 'truenorth.duckdb');
+  let imported = join(work, 'truenorth.duckdb');
   if (existsSync(imported)) o.log(`reusing ${imported} from an earlier run (delete it to import again)`);
   else {
     o.log(`import ndjson → duckdb (the store the live server serves) …`);
     await runChild(o.self, { kind: 'import', engine: 'duckdb', format: 'ndjson', file: data.ndjson, db: imported, subscriptions: data.subscriptions, manual: data.manual });
   }
+  if (o.tile) imported = await tiledStore(o, o.tile, imported);
   const live = join(work, 'live.duckdb');
   fresh(live);
   copyFileSync(imported, live);
   if (existsSync(`${imported}.wal`)) copyFileSync(`${imported}.wal`, `${live}.wal`);
   return live;
+}
+
+/** The same store as `bench --scale … --tile n --only reports` reads (made now unless an earlier run left it). */
+async function tiledStore(o: LiveOptions, copies: number, source: string): Promise<string> {
+  const tiled = resolve(o.dataDir, `${o.scale}-tiled`, 'truenorth.duckdb');
+  if (existsSync(tiled)) {
+    o.log(`reusing ${tiled} (${copies} copies; delete it to copy again)`);
+    return tiled;
+  }
+  mkdirSync(dirname(tiled), { recursive: true });
+  o.log(`copying the store ${copies} times into ${tiled} …`);
+  await runChild(o.self, { kind: 'tile', source, db: tiled, copies });
+  return tiled;
 }
 
 /** The server in a child process; resolves once it listens. */
@@ -84,10 +102,15 @@ function startServer(plan: LiveServerPlan) {
 export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResults; file: string }> {
   const started = new Date();
   const loadStart = loadavg();
-  const data = await prepareData(o.dataDir, o.scale, o.log);
+  const copies = o.tile ?? 1;
+  const data = await prepareData(o.dataDir, copies > 1 ? scaleName(parseScale(o.scale) / copies) : o.scale, o.log);
   const work = resolve(data.dir, 'work');
   mkdirSync(work, { recursive: true });
   const db = await liveStore(o, work, data);
+  const build = startServer({ db, config: data.config, buildOnly: true });
+  const built = await build.next();
+  if (built.kind !== 'built') throw new Error('the live state was not built');
+  o.log(`live state built in ${(built.ms / 1000).toFixed(1)} s (peak RSS ${built.max_rss_mb} MB); the server starts again on it`);
   const server = startServer({ db, config: data.config });
   let rss = 0;
   let writes: LiveWrites | null = null;
@@ -109,11 +132,12 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
   const results: LiveResults = {
     schema: RESULTS_SCHEMA, kind: 'live', started_at: started.toISOString(), finished_at: new Date().toISOString(), scale: o.scale,
     machine: machine(), load_average: { start: loadStart.map(round2), end: loadavg().map(round2) },
-    data: { events: data.events, signups: data.signups },
+    data: { events: data.events * copies, signups: data.signups * copies, ...(copies > 1 ? { tiled_copies: copies } : {}) },
     settings: { rate: o.rate, seconds: o.seconds, as_of: LIVE_AS_OF, live_week: LIVE_WEEK },
     ingest: measured.ingest, reads: measured.reads,
     read_your_writes: measured.reads.every((r) => r.failed === 0),
     server_max_rss_mb: rss, server_writes: writes,
+    state_build: { ms: built.ms, max_rss_mb: built.max_rss_mb },
   };
   mkdirSync(o.resultsDir, { recursive: true });
   const file = join(o.resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}-${o.scale}-live.json`);
@@ -123,7 +147,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
 
 export function printLive(r: LiveResults): void {
   console.log(`truenorth bench --live, ${r.scale}: ${r.data.events.toLocaleString('en-US')} messages, ${r.machine.cpus} cores; ${integer(r.settings.rate)} events/s for ${r.settings.seconds} s, reads as of ${r.settings.as_of}; 1-min load ${r.load_average.start[0]} at start, ${r.load_average.end[0]} at end\n`);
-  console.log(`Ingestion: ${integer(r.ingest.events_acked)} of ${integer(r.ingest.events_sent)} events acknowledged, ${integer(r.ingest.events_per_second)}/s, request p50 ${r.ingest.p50_ms} ms, p99 ${r.ingest.p99_ms} ms${r.ingest.retried ? `, ${r.ingest.retried} retried` : ''}; server peak RSS ${r.server_max_rss_mb} MB${r.server_writes ? `; ${integer(r.server_writes.commits)} commits, the longest ${r.server_writes.max_commit_ms} ms` : ''}\n`);
+  console.log(`Ingestion: ${integer(r.ingest.events_acked)} of ${integer(r.ingest.events_sent)} events acknowledged, ${integer(r.ingest.events_per_second)}/s, request p50 ${r.ingest.p50_ms} ms, p99 ${r.ingest.p99_ms} ms${r.ingest.retried ? `, ${r.ingest.retried} retried` : ''}; server peak RSS ${r.server_max_rss_mb} MB; live state built before in ${(r.state_build.ms / 1000).toFixed(1)} s${r.server_writes ? `; ${integer(r.server_writes.commits)} commits, the longest ${r.server_writes.max_commit_ms} ms` : ''}\n`);
   console.log('Dashboard reads while ingesting (latency)');
   console.log(formatTable(['read', 'first (no events yet)', 'requests', 'p50', 'p95', 'max', 'read-your-writes'], r.reads.map((f) => [
     `GET ${f.path}`, `${f.first_ms} ms`, f.requests, `${f.p50_ms} ms`, `${f.p95_ms} ms`, `${f.max_ms} ms`,

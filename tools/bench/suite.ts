@@ -52,7 +52,7 @@ export function registerBenchSuite(bench: Command): void {
     .option('--http-events <n>', 'events sent per HTTP run', '200000')
     .option('--only <phases>', 'some of import,http,reports (comma-separated)')
     .option('--reports <names>', `some of ${REPORTS.join(',')}`)
-    .option('--tile <n>', 'time the reports on n copies of the store of scale ÷ n (DuckDB; reports only), e.g. --scale 100m --tile 10')
+    .option('--tile <n>', 'time the reports (or --live) on n copies of the store of scale ÷ n (DuckDB), e.g. --scale 100m --tile 10')
     .option('--data <dir>', 'where generated data is cached', 'bench-data')
     .option('--out <dir>', 'where results are written as JSON', 'bench-results')
     .option('--json', 'print the results as JSON')
@@ -108,6 +108,7 @@ async function live(flags: SuiteFlags, engine: string): Promise<void> {
   const { results, file } = await runLiveBench({
     scale: flags.scale.toLowerCase(), dataDir: flags.data, resultsDir: flags.out, log,
     rate: wholeNumber(flags.rate, '--rate', 1, 1_000_000), seconds: wholeNumber(flags.seconds, '--seconds', 1, 86_400),
+    tile: flags.tile ? wholeNumber(flags.tile, '--tile', 2, 1000) : undefined,
     self: [process.execPath, ...process.execArgv, process.argv[1]],
   });
   if (flags.json) printJson(results);

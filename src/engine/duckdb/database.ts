@@ -134,20 +134,6 @@ export class DuckDbStore implements SqlEngine {
     return this.version;
   }
 
-  /**
-   * Runs `work` with DuckDB's memory limit lifted to its own default (80 % of the machine), for work
-   * that holds whole files in temporary tables (which DuckDB keeps in memory); then restores the budget.
-   */
-  async withMachineMemory<T>(work: () => Promise<T>): Promise<T> {
-    // Both sizes are checked by memoryLimit() or computed from numbers: digits and a unit, never data.
-    await this.run(`SET memory_limit = '${machineMemoryLimitMb()}MB'`);
-    try {
-      return await work();
-    } finally {
-      await this.run(`SET memory_limit = '${this.memoryBudget}'`);
-    }
-  }
-
   private readonly rollbackHooks = new Set<() => void>();
 
   /** Called after any rollback, so in-memory state derived from writes (the dedupe index) can be dropped. */

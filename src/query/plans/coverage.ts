@@ -13,10 +13,10 @@ export function compileEventFirstSeen(ctx: QueryContext, events: readonly string
   return { sql, params: b.params.values };
 }
 
-/** One row: `n` events in the store and the first instant (`first_ms`, meaningless when `n` is 0). */
+/** One row: `n` events in the store, the first and the last instant (`first_ms`, `last_ms`, meaningless when `n` is 0). */
 export function compileStoreFirstSeen(ctx: QueryContext, rows?: RowSpan): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  return { sql: `SELECT count(*) AS n, ${b.ms('min(e.ts)')} AS first_ms FROM events e WHERE TRUE${rowSpan(b, rows)}`, params: b.params.values };
+  return { sql: `SELECT count(*) AS n, ${b.ms('min(e.ts)')} AS first_ms, ${b.ms('max(e.ts)')} AS last_ms FROM events e WHERE TRUE${rowSpan(b, rows)}`, params: b.params.values };
 }
 
 /** Stored events by row number, [from, to) (DuckDB: `events` is append only, so row numbers follow the order stored). */

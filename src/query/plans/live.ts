@@ -72,15 +72,22 @@ export function liveReachSql(b: StatementBuilder, stages: readonly StageDefiniti
   const bound = (d: ReachDefinition) => keyOf.get(reachKey(d))!;
   const watermark = (key: string) => `coalesce((SELECT w.watermark FROM live_state_defs w WHERE w.def = ${key}), error('the live state is not built'))`;
   const tails = definitions.map((d) => `SELECT ${bound(d)} AS def, t.raw_key, t.ts FROM (${foldRows(b, d, watermark(bound(d)))}) t`);
-  const merged = `SELECT coalesce(l.user_id, r.raw_key) AS actor_id, r.def, list_sort(flatten(list(r.ts))) AS ts
-    FROM (SELECT s.def, s.raw_key, s.ts FROM live_reach s WHERE s.def IN (${[...keyOf.values()].join(', ')})
-          UNION ALL ${tails.join(' UNION ALL ')}) r
-    LEFT JOIN identity_links l ON l.anonymous_id = r.raw_key
-    GROUP BY 1, 2`;
-  const nth = (d: ReachDefinition, column: string) => `max(CASE WHEN m.def = ${bound(d)} THEN m.ts[${b.params.bind(d.keep, 'integer')}] END) AS ${column}`;
   const signup = stages.find((s) => s.stage === 'signup');
   const windowed = stages.filter((s) => !fromState(s));
   if (windowed.length && !signup) throw new Error('a stage counted from signup needs the signup stage');
+  // A person's reach (and first signup) is one of their identities' instants: only the people with an
+  // instant from the range's start (less the widest window from signup) to its end can count in it.
+  const from = range.from - Math.max(0, ...windowed.map((s) => Math.round(s.withinDays! * DAY_MS)));
+  const keyed = `SELECT coalesce(l.user_id, r.raw_key) AS actor_id, r.def, r.ts
+    FROM (SELECT s.def, s.raw_key, s.ts FROM live_reach s WHERE s.def IN (${[...keyOf.values()].join(', ')})
+          UNION ALL ${tails.join(' UNION ALL ')}) r
+    LEFT JOIN identity_links l ON l.anonymous_id = r.raw_key`;
+  const merged = `WITH keyed AS MATERIALIZED (${keyed})
+    SELECT k.actor_id, k.def, list_sort(flatten(list(k.ts))) AS ts FROM keyed k
+    WHERE k.actor_id IN (SELECT c.actor_id FROM keyed c
+      WHERE list_min(c.ts) < ${b.params.bind(range.to, 'integer')} AND list_max(c.ts) >= ${b.params.bind(from, 'integer')})
+    GROUP BY 1, 2`;
+  const nth = (d: ReachDefinition, column: string) => `max(CASE WHEN m.def = ${bound(d)} THEN m.ts[${b.params.bind(d.keep, 'integer')}] END) AS ${column}`;
   const columns = stages.filter(fromState).map((s) => nth({ selector: s.selector, keep: s.atLeast ?? 1 }, `"${s.stage}"`));
   if (windowed.length) columns.push(nth({ selector: signup!.selector, keep: 1 }, '"s$signup_first"'));
   const state = `SELECT m.actor_id, ${columns.join(', ')} FROM (${merged}) m GROUP BY m.actor_id`;

@@ -1,0 +1,37 @@
+/**
+ * A regular expression (RE2, as DuckDB's `regexp_full_match` runs it) for JSON text that
+ * `JSON.stringify(JSON.parse(text))` gives back unchanged and whose object is flat: the properties
+ * the Parquet fast path may store as they are, checked in one pass over the text.
+ *
+ * - a flat object, minified (no whitespace), whose values are strings, numbers, true, false or null;
+ * - strings and keys without a backslash or a control character (so nothing to escape: a string
+ *   holds no quote either), keys not made of digits alone (JavaScript orders those first);
+ * - numbers JavaScript prints back unchanged: no exponent, at most 15 digits in all (so the decimal
+ *   is the shortest that reads back as its double), no fraction ending in 0, no fraction starting with
+ *   four zeros (JavaScript prints 1e-7 and below with an exponent), and not `-0`.
+ *
+ * Text that matches is valid JSON when it is valid UTF-8 (a DuckDB string always is). Duplicate keys
+ * are the one thing the pattern cannot see: the guard checks them apart. `test/plain-json.test.ts`
+ * checks, on random texts, that every match survives the JavaScript round trip.
+ */
+
+/** A fraction of at most `max` digits: ends in 1-9, starts with at most three zeros. */
+function fraction(max: number): string {
+  return max >= 5 ? `0{0,3}[1-9](?:[0-9]{0,${max - 5}}[1-9])?` : `0{0,${max - 1}}[1-9]`;
+}
+
+const MAX_DIGITS = 15;
+
+function numberPattern(): string {
+  const decimals = [`0\\.${fraction(MAX_DIGITS - 1)}`];
+  for (let whole = 1; whole < MAX_DIGITS; whole++) decimals.push(`[1-9][0-9]{${whole - 1}}\\.${fraction(MAX_DIGITS - whole)}`);
+  return `-?(?:[1-9][0-9]{0,${MAX_DIGITS - 1}}|${decimals.join('|')})|0`;
+}
+
+const CHAR = '[^"\\\\\\x00-\\x1f]';
+const STRING = `"${CHAR}*"`;
+const KEY = `"(?:${CHAR}*[^"\\\\\\x00-\\x1f0-9]${CHAR}*)?"`;
+const VALUE = `(?:${STRING}|true|false|null|${numberPattern()})`;
+
+/** The whole text must match (`regexp_full_match`). */
+export const PLAIN_FLAT_OBJECT = `\\{(?:${KEY}:${VALUE}(?:,${KEY}:${VALUE})*)?\\}`;
