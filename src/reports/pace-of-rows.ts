@@ -81,7 +81,9 @@ async function observeSeries(ctx: ReportContext, w: PaceWindows, metric: SeriesM
 async function observeStages(ctx: ReportContext, w: PaceWindows): Promise<{ full: Map<string, number[]>; soFar: Map<string, number[]> }> {
   const stages = ctx.model.journey;
   const counts = async (range: TimeRange, within?: TimeRange[]) => {
-    const rows = await stageCountRows<{ stage: string; period: string; actors: number }>(ctx, { stages, range, segment: 'all', within });
+    // The complete weeks as the scorecard asks for them (split by ideal users when there is a profile): kept once for both.
+    const idealSplit = !within && Boolean(ctx.model.idealUser);
+    const rows = await stageCountRows<{ stage: string; period: string; actors: number }>(ctx, { stages, range, segment: 'all', within, idealSplit });
     const weeks = periodsIn(range, 'week', ctx.model.time).map((p) => p.startDate);
     const out = new Map(stages.map((s) => [s.stage as string, weeks.map(() => 0)]));
     for (const r of rows) {
