@@ -118,7 +118,9 @@ export async function paceReport(ctx: ReportContext, scorecard: ScorecardModel):
   const arrived = coverage.storeLast !== null && coverage.storeLast >= w.current.from;
   // The current week has data from its first event on: it is judged up to the cut, not its end.
   const periods = [...w.past, { ...w.current, to: w.cut }];
-  const stages = counted.some(({ counted: c }) => c.kind === 'stage') ? await observeStages(ctx, w) : null;
+  // Before the week's first event (or its first hour) no row has a pace: nothing to count.
+  const judged = w.cut > w.current.from && arrived;
+  const stages = judged && counted.some(({ counted: c }) => c.kind === 'stage') ? await observeStages(ctx, w) : null;
   const rows: PaceEntry[] = [];
   for (const { d, counted: c } of counted) {
     const target = d.target ?? null;
