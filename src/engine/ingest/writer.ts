@@ -99,6 +99,7 @@ export class IngestWriter {
         appendNullable(a, m.unset ? JSON.stringify(m.unset) : null);
       });
       await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
+      await this.store.run('DELETE FROM stage_identity');
     }
     const accountChanged = options.eventAccounts === false ? [] : await recordEventAccounts(this.store, events.map((e) => e.m));
     // Link candidates: the stored messages carrying both ids, events first, in batch order.
@@ -119,7 +120,6 @@ export class IngestWriter {
         persons: [...identities.flatMap(({ m }) => (m.userId ?? m.anonymousId) ?? []), ...accountChanged, ...relinked],
         accounts: identities.flatMap(({ m }) => (m.kind === 'group' && m.accountId ? [m.accountId] : [])),
       });
-      await this.store.run('DELETE FROM stage_identity');
     }
     return events.length + identities.length;
   }
