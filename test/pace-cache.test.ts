@@ -15,6 +15,7 @@ import { DAY_MS, HOUR_MS } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { paceReport } from '../src/reports/pace-of-rows.js';
 import { QueryCache } from '../src/reports/query-cache.js';
+import { scorecardReport } from '../src/reports/scorecard-report.js';
 import { normalizeAll } from './helpers/engines.js';
 
 // Monday 9 November 2026, 00:00 in Kolkata (UTC+5:30).
@@ -132,4 +133,20 @@ describe('pace through the cache of a server', () => {
       await store.close();
     }
   }, 120_000);
+
+  it('shares the complete weeks with the scorecard: the stage counts (split by ideal users) and the series both read', async () => {
+    const { store, cache, pace } = await setUp();
+    try {
+      await pace(AS_OF[0], true);
+      const [hits, misses] = [cache.periods.hits, cache.periods.misses];
+      const scorecard = await scorecardReport(reportContext(store, MODEL, AS_OF[0], cache), SCORECARD);
+      expect(scorecard.weeks).toHaveLength(13);
+      // Its 13 weeks of stage counts (split by ideal users, as pace asks for its complete weeks), of the North
+      // Star and of heavy users: 8 each kept by pace (24), 5 each computed (15); the rate per user read whole
+      // (13 computed; pace reads its two halves). Its own pace: all 85 kept.
+      expect([cache.periods.hits - hits, cache.periods.misses - misses]).toEqual([24 + 85, 15 + 13]);
+    } finally {
+      await store.close();
+    }
+  });
 });

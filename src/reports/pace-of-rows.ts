@@ -81,7 +81,9 @@ async function observeSeries(ctx: ReportContext, w: PaceWindows, metric: SeriesM
 async function observeStages(ctx: ReportContext, w: PaceWindows): Promise<{ full: Map<string, number[]>; soFar: Map<string, number[]> }> {
   const stages = ctx.model.journey;
   const counts = async (range: TimeRange, within?: TimeRange[]) => {
-    const rows = await stageCountRows<{ stage: string; period: string; actors: number }>(ctx, { stages, range, segment: 'all', within });
+    // The complete weeks as the scorecard asks for them (split by ideal users when there is a profile): kept once for both.
+    const idealSplit = !within && Boolean(ctx.model.idealUser);
+    const rows = await stageCountRows<{ stage: string; period: string; actors: number }>(ctx, { stages, range, segment: 'all', within, idealSplit });
     const weeks = periodsIn(range, 'week', ctx.model.time).map((p) => p.startDate);
     const out = new Map(stages.map((s) => [s.stage as string, weeks.map(() => 0)]));
     for (const r of rows) {
@@ -116,7 +118,9 @@ export async function paceReport(ctx: ReportContext, scorecard: ScorecardModel):
   const arrived = coverage.storeLast !== null && coverage.storeLast >= w.current.from;
   // The current week has data from its first event on: it is judged up to the cut, not its end.
   const periods = [...w.past, { ...w.current, to: w.cut }];
-  const stages = counted.some(({ counted: c }) => c.kind === 'stage') ? await observeStages(ctx, w) : null;
+  // Before the week's first event (or its first hour) no row has a pace: nothing to count.
+  const judged = w.cut > w.current.from && arrived;
+  const stages = judged && counted.some(({ counted: c }) => c.kind === 'stage') ? await observeStages(ctx, w) : null;
   const rows: PaceEntry[] = [];
   for (const { d, counted: c } of counted) {
     const target = d.target ?? null;

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { TruenorthError } from '../errors.js';
+import { isWellFormed, toWellFormed } from '../model/well-formed.js';
 
 /** Request limits, as Segment's tracking API has them; all configurable. */
 export interface Limits {
@@ -123,8 +124,3 @@ function sanitize(value: object, depth: number, max: number): boolean {
   }
   return true;
 }
-
-// String.prototype.isWellFormed / toWellFormed (ES2024, in Node 20) are newer than the project's lib.
-type WellFormedString = { isWellFormed(): boolean; toWellFormed(): string };
-const isWellFormed = (s: string): boolean => (s as unknown as WellFormedString).isWellFormed();
-const toWellFormed = (s: string): string => (s as unknown as WellFormedString).toWellFormed();

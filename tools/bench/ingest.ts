@@ -8,6 +8,7 @@ import { TruenorthServer } from '../../src/server/app.js';
 import { createKey } from '../../src/server/keys.js';
 import type { LoadMessage, LoadPlan } from './load-client.js';
 import { duckDbControl } from '../../src/engine/duckdb/control.js';
+import type { EventsInsert } from '../../src/engine/ingest/writer.js';
 
 /** Run with the same loader as this process (`node --import tsx`), like the bench's phases. */
 const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
@@ -26,6 +27,8 @@ export interface IngestBenchOptions {
   dir?: string;
   /** The server's parse threads (default: the server's own; 0 parses every request on the writing thread). */
   parseThreads?: number;
+  /** How the server inserts events (writer.ts, EventsInsert; default: the server's own). */
+  eventsInsert?: EventsInsert;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -93,7 +96,7 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
     const key = await store.transaction(() => createKey(duckDbControl(store).keys, 'write', 'bench'));
     server = await TruenorthServer.create({
       store, host: '127.0.0.1', port: 0, logger: false, rateLimit: { perSecond: 0 },
-      queue: { maxPending: Math.max(100_000, options.batch * options.concurrency * 2) },
+      queue: { maxPending: Math.max(100_000, options.batch * options.concurrency * 2), eventsInsert: options.eventsInsert },
       ...(options.parseThreads === undefined ? {} : { parsing: { threads: options.parseThreads } }),
     });
     const url = await server.listen();

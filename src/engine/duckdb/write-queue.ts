@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DuckDbStore } from './database.js';
-import { IngestWriter, type WriteCounts } from '../ingest/writer.js';
+import { IngestWriter, type EventsInsert, type WriteCounts } from '../ingest/writer.js';
 import { qualityDay, QualityTally, recordQuality } from '../ingest/quality.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import { isRequestError, QueueClosedError, QueueFullError, type IngestSink } from '../sink.js';
@@ -22,6 +22,8 @@ export interface WriteQueueOptions {
   maxFlush?: number;
   /** Told when writes start failing and when they work again (the server logs it). */
   onHealthChange?: (failing: boolean, reason: string) => void;
+  /** How the events of a group go into `events` (writer.ts, EventsInsert); default the appender. */
+  eventsInsert?: EventsInsert;
 }
 
 type Work = (store: DuckDbStore) => Promise<unknown>;
@@ -189,7 +191,7 @@ export class WriteQueue implements IngestSink {
   private writer(source: string): IngestWriter {
     let w = this.writers.get(source);
     if (!w) {
-      w = new IngestWriter(this.store, source);
+      w = new IngestWriter(this.store, source, this.options.eventsInsert);
       this.writers.set(source, w);
     }
     return w;

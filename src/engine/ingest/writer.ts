@@ -2,6 +2,7 @@ import type { IdentityMessage, NormalizedMessage, TrackedEvent } from '../../mod
 import { FOLD_EVERY, foldNewEvents } from '../duckdb/catalogue-summary.js';
 import { foldLiveState, LIVE_FOLD_EVERY } from '../duckdb/live-state.js';
 import { appendNullable, appendRows, timestampValue } from '../duckdb/append-rows.js';
+import { insertEvents } from '../duckdb/insert-events.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { recordEventAccounts } from './event-accounts.js';
 import { refreshIdentity } from './identity-refresh.js';
@@ -13,6 +14,13 @@ export interface WriteCounts {
   /** Messages whose id was already stored, or repeated within the batch. */
   duplicates: number;
 }
+
+/**
+ * How events go into `events`: `appender`, DuckDB's appender, which inserts synchronously on this
+ * thread when it flushes; `statement`, one INSERT run on DuckDB's threads from the rows handed over
+ * as text (insert-events.ts), while this thread goes on with other work. Both store the same rows.
+ */
+export type EventsInsert = 'appender' | 'statement';
 
 /** Link candidates: messages carrying both an anonymous id and a user id. */
 export const STAGE_LINKS = `CREATE TEMP TABLE IF NOT EXISTS stage_links (anonymous_id VARCHAR, user_id VARCHAR, ts TIMESTAMP)`;
@@ -29,14 +37,14 @@ const STAGING = [
  * retroactively, and current user/account traits (latest timestamp wins; history is kept).
  * The caller decides the transaction boundary.
  *
- * Events are appended straight into `events` (one pass, no staging copy); identity messages, which
- * are few, go through a staging table the trait refresh reads; the messages carrying both ids are
- * collected as link candidates on the way.
+ * Events go straight into `events` (one pass, no staging copy; EventsInsert says how); identity
+ * messages, which are few, go through a staging table the trait refresh reads; the messages carrying
+ * both ids are collected as link candidates on the way.
  */
 export class IngestWriter {
   private prepared = false;
 
-  constructor(private readonly store: DuckDbStore, private readonly source: string) {
+  constructor(private readonly store: DuckDbStore, private readonly source: string, private readonly eventsInsert: EventsInsert = 'appender') {
     // Staging tables created inside a transaction that rolls back are gone: create them again.
     store.onRollback(() => {
       this.prepared = false;
@@ -70,18 +78,8 @@ export class IngestWriter {
 
     const received = timestampValue(receivedAt);
     if (events.length > 0) {
-      await appendRows(this.store, 'events', 'main', events, (a, { m: e, f }) => {
-        a.appendVarchar(e.id);
-        a.appendUHugeInt(fingerprintValue(f));
-        a.appendVarchar(e.event);
-        a.appendTimestamp(timestampValue(e.timestamp));
-        appendNullable(a, e.userId);
-        appendNullable(a, e.anonymousId);
-        appendNullable(a, e.accountId);
-        a.appendVarchar(JSON.stringify(e.properties));
-        a.appendTimestamp(received);
-        a.appendVarchar(this.source);
-      });
+      if (this.eventsInsert === 'statement') await insertEvents(this.store, events.map((e) => e.m), receivedAt, this.source);
+      else await this.appendEvents(events, received);
       await foldEventually(this.store, events.length);
       await foldLiveEventually(this.store, events.length);
     }
@@ -101,6 +99,7 @@ export class IngestWriter {
         appendNullable(a, m.unset ? JSON.stringify(m.unset) : null);
       });
       await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
+      await this.store.run('DELETE FROM stage_identity');
     }
     const accountChanged = options.eventAccounts === false ? [] : await recordEventAccounts(this.store, events.map((e) => e.m));
     // Link candidates: the stored messages carrying both ids, events first, in batch order.
@@ -121,9 +120,23 @@ export class IngestWriter {
         persons: [...identities.flatMap(({ m }) => (m.userId ?? m.anonymousId) ?? []), ...accountChanged, ...relinked],
         accounts: identities.flatMap(({ m }) => (m.kind === 'group' && m.accountId ? [m.accountId] : [])),
       });
-      await this.store.run('DELETE FROM stage_identity');
     }
     return events.length + identities.length;
+  }
+
+  private appendEvents(events: readonly { m: TrackedEvent; f: Fingerprint }[], received: ReturnType<typeof timestampValue>): Promise<void> {
+    return appendRows(this.store, 'events', 'main', events, (a, { m: e, f }) => {
+      a.appendVarchar(e.id);
+      a.appendUHugeInt(fingerprintValue(f));
+      a.appendVarchar(e.event);
+      a.appendTimestamp(timestampValue(e.timestamp));
+      appendNullable(a, e.userId);
+      appendNullable(a, e.anonymousId);
+      appendNullable(a, e.accountId);
+      a.appendVarchar(JSON.stringify(e.properties));
+      a.appendTimestamp(received);
+      a.appendVarchar(this.source);
+    });
   }
 
   private async prepare(): Promise<void> {
