@@ -11,8 +11,8 @@
  *   least one of the two ids present;
  * - `context.groupId` is not text the CSV/Parquet reader would turn into a number or a boolean;
  * - `timestamp` is `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z` with valid fields in 1970–2199 (both engines read it
- *   to the same millisecond; a date DuckDB refuses, like Feb 30, which JavaScript would roll over, is
- *   left to the normaliser), and not more than FUTURE_LIMIT_MS after the import started (a timestamp
+ *   to the same millisecond; DuckDB's cast reads that form's `T` and `Z` as they are; a date DuckDB
+ *   refuses, like Feb 30, which JavaScript would roll over, is left to the normaliser), and not more than FUTURE_LIMIT_MS after the import started (a timestamp
  *   from the future is left to the normaliser, which clamps and counts it);
  * - `properties` is absent/empty (stored `{}`) or JSON text equal to `JSON.stringify(JSON.parse(it))`:
  *   a minified object of plain strings, plain numbers and literals, or objects and arrays of those
@@ -86,7 +86,7 @@ export async function parquetFastGuard(store: DuckDbStore, path: string): Promis
   const accountOk = `(f_group IS NOT NULL OR f_json IS NULL OR NOT contains(f_json, '"account_id":') OR (NOT f_nested AND (contains(f_json, '"account_id":null')
     OR (contains(f_json, '"account_id":"') AND strlen(${ACCOUNT_STRING('f_json')}) <= 512))))`;
   const tsOk = `(f_ts IS NOT NULL AND regexp_full_match(f_ts, '(19[7-9][0-9]|2[01][0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?Z')
-      AND TRY_CAST(replace(replace(f_ts, 'T', ' '), 'Z', '') AS TIMESTAMP) <= make_timestamp(CAST($latest AS BIGINT)))`;
+      AND TRY_CAST(f_ts AS TIMESTAMP) <= make_timestamp(CAST($latest AS BIGINT)))`;
   const guard = `coalesce(f_type = 'track' AND f_event IS NOT NULL AND ${short('f_event')}
     AND f_id IS NOT NULL AND ${short('f_id')}
     AND (f_user IS NOT NULL OR f_anon IS NOT NULL) AND ${short('f_user')} AND ${short('f_anon')}
@@ -133,7 +133,7 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   // without the ORDER BY stored the second half of the bench's file first), as the normaliser stores
   // them: the row ids then order ties below.
   const inserted = await store.run(`INSERT INTO events
-    SELECT ${col('messageId')}, ${hash}, ${col('event')}, CAST(replace(replace(${col('timestamp')}, 'T', ' '), 'Z', '') AS TIMESTAMP),
+    SELECT ${col('messageId')}, ${hash}, ${col('event')}, CAST(${col('timestamp')} AS TIMESTAMP),
       ${col('userId')}, ${col('anonymousId')}, ${account}, coalesce(${props}, '{}'), make_timestamp(CAST($received AS BIGINT)), $source
     FROM ${file}
     WHERE NOT ${refused} AND r.file_row_number NOT IN (SELECT line FROM fast_later)
