@@ -90,6 +90,9 @@ const TRICKY: (string | null)[][] = [
   row('numeric-key', '{"b":1,"2":2}'),
   row('dup-key', '{"a":1,"a":2}'),
   row('nested', '{"a":{"b":1,"b":2},"c":[1,2]}'),
+  row('nested-plain', '{"$groups":{"company":"acct_1"},"c":[1,"x",null],"d":{}}'),
+  row('nested-inner-account', '{"$groups":{"account_id":"inner"}}'),
+  row('nested-top-account', '{"account_id":"top","g":{"x":1}}'),
   row('escaped', '{"a":"\\u00e9\\"q\\\\"}'),
   row('spaced', '{"a": 1}'),
   row('unicode', '{"a":"é✓😀\u2028"}'),
@@ -216,7 +219,7 @@ describe('the fast path’s guard', () => {
       const fast = (await store.all<{ id: string }>(`SELECT id FROM events`)).map((r) => r.id);
       expect(new Set(fast)).toEqual(new Set([
         'plain', 'empty-props', 'empty-props-text', 'obj', 'decimal-ok', 'unicode', 'group-text', 'account-string', 'account-null',
-        'account-empty', 'account-named-in-text', 'edge-numbers',
+        'account-empty', 'account-named-in-text', 'edge-numbers', 'nested-plain',
         'fraction-1', 'anon-only', 'same-ids', 'dup', 'late-link', 'early-link',
       ]));
     } finally {

@@ -56,8 +56,11 @@ async function setUp(live = false) {
   if (live) await ensureLiveState(store, (work) => store.transaction(() => work(store)), MODEL.journey);
   const write = async (batch: Write[], fold = false) => {
     const messages = normalizeAll(batch.map(message));
-    await store.transaction(() => writer.write(messages));
-    if (fold) await store.transaction(() => foldLiveState(store, 1));
+    // A fold runs in the writing transaction, as the server's writer folds (its own rows included).
+    await store.transaction(async () => {
+      await writer.write(messages);
+      if (fold) await foldLiveState(store, 1);
+    });
   };
   const read = (cached: boolean, mode: 'on' | 'on_or_after' = 'on') =>
     retentionReport(reportContext(store, MODEL, AS_OF, cached ? cache : undefined), retentionDefinition(MODEL, 'week', mode), RANGE, 'all', 'action');

@@ -34,9 +34,10 @@ async function storedEvents(store: SqlEngine): Promise<number> {
   return Number(row.n);
 }
 
-async function fold(store: Writer, definition: ReachDefinition, from: number, to: number): Promise<void> {
+/** Folds every row from `from` on (the caller's transaction's own included; compileFold) into the state. */
+async function fold(store: Writer, definition: ReachDefinition, from: number): Promise<void> {
   const q = compileFold(context, definition);
-  await store.run(q.sql, { ...q.params, from, to });
+  await store.run(q.sql, { ...q.params, from });
 }
 
 /** Runs `work` in one committed transaction: the server's write lane, or the store's own. */
@@ -68,7 +69,7 @@ export async function ensureLiveState(
     const events = await inTransaction(async (s) => {
       const stored = await storedEvents(s);
       await s.run('DELETE FROM live_reach WHERE def = $def', { def });
-      await fold(s, definition, 0, stored);
+      await fold(s, definition, 0);
       await s.run('INSERT INTO live_state_defs VALUES ($def, $definition, $watermark, now()::TIMESTAMP)', {
         def, definition: JSON.stringify(definition), watermark: stored,
       });
@@ -90,7 +91,7 @@ export async function foldLiveState(store: Writer, atLeast = LIVE_FOLD_EVERY): P
   let folded = 0;
   for (const d of defs) {
     if (stored - Number(d.watermark) < atLeast) continue;
-    await fold(store, JSON.parse(d.definition) as ReachDefinition, Number(d.watermark), stored);
+    await fold(store, JSON.parse(d.definition) as ReachDefinition, Number(d.watermark));
     await store.run('UPDATE live_state_defs SET watermark = $stored WHERE def = $def', { stored, def: d.def });
     folded++;
   }

@@ -15,9 +15,11 @@
  *   left to the normaliser), and not more than FUTURE_LIMIT_MS after the import started (a timestamp
  *   from the future is left to the normaliser, which clamps and counts it);
  * - `properties` is absent/empty (stored `{}`) or JSON text equal to `JSON.stringify(JSON.parse(it))`:
- *   a flat, minified object of plain strings, plain numbers and literals (`PLAIN_FLAT_OBJECT`, see
- *   plain-json.ts, checked in one pass of a regular expression) without duplicate keys;
- * - `properties.account_id`, read when there is no groupId, is absent, null or a string.
+ *   a minified object of plain strings, plain numbers and literals, or objects and arrays of those
+ *   (`PLAIN_OBJECT`, see plain-json.ts, checked in one pass of a regular expression), without
+ *   duplicate keys at either level;
+ * - `properties.account_id`, read when there is no groupId, is absent, null or a string, in properties
+ *   without a nested object.
  *
  * Dedupe is exact as in `IngestWriter`: the first row of an id in file order is kept and an id already
  * stored is skipped; ids that appear on any row left to the normaliser are left to it entirely, so the
@@ -32,12 +34,12 @@ import { join } from 'node:path';
 import { foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { FUTURE_LIMIT_MS } from './normalize.js';
-import { PLAIN_FLAT_OBJECT } from './plain-json.js';
+import { PLAIN_OBJECT } from './plain-json.js';
 import { forgetDedupeIndex, linkStagedIdentities, STAGE_LINKS } from './writer.js';
 import { refreshIdentity, upsertEventAccounts } from './identity-refresh.js';
 
 /** The guard's pattern of plain properties, a constant of ours (never data) written into the SQL. */
-const PLAIN = `'${PLAIN_FLAT_OBJECT.replaceAll("'", "''")}'`;
+const PLAIN = `'${PLAIN_OBJECT.replaceAll("'", "''")}'`;
 /** `properties.account_id` when it is a string, else '' (as '' is absent), in properties the guard let through (no escapes). */
 const ACCOUNT_STRING = (json: string) => `regexp_extract(${json}, '"account_id":"([^"]*)"', 1)`;
 
@@ -73,12 +75,16 @@ export async function parquetFastGuard(store: DuckDbStore, path: string): Promis
       ${col('anonymousId')} AS f_anon, ${group} AS f_group, ${ts} AS f_ts, ${col('properties')} AS f_raw,
       CASE WHEN regexp_full_match(${col('properties')}, ${PLAIN}) THEN ${col('properties')} END AS f_json, file_row_number AS line
     FROM read_parquet($path, file_row_number = true)`;
-  const shapes = `SELECT *, json_keys(f_json) AS f_keys FROM (${fields})`;
-  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND len(f_keys) = len(list_distinct(f_keys))))`;
-  // In a plain flat object a quote followed by `account_id":` opens that key (after a closing quote
-  // comes `:`, `,` or `}`), and a string value holds no quote.
-  const accountOk = `(f_group IS NOT NULL OR f_json IS NULL OR NOT contains(f_json, '"account_id":') OR contains(f_json, '"account_id":null')
-    OR (contains(f_json, '"account_id":"') AND strlen(${ACCOUNT_STRING('f_json')}) <= 512))`;
+  // Nested: a `{` past the first character (perhaps in a string: then only checked for nothing).
+  const shapes = `SELECT *, json_keys(f_json) AS f_keys, strpos(substr(f_json, 2), '{') > 0 AS f_nested FROM (${fields})`;
+  const distinctKeys = (keys: string) => `len(${keys}) = len(list_distinct(${keys}))`;
+  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND ${distinctKeys('f_keys')}
+    AND (NOT f_nested OR list_bool_and(list_transform(json_extract(f_json, '$.*'), lambda v: NOT starts_with(v, '{') OR ${distinctKeys('json_keys(v)')})))))`;
+  // In a plain object without a nested one, a quote followed by `account_id":` opens that key (after a
+  // closing quote comes `:`, `,` or `}`, and a string holds no quote); with a nested object the key
+  // could be the inner one's, so such rows go to the normaliser.
+  const accountOk = `(f_group IS NOT NULL OR f_json IS NULL OR NOT contains(f_json, '"account_id":') OR (NOT f_nested AND (contains(f_json, '"account_id":null')
+    OR (contains(f_json, '"account_id":"') AND strlen(${ACCOUNT_STRING('f_json')}) <= 512))))`;
   const tsOk = `(f_ts IS NOT NULL AND regexp_full_match(f_ts, '(19[7-9][0-9]|2[01][0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?Z')
       AND TRY_CAST(replace(replace(f_ts, 'T', ' '), 'Z', '') AS TIMESTAMP) <= make_timestamp(CAST($latest AS BIGINT)))`;
   const guard = `coalesce(f_type = 'track' AND f_event IS NOT NULL AND ${short('f_event')}
@@ -121,15 +127,18 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   const [{ stored }] = await store.all<{ stored: number }>('SELECT count(*) AS stored FROM events');
   const props = col('properties');
   const account = `coalesce(${col('context.groupId')}, nullif(${ACCOUNT_STRING(props)}, ''))`;
-  const hash = `CASE WHEN md5_number(${col('messageId')}) = 0 THEN 1::UHUGEINT ELSE md5_number(${col('messageId')}) END`;
-  // The first row of every id, unless that id is stored already, in file order (DuckDB keeps the
-  // order of a scan through filters and semi-joins when inserting).
+  // The writer's fingerprint (dedupe-index.ts): the MD5 as a number, 1 in place of 0.
+  const hash = `greatest(md5_number(${col('messageId')}), 1::UHUGEINT)`;
+  // The first row of every id, unless that id is stored already, in file order (a parallel insert
+  // without the ORDER BY stored the second half of the bench's file first), as the normaliser stores
+  // them: the row ids then order ties below.
   const inserted = await store.run(`INSERT INTO events
     SELECT ${col('messageId')}, ${hash}, ${col('event')}, CAST(replace(replace(${col('timestamp')}, 'T', ' '), 'Z', '') AS TIMESTAMP),
       ${col('userId')}, ${col('anonymousId')}, ${account}, coalesce(${props}, '{}'), make_timestamp(CAST($received AS BIGINT)), $source
     FROM ${file}
     WHERE NOT ${refused} AND r.file_row_number NOT IN (SELECT line FROM fast_later)
-      AND ${hash} NOT IN (SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages)`,
+      AND ${hash} NOT IN (SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages)
+    ORDER BY r.file_row_number`,
   { path, received: receivedAt * 1000, source });
   await foldNewEvents(store);
   await linkAndAccount(store, stored);

@@ -1,9 +1,10 @@
 /**
  * A regular expression (RE2, as DuckDB's `regexp_full_match` runs it) for JSON text that
- * `JSON.stringify(JSON.parse(text))` gives back unchanged and whose object is flat: the properties
- * the Parquet fast path may store as they are, checked in one pass over the text.
+ * `JSON.stringify(JSON.parse(text))` gives back unchanged: the properties the Parquet fast path may
+ * store as they are, checked in one pass over the text.
  *
- * - a flat object, minified (no whitespace), whose values are strings, numbers, true, false or null;
+ * - an object, minified (no whitespace), whose values are scalars (strings, numbers, true, false,
+ *   null) or objects or arrays of scalars (one level of nesting, as in PostHog's `$groups`);
  * - strings and keys without a backslash or a control character (so nothing to escape: a string
  *   holds no quote either), keys not made of digits alone (JavaScript orders those first);
  * - numbers JavaScript prints back unchanged: no exponent, at most 15 digits in all (so the decimal
@@ -11,7 +12,7 @@
  *   four zeros (JavaScript prints 1e-7 and below with an exponent), and not `-0`.
  *
  * Text that matches is valid JSON when it is valid UTF-8 (a DuckDB string always is). Duplicate keys
- * are the one thing the pattern cannot see: the guard checks them apart. `test/plain-json.test.ts`
+ * (at either level) are the one thing the pattern cannot see: the guard checks them apart. `test/plain-json.test.ts`
  * checks, on random texts, that every match survives the JavaScript round trip.
  */
 
@@ -31,7 +32,10 @@ function numberPattern(): string {
 const CHAR = '[^"\\\\\\x00-\\x1f]';
 const STRING = `"${CHAR}*"`;
 const KEY = `"(?:${CHAR}*[^"\\\\\\x00-\\x1f0-9]${CHAR}*)?"`;
-const VALUE = `(?:${STRING}|true|false|null|${numberPattern()})`;
+const SCALAR = `(?:${STRING}|true|false|null|${numberPattern()})`;
+const INNER_OBJECT = `\\{(?:${KEY}:${SCALAR}(?:,${KEY}:${SCALAR})*)?\\}`;
+const INNER_ARRAY = `\\[(?:${SCALAR}(?:,${SCALAR})*)?\\]`;
+const VALUE = `(?:${SCALAR}|${INNER_OBJECT}|${INNER_ARRAY})`;
 
 /** The whole text must match (`regexp_full_match`). */
-export const PLAIN_FLAT_OBJECT = `\\{(?:${KEY}:${VALUE}(?:,${KEY}:${VALUE})*)?\\}`;
+export const PLAIN_OBJECT = `\\{(?:${KEY}:${VALUE}(?:,${KEY}:${VALUE})*)?\\}`;

@@ -50,13 +50,17 @@ export function foldRows(b: StatementBuilder, definition: ReachDefinition, from:
     GROUP BY raw_key`;
 }
 
-/** The statement that folds the rows in [from, to) into the state: `from` and `to` are its named parameters. */
+/**
+ * The statement that folds the rows from row `from` (its named parameter) on into the state. No upper
+ * bound: in the writing transaction DuckDB numbers the rows it appended past every stored row until
+ * it commits, so a bound at the count of rows would skip the transaction's own rows.
+ */
 export function compileFold(ctx: QueryContext, definition: ReachDefinition): CompiledQuery {
   const b = new StatementBuilder(ctx);
   const key = b.params.bind(reachKey(definition));
   const keep = b.params.bind(definition.keep, 'integer');
   const sql = `INSERT INTO live_reach
-    SELECT ${key}, raw_key, ts FROM (${foldRows(b, definition, '$from', '$to', keep)}) f
+    SELECT ${key}, raw_key, ts FROM (${foldRows(b, definition, '$from', undefined, keep)}) f
     ON CONFLICT (def, raw_key) DO UPDATE SET ts = list_slice(list_sort(list_concat(live_reach.ts, excluded.ts)), 1, ${keep})`;
   return { sql, params: b.params.values };
 }
