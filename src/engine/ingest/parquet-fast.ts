@@ -15,9 +15,9 @@
  *   refuses, like Feb 30, which JavaScript would roll over, is left to the normaliser), and not more than FUTURE_LIMIT_MS after the import started (a timestamp
  *   from the future is left to the normaliser, which clamps and counts it);
  * - `properties` is absent/empty (stored `{}`) or JSON text equal to `JSON.stringify(JSON.parse(it))`:
- *   a minified object of plain strings, plain numbers and literals, or objects and arrays of those
- *   (`PLAIN_OBJECT`, see plain-json.ts, checked in one pass of a regular expression), without
- *   duplicate keys at either level;
+ *   a minified object of plain strings, plain numbers and literals, arrays of those and objects of
+ *   one of those (`PLAIN_OBJECT`, see plain-json.ts, checked in one pass of a regular expression),
+ *   without duplicate keys;
  * - `properties.account_id`, read when there is no groupId, is absent, null or a string, in properties
  *   without a nested object.
  *
@@ -75,11 +75,9 @@ export async function parquetFastGuard(store: DuckDbStore, path: string): Promis
       ${col('anonymousId')} AS f_anon, ${group} AS f_group, ${ts} AS f_ts, ${col('properties')} AS f_raw,
       CASE WHEN regexp_full_match(${col('properties')}, ${PLAIN}) THEN ${col('properties')} END AS f_json, file_row_number AS line
     FROM read_parquet($path, file_row_number = true)`;
-  // Nested: a `{` past the first character (perhaps in a string: then only checked for nothing).
+  // Nested: a `{` past the first character (perhaps in a string: then the row is only treated warily).
   const shapes = `SELECT *, json_keys(f_json) AS f_keys, strpos(substr(f_json, 2), '{') > 0 AS f_nested FROM (${fields})`;
-  const distinctKeys = (keys: string) => `len(${keys}) = len(list_distinct(${keys}))`;
-  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND ${distinctKeys('f_keys')}
-    AND (NOT f_nested OR list_bool_and(list_transform(json_extract(f_json, '$.*'), lambda v: NOT starts_with(v, '{') OR ${distinctKeys('json_keys(v)')})))))`;
+  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND len(f_keys) = len(list_distinct(f_keys))))`;
   // In a plain object without a nested one, a quote followed by `account_id":` opens that key (after a
   // closing quote comes `:`, `,` or `}`, and a string holds no quote); with a nested object the key
   // could be the inner one's, so such rows go to the normaliser.

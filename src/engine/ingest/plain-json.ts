@@ -4,7 +4,7 @@
  * store as they are, checked in one pass over the text.
  *
  * - an object, minified (no whitespace), whose values are scalars (strings, numbers, true, false,
- *   null) or objects or arrays of scalars (one level of nesting, as in PostHog's `$groups`);
+ *   null), arrays of scalars, or objects of at most one scalar (PostHog's `$groups` of one group);
  * - strings and keys without a backslash or a control character (so nothing to escape: a string
  *   holds no quote either), keys not made of digits alone (JavaScript orders those first);
  * - numbers JavaScript prints back unchanged: no exponent, at most 15 digits in all (so the decimal
@@ -12,7 +12,7 @@
  *   four zeros (JavaScript prints 1e-7 and below with an exponent), and not `-0`.
  *
  * Text that matches is valid JSON when it is valid UTF-8 (a DuckDB string always is). Duplicate keys
- * (at either level) are the one thing the pattern cannot see: the guard checks them apart. `test/plain-json.test.ts`
+ * of the outer object are the one thing the pattern cannot see: the guard checks them apart. `test/plain-json.test.ts`
  * checks, on random texts, that every match survives the JavaScript round trip.
  */
 
@@ -33,7 +33,8 @@ const CHAR = '[^"\\\\\\x00-\\x1f]';
 const STRING = `"${CHAR}*"`;
 const KEY = `"(?:${CHAR}*[^"\\\\\\x00-\\x1f0-9]${CHAR}*)?"`;
 const SCALAR = `(?:${STRING}|true|false|null|${numberPattern()})`;
-const INNER_OBJECT = `\\{(?:${KEY}:${SCALAR}(?:,${KEY}:${SCALAR})*)?\\}`;
+// One key at most: an inner object cannot repeat a key, so the guard checks only the outer keys.
+const INNER_OBJECT = `\\{(?:${KEY}:${SCALAR})?\\}`;
 const INNER_ARRAY = `\\[(?:${SCALAR}(?:,${SCALAR})*)?\\]`;
 const VALUE = `(?:${SCALAR}|${INNER_OBJECT}|${INNER_ARRAY})`;
 
