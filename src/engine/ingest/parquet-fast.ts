@@ -163,8 +163,10 @@ async function linkAndAccount(store: DuckDbStore, from: number): Promise<void> {
   const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, user_id, ts FROM ${added}
     WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id ORDER BY line`, { from });
   const relinked = links > 0 ? await linkStagedIdentities(store) : [];
-  // The file's later row wins a tie.
-  const accountChanged = await upsertEventAccounts(store, `(SELECT coalesce(user_id, anonymous_id) AS person, arg_max(account_id, (ts, line)) AS account_id, max(ts) AS ts
-    FROM ${added} WHERE account_id IS NOT NULL AND coalesce(user_id, anonymous_id) IS NOT NULL GROUP BY 1)`, { from });
+  // Each person's latest account (the file's later row wins a tie), computed once for the upsert's two reads.
+  await store.run(`CREATE OR REPLACE TEMP TABLE fast_accounts AS SELECT coalesce(user_id, anonymous_id) AS person, arg_max(account_id, (ts, line)) AS account_id, max(ts) AS ts
+    FROM ${added} WHERE account_id IS NOT NULL AND coalesce(user_id, anonymous_id) IS NOT NULL GROUP BY 1`, { from });
+  const accountChanged = await upsertEventAccounts(store, 'fast_accounts');
+  await store.run('DROP TABLE fast_accounts');
   if (relinked.length > 0 || accountChanged.length > 0) await refreshIdentity(store, { persons: [...relinked, ...accountChanged], accounts: [] });
 }
