@@ -38,6 +38,7 @@ describe('bench --live', () => {
     expect(r.ingest.events_sent).toBe(600);
     expect(r.ingest.events_acked).toBe(600);
     expect(r.read_your_writes).toBe(true);
+    expect(r.state_build.ms).toBeGreaterThan(0);
     const kinds = zeroCounts();
     countKinds(0, 600, kinds);
     expect(kinds).toEqual({ message: 540, visit: 30, signup: 30 });
@@ -48,6 +49,9 @@ describe('bench --live', () => {
       expect(f.checked).toBeGreaterThanOrEqual(2);
       expect(f.requests).toBe(f.checked);
       expect(f.p95_ms).toBeGreaterThanOrEqual(f.p50_ms);
+      // The last answer is asked after every event was acknowledged, so at least it came after a write.
+      expect(f.after_write.requests).toBeGreaterThanOrEqual(1);
+      expect(f.after_write.requests).toBeLessThan(f.requests);
       expect(f.final, f.name).toBe(f.base + kinds[LIVE_READS.find((x) => x.name === f.name)!.kind]);
     }
     const files = readdirSync(join(dir, 'out'));

@@ -30,6 +30,11 @@ export interface LiveReadFigure {
   p50_ms: number;
   p95_ms: number;
   max_ms: number;
+  /**
+   * The answers asked after at least one event was acknowledged since the previous answer of the same
+   * read was asked: the store had changed, so none of them was the query cache's answer to that read.
+   */
+  after_write: { requests: number; p50_ms: number; p95_ms: number };
   /** Answers checked for read-your-writes, and how many of them failed. */
   checked: number;
   failed: number;
@@ -53,8 +58,12 @@ const RETRY_PAUSE_MS = 50;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const pause = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
+const totalOf = (c: Counts) => c.message + c.visit + c.signup;
+
 class ReadTimings {
   readonly latencies: number[] = [];
+  readonly afterWrite: number[] = [];
+  private ackedAtLast = -1;
   readonly failures: string[] = [];
   first_ms = 0;
   base = 0;
@@ -62,11 +71,21 @@ class ReadTimings {
   checked = 0;
   constructor(readonly read: LiveRead) {}
 
+  /** One answer's latency, and whether events were acknowledged since the previous answer was asked. */
+  timed(ms: number, ackedBefore: Counts): void {
+    this.latencies.push(ms);
+    const acked = totalOf(ackedBefore);
+    if (this.ackedAtLast >= 0 && acked > this.ackedAtLast) this.afterWrite.push(ms);
+    this.ackedAtLast = acked;
+  }
+
   figure(): LiveReadFigure {
     const sorted = [...this.latencies].sort((a, b) => a - b);
+    const fresh = [...this.afterWrite].sort((a, b) => a - b);
     return {
       name: this.read.name, path: this.read.path, first_ms: round1(this.first_ms), base: this.base, final: this.last, requests: sorted.length,
       p50_ms: round1(percentile(sorted, 50)), p95_ms: round1(percentile(sorted, 95)), max_ms: round1(sorted[sorted.length - 1] ?? 0),
+      after_write: { requests: fresh.length, p50_ms: round1(percentile(fresh, 50)), p95_ms: round1(percentile(fresh, 95)) },
       checked: this.checked, failed: this.failures.length, failures: this.failures.slice(0, 20),
     };
   }
@@ -130,7 +149,7 @@ export async function runLive(plan: LivePlan, log: (line: string) => void): Prom
     const ackedBefore: Counts = { ...acked };
     try {
       const [answer, ms] = await getJson(readUrl(t.read));
-      t.latencies.push(ms);
+      t.timed(ms, ackedBefore);
       t.checked++;
       t.last = t.read.figure(answer);
       const problem = checkAnswer(t.read, t.last, t.base, ackedBefore, { ...sent });
@@ -158,7 +177,7 @@ export async function runLive(plan: LivePlan, log: (line: string) => void): Prom
       const round = performance.now();
       for (const t of timings) await check(t);
       const second = Math.floor(elapsed());
-      if (second % 10 === 0) log(`  ${second} s: ${acked.message + acked.visit + acked.signup} events acknowledged`);
+      if (second % 10 === 0) log(`  ${second} s: ${totalOf(acked)} events acknowledged`);
       await pause(Math.max(0, 1000 - (performance.now() - round)));
     }
   } finally {
@@ -178,7 +197,7 @@ export async function runLive(plan: LivePlan, log: (line: string) => void): Prom
   for (const t of timings) await check(t);
   agent.destroy();
   const sorted = ingestLatencies.sort((a, b) => a - b);
-  const ackedTotal = acked.message + acked.visit + acked.signup;
+  const ackedTotal = totalOf(acked);
   return {
     reads: timings.map((t) => t.figure()),
     ingest: {

@@ -149,8 +149,9 @@ export function printLive(r: LiveResults): void {
   console.log(`truenorth bench --live, ${r.scale}: ${r.data.events.toLocaleString('en-US')} messages, ${r.machine.cpus} cores; ${integer(r.settings.rate)} events/s for ${r.settings.seconds} s, reads as of ${r.settings.as_of}; 1-min load ${r.load_average.start[0]} at start, ${r.load_average.end[0]} at end\n`);
   console.log(`Ingestion: ${integer(r.ingest.events_acked)} of ${integer(r.ingest.events_sent)} events acknowledged, ${integer(r.ingest.events_per_second)}/s, request p50 ${r.ingest.p50_ms} ms, p99 ${r.ingest.p99_ms} ms${r.ingest.retried ? `, ${r.ingest.retried} retried` : ''}; server peak RSS ${r.server_max_rss_mb} MB; live state built before in ${(r.state_build.ms / 1000).toFixed(1)} s${r.server_writes ? `; ${integer(r.server_writes.commits)} commits, the longest ${r.server_writes.max_commit_ms} ms` : ''}\n`);
   console.log('Dashboard reads while ingesting (latency)');
-  console.log(formatTable(['read', 'first (no events yet)', 'requests', 'p50', 'p95', 'max', 'read-your-writes'], r.reads.map((f) => [
+  console.log(formatTable(['read', 'first (no events yet)', 'requests', 'p50', 'p95', 'max', 'after a write: n', 'p50', 'p95', 'read-your-writes'], r.reads.map((f) => [
     `GET ${f.path}`, `${f.first_ms} ms`, f.requests, `${f.p50_ms} ms`, `${f.p95_ms} ms`, `${f.max_ms} ms`,
+    f.after_write.requests, `${f.after_write.p50_ms} ms`, `${f.after_write.p95_ms} ms`,
     f.failed === 0 ? `✓ ${f.checked} answers` : `✗ ${f.failed} of ${f.checked}: ${f.failures[0]}`,
   ])));
 }
