@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LiveResults } from '../tools/bench/live.js';
 import { checkAnswer, countKinds, LIVE_READS, zeroCounts } from '../tools/bench/live-traffic.js';
+import { liveReads } from '../tools/bench/suite.js';
 
 const repo = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-bench-live-'));
@@ -26,6 +27,11 @@ describe('bench --live', () => {
     expect(checkAnswer(scorecard, 151, 100, acked, sent)).toBe('scorecard: 151, more than the 150 sent before the answer');
     expect(checkAnswer(scorecard, null, 100, acked, sent)).toBe('scorecard: no 2026-W47 figure, expected at least 140');
     expect(checkAnswer(scorecard, null, 0, zeroCounts(), sent)).toBeNull();
+  });
+
+  it('runs the reads --live-reads names, and refuses a name it does not know', () => {
+    expect(liveReads('scorecard, north-star')).toEqual(['scorecard', 'north-star']);
+    expect(() => liveReads('scorecard,people')).toThrow('--live-reads: expected some of scorecard, north-star, funnel, retention, got "people"');
   });
 
   it('ingests at the rate while the reads run, and every answer holds the acknowledged events', () => {

@@ -16,6 +16,8 @@ export interface LivePlan {
   rate: number;
   seconds: number;
   runId: string;
+  /** The dashboard's reads to run (all of LIVE_READS when absent). */
+  reads?: readonly LiveRead['name'][];
 }
 
 export interface LiveReadFigure {
@@ -108,7 +110,7 @@ async function getJson(url: string, attempts = 3): Promise<[unknown, number]> {
 }
 
 export async function runLive(plan: LivePlan, log: (line: string) => void): Promise<{ reads: LiveReadFigure[]; ingest: LiveIngest }> {
-  const timings = LIVE_READS.map((r) => new ReadTimings(r));
+  const timings = LIVE_READS.filter((r) => !plan.reads || plan.reads.includes(r.name)).map((r) => new ReadTimings(r));
   const readUrl = (r: LiveRead) => `${plan.url}${r.path}?as_of=${encodeURIComponent(LIVE_AS_OF)}`;
   for (const t of timings) {
     const [answer, ms] = await getJson(readUrl(t.read));

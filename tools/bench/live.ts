@@ -15,7 +15,7 @@ import { parseScale, prepareData, scaleName } from './data.js';
 import { fresh } from './phase-protocol.js';
 import { runLive, type LiveIngest, type LiveReadFigure } from './live-run.js';
 import type { LiveServerMessage, LiveServerPlan, LiveWrites } from './live-server.js';
-import { LIVE_AS_OF, LIVE_WEEK } from './live-traffic.js';
+import { LIVE_AS_OF, LIVE_WEEK, type LiveRead } from './live-traffic.js';
 import { RESULTS_SCHEMA, round2 } from './results.js';
 import { machine, runChild } from './run.js';
 
@@ -32,6 +32,8 @@ export interface LiveOptions {
   self: string[];
   /** Serve n copies of the store of scale ÷ n (tile.ts) instead of an import of this scale. */
   tile?: number;
+  /** The dashboard's reads to run (all when absent). */
+  reads?: readonly LiveRead['name'][];
 }
 
 export interface LiveResults {
@@ -119,7 +121,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
     const ready = await server.next();
     if (ready.kind !== 'ready') throw new Error('the live server did not start');
     o.log(`live: ${integer(o.rate)} events/s for ${o.seconds} s into ${ready.url}, the dashboard's reads once a second …`);
-    measured = await runLive({ url: ready.url, key: ready.key, senders: ready.senders, rate: o.rate, seconds: o.seconds, runId: started.getTime().toString(36) }, o.log);
+    measured = await runLive({ url: ready.url, key: ready.key, senders: ready.senders, rate: o.rate, seconds: o.seconds, runId: started.getTime().toString(36), reads: o.reads }, o.log);
     const stopping = server.next();
     server.child.send('stop');
     const stopped = await stopping;

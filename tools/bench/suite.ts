@@ -8,6 +8,7 @@ import { REPORTS, type ReportName } from './entries.js';
 import { fmtMs, type BenchResults, type Stats } from './results.js';
 import { runBench } from './run.js';
 import { printLive, runLiveBench } from './live.js';
+import { LIVE_READS, type LiveRead } from './live-traffic.js';
 import { wholeNumber } from '../../src/model/whole-number.js';
 
 interface SuiteFlags {
@@ -25,6 +26,7 @@ interface SuiteFlags {
   live?: boolean;
   rate: string;
   seconds: string;
+  liveReads?: string;
 }
 
 async function chdbInstalled(): Promise<boolean> {
@@ -59,6 +61,7 @@ export function registerBenchSuite(bench: Command): void {
     .option('--live', 'instead: the dashboard\'s reads once a second while HTTP ingestion runs at --rate for --seconds (DuckDB), with read-your-writes checked')
     .option('--rate <n>', 'with --live: events sent per second', '1000')
     .option('--seconds <n>', 'with --live: how long', '60')
+    .option('--live-reads <names>', `with --live: the dashboard's reads to run (${LIVE_READS.map((r) => r.name).join(',')})`)
     .action(async (flags: SuiteFlags, command: Command) => {
       const events = parseScale(flags.scale);
       if (flags.live) return live(flags, String(command.optsWithGlobals().engine ?? 'both'));
@@ -102,6 +105,13 @@ export function registerBenchSuite(bench: Command): void {
     });
 }
 
+export function liveReads(text: string): LiveRead['name'][] {
+  const names = LIVE_READS.map((r) => r.name) as string[];
+  const asked = text.split(',').map((r) => r.trim());
+  for (const r of asked) if (!names.includes(r)) throw new InputError(`--live-reads: expected some of ${names.join(', ')}, got ${JSON.stringify(r)}`);
+  return asked as LiveRead['name'][];
+}
+
 async function live(flags: SuiteFlags, engine: string): Promise<void> {
   if (engine === 'clickhouse') throw new InputError('--live: the server ingests into DuckDB; use --engine duckdb (or both)');
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -109,6 +119,7 @@ async function live(flags: SuiteFlags, engine: string): Promise<void> {
     scale: flags.scale.toLowerCase(), dataDir: flags.data, resultsDir: flags.out, log,
     rate: wholeNumber(flags.rate, '--rate', 1, 1_000_000), seconds: wholeNumber(flags.seconds, '--seconds', 1, 86_400),
     tile: flags.tile ? wholeNumber(flags.tile, '--tile', 2, 1000) : undefined,
+    reads: flags.liveReads ? liveReads(flags.liveReads) : undefined,
     self: [process.execPath, ...process.execArgv, process.argv[1]],
   });
   if (flags.json) printJson(results);
