@@ -45,6 +45,7 @@ describe('bench --live', () => {
     expect(r.ingest.events_acked).toBe(600);
     expect(r.read_your_writes).toBe(true);
     expect(r.state_build.ms).toBeGreaterThan(0);
+    expect(r.first_write_ms).toBeGreaterThan(0);
     const kinds = zeroCounts();
     countKinds(0, 600, kinds);
     expect(kinds).toEqual({ message: 540, visit: 30, signup: 30 });

@@ -53,6 +53,8 @@ export interface LiveResults {
   server_max_rss_mb: number;
   /** The first server, which built the live state of the copy and stopped (the measured one started after it). */
   state_build: { ms: number; max_rss_mb: number };
+  /** The first write after the measured server opened the store (it loads the dedupe index), made before the run. */
+  first_write_ms: number;
   /** The server's group commits (ingestion's and the key's) over the run. */
   server_writes: LiveWrites | null;
 }
@@ -115,11 +117,14 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
   o.log(`live state built in ${(built.ms / 1000).toFixed(1)} s (peak RSS ${built.max_rss_mb} MB); the server starts again on it`);
   const server = startServer({ db, config: data.config });
   let rss = 0;
+  let firstWriteMs = 0;
   let writes: LiveWrites | null = null;
   let measured: Awaited<ReturnType<typeof runLive>>;
   try {
     const ready = await server.next();
     if (ready.kind !== 'ready') throw new Error('the live server did not start');
+    firstWriteMs = ready.first_write_ms;
+    o.log(`first write (loads the dedupe index of the stored ids): ${(firstWriteMs / 1000).toFixed(1)} s`);
     o.log(`live: ${integer(o.rate)} events/s for ${o.seconds} s into ${ready.url}, the dashboard's reads once a second …`);
     measured = await runLive({ url: ready.url, key: ready.key, senders: ready.senders, rate: o.rate, seconds: o.seconds, runId: started.getTime().toString(36), reads: o.reads }, o.log);
     const stopping = server.next();
@@ -139,7 +144,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
     ingest: measured.ingest, reads: measured.reads,
     read_your_writes: measured.reads.every((r) => r.failed === 0),
     server_max_rss_mb: rss, server_writes: writes,
-    state_build: { ms: built.ms, max_rss_mb: built.max_rss_mb },
+    state_build: { ms: built.ms, max_rss_mb: built.max_rss_mb }, first_write_ms: firstWriteMs,
   };
   mkdirSync(o.resultsDir, { recursive: true });
   const file = join(o.resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}-${o.scale}-live.json`);
@@ -149,7 +154,7 @@ export async function runLiveBench(o: LiveOptions): Promise<{ results: LiveResul
 
 export function printLive(r: LiveResults): void {
   console.log(`truenorth bench --live, ${r.scale}: ${r.data.events.toLocaleString('en-US')} messages, ${r.machine.cpus} cores; ${integer(r.settings.rate)} events/s for ${r.settings.seconds} s, reads as of ${r.settings.as_of}; 1-min load ${r.load_average.start[0]} at start, ${r.load_average.end[0]} at end\n`);
-  console.log(`Ingestion: ${integer(r.ingest.events_acked)} of ${integer(r.ingest.events_sent)} events acknowledged, ${integer(r.ingest.events_per_second)}/s, request p50 ${r.ingest.p50_ms} ms, p99 ${r.ingest.p99_ms} ms${r.ingest.retried ? `, ${r.ingest.retried} retried` : ''}; server peak RSS ${r.server_max_rss_mb} MB; live state built before in ${(r.state_build.ms / 1000).toFixed(1)} s${r.server_writes ? `; ${integer(r.server_writes.commits)} commits, the longest ${r.server_writes.max_commit_ms} ms` : ''}\n`);
+  console.log(`Ingestion: ${integer(r.ingest.events_acked)} of ${integer(r.ingest.events_sent)} events acknowledged, ${integer(r.ingest.events_per_second)}/s, request p50 ${r.ingest.p50_ms} ms, p99 ${r.ingest.p99_ms} ms${r.ingest.retried ? `, ${r.ingest.retried} retried` : ''}; server peak RSS ${r.server_max_rss_mb} MB; live state built before in ${(r.state_build.ms / 1000).toFixed(1)} s, first write ${(r.first_write_ms / 1000).toFixed(1)} s${r.server_writes ? `; ${integer(r.server_writes.commits)} commits, the longest ${r.server_writes.max_commit_ms} ms` : ''}\n`);
   console.log('Dashboard reads while ingesting (latency)');
   console.log(formatTable(['read', 'first (no events yet)', 'requests', 'p50', 'p95', 'max', 'after a write: n', 'p50', 'p95', 'read-your-writes'], r.reads.map((f) => [
     `GET ${f.path}`, `${f.first_ms} ms`, f.requests, `${f.p50_ms} ms`, `${f.p95_ms} ms`, `${f.max_ms} ms`,
