@@ -4,6 +4,7 @@ import { foldLiveState, LIVE_FOLD_EVERY } from '../duckdb/live-state.js';
 import { appendNullable, appendRows, timestampValue } from '../duckdb/append-rows.js';
 import { insertEvents } from '../duckdb/insert-events.js';
 import type { DuckDbStore } from '../duckdb/database.js';
+import type { DuckDBAppender } from '@duckdb/node-api';
 import { recordEventAccounts } from './event-accounts.js';
 import { refreshIdentity } from './identity-refresh.js';
 import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
@@ -21,6 +22,25 @@ export interface WriteCounts {
  * as text (insert-events.ts), while this thread goes on with other work. Both store the same rows.
  */
 export type EventsInsert = 'appender' | 'statement';
+
+/**
+ * The columns `events` and `identity_messages` share, in their order: id, fingerprint, event name or
+ * call kind, timestamp, the three ids, the properties or traits as JSON, when received, the source.
+ */
+function appendStoredMessage(
+  a: DuckDBAppender, m: NormalizedMessage, f: Fingerprint, name: string, json: string, received: ReturnType<typeof timestampValue>, source: string,
+): void {
+  a.appendVarchar(m.id);
+  a.appendUHugeInt(fingerprintValue(f));
+  a.appendVarchar(name);
+  a.appendTimestamp(timestampValue(m.timestamp));
+  appendNullable(a, m.userId);
+  appendNullable(a, m.anonymousId);
+  appendNullable(a, m.accountId);
+  a.appendVarchar(json);
+  a.appendTimestamp(received);
+  a.appendVarchar(source);
+}
 
 /** Link candidates: messages carrying both an anonymous id and a user id. */
 export const STAGE_LINKS = `CREATE TEMP TABLE IF NOT EXISTS stage_links (anonymous_id VARCHAR, user_id VARCHAR, ts TIMESTAMP)`;
@@ -85,16 +105,7 @@ export class IngestWriter {
     }
     if (identities.length > 0) {
       await appendRows(this.store, 'stage_identity', 'temp', identities, (a, { m, f }) => {
-        a.appendVarchar(m.id);
-        a.appendUHugeInt(fingerprintValue(f));
-        a.appendVarchar(m.kind);
-        a.appendTimestamp(timestampValue(m.timestamp));
-        appendNullable(a, m.userId);
-        appendNullable(a, m.anonymousId);
-        appendNullable(a, m.accountId);
-        a.appendVarchar(JSON.stringify(m.traits));
-        a.appendTimestamp(received);
-        a.appendVarchar(this.source);
+        appendStoredMessage(a, m, f, m.kind, JSON.stringify(m.traits), received, this.source);
         appendNullable(a, m.setOnce ? JSON.stringify(m.setOnce) : null);
         appendNullable(a, m.unset ? JSON.stringify(m.unset) : null);
       });
@@ -126,16 +137,7 @@ export class IngestWriter {
 
   private appendEvents(events: readonly { m: TrackedEvent; f: Fingerprint }[], received: ReturnType<typeof timestampValue>): Promise<void> {
     return appendRows(this.store, 'events', 'main', events, (a, { m: e, f }) => {
-      a.appendVarchar(e.id);
-      a.appendUHugeInt(fingerprintValue(f));
-      a.appendVarchar(e.event);
-      a.appendTimestamp(timestampValue(e.timestamp));
-      appendNullable(a, e.userId);
-      appendNullable(a, e.anonymousId);
-      appendNullable(a, e.accountId);
-      a.appendVarchar(JSON.stringify(e.properties));
-      a.appendTimestamp(received);
-      a.appendVarchar(this.source);
+      appendStoredMessage(a, e, f, e.event, JSON.stringify(e.properties), received, this.source);
     });
   }
 
