@@ -8,9 +8,8 @@ import { retentionDefinition } from '../model/metric-model.js';
 import type { SeriesMetric } from '../model/metrics.js';
 import { rowName, STAGE_NAMES, type ScorecardModel } from '../model/scorecard-rows.js';
 import { lastPeriods, periodsIn, weekNameOf, type Period } from '../model/time.js';
-import { compileStoreLastSeen } from '../query/plans/coverage.js';
 import type { AlertInputs, CohortReturn, DailyRow, OffPace, WeeklyRate } from '../reports/alerts.js';
-import { run, type ReportContext } from '../reports/context.js';
+import type { ReportContext } from '../reports/context.js';
 import { weeklyStagesReport } from '../reports/funnel.js';
 import { dataCoverage, eventGaps } from '../reports/no-data.js';
 import { seriesReport } from '../reports/north-star.js';
@@ -46,11 +45,8 @@ async function dailyCounts(ctx: ReportContext, card: ScorecardModel, settings: A
   const range = lastPeriods(ctx.asOf, 'day', 7 * settings.anomaly.baseline_weeks + 7, ctx.model.time, true);
   const days = periodsIn(range, 'day', ctx.model.time);
   const defs = dailyMetrics(ctx, card);
-  const [[last], coverage] = await Promise.all([
-    run<{ n: number; last_ms: number | null }>(ctx, compileStoreLastSeen(ctx.query)),
-    dataCoverage(ctx, defs.flatMap((d) => d.metric.selector.events)),
-  ]);
-  const arrived = Number(last?.n ?? 0) > 0 ? Number(last.last_ms) : -Infinity;
+  const coverage = await dataCoverage(ctx, defs.flatMap((d) => d.metric.selector.events));
+  const arrived = coverage.storeLast ?? -Infinity;
   const rows: DailyRow[] = [];
   for (const { id, metric } of defs) {
     const series = await seriesReport(ctx, { ...metric, frequency: 'day' }, range);

@@ -29,8 +29,3 @@ function rowSpan(b: StatementBuilder, rows: RowSpan | undefined): string {
   return rows ? ` AND e.rowid >= ${b.params.bind(rows.from, 'integer')} AND e.rowid < ${b.params.bind(rows.to, 'integer')}` : '';
 }
 
-/** One row: `n` events in the store and the last instant (`last_ms`, meaningless when `n` is 0). */
-export function compileStoreLastSeen(ctx: QueryContext): CompiledQuery {
-  const b = new StatementBuilder(ctx);
-  return { sql: `SELECT count(*) AS n, ${b.ms('max(e.ts)')} AS last_ms FROM events e`, params: b.params.values };
-}
