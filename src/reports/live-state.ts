@@ -3,7 +3,7 @@ import type { StageDefinition } from '../model/metrics.js';
 import { compileLiveKeys, reachDefinitions, reachKey } from '../query/plans/live.js';
 import { compileStageCounts, type StageCountsQuery } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
-import { periodParts, wholePeriods } from './period-cache.js';
+import { keptPeriods, windowsOf } from './period-cache.js';
 
 /**
  * Whether the store keeps the live first-reach state of every definition these stages need (the
@@ -25,13 +25,13 @@ export async function liveReachReady(ctx: ReportContext, stages: readonly StageD
 export async function stageCountRows<T extends { period: string }>(ctx: ReportContext, q: Omit<StageCountsQuery, 'live'>): Promise<T[]> {
   const live = q.segment === 'all' && await liveReachReady(ctx, q.stages);
   const time = ctx.model.time;
-  const periods = q.within ? periodParts(q.range, q.within, 'week', time) : wholePeriods(q.range, 'week', time);
+  const periods = keptPeriods(q.range, 'week', time, q.within);
   if (!ctx.cache || !periods) return run<T>(ctx, compileStageCounts(ctx.query, { ...q, live }));
   const windowed = q.within !== undefined;
   return ctx.cache.periods.run<T>(ctx.engine, {
     key: JSON.stringify({ stageCounts: q.stages, segment: q.segment, ideal: q.idealSplit ?? false, profile: ctx.model.idealUser, time, windowed }),
     periods,
-    compile: (range, parts) => compileStageCounts(ctx.query, { ...q, range, live, ...(windowed ? { within: parts.map(({ from, to }) => ({ from, to })) } : {}) }),
+    compile: (range, parts) => compileStageCounts(ctx.query, { ...q, range, live, ...(windowed ? { within: windowsOf(parts) } : {}) }),
     people: true,
   });
 }

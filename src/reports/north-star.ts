@@ -2,7 +2,7 @@ import type { Breakdown, Segment, SeriesMetric, TimeRange } from '../model/metri
 import { periodsIn } from '../model/time.js';
 import { compileSeries, seriesReads } from '../query/plans/series.js';
 import { run, type ReportContext } from './context.js';
-import { periodParts, wholePeriods } from './period-cache.js';
+import { keptPeriods, windowsOf } from './period-cache.js';
 
 export interface SeriesPoint {
   period: string;
@@ -39,12 +39,12 @@ export function fillSeries(metric: SeriesMetric, range: TimeRange, ctx: ReportCo
  */
 export async function seriesRows(ctx: ReportContext, metric: SeriesMetric, range: TimeRange, segment: Segment, within?: TimeRange[]): Promise<{ period: string; value: number | null }[]> {
   const time = ctx.model.time;
-  const periods = within ? periodParts(range, within, metric.frequency, time) : wholePeriods(range, metric.frequency, time);
+  const periods = keptPeriods(range, metric.frequency, time, within);
   if (!ctx.cache || !periods || segment !== 'all') return run(ctx, compileSeries(ctx.query, { metric, range, segment, ...(within ? { within } : {}) }));
   return ctx.cache.periods.run(ctx.engine, {
     key: JSON.stringify({ series: metric, time, windowed: within !== undefined }),
     periods,
-    compile: (r, parts) => compileSeries(ctx.query, { metric, range: r, segment, ...(within ? { within: parts.map(({ from, to }) => ({ from, to })) } : {}) }),
+    compile: (r, parts) => compileSeries(ctx.query, { metric, range: r, segment, ...(within ? { within: windowsOf(parts) } : {}) }),
     people: seriesReads({ metric, segment }).actor,
   });
 }

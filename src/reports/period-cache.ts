@@ -40,6 +40,19 @@ function keepsPeriods(engine: SqlEngine): boolean {
   return engine.dataVersion !== undefined && capabilityGap(readerCapabilities(engine), 'live_state') === undefined;
 }
 
+/** A value read at most once per data version of the engine: the reads running at once share one read. */
+class PerVersion<T> {
+  private last: { version: number; value: Promise<T> } | undefined;
+
+  constructor(private readonly read: (engine: SqlEngine) => Promise<T>) {}
+
+  of(engine: SqlEngine): Promise<T> {
+    const version = engine.dataVersion!;
+    if (this.last?.version !== version) this.last = { version, value: this.read(engine) };
+    return this.last.value;
+  }
+}
+
 /** Periods kept at most, over every key; past it, all are dropped. */
 const MAX_PERIODS = 20_000;
 
@@ -55,8 +68,19 @@ export class PeriodCache {
   private readonly kept = new Map<string, Map<string, Kept>>();
   private readonly counts = new Map<string, { rows: CountRow[]; stored: number }>();
   private size = 0;
-  private stored: { version: number; n: Promise<number> } | undefined;
-  private people: { version: number; signature: Promise<string> } | undefined;
+  /** Events stored now (one count shared by the reads running at once). */
+  private readonly stored = new PerVersion(async (engine) => {
+    const q = compileStoredEvents();
+    // Read before the query it guards: rows committed in between only make the later check stricter.
+    const [row] = await engine.all<{ n: number }>(q.sql, q.params);
+    return Number(row.n);
+  });
+  /** Who is who now (compilePeopleSignature), read before the query it guards. */
+  private readonly people = new PerVersion(async (engine) => {
+    const q = compilePeopleSignature();
+    const [row] = await engine.all<{ s: string }>(q.sql, q.params);
+    return String(row.s);
+  });
   hits = 0;
   misses = 0;
 
@@ -65,8 +89,8 @@ export class PeriodCache {
       const compiled = q.compile(spanOf(q.periods), q.periods);
       return engine.all<T>(compiled.sql, compiled.params);
     }
-    const stored = await this.storedEvents(engine);
-    const people = q.people ? await this.peopleSignature(engine) : undefined;
+    const stored = await this.stored.of(engine);
+    const people = q.people ? await this.people.of(engine) : undefined;
     const byPeriod = this.kept.get(q.key) ?? new Map<string, Kept>();
     // Judged and answered from the entries as they are now: a read finishing meanwhile may replace them.
     const entries = q.periods.map((p) => byPeriod.get(slotOf(p)));
@@ -94,7 +118,7 @@ export class PeriodCache {
    */
   async counted<T extends CountRow>(engine: SqlEngine, key: string, compile: (rows?: RowSpan) => CompiledQuery): Promise<T[]> {
     if (!keepsPeriods(engine)) return engine.all<T>(compile().sql, compile().params);
-    const stored = await this.storedEvents(engine);
+    const stored = await this.stored.of(engine);
     const kept = this.counts.get(key);
     const from = kept && kept.stored <= stored ? kept.stored : 0;
     let rows = from > 0 ? kept!.rows : [];
@@ -104,27 +128,6 @@ export class PeriodCache {
       this.counts.set(key, { rows, stored });
     }
     return structuredClone(rows) as T[];
-  }
-
-  /** Who is who now (compilePeopleSignature), read once per data version, before the query it guards. */
-  private peopleSignature(engine: SqlEngine): Promise<string> {
-    const version = engine.dataVersion!;
-    if (this.people?.version !== version) {
-      const q = compilePeopleSignature();
-      this.people = { version, signature: engine.all<{ s: string }>(q.sql, q.params).then(([row]) => String(row.s)) };
-    }
-    return this.people.signature;
-  }
-
-  /** Events stored now, counted once per data version (one count shared by the reads running at once). */
-  private storedEvents(engine: SqlEngine): Promise<number> {
-    const version = engine.dataVersion!;
-    if (this.stored?.version !== version) {
-      const q = compileStoredEvents();
-      // Read before the query it guards: rows committed in between only make the later check stricter.
-      this.stored = { version, n: engine.all<{ n: number }>(q.sql, q.params).then(([row]) => Number(row.n)) };
-    }
-    return this.stored.n;
   }
 
   /** The earliest instant among the events stored since the oldest of these was computed (periods ending after it are stale). */
@@ -150,8 +153,21 @@ export class PeriodCache {
   }
 }
 
+/**
+ * What a query over a range can be kept by: its whole periods, or with `within` (pace's windows) each
+ * window as its period's part; null when it cannot be kept period by period.
+ */
+export function keptPeriods(range: TimeRange, frequency: Frequency, time: TimeSettings, within?: readonly TimeRange[]): Period[] | null {
+  return within ? periodParts(range, within, frequency, time) : wholePeriods(range, frequency, time);
+}
+
+/** The windows a query restricted to periods' parts reads: each part's span. */
+export function windowsOf(parts: readonly Period[]): TimeRange[] {
+  return parts.map(({ from, to }) => ({ from, to }));
+}
+
 /** The periods of a range that starts and ends on period boundaries, else null (it cannot be kept period by period). */
-export function wholePeriods(range: TimeRange, frequency: Frequency, time: TimeSettings): Period[] | null {
+function wholePeriods(range: TimeRange, frequency: Frequency, time: TimeSettings): Period[] | null {
   const periods = periodsIn(range, frequency, time);
   return periods.length > 0 && periods[0].from === range.from && periods[periods.length - 1].to === range.to ? periods : null;
 }
@@ -160,7 +176,7 @@ export function wholePeriods(range: TimeRange, frequency: Frequency, time: TimeS
  * Windows inside a range, each a period's part from its start (pace's windows), as periods ending at
  * the window's end; null unless every window starts a period and ends inside it.
  */
-export function periodParts(range: TimeRange, within: readonly TimeRange[], frequency: Frequency, time: TimeSettings): Period[] | null {
+function periodParts(range: TimeRange, within: readonly TimeRange[], frequency: Frequency, time: TimeSettings): Period[] | null {
   if (within.length === 0 || within[0].from < range.from || within[within.length - 1].to > range.to) return null;
   const periods = periodsIn({ from: within[0].from, to: within[within.length - 1].to }, frequency, time);
   const parts = within.map((w) => {
