@@ -7,7 +7,7 @@
  */
 import type { StageDefinition } from '../../model/metrics.js';
 import { duckdbDialect } from '../../query/dialects/duckdb.js';
-import { compileFold, reachDefinitions, reachKey, type ReachDefinition } from '../../query/plans/live.js';
+import { compileFold, compileStoredEvents, reachDefinitions, reachKey, type ReachDefinition } from '../../query/plans/live.js';
 import type { SqlEngine, SqlParams } from '../sql-engine.js';
 
 /** The writing connection of a DuckDB file (DuckDbStore). */
@@ -30,7 +30,8 @@ export interface LiveStateProgress {
 const context = { dialect: duckdbDialect, time: { timezone: 'UTC', weekStart: 'monday' as const }, idealUser: null };
 
 async function storedEvents(store: SqlEngine): Promise<number> {
-  const [row] = await store.all<{ n: number }>('SELECT count(*) AS n FROM events');
+  const q = compileStoredEvents();
+  const [row] = await store.all<{ n: number }>(q.sql, q.params);
   return Number(row.n);
 }
 
