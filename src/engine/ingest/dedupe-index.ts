@@ -16,14 +16,14 @@ import { SortedKeys } from './sorted-keys.js';
 export class DedupeIndex {
   private readonly keys: SortedKeys;
   private readonly recent = new FingerprintSet();
-  private readonly key: (f: Fingerprint) => Key;
+  private readonly key?: (f: Fingerprint) => Key;
   private readonly mergeEvery: number;
   private turn: Promise<unknown> = Promise.resolve();
 
   /** `keys[0, count)`: the stored ids' keys, in any order (the array is taken over). */
   constructor(keys: BigUint64Array, count: number, private readonly options: DedupeOptions) {
     this.keys = new SortedKeys(keys, count);
-    this.key = options.key ?? lowKey;
+    this.key = options.key;
     this.mergeEvery = options.mergeEvery ?? MERGE_EVERY;
   }
 
@@ -45,21 +45,17 @@ export class DedupeIndex {
 
   private async claimNow(batch: readonly Fingerprint[]): Promise<boolean[]> {
     const stored = await this.storedMatches(batch);
-    const fresh = batch.map((f) => {
-      if (this.recent.has(f)) return false;
-      if (stored.size > 0 && stored.has(fingerprintValue(f))) return false;
-      this.recent.add(f);
-      return true;
-    });
+    // An id recent or repeated in the batch is refused by the set itself.
+    const fresh = batch.map((f) => !(stored.size > 0 && stored.has(fingerprintValue(f))) && this.recent.add(f));
     if (this.recent.size >= Math.max(this.mergeEvery, this.keys.size / 32)) this.merge();
     return fresh;
   }
 
-  /** Of the batch's ids not recent whose key matches an older id's, those stored (as `fingerprintValue`). */
+  /** Of the batch's ids whose key matches an older id's, those stored (as `fingerprintValue`). */
   private async storedMatches(batch: readonly Fingerprint[]): Promise<Set<bigint>> {
     const candidates = new Map<bigint, Fingerprint>();
     for (const f of batch) {
-      if (!this.recent.has(f) && this.matchesKey(f)) candidates.set(fingerprintValue(f), f);
+      if (this.matchesKey(f) && !this.recent.has(f)) candidates.set(fingerprintValue(f), f);
     }
     if (candidates.size === 0) return new Set();
     const list = [...candidates.values()];
@@ -68,6 +64,7 @@ export class DedupeIndex {
   }
 
   private matchesKey(f: Fingerprint): boolean {
+    if (!this.key) return this.keys.has(f[0], f[1]);
     const [low, high] = this.key(f);
     return this.keys.has(low, high);
   }
@@ -78,7 +75,7 @@ export class DedupeIndex {
     const words = new Uint32Array(added.buffer);
     let n = 0;
     this.recent.forEach((f) => {
-      const [low, high] = this.key(f);
+      const [low, high] = this.key ? this.key(f) : [f[0], f[1]];
       words[2 * n] = low;
       words[2 * n + 1] = high;
       n++;
@@ -101,8 +98,6 @@ export interface DedupeOptions {
 export type Key = readonly [number, number];
 
 const MERGE_EVERY = 1 << 18;
-
-const lowKey = (f: Fingerprint): Key => [f[0], f[1]];
 
 export type { Fingerprint };
 

@@ -45,10 +45,9 @@ export class FingerprintSet {
     }
   }
 
-  /** Empties the set, back to its first size. */
+  /** Empties the set, keeping its room (it fills up to the same size again). */
   clear(): void {
-    this.slots = new Uint32Array(INITIAL_SLOTS * 4);
-    this.mask = INITIAL_SLOTS - 1;
+    this.slots.fill(0);
     this.count = 0;
   }
 
