@@ -84,11 +84,15 @@ describe('dedupe index', () => {
     // A replay of stored ids: one question for the whole batch, every id refused.
     expect(await index.claim(old.slice(0, 500).map(fingerprint))).toEqual(old.slice(0, 500).map(() => false));
     expect(model.asked).toEqual([500]);
+    // The same replay again, and a batch of recent and older stored ids: only the older ones are asked about.
+    expect((await index.claim(old.slice(0, 500).map(fingerprint))).some(Boolean)).toBe(false);
+    expect(await index.claim(old.slice(400, 600).map(fingerprint))).toEqual(old.slice(400, 600).map(() => false));
+    expect(model.asked).toEqual([500, 100]);
     // New ids, then a retry of them: answered in memory.
     const recent = Array.from({ length: 300 }, (_, i) => `new-${i}`).map(fingerprint);
     expect((await index.claim(recent)).every(Boolean)).toBe(true);
     expect((await index.claim(recent)).some(Boolean)).toBe(false);
-    expect(model.asked).toEqual([500]);
+    expect(model.asked).toEqual([500, 100]);
   });
 
   it('finds every key after merges and grown room, and none other', () => {

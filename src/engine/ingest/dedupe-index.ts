@@ -27,7 +27,7 @@ export class DedupeIndex {
     this.mergeEvery = options.mergeEvery ?? MERGE_EVERY;
   }
 
-  /** Ids known, counting once two that share a 64-bit key and an id both merged and stored. */
+  /** Keys held and recent ids (an id found stored is in both until the next merge). */
   get size(): number {
     return this.keys.size + this.recent.size;
   }
@@ -45,8 +45,12 @@ export class DedupeIndex {
 
   private async claimNow(batch: readonly Fingerprint[]): Promise<boolean[]> {
     const stored = await this.storedMatches(batch);
-    // An id recent or repeated in the batch is refused by the set itself.
-    const fresh = batch.map((f) => !(stored.size > 0 && stored.has(fingerprintValue(f))) && this.recent.add(f));
+    // An id recent or repeated in the batch is refused by the set itself; a stored one joins the set
+    // too, so that a retry storm asks the store about each id once.
+    const fresh = batch.map((f) => {
+      const isStored = stored.size > 0 && stored.has(fingerprintValue(f));
+      return this.recent.add(f) && !isStored;
+    });
     if (this.recent.size >= Math.max(this.mergeEvery, this.keys.size / 32)) this.merge();
     return fresh;
   }
@@ -76,11 +80,12 @@ export class DedupeIndex {
     let n = 0;
     this.recent.forEach((f) => {
       const [low, high] = this.key ? this.key(f) : [f[0], f[1]];
+      if (this.keys.has(low, high)) return; // a stored id checked in the store, or one sharing its key
       words[2 * n] = low;
       words[2 * n + 1] = high;
       n++;
     });
-    added.sort();
+    added.subarray(0, n).sort();
     this.keys.merge(added, n);
     this.recent.clear();
   }
