@@ -1,5 +1,5 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
+import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
 import type { Frequency, TimeRange, TimeSettings } from '../model/metrics.js';
 import { periodsIn, type Period } from '../model/time.js';
 import type { CompiledQuery } from '../query/dialect.js';
@@ -40,15 +40,20 @@ function keepsPeriods(engine: SqlEngine): boolean {
   return engine.dataVersion !== undefined && capabilityGap(readerCapabilities(engine), 'live_state') === undefined;
 }
 
-/** A value read at most once per data version of the engine: the reads running at once share one read. */
+/**
+ * A statement's one value, read again only once a table it reads changed (`resultVersion`): the
+ * reads running at once share one read.
+ */
 class PerVersion<T> {
   private last: { version: number; value: Promise<T> } | undefined;
 
-  constructor(private readonly read: (engine: SqlEngine) => Promise<T>) {}
+  constructor(private readonly query: CompiledQuery, private readonly valueOf: (row: Record<string, unknown>) => T) {}
 
   of(engine: SqlEngine): Promise<T> {
-    const version = engine.dataVersion!;
-    if (this.last?.version !== version) this.last = { version, value: this.read(engine) };
+    const version = resultVersion(engine, this.query.sql)!;
+    if (this.last?.version !== version) {
+      this.last = { version, value: engine.all(this.query.sql, this.query.params).then(([row]) => this.valueOf(row)) };
+    }
     return this.last.value;
   }
 }
@@ -68,19 +73,13 @@ export class PeriodCache {
   private readonly kept = new Map<string, Map<string, Kept>>();
   private readonly counts = new Map<string, { rows: CountRow[]; stored: number }>();
   private size = 0;
-  /** Events stored now (one count shared by the reads running at once). */
-  private readonly stored = new PerVersion(async (engine) => {
-    const q = compileStoredEvents();
-    // Read before the query it guards: rows committed in between only make the later check stricter.
-    const [row] = await engine.all<{ n: number }>(q.sql, q.params);
-    return Number(row.n);
-  });
+  /**
+   * Events stored now, read before the query it guards: rows committed in between only make the
+   * later check stricter.
+   */
+  private readonly stored = new PerVersion(compileStoredEvents(), (row) => Number(row.n));
   /** Who is who now (compilePeopleSignature), read before the query it guards. */
-  private readonly people = new PerVersion(async (engine) => {
-    const q = compilePeopleSignature();
-    const [row] = await engine.all<{ s: string }>(q.sql, q.params);
-    return String(row.s);
-  });
+  private readonly people = new PerVersion(compilePeopleSignature(), (row) => String(row.s));
   hits = 0;
   misses = 0;
 
