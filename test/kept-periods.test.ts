@@ -18,19 +18,12 @@ import { QueryCache } from '../src/reports/query-cache.js';
 import { scorecardReport } from '../src/reports/scorecard-report.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { normalizeAll } from './helpers/engines.js';
+import { SMALL_JOURNEY_YAML } from './helpers/small-journey.js';
 
 // Monday 9 November 2026, 00:00 UTC; read on the Wednesday at noon.
 const MONDAY = Date.UTC(2026, 10, 9);
 const AS_OF = new Date(MONDAY + 2 * DAY_MS + 12 * HOUR_MS).toISOString();
-const YAML = `
-product: P
-ideal_user: { role: { in: [eng] } }
-journey:
-  visit: { event: V }
-  signup: { event: S, owner: maya }
-  setup: { event: M, at_least: 2 }
-north_star: { name: Messages, event: M, measure: count, frequency: week }
-`;
+const YAML = SMALL_JOURNEY_YAML;
 const MODEL = modelFromConfig(parseConfig(YAML));
 const SCORECARD = scorecardModelFromConfig(parseConfig(YAML));
 

@@ -20,19 +20,12 @@ import { DAY_MS, HOUR_MS } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
 import { QueryCache } from '../src/reports/query-cache.js';
 import { normalizeAll } from './helpers/engines.js';
+import { SMALL_JOURNEY_YAML } from './helpers/small-journey.js';
 
 // Monday 9 November 2026, 00:00 UTC; the scorecard is read on the Thursday.
 const MONDAY = Date.UTC(2026, 10, 9);
 const AS_OF = MONDAY + 3 * DAY_MS + 12 * HOUR_MS;
-const CONFIG = parseConfig(`
-product: P
-ideal_user: { role: { in: [eng] } }
-journey:
-  visit: { event: V }
-  signup: { event: S, owner: maya }
-  setup: { event: M, at_least: 2 }
-north_star: { name: Messages, event: M, measure: count, frequency: week }
-metrics:
+const CONFIG = parseConfig(`${SMALL_JOURNEY_YAML}metrics:
   - { id: demos, source: manual, frequency: week, owner: maya }
 health:
   mrr: { owner: cfo }
