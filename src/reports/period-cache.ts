@@ -1,5 +1,6 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
+import { createHash } from 'node:crypto';
+import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
 import type { Frequency, TimeRange, TimeSettings } from '../model/metrics.js';
 import { periodsIn, type Period } from '../model/time.js';
 import type { CompiledQuery } from '../query/dialect.js';
@@ -24,7 +25,7 @@ export interface PeriodQuery {
   people?: boolean;
 }
 
-interface Kept {
+export interface Kept {
   rows: { period: string }[];
   /** Events stored when it was computed: later rows (row number from here on) may change it. */
   stored: number;
@@ -40,15 +41,20 @@ export function keepsPeriods(engine: SqlEngine): boolean {
   return engine.dataVersion !== undefined && capabilityGap(readerCapabilities(engine), 'live_state') === undefined;
 }
 
-/** A value read at most once per data version of the engine: the reads running at once share one read. */
+/**
+ * A statement's one value, read again only once a table it reads changed (`resultVersion`): the
+ * reads running at once share one read.
+ */
 class PerVersion<T> {
   private last: { version: number; value: Promise<T> } | undefined;
 
-  constructor(private readonly read: (engine: SqlEngine) => Promise<T>) {}
+  constructor(private readonly query: CompiledQuery, private readonly valueOf: (row: Record<string, unknown>) => T) {}
 
   of(engine: SqlEngine): Promise<T> {
-    const version = engine.dataVersion!;
-    if (this.last?.version !== version) this.last = { version, value: this.read(engine) };
+    const version = resultVersion(engine, this.query.sql)!;
+    if (this.last?.version !== version) {
+      this.last = { version, value: engine.all(this.query.sql, this.query.params).then(([row]) => this.valueOf(row)) };
+    }
     return this.last.value;
   }
 }
@@ -68,19 +74,17 @@ export class PeriodCache {
   private readonly kept = new Map<string, Map<string, Kept>>();
   private readonly counts = new Map<string, { rows: CountRow[]; stored: number }>();
   private size = 0;
-  /** Events stored now (one count shared by the reads running at once). */
-  private readonly stored = new PerVersion(async (engine) => {
-    const q = compileStoredEvents();
-    // Read before the query it guards: rows committed in between only make the later check stricter.
-    const [row] = await engine.all<{ n: number }>(q.sql, q.params);
-    return Number(row.n);
-  });
+  /** Per key, a fingerprint of the statement that computes it (its SQL for one period), taken once. */
+  private readonly plans = new Map<string, string>();
+  /** Keys restored from a snapshot whose plan is not yet compared with this process's. */
+  private readonly unchecked = new Map<string, string>();
+  /**
+   * Events stored now, read before the query it guards: rows committed in between only make the
+   * later check stricter.
+   */
+  private readonly stored = new PerVersion(compileStoredEvents(), (row) => Number(row.n));
   /** Who is who now (compilePeopleSignature), read before the query it guards. */
-  private readonly people = new PerVersion(async (engine) => {
-    const q = compilePeopleSignature();
-    const [row] = await engine.all<{ s: string }>(q.sql, q.params);
-    return String(row.s);
-  });
+  private readonly people = new PerVersion(compilePeopleSignature(), (row) => String(row.s));
   hits = 0;
   misses = 0;
 
@@ -94,6 +98,7 @@ export class PeriodCache {
       const compiled = q.compile(spanOf(q.periods), q.periods);
       return engine.all<T>(compiled.sql, compiled.params);
     }
+    this.checkPlan(q.key, () => q.compile(spanOf(q.periods.slice(0, 1)), q.periods.slice(0, 1)));
     const stored = await this.stored.of(engine);
     const people = q.people ? await this.people.of(engine) : undefined;
     const byPeriod = this.kept.get(q.key) ?? new Map<string, Kept>();
@@ -123,6 +128,7 @@ export class PeriodCache {
    */
   async counted<T extends CountRow>(engine: SqlEngine, key: string, compile: (rows?: RowSpan) => CompiledQuery): Promise<T[]> {
     if (!keepsPeriods(engine)) return engine.all<T>(compile().sql, compile().params);
+    this.checkPlan(key, compile);
     const stored = await this.stored.of(engine);
     const kept = this.counts.get(key);
     const from = kept && kept.stored <= stored ? kept.stored : 0;
@@ -133,6 +139,57 @@ export class PeriodCache {
       this.counts.set(key, { rows, stored });
     }
     return structuredClone(rows) as T[];
+  }
+
+  /**
+   * What is kept, to be restored by the next process on the same store (a server saves it when it
+   * stops): each result with the number of events stored and the people signature it was computed
+   * with, as here, and its statement's fingerprint.
+   */
+  snapshot(): PeriodSnapshot {
+    return {
+      periods: [...this.kept].flatMap(([key, byPeriod]) => this.planned(key, (plan) => ({ key, plan, kept: [...byPeriod] }))),
+      counts: [...this.counts].flatMap(([key, counts]) => this.planned(key, (plan) => ({ key, plan, ...counts }))),
+    };
+  }
+
+  /**
+   * Takes over what another process kept. A result stays valid as it is judged here (the events
+   * stored since, the people signature); a key whose statement differs in this release is dropped
+   * the first time it is asked for.
+   */
+  restore(snapshot: PeriodSnapshot): void {
+    for (const { key, plan, kept } of snapshot.periods) {
+      if (this.size + kept.length > MAX_PERIODS) break;
+      this.kept.set(key, new Map(kept));
+      this.size += kept.length;
+      this.unchecked.set(key, plan);
+    }
+    for (const { key, plan, rows, stored } of snapshot.counts) {
+      this.counts.set(key, { rows, stored });
+      this.unchecked.set(key, plan);
+    }
+  }
+
+  /** `entry` with the key's plan: this process's, else the one it was restored with (not asked for since). */
+  private planned<T>(key: string, entry: (plan: string) => T): T[] {
+    const plan = this.unchecked.get(key) ?? this.plans.get(key);
+    return plan === undefined ? [] : [entry(plan)];
+  }
+
+  private checkPlan(key: string, compile: () => CompiledQuery): void {
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      plan = createHash('sha256').update(compile().sql).digest('hex');
+      this.plans.set(key, plan);
+    }
+    const restored = this.unchecked.get(key);
+    if (restored === undefined) return;
+    this.unchecked.delete(key);
+    if (restored === plan) return;
+    this.size -= this.kept.get(key)?.size ?? 0;
+    this.kept.delete(key);
+    this.counts.delete(key);
   }
 
   /** The earliest instant among the events stored since the oldest of these was computed (periods ending after it are stale). */
@@ -198,6 +255,12 @@ function slotOf(p: Period): string {
 
 function spanOf(periods: readonly Period[]): TimeRange {
   return { from: periods[0].from, to: periods[periods.length - 1].to };
+}
+
+/** What a period cache kept (PeriodCache.snapshot), as plain data. */
+export interface PeriodSnapshot {
+  periods: { key: string; plan: string; kept: [string, Kept][] }[];
+  counts: { key: string; plan: string; rows: CountRow[]; stored: number }[];
 }
 
 /** A count of events and the first (and last) one's instant, per event name when `event` is there. */

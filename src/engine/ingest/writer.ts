@@ -235,18 +235,23 @@ async function loadIndex(store: DuckDbStore): Promise<DedupeIndex> {
  * Returns the ids whose profiles the new or moved links change: the anonymous ids and both users.
  */
 export async function linkStagedIdentities(store: DuckDbStore): Promise<string[]> {
-  const changed = await store.all<{ anonymous_id: string; user_id: string; previous: string | null }>(`
+  // The candidates that add a link or move one earlier; those that also change who it links are `changed`.
+  const earlier = await store.all<{ anonymous_id: string; user_id: string; previous: string | null }>(`
     SELECT s.anonymous_id, s.user_id, l.user_id AS previous
     FROM (SELECT anonymous_id, arg_min(user_id, ts) AS user_id, min(ts) AS ts FROM stage_links GROUP BY anonymous_id) s
     LEFT JOIN identity_links l ON l.anonymous_id = s.anonymous_id
-    WHERE l.anonymous_id IS NULL OR (s.ts < l.linked_at AND s.user_id <> l.user_id)`);
-  await store.run(`
-    INSERT INTO identity_links
-    SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
-    GROUP BY anonymous_id
-    ON CONFLICT (anonymous_id) DO UPDATE SET
-      user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
-      linked_at = least(excluded.linked_at, identity_links.linked_at)`);
+    WHERE l.anonymous_id IS NULL OR s.ts < l.linked_at`);
+  const changed = earlier.filter((c) => c.previous === null || c.previous !== c.user_id);
+  // Without one, the links stay as they are and are not written (readers keep what they computed from them).
+  if (earlier.length > 0) {
+    await store.run(`
+      INSERT INTO identity_links
+      SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
+      GROUP BY anonymous_id
+      ON CONFLICT (anonymous_id) DO UPDATE SET
+        user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
+        linked_at = least(excluded.linked_at, identity_links.linked_at)`);
+  }
   await store.run('DELETE FROM stage_links');
   return changed.flatMap((c) => [c.anonymous_id, c.user_id, ...(c.previous === null ? [] : [c.previous])]);
 }
