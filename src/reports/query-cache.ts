@@ -1,5 +1,6 @@
 import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
 import type { CompiledQuery } from '../query/dialect.js';
+import { FunnelCache } from './funnel-cache.js';
 import { PeriodCache } from './period-cache.js';
 
 /**
@@ -16,6 +17,8 @@ export class QueryCache {
   misses = 0;
   /** Per-period results that outlive writes to other periods (period-cache.ts). */
   readonly periods = new PeriodCache();
+  /** Cohort funnels' level counts, brought up to date actor by actor after a write (funnel-cache.ts). */
+  readonly funnels = new FunnelCache(this.periods);
 
   constructor(private readonly maxRows = 500_000) {}
 
