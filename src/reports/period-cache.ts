@@ -45,7 +45,7 @@ export interface Kept {
  * Whether results can be kept: the data changes only through this process (a data version), and the
  * engine numbers its event rows in the order they were stored, as the live state needs too.
  */
-function keepsPeriods(engine: SqlEngine): boolean {
+export function keepsPeriods(engine: SqlEngine): boolean {
   return engine.dataVersion !== undefined && capabilityGap(readerCapabilities(engine), 'live_state') === undefined;
 }
 
@@ -97,6 +97,11 @@ export class PeriodCache {
   misses = 0;
   /** Kept periods topped up with the rows stored since (PeriodQuery.additive) rather than computed again. */
   toppedUp = 0;
+
+  /** How many events are stored now: the row number the next one gets (read once per data version). */
+  storedEvents(engine: SqlEngine): Promise<number> {
+    return this.stored.of(engine);
+  }
 
   async run<T extends { period: string }>(engine: SqlEngine, q: PeriodQuery): Promise<T[]> {
     if (!keepsPeriods(engine)) {

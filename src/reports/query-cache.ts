@@ -1,5 +1,6 @@
 import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
 import type { CompiledQuery } from '../query/dialect.js';
+import { FunnelCache, type FunnelCacheLimits } from './funnel-cache.js';
 import { PeriodCache } from './period-cache.js';
 
 /**
@@ -16,8 +17,12 @@ export class QueryCache {
   misses = 0;
   /** Per-period results that outlive writes to other periods (period-cache.ts). */
   readonly periods = new PeriodCache();
+  /** Cohort funnels' level counts, brought up to date actor by actor after a write (funnel-cache.ts). */
+  readonly funnels: FunnelCache;
 
-  constructor(private readonly maxRows = 500_000) {}
+  constructor(private readonly maxRows = 500_000, funnelLimits?: FunnelCacheLimits) {
+    this.funnels = new FunnelCache(this.periods, funnelLimits);
+  }
 
   async run<T>(engine: SqlEngine, q: CompiledQuery): Promise<T[]> {
     const version = resultVersion(engine, q.sql);
