@@ -62,10 +62,9 @@ function message(w: Write) {
   return { type: 'track', messageId: `f${++ids}`, event: w.event, ...who, timestamp: new Date(MONDAY + w.hours * 3_600_000).toISOString(), properties: {} };
 }
 
-async function setUp() {
+async function setUp(cache = new QueryCache()) {
   const store = await DuckDbStore.open(':memory:');
   const writer = new IngestWriter(store, 'test');
-  const cache = new QueryCache();
   await ensureLiveState(store, (work) => store.transaction(() => work(store)), MODEL.journey);
   const write = async (batch: Write[], fold = false) => {
     const messages = normalizeAll(batch.map(message));
@@ -137,6 +136,25 @@ describe('the cohort funnel kept between writes', () => {
       expect([funnels.computed, funnels.changed]).toEqual([4, 3]);
     } finally {
       await store.close();
+    }
+  });
+
+  it('drops the least recently used funnel past its limits, and answers the same', async () => {
+    // One funnel at most, or the horizons of one actor at most over all of them.
+    for (const limits of [{ funnels: 1, horizons: 100 }, { funnels: 16, horizons: 1 }]) {
+      const { store, cache, write, read } = await setUp(new QueryCache(undefined, limits));
+      try {
+        await write([track('V', 'u1', -100), track('V', 'u2', -20), track('S', 'u2', -10)]);
+        await read(true, 'ideal');
+        expect((await read(true, 'not_ideal')).steps.map((s) => s.actors)).toEqual([2, 1, 0, 0, 0]);
+        await write([track('W', 'u2', 10)]);
+        // Keeping one funnel dropped the other: both are computed afresh.
+        expect((await read(true, 'ideal')).steps.map((s) => s.actors)).toEqual([0, 0, 0, 0, 0]);
+        expect((await read(true, 'not_ideal')).steps.map((s) => s.actors)).toEqual([2, 1, 1, 0, 0]);
+        expect([cache.funnels.computed, cache.funnels.changed]).toEqual([4, 0]);
+      } finally {
+        await store.close();
+      }
     }
   });
 });

@@ -34,8 +34,11 @@ interface Kept {
   horizons: Map<string, number>;
 }
 
-/** Funnels kept at most; past it, the least recently used is dropped. */
-const MAX_FUNNELS = 16;
+/** Funnels kept at most, and horizons over all of them; past either, the least recently used are dropped. */
+export interface FunnelCacheLimits {
+  funnels: number;
+  horizons: number;
+}
 /**
  * More rows stored since than this and the whole funnel is computed again: a bulk import touches most
  * actors, and one pass over all of them is cheaper than two over nearly all.
@@ -47,7 +50,8 @@ const MAX_CHANGE = 200_000;
  * brought up to date after a write by computing again only the actors whose new events can change
  * their level. Exact: the counts always equal the plan over the rows before their stored count; a
  * change of who is who (an identity link, a trait) computes every actor again. Memory: a few counts
- * per funnel and one number per actor whose horizon reaches past the range's end.
+ * per funnel and one number per actor whose horizon reaches past the range's end (a million
+ * at most over all funnels by default, about 100 MB).
  */
 export class FunnelCache {
   private readonly kept = new Map<string, Kept>();
@@ -58,7 +62,7 @@ export class FunnelCache {
   changed = 0;
   touched = 0;
 
-  constructor(private readonly periods: PeriodCache) {}
+  constructor(private readonly periods: PeriodCache, private readonly limits: FunnelCacheLimits = { funnels: 16, horizons: 1_000_000 }) {}
 
   /** Whether this engine's funnels can be kept (a data version and numbered rows), else read from the events. */
   keeps(engine: SqlEngine): boolean {
@@ -111,7 +115,13 @@ export class FunnelCache {
 
   private answer(key: string, entry: Kept): LevelCount[] {
     this.kept.set(key, entry);
-    if (this.kept.size > MAX_FUNNELS) this.kept.delete(this.kept.keys().next().value!);
+    let horizons = 0;
+    for (const k of this.kept.values()) horizons += k.horizons.size;
+    for (const [oldest, k] of this.kept) {
+      if (oldest === key || (this.kept.size <= this.limits.funnels && horizons <= this.limits.horizons)) break;
+      this.kept.delete(oldest);
+      horizons -= k.horizons.size;
+    }
     return [...entry.counts.values()].map((c) => ({ ...c }));
   }
 }

@@ -1,6 +1,6 @@
 import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
 import type { CompiledQuery } from '../query/dialect.js';
-import { FunnelCache } from './funnel-cache.js';
+import { FunnelCache, type FunnelCacheLimits } from './funnel-cache.js';
 import { PeriodCache } from './period-cache.js';
 
 /**
@@ -18,9 +18,11 @@ export class QueryCache {
   /** Per-period results that outlive writes to other periods (period-cache.ts). */
   readonly periods = new PeriodCache();
   /** Cohort funnels' level counts, brought up to date actor by actor after a write (funnel-cache.ts). */
-  readonly funnels = new FunnelCache(this.periods);
+  readonly funnels: FunnelCache;
 
-  constructor(private readonly maxRows = 500_000) {}
+  constructor(private readonly maxRows = 500_000, funnelLimits?: FunnelCacheLimits) {
+    this.funnels = new FunnelCache(this.periods, funnelLimits);
+  }
 
   async run<T>(engine: SqlEngine, q: CompiledQuery): Promise<T[]> {
     const version = resultVersion(engine, q.sql);
