@@ -17,7 +17,7 @@ import { registerWhy } from './commands/why.js';
 import { registerAlerts } from './commands/alerts.js';
 import { groupCommandsByTask } from './help-groups.js';
 import { runProgram, withOneLineErrors } from './run.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../app/version.js';
 
 export function buildProgram(): Command {
   const program = new Command('truenorth')

@@ -25,4 +25,15 @@ export interface SqlEngine {
    * can change elsewhere (a ClickHouse server), where results are never reused.
    */
   readonly dataVersion?: number;
+  /**
+   * With a data version: the version at which a table this statement reads last changed, so its
+   * result outlives writes to other tables. Without it, any write changes every result.
+   */
+  versionOf?(sql: string): number;
+}
+
+/** The version a result of this statement is reused under (undefined: never reused). */
+export function resultVersion(engine: SqlEngine, sql: string): number | undefined {
+  if (engine.dataVersion === undefined) return undefined;
+  return engine.versionOf ? engine.versionOf(sql) : engine.dataVersion;
 }

@@ -1,7 +1,9 @@
 import type { Breakdown, Segment, StageDefinition, StageName, TimeRange } from '../model/metrics.js';
 import { eventsLabel } from '../model/metrics.js';
 import { HOUR_MS, periodsIn } from '../model/time.js';
-import { compileFunnel, compileFunnelChains } from '../query/plans/funnel.js';
+import { compileFunnel, compileFunnelChains, type FunnelQuery } from '../query/plans/funnel.js';
+import { compileFunnelChange, compileFunnelNews, compileKeptFunnel } from '../query/plans/funnel-kept.js';
+import type { LevelCount } from './funnel-cache.js';
 import { run, type ReportContext } from './context.js';
 import { stageCountRows } from './live-state.js';
 
@@ -51,9 +53,7 @@ export async function funnelReport(
   ctx: ReportContext, range: TimeRange, segment: Segment, breakdown?: Breakdown, steps: StageDefinition[] = ctx.model.journey,
 ): Promise<FunnelReport> {
   const split: Breakdown | 'ideal' | undefined = breakdown ?? (segment === 'all' && ctx.model.idealUser ? 'ideal' : undefined);
-  const rows = await run<{ level: number; actors: number; breakdown?: string }>(
-    ctx, compileFunnel(ctx.query, { steps, range, windowDays: ctx.model.windowDays, segment, breakdown: split, signup: signupStage(ctx) }),
-  );
+  const rows = await levelCounts(ctx, { steps, range, windowDays: ctx.model.windowDays, segment, breakdown: split, signup: signupStage(ctx) });
   const total = new Map<number, number>();
   const groups = new Map<string, Map<number, number>>();
   for (const r of rows) {
@@ -79,6 +79,21 @@ export async function funnelReport(
     };
   }
   return report;
+}
+
+/**
+ * Actors per furthest level (and breakdown value). On a server whose engine keeps them
+ * (funnel-cache.ts), brought up to date after a write from the actors the new events belong to;
+ * otherwise computed from the events.
+ */
+function levelCounts(ctx: ReportContext, q: FunnelQuery): Promise<LevelCount[]> {
+  if (!ctx.cache?.funnels.keeps(ctx.engine)) return run<LevelCount>(ctx, compileFunnel(ctx.query, q));
+  return ctx.cache.funnels.levels(ctx.engine, JSON.stringify({ q, ideal: ctx.query.idealUser }), {
+    end: q.range.to,
+    all: (stored) => compileKeptFunnel(ctx.query, q, stored),
+    news: (kept, stored) => compileFunnelNews(ctx.query, q, kept, stored),
+    change: (actors, kept, stored) => compileFunnelChange(ctx.query, q, actors, kept, stored),
+  });
 }
 
 function breakdownLabel(b: Breakdown): string {

@@ -1,10 +1,12 @@
-import type { SqlEngine } from '../engine/sql-engine.js';
+import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
 import type { CompiledQuery } from '../query/dialect.js';
+import { FunnelCache, type FunnelCacheLimits } from './funnel-cache.js';
 import { PeriodCache } from './period-cache.js';
 
 /**
- * Results of report queries, reused while the store's data version stays the same (any committed
- * write changes it, so a reused result is always what the query would return now). Bounded by the
+ * Results of report queries, reused while no table the query reads changed (the engine's
+ * `versionOf`, else its data version: any committed write changes it), so a reused result is always
+ * what the query would return now. Bounded by the
  * number of result rows kept; least recently used first out. A hit returns a copy, so a caller that
  * edits its rows never changes what the next caller gets.
  */
@@ -15,11 +17,15 @@ export class QueryCache {
   misses = 0;
   /** Per-period results that outlive writes to other periods (period-cache.ts). */
   readonly periods = new PeriodCache();
+  /** Cohort funnels' level counts, brought up to date actor by actor after a write (funnel-cache.ts). */
+  readonly funnels: FunnelCache;
 
-  constructor(private readonly maxRows = 500_000) {}
+  constructor(private readonly maxRows = 500_000, funnelLimits?: FunnelCacheLimits) {
+    this.funnels = new FunnelCache(this.periods, funnelLimits);
+  }
 
   async run<T>(engine: SqlEngine, q: CompiledQuery): Promise<T[]> {
-    const version = engine.dataVersion;
+    const version = resultVersion(engine, q.sql);
     if (version === undefined) return engine.all<T>(q.sql, q.params);
     const key = `${q.sql}\u0000${JSON.stringify(q.params)}`;
     const found = this.entries.get(key);

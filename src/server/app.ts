@@ -13,6 +13,7 @@ import { findRead } from '../app/catalogue.js';
 import { prepareRead } from '../app/run.js';
 import { paramsFromQuery } from '../app/wire.js';
 import { QueryCache } from '../reports/query-cache.js';
+import { restoreKeptPeriods, saveKeptPeriodsOnStop } from './kept-periods.js';
 import { Auth } from './auth.js';
 import type { RouteHost } from './route-host.js';
 import { registerSessionRoutes } from './session.js';
@@ -182,6 +183,7 @@ export class TruenorthServer implements RouteHost {
     const server = new TruenorthServer(options);
     if (options.clickhouse && !options.control) await carryKeysOver(duckDbControl(options.store).keys, server.control.keys);
     await server.reloadKeys();
+    if (!options.clickhouse) await restoreKeptPeriods(options.store, server.queryCache, server.app.log);
     try {
       // Starts building the live state of the config's journey (server.liveState settles when built).
       server.loadedConfig();
@@ -239,6 +241,7 @@ export class TruenorthServer implements RouteHost {
       await this.app.close();
       await this.liveState;
       if (this.sink !== this.queue) await this.sink.close();
+      await saveKeptPeriodsOnStop(this.queue, this.queryCache, this.app.log);
       await this.queue.close();
       await this.parsePool.close();
     })();

@@ -30,6 +30,7 @@ export async function withReportDeadline<T>(engine: SqlEngine, timeoutMs: number
     get dataVersion() {
       return engine.dataVersion;
     },
+    ...(engine.versionOf ? { versionOf: (sql: string) => engine.versionOf!(sql) } : {}),
     all<R = Row>(sql: string, params?: SqlParams): Promise<R[]> {
       return expired ? Promise.reject(reportTimeout(timeoutMs)) : engine.all<R>(sql, params);
     },

@@ -7,6 +7,7 @@ import { foldNewEvents } from './catalogue-summary.js';
 import { foldLiveState } from './live-state.js';
 import { loadDuckDbDriver } from './driver.js';
 import { orderedMigrations, SCHEMA_VERSION } from './migrations.js';
+import { TableVersions, trackedConnection } from './table-versions.js';
 
 export const DEFAULT_DB_PATH = './truenorth.duckdb';
 
@@ -22,14 +23,20 @@ export interface OpenOptions {
 /** One open DuckDB file: the single writer of that file for this process. */
 export class DuckDbStore implements SqlEngine {
   readonly dialect = 'duckdb' as const;
+  private writeConnection: DuckDBConnection;
+  private readonly tables = new TableVersions();
+  private transactionOpen = false;
+
   private constructor(
     readonly path: string,
     private instance: DuckDBInstance,
-    private writeConnection: DuckDBConnection,
+    connection: DuckDBConnection,
     /** DuckDB's memory_limit for this store (see memoryLimit). */
     private readonly memoryBudget: string,
     private readonly readOnly: boolean,
-  ) {}
+  ) {
+    this.writeConnection = trackedConnection(connection, this.tables);
+  }
 
   /** The writing connection; a new one after `reopen`. */
   get connection(): DuckDBConnection {
@@ -50,6 +57,7 @@ export class DuckDbStore implements SqlEngine {
     const store = new DuckDbStore(path, instance, connection, budget, readOnly);
     if (!readOnly) {
       await store.migrate();
+      store.tables.setViews(await store.all<{ name: string; sql: string }>('SELECT view_name AS name, sql FROM duckdb_views() WHERE NOT internal'));
       // Events stored before the catalogue summary existed, or by a bulk copy: folded once, here.
       await store.transaction(() => foldNewEvents(store));
       await store.transaction(() => foldLiveState(store, 1));
@@ -69,7 +77,7 @@ export class DuckDbStore implements SqlEngine {
       const result = await this.connection.run(sql, params);
       return result.rowsChanged;
     } finally {
-      this.version++;
+      this.bump();
     }
   }
 
@@ -81,6 +89,7 @@ export class DuckDbStore implements SqlEngine {
    */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.connection.run('BEGIN TRANSACTION');
+    this.transactionOpen = true;
     try {
       const value = await work();
       await this.connection.run('COMMIT');
@@ -91,7 +100,8 @@ export class DuckDbStore implements SqlEngine {
       throw e;
     } finally {
       // After the commit (never before it): a query starting now sees the committed data.
-      this.version++;
+      this.transactionOpen = false;
+      this.bump();
     }
   }
 
@@ -113,9 +123,11 @@ export class DuckDbStore implements SqlEngine {
       // an invalidated database may refuse to close cleanly; its file lock goes with the handles
     }
     this.instance = await createInstance(this.path, this.memoryBudget, this.readOnly);
-    this.writeConnection = await this.instance.connect();
+    this.writeConnection = trackedConnection(await this.instance.connect(), this.tables);
+    this.transactionOpen = false;
     this.runRollbackHooks();
     this.version++;
+    this.tables.reset(this.version);
   }
 
   /** One small durable write (committed, so written and fsynced to the WAL): does writing work now? */
@@ -132,6 +144,16 @@ export class DuckDbStore implements SqlEngine {
 
   get dataVersion(): number {
     return this.version;
+  }
+
+  /** The data version at which a table this statement reads last changed (TableVersions). */
+  versionOf(sql: string): number {
+    return this.tables.versionOf(sql);
+  }
+
+  private bump(): void {
+    this.version++;
+    this.tables.stamp(this.version, this.transactionOpen);
   }
 
   private readonly rollbackHooks = new Set<() => void>();
@@ -187,6 +209,7 @@ export class DuckDbStore implements SqlEngine {
       get dataVersion() {
         return store.dataVersion;
       },
+      versionOf: (sql: string) => store.versionOf(sql),
       async all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
         const reader = await connection.runAndReadAll(sql, params);
         return reader.getRowObjectsJS().map((row) => plainRow(row) as T);

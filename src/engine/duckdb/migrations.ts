@@ -307,6 +307,14 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 14,
+    name: 'kept report periods',
+    statements: [
+      // What a server's period cache kept when it stopped (one row), for the next one on this store.
+      `CREATE TABLE kept_periods (release VARCHAR NOT NULL, snapshot VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

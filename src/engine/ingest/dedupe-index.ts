@@ -1,71 +1,110 @@
 import { hash } from 'node:crypto';
+import { FingerprintSet, type Fingerprint } from './fingerprint-set.js';
+import { SortedKeys } from './sorted-keys.js';
 
 /**
- * The set of stored message ids, as 128-bit MD5 fingerprints in an open-addressing table of
- * Uint32 lanes (16 bytes a slot, at most 75 % full). Exact dedupe without a database index: DuckDB's
- * primary-key index slows to ~25k rows/s on random ids as the table grows, while this stays O(1).
- * Two different ids share a fingerprint with probability ~2⁻¹²⁸ per pair.
+ * The set of stored message ids, for exact dedupe without a database index (DuckDB's primary-key
+ * index slows to ~25k rows/s on random ids as the table grows, while this stays O(1)).
+ *
+ * Every id is known by its 128-bit MD5 fingerprint (`id_hash` in the store). The index keeps 64 bits
+ * of each (`SortedKeys`, ~9 bytes an id) and the whole fingerprint of the ids claimed since its last
+ * merge (`FingerprintSet`): a repeat of a recent id is answered in memory, exactly. An id whose 64-bit
+ * key matches an older one is checked against the store's whole fingerprints (one query for the
+ * batch's matches): a true repeat is refused, while two ids sharing 64 bits (~2⁻⁶⁴ a pair) both stay.
+ * So a duplicate is never stored twice and a new id is never dropped.
  */
 export class DedupeIndex {
-  private slots: Uint32Array;
-  private mask: number;
-  private count = 0;
+  private readonly keys: SortedKeys;
+  private readonly recent = new FingerprintSet();
+  private readonly key?: (f: Fingerprint) => Key;
+  private readonly mergeEvery: number;
+  private turn: Promise<unknown> = Promise.resolve();
 
-  constructor(expected = 1 << 16) {
-    let capacity = 1 << 16;
-    while (capacity * 0.75 < expected) capacity *= 2;
-    this.slots = new Uint32Array(capacity * 4);
-    this.mask = capacity - 1;
+  /** `keys[0, count)`: the stored ids' keys, in any order (the array is taken over). */
+  constructor(keys: BigUint64Array, count: number, private readonly options: DedupeOptions) {
+    this.keys = new SortedKeys(keys, count);
+    this.key = options.key;
+    this.mergeEvery = options.mergeEvery ?? MERGE_EVERY;
   }
 
+  /** Keys held and recent ids (an id found stored is in both until the next merge). */
   get size(): number {
-    return this.count;
+    return this.keys.size + this.recent.size;
   }
 
-  /** Adds a fingerprint; false when it was already present. */
-  add(f: Fingerprint): boolean {
-    if ((this.count + 1) > (this.mask + 1) * 0.75) this.grow();
-    return this.insert(f[0], f[1], f[2], f[3]);
+  /**
+   * Claims a batch of ids in order: true for each id first seen (to be stored in the writer's current
+   * transaction), false for an id stored already or repeated earlier in the batch. Batches are claimed
+   * one at a time, in call order.
+   */
+  claim(batch: readonly Fingerprint[]): Promise<boolean[]> {
+    const claimed = this.turn.then(() => this.claimNow(batch));
+    this.turn = claimed.catch(() => undefined);
+    return claimed;
   }
 
-  has(f: Fingerprint): boolean {
-    let i = f[0] & this.mask;
-    const s = this.slots;
-    for (;;) {
-      const o = i * 4;
-      if (s[o] === 0 && s[o + 1] === 0 && s[o + 2] === 0 && s[o + 3] === 0) return false;
-      if (s[o] === f[0] && s[o + 1] === f[1] && s[o + 2] === f[2] && s[o + 3] === f[3]) return true;
-      i = (i + 1) & this.mask;
+  private async claimNow(batch: readonly Fingerprint[]): Promise<boolean[]> {
+    const stored = await this.storedMatches(batch);
+    // An id recent or repeated in the batch is refused by the set itself; a stored one joins the set
+    // too, so that a retry storm asks the store about each id once.
+    const fresh = batch.map((f) => {
+      const isStored = stored.size > 0 && stored.has(fingerprintValue(f));
+      return this.recent.add(f) && !isStored;
+    });
+    if (this.recent.size >= Math.max(this.mergeEvery, this.keys.size / 32)) this.merge();
+    return fresh;
+  }
+
+  /** Of the batch's ids whose key matches an older id's, those stored (as `fingerprintValue`). */
+  private async storedMatches(batch: readonly Fingerprint[]): Promise<Set<bigint>> {
+    const candidates = new Map<bigint, Fingerprint>();
+    for (const f of batch) {
+      if (this.matchesKey(f) && !this.recent.has(f)) candidates.set(fingerprintValue(f), f);
     }
+    if (candidates.size === 0) return new Set();
+    const list = [...candidates.values()];
+    const stored = await this.options.stored(list);
+    return new Set(list.flatMap((f, i) => (stored[i] ? [fingerprintValue(f)] : [])));
   }
 
-  private insert(a: number, b: number, c: number, d: number): boolean {
-    const s = this.slots;
-    let i = a & this.mask;
-    for (;;) {
-      const o = i * 4;
-      if (s[o] === 0 && s[o + 1] === 0 && s[o + 2] === 0 && s[o + 3] === 0) {
-        s[o] = a; s[o + 1] = b; s[o + 2] = c; s[o + 3] = d;
-        this.count++;
-        return true;
-      }
-      if (s[o] === a && s[o + 1] === b && s[o + 2] === c && s[o + 3] === d) return false;
-      i = (i + 1) & this.mask;
-    }
+  private matchesKey(f: Fingerprint): boolean {
+    if (!this.key) return this.keys.has(f[0], f[1]);
+    const [low, high] = this.key(f);
+    return this.keys.has(low, high);
   }
 
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Uint32Array(old.length * 2);
-    this.mask = this.slots.length / 4 - 1;
-    this.count = 0;
-    for (let o = 0; o < old.length; o += 4) {
-      if (old[o] || old[o + 1] || old[o + 2] || old[o + 3]) this.insert(old[o], old[o + 1], old[o + 2], old[o + 3]);
-    }
+  /** Moves the recent ids' keys into the sorted keys. */
+  private merge(): void {
+    const added = new BigUint64Array(this.recent.size);
+    const words = new Uint32Array(added.buffer);
+    let n = 0;
+    this.recent.forEach((f) => {
+      const [low, high] = this.key ? this.key(f) : [f[0], f[1]];
+      if (this.keys.has(low, high)) return; // a stored id checked in the store, or one sharing its key
+      words[2 * n] = low;
+      words[2 * n + 1] = high;
+      n++;
+    });
+    added.subarray(0, n).sort();
+    this.keys.merge(added, n);
+    this.recent.clear();
   }
 }
 
-export type Fingerprint = [number, number, number, number];
+export interface DedupeOptions {
+  /** For each candidate, whether its whole fingerprint is stored: the exact check behind a 64-bit match. */
+  stored(candidates: readonly Fingerprint[]): Promise<readonly boolean[]>;
+  /** The 64-bit key kept of a fingerprint, [low word, high word] (unsigned): words 0 and 1 (a test narrows it to force matches). */
+  key?(f: Fingerprint): Key;
+  /** Recent ids kept whole before a merge (at least; a 32nd of the older keys when that is more). */
+  mergeEvery?: number;
+}
+
+export type Key = readonly [number, number];
+
+const MERGE_EVERY = 1 << 18;
+
+export type { Fingerprint };
 
 /** MD5 of the id's UTF-8 bytes as four little-endian 32-bit words (never all zero, the empty slot). */
 export function fingerprint(id: string): Fingerprint {
@@ -79,9 +118,4 @@ export function fingerprint(id: string): Fingerprint {
 /** The fingerprint as the UHUGEINT stored in `id_hash` (word 3 most significant). */
 export function fingerprintValue(f: Fingerprint): bigint {
   return (BigInt(f[3]) << 96n) | (BigInt(f[2]) << 64n) | (BigInt(f[1]) << 32n) | BigInt(f[0]);
-}
-
-export function fingerprintFromValue(v: bigint): Fingerprint {
-  const m = 0xffffffffn;
-  return [Number(v & m), Number((v >> 32n) & m), Number((v >> 64n) & m), Number((v >> 96n) & m)];
 }

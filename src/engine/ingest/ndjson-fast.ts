@@ -280,37 +280,42 @@ async function claimInOrder(
   job: NdjsonImport, batch: LineBatch, fast: FastRows,
   reader: { read(records: readonly SourceRecord[], keep: (m: NormalizedMessage, line: number) => void): void },
 ): Promise<{ dropped: number[]; claimed: Claimed[]; duplicates: number; accounts: RestAccount[] }> {
-  const index = await claimIds(job.store);
-  const dropped: number[] = [];
-  const claimed: Claimed[] = [];
-  const accounts: RestAccount[] = [];
-  let duplicates = 0;
+  // The batch's ids in line order, claimed at once: the engine's rows (no message) and the normaliser's messages.
+  const read: { line: number; m?: NormalizedMessage }[] = [];
+  const fingerprints: Fingerprint[] = [];
   const keep = (m: NormalizedMessage, line: number) => {
-    const f = fingerprint(m.id);
-    if (!index.add(f)) {
-      duplicates++;
-      return;
-    }
-    claimed.push({ m, f });
-    const person = m.userId ?? m.anonymousId;
-    if (m.kind === 'event' && m.accountId && person) accounts.push({ person, account: m.accountId, ms: m.timestamp, line });
+    read.push({ m, line });
+    fingerprints.push(fingerprint(m.id));
   };
   let next = 0;
   for (let i = 0; i < batch.lines.length; i++) {
     const line = batch.lines[i];
     if (fast.line[next] === line) {
-      const f: Fingerprint = [fast.w0[next], fast.w1[next], fast.w2[next], fast.w3[next]];
+      read.push({ line });
+      fingerprints.push([fast.w0[next], fast.w1[next], fast.w2[next], fast.w3[next]]);
       next++;
-      if (!index.add(f)) {
-        dropped.push(line);
-        duplicates++;
-      }
       continue;
     }
     const records: SourceRecord[] = [];
     ndjsonLineRecords(textOf(batch.texts[i]), line, records);
     reader.read(records, keep);
   }
+  const fresh = await (await claimIds(job.store)).claim(fingerprints);
+  const dropped: number[] = [];
+  const claimed: Claimed[] = [];
+  const accounts: RestAccount[] = [];
+  let duplicates = 0;
+  read.forEach(({ m, line }, i) => {
+    if (!fresh[i]) {
+      duplicates++;
+      if (!m) dropped.push(line);
+      return;
+    }
+    if (!m) return;
+    claimed.push({ m, f: fingerprints[i] });
+    const person = m.userId ?? m.anonymousId;
+    if (m.kind === 'event' && m.accountId && person) accounts.push({ person, account: m.accountId, ms: m.timestamp, line });
+  });
   return { dropped, claimed, duplicates, accounts };
 }
 

@@ -7,7 +7,10 @@ import type { DuckDbStore } from '../duckdb/database.js';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { recordEventAccounts } from './event-accounts.js';
 import { refreshIdentity } from './identity-refresh.js';
-import { DedupeIndex, fingerprint, fingerprintFromValue, fingerprintValue, type Fingerprint } from './dedupe-index.js';
+import { fingerprint, fingerprintValue, type Fingerprint } from './dedupe-index.js';
+import { claimIds } from './dedupe-store.js';
+
+export { claimIds, forgetDedupeIndex } from './dedupe-store.js';
 
 export interface WriteCounts {
   /** Messages newly stored (events and identity messages). */
@@ -73,12 +76,11 @@ export class IngestWriter {
 
   async write(messages: readonly NormalizedMessage[], receivedAt: number = Date.now()): Promise<WriteCounts> {
     if (messages.length === 0) return { inserted: 0, duplicates: 0 };
-    const index = await dedupeIndex(this.store);
-    const claimed: Claimed[] = [];
-    for (const m of messages) {
-      const f = fingerprint(m.id);
-      if (index.add(f)) claimed.push({ m, f }); // else stored already, or repeated in this batch
-    }
+    const index = await claimIds(this.store);
+    const fingerprints = messages.map((m) => fingerprint(m.id));
+    const fresh = await index.claim(fingerprints);
+    // The others were stored already, or repeated in this batch.
+    const claimed: Claimed[] = messages.flatMap((m, i) => (fresh[i] ? [{ m, f: fingerprints[i] }] : []));
     return { inserted: await this.writeClaimed(claimed, receivedAt), duplicates: messages.length - claimed.length };
   }
 
@@ -160,14 +162,6 @@ export interface Claimed {
 }
 
 /**
- * The store's dedupe index, for a writer that claims ids itself (file order across two paths): each
- * `add` that answers true is an id first seen, which must then be stored in the same transaction.
- */
-export function claimIds(store: DuckDbStore): Promise<DedupeIndex> {
-  return dedupeIndex(store);
-}
-
-/**
  * Runs `fold` in the writer's transaction once `every` events were appended to a store since it
  * last ran (a store opened folds everything); a fold that fails is tried again at the next write.
  */
@@ -189,68 +183,29 @@ export const foldEventually = foldEvery(FOLD_EVERY, foldNewEvents);
 /** Folds the live first-reach state once LIVE_FOLD_EVERY events were appended. */
 const foldLiveEventually = foldEvery(LIVE_FOLD_EVERY, (store) => foldLiveState(store));
 
-const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();
-/** Stores whose rollbacks already drop their index. */
-const watched = new WeakSet<DuckDbStore>();
-
-/** Drops the store's cached dedupe index after rows were stored without it: the next write reloads it. */
-export function forgetDedupeIndex(store: DuckDbStore): void {
-  indexes.delete(store);
-}
-
-/**
- * The store's dedupe index, loaded once from the stored fingerprints and kept current by every
- * writer of that store. A rollback drops it (it may hold ids that were never committed); the next
- * write reloads it from what is really stored.
- */
-function dedupeIndex(store: DuckDbStore): Promise<DedupeIndex> {
-  let index = indexes.get(store);
-  if (!index) {
-    const loading = loadIndex(store);
-    index = loading;
-    indexes.set(store, loading);
-    if (!watched.has(store)) {
-      watched.add(store);
-      store.onRollback(() => indexes.delete(store));
-    }
-    // A load that failed (the store was failing too) is not kept: the next write loads again.
-    loading.catch(() => {
-      if (indexes.get(store) === loading) indexes.delete(store);
-    });
-  }
-  return index;
-}
-
-async function loadIndex(store: DuckDbStore): Promise<DedupeIndex> {
-  const [{ n }] = await store.all<{ n: number }>(
-    'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM identity_messages) AS n',
-  );
-  const index = new DedupeIndex(n);
-  const result = await store.connection.stream('SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages');
-  for await (const rows of result.yieldRows()) {
-    for (const [value] of rows) index.add(fingerprintFromValue(value as bigint));
-  }
-  return index;
-}
-
 /**
  * Folds the staged link candidates into `identity_links` and empties the stage: any message carrying
  * both ids links the anonymous id to the user; the earliest link wins, whatever the arrival order.
  * Returns the ids whose profiles the new or moved links change: the anonymous ids and both users.
  */
 export async function linkStagedIdentities(store: DuckDbStore): Promise<string[]> {
-  const changed = await store.all<{ anonymous_id: string; user_id: string; previous: string | null }>(`
+  // The candidates that add a link or move one earlier; those that also change who it links are `changed`.
+  const earlier = await store.all<{ anonymous_id: string; user_id: string; previous: string | null }>(`
     SELECT s.anonymous_id, s.user_id, l.user_id AS previous
     FROM (SELECT anonymous_id, arg_min(user_id, ts) AS user_id, min(ts) AS ts FROM stage_links GROUP BY anonymous_id) s
     LEFT JOIN identity_links l ON l.anonymous_id = s.anonymous_id
-    WHERE l.anonymous_id IS NULL OR (s.ts < l.linked_at AND s.user_id <> l.user_id)`);
-  await store.run(`
-    INSERT INTO identity_links
-    SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
-    GROUP BY anonymous_id
-    ON CONFLICT (anonymous_id) DO UPDATE SET
-      user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
-      linked_at = least(excluded.linked_at, identity_links.linked_at)`);
+    WHERE l.anonymous_id IS NULL OR s.ts < l.linked_at`);
+  const changed = earlier.filter((c) => c.previous === null || c.previous !== c.user_id);
+  // Without one, the links stay as they are and are not written (readers keep what they computed from them).
+  if (earlier.length > 0) {
+    await store.run(`
+      INSERT INTO identity_links
+      SELECT anonymous_id, arg_min(user_id, ts), min(ts) FROM stage_links
+      GROUP BY anonymous_id
+      ON CONFLICT (anonymous_id) DO UPDATE SET
+        user_id = CASE WHEN excluded.linked_at < identity_links.linked_at THEN excluded.user_id ELSE identity_links.user_id END,
+        linked_at = least(excluded.linked_at, identity_links.linked_at)`);
+  }
   await store.run('DELETE FROM stage_links');
   return changed.flatMap((c) => [c.anonymous_id, c.user_id, ...(c.previous === null ? [] : [c.previous])]);
 }

@@ -16,6 +16,15 @@ export interface FunnelQuery {
   signup?: StageDefinition;
 }
 
+/**
+ * The events a chain plan reads (a relation with `actor_id`, `event`, `ts`, `properties`) and the
+ * prefix of its CTEs' names, so one statement can hold the plan twice over different events.
+ */
+export interface FunnelSource {
+  events: string;
+  prefix: string;
+}
+
 /** The step CTEs `s1`…`sk` (actor_id, t in ms): step 1's events in the range and segment, later steps' up to the window after it. */
 function stepCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; windowMs: string } {
   const ctes: string[] = [];
@@ -62,12 +71,12 @@ function greedyChainCtes(steps: number): string[] {
  * does when the earliest such event is past the window). A hash join on the actor with a minimum,
  * which reads only the events inside the chains' windows.
  */
-function windowedChainCtes(steps: number, windowMs: string): string[] {
+function windowedChainCtes(steps: number, windowMs: string, name: (cte: string) => string): string[] {
   const ctes: string[] = [];
   for (let k = 3; k <= steps; k++) {
     const prev = Array.from({ length: k - 1 }, (_, j) => `c.t${j + 1}`).join(', ');
-    ctes.push(`c${k} AS (SELECT c.actor_id, ${prev}, min(s.t) AS t${k} FROM c${k - 1} c
-      LEFT JOIN s${k} s ON s.actor_id = c.actor_id AND s.t >= c.t${k - 1} AND s.t <= c.t1 + ${windowMs}
+    ctes.push(`${name(`c${k}`)} AS (SELECT c.actor_id, ${prev}, min(s.t) AS t${k} FROM ${name(`c${k - 1}`)} c
+      LEFT JOIN ${name(`s${k}`)} s ON s.actor_id = c.actor_id AND s.t >= c.t${k - 1} AND s.t <= c.t1 + ${windowMs}
       GROUP BY c.actor_id, ${prev})`);
   }
   return ctes;
@@ -107,19 +116,25 @@ function funnelBounds(b: StatementBuilder, q: FunnelQuery): { signup?: StageDefi
   return { signup, windowMs, fromMs: b.params.bind(q.range.from, 'integer'), toMs: b.params.bind(q.range.to, 'integer') };
 }
 
+/** The names of the events a funnel reads: its steps' and, when a step counts from signup, the signup stage's. */
+export function funnelEventNames(q: FunnelQuery): string[] {
+  const signup = needsSignup(q.steps) ? [q.steps.find((s) => s.stage === 'signup') ?? q.signup] : [];
+  return [...new Set([...q.steps, ...signup].flatMap((s) => s?.selector.events ?? []))];
+}
+
 /**
  * The step CTEs `s1`…`sk` of `stepCtes` from ONE pass over the events (`step_events`: every event a
  * step or the signup stage reads, flagged with what it matches) instead of one pass per step. A
  * threshold step is reached at its n-th qualifying instant (ties count alike), from the signup stage's
  * first instant and within its days of it when set, as in `stageReachSql`.
  */
-function scannedStepCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[]; windowMs: string } {
+function scannedStepCtes(b: StatementBuilder, q: FunnelQuery, source: FunnelSource): { ctes: string[]; windowMs: string } {
+  const name = (cte: string) => source.prefix + cte;
   const { signup, windowMs, fromMs, toMs } = funnelBounds(b, q);
   const ms = b.ms('e.ts');
   // Each event name is bound once: the pass reads these names, and each flag tests its own.
   const signupStages = needsSignup(q.steps) ? [signup!] : [];
-  const names = new Map([...q.steps, ...signupStages].flatMap((s) => s.selector.events).map((name) => [name, '']));
-  for (const name of names.keys()) names.set(name, b.params.bind(name));
+  const names = new Map(funnelEventNames(q).map((name) => [name, b.params.bind(name)]));
   const nameIn = (events: readonly string[]) => events.length === 1
     ? `e.event = ${names.get(events[0])}`
     : `e.event IN (${events.map((name) => names.get(name)).join(', ')})`;
@@ -138,20 +153,20 @@ function scannedStepCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[];
   matches.push(...signupStages.map(sel));
   const flags = matches.map((m, i) => `${m} AS m${i + 1}`).join(', ');
   // Only the event names filter the pass (a test the scan does itself); the flags do the rest.
-  const ctes = [`step_events AS (SELECT e.actor_id, ${ms} AS t, ${flags} FROM ${b.actorEvents()} e WHERE ${nameIn([...names.keys()])})`];
-  if (needsSignup(q.steps)) ctes.push(`signup_first AS (SELECT actor_id, min(t) AS t FROM step_events WHERE m${matches.length} GROUP BY actor_id)`);
+  const ctes = [`${name('step_events')} AS (SELECT e.actor_id, ${ms} AS t, ${flags} FROM ${source.events} e WHERE ${nameIn([...names.keys()])})`];
+  if (needsSignup(q.steps)) ctes.push(`${name('signup_first')} AS (SELECT actor_id, min(t) AS t FROM ${name('step_events')} WHERE m${matches.length} GROUP BY actor_id)`);
   q.steps.forEach((step, i) => {
     const k = i + 1;
     if (!isThreshold(step)) {
-      ctes.push(`s${k} AS (SELECT actor_id, t FROM step_events WHERE m${k})`);
+      ctes.push(`${name(`s${k}`)} AS (SELECT actor_id, t FROM ${name('step_events')} WHERE m${k})`);
       return;
     }
     const n = b.params.bind(step.atLeast ?? 1, 'integer');
-    const from = step.withinDays === undefined ? '' : ` JOIN signup_first f ON f.actor_id = x.actor_id`;
+    const from = step.withinDays === undefined ? '' : ` JOIN ${name('signup_first')} f ON f.actor_id = x.actor_id`;
     const within = step.withinDays === undefined ? '' : ` AND x.t >= f.t AND x.t <= f.t + ${b.params.bind(Math.round(step.withinDays * DAY_MS), 'integer')}`;
     const bound = i === 0 ? `t >= ${fromMs} AND t < ${toMs}` : `t >= ${fromMs} AND t < ${toMs} + ${windowMs}`;
-    ctes.push(`s${k} AS (SELECT actor_id, t FROM (
-        SELECT x.actor_id, x.t, row_number() OVER (PARTITION BY x.actor_id ORDER BY x.t) AS n FROM step_events x${from} WHERE x.m${k}${within}
+    ctes.push(`${name(`s${k}`)} AS (SELECT actor_id, t FROM (
+        SELECT x.actor_id, x.t, row_number() OVER (PARTITION BY x.actor_id ORDER BY x.t) AS n FROM ${name('step_events')} x${from} WHERE x.m${k}${within}
       ) ranked WHERE n = ${n} AND ${bound})`);
   });
   return { ctes, windowMs };
@@ -166,17 +181,18 @@ function scannedStepCtes(b: StatementBuilder, q: FunnelQuery): { ctes: string[];
  * The chains start from the few step-2 events instead of every step-1 event (page views, say), and
  * each later step joins only those chains, inside their windows.
  */
-function anchoredFunnelCtes(b: StatementBuilder, q: FunnelQuery): string[] {
-  const { ctes, windowMs } = scannedStepCtes(b, q);
+export function anchoredFunnelCtes(b: StatementBuilder, q: FunnelQuery, source: FunnelSource = { events: b.actorEvents(), prefix: '' }): string[] {
+  const name = (cte: string) => source.prefix + cte;
+  const { ctes, windowMs } = scannedStepCtes(b, q, source);
   const n = q.steps.length;
-  if (n === 1) return [...ctes, 'best AS (SELECT DISTINCT actor_id, 1 AS level FROM s1)'];
+  if (n === 1) return [...ctes, `${name('best')} AS (SELECT DISTINCT actor_id, 1 AS level FROM ${name('s1')})`];
   ctes.push(
-    `c2 AS (SELECT s.actor_id, a.t AS t1, s.t AS t2 FROM s2 s
-      ASOF JOIN (SELECT * FROM s1 WHERE actor_id IN (SELECT actor_id FROM s2)) a ON s.actor_id = a.actor_id AND s.t >= a.t
+    `${name('c2')} AS (SELECT s.actor_id, a.t AS t1, s.t AS t2 FROM ${name('s2')} s
+      ASOF JOIN (SELECT * FROM ${name('s1')} WHERE actor_id IN (SELECT actor_id FROM ${name('s2')})) a ON s.actor_id = a.actor_id AND s.t >= a.t
       WHERE s.t - a.t <= ${windowMs})`,
-    ...windowedChainCtes(n, windowMs),
-    `best AS (SELECT actor_id, max(level) AS level FROM (
-      SELECT actor_id, 1 AS level FROM s1 UNION ALL SELECT actor_id, ${levelExpr(n, windowMs)} AS level FROM c${n}
+    ...windowedChainCtes(n, windowMs, name),
+    `${name('best')} AS (SELECT actor_id, max(level) AS level FROM (
+      SELECT actor_id, 1 AS level FROM ${name('s1')} UNION ALL SELECT actor_id, ${levelExpr(n, windowMs)} AS level FROM ${name(`c${n}`)}
     ) levels GROUP BY actor_id)`,
   );
   return ctes;
@@ -240,10 +256,11 @@ export function funnelLevelCtes(b: StatementBuilder, q: FunnelQuery): string[] {
   return b.d.windowFunnel ? engineFunnelCtes(b, q, b.d.windowFunnel) : anchoredFunnelCtes(b, q);
 }
 
-/** Rows: `level` (1…k, the furthest step reached), `breakdown` (when asked), `actors`. */
-export function compileFunnel(ctx: QueryContext, q: FunnelQuery): CompiledQuery {
-  const b = new StatementBuilder(ctx);
-  const ctes = funnelLevelCtes(b, q);
+/**
+ * `SELECT level[, breakdown], count(*) AS actors`: the actors of a `best` CTE per level (and per
+ * breakdown value when asked); `keys` lists the grouping columns.
+ */
+export function levelCountsSql(b: StatementBuilder, q: FunnelQuery, best = 'best'): { sql: string; keys: string } {
   let breakdown = '';
   let join = '';
   if (q.breakdown === 'ideal') {
@@ -254,9 +271,22 @@ export function compileFunnel(ctx: QueryContext, q: FunnelQuery): CompiledQuery 
     join = `LEFT JOIN users bu ON bu.user_id = x.actor_id LEFT JOIN accounts ba ON ba.account_id = bu.account_id`;
   }
   const keys = breakdown ? 'level, breakdown' : 'level';
-  const sql = `${withClause(b, ctes, q.segment, q.segment !== 'all' || q.breakdown === 'ideal')}
-    SELECT ${keys}, count(*) AS actors FROM (SELECT x.level${breakdown} FROM best x ${join}) per_actor
-    GROUP BY ${keys} ORDER BY ${keys}${b.d.joinSettings()}`;
+  return { sql: `SELECT ${keys}, count(*) AS actors FROM (SELECT x.level${breakdown} FROM ${best} x ${join}) per_actor
+    GROUP BY ${keys}`, keys };
+}
+
+/** Whether the statement needs the `ideal_actors` CTE: a segment or the ideal split reads it. */
+export function needsIdealActors(q: FunnelQuery): boolean {
+  return q.segment !== 'all' || q.breakdown === 'ideal';
+}
+
+/** Rows: `level` (1…k, the furthest step reached), `breakdown` (when asked), `actors`. */
+export function compileFunnel(ctx: QueryContext, q: FunnelQuery): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  const ctes = funnelLevelCtes(b, q);
+  const counts = levelCountsSql(b, q);
+  const sql = `${withClause(b, ctes, q.segment, needsIdealActors(q))}
+    ${counts.sql} ORDER BY ${counts.keys}${b.d.joinSettings()}`;
   return { sql, params: b.params.values };
 }
 

@@ -1,0 +1,32 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { packageVersion } from '../app/version.js';
+import type { DuckDbStore } from '../engine/duckdb/database.js';
+import { loadKeptPeriods, saveKeptPeriods } from '../engine/duckdb/kept-periods.js';
+import type { WriteQueue } from '../engine/duckdb/write-queue.js';
+import type { PeriodSnapshot } from '../reports/period-cache.js';
+import type { QueryCache } from '../reports/query-cache.js';
+
+/**
+ * A server on a DuckDB store starts with the weeks the previous one kept (saved when it stopped), so
+ * its first answers after a restart compute only what changed since. A snapshot that cannot be read
+ * is ignored: the weeks are computed again.
+ */
+export async function restoreKeptPeriods(store: DuckDbStore, cache: QueryCache, log: FastifyBaseLogger): Promise<void> {
+  try {
+    const snapshot = await loadKeptPeriods<PeriodSnapshot>(store, packageVersion());
+    if (snapshot) cache.periods.restore(snapshot);
+  } catch (e) {
+    log.warn({ detail: (e as Error).message }, 'could not read the weeks kept by the previous server; they are computed again');
+  }
+}
+
+/** Saves what the cache kept for the next server (nothing when it kept nothing: a ClickHouse server). */
+export async function saveKeptPeriodsOnStop(queue: WriteQueue, cache: QueryCache, log: FastifyBaseLogger): Promise<void> {
+  const snapshot = cache.periods.snapshot();
+  if (snapshot.periods.length === 0 && snapshot.counts.length === 0) return;
+  try {
+    await queue.run((store) => saveKeptPeriods(store, packageVersion(), snapshot));
+  } catch (e) {
+    log.warn({ detail: (e as Error).message }, 'could not save the kept weeks; the next server computes them again');
+  }
+}
