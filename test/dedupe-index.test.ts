@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DedupeIndex, fingerprint, fingerprintValue, type DedupeOptions, type Fingerprint, type Key } from '../src/engine/ingest/dedupe-index.js';
 import { SortedKeys } from '../src/engine/ingest/sorted-keys.js';
+import { copyKeys } from '../src/engine/ingest/dedupe-store.js';
+import type { DuckDBVector } from '@duckdb/node-api';
 
 /** A model store: the whole fingerprints of the ids stored, and how often the index asked it. */
 function modelStore() {
@@ -103,5 +105,15 @@ describe('dedupe index', () => {
     for (const v of [1n << 40n, 2n, 3n, 5n, (7n << 32n) | 1n, 0xffffffffffffffffn]) expect(has(v)).toBe(true);
     for (const v of [0n, 1n, 4n, 6n, 7n << 32n, 1n << 41n, 0xfffffffffffffffen]) expect(has(v)).toBe(false);
     expect(keys.size).toBe(7);
+  });
+
+  it('copies a chunk of keys whole from its typed array, or value by value without one', () => {
+    const values = [3n, 0xffffffffffffffffn, 1n << 40n];
+    const keys = new BigUint64Array(5);
+    copyKeys({ items: BigUint64Array.from(values) } as unknown as DuckDBVector, 3, keys, 1);
+    expect([...keys]).toEqual([0n, ...values, 0n]);
+    const plain = new BigUint64Array(4);
+    copyKeys({ getItem: (i: number) => values[i] } as unknown as DuckDBVector, 3, plain, 0);
+    expect([...plain]).toEqual([...values, 0n]);
   });
 });

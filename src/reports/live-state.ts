@@ -3,7 +3,7 @@ import type { StageDefinition } from '../model/metrics.js';
 import { compileLiveKeys, reachDefinitions, reachKey } from '../query/plans/live.js';
 import { compileStageCounts, type StageCountsQuery } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
-import { keptPeriods, windowsOf } from './period-cache.js';
+import { keptPeriods, windowsOf } from './period-ranges.js';
 
 /**
  * Whether the store keeps the live first-reach state of every definition these stages need (the

@@ -6,7 +6,7 @@
 import { formatDate, localDateOf, type Period } from '../model/time.js';
 import type { CompiledQuery } from '../query/dialect.js';
 import { compileEventFirstSeen, compileStoreFirstSeen, type RowSpan } from '../query/plans/coverage.js';
-import type { CountRow } from './period-cache.js';
+import type { CountRow } from './period-rows.js';
 import { run, type ReportContext } from './context.js';
 import { buildRow, type ScorecardRow } from './scorecard.js';
 

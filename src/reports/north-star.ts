@@ -1,8 +1,9 @@
 import type { Breakdown, Segment, SeriesMetric, TimeRange } from '../model/metrics.js';
-import { periodsIn } from '../model/time.js';
-import { compileSeries, seriesReads } from '../query/plans/series.js';
+import { periodsIn, type Period } from '../model/time.js';
+import type { RowSpan } from '../query/plans/coverage.js';
+import { additiveSeries, compileSeries, seriesReads } from '../query/plans/series.js';
 import { run, type ReportContext } from './context.js';
-import { keptPeriods, windowsOf } from './period-cache.js';
+import { keptPeriods, windowsOf } from './period-ranges.js';
 
 export interface SeriesPoint {
   period: string;
@@ -46,6 +47,9 @@ export async function seriesRows(ctx: ReportContext, metric: SeriesMetric, range
     periods,
     compile: (r, parts) => compileSeries(ctx.query, { metric, range: r, segment, ...(within ? { within: windowsOf(parts) } : {}) }),
     people: seriesReads({ metric, segment }).actor,
+    ...(additiveSeries({ metric, segment }) ? {
+      additive: (r: TimeRange, parts: readonly Period[], rows: RowSpan) => compileSeries(ctx.query, { metric, range: r, segment, rows, ...(within ? { within: windowsOf(parts) } : {}) }),
+    } : {}),
   });
 }
 

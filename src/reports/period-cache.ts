@@ -1,11 +1,12 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import { createHash } from 'node:crypto';
 import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
-import type { Frequency, TimeRange, TimeSettings } from '../model/metrics.js';
-import { periodsIn, type Period } from '../model/time.js';
+import type { TimeRange } from '../model/metrics.js';
+import type { Period } from '../model/time.js';
 import type { CompiledQuery } from '../query/dialect.js';
 import type { RowSpan } from '../query/plans/coverage.js';
 import { compileEarliestSince, compilePeopleSignature, compileStoredEvents } from '../query/plans/live.js';
+import { addValues, mergeCounts, type CountRow, type ValueRow } from './period-rows.js';
 
 /** A query answering rows per period, whose rows for a period depend only on the events stored in that period. */
 export interface PeriodQuery {
@@ -23,6 +24,13 @@ export interface PeriodQuery {
    * computed again once an identity link or a person's traits change.
    */
   people?: boolean;
+  /**
+   * For rows (`period`, `value`) whose value for a period is a sum over its events (a count, a sum):
+   * the statement over the stored rows of a span alone. A kept period is then topped up with the rows
+   * stored since it was computed instead of computed again, and computed over the rows stored when
+   * it is kept, so that each row is counted once.
+   */
+  additive?(range: TimeRange, periods: readonly Period[], rows: RowSpan): CompiledQuery;
 }
 
 export interface Kept {
@@ -87,6 +95,8 @@ export class PeriodCache {
   private readonly people = new PerVersion(compilePeopleSignature(), (row) => String(row.s));
   hits = 0;
   misses = 0;
+  /** Kept periods topped up with the rows stored since (PeriodQuery.additive) rather than computed again. */
+  toppedUp = 0;
 
   /** How many events are stored now: the row number the next one gets (read once per data version). */
   storedEvents(engine: SqlEngine): Promise<number> {
@@ -108,17 +118,38 @@ export class PeriodCache {
     const fresh = entries.map((k, i) => k !== undefined && k.people === people && (k.stored >= stored || q.periods[i].to <= stale));
     // No event stored since ends before them: they hold up to now, so later reads look only at the rows from here on.
     entries.forEach((k, i) => { if (fresh[i] && k!.stored < stored) k!.stored = stored; });
-    const missing = q.periods.filter((_, i) => !fresh[i]);
-    this.hits += q.periods.length - missing.length;
+    const topped = q.additive ? await this.topUp(engine, q, byPeriod, entries.map((k, i) => (fresh[i] || k?.people !== people ? undefined : k)), stored) : new Map();
+    const missing = q.periods.filter((_, i) => !fresh[i] && !topped.has(i));
+    this.hits += q.periods.length - missing.length - topped.size;
+    this.toppedUp += topped.size;
     this.misses += missing.length;
     let rows: { period: string }[] = [];
     if (missing.length) {
-      const compiled = q.compile(spanOf(missing), missing);
+      const compiled = q.additive ? q.additive(spanOf(missing), missing, { from: 0, to: stored }) : q.compile(spanOf(missing), missing);
       rows = await engine.all<T>(compiled.sql, compiled.params);
       this.keep(q.key, byPeriod, missing, rows, { stored, people });
     }
-    const answer = q.periods.flatMap((p, i) => (fresh[i] ? entries[i]!.rows : rows.filter((r) => r.period === p.startDate)));
+    const answer = q.periods.flatMap((p, i) => (fresh[i] ? entries[i]!.rows : topped.get(i) ?? rows.filter((r) => r.period === p.startDate)));
     return structuredClone(answer) as T[];
+  }
+
+  /**
+   * Kept periods (`stale`, by index; undefined where not to top up) topped up with the rows stored
+   * since each was computed: one statement per count of events they were computed at. Answers their
+   * new rows by index, and keeps them.
+   */
+  private async topUp(engine: SqlEngine, q: PeriodQuery, byPeriod: Map<string, Kept>, stale: (Kept | undefined)[], stored: number): Promise<Map<number, { period: string }[]>> {
+    const out = new Map<number, { period: string }[]>();
+    for (const from of new Set(stale.flatMap((k) => (k ? [k.stored] : [])))) {
+      const at = stale.flatMap((k, i) => (k?.stored === from ? [i] : []));
+      const periods = at.map((i) => q.periods[i]);
+      const compiled = q.additive!(spanOf(periods), periods, { from, to: stored });
+      const added = await engine.all<{ period: string; value: number | null }>(compiled.sql, compiled.params);
+      const merged = at.flatMap((i) => addValues(stale[i]!.rows as ValueRow[], added.filter((r) => r.period === q.periods[i].startDate)));
+      this.keep(q.key, byPeriod, periods, merged, { stored, people: stale[at[0]]!.people });
+      at.forEach((i) => out.set(i, merged.filter((r) => r.period === q.periods[i].startDate)));
+    }
+    return out;
   }
 
   /**
@@ -215,39 +246,6 @@ export class PeriodCache {
   }
 }
 
-/**
- * What a query over a range can be kept by: its whole periods, or with `within` (pace's windows) each
- * window as its period's part; null when it cannot be kept period by period.
- */
-export function keptPeriods(range: TimeRange, frequency: Frequency, time: TimeSettings, within?: readonly TimeRange[]): Period[] | null {
-  return within ? periodParts(range, within, frequency, time) : wholePeriods(range, frequency, time);
-}
-
-/** The windows a query restricted to periods' parts reads: each part's span. */
-export function windowsOf(parts: readonly Period[]): TimeRange[] {
-  return parts.map(({ from, to }) => ({ from, to }));
-}
-
-/** The periods of a range that starts and ends on period boundaries, else null (it cannot be kept period by period). */
-function wholePeriods(range: TimeRange, frequency: Frequency, time: TimeSettings): Period[] | null {
-  const periods = periodsIn(range, frequency, time);
-  return periods.length > 0 && periods[0].from === range.from && periods[periods.length - 1].to === range.to ? periods : null;
-}
-
-/**
- * Windows inside a range, each a period's part from its start (pace's windows), as periods ending at
- * the window's end; null unless every window starts a period and ends inside it.
- */
-function periodParts(range: TimeRange, within: readonly TimeRange[], frequency: Frequency, time: TimeSettings): Period[] | null {
-  if (within.length === 0 || within[0].from < range.from || within[within.length - 1].to > range.to) return null;
-  const periods = periodsIn({ from: within[0].from, to: within[within.length - 1].to }, frequency, time);
-  const parts = within.map((w) => {
-    const p = periods.find((x) => x.from === w.from);
-    return p && w.to > p.from && w.to <= p.to ? { ...p, to: w.to } : null;
-  });
-  return parts.every((p) => p !== null) ? parts : null;
-}
-
 /** Where a period's rows are kept: its start and its end (a whole period, or its part up to a cut). */
 function slotOf(p: Period): string {
   return `${p.startDate}/${p.to}`;
@@ -261,28 +259,4 @@ function spanOf(periods: readonly Period[]): TimeRange {
 export interface PeriodSnapshot {
   periods: { key: string; plan: string; kept: [string, Kept][] }[];
   counts: { key: string; plan: string; rows: CountRow[]; stored: number }[];
-}
-
-/** A count of events and the first (and last) one's instant, per event name when `event` is there. */
-export interface CountRow {
-  event?: string;
-  n: number;
-  first_ms: number | null;
-  /** The last one's instant, when asked for. */
-  last_ms?: number | null;
-}
-
-function mergeCounts(kept: CountRow[], added: CountRow[]): CountRow[] {
-  const out = new Map(kept.map((r) => [r.event ?? '', { ...r }]));
-  for (const r of added) {
-    const n = Number(r.n);
-    if (n === 0) continue;
-    const was = out.get(r.event ?? '');
-    if (!was || Number(was.n) === 0) out.set(r.event ?? '', { ...r, n });
-    else {
-      const last = was.last_ms === undefined ? {} : { last_ms: Math.max(Number(was.last_ms), Number(r.last_ms)) };
-      out.set(r.event ?? '', { ...was, n: Number(was.n) + n, first_ms: Math.min(Number(was.first_ms), Number(r.first_ms)), ...last });
-    }
-  }
-  return [...out.values()].sort((a, b) => ((a.event ?? '') < (b.event ?? '') ? -1 : 1));
 }

@@ -1,3 +1,4 @@
+import type { DuckDBVector } from '@duckdb/node-api';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { DedupeIndex, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 
@@ -41,34 +42,41 @@ function dedupeIndex(store: DuckDbStore): Promise<DedupeIndex> {
   return index;
 }
 
-const WORD = (k: number) => `CAST((id_hash >> ${32 * k}) & 4294967295 AS UINTEGER)`;
-const KEYS = (table: string) => `SELECT ${WORD(0)}, ${WORD(1)} FROM ${table}`;
+const KEYS = (table: string) => `SELECT CAST(id_hash & 18446744073709551615 AS UBIGINT) FROM ${table}`;
 
-/** Reads the stored fingerprints' low 64 bits as two 32-bit columns, streamed: no BigInt a row. */
+/** Reads the stored fingerprints' low 64 bits, streamed, a chunk at a time. */
 async function loadIndex(store: DuckDbStore): Promise<DedupeIndex> {
   const [{ n }] = await store.all<{ n: number }>(
     'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM identity_messages) AS n',
   );
   // A 16th spare: room for the first merges of new ids without a copy.
   let keys = new BigUint64Array(Math.ceil(n * 1.0625) + 1);
-  let words = new Uint32Array(keys.buffer);
   let count = 0;
   const result = await store.connection.stream(`${KEYS('events')} UNION ALL ${KEYS('identity_messages')}`);
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    const low = chunk.getColumnVector(0);
-    const high = chunk.getColumnVector(1);
     if (count + chunk.rowCount > keys.length) {
       const larger = new BigUint64Array(Math.ceil((count + chunk.rowCount) * 1.125));
       larger.set(keys);
       keys = larger;
-      words = new Uint32Array(keys.buffer);
     }
-    for (let i = 0; i < chunk.rowCount; i++, count++) {
-      words[2 * count] = low.getItem(i) as number;
-      words[2 * count + 1] = high.getItem(i) as number;
-    }
+    copyKeys(chunk.getColumnVector(0), chunk.rowCount, keys, count);
+    count += chunk.rowCount;
   }
   return new DedupeIndex(keys, count, { stored: (candidates) => storedAmong(store, candidates) });
+}
+
+/**
+ * Copies a chunk's keys (UBIGINT, never null) into `keys` from `at`: the vector's own typed array in
+ * one copy when it exposes one (the client keeps it as `items`; twice as fast a load at 10M), else
+ * value by value.
+ */
+export function copyKeys(column: DuckDBVector, rows: number, keys: BigUint64Array, at: number): void {
+  const items = (column as unknown as { items?: unknown }).items;
+  if (items instanceof BigUint64Array && items.length === rows) {
+    keys.set(items, at);
+    return;
+  }
+  for (let i = 0; i < rows; i++) keys[at + i] = column.getItem(i) as bigint;
 }
 
 /** For each candidate, whether its whole fingerprint is stored: one statement for the lot. */

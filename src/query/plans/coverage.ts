@@ -25,7 +25,8 @@ export interface RowSpan {
   to: number;
 }
 
-function rowSpan(b: StatementBuilder, rows: RowSpan | undefined): string {
+/** ` AND` the stored rows of the span (events aliased `e`), or nothing without one. */
+export function rowSpan(b: StatementBuilder, rows: RowSpan | undefined): string {
   return rows ? ` AND e.rowid >= ${b.params.bind(rows.from, 'integer')} AND e.rowid < ${b.params.bind(rows.to, 'integer')}` : '';
 }
 

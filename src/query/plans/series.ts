@@ -1,6 +1,7 @@
 import type { Breakdown, Segment, SeriesMetric, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, withClause, type QueryContext } from '../context.js';
+import { rowSpan, type RowSpan } from './coverage.js';
 
 export interface SeriesQuery {
   metric: SeriesMetric;
@@ -9,6 +10,14 @@ export interface SeriesQuery {
   breakdown?: Breakdown;
   /** Count only events inside these windows (each week's part elapsed so far, for pace). */
   within?: TimeRange[];
+  /** Only these stored rows (a series of the events alone, `additiveSeries`). */
+  rows?: RowSpan;
+}
+
+/** Whether a period's value is a sum over its events (a plain count or sum of events), so spans of rows add up. */
+export function additiveSeries(q: Pick<SeriesQuery, 'metric' | 'segment' | 'breakdown'>): boolean {
+  const { metric } = q;
+  return (metric.measure.kind === 'count' || metric.measure.kind === 'sum') && !metric.per && !q.breakdown && !seriesReads(q).actor;
 }
 
 /**
@@ -36,12 +45,13 @@ export function compileSeries(ctx: QueryContext, q: SeriesQuery): CompiledQuery 
   const joins = q.breakdown?.kind === 'user_trait' ? 'LEFT JOIN users bu ON bu.user_id = e.actor_id'
     : q.breakdown?.kind === 'account_trait' ? 'LEFT JOIN accounts ba ON ba.account_id = e.account_id' : '';
   const { account, actor } = seriesReads(q);
+  if (q.rows && !additiveSeries(q)) throw new Error('a span of stored rows is for a series of the events alone');
   const relation = account ? 'actor_events' : actor ? b.actorEvents() : 'events';
   const who = `${actor ? 'e.actor_id' : 'NULL AS actor_id'}, ${account ? 'e.account_id' : 'NULL AS account_id'}`;
   const base = `base AS (
     SELECT ${who}, ${value} AS v, ${period} AS p${breakdown ? `, coalesce(${breakdown}, '(none)') AS breakdown` : ''}
     FROM ${relation} e ${joins}
-    WHERE ${b.selector(metric.selector)} AND ${b.range(q.range)}${b.andWithin(q.within)} AND ${b.segment(q.segment)})`;
+    WHERE ${b.selector(metric.selector)} AND ${b.range(q.range)}${b.andWithin(q.within)} AND ${b.segment(q.segment)}${rowSpan(b, q.rows)})`;
   const groups = breakdown ? 'p, breakdown' : 'p';
   const keys = breakdown ? 'period, breakdown' : 'period';
   const columns = `${b.d.formatDay('p')} AS period${breakdown ? ', breakdown' : ''}`;
