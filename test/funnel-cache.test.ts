@@ -100,7 +100,7 @@ describe('the cohort funnel kept between writes', () => {
     const { store, cache, write, read } = await setUp();
     const funnels = cache.funnels;
     try {
-      await write([track('V', 'u1', -100), track('S', 'u1', -99), track('V', 'u2', -50), track('V', 'a1', -40), track('V', 'u3', -30)]);
+      await write([track('V', 'u1', -100), track('S', 'u1', -99), track('V', 'u2', -50), track('V', 'a1', -40), track('V', 'u3', -30), track('V', 'a2', -300)]);
       expect((await read(true, 'ideal')).steps.map((s) => s.actors)).toEqual([0, 0, 0, 0, 0]);
       expect([funnels.computed, funnels.changed, funnels.touched]).toEqual([1, 0, 0]);
       // u1's traits change: every actor is computed again.
@@ -115,17 +115,18 @@ describe('the cohort funnel kept between writes', () => {
       await write([track('M', 'u1', -24 * 19)]);
       await read(true, 'ideal');
       expect([funnels.computed, funnels.changed, funnels.touched]).toEqual([2, 2, 3]);
-      // Past the range's end: u2's visit (50 hours before it) starts chains up to 70 hours after it
-      // (its horizon), so an event 100 hours after is in none, and is not computed; u3's visit leaves
-      // it to 90 hours after, so an event 90 hours after is.
-      await write([track('W', 'u2', 100)]);
+      // u2's visit (50 hours before the range's end) starts chains up to 70 hours after it (its
+      // horizon), so an event 100 hours after is in none, and is not computed; nor is a2's message
+      // inside the range, 200 hours after its only visit. u3's visit leaves its horizon at 90 hours
+      // after the end, so an event then is computed.
+      await write([track('W', 'u2', 100), track('M', 'a2', -100)]);
       expect(await read(true, 'ideal')).toEqual(await read(false, 'ideal'));
       expect([funnels.computed, funnels.changed, funnels.touched]).toEqual([2, 2, 3]);
       await write([track('S', 'u3', 80), track('W', 'u2', 101)]);
       expect(await read(true, 'not_ideal')).toEqual(await read(false, 'not_ideal'));
       expect([funnels.computed, funnels.changed, funnels.touched]).toEqual([3, 2, 3]);
       await write([track('W', 'u3', 90)]);
-      expect((await read(true, 'not_ideal')).steps.map((s) => s.actors)).toEqual([3, 1, 1, 0, 0]);
+      expect((await read(true, 'not_ideal')).steps.map((s) => s.actors)).toEqual([4, 1, 1, 0, 0]);
       expect([funnels.computed, funnels.changed, funnels.touched]).toEqual([3, 3, 4]);
       // A link makes a1's visits u2's: every actor is computed again.
       await write([{ kind: 'link', user: 'u2', anon: 'a1' }]);

@@ -12,8 +12,8 @@ export interface LevelCount {
 
 /** The statements a kept funnel is computed and brought up to date with (query/plans/funnel-kept.ts). */
 export interface KeptFunnelPlans {
-  /** The range's end (epoch ms): events before it can change any actor's level. */
-  end: number;
+  /** Events from this instant on (epoch ms) move only the actors whose horizon reaches them (funnel-kept.ts). */
+  cutoff: number;
   /** Every actor's levels over the rows before `stored`. */
   all(stored: number): CompiledQuery;
   /** The actors with events among the rows `kept`…`stored`−1, with the earliest. */
@@ -30,7 +30,7 @@ interface Kept {
   /** Who was who (the people signature, read in the same snapshot as the counts). */
   people: string;
   counts: Map<string, LevelCount>;
-  /** The horizon of each actor whose horizon reaches the range's end (funnel-kept.ts). */
+  /** The horizon of each actor whose horizon reaches the cutoff (funnel-kept.ts). */
   horizons: Map<string, number>;
 }
 
@@ -50,7 +50,7 @@ const MAX_CHANGE = 200_000;
  * brought up to date after a write by computing again only the actors whose new events can change
  * their level. Exact: the counts always equal the plan over the rows before their stored count; a
  * change of who is who (an identity link, a trait) computes every actor again. Memory: a few counts
- * per funnel and one number per actor whose horizon reaches past the range's end (a million
+ * per funnel and one number per actor whose horizon reaches the cutoff (a million
  * at most over all funnels by default, about 100 MB).
  */
 export class FunnelCache {
@@ -99,7 +99,9 @@ export class FunnelCache {
     const asked = plans.news(kept.stored, stored);
     const news = await engine.all<KeptFunnelRow>(asked.sql, asked.params);
     if (peopleOf(news) !== kept.people) return false;
-    const actors = news.filter((r) => r.side === 'new' && canMove(kept, plans.end, r.actor_id!, Number(r.horizon))).map((r) => r.actor_id!);
+    const entering = new Set(news.filter((r) => r.side === 'entry').map((r) => r.actor_id!));
+    const actors = news.filter((r) => r.side === 'new' && (entering.has(r.actor_id!) || canMove(kept, plans.cutoff, r.actor_id!, Number(r.horizon))))
+      .map((r) => r.actor_id!);
     if (actors.length) {
       const q = plans.change(actors, kept.stored, stored);
       const rows = await engine.all<KeptFunnelRow>(q.sql, q.params);
@@ -126,9 +128,9 @@ export class FunnelCache {
   }
 }
 
-/** Whether an event at `t` can change the actor's level: before the range's end, or not past its horizon. */
-function canMove(kept: Kept, end: number, actor: string, t: number): boolean {
-  return t < end || t <= (kept.horizons.get(actor) ?? -Infinity);
+/** Whether an event at `t` that starts no chain can change the actor's level: before the cutoff, or not past its horizon. */
+function canMove(kept: Kept, cutoff: number, actor: string, t: number): boolean {
+  return t < cutoff || t <= (kept.horizons.get(actor) ?? -Infinity);
 }
 
 function peopleOf(rows: KeptFunnelRow[]): string {

@@ -7,10 +7,11 @@
  *
  * Which new events can change a level: every chain starts at a step-1 instant in the range and ends
  * within the window of it, so an actor's events past its **horizon** (its latest step-1 instant in
- * the range plus the window) are in no chain; one at or past the range's end is no step-1 instant; and
- * a threshold step's reach (or the first signup it counts from) that such an event moves stays past
- * the horizon. So an event at or past the range's end and past its actor's horizon (or of an actor not
- * in the funnel) changes nothing; only actors whose horizon reaches past the range's end are tracked.
+ * the range plus the window) are in no chain, and a threshold step's reach (or the first signup it
+ * counts from) that such an event moves stays past the horizon. So only an event that can start a
+ * chain (step 1's, before the range's end) or one not past its actor's horizon moves a level. The
+ * horizons are kept for the actors whose horizon is at or after the **cutoff** (the range's end less
+ * the window); an event before the cutoff (a late one) computes its actor again whatever its horizon.
  *
  * Each statement also answers who was who when it ran (the people signature, read in the same
  * snapshot), so counts are only ever combined with counts of the same identities.
@@ -24,10 +25,11 @@ import { compilePeopleSignature } from './live.js';
 /**
  * A row of a kept funnel statement: level counts of one side (`before`, `after`), an actor's horizon
  * (`horizon`, epoch ms), a candidate actor and its earliest new event (`new`, `horizon` holding the
- * instant), or the people signature (`people`).
+ * instant) or earliest new event that can start a chain (`entry`), events read (`read`), or the
+ * people signature (`people`).
  */
 export interface KeptFunnelRow {
-  side: 'before' | 'after' | 'horizon' | 'new' | 'read' | 'people';
+  side: 'before' | 'after' | 'horizon' | 'new' | 'entry' | 'read' | 'people';
   level: number | null;
   breakdown: string | null;
   actors: number | null;
@@ -55,12 +57,23 @@ function sideCounts(b: StatementBuilder, q: FunnelQuery, side: 'before' | 'after
     FROM (${counts.sql}) ${side}_counts`;
 }
 
-/** The horizon of each actor of a plan (prefix) whose horizon reaches the range's end: the only ones later events can move. */
+/** The instant from which events move only the actors whose horizon reaches them: the range's end less the window. */
+export function horizonCutoff(q: FunnelQuery): number {
+  return q.range.to - Math.round(q.windowDays * DAY_MS);
+}
+
+/** The horizon of each actor of a plan (prefix) whose horizon is at or after the cutoff. */
 function horizons(b: StatementBuilder, q: FunnelQuery, prefix: string): string {
   const window = b.params.bind(Math.round(q.windowDays * DAY_MS), 'integer');
-  const end = b.params.bind(q.range.to, 'integer');
   return `SELECT 'horizon', NULL, NULL, NULL, actor_id, max(t) + ${window}, NULL FROM ${prefix}s1
-    GROUP BY actor_id HAVING max(t) + ${window} >= ${end}`;
+    GROUP BY actor_id HAVING max(t) + ${window} >= ${b.params.bind(horizonCutoff(q), 'integer')}`;
+}
+
+/** The names of the events that can start a chain: step 1's, and the signup stage's when step 1 counts from it. */
+function entryEventNames(q: FunnelQuery): string[] {
+  const first = q.steps[0];
+  const signup = first.withinDays === undefined ? [] : [q.steps.find((s) => s.stage === 'signup') ?? q.signup];
+  return [...new Set([first, ...signup].flatMap((s) => s?.selector.events ?? []))];
 }
 
 /**
@@ -85,13 +98,18 @@ export function compileKeptFunnel(ctx: QueryContext, q: FunnelQuery, stored: num
   return { sql, params: b.params.values };
 }
 
-/** Per actor with events of the funnel's names among the rows `kept`…`stored`−1, the earliest of them (`new`), and `people`. */
+/**
+ * Per actor with events of the funnel's names among the rows `kept`…`stored`−1, the earliest of them
+ * (`new`, in `horizon`), and the earliest that can start a chain (`entry`), and `people`.
+ */
 export function compileFunnelNews(ctx: QueryContext, q: FunnelQuery, kept: number, stored: number): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const sql = `SELECT 'new' AS side, ${NO_NUMBER} AS level, ${NO_TEXT} AS breakdown, ${NO_NUMBER} AS actors, ${ACTOR} AS actor_id, min(${b.ms('e.ts')}) AS horizon, ${NO_TEXT} AS people
-    FROM events e ${LINKED}
-    WHERE e.rowid >= ${b.params.bind(kept, 'integer')} AND e.rowid < ${b.params.bind(stored, 'integer')} AND ${b.eventIn(funnelEventNames(q))}
-    GROUP BY 5
+  const rows = `e.rowid >= ${b.params.bind(kept, 'integer')} AND e.rowid < ${b.params.bind(stored, 'integer')}`;
+  const earliest = (side: string, where: string) => `SELECT '${side}' AS side, ${NO_NUMBER} AS level, ${NO_TEXT} AS breakdown, ${NO_NUMBER} AS actors,
+      ${ACTOR} AS actor_id, min(${b.ms('e.ts')}) AS horizon, ${NO_TEXT} AS people
+    FROM events e ${LINKED} WHERE ${rows} AND ${where} GROUP BY 5`;
+  const sql = `${earliest('new', b.eventIn(funnelEventNames(q)))}
+    UNION ALL ${earliest('entry', `${b.eventIn(entryEventNames(q))} AND ${b.ms('e.ts')} < ${b.params.bind(q.range.to, 'integer')}`)}
     UNION ALL ${peopleRow()}`;
   return { sql, params: b.params.values };
 }
