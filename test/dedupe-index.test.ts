@@ -107,6 +107,23 @@ describe('dedupe index', () => {
     expect(keys.size).toBe(7);
   });
 
+  it('holds exactly the keys merged in, over merges that keep or change the directory', () => {
+    const key = fc.bigInt({ min: 0n, max: 0xffffffffffffffffn });
+    // Keys drawn near each other too, so that some share a bucket or repeat.
+    const near = fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 3 })).map(([hi, lo]) => (BigInt(hi) << 60n) | BigInt(lo));
+    fc.assert(fc.property(fc.array(fc.oneof(key, near)), fc.array(fc.array(fc.oneof(key, near), { maxLength: 60 }), { maxLength: 8 }), fc.array(fc.oneof(key, near), { maxLength: 50 }),
+      (initial, merges, probes) => {
+        const keys = new SortedKeys(BigUint64Array.from(initial), initial.length);
+        const model = new Set(initial);
+        for (const batch of merges) {
+          const added = BigUint64Array.from(batch).sort();
+          keys.merge(added, added.length);
+          for (const k of batch) model.add(k);
+        }
+        for (const k of [...model, ...probes]) expect(keys.has(Number(k & 0xffffffffn), Number(k >> 32n))).toBe(model.has(k));
+      }), { numRuns: 300 });
+  });
+
   it('copies a chunk of keys whole from its typed array, or value by value without one', () => {
     const values = [3n, 0xffffffffffffffffn, 1n << 40n];
     const keys = new BigUint64Array(5);

@@ -16,6 +16,8 @@ import { SortedKeys } from './sorted-keys.js';
 export class DedupeIndex {
   private readonly keys: SortedKeys;
   private readonly recent = new FingerprintSet();
+  /** Ids found stored since the last merge (at most `mergeEvery`). */
+  private readonly confirmed = new FingerprintSet();
   private readonly key?: (f: Fingerprint) => Key;
   private readonly mergeEvery: number;
   private turn: Promise<unknown> = Promise.resolve();
@@ -27,7 +29,7 @@ export class DedupeIndex {
     this.mergeEvery = options.mergeEvery ?? MERGE_EVERY;
   }
 
-  /** Keys held and recent ids (an id found stored is in both until the next merge). */
+  /** Keys held and recent ids. */
   get size(): number {
     return this.keys.size + this.recent.size;
   }
@@ -45,11 +47,16 @@ export class DedupeIndex {
 
   private async claimNow(batch: readonly Fingerprint[]): Promise<boolean[]> {
     const stored = await this.storedMatches(batch);
-    // An id recent or repeated in the batch is refused by the set itself; a stored one joins the set
-    // too, so that a retry storm asks the store about each id once.
+    // An id recent or repeated in the batch is refused by the recent set itself. A stored one is
+    // remembered whole too, so that a retry storm asks the store about each id once.
     const fresh = batch.map((f) => {
-      const isStored = stored.size > 0 && stored.has(fingerprintValue(f));
-      return this.recent.add(f) && !isStored;
+      if (this.confirmed.has(f)) return false;
+      if (stored.size > 0 && stored.has(fingerprintValue(f))) {
+        if (this.confirmed.size >= this.mergeEvery) this.confirmed.clear();
+        this.confirmed.add(f);
+        return false;
+      }
+      return this.recent.add(f);
     });
     if (this.recent.size >= Math.max(this.mergeEvery, this.keys.size / 32)) this.merge();
     return fresh;
@@ -59,7 +66,7 @@ export class DedupeIndex {
   private async storedMatches(batch: readonly Fingerprint[]): Promise<Set<bigint>> {
     const candidates = new Map<bigint, Fingerprint>();
     for (const f of batch) {
-      if (this.matchesKey(f) && !this.recent.has(f)) candidates.set(fingerprintValue(f), f);
+      if (this.matchesKey(f) && !this.recent.has(f) && !this.confirmed.has(f)) candidates.set(fingerprintValue(f), f);
     }
     if (candidates.size === 0) return new Set();
     const list = [...candidates.values()];
@@ -78,14 +85,13 @@ export class DedupeIndex {
     const added = new BigUint64Array(this.recent.size);
     const words = new Uint32Array(added.buffer);
     let n = 0;
-    this.recent.forEach((f) => {
-      const [low, high] = this.key ? this.key(f) : [f[0], f[1]];
-      if (this.keys.has(low, high)) return; // a stored id checked in the store, or one sharing its key
+    this.recent.forEachSlot((s, o) => {
+      const [low, high] = this.key ? this.key([s[o], s[o + 1], s[o + 2], s[o + 3]]) : [s[o], s[o + 1]];
       words[2 * n] = low;
       words[2 * n + 1] = high;
       n++;
     });
-    added.subarray(0, n).sort();
+    added.sort();
     this.keys.merge(added, n);
     this.recent.clear();
   }

@@ -37,11 +37,11 @@ export class FingerprintSet {
     }
   }
 
-  /** Calls `visit` with every fingerprint held, in no particular order. */
-  forEach(visit: (f: Fingerprint) => void): void {
+  /** Calls `visit` with every fingerprint held, in no particular order: its words are `slots[offset, offset + 4)`. */
+  forEachSlot(visit: (slots: Uint32Array, offset: number) => void): void {
     const s = this.slots;
     for (let o = 0; o < s.length; o += 4) {
-      if (s[o] || s[o + 1] || s[o + 2] || s[o + 3]) visit([s[o], s[o + 1], s[o + 2], s[o + 3]]);
+      if (s[o] || s[o + 1] || s[o + 2] || s[o + 3]) visit(s, o);
     }
   }
 

@@ -36,7 +36,11 @@ export class SortedKeys {
     return false;
   }
 
-  /** Merges sorted keys in (`added[0, n)`), from the back so the existing keys move once, in place. */
+  /**
+   * Merges sorted keys in (`added[0, n)`), in place from the back: each added key finds its place
+   * through the directory and the older keys after it move up in one block copy, so the cost is
+   * about one memmove of the keys, not a step per key.
+   */
   merge(added: BigUint64Array, n: number): void {
     const total = this.count + n;
     if (this.keys.length < total) {
@@ -45,22 +49,38 @@ export class SortedKeys {
       this.keys = larger;
       this.words = new Uint32Array(larger.buffer);
     }
-    const w = this.words;
     const a = new Uint32Array(added.buffer, added.byteOffset, n * 2);
-    let i = this.count - 1;
-    let j = n - 1;
-    for (let k = total - 1; j >= 0; k--) {
-      const fromOld = i >= 0 && (w[2 * i + 1] > a[2 * j + 1] || (w[2 * i + 1] === a[2 * j + 1] && w[2 * i] > a[2 * j]));
-      if (fromOld) {
-        w[2 * k] = w[2 * i]; w[2 * k + 1] = w[2 * i + 1];
-        i--;
-      } else {
-        w[2 * k] = a[2 * j]; w[2 * k + 1] = a[2 * j + 1];
-        j--;
-      }
+    let end = this.count;
+    for (let j = n - 1; j >= 0; j--) {
+      // Older keys before `end` have not moved yet, so the directory still finds them.
+      const at = this.lowerBound(a[2 * j], a[2 * j + 1], end);
+      this.keys.copyWithin(at + j + 1, at, end);
+      this.keys[at + j] = added[j];
+      end = at;
     }
+    const before = this.shift;
     this.count = total;
-    this.index();
+    if (this.bitsFor(total) === 32 - before) this.shiftDirectory(a, n);
+    else this.index();
+  }
+
+  /** The first position before `end` whose key is not below (low, high). */
+  private lowerBound(low: number, high: number, end: number): number {
+    const w = this.words;
+    const bucket = high >>> this.shift;
+    let i = this.dir[bucket];
+    const last = Math.min(this.dir[bucket + 1], end);
+    while (i < last && (w[2 * i + 1] < high || (w[2 * i + 1] === high && w[2 * i] < low))) i++;
+    return Math.min(i, end);
+  }
+
+  /** The directory after a merge at the same size: each start moves up by the added keys before its bucket. */
+  private shiftDirectory(added: Uint32Array, n: number): void {
+    let j = 0;
+    for (let b = 0; b < this.dir.length; b++) {
+      while (j < n && added[2 * j + 1] >>> this.shift < b) j++;
+      this.dir[b] += j;
+    }
   }
 
   /** Bytes held: the keys (with their spare room) and the directory. */
@@ -70,7 +90,7 @@ export class SortedKeys {
 
   /** The directory: about four to eight keys a bucket, by the top bits of the high word. */
   private index(): void {
-    const bits = Math.max(1, Math.min(26, Math.floor(Math.log2(Math.max(this.count, 1) / 4))));
+    const bits = this.bitsFor(this.count);
     this.shift = 32 - bits;
     const buckets = 2 ** bits;
     if (this.dir.length !== buckets + 1) this.dir = new Uint32Array(buckets + 1);
@@ -80,5 +100,9 @@ export class SortedKeys {
       while (i < this.count && w[2 * i + 1] >>> this.shift < b) i++;
       this.dir[b] = i;
     }
+  }
+
+  private bitsFor(count: number): number {
+    return Math.max(1, Math.min(26, Math.floor(Math.log2(Math.max(count, 1) / 4))));
   }
 }
