@@ -69,6 +69,7 @@ const posthog = (over: Record<string, unknown>) => JSON.stringify({ event: 'Sign
 
 /** One line of every shape and edge case the rules name, plus lines only the normaliser reads. */
 const EDGE_LINES = [
+  '\ufeff' + track({ messageId: 'byte-order-mark' }),
   track({ messageId: 'plain', properties: { a: 1, b: 'x', c: true, d: null, n: { deep: [1, 2, { x: 'y' }] } } }),
   track({ messageId: 'no-type', type: undefined, properties: { plan: 'pro' } }),
   track({ messageId: 'type-null', type: null }),
@@ -112,6 +113,31 @@ const EDGE_LINES = [
   '{"type":"track","event":"NaN","userId":"u1","timestamp":"' + T + '","messageId":"nan","x":NaN}',
   '{"type":"track","event":"Comma","userId":"u1","timestamp":"' + T + '","messageId":"comma",}',
   '{"type":"track","event":"Inf","userId":"u1","timestamp":"' + T + '","messageId":"infinity","properties":{"info":"infinite nan"}}',
+  // What the typed read cannot tell: nulls the normaliser tells from absent keys, escaped keys, odd contexts, lines it refuses.
+  '{"typ\\u0065":null,"event":"Escaped null","distinct_id":"d1","timestamp":"' + T + '","uuid":"escaped-null-type"}',
+  '{"\\u0074ype":"track","event":"Escaped key","userId":"u1","timestamp":"' + T + '","messageId":"escaped-key"}',
+  '{"type":null,"event":"Null type","distinct_id":"d1","timestamp":"' + T + '","uuid":"null-type-posthog"}',
+  posthog({ uuid: 'ph-sent-at-null', sent_at: null }),
+  posthog({ uuid: 'ph-set-null', $set: null }),
+  posthog({ uuid: 'ph-distinct-null', distinct_id: null, properties: { distinct_id: 'd8' } }),
+  track({ messageId: 'context-string', context: 'str' }),
+  track({ messageId: 'context-array', context: [1] }),
+  track({ messageId: 'page-string', context: { page: 'str', groupId: 'acct-3' } }),
+  JSON.stringify({ type: 'page', anonymousId: 'a3', timestamp: T, messageId: 'page-path-null', context: { page: { url: 'u', path: null } } }),
+  '{"type":"track","event":"Dup ctx","userId":"u1","timestamp":"' + T + '","messageId":"dup-context","context":{"groupId":"g1","groupId":"g2"}}',
+  '{"type":"track","event":"Dup lib","userId":"u1","timestamp":"' + T + '","messageId":"dup-library","context":{"library":{"x":1,"x":2}}}',
+  '{"__truenorth_line":5,"type":"track","event":"Own key","userId":"u1","timestamp":"' + T + '","messageId":"own-line-key"}',
+  '{}',
+  track({ messageId: 'two-1' }) + track({ messageId: 'two-2' }),
+  ' ' + track({ messageId: 'leading-space' }),
+  track({ messageId: 'trailing-space' }) + ' ',
+  '{"type":"track","event":"Lower nan","userId":"u1","timestamp":"' + T + '","messageId":"lower-nan","context":{"x":-nan}}',
+  '{"type":"track","event":"Inf","userId":"u1","timestamp":"' + T + '","messageId":"inf","context":{"x":[1, -Infinity]}}',
+  '{"type":"track","event":"Comma","userId":"u1","timestamp":"' + T + '","messageId":"comma-space","context":{"x":[1,\t]}}',
+  '{"type":"track","event":"Bad","userId":"u1","timestamp":"' + T + '","messageId":"bad-value","x":tru}',
+  '{"type":"track","event":"Surrogate","userId":"u1","timestamp":"' + T + '","messageId":"lone-surrogate","properties":{"s":"\\ud800"}}',
+  '{"type":"track","event":"Html","userId":"u1","timestamp":"' + T + '","messageId":"html-escapes","properties":{"h":"\\u003cb\\u003e \\u0026"}}',
+  '{"type":"track","event":"Big","userId":"u1","timestamp":"' + T + '","messageId":"big-number","properties":{"x":1e999}}',
   '{"type":"track", not json',
   '',
   '   ',
@@ -197,6 +223,18 @@ describe('NDJSON normalised in the engine', () => {
     expect(engine.reports).toEqual(normaliser.reports);
     expect(engine.tables).toEqual(normaliser.tables);
     expect(engine.engineRows).toBeGreaterThan(100);
+  });
+
+  it('stores what the normaliser stores when the typed read refuses more lines than it retries, and in the batches after', async () => {
+    const refused = (i: number) => `{"type":"track","event":"A","event":"B","userId":"u1","timestamp":"${T}","messageId":"refused-${i}"}`;
+    // Refused lines in the first batch only (the file is read 1 MB at a time: a batch ends with the run that fills it).
+    const plain = (i: number) => track({ messageId: `k${i}`, userId: `u${i % 40}`, anonymousId: `a${i % 60}`, properties: { n: i } });
+    const lines = Array.from({ length: 9000 }, (_, i) => (i < 150 && i % 10 === 0 ? [refused(i), plain(i)] : [plain(i)])).flat();
+    const path = file('refused.ndjson', lines.join('\n') + '\n');
+    const { engine, normaliser } = await both([path], { batchSize: 220 });
+    expect(engine.reports).toEqual(normaliser.reports);
+    expect(engine.tables).toEqual(normaliser.tables);
+    expect(engine.engineRows).toBeGreaterThan(50);
   });
 
   it('rejects the same first bad line under --strict, storing nothing', async () => {

@@ -17,7 +17,9 @@ export async function importPhase(spec: Extract<PhaseSpec, { kind: 'import' }>):
     const store = await DuckDbStore.open(spec.db);
     try {
       const start = performance.now();
-      const report = await importEvents(store, spec.file, { format: spec.format });
+      // TRUENORTH_BENCH_NDJSON_IN_ENGINE=1 times the NDJSON path normalised in DuckDB (off by default).
+      const inEngine = process.env.TRUENORTH_BENCH_NDJSON_IN_ENGINE === '1';
+      const report = await importEvents(store, spec.file, { format: spec.format, inEngine });
       const s = seconds(start);
       if (spec.subscriptions) await importLedger(store, spec.subscriptions);
       if (spec.manual) await importManualCsv(store, spec.manual);

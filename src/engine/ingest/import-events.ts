@@ -28,9 +28,10 @@ export interface ImportOptions {
   /** Called after every batch: progress and total in bytes (text) or rows (Parquet). */
   onProgress?: (done: number, total: number | undefined, counts: ImportCounts) => void;
   /**
-   * True: NDJSON lines the engine can normalise are normalised in DuckDB (ndjson-fast.ts). Off by
-   * default: on the bench's 1M events it took more time, CPU and memory than the normaliser
-   * (docs/performance.md, "NDJSON normalised in DuckDB").
+   * True: NDJSON lines the engine can normalise are read and normalised in DuckDB (ndjson-fast.ts),
+   * the others by the normaliser; not under --strict nor with a `commit` of the caller's (the typed
+   * read runs outside the batch's transaction). Off by default: on the bench's 1M events it was not
+   * measured faster than the normaliser (docs/performance.md, "NDJSON normalised in DuckDB").
    */
   inEngine?: boolean;
   /** Commits one batch of a text import that is not --strict (default: a transaction of its own). */
@@ -190,13 +191,13 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
         rest = await openParquetRest(done.rest, REST_LINE_COLUMN);
       }
     }
-    if (format === 'ndjson' && options.inEngine === true && !options.from && !isZipFile(path)) {
+    if (format === 'ndjson' && options.inEngine === true && !options.strict && !options.commit && !options.from && !isZipFile(path)) {
       const text = openPlainText(path, options.stdin);
       sample = await importNdjsonInEngine(text, {
         store, writer, counts, source: quality.source, importedAt: quality.importedAt,
         batchLines: options.batchSize ?? DUCKDB_IMPORT_BATCH,
         reader: (from) => recordReader(path, options, counts, errors, quality, from),
-        commit: (work, weight) => (options.strict ? work() : commit(work, weight)),
+        commit,
         recordQuality: async (duplicates) => {
           quality.tally.add(day, quality.source, 'duplicate', '', duplicates);
           await recordQuality(store, quality.tally);

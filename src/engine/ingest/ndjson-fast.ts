@@ -1,9 +1,14 @@
 /**
- * NDJSON import normalised inside DuckDB, batch by batch. JavaScript only cuts the bytes into
- * numbered lines and writes them to a stage file (`line \x01 text`), which DuckDB reads with its CSV
- * reader and normalises with the rules of ndjson-sql.ts; the lines those rules leave (other shapes,
- * invalid values, blank or broken lines) go through the normaliser exactly as before, with their
- * line numbers, so the report's counts and errors are unchanged.
+ * NDJSON import normalised inside DuckDB, batch by batch. JavaScript cuts the bytes into numbered
+ * lines and stages the lines the guard lets through (ndjson-guard.ts) in a file, each with its line
+ * number as a first key; DuckDB reads that file with `read_json` into typed columns and normalises it
+ * with the rules of ndjson-sql.ts. The lines those rules leave (other shapes, odd values, blank or
+ * broken lines) go through the normaliser exactly as before, with their line numbers, so the report's
+ * counts and errors are unchanged.
+ *
+ * A line the typed read refuses (a key twice, a `context` that is not an object, broken JSON) stops
+ * the read with its position: it and the line before it are left to the normaliser and the read runs
+ * again, a few times at most, then the whole batch goes to the normaliser.
  *
  * Dedupe is exact and in file order across both paths: every message id of the batch, the engine's
  * rows' and the normaliser's, is claimed in the writer's dedupe index in line order, and the engine's
@@ -22,19 +27,19 @@ import { detectHistorySource } from './history.js';
 import { refreshIdentity, upsertEventAccounts } from './identity-refresh.js';
 import { HINT_SAMPLE_ROWS } from './import-hint.js';
 import type { ImportCounts } from './import-report.js';
-import { NDJSON_MACROS, NORMALISE_LINES, PARSE_LINES } from './ndjson-sql.js';
+import { stageable, suspectOffsets } from './ndjson-guard.js';
+import { LINE_KEY, NDJSON_MACROS, NORMALISE_STAGE } from './ndjson-sql.js';
 import { FUTURE_LIMIT_MS, isObject } from './normalize.js';
 import { ndjsonBodies, ndjsonLineRecords, ndjsonLines, type PlainText, type SourceRecord } from './sources.js';
 import { claimIds, foldEventually, linkStagedIdentities, STAGE_LINKS, type Claimed, type IngestWriter } from './writer.js';
 import type { HistorySource } from './history.js';
 
-/** One batch of lines: their numbers and text (bytes of a checked UTF-8 run, or decoded text), and the stage file's bytes. */
+/** One batch of lines: their numbers and text (bytes of a checked UTF-8 run, or decoded text), and which are staged. */
 interface LineBatch {
   lines: number[];
   texts: (Buffer | string)[];
-  /** Per line: written to the stage file (else left to the normaliser outright). */
+  /** Per line: staged for the typed read (else left to the normaliser outright). */
   staged: boolean[];
-  stage: Buffer[];
 }
 
 /** What the import around this path supplies: how to read the lines left to the normaliser and to store messages. */
@@ -56,41 +61,50 @@ export interface NdjsonImport {
 }
 
 let stageFiles = 0;
-/** Longer lines are left to the normaliser (the CSV reader's line limit is 2 MB). */
-const MAX_STAGED_LINE = 1 << 20;
+/** Reads of one batch that may stop on a refused line before the whole batch goes to the normaliser. */
+const MAX_READS = 8;
 
 /** Imports NDJSON text; answers the file's first records (for the hint). */
 export async function importNdjsonInEngine(text: PlainText, job: NdjsonImport): Promise<unknown[]> {
-  const file = join(tmpdir(), `truenorth-lines-${process.pid}-${++stageFiles}.txt`);
+  const file = join(tmpdir(), `truenorth-lines-${process.pid}-${++stageFiles}.ndjson`);
   const state: BatchState = { decided: undefined, sample: [], prepared: false };
   let line = 0;
   let batch = newBatch();
+  // While DuckDB reads and stores one batch, the next one is cut and checked; batches still run one
+  // after the other, in file order.
+  let running: Promise<void> | undefined;
+  const run = async (next: LineBatch) => {
+    await running;
+    running = runBatch(job, next, file, state);
+    running.catch(() => {}); // awaited before the next batch and at the end
+  };
   try {
     for await (const body of ndjsonBodies(text.bytes)) {
       line = cutLines(body, line, batch);
       if (batch.lines.length >= job.batchLines) {
-        await runBatch(job, batch, file, state);
+        await run(batch);
         batch = newBatch();
       }
     }
-    if (batch.lines.length > 0) await runBatch(job, batch, file, state);
+    if (batch.lines.length > 0) await run(batch);
+    await running;
   } finally {
+    await running?.catch(() => {});
     await rm(file, { force: true });
   }
   return state.sample;
 }
 
 function newBatch(): LineBatch {
-  return { lines: [], texts: [], staged: [], stage: [] };
+  return { lines: [], texts: [], staged: [] };
 }
 
 /**
- * Adds a run's lines to the batch; answers the last line number. A run that is not plain UTF-8,
- * holds a \r (a line break of its own) or the stage file's separator is cut as text and left whole to
- * the normaliser.
+ * Adds a run's lines to the batch; answers the last line number. A run that is not plain UTF-8 or
+ * holds a \r (a line break of its own) is cut as text and left whole to the normaliser.
  */
 function cutLines(body: Buffer, line: number, batch: LineBatch): number {
-  if (body.includes(13) || body.includes(1) || !isUtf8(body)) {
+  if (body.includes(13) || !isUtf8(body)) {
     for (const text of ndjsonLines(body)) {
       line++;
       if (text.length === 0) continue;
@@ -100,30 +114,43 @@ function cutLines(body: Buffer, line: number, batch: LineBatch): number {
     }
     return line;
   }
-  // Each line gains its number, a separator and a line break: at most 12 bytes.
-  let breaks = 1;
-  for (let at = body.indexOf(10); at >= 0; at = body.indexOf(10, at + 1)) breaks++;
-  const out = Buffer.allocUnsafe(body.length + breaks * 12);
-  let at = 0;
+  const suspects = suspectOffsets(body);
+  let next = 0;
   for (let start = 0; start < body.length;) {
     let end = body.indexOf(10, start);
     if (end < 0) end = body.length;
     line++;
+    let suspect = false;
+    while (next < suspects.length && suspects[next] < end) {
+      suspect = true;
+      next++;
+    }
     if (end > start) {
-      const staged = end - start <= MAX_STAGED_LINE;
       batch.lines.push(line);
       batch.texts.push(body.subarray(start, end));
-      batch.staged.push(staged);
-      if (staged) {
-        at += out.write(`${line}\x01`, at, 'latin1');
-        at += body.copy(out, at, start, end);
-        out[at++] = 10;
-      }
+      batch.staged.push(!suspect && stageable(body, start, end));
     }
     start = end + 1;
   }
-  batch.stage.push(out.subarray(0, at));
   return line;
+}
+
+/** The stage file's bytes: each staged line with its number as a first key. */
+function stageBytes(batch: LineBatch): { bytes: Buffer; lines: number[] } {
+  const lines: number[] = [];
+  let size = 0;
+  for (let i = 0; i < batch.lines.length; i++) if (batch.staged[i]) size += (batch.texts[i] as Buffer).length + 40;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < batch.lines.length; i++) {
+    if (!batch.staged[i]) continue;
+    const text = batch.texts[i] as Buffer;
+    at += out.write(`{"${LINE_KEY}":${batch.lines[i]},`, at, 'latin1');
+    at += text.copy(out, at, 1);
+    out[at++] = 10;
+    lines.push(batch.lines[i]);
+  }
+  return { bytes: out.subarray(0, at), lines };
 }
 
 interface BatchState {
@@ -151,18 +178,20 @@ function decide(batch: LineBatch, state: BatchState): void {
 async function runBatch(job: NdjsonImport, batch: LineBatch, file: string, state: BatchState): Promise<void> {
   decide(batch, state);
   // Until the first object record is seen there is none to convert; an export of another tool is
-  // left whole to the normaliser.
-  const inEngine = state.decided === null && batch.staged.some(Boolean);
+  // left whole to the normaliser. The typed read runs before the batch's transaction: a line it
+  // refuses fails its statement, which would abort the transaction.
+  const fast = state.decided === null && batch.staged.some(Boolean) ? await normaliseInEngine(job.store, batch, file, job.importedAt, state) : null;
+  const inEngine = fast !== null;
   const reader = job.reader(state.decided ?? null);
-  if (inEngine) await writeFile(file, batch.stage.length === 1 ? batch.stage[0] : Buffer.concat(batch.stage));
   await job.commit(async () => {
-    const fast = inEngine ? await normaliseInEngine(job.store, file, job.importedAt, state) : NO_ROWS;
-    const claims = await claimInOrder(job, batch, fast, reader);
-    const fastInserted = inEngine ? await storeEngineRows(job.store, claims.dropped, job.source) : 0;
-    const restInserted = await job.writer.writeClaimed(claims.claimed, Date.now(), { eventAccounts: false });
-    const changed = await recordBatchAccounts(job.store, inEngine, claims.accounts);
-    if (changed.length > 0) await refreshIdentity(job.store, { persons: changed, accounts: [] });
-    job.counts.imported += fastInserted + restInserted;
+    const claims = await claimInOrder(job, batch, fast ?? NO_ROWS, reader);
+    const engine = inEngine ? await storeEngineRows(job.store, claims.dropped, job.source) : { inserted: 0, relinked: [] };
+    // The persons whose profiles the engine's rows or the batch's event accounts changed are
+    // refreshed once, with those of the normaliser's messages.
+    const touched = [...engine.relinked, ...await recordBatchAccounts(job.store, inEngine, claims.accounts)];
+    const restInserted = await job.writer.writeClaimed(claims.claimed, Date.now(), { eventAccounts: false, touched });
+    if (claims.claimed.length === 0 && touched.length > 0) await refreshIdentity(job.store, { persons: touched, accounts: [] });
+    job.counts.imported += engine.inserted + restInserted;
     job.counts.duplicates += claims.duplicates;
     await job.recordQuality(claims.duplicates);
   }, batch.lines.length);
@@ -182,18 +211,58 @@ const NO_ROWS: FastRows = { line: [], w0: [], w1: [], w2: [], w3: [] };
 
 const HASH = `CASE WHEN md5_number(id) = 0 THEN 1::UHUGEINT ELSE md5_number(id) END`;
 
-/** Reads the stage file into `nd_lines` and normalises it into `nd_norm`; answers the rows kept, in line order, with their ids' fingerprints. */
-async function normaliseInEngine(store: DuckDbStore, file: string, importedAt: number, state: BatchState): Promise<FastRows> {
+/**
+ * Stages the batch's lines, reads and normalises them into `nd_norm` (a line the read refuses is left
+ * to the normaliser with the one before it, and the read runs again); answers the rows kept, in line
+ * order, with their ids' fingerprints, or null when the batch is left whole to the normaliser.
+ */
+async function normaliseInEngine(store: DuckDbStore, batch: LineBatch, file: string, importedAt: number, state: BatchState): Promise<FastRows | null> {
   if (!state.prepared) {
     for (const sql of NDJSON_MACROS) await store.run(sql);
     state.prepared = true;
   }
-  await store.run(`CREATE OR REPLACE TEMP TABLE nd_lines AS SELECT line, text FROM read_csv($file, columns = {'line': 'INTEGER', 'text': 'VARCHAR'},
-    delim = chr(1), quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n', strict_mode = true,
-    max_line_size = 2097152, comment = '')`, { file });
-  await store.run(PARSE_LINES);
+  for (let read = 0; read < MAX_READS; read++) {
+    const stage = stageBytes(batch);
+    if (stage.lines.length === 0) return null;
+    await writeFile(file, stage.bytes);
+    const refused = await store.run(NORMALISE_STAGE, { file, latest: importedAt + FUTURE_LIMIT_MS }).then(() => null, (e: Error) => refusedLine(e));
+    if (refused === null) return keptRows(store, stage.lines.length);
+    if (refused === undefined) break;
+    unstage(batch, [stage.lines[refused - 2], stage.lines[refused - 1]]);
+  }
+  await store.run('DROP TABLE IF EXISTS nd_norm');
+  return null;
+}
+
+/** The position in the stage file (from 1) of the line a read error names; undefined when it names none. */
+function refusedLine(e: Error): number | undefined {
+  const found = /\bin line (\d+)/.exec(e.message);
+  return found ? Number(found[1]) : undefined;
+}
+
+/** Leaves lines (by number; undefined ignored) to the normaliser. */
+function unstage(batch: LineBatch, lines: (number | undefined)[]): void {
+  for (const line of lines) {
+    if (line === undefined) continue;
+    let lo = 0;
+    let hi = batch.lines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (batch.lines[mid] < line) lo = mid + 1;
+      else hi = mid;
+    }
+    if (batch.lines[lo] === line) batch.staged[lo] = false;
+  }
+}
+
+/** The rows the rules kept (the others deleted), after checking that every staged line was read once. */
+async function keptRows(store: DuckDbStore, staged: number): Promise<FastRows | null> {
+  const [{ n, lined }] = await store.all<{ n: number; lined: number }>('SELECT count(*) AS n, count(DISTINCT line) AS lined FROM nd_norm');
+  if (Number(n) !== staged || Number(lined) !== staged) {
+    await store.run('DROP TABLE nd_norm');
+    return null;
+  }
   // Filtered afterwards: a WHERE on the query itself would evaluate the verdict twice.
-  await store.run(`CREATE OR REPLACE TEMP TABLE nd_norm AS ${NORMALISE_LINES}`, { latest: importedAt + FUTURE_LIMIT_MS });
   await store.run('DELETE FROM nd_norm WHERE NOT ok');
   const word = (k: number) => `CAST((h >> ${32 * k}) & 4294967295 AS UINTEGER)`;
   const reader = await store.connection.runAndReadAll(
@@ -250,8 +319,8 @@ async function claimInOrder(
   return { dropped, claimed, duplicates, accounts };
 }
 
-/** Inserts the engine's rows not dropped as duplicates, with their identity links; answers how many. */
-async function storeEngineRows(store: DuckDbStore, dropped: number[], source: string): Promise<number> {
+/** Inserts the engine's rows not dropped as duplicates, with their identity links; answers how many, and the persons the links changed. */
+async function storeEngineRows(store: DuckDbStore, dropped: number[], source: string): Promise<{ inserted: number; relinked: string[] }> {
   if (dropped.length > 0) {
     await store.run(`DELETE FROM nd_norm WHERE line IN (SELECT unnest(from_json($lines::JSON, '["INTEGER"]')))`, { lines: JSON.stringify(dropped) });
   }
@@ -259,14 +328,12 @@ async function storeEngineRows(store: DuckDbStore, dropped: number[], source: st
     SELECT id, ${HASH}, event, make_timestamp(ms * 1000), user_id, anonymous_id, account_id, properties,
       make_timestamp(CAST($received AS BIGINT)), $source
     FROM nd_norm ORDER BY line`, { received: Date.now() * 1000, source });
-  if (inserted === 0) return 0;
+  if (inserted === 0) return { inserted, relinked: [] };
   await foldEventually(store, inserted);
   await store.run(STAGE_LINKS);
   const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, user_id, make_timestamp(ms * 1000) FROM nd_norm
     WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id ORDER BY line`);
-  const relinked = links > 0 ? await linkStagedIdentities(store) : [];
-  if (relinked.length > 0) await refreshIdentity(store, { persons: relinked, accounts: [] });
-  return inserted;
+  return { inserted, relinked: links > 0 ? await linkStagedIdentities(store) : [] };
 }
 
 /** An event the normaliser read that names an account, with its line. */

@@ -1,12 +1,18 @@
 /**
- * The normaliser's rules for the common NDJSON messages, as one DuckDB SELECT over a staged batch of
- * lines (`nd_lines(line, text)`). A row comes out `ok` only when every field it reads is in a form
- * whose normalised value is determined by plain rules, so that it stores the bytes `normalizeMessage`
- * would; every other row is left to the normaliser (ndjson-fast.ts). The rules, beyond those the
- * Parquet path states (parquet-fast.ts):
+ * The normaliser's rules for the common NDJSON messages, as one DuckDB statement over a stage file of
+ * lines: `read_json` reads the fields both shapes use as typed columns (each value as JSON text, so a
+ * number is told from a string), and the rules decide per row. A row comes out `ok` only when every
+ * field it reads is in a form whose normalised value is determined by plain rules, so that it stores
+ * the bytes `normalizeMessage` would; every other row is left to the normaliser (ndjson-fast.ts).
  *
- * - the line is JSON as `JSON.parse` reads it: DuckDB's reader also takes NaN, Infinity and trailing
- *   commas, so a line holding any of them outside its strings is left to the normaliser;
+ * What the typed read cannot see is checked before a line is staged (ndjson-guard.ts): JSON that
+ * `JSON.parse` refuses but DuckDB's reader takes (NaN, Infinity, trailing commas), and a JSON null
+ * where the normaliser tells null from absent (the typed read gives NULL for both). A key twice in the
+ * message or in `context` (the normaliser keeps the last), a `context` or `context.page` that is not an
+ * object, and broken lines stop the read with the line's number: that line is left to the normaliser
+ * and the read runs again (ndjson-fast.ts). The rules, beyond those the Parquet path states
+ * (parquet-fast.ts):
+ *
  * - Segment `track`, `page` and `screen` (type given, or absent with a string `event`), and PostHog
  *   events other than `$identify`, `$set`, `$create_alias` and `$groupidentify` that carry no person
  *   update (`$set`, `$set_once`, `$unset`) and whose `$groups` is absent, null, empty or names a
@@ -16,24 +22,33 @@
  * - the timestamp field the normaliser would read is `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z` in 1970–2199 or
  *   epoch milliseconds of at most 15 digits, not later than the import's start + FUTURE_LIMIT_MS;
  *   PostHog needs `timestamp` (and a valid `sent_at` when one is given);
- * - `properties` (with any nesting) prints back as JavaScript prints it: no escapes, no digit-only
- *   key, no key twice anywhere in it, numbers in the forms JavaScript keeps; the keys a page or
- *   screen adds (`name`, `category`, `url`, `path`) are appended when the properties lack them, and a
- *   name that would replace one already there is left to the normaliser;
- * - no top-level key, nor `groupId`/`page` in `context`, appears twice (the normaliser reads the last).
+ * - `properties` as DuckDB prints it back (minified) matches the Parquet path's pattern of plain JSON
+ *   (plain-json.ts), without a key twice; the keys a page or screen adds (`name`, `category`, `url`,
+ *   `path`) are appended when the properties lack them, and a name that would replace one already
+ *   there is left to the normaliser.
  */
+import { PLAIN_OBJECT } from './plain-json.js';
 
-/** Top-level fields the rules read, each as raw JSON. */
+/** The key the stage file adds first to every line: its line number in the file. */
+export const LINE_KEY = '__truenorth_line';
+
+/** Top-level fields the rules read, each as JSON text. */
 const MESSAGE_FIELDS = [
   'type', 'event', 'messageId', 'uuid', 'userId', 'anonymousId', 'distinct_id', 'timestamp', 'originalTimestamp',
-  'receivedAt', 'sentAt', 'sent_at', 'properties', 'context', 'name', 'category',
+  'receivedAt', 'sentAt', 'sent_at', 'properties', 'name', 'category', 'batch', '$set', '$set_once', '$unset',
 ];
 const PROPERTY_FIELDS = ['distinct_id', '$groups', 'account_id', '$is_identified', '$current_url', '$pathname', '$screen_name'];
 
 const structOf = (fields: string[]) => `'{${fields.map((f) => `"${f}":"JSON"`).join(',')}}'`;
 const q = (name: string) => `"${name}"`;
-/** The column of a property field: `p_` and its name without `$`. */
-const propertyColumn = (field: string) => `p_${field.replace('$', '')}`;
+/** The column of a field: a prefix and its name without `$`. */
+const column = (prefix: string, field: string) => `${prefix}${field.replace('$', '')}`;
+const PLAIN = `'${PLAIN_OBJECT.replaceAll("'", "''")}'`;
+
+/** The typed read of a stage file (`$file`): every message field as JSON, `context` as the two keys the rules read. */
+const READ = `read_json($file, format = 'newline_delimited', records = true, auto_detect = false, maximum_object_size = 16777216,
+  columns = {'${LINE_KEY}': 'INTEGER', ${MESSAGE_FIELDS.map((f) => `'${f}': 'JSON'`).join(', ')},
+    'context': 'STRUCT(groupId JSON, page STRUCT(url JSON, path JSON))'})`;
 
 /** Helpers over one JSON value (SQL NULL for an absent key or a JSON null): macros of the connection. */
 export const NDJSON_MACROS = [
@@ -49,83 +64,61 @@ export const NDJSON_MACROS = [
   `CREATE OR REPLACE TEMP MACRO tn_ms_ok(ms, latest) AS ms IS NOT NULL AND ms < 7258118400000 AND ms <= latest`,
   // A string without escapes: JSON.stringify prints it as it stands.
   `CREATE OR REPLACE TEMP MACRO tn_plain_string(v) AS v[1] = '"' AND NOT contains(v, '\\')`,
-  `CREATE OR REPLACE TEMP MACRO tn_distinct(l) AS len(l) = len(list_distinct(l))`,
-  // Properties that print back unchanged: DuckDB prints strings without escapes, integers and the
-  // shortest digits of a double as JavaScript does, except doubles with a whole value ("2.0"), an
-  // exponent, or more than 15 digits (which may round differently), and -0; digit-only keys
-  // (JavaScript puts them first) and a key twice (it keeps the last) are left to the normaliser too.
-  // (CASE, not AND: DuckDB evaluates every operand of AND over the whole batch, CASE only where needed.)
-  `CREATE OR REPLACE TEMP MACRO tn_props_ok(p) AS CASE WHEN p IS NULL THEN TRUE
-     WHEN p[1] <> '{' OR contains(p, '\\') OR contains(p, '0.0000') THEN FALSE
-     WHEN NOT regexp_full_match(p, '(?:"[^"]*"|[{}\\[\\]:,]|true|false|null|(?:0|-?[1-9][0-9]{0,14})(?:\\.[0-9]{0,14}[1-9])?|-0\\.[0-9]{0,14}[1-9])*') THEN FALSE
-     WHEN regexp_matches(p, '[0-9.]{17}|"[0-9]+":') THEN FALSE
-     WHEN contains(p[2:], '{') THEN tn_distinct(regexp_extract_all(p, '"([^"]*)":', 1))
-     ELSE tn_distinct(json_keys(p)) END`,
-  // A line JSON.parse reads as DuckDB does: nothing but JSON's own tokens outside the strings (the
-  // cheap test first: most lines hold nothing like NaN, Infinity or a trailing comma anywhere).
-  `CREATE OR REPLACE TEMP MACRO tn_strict_json(t) AS CASE WHEN NOT regexp_matches(t, '[nN][aA][nN]|[iI][nN][fF]|,[ \\t]*[\\]}]') THEN TRUE
-     ELSE NOT regexp_matches(regexp_replace(regexp_replace(t, '"(?:[^"\\\\]|\\\\.)*"', '', 'g'), 'true|false|null', '', 'g'),
-       '[^ \\t{}\\[\\]:,0-9.eE+-]|,[ \\t]*[\\]}]') END`,
   // One key appended to a JSON object's text.
   `CREATE OR REPLACE TEMP MACRO tn_append(obj, pairs) AS CASE WHEN pairs = '' THEN obj WHEN obj = '{}' THEN '{' || pairs || '}'
      ELSE obj[1:-2] || ',' || pairs || '}' END`,
 ];
 
-/** The fields of each line (one parse), and the PostHog/Segment split: the rows of `nd_fields`. */
-function parsedLines(): string {
-  const m = MESSAGE_FIELDS.map((f) => `CAST(m.${q(f)} AS VARCHAR) AS ${q(`m_${f}`)}`).join(', ');
-  const p = PROPERTY_FIELDS.map((f) => `CAST(pf.${q(f)} AS VARCHAR) AS ${propertyColumn(f)}`).join(', ');
+/**
+ * Each row's fields: the message's columns, the properties' keys and the fields read from them
+ * (only in properties that print back unchanged: `props_ok`), and the PostHog/Segment split.
+ */
+function fields(): string {
+  const m = MESSAGE_FIELDS.map((f) => `CAST(${q(f)} AS VARCHAR) AS ${column('m_', f)}`).join(', ');
+  const p = PROPERTY_FIELDS.map((f) => `CAST(pf.${q(f)} AS VARCHAR) AS ${column('p_', f)}`).join(', ');
   return `
-  WITH lines AS (
-    SELECT line, try(from_json(text, ${structOf(MESSAGE_FIELDS)})) AS m, try(json_keys(text)) AS keys, tn_strict_json(text) AS strict
-    FROM nd_lines),
-  cols AS (SELECT line, strict, keys, ${m} FROM lines),
-  fields AS (
-    SELECT *,
-      CASE WHEN m_properties[1] = '{' THEN json_keys(m_properties) ELSE [] END AS pk,
-      CASE WHEN m_context[1] = '{' THEN json_keys(m_context) ELSE [] END AS ck,
-      CASE WHEN m_context[1] = '{' THEN from_json(m_context, '{"groupId":"JSON","page":"JSON"}') END AS cf,
-      CASE WHEN m_properties[1] = '{' THEN from_json(m_properties, ${structOf(PROPERTY_FIELDS)}) END AS pf
-    FROM cols),
-  pages AS (
-    SELECT * EXCLUDE (pf, cf), ${p}, CAST(cf.groupId AS VARCHAR) AS c_group, CAST(cf.page AS VARCHAR) AS c_page FROM fields)
-  SELECT * EXCLUDE (c_page, pg), CAST(pg.url AS VARCHAR) AS pg_url, CAST(pg.path AS VARCHAR) AS pg_path FROM (
-    SELECT *, CASE WHEN c_page[1] = '{' THEN json_keys(c_page) ELSE [] END AS pgk,
-      CASE WHEN c_page[1] = '{' THEN from_json(c_page, '{"url":"JSON","path":"JSON"}') END AS pg,
-      coalesce(NOT list_contains(keys, 'type') AND (list_contains(keys, 'distinct_id') OR list_contains(pk, 'distinct_id')), FALSE) AS posthog
-    FROM pages)`;
+  read AS (
+    SELECT ${q(LINE_KEY)} AS line, ${m}, CAST(context.groupId AS VARCHAR) AS c_group,
+      CAST(context.page.url AS VARCHAR) AS pg_url, CAST(context.page.path AS VARCHAR) AS pg_path
+    FROM ${READ}),
+  keyed AS (
+    SELECT *, coalesce(list_unique(pk) = len(pk), FALSE) AS plain FROM (
+      SELECT *, CASE WHEN regexp_full_match(m_properties, ${PLAIN}) THEN json_keys(m_properties) END AS pk FROM read)),
+  nd_fields AS (
+    SELECT * EXCLUDE (pf), ${p} FROM (
+      SELECT * REPLACE (coalesce(pk, []) AS pk), (m_properties IS NULL OR plain) AS props_ok,
+        CASE WHEN plain THEN from_json(m_properties, ${structOf(PROPERTY_FIELDS)}) END AS pf,
+        coalesce(m_type IS NULL AND (m_distinct_id IS NOT NULL OR list_contains(pk, 'distinct_id')), FALSE) AS posthog
+      FROM keyed))`;
 }
 
 /** Segment track/page/screen: the verdict and the normalised columns. */
 function segmentRows(): string {
-  const tsField = `CASE WHEN list_contains(keys, 'timestamp') THEN m_timestamp WHEN list_contains(keys, 'originalTimestamp') THEN m_originalTimestamp
-    WHEN list_contains(keys, 'receivedAt') THEN m_receivedAt WHEN list_contains(keys, 'sentAt') THEN m_sentAt END`;
-  const kind = `CASE WHEN m_type IS NULL AND NOT list_contains(keys, 'type') AND m_event[1] = '"' THEN 'track'
+  const tsField = `coalesce(m_timestamp, m_originalTimestamp, m_receivedAt, m_sentAt)`;
+  const kind = `CASE WHEN m_type IS NULL AND m_event[1] = '"' THEN 'track'
     WHEN m_type IN ('"track"', '"page"', '"screen"') THEN m_type[2:-2] END`;
   const added = (key: string, value: string, when: string) => `CASE WHEN ${when} THEN '"${key}":' || ${value} END`;
   const pageAdds = `concat_ws(',',
       ${added('name', 'm_name', `kind <> 'track' AND tn_plain_string(m_name)`)},
       ${added('category', 'm_category', `kind <> 'track' AND tn_plain_string(m_category)`)},
-      ${added('url', `coalesce(pg_url, 'null')`, `kind = 'page' AND NOT list_contains(pk, 'url') AND list_contains(pgk, 'url')`)},
-      ${added('path', `coalesce(pg_path, 'null')`, `kind = 'page' AND NOT list_contains(pk, 'path') AND list_contains(pgk, 'path')`)})`;
+      ${added('url', 'pg_url', `kind = 'page' AND NOT list_contains(pk, 'url') AND pg_url IS NOT NULL`)},
+      ${added('path', 'pg_path', `kind = 'page' AND NOT list_contains(pk, 'path') AND pg_path IS NOT NULL`)})`;
   const pageOk = `(kind = 'track' OR (
       (coalesce(m_name[1], '') <> '"' OR (tn_plain_string(m_name) AND NOT list_contains(pk, 'name')))
       AND (coalesce(m_category[1], '') <> '"' OR (tn_plain_string(m_category) AND NOT list_contains(pk, 'category')))
-      AND (kind = 'screen' OR ((list_contains(pk, 'url') OR NOT list_contains(pgk, 'url') OR pg_url IS NULL OR tn_plain_string(pg_url))
-        AND (list_contains(pk, 'path') OR NOT list_contains(pgk, 'path') OR pg_path IS NULL OR tn_plain_string(pg_path))
-        AND tn_distinct(pgk)))))`;
+      AND (kind = 'screen' OR ((list_contains(pk, 'url') OR pg_url IS NULL OR tn_plain_string(pg_url))
+        AND (list_contains(pk, 'path') OR pg_path IS NULL OR tn_plain_string(pg_path))))))`;
   const accountOk = `tn_id_ok(c_group) AND (tn_id(c_group) IS NOT NULL OR tn_id_ok(p_account_id))`;
   return `
-segment AS (
+  segment AS (
     SELECT *, tn_ms(${tsField}) AS ms FROM (SELECT *, ${kind} AS kind FROM nd_fields WHERE NOT posthog)),
   segment_rows AS (
     SELECT line,
-      coalesce(strict AND tn_distinct(keys) AND tn_distinct(list_filter(ck, k -> k IN ('groupId', 'page')))
-        AND kind IS NOT NULL AND NOT list_contains(keys, 'batch')
+      coalesce(kind IS NOT NULL AND m_batch IS NULL AND props_ok
         AND (kind <> 'track' OR (tn_plain_string(m_event) AND strlen(m_event) BETWEEN 3 AND 514))
         AND m_messageId IS NOT NULL AND tn_id_ok(m_messageId) AND tn_id(m_messageId) IS NOT NULL
         AND tn_id_ok(m_userId) AND tn_id_ok(m_anonymousId) AND coalesce(tn_id(m_userId), tn_id(m_anonymousId)) IS NOT NULL
-        AND tn_ms_ok(ms, $latest) AND tn_props_ok(m_properties) AND ${accountOk} AND ${pageOk}, FALSE) AS ok,
+        AND tn_ms_ok(ms, $latest) AND ${accountOk} AND ${pageOk}, FALSE) AS ok,
       tn_id(m_messageId) AS id,
       CASE kind WHEN 'page' THEN 'Page Viewed' WHEN 'screen' THEN 'Screen Viewed' ELSE m_event[2:-2] END AS event,
       ms, tn_id(m_userId) AS user_id, tn_id(m_anonymousId) AS anonymous_id,
@@ -138,7 +131,7 @@ const POSTHOG_IDENTITY_EVENTS = `('"$identify"', '"$set"', '"$create_alias"', '"
 
 /** PostHog events: the verdict and the normalised columns. */
 function postHogRows(): string {
-  const person = `list_has_any(keys, ['$set', '$set_once', '$unset']) OR list_has_any(pk, ['$set', '$set_once', '$unset'])`;
+  const person = `m_set IS NOT NULL OR m_set_once IS NOT NULL OR m_unset IS NOT NULL OR list_has_any(pk, ['$set', '$set_once', '$unset'])`;
   const groups = `CASE WHEN p_groups[1] = '{' THEN CAST(from_json(p_groups, '{"company":"JSON"}').company AS VARCHAR) END`;
   const groupsOk = `(p_groups IS NULL OR p_groups[1] <> '{' OR p_groups = '{}' OR list_contains(json_keys(p_groups), 'company'))`;
   const accountOk = `${groupsOk} AND tn_id_ok(g_company) AND (tn_id(g_company) IS NOT NULL OR tn_id_ok(p_account_id))`;
@@ -152,14 +145,13 @@ function postHogRows(): string {
     SELECT *, ${groups} AS g_company, tn_ms(m_timestamp) AS ms FROM nd_fields WHERE posthog),
   posthog_rows AS (
     SELECT line,
-      coalesce(strict AND tn_distinct(keys) AND NOT list_contains(keys, 'batch')
+      coalesce(m_batch IS NULL AND props_ok
         AND tn_plain_string(m_event) AND strlen(m_event) BETWEEN 3 AND 514 AND m_event NOT IN ${POSTHOG_IDENTITY_EVENTS}
         AND NOT (m_event = '"$screen"' AND list_contains(pk, '$screen_name') AND list_contains(pk, 'name'))
         AND m_uuid IS NOT NULL AND tn_id_ok(m_uuid) AND tn_id(m_uuid) IS NOT NULL
         AND tn_id_ok(${distinct}) AND tn_id(${distinct}) IS NOT NULL
-        AND tn_props_ok(m_properties)
         AND NOT (${person}) AND tn_ms_ok(ms, $latest)
-        AND (NOT list_contains(keys, 'sent_at') OR tn_ms_ok(tn_ms(m_sent_at), 9e15)) AND ${accountOk}, FALSE) AS ok,
+        AND (m_sent_at IS NULL OR tn_ms_ok(tn_ms(m_sent_at), 9e15)) AND ${accountOk}, FALSE) AS ok,
       tn_id(m_uuid) AS id,
       CASE m_event WHEN '"$pageview"' THEN 'Page Viewed' WHEN '"$screen"' THEN 'Screen Viewed' ELSE m_event[2:-2] END AS event,
       ms, CASE WHEN p_is_identified = 'true' THEN tn_id(${distinct}) END AS user_id,
@@ -169,13 +161,11 @@ function postHogRows(): string {
     FROM posthog)`;
 }
 
-/** The staged lines' fields: `nd_lines(line, text)` read into `nd_fields`, one parse of each line. */
-export const PARSE_LINES = `CREATE OR REPLACE TEMP TABLE nd_fields AS ${parsedLines()}`;
-
 /**
- * The parsed batch normalised: one row per line, `ok` when the columns are exactly the normaliser's
- * (`ms` epoch milliseconds). `$latest`: the latest timestamp kept as it is (import start + 23 h, ms).
+ * The stage file (`$file`) read and normalised into `nd_norm`: one row per line read, `ok` when the
+ * columns are exactly the normaliser's (`ms` epoch milliseconds). `$latest`: the latest timestamp kept
+ * as it is (import start + 23 h, ms).
  */
-export const NORMALISE_LINES = `
-  WITH ${segmentRows()}, ${postHogRows()}
+export const NORMALISE_STAGE = `CREATE OR REPLACE TEMP TABLE nd_norm AS
+  WITH ${fields()}, ${segmentRows()}, ${postHogRows()}
   SELECT * FROM segment_rows UNION ALL SELECT * FROM posthog_rows`;

@@ -86,9 +86,12 @@ export class IngestWriter {
 
   /**
    * Stores messages whose ids were claimed in the store's dedupe index (`claimIds`); answers how many.
-   * `eventAccounts: false`: the caller keeps the events' accounts itself (with rows stored another way).
+   * `eventAccounts: false`: the caller keeps the events' accounts itself (with rows stored another way);
+   * `touched`: persons whose profiles the caller's own rows changed, refreshed with the batch's.
    */
-  async writeClaimed(claimed: readonly Claimed[], receivedAt: number = Date.now(), options: { eventAccounts?: boolean } = {}): Promise<number> {
+  async writeClaimed(
+    claimed: readonly Claimed[], receivedAt: number = Date.now(), options: { eventAccounts?: boolean; touched?: readonly string[] } = {},
+  ): Promise<number> {
     if (claimed.length === 0) return 0;
     await this.prepare();
     const events: { m: TrackedEvent; f: Fingerprint }[] = [];
@@ -128,9 +131,10 @@ export class IngestWriter {
       });
       relinked.push(...(await linkStagedIdentities(this.store)));
     }
-    if (identities.length > 0 || accountChanged.length > 0 || relinked.length > 0) {
+    const touched = options.touched ?? [];
+    if (identities.length > 0 || accountChanged.length > 0 || relinked.length > 0 || touched.length > 0) {
       await refreshIdentity(this.store, {
-        persons: [...identities.flatMap(({ m }) => (m.userId ?? m.anonymousId) ?? []), ...accountChanged, ...relinked],
+        persons: [...identities.flatMap(({ m }) => (m.userId ?? m.anonymousId) ?? []), ...accountChanged, ...relinked, ...touched],
         accounts: identities.flatMap(({ m }) => (m.kind === 'group' && m.accountId ? [m.accountId] : [])),
       });
     }
