@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DedupeIndex, fingerprint, fingerprintValue, type DedupeOptions, type Fingerprint, type Key } from '../src/engine/ingest/dedupe-index.js';
 import { SortedKeys } from '../src/engine/ingest/sorted-keys.js';
+import { sortInParts } from '../src/engine/ingest/sort-in-parts.js';
 import { copyKeys } from '../src/engine/ingest/dedupe-store.js';
 import type { DuckDBVector } from '@duckdb/node-api';
 
@@ -122,6 +123,19 @@ describe('dedupe index', () => {
         }
         for (const k of [...model, ...probes]) expect(keys.has(Number(k & 0xffffffffn), Number(k >> 32n))).toBe(model.has(k));
       }), { numRuns: 300 });
+  });
+
+  it('sorts keys in parts exactly as a whole sort does, pausing between steps', async () => {
+    const key = fc.bigInt({ min: 0n, max: 0xffffffffffffffffn });
+    // Keys in a few parts only (their top byte) and repeats, beside uniform ones.
+    const clustered = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.bigInt({ min: 0n, max: 50n })).map(([top, rest]) => (BigInt(top * 85) << 56n) | rest);
+    await fc.assert(fc.asyncProperty(fc.array(fc.oneof(key, clustered), { maxLength: 400 }), fc.integer({ min: 1, max: 64 }), async (values, slice) => {
+      const keys = BigUint64Array.from(values);
+      let pauses = 0;
+      await sortInParts(keys, { slice, pause: async () => pauses++ });
+      expect([...keys]).toEqual([...BigUint64Array.from(values).sort()]);
+      expect(pauses).toBeGreaterThanOrEqual(256 + Math.floor(values.length / slice));
+    }), { numRuns: 200 });
   });
 
   it('copies a chunk of keys whole from its typed array, or value by value without one', () => {

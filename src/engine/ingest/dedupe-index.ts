@@ -16,15 +16,15 @@ import { SortedKeys } from './sorted-keys.js';
 export class DedupeIndex {
   private readonly keys: SortedKeys;
   private readonly recent = new FingerprintSet();
-  /** Ids found stored since the last merge (at most `mergeEvery`). */
+  /** Ids found stored, remembered whole (emptied when `mergeEvery` or more, between batches). */
   private readonly confirmed = new FingerprintSet();
   private readonly key?: (f: Fingerprint) => Key;
   private readonly mergeEvery: number;
   private turn: Promise<unknown> = Promise.resolve();
 
-  /** `keys[0, count)`: the stored ids' keys, in any order (the array is taken over). */
+  /** `keys[0, count)`: the stored ids' keys, in any order unless `options.sorted` (the array is taken over). */
   constructor(keys: BigUint64Array, count: number, private readonly options: DedupeOptions) {
-    this.keys = new SortedKeys(keys, count);
+    this.keys = new SortedKeys(keys, count, options.sorted);
     this.key = options.key;
     this.mergeEvery = options.mergeEvery ?? MERGE_EVERY;
   }
@@ -46,13 +46,14 @@ export class DedupeIndex {
   }
 
   private async claimNow(batch: readonly Fingerprint[]): Promise<boolean[]> {
+    // Emptied only here, before the batch's questions: an id it holds is not asked about again.
+    if (this.confirmed.size >= this.mergeEvery) this.confirmed.clear();
     const stored = await this.storedMatches(batch);
     // An id recent or repeated in the batch is refused by the recent set itself. A stored one is
     // remembered whole too, so that a retry storm asks the store about each id once.
     const fresh = batch.map((f) => {
       if (this.confirmed.has(f)) return false;
       if (stored.size > 0 && stored.has(fingerprintValue(f))) {
-        if (this.confirmed.size >= this.mergeEvery) this.confirmed.clear();
         this.confirmed.add(f);
         return false;
       }
@@ -102,6 +103,8 @@ export interface DedupeOptions {
   stored(candidates: readonly Fingerprint[]): Promise<readonly boolean[]>;
   /** The 64-bit key kept of a fingerprint, [low word, high word] (unsigned): words 0 and 1 (a test narrows it to force matches). */
   key?(f: Fingerprint): Key;
+  /** The keys are sorted already (`sortInParts`). */
+  sorted?: boolean;
   /** Recent ids kept whole before a merge (at least; a 32nd of the older keys when that is more). */
   mergeEvery?: number;
 }

@@ -1,6 +1,7 @@
 import type { DuckDBVector } from '@duckdb/node-api';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { DedupeIndex, fingerprintValue, type Fingerprint } from './dedupe-index.js';
+import { sortInParts } from './sort-in-parts.js';
 
 const indexes = new WeakMap<DuckDbStore, Promise<DedupeIndex>>();
 /** Stores whose rollbacks already drop their index. */
@@ -62,7 +63,9 @@ async function loadIndex(store: DuckDbStore): Promise<DedupeIndex> {
     copyKeys(chunk.getColumnVector(0), chunk.rowCount, keys, count);
     count += chunk.rowCount;
   }
-  return new DedupeIndex(keys, count, { stored: (candidates) => storedAmong(store, candidates) });
+  // Sorted in steps, so that a server answers reads while a large index loads.
+  await sortInParts(keys.subarray(0, count));
+  return new DedupeIndex(keys, count, { sorted: true, stored: (candidates) => storedAmong(store, candidates) });
 }
 
 /**

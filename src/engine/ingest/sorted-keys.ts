@@ -12,12 +12,12 @@ export class SortedKeys {
   private dir = new Uint32Array(0);
   private shift = 31;
 
-  /** Takes `keys[0, count)` as they are (unsorted, repeats allowed) and sorts them in place. */
-  constructor(keys: BigUint64Array, count: number) {
+  /** Takes `keys[0, count)` as they are (repeats allowed) and sorts them in place unless `sorted`. */
+  constructor(keys: BigUint64Array, count: number, sorted = false) {
     this.keys = keys;
     this.words = new Uint32Array(keys.buffer, keys.byteOffset, keys.length * 2);
     this.count = count;
-    keys.subarray(0, count).sort();
+    if (!sorted) keys.subarray(0, count).sort();
     this.index();
   }
 
