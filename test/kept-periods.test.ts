@@ -17,6 +17,9 @@ import { reportContext } from '../src/reports/context.js';
 import { QueryCache } from '../src/reports/query-cache.js';
 import { scorecardReport } from '../src/reports/scorecard-report.js';
 import { TruenorthServer } from '../src/server/app.js';
+import { findRead } from '../src/app/catalogue.js';
+import { prepareRead } from '../src/app/run.js';
+import { paramsFromQuery } from '../src/app/wire.js';
 import { normalizeAll } from './helpers/engines.js';
 import { SMALL_JOURNEY_YAML } from './helpers/small-journey.js';
 
@@ -45,8 +48,8 @@ async function write(batch: unknown[]): Promise<void> {
   }
 }
 
-/** A server's scorecard, what its period cache computed and kept meanwhile, and the same read afresh. */
-async function serve(): Promise<{ answer: unknown; fresh: unknown; hits: number; misses: number }> {
+/** A server's scorecard and funnel, what its caches computed and kept meanwhile, and the same reads afresh. */
+async function serve(): Promise<{ answer: unknown; fresh: unknown; hits: number; misses: number; funnel: unknown; freshFunnel: unknown; funnelsComputed: number }> {
   const store = await DuckDbStore.open(db);
   const server = await TruenorthServer.create({ store, host: '127.0.0.1', port: 0, configPath, logger: false });
   try {
@@ -55,7 +58,10 @@ async function serve(): Promise<{ answer: unknown; fresh: unknown; hits: number;
     expect(res.statusCode).toBe(200);
     const fresh = await fetchFresh(store);
     const { hits, misses } = server.queryCache.periods;
-    return { answer: res.json(), fresh, hits, misses };
+    const funnel = await server.app.inject({ method: 'GET', url: `/api/v1/funnel?as_of=${AS_OF}` });
+    expect(funnel.statusCode).toBe(200);
+    const freshFunnel = await prepareRead(findRead('funnel')!, paramsFromQuery({ as_of: AS_OF }), 'http').run(store, parseConfig(YAML), MODEL);
+    return { answer: res.json(), fresh, hits, misses, funnel: funnel.json(), freshFunnel: JSON.parse(JSON.stringify(freshFunnel)), funnelsComputed: server.queryCache.funnels.computed };
   } finally {
     await server.close();
     await store.close();
@@ -87,17 +93,22 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('kept weeks across a restart (DuckDB server)', () => {
-  it('the next server reuses the weeks, and computes again those written while no server ran', async () => {
+describe('kept weeks and funnels across a restart (DuckDB server)', () => {
+  it('the next server reuses the weeks and the funnel, and computes again what was written while no server ran', async () => {
     const first = await serve();
     expect(rowsOf(first.answer)).toEqual(first.fresh);
     expect(first.misses).toBeGreaterThan(0);
+    expect(first.funnel).toEqual(first.freshFunnel);
+    expect(first.funnelsComputed).toBe(1);
 
     // Nothing written since: every kept week is reused.
     const second = await serve();
     expect(rowsOf(second.answer)).toEqual(second.fresh);
     expect(second.misses).toBe(0);
     expect(second.hits).toBe(first.hits + first.misses);
+    // The funnel too: brought up from the count it was kept at, not computed again.
+    expect(second.funnel).toEqual(second.freshFunnel);
+    expect(second.funnelsComputed).toBe(0);
 
     // A late event (four weeks back), stored while no server ran: that week and the later ones are stale.
     await write([track('M', -4 * 7 * 24 + 5, 'late'), track('M', -4 * 7 * 24 + 6, 'late')]);
@@ -105,6 +116,8 @@ describe('kept weeks across a restart (DuckDB server)', () => {
     expect(rowsOf(third.answer)).toEqual(third.fresh);
     expect(third.misses).toBeGreaterThan(0);
     expect(third.misses).toBeLessThan(first.misses);
+    expect(third.funnel).toEqual(third.freshFunnel);
+    expect(third.funnelsComputed).toBe(0);
   }, 120_000);
 
   it('drops a restored key whose statement differs from this release\'s, and keeps the others', async () => {

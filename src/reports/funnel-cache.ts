@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { CompiledQuery } from '../query/dialect.js';
 import type { KeptFunnelRow } from '../query/plans/funnel-kept.js';
@@ -23,8 +24,10 @@ export interface KeptFunnelPlans {
 }
 
 interface Kept {
-  /** The data version it was last brought up to: unchanged, nothing was written since. */
+  /** The data version it was last brought up to: unchanged, nothing was written since (-1: restored). */
   version: number;
+  /** A fingerprint of the statement that computed it: one restored from another release is not used. */
+  plan: string;
   /** Events stored when it was computed: the counts are over the rows before this one. */
   stored: number;
   /** Who was who (the people signature, read in the same snapshot as the counts). */
@@ -78,10 +81,12 @@ export class FunnelCache {
 
   private async update(engine: SqlEngine, key: string, plans: KeptFunnelPlans): Promise<LevelCount[]> {
     const version = engine.dataVersion!;
-    const kept = this.kept.get(key);
-    this.kept.delete(key);
-    if (kept?.version === version) return this.answer(key, kept);
     const stored = await this.periods.storedEvents(engine);
+    const plan = planOf(plans.all(stored));
+    const found = this.kept.get(key);
+    this.kept.delete(key);
+    const kept = found?.plan === plan ? found : undefined;
+    if (kept?.version === version) return this.answer(key, kept);
     if (kept && kept.stored <= stored && stored - kept.stored <= MAX_CHANGE && await this.bringUp(engine, kept, plans, stored)) {
       kept.version = version;
       return this.answer(key, kept);
@@ -89,7 +94,7 @@ export class FunnelCache {
     const q = plans.all(stored);
     const rows = await engine.all<KeptFunnelRow>(q.sql, q.params);
     this.computed++;
-    const entry: Kept = { version, stored, people: peopleOf(rows), counts: new Map(), horizons: new Map() };
+    const entry: Kept = { version, plan, stored, people: peopleOf(rows), counts: new Map(), horizons: new Map() };
     apply(entry, rows);
     return this.answer(key, entry);
   }
@@ -115,6 +120,18 @@ export class FunnelCache {
     return true;
   }
 
+  /** What is kept, for the next process on the same store (as PeriodCache.snapshot; judged there the same way). */
+  snapshot(): FunnelSnapshot {
+    return [...this.kept].map(([key, k]) => ({ key, plan: k.plan, stored: k.stored, people: k.people, counts: [...k.counts], horizons: [...k.horizons] }));
+  }
+
+  /** Takes over what another process kept: each funnel is brought up from its stored count at its next read. */
+  restore(snapshot: FunnelSnapshot): void {
+    for (const f of snapshot.slice(-this.limits.funnels)) {
+      this.kept.set(f.key, { version: -1, plan: f.plan, stored: f.stored, people: f.people, counts: new Map(f.counts), horizons: new Map(f.horizons) });
+    }
+  }
+
   private answer(key: string, entry: Kept): LevelCount[] {
     this.kept.set(key, entry);
     let horizons = 0;
@@ -126,6 +143,13 @@ export class FunnelCache {
     }
     return [...entry.counts.values()].map((c) => ({ ...c }));
   }
+}
+
+/** A kept funnel as plain data (FunnelCache.snapshot). */
+export type FunnelSnapshot = { key: string; plan: string; stored: number; people: string; counts: [string, LevelCount][]; horizons: [string, number][] }[];
+
+function planOf(q: CompiledQuery): string {
+  return createHash('sha256').update(q.sql).digest('hex');
 }
 
 /** Whether an event at `t` that starts no chain can change the actor's level: before the cutoff, or not past its horizon. */

@@ -3,18 +3,23 @@ import { packageVersion } from '../app/version.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
 import { loadKeptPeriods, saveKeptPeriods } from '../engine/duckdb/kept-periods.js';
 import type { WriteQueue } from '../engine/duckdb/write-queue.js';
+import type { FunnelSnapshot } from '../reports/funnel-cache.js';
 import type { PeriodSnapshot } from '../reports/period-cache.js';
 import type { QueryCache } from '../reports/query-cache.js';
 
+/** What a server's reports kept: the period cache's weeks and the kept funnels. */
+type KeptSnapshot = PeriodSnapshot & { funnels?: FunnelSnapshot };
+
 /**
- * A server on a DuckDB store starts with the weeks the previous one kept (saved when it stopped), so
- * its first answers after a restart compute only what changed since. A snapshot that cannot be read
+ * A server on a DuckDB store starts with the weeks and funnels the previous one kept (saved when it
+ * stopped), so its first answers after a restart compute only what changed since. A snapshot that cannot be read
  * is ignored: the weeks are computed again.
  */
 export async function restoreKeptPeriods(store: DuckDbStore, cache: QueryCache, log: FastifyBaseLogger): Promise<void> {
   try {
-    const snapshot = await loadKeptPeriods<PeriodSnapshot>(store, packageVersion());
+    const snapshot = await loadKeptPeriods<KeptSnapshot>(store, packageVersion());
     if (snapshot) cache.periods.restore(snapshot);
+    if (snapshot?.funnels) cache.funnels.restore(snapshot.funnels);
   } catch (e) {
     log.warn({ detail: (e as Error).message }, 'could not read the weeks kept by the previous server; they are computed again');
   }
@@ -22,8 +27,8 @@ export async function restoreKeptPeriods(store: DuckDbStore, cache: QueryCache, 
 
 /** Saves what the cache kept for the next server (nothing when it kept nothing: a ClickHouse server). */
 export async function saveKeptPeriodsOnStop(queue: WriteQueue, cache: QueryCache, log: FastifyBaseLogger): Promise<void> {
-  const snapshot = cache.periods.snapshot();
-  if (snapshot.periods.length === 0 && snapshot.counts.length === 0) return;
+  const snapshot: KeptSnapshot = { ...cache.periods.snapshot(), funnels: cache.funnels.snapshot() };
+  if (snapshot.periods.length === 0 && snapshot.counts.length === 0 && snapshot.funnels!.length === 0) return;
   try {
     await queue.run((store) => saveKeptPeriods(store, packageVersion(), snapshot));
   } catch (e) {
