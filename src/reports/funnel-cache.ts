@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { CompiledQuery } from '../query/dialect.js';
 import type { KeptFunnelRow } from '../query/plans/funnel-kept.js';
-import { keepsPeriods, type PeriodCache } from './period-cache.js';
+import { keepsPeriods, statementFingerprint, type PeriodCache } from './period-cache.js';
 
 /** Actors at one level (and breakdown value, when split). */
 export interface LevelCount {
@@ -81,12 +80,13 @@ export class FunnelCache {
 
   private async update(engine: SqlEngine, key: string, plans: KeptFunnelPlans): Promise<LevelCount[]> {
     const version = engine.dataVersion!;
-    const stored = await this.periods.storedEvents(engine);
-    const plan = planOf(plans.all(stored));
     const found = this.kept.get(key);
     this.kept.delete(key);
+    if (found?.version === version) return this.answer(key, found);
+    const stored = await this.periods.storedEvents(engine);
+    const plan = statementFingerprint(plans.all(stored));
+    // Computed here, a kept funnel has this process's statement; restored, it may have another release's.
     const kept = found?.plan === plan ? found : undefined;
-    if (kept?.version === version) return this.answer(key, kept);
     if (kept && kept.stored <= stored && stored - kept.stored <= MAX_CHANGE && await this.bringUp(engine, kept, plans, stored)) {
       kept.version = version;
       return this.answer(key, kept);
@@ -147,10 +147,6 @@ export class FunnelCache {
 
 /** A kept funnel as plain data (FunnelCache.snapshot). */
 export type FunnelSnapshot = { key: string; plan: string; stored: number; people: string; counts: [string, LevelCount][]; horizons: [string, number][] }[];
-
-function planOf(q: CompiledQuery): string {
-  return createHash('sha256').update(q.sql).digest('hex');
-}
 
 /** Whether an event at `t` that starts no chain can change the actor's level: before the cutoff, or not past its horizon. */
 function canMove(kept: Kept, cutoff: number, actor: string, t: number): boolean {

@@ -42,14 +42,14 @@ export async function seriesRows(ctx: ReportContext, metric: SeriesMetric, range
   const time = ctx.model.time;
   const periods = keptPeriods(range, metric.frequency, time, within);
   if (!ctx.cache || !periods || segment !== 'all') return run(ctx, compileSeries(ctx.query, { metric, range, segment, ...(within ? { within } : {}) }));
+  const series = (r: TimeRange, parts: readonly Period[], rows?: RowSpan) =>
+    compileSeries(ctx.query, { metric, range: r, segment, ...(rows ? { rows } : {}), ...(within ? { within: windowsOf(parts) } : {}) });
   return ctx.cache.periods.run(ctx.engine, {
     key: JSON.stringify({ series: metric, time, windowed: within !== undefined }),
     periods,
-    compile: (r, parts) => compileSeries(ctx.query, { metric, range: r, segment, ...(within ? { within: windowsOf(parts) } : {}) }),
+    compile: (r, parts) => series(r, parts),
     people: seriesReads({ metric, segment }).actor,
-    ...(additiveSeries({ metric, segment }) ? {
-      additive: (r: TimeRange, parts: readonly Period[], rows: RowSpan) => compileSeries(ctx.query, { metric, range: r, segment, rows, ...(within ? { within: windowsOf(parts) } : {}) }),
-    } : {}),
+    ...(additiveSeries({ metric, segment }) ? { additive: series } : {}),
   });
 }
 

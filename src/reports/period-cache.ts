@@ -211,7 +211,7 @@ export class PeriodCache {
   private checkPlan(key: string, compile: () => CompiledQuery): void {
     let plan = this.plans.get(key);
     if (plan === undefined) {
-      plan = createHash('sha256').update(compile().sql).digest('hex');
+      plan = statementFingerprint(compile());
       this.plans.set(key, plan);
     }
     const restored = this.unchecked.get(key);
@@ -244,6 +244,11 @@ export class PeriodCache {
     }
     this.kept.set(key, byPeriod);
   }
+}
+
+/** What a kept result was computed with (its statement's text): one kept by another release's statement is not reused. */
+export function statementFingerprint(q: CompiledQuery): string {
+  return createHash('sha256').update(q.sql).digest('hex');
 }
 
 /** Where a period's rows are kept: its start and its end (a whole period, or its part up to a cut). */
