@@ -31,6 +31,8 @@ export interface PeriodQuery {
    * it is kept, so that each row is counted once.
    */
   additive?(range: TimeRange, periods: readonly Period[], rows: RowSpan): CompiledQuery;
+  /** Called with the periods about to be computed, before `compile` is asked for their statement. */
+  prepare?(missing: readonly Period[]): Promise<void>;
 }
 
 export interface Kept {
@@ -125,6 +127,7 @@ export class PeriodCache {
     this.misses += missing.length;
     let rows: { period: string }[] = [];
     if (missing.length) {
+      await q.prepare?.(missing);
       const compiled = q.additive ? q.additive(spanOf(missing), missing, { from: 0, to: stored }) : q.compile(spanOf(missing), missing);
       rows = await engine.all<T>(compiled.sql, compiled.params);
       this.keep(q.key, byPeriod, missing, rows, { stored, people });
