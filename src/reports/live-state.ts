@@ -33,6 +33,7 @@ export async function stageCountRows<T extends { period: string }>(ctx: ReportCo
   return ctx.cache.periods.run<T>(ctx.engine, {
     key: JSON.stringify({ stageCounts: q.stages, segment: q.segment, ideal: q.idealSplit ?? false, profile: ctx.model.idealUser, time, windowed }),
     periods,
+    events: eventsOf(q.stages),
     prepare: async (missing) => { if (live && missing.length === 1) prefix = await windowPrefix(ctx, q.stages, missing[0]); },
     compile: (range, parts) => compileStageCounts(ctx.query, {
       ...q, range, live, ...(windowed ? { within: windowsOf(parts) } : {}), ...(prefix?.cut === range.from ? { windowPrefix: prefix } : {}),
@@ -40,6 +41,8 @@ export async function stageCountRows<T extends { period: string }>(ctx: ReportCo
     people: true,
   });
 }
+
+const eventsOf = (stages: readonly StageDefinition[]) => stages.flatMap((s) => s.selector.events);
 
 /**
  * What the stages counted within days of signup had reached before a period starts, kept as a
@@ -54,6 +57,7 @@ async function windowPrefix(ctx: ReportContext, stages: readonly StageDefinition
   const rows = await ctx.cache!.periods.run<WindowPrefixRow>(ctx.engine, {
     key: JSON.stringify({ windowPrefix: reached, time: ctx.model.time }),
     periods: [{ ...period, from: period.from - widest, to: period.from }],
+    events: eventsOf(reached),
     compile: () => compileWindowPrefix(ctx.query, reached, period.from, period.startDate),
     people: true,
   });

@@ -206,9 +206,9 @@ export function compileStoredEvents(): CompiledQuery {
   return { sql: 'SELECT count(*) AS n FROM events', params: {} };
 }
 
-/** The earliest instant (epoch ms) among the events stored from row `from` on; null when there are none. */
+/** Per event name, the earliest instant (epoch ms, `t`) among the events stored from row `from` on. */
 export function compileEarliestSince(from: number): CompiledQuery {
-  return { sql: 'SELECT epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from', params: { from } };
+  return { sql: 'SELECT event, epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from GROUP BY event', params: { from } };
 }
 
 /**
