@@ -6,6 +6,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One worker per core (the default leaves one idle): the files wait on servers, browsers and
+    // disks as much as they compute, and they share nothing (each has its own stores and ports).
+    maxWorkers: '100%',
+    globalSetup: ['./test/global-setup.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -32,6 +32,20 @@ journey:
   upgrade: { event: U }
 north_star: { name: Value, event: M, measure: count, frequency: week }
 `));
+// The same journey with conditions on the events' properties, which a change then reads from the events it keeps.
+const MODEL_WHERE = modelFromConfig(parseConfig(`
+product: P
+timezone: UTC
+conversion_window: 5d
+ideal_user: { role: { in: [eng] } }
+journey:
+  visit: { event: V }
+  signup: { event: S }
+  setup: { event: W, where: { plan: { ne: free } } }
+  kui: { event: M, at_least: 2, within: 4d, where: { channel: { ne: self } } }
+  upgrade: { event: U }
+north_star: { name: Value, event: M, measure: count, frequency: week }
+`));
 const RANGE = { from: MONDAY - 14 * DAY_MS, to: MONDAY };
 const READS: [Segment, Breakdown | undefined][] = [['all', undefined], ['ideal', undefined], ['not_ideal', { kind: 'user_trait', key: 'plan' }]];
 
@@ -42,10 +56,13 @@ const tracked = fc.record({
   who: fc.constantFrom('u1', 'u2', 'a1'),
   // A 12-hour grid from 20 days before the range's end to 6 days after: ties and window edges are frequent.
   hours: fc.integer({ min: -40, max: 12 }).map((slot) => slot * 12),
+  // Sub-millisecond instants and properties the conditions of MODEL_WHERE test.
+  micros: fc.constantFrom(0, 400, 999),
+  properties: fc.constantFrom({}, { plan: 'free' }, { plan: 'pro', channel: 'self' }, { channel: 'team', n: [1, { x: 'é"' }] }),
 });
 const link = fc.record({ kind: fc.constant('link' as const), user: fc.constantFrom('u1', 'u2', 'u3'), anon: fc.constantFrom('a1', 'a2') });
 const traits = fc.record({ kind: fc.constant('traits' as const), user: fc.constantFrom('u1', 'u2', 'u3'), role: fc.constantFrom('eng', 'sales'), plan: fc.constantFrom('a', 'b') });
-type Write = { kind: 'track'; event: string; who: string; hours: number }
+type Write = { kind: 'track'; event: string; who: string; hours: number; micros?: number; properties?: Record<string, unknown> }
   | { kind: 'link'; user: string; anon: string }
   | { kind: 'traits'; user: string; role: string; plan: string };
 // Most batches are events only (the kept counts brought up to date), some change who is who.
@@ -59,13 +76,14 @@ function message(w: Write) {
   if (w.kind === 'link') return { type: 'identify', messageId: `f${++ids}`, userId: w.user, anonymousId: w.anon, timestamp, traits: {} };
   if (w.kind === 'traits') return { type: 'identify', messageId: `f${++ids}`, userId: w.user, timestamp, traits: { role: w.role, plan: w.plan } };
   const who = w.who.startsWith('a') ? { anonymousId: w.who } : { userId: w.who };
-  return { type: 'track', messageId: `f${++ids}`, event: w.event, ...who, timestamp: new Date(MONDAY + w.hours * 3_600_000).toISOString(), properties: {} };
+  const at = new Date(MONDAY + w.hours * 3_600_000).toISOString();
+  return { type: 'track', messageId: `f${++ids}`, event: w.event, ...who, timestamp: w.micros ? at.replace('Z', `${String(w.micros).padStart(3, '0')}Z`) : at, properties: w.properties ?? {} };
 }
 
-async function setUp(cache = new QueryCache()) {
+async function setUp(cache = new QueryCache(), model = MODEL) {
   const store = await DuckDbStore.open(':memory:');
   const writer = new IngestWriter(store, 'test');
-  await ensureLiveState(store, (work) => store.transaction(() => work(store)), MODEL.journey);
+  await ensureLiveState(store, (work) => store.transaction(() => work(store)), model.journey);
   const write = async (batch: Write[], fold = false) => {
     const messages = normalizeAll(batch.map(message));
     // A fold runs in the writing transaction, as the server's writer folds.
@@ -75,16 +93,16 @@ async function setUp(cache = new QueryCache()) {
     });
   };
   const read = (cached: boolean, segment: Segment = 'all', breakdown?: Breakdown) =>
-    funnelReport(reportContext(store, MODEL, MONDAY + DAY_MS, cached ? cache : undefined), RANGE, segment, breakdown);
+    funnelReport(reportContext(store, model, MONDAY + DAY_MS, cached ? cache : undefined), RANGE, segment, breakdown);
   return { store, cache, write, read };
 }
 
 const track = (event: string, who: string, hours: number): Write => ({ kind: 'track', event, who, hours });
 
 describe('the cohort funnel kept between writes', () => {
-  it('answers what a fresh computation answers after any writes, late events, links, trait changes and folds', async () => {
+  it.each([['', MODEL], [' (conditions on properties)', MODEL_WHERE]] as const)('answers what a fresh computation answers after any writes, late events, links, trait changes and folds%s', async (_, model) => {
     await fc.assert(fc.asyncProperty(fc.array(fc.tuple(batchArb, fc.boolean()), { minLength: 1, maxLength: 8 }), async (batches) => {
-      const { store, write, read } = await setUp();
+      const { store, write, read } = await setUp(new QueryCache(), model);
       try {
         for (const [batch, fold] of batches) {
           await write(batch, fold);
@@ -110,11 +128,11 @@ describe('the cohort funnel kept between writes', () => {
       // u1 sets up (two events) and a1, not yet anyone's, visits again: two actors computed again.
       await write([track('W', 'u1', -98), track('M', 'u1', -97), track('V', 'a1', -20)]);
       expect((await read(true, 'ideal')).steps.map((s) => s.actors)).toEqual([1, 1, 1, 0, 0]);
-      expect([funnels.computed, funnels.changed, funnels.touched]).toEqual([2, 1, 2]);
-      // A late event, before the range: still only its actor.
+      expect([funnels.computed, funnels.changed, funnels.touched, funnels.read]).toEqual([2, 1, 2, 2]);
+      // A late event, before the range: still only its actor, whose events are now kept.
       await write([track('M', 'u1', -24 * 19)]);
       await read(true, 'ideal');
-      expect([funnels.computed, funnels.changed, funnels.touched]).toEqual([2, 2, 3]);
+      expect([funnels.computed, funnels.changed, funnels.touched, funnels.read]).toEqual([2, 2, 3, 2]);
       // u2's visit (50 hours before the range's end) starts chains up to 70 hours after it (its
       // horizon), so an event 100 hours after is in none, and is not computed; nor is a2's message
       // inside the range, 200 hours after its only visit. u3's visit leaves its horizon at 90 hours
@@ -135,6 +153,30 @@ describe('the cohort funnel kept between writes', () => {
       // Nothing written since: the kept counts answer.
       await read(true, 'ideal');
       expect([funnels.computed, funnels.changed]).toEqual([4, 3]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads an actor\'s stored events once: later changes use the events kept, and an actor with none stored reads none', async () => {
+    const { store, cache, write, read } = await setUp();
+    const funnels = cache.funnels;
+    try {
+      await write([track('V', 'u1', -100), track('S', 'u1', -99), track('V', 'a1', -400)]);
+      await read(true, 'all');
+      // u1 has stored events: read once; u2 has none: its new ones are all it has.
+      await write([track('W', 'u1', -98), track('V', 'u2', -50)]);
+      expect((await read(true, 'all')).steps.map((s) => s.actors)).toEqual([2, 1, 1, 0, 0]);
+      expect([funnels.changed, funnels.touched, funnels.read]).toEqual([1, 2, 1]);
+      // Both again, and a1, whose only stored visit is before the range: only a1 is read.
+      await write([track('M', 'u1', -97), track('M', 'u1', -96), track('S', 'u2', -49), track('V', 'a1', -10)]);
+      expect((await read(true, 'all')).steps.map((s) => s.actors)).toEqual([3, 2, 1, 1, 0]);
+      expect([funnels.changed, funnels.touched, funnels.read]).toEqual([2, 5, 2]);
+      // A late event of u2 (before the range), and a1 again: nothing read.
+      await write([track('W', 'u2', -24 * 30), track('S', 'a1', -9)]);
+      expect(await read(true, 'all')).toEqual(await read(false, 'all'));
+      expect([funnels.changed, funnels.touched, funnels.read]).toEqual([3, 7, 2]);
+      expect(funnels.computed).toBe(1);
     } finally {
       await store.close();
     }

@@ -122,8 +122,14 @@ describe('pace through the cache of a server', () => {
       expect(await pace(AS_OF[0], true)).toEqual(await pace(AS_OF[0], false));
       // Per read: the stage counts and four series (the rate's two), each over 8 complete weeks and
       // 9 windows (85 periods). The write lands before the cut: only the 5 current windows are read, the
-      // two plain counts (the North Star, the rate's numerator) topped up with the new rows, 3 computed.
-      expect([cache.periods.hits - hits, cache.periods.toppedUp - toppedUp, cache.periods.misses - misses]).toEqual([80, 2, 3]);
+      // two plain counts (the North Star, the rate's numerator) topped up with the new rows, 3 computed;
+      // and what the KUI (counted within days of signup) had reached before the week, computed once.
+      expect([cache.periods.hits - hits, cache.periods.toppedUp - toppedUp, cache.periods.misses - misses]).toEqual([80, 2, 4]);
+      [hits, toppedUp, misses] = counted();
+      await write([track('M', 2 * 24 + 1, { userId: 'w8u1', anonymousId: 'x8_1' })]);
+      expect(await pace(AS_OF[0], true)).toEqual(await pace(AS_OF[0], false));
+      // Another write inside the week: the same, with the KUI's part before the week kept.
+      expect([cache.periods.hits - hits, cache.periods.toppedUp - toppedUp, cache.periods.misses - misses]).toEqual([81, 2, 3]);
       [hits, toppedUp, misses] = counted();
       await write([identify('u6', 'a2', true, 2 * 24 + 2)]);
       expect(await pace(AS_OF[0], true)).toEqual(await pace(AS_OF[0], false));

@@ -1,7 +1,7 @@
 /**
  * The per-period cache of plain event series (DuckDB): after any interleaving of writes (late ones
  * included) and reads, a series read through it equals the series computed afresh; a write to the
- * current week leaves the closed weeks kept.
+ * current week leaves the closed weeks kept, and a late event of a name it does not read all of them.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,11 @@ describe('the per-period cache of event series', () => {
       expect((await read(true)).map((p) => p.value)).toEqual([3, 0, 7, 0]);
       expect(counted()).toEqual([hits + 2, toppedUp + 6, misses]);
       expect(await read(true)).toEqual(await read(false));
+      // A late event of a name the series does not read (and one in the current week) changes none of
+      // its weeks: all four stay kept.
+      await write([message({ event: 'X', hours: -24 * 13, self: false, n: 9 }), message({ event: 'X', hours: 50, self: false, n: 9 })]);
+      expect((await read(true)).map((p) => p.value)).toEqual([3, 0, 7, 0]);
+      expect(counted()).toEqual([hits + 2 + 4 + 4, toppedUp + 6, misses]);
     } finally {
       await store.close();
     }

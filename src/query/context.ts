@@ -75,11 +75,14 @@ export class StatementBuilder {
     return segment === 'ideal' ? ideal : `NOT (${ideal})`;
   }
 
-  /** CTE: every known person and whether the ideal user profile holds (user trait, else account trait). */
-  idealActorsCte(): string {
+  /**
+   * CTE: every known person (or those among the actors of a relation) and whether the ideal user
+   * profile holds (user trait, else account trait).
+   */
+  idealActorsCte(among?: string): string {
     return `ideal_actors AS (
       SELECT u.user_id AS actor_id, ${this.idealCondition('u.traits', 'a.traits')} AS ideal
-      FROM users u LEFT JOIN accounts a ON a.account_id = u.account_id)`;
+      FROM users u LEFT JOIN accounts a ON a.account_id = u.account_id${among ? ` WHERE u.user_id IN (SELECT actor_id FROM ${among})` : ''})`;
   }
 
   /** Whether the ideal user profile holds on these traits (a user trait, else the account's); FALSE when none is configured. */

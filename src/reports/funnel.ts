@@ -2,7 +2,7 @@ import type { Breakdown, Segment, StageDefinition, StageName, TimeRange } from '
 import { eventsLabel } from '../model/metrics.js';
 import { HOUR_MS, periodsIn } from '../model/time.js';
 import { compileFunnel, compileFunnelChains, type FunnelQuery } from '../query/plans/funnel.js';
-import { compileFunnelChange, compileFunnelNews, compileKeptFunnel, horizonCutoff } from '../query/plans/funnel-kept.js';
+import { compileFunnelActors, compileFunnelChange, compileFunnelNews, compileKeptFunnel, horizonCutoff } from '../query/plans/funnel-kept.js';
 import type { LevelCount } from './funnel-cache.js';
 import { run, type ReportContext } from './context.js';
 import { stageCountRows } from './live-state.js';
@@ -92,7 +92,8 @@ function levelCounts(ctx: ReportContext, q: FunnelQuery): Promise<LevelCount[]> 
     cutoff: horizonCutoff(q),
     all: (stored) => compileKeptFunnel(ctx.query, q, stored),
     news: (kept, stored) => compileFunnelNews(ctx.query, q, kept, stored),
-    change: (actors, kept, stored) => compileFunnelChange(ctx.query, q, actors, kept, stored),
+    change: (changed, kept, stored) => compileFunnelChange(ctx.query, q, changed, kept, stored),
+    actors: (stored) => compileFunnelActors(ctx.query, q, stored),
   });
 }
 

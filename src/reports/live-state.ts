@@ -1,6 +1,7 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import type { StageDefinition } from '../model/metrics.js';
-import { compileLiveKeys, reachDefinitions, reachKey } from '../query/plans/live.js';
+import { DAY_MS, type Period } from '../model/time.js';
+import { compileLiveKeys, compileWindowPrefix, reachDefinitions, reachKey, type WindowPrefix, type WindowPrefixRow } from '../query/plans/live.js';
 import { compileStageCounts, type StageCountsQuery } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
 import { keptPeriods, windowsOf } from './period-ranges.js';
@@ -28,10 +29,37 @@ export async function stageCountRows<T extends { period: string }>(ctx: ReportCo
   const periods = keptPeriods(q.range, 'week', time, q.within);
   if (!ctx.cache || !periods) return run<T>(ctx, compileStageCounts(ctx.query, { ...q, live }));
   const windowed = q.within !== undefined;
+  let prefix: WindowPrefix | undefined;
   return ctx.cache.periods.run<T>(ctx.engine, {
     key: JSON.stringify({ stageCounts: q.stages, segment: q.segment, ideal: q.idealSplit ?? false, profile: ctx.model.idealUser, time, windowed }),
     periods,
-    compile: (range, parts) => compileStageCounts(ctx.query, { ...q, range, live, ...(windowed ? { within: windowsOf(parts) } : {}) }),
+    events: eventsOf(q.stages),
+    prepare: async (missing) => { if (live && missing.length === 1) prefix = await windowPrefix(ctx, q.stages, missing[0]); },
+    compile: (range, parts) => compileStageCounts(ctx.query, {
+      ...q, range, live, ...(windowed ? { within: windowsOf(parts) } : {}), ...(prefix?.cut === range.from ? { windowPrefix: prefix } : {}),
+    }),
     people: true,
   });
+}
+
+const eventsOf = (stages: readonly StageDefinition[]) => stages.flatMap((s) => s.selector.events);
+
+/**
+ * What the stages counted within days of signup had reached before a period starts, kept as a
+ * period is (dropped once an event lands before that start or who is who changes): when that period
+ * alone is computed again (the current week, after a write), it reads its own events, not also its
+ * windows' days before it.
+ */
+async function windowPrefix(ctx: ReportContext, stages: readonly StageDefinition[], period: Period): Promise<WindowPrefix | undefined> {
+  const reached = stages.filter((s) => s.stage !== 'visit');
+  const widest = Math.max(0, ...reached.map((s) => Math.round((s.withinDays ?? 0) * DAY_MS)));
+  if (widest === 0) return undefined;
+  const rows = await ctx.cache!.periods.run<WindowPrefixRow>(ctx.engine, {
+    key: JSON.stringify({ windowPrefix: reached, time: ctx.model.time }),
+    periods: [{ ...period, from: period.from - widest, to: period.from }],
+    events: eventsOf(reached),
+    compile: () => compileWindowPrefix(ctx.query, reached, period.from, period.startDate),
+    people: true,
+  });
+  return { cut: period.from, rows };
 }

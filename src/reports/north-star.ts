@@ -47,6 +47,7 @@ export async function seriesRows(ctx: ReportContext, metric: SeriesMetric, range
   return ctx.cache.periods.run(ctx.engine, {
     key: JSON.stringify({ series: metric, time, windowed: within !== undefined }),
     periods,
+    events: metric.selector.events,
     compile: (r, parts) => series(r, parts),
     people: seriesReads({ metric, segment }).actor,
     ...(additiveSeries({ metric, segment }) ? { additive: series } : {}),

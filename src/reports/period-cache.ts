@@ -31,6 +31,13 @@ export interface PeriodQuery {
    * it is kept, so that each row is counted once.
    */
   additive?(range: TimeRange, periods: readonly Period[], rows: RowSpan): CompiledQuery;
+  /**
+   * The names of the events its rows are of: an event of another name, however late, changes none
+   * of its periods. Without it, any event does.
+   */
+  events?: readonly string[];
+  /** Called with the periods about to be computed, before `compile` is asked for their statement. */
+  prepare?(missing: readonly Period[]): Promise<void>;
 }
 
 export interface Kept {
@@ -93,6 +100,8 @@ export class PeriodCache {
   private readonly stored = new PerVersion(compileStoredEvents(), (row) => Number(row.n));
   /** Who is who now (compilePeopleSignature), read before the query it guards. */
   private readonly people = new PerVersion(compilePeopleSignature(), (row) => String(row.s));
+  /** compileEarliestSince's rows by row, for the data version they were read at. */
+  private earliest: { version: number; byRow: Map<number, Promise<{ event: string; t: number }[]>> } | undefined;
   hits = 0;
   misses = 0;
   /** Kept periods topped up with the rows stored since (PeriodQuery.additive) rather than computed again. */
@@ -114,7 +123,7 @@ export class PeriodCache {
     const byPeriod = this.kept.get(q.key) ?? new Map<string, Kept>();
     // Judged and answered from the entries as they are now: a read finishing meanwhile may replace them.
     const entries = q.periods.map((p) => byPeriod.get(slotOf(p)));
-    const stale = await this.staleFrom(engine, entries, stored);
+    const stale = await this.staleFrom(engine, entries, stored, q.events);
     const fresh = entries.map((k, i) => k !== undefined && k.people === people && (k.stored >= stored || q.periods[i].to <= stale));
     // No event stored since ends before them: they hold up to now, so later reads look only at the rows from here on.
     entries.forEach((k, i) => { if (fresh[i] && k!.stored < stored) k!.stored = stored; });
@@ -125,6 +134,7 @@ export class PeriodCache {
     this.misses += missing.length;
     let rows: { period: string }[] = [];
     if (missing.length) {
+      await q.prepare?.(missing);
       const compiled = q.additive ? q.additive(spanOf(missing), missing, { from: 0, to: stored }) : q.compile(spanOf(missing), missing);
       rows = await engine.all<T>(compiled.sql, compiled.params);
       this.keep(q.key, byPeriod, missing, rows, { stored, people });
@@ -223,13 +233,31 @@ export class PeriodCache {
     this.counts.delete(key);
   }
 
-  /** The earliest instant among the events stored since the oldest of these was computed (periods ending after it are stale). */
-  private async staleFrom(engine: SqlEngine, kept: (Kept | undefined)[], stored: number): Promise<number> {
+  /**
+   * The earliest instant among the events (of these names, when given) stored since the oldest of
+   * these was computed: periods ending after it are stale.
+   */
+  private async staleFrom(engine: SqlEngine, kept: (Kept | undefined)[], stored: number, events?: readonly string[]): Promise<number> {
     const oldest = Math.min(...kept.map((k) => k?.stored ?? stored));
     if (oldest >= stored) return Infinity;
-    const q = compileEarliestSince(oldest);
-    const [row] = await engine.all<{ t: number | null }>(q.sql, q.params);
-    return row?.t === null || row?.t === undefined ? Infinity : Number(row.t);
+    const names = events && new Set(events);
+    const earliest = (await this.earliestSince(engine, oldest)).filter((r) => !names || names.has(r.event));
+    return Math.min(Infinity, ...earliest.map((r) => r.t));
+  }
+
+  /** Per name, the earliest instant of the events stored from a row on: read once per data version and row. */
+  private earliestSince(engine: SqlEngine, from: number): Promise<{ event: string; t: number }[]> {
+    const q = compileEarliestSince(from);
+    const version = resultVersion(engine, q.sql)!;
+    if (this.earliest?.version !== version) this.earliest = { version, byRow: new Map() };
+    let found = this.earliest.byRow.get(from);
+    if (!found) {
+      found = engine.all<{ event: string; t: number | null }>(q.sql, q.params)
+        .then((rows) => rows.flatMap((r) => (r.t === null ? [] : [{ event: r.event, t: Number(r.t) }])));
+      this.earliest.byRow.set(from, found);
+      found.catch(() => this.earliest?.byRow.delete(from));
+    }
+    return found;
   }
 
   private keep(key: string, byPeriod: Map<string, Kept>, periods: readonly Period[], rows: { period: string }[], computed: Omit<Kept, 'rows'>): void {

@@ -99,6 +99,7 @@ async function retentionRows(ctx: ReportContext, q: RetentionQuery): Promise<Ret
   return ctx.cache.periods.run<RetentionRow & { period: string }>(ctx.engine, {
     key: JSON.stringify({ retention: definition, range, segment: q.segment, time: ctx.model.time }),
     periods,
+    events: [...definition.cohortSelector.events, ...definition.activitySelector.events],
     compile: (activity) => compileRetention(ctx.query, { ...q, activity }),
     people: true,
   });

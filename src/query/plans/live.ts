@@ -66,11 +66,38 @@ export function compileFold(ctx: QueryContext, definition: ReachDefinition): Com
 }
 
 /**
+ * Per actor who first signed up shortly before a cut, how many of each windowed stage's qualifying
+ * events fell in its window before the cut (at most the stage's `n`: n means reached before the
+ * cut). Stages in the journey's order.
+ */
+export interface WindowPrefixRow {
+  /** The period the prefix is kept under (its first day). */
+  period: string;
+  actor_id: string;
+  counts: number[];
+}
+
+/** The windowed stages' events before `cut`, summed up per actor (compileWindowPrefix's rows). */
+export interface WindowPrefix {
+  cut: number;
+  rows: readonly WindowPrefixRow[];
+}
+
+/**
  * `reach` as stagesReachSql answers it (actor_id and one instant per stage), from the state and the
  * rows past its watermark; a stage with a window from signup is read from the events since
- * `range.from` less its window. A missing state is an error, never an empty answer.
+ * `range.from` less its window, or, with a prefix cut at `range.from`, from the range's own events
+ * and the prefix. A missing state is an error, never an empty answer.
  */
-export function liveReachSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange): string {
+export function liveReachSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange, prefix?: WindowPrefix): string {
+  const { state, windowed } = liveStateSql(b, stages, range);
+  if (!windowed.length) return `SELECT * FROM (${state}) reach WHERE ${stages.map((s) => `"${s.stage}" IS NOT NULL`).join(' OR ') || 'FALSE'}`;
+  if (prefix && prefix.cut !== range.from) throw new Error('a window prefix must end where the range starts');
+  return withinSignupWindow(b, stages, windowed, state, range, prefix);
+}
+
+/** Per actor, the state's instant of every stage counted without a window, and the first signup (`s$signup_first`) when a stage has one. */
+function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange): { state: string; windowed: StageDefinition[] } {
   const definitions = reachDefinitions(stages);
   const keyOf = new Map(definitions.map((d) => [reachKey(d), b.params.bind(reachKey(d))]));
   const bound = (d: ReachDefinition) => keyOf.get(reachKey(d))!;
@@ -81,7 +108,7 @@ export function liveReachSql(b: StatementBuilder, stages: readonly StageDefiniti
   if (windowed.length && !signup) throw new Error('a stage counted from signup needs the signup stage');
   // A person's reach (and first signup) is one of their identities' instants: only the people with an
   // instant from the range's start (less the widest window from signup) to its end can count in it.
-  const from = range.from - Math.max(0, ...windowed.map((s) => Math.round(s.withinDays! * DAY_MS)));
+  const from = range.from - widestWindow(windowed);
   const keyed = `SELECT coalesce(l.user_id, r.raw_key) AS actor_id, r.def, r.ts
     FROM (SELECT s.def, s.raw_key, s.ts FROM live_reach s WHERE s.def IN (${[...keyOf.values()].join(', ')})
           UNION ALL ${tails.join(' UNION ALL ')}) r
@@ -94,38 +121,79 @@ export function liveReachSql(b: StatementBuilder, stages: readonly StageDefiniti
   const nth = (d: ReachDefinition, column: string) => `max(CASE WHEN m.def = ${bound(d)} THEN m.ts[${b.params.bind(d.keep, 'integer')}] END) AS ${column}`;
   const columns = stages.filter(fromState).map((s) => nth({ selector: s.selector, keep: s.atLeast ?? 1 }, `"${s.stage}"`));
   if (windowed.length) columns.push(nth({ selector: signup!.selector, keep: 1 }, '"s$signup_first"'));
-  const state = `SELECT m.actor_id, ${columns.join(', ')} FROM (${merged}) m GROUP BY m.actor_id`;
-  if (!windowed.length) return `SELECT * FROM (${state}) reach WHERE ${stages.map((s) => `"${s.stage}" IS NOT NULL`).join(' OR ') || 'FALSE'}`;
-  return withinSignupWindow(b, stages, windowed, state, range);
+  return { state: `SELECT m.actor_id, ${columns.join(', ')} FROM (${merged}) m GROUP BY m.actor_id`, windowed };
 }
+
+const windowOf = (s: StageDefinition) => Math.round(s.withinDays! * DAY_MS);
+const widestWindow = (windowed: readonly StageDefinition[]) => Math.max(0, ...windowed.map(windowOf));
+
+/**
+ * The events that can decide a windowed reach of the actors anchored at their first signup (`anchors`:
+ * actor_id, s) from `since` to `until`, each inside its actor's widest window; and, per stage, the
+ * condition that keeps an event inside that stage's own window.
+ */
+function anchoredEvents(b: StatementBuilder, windowed: readonly StageDefinition[], since: string, until: string) {
+  const ms = b.ms('e.ts');
+  const widest = b.params.bind(widestWindow(windowed), 'integer');
+  const from = `FROM ${b.actorEvents()} e JOIN anchors a ON a.actor_id = e.actor_id
+    WHERE e.ts >= ${b.d.timestampFromMs(since)} AND e.ts < ${b.d.timestampFromMs(until)}
+      AND ${ms} >= a.s AND ${ms} <= a.s + ${widest}
+      AND (${windowed.map((s) => `(${b.selector(s.selector)})`).join(' OR ')})`;
+  const inWindow = (s: StageDefinition) => `${b.selector(s.selector)} AND ${ms} <= a.s + ${b.params.bind(windowOf(s), 'integer')}`;
+  return { from, inWindow, ms };
+}
+
+const anchorsCte = (since: string, until: string) => `anchors AS (SELECT actor_id, "s$signup_first" AS s FROM state
+    WHERE "s$signup_first" >= ${since} AND "s$signup_first" < ${until})`;
 
 /**
  * The state's stages beside the windowed ones, read from the events of the actors who signed up
- * recently enough, each event kept only inside its actor's window (so the lists stay short).
+ * recently enough, each event kept only inside its actor's window (so the lists stay short). With a
+ * prefix, only the range's own events are read: an actor reaches a stage in the range at the
+ * (n − its count before)-th of the range's events, and not at all when it reached it before.
  */
-function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinition[], windowed: StageDefinition[], state: string, range: TimeRange): string {
-  const ms = b.ms('e.ts');
-  const windowOf = (s: StageDefinition) => Math.round(s.withinDays! * DAY_MS);
-  const widest = b.params.bind(Math.max(...windowed.map(windowOf)), 'integer');
-  const since = b.params.bind(range.from - Math.max(...windowed.map(windowOf)), 'integer');
+function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinition[], windowed: StageDefinition[], state: string, range: TimeRange, prefix?: WindowPrefix): string {
+  const since = b.params.bind(range.from - widestWindow(windowed), 'integer');
   const until = b.params.bind(range.to, 'integer');
-  const aggregates = windowed.map((s) => {
-    const inWindow = `${b.selector(s.selector)} AND ${ms} <= a.s + ${b.params.bind(windowOf(s), 'integer')}`;
-    return `(list(${ms} ORDER BY ${ms}) FILTER (WHERE ${inWindow}))[${b.params.bind(s.atLeast ?? 1, 'integer')}] AS "${s.stage}"`;
-  });
-  // Only events in [earliest signup that can still count, range end) decide a windowed reach inside the range.
-  const recent = `SELECT e.actor_id, ${aggregates.join(', ')}
-    FROM ${b.actorEvents()} e JOIN anchors a ON a.actor_id = e.actor_id
-    WHERE e.ts >= ${b.d.timestampFromMs(since)} AND e.ts < ${b.d.timestampFromMs(until)}
-      AND ${ms} >= a.s AND ${ms} <= a.s + ${widest}
-      AND (${windowed.map((s) => `(${b.selector(s.selector)})`).join(' OR ')})
-    GROUP BY e.actor_id`;
+  const events = anchoredEvents(b, windowed, prefix ? b.params.bind(range.from, 'integer') : since, until);
+  const n = (s: StageDefinition) => b.params.bind(s.atLeast ?? 1, 'integer');
+  const lists = windowed.map((s) => `list_slice(list(${events.ms} ORDER BY ${events.ms}) FILTER (WHERE ${events.inWindow(s)}), 1, ${n(s)}) AS "${s.stage}"`);
+  const recent = `SELECT e.actor_id, ${lists.join(', ')} ${events.from} GROUP BY e.actor_id`;
+  const nthOf = (s: StageDefinition, i: number) => prefix
+    ? `CASE WHEN coalesce(p.counts[${i + 1}], 0) < ${n(s)} THEN w."${s.stage}"[${n(s)} - coalesce(p.counts[${i + 1}], 0)] END`
+    : `w."${s.stage}"[${n(s)}]`;
+  const ctes = [`state AS MATERIALIZED (${state})`, anchorsCte(since, until), `recent AS (${recent})`];
+  if (prefix) {
+    const rows = b.params.bind(JSON.stringify(prefix.rows.map((r) => ({ a: r.actor_id, c: r.counts }))));
+    ctes.push(`prefix AS (SELECT x.a AS actor_id, x.c AS counts
+      FROM (SELECT unnest(from_json(${rows}, '[{"a":"VARCHAR","c":"BIGINT[]"}]')) AS x) u)`);
+  }
+  const windowedColumns = windowed.map((s, i) => `${nthOf(s, i)} AS "${s.stage}"`);
+  ctes.push(`windowed AS (SELECT a.actor_id, ${windowedColumns.join(', ')} FROM anchors a
+    LEFT JOIN recent w ON w.actor_id = a.actor_id${prefix ? ' LEFT JOIN prefix p ON p.actor_id = a.actor_id' : ''})`);
   const columns = stages.map((s) => (fromState(s) ? `a."${s.stage}" AS "${s.stage}"` : `w."${s.stage}" AS "${s.stage}"`));
-  return `WITH state AS MATERIALIZED (${state}),
-    anchors AS (SELECT actor_id, "s$signup_first" AS s FROM state WHERE "s$signup_first" >= ${since} AND "s$signup_first" < ${until}),
-    recent AS (${recent})
-    SELECT * FROM (SELECT a.actor_id, ${columns.join(', ')} FROM state a LEFT JOIN recent w ON w.actor_id = a.actor_id) reach
+  return `WITH ${ctes.join(',\n    ')}
+    SELECT * FROM (SELECT a.actor_id, ${columns.join(', ')} FROM state a LEFT JOIN windowed w ON w.actor_id = a.actor_id) reach
     WHERE ${stages.map((s) => `"${s.stage}" IS NOT NULL`).join(' OR ')}`;
+}
+
+/**
+ * The prefix of the windowed stages before `cut` (WindowPrefixRow, kept under `period`): read once,
+ * it lets the weeks from the cut on read their own events only.
+ */
+export function compileWindowPrefix(ctx: QueryContext, stages: readonly StageDefinition[], cut: number, period: string): CompiledQuery {
+  const b = new StatementBuilder(ctx);
+  const { state, windowed } = liveStateSql(b, stages, { from: cut, to: cut });
+  if (!windowed.length) throw new Error('no stage is counted within days of signup');
+  const since = b.params.bind(cut - widestWindow(windowed), 'integer');
+  const until = b.params.bind(cut, 'integer');
+  const events = anchoredEvents(b, windowed, since, until);
+  const n = (s: StageDefinition) => b.params.bind(s.atLeast ?? 1, 'integer');
+  const counts = windowed.map((s) => `least(count(*) FILTER (WHERE ${events.inWindow(s)}), ${n(s)})`);
+  const sql = `WITH state AS MATERIALIZED (${state}), ${anchorsCte(since, until)}
+    SELECT ${b.params.bind(period)} AS period, e.actor_id, [${counts.join(', ')}] AS counts
+    ${events.from} GROUP BY e.actor_id`;
+  return { sql, params: b.params.values };
 }
 
 /** The definitions whose state is built. */
@@ -138,9 +206,9 @@ export function compileStoredEvents(): CompiledQuery {
   return { sql: 'SELECT count(*) AS n FROM events', params: {} };
 }
 
-/** The earliest instant (epoch ms) among the events stored from row `from` on; null when there are none. */
+/** Per event name, the earliest instant (epoch ms, `t`) among the events stored from row `from` on. */
 export function compileEarliestSince(from: number): CompiledQuery {
-  return { sql: 'SELECT epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from', params: { from } };
+  return { sql: 'SELECT event, epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from GROUP BY event', params: { from } };
 }
 
 /**

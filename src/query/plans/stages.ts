@@ -1,6 +1,6 @@
 import type { Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
-import { liveReachSql } from './live.js';
+import { liveReachSql, type WindowPrefix } from './live.js';
 import { stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface StageCountsQuery {
@@ -13,6 +13,8 @@ export interface StageCountsQuery {
   live?: boolean;
   /** Count only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
   within?: TimeRange[];
+  /** With `live`: the stages counted within days of signup summed up before the range (its start is the prefix's cut). */
+  windowPrefix?: WindowPrefix;
 }
 
 /**
@@ -72,7 +74,7 @@ export function stageActorRows(b: StatementBuilder, q: Omit<StageCountsQuery, 'i
   const reached = q.stages.filter((s) => s.stage !== 'visit');
   if (reached.length) {
     const reach = q.live && q.segment === 'all'
-      ? liveReachSql(b, reached, q.range)
+      ? liveReachSql(b, reached, q.range, q.windowPrefix)
       : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
     out.ctes.push(`reach AS (${reach})`);
     const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
