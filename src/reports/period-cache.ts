@@ -1,12 +1,12 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import { createHash } from 'node:crypto';
-import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
+import type { SqlEngine } from '../engine/sql-engine.js';
 import type { TimeRange } from '../model/metrics.js';
 import type { Period } from '../model/time.js';
 import type { CompiledQuery } from '../query/dialect.js';
 import type { RowSpan } from '../query/plans/coverage.js';
-import { compileEarliestSince, compilePeopleSignature, compileStoredEvents } from '../query/plans/live.js';
 import { addValues, mergeCounts, type CountRow, type ValueRow } from './period-rows.js';
+import { Staleness, type PeopleMark } from './period-staleness.js';
 
 /** A query answering rows per period, whose rows for a period depend only on the events stored in that period. */
 export interface PeriodQuery {
@@ -45,7 +45,7 @@ export interface Kept {
   /** Events stored when it was computed: later rows (row number from here on) may change it. */
   stored: number;
   /** Who was who when it was computed (PeriodQuery.people). */
-  people?: string;
+  people?: PeopleMark;
 }
 
 /**
@@ -54,24 +54,6 @@ export interface Kept {
  */
 export function keepsPeriods(engine: SqlEngine): boolean {
   return engine.dataVersion !== undefined && capabilityGap(readerCapabilities(engine), 'live_state') === undefined;
-}
-
-/**
- * A statement's one value, read again only once a table it reads changed (`resultVersion`): the
- * reads running at once share one read.
- */
-class PerVersion<T> {
-  private last: { version: number; value: Promise<T> } | undefined;
-
-  constructor(private readonly query: CompiledQuery, private readonly valueOf: (row: Record<string, unknown>) => T) {}
-
-  of(engine: SqlEngine): Promise<T> {
-    const version = resultVersion(engine, this.query.sql)!;
-    if (this.last?.version !== version) {
-      this.last = { version, value: engine.all(this.query.sql, this.query.params).then(([row]) => this.valueOf(row)) };
-    }
-    return this.last.value;
-  }
 }
 
 /** Periods kept at most, over every key; past it, all are dropped. */
@@ -93,15 +75,7 @@ export class PeriodCache {
   private readonly plans = new Map<string, string>();
   /** Keys restored from a snapshot whose plan is not yet compared with this process's. */
   private readonly unchecked = new Map<string, string>();
-  /**
-   * Events stored now, read before the query it guards: rows committed in between only make the
-   * later check stricter.
-   */
-  private readonly stored = new PerVersion(compileStoredEvents(), (row) => Number(row.n));
-  /** Who is who now (compilePeopleSignature), read before the query it guards. */
-  private readonly people = new PerVersion(compilePeopleSignature(), (row) => String(row.s));
-  /** compileEarliestSince's rows by row, for the data version they were read at. */
-  private earliest: { version: number; byRow: Map<number, Promise<{ event: string; t: number }[]>> } | undefined;
+  private readonly staleness = new Staleness();
   hits = 0;
   misses = 0;
   /** Kept periods topped up with the rows stored since (PeriodQuery.additive) rather than computed again. */
@@ -109,7 +83,7 @@ export class PeriodCache {
 
   /** How many events are stored now: the row number the next one gets (read once per data version). */
   storedEvents(engine: SqlEngine): Promise<number> {
-    return this.stored.of(engine);
+    return this.staleness.storedEvents(engine);
   }
 
   async run<T extends { period: string }>(engine: SqlEngine, q: PeriodQuery): Promise<T[]> {
@@ -118,16 +92,13 @@ export class PeriodCache {
       return engine.all<T>(compiled.sql, compiled.params);
     }
     this.checkPlan(q.key, () => q.compile(spanOf(q.periods.slice(0, 1)), q.periods.slice(0, 1)));
-    const stored = await this.stored.of(engine);
-    const people = q.people ? await this.people.of(engine) : undefined;
+    const stored = await this.staleness.storedEvents(engine);
+    const people = q.people ? await this.staleness.people(engine) : undefined;
     const byPeriod = this.kept.get(q.key) ?? new Map<string, Kept>();
     // Judged and answered from the entries as they are now: a read finishing meanwhile may replace them.
     const entries = q.periods.map((p) => byPeriod.get(slotOf(p)));
-    const stale = await this.staleFrom(engine, entries, stored, q.events);
-    const fresh = entries.map((k, i) => k !== undefined && k.people === people && (k.stored >= stored || q.periods[i].to <= stale));
-    // No event stored since ends before them: they hold up to now, so later reads look only at the rows from here on.
-    entries.forEach((k, i) => { if (fresh[i] && k!.stored < stored) k!.stored = stored; });
-    const topped = q.additive ? await this.topUp(engine, q, byPeriod, entries.map((k, i) => (fresh[i] || k?.people !== people ? undefined : k)), stored) : new Map();
+    const fresh = await this.judge(engine, q, entries, stored, people);
+    const topped = q.additive ? await this.topUp(engine, q, byPeriod, entries.map((k, i) => (fresh[i] || !samePeople(k, people) ? undefined : k)), stored) : new Map();
     const missing = q.periods.filter((_, i) => !fresh[i] && !topped.has(i));
     this.hits += q.periods.length - missing.length - topped.size;
     this.toppedUp += topped.size;
@@ -170,7 +141,7 @@ export class PeriodCache {
   async counted<T extends CountRow>(engine: SqlEngine, key: string, compile: (rows?: RowSpan) => CompiledQuery): Promise<T[]> {
     if (!keepsPeriods(engine)) return engine.all<T>(compile().sql, compile().params);
     this.checkPlan(key, compile);
-    const stored = await this.stored.of(engine);
+    const stored = await this.staleness.storedEvents(engine);
     const kept = this.counts.get(key);
     const from = kept && kept.stored <= stored ? kept.stored : 0;
     let rows = from > 0 ? kept!.rows : [];
@@ -234,30 +205,23 @@ export class PeriodCache {
   }
 
   /**
-   * The earliest instant among the events (of these names, when given) stored since the oldest of
-   * these was computed: periods ending after it are stale.
+   * Which entries still hold: computed with the same accounts' traits, and ending before the earliest
+   * event (of the names the query reads) stored since and, when it counts people, before the earliest
+   * event of the people changed since. Those that hold are marked as holding up to now, so later reads
+   * look only at what is stored or changed from here on.
    */
-  private async staleFrom(engine: SqlEngine, kept: (Kept | undefined)[], stored: number, events?: readonly string[]): Promise<number> {
-    const oldest = Math.min(...kept.map((k) => k?.stored ?? stored));
-    if (oldest >= stored) return Infinity;
-    const names = events && new Set(events);
-    const earliest = (await this.earliestSince(engine, oldest)).filter((r) => !names || names.has(r.event));
-    return Math.min(Infinity, ...earliest.map((r) => r.t));
-  }
-
-  /** Per name, the earliest instant of the events stored from a row on: read once per data version and row. */
-  private earliestSince(engine: SqlEngine, from: number): Promise<{ event: string; t: number }[]> {
-    const q = compileEarliestSince(from);
-    const version = resultVersion(engine, q.sql)!;
-    if (this.earliest?.version !== version) this.earliest = { version, byRow: new Map() };
-    let found = this.earliest.byRow.get(from);
-    if (!found) {
-      found = engine.all<{ event: string; t: number | null }>(q.sql, q.params)
-        .then((rows) => rows.flatMap((r) => (r.t === null ? [] : [{ event: r.event, t: Number(r.t) }])));
-      this.earliest.byRow.set(from, found);
-      found.catch(() => this.earliest?.byRow.delete(from));
-    }
-    return found;
+  private async judge(engine: SqlEngine, q: PeriodQuery, entries: (Kept | undefined)[], stored: number, people?: PeopleMark): Promise<boolean[]> {
+    const oldest = <T>(value: (k: Kept) => T, now: T) => entries.reduce((m, k) => (k && value(k) < m ? value(k) : m), now);
+    const stale = await this.staleness.eventsFrom(engine, oldest((k) => k.stored, stored), stored, q.events);
+    const moved = people ? await this.staleness.peopleFrom(engine, oldest((k) => (samePeople(k, people) ? k.people!.changes : Infinity), people.changes), people) : Infinity;
+    const fresh = entries.map((k, i) => k !== undefined && samePeople(k, people)
+      && (k.stored >= stored || q.periods[i].to <= stale) && (!people || k.people!.changes >= people.changes || q.periods[i].to <= moved));
+    entries.forEach((k, i) => {
+      if (!fresh[i]) return;
+      k!.stored = Math.max(k!.stored, stored);
+      if (people) k!.people = people;
+    });
+    return fresh;
   }
 
   private keep(key: string, byPeriod: Map<string, Kept>, periods: readonly Period[], rows: { period: string }[], computed: Omit<Kept, 'rows'>): void {
@@ -277,6 +241,11 @@ export class PeriodCache {
 /** What a kept result was computed with (its statement's text): one kept by another release's statement is not reused. */
 export function statementFingerprint(q: CompiledQuery): string {
   return createHash('sha256').update(q.sql).digest('hex');
+}
+
+/** Whether a kept result was computed with these accounts' traits (both undefined for a result that counts no one). */
+function samePeople(k: Kept | undefined, people: PeopleMark | undefined): boolean {
+  return k?.people?.accounts === people?.accounts;
 }
 
 /** Where a period's rows are kept: its start and its end (a whole period, or its part up to a cut). */

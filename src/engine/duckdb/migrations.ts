@@ -315,6 +315,15 @@ export const MIGRATIONS: Migration[] = [
       `CREATE TABLE kept_periods (release VARCHAR NOT NULL, snapshot VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    version: 15,
+    name: 'people changes',
+    statements: [
+      // Append only: the ids whose person changed, in the order written: an anonymous id linked to
+      // another user (or to one for the first time), a user or anonymous id whose profile row changed.
+      `CREATE TABLE people_changes (raw_key VARCHAR NOT NULL)`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

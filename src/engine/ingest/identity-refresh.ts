@@ -19,6 +19,15 @@ const ID_LIST = `(SELECT unnest(from_json($ids::JSON, '["VARCHAR"]')))`;
 const idList = (ids: Iterable<string>) => ({ ids: JSON.stringify([...new Set(ids)]) });
 
 /**
+ * Appends ids whose person changed to `people_changes` (a link added or moved to another user, a
+ * profile row written differently or removed): kept report weeks then drop only the weeks from
+ * those people's earliest event on, not every week.
+ */
+export async function logPeopleChanges(store: DuckDbStore, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await store.run(`INSERT INTO people_changes SELECT * FROM ${ID_LIST}`, idList(ids));
+}
+
+/**
  * Recomputes, from the stored history, the traits of the touched accounts and the profile (traits,
  * account, trait history) of every user the touched persons belong to, plus the members of an account
  * whose traits changed. A linked anonymous id's traits are the user's: it keeps no row of its own.
@@ -112,6 +121,7 @@ async function refreshUsers(store: DuckDbStore, users: string[], links: { anonym
   if (links.length > 0) {
     const linkedAway = idList(links.map((l) => l.anonymous_id));
     await countTraitRemovals(store, 'users', ID_LIST, linkedAway);
+    await store.run(`INSERT INTO people_changes SELECT user_id FROM users WHERE user_id IN ${ID_LIST}`, linkedAway);
     await store.run(`DELETE FROM users WHERE user_id IN ${ID_LIST}`, linkedAway);
   }
   await storeProfiles(store, profiles);
@@ -127,6 +137,8 @@ async function storeProfiles(store: DuckDbStore, profiles: [string, Profile][]):
     a.appendTimestamp(timestampValue(p.updatedAt));
   });
   await countTraitChanges(store, 'users', 'stage_profiles');
+  await store.run(`INSERT INTO people_changes SELECT s.user_id FROM stage_profiles s LEFT JOIN users u ON u.user_id = s.user_id
+    WHERE u.user_id IS NULL OR u.account_id IS DISTINCT FROM s.account_id OR CAST(u.traits AS VARCHAR) IS DISTINCT FROM CAST(s.traits AS VARCHAR)`);
   await store.run('INSERT OR REPLACE INTO users SELECT * FROM stage_profiles');
   await store.run('DELETE FROM stage_profiles');
   const snapshots = profiles.flatMap(([user, p]) => p.snapshots.map((s) => ({ user, s })));

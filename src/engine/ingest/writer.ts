@@ -6,7 +6,7 @@ import { insertEvents } from '../duckdb/insert-events.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { recordEventAccounts } from './event-accounts.js';
-import { refreshIdentity } from './identity-refresh.js';
+import { logPeopleChanges, refreshIdentity } from './identity-refresh.js';
 import { fingerprint, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 import { claimIds } from './dedupe-store.js';
 
@@ -207,5 +207,6 @@ export async function linkStagedIdentities(store: DuckDbStore): Promise<string[]
         linked_at = least(excluded.linked_at, identity_links.linked_at)`);
   }
   await store.run('DELETE FROM stage_links');
+  await logPeopleChanges(store, changed.map((c) => c.anonymous_id));
   return changed.flatMap((c) => [c.anonymous_id, c.user_id, ...(c.previous === null ? [] : [c.previous])]);
 }

@@ -211,14 +211,38 @@ export function compileEarliestSince(from: number): CompiledQuery {
   return { sql: 'SELECT event, epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from GROUP BY event', params: { from } };
 }
 
+/** A set's sum of row hashes: a changed, added or removed row changes it. */
+const tableSignature = (columns: string, table: string) => `(SELECT count(*) || ':' || coalesce(sum(hash(${columns})), 0) FROM ${table})`;
+const ACCOUNTS_SIGNATURE = tableSignature('account_id, CAST(traits AS VARCHAR)', 'accounts');
+
 /**
  * One text that changes whenever who is who changes: the identity links, and the users' and accounts'
- * traits and accounts (the segments read them). A set's sum of row hashes: a changed, added or
- * removed row changes it.
+ * traits and accounts (the segments read them).
  */
 export function compilePeopleSignature(): CompiledQuery {
-  const part = (columns: string, table: string) => `(SELECT count(*) || ':' || coalesce(sum(hash(${columns})), 0) FROM ${table})`;
-  const sql = `SELECT ${part('anonymous_id, user_id', 'identity_links')} || '/' || ${part('user_id, account_id, CAST(traits AS VARCHAR)', 'users')}
-    || '/' || ${part('account_id, CAST(traits AS VARCHAR)', 'accounts')} AS s`;
+  const sql = `SELECT ${tableSignature('anonymous_id, user_id', 'identity_links')} || '/' || ${tableSignature('user_id, account_id, CAST(traits AS VARCHAR)', 'users')}
+    || '/' || ${ACCOUNTS_SIGNATURE} AS s`;
   return { sql, params: {} };
+}
+
+/** One text that changes whenever an account's traits change (a user's change is in `people_changes`). */
+export function compileAccountsSignature(): CompiledQuery {
+  return { sql: `SELECT ${ACCOUNTS_SIGNATURE} AS s`, params: {} };
+}
+
+/** How many people changes are logged: the row number the next one gets (`people_changes` is append only). */
+export function compilePeopleChanges(): CompiledQuery {
+  return { sql: 'SELECT count(*) AS n FROM people_changes', params: {} };
+}
+
+/**
+ * The earliest instant (epoch ms, `t`; null when none) among the events of the people changed from
+ * log row `from` on: of each logged id, and of the anonymous ids linked to a logged user. A result
+ * that counts people can change only in the periods ending after it.
+ */
+export function compileChangedPeopleEarliest(from: number): CompiledQuery {
+  const sql = `WITH changed AS (SELECT DISTINCT raw_key FROM people_changes WHERE rowid >= $from),
+    raw_keys AS (SELECT raw_key FROM changed UNION SELECT l.anonymous_id FROM identity_links l JOIN changed c ON c.raw_key = l.user_id)
+    SELECT epoch_ms(min(e.ts)) AS t FROM events e WHERE coalesce(e.user_id, e.anonymous_id) IN (SELECT raw_key FROM raw_keys)`;
+  return { sql, params: { from } };
 }
