@@ -42,10 +42,14 @@ export async function refreshIdentity(store: DuckDbStore, touch: IdentityTouch):
     for (const m of members) if (m.person) persons.add(m.person);
   }
   if (persons.size === 0) return;
-  const users = await store.all<{ user_id: string }>(`
-    SELECT DISTINCT coalesce(l.user_id, p.person) AS user_id
-    FROM ${ID_LIST} AS p(person) LEFT JOIN identity_links l ON l.anonymous_id = p.person`, idList(persons));
-  await refreshUsers(store, users.map((u) => u.user_id));
+  // The users the persons belong to, each with its linked anonymous ids (one row with none if none).
+  const rows = await store.all<{ user_id: string; anonymous_id: string | null }>(`
+    WITH users AS (
+      SELECT DISTINCT coalesce(l.user_id, p.person) AS user_id
+      FROM ${ID_LIST} AS p(person) LEFT JOIN identity_links l ON l.anonymous_id = p.person)
+    SELECT u.user_id, l.anonymous_id FROM users u LEFT JOIN identity_links l ON l.user_id = u.user_id`, idList(persons));
+  const links = rows.flatMap((r) => (r.anonymous_id === null ? [] : [{ anonymous_id: r.anonymous_id, user_id: r.user_id }]));
+  await refreshUsers(store, [...new Set(rows.map((r) => r.user_id))], links);
 }
 
 /**
@@ -99,10 +103,8 @@ async function accountHistory(store: DuckDbStore, accounts: string[]): Promise<A
   return rows.map((r) => ({ accountId: r.account_id, ts: r.ts, traits: parseTraits(r.traits) }));
 }
 
-/** One pass for all the users: their linked ids, merged histories, event accounts and accounts' histories. */
-async function refreshUsers(store: DuckDbStore, users: string[]): Promise<void> {
-  const links = await store.all<{ anonymous_id: string; user_id: string }>(
-    `SELECT anonymous_id, user_id FROM identity_links WHERE user_id IN ${ID_LIST}`, idList(users));
+/** One pass for all the users (with their linked anonymous ids): merged histories, event accounts and accounts' histories. */
+async function refreshUsers(store: DuckDbStore, users: string[], links: { anonymous_id: string; user_id: string }[]): Promise<void> {
   const owner = new Map<string, string>(users.map((u) => [u, u]));
   for (const l of links) owner.set(l.anonymous_id, l.user_id);
   const persons = [...owner.keys()];
@@ -116,10 +118,12 @@ async function refreshUsers(store: DuckDbStore, users: string[]): Promise<void> 
   const profiles = await replayProfiles(users, owner, rows, eventAccounts, (accounts) => accountHistory(store, accounts));
 
   await store.run(`DELETE FROM user_trait_history WHERE user_id IN ${ID_LIST}`, idList(persons));
-  const linkedAway = idList(links.map((l) => l.anonymous_id));
-  await countTraitRemovals(store, 'users', ID_LIST, linkedAway);
-  await store.run(`INSERT INTO people_changes SELECT user_id FROM users WHERE user_id IN ${ID_LIST}`, linkedAway);
-  await store.run(`DELETE FROM users WHERE user_id IN ${ID_LIST}`, linkedAway);
+  if (links.length > 0) {
+    const linkedAway = idList(links.map((l) => l.anonymous_id));
+    await countTraitRemovals(store, 'users', ID_LIST, linkedAway);
+    await store.run(`INSERT INTO people_changes SELECT user_id FROM users WHERE user_id IN ${ID_LIST}`, linkedAway);
+    await store.run(`DELETE FROM users WHERE user_id IN ${ID_LIST}`, linkedAway);
+  }
   await storeProfiles(store, profiles);
 }
 
