@@ -80,7 +80,10 @@ function message(w: Write) {
   return { type: 'track', messageId: `f${++ids}`, event: w.event, ...who, timestamp: w.micros ? at.replace('Z', `${String(w.micros).padStart(3, '0')}Z`) : at, properties: w.properties ?? {} };
 }
 
-async function setUp(cache = new QueryCache(), model = MODEL) {
+/** A cache that hands changes the events it knows whatever the size of the store (the default does from 2M events on). */
+const knowing = () => new QueryCache(undefined, { funnels: 16, horizons: 1_000_000, knownFrom: 0 });
+
+async function setUp(cache = knowing(), model = MODEL) {
   const store = await DuckDbStore.open(':memory:');
   const writer = new IngestWriter(store, 'test');
   await ensureLiveState(store, (work) => store.transaction(() => work(store)), model.journey);
@@ -100,9 +103,11 @@ async function setUp(cache = new QueryCache(), model = MODEL) {
 const track = (event: string, who: string, hours: number): Write => ({ kind: 'track', event, who, hours });
 
 describe('the cohort funnel kept between writes', () => {
-  it.each([['', MODEL], [' (conditions on properties)', MODEL_WHERE]] as const)('answers what a fresh computation answers after any writes, late events, links, trait changes and folds%s', async (_, model) => {
+  it.each([
+    ['', MODEL, knowing], [' (conditions on properties)', MODEL_WHERE, knowing], [' (a small store: events read, not kept)', MODEL, () => new QueryCache()],
+  ] as const)('answers what a fresh computation answers after any writes, late events, links, trait changes and folds%s', async (_, model, cache) => {
     await fc.assert(fc.asyncProperty(fc.array(fc.tuple(batchArb, fc.boolean()), { minLength: 1, maxLength: 8 }), async (batches) => {
-      const { store, write, read } = await setUp(new QueryCache(), model);
+      const { store, write, read } = await setUp(cache(), model);
       try {
         for (const [batch, fold] of batches) {
           await write(batch, fold);
@@ -177,6 +182,21 @@ describe('the cohort funnel kept between writes', () => {
       expect(await read(true, 'all')).toEqual(await read(false, 'all'));
       expect([funnels.changed, funnels.touched, funnels.read]).toEqual([3, 7, 2]);
       expect(funnels.computed).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads every changed actor\'s events from the stored events in a small store', async () => {
+    const { store, cache, write, read } = await setUp(new QueryCache());
+    try {
+      await write([track('V', 'u1', -100), track('S', 'u1', -99)]);
+      await read(true, 'all');
+      await write([track('W', 'u1', -98), track('V', 'u2', -50)]);
+      await read(true, 'all');
+      await write([track('M', 'u1', -97), track('S', 'u2', -49)]);
+      expect((await read(true, 'all')).steps.map((s) => s.actors)).toEqual([2, 2, 1, 0, 0]);
+      expect([cache.funnels.changed, cache.funnels.touched, cache.funnels.read]).toEqual([2, 4, 4]);
     } finally {
       await store.close();
     }

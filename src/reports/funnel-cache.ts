@@ -43,11 +43,22 @@ interface Kept {
   known: KnownEvents;
 }
 
-/** Funnels kept at most, and horizons over all of them; past either, the least recently used are dropped. */
+/**
+ * Funnels kept at most, and horizons over all of them; past either, the least recently used are
+ * dropped. From how many stored events a change is handed the events the funnel knows rather than
+ * reading them all from the stored events (`knownFrom`).
+ */
 export interface FunnelCacheLimits {
   funnels: number;
   horizons: number;
+  knownFrom?: number;
 }
+/**
+ * Below this many stored events, reading a change's actors' events from the stored events is about as
+ * fast as handing them over, and lighter (docs/performance.md, "A change hands over the events it
+ * knows"), so the events are not kept.
+ */
+const KNOWN_FROM = 2_000_000;
 /**
  * More rows stored since than this and the whole funnel is computed again: a bulk import touches most
  * actors, and one pass over all of them is cheaper than two over nearly all.
@@ -123,8 +134,9 @@ export class FunnelCache {
     const fresh = eventsByActor(news);
     const learnt = new Set<string>();
     if (moved.length) {
-      if (kept.keys === undefined && !(await this.readKeys(engine, kept, plans))) return false;
-      const { changed, unstored } = splitChanged(kept, moved, fresh);
+      const knows = stored >= (this.limits.knownFrom ?? KNOWN_FROM);
+      if (knows && kept.keys === undefined && !(await this.readKeys(engine, kept, plans))) return false;
+      const { changed, unstored } = splitChanged(kept, moved, fresh, knows);
       const q = plans.change(changed, kept.stored, stored);
       const rows = await engine.all<KeptFunnelRow>(q.sql, q.params);
       if (peopleOf(rows) !== kept.people) return false;
@@ -204,12 +216,13 @@ function eventsByActor(rows: KeptFunnelRow[]): Map<string, ActorEvent[]> {
 /**
  * Where the events of the actors a change computes again come from: those kept (all of an actor's
  * events before the kept count, and its new ones), only the new ones for an actor with none stored
- * before (`unstored`), else the stored events.
+ * before (`unstored`), else the stored events; below `knows`' size of store, the stored events alone.
  */
-function splitChanged(kept: Kept, moved: KeptFunnelRow[], fresh: Map<string, ActorEvent[]>): { changed: ChangedActors; unstored: string[] } {
+function splitChanged(kept: Kept, moved: KeptFunnelRow[], fresh: Map<string, ActorEvent[]>, knows: boolean): { changed: ChangedActors; unstored: string[] } {
   const known: ActorEvent[] = [];
   const read: string[] = [];
   const unstored: string[] = [];
+  if (!knows) return { changed: { known, read: moved.map((r) => r.actor_id!), keep: false }, unstored };
   for (const r of moved) {
     const actor = r.actor_id!;
     const events = kept.known.get(actor);
@@ -221,7 +234,7 @@ function splitChanged(kept: Kept, moved: KeptFunnelRow[], fresh: Map<string, Act
       unstored.push(actor);
     } else read.push(actor);
   }
-  return { changed: { known, read }, unstored };
+  return { changed: { known, read, keep: true }, unstored };
 }
 
 function peopleOf(rows: KeptFunnelRow[]): string {

@@ -165,14 +165,16 @@ export function compileFunnelActors(ctx: QueryContext, q: FunnelQuery, stored: n
 export interface ChangedActors {
   /** The events (of the funnel's names, rows before `stored`) of those actors whose events are known: all of them. */
   known: readonly ActorEvent[];
-  /** The others, whose events are read from the stored events (and returned as `row`s). */
+  /** The others, whose events are read from the stored events. */
   read: readonly string[];
+  /** Whether the events read are returned (as `row`s), to be known next time. */
+  keep: boolean;
 }
 
 /**
  * The change in level counts of some actors from the rows before `kept` to the rows before `stored`:
  * rows `before` and `after`, their `horizon`s after, the events read for the actors not known
- * (`row`), and `people`.
+ * (`row`, when kept), and `people`.
  */
 export function compileFunnelChange(ctx: QueryContext, q: FunnelQuery, changed: ChangedActors, kept: number, stored: number): CompiledQuery {
   const b = new StatementBuilder(ctx);
@@ -192,7 +194,7 @@ export function compileFunnelChange(ctx: QueryContext, q: FunnelQuery, changed: 
     ${sideCounts(b, q, 'before', 'before_best')}
     UNION ALL ${sideCounts(b, q, 'after', 'after_best')}
     UNION ALL ${horizons(b, q, 'after_')}
-    UNION ALL ${readRow('touched_events')}${changed.read.length ? ` UNION ALL ${eventRows('read_events')}` : ''}
+    UNION ALL ${readRow('touched_events')}${changed.read.length && changed.keep ? ` UNION ALL ${eventRows('read_events')}` : ''}
     UNION ALL ${peopleRow()}`;
   return { sql, params: b.params.values };
 }
