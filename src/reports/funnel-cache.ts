@@ -214,9 +214,10 @@ function splitChanged(kept: Kept, moved: KeptFunnelRow[], fresh: Map<string, Act
     const actor = r.actor_id!;
     const events = kept.known.get(actor);
     const stored = events !== undefined || !kept.keys || kept.keys.has(Number(r.actors));
-    if (events) known.push(...events, ...fresh.get(actor)!);
+    // One by one: an actor may have more events than a call takes arguments.
+    if (events) for (const list of [events, fresh.get(actor)!]) for (const e of list) known.push(e);
     else if (!stored) {
-      known.push(...fresh.get(actor)!);
+      for (const e of fresh.get(actor)!) known.push(e);
       unstored.push(actor);
     } else read.push(actor);
   }

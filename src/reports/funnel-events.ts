@@ -63,7 +63,7 @@ export class KnownEvents {
   append(actor: string, events: readonly ActorEvent[]): void {
     const kept = this.byActor.get(actor);
     if (!kept) return;
-    kept.push(...events);
+    for (const e of events) kept.push(e);
     this.count += events.length;
     this.trim();
   }
