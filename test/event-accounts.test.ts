@@ -85,6 +85,23 @@ describe('out-of-order events across restarts', () => {
     expect(seen).toEqual(EXPECTED);
   });
 
+  it('DuckDB: a new person appended in a transaction that rolls back is appended again by the retry, once', async () => {
+    const store = await DuckDbStore.open(join(dir, 'rollback.duckdb'));
+    try {
+      const batch = normalizeAll([track('r1', 10, 'acct-a')]);
+      await expect(store.transaction(async () => {
+        await new IngestWriter(store, 'test').write(batch);
+        throw new Error('the group failed after its writes');
+      })).rejects.toThrow('the group failed');
+      await store.transaction(() => new IngestWriter(store, 'test').write(batch));
+      // A person the table holds goes through the replacing path, not a second append.
+      await store.transaction(() => new IngestWriter(store, 'test').write(normalizeAll([track('r2', 20, 'acct-b')])));
+      expect(await store.all(`SELECT person, account_id FROM user_event_accounts`)).toEqual([{ person: 'p', account_id: 'acct-b' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('ClickHouse: the same answers', async () => {
     const seen: string[] = [];
     for (const step of STORY) {

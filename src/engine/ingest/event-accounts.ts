@@ -1,6 +1,7 @@
 import type { TrackedEvent } from '../../model/message.js';
 import { appendRows, timestampValue } from '../duckdb/append-rows.js';
 import type { DuckDbStore } from '../duckdb/database.js';
+import type { DuckDBAppender } from '@duckdb/node-api';
 
 /**
  * A person's account from events: the account named by its latest event that names one (a tie goes
@@ -116,6 +117,8 @@ export async function recordEventAccounts(store: DuckDbStore, events: readonly T
   const latest = latestEventAccounts(events);
   if (latest.length === 0) return [];
   const known = await knownAccounts(store);
+  // Persons the table has no row for (`known` holds every row): theirs are plain appends.
+  const unknown = new Set(latest.flatMap((r) => (known.has(r.person) ? [] : [r.person])));
   const { writes, changed, unsure } = classifyEventAccounts(latest, known);
   if (unsure.length > 0) {
     const rows = await store.all<{ person: string; ts: number }>(`
@@ -127,21 +130,26 @@ export async function recordEventAccounts(store: DuckDbStore, events: readonly T
     writes.push(...settled);
     changed.push(...settled.map((s) => s.person));
   }
-  if (writes.length > 0) await writeEventAccounts(store, writes);
+  const added = writes.filter((w) => unknown.has(w.person));
+  if (added.length > 0) await appendRows(store, 'user_event_accounts', 'main', added, appendAccount);
+  const replaced = writes.filter((w) => !unknown.has(w.person));
+  if (replaced.length > 0) await replaceEventAccounts(store, replaced);
   return changed;
 }
 
-async function writeEventAccounts(store: DuckDbStore, writes: readonly LatestAccount[]): Promise<void> {
+function appendAccount(a: DuckDBAppender, row: LatestAccount): void {
+  a.appendVarchar(row.person);
+  a.appendVarchar(row.account_id);
+  a.appendTimestamp(timestampValue(row.ts));
+}
+
+async function replaceEventAccounts(store: DuckDbStore, writes: readonly LatestAccount[]): Promise<void> {
   if (!staged.has(store)) {
     // Created once per connection; a rollback of the transaction that created it drops it again.
     await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_event_accounts (person VARCHAR, account_id VARCHAR, ts TIMESTAMP)');
     staged.add(store);
   }
-  await appendRows(store, 'stage_event_accounts', 'temp', writes, (a, row) => {
-    a.appendVarchar(row.person);
-    a.appendVarchar(row.account_id);
-    a.appendTimestamp(timestampValue(row.ts));
-  });
+  await appendRows(store, 'stage_event_accounts', 'temp', writes, appendAccount);
   await store.run('INSERT OR REPLACE INTO user_event_accounts SELECT person, account_id, ts FROM stage_event_accounts');
   await store.run('DELETE FROM stage_event_accounts');
 }
