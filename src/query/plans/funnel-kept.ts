@@ -111,8 +111,14 @@ const readRow = (relation: string) => `SELECT 'read', NULL, NULL, count(*), NULL
 
 const peopleRow = () => `SELECT 'people', NULL, NULL, NULL, NULL, NULL, (${compilePeopleSignature().sql}), ${NO_EVENT}`;
 
-/** Each event of a relation (`event`, `ts`, `properties`, `actor_id`, `row_number`) as a `row`. */
-const eventRows = (relation: string) => `SELECT 'row', NULL, NULL, NULL, actor_id, epoch_us(ts), NULL, event, CAST(properties AS VARCHAR), row_number FROM ${relation}`;
+/**
+ * Each event of a relation (`event`, `ts`, `properties`, `actor_id`, `row_number`) as a `row`; its
+ * properties only when a step's condition (or the signup stage's) reads them, else an empty object.
+ */
+function eventRows(q: FunnelQuery, relation: string): string {
+  const readsProperties = [...q.steps, ...(q.signup ? [q.signup] : [])].some((s) => s.selector.where.length > 0);
+  return `SELECT 'row', NULL, NULL, NULL, actor_id, epoch_us(ts), NULL, event, ${readsProperties ? 'CAST(properties AS VARCHAR)' : `'{}'`}, row_number FROM ${relation}`;
+}
 
 /** Every actor's level counts and the tracked horizons over the rows before `stored`, and `people`. */
 export function compileKeptFunnel(ctx: QueryContext, q: FunnelQuery, stored: number): CompiledQuery {
@@ -142,7 +148,7 @@ export function compileFunnelNews(ctx: QueryContext, q: FunnelQuery, kept: numbe
       FROM events e ${LINKED} WHERE ${rows} AND ${b.eventIn(funnelEventNames(q))})
     ${earliest('new', 'TRUE')}
     UNION ALL ${earliest('entry', `${b.eventIn(entryEventNames(q), 'event')} AND ${b.ms('ts')} < ${b.params.bind(q.range.to, 'integer')}`)}
-    UNION ALL ${eventRows('new_events')}
+    UNION ALL ${eventRows(q, 'new_events')}
     UNION ALL ${peopleRow()}`;
   return { sql, params: b.params.values };
 }
@@ -194,7 +200,7 @@ export function compileFunnelChange(ctx: QueryContext, q: FunnelQuery, changed: 
     ${sideCounts(b, q, 'before', 'before_best')}
     UNION ALL ${sideCounts(b, q, 'after', 'after_best')}
     UNION ALL ${horizons(b, q, 'after_')}
-    UNION ALL ${readRow('touched_events')}${changed.read.length && changed.keep ? ` UNION ALL ${eventRows('read_events')}` : ''}
+    UNION ALL ${readRow('touched_events')}${changed.read.length && changed.keep ? ` UNION ALL ${eventRows(q, 'read_events')}` : ''}
     UNION ALL ${peopleRow()}`;
   return { sql, params: b.params.values };
 }
