@@ -1,7 +1,7 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import type { StageDefinition } from '../model/metrics.js';
-import { DAY_MS, type Period } from '../model/time.js';
-import { compileLiveKeys, compileWindowPrefix, reachDefinitions, reachKey, type WindowPrefix, type WindowPrefixRow } from '../query/plans/live.js';
+import type { Period } from '../model/time.js';
+import { compileLiveKeys, compileWindowPrefix, reachDefinitions, reachKey, widestWindow, type WindowPrefix, type WindowPrefixRow } from '../query/plans/live.js';
 import { compileStageCounts, type StageCountsQuery } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
 import { keptPeriods, windowsOf } from './period-ranges.js';
@@ -52,7 +52,7 @@ const eventsOf = (stages: readonly StageDefinition[]) => stages.flatMap((s) => s
  */
 async function windowPrefix(ctx: ReportContext, stages: readonly StageDefinition[], period: Period): Promise<WindowPrefix | undefined> {
   const reached = stages.filter((s) => s.stage !== 'visit');
-  const widest = Math.max(0, ...reached.map((s) => Math.round((s.withinDays ?? 0) * DAY_MS)));
+  const widest = widestWindow(reached);
   if (widest === 0) return undefined;
   const rows = await ctx.cache!.periods.run<WindowPrefixRow>(ctx.engine, {
     key: JSON.stringify({ windowPrefix: reached, time: ctx.model.time }),

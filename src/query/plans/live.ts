@@ -125,7 +125,11 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
 }
 
 const windowOf = (s: StageDefinition) => Math.round(s.withinDays! * DAY_MS);
-const widestWindow = (windowed: readonly StageDefinition[]) => Math.max(0, ...windowed.map(windowOf));
+
+/** The widest window from signup among these stages (ms; 0 when no stage has one). */
+export function widestWindow(stages: readonly StageDefinition[]): number {
+  return Math.max(0, ...stages.filter((s) => !fromState(s)).map(windowOf));
+}
 
 /**
  * The events that can decide a windowed reach of the actors anchored at their first signup (`anchors`:
@@ -140,7 +144,8 @@ function anchoredEvents(b: StatementBuilder, windowed: readonly StageDefinition[
       AND ${ms} >= a.s AND ${ms} <= a.s + ${widest}
       AND (${windowed.map((s) => `(${b.selector(s.selector)})`).join(' OR ')})`;
   const inWindow = (s: StageDefinition) => `${b.selector(s.selector)} AND ${ms} <= a.s + ${b.params.bind(windowOf(s), 'integer')}`;
-  return { from, inWindow, ms };
+  const n = (s: StageDefinition) => b.params.bind(s.atLeast ?? 1, 'integer');
+  return { from, inWindow, ms, n };
 }
 
 const anchorsCte = (since: string, until: string) => `anchors AS (SELECT actor_id, "s$signup_first" AS s FROM state
@@ -156,7 +161,7 @@ function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinitio
   const since = b.params.bind(range.from - widestWindow(windowed), 'integer');
   const until = b.params.bind(range.to, 'integer');
   const events = anchoredEvents(b, windowed, prefix ? b.params.bind(range.from, 'integer') : since, until);
-  const n = (s: StageDefinition) => b.params.bind(s.atLeast ?? 1, 'integer');
+  const { n } = events;
   const lists = windowed.map((s) => `list_slice(list(${events.ms} ORDER BY ${events.ms}) FILTER (WHERE ${events.inWindow(s)}), 1, ${n(s)}) AS "${s.stage}"`);
   const recent = `SELECT e.actor_id, ${lists.join(', ')} ${events.from} GROUP BY e.actor_id`;
   const nthOf = (s: StageDefinition, i: number) => prefix
@@ -188,8 +193,7 @@ export function compileWindowPrefix(ctx: QueryContext, stages: readonly StageDef
   const since = b.params.bind(cut - widestWindow(windowed), 'integer');
   const until = b.params.bind(cut, 'integer');
   const events = anchoredEvents(b, windowed, since, until);
-  const n = (s: StageDefinition) => b.params.bind(s.atLeast ?? 1, 'integer');
-  const counts = windowed.map((s) => `least(count(*) FILTER (WHERE ${events.inWindow(s)}), ${n(s)})`);
+  const counts = windowed.map((s) => `least(count(*) FILTER (WHERE ${events.inWindow(s)}), ${events.n(s)})`);
   const sql = `WITH state AS MATERIALIZED (${state}), ${anchorsCte(since, until)}
     SELECT ${b.params.bind(period)} AS period, e.actor_id, [${counts.join(', ')}] AS counts
     ${events.from} GROUP BY e.actor_id`;
