@@ -5,26 +5,9 @@ import {
 } from '../query/plans/live.js';
 
 /**
- * A statement's one value, read again only once a table it reads changed (`resultVersion`): the
- * reads running at once share one read.
- */
-class PerVersion<T> {
-  private last: { version: number; value: Promise<T> } | undefined;
-
-  constructor(private readonly query: CompiledQuery, private readonly valueOf: (row: Record<string, unknown>) => T) {}
-
-  of(engine: SqlEngine): Promise<T> {
-    const version = resultVersion(engine, this.query.sql)!;
-    if (this.last?.version !== version) {
-      this.last = { version, value: engine.all(this.query.sql, this.query.params).then(([row]) => this.valueOf(row)) };
-    }
-    return this.last.value;
-  }
-}
-
-/**
  * A statement's rows per log row it reads from (a number of events stored, of people changes logged),
- * for the data version they were read at: the reads of one version share them.
+ * read again only once a table it reads changed (`resultVersion`): the reads running at once share
+ * one read, and a failed read is not kept.
  */
 class PerVersionFrom<T> {
   private read: { version: number; byRow: Map<number, Promise<T>> } | undefined;
@@ -43,6 +26,12 @@ class PerVersionFrom<T> {
     }
     return found;
   }
+}
+
+/** A statement's one value, per data version (a statement read from no log row). */
+function perVersion<T>(query: CompiledQuery, valueOf: (row: Record<string, unknown>) => T): { of(engine: SqlEngine): Promise<T> } {
+  const read = new PerVersionFrom(() => query, ([row]) => valueOf(row));
+  return { of: (engine) => read.of(engine, 0) };
 }
 
 /** Who was who when a result was computed: the accounts' traits, and how many people changes were logged. */
@@ -64,9 +53,9 @@ export class Staleness {
    * Events stored now, read before the query it guards: rows committed in between only make the
    * later check stricter.
    */
-  private readonly stored = new PerVersion(compileStoredEvents(), (row) => Number(row.n));
-  private readonly accounts = new PerVersion(compileAccountsSignature(), (row) => String(row.s));
-  private readonly changes = new PerVersion(compilePeopleChanges(), (row) => Number(row.n));
+  private readonly stored = perVersion(compileStoredEvents(), (row) => Number(row.n));
+  private readonly accounts = perVersion(compileAccountsSignature(), (row) => String(row.s));
+  private readonly changes = perVersion(compilePeopleChanges(), (row) => Number(row.n));
   private readonly earliestEvents = new PerVersionFrom(compileEarliestSince, (rows) => rows.map((r) => ({ event: String(r.event), t: instant(r.t) })));
   private readonly earliestChanged = new PerVersionFrom(compileChangedPeopleEarliest, ([row]) => instant(row?.t));
 
