@@ -43,9 +43,28 @@ export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): Comp
       GROUP BY x.stage, p`);
   }
   const columns = `stage, period, actors${q.idealSplit ? ', ideal' : ''}`;
-  const sql = `${withClause(b, rows.ctes, q.segment, q.segment !== 'all' || q.idealSplit === true)}
+  const head = q.idealSplit && q.live && q.segment === 'all'
+    ? `WITH ${[...rows.ctes, ...idealAmongCounted(b, rows)].join(',\n')}`
+    : withClause(b, rows.ctes, q.segment, q.segment !== 'all' || q.idealSplit === true);
+  const sql = `${head}
 SELECT ${columns} FROM (\n${parts.join('\nUNION ALL\n')}\n) counts ORDER BY stage, period`;
   return { sql, params: b.params.values };
+}
+
+/**
+ * The ideal split judged only for the actors the counts count: from the live state these are the few
+ * people with an instant in the range, so the profile is not evaluated for every known person.
+ */
+function idealAmongCounted(b: StatementBuilder, rows: StageActorRows): string[] {
+  const actors = [
+    ...(rows.visits ? [`SELECT actor_id FROM (${rows.visits.sql}) v`] : []),
+    ...(rows.reached ? [`SELECT actor_id FROM (${rows.reached}) r`] : []),
+  ];
+  // Materialized: else the profile's condition is pushed below the restriction and judged for everyone.
+  return [`counted_people AS MATERIALIZED (SELECT u.user_id, u.traits, u.account_id FROM users u
+      WHERE u.user_id IN (${actors.join(' UNION ')}))`,
+    `ideal_actors AS (SELECT u.user_id AS actor_id, ${b.idealCondition('u.traits', 'a.traits')} AS ideal
+      FROM counted_people u LEFT JOIN accounts a ON a.account_id = u.account_id)`];
 }
 
 /** The per-actor rows behind the weekly stage counts: what `compileStageCounts` counts and the people lists list. */
@@ -76,7 +95,8 @@ export function stageActorRows(b: StatementBuilder, q: Omit<StageCountsQuery, 'i
     const reach = q.live && q.segment === 'all'
       ? liveReachSql(b, reached, q.range, q.windowPrefix)
       : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
-    out.ctes.push(`reach AS (${reach})`);
+    // The live reach is read twice with the ideal split (idealAmongCounted): computed once.
+    out.ctes.push(`reach AS ${q.live && q.segment === 'all' ? 'MATERIALIZED ' : ''}(${reach})`);
     const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
       { alias: 'stage', items: reached.map((s) => b.params.bind(s.stage)) },
       { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
