@@ -131,21 +131,50 @@ export function widestWindow(stages: readonly StageDefinition[]): number {
   return Math.max(0, ...stages.filter((s) => !fromState(s)).map(windowOf));
 }
 
+/** The longest range whose events a live read takes for few: a week, also across a clock change. */
+const FEW_EVENTS_SPAN = 8 * DAY_MS;
+
+/** Whether a live read of this range reads few events: the week a write recomputes, not a first read of every week. */
+export const fewEventsIn = (range: TimeRange) => range.to - range.from <= FEW_EVENTS_SPAN;
+
+/**
+ * CTEs defining `name`: per event `where` selects (alias `e`), its actor (`actor_id`, as `actor_events`
+ * gives it) and these columns, for a statement that expects few. DuckDB sizes a join from table
+ * statistics, so joining a handful of filtered events to the identity links builds its hash table
+ * on every link; the events' ids collected into one list first are the side it builds on.
+ */
+export function fewActorEvents(name: string, where: string, columns: Record<string, string>): string[] {
+  const aliases = Object.keys(columns);
+  return [
+    `${name}_rows AS MATERIALIZED (SELECT coalesce(e.user_id, e.anonymous_id) AS raw_key, ${aliases.map((c) => `${columns[c]} AS ${c}`).join(', ')}
+      FROM events e WHERE ${where})`,
+    `${name}_actors AS (SELECT k.raw_key, coalesce(l.user_id, k.raw_key) AS actor_id
+      FROM (SELECT unnest(list(DISTINCT raw_key)) AS raw_key FROM ${name}_rows) k LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key)`,
+    `${name} AS (SELECT ${aliases.map((c) => `r.${c}`).join(', ')}, a.actor_id FROM ${name}_rows r JOIN ${name}_actors a ON a.raw_key = r.raw_key)`,
+  ];
+}
+
 /**
  * The events that can decide a windowed reach of the actors anchored at their first signup (`anchors`:
  * actor_id, s) from `since` to `until`, each inside its actor's widest window; and, per stage, the
- * condition that keeps an event inside that stage's own window.
+ * condition that keeps an event inside that stage's own window. With `few`, through fewActorEvents.
  */
-function anchoredEvents(b: StatementBuilder, windowed: readonly StageDefinition[], since: string, until: string) {
+function anchoredEvents(b: StatementBuilder, windowed: readonly StageDefinition[], since: string, until: string, few = false) {
   const ms = b.ms('e.ts');
   const widest = b.params.bind(widestWindow(windowed), 'integer');
-  const from = `FROM ${b.actorEvents()} e JOIN anchors a ON a.actor_id = e.actor_id
-    WHERE e.ts >= ${b.d.timestampFromMs(since)} AND e.ts < ${b.d.timestampFromMs(until)}
-      AND ${ms} >= a.s AND ${ms} <= a.s + ${widest}
-      AND (${windowed.map((s) => `(${b.selector(s.selector)})`).join(' OR ')})`;
-  const inWindow = (s: StageDefinition) => `${b.selector(s.selector)} AND ${ms} <= a.s + ${b.params.bind(windowOf(s), 'integer')}`;
+  const selects = windowed.map((s) => `(${b.selector(s.selector)})`);
+  const where = `e.ts >= ${b.d.timestampFromMs(since)} AND e.ts < ${b.d.timestampFromMs(until)} AND (${selects.join(' OR ')})`;
+  const near = `${ms} >= a.s AND ${ms} <= a.s + ${widest}`;
+  const ctes = few ? fewActorEvents('window_events', where, Object.fromEntries([['ts', 'e.ts'], ...selects.map((m, i) => [`m${i}`, m])])) : [];
+  const from = few
+    ? `FROM window_events e JOIN anchors a ON a.actor_id = e.actor_id WHERE ${near}`
+    : `FROM ${b.actorEvents()} e JOIN anchors a ON a.actor_id = e.actor_id WHERE ${where} AND ${near}`;
+  const inWindow = (s: StageDefinition) => {
+    const i = windowed.indexOf(s);
+    return `${few ? `e.m${i}` : selects[i]} AND ${ms} <= a.s + ${b.params.bind(windowOf(s), 'integer')}`;
+  };
   const n = (s: StageDefinition) => b.params.bind(s.atLeast ?? 1, 'integer');
-  return { from, inWindow, ms, n };
+  return { ctes, from, inWindow, ms, n };
 }
 
 const anchorsCte = (since: string, until: string) => `anchors AS (SELECT actor_id, "s$signup_first" AS s FROM state
@@ -160,14 +189,14 @@ const anchorsCte = (since: string, until: string) => `anchors AS (SELECT actor_i
 function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinition[], windowed: StageDefinition[], state: string, range: TimeRange, prefix?: WindowPrefix): string {
   const since = b.params.bind(range.from - widestWindow(windowed), 'integer');
   const until = b.params.bind(range.to, 'integer');
-  const events = anchoredEvents(b, windowed, prefix ? b.params.bind(range.from, 'integer') : since, until);
+  const events = anchoredEvents(b, windowed, prefix ? b.params.bind(range.from, 'integer') : since, until, prefix !== undefined && fewEventsIn(range));
   const { n } = events;
   const lists = windowed.map((s) => `list_slice(list(${events.ms} ORDER BY ${events.ms}) FILTER (WHERE ${events.inWindow(s)}), 1, ${n(s)}) AS "${s.stage}"`);
   const recent = `SELECT e.actor_id, ${lists.join(', ')} ${events.from} GROUP BY e.actor_id`;
   const nthOf = (s: StageDefinition, i: number) => prefix
     ? `CASE WHEN coalesce(p.counts[${i + 1}], 0) < ${n(s)} THEN w."${s.stage}"[${n(s)} - coalesce(p.counts[${i + 1}], 0)] END`
     : `w."${s.stage}"[${n(s)}]`;
-  const ctes = [`state AS MATERIALIZED (${state})`, anchorsCte(since, until), `recent AS (${recent})`];
+  const ctes = [`state AS MATERIALIZED (${state})`, anchorsCte(since, until), ...events.ctes, `recent AS (${recent})`];
   if (prefix) {
     const rows = b.params.bind(JSON.stringify(prefix.rows.map((r) => ({ a: r.actor_id, c: r.counts }))));
     ctes.push(`prefix AS (SELECT x.a AS actor_id, x.c AS counts

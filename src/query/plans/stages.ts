@@ -1,6 +1,6 @@
 import type { Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
-import { liveReachSql, type WindowPrefix } from './live.js';
+import { fewActorEvents, fewEventsIn, liveReachSql, type WindowPrefix } from './live.js';
 import { stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface StageCountsQuery {
@@ -43,13 +43,16 @@ export function compileStageCounts(ctx: QueryContext, q: StageCountsQuery): Comp
       GROUP BY x.stage, p`);
   }
   const columns = `stage, period, actors${q.idealSplit ? ', ideal' : ''}`;
-  const head = q.idealSplit && q.live && q.segment === 'all'
+  const head = q.idealSplit && fewLive(q)
     ? `WITH ${[...rows.ctes, ...idealAmongCounted(b, rows)].join(',\n')}`
     : withClause(b, rows.ctes, q.segment, q.segment !== 'all' || q.idealSplit === true);
   const sql = `${head}
 SELECT ${columns} FROM (\n${parts.join('\nUNION ALL\n')}\n) counts ORDER BY stage, period`;
   return { sql, params: b.params.values };
 }
+
+/** A live read of the week after a write: few events, few actors (fewEventsIn). */
+const fewLive = (q: Pick<StageCountsQuery, 'live' | 'segment' | 'range'>) => q.live === true && q.segment === 'all' && fewEventsIn(q.range);
 
 /**
  * The ideal split judged only for the actors the counts count: from the live state these are the few
@@ -61,8 +64,9 @@ function idealAmongCounted(b: StatementBuilder, rows: StageActorRows): string[] 
     ...(rows.reached ? [`SELECT actor_id FROM (${rows.reached}) r`] : []),
   ];
   // Materialized: else the profile's condition is pushed below the restriction and judged for everyone.
-  return [`counted_people AS MATERIALIZED (SELECT u.user_id, u.traits, u.account_id FROM users u
-      WHERE u.user_id IN (${actors.join(' UNION ')}))`,
+  // The actors collected into one list: the side DuckDB builds the join with users on (fewActorEvents).
+  return [`counted_people AS MATERIALIZED (SELECT u.user_id, u.traits, u.account_id
+      FROM (SELECT unnest(list(DISTINCT actor_id)) AS actor_id FROM (${actors.join(' UNION ALL ')}) c) c JOIN users u ON u.user_id = c.actor_id)`,
     `ideal_actors AS (SELECT u.user_id AS actor_id, ${b.idealCondition('u.traits', 'a.traits')} AS ideal
       FROM counted_people u LEFT JOIN accounts a ON a.account_id = u.account_id)`];
 }
@@ -84,11 +88,14 @@ export function stageActorRows(b: StatementBuilder, q: Omit<StageCountsQuery, 'i
   const visit = q.stages.find((s) => s.stage === 'visit');
   if (visit) {
     const stage = b.params.bind(visit.stage);
-    out.visits = {
-      stage,
-      sql: `SELECT e.actor_id, ${week('e.ts')} AS p FROM ${b.actorEvents()} e
-        WHERE ${b.selector(visit.selector)} AND ${b.range(range)}${b.andWithin(within)} AND ${b.segment(segment)}`,
-    };
+    const p = week('e.ts');
+    const where = `${b.selector(visit.selector)} AND ${b.range(range)}${b.andWithin(within)}`;
+    if (fewLive(q)) {
+      out.ctes.push(...fewActorEvents('visit_events', where, { ts: 'e.ts' }));
+      out.visits = { stage, sql: `SELECT e.actor_id, ${p} AS p FROM visit_events e` };
+    } else {
+      out.visits = { stage, sql: `SELECT e.actor_id, ${p} AS p FROM ${b.actorEvents()} e WHERE ${where} AND ${b.segment(segment)}` };
+    }
   }
   const reached = q.stages.filter((s) => s.stage !== 'visit');
   if (reached.length) {
@@ -96,7 +103,7 @@ export function stageActorRows(b: StatementBuilder, q: Omit<StageCountsQuery, 'i
       ? liveReachSql(b, reached, q.range, q.windowPrefix)
       : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
     // The live reach is read twice with the ideal split (idealAmongCounted): computed once.
-    out.ctes.push(`reach AS ${q.live && q.segment === 'all' ? 'MATERIALIZED ' : ''}(${reach})`);
+    out.ctes.push(`reach AS ${fewLive(q) ? 'MATERIALIZED ' : ''}(${reach})`);
     const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
       { alias: 'stage', items: reached.map((s) => b.params.bind(s.stage)) },
       { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
