@@ -152,6 +152,31 @@ describe('Parquet imported in the database', () => {
     expect(fast.events.find((e) => e.id === 'dup')?.p).toBe('{"n":0}');
   });
 
+  it('stores a large file in its order, with and without ids stored before', async () => {
+    // Small row groups: DuckDB reads and inserts them in parallel.
+    const path = join(dir, 'ordered.parquet');
+    const connection = await instance.connect();
+    await connection.run(`COPY (SELECT 'track' AS type, 'Clicked' AS event, 'u' || (i % 97) AS userId, 'a' || (i % 89) AS anonymousId,
+        strftime(TIMESTAMP '2026-01-01' + INTERVAL (i % 5000) SECOND, '%Y-%m-%dT%H:%M:%S.000Z') AS timestamp, 'o' || lpad(i::VARCHAR, 7, '0') AS messageId,
+        NULL::VARCHAR AS "context.groupId", '{"i":' || i || '}' AS properties FROM range(200000) t(i))
+      TO '${path}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+    connection.closeSync();
+    const before = await parquet('ordered-before.parquet', [row('o0100000', '{"i":-1}')]);
+    for (const earlier of [[], [before]]) {
+      const store = await DuckDbStore.open(':memory:');
+      try {
+        for (const f of earlier) await importEvents(store, f);
+        const report = await importEvents(store, path);
+        expect(report).toMatchObject({ imported: 200_000 - earlier.length, duplicates: earlier.length });
+        const [{ descents }] = await store.all<{ descents: number }>(`SELECT count(*) FILTER (WHERE id < previous) AS descents
+          FROM (SELECT id, lag(id) OVER (ORDER BY rowid) AS previous FROM events WHERE id <> 'o0100000' OR properties::VARCHAR <> '{"i":-1}')`);
+        expect(Number(descents)).toBe(0);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
   it('imports within the store’s memory budget and leaves it as it was, also when the import fails', async () => {
     const previous = process.env.TRUENORTH_MEMORY_LIMIT;
     process.env.TRUENORTH_MEMORY_LIMIT = '300MB';
