@@ -89,6 +89,10 @@ const TRICKY: (string | null)[][] = [
   row('sixteen', '{"p":1234567890.123456}'),
   row('numeric-key', '{"b":1,"2":2}'),
   row('dup-key', '{"a":1,"a":2}'),
+  row('dup-key-apart', '{"a":1,"b":2,"c":3,"a":4}'),
+  // Past 64 keys the duplicates are counted another way.
+  row('many-keys', `{${Array.from({ length: 70 }, (_, i) => `"k${i}":${i}`).join(',')}}`),
+  row('many-keys-dup', `{${Array.from({ length: 70 }, (_, i) => `"k${i}":${i}`).join(',')},"k3":0}`),
   row('nested', '{"a":{"b":1,"b":2},"c":[1,2]}'),
   row('nested-plain', '{"$groups":{"company":"acct_1"},"c":[1,"x",null],"d":{}}'),
   row('nested-inner-account', '{"$groups":{"account_id":"inner"}}'),
@@ -244,7 +248,7 @@ describe('the fast path’s guard', () => {
       const fast = (await store.all<{ id: string }>(`SELECT id FROM events`)).map((r) => r.id);
       expect(new Set(fast)).toEqual(new Set([
         'plain', 'empty-props', 'empty-props-text', 'obj', 'decimal-ok', 'unicode', 'group-text', 'account-string', 'account-null',
-        'account-empty', 'account-named-in-text', 'edge-numbers', 'nested-plain',
+        'account-empty', 'account-named-in-text', 'edge-numbers', 'nested-plain', 'many-keys',
         'fraction-1', 'anon-only', 'same-ids', 'dup', 'late-link', 'early-link',
       ]));
     } finally {

@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { FUTURE_LIMIT_MS } from './normalize.js';
-import { PLAIN_OBJECT } from './plain-json.js';
+import { keysDistinct, PLAIN_OBJECT } from './plain-json.js';
 import { forgetDedupeIndex, linkStagedIdentities, STAGE_LINKS } from './writer.js';
 import { refreshIdentity, upsertEventAccounts } from './identity-refresh.js';
 
@@ -77,7 +77,7 @@ export async function parquetFastGuard(store: DuckDbStore, path: string): Promis
     FROM read_parquet($path, file_row_number = true)`;
   // Nested: a `{` past the first character (perhaps in a string: then the row is only treated warily).
   const shapes = `SELECT *, json_keys(f_json) AS f_keys, strpos(substr(f_json, 2), '{') > 0 AS f_nested FROM (${fields})`;
-  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND len(f_keys) = len(list_distinct(f_keys))))`;
+  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND ${keysDistinct('f_keys')}))`;
   // In a plain object without a nested one, a quote followed by `account_id":` opens that key (after a
   // closing quote comes `:`, `,` or `}`, and a string holds no quote); with a nested object the key
   // could be the inner one's, so such rows go to the normaliser.
