@@ -41,7 +41,6 @@ const VALUE = `(?:${SCALAR}|${INNER_OBJECT}|${INNER_ARRAY})`;
 /** The whole text must match (`regexp_full_match`). */
 export const PLAIN_OBJECT = `\\{(?:${KEY}:${VALUE}(?:,${KEY}:${VALUE})*)?\\}`;
 
-
 /**
  * SQL: true when a list of keys (`json_keys` of an object, a column) holds no key twice. In a short
  * list every key's first position must be its own (about 2.5 times cheaper than a distinct set per
