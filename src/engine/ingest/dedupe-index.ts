@@ -6,15 +6,15 @@ import { SortedKeys } from './sorted-keys.js';
  * The set of stored message ids, for exact dedupe without a database index (DuckDB's primary-key
  * index slows to ~25k rows/s on random ids as the table grows, while this stays O(1)).
  *
- * Every id is known by its 128-bit MD5 fingerprint (`id_hash` in the store). The index keeps 64 bits
- * of each (`SortedKeys`, ~9 bytes an id) and the whole fingerprint of the ids claimed since its last
- * merge (`FingerprintSet`): a repeat of a recent id is answered in memory, exactly. An id whose 64-bit
- * key matches an older one is checked against the store's whole fingerprints (one query for the
- * batch's matches): a true repeat is refused, while two ids sharing 64 bits (~2⁻⁶⁴ a pair) both stay.
- * So a duplicate is never stored twice and a new id is never dropped.
+ * Every id is known by its 128-bit MD5 fingerprint (`id_hash` in the store). The index keeps a prefix
+ * of each (`SortedKeys`: at least 52 bits, 56 at 100M ids, in about 4.7 bytes an id) and the whole
+ * fingerprint of the ids claimed since its last merge (`FingerprintSet`): a repeat of a recent id is
+ * answered in memory, exactly. An id whose prefix matches an older one's is checked against the
+ * store's whole fingerprints (one query for the batch's matches): a true repeat is refused, while two
+ * ids sharing a prefix (a new id among n stored ones: about n / 2^precision, 1.4e-9 at 100M) both
+ * stay. So a duplicate is never stored twice and a new id is never dropped.
  */
 export class DedupeIndex {
-  private readonly keys: SortedKeys;
   private readonly recent = new FingerprintSet();
   /** Ids found stored, remembered whole (emptied when `mergeEvery` or more, between batches). */
   private readonly confirmed = new FingerprintSet();
@@ -22,9 +22,8 @@ export class DedupeIndex {
   private readonly mergeEvery: number;
   private turn: Promise<unknown> = Promise.resolve();
 
-  /** `keys[0, count)`: the stored ids' keys, in any order unless `options.sorted` (the array is taken over). */
-  constructor(keys: BigUint64Array, count: number, private readonly options: DedupeOptions) {
-    this.keys = new SortedKeys(keys, count, options.sorted);
+  /** `keys`: the stored ids' keys (taken over: merges add to them). */
+  constructor(private readonly keys: SortedKeys, private readonly options: DedupeOptions) {
     this.key = options.key;
     this.mergeEvery = options.mergeEvery ?? MERGE_EVERY;
   }
@@ -63,7 +62,7 @@ export class DedupeIndex {
     return fresh;
   }
 
-  /** Of the batch's ids whose key matches an older id's, those stored (as `fingerprintValue`). */
+  /** Of the batch's ids whose kept prefix matches an older id's, those stored (as `fingerprintValue`). */
   private async storedMatches(batch: readonly Fingerprint[]): Promise<Set<bigint>> {
     const candidates = new Map<bigint, Fingerprint>();
     for (const f of batch) {
@@ -99,12 +98,10 @@ export class DedupeIndex {
 }
 
 export interface DedupeOptions {
-  /** For each candidate, whether its whole fingerprint is stored: the exact check behind a 64-bit match. */
+  /** For each candidate, whether its whole fingerprint is stored: the exact check behind a key's match. */
   stored(candidates: readonly Fingerprint[]): Promise<readonly boolean[]>;
-  /** The 64-bit key kept of a fingerprint, [low word, high word] (unsigned): words 0 and 1 (a test narrows it to force matches). */
+  /** The 64-bit key of a fingerprint, [low word, high word] (unsigned), whose top bits are kept: words 0 and 1 (a test narrows it to force matches). */
   key?(f: Fingerprint): Key;
-  /** The keys are sorted already (`sortInParts`). */
-  sorted?: boolean;
   /** Recent ids kept whole before a merge (at least; a 32nd of the older keys when that is more). */
   mergeEvery?: number;
 }

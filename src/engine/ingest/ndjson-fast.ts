@@ -185,7 +185,7 @@ async function runBatch(job: NdjsonImport, batch: LineBatch, file: string, state
   const reader = job.reader(state.decided ?? null);
   await job.commit(async () => {
     const claims = await claimInOrder(job, batch, fast ?? NO_ROWS, reader);
-    const engine = inEngine ? await storeEngineRows(job.store, claims.dropped, job.source) : { inserted: 0, relinked: [] };
+    const engine = inEngine ? await storeEngineRows(job.store, claims.dropped, job.source, fast.ordered) : { inserted: 0, relinked: [] };
     // The persons whose profiles the engine's rows or the batch's event accounts changed are
     // refreshed once, with those of the normaliser's messages.
     const touched = [...engine.relinked, ...await recordBatchAccounts(job.store, inEngine, claims.accounts)];
@@ -205,11 +205,14 @@ interface FastRows {
   w1: number[];
   w2: number[];
   w3: number[];
+  /** True when `nd_norm` holds them in line order already. */
+  ordered: boolean;
 }
 
-const NO_ROWS: FastRows = { line: [], w0: [], w1: [], w2: [], w3: [] };
+const NO_ROWS: FastRows = { line: [], w0: [], w1: [], w2: [], w3: [], ordered: true };
 
-const HASH = `CASE WHEN md5_number(id) = 0 THEN 1::UHUGEINT ELSE md5_number(id) END`;
+/** The writer's fingerprint (dedupe-index.ts): the MD5 as a number, 1 in place of 0. */
+const HASH = `greatest(md5_number(id), 1::UHUGEINT)`;
 
 /**
  * Stages the batch's lines, reads and normalises them into `nd_norm` (a line the read refuses is left
@@ -265,10 +268,14 @@ async function keptRows(store: DuckDbStore, staged: number): Promise<FastRows | 
   // Filtered afterwards: a WHERE on the query itself would evaluate the verdict twice.
   await store.run('DELETE FROM nd_norm WHERE NOT ok');
   const word = (k: number) => `CAST((h >> ${32 * k}) & 4294967295 AS UINTEGER)`;
-  const reader = await store.connection.runAndReadAll(
-    `SELECT line, ${word(0)}, ${word(1)}, ${word(2)}, ${word(3)} FROM (SELECT line, ${HASH} AS h FROM nd_norm) ORDER BY line`);
+  // Read in the table's order (the read keeps the stage file's, so no sort is needed): if the lines
+  // come back ascending, the insert keeps that order as it is.
+  const reader = await store.connection.runAndReadAll(`SELECT line, ${word(0)}, ${word(1)}, ${word(2)}, ${word(3)} FROM (SELECT line, ${HASH} AS h FROM nd_norm)`);
   const [line = [], w0 = [], w1 = [], w2 = [], w3 = []] = reader.getColumnsJS() as number[][];
-  return { line, w0, w1, w2, w3 };
+  if (line.every((l, i) => i === 0 || line[i - 1] < l)) return { line, w0, w1, w2, w3, ordered: true };
+  const order = line.map((_, i) => i).sort((a, b) => line[a] - line[b]);
+  const pick = (values: number[]) => order.map((i) => values[i]);
+  return { line: pick(line), w0: pick(w0), w1: pick(w1), w2: pick(w2), w3: pick(w3), ordered: false };
 }
 
 /**
@@ -320,19 +327,19 @@ async function claimInOrder(
 }
 
 /** Inserts the engine's rows not dropped as duplicates, with their identity links; answers how many, and the persons the links changed. */
-async function storeEngineRows(store: DuckDbStore, dropped: number[], source: string): Promise<{ inserted: number; relinked: string[] }> {
+async function storeEngineRows(store: DuckDbStore, dropped: number[], source: string, ordered: boolean): Promise<{ inserted: number; relinked: string[] }> {
   if (dropped.length > 0) {
     await store.run(`DELETE FROM nd_norm WHERE line IN (SELECT unnest(from_json($lines::JSON, '["INTEGER"]')))`, { lines: JSON.stringify(dropped) });
   }
   const inserted = await store.run(`INSERT INTO events
     SELECT id, ${HASH}, event, make_timestamp(ms * 1000), user_id, anonymous_id, account_id, properties,
       make_timestamp(CAST($received AS BIGINT)), $source
-    FROM nd_norm ORDER BY line`, { received: Date.now() * 1000, source });
+    FROM nd_norm ${ordered ? '' : 'ORDER BY line'}`, { received: Date.now() * 1000, source });
   if (inserted === 0) return { inserted, relinked: [] };
   await foldEventually(store, inserted);
   await store.run(STAGE_LINKS);
   const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, user_id, make_timestamp(ms * 1000) FROM nd_norm
-    WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id ORDER BY line`);
+    WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id ${ordered ? '' : 'ORDER BY line'}`);
   return { inserted, relinked: links > 0 ? await linkStagedIdentities(store) : [] };
 }
 

@@ -27,7 +27,7 @@
  *   `path`) are appended when the properties lack them, and a name that would replace one already
  *   there is left to the normaliser.
  */
-import { PLAIN_OBJECT } from './plain-json.js';
+import { keysDistinct, PLAIN_OBJECT } from './plain-json.js';
 
 /** The key the stage file adds first to every line: its line number in the file. */
 export const LINE_KEY = '__truenorth_line';
@@ -82,7 +82,7 @@ function fields(): string {
       CAST(context.page.url AS VARCHAR) AS pg_url, CAST(context.page.path AS VARCHAR) AS pg_path
     FROM ${READ}),
   keyed AS (
-    SELECT *, coalesce(list_unique(pk) = len(pk), FALSE) AS plain FROM (
+    SELECT *, coalesce(${keysDistinct('pk')}, FALSE) AS plain FROM (
       SELECT *, CASE WHEN regexp_full_match(m_properties, ${PLAIN}) THEN json_keys(m_properties) END AS pk FROM read)),
   nd_fields AS (
     SELECT * EXCLUDE (pf), ${p} FROM (
@@ -92,11 +92,24 @@ function fields(): string {
       FROM keyed))`;
 }
 
-/** Segment track/page/screen: the verdict and the normalised columns. */
-function segmentRows(): string {
-  const tsField = `coalesce(m_timestamp, m_originalTimestamp, m_receivedAt, m_sentAt)`;
-  const kind = `CASE WHEN m_type IS NULL AND m_event[1] = '"' THEN 'track'
+/** The normalised columns of a row, each an expression over its fields; `ok` the verdict. */
+interface Normalised {
+  ok: string;
+  id: string;
+  event: string;
+  user_id: string;
+  anonymous_id: string;
+  account_id: string;
+  properties: string;
+}
+
+/** The Segment kind (track/page/screen) of a row that is not PostHog's; NULL for other types. */
+const SEGMENT_KIND = `CASE WHEN m_type IS NULL AND m_event[1] = '"' THEN 'track'
     WHEN m_type IN ('"track"', '"page"', '"screen"') THEN m_type[2:-2] END`;
+const SEGMENT_TS = `coalesce(m_timestamp, m_originalTimestamp, m_receivedAt, m_sentAt)`;
+
+/** Segment track/page/screen (`kind`, `ms` computed before): the verdict and the normalised columns. */
+function segmentRows(): Normalised {
   const added = (key: string, value: string, when: string) => `CASE WHEN ${when} THEN '"${key}":' || ${value} END`;
   const pageAdds = `concat_ws(',',
       ${added('name', 'm_name', `kind <> 'track' AND tn_plain_string(m_name)`)},
@@ -109,30 +122,28 @@ function segmentRows(): string {
       AND (kind = 'screen' OR ((list_contains(pk, 'url') OR pg_url IS NULL OR tn_plain_string(pg_url))
         AND (list_contains(pk, 'path') OR pg_path IS NULL OR tn_plain_string(pg_path))))))`;
   const accountOk = `tn_id_ok(c_group) AND (tn_id(c_group) IS NOT NULL OR tn_id_ok(p_account_id))`;
-  return `
-  segment AS (
-    SELECT *, tn_ms(${tsField}) AS ms FROM (SELECT *, ${kind} AS kind FROM nd_fields WHERE NOT posthog)),
-  segment_rows AS (
-    SELECT line,
-      coalesce(kind IS NOT NULL AND m_batch IS NULL AND props_ok
+  return {
+    ok: `coalesce(kind IS NOT NULL AND m_batch IS NULL AND props_ok
         AND (kind <> 'track' OR (tn_plain_string(m_event) AND strlen(m_event) BETWEEN 3 AND 514))
         AND m_messageId IS NOT NULL AND tn_id_ok(m_messageId) AND tn_id(m_messageId) IS NOT NULL
         AND tn_id_ok(m_userId) AND tn_id_ok(m_anonymousId) AND coalesce(tn_id(m_userId), tn_id(m_anonymousId)) IS NOT NULL
-        AND tn_ms_ok(ms, $latest) AND ${accountOk} AND ${pageOk}, FALSE) AS ok,
-      tn_id(m_messageId) AS id,
-      CASE kind WHEN 'page' THEN 'Page Viewed' WHEN 'screen' THEN 'Screen Viewed' ELSE m_event[2:-2] END AS event,
-      ms, tn_id(m_userId) AS user_id, tn_id(m_anonymousId) AS anonymous_id,
-      coalesce(tn_id(c_group), tn_id(p_account_id)) AS account_id,
-      tn_append(coalesce(m_properties, '{}'), ${pageAdds}) AS properties
-    FROM segment)`;
+        AND tn_ms_ok(ms, $latest) AND ${accountOk} AND ${pageOk}, FALSE)`,
+    id: `tn_id(m_messageId)`,
+    event: `CASE kind WHEN 'page' THEN 'Page Viewed' WHEN 'screen' THEN 'Screen Viewed' ELSE m_event[2:-2] END`,
+    user_id: `tn_id(m_userId)`,
+    anonymous_id: `tn_id(m_anonymousId)`,
+    account_id: `coalesce(tn_id(c_group), tn_id(p_account_id))`,
+    properties: `tn_append(coalesce(m_properties, '{}'), ${pageAdds})`,
+  };
 }
 
 const POSTHOG_IDENTITY_EVENTS = `('"$identify"', '"$set"', '"$create_alias"', '"$groupidentify"')`;
+/** The `company` of a PostHog row's `$groups` object. */
+const POSTHOG_COMPANY = `CASE WHEN p_groups[1] = '{' THEN CAST(from_json(p_groups, '{"company":"JSON"}').company AS VARCHAR) END`;
 
-/** PostHog events: the verdict and the normalised columns. */
-function postHogRows(): string {
+/** PostHog events (`g_company`, `ms` computed before): the verdict and the normalised columns. */
+function postHogRows(): Normalised {
   const person = `m_set IS NOT NULL OR m_set_once IS NOT NULL OR m_unset IS NOT NULL OR list_has_any(pk, ['$set', '$set_once', '$unset'])`;
-  const groups = `CASE WHEN p_groups[1] = '{' THEN CAST(from_json(p_groups, '{"company":"JSON"}').company AS VARCHAR) END`;
   const groupsOk = `(p_groups IS NULL OR p_groups[1] <> '{' OR p_groups = '{}' OR list_contains(json_keys(p_groups), 'company'))`;
   const accountOk = `${groupsOk} AND tn_id_ok(g_company) AND (tn_id(g_company) IS NOT NULL OR tn_id_ok(p_account_id))`;
   const adds = `concat_ws(',',
@@ -140,25 +151,41 @@ function postHogRows(): string {
       ${`CASE WHEN m_event = '"$pageview"' AND NOT list_contains(pk, 'path') AND list_contains(pk, '$pathname') THEN '"path":' || coalesce(p_pathname, 'null') END`},
       ${`CASE WHEN m_event = '"$screen"' AND list_contains(pk, '$screen_name') THEN '"name":' || coalesce(p_screen_name, 'null') END`})`;
   const distinct = `coalesce(m_distinct_id, p_distinct_id)`;
-  return `
-  posthog AS (
-    SELECT *, ${groups} AS g_company, tn_ms(m_timestamp) AS ms FROM nd_fields WHERE posthog),
-  posthog_rows AS (
-    SELECT line,
-      coalesce(m_batch IS NULL AND props_ok
+  return {
+    ok: `coalesce(m_batch IS NULL AND props_ok
         AND tn_plain_string(m_event) AND strlen(m_event) BETWEEN 3 AND 514 AND m_event NOT IN ${POSTHOG_IDENTITY_EVENTS}
         AND NOT (m_event = '"$screen"' AND list_contains(pk, '$screen_name') AND list_contains(pk, 'name'))
         AND m_uuid IS NOT NULL AND tn_id_ok(m_uuid) AND tn_id(m_uuid) IS NOT NULL
         AND tn_id_ok(${distinct}) AND tn_id(${distinct}) IS NOT NULL
         AND NOT (${person}) AND tn_ms_ok(ms, $latest)
-        AND (m_sent_at IS NULL OR tn_ms_ok(tn_ms(m_sent_at), 9e15)) AND ${accountOk}, FALSE) AS ok,
-      tn_id(m_uuid) AS id,
-      CASE m_event WHEN '"$pageview"' THEN 'Page Viewed' WHEN '"$screen"' THEN 'Screen Viewed' ELSE m_event[2:-2] END AS event,
-      ms, CASE WHEN p_is_identified = 'true' THEN tn_id(${distinct}) END AS user_id,
-      CASE WHEN p_is_identified = 'true' THEN NULL ELSE tn_id(${distinct}) END AS anonymous_id,
-      coalesce(tn_id(g_company), tn_id(p_account_id)) AS account_id,
-      tn_append(coalesce(m_properties, '{}'), ${adds}) AS properties
-    FROM posthog)`;
+        AND (m_sent_at IS NULL OR tn_ms_ok(tn_ms(m_sent_at), 9e15)) AND ${accountOk}, FALSE)`,
+    id: `tn_id(m_uuid)`,
+    event: `CASE m_event WHEN '"$pageview"' THEN 'Page Viewed' WHEN '"$screen"' THEN 'Screen Viewed' ELSE m_event[2:-2] END`,
+    user_id: `CASE WHEN p_is_identified = 'true' THEN tn_id(${distinct}) END`,
+    anonymous_id: `CASE WHEN p_is_identified = 'true' THEN NULL ELSE tn_id(${distinct}) END`,
+    account_id: `coalesce(tn_id(g_company), tn_id(p_account_id))`,
+    properties: `tn_append(coalesce(m_properties, '{}'), ${adds})`,
+  };
+}
+
+/**
+ * Every row in one pass, in the stage file's order: each column is the PostHog rule's on PostHog rows
+ * and the Segment rule's on the others (a CASE evaluates each branch on its rows only). One pass, not
+ * a union of two: the two branches read a materialised copy of the fields, and the planner pushed
+ * their filters into it, evaluating the properties' pattern and keys a second time.
+ */
+function normalisedRows(): string {
+  const segment = segmentRows();
+  const posthog = postHogRows();
+  const columns = (Object.keys(segment) as (keyof Normalised)[])
+    .map((name) => `CASE WHEN posthog THEN ${posthog[name]} ELSE ${segment[name]} END AS ${name}`);
+  const [ok, ...rest] = columns;
+  return `
+  kinds AS (
+    SELECT *, CASE WHEN posthog THEN tn_ms(m_timestamp) ELSE tn_ms(${SEGMENT_TS}) END AS ms FROM (
+      SELECT *, CASE WHEN NOT posthog THEN ${SEGMENT_KIND} END AS kind, CASE WHEN posthog THEN ${POSTHOG_COMPANY} END AS g_company
+      FROM nd_fields))
+  SELECT line, ${ok}, ${rest[0]}, ${rest[1]}, ms, ${rest.slice(2).join(', ')} FROM kinds`;
 }
 
 /**
@@ -167,5 +194,4 @@ function postHogRows(): string {
  * as it is (import start + 23 h, ms).
  */
 export const NORMALISE_STAGE = `CREATE OR REPLACE TEMP TABLE nd_norm AS
-  WITH ${fields()}, ${segmentRows()}, ${postHogRows()}
-  SELECT * FROM segment_rows UNION ALL SELECT * FROM posthog_rows`;
+  WITH ${fields()}, ${normalisedRows()}`;

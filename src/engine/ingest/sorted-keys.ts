@@ -1,108 +1,139 @@
 /**
- * A set of 64-bit keys held as one sorted BigUint64Array (8 bytes a key, with up to 1/8 spare room
- * for merges) and a directory of bucket starts by the keys' top bits (about half a byte a key), so a
- * lookup reads one directory entry and a few neighbouring keys: the keys are uniform (hash bits), so
- * a bucket holds a handful. Keys are read through a Uint32Array view of the same memory (word 2i the
- * low half of key i, word 2i + 1 the high half) so no lookup builds a BigInt.
+ * A set of fingerprint keys, 4 bytes a key: the keys are sorted by a bucket of their top bits, the
+ * directory holds each bucket's start (a Uint32 a bucket, about 4 to 8 keys a bucket), and each key
+ * keeps only the 32 bits that follow its bucket's (its word, in a Uint32Array with up to 1/8 spare
+ * room for merges). A key is known to `precision` bits: the directory's bits when the set was made
+ * plus 32. As the set grows the directory takes more bits and each word fewer (its low bits are then
+ * zero), so the precision never changes: two keys equal in their top `precision` bits are one key
+ * here. The dedupe index checks such a match against the store, so sharing bits is a rare extra
+ * check, never a wrong answer.
+ *
+ * A 64-bit key is given as its low and high 32-bit words; its bucket is the top `bits` bits of the
+ * high word and its word the 32 bits below them, masked to the precision.
  */
 export class SortedKeys {
-  private keys: BigUint64Array;
-  private words: Uint32Array;
-  private count: number;
-  private dir = new Uint32Array(0);
-  private shift = 31;
+  private bits: number;
+  /** The directory's bits when the set was made: the words keep bits + 32 bits of each key. */
+  private readonly firstBits: number;
 
-  /** Takes `keys[0, count)` as they are (repeats allowed) and sorts them in place unless `sorted`. */
-  constructor(keys: BigUint64Array, count: number, sorted = false) {
-    this.keys = keys;
-    this.words = new Uint32Array(keys.buffer, keys.byteOffset, keys.length * 2);
-    this.count = count;
-    if (!sorted) keys.subarray(0, count).sort();
-    this.index();
+  /** `words[0, count)` sorted by bucket then word, `dir[b]` the start of bucket b (dir[2^bits] = count). */
+  constructor(private words: Uint32Array, private dir: Uint32Array, private count: number, bits: number) {
+    this.bits = bits;
+    this.firstBits = bits;
   }
 
   get size(): number {
     return this.count;
   }
 
+  /** Bits of each key held: two keys equal in these are one key here. */
+  get precision(): number {
+    return this.firstBits + 32;
+  }
+
+  /** Bytes held: the words (with their spare room) and the directory. */
+  get bytes(): number {
+    return this.words.byteLength + this.dir.byteLength;
+  }
+
   has(low: number, high: number): boolean {
+    const bucket = high >>> (32 - this.bits);
+    const word = wordOf(low, high, this.bits, this.mask());
     const w = this.words;
-    const bucket = high >>> this.shift;
     for (let i = this.dir[bucket], end = this.dir[bucket + 1]; i < end; i++) {
-      const h = w[2 * i + 1];
-      if (h === high && w[2 * i] === low) return true;
-      if (h > high) return false;
+      if (w[i] === word) return true;
+      if (w[i] > word) return false;
     }
     return false;
   }
 
   /**
-   * Merges sorted keys in (`added[0, n)`), in place from the back: each added key finds its place
-   * through the directory and the older keys after it move up in one block copy, so the cost is
-   * about one memmove of the keys, not a step per key.
+   * Merges sorted 64-bit keys in (`added[0, n)`), in place from the back: each added key finds its
+   * place through the directory and the older words after it move up in one block copy, so the cost
+   * is about one memmove of the words, not a step per key. The directory grows first if the set's
+   * size asks for more bits.
    */
   merge(added: BigUint64Array, n: number): void {
     const total = this.count + n;
-    if (this.keys.length < total) {
-      const larger = new BigUint64Array(Math.ceil(total * 1.125));
-      larger.set(this.keys.subarray(0, this.count));
-      this.keys = larger;
-      this.words = new Uint32Array(larger.buffer);
+    const bits = directoryBits(total, this.firstBits);
+    if (bits > this.bits) this.regrow(bits);
+    if (this.words.length < total) {
+      const larger = new Uint32Array(Math.ceil(total * 1.125));
+      larger.set(this.words.subarray(0, this.count));
+      this.words = larger;
     }
-    const a = new Uint32Array(added.buffer, added.byteOffset, n * 2);
+    const pairs = new Uint32Array(added.buffer, added.byteOffset, n * 2);
+    const buckets = new Uint32Array(n);
+    const words = new Uint32Array(n);
+    const mask = this.mask();
+    for (let j = 0; j < n; j++) {
+      buckets[j] = pairs[2 * j + 1] >>> (32 - this.bits);
+      words[j] = wordOf(pairs[2 * j], pairs[2 * j + 1], this.bits, mask);
+    }
     let end = this.count;
     for (let j = n - 1; j >= 0; j--) {
-      // Older keys before `end` have not moved yet, so the directory still finds them.
-      const at = this.lowerBound(a[2 * j], a[2 * j + 1], end);
-      this.keys.copyWithin(at + j + 1, at, end);
-      this.keys[at + j] = added[j];
+      // Older words before `end` have not moved yet, so the directory still finds them.
+      const at = this.lowerBound(buckets[j], words[j], end);
+      this.words.copyWithin(at + j + 1, at, end);
+      this.words[at + j] = words[j];
       end = at;
     }
-    const before = this.shift;
     this.count = total;
-    if (this.bitsFor(total) === 32 - before) this.shiftDirectory(a, n);
-    else this.index();
-  }
-
-  /** The first position before `end` whose key is not below (low, high). */
-  private lowerBound(low: number, high: number, end: number): number {
-    const w = this.words;
-    const bucket = high >>> this.shift;
-    let i = this.dir[bucket];
-    const last = Math.min(this.dir[bucket + 1], end);
-    while (i < last && (w[2 * i + 1] < high || (w[2 * i + 1] === high && w[2 * i] < low))) i++;
-    return Math.min(i, end);
-  }
-
-  /** The directory after a merge at the same size: each start moves up by the added keys before its bucket. */
-  private shiftDirectory(added: Uint32Array, n: number): void {
+    // Each bucket's start moves up by the added keys of the buckets before it.
     let j = 0;
     for (let b = 0; b < this.dir.length; b++) {
-      while (j < n && added[2 * j + 1] >>> this.shift < b) j++;
+      while (j < n && buckets[j] < b) j++;
       this.dir[b] += j;
     }
   }
 
-  /** Bytes held: the keys (with their spare room) and the directory. */
-  get bytes(): number {
-    return this.keys.byteLength + this.dir.byteLength;
-  }
-
-  /** The directory: about four to eight keys a bucket, by the top bits of the high word. */
-  private index(): void {
-    const bits = this.bitsFor(this.count);
-    this.shift = 32 - bits;
-    const buckets = 2 ** bits;
-    if (this.dir.length !== buckets + 1) this.dir = new Uint32Array(buckets + 1);
+  /** The first position before `end` whose key is not below (bucket, word). */
+  private lowerBound(bucket: number, word: number, end: number): number {
     const w = this.words;
-    let i = 0;
-    for (let b = 0; b <= buckets; b++) {
-      while (i < this.count && w[2 * i + 1] >>> this.shift < b) i++;
-      this.dir[b] = i;
-    }
+    let i = this.dir[bucket];
+    const last = Math.min(this.dir[bucket + 1], end);
+    while (i < last && w[i] < word) i++;
+    return Math.min(i, end);
   }
 
-  private bitsFor(count: number): number {
-    return Math.max(1, Math.min(26, Math.floor(Math.log2(Math.max(count, 1) / 4))));
+  /**
+   * The directory at more bits: each word's top bits move into its bucket (the order is unchanged:
+   * by bucket then word is by key), the word's low bits become zero.
+   */
+  private regrow(bits: number): void {
+    const more = bits - this.bits;
+    const dir = new Uint32Array(2 ** bits + 1);
+    const w = this.words;
+    let next = 0;
+    for (let b = 0; b + 1 < this.dir.length; b++) {
+      for (let i = this.dir[b], end = this.dir[b + 1]; i < end; i++) {
+        const bucket = b * 2 ** more + (w[i] >>> (32 - more));
+        while (next <= bucket) dir[next++] = i;
+        w[i] = w[i] << more;
+      }
+    }
+    while (next < dir.length) dir[next++] = this.count;
+    this.dir = dir;
+    this.bits = bits;
   }
+
+  /** Keeps a word's top `precision - bits` bits. */
+  private mask(): number {
+    return (0xffffffff << (this.bits - this.firstBits)) >>> 0;
+  }
+}
+
+/** The 32 bits of a 64-bit key after its top `bits`, masked. */
+export function wordOf(low: number, high: number, bits: number, mask: number): number {
+  return (((high << bits) | (low >>> (32 - bits))) & mask) >>> 0;
+}
+
+/** At least this many directory bits: the keys then keep at least 52 bits of each fingerprint. */
+export const MIN_DIRECTORY_BITS = 20;
+const MAX_DIRECTORY_BITS = 26;
+
+/** The directory's bits for `count` keys: about four to eight keys a bucket, at least `minBits`. */
+export function directoryBits(count: number, minBits: number = MIN_DIRECTORY_BITS): number {
+  const fit = Math.min(MAX_DIRECTORY_BITS, Math.floor(Math.log2(Math.max(count, 1) / 4)));
+  return Math.max(minBits, Math.max(1, fit));
 }
