@@ -89,6 +89,10 @@ const TRICKY: (string | null)[][] = [
   row('sixteen', '{"p":1234567890.123456}'),
   row('numeric-key', '{"b":1,"2":2}'),
   row('dup-key', '{"a":1,"a":2}'),
+  row('dup-key-apart', '{"a":1,"b":2,"c":3,"a":4}'),
+  // Past 64 keys the duplicates are counted another way.
+  row('many-keys', `{${Array.from({ length: 70 }, (_, i) => `"k${i}":${i}`).join(',')}}`),
+  row('many-keys-dup', `{${Array.from({ length: 70 }, (_, i) => `"k${i}":${i}`).join(',')},"k3":0}`),
   row('nested', '{"a":{"b":1,"b":2},"c":[1,2]}'),
   row('nested-plain', '{"$groups":{"company":"acct_1"},"c":[1,"x",null],"d":{}}'),
   row('nested-inner-account', '{"$groups":{"account_id":"inner"}}'),
@@ -150,6 +154,31 @@ describe('Parquet imported in the database', () => {
     expect(fast.events).toEqual(slow.events);
     expect(fast.report).toEqual(slow.report);
     expect(fast.events.find((e) => e.id === 'dup')?.p).toBe('{"n":0}');
+  });
+
+  it('stores a large file in its order, with and without ids stored before', async () => {
+    // Small row groups: DuckDB reads and inserts them in parallel.
+    const path = join(dir, 'ordered.parquet');
+    const connection = await instance.connect();
+    await connection.run(`COPY (SELECT 'track' AS type, 'Clicked' AS event, 'u' || (i % 97) AS userId, 'a' || (i % 89) AS anonymousId,
+        strftime(TIMESTAMP '2026-01-01' + INTERVAL (i % 5000) SECOND, '%Y-%m-%dT%H:%M:%S.000Z') AS timestamp, 'o' || lpad(i::VARCHAR, 7, '0') AS messageId,
+        NULL::VARCHAR AS "context.groupId", '{"i":' || i || '}' AS properties FROM range(200000) t(i))
+      TO '${path}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+    connection.closeSync();
+    const before = await parquet('ordered-before.parquet', [row('o0100000', '{"i":-1}')]);
+    for (const earlier of [[], [before]]) {
+      const store = await DuckDbStore.open(':memory:');
+      try {
+        for (const f of earlier) await importEvents(store, f);
+        const report = await importEvents(store, path);
+        expect(report).toMatchObject({ imported: 200_000 - earlier.length, duplicates: earlier.length });
+        const [{ descents }] = await store.all<{ descents: number }>(`SELECT count(*) FILTER (WHERE id < previous) AS descents
+          FROM (SELECT id, lag(id) OVER (ORDER BY rowid) AS previous FROM events WHERE id <> 'o0100000' OR properties::VARCHAR <> '{"i":-1}')`);
+        expect(Number(descents)).toBe(0);
+      } finally {
+        await store.close();
+      }
+    }
   });
 
   it('imports within the store’s memory budget and leaves it as it was, also when the import fails', async () => {
@@ -219,7 +248,7 @@ describe('the fast path’s guard', () => {
       const fast = (await store.all<{ id: string }>(`SELECT id FROM events`)).map((r) => r.id);
       expect(new Set(fast)).toEqual(new Set([
         'plain', 'empty-props', 'empty-props-text', 'obj', 'decimal-ok', 'unicode', 'group-text', 'account-string', 'account-null',
-        'account-empty', 'account-named-in-text', 'edge-numbers', 'nested-plain',
+        'account-empty', 'account-named-in-text', 'edge-numbers', 'nested-plain', 'many-keys',
         'fraction-1', 'anon-only', 'same-ids', 'dup', 'late-link', 'early-link',
       ]));
     } finally {

@@ -28,10 +28,9 @@ export interface ImportOptions {
   /** Called after every batch: progress and total in bytes (text) or rows (Parquet). */
   onProgress?: (done: number, total: number | undefined, counts: ImportCounts) => void;
   /**
-   * True: NDJSON lines the engine can normalise are read and normalised in DuckDB (ndjson-fast.ts),
-   * the others by the normaliser; not under --strict nor with a `commit` of the caller's (the typed
-   * read runs outside the batch's transaction). Off by default: on the bench's 1M events it was not
-   * measured faster than the normaliser (docs/performance.md, "NDJSON normalised in DuckDB").
+   * NDJSON lines the engine can normalise are read and normalised in DuckDB (ndjson-fast.ts), the
+   * others by the normaliser; not under --strict nor with a `commit` of the caller's (the typed read
+   * runs outside the batch's transaction). On by default; false reads every line with the normaliser.
    */
   inEngine?: boolean;
   /** Commits one batch of a text import that is not --strict (default: a transaction of its own). */
@@ -191,7 +190,7 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
         rest = await openParquetRest(done.rest, REST_LINE_COLUMN);
       }
     }
-    if (format === 'ndjson' && options.inEngine === true && !options.strict && !options.commit && !options.from && !isZipFile(path)) {
+    if (format === 'ndjson' && options.inEngine !== false && !options.strict && !options.commit && !options.from && !isZipFile(path)) {
       const text = openPlainText(path, options.stdin);
       sample = await importNdjsonInEngine(text, {
         store, writer, counts, source: quality.source, importedAt: quality.importedAt,

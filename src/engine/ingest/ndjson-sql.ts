@@ -27,7 +27,7 @@
  *   `path`) are appended when the properties lack them, and a name that would replace one already
  *   there is left to the normaliser.
  */
-import { PLAIN_OBJECT } from './plain-json.js';
+import { keysDistinct, PLAIN_OBJECT } from './plain-json.js';
 
 /** The key the stage file adds first to every line: its line number in the file. */
 export const LINE_KEY = '__truenorth_line';
@@ -82,7 +82,7 @@ function fields(): string {
       CAST(context.page.url AS VARCHAR) AS pg_url, CAST(context.page.path AS VARCHAR) AS pg_path
     FROM ${READ}),
   keyed AS (
-    SELECT *, coalesce(list_unique(pk) = len(pk), FALSE) AS plain FROM (
+    SELECT *, coalesce(${keysDistinct('pk')}, FALSE) AS plain FROM (
       SELECT *, CASE WHEN regexp_full_match(m_properties, ${PLAIN}) THEN json_keys(m_properties) END AS pk FROM read)),
   nd_fields AS (
     SELECT * EXCLUDE (pf), ${p} FROM (

@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { foldNewEvents } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { FUTURE_LIMIT_MS } from './normalize.js';
-import { PLAIN_OBJECT } from './plain-json.js';
+import { keysDistinct, PLAIN_OBJECT } from './plain-json.js';
 import { forgetDedupeIndex, linkStagedIdentities, STAGE_LINKS } from './writer.js';
 import { refreshIdentity, upsertEventAccounts } from './identity-refresh.js';
 
@@ -77,7 +77,7 @@ export async function parquetFastGuard(store: DuckDbStore, path: string): Promis
     FROM read_parquet($path, file_row_number = true)`;
   // Nested: a `{` past the first character (perhaps in a string: then the row is only treated warily).
   const shapes = `SELECT *, json_keys(f_json) AS f_keys, strpos(substr(f_json, 2), '{') > 0 AS f_nested FROM (${fields})`;
-  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND len(f_keys) = len(list_distinct(f_keys))))`;
+  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND ${keysDistinct('f_keys')}))`;
   // In a plain object without a nested one, a quote followed by `account_id":` opens that key (after a
   // closing quote comes `:`, `,` or `}`, and a string holds no quote); with a nested object the key
   // could be the inner one's, so such rows go to the normaliser.
@@ -114,29 +114,39 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   // The refused rows; every row sharing an id with one is left to the normaliser too.
   await store.run(`CREATE OR REPLACE TEMP TABLE fast_refused AS SELECT line, id FROM (${plan.guard}) WHERE NOT ok`, { path, latest });
   const file = `read_parquet($path, file_row_number = true) r`;
-  const refused = `coalesce(r.file_row_number IN (SELECT line FROM fast_refused) OR ${col('messageId')} IN (SELECT id FROM fast_refused WHERE id IS NOT NULL), FALSE)`;
   // Of an id that repeats, the rows after its first.
   await store.run(`CREATE OR REPLACE TEMP TABLE fast_later AS
     SELECT line FROM (SELECT ${col('messageId')} AS id, r.file_row_number AS line FROM ${file}
       WHERE ${col('messageId')} IN (SELECT ${col('messageId')} FROM read_parquet($path) r GROUP BY ALL HAVING count(*) > 1))
     QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) > 1`, { path });
+  const [counts] = await store.all<Record<'refused' | 'later' | 'stored' | 'messages', number>>(`SELECT (SELECT count(*) FROM fast_refused) AS refused,
+    (SELECT count(*) FROM fast_later) AS later, (SELECT count(*) FROM events) AS stored, (SELECT count(*) FROM identity_messages) AS messages`);
+  const stored = Number(counts.stored);
+  const refused = Number(counts.refused) === 0 ? 'FALSE'
+    : `coalesce(r.file_row_number IN (SELECT line FROM fast_refused) OR ${col('messageId')} IN (SELECT id FROM fast_refused WHERE id IS NOT NULL), FALSE)`;
   const [{ total, rest: restRows }] = await store.all<{ total: number; rest: number }>(
     `SELECT count(*) AS total, count(*) FILTER (WHERE ${refused}) AS rest FROM ${file}`, { path });
-  const [{ stored }] = await store.all<{ stored: number }>('SELECT count(*) AS stored FROM events');
   const props = col('properties');
-  const account = `coalesce(${col('context.groupId')}, nullif(${ACCOUNT_STRING(props)}, ''))`;
+  // The pattern only where the key is (a plain `contains` first: the bench's file has none).
+  const account = `coalesce(${col('context.groupId')}, CASE WHEN contains(${props}, '"account_id":"') THEN nullif(${ACCOUNT_STRING(props)}, '') END)`;
   // The writer's fingerprint (dedupe-index.ts): the MD5 as a number, 1 in place of 0.
   const hash = `greatest(md5_number(${col('messageId')}), 1::UHUGEINT)`;
-  // The first row of every id, unless that id is stored already, in file order (a parallel insert
-  // without the ORDER BY stored the second half of the bench's file first), as the normaliser stores
-  // them: the row ids then order ties below.
+  // Each condition only when it can drop a row.
+  const conditions = [
+    ...(refused === 'FALSE' ? [] : [`NOT ${refused}`]),
+    ...(Number(counts.later) > 0 ? ['r.file_row_number NOT IN (SELECT line FROM fast_later)'] : []),
+    ...(stored + Number(counts.messages) > 0 ? [`${hash} NOT IN (SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages)`] : []),
+  ];
+  // The first row of every id, unless that id is stored already, in file order, as the normaliser
+  // stores them: the row ids then order ties below. Without a condition the insert reads the file
+  // and stores its rows in that order as it goes; a condition joins them with another table, after
+  // which a parallel insert does not keep the order (it stored the second half of the bench's file
+  // first), so they are sorted back into it.
   const inserted = await store.run(`INSERT INTO events
     SELECT ${col('messageId')}, ${hash}, ${col('event')}, CAST(${col('timestamp')} AS TIMESTAMP),
       ${col('userId')}, ${col('anonymousId')}, ${account}, coalesce(${props}, '{}'), make_timestamp(CAST($received AS BIGINT)), $source
     FROM ${file}
-    WHERE NOT ${refused} AND r.file_row_number NOT IN (SELECT line FROM fast_later)
-      AND ${hash} NOT IN (SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages)
-    ORDER BY r.file_row_number`,
+    ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')} ORDER BY r.file_row_number` : ''}`,
   { path, received: receivedAt * 1000, source });
   await foldNewEvents(store);
   await linkAndAccount(store, stored);
