@@ -185,4 +185,27 @@ describe('the live first-reach state', () => {
       await store.close();
     }
   });
+
+  it('reads each definition past its own watermark when a later config built it after the others', async () => {
+    const store = await DuckDbStore.open(':memory:');
+    const writer = new IngestWriter(store, 'test');
+    const week = { from: MONDAY, to: MONDAY + 7 * DAY_MS };
+    const tracked = (event: string, hours: number) => ({ type: 'track', messageId: `w${++ids}`, event, userId: 'u1', timestamp: new Date(MONDAY + hours * 3_600_000).toISOString(), properties: {} });
+    try {
+      // The first config keeps U (shared with the second as its first_strike) from the first event on.
+      await ensureLiveState(store, inTransaction(store), MODELS[0].journey);
+      await store.transaction(() => writer.write(normalizeAll([tracked('S', 1), tracked('M', 2), tracked('M', 3), tracked('U', 4)])));
+      // The second config builds "M at least 3" now, past those messages; U's watermark stays before them.
+      await ensureLiveState(store, inTransaction(store), MODELS[1].journey);
+      const [u, m] = await Promise.all(['U', 'M'].map(async (event) => (await store.all<{ w: number }>(
+        'SELECT watermark AS w FROM live_state_defs WHERE CAST(definition AS VARCHAR) LIKE $p', { p: `%"${event}"%` }))[0].w));
+      expect(Number(u)).toBeLessThan(Number(m));
+      const { live, full } = await bothWays(store, MODELS[1], week);
+      expect(live).toEqual(full);
+      // Two messages are not three: u1 has not reached setup.
+      expect((live as { stage: string }[]).map((r) => r.stage).sort()).toEqual(['first_strike', 'signup']);
+    } finally {
+      await store.close();
+    }
+  });
 });

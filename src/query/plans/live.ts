@@ -41,12 +41,11 @@ export function reachDefinitions(stages: readonly StageDefinition[]): ReachDefin
   return [...out.values()];
 }
 
-/** The rows of `events` from `from` (a bound row number) on, before `to` when given: per identity, the qualifying instants. */
-export function foldRows(b: StatementBuilder, definition: ReachDefinition, from: string, to?: string, keep?: string): string {
+/** The rows of `events` from `from` (a bound row number) on: per identity, the `keep` earliest qualifying instants. */
+function foldRows(b: StatementBuilder, definition: ReachDefinition, from: string, keep: string): string {
   const ms = b.ms('e.ts');
-  const list = keep ? `list_slice(list(${ms} ORDER BY ${ms}), 1, ${keep})` : `list(${ms})`;
-  return `SELECT coalesce(e.user_id, e.anonymous_id) AS raw_key, ${list} AS ts FROM events e
-    WHERE e.rowid >= ${from}${to ? ` AND e.rowid < ${to}` : ''} AND ${b.selector(definition.selector)}
+  return `SELECT coalesce(e.user_id, e.anonymous_id) AS raw_key, list_slice(list(${ms} ORDER BY ${ms}), 1, ${keep}) AS ts FROM events e
+    WHERE e.rowid >= ${from} AND ${b.selector(definition.selector)}
     GROUP BY raw_key`;
 }
 
@@ -60,7 +59,7 @@ export function compileFold(ctx: QueryContext, definition: ReachDefinition): Com
   const key = b.params.bind(reachKey(definition));
   const keep = b.params.bind(definition.keep, 'integer');
   const sql = `INSERT INTO live_reach
-    SELECT ${key}, raw_key, ts FROM (${foldRows(b, definition, '$from', undefined, keep)}) f
+    SELECT ${key}, raw_key, ts FROM (${foldRows(b, definition, '$from', keep)}) f
     ON CONFLICT (def, raw_key) DO UPDATE SET ts = list_slice(list_sort(list_concat(live_reach.ts, excluded.ts)), 1, ${keep})`;
   return { sql, params: b.params.values };
 }
@@ -101,8 +100,16 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
   const definitions = reachDefinitions(stages);
   const keyOf = new Map(definitions.map((d) => [reachKey(d), b.params.bind(reachKey(d))]));
   const bound = (d: ReachDefinition) => keyOf.get(reachKey(d))!;
-  const watermark = (key: string) => `coalesce((SELECT w.watermark FROM live_state_defs w WHERE w.def = ${key}), error('the live state is not built'))`;
-  const tails = definitions.map((d) => `SELECT ${bound(d)} AS def, t.raw_key, t.ts FROM (${foldRows(b, d, watermark(bound(d)))}) t`);
+  const keys = [...keyOf.values()].join(', ');
+  const watermark = (key: string) => `(SELECT w.watermark FROM live_state_defs w WHERE w.def = ${key})`;
+  // The rows past the lowest watermark read once for every definition (each keeps those past its own).
+  const selects = definitions.map((d) => `(${b.selector(d.selector)})`);
+  const lowest = `coalesce((SELECT min(w.watermark) FROM live_state_defs w WHERE w.def IN (${keys}) HAVING count(*) = ${definitions.length}),
+      error('the live state is not built'))`;
+  const tailRows = `tail_rows AS MATERIALIZED (SELECT e.rowid AS r, coalesce(e.user_id, e.anonymous_id) AS raw_key, ${b.ms('e.ts')} AS t,
+      ${selects.map((m, i) => `${m} AS m${i}`).join(', ')} FROM events e WHERE e.rowid >= ${lowest} AND (${selects.join(' OR ')}))`;
+  const tails = definitions.map((d, i) => `SELECT ${bound(d)} AS def, t.raw_key, list(t.t) AS ts FROM tail_rows t
+      WHERE t.m${i} AND t.r >= ${watermark(bound(d))} GROUP BY t.raw_key`);
   const signup = stages.find((s) => s.stage === 'signup');
   const windowed = stages.filter((s) => !fromState(s));
   if (windowed.length && !signup) throw new Error('a stage counted from signup needs the signup stage');
@@ -110,10 +117,10 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
   // instant from the range's start (less the widest window from signup) to its end can count in it.
   const from = range.from - widestWindow(windowed);
   const keyed = `SELECT coalesce(l.user_id, r.raw_key) AS actor_id, r.def, r.ts
-    FROM (SELECT s.def, s.raw_key, s.ts FROM live_reach s WHERE s.def IN (${[...keyOf.values()].join(', ')})
+    FROM (SELECT s.def, s.raw_key, s.ts FROM live_reach s WHERE s.def IN (${keys})
           UNION ALL ${tails.join(' UNION ALL ')}) r
     LEFT JOIN identity_links l ON l.anonymous_id = r.raw_key`;
-  const merged = `WITH keyed AS MATERIALIZED (${keyed})
+  const merged = `WITH ${tailRows}, keyed AS MATERIALIZED (${keyed})
     SELECT k.actor_id, k.def, list_sort(flatten(list(k.ts))) AS ts FROM keyed k
     WHERE k.actor_id IN (SELECT c.actor_id FROM keyed c
       WHERE list_min(c.ts) < ${b.params.bind(range.to, 'integer')} AND list_max(c.ts) >= ${b.params.bind(from, 'integer')})
