@@ -76,13 +76,20 @@ export class StatementBuilder {
   }
 
   /**
-   * CTE: every known person (or those among the actors of a relation) and whether the ideal user
-   * profile holds (user trait, else account trait).
+   * CTE: every known person (or those among the actors of a relation: DuckDB only) and whether the
+   * ideal user profile holds (user trait, else account trait).
    */
   idealActorsCte(among?: string): string {
-    return `ideal_actors AS (
+    const ideal = (people: string) => `ideal_actors AS (
       SELECT u.user_id AS actor_id, ${this.idealCondition('u.traits', 'a.traits')} AS ideal
-      FROM users u LEFT JOIN accounts a ON a.account_id = u.account_id${among ? ` WHERE u.user_id IN (SELECT actor_id FROM ${among})` : ''})`;
+      FROM ${people} u LEFT JOIN accounts a ON a.account_id = u.account_id)`;
+    if (!among) return ideal('users');
+    // The actors collected into one list first: DuckDB sizes a join from table statistics, and builds
+    // this one on the list, not on every user. Materialized: else the profile's condition is pushed
+    // below the restriction and judged for everyone.
+    return `ideal_people AS MATERIALIZED (SELECT u.user_id, u.traits, u.account_id
+      FROM (SELECT unnest(list(DISTINCT actor_id)) AS actor_id FROM ${among}) c JOIN users u ON u.user_id = c.actor_id),
+    ${ideal('ideal_people')}`;
   }
 
   /** Whether the ideal user profile holds on these traits (a user trait, else the account's); FALSE when none is configured. */

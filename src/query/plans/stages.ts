@@ -63,12 +63,7 @@ function idealAmongCounted(b: StatementBuilder, rows: StageActorRows): string[] 
     ...(rows.visits ? [`SELECT actor_id FROM (${rows.visits.sql}) v`] : []),
     ...(rows.reached ? [`SELECT actor_id FROM (${rows.reached}) r`] : []),
   ];
-  // Materialized: else the profile's condition is pushed below the restriction and judged for everyone.
-  // The actors collected into one list: the side DuckDB builds the join with users on (fewActorEvents).
-  return [`counted_people AS MATERIALIZED (SELECT u.user_id, u.traits, u.account_id
-      FROM (SELECT unnest(list(DISTINCT actor_id)) AS actor_id FROM (${actors.join(' UNION ALL ')}) c) c JOIN users u ON u.user_id = c.actor_id)`,
-    `ideal_actors AS (SELECT u.user_id AS actor_id, ${b.idealCondition('u.traits', 'a.traits')} AS ideal
-      FROM counted_people u LEFT JOIN accounts a ON a.account_id = u.account_id)`];
+  return [`counted_actors AS (${actors.join(' UNION ALL ')})`, b.idealActorsCte('counted_actors')];
 }
 
 /** The per-actor rows behind the weekly stage counts: what `compileStageCounts` counts and the people lists list. */
@@ -80,7 +75,7 @@ export interface StageActorRows {
   reached?: string;
 }
 
-export function stageActorRows(b: StatementBuilder, q: Omit<StageCountsQuery, 'idealSplit'>): StageActorRows {
+export function stageActorRows(b: StatementBuilder, q: StageCountsQuery): StageActorRows {
   const { range, segment, within } = q;
   // Grouped by the week's start, formatted once per group.
   const week = (column: string) => b.d.periodTrunc(b.local(column), 'week', b.ctx.time.weekStart);
@@ -103,7 +98,7 @@ export function stageActorRows(b: StatementBuilder, q: Omit<StageCountsQuery, 'i
       ? liveReachSql(b, reached, q.range, q.windowPrefix)
       : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
     // The live reach is read twice with the ideal split (idealAmongCounted): computed once.
-    out.ctes.push(`reach AS ${fewLive(q) ? 'MATERIALIZED ' : ''}(${reach})`);
+    out.ctes.push(`reach AS ${q.idealSplit && fewLive(q) ? 'MATERIALIZED ' : ''}(${reach})`);
     const rows = b.d.unnestRows('reach r', ['r.actor_id AS actor_id'], [
       { alias: 'stage', items: reached.map((s) => b.params.bind(s.stage)) },
       { alias: 't', items: reached.map((s) => `r.${s.stage}`) },
