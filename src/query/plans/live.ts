@@ -25,6 +25,9 @@ export function reachKey(definition: ReachDefinition): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 
+/** An event's identity (`events` aliased `e`): its user id, else its anonymous id; the state is kept per identity. */
+const RAW_KEY = 'coalesce(e.user_id, e.anonymous_id)';
+
 /** A stage the state answers alone: one counted without a window from signup. */
 const fromState = (stage: StageDefinition) => stage.withinDays === undefined;
 
@@ -44,7 +47,7 @@ export function reachDefinitions(stages: readonly StageDefinition[]): ReachDefin
 /** The rows of `events` from `from` (a bound row number) on: per identity, the `keep` earliest qualifying instants. */
 function foldRows(b: StatementBuilder, definition: ReachDefinition, from: string, keep: string): string {
   const ms = b.ms('e.ts');
-  return `SELECT coalesce(e.user_id, e.anonymous_id) AS raw_key, list_slice(list(${ms} ORDER BY ${ms}), 1, ${keep}) AS ts FROM events e
+  return `SELECT ${RAW_KEY} AS raw_key, list_slice(list(${ms} ORDER BY ${ms}), 1, ${keep}) AS ts FROM events e
     WHERE e.rowid >= ${from} AND ${b.selector(definition.selector)}
     GROUP BY raw_key`;
 }
@@ -106,7 +109,7 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
   const selects = definitions.map((d) => `(${b.selector(d.selector)})`);
   const lowest = `coalesce((SELECT min(w.watermark) FROM live_state_defs w WHERE w.def IN (${keys}) HAVING count(*) = ${definitions.length}),
       error('the live state is not built'))`;
-  const tailRows = `tail_rows AS MATERIALIZED (SELECT e.rowid AS r, coalesce(e.user_id, e.anonymous_id) AS raw_key, ${b.ms('e.ts')} AS t,
+  const tailRows = `tail_rows AS MATERIALIZED (SELECT e.rowid AS r, ${RAW_KEY} AS raw_key, ${b.ms('e.ts')} AS t,
       ${selects.map((m, i) => `${m} AS m${i}`).join(', ')} FROM events e WHERE e.rowid >= ${lowest} AND (${selects.join(' OR ')}))`;
   const tails = definitions.map((d, i) => `SELECT ${bound(d)} AS def, t.raw_key, list(t.t) AS ts FROM tail_rows t
       WHERE t.m${i} AND t.r >= ${watermark(bound(d))} GROUP BY t.raw_key`);
@@ -153,7 +156,7 @@ export const fewEventsIn = (range: TimeRange) => range.to - range.from <= FEW_EV
 export function fewActorEvents(name: string, where: string, columns: Record<string, string>): string[] {
   const aliases = Object.keys(columns);
   return [
-    `${name}_rows AS MATERIALIZED (SELECT coalesce(e.user_id, e.anonymous_id) AS raw_key, ${aliases.map((c) => `${columns[c]} AS ${c}`).join(', ')}
+    `${name}_rows AS MATERIALIZED (SELECT ${RAW_KEY} AS raw_key, ${aliases.map((c) => `${columns[c]} AS ${c}`).join(', ')}
       FROM events e WHERE ${where})`,
     `${name}_actors AS (SELECT k.raw_key, coalesce(l.user_id, k.raw_key) AS actor_id
       FROM (SELECT unnest(list(DISTINCT raw_key)) AS raw_key FROM ${name}_rows) k LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key)`,
@@ -283,6 +286,6 @@ export function compilePeopleChanges(): CompiledQuery {
 export function compileChangedPeopleEarliest(from: number): CompiledQuery {
   const sql = `WITH changed AS (SELECT DISTINCT raw_key FROM people_changes WHERE rowid >= $from),
     raw_keys AS (SELECT raw_key FROM changed UNION SELECT l.anonymous_id FROM identity_links l JOIN changed c ON c.raw_key = l.user_id)
-    SELECT epoch_ms(min(e.ts)) AS t FROM events e WHERE coalesce(e.user_id, e.anonymous_id) IN (SELECT raw_key FROM raw_keys)`;
+    SELECT epoch_ms(min(e.ts)) AS t FROM events e WHERE ${RAW_KEY} IN (SELECT raw_key FROM raw_keys)`;
   return { sql, params: { from } };
 }
