@@ -26,6 +26,17 @@ export interface WriteCounts {
  */
 export type EventsInsert = 'appender' | 'statement';
 
+export interface IngestWriterOptions {
+  /** How events go into `events`; default the appender. */
+  eventsInsert?: EventsInsert;
+  /**
+   * `inline` (the default): the catalogue summary and the live state are folded in the writer's
+   * transaction every so many events; `caller`: the caller folds them itself (the server's write
+   * queue, in a transaction of their own that no request waits on).
+   */
+  folds?: 'inline' | 'caller';
+}
+
 /**
  * The columns `events` and `identity_messages` share, in their order: id, fingerprint, event name or
  * call kind, timestamp, the three ids, the properties or traits as JSON, when received, the source.
@@ -67,7 +78,7 @@ const STAGING = [
 export class IngestWriter {
   private prepared = false;
 
-  constructor(private readonly store: DuckDbStore, private readonly source: string, private readonly eventsInsert: EventsInsert = 'appender') {
+  constructor(private readonly store: DuckDbStore, private readonly source: string, private readonly options: IngestWriterOptions = {}) {
     // Staging tables created inside a transaction that rolls back are gone: create them again.
     store.onRollback(() => {
       this.prepared = false;
@@ -103,10 +114,12 @@ export class IngestWriter {
 
     const received = timestampValue(receivedAt);
     if (events.length > 0) {
-      if (this.eventsInsert === 'statement') await insertEvents(this.store, events.map((e) => e.m), receivedAt, this.source);
+      if (this.options.eventsInsert === 'statement') await insertEvents(this.store, events.map((e) => e.m), receivedAt, this.source);
       else await this.appendEvents(events, received);
-      await foldEventually(this.store, events.length);
-      await foldLiveEventually(this.store, events.length);
+      if (this.options.folds !== 'caller') {
+        await foldEventually(this.store, events.length);
+        await foldLiveEventually(this.store, events.length);
+      }
     }
     if (identities.length > 0) {
       await appendRows(this.store, 'stage_identity', 'temp', identities, (a, { m, f }) => {
