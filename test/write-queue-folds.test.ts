@@ -1,7 +1,8 @@
 /**
  * The server's write queue folds the catalogue summary and the live state in transactions of their
  * own, beside the groups that acknowledge requests: every read still counts every acknowledged event
- * exactly, and the folds move the watermarks. It checkpoints when no request waits.
+ * exactly, and the folds move the watermarks. It checkpoints when no request waits, and loads its
+ * write path ahead of the first write when asked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,4 +88,18 @@ describe('the write queue folds beside its groups', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('loads the write path before the first write when warmed', async () => {
+    const store = await DuckDbStore.open(':memory:');
+    const queue = new WriteQueue(store);
+    try {
+      const staging = () => store.all("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'stage_%' ORDER BY 1");
+      expect(await staging()).toEqual([]);
+      queue.warm();
+      await queue.close();
+      expect(await staging()).toEqual([{ table_name: 'stage_identity' }, { table_name: 'stage_links' }]);
+    } finally {
+      await store.close();
+    }
+  });
 });

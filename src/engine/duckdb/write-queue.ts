@@ -171,6 +171,15 @@ export class WriteQueue implements IngestSink {
     this.occupy(() => this.loop());
   }
 
+  /**
+   * Loads what the first group would (the dedupe index, the known event accounts, the staging
+   * tables) now, as the queue's occupant: work arriving meanwhile waits for it. A failure is left to
+   * the first group, which meets it again and answers for it.
+   */
+  warm(): void {
+    this.occupy(() => new IngestWriter(this.store, 'warm').warm().catch(() => undefined));
+  }
+
   /** Runs `work` as the queue's one occupant, if none runs; work arriving meanwhile waits for it. */
   private occupy(work: () => Promise<void>): void {
     if (this.running) return;

@@ -107,6 +107,11 @@ function knownAccounts(store: DuckDbStore): Promise<Map<string, KnownAccount>> {
   return cached;
 }
 
+/** Loads the store's known accounts ahead of its first write (a server starting). */
+export async function loadEventAccounts(store: DuckDbStore): Promise<void> {
+  await knownAccounts(store);
+}
+
 /** After rows were written to `user_event_accounts` by another path (a bulk import): load them again. */
 export function forgetEventAccounts(store: DuckDbStore): void {
   caches.delete(store);

@@ -5,7 +5,7 @@ import { appendNullable, appendRows, timestampValue } from '../duckdb/append-row
 import { insertEvents } from '../duckdb/insert-events.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { recordEventAccounts } from './event-accounts.js';
+import { loadEventAccounts, recordEventAccounts } from './event-accounts.js';
 import { appendNewProfiles, logPeopleChanges, refreshIdentity } from './identity-refresh.js';
 import { fingerprint, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 import { claimIds } from './dedupe-store.js';
@@ -170,6 +170,16 @@ export class IngestWriter {
     return appendRows(this.store, 'events', 'main', events, (a, { m: e, f }) => {
       appendStoredMessage(a, e, f, e.event, JSON.stringify(e.properties), received, this.source);
     });
+  }
+
+  /**
+   * What the first write would load, loaded now: the dedupe index, the known event accounts and the
+   * staging tables of this connection (a server starting, so that its first requests do not wait on them).
+   */
+  async warm(): Promise<void> {
+    await claimIds(this.store);
+    await loadEventAccounts(this.store);
+    await this.prepare();
   }
 
   private async prepare(): Promise<void> {
