@@ -1,7 +1,8 @@
 /**
  * The server's write queue folds the catalogue summary and the live state in transactions of their
  * own, beside the groups that acknowledge requests: every read still counts every acknowledged event
- * exactly, and the folds move the watermarks.
+ * exactly, and the folds move the watermarks. It checkpoints when no request waits, and loads its
+ * write path ahead of the first write when asked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { parseConfig } from '../src/config/load.js';
 import { modelFromConfig } from '../src/config/model.js';
 import { FOLD_EVERY, readCatalogueSummary } from '../src/engine/duckdb/catalogue-summary.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
+import { IDLE_CHECKPOINT_BYTES, IDLE_MS, logBytes } from '../src/engine/duckdb/idle-checkpoint.js';
 import { ensureLiveState } from '../src/engine/duckdb/live-state.js';
 import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 import type { NormalizedMessage } from '../src/model/message.js';
@@ -62,4 +64,42 @@ describe('the write queue folds beside its groups', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('checkpoints once idle, not at a commit: DuckDB\'s own threshold is raised', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tn-checkpoint-'));
+    const store = await DuckDbStore.open(join(dir, 'checkpoint.duckdb'));
+    const queue = new WriteQueue(store);
+    try {
+      let b = 0;
+      while (logBytes(store) < IDLE_CHECKPOINT_BYTES) {
+        // Requests back to back: the log grows past what DuckDB would checkpoint at on its own.
+        await Promise.all([queue.write(batch(b), 'test'), queue.write(batch(b + 1), 'test')]);
+        b += 2;
+      }
+      expect(await store.all("SELECT current_setting('checkpoint_threshold') AS t")).toEqual([{ t: '64.0 MiB' }]);
+      const deadline = Date.now() + 10_000;
+      while (logBytes(store) >= IDLE_CHECKPOINT_BYTES && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, IDLE_MS));
+      expect(logBytes(store)).toBeLessThan(IDLE_CHECKPOINT_BYTES);
+      await queue.write(batch(b), 'test');
+      expect(await store.all('SELECT count(*) AS n FROM events')).toEqual([{ n: (b + 1) * BATCH }]);
+    } finally {
+      await queue.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('loads the write path before the first write when warmed', async () => {
+    const store = await DuckDbStore.open(':memory:');
+    const queue = new WriteQueue(store);
+    try {
+      const staging = () => store.all("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'stage_%' ORDER BY 1");
+      expect(await staging()).toEqual([]);
+      queue.warm();
+      await queue.close();
+      expect(await staging()).toEqual([{ table_name: 'stage_identity' }, { table_name: 'stage_links' }]);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { isRequestError, QueueClosedError, QueueFullError, type IngestSink } fro
 import { StoreHealth } from './store-health.js';
 import { FOLD_EVERY, foldNewEvents } from './catalogue-summary.js';
 import { foldLiveState, LIVE_FOLD_EVERY } from './live-state.js';
+import { IdleCheckpoint } from './idle-checkpoint.js';
 
 /**
  * Group commit: the one path by which the server writes. Requests hand their messages (or a unit of
@@ -68,6 +69,7 @@ export class WriteQueue implements IngestSink {
   /** Messages committed since the folds last ran; the folds running now, beside the groups. */
   private sinceFold = 0;
   private folding: Promise<void> | undefined;
+  private readonly checkpoints: IdleCheckpoint;
   private readonly health: StoreHealth;
   readonly stats: QueueStats = { pending: 0, flushes: 0, committed: 0, lastFlushMessages: 0, lastFlushMs: 0, failedFlushes: 0, busyMs: 0, maxFlushMs: 0 };
 
@@ -81,7 +83,17 @@ export class WriteQueue implements IngestSink {
       },
       busy: () => this.running !== undefined || this.folding !== undefined,
       onChange: options.onHealthChange,
-      onRecovered: () => this.writers.clear(),
+      onRecovered: () => {
+        this.writers.clear();
+        this.checkpoints.reset();
+      },
+    });
+    this.checkpoints = new IdleCheckpoint(store, (work) => {
+      if (this.closed || this.health.failure || this.queue.length > 0) return;
+      this.occupy(async () => {
+        await this.folding;
+        await work();
+      });
     });
   }
 
@@ -154,16 +166,34 @@ export class WriteQueue implements IngestSink {
   }
 
   private kick(): void {
+    this.checkpoints.busy();
     if (this.running) return;
-    this.running = this.loop().finally(() => {
+    this.occupy(() => this.loop());
+  }
+
+  /**
+   * Loads what the first group would (the dedupe index, the known event accounts, the staging
+   * tables) now, as the queue's occupant: work arriving meanwhile waits for it. A failure is left to
+   * the first group, which meets it again and answers for it.
+   */
+  warm(): void {
+    this.occupy(() => new IngestWriter(this.store, 'warm').warm().catch(() => undefined));
+  }
+
+  /** Runs `work` as the queue's one occupant, if none runs; work arriving meanwhile waits for it. */
+  private occupy(work: () => Promise<void>): void {
+    if (this.running) return;
+    this.running = work().finally(() => {
       this.running = undefined;
       if (this.queue.length > 0) this.kick();
+      else this.checkpoints.idle();
     });
   }
 
   private async loop(): Promise<void> {
     // Let the requests that arrived in the same tick join the first flush.
     await new Promise((resolve) => setImmediate(resolve));
+    await this.checkpoints.bound();
     while (this.queue.length > 0) {
       if (this.queue[0].exclusive) {
         const job = this.take(1)[0];
@@ -341,6 +371,7 @@ export class WriteQueue implements IngestSink {
   async close(): Promise<void> {
     this.closed = true;
     this.health.stop();
+    this.checkpoints.busy();
     while (this.running || this.queue.length > 0) {
       if (!this.running) this.kick();
       await this.running;

@@ -5,8 +5,8 @@ import { appendNullable, appendRows, timestampValue } from '../duckdb/append-row
 import { insertEvents } from '../duckdb/insert-events.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { recordEventAccounts } from './event-accounts.js';
-import { logPeopleChanges, refreshIdentity } from './identity-refresh.js';
+import { loadEventAccounts, recordEventAccounts } from './event-accounts.js';
+import { appendNewProfiles, logPeopleChanges, refreshIdentity } from './identity-refresh.js';
 import { fingerprint, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 import { claimIds } from './dedupe-store.js';
 
@@ -130,7 +130,7 @@ export class IngestWriter {
       await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
       await this.store.run('DELETE FROM stage_identity');
     }
-    const accountChanged = options.eventAccounts === false ? [] : await recordEventAccounts(this.store, events.map((e) => e.m));
+    const accounts = options.eventAccounts === false ? { changed: [], added: [] } : await recordEventAccounts(this.store, events.map((e) => e.m));
     // Link candidates: the stored messages carrying both ids, events first, in batch order.
     const links: NormalizedMessage[] = [];
     const relinked: string[] = [];
@@ -145,6 +145,7 @@ export class IngestWriter {
       relinked.push(...(await linkStagedIdentities(this.store)));
     }
     const touched = options.touched ?? [];
+    const accountChanged = await this.newProfilesAppended(accounts, identities.length + relinked.length + touched.length === 0);
     if (identities.length > 0 || accountChanged.length > 0 || relinked.length > 0 || touched.length > 0) {
       await refreshIdentity(this.store, {
         persons: [...identities.flatMap(({ m }) => (m.userId ?? m.anonymousId) ?? []), ...accountChanged, ...relinked, ...touched],
@@ -154,10 +155,31 @@ export class IngestWriter {
     return events.length + identities.length;
   }
 
+  /**
+   * The persons whose event account changed, less those new people whose profiles were appended
+   * (`appendNewProfiles`): only in a batch that changes nothing else about people.
+   */
+  private async newProfilesAppended(accounts: Awaited<ReturnType<typeof recordEventAccounts>>, onlyEventAccounts: boolean): Promise<string[]> {
+    if (!onlyEventAccounts || accounts.added.length === 0) return accounts.changed;
+    const added = new Set(accounts.added.map((a) => a.person));
+    const left = await appendNewProfiles(this.store, accounts.added);
+    return [...accounts.changed.filter((p) => !added.has(p)), ...left];
+  }
+
   private appendEvents(events: readonly { m: TrackedEvent; f: Fingerprint }[], received: ReturnType<typeof timestampValue>): Promise<void> {
     return appendRows(this.store, 'events', 'main', events, (a, { m: e, f }) => {
       appendStoredMessage(a, e, f, e.event, JSON.stringify(e.properties), received, this.source);
     });
+  }
+
+  /**
+   * What the first write would load, loaded now: the dedupe index, the known event accounts and the
+   * staging tables of this connection (a server starting, so that its first requests do not wait on them).
+   */
+  async warm(): Promise<void> {
+    await claimIds(this.store);
+    await loadEventAccounts(this.store);
+    await this.prepare();
   }
 
   private async prepare(): Promise<void> {
