@@ -151,11 +151,13 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
       LEFT JOIN relinked x ON x.raw_key = s.raw_key WHERE s.def IN (${keys})
     UNION ALL SELECT x.actor_id, t.def, t.ts FROM (${tails.join(' UNION ALL ')}) t JOIN relinked x ON x.raw_key = t.raw_key`;
   const merged = `WITH ${tailRows}, ${relinked}, keyed AS MATERIALIZED (${keyed})
-    SELECT k.actor_id, k.def, list_sort(flatten(list(k.ts))) AS ts FROM keyed k
+    SELECT k.actor_id, k.def, k.ts FROM keyed k
     WHERE k.actor_id IN (SELECT c.actor_id FROM keyed c
-      WHERE list_min(c.ts) < ${b.params.bind(range.to, 'integer')} AND list_max(c.ts) >= ${b.params.bind(from, 'integer')})
-    GROUP BY 1, 2`;
-  const nth = (d: ReachDefinition, column: string) => `max(CASE WHEN m.def = ${bound(d)} THEN m.ts[${b.params.bind(d.keep, 'integer')}] END) AS ${column}`;
+      WHERE list_min(c.ts) < ${b.params.bind(range.to, 'integer')} AND list_max(c.ts) >= ${b.params.bind(from, 'integer')})`;
+  // The n-th instant of all of a person's identities' lists (a list read past the watermark is unsorted).
+  const nth = (d: ReachDefinition, column: string) => d.keep === 1
+    ? `min(list_min(m.ts)) FILTER (WHERE m.def = ${bound(d)}) AS ${column}`
+    : `list_sort(flatten(list(m.ts) FILTER (WHERE m.def = ${bound(d)})))[${b.params.bind(d.keep, 'integer')}] AS ${column}`;
   const columns = stages.filter(fromState).map((s) => nth({ selector: s.selector, keep: s.atLeast ?? 1 }, `"${s.stage}"`));
   if (windowed.length) columns.push(nth({ selector: signup!.selector, keep: 1 }, '"s$signup_first"'));
   return { state: `SELECT m.actor_id, ${columns.join(', ')} FROM (${merged}) m GROUP BY m.actor_id`, windowed };
