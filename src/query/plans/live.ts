@@ -26,6 +26,15 @@ export function reachKey(definition: ReachDefinition): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 
+/**
+ * The live state as a read found it: every event stored before row `folded` is in the state of each
+ * definition it reads (the lowest watermark when the read was planned; watermarks only rise, so the
+ * statement's own, read again inside it, is never lower). Only lets the read skip the older rows.
+ */
+export interface LiveState {
+  folded: number;
+}
+
 /** An event's identity (`events` aliased `e`): its user id, else its anonymous id; the state is kept per identity. */
 const RAW_KEY = 'coalesce(e.user_id, e.anonymous_id)';
 
@@ -110,15 +119,15 @@ export interface WindowPrefix {
  * `range.from` less its window, or, with a prefix cut at `range.from`, from the range's own events
  * and the prefix. A missing state is an error, never an empty answer.
  */
-export function liveReachSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange, prefix?: WindowPrefix): string {
-  const { state, windowed } = liveStateSql(b, stages, range);
+export function liveReachSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange, live: LiveState, prefix?: WindowPrefix): string {
+  const { state, windowed } = liveStateSql(b, stages, range, live);
   if (!windowed.length) return `SELECT * FROM (${state}) reach WHERE ${stages.map((s) => `"${s.stage}" IS NOT NULL`).join(' OR ') || 'FALSE'}`;
   if (prefix && prefix.cut !== range.from) throw new Error('a window prefix must end where the range starts');
   return withinSignupWindow(b, stages, windowed, state, range, prefix);
 }
 
 /** Per actor, the state's instant of every stage counted without a window, and the first signup (`s$signup_first`) when a stage has one. */
-function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange): { state: string; windowed: StageDefinition[] } {
+function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange, live: LiveState): { state: string; windowed: StageDefinition[] } {
   const definitions = reachDefinitions(stages);
   const keyOf = new Map(definitions.map((d) => [reachKey(d), b.params.bind(reachKey(d))]));
   const bound = (d: ReachDefinition) => keyOf.get(reachKey(d))!;
@@ -128,8 +137,10 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
   const selects = definitions.map((d) => `(${b.selector(d.selector)})`);
   const lowest = `coalesce((SELECT min(w.watermark) FROM live_state_defs w WHERE w.def IN (${keys}) HAVING count(*) = ${definitions.length}),
       error('the live state is not built'))`;
+  // The first bound is a constant, so DuckDB skips the older row groups; the second is exact.
   const tailRows = `tail_rows AS MATERIALIZED (SELECT e.rowid AS r, ${RAW_KEY} AS raw_key, ${b.ms('e.ts')} AS t,
-      ${selects.map((m, i) => `${m} AS m${i}`).join(', ')} FROM events e WHERE e.rowid >= ${lowest} AND (${selects.join(' OR ')}))`;
+      ${selects.map((m, i) => `${m} AS m${i}`).join(', ')} FROM events e
+      WHERE e.rowid >= ${b.params.bind(live.folded, 'integer')} AND e.rowid >= ${lowest} AND (${selects.join(' OR ')}))`;
   const tails = definitions.map((d, i) => `SELECT ${bound(d)} AS def, t.raw_key, list(t.t) AS ts FROM tail_rows t
       WHERE t.m${i} AND t.r >= ${watermark(bound(d))} GROUP BY t.raw_key`);
   const signup = stages.find((s) => s.stage === 'signup');
@@ -254,9 +265,9 @@ function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinitio
  * The prefix of the windowed stages before `cut` (WindowPrefixRow, kept under `period`): read once,
  * it lets the weeks from the cut on read their own events only.
  */
-export function compileWindowPrefix(ctx: QueryContext, stages: readonly StageDefinition[], cut: number, period: string): CompiledQuery {
+export function compileWindowPrefix(ctx: QueryContext, stages: readonly StageDefinition[], cut: number, period: string, live: LiveState): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const { state, windowed } = liveStateSql(b, stages, { from: cut, to: cut });
+  const { state, windowed } = liveStateSql(b, stages, { from: cut, to: cut }, live);
   if (!windowed.length) throw new Error('no stage is counted within days of signup');
   const since = b.params.bind(cut - widestWindow(windowed), 'integer');
   const until = b.params.bind(cut, 'integer');
@@ -268,9 +279,9 @@ export function compileWindowPrefix(ctx: QueryContext, stages: readonly StageDef
   return { sql, params: b.params.values };
 }
 
-/** The definitions whose state is built. */
+/** The definitions whose state is built, and the events each holds (the rows before its watermark). */
 export function compileLiveKeys(): CompiledQuery {
-  return { sql: 'SELECT def FROM live_state_defs ORDER BY def', params: {} };
+  return { sql: 'SELECT def, watermark FROM live_state_defs ORDER BY def', params: {} };
 }
 
 /** How many events are stored: the row number the next one gets (`events` is append only). */
