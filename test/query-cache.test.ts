@@ -9,6 +9,7 @@ import { QueryCache } from '../src/reports/query-cache.js';
 import { seg, storeFrom } from './helpers/fixture-store.js';
 import { modelFromConfig } from '../src/config/model.js';
 import { computeScorecard } from '../src/app/reads/ritual.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../src/app/config-check.js';
 
 const CONFIG = `
 product: Cache
@@ -147,6 +148,18 @@ describe('report query cache', () => {
     expect(mrr(after)).toEqual(mrr(await computeScorecard(reportContext(store, healthModel, AS_OF), withHealth)));
     expect(mrr(after).at(-1)).toBe(4900);
     expect(mrr(before).at(-1)).toBeNull();
+  });
+
+  it('a server\'s unknown-name warnings follow the writes: a name is unknown until an event of it is stored', async () => {
+    const typo = parseConfig(CONFIG.replace('Signed Up', 'Signed Upp'));
+    const ctx = reportContext(store, modelFromConfig(typo), AS_OF, new QueryCache());
+    const afresh = () => unknownEventWarnings(reportContext(store, modelFromConfig(typo), AS_OF), typo, SCORECARD_SECTIONS);
+    const names = async (c = ctx) => (await unknownEventWarnings(c, typo, SCORECARD_SECTIONS)).map((f) => f.name);
+    expect(await names()).toEqual(['Signed Upp']);
+    expect(await unknownEventWarnings(ctx, typo, SCORECARD_SECTIONS)).toEqual(await afresh());
+    await write(seg.track('Signed Upp', { userId: 'u9' }, '2026-11-12T11:00:00Z'));
+    expect(await names()).toEqual([]);
+    expect(await afresh()).toEqual([]);
   });
 
   it('an engine without a data version (a ClickHouse server) is never cached', async () => {

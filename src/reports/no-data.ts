@@ -8,6 +8,7 @@ import type { CompiledQuery } from '../query/dialect.js';
 import { compileEventSpans } from '../query/plans/coverage.js';
 import type { CountRow } from './period-rows.js';
 import { run, type ReportContext } from './context.js';
+import { keepsPeriods } from './period-cache.js';
 import { buildRow, type ScorecardRow } from './scorecard.js';
 
 /** Why each cell of a row has no data (null: the cell has data). */
@@ -23,12 +24,26 @@ export interface DataCoverage {
   timezone: string;
 }
 
+/** Each stored event name's count and first and last instants: one grouped pass over the events. */
+function eventSpans(ctx: ReportContext): Promise<EventSpan[]> {
+  // A server keeps the counts and tops them up with the events stored since (period-cache.ts).
+  return ctx.cache
+    ? ctx.cache.periods.counted<EventSpan>(ctx.engine, 'event spans', (rows) => compileEventSpans(ctx.query, rows))
+    : run<EventSpan>(ctx, compileEventSpans(ctx.query));
+}
+
+/**
+ * The event names the store holds, where a server keeps them up to date with each write (the spans
+ * the no-data coverage reads); undefined elsewhere, where the catalogue's summary is the cheaper read.
+ */
+export async function keptEventNames(ctx: ReportContext): Promise<string[] | undefined> {
+  if (!ctx.cache || !keepsPeriods(ctx.engine)) return undefined;
+  return (await eventSpans(ctx)).filter((r) => Number(r.n) > 0).map((r) => r.event);
+}
+
 /** First-seen instants of these event names, and the store's first and last: one grouped pass over the events. */
 export async function dataCoverage(ctx: ReportContext, events: readonly string[]): Promise<DataCoverage> {
-  // A server keeps the counts and tops them up with the events stored since (period-cache.ts).
-  const spans = await (ctx.cache
-    ? ctx.cache.periods.counted<EventSpan>(ctx.engine, 'event spans', (rows) => compileEventSpans(ctx.query, rows))
-    : run<EventSpan>(ctx, compileEventSpans(ctx.query)));
+  const spans = await eventSpans(ctx);
   const asked = new Set(events);
   const firstSeen = new Map<string, number>();
   let storeFirst: number | null = null;
