@@ -31,7 +31,7 @@ const EVENTS: TrackedEvent[] = [
 async function stored(how: EventsInsert): Promise<unknown[]> {
   const store = await DuckDbStore.open(':memory:');
   try {
-    const writer = new IngestWriter(store, 'http:segment', how);
+    const writer = new IngestWriter(store, 'http:segment', { eventsInsert: how });
     const counts = await store.transaction(() => writer.write(EVENTS, Date.UTC(2026, 2, 3)));
     expect(counts).toEqual({ inserted: EVENTS.length - 1, duplicates: 1 });
     return await store.all(`

@@ -148,6 +148,15 @@ describe('Parquet imported in the database', () => {
     expect(fast.events.length).toBeGreaterThan(20);
   });
 
+  it('checks every row apart from its properties when all of them are plain', async () => {
+    const plain = TRICKY.map((r) => [...r.slice(0, 7), '{"k":1}']);
+    const { fast, slow } = await both(await parquet('plain-props.parquet', plain), await parquet('plain-props-slow.parquet', plain, true));
+    expect(fast.events).toEqual(slow.events);
+    expect(fast.links).toEqual(slow.links);
+    expect(fast.report).toEqual(slow.report);
+    expect(fast.report.rejected).toBeGreaterThan(0);
+  });
+
   it('skips ids already stored and keeps the first copy, like the normaliser', async () => {
     const first = await parquet('first.parquet', [row('dup', '{"n":0}'), row('kept', '{}')]);
     const { fast, slow } = await both(await parquet('again.parquet', TRICKY), await parquet('again-slow.parquet', TRICKY, true), [first]);
@@ -238,6 +247,25 @@ describe('Parquet imported in the database', () => {
 });
 
 describe('the fast path’s guard', () => {
+  it('in a single pass, stores a clean file and fails on the first row it would refuse, storing nothing', async () => {
+    const { importParquetFast, isRefusal } = await import('../src/engine/ingest/parquet-fast.js');
+    const clean = TRICKY.filter((r) => ['plain', 'nested-plain', 'account-string', 'late-link'].includes(r[5]!));
+    const cleanFile = await parquet('single-clean.parquet', clean);
+    const store = await DuckDbStore.open(':memory:');
+    try {
+      const done = (await store.transaction(() => importParquetFast(store, cleanFile, 'test', Date.now(), { singlePass: true })))!;
+      expect(done).toMatchObject({ rows: 4, inserted: 4, rest: null });
+      for (const bad of ['spaced', 'dup-key', 'feb-30', 'group-number', 'page', 'nested-top-account']) {
+        const file = await parquet(`single-${bad}.parquet`, [row(`fine-${bad}`, '{}'), ...TRICKY.filter((r) => r[5] === bad)]);
+        const failed = await store.transaction(() => importParquetFast(store, file, 'test', Date.now(), { singlePass: true })).catch((e: unknown) => e);
+        expect(isRefusal(failed), bad).toBe(true);
+      }
+      expect((await store.all<{ n: number }>('SELECT count(*) AS n FROM events'))[0].n).toBe(4);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('takes the plain rows and leaves every doubtful one to the normaliser', async () => {
     const { importParquetFast } = await import('../src/engine/ingest/parquet-fast.js');
     const path = await parquet('guard.parquet', TRICKY);

@@ -62,7 +62,7 @@ describe('descriptor exhaustion under a running server (limit of 160 descriptors
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect((await readyOver(agent, port)).status).toBe(200);
 
-    // 2 KB of properties a message: the log reaches DuckDB's checkpoint threshold within seconds.
+    // 2 KB of properties a message: the log reaches the size the server checkpoints at within seconds.
     const ledger = new AckLedger('fds', 50, 2_000);
     let stop = false;
     const clients = ledger.run(url, auth, 4, () => stop);

@@ -155,6 +155,8 @@ export class TruenorthServer implements RouteHost {
     });
     this.events = serverPort(options, this.queue);
     this.sink = this.events.openSink({ ...options.clickhouseBatching, maxPending: options.queue?.maxPending });
+    // Events stored in this DuckDB file: its first requests need not wait for the write path to load.
+    if (this.sink === this.queue) this.queue.warm();
     this.control = options.control ?? serverControl(options, this.queue);
     this.sessions = new SessionStore(this.control.sessions);
     this.keys = new KeyRing(options.adminToken, options.localToken);

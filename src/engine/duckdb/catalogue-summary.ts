@@ -128,9 +128,20 @@ export interface CatalogueSummary {
   traits?: Record<TraitTable, { key: string; count: number }[]>;
 }
 
-/** The summary with the rows past its watermark added (each read merges them; the writer folds them later). */
+/**
+ * The summary with the rows past its watermark added (each read merges them; the writer folds them
+ * later). A fold that commits between the read's statements would have it count the folded rows
+ * twice, so the read is taken again when the watermark moved meanwhile (it only moves forward).
+ */
 export async function readCatalogueSummary(engine: SqlEngine): Promise<CatalogueSummary> {
-  const { folded, stored } = await watermark(engine);
+  for (;;) {
+    const { folded, stored } = await watermark(engine);
+    const summary = await readFrom(engine, folded, stored);
+    if ((await watermark(engine)).folded === folded) return summary;
+  }
+}
+
+async function readFrom(engine: SqlEngine, folded: number, stored: number): Promise<CatalogueSummary> {
   const from = { from: folded };
   const ms = (column: string) => `CAST(epoch_ms(${column}) AS DOUBLE)`;
   const events = await engine.all<SummaryEventRow>(

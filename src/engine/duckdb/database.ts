@@ -116,6 +116,7 @@ export class DuckDbStore implements SqlEngine {
    * rollback hooks run); readers opened before keep failing and are replaced as they close.
    */
   async reopen(): Promise<void> {
+    await this.closeBeside().catch(() => undefined);
     try {
       this.writeConnection.closeSync();
       this.instance.closeSync();
@@ -227,7 +228,48 @@ export class DuckDbStore implements SqlEngine {
     await this.connection.run('CHECKPOINT');
   }
 
+  private besideConnection: Promise<DuckDBConnection> | undefined;
+
+  /**
+   * Runs `work` in a transaction of its own on a second connection, while the writing connection goes
+   * on with its own: for derived state (the folds) that reads committed rows only and writes tables
+   * no other transaction writes meanwhile. The tables it wrote count as changed once it commits.
+   */
+  async beside<T>(work: (engine: SqlEngine & { run(sql: string, params?: SqlParams): Promise<number> }) => Promise<T>): Promise<T> {
+    this.besideConnection ??= this.instance.connect();
+    const connection = await this.besideConnection;
+    const written: string[] = [];
+    const engine = {
+      dialect: this.dialect,
+      close: async () => undefined,
+      all: async <R = Row>(sql: string, params?: SqlParams) => (await connection.runAndReadAll(sql, params)).getRowObjectsJS().map((row) => plainRow(row) as R),
+      run: async (sql: string, params?: SqlParams) => {
+        written.push(sql);
+        return (await connection.run(sql, params)).rowsChanged;
+      },
+    };
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      const value = await work(engine);
+      await connection.run('COMMIT');
+      return value;
+    } catch (e) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      for (const sql of written) this.tables.touch(sql);
+      this.bump();
+    }
+  }
+
+  private async closeBeside(): Promise<void> {
+    const connection = this.besideConnection;
+    this.besideConnection = undefined;
+    await connection?.then((c) => c.closeSync(), () => undefined);
+  }
+
   async close(): Promise<void> {
+    await this.closeBeside();
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -6,6 +6,9 @@ import { qualityDay, QualityTally, recordQuality } from '../ingest/quality.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import { isRequestError, QueueClosedError, QueueFullError, type IngestSink } from '../sink.js';
 import { StoreHealth } from './store-health.js';
+import { FOLD_EVERY, foldNewEvents } from './catalogue-summary.js';
+import { foldLiveState, LIVE_FOLD_EVERY } from './live-state.js';
+import { IdleCheckpoint } from './idle-checkpoint.js';
 
 /**
  * Group commit: the one path by which the server writes. Requests hand their messages (or a unit of
@@ -63,6 +66,10 @@ export class WriteQueue implements IngestSink {
   private closed = false;
   private writers = new Map<string, IngestWriter>();
   private walInode: number | undefined;
+  /** Messages committed since the folds last ran; the folds running now, beside the groups. */
+  private sinceFold = 0;
+  private folding: Promise<void> | undefined;
+  private readonly checkpoints: IdleCheckpoint;
   private readonly health: StoreHealth;
   readonly stats: QueueStats = { pending: 0, flushes: 0, committed: 0, lastFlushMessages: 0, lastFlushMs: 0, failedFlushes: 0, busyMs: 0, maxFlushMs: 0 };
 
@@ -74,9 +81,19 @@ export class WriteQueue implements IngestSink {
         await store.probeWrite();
         this.afterCommit();
       },
-      busy: () => this.running !== undefined,
+      busy: () => this.running !== undefined || this.folding !== undefined,
       onChange: options.onHealthChange,
-      onRecovered: () => this.writers.clear(),
+      onRecovered: () => {
+        this.writers.clear();
+        this.checkpoints.reset();
+      },
+    });
+    this.checkpoints = new IdleCheckpoint(store, (work) => {
+      if (this.closed || this.health.failure || this.queue.length > 0) return;
+      this.occupy(async () => {
+        await this.folding;
+        await work();
+      });
     });
   }
 
@@ -149,24 +166,46 @@ export class WriteQueue implements IngestSink {
   }
 
   private kick(): void {
+    this.checkpoints.busy();
     if (this.running) return;
-    this.running = this.loop().finally(() => {
+    this.occupy(() => this.loop());
+  }
+
+  /**
+   * Loads what the first group would (the dedupe index, the known event accounts, the staging
+   * tables) now, as the queue's occupant: work arriving meanwhile waits for it. A failure is left to
+   * the first group, which meets it again and answers for it.
+   */
+  warm(): void {
+    this.occupy(() => new IngestWriter(this.store, 'warm').warm().catch(() => undefined));
+  }
+
+  /** Runs `work` as the queue's one occupant, if none runs; work arriving meanwhile waits for it. */
+  private occupy(work: () => Promise<void>): void {
+    if (this.running) return;
+    this.running = work().finally(() => {
       this.running = undefined;
       if (this.queue.length > 0) this.kick();
+      else this.checkpoints.idle();
     });
   }
 
   private async loop(): Promise<void> {
     // Let the requests that arrived in the same tick join the first flush.
     await new Promise((resolve) => setImmediate(resolve));
+    await this.checkpoints.bound();
     while (this.queue.length > 0) {
       if (this.queue[0].exclusive) {
         const job = this.take(1)[0];
+        await this.folding;
         await this.runExclusive(job);
         continue;
       }
       const jobs = this.takeGroup();
+      // A unit of work may write what the folds write (a journey's new live state): not beside them.
+      if (jobs.some((j) => j.work)) await this.folding;
       await this.flush(jobs);
+      this.foldBeside();
     }
   }
 
@@ -191,7 +230,7 @@ export class WriteQueue implements IngestSink {
   private writer(source: string): IngestWriter {
     let w = this.writers.get(source);
     if (!w) {
-      w = new IngestWriter(this.store, source, this.options.eventsInsert);
+      w = new IngestWriter(this.store, source, { eventsInsert: this.options.eventsInsert, folds: 'caller' });
       this.writers.set(source, w);
     }
     return w;
@@ -275,7 +314,28 @@ export class WriteQueue implements IngestSink {
     for (const job of [...jobs, ...this.take(this.queue.length)]) job.reject(refused);
   }
 
+  /**
+   * Once LIVE_FOLD_EVERY messages were committed since the last time, folds the live state and (past
+   * FOLD_EVERY events) the catalogue summary in a transaction of their own beside the next groups, so
+   * no request waits on them. Reads add the rows past the watermarks themselves, so a fold that runs
+   * late or fails (tried again later; a failing store shows in the next group) changes no answer.
+   */
+  private foldBeside(): void {
+    if (this.folding || this.sinceFold < LIVE_FOLD_EVERY || this.health.failure) return;
+    this.sinceFold = 0;
+    this.folding = this.store
+      .beside(async (side) => {
+        await foldLiveState(side);
+        await foldNewEvents(side, FOLD_EVERY);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.folding = undefined;
+      });
+  }
+
   private record(started: number, messages: number): void {
+    this.sinceFold += messages;
     this.stats.flushes++;
     this.stats.committed += messages;
     this.stats.lastFlushMessages = messages;
@@ -311,9 +371,11 @@ export class WriteQueue implements IngestSink {
   async close(): Promise<void> {
     this.closed = true;
     this.health.stop();
+    this.checkpoints.busy();
     while (this.running || this.queue.length > 0) {
       if (!this.running) this.kick();
       await this.running;
     }
+    await this.folding;
   }
 }

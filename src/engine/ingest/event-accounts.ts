@@ -107,15 +107,23 @@ function knownAccounts(store: DuckDbStore): Promise<Map<string, KnownAccount>> {
   return cached;
 }
 
+/** Loads the store's known accounts ahead of its first write (a server starting). */
+export async function loadEventAccounts(store: DuckDbStore): Promise<void> {
+  await knownAccounts(store);
+}
+
 /** After rows were written to `user_event_accounts` by another path (a bulk import): load them again. */
 export function forgetEventAccounts(store: DuckDbStore): void {
   caches.delete(store);
 }
 
-/** Keeps each person's event account; returns the persons whose account changed. In the writer's transaction. */
-export async function recordEventAccounts(store: DuckDbStore, events: readonly TrackedEvent[]): Promise<string[]> {
+/**
+ * Keeps each person's event account, in the writer's transaction. Answers the persons whose account
+ * changed, and of them those the table had no row for (`added`, with the rows written).
+ */
+export async function recordEventAccounts(store: DuckDbStore, events: readonly TrackedEvent[]): Promise<{ changed: string[]; added: LatestAccount[] }> {
   const latest = latestEventAccounts(events);
-  if (latest.length === 0) return [];
+  if (latest.length === 0) return { changed: [], added: [] };
   const known = await knownAccounts(store);
   // Persons the table has no row for (`known` holds every row): theirs are plain appends.
   const unknown = new Set(latest.flatMap((r) => (known.has(r.person) ? [] : [r.person])));
@@ -134,7 +142,7 @@ export async function recordEventAccounts(store: DuckDbStore, events: readonly T
   if (added.length > 0) await appendRows(store, 'user_event_accounts', 'main', added, appendAccount);
   const replaced = writes.filter((w) => !unknown.has(w.person));
   if (replaced.length > 0) await replaceEventAccounts(store, replaced);
-  return changed;
+  return { changed, added };
 }
 
 function appendAccount(a: DuckDBAppender, row: LatestAccount): void {

@@ -2,6 +2,7 @@ import type { TrackedEvent } from '../../model/message.js';
 import { countTraitChanges, countTraitRemovals } from '../duckdb/catalogue-summary.js';
 import { forgetEventAccounts } from './event-accounts.js';
 import { appendNullable, appendRows, timestampValue } from '../duckdb/append-rows.js';
+import type { DuckDBAppender } from '@duckdb/node-api';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { SqlParams } from '../sql-engine.js';
 import {
@@ -127,20 +128,27 @@ async function refreshUsers(store: DuckDbStore, users: string[], links: { anonym
   await storeProfiles(store, profiles);
 }
 
+/** A profile as a row of `users` (and of its staging copy). */
+function appendProfile(a: DuckDBAppender, [user, p]: [string, Profile]): void {
+  a.appendVarchar(user);
+  appendNullable(a, p.accountId);
+  a.appendVarchar(JSON.stringify(p.traits));
+  a.appendTimestamp(timestampValue(p.updatedAt));
+}
+
 async function storeProfiles(store: DuckDbStore, profiles: [string, Profile][]): Promise<void> {
   if (profiles.length === 0) return;
   await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_profiles AS SELECT * FROM users LIMIT 0');
-  await appendRows(store, 'stage_profiles', 'temp', profiles, (a, [user, p]) => {
-    a.appendVarchar(user);
-    appendNullable(a, p.accountId);
-    a.appendVarchar(JSON.stringify(p.traits));
-    a.appendTimestamp(timestampValue(p.updatedAt));
-  });
+  await appendRows(store, 'stage_profiles', 'temp', profiles, appendProfile);
   await countTraitChanges(store, 'users', 'stage_profiles');
   await store.run(`INSERT INTO people_changes SELECT s.user_id FROM stage_profiles s LEFT JOIN users u ON u.user_id = s.user_id
     WHERE u.user_id IS NULL OR u.account_id IS DISTINCT FROM s.account_id OR CAST(u.traits AS VARCHAR) IS DISTINCT FROM CAST(s.traits AS VARCHAR)`);
   await store.run('INSERT OR REPLACE INTO users SELECT * FROM stage_profiles');
   await store.run('DELETE FROM stage_profiles');
+  await appendSnapshots(store, profiles);
+}
+
+async function appendSnapshots(store: DuckDbStore, profiles: [string, Profile][]): Promise<void> {
   const snapshots = profiles.flatMap(([user, p]) => p.snapshots.map((s) => ({ user, s })));
   await appendRows(store, 'user_trait_history', 'main', snapshots, (a, { user, s }) => {
     a.appendVarchar(user);
@@ -151,3 +159,27 @@ async function storeProfiles(store: DuckDbStore, profiles: [string, Profile][]):
   });
 }
 
+/**
+ * The profiles of people new to the store from their events alone (`added`: their event accounts,
+ * just written): those with no profile, link, identity message or trait history yet (one query says
+ * which) are replayed as every profile is, from their event account, and appended; nothing stored
+ * is read or replaced for them. Answers the persons left for `refreshIdentity`.
+ */
+export async function appendNewProfiles(store: DuckDbStore, added: readonly EventAccountRow[]): Promise<string[]> {
+  if (added.length === 0) return [];
+  const known = new Set((await store.all<{ person: string }>(`
+    SELECT p.person FROM ${ID_LIST} AS p(person)
+    WHERE EXISTS (SELECT 1 FROM users u WHERE u.user_id = p.person)
+      OR EXISTS (SELECT 1 FROM identity_links l WHERE l.anonymous_id = p.person OR l.user_id = p.person)
+      OR EXISTS (SELECT 1 FROM identity_messages m WHERE coalesce(m.user_id, m.anonymous_id) = p.person)
+      OR EXISTS (SELECT 1 FROM user_trait_history h WHERE h.user_id = p.person)`, idList(added.map((a) => a.person)))).map((r) => r.person));
+  const fresh = added.filter((a) => !known.has(a.person));
+  const users = fresh.map((a) => a.person);
+  const profiles = await replayProfiles(users, new Map(users.map((u) => [u, u])), [], fresh, (accounts) => accountHistory(store, accounts));
+  // Traits come from identity messages, which these people have none of: the trait-key counts stay as they are.
+  if (profiles.some(([, p]) => Object.keys(p.traits).length > 0)) return added.map((a) => a.person);
+  await appendRows(store, 'users', 'main', profiles, appendProfile);
+  await appendRows(store, 'people_changes', 'main', users, (a, user) => a.appendVarchar(user));
+  await appendSnapshots(store, profiles);
+  return added.flatMap((a) => (known.has(a.person) ? [a.person] : []));
+}

@@ -8,7 +8,7 @@ import type { ImportCounts, ImportReport, RowError } from './import-report.js';
 export type { ImportCounts, ImportReport, RowError } from './import-report.js';
 import { detectHistorySource, historyConverter, type HistoryConverter, type HistorySource } from './history.js';
 import { isObject, normalizeMessage, type NormalizeResult, type NormalizeWarnings } from './normalize.js';
-import { importParquetFast, REST_LINE_COLUMN } from './parquet-fast.js';
+import { importParquetFast, isRefusal, REST_LINE_COLUMN } from './parquet-fast.js';
 import { qualityDay, QualityTally, recordQuality } from './quality.js';
 import { importNdjsonInEngine } from './ndjson-fast.js';
 import { isZipFile } from './containers.js';
@@ -172,15 +172,18 @@ export async function importEvents(store: DuckDbStore, path: string, options: Im
     // read --from another tool).
     let rest: Source | undefined;
     if (format === 'parquet' && path !== '-' && !options.from) {
-      const fast = async () => {
-        const done = await importParquetFast(store, path, quality.source, quality.importedAt);
+      const fast = async (singlePass: boolean) => {
+        const done = await importParquetFast(store, path, quality.source, quality.importedAt, { singlePass });
         if (done) {
           quality.tally.add(day, quality.source, 'duplicate', '', done.rows - done.inserted);
           await recordQuality(store, quality.tally);
         }
         return done;
       };
-      const done = options.strict ? await fast() : await store.transaction(fast);
+      // In a transaction of its own, the file is first read once, the guard inside the insert; a row
+      // it refuses rolls that back, and the checked path (the guard's pass first) runs instead.
+      const done = options.strict ? await fast(false)
+        : await store.transaction(() => fast(true)).catch((e: unknown) => (isRefusal(e) ? store.transaction(() => fast(false)) : Promise.reject(e)));
       if (done) {
         counts.imported += done.inserted;
         counts.duplicates += done.rows - done.inserted;

@@ -25,7 +25,9 @@
  * stored is skipped; ids that appear on any row left to the normaliser are left to it entirely, so the
  * two paths never see the same id. The in-memory dedupe index is dropped afterwards and reloaded from
  * the table by the next write. The file is read in a few streaming passes (no whole-file temporary
- * table), so memory stays within the store's budget. `test/parquet-fast.test.ts` imports files with
+ * table), so memory stays within the store's budget. The properties are checked once per distinct
+ * text (a Parquet file usually stores them as a dictionary), the rest of each row in the insert
+ * itself when the import may retry (`singlePass`). `test/parquet-fast.test.ts` imports files with
  * and without this path and compares the stored rows.
  */
 import { rm } from 'node:fs/promises';
@@ -60,59 +62,101 @@ export interface FastParquetResult {
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 let restFiles = 0;
 
-/** The guard of a file: a SELECT of each row's position, id and verdict (null when the file does not qualify). */
-export async function parquetFastGuard(store: DuckDbStore, path: string): Promise<{ guard: string; columns: string[] } | null> {
+/** The message of the error a refused row raises in a single-pass insert (never shown: the import then takes the checked path). */
+const REFUSED = 'parquet-fast: a row needs the normaliser';
+
+/** True for the error of a single-pass insert that met a row the normaliser must read. */
+export function isRefusal(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(REFUSED);
+}
+
+/**
+ * A file's plan: its rows' fields (a SELECT of `f_*` columns and `line`), the guard's verdict on them,
+ * its columns. With `rowsOnly`, neither reads the properties' shape: a pass over the file's distinct
+ * properties (`PROPERTIES_CLEAN`) found every one plain.
+ */
+interface FastPlan {
+  fields(rowsOnly: boolean): string;
+  ok(rowsOnly: boolean): string;
+  columns: string[];
+  /** Whether every distinct properties text of the file is plain (one pass over them). */
+  propertiesPlain(): Promise<boolean>;
+}
+
+/** The shape of the properties `f_raw` of the rows of `from`: the plain text (`f_json`), its keys and whether it nests. */
+const propertyShapes = (from: string) => `SELECT *, json_keys(f_json) AS f_keys, strpos(substr(f_json, 2), '{') > 0 AS f_nested FROM (
+  SELECT *, CASE WHEN regexp_full_match(f_raw, ${PLAIN}) THEN f_raw END AS f_json FROM (${from}))`;
+/** Properties stored as they are: absent, or plain without a key twice. */
+const PROPERTIES_OK = `(f_raw IS NULL OR (f_json IS NOT NULL AND ${keysDistinct('f_keys')}))`;
+// In a plain object without a nested one, a quote followed by `account_id":` opens that key (after a
+// closing quote comes `:`, `,` or `}`, and a string holds no quote); with a nested object the key
+// could be the inner one's, so such rows go to the normaliser.
+/** The properties' `account_id` (read when there is no groupId) is one the pattern reads exactly. */
+const ACCOUNT_OK = `(f_json IS NULL OR NOT contains(f_json, '"account_id":') OR (NOT f_nested AND (contains(f_json, '"account_id":null')
+    OR (contains(f_json, '"account_id":"') AND strlen(${ACCOUNT_STRING('f_json')}) <= 512))))`;
+/** How many of a file's distinct properties a row may not carry as they are (or when it has no groupId). */
+const PROPERTIES_REFUSED = `SELECT count(*) AS n FROM (${propertyShapes("SELECT DISTINCT nullif(properties, '') AS f_raw FROM read_parquet($path)")})
+  WHERE NOT coalesce(${PROPERTIES_OK} AND ${ACCOUNT_OK}, FALSE)`;
+
+/** The plan of a file (null when the file does not qualify). */
+export async function parquetFastPlan(store: DuckDbStore, path: string): Promise<FastPlan | null> {
   const described = await store.all<{ column_name: string; column_type: string }>('DESCRIBE SELECT * FROM read_parquet($path)', { path });
   const columns = described.map((c) => c.column_name);
   if (described.length === 0 || described.some((c) => !FAST_COLUMNS.has(c.column_name) || c.column_type !== 'VARCHAR')) return null;
   for (const needed of ['type', 'event', 'messageId', 'timestamp']) if (!columns.includes(needed)) return null;
   const col = (name: string) => (columns.includes(name) ? `nullif(${q(name)}, '')` : 'NULL::VARCHAR');
   const short = (expr: string) => `(${expr} IS NULL OR strlen(${expr}) <= 512)`;
-  const group = col('context.groupId');
-  const ts = col('timestamp');
   // Each intermediate value is a column of an inner SELECT: computed once per row.
-  const fields = `SELECT ${q('type')} AS f_type, ${col('event')} AS f_event, ${col('messageId')} AS f_id, ${col('userId')} AS f_user,
-      ${col('anonymousId')} AS f_anon, ${group} AS f_group, ${ts} AS f_ts, ${col('properties')} AS f_raw,
-      CASE WHEN regexp_full_match(${col('properties')}, ${PLAIN}) THEN ${col('properties')} END AS f_json, file_row_number AS line
+  const rows = `SELECT ${q('type')} AS f_type, ${col('event')} AS f_event, ${col('messageId')} AS f_id, ${col('userId')} AS f_user,
+      ${col('anonymousId')} AS f_anon, ${col('context.groupId')} AS f_group, ${col('timestamp')} AS f_ts, TRY_CAST(${col('timestamp')} AS TIMESTAMP) AS f_time,
+      ${col('properties')} AS f_raw, file_row_number AS line
     FROM read_parquet($path, file_row_number = true)`;
-  // Nested: a `{` past the first character (perhaps in a string: then the row is only treated warily).
-  const shapes = `SELECT *, json_keys(f_json) AS f_keys, strpos(substr(f_json, 2), '{') > 0 AS f_nested FROM (${fields})`;
-  const propertiesOk = `(f_raw IS NULL OR (f_json IS NOT NULL AND ${keysDistinct('f_keys')}))`;
-  // In a plain object without a nested one, a quote followed by `account_id":` opens that key (after a
-  // closing quote comes `:`, `,` or `}`, and a string holds no quote); with a nested object the key
-  // could be the inner one's, so such rows go to the normaliser.
-  const accountOk = `(f_group IS NOT NULL OR f_json IS NULL OR NOT contains(f_json, '"account_id":') OR (NOT f_nested AND (contains(f_json, '"account_id":null')
-    OR (contains(f_json, '"account_id":"') AND strlen(${ACCOUNT_STRING('f_json')}) <= 512))))`;
   const tsOk = `(f_ts IS NOT NULL AND regexp_full_match(f_ts, '(19[7-9][0-9]|2[01][0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?Z')
-      AND TRY_CAST(f_ts AS TIMESTAMP) <= make_timestamp(CAST($latest AS BIGINT)))`;
-  const guard = `coalesce(f_type = 'track' AND f_event IS NOT NULL AND ${short('f_event')}
+      AND f_time <= make_timestamp(CAST($latest AS BIGINT)))`;
+  const rowOk = `f_type = 'track' AND f_event IS NOT NULL AND ${short('f_event')}
     AND f_id IS NOT NULL AND ${short('f_id')}
     AND (f_user IS NOT NULL OR f_anon IS NOT NULL) AND ${short('f_user')} AND ${short('f_anon')}
     AND ${short('f_group')} AND (f_group IS NULL OR (NOT regexp_full_match(f_group, '-?(0|[1-9][0-9]{0,14})(\\.[0-9]+)?') AND f_group NOT IN ('true', 'false')))
-    AND ${tsOk} AND ${propertiesOk} AND ${accountOk}, FALSE)`;
-  return { guard: `SELECT line, f_id AS id, ${guard} AS ok FROM (${shapes})`, columns };
+    AND ${tsOk}`;
+  return {
+    fields: (rowsOnly) => (rowsOnly ? rows : propertyShapes(rows)),
+    ok: (rowsOnly) => `coalesce(${rowOk}${rowsOnly ? '' : ` AND ${PROPERTIES_OK} AND (f_group IS NOT NULL OR ${ACCOUNT_OK})`}, FALSE)`,
+    columns,
+    propertiesPlain: async () => !columns.includes('properties') || Number((await store.all<{ n: number }>(PROPERTIES_REFUSED, { path }))[0].n) === 0,
+  };
 }
 
 /**
  * Inserts the file's fast rows into `events` (no transaction of its own) and writes the others to a
  * temporary Parquet file for the normaliser. Null when the file does not qualify.
+ *
+ * With `singlePass`, the guard runs inside the insert itself and its first refused row fails the
+ * statement with an error `isRefusal` recognises: the caller then rolls the transaction back and
+ * imports again without it (the checked path: a pass of the guard first). A clean file, the common
+ * case, is read once instead of twice; a file with a row to refuse costs an aborted insert more.
  */
-export async function importParquetFast(store: DuckDbStore, path: string, source: string, receivedAt: number): Promise<FastParquetResult | null> {
-  const plan = await parquetFastGuard(store, path);
+export async function importParquetFast(store: DuckDbStore, path: string, source: string, receivedAt: number, options: { singlePass?: boolean } = {}): Promise<FastParquetResult | null> {
+  const plan = await parquetFastPlan(store, path);
   if (!plan) return null;
-  return insertFast(store, plan, path, source, receivedAt);
+  return insertFast(store, plan, path, source, receivedAt, options.singlePass === true);
 }
 
 /**
  * Streams the file through a few passes, keeping in temporary tables only the rows it sets aside
  * (refused rows and the later copies of an id), so memory stays within the store's budget whatever
- * the file's size: the guard's verdicts, the ids that repeat, then one insert straight from the file.
+ * the file's size: the distinct properties, the guard's verdicts (unless in a single pass), the ids
+ * that repeat, then one insert straight from the file.
  */
-async function insertFast(store: DuckDbStore, plan: { guard: string; columns: string[] }, path: string, source: string, receivedAt: number): Promise<FastParquetResult> {
+async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, source: string, receivedAt: number, singlePass: boolean): Promise<FastParquetResult> {
   const col = (name: string) => (plan.columns.includes(name) ? `nullif(r.${q(name)}, '')` : 'NULL::VARCHAR');
   const latest = (receivedAt + FUTURE_LIMIT_MS) * 1000;
-  // The refused rows; every row sharing an id with one is left to the normaliser too.
-  await store.run(`CREATE OR REPLACE TEMP TABLE fast_refused AS SELECT line, id FROM (${plan.guard}) WHERE NOT ok`, { path, latest });
+  // When every distinct properties text of the file is plain, no row's properties are checked again.
+  const rowsOnly = await plan.propertiesPlain();
+  const fields = plan.fields(rowsOnly);
+  const ok = plan.ok(rowsOnly);
+  // The refused rows (none in a single pass); every row sharing an id with one is left to the normaliser too.
+  if (singlePass) await store.run('CREATE OR REPLACE TEMP TABLE fast_refused (line BIGINT, id VARCHAR)');
+  else await store.run(`CREATE OR REPLACE TEMP TABLE fast_refused AS SELECT line, f_id AS id FROM (${fields}) WHERE NOT ${ok}`, { path, latest });
   const file = `read_parquet($path, file_row_number = true) r`;
   // Of an id that repeats, the rows after its first.
   await store.run(`CREATE OR REPLACE TEMP TABLE fast_later AS
@@ -122,32 +166,31 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
   const [counts] = await store.all<Record<'refused' | 'later' | 'stored' | 'messages', number>>(`SELECT (SELECT count(*) FROM fast_refused) AS refused,
     (SELECT count(*) FROM fast_later) AS later, (SELECT count(*) FROM events) AS stored, (SELECT count(*) FROM identity_messages) AS messages`);
   const stored = Number(counts.stored);
-  const refused = Number(counts.refused) === 0 ? 'FALSE'
-    : `coalesce(r.file_row_number IN (SELECT line FROM fast_refused) OR ${col('messageId')} IN (SELECT id FROM fast_refused WHERE id IS NOT NULL), FALSE)`;
+  const refused = (line: string, id: string) => (Number(counts.refused) === 0 ? 'FALSE'
+    : `coalesce(${line} IN (SELECT line FROM fast_refused) OR ${id} IN (SELECT id FROM fast_refused WHERE id IS NOT NULL), FALSE)`);
   const [{ total, rest: restRows }] = await store.all<{ total: number; rest: number }>(
-    `SELECT count(*) AS total, count(*) FILTER (WHERE ${refused}) AS rest FROM ${file}`, { path });
-  const props = col('properties');
-  // The pattern only where the key is (a plain `contains` first: the bench's file has none).
-  const account = `coalesce(${col('context.groupId')}, CASE WHEN contains(${props}, '"account_id":"') THEN nullif(${ACCOUNT_STRING(props)}, '') END)`;
+    `SELECT count(*) AS total, count(*) FILTER (WHERE ${refused('r.file_row_number', col('messageId'))}) AS rest FROM ${file}`, { path });
   // The writer's fingerprint (dedupe-index.ts): the MD5 as a number, 1 in place of 0.
-  const hash = `greatest(md5_number(${col('messageId')}), 1::UHUGEINT)`;
+  const hash = 'greatest(md5_number(f_id), 1::UHUGEINT)';
   // Each condition only when it can drop a row.
   const conditions = [
-    ...(refused === 'FALSE' ? [] : [`NOT ${refused}`]),
-    ...(Number(counts.later) > 0 ? ['r.file_row_number NOT IN (SELECT line FROM fast_later)'] : []),
+    ...(Number(counts.refused) === 0 ? [] : [`NOT ${refused('line', 'f_id')}`]),
+    ...(Number(counts.later) > 0 ? ['line NOT IN (SELECT line FROM fast_later)'] : []),
     ...(stored + Number(counts.messages) > 0 ? [`${hash} NOT IN (SELECT id_hash FROM events UNION ALL SELECT id_hash FROM identity_messages)`] : []),
   ];
+  // The pattern only where the key is (a plain `contains` first: the bench's file has none).
+  const account = `coalesce(f_group, CASE WHEN contains(f_raw, '"account_id":"') THEN nullif(${ACCOUNT_STRING('f_raw')}, '') END)`;
   // The first row of every id, unless that id is stored already, in file order, as the normaliser
   // stores them: the row ids then order ties below. Without a condition the insert reads the file
   // and stores its rows in that order as it goes; a condition joins them with another table, after
   // which a parallel insert does not keep the order (it stored the second half of the bench's file
   // first), so they are sorted back into it.
+  const id = singlePass ? `CASE WHEN ${ok} THEN f_id ELSE error('${REFUSED}') END` : 'f_id';
   const inserted = await store.run(`INSERT INTO events
-    SELECT ${col('messageId')}, ${hash}, ${col('event')}, CAST(${col('timestamp')} AS TIMESTAMP),
-      ${col('userId')}, ${col('anonymousId')}, ${account}, coalesce(${props}, '{}'), make_timestamp(CAST($received AS BIGINT)), $source
-    FROM ${file}
-    ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')} ORDER BY r.file_row_number` : ''}`,
-  { path, received: receivedAt * 1000, source });
+    SELECT ${id}, ${hash}, f_event, f_time, f_user, f_anon, ${account}, coalesce(f_raw, '{}'), make_timestamp(CAST($received AS BIGINT)), $source
+    FROM (${fields})
+    ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')} ORDER BY line` : ''}`,
+  { path, received: receivedAt * 1000, source, ...(singlePass ? { latest } : {}) });
   await foldNewEvents(store);
   await linkAndAccount(store, stored);
   await store.run('DROP TABLE fast_later');
@@ -159,7 +202,7 @@ async function insertFast(store: DuckDbStore, plan: { guard: string; columns: st
     rest = join(tmpdir(), `truenorth-rest-${process.pid}-${++restFiles}.parquet`);
     const target = `'${rest.replaceAll("'", "''")}'`;
     await store.run(`COPY (SELECT ${plan.columns.map((c) => `r.${q(c)}`).join(', ')}, r.file_row_number AS ${REST_LINE_COLUMN}
-      FROM ${file} WHERE ${refused}) TO ${target} (FORMAT parquet)`, { path });
+      FROM ${file} WHERE ${refused('r.file_row_number', col('messageId'))}) TO ${target} (FORMAT parquet)`, { path });
   }
   await store.run('DROP TABLE fast_refused');
   const restFile = rest;

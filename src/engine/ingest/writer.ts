@@ -5,8 +5,8 @@ import { appendNullable, appendRows, timestampValue } from '../duckdb/append-row
 import { insertEvents } from '../duckdb/insert-events.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { recordEventAccounts } from './event-accounts.js';
-import { logPeopleChanges, refreshIdentity } from './identity-refresh.js';
+import { loadEventAccounts, recordEventAccounts } from './event-accounts.js';
+import { appendNewProfiles, logPeopleChanges, refreshIdentity } from './identity-refresh.js';
 import { fingerprint, fingerprintValue, type Fingerprint } from './dedupe-index.js';
 import { claimIds } from './dedupe-store.js';
 
@@ -25,6 +25,17 @@ export interface WriteCounts {
  * as text (insert-events.ts), while this thread goes on with other work. Both store the same rows.
  */
 export type EventsInsert = 'appender' | 'statement';
+
+export interface IngestWriterOptions {
+  /** How events go into `events`; default the appender. */
+  eventsInsert?: EventsInsert;
+  /**
+   * `inline` (the default): the catalogue summary and the live state are folded in the writer's
+   * transaction every so many events; `caller`: the caller folds them itself (the server's write
+   * queue, in a transaction of their own that no request waits on).
+   */
+  folds?: 'inline' | 'caller';
+}
 
 /**
  * The columns `events` and `identity_messages` share, in their order: id, fingerprint, event name or
@@ -67,7 +78,7 @@ const STAGING = [
 export class IngestWriter {
   private prepared = false;
 
-  constructor(private readonly store: DuckDbStore, private readonly source: string, private readonly eventsInsert: EventsInsert = 'appender') {
+  constructor(private readonly store: DuckDbStore, private readonly source: string, private readonly options: IngestWriterOptions = {}) {
     // Staging tables created inside a transaction that rolls back are gone: create them again.
     store.onRollback(() => {
       this.prepared = false;
@@ -103,10 +114,12 @@ export class IngestWriter {
 
     const received = timestampValue(receivedAt);
     if (events.length > 0) {
-      if (this.eventsInsert === 'statement') await insertEvents(this.store, events.map((e) => e.m), receivedAt, this.source);
+      if (this.options.eventsInsert === 'statement') await insertEvents(this.store, events.map((e) => e.m), receivedAt, this.source);
       else await this.appendEvents(events, received);
-      await foldEventually(this.store, events.length);
-      await foldLiveEventually(this.store, events.length);
+      if (this.options.folds !== 'caller') {
+        await foldEventually(this.store, events.length);
+        await foldLiveEventually(this.store, events.length);
+      }
     }
     if (identities.length > 0) {
       await appendRows(this.store, 'stage_identity', 'temp', identities, (a, { m, f }) => {
@@ -117,7 +130,7 @@ export class IngestWriter {
       await this.store.run(`INSERT INTO identity_messages SELECT * FROM stage_identity`);
       await this.store.run('DELETE FROM stage_identity');
     }
-    const accountChanged = options.eventAccounts === false ? [] : await recordEventAccounts(this.store, events.map((e) => e.m));
+    const accounts = options.eventAccounts === false ? { changed: [], added: [] } : await recordEventAccounts(this.store, events.map((e) => e.m));
     // Link candidates: the stored messages carrying both ids, events first, in batch order.
     const links: NormalizedMessage[] = [];
     const relinked: string[] = [];
@@ -132,6 +145,7 @@ export class IngestWriter {
       relinked.push(...(await linkStagedIdentities(this.store)));
     }
     const touched = options.touched ?? [];
+    const accountChanged = await this.newProfilesAppended(accounts, identities.length + relinked.length + touched.length === 0);
     if (identities.length > 0 || accountChanged.length > 0 || relinked.length > 0 || touched.length > 0) {
       await refreshIdentity(this.store, {
         persons: [...identities.flatMap(({ m }) => (m.userId ?? m.anonymousId) ?? []), ...accountChanged, ...relinked, ...touched],
@@ -141,10 +155,31 @@ export class IngestWriter {
     return events.length + identities.length;
   }
 
+  /**
+   * The persons whose event account changed, less those new people whose profiles were appended
+   * (`appendNewProfiles`): only in a batch that changes nothing else about people.
+   */
+  private async newProfilesAppended(accounts: Awaited<ReturnType<typeof recordEventAccounts>>, onlyEventAccounts: boolean): Promise<string[]> {
+    if (!onlyEventAccounts || accounts.added.length === 0) return accounts.changed;
+    const added = new Set(accounts.added.map((a) => a.person));
+    const left = await appendNewProfiles(this.store, accounts.added);
+    return [...accounts.changed.filter((p) => !added.has(p)), ...left];
+  }
+
   private appendEvents(events: readonly { m: TrackedEvent; f: Fingerprint }[], received: ReturnType<typeof timestampValue>): Promise<void> {
     return appendRows(this.store, 'events', 'main', events, (a, { m: e, f }) => {
       appendStoredMessage(a, e, f, e.event, JSON.stringify(e.properties), received, this.source);
     });
+  }
+
+  /**
+   * What the first write would load, loaded now: the dedupe index, the known event accounts and the
+   * staging tables of this connection (a server starting, so that its first requests do not wait on them).
+   */
+  async warm(): Promise<void> {
+    await claimIds(this.store);
+    await loadEventAccounts(this.store);
+    await this.prepare();
   }
 
   private async prepare(): Promise<void> {
