@@ -15,6 +15,7 @@ import type { MetricModel } from '../src/model/metric-model.js';
 import { DAY_MS } from '../src/model/time.js';
 import { duckdbDialect } from '../src/query/dialects/duckdb.js';
 import { compileStageCounts } from '../src/query/plans/stages.js';
+import type { LiveState } from '../src/query/plans/live.js';
 import { normalizeAll } from './helpers/engines.js';
 import { periodsIn } from '../src/model/time.js';
 import { reportContext } from '../src/reports/context.js';
@@ -86,20 +87,22 @@ const inTransaction = (store: DuckDbStore) => <T,>(work: (s: DuckDbStore) => Pro
 
 /** Weekly counts of every stage, split by ideal users, over these weeks: through the state, and from every event. */
 async function bothWays(store: DuckDbStore, model: MetricModel, range: { from: number; to: number }) {
-  const q = (live: boolean) => compileStageCounts(context(model), { stages: model.journey, range, segment: 'all', idealSplit: true, live });
-  const [live, full] = [q(true), q(false)];
+  // Every event before the lowest watermark is in the state: the read may skip those rows.
+  const [{ folded }] = await store.all<{ folded: number }>('SELECT min(watermark) AS folded FROM live_state_defs');
+  const q = (live?: LiveState) => compileStageCounts(context(model), { stages: model.journey, range, segment: 'all', idealSplit: true, live });
+  const [live, full] = [q({ folded: Number(folded) }), q()];
   return { live: await store.all(live.sql, live.params), full: await store.all(full.sql, full.params) };
 }
 
-/** Per definition, the state's rows once folded, and the same definition folded again from the first event. */
+/** Per definition, the state's rows (with each identity's person) once folded, and the same definition folded again from the first event. */
 async function stateAndRebuilt(store: DuckDbStore) {
   await store.transaction(() => foldLiveState(store, 1));
-  const state = await store.all('SELECT def, raw_key, ts FROM live_reach ORDER BY def, raw_key');
+  const state = await store.all('SELECT def, raw_key, ts, actor_id FROM live_reach ORDER BY def, raw_key');
   const rebuilt = await store.transaction(async () => {
     await store.run('DELETE FROM live_reach');
     await store.run('UPDATE live_state_defs SET watermark = 0');
     await foldLiveState(store, 1);
-    return store.all('SELECT def, raw_key, ts FROM live_reach ORDER BY def, raw_key');
+    return store.all('SELECT def, raw_key, ts, actor_id FROM live_reach ORDER BY def, raw_key');
   });
   return { state, rebuilt };
 }
@@ -181,6 +184,43 @@ describe('the live first-reach state', () => {
       expect(await counts()).toEqual({ kui: 1 });
       await store.transaction(() => foldLiveState(store, 1));
       expect(await counts()).toEqual({ kui: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives an identity folded before its link the linked person, at the next read and at the next fold', async () => {
+    const store = await DuckDbStore.open(':memory:');
+    const writer = new IngestWriter(store, 'test');
+    const model = MODELS[0];
+    const at = (hours: number) => new Date(MONDAY + hours * 3_600_000).toISOString();
+    const write = (batch: unknown[]) => store.transaction(() => writer.write(normalizeAll(batch)));
+    const week = { from: MONDAY, to: MONDAY + 7 * DAY_MS };
+    const persons = async () => (await store.all<{ raw_key: string; actor_id: string }>(
+      'SELECT DISTINCT raw_key, actor_id FROM live_reach ORDER BY raw_key')).map((r) => `${r.raw_key}:${r.actor_id}`);
+    try {
+      await ensureLiveState(store, inTransaction(store), model.journey);
+      // Anonymous a7 upgrades inside the week; u1 upgraded the week before. Folded: a7 is its own person.
+      await write([{ type: 'track', messageId: 'k1', event: 'U', anonymousId: 'a7', timestamp: at(40), properties: {} },
+        { type: 'track', messageId: 'k2', event: 'U', userId: 'u1', timestamp: at(-30), properties: {} }]);
+      await store.transaction(() => foldLiveState(store, 1));
+      expect(await persons()).toEqual(['a7:a7', 'u1:u1']);
+      const { live: before } = await bothWays(store, model, week);
+      expect(before).toEqual([expect.objectContaining({ stage: 'upgrade', actors: 1 })]);
+      // a7 turns out to be u1: the read looks a7 up again (its row still names a7) and counts no first upgrade.
+      await write([{ type: 'identify', messageId: 'k3', userId: 'u1', anonymousId: 'a7', timestamp: at(0), traits: {} }]);
+      expect(await persons()).toEqual(['a7:a7', 'u1:u1']);
+      const { live, full } = await bothWays(store, model, week);
+      expect(live).toEqual(full);
+      expect(live).toEqual([]);
+      // The next fold (another person's event) writes a7's person into its row.
+      await write([{ type: 'track', messageId: 'k4', event: 'S', userId: 'u2', timestamp: at(50), properties: {} }]);
+      await store.transaction(() => foldLiveState(store, 1));
+      expect(await persons()).toEqual(['a7:u1', 'u1:u1', 'u2:u2']);
+      const after = await bothWays(store, model, week);
+      expect(after.live).toEqual(after.full);
+      const { state, rebuilt } = await stateAndRebuilt(store);
+      expect(state).toEqual(rebuilt);
     } finally {
       await store.close();
     }

@@ -9,6 +9,7 @@ import { QueryCache } from '../src/reports/query-cache.js';
 import { seg, storeFrom } from './helpers/fixture-store.js';
 import { modelFromConfig } from '../src/config/model.js';
 import { computeScorecard } from '../src/app/reads/ritual.js';
+import { SCORECARD_SECTIONS, unknownEventWarnings } from '../src/app/config-check.js';
 
 const CONFIG = `
 product: Cache
@@ -97,10 +98,10 @@ describe('report query cache', () => {
       throw new Error('abandoned');
     })).rejects.toThrow('abandoned');
     expect(await computeScorecard(ctx, config)).toEqual(before);
-    // Every statement again but four: the results kept week by week or topped up with new events (the North
-    // Star's weeks, the stage counts' weeks, the two first-instant counts), as no event was stored since.
-    // (No event this week: pace counts nothing.)
-    expect(engine.statements).toBe(2 * queried - 4);
+    // Every statement again but three: the results kept week by week or topped up with new events (the North
+    // Star's weeks, the stage counts' weeks, each event name's first and last instant), as no event was
+    // stored since. (No event this week: pace counts nothing.)
+    expect(engine.statements).toBe(2 * queried - 3);
   });
 
   it('keeps at most its row budget, dropping the least recently used', async () => {
@@ -117,6 +118,48 @@ describe('report query cache', () => {
     await cache.run(engine, q(1));
     expect(engine.statements).toBe(4);
     expect(cache.hits).toBe(2);
+  });
+
+  it('a value derived from rarely changing tables is computed once, and again only after a write to one of them', async () => {
+    const cache = new QueryCache();
+    let computed = 0;
+    const inputs = [{ sql: 'SELECT count(*) AS n FROM manual_values', params: {} }];
+    const derive = () => cache.derived(store, 'manual', inputs, async () => ({ n: ++computed }));
+    expect(await derive()).toEqual({ n: 1 });
+    const hit = await derive();
+    expect(hit).toEqual({ n: 1 });
+    hit.n = 999; // a caller editing its copy changes nothing kept
+    await write(seg.track('Message Sent', { userId: 'u1' }, '2026-11-13T11:00:00Z'));
+    expect(await derive()).toEqual({ n: 1 });
+    await store.run(`INSERT INTO manual_values VALUES ('y', '2026-W46', 1, 'me', now()::TIMESTAMP, NULL)`);
+    expect(await derive()).toEqual({ n: 2 });
+  });
+
+  it('health rows kept across event writes follow a new subscription at once', async () => {
+    const withHealth = parseConfig(`${CONFIG}health:\n  mrr: { owner: cfo@x }\n  customer_churn: { owner: cfo@x }\n`);
+    const healthModel = modelFromConfig(withHealth);
+    const ctx = reportContext(store, healthModel, AS_OF, new QueryCache());
+    const mrr = (r: Awaited<ReturnType<typeof computeScorecard>>) => r.rows.find((row) => row.id === 'health.mrr')!.values;
+    const before = await computeScorecard(ctx, withHealth);
+    await write(seg.track('Message Sent', { userId: 'u1' }, '2026-11-14T11:00:00Z'));
+    expect(mrr(await computeScorecard(ctx, withHealth))).toEqual(mrr(before));
+    await store.run(`INSERT INTO subscriptions VALUES ('acme', 's1', TIMESTAMP '2026-10-01 00:00:00', 4900, NULL, NULL, 'test', now()::TIMESTAMP)`);
+    const after = await computeScorecard(ctx, withHealth);
+    expect(mrr(after)).toEqual(mrr(await computeScorecard(reportContext(store, healthModel, AS_OF), withHealth)));
+    expect(mrr(after).at(-1)).toBe(4900);
+    expect(mrr(before).at(-1)).toBeNull();
+  });
+
+  it('a server\'s unknown-name warnings follow the writes: a name is unknown until an event of it is stored', async () => {
+    const typo = parseConfig(CONFIG.replace('Signed Up', 'Signed Upp'));
+    const ctx = reportContext(store, modelFromConfig(typo), AS_OF, new QueryCache());
+    const afresh = () => unknownEventWarnings(reportContext(store, modelFromConfig(typo), AS_OF), typo, SCORECARD_SECTIONS);
+    const names = async (c = ctx) => (await unknownEventWarnings(c, typo, SCORECARD_SECTIONS)).map((f) => f.name);
+    expect(await names()).toEqual(['Signed Upp']);
+    expect(await unknownEventWarnings(ctx, typo, SCORECARD_SECTIONS)).toEqual(await afresh());
+    await write(seg.track('Signed Upp', { userId: 'u9' }, '2026-11-12T11:00:00Z'));
+    expect(await names()).toEqual([]);
+    expect(await afresh()).toEqual([]);
   });
 
   it('an engine without a data version (a ClickHouse server) is never cached', async () => {

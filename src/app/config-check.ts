@@ -8,6 +8,7 @@ import type { Config } from '../config/schema/index.js';
 import { compileEventNames } from '../query/plans/catalogue.js';
 import { eventCatalogue } from '../reports/catalogue.js';
 import { run, type ReportContext } from '../reports/context.js';
+import { keptEventNames } from '../reports/no-data.js';
 
 /** Report sections by the key paths they read. */
 export const SCORECARD_SECTIONS = ['north_star', 'journey', 'metrics'];
@@ -15,11 +16,11 @@ export const ALL_SECTIONS = ['journey', 'north_star', 'metrics', 'surveys', 'hea
 
 /**
  * The warnings a report carries: its config's event names the store does not hold, under the given
- * key-path prefixes (`journey`, `north_star`, `metrics[2]`). One cheap query, through the report
- * cache: the stored names (on DuckDB, from the catalogue summary).
+ * key-path prefixes (`journey`, `north_star`, `metrics[2]`). On a server, the names it keeps up to
+ * date with each write; elsewhere one cheap query (on DuckDB, from the catalogue summary).
  */
 export async function unknownEventWarnings(ctx: ReportContext, config: Config, sections: readonly string[]): Promise<ConfigFinding[]> {
-  const names = (await run<{ event: string }>(ctx, compileEventNames(ctx.query))).map((r) => r.event);
+  const names = await keptEventNames(ctx) ?? (await run<{ event: string }>(ctx, compileEventNames(ctx.query))).map((r) => r.event);
   const stored: StoredNames = { events: names.map((event) => ({ event, properties: [], sampled: 0 })), user_traits: [], account_traits: [] };
   const under = (path: string) => sections.some((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
   return checkConfigNames(config, stored)

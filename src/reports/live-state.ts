@@ -1,20 +1,21 @@
 import { capabilityGap, readerCapabilities } from '../engine/capabilities.js';
 import type { StageDefinition } from '../model/metrics.js';
 import type { Period } from '../model/time.js';
-import { compileLiveKeys, compileWindowPrefix, reachDefinitions, reachKey, widestWindow, type WindowPrefix, type WindowPrefixRow } from '../query/plans/live.js';
+import { compileLiveKeys, compileWindowPrefix, reachDefinitions, reachKey, widestWindow, type LiveState, type WindowPrefix, type WindowPrefixRow } from '../query/plans/live.js';
 import { compileStageCounts, type StageCountsQuery } from '../query/plans/stages.js';
 import { run, type ReportContext } from './context.js';
 import { keptPeriods, windowsOf } from './period-ranges.js';
 
 /**
- * Whether the store keeps the live first-reach state of every definition these stages need (the
+ * The live first-reach state of every definition these stages need, when the store keeps it (the
  * server builds it for its config; until then, and on an engine without it, reports read the events).
  */
-export async function liveReachReady(ctx: ReportContext, stages: readonly StageDefinition[]): Promise<boolean> {
-  if (capabilityGap(readerCapabilities(ctx.engine), 'live_state') !== undefined) return false;
-  const built = new Set((await run<{ def: string }>(ctx, compileLiveKeys())).map((r) => r.def));
-  const needed = reachDefinitions(stages);
-  return needed.length > 0 && needed.every((d) => built.has(reachKey(d)));
+export async function liveReach(ctx: ReportContext, stages: readonly StageDefinition[]): Promise<LiveState | undefined> {
+  if (capabilityGap(readerCapabilities(ctx.engine), 'live_state') !== undefined) return undefined;
+  const built = new Map((await run<{ def: string; watermark: number }>(ctx, compileLiveKeys())).map((r) => [r.def, Number(r.watermark)]));
+  const needed = reachDefinitions(stages).map((d) => built.get(reachKey(d)));
+  if (needed.length === 0 || needed.some((w) => w === undefined)) return undefined;
+  return { folded: Math.min(...(needed as number[])) };
 }
 
 /**
@@ -24,7 +25,7 @@ export async function liveReachReady(ctx: ReportContext, stages: readonly StageD
  * later week's first reaches) and no link or trait changes.
  */
 export async function stageCountRows<T extends { period: string }>(ctx: ReportContext, q: Omit<StageCountsQuery, 'live'>): Promise<T[]> {
-  const live = q.segment === 'all' && await liveReachReady(ctx, q.stages);
+  const live = q.segment === 'all' ? await liveReach(ctx, q.stages) : undefined;
   const time = ctx.model.time;
   const periods = keptPeriods(q.range, 'week', time, q.within);
   if (!ctx.cache || !periods) return run<T>(ctx, compileStageCounts(ctx.query, { ...q, live }));
@@ -34,7 +35,7 @@ export async function stageCountRows<T extends { period: string }>(ctx: ReportCo
     key: JSON.stringify({ stageCounts: q.stages, segment: q.segment, ideal: q.idealSplit ?? false, profile: ctx.model.idealUser, time, windowed }),
     periods,
     events: eventsOf(q.stages),
-    prepare: async (missing) => { if (live && missing.length === 1) prefix = await windowPrefix(ctx, q.stages, missing[0]); },
+    prepare: async (missing) => { if (live && missing.length === 1) prefix = await windowPrefix(ctx, q.stages, missing[0], live); },
     compile: (range, parts) => compileStageCounts(ctx.query, {
       ...q, range, live, ...(windowed ? { within: windowsOf(parts) } : {}), ...(prefix?.cut === range.from ? { windowPrefix: prefix } : {}),
     }),
@@ -50,7 +51,7 @@ const eventsOf = (stages: readonly StageDefinition[]) => stages.flatMap((s) => s
  * alone is computed again (the current week, after a write), it reads its own events, not also its
  * windows' days before it.
  */
-async function windowPrefix(ctx: ReportContext, stages: readonly StageDefinition[], period: Period): Promise<WindowPrefix | undefined> {
+async function windowPrefix(ctx: ReportContext, stages: readonly StageDefinition[], period: Period, live: LiveState): Promise<WindowPrefix | undefined> {
   const reached = stages.filter((s) => s.stage !== 'visit');
   const widest = widestWindow(reached);
   if (widest === 0) return undefined;
@@ -58,7 +59,7 @@ async function windowPrefix(ctx: ReportContext, stages: readonly StageDefinition
     key: JSON.stringify({ windowPrefix: reached, time: ctx.model.time }),
     periods: [{ ...period, from: period.from - widest, to: period.from }],
     events: eventsOf(reached),
-    compile: () => compileWindowPrefix(ctx.query, reached, period.from, period.startDate),
+    compile: () => compileWindowPrefix(ctx.query, reached, period.from, period.startDate, live),
     people: true,
   });
   return { cut: period.from, rows };

@@ -5,9 +5,10 @@
  */
 import { formatDate, localDateOf, type Period } from '../model/time.js';
 import type { CompiledQuery } from '../query/dialect.js';
-import { compileEventFirstSeen, compileStoreFirstSeen, type RowSpan } from '../query/plans/coverage.js';
+import { compileEventSpans } from '../query/plans/coverage.js';
 import type { CountRow } from './period-rows.js';
 import { run, type ReportContext } from './context.js';
+import { keepsPeriods } from './period-cache.js';
 import { buildRow, type ScorecardRow } from './scorecard.js';
 
 /** Why each cell of a row has no data (null: the cell has data). */
@@ -23,22 +24,41 @@ export interface DataCoverage {
   timezone: string;
 }
 
-/** First-seen instants of these event names, and the store's first and last: two cheap aggregate queries. */
-export async function dataCoverage(ctx: ReportContext, events: readonly string[]): Promise<DataCoverage> {
-  const names = [...new Set(events)].sort();
+/** Each stored event name's count and first and last instants: one grouped pass over the events. */
+function eventSpans(ctx: ReportContext): Promise<EventSpan[]> {
   // A server keeps the counts and tops them up with the events stored since (period-cache.ts).
-  const counted = <T extends CountRow>(key: string, compile: (rows?: RowSpan) => CompiledQuery) =>
-    ctx.cache ? ctx.cache.periods.counted<T>(ctx.engine, key, compile) : run<T>(ctx, compile());
-  const [perEvent, store] = await Promise.all([
-    names.length ? counted<{ event: string; n: number; first_ms: number }>(`first seen ${JSON.stringify(names)}`, (rows) => compileEventFirstSeen(ctx.query, names, rows)) : Promise.resolve([]),
-    counted<{ n: number; first_ms: number | null; last_ms: number | null }>('first seen', (rows) => compileStoreFirstSeen(ctx.query, rows)),
-  ]);
-  const firstSeen = new Map<string, number>();
-  for (const r of perEvent) if (Number(r.n) > 0) firstSeen.set(r.event, Number(r.first_ms));
-  // An empty aggregate is NULL in DuckDB but the type's default (1970) in ClickHouse: trust the count.
-  const stored = store.length > 0 && Number(store[0].n) > 0 && store[0].first_ms !== null;
-  return { firstSeen, storeFirst: stored ? Number(store[0].first_ms) : null, storeLast: stored ? Number(store[0].last_ms) : null, timezone: ctx.model.time.timezone };
+  return ctx.cache
+    ? ctx.cache.periods.counted<EventSpan>(ctx.engine, 'event spans', (rows) => compileEventSpans(ctx.query, rows))
+    : run<EventSpan>(ctx, compileEventSpans(ctx.query));
 }
+
+/**
+ * The event names the store holds, where a server keeps them up to date with each write (the spans
+ * the no-data coverage reads); undefined elsewhere, where the catalogue's summary is the cheaper read.
+ */
+export async function keptEventNames(ctx: ReportContext): Promise<string[] | undefined> {
+  if (!ctx.cache || !keepsPeriods(ctx.engine)) return undefined;
+  return (await eventSpans(ctx)).filter((r) => Number(r.n) > 0).map((r) => r.event);
+}
+
+/** First-seen instants of these event names, and the store's first and last: one grouped pass over the events. */
+export async function dataCoverage(ctx: ReportContext, events: readonly string[]): Promise<DataCoverage> {
+  const spans = await eventSpans(ctx);
+  const asked = new Set(events);
+  const firstSeen = new Map<string, number>();
+  let storeFirst: number | null = null;
+  let storeLast: number | null = null;
+  for (const r of spans) {
+    if (Number(r.n) === 0) continue;
+    const [first, last] = [Number(r.first_ms), Number(r.last_ms)];
+    if (asked.has(r.event)) firstSeen.set(r.event, first);
+    storeFirst = storeFirst === null ? first : Math.min(storeFirst, first);
+    storeLast = storeLast === null ? last : Math.max(storeLast, last);
+  }
+  return { firstSeen, storeFirst, storeLast, timezone: ctx.model.time.timezone };
+}
+
+type EventSpan = CountRow & { event: string; n: number; first_ms: number; last_ms: number };
 
 const quoted = (events: readonly string[]) => events.map((e) => `\`${e}\``).join(' or ');
 

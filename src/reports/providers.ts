@@ -1,7 +1,7 @@
 import { addPeriods, formatDate, periodName, periodStartOf, startOfLocalDate, type Period } from '../model/time.js';
 import type { TimeSettings } from '../model/metrics.js';
 import type { ReportContext } from './context.js';
-import { fetchLedger, fetchManualEntries, healthField, revenuePeriods } from './revenue.js';
+import { fetchLedger, fetchManualEntries, healthField, ledgerQuery, manualEntriesQuery, revenuePeriods } from './revenue.js';
 import { currentManualValues } from './manual-values.js';
 import { ledgerGaps } from './no-data.js';
 import type { HealthWeekly, ScorecardProviders, WeeklyValues } from './scorecard-report.js';
@@ -17,6 +17,15 @@ const LEDGER_FREE = new Set(['runway']);
  * customers at the start of each week.
  */
 export async function healthWeekly(ctx: ReportContext, health: Pick<HealthModel, 'grossMargin'>, names: string[], weeks: Period[]): Promise<HealthWeekly> {
+  if (!ctx.cache || weeks.length === 0) return computeHealthWeekly(ctx, health, names, weeks);
+  // Past the last week's end, "now" changes none of its figures: the same weeks give the same rows all week.
+  const asOf = Math.min(ctx.asOf, weeks[weeks.length - 1].to);
+  const key = JSON.stringify({ health: 'weekly', names, weeks, asOf, grossMargin: health.grossMargin, time: ctx.model.time });
+  const inputs = [ledgerQuery(ctx), manualEntriesQuery(ctx, BUILTIN_MANUAL_METRICS)];
+  return ctx.cache.derived(ctx.engine, key, inputs, () => computeHealthWeekly({ ...ctx, asOf }, health, names, weeks));
+}
+
+async function computeHealthWeekly(ctx: ReportContext, health: Pick<HealthModel, 'grossMargin'>, names: string[], weeks: Period[]): Promise<HealthWeekly> {
   const [ledger, manual] = await Promise.all([fetchLedger(ctx), fetchManualEntries(ctx, BUILTIN_MANUAL_METRICS)]);
   const time = ctx.model.time;
   const months = lastCompleteMonths(weeks, time);

@@ -1,7 +1,7 @@
 import type { RetentionDefinition, Segment, TimeRange } from '../model/metrics.js';
 import { localDateOf, parseDate, periodIndex, periodName, periodsIn } from '../model/time.js';
 import { cohortStage, compileRetention, type RetentionQuery } from '../query/plans/retention.js';
-import { liveReachReady } from './live-state.js';
+import { liveReach } from './live-state.js';
 import { run, type ReportContext } from './context.js';
 
 export interface RetentionCohort {
@@ -76,7 +76,7 @@ type RetentionRow = { cohort: string; cohort_index: number; offset: number; acto
 export async function retentionReport(
   ctx: ReportContext, definition: RetentionDefinition, range: TimeRange, segment: Segment, periodZero: PeriodZero = 'cohort',
 ): Promise<RetentionReport> {
-  const live = segment === 'all' && await liveReachReady(ctx, [cohortStage(definition)]);
+  const live = segment === 'all' ? await liveReach(ctx, [cohortStage(definition)]) : undefined;
   const rows = await retentionRows(ctx, { definition, range, segment, live });
   const current = periodIndex(localDateOf(ctx.asOf, ctx.model.time.timezone), definition.period, ctx.model.time.weekStart);
   return buildRetention(definition, segment, rows, current, ctx.model.time.weekStart, periodZero);

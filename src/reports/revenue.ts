@@ -200,17 +200,19 @@ export interface RevenueReport {
   warnings: string[];
 }
 
+/** The statements `fetchLedger` and `fetchManualEntries` run: what a value computed from their rows depends on. */
+export const ledgerQuery = (ctx: ReportContext, to?: number) => compileLedger(ctx.query, { to });
+export const manualEntriesQuery = (ctx: ReportContext, metrics?: readonly string[], period?: string) => compileManualEntries(ctx.query, { metrics, period });
+
 export async function fetchLedger(ctx: ReportContext, to?: number): Promise<LedgerEntryRow[]> {
-  const rows = await run<{ account_id: string; subscription_id: string; t: number; mrr: number; currency: string | null }>(
-    ctx, compileLedger(ctx.query, { to }),
-  );
+  const rows = await run<{ account_id: string; subscription_id: string; t: number; mrr: number; currency: string | null }>(ctx, ledgerQuery(ctx, to));
   return rows.map((r) => ({ account: r.account_id, subscription: r.subscription_id, t: Number(r.t), mrr: Number(r.mrr), currency: r.currency }));
 }
 
 /** Every hand entry of these metrics (all metrics when omitted), oldest first: the audit trail. */
 export async function fetchManualEntries(ctx: ReportContext, metrics?: readonly string[], period?: string): Promise<ManualEntry[]> {
   const rows = await run<{ metric: string; period: string; value: number | null; entered_by: string; entered_ms: number; note: string | null }>(
-    ctx, compileManualEntries(ctx.query, { metrics, period }),
+    ctx, manualEntriesQuery(ctx, metrics, period),
   );
   return rows.map((r) => ({ ...r, value: r.value === null ? null : Number(r.value), entered_ms: Number(r.entered_ms) }));
 }

@@ -129,24 +129,24 @@ async function scorecardSources(ctx: ReportContext, scorecard: ScorecardModel, w
   const shown = new Set(definitions.map((d) => d.id));
   const shownMetrics = ctx.model.metrics.filter((m) => shown.has(m.id));
   const counted = [ctx.model.northStar, ...ctx.model.journey, ...shownMetrics].flatMap((m) => m.selector.events);
+  const computedHealth = Object.entries(scorecard.healthSources).filter(([, source]) => source === 'computed').map(([name]) => name);
+  const shownFormulas = (ctx.model.formulas ?? []).filter((metric) => shown.has(metric.id));
+  // Every source at once: the engine runs the statements side by side while the health rows are worked out here.
   // All and ideal stage counts come from one pass over the events.
-  const [northStar, { all: stagesAll, ideal: stagesIdeal }, coverage] = await Promise.all([
+  const [northStar, { all: stagesAll, ideal: stagesIdeal }, coverage, metricValues, formulaValues, health, manual] = await Promise.all([
     seriesReport(ctx, weeklyNorthStar, range),
     ctx.model.idealUser ? weeklyStageCountsWithIdeal(ctx, range) : stageCounts(ctx, range, 'all').then((all) => ({ all, ideal: null })),
     dataCoverage(ctx, counted),
+    Promise.all(shownMetrics.map((metric) => seriesReport(ctx, { ...metric, frequency: 'week' }, range).then((r) => r.series.map((p) => p.value)))),
+    Promise.all(shownFormulas.map((metric) => formulaWeekly(ctx, metric.formula, weeks))),
+    computedHealth.length && providers.health ? providers.health(computedHealth, weeks) : { values: {}, reasons: {}, base: [] },
+    providers.manual ? providers.manual(definitions.map((d) => manualKey(d.id)), weeks) : {},
   ]);
   const gapsOf = (selector: EventSelector) => eventGaps(selector.events, weeks, coverage);
-  const metricSeries = new Map<string, (number | null)[]>();
-  for (const metric of shownMetrics) {
-    const r = await seriesReport(ctx, { ...metric, frequency: 'week' }, range);
-    metricSeries.set(metric.id, r.series.map((p) => p.value));
-  }
-  for (const metric of ctx.model.formulas ?? []) {
-    if (shown.has(metric.id)) metricSeries.set(metric.id, await formulaWeekly(ctx, metric.formula, weeks));
-  }
-  const computedHealth = Object.entries(scorecard.healthSources).filter(([, source]) => source === 'computed').map(([name]) => name);
-  const health = computedHealth.length && providers.health ? await providers.health(computedHealth, weeks) : { values: {}, reasons: {}, base: [] };
-  const manual = providers.manual ? await providers.manual(definitions.map((d) => manualKey(d.id)), weeks) : {};
+  const metricSeries = new Map<string, (number | null)[]>([
+    ...shownMetrics.map((m, i) => [m.id, metricValues[i]] as const),
+    ...shownFormulas.map((m, i) => [m.id, formulaValues[i]] as const),
+  ]);
   return {
     northStar: northStar.series.map((p) => p.value), stagesAll, stagesIdeal, shownMetrics, metricSeries, health, manual, gapsOf,
     stageGaps: new Map(ctx.model.journey.map((s) => [s.stage, gapsOf(s.selector)])),

@@ -2,12 +2,12 @@
  * The live first-reach state on DuckDB (query/plans/live.ts says what it holds and how reads merge
  * it): `ensureLiveState` keeps exactly the definitions a journey needs, building a new one from every
  * stored event (a changed definition is a new key, so a config change rebuilds what it changed and
- * drops what no stage uses); `foldLiveState` adds the events past each watermark, in the writer's
- * transaction. A read adds the rows past the watermark itself, so folding late never changes an answer.
+ * drops what no stage uses); `foldLiveState` adds the events past each watermark and gives the
+ * identities whose link changed since their person as linked now, in the writer's transaction. A read adds the rows past the watermark itself, so folding late never changes an answer.
  */
 import type { StageDefinition } from '../../model/metrics.js';
 import { duckdbDialect } from '../../query/dialects/duckdb.js';
-import { compileFold, compileStoredEvents, reachDefinitions, reachKey, type ReachDefinition } from '../../query/plans/live.js';
+import { compileFold, compilePeopleChanges, compileRelink, compileStoredEvents, reachDefinitions, reachKey, type ReachDefinition } from '../../query/plans/live.js';
 import type { SqlEngine, SqlParams } from '../sql-engine.js';
 
 /** The writing connection of a DuckDB file (DuckDbStore). */
@@ -29,11 +29,13 @@ export interface LiveStateProgress {
 /** The reach definitions keep no timezone or week start: any query context compiles them alike. */
 const context = { dialect: duckdbDialect, time: { timezone: 'UTC', weekStart: 'monday' as const }, idealUser: null };
 
-async function storedEvents(store: SqlEngine): Promise<number> {
-  const q = compileStoredEvents();
+async function count(store: SqlEngine, q: { sql: string; params: SqlParams }): Promise<number> {
   const [row] = await store.all<{ n: number }>(q.sql, q.params);
   return Number(row.n);
 }
+const storedEvents = (store: SqlEngine) => count(store, compileStoredEvents());
+/** The people changes logged so far, the caller's transaction's own included. */
+const peopleChanges = (store: SqlEngine) => count(store, compilePeopleChanges());
 
 /** Folds every row from `from` on (the caller's transaction's own included; compileFold) into the state. */
 async function fold(store: Writer, definition: ReachDefinition, from: number): Promise<void> {
@@ -71,8 +73,8 @@ export async function ensureLiveState(
       const stored = await storedEvents(s);
       await s.run('DELETE FROM live_reach WHERE def = $def', { def });
       await fold(s, definition, 0);
-      await s.run('INSERT INTO live_state_defs VALUES ($def, $definition, $watermark, now()::TIMESTAMP)', {
-        def, definition: JSON.stringify(definition), watermark: stored,
+      await s.run('INSERT INTO live_state_defs VALUES ($def, $definition, $watermark, $people, now()::TIMESTAMP)', {
+        def, definition: JSON.stringify(definition), watermark: stored, people: await peopleChanges(s),
       });
       return stored;
     });
@@ -86,14 +88,19 @@ export async function ensureLiveState(
  * transaction (a batch that rolls back folds nothing). Answers how many definitions it folded.
  */
 export async function foldLiveState(store: Writer, atLeast = LIVE_FOLD_EVERY): Promise<number> {
-  const defs = await store.all<{ def: string; definition: string; watermark: number }>('SELECT def, CAST(definition AS VARCHAR) AS definition, watermark FROM live_state_defs');
+  const defs = await store.all<{ def: string; definition: string; watermark: number; people_watermark: number }>(
+    'SELECT def, CAST(definition AS VARCHAR) AS definition, watermark, people_watermark FROM live_state_defs');
   if (!defs.length) return 0;
   const stored = await storedEvents(store);
+  const people = await peopleChanges(store);
   let folded = 0;
   for (const d of defs) {
     if (stored - Number(d.watermark) < atLeast) continue;
-    await fold(store, JSON.parse(d.definition) as ReachDefinition, Number(d.watermark));
-    await store.run('UPDATE live_state_defs SET watermark = $stored WHERE def = $def', { stored, def: d.def });
+    const definition = JSON.parse(d.definition) as ReachDefinition;
+    await fold(store, definition, Number(d.watermark));
+    const relink = compileRelink(definition);
+    await store.run(relink.sql, { ...relink.params, people: Number(d.people_watermark) });
+    await store.run('UPDATE live_state_defs SET watermark = $stored, people_watermark = $people WHERE def = $def', { stored, people, def: d.def });
     folded++;
   }
   return folded;

@@ -324,6 +324,32 @@ export const MIGRATIONS: Migration[] = [
       `CREATE TABLE people_changes (raw_key VARCHAR NOT NULL)`,
     ],
   },
+  {
+    version: 16,
+    name: 'live state keyed per person',
+    statements: [
+      // The state is rebuilt from the events: each identity's row now also keeps its person, and each
+      // definition the number of people changes its persons reflect.
+      'DROP TABLE live_reach',
+      'DROP TABLE live_state_defs',
+      `CREATE TABLE live_state_defs (
+        def VARCHAR PRIMARY KEY,
+        definition JSON NOT NULL,
+        watermark BIGINT NOT NULL,
+        people_watermark BIGINT NOT NULL,
+        built_at TIMESTAMP NOT NULL
+      )`,
+      // actor_id: the person the identity belonged to when its row was last written or the people
+      // changes before the definition's people watermark were applied.
+      `CREATE TABLE live_reach (
+        def VARCHAR NOT NULL,
+        raw_key VARCHAR NOT NULL,
+        ts BIGINT[] NOT NULL,
+        actor_id VARCHAR NOT NULL,
+        PRIMARY KEY (def, raw_key)
+      )`,
+    ],
+  },
 ];
 
 /** Migrations in the order they apply. */

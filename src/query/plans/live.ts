@@ -1,10 +1,11 @@
 /**
  * The live first-reach state (DuckDB): per stored identity (an event's user id, else its anonymous
  * id) and per reach definition (an event selector and the n-th qualifying event), the n earliest
- * qualifying instants. Kept at write time from a row watermark (`events` is append only, so the rows
- * from the watermark on are exactly the ones not folded yet) and merged per person at read time
- * through the identity links: a late event lowers a list, a new link merges lists, neither needs the
- * state rewritten. A stage counted within days of signup is read from the recent events alone,
+ * qualifying instants, and the identity's person. Kept at write time from a row watermark (`events` is
+ * append only, so the rows from the watermark on are exactly the ones not folded yet) and merged per
+ * person at read time: a late event lowers a list, a new link merges lists. An identity whose link
+ * changed since its row's person was set is in the people changes past the definition's people
+ * watermark, and is looked up in the links again, by the read and by the next fold. A stage counted within days of signup is read from the recent events alone,
  * anchored on the signup instants the state holds.
  */
 import { createHash } from 'node:crypto';
@@ -23,6 +24,15 @@ export interface ReachDefinition {
 export function reachKey(definition: ReachDefinition): string {
   const canonical = JSON.stringify({ events: definition.selector.events, where: definition.selector.where, keep: definition.keep });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}
+
+/**
+ * The live state as a read found it: every event stored before row `folded` is in the state of each
+ * definition it reads (the lowest watermark when the read was planned; watermarks only rise, so the
+ * statement's own, read again inside it, is never lower). Only lets the read skip the older rows.
+ */
+export interface LiveState {
+  folded: number;
 }
 
 /** An event's identity (`events` aliased `e`): its user id, else its anonymous id; the state is kept per identity. */
@@ -52,19 +62,37 @@ function foldRows(b: StatementBuilder, definition: ReachDefinition, from: string
     GROUP BY raw_key`;
 }
 
+/** An identity's person (`k.raw_key`, links aliased `l`): the user its link names, else itself. */
+const PERSON = 'coalesce(l.user_id, k.raw_key)';
+
 /**
- * The statement that folds the rows from row `from` (its named parameter) on into the state. No upper
- * bound: in the writing transaction DuckDB numbers the rows it appended past every stored row until
- * it commits, so a bound at the count of rows would skip the transaction's own rows.
+ * The statement that folds the rows from row `from` (its named parameter) on into the state, each
+ * identity's row with its person as linked now. No upper bound: in the writing transaction DuckDB
+ * numbers the rows it appended past every stored row until it commits, so a bound at the count of
+ * rows would skip the transaction's own rows.
  */
 export function compileFold(ctx: QueryContext, definition: ReachDefinition): CompiledQuery {
   const b = new StatementBuilder(ctx);
   const key = b.params.bind(reachKey(definition));
   const keep = b.params.bind(definition.keep, 'integer');
   const sql = `INSERT INTO live_reach
-    SELECT ${key}, raw_key, ts FROM (${foldRows(b, definition, '$from', keep)}) f
-    ON CONFLICT (def, raw_key) DO UPDATE SET ts = list_slice(list_sort(list_concat(live_reach.ts, excluded.ts)), 1, ${keep})`;
+    SELECT ${key}, k.raw_key, k.ts, ${PERSON} FROM (${foldRows(b, definition, '$from', keep)}) k
+    LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key
+    ON CONFLICT (def, raw_key) DO UPDATE SET ts = list_slice(list_sort(list_concat(live_reach.ts, excluded.ts)), 1, ${keep}),
+      actor_id = excluded.actor_id`;
   return { sql, params: b.params.values };
+}
+
+/**
+ * The statement that gives a definition's rows of every identity in the people changes from log row
+ * `$people` on its person as linked now (with the fold, in the writer's transaction).
+ */
+export function compileRelink(definition: ReachDefinition): CompiledQuery {
+  const sql = `UPDATE live_reach SET actor_id = c.actor_id
+    FROM (SELECT k.raw_key, ${PERSON} AS actor_id FROM (SELECT DISTINCT raw_key FROM people_changes WHERE rowid >= $people) k
+          LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key) c
+    WHERE live_reach.def = $def AND live_reach.raw_key = c.raw_key`;
+  return { sql, params: { def: reachKey(definition) } };
 }
 
 /**
@@ -91,15 +119,15 @@ export interface WindowPrefix {
  * `range.from` less its window, or, with a prefix cut at `range.from`, from the range's own events
  * and the prefix. A missing state is an error, never an empty answer.
  */
-export function liveReachSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange, prefix?: WindowPrefix): string {
-  const { state, windowed } = liveStateSql(b, stages, range);
+export function liveReachSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange, live: LiveState, prefix?: WindowPrefix): string {
+  const { state, windowed } = liveStateSql(b, stages, range, live);
   if (!windowed.length) return `SELECT * FROM (${state}) reach WHERE ${stages.map((s) => `"${s.stage}" IS NOT NULL`).join(' OR ') || 'FALSE'}`;
   if (prefix && prefix.cut !== range.from) throw new Error('a window prefix must end where the range starts');
   return withinSignupWindow(b, stages, windowed, state, range, prefix);
 }
 
 /** Per actor, the state's instant of every stage counted without a window, and the first signup (`s$signup_first`) when a stage has one. */
-function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange): { state: string; windowed: StageDefinition[] } {
+function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], range: TimeRange, live: LiveState): { state: string; windowed: StageDefinition[] } {
   const definitions = reachDefinitions(stages);
   const keyOf = new Map(definitions.map((d) => [reachKey(d), b.params.bind(reachKey(d))]));
   const bound = (d: ReachDefinition) => keyOf.get(reachKey(d))!;
@@ -109,8 +137,10 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
   const selects = definitions.map((d) => `(${b.selector(d.selector)})`);
   const lowest = `coalesce((SELECT min(w.watermark) FROM live_state_defs w WHERE w.def IN (${keys}) HAVING count(*) = ${definitions.length}),
       error('the live state is not built'))`;
+  // The first bound is a constant, so DuckDB skips the older row groups; the second is exact.
   const tailRows = `tail_rows AS MATERIALIZED (SELECT e.rowid AS r, ${RAW_KEY} AS raw_key, ${b.ms('e.ts')} AS t,
-      ${selects.map((m, i) => `${m} AS m${i}`).join(', ')} FROM events e WHERE e.rowid >= ${lowest} AND (${selects.join(' OR ')}))`;
+      ${selects.map((m, i) => `${m} AS m${i}`).join(', ')} FROM events e
+      WHERE e.rowid >= ${b.params.bind(live.folded, 'integer')} AND e.rowid >= ${lowest} AND (${selects.join(' OR ')}))`;
   const tails = definitions.map((d, i) => `SELECT ${bound(d)} AS def, t.raw_key, list(t.t) AS ts FROM tail_rows t
       WHERE t.m${i} AND t.r >= ${watermark(bound(d))} GROUP BY t.raw_key`);
   const signup = stages.find((s) => s.stage === 'signup');
@@ -119,16 +149,26 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
   // A person's reach (and first signup) is one of their identities' instants: only the people with an
   // instant from the range's start (less the widest window from signup) to its end can count in it.
   const from = range.from - widestWindow(windowed);
-  const keyed = `SELECT coalesce(l.user_id, r.raw_key) AS actor_id, r.def, r.ts
-    FROM (SELECT s.def, s.raw_key, s.ts FROM live_reach s WHERE s.def IN (${keys})
-          UNION ALL ${tails.join(' UNION ALL ')}) r
-    LEFT JOIN identity_links l ON l.anonymous_id = r.raw_key`;
-  const merged = `WITH ${tailRows}, keyed AS MATERIALIZED (${keyed})
-    SELECT k.actor_id, k.def, list_sort(flatten(list(k.ts))) AS ts FROM keyed k
+  // The state's rows keep their person; only the identities of the rows past the watermarks and those
+  // whose link changed since the state's persons were set are looked up in the links (few: one list).
+  const lowestPeople = `(SELECT min(w.people_watermark) FROM live_state_defs w WHERE w.def IN (${keys}))`;
+  // Gathered into lists and unnested again, so that DuckDB sizes it as one row and builds its joins on it.
+  const relinked = `relinked AS MATERIALIZED (SELECT unnest(p.raw_keys) AS raw_key, unnest(p.actors) AS actor_id
+    FROM (SELECT list(k.raw_key) AS raw_keys, list(${PERSON}) AS actors
+      FROM (SELECT unnest(list(DISTINCT x.raw_key)) AS raw_key FROM (SELECT t.raw_key FROM tail_rows t
+            UNION ALL SELECT c.raw_key FROM people_changes c WHERE c.rowid >= ${lowestPeople}) x) k
+      LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key) p)`;
+  const keyed = `SELECT coalesce(x.actor_id, s.actor_id) AS actor_id, s.def, s.ts FROM live_reach s
+      LEFT JOIN relinked x ON x.raw_key = s.raw_key WHERE s.def IN (${keys})
+    UNION ALL SELECT x.actor_id, t.def, t.ts FROM (${tails.join(' UNION ALL ')}) t JOIN relinked x ON x.raw_key = t.raw_key`;
+  const merged = `WITH ${tailRows}, ${relinked}, keyed AS MATERIALIZED (${keyed})
+    SELECT k.actor_id, k.def, k.ts FROM keyed k
     WHERE k.actor_id IN (SELECT c.actor_id FROM keyed c
-      WHERE list_min(c.ts) < ${b.params.bind(range.to, 'integer')} AND list_max(c.ts) >= ${b.params.bind(from, 'integer')})
-    GROUP BY 1, 2`;
-  const nth = (d: ReachDefinition, column: string) => `max(CASE WHEN m.def = ${bound(d)} THEN m.ts[${b.params.bind(d.keep, 'integer')}] END) AS ${column}`;
+      WHERE list_min(c.ts) < ${b.params.bind(range.to, 'integer')} AND list_max(c.ts) >= ${b.params.bind(from, 'integer')})`;
+  // The n-th instant of all of a person's identities' lists (a list read past the watermark is unsorted).
+  const nth = (d: ReachDefinition, column: string) => d.keep === 1
+    ? `min(list_min(m.ts)) FILTER (WHERE m.def = ${bound(d)}) AS ${column}`
+    : `list_sort(flatten(list(m.ts) FILTER (WHERE m.def = ${bound(d)})))[${b.params.bind(d.keep, 'integer')}] AS ${column}`;
   const columns = stages.filter(fromState).map((s) => nth({ selector: s.selector, keep: s.atLeast ?? 1 }, `"${s.stage}"`));
   if (windowed.length) columns.push(nth({ selector: signup!.selector, keep: 1 }, '"s$signup_first"'));
   return { state: `SELECT m.actor_id, ${columns.join(', ')} FROM (${merged}) m GROUP BY m.actor_id`, windowed };
@@ -225,9 +265,9 @@ function withinSignupWindow(b: StatementBuilder, stages: readonly StageDefinitio
  * The prefix of the windowed stages before `cut` (WindowPrefixRow, kept under `period`): read once,
  * it lets the weeks from the cut on read their own events only.
  */
-export function compileWindowPrefix(ctx: QueryContext, stages: readonly StageDefinition[], cut: number, period: string): CompiledQuery {
+export function compileWindowPrefix(ctx: QueryContext, stages: readonly StageDefinition[], cut: number, period: string, live: LiveState): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const { state, windowed } = liveStateSql(b, stages, { from: cut, to: cut });
+  const { state, windowed } = liveStateSql(b, stages, { from: cut, to: cut }, live);
   if (!windowed.length) throw new Error('no stage is counted within days of signup');
   const since = b.params.bind(cut - widestWindow(windowed), 'integer');
   const until = b.params.bind(cut, 'integer');
@@ -239,9 +279,9 @@ export function compileWindowPrefix(ctx: QueryContext, stages: readonly StageDef
   return { sql, params: b.params.values };
 }
 
-/** The definitions whose state is built. */
+/** The definitions whose state is built, and the events each holds (the rows before its watermark). */
 export function compileLiveKeys(): CompiledQuery {
-  return { sql: 'SELECT def FROM live_state_defs ORDER BY def', params: {} };
+  return { sql: 'SELECT def, watermark FROM live_state_defs ORDER BY def', params: {} };
 }
 
 /** How many events are stored: the row number the next one gets (`events` is append only). */

@@ -1,7 +1,7 @@
 import type { RetentionDefinition, Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, withClause, type QueryContext } from '../context.js';
-import { liveReachSql } from './live.js';
+import { liveReachSql, type LiveState } from './live.js';
 
 export interface RetentionQuery {
   definition: RetentionDefinition;
@@ -19,7 +19,7 @@ export interface RetentionQuery {
    * Each actor's first cohort event from the live first-reach state (plans/live.ts; DuckDB, segment
    * `all`, the state of the cohort selector's first event built) instead of every cohort event.
    */
-  live?: boolean;
+  live?: LiveState;
 }
 
 /**
@@ -69,7 +69,7 @@ export function retentionCtes(b: StatementBuilder, q: RetentionQuery): string[] 
     : `e.ts >= ${b.params.instant(q.range.from)}`;
   return [
     q.live && q.segment === 'all'
-      ? `first_seen AS (SELECT actor_id, ${b.d.timestampFromMs('"signup"')} AS t0 FROM (${liveReachSql(b, [cohortStage(q.definition)], q.range)}) reach)`
+      ? `first_seen AS (SELECT actor_id, ${b.d.timestampFromMs('"signup"')} AS t0 FROM (${liveReachSql(b, [cohortStage(q.definition)], q.range, q.live)}) reach)`
       : `first_seen AS (SELECT e.actor_id, min(e.ts) AS t0 FROM ${b.actorEvents()} e
        WHERE ${b.selector(q.definition.cohortSelector)} AND ${b.segment(q.segment)} GROUP BY e.actor_id)`,
     `cohorts AS (SELECT actor_id, ${start('t0')} AS cohort, ${idx('t0')} AS c${timed ? ', t0' : ''} FROM first_seen

@@ -1,6 +1,6 @@
 import type { Segment, StageDefinition, TimeRange } from '../../model/metrics.js';
 import type { CompiledQuery } from '../dialect.js';
-import { fewActorEvents, fewEventsIn, liveReachSql, type WindowPrefix } from './live.js';
+import { fewActorEvents, fewEventsIn, liveReachSql, type LiveState, type WindowPrefix } from './live.js';
 import { stagesReachSql, StatementBuilder, withClause, type QueryContext } from '../context.js';
 
 export interface StageCountsQuery {
@@ -10,7 +10,7 @@ export interface StageCountsQuery {
   /** Also count, per row, the actors who fit the ideal user profile (column `ideal`), in the same pass. */
   idealSplit?: boolean;
   /** First reaches from the live state (plans/live.ts; DuckDB, segment `all`) instead of every actor's whole history. */
-  live?: boolean;
+  live?: LiveState;
   /** Count only visits and first reaches inside these windows (each week's part elapsed so far, for pace). */
   within?: TimeRange[];
   /** With `live`: the stages counted within days of signup summed up before the range (its start is the prefix's cut). */
@@ -52,7 +52,7 @@ SELECT ${columns} FROM (\n${parts.join('\nUNION ALL\n')}\n) counts ORDER BY stag
 }
 
 /** A live read of the week after a write: few events, few actors (fewEventsIn). */
-const fewLive = (q: Pick<StageCountsQuery, 'live' | 'segment' | 'range'>) => q.live === true && q.segment === 'all' && fewEventsIn(q.range);
+const fewLive = (q: Pick<StageCountsQuery, 'live' | 'segment' | 'range'>) => q.live !== undefined && q.segment === 'all' && fewEventsIn(q.range);
 
 /**
  * The ideal split judged only for the actors the counts count: from the live state these are the few
@@ -95,7 +95,7 @@ export function stageActorRows(b: StatementBuilder, q: StageCountsQuery): StageA
   const reached = q.stages.filter((s) => s.stage !== 'visit');
   if (reached.length) {
     const reach = q.live && q.segment === 'all'
-      ? liveReachSql(b, reached, q.range, q.windowPrefix)
+      ? liveReachSql(b, reached, q.range, q.live, q.windowPrefix)
       : stagesReachSql(b, reached, q.segment, q.stages.find((s) => s.stage === 'signup'));
     // The live reach is read twice with the ideal split (idealAmongCounted): computed once.
     out.ctes.push(`reach AS ${q.idealSplit && fewLive(q) ? 'MATERIALIZED ' : ''}(${reach})`);
