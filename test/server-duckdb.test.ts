@@ -56,9 +56,11 @@ describe('a server on DuckDB', () => {
       const read = async () => (await server.app.inject({ url: '/api/v1/north-star?from=2026-W09&to=2026-W10&as_of=2026-03-30' })).json() as { series: { value: number }[] };
       expect((await send('cache-0')).statusCode).toBe(200);
       const first = await read();
-      const hits = server.queryCache.hits;
+      // Reused whole: the weeks kept (period cache), the rest from the query cache; nothing computed again.
+      const [hits, kept, misses, computed] = [server.queryCache.hits, server.queryCache.periods.hits, server.queryCache.periods.misses, server.queryCache.misses];
       expect(await read()).toEqual(first);
-      expect(server.queryCache.hits).toBeGreaterThan(hits);
+      expect(server.queryCache.hits + server.queryCache.periods.hits).toBeGreaterThan(hits + kept);
+      expect([server.queryCache.periods.misses, server.queryCache.misses]).toEqual([misses, computed]);
       expect((await send('cache-1')).statusCode).toBe(200);
       // Both messages are in W10 (2 March): one more than before.
       expect(first.series.map((p) => p.value)).toEqual([0, 1]);
