@@ -45,7 +45,9 @@ const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 async function buildState(plan: LiveServerPlan, send: (m: LiveServerMessage) => void): Promise<void> {
   const started = performance.now();
   const store = await DuckDbStore.open(plan.db);
-  const server = await TruenorthServer.create({ store, configPath: plan.config, host: '127.0.0.1', port: 0, logger: false });
+  const server = await TruenorthServer.create({
+    store, configPath: plan.config, host: '127.0.0.1', port: 0, logger: false, reportTimeoutMs: BENCH_REPORT_TIMEOUT_MS,
+  });
   await server.liveState;
   const ms = Math.round(performance.now() - started);
   const readsMs: Record<string, number> = {};

@@ -6,8 +6,7 @@ import { qualityDay, QualityTally, recordQuality } from '../ingest/quality.js';
 import type { NormalizedMessage } from '../../model/message.js';
 import { isRequestError, QueueClosedError, QueueFullError, type IngestSink } from '../sink.js';
 import { StoreHealth } from './store-health.js';
-import { FOLD_EVERY, foldNewEvents } from './catalogue-summary.js';
-import { foldLiveState, LIVE_FOLD_EVERY } from './live-state.js';
+import { BesideFolds } from './beside-folds.js';
 import { IdleCheckpoint } from './idle-checkpoint.js';
 
 /**
@@ -66,9 +65,7 @@ export class WriteQueue implements IngestSink {
   private closed = false;
   private writers = new Map<string, IngestWriter>();
   private walInode: number | undefined;
-  /** Messages committed since the folds last ran; the folds running now, beside the groups. */
-  private sinceFold = 0;
-  private folding: Promise<void> | undefined;
+  private readonly folds: BesideFolds;
   private readonly checkpoints: IdleCheckpoint;
   private readonly health: StoreHealth;
   readonly stats: QueueStats = { pending: 0, flushes: 0, committed: 0, lastFlushMessages: 0, lastFlushMs: 0, failedFlushes: 0, busyMs: 0, maxFlushMs: 0 };
@@ -76,12 +73,13 @@ export class WriteQueue implements IngestSink {
   constructor(private readonly store: DuckDbStore, private readonly options: WriteQueueOptions = {}) {
     this.maxPending = options.maxPending ?? 100_000;
     this.maxFlush = options.maxFlush ?? 25_000;
+    this.folds = new BesideFolds(store);
     this.health = new StoreHealth(store, {
       probe: async () => {
         await store.probeWrite();
         this.afterCommit();
       },
-      busy: () => this.running !== undefined || this.folding !== undefined,
+      busy: () => this.running !== undefined || this.folds.busy,
       onChange: options.onHealthChange,
       onRecovered: () => {
         this.writers.clear();
@@ -91,7 +89,7 @@ export class WriteQueue implements IngestSink {
     this.checkpoints = new IdleCheckpoint(store, (work) => {
       if (this.closed || this.health.failure || this.queue.length > 0) return;
       this.occupy(async () => {
-        await this.folding;
+        await this.folds.settled();
         await work();
       });
     });
@@ -172,9 +170,8 @@ export class WriteQueue implements IngestSink {
   }
 
   /**
-   * Loads what the first group would (the dedupe index, the known event accounts, the staging
-   * tables) now, as the queue's occupant: work arriving meanwhile waits for it. A failure is left to
-   * the first group, which meets it again and answers for it.
+   * Loads what the first group would (IngestWriter.warm) now, as the queue's occupant: work arriving
+   * meanwhile waits for it. A failure is left to the first group, which meets it again and answers for it.
    */
   warm(): void {
     this.occupy(() => new IngestWriter(this.store, 'warm').warm().catch(() => undefined));
@@ -197,15 +194,14 @@ export class WriteQueue implements IngestSink {
     while (this.queue.length > 0) {
       if (this.queue[0].exclusive) {
         const job = this.take(1)[0];
-        await this.folding;
+        await this.folds.settled();
         await this.runExclusive(job);
         continue;
       }
       const jobs = this.takeGroup();
       // A unit of work may write what the folds write (a journey's new live state): not beside them.
-      if (jobs.some((j) => j.work)) await this.folding;
+      if (jobs.some((j) => j.work)) await this.folds.settled();
       await this.flush(jobs);
-      this.foldBeside();
     }
   }
 
@@ -314,28 +310,8 @@ export class WriteQueue implements IngestSink {
     for (const job of [...jobs, ...this.take(this.queue.length)]) job.reject(refused);
   }
 
-  /**
-   * Once LIVE_FOLD_EVERY messages were committed since the last time, folds the live state and (past
-   * FOLD_EVERY events) the catalogue summary in a transaction of their own beside the next groups, so
-   * no request waits on them. Reads add the rows past the watermarks themselves, so a fold that runs
-   * late or fails (tried again later; a failing store shows in the next group) changes no answer.
-   */
-  private foldBeside(): void {
-    if (this.folding || this.sinceFold < LIVE_FOLD_EVERY || this.health.failure) return;
-    this.sinceFold = 0;
-    this.folding = this.store
-      .beside(async (side) => {
-        await foldLiveState(side);
-        await foldNewEvents(side, FOLD_EVERY);
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        this.folding = undefined;
-      });
-  }
-
   private record(started: number, messages: number): void {
-    this.sinceFold += messages;
+    this.folds.committed(messages, !this.health.failure);
     this.stats.flushes++;
     this.stats.committed += messages;
     this.stats.lastFlushMessages = messages;
@@ -376,6 +352,6 @@ export class WriteQueue implements IngestSink {
       if (!this.running) this.kick();
       await this.running;
     }
-    await this.folding;
+    await this.folds.settled();
   }
 }

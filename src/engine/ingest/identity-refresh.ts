@@ -168,11 +168,9 @@ async function appendSnapshots(store: DuckDbStore, profiles: [string, Profile][]
 export async function appendNewProfiles(store: DuckDbStore, added: readonly EventAccountRow[]): Promise<string[]> {
   if (added.length === 0) return [];
   const known = new Set((await store.all<{ person: string }>(`
-    SELECT p.person FROM ${ID_LIST} AS p(person)
-    WHERE EXISTS (SELECT 1 FROM users u WHERE u.user_id = p.person)
-      OR EXISTS (SELECT 1 FROM identity_links l WHERE l.anonymous_id = p.person OR l.user_id = p.person)
-      OR EXISTS (SELECT 1 FROM identity_messages m WHERE coalesce(m.user_id, m.anonymous_id) = p.person)
-      OR EXISTS (SELECT 1 FROM user_trait_history h WHERE h.user_id = p.person)`, idList(added.map((a) => a.person)))).map((r) => r.person));
+    SELECT p.person FROM ${ID_LIST} AS p(person) WHERE p.person IN (
+      SELECT user_id FROM users UNION ALL SELECT anonymous_id FROM identity_links UNION ALL SELECT user_id FROM identity_links
+      UNION ALL SELECT coalesce(user_id, anonymous_id) FROM identity_messages UNION ALL SELECT user_id FROM user_trait_history)`, idList(added.map((a) => a.person)))).map((r) => r.person));
   const fresh = added.filter((a) => !known.has(a.person));
   const users = fresh.map((a) => a.person);
   const profiles = await replayProfiles(users, new Map(users.map((u) => [u, u])), [], fresh, (accounts) => accountHistory(store, accounts));
