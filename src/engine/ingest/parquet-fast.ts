@@ -167,15 +167,7 @@ async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, sour
   if (single) await store.run('CREATE OR REPLACE TEMP TABLE fast_refused (line BIGINT, id VARCHAR)');
   else await store.run(`CREATE OR REPLACE TEMP TABLE fast_refused AS SELECT line, f_id AS id FROM (${fields}) WHERE NOT ${ok}`, { path, latest });
   const file = `read_parquet($path, file_row_number = true) r`;
-  // Of an id that repeats, the rows after its first: the ids that repeat first (usually none, and
-  // then the file's ids are not read again).
-  await store.run(`CREATE OR REPLACE TEMP TABLE fast_repeated AS
-    SELECT id FROM (SELECT ${col('messageId')} AS id FROM read_parquet($path) r) WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1`, { path });
-  const [{ repeated }] = await store.all<{ repeated: number }>('SELECT count(*) AS repeated FROM fast_repeated');
-  await store.run(`CREATE OR REPLACE TEMP TABLE fast_later AS
-    SELECT line FROM (SELECT ${col('messageId')} AS id, r.file_row_number AS line FROM ${file}
-      WHERE ${Number(repeated) > 0 ? `${col('messageId')} IN (SELECT id FROM fast_repeated)` : 'FALSE'})
-    QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) > 1`, { path });
+  await findLaterCopies(store, col('messageId'), path);
   const [counts] = await store.all<Record<'refused' | 'later' | 'stored' | 'messages', number>>(`SELECT (SELECT count(*) FROM fast_refused) AS refused,
     (SELECT count(*) FROM fast_later) AS later, (SELECT count(*) FROM events) AS stored, (SELECT count(*) FROM identity_messages) AS messages`);
   const stored = Number(counts.stored);
@@ -207,7 +199,6 @@ async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, sour
   await foldNewEvents(store);
   await linkAndAccount(store, stored);
   await store.run('DROP TABLE fast_later');
-  await store.run('DROP TABLE fast_repeated');
   forgetDedupeIndex(store);
 
   // The other rows, as they are in the file, with their positions, for the normaliser.
@@ -221,6 +212,21 @@ async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, sour
   await store.run('DROP TABLE fast_refused');
   const restFile = rest;
   return { rows: Number(total) - Number(restRows), inserted, rest: restFile, cleanup: async () => { if (restFile) await rm(restFile, { force: true }); } };
+}
+
+/**
+ * Of an id (the expression `id` over the file `r`) that repeats, the rows after its first, into
+ * `fast_later`: the ids that repeat first (usually none, and then the file's ids are not read again).
+ */
+async function findLaterCopies(store: DuckDbStore, id: string, path: string): Promise<void> {
+  await store.run(`CREATE OR REPLACE TEMP TABLE fast_repeated AS
+    SELECT id FROM (SELECT ${id} AS id FROM read_parquet($path) r) WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1`, { path });
+  const [{ repeated }] = await store.all<{ repeated: number }>('SELECT count(*) AS repeated FROM fast_repeated');
+  await store.run(`CREATE OR REPLACE TEMP TABLE fast_later AS
+    SELECT line FROM (SELECT ${id} AS id, r.file_row_number AS line FROM read_parquet($path, file_row_number = true) r
+      WHERE ${Number(repeated) > 0 ? `${id} IN (SELECT id FROM fast_repeated)` : 'FALSE'})
+    QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) > 1`, { path });
+  await store.run('DROP TABLE fast_repeated');
 }
 
 /** The new rows (row ids from `from`, in file order): identity links of the rows carrying both ids, and each person's event account. */
