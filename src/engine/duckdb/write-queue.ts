@@ -170,9 +170,8 @@ export class WriteQueue implements IngestSink {
   }
 
   /**
-   * Loads what the first group would (the dedupe index, the known event accounts, the staging
-   * tables) now, as the queue's occupant: work arriving meanwhile waits for it. A failure is left to
-   * the first group, which meets it again and answers for it.
+   * Loads what the first group would (IngestWriter.warm) now, as the queue's occupant: work arriving
+   * meanwhile waits for it. A failure is left to the first group, which meets it again and answers for it.
    */
   warm(): void {
     this.occupy(() => new IngestWriter(this.store, 'warm').warm().catch(() => undefined));

@@ -173,12 +173,17 @@ export class IngestWriter {
   }
 
   /**
-   * What the first write would load, loaded now: the dedupe index, the known event accounts and the
-   * staging tables of this connection (a server starting, so that its first requests do not wait on them).
+   * What the first write would load, loaded now (a server starting, so that its first requests do not
+   * wait on it): the staging tables of this connection and, in a store of at most WARM_UP_TO messages,
+   * the dedupe index and the known event accounts. A larger store's take seconds and memory to load,
+   * which a server that only reads should not spend: they load at its first write.
    */
   async warm(): Promise<void> {
-    await claimIds(this.store);
-    await loadEventAccounts(this.store);
+    const [{ n }] = await this.store.all<{ n: number }>('SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM identity_messages) AS n');
+    if (Number(n) <= WARM_UP_TO) {
+      await claimIds(this.store);
+      await loadEventAccounts(this.store);
+    }
     await this.prepare();
   }
 
@@ -189,6 +194,9 @@ export class IngestWriter {
   }
 
 }
+
+/** Stored messages up to which `warm` loads the dedupe index and the known event accounts. */
+export const WARM_UP_TO = 100_000;
 
 /** A message and its id's fingerprint, claimed in the dedupe index. */
 export interface Claimed {
