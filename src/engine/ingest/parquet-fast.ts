@@ -79,8 +79,8 @@ interface FastPlan {
   fields(rowsOnly: boolean): string;
   ok(rowsOnly: boolean): string;
   columns: string[];
-  /** Whether every distinct properties text of the file is plain (one pass over them). */
-  propertiesPlain(): Promise<boolean>;
+  /** Whether every distinct properties text of the file is plain (one pass over them), and whether every row is a track. */
+  screen(): Promise<{ propertiesPlain: boolean; allTrack: boolean }>;
 }
 
 /** The shape of the properties `f_raw` of the rows of `from`: the plain text (`f_json`), its keys and whether it nests. */
@@ -122,7 +122,11 @@ export async function parquetFastPlan(store: DuckDbStore, path: string): Promise
     fields: (rowsOnly) => (rowsOnly ? rows : propertyShapes(rows)),
     ok: (rowsOnly) => `coalesce(${rowOk}${rowsOnly ? '' : ` AND ${PROPERTIES_OK} AND (f_group IS NOT NULL OR ${ACCOUNT_OK})`}, FALSE)`,
     columns,
-    propertiesPlain: async () => !columns.includes('properties') || Number((await store.all<{ n: number }>(PROPERTIES_REFUSED, { path }))[0].n) === 0,
+    screen: async () => {
+      const [row] = await store.all<{ refused: number | null; others: number }>(`SELECT ${columns.includes('properties') ? `(${PROPERTIES_REFUSED})` : '0'} AS refused,
+        (SELECT count(*) FROM read_parquet($path) WHERE ${q('type')} IS DISTINCT FROM 'track') AS others`, { path });
+      return { propertiesPlain: Number(row.refused) === 0, allTrack: Number(row.others) === 0 };
+    },
   };
 }
 
@@ -130,10 +134,13 @@ export async function parquetFastPlan(store: DuckDbStore, path: string): Promise
  * Inserts the file's fast rows into `events` (no transaction of its own) and writes the others to a
  * temporary Parquet file for the normaliser. Null when the file does not qualify.
  *
- * With `singlePass`, the guard runs inside the insert itself and its first refused row fails the
- * statement with an error `isRefusal` recognises: the caller then rolls the transaction back and
+ * With `singlePass`, the guard may run inside the insert itself, and then its first refused row fails
+ * the statement with an error `isRefusal` recognises: the caller rolls the transaction back and
  * imports again without it (the checked path: a pass of the guard first). A clean file, the common
- * case, is read once instead of twice; a file with a row to refuse costs an aborted insert more.
+ * case, is read once instead of twice; a file with a row to refuse costs an aborted insert more, so
+ * the single pass is only tried when every properties text is plain and every row a track (one
+ * cheap pass over both: the rows refused for their properties or their type go straight to the
+ * checked path).
  */
 export async function importParquetFast(store: DuckDbStore, path: string, source: string, receivedAt: number, options: { singlePass?: boolean } = {}): Promise<FastParquetResult | null> {
   const plan = await parquetFastPlan(store, path);
@@ -151,22 +158,16 @@ async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, sour
   const col = (name: string) => (plan.columns.includes(name) ? `nullif(r.${q(name)}, '')` : 'NULL::VARCHAR');
   const latest = (receivedAt + FUTURE_LIMIT_MS) * 1000;
   // When every distinct properties text of the file is plain, no row's properties are checked again.
-  const rowsOnly = await plan.propertiesPlain();
+  const screened = await plan.screen();
+  const rowsOnly = screened.propertiesPlain;
+  const single = singlePass && rowsOnly && screened.allTrack;
   const fields = plan.fields(rowsOnly);
   const ok = plan.ok(rowsOnly);
   // The refused rows (none in a single pass); every row sharing an id with one is left to the normaliser too.
-  if (singlePass) await store.run('CREATE OR REPLACE TEMP TABLE fast_refused (line BIGINT, id VARCHAR)');
+  if (single) await store.run('CREATE OR REPLACE TEMP TABLE fast_refused (line BIGINT, id VARCHAR)');
   else await store.run(`CREATE OR REPLACE TEMP TABLE fast_refused AS SELECT line, f_id AS id FROM (${fields}) WHERE NOT ${ok}`, { path, latest });
   const file = `read_parquet($path, file_row_number = true) r`;
-  // Of an id that repeats, the rows after its first: the ids that repeat first (usually none, and
-  // then the file's ids are not read again).
-  await store.run(`CREATE OR REPLACE TEMP TABLE fast_repeated AS
-    SELECT id FROM (SELECT ${col('messageId')} AS id FROM read_parquet($path) r) WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1`, { path });
-  const [{ repeated }] = await store.all<{ repeated: number }>('SELECT count(*) AS repeated FROM fast_repeated');
-  await store.run(`CREATE OR REPLACE TEMP TABLE fast_later AS
-    SELECT line FROM (SELECT ${col('messageId')} AS id, r.file_row_number AS line FROM ${file}
-      WHERE ${Number(repeated) > 0 ? `${col('messageId')} IN (SELECT id FROM fast_repeated)` : 'FALSE'})
-    QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) > 1`, { path });
+  await findLaterCopies(store, col('messageId'), path);
   const [counts] = await store.all<Record<'refused' | 'later' | 'stored' | 'messages', number>>(`SELECT (SELECT count(*) FROM fast_refused) AS refused,
     (SELECT count(*) FROM fast_later) AS later, (SELECT count(*) FROM events) AS stored, (SELECT count(*) FROM identity_messages) AS messages`);
   const stored = Number(counts.stored);
@@ -189,16 +190,15 @@ async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, sour
   // and stores its rows in that order as it goes; a condition joins them with another table, after
   // which a parallel insert does not keep the order (it stored the second half of the bench's file
   // first), so they are sorted back into it.
-  const id = singlePass ? `CASE WHEN ${ok} THEN f_id ELSE error('${REFUSED}') END` : 'f_id';
+  const id = single ? `CASE WHEN ${ok} THEN f_id ELSE error('${REFUSED}') END` : 'f_id';
   const inserted = await store.run(`INSERT INTO events
     SELECT ${id}, ${hash}, f_event, f_time, f_user, f_anon, ${account}, coalesce(f_raw, '{}'), make_timestamp(CAST($received AS BIGINT)), $source
     FROM (${fields})
     ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')} ORDER BY line` : ''}`,
-  { path, received: receivedAt * 1000, source, ...(singlePass ? { latest } : {}) });
+  { path, received: receivedAt * 1000, source, ...(single ? { latest } : {}) });
   await foldNewEvents(store);
   await linkAndAccount(store, stored);
   await store.run('DROP TABLE fast_later');
-  await store.run('DROP TABLE fast_repeated');
   forgetDedupeIndex(store);
 
   // The other rows, as they are in the file, with their positions, for the normaliser.
@@ -212,6 +212,21 @@ async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, sour
   await store.run('DROP TABLE fast_refused');
   const restFile = rest;
   return { rows: Number(total) - Number(restRows), inserted, rest: restFile, cleanup: async () => { if (restFile) await rm(restFile, { force: true }); } };
+}
+
+/**
+ * Of an id (the expression `id` over the file `r`) that repeats, the rows after its first, into
+ * `fast_later`: the ids that repeat first (usually none, and then the file's ids are not read again).
+ */
+async function findLaterCopies(store: DuckDbStore, id: string, path: string): Promise<void> {
+  await store.run(`CREATE OR REPLACE TEMP TABLE fast_repeated AS
+    SELECT id FROM (SELECT ${id} AS id FROM read_parquet($path) r) WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1`, { path });
+  const [{ repeated }] = await store.all<{ repeated: number }>('SELECT count(*) AS repeated FROM fast_repeated');
+  await store.run(`CREATE OR REPLACE TEMP TABLE fast_later AS
+    SELECT line FROM (SELECT ${id} AS id, r.file_row_number AS line FROM read_parquet($path, file_row_number = true) r
+      WHERE ${Number(repeated) > 0 ? `${id} IN (SELECT id FROM fast_repeated)` : 'FALSE'})
+    QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) > 1`, { path });
+  await store.run('DROP TABLE fast_repeated');
 }
 
 /** The new rows (row ids from `from`, in file order): identity links of the rows carrying both ids, and each person's event account. */
