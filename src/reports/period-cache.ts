@@ -147,7 +147,7 @@ export class PeriodCache {
     let rows = from > 0 ? kept!.rows : [];
     if (from < stored || !kept) {
       const q = compile({ from, to: stored });
-      rows = mergeCounts(rows, await engine.all<CountRow>(q.sql, q.params));
+      rows = mergeCounts(rows, await this.staleness.rowsSince(engine, q) as unknown as CountRow[]);
       this.counts.set(key, { rows, stored });
     }
     return structuredClone(rows) as T[];

@@ -1,7 +1,9 @@
 import { resultVersion, type SqlEngine } from '../engine/sql-engine.js';
 import type { CompiledQuery } from '../query/dialect.js';
+import { compileEventSpans } from '../query/plans/coverage.js';
+import { duckdbDialect } from '../query/dialects/duckdb.js';
 import {
-  compileAccountsSignature, compileChangedPeopleEarliest, compileEarliestSince, compilePeopleChanges, compileStoredEvents,
+  compileAccountsSignature, compileChangedPeopleEarliest, compilePeopleChanges, compileStoredEvents,
 } from '../query/plans/live.js';
 
 /**
@@ -27,6 +29,31 @@ class PerVersionFrom<T> {
     return found;
   }
 }
+
+/**
+ * Statements' rows per data version, by text and values: the same statement asked for twice in one
+ * version (the rows stored since a kept result, for its staleness and for the counts topped up with
+ * them) is read once.
+ */
+class PerVersionRows {
+  private read: { version: number; byText: Map<string, Promise<Record<string, unknown>[]>> } | undefined;
+
+  of(engine: SqlEngine, q: CompiledQuery): Promise<Record<string, unknown>[]> {
+    const version = resultVersion(engine, q.sql)!;
+    if (this.read?.version !== version) this.read = { version, byText: new Map() };
+    const key = `${q.sql}\u0000${JSON.stringify(q.params)}`;
+    let found = this.read.byText.get(key);
+    if (!found) {
+      found = engine.all<Record<string, unknown>>(q.sql, q.params);
+      this.read.byText.set(key, found);
+      found.catch(() => this.read?.byText.delete(key));
+    }
+    return found;
+  }
+}
+
+/** The event spans keep no timezone or week start: the store's rows are read alike under any. */
+const SPANS_CONTEXT = { dialect: duckdbDialect, time: { timezone: 'UTC', weekStart: 'monday' as const }, idealUser: null };
 
 /** A statement's one value, per data version (a statement read from no log row). */
 function perVersion<T>(query: CompiledQuery, valueOf: (row: Record<string, unknown>) => T): { of(engine: SqlEngine): Promise<T> } {
@@ -56,7 +83,7 @@ export class Staleness {
   private readonly stored = perVersion(compileStoredEvents(), (row) => Number(row.n));
   private readonly accounts = perVersion(compileAccountsSignature(), (row) => String(row.s));
   private readonly changes = perVersion(compilePeopleChanges(), (row) => Number(row.n));
-  private readonly earliestEvents = new PerVersionFrom(compileEarliestSince, (rows) => rows.map((r) => ({ event: String(r.event), t: instant(r.t) })));
+  private readonly sinceKept = new PerVersionRows();
   private readonly earliestChanged = new PerVersionFrom(compileChangedPeopleEarliest, ([row]) => instant(row?.t));
 
   storedEvents(engine: SqlEngine): Promise<number> {
@@ -68,12 +95,23 @@ export class Staleness {
     return { accounts, changes };
   }
 
-  /** The earliest instant among the events (of these names, when given) stored from row `from` on. */
+  /**
+   * Rows of a statement over the events stored since a kept result, read once per data version
+   * however many kept results ask (compileEventSpans' statement is shared with `eventsFrom`).
+   */
+  rowsSince(engine: SqlEngine, q: CompiledQuery): Promise<Record<string, unknown>[]> {
+    return this.sinceKept.of(engine, q);
+  }
+
+  /**
+   * The earliest instant among the events (of these names, when given) stored in rows [from, stored):
+   * rows committed later are judged at the next read, against the `stored` a result is kept with.
+   */
   async eventsFrom(engine: SqlEngine, from: number, stored: number, events?: readonly string[]): Promise<number> {
     if (from >= stored) return Infinity;
     const names = events && new Set(events);
-    const earliest = (await this.earliestEvents.of(engine, from)).filter((r) => !names || names.has(r.event));
-    return Math.min(Infinity, ...earliest.map((r) => r.t));
+    const spans = await this.rowsSince(engine, compileEventSpans(SPANS_CONTEXT, { from, to: stored }));
+    return Math.min(Infinity, ...spans.filter((r) => !names || names.has(String(r.event))).map((r) => instant(r.first_ms)));
   }
 
   /** The earliest instant among the events of the people changed from log row `from` on. */

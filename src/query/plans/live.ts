@@ -289,11 +289,6 @@ export function compileStoredEvents(): CompiledQuery {
   return { sql: 'SELECT count(*) AS n FROM events', params: {} };
 }
 
-/** Per event name, the earliest instant (epoch ms, `t`) among the events stored from row `from` on. */
-export function compileEarliestSince(from: number): CompiledQuery {
-  return { sql: 'SELECT event, epoch_ms(min(ts)) AS t FROM events WHERE rowid >= $from GROUP BY event', params: { from } };
-}
-
 /** A set's sum of row hashes: a changed, added or removed row changes it. */
 const tableSignature = (columns: string, table: string) => `(SELECT count(*) || ':' || coalesce(sum(hash(${columns})), 0) FROM ${table})`;
 const ACCOUNTS_SIGNATURE = tableSignature('account_id, CAST(traits AS VARCHAR)', 'accounts');
