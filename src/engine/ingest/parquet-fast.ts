@@ -233,8 +233,9 @@ async function findLaterCopies(store: DuckDbStore, id: string, path: string): Pr
 async function linkAndAccount(store: DuckDbStore, from: number): Promise<void> {
   const added = `(SELECT *, rowid AS line FROM events WHERE rowid >= $from)`;
   await store.run(STAGE_LINKS);
-  const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, user_id, ts FROM ${added}
-    WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id ORDER BY line`, { from });
+  // Each anonymous id's earliest link only (the file's earlier row wins a tie): what the links keep of them all.
+  const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, arg_min(user_id, (ts, line)), min(ts) FROM ${added}
+    WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id GROUP BY anonymous_id`, { from });
   const relinked = links > 0 ? await linkStagedIdentities(store) : [];
   // Each person's latest account (the file's later row wins a tie), computed once for the upsert's two reads.
   await store.run(`CREATE OR REPLACE TEMP TABLE fast_accounts AS SELECT coalesce(user_id, anonymous_id) AS person, arg_max(account_id, (ts, line)) AS account_id, max(ts) AS ts
