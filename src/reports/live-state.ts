@@ -61,6 +61,7 @@ async function windowPrefix(ctx: ReportContext, stages: readonly StageDefinition
     events: eventsOf(reached),
     compile: () => compileWindowPrefix(ctx.query, reached, period.from, period.startDate, live),
     people: true,
+    readOnly: true,
   });
   return { cut: period.from, rows };
 }

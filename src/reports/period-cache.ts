@@ -38,6 +38,11 @@ export interface PeriodQuery {
   events?: readonly string[];
   /** Called with the periods about to be computed, before `compile` is asked for their statement. */
   prepare?(missing: readonly Period[]): Promise<void>;
+  /**
+   * The caller only reads the rows: they are answered as kept, not copied (a copy of a large result,
+   * such as every recent signup's window prefix, costs more than its statement).
+   */
+  readOnly?: boolean;
 }
 
 export interface Kept {
@@ -111,7 +116,7 @@ export class PeriodCache {
       this.keep(q.key, byPeriod, missing, rows, { stored, people });
     }
     const answer = q.periods.flatMap((p, i) => (fresh[i] ? entries[i]!.rows : topped.get(i) ?? rows.filter((r) => r.period === p.startDate)));
-    return structuredClone(answer) as T[];
+    return (q.readOnly ? answer : structuredClone(answer)) as T[];
   }
 
   /**
