@@ -12,6 +12,7 @@ import { generateDemo } from '../src/demo/index.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { exportEvents } from '../src/engine/ingest/export-events.js';
 import { importEvents } from '../src/engine/ingest/import-events.js';
+import { readCatalogueSummary } from '../src/engine/duckdb/catalogue-summary.js';
 
 let dir: string;
 let instance: DuckDBInstance;
@@ -48,7 +49,15 @@ async function stored(store: DuckDbStore) {
     events: await store.all(`SELECT CASE WHEN id LIKE 'h:%' THEN 'h:' ELSE id END AS id, CASE WHEN id LIKE 'h:%' THEN '' ELSE id_hash::VARCHAR END AS h,
       event, ts, user_id, anonymous_id, account_id, properties::VARCHAR AS p, source FROM events ORDER BY 1, p`),
     links: await store.all('SELECT * FROM identity_links ORDER BY anonymous_id'),
+    accounts: await store.all('SELECT * FROM user_event_accounts ORDER BY person'),
+    catalogue: sortedSummary(await readCatalogueSummary(store)),
   };
+}
+
+/** The catalogue summary in one order (its reads give the rows in any). */
+function sortedSummary(summary: Awaited<ReturnType<typeof readCatalogueSummary>>) {
+  const by = (a: { event: string; key?: string }, b: { event: string; key?: string }) => `${a.event}\u0000${a.key ?? ''}`.localeCompare(`${b.event}\u0000${b.key ?? ''}`);
+  return { ...summary, events: [...summary.events].sort(by), keys: [...summary.keys].sort(by), senders: [...summary.senders].sort() };
 }
 
 async function both(fast: string, slow: string, before: string[] = []) {
@@ -139,6 +148,10 @@ const TRICKY: (string | null)[][] = [
   row('early-link', '{}', { userId: 'u3', anonymousId: 'a2', timestamp: '2026-03-01T00:00:00Z' }),
 ];
 
+/** The rows of TRICKY the fast path takes (one of each id). */
+const CLEAN = ['plain', 'empty-props', 'empty-props-text', 'obj', 'decimal-ok', 'unicode', 'group-text', 'account-string', 'account-null',
+  'account-empty', 'account-named-in-text', 'edge-numbers', 'nested-plain', 'many-keys', 'fraction-1', 'anon-only', 'same-ids', 'late-link', 'early-link'];
+
 describe('Parquet imported in the database', () => {
   it('stores exactly what the normaliser stores, row by row, on tricky rows', async () => {
     const { fast, slow } = await both(await parquet('tricky.parquet', TRICKY), await parquet('tricky-slow.parquet', TRICKY, true));
@@ -158,6 +171,15 @@ describe('Parquet imported in the database', () => {
       expect(fast.report).toEqual(slow.report);
       expect(fast.report.rejected).toBeGreaterThan(0);
     }
+  });
+
+  it('stores a clean file read once, its summary, links and accounts read from the file, as the normaliser does', async () => {
+    const clean = TRICKY.filter((r) => CLEAN.includes(r[5]!));
+    const { fast, slow } = await both(await parquet('clean.parquet', clean), await parquet('clean-slow.parquet', clean, true));
+    expect(fast).toEqual(slow);
+    expect(fast.events).toHaveLength(CLEAN.length);
+    expect(fast.catalogue.keys.length).toBeGreaterThan(5);
+    expect(fast.accounts.length).toBeGreaterThan(0);
   });
 
   it('skips ids already stored and keeps the first copy, like the normaliser', async () => {

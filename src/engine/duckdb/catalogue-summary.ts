@@ -27,28 +27,31 @@ const EMPTY_RANK = 64 - REGISTER_BITS + 1;
 /** Rows of `events` from the watermark on: the parameter `from`. */
 const NEW_ROWS = 'events WHERE rowid >= $from';
 
-/** Per name over the new rows: event, n, first_ts, last_ts, sources. */
-const NEW_EVENTS = `SELECT event, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts, list_sort(list(DISTINCT source)) AS sources
-  FROM ${NEW_ROWS} GROUP BY event`;
+/** Per name over the new rows (`rows`: a FROM clause ending in a WHERE): event, n, first_ts, last_ts, sources. */
+const newEvents = (rows: string) => `SELECT event, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts, list_sort(list(DISTINCT source)) AS sources
+  FROM ${rows} GROUP BY event`;
 // A register is the sender hash's low bits; its rank, the position of the lowest set bit of the
 // rest (one more than its trailing zeros), exact in integers. A register keeps its highest rank.
-const NEW_SENDERS = `SELECT event, CAST(h % ${REGISTERS} AS USMALLINT) AS register,
+const newSenders = (rows: string) => `SELECT event, CAST(h % ${REGISTERS} AS USMALLINT) AS register,
     max(CASE WHEN r = 0 THEN ${EMPTY_RANK} ELSE CAST(round(log2(CAST(r & -r AS DOUBLE))) AS INTEGER) + 1 END) AS max_rank
   FROM (SELECT event, hash(coalesce(user_id, anonymous_id)) AS h, CAST(hash(coalesce(user_id, anonymous_id)) >> ${REGISTER_BITS} AS BIGINT) AS r
-        FROM ${NEW_ROWS} AND coalesce(user_id, anonymous_id) IS NOT NULL)
+        FROM ${rows} AND coalesce(user_id, anonymous_id) IS NOT NULL)
   GROUP BY event, register`;
-const NEW_KEYS = `SELECT event, key, count(*) AS n FROM (SELECT event, unnest(json_keys(properties)) AS key FROM ${NEW_ROWS}) k GROUP BY event, key`;
+const newKeys = (rows: string) => `SELECT event, key, count(*) AS n FROM (SELECT event, unnest(json_keys(properties)) AS key FROM ${rows}) k GROUP BY event, key`;
+const NEW_EVENTS = newEvents(NEW_ROWS);
+const NEW_SENDERS = newSenders(NEW_ROWS);
+const NEW_KEYS = newKeys(NEW_ROWS);
 
-const FOLD = [
-  `INSERT INTO catalogue_events ${NEW_EVENTS}
+const FOLD = (rows: string) => [
+  `INSERT INTO catalogue_events ${newEvents(rows)}
    ON CONFLICT (event) DO UPDATE SET
      n = catalogue_events.n + excluded.n,
      first_ts = least(catalogue_events.first_ts, excluded.first_ts),
      last_ts = greatest(catalogue_events.last_ts, excluded.last_ts),
      sources = list_sort(list_distinct(list_concat(catalogue_events.sources, excluded.sources)))`,
-  `INSERT INTO catalogue_senders ${NEW_SENDERS}
+  `INSERT INTO catalogue_senders ${newSenders(rows)}
    ON CONFLICT (event, register) DO UPDATE SET max_rank = greatest(catalogue_senders.max_rank, excluded.max_rank)`,
-  `INSERT INTO catalogue_property_keys ${NEW_KEYS}
+  `INSERT INTO catalogue_property_keys ${newKeys(rows)}
    ON CONFLICT (event, key) DO UPDATE SET n = catalogue_property_keys.n + excluded.n`,
 ];
 
@@ -66,14 +69,25 @@ async function watermark(engine: SqlEngine): Promise<{ folded: number; stored: n
 }
 
 /**
+ * The rows past the watermark read from where they came from (a FROM clause ending in a WHERE, with
+ * the columns event, ts, source, user_id, anonymous_id and properties), by a writer that knows them to
+ * be exactly those rows: a bulk copy reads its file on every core where the rows it has just stored,
+ * not yet committed, are read on one.
+ */
+export interface NewRowsSource {
+  rows: string;
+  params: SqlParams;
+}
+
+/**
  * Adds the events stored since the watermark to the summary, when there are at least `atLeast`.
  * Run it in the transaction that stored them; when nothing is folded it costs two counts. Answers
  * how many events it folded.
  */
-export async function foldNewEvents(store: Writer, atLeast = 1): Promise<number> {
+export async function foldNewEvents(store: Writer, atLeast = 1, source?: NewRowsSource): Promise<number> {
   const { folded, stored } = await watermark(store);
   if (stored - folded < atLeast) return 0;
-  for (const sql of FOLD) await store.run(sql, { from: folded });
+  for (const sql of FOLD(source?.rows ?? NEW_ROWS)) await store.run(sql, source?.params ?? { from: folded });
   await store.run('UPDATE catalogue_watermark SET events = $stored', { stored });
   return stored - folded;
 }

@@ -33,7 +33,7 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { foldNewEvents } from '../duckdb/catalogue-summary.js';
+import { foldNewEvents, type NewRowsSource } from '../duckdb/catalogue-summary.js';
 import type { DuckDbStore } from '../duckdb/database.js';
 import { FUTURE_LIMIT_MS } from './normalize.js';
 import { keysDistinct, PLAIN_OBJECT } from './plain-json.js';
@@ -196,8 +196,14 @@ async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, sour
     FROM (${fields})
     ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')} ORDER BY line` : ''}`,
   { path, received: receivedAt * 1000, source, ...(single ? { latest } : {}) });
-  await foldNewEvents(store);
-  await linkAndAccount(store, stored);
+  // The rows just stored, not yet committed, are read on one core: when they are the whole file as it
+  // is (nothing set aside, nothing stored before), the folds, links and accounts read the file instead.
+  const added: NewRowsSource = single && conditions.length === 0
+    ? { rows: `(SELECT f_event AS event, f_time AS ts, $source AS source, f_user AS user_id, f_anon AS anonymous_id, coalesce(f_raw, '{}') AS properties,
+        ${account} AS account_id, line FROM (${fields})) n WHERE TRUE`, params: { path, source } }
+    : { rows: '(SELECT *, rowid AS line FROM events WHERE rowid >= $from) n WHERE TRUE', params: { from: stored } };
+  await foldNewEvents(store, 1, added);
+  await linkAndAccount(store, added);
   await store.run('DROP TABLE fast_later');
   forgetDedupeIndex(store);
 
@@ -229,17 +235,16 @@ async function findLaterCopies(store: DuckDbStore, id: string, path: string): Pr
   await store.run('DROP TABLE fast_repeated');
 }
 
-/** The new rows (row ids from `from`, in file order): identity links of the rows carrying both ids, and each person's event account. */
-async function linkAndAccount(store: DuckDbStore, from: number): Promise<void> {
-  const added = `(SELECT *, rowid AS line FROM events WHERE rowid >= $from)`;
+/** The new rows (`line` in file order): identity links of the rows carrying both ids, and each person's event account. */
+async function linkAndAccount(store: DuckDbStore, added: NewRowsSource): Promise<void> {
   await store.run(STAGE_LINKS);
   // Each anonymous id's earliest link only (the file's earlier row wins a tie): what the links keep of them all.
-  const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, arg_min(user_id, (ts, line)), min(ts) FROM ${added}
-    WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id GROUP BY anonymous_id`, { from });
+  const links = await store.run(`INSERT INTO stage_links SELECT anonymous_id, arg_min(user_id, (ts, line)), min(ts) FROM ${added.rows}
+    AND user_id IS NOT NULL AND anonymous_id IS NOT NULL AND anonymous_id <> user_id GROUP BY anonymous_id`, added.params);
   const relinked = links > 0 ? await linkStagedIdentities(store) : [];
   // Each person's latest account (the file's later row wins a tie), computed once for the upsert's two reads.
   await store.run(`CREATE OR REPLACE TEMP TABLE fast_accounts AS SELECT coalesce(user_id, anonymous_id) AS person, arg_max(account_id, (ts, line)) AS account_id, max(ts) AS ts
-    FROM ${added} WHERE account_id IS NOT NULL AND coalesce(user_id, anonymous_id) IS NOT NULL GROUP BY 1`, { from });
+    FROM ${added.rows} AND account_id IS NOT NULL AND coalesce(user_id, anonymous_id) IS NOT NULL GROUP BY 1`, added.params);
   const accountChanged = await upsertEventAccounts(store, 'fast_accounts');
   await store.run('DROP TABLE fast_accounts');
   if (relinked.length > 0 || accountChanged.length > 0) await refreshIdentity(store, { persons: [...relinked, ...accountChanged], accounts: [] });
