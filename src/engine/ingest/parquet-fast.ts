@@ -198,11 +198,13 @@ async function insertFast(store: DuckDbStore, plan: FastPlan, path: string, sour
   { path, received: receivedAt * 1000, source, ...(single ? { latest } : {}) });
   // The rows just stored, not yet committed, are read on one core: when they are the whole file as it
   // is (nothing set aside, nothing stored before), the folds, links and accounts read the file instead.
-  const added: NewRowsSource = single && conditions.length === 0
+  const fromFile = single && conditions.length === 0;
+  const added: NewRowsSource = fromFile
     ? { rows: `(SELECT f_event AS event, f_time AS ts, $source AS source, f_user AS user_id, f_anon AS anonymous_id, coalesce(f_raw, '{}') AS properties,
         ${account} AS account_id, line FROM (${fields})) n WHERE TRUE`, params: { path, source } }
     : { rows: '(SELECT *, rowid AS line FROM events WHERE rowid >= $from) n WHERE TRUE', params: { from: stored } };
-  await foldNewEvents(store, 1, added);
+  // (Else the folds start from their watermark: rows stored before may not be folded yet.)
+  await foldNewEvents(store, 1, fromFile ? added : undefined);
   await linkAndAccount(store, added);
   await store.run('DROP TABLE fast_later');
   forgetDedupeIndex(store);
