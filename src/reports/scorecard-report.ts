@@ -78,9 +78,11 @@ export function manualKey(rowId: string): string {
 
 export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardModel, options: ScorecardOptions = {}, providers: ScorecardProviders = {}): Promise<ScorecardReport> {
   const weeks = scorecardWeeks(ctx, options, scorecard.weeks);
-  const sources = await scorecardSources(ctx, scorecard, weeks, providers);
+  // Read side by side, so that all of them judge what they keep against the same stored events.
+  const [sources, pace, warnings] = await Promise.all([
+    scorecardSources(ctx, scorecard, weeks, providers), paceReport(ctx, scorecard), providers.warnings ? providers.warnings() : [],
+  ]);
   const rows = scorecard.rows.map((d) => scorecardRow(ctx, scorecard, d, sources));
-  const pace = await paceReport(ctx, scorecard);
   for (const row of rows) {
     const entry = pace.rows.find((p) => p.id === row.id);
     if (entry) row.pace = rowPaceOf(entry);
@@ -103,7 +105,7 @@ export async function scorecardReport(ctx: ReportContext, scorecard: ScorecardMo
     praise: praiseFor(rows),
     accountability: accountabilityGaps(rows),
     journey_steps: steps,
-    warnings: providers.warnings ? await providers.warnings() : [],
+    warnings,
     pace: { week: pace.week, cut: pace.cut, counted_to: pace.counted_to },
   };
 }
