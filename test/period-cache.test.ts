@@ -66,6 +66,20 @@ describe('the per-period cache of event series', () => {
     }), { numRuns: 30 });
   }, 120_000);
 
+  it('keeps the weeks of reads of one key running side by side: none is lost to the other', async () => {
+    const { store, cache, write } = await setUp();
+    try {
+      await write([message({ event: 'M', hours: 1, self: false, n: 2 })]);
+      const series = (from: number) => seriesReport(reportContext(store, MODEL, MONDAY, cache), MODEL.northStar, { from, to: RANGE.to });
+      await Promise.all([series(RANGE.from), series(RANGE.from + 14 * DAY_MS)]);
+      const misses = cache.periods.misses;
+      await series(RANGE.from);
+      expect(cache.periods.misses).toBe(misses);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps the closed weeks through a write to the current week, and tops up the weeks a late event lands in and after with the new rows', async () => {
     const { store, cache, write, read } = await setUp();
     try {

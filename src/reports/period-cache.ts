@@ -230,16 +230,18 @@ export class PeriodCache {
   }
 
   private keep(key: string, byPeriod: Map<string, Kept>, periods: readonly Period[], rows: { period: string }[], computed: Omit<Kept, 'rows'>): void {
+    // Another read of the key may have kept its own periods meanwhile (reads run side by side): kept beside them.
+    const target = this.kept.get(key) ?? byPeriod;
     if (this.size + periods.length > MAX_PERIODS) {
       this.kept.clear();
-      byPeriod.clear();
+      target.clear();
       this.size = 0;
     }
     for (const p of periods) {
-      if (!byPeriod.has(slotOf(p))) this.size++;
-      byPeriod.set(slotOf(p), { rows: rows.filter((r) => r.period === p.startDate), ...computed });
+      if (!target.has(slotOf(p))) this.size++;
+      target.set(slotOf(p), { rows: rows.filter((r) => r.period === p.startDate), ...computed });
     }
-    this.kept.set(key, byPeriod);
+    this.kept.set(key, target);
   }
 }
 
