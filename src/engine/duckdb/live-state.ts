@@ -3,7 +3,8 @@
  * it): `ensureLiveState` keeps exactly the definitions a journey needs, building a new one from every
  * stored event (a changed definition is a new key, so a config change rebuilds what it changed and
  * drops what no stage uses); `foldLiveState` adds the events past each watermark and gives the
- * identities whose link changed since their person as linked now, in the writer's transaction. A read adds the rows past the watermark itself, so folding late never changes an answer.
+ * identities whose link changed since their person as linked now, in the writer's transaction. A
+ * read adds the rows past the watermark itself, so folding late never changes an answer.
  */
 import type { StageDefinition } from '../../model/metrics.js';
 import { duckdbDialect } from '../../query/dialects/duckdb.js';

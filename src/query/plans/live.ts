@@ -1,12 +1,13 @@
 /**
  * The live first-reach state (DuckDB): per stored identity (an event's user id, else its anonymous
  * id) and per reach definition (an event selector and the n-th qualifying event), the n earliest
- * qualifying instants, and the identity's person. Kept at write time from a row watermark (`events` is
- * append only, so the rows from the watermark on are exactly the ones not folded yet) and merged per
- * person at read time: a late event lowers a list, a new link merges lists. An identity whose link
- * changed since its row's person was set is in the people changes past the definition's people
- * watermark, and is looked up in the links again, by the read and by the next fold. A stage counted within days of signup is read from the recent events alone,
- * anchored on the signup instants the state holds.
+ * qualifying instants, and the identity's person. Kept at write time from a row watermark (`events`
+ * is append only, so the rows from the watermark on are exactly the ones not folded yet) and merged
+ * per person at read time: a late event lowers a list, a new link merges lists. An identity whose
+ * link changed since its row's person was set is in the people changes past the definition's people
+ * watermark, and is looked up in the links again, by the read and by the next fold. A stage counted
+ * within days of signup is read from the recent events alone, anchored on the signup instants the
+ * state holds.
  */
 import { createHash } from 'node:crypto';
 import type { EventSelector, StageDefinition, TimeRange } from '../../model/metrics.js';
@@ -65,6 +66,10 @@ function foldRows(b: StatementBuilder, definition: ReachDefinition, from: string
 /** An identity's person (`k.raw_key`, links aliased `l`): the user its link names, else itself. */
 const PERSON = 'coalesce(l.user_id, k.raw_key)';
 
+/** Each identity `rawKeys` gives (a statement with a `raw_key` column), and its person as linked now (`actor_id`). */
+const linkedPersons = (rawKeys: string) =>
+  `SELECT k.raw_key, ${PERSON} AS actor_id FROM (${rawKeys}) k LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key`;
+
 /**
  * The statement that folds the rows from row `from` (its named parameter) on into the state, each
  * identity's row with its person as linked now. No upper bound: in the writing transaction DuckDB
@@ -89,8 +94,7 @@ export function compileFold(ctx: QueryContext, definition: ReachDefinition): Com
  */
 export function compileRelink(definition: ReachDefinition): CompiledQuery {
   const sql = `UPDATE live_reach SET actor_id = c.actor_id
-    FROM (SELECT k.raw_key, ${PERSON} AS actor_id FROM (SELECT DISTINCT raw_key FROM people_changes WHERE rowid >= $people) k
-          LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key) c
+    FROM (${linkedPersons('SELECT DISTINCT raw_key FROM people_changes WHERE rowid >= $people')}) c
     WHERE live_reach.def = $def AND live_reach.raw_key = c.raw_key`;
   return { sql, params: { def: reachKey(definition) } };
 }
@@ -153,11 +157,10 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
   // whose link changed since the state's persons were set are looked up in the links (few: one list).
   const lowestPeople = `(SELECT min(w.people_watermark) FROM live_state_defs w WHERE w.def IN (${keys}))`;
   // Gathered into lists and unnested again, so that DuckDB sizes it as one row and builds its joins on it.
+  const lookedUp = linkedPersons(`SELECT unnest(list(DISTINCT x.raw_key)) AS raw_key FROM (SELECT t.raw_key FROM tail_rows t
+      UNION ALL SELECT c.raw_key FROM people_changes c WHERE c.rowid >= ${lowestPeople}) x`);
   const relinked = `relinked AS MATERIALIZED (SELECT unnest(p.raw_keys) AS raw_key, unnest(p.actors) AS actor_id
-    FROM (SELECT list(k.raw_key) AS raw_keys, list(${PERSON}) AS actors
-      FROM (SELECT unnest(list(DISTINCT x.raw_key)) AS raw_key FROM (SELECT t.raw_key FROM tail_rows t
-            UNION ALL SELECT c.raw_key FROM people_changes c WHERE c.rowid >= ${lowestPeople}) x) k
-      LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key) p)`;
+    FROM (SELECT list(k.raw_key) AS raw_keys, list(k.actor_id) AS actors FROM (${lookedUp}) k) p)`;
   const keyed = `SELECT coalesce(x.actor_id, s.actor_id) AS actor_id, s.def, s.ts FROM live_reach s
       LEFT JOIN relinked x ON x.raw_key = s.raw_key WHERE s.def IN (${keys})
     UNION ALL SELECT x.actor_id, t.def, t.ts FROM (${tails.join(' UNION ALL ')}) t JOIN relinked x ON x.raw_key = t.raw_key`;
@@ -198,8 +201,7 @@ export function fewActorEvents(name: string, where: string, columns: Record<stri
   return [
     `${name}_rows AS MATERIALIZED (SELECT ${RAW_KEY} AS raw_key, ${aliases.map((c) => `${columns[c]} AS ${c}`).join(', ')}
       FROM events e WHERE ${where})`,
-    `${name}_actors AS (SELECT k.raw_key, coalesce(l.user_id, k.raw_key) AS actor_id
-      FROM (SELECT unnest(list(DISTINCT raw_key)) AS raw_key FROM ${name}_rows) k LEFT JOIN identity_links l ON l.anonymous_id = k.raw_key)`,
+    `${name}_actors AS (${linkedPersons(`SELECT unnest(list(DISTINCT raw_key)) AS raw_key FROM ${name}_rows`)})`,
     `${name} AS (SELECT ${aliases.map((c) => `r.${c}`).join(', ')}, a.actor_id FROM ${name}_rows r JOIN ${name}_actors a ON a.raw_key = r.raw_key)`,
   ];
 }
