@@ -7,33 +7,10 @@ import {
 } from '../query/plans/live.js';
 
 /**
- * A statement's rows per log row it reads from (a number of events stored, of people changes logged),
- * read again only once a table it reads changed (`resultVersion`): the reads running at once share
- * one read, and a failed read is not kept.
- */
-class PerVersionFrom<T> {
-  private read: { version: number; byRow: Map<number, Promise<T>> } | undefined;
-
-  constructor(private readonly compile: (from: number) => CompiledQuery, private readonly valueOf: (rows: Record<string, unknown>[]) => T) {}
-
-  of(engine: SqlEngine, from: number): Promise<T> {
-    const q = this.compile(from);
-    const version = resultVersion(engine, q.sql)!;
-    if (this.read?.version !== version) this.read = { version, byRow: new Map() };
-    let found = this.read.byRow.get(from);
-    if (!found) {
-      found = engine.all(q.sql, q.params).then(this.valueOf);
-      this.read.byRow.set(from, found);
-      found.catch(() => this.read?.byRow.delete(from));
-    }
-    return found;
-  }
-}
-
-/**
- * Statements' rows per data version, by text and values: the same statement asked for twice in one
- * version (the rows stored since a kept result, for its staleness and for the counts topped up with
- * them) is read once.
+ * Statements' rows per data version, by text and values, read again only once a table a statement
+ * reads changed (`resultVersion`): the reads running at once share one read (the rows stored since a
+ * kept result, for its staleness and for the counts topped up with them, are read once), and a failed
+ * read is not kept. One per statement family: a family's statements read the same tables.
  */
 class PerVersionRows {
   private read: { version: number; byText: Map<string, Promise<Record<string, unknown>[]>> } | undefined;
@@ -52,12 +29,18 @@ class PerVersionRows {
   }
 }
 
+/** A statement's value per log row it reads from (a number of events stored, of people changes logged), per data version. */
+function perVersionFrom<T>(compile: (from: number) => CompiledQuery, valueOf: (rows: Record<string, unknown>[]) => T): { of(engine: SqlEngine, from: number): Promise<T> } {
+  const rows = new PerVersionRows();
+  return { of: (engine, from) => rows.of(engine, compile(from)).then(valueOf) };
+}
+
 /** The event spans keep no timezone or week start: the store's rows are read alike under any. */
 const SPANS_CONTEXT = { dialect: duckdbDialect, time: { timezone: 'UTC', weekStart: 'monday' as const }, idealUser: null };
 
 /** A statement's one value, per data version (a statement read from no log row). */
 function perVersion<T>(query: CompiledQuery, valueOf: (row: Record<string, unknown>) => T): { of(engine: SqlEngine): Promise<T> } {
-  const read = new PerVersionFrom(() => query, ([row]) => valueOf(row));
+  const read = perVersionFrom(() => query, ([row]) => valueOf(row));
   return { of: (engine) => read.of(engine, 0) };
 }
 
@@ -84,7 +67,7 @@ export class Staleness {
   private readonly accounts = perVersion(compileAccountsSignature(), (row) => String(row.s));
   private readonly changes = perVersion(compilePeopleChanges(), (row) => Number(row.n));
   private readonly sinceKept = new PerVersionRows();
-  private readonly earliestChanged = new PerVersionFrom(compileChangedPeopleEarliest, ([row]) => instant(row?.t));
+  private readonly earliestChanged = perVersionFrom(compileChangedPeopleEarliest, ([row]) => instant(row?.t));
 
   storedEvents(engine: SqlEngine): Promise<number> {
     return this.stored.of(engine);
