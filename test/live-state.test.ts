@@ -189,7 +189,7 @@ describe('the live first-reach state', () => {
     }
   });
 
-  it('gives an identity folded before its link the linked person, at the next read and at the next fold', async () => {
+  it('gives an identity folded before its link the linked person, at the next read and at the next fold, even one with no new event', async () => {
     const store = await DuckDbStore.open(':memory:');
     const writer = new IngestWriter(store, 'test');
     const model = MODELS[0];
@@ -213,7 +213,9 @@ describe('the live first-reach state', () => {
       const { live, full } = await bothWays(store, model, week);
       expect(live).toEqual(full);
       expect(live).toEqual([]);
-      // The next fold (another person's event) writes a7's person into its row.
+      // The next fold writes a7's person into its row, though no event came after the link.
+      await store.transaction(() => foldLiveState(store, 1));
+      expect(await persons()).toEqual(['a7:u1', 'u1:u1']);
       await write([{ type: 'track', messageId: 'k4', event: 'S', userId: 'u2', timestamp: at(50), properties: {} }]);
       await store.transaction(() => foldLiveState(store, 1));
       expect(await persons()).toEqual(['a7:u1', 'u1:u1', 'u2:u2']);

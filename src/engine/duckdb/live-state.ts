@@ -85,8 +85,9 @@ export async function ensureLiveState(
 }
 
 /**
- * Folds the events past each definition's watermark once at least `atLeast` wait, in the caller's
- * transaction (a batch that rolls back folds nothing). Answers how many definitions it folded.
+ * Folds the events past each definition's watermark once at least `atLeast` wait, or once a people
+ * change was logged since its last fold, in the caller's transaction (a batch that rolls back folds
+ * nothing). Answers how many definitions it folded.
  */
 export async function foldLiveState(store: Writer, atLeast = LIVE_FOLD_EVERY): Promise<number> {
   const defs = await store.all<{ def: string; definition: string; watermark: number; people_watermark: number }>(
@@ -96,7 +97,8 @@ export async function foldLiveState(store: Writer, atLeast = LIVE_FOLD_EVERY): P
   const people = await peopleChanges(store);
   let folded = 0;
   for (const d of defs) {
-    if (stored - Number(d.watermark) < atLeast) continue;
+    // A link alone (no new event) still moves identities to another person: relinked at once.
+    if (stored - Number(d.watermark) < atLeast && people === Number(d.people_watermark)) continue;
     const definition = JSON.parse(d.definition) as ReachDefinition;
     await fold(store, definition, Number(d.watermark));
     const relink = compileRelink(definition);
