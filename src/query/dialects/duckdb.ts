@@ -1,5 +1,6 @@
 import type { Frequency, WeekStart } from '../../model/metrics.js';
 import type { Params, ParamType, SqlDialect } from '../dialect.js';
+import { LINK_OF_EVENT, LINKED_ACTOR } from '../sql.js';
 
 /** JSON Pointer for a top-level key (RFC 6901 escaping), so any key text is safe as a bound path. */
 function pointer(key: string): string {
@@ -35,8 +36,8 @@ export const duckdbDialect: SqlDialect = {
   intDiv: (a, b) => `(${a} // ${b})`,
   // The actor_events view (migrations.ts) minus its users join.
   actorEventsWithoutAccount: () => `(SELECT e.id, e.event, e.ts, e.user_id, e.anonymous_id, e.properties,
-      coalesce(l.user_id, e.user_id, e.anonymous_id) AS actor_id
-    FROM events e LEFT JOIN identity_links l ON l.anonymous_id = coalesce(e.user_id, e.anonymous_id))`,
+      ${LINKED_ACTOR} AS actor_id
+    FROM events e ${LINK_OF_EVENT})`,
   orderedList: (value, cond) => `list(${value} ORDER BY ${value}) FILTER (WHERE ${cond})`,
   nthInRange: (list, n, range) => range
     ? `list_filter(${list}, lambda x: x >= ${range.lo} AND x <= ${range.hi})[${n}]`

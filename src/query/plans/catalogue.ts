@@ -1,5 +1,6 @@
 import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, type QueryContext } from '../context.js';
+import { EVENT_IDENTITY } from '../sql.js';
 
 /**
  * The event catalogue's statements: what the store holds, by event name, without a word of the
@@ -18,7 +19,7 @@ export function compileEventTotal(): CompiledQuery {
  */
 export function compileEventCatalogue(ctx: QueryContext, exact: boolean): CompiledQuery {
   const b = new StatementBuilder(ctx);
-  const sender = 'coalesce(e.user_id, e.anonymous_id)';
+  const sender = EVENT_IDENTITY;
   const actors = exact ? `count(DISTINCT ${sender})` : b.d.approxDistinct(sender);
   const sql = `SELECT e.event AS event, count(*) AS n, ${actors} AS actors,
       ${b.ms('min(e.ts)')} AS first_ms, ${b.ms('max(e.ts)')} AS last_ms, ${b.d.sortedDistinct('e.source')} AS sources

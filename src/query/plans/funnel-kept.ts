@@ -28,6 +28,7 @@ import { StatementBuilder, withClause, type QueryContext } from '../context.js';
 import { DAY_MS } from '../../model/time.js';
 import { anchoredFunnelCtes, funnelEventNames, levelCountsSql, needsIdealActors, type FunnelQuery } from './funnel.js';
 import { compilePeopleSignature } from './live.js';
+import { EVENT_IDENTITY, LINK_OF_EVENT, LINKED_ACTOR } from '../sql.js';
 
 /**
  * A row of a kept funnel statement: level counts of one side (`before`, `after`), an actor's horizon
@@ -58,8 +59,6 @@ export interface ActorEvent {
   r: number;
 }
 
-const ACTOR = 'coalesce(l.user_id, e.user_id, e.anonymous_id)';
-const LINKED = 'LEFT JOIN identity_links l ON l.anonymous_id = coalesce(e.user_id, e.anonymous_id)';
 const NO_TEXT = 'CAST(NULL AS VARCHAR)';
 const NO_NUMBER = 'CAST(NULL AS BIGINT)';
 /** The columns of a `row`, NULL for the other sides. */
@@ -69,8 +68,8 @@ const actorKey = (actor: string) => `CAST(hash(${actor}) >> 12 AS BIGINT)`;
 
 /** The events stored before row `before` (a bound parameter) with their actor, as the chain plan reads them. */
 function storedEvents(before: string, join = ''): string {
-  return `(SELECT e.event, e.ts, e.properties, ${ACTOR} AS actor_id, e.rowid AS row_number
-    FROM events e ${join} ${LINKED} WHERE e.rowid < ${before})`;
+  return `(SELECT e.event, e.ts, e.properties, ${LINKED_ACTOR} AS actor_id, e.rowid AS row_number
+    FROM events e ${join} ${LINK_OF_EVENT} WHERE e.rowid < ${before})`;
 }
 
 /** One side's level counts as kept rows: `level`, `breakdown` (NULL without a split), `actors`. */
@@ -144,8 +143,8 @@ export function compileFunnelNews(ctx: QueryContext, q: FunnelQuery, kept: numbe
       actor_id, min(${b.ms('ts')}) AS horizon, ${NO_TEXT} AS people, ${NO_TEXT} AS event, ${NO_TEXT} AS properties, ${NO_NUMBER} AS row_number
     FROM new_events WHERE ${where} GROUP BY actor_id`;
   // Entry events are among the funnel's (funnelEventNames holds the signup stage whenever a step counts from it).
-  const sql = `WITH new_events AS MATERIALIZED (SELECT e.event, e.ts, e.properties, ${ACTOR} AS actor_id, e.rowid AS row_number
-      FROM events e ${LINKED} WHERE ${rows} AND ${b.eventIn(funnelEventNames(q))})
+  const sql = `WITH new_events AS MATERIALIZED (SELECT e.event, e.ts, e.properties, ${LINKED_ACTOR} AS actor_id, e.rowid AS row_number
+      FROM events e ${LINK_OF_EVENT} WHERE ${rows} AND ${b.eventIn(funnelEventNames(q))})
     ${earliest('new', 'TRUE')}
     UNION ALL ${earliest('entry', `${b.eventIn(entryEventNames(q), 'event')} AND ${b.ms('ts')} < ${b.params.bind(q.range.to, 'integer')}`)}
     UNION ALL ${eventRows(q, 'new_events')}
@@ -162,7 +161,7 @@ export function compileFunnelActors(ctx: QueryContext, q: FunnelQuery, stored: n
   const b = new StatementBuilder(ctx);
   // Distinct first, then one list of doubles (exact: the keys have 52 bits), lighter than a distinct list of bigints.
   const sql = `SELECT (SELECT list(CAST(key AS DOUBLE)) FROM (SELECT DISTINCT key FROM (
-      SELECT ${actorKey('coalesce(e.user_id, e.anonymous_id)')} AS key FROM events e WHERE e.rowid < ${b.params.bind(stored, 'integer')} AND ${b.eventIn(funnelEventNames(q))}
+      SELECT ${actorKey(EVENT_IDENTITY)} AS key FROM events e WHERE e.rowid < ${b.params.bind(stored, 'integer')} AND ${b.eventIn(funnelEventNames(q))}
       UNION ALL SELECT ${actorKey('user_id')} FROM identity_links) ids) distinct_ids) AS keys, (${compilePeopleSignature().sql}) AS people`;
   return { sql, params: b.params.values };
 }
@@ -223,7 +222,7 @@ function readCtes(b: StatementBuilder, q: FunnelQuery, actors: readonly string[]
     `read_keys AS MATERIALIZED (SELECT actor_id AS raw_key FROM read_actors
       UNION SELECT l.anonymous_id FROM identity_links l JOIN read_actors t ON t.actor_id = l.user_id)`,
     `read_events AS MATERIALIZED (SELECT * FROM ${storedEvents(to, `JOIN (SELECT unnest((SELECT list(raw_key) FROM read_keys)) AS raw_key) k
-      ON k.raw_key = coalesce(e.user_id, e.anonymous_id)`)} x
+      ON k.raw_key = ${EVENT_IDENTITY}`)} x
       WHERE ${b.eventIn(funnelEventNames(q), 'x.event')} AND x.actor_id IN (SELECT actor_id FROM read_actors))`,
   ];
 }

@@ -14,6 +14,7 @@ import type { EventSelector, StageDefinition, TimeRange } from '../../model/metr
 import { DAY_MS } from '../../model/time.js';
 import type { CompiledQuery } from '../dialect.js';
 import { StatementBuilder, type QueryContext } from '../context.js';
+import { EVENT_IDENTITY } from '../sql.js';
 
 /** What one list of the state holds: the `keep` earliest instants of the events the selector matches. */
 export interface ReachDefinition {
@@ -36,9 +37,6 @@ export interface LiveState {
   folded: number;
 }
 
-/** An event's identity (`events` aliased `e`): its user id, else its anonymous id; the state is kept per identity. */
-const RAW_KEY = 'coalesce(e.user_id, e.anonymous_id)';
-
 /** A stage the state answers alone: one counted without a window from signup. */
 const fromState = (stage: StageDefinition) => stage.withinDays === undefined;
 
@@ -58,7 +56,7 @@ export function reachDefinitions(stages: readonly StageDefinition[]): ReachDefin
 /** The rows of `events` from `from` (a bound row number) on: per identity, the `keep` earliest qualifying instants. */
 function foldRows(b: StatementBuilder, definition: ReachDefinition, from: string, keep: string): string {
   const ms = b.ms('e.ts');
-  return `SELECT ${RAW_KEY} AS raw_key, list_slice(list(${ms} ORDER BY ${ms}), 1, ${keep}) AS ts FROM events e
+  return `SELECT ${EVENT_IDENTITY} AS raw_key, list_slice(list(${ms} ORDER BY ${ms}), 1, ${keep}) AS ts FROM events e
     WHERE e.rowid >= ${from} AND ${b.selector(definition.selector)}
     GROUP BY raw_key`;
 }
@@ -142,7 +140,7 @@ function liveStateSql(b: StatementBuilder, stages: readonly StageDefinition[], r
   const lowest = `coalesce((SELECT min(w.watermark) FROM live_state_defs w WHERE w.def IN (${keys}) HAVING count(*) = ${definitions.length}),
       error('the live state is not built'))`;
   // The first bound is a constant, so DuckDB skips the older row groups; the second is exact.
-  const tailRows = `tail_rows AS MATERIALIZED (SELECT e.rowid AS r, ${RAW_KEY} AS raw_key, ${b.ms('e.ts')} AS t,
+  const tailRows = `tail_rows AS MATERIALIZED (SELECT e.rowid AS r, ${EVENT_IDENTITY} AS raw_key, ${b.ms('e.ts')} AS t,
       ${selects.map((m, i) => `${m} AS m${i}`).join(', ')} FROM events e
       WHERE e.rowid >= ${b.params.bind(live.folded, 'integer')} AND e.rowid >= ${lowest} AND (${selects.join(' OR ')}))`;
   const tails = definitions.map((d, i) => `SELECT ${bound(d)} AS def, t.raw_key, list(t.t) AS ts FROM tail_rows t
@@ -199,7 +197,7 @@ export const fewEventsIn = (range: TimeRange) => range.to - range.from <= FEW_EV
 export function fewActorEvents(name: string, where: string, columns: Record<string, string>): string[] {
   const aliases = Object.keys(columns);
   return [
-    `${name}_rows AS MATERIALIZED (SELECT ${RAW_KEY} AS raw_key, ${aliases.map((c) => `${columns[c]} AS ${c}`).join(', ')}
+    `${name}_rows AS MATERIALIZED (SELECT ${EVENT_IDENTITY} AS raw_key, ${aliases.map((c) => `${columns[c]} AS ${c}`).join(', ')}
       FROM events e WHERE ${where})`,
     `${name}_actors AS (${linkedPersons(`SELECT unnest(list(DISTINCT raw_key)) AS raw_key FROM ${name}_rows`)})`,
     `${name} AS (SELECT ${aliases.map((c) => `r.${c}`).join(', ')}, a.actor_id FROM ${name}_rows r JOIN ${name}_actors a ON a.raw_key = r.raw_key)`,
@@ -323,6 +321,6 @@ export function compilePeopleChanges(): CompiledQuery {
 export function compileChangedPeopleEarliest(from: number): CompiledQuery {
   const sql = `WITH changed AS (SELECT DISTINCT raw_key FROM people_changes WHERE rowid >= $from),
     raw_keys AS (SELECT raw_key FROM changed UNION SELECT l.anonymous_id FROM identity_links l JOIN changed c ON c.raw_key = l.user_id)
-    SELECT epoch_ms(min(e.ts)) AS t FROM events e WHERE ${RAW_KEY} IN (SELECT raw_key FROM raw_keys)`;
+    SELECT epoch_ms(min(e.ts)) AS t FROM events e WHERE ${EVENT_IDENTITY} IN (SELECT raw_key FROM raw_keys)`;
   return { sql, params: { from } };
 }
