@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { Agent, get } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,14 +10,24 @@ import { createKey } from '../src/server/keys.js';
 import { AckLedger, basicAuth } from './helpers/ack-ledger.js';
 import { exited, spawnServe, waitForServer, type ServeChild } from './helpers/serve-child.js';
 import { duckDbControl } from '../src/engine/duckdb/control.js';
+import { IDLE_CHECKPOINT_BYTES, IDLE_MS } from '../src/engine/duckdb/idle-checkpoint.js';
+
+/** The size of the store's write-ahead log (0 while it has none). */
+function logBytes(db: string): number {
+  try {
+    return statSync(`${db}.wal`).size;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * A real `truenorth serve` child whose descriptor limit is lowered to 160 once it serves (`prlimit`:
  * lowered after start-up, so the test does not hang on how many module files the loader happens to
- * open at once while it starts). Clients that
- * are already connected stream large batches, so the write-ahead log is checkpointed and a new one
- * must be opened, while idle connections take every descriptor left. The server must acknowledge
- * only what it stored, and take writes again by itself once the idle connections go.
+ * open at once while it starts). Clients that are already connected stream large batches and pause
+ * once the write-ahead log is large enough, so it is checkpointed and a new one must be opened,
+ * while idle connections take every descriptor left. The server must acknowledge only what it
+ * stored, and take writes again by itself once the idle connections go.
  */
 const dir = mkdtempSync(join(tmpdir(), 'truenorth-fds-'));
 const db = join(dir, 'fds.duckdb');
@@ -65,7 +75,8 @@ describe('descriptor exhaustion under a running server (limit of 160 descriptors
     // 2 KB of properties a message: the log reaches the size the server checkpoints at within seconds.
     const ledger = new AckLedger('fds', 50, 2_000);
     let stop = false;
-    const clients = ledger.run(url, auth, 4, () => stop);
+    let paused = false;
+    const clients = ledger.run(url, auth, 4, () => stop, undefined, () => paused);
     await until(() => ledger.acked.size >= 10, 20_000);
     const hogs: Socket[] = [];
     for (let i = 0; i < DESCRIPTORS + 20; i++) {
@@ -76,6 +87,13 @@ describe('descriptor exhaustion under a running server (limit of 160 descriptors
     const seen: { status: number; reason?: string }[] = [];
     try {
       await until(async () => {
+        // The server checkpoints when no request waits and the log is large enough; a stream with no
+        // pause checkpoints only at a far larger log. The clients pause once it is large enough.
+        if (logBytes(db) >= IDLE_CHECKPOINT_BYTES + 2 ** 19) {
+          paused = true;
+          await new Promise((r) => setTimeout(r, 20 * IDLE_MS));
+          paused = false;
+        }
         seen.push(await readyOver(agent, port));
         return (ledger.statuses.get(503) ?? 0) >= 20;
       }, 60_000, 200);

@@ -40,10 +40,17 @@ export class AckLedger {
     return status === 200;
   }
 
-  /** `lanes` clients sending new batches until `stop()` says so (bounded by `maxBatches`). */
-  async run(url: string, auth: string, lanes: number, stop: () => boolean, maxBatches = 5_000): Promise<void> {
+  /**
+   * `lanes` clients sending new batches until `stop()` says so (bounded by `maxBatches`); while
+   * `paused()`, each waits before its next batch, its connection kept.
+   */
+  async run(url: string, auth: string, lanes: number, stop: () => boolean, maxBatches = 5_000, paused: () => boolean = () => false): Promise<void> {
     const lane = async () => {
       while (!stop() && this.next < maxBatches) {
+        if (paused()) {
+          await new Promise((r) => setTimeout(r, 10));
+          continue;
+        }
         const ok = await this.send(url, auth, this.next++);
         if (!ok) await new Promise((r) => setTimeout(r, 20));
       }
