@@ -399,7 +399,7 @@ describe('memory budget', () => {
       const fallback = await DuckDbStore.open(':memory:');
       const [{ limit: byDefault }] = await fallback.all<{ limit: string }>(`SELECT current_setting('memory_limit') AS limit`);
       await fallback.close();
-      expect(byDefault).toMatch(/^(2\.3 GiB|2\.5 GiB|2\.6 GB)$/);
+      expect(byDefault).toMatch(/^(1\.6 GiB|1\.7 GB|1\.8 GB)$/);
     } finally {
       if (before === undefined) delete process.env.TRUENORTH_MEMORY_LIMIT;
       else process.env.TRUENORTH_MEMORY_LIMIT = before;

@@ -276,9 +276,9 @@ export class DuckDbStore implements SqlEngine {
 }
 
 /**
- * DuckDB's memory budget: `TRUENORTH_MEMORY_LIMIT` (e.g. 8GB), else 2.5 GB, at most DuckDB's own default
- * of 80 % of the machine's memory. Past it, large sorts, joins and imports spill to `<db>.tmp`, so a
- * 100M-event store stays within a few GB of RSS on a small machine.
+ * DuckDB's memory budget: `TRUENORTH_MEMORY_LIMIT` (e.g. 8GB), else 1.75 GB, at most DuckDB's own
+ * default of 80 % of the machine's memory. Past it, large sorts, joins and imports spill to
+ * `<db>.tmp`, so a 100M-event server (with its dedupe index, about 0.5 GB more) stays under 3 GB.
  */
 export function memoryLimit(): string {
   const configured = process.env.TRUENORTH_MEMORY_LIMIT?.trim();
@@ -296,7 +296,7 @@ function machineMemoryLimitMb(): number {
   return Math.floor((totalmem() / 2 ** 20) * 0.8);
 }
 
-const DEFAULT_MEMORY_LIMIT_MB = 2560;
+const DEFAULT_MEMORY_LIMIT_MB = 1750;
 
 async function createInstance(path: string, budget: string, readOnly: boolean): Promise<DuckDBInstance> {
   try {
