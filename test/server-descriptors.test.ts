@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { Agent, get } from 'node:http';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +10,7 @@ import { createKey } from '../src/server/keys.js';
 import { AckLedger, basicAuth } from './helpers/ack-ledger.js';
 import { exited, spawnServe, waitForServer, type ServeChild } from './helpers/serve-child.js';
 import { duckDbControl } from '../src/engine/duckdb/control.js';
-import { IDLE_CHECKPOINT_BYTES, IDLE_MS } from '../src/engine/duckdb/idle-checkpoint.js';
-
-/** The size of the store's write-ahead log (0 while it has none). */
-function logBytes(db: string): number {
-  try {
-    return statSync(`${db}.wal`).size;
-  } catch {
-    return 0;
-  }
-}
+import { IDLE_CHECKPOINT_BYTES, IDLE_MS, logBytes } from '../src/engine/duckdb/idle-checkpoint.js';
 
 /**
  * A real `truenorth serve` child whose descriptor limit is lowered to 160 once it serves (`prlimit`:
@@ -89,7 +80,7 @@ describe('descriptor exhaustion under a running server (limit of 160 descriptors
       await until(async () => {
         // The server checkpoints when no request waits and the log is large enough; a stream with no
         // pause checkpoints only at a far larger log. The clients pause once it is large enough.
-        if (logBytes(db) >= IDLE_CHECKPOINT_BYTES + 2 ** 19) {
+        if (logBytes({ path: db }) >= IDLE_CHECKPOINT_BYTES + 2 ** 19) {
           paused = true;
           await new Promise((r) => setTimeout(r, 20 * IDLE_MS));
           paused = false;

@@ -13,8 +13,8 @@ export const IDLE_MS = 20;
 export const IDLE_CHECKPOINT_BYTES = 4 * 2 ** 20;
 export const CHECKPOINT_BOUND = '64MiB';
 
-/** The size of the store's write-ahead log (0 without one). */
-export function logBytes(store: DuckDbStore): number {
+/** The size of the store's write-ahead log (0 without one); of a store's file by its path alone too. */
+export function logBytes(store: Pick<DuckDbStore, 'path'>): number {
   try {
     return statSync(`${store.path}.wal`).size;
   } catch {
