@@ -86,7 +86,7 @@ const knowing = () => new QueryCache(undefined, { funnels: 16, horizons: 1_000_0
 async function setUp(cache = knowing(), model = MODEL) {
   const store = await DuckDbStore.open(':memory:');
   const writer = new IngestWriter(store, 'test');
-  await ensureLiveState(store, (work) => store.transaction(() => work(store)), model.journey);
+  await ensureLiveState((work) => store.transaction(() => work(store)), model.journey);
   const write = async (batch: Write[], fold = false) => {
     const messages = normalizeAll(batch.map(message));
     // A fold runs in the writing transaction, as the server's writer folds.

@@ -51,19 +51,25 @@ async function write(batch: unknown[]): Promise<void> {
 /** A server's scorecard and funnel, what its caches computed and kept meanwhile, and the same reads afresh. */
 async function serve(): Promise<{ answer: unknown; fresh: unknown; hits: number; misses: number; funnel: unknown; freshFunnel: unknown; funnelsComputed: number }> {
   const store = await DuckDbStore.open(db);
-  const server = await TruenorthServer.create({ store, host: '127.0.0.1', port: 0, configPath, logger: false });
   try {
-    await server.liveState;
-    const res = await server.app.inject({ method: 'GET', url: `/api/v1/scorecard?as_of=${AS_OF}` });
-    expect(res.statusCode).toBe(200);
+    const server = await TruenorthServer.create({ store, host: '127.0.0.1', port: 0, configPath, logger: false });
+    let served;
+    try {
+      await server.liveState;
+      const res = await server.app.inject({ method: 'GET', url: `/api/v1/scorecard?as_of=${AS_OF}` });
+      expect(res.statusCode).toBe(200);
+      const { hits, misses } = server.queryCache.periods;
+      const funnel = await server.app.inject({ method: 'GET', url: `/api/v1/funnel?as_of=${AS_OF}` });
+      expect(funnel.statusCode).toBe(200);
+      served = { answer: res.json(), hits, misses, funnel: funnel.json(), funnelsComputed: server.queryCache.funnels.computed };
+    } finally {
+      await server.close();
+    }
+    // Computed afresh once the server is closed: while it runs, its writing connection is its write queue's.
     const fresh = await fetchFresh(store);
-    const { hits, misses } = server.queryCache.periods;
-    const funnel = await server.app.inject({ method: 'GET', url: `/api/v1/funnel?as_of=${AS_OF}` });
-    expect(funnel.statusCode).toBe(200);
     const freshFunnel = await prepareRead(findRead('funnel')!, paramsFromQuery({ as_of: AS_OF }), 'http').run(store, parseConfig(YAML), MODEL);
-    return { answer: res.json(), fresh, hits, misses, funnel: funnel.json(), freshFunnel: JSON.parse(JSON.stringify(freshFunnel)), funnelsComputed: server.queryCache.funnels.computed };
+    return { ...served, fresh, freshFunnel: JSON.parse(JSON.stringify(freshFunnel)) };
   } finally {
-    await server.close();
     await store.close();
   }
 }
@@ -88,7 +94,7 @@ beforeAll(async () => {
   }
   await write(history);
   const store = await DuckDbStore.open(db);
-  await ensureLiveState(store, (w) => store.transaction(() => w(store)), MODEL.journey);
+  await ensureLiveState((w) => store.transaction(() => w(store)), MODEL.journey);
   await store.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

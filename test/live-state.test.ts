@@ -116,7 +116,7 @@ describe('the live first-reach state', () => {
       let config = 0;
       let model = MODELS[0];
       try {
-        await ensureLiveState(store, inTransaction(store), model.journey);
+        await ensureLiveState(inTransaction(store), model.journey);
         for (const s of steps) {
           if (s.kind === 'batch') {
             const write = store.transaction(async () => {
@@ -130,7 +130,7 @@ describe('the live first-reach state', () => {
           } else {
             config = s.config;
             model = MODELS[config];
-            await ensureLiveState(store, inTransaction(store), model.journey);
+            await ensureLiveState(inTransaction(store), model.journey);
           }
           for (const range of [{ from: MONDAY - 7 * DAY_MS, to: MONDAY + 21 * DAY_MS }, { from: MONDAY, to: MONDAY + 7 * DAY_MS }, { from: MONDAY + 7 * DAY_MS, to: MONDAY + 14 * DAY_MS }]) {
             const { live, full } = await bothWays(store, model, range);
@@ -170,7 +170,7 @@ describe('the live first-reach state', () => {
       return Object.fromEntries((live as { stage: string; actors: number }[]).map((r) => [r.stage, Number(r.actors)]));
     };
     try {
-      await ensureLiveState(store, inTransaction(store), model.journey);
+      await ensureLiveState(inTransaction(store), model.journey);
       // u1 signs up the day before the week and sends its second message inside it (KUI: 2 within 3 days).
       await write([tracked('S', { userId: 'u1' }, -24), tracked('M', { userId: 'u1' }, -12), tracked('M', { userId: 'u1' }, 12)]);
       // u2 signs up inside the week; anonymous a9 upgrades inside it.
@@ -199,7 +199,7 @@ describe('the live first-reach state', () => {
     const persons = async () => (await store.all<{ raw_key: string; actor_id: string }>(
       'SELECT DISTINCT raw_key, actor_id FROM live_reach ORDER BY raw_key')).map((r) => `${r.raw_key}:${r.actor_id}`);
     try {
-      await ensureLiveState(store, inTransaction(store), model.journey);
+      await ensureLiveState(inTransaction(store), model.journey);
       // Anonymous a7 upgrades inside the week; u1 upgraded the week before. Folded: a7 is its own person.
       await write([{ type: 'track', messageId: 'k1', event: 'U', anonymousId: 'a7', timestamp: at(40), properties: {} },
         { type: 'track', messageId: 'k2', event: 'U', userId: 'u1', timestamp: at(-30), properties: {} }]);
@@ -235,10 +235,10 @@ describe('the live first-reach state', () => {
     const tracked = (event: string, hours: number) => ({ type: 'track', messageId: `w${++ids}`, event, userId: 'u1', timestamp: new Date(MONDAY + hours * 3_600_000).toISOString(), properties: {} });
     try {
       // The first config keeps U (shared with the second as its first_strike) from the first event on.
-      await ensureLiveState(store, inTransaction(store), MODELS[0].journey);
+      await ensureLiveState(inTransaction(store), MODELS[0].journey);
       await store.transaction(() => writer.write(normalizeAll([tracked('S', 1), tracked('M', 2), tracked('M', 3), tracked('U', 4)])));
       // The second config builds "M at least 3" now, past those messages; U's watermark stays before them.
-      await ensureLiveState(store, inTransaction(store), MODELS[1].journey);
+      await ensureLiveState(inTransaction(store), MODELS[1].journey);
       const [u, m] = await Promise.all(['U', 'M'].map(async (event) => (await store.all<{ w: number }>(
         'SELECT watermark AS w FROM live_state_defs WHERE CAST(definition AS VARCHAR) LIKE $p', { p: `%"${event}"%` }))[0].w));
       expect(Number(u)).toBeLessThan(Number(m));

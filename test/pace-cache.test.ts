@@ -87,7 +87,7 @@ async function setUp() {
   const cache = new QueryCache();
   const write = (batch: unknown[]) => store.transaction(() => writer.write(normalizeAll(batch)));
   await write(history());
-  await ensureLiveState(store, (w) => store.transaction(() => w(store)), MODEL.journey);
+  await ensureLiveState((w) => store.transaction(() => w(store)), MODEL.journey);
   const pace = (asOf: number, cached: boolean) => paceReport(reportContext(store, MODEL, asOf, cached ? cache : undefined), SCORECARD);
   return { store, cache, write, pace };
 }

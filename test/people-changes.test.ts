@@ -52,7 +52,7 @@ describe('kept weeks judged by who changed', () => {
       return cache.periods.misses - misses;
     };
     try {
-      await ensureLiveState(store, (w) => store.transaction(() => w(store)), MODEL.journey);
+      await ensureLiveState((w) => store.transaction(() => w(store)), MODEL.journey);
       // Old people: u1 from the first week, u2 from the second; a1 visits in the third week, a2 in the current one.
       await write([
         track('S', { userId: 'u1' }, -20 * 24), track('V', { userId: 'u1' }, -19 * 24), identify('u1', undefined, 'pm'),

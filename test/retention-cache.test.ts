@@ -53,7 +53,7 @@ async function setUp(live = false) {
   const store = await DuckDbStore.open(':memory:');
   const writer = new IngestWriter(store, 'test');
   const cache = new QueryCache();
-  if (live) await ensureLiveState(store, (work) => store.transaction(() => work(store)), MODEL.journey);
+  if (live) await ensureLiveState((work) => store.transaction(() => work(store)), MODEL.journey);
   const write = async (batch: Write[], fold = false) => {
     const messages = normalizeAll(batch.map(message));
     // A fold runs in the writing transaction, as the server's writer folds (its own rows included).

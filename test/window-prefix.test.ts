@@ -67,7 +67,7 @@ describe('the stages counted within days of signup, kept before the current week
         expect(cached).toEqual(await weeklyStageCountsWithIdeal(reportContext(store, MODEL, CURRENT), RANGE));
       };
       try {
-        await ensureLiveState(store, (w) => store.transaction(() => w(store)), MODEL.journey);
+        await ensureLiveState((w) => store.transaction(() => w(store)), MODEL.journey);
         await write(history.map(tracked));
         await read();
         for (const s of steps) {
@@ -95,7 +95,7 @@ describe('the stages counted within days of signup, kept before the current week
       return Object.fromEntries(Object.entries(counts.all).flatMap(([stage, weeks]) => (weeks[2] ? [[stage, weeks[2]]] : [])));
     };
     try {
-      await ensureLiveState(store, (w) => store.transaction(() => w(store)), MODEL.journey);
+      await ensureLiveState((w) => store.transaction(() => w(store)), MODEL.journey);
       // u1 signs up 3 days before the week and sends 2 messages before it; u2 signs up a day before
       // and reaches setup before the week; u3 sends its third message 4 days after signup, before the week.
       await write([

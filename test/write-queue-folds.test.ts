@@ -43,7 +43,7 @@ describe('the write queue folds beside its groups', () => {
     const store = await DuckDbStore.open(join(dir, 'folds.duckdb'));
     const queue = new WriteQueue(store);
     try {
-      await ensureLiveState(store, (work) => queue.run(work), MODEL.journey);
+      await ensureLiveState((work) => queue.run(work), MODEL.journey);
       const reader = await store.reader();
       for (let b = 0; b < BATCHES; b++) {
         // Two requests in flight at once: they share groups.

@@ -17,7 +17,9 @@ type KeptSnapshot = PeriodSnapshot & { funnels?: FunnelSnapshot };
  */
 export async function restoreKeptPeriods(store: DuckDbStore, cache: QueryCache, log: FastifyBaseLogger): Promise<void> {
   try {
-    const snapshot = await loadKeptPeriods<KeptSnapshot>(store, packageVersion());
+    // On a reader: the writing connection is the write queue's alone (it may be loading the dedupe index).
+    const reader = await store.reader();
+    const snapshot = await loadKeptPeriods<KeptSnapshot>(reader, packageVersion()).finally(() => reader.close());
     if (snapshot) cache.periods.restore(snapshot);
     if (snapshot?.funnels) cache.funnels.restore(snapshot.funnels);
   } catch (e) {

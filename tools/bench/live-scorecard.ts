@@ -31,7 +31,7 @@ const store = await DuckDbStore.open(db);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   let started = performance.now();
-  await ensureLiveState(store, (w) => store.transaction(() => w(store)), model.journey);
+  await ensureLiveState((w) => store.transaction(() => w(store)), model.journey);
   const buildMs = performance.now() - started;
   const writer = new IngestWriter(store, 'bench');
   let sent = 0;

@@ -1,3 +1,4 @@
+import type { SqlEngine } from '../sql-engine.js';
 import type { DuckDbStore } from './database.js';
 
 /**
@@ -10,7 +11,7 @@ export async function saveKeptPeriods(store: DuckDbStore, release: string, snaps
   await store.run('INSERT INTO kept_periods VALUES ($release, $snapshot, now()::TIMESTAMP)', { release, snapshot: JSON.stringify(snapshot) });
 }
 
-export async function loadKeptPeriods<T>(store: DuckDbStore, release: string): Promise<T | undefined> {
-  const [row] = await store.all<{ snapshot: string }>('SELECT snapshot FROM kept_periods WHERE release = $release', { release });
+export async function loadKeptPeriods<T>(engine: Pick<SqlEngine, 'all'>, release: string): Promise<T | undefined> {
+  const [row] = await engine.all<{ snapshot: string }>('SELECT snapshot FROM kept_periods WHERE release = $release', { release });
   return row ? (JSON.parse(row.snapshot) as T) : undefined;
 }

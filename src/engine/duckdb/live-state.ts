@@ -53,11 +53,12 @@ export type InTransaction = <T>(work: (store: Writer) => Promise<T>) => Promise<
  * together, so a definition is either whole or absent). Answers how many it built.
  */
 export async function ensureLiveState(
-  store: Writer, inTransaction: InTransaction, stages: readonly StageDefinition[], onProgress?: (p: LiveStateProgress) => void,
+  inTransaction: InTransaction, stages: readonly StageDefinition[], onProgress?: (p: LiveStateProgress) => void,
 ): Promise<number> {
   const wanted = reachDefinitions(stages);
   const keys = new Set(wanted.map(reachKey));
-  const existing = new Set((await store.all<{ def: string }>('SELECT def FROM live_state_defs')).map((r) => r.def));
+  // Read in the lane too: a server's writing connection serves its write queue alone.
+  const existing = new Set((await inTransaction((s) => s.all<{ def: string }>('SELECT def FROM live_state_defs'))).map((r) => r.def));
   const stale = [...existing].filter((def) => !keys.has(def));
   if (stale.length) {
     await inTransaction(async (s) => {

@@ -55,7 +55,7 @@ export function duckDbPort(store: DuckDbStore, lane?: WriteQueue): StorePort {
     importers,
     manualLane: (work) => alone((s) => work(s, (entries) => recordManualValues(s, entries))),
     team,
-    ensureLiveState: (stages, onProgress) => ensureLiveState(store, lane ? (work) => lane.run(work) : (work) => store.transaction(() => work(store)), stages, onProgress),
+    ensureLiveState: (stages, onProgress) => ensureLiveState(lane ? (work) => lane.run(work) : (work) => store.transaction(() => work(store)), stages, onProgress),
     close: async () => {
       if (sink !== lane) await sink?.close();
       await store.close();
