@@ -10,6 +10,8 @@ export default defineConfig({
     // disks as much as they compute, and they share nothing (each has its own stores and ports).
     maxWorkers: '100%',
     globalSetup: ['./test/global-setup.ts'],
+    // A statement on a server's writing connection from outside its write queue fails the test (writer-ownership.ts).
+    env: { TRUENORTH_CHECK_WRITER: '1' },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

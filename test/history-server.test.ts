@@ -7,6 +7,7 @@ import { exampleConfigYaml } from '../src/config/template.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { runCli } from './helpers/in-process-cli.js';
+import { readBeside } from './helpers/read-beside.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures/history', name));
 
@@ -38,7 +39,7 @@ describe('history exports through a running server (what `truenorth import event
     expect(await upload('', fixture('amplitude.zip'))).toMatchObject({ status: 200, body: { imported: 4, duplicates: 0, rejected: 0 } });
     expect(await upload('?from=mixpanel', gzipSync(fixture('mixpanel.ndjson')))).toMatchObject({ status: 200, body: { imported: 6, duplicates: 1, rejected: 0 } });
     expect(await upload('', fixture('amplitude.zip'))).toMatchObject({ status: 200, body: { imported: 0, duplicates: 4 } });
-    const [{ n }] = await store.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM events');
+    const [{ n }] = await readBeside<{ n: number }>(store, 'SELECT count(*)::INTEGER AS n FROM events');
     expect(n).toBe(3 + 5);
     const bad = await upload('?from=heap', Buffer.from('{}\n'));
     expect(bad.status).toBe(400);

@@ -15,6 +15,7 @@ import { openChdb } from './helpers/engines.js';
 import { spawnServe, waitForServer } from './helpers/serve-child.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { modelFromConfig } from '../src/config/model.js';
+import { readBeside } from './helpers/read-beside.js';
 
 const YEAR = 365 * 86_400_000;
 let t: TestServer;
@@ -90,7 +91,7 @@ describe('data-quality counters through HTTP ingestion and the report', () => {
   });
 
   it('stores the clamped event at its receipt time with the original timestamp', async () => {
-    const [row] = await t.store.all<{ ts: Date; original: string }>(
+    const [row] = await readBeside<{ ts: Date; original: string }>(t.store,
       `SELECT ts, json_extract_string(properties, '$."$original_timestamp"') AS original FROM events WHERE id = 'm2'`);
     expect(row.ts.getTime()).toBeGreaterThanOrEqual(before);
     expect(row.ts.getTime()).toBeLessThanOrEqual(after);
@@ -136,7 +137,7 @@ describe('data-quality counters through HTTP ingestion and the report', () => {
     const started = Date.now();
     const report = await t.server.queue.exclusive((store) => importEvents(store, path));
     expect(report).toMatchObject({ imported: 2, rejected: 2 });
-    const [row] = await t.store.all<{ ts: Date }>(`SELECT ts FROM events WHERE id = 'f1'`);
+    const [row] = await readBeside<{ ts: Date }>(t.store, `SELECT ts FROM events WHERE id = 'f1'`);
     expect(row.ts.getTime()).toBeGreaterThanOrEqual(started);
     expect(row.ts.getTime()).toBeLessThanOrEqual(Date.now());
     const q = await quality();

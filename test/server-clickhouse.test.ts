@@ -15,6 +15,7 @@ import { paramsFromQuery } from '../src/app/wire.js';
 import { openChdb } from './helpers/engines.js';
 import { modelFromConfig } from '../src/config/model.js';
 import { duckDbControl } from '../src/engine/duckdb/control.js';
+import { readBeside } from './helpers/read-beside.js';
 
 let dir: string;
 let duck: DuckDbStore;
@@ -147,7 +148,7 @@ describe('serve --engine clickhouse', () => {
     const manual = await fetch(`${url}/api/v1/import/manual`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'metric,week,value\ncash_balance,2026-W08,1\n' });
     expect([manual.status, await manual.json()]).toEqual([200, expect.objectContaining({ imported: 1 })]);
     expect(await chRows(`SELECT metric, period, value FROM manual_values`)).toEqual([{ metric: 'cash_balance', period: '2026-W08', value: 1 }]);
-    expect(await duck.all('SELECT count(*) AS n FROM manual_values')).toEqual([{ n: 0 }]);
+    expect(await readBeside(duck, 'SELECT count(*) AS n FROM manual_values')).toEqual([{ n: 0 }]);
     // The export writes ClickHouse's events (the same file as DuckDB's: export-clickhouse.test.ts).
     const res = await fetch(`${url}/api/v1/export/events?format=ndjson`);
     expect(res.status).toBe(200);

@@ -13,6 +13,7 @@ import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 import { AckLedger, basicAuth } from './helpers/ack-ledger.js';
 import { exited, spawnServe, waitForServer, type ServeChild } from './helpers/serve-child.js';
 import { duckDbControl } from '../src/engine/duckdb/control.js';
+import { readBeside } from './helpers/read-beside.js';
 
 /**
  * A real `truenorth serve` child with its database on a real, small tmpfs, mounted here (root only,
@@ -157,7 +158,7 @@ describe.skipIf(!mounted)('a checkpoint that fails on a full disk (tmpfs)', () =
       // DuckDB checkpoints on its own once the log passes a threshold; here the checkpoint is asked for.
       await expect(queue.exclusive((s) => s.checkpoint())).rejects.toBeInstanceOf(StoreUnavailableError);
       // DuckDB invalidated the database: even a read fails on it until it is opened again.
-      await expect(store.all('SELECT 1 AS one')).rejects.toThrow(/invalidated/);
+      await expect(readBeside(store, 'SELECT 1 AS one')).rejects.toThrow(/invalidated/);
       expect(queue.ready).toBe(false);
       expect(queue.failure).toBe('the disk is full');
       const refused = await queue.write(tracks(2_000, 10), 'test').catch((e: unknown) => e);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParsePool } from '../src/server/parse-pool.js';
 import { DEFAULT_LIMITS } from '../src/server/payload.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { readBeside } from './helpers/read-beside.js';
 
 let threaded: TestServer;
 let inline: TestServer;
@@ -68,7 +69,7 @@ describe('the parse pool', () => {
   });
 
   it('stores the same rows', async () => {
-    const rows = async (s: TestServer) => s.store.all<Record<string, unknown>>('SELECT id, event, user_id, anonymous_id, account_id, properties::VARCHAR AS p, epoch_ms(ts) AS ts, source FROM events ORDER BY id');
+    const rows = async (s: TestServer) => readBeside<Record<string, unknown>>(s.store, 'SELECT id, event, user_id, anonymous_id, account_id, properties::VARCHAR AS p, epoch_ms(ts) AS ts, source FROM events ORDER BY id');
     const stored = await rows(threaded);
     expect(stored.length).toBeGreaterThanOrEqual(6);
     expect(stored).toEqual(await rows(inline));

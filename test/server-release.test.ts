@@ -1,10 +1,10 @@
 /**
  * A server over a DuckDB file leaves nothing of the file open once it and its store are closed. While
- * it starts, the write queue streams the stored ids (the dedupe index) on the writing connection and
- * the live state and kept weeks are read; a read run on that connection meanwhile cuts the stream
- * short, and the stream's result then holds the database open until it is garbage-collected. A store
- * opened on the same file before that happened would meet the old one's checkpoint: a corrupted file
- * or lost commits.
+ * it starts, the write queue streams the stored ids (the dedupe index) on the writing connection; a
+ * statement run on that connection meanwhile cuts the stream short, and the stream's result then holds
+ * the database open until it is garbage-collected. A store opened on the same file before that happened
+ * would meet the old one's checkpoint: a corrupted file or lost commits. So the queue holds the writing
+ * connection, and a statement from outside its work is refused.
  */
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import { IngestWriter } from '../src/engine/ingest/writer.js';
+import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { normalizeAll } from './helpers/engines.js';
 import { SMALL_JOURNEY_YAML } from './helpers/small-journey.js';
+import { readBeside } from './helpers/read-beside.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tn-release-'));
 const db = join(dir, 'release.duckdb');
@@ -58,4 +60,21 @@ describe('a closed server releases its DuckDB file', () => {
       expect(openFiles(), `round ${round}`).toEqual([]);
     }
   }, 120_000);
+
+  it('refuses a statement on the writing connection from outside the write queue while the queue holds it', async () => {
+    const store = await DuckDbStore.open(':memory:');
+    try {
+      const queue = new WriteQueue(store);
+      await expect(store.all('SELECT 1 AS one')).rejects.toThrow('the writing connection of :memory: is its write queue\'s');
+      await expect(store.transaction(async () => undefined)).rejects.toThrow('write queue');
+      expect(() => new WriteQueue(store)).toThrow('held already');
+      // The queue's own work, and a reader beside it, are served.
+      expect(await queue.run((s) => s.all('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
+      expect(await readBeside(store, 'SELECT 2 AS two')).toEqual([{ two: 2 }]);
+      await queue.close();
+      expect(await store.all('SELECT 3 AS three')).toEqual([{ three: 3 }]);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -65,12 +65,25 @@ export function serverSuite(engine: Dialect): void {
   afterAll(async () => {
     await server?.close();
     await store?.close();
+    for (const own of siblingStores) await own.close();
     await closeChdb?.();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** The stores of a server on this engine: the DuckDB file alone, or it (keys) and ClickHouse. */
   const stores = (): Pick<ServerOptions, 'store' | 'clickhouse' | 'clickhouseBatching'> => ({ store, clickhouse: ch, clickhouseBatching: { maxDelayMs: 10 } });
+
+  /**
+   * A second server beside the suite's, with other options: on a DuckDB store of its own (a store's
+   * writing connection is one write queue's), sharing the suite server's keys.
+   */
+  async function sibling(options: Omit<ServerOptions, 'store'>): Promise<TruenorthServer> {
+    const own = await DuckDbStore.open(':memory:');
+    siblingStores.push(own);
+    return TruenorthServer.create({ ...stores(), store: own, control: server.control, port: 0, logger: false, ...options });
+  }
+  /** Closed after all, each once its test has closed its server. */
+  const siblingStores: DuckDbStore[] = [];
 
   /** A test that needs what this engine may lack: skipped there, with the reason. */
   function itNeeds(needs: Capability[], name: string, test: () => Promise<void>): void {
@@ -261,7 +274,7 @@ export function serverSuite(engine: Dialect): void {
     });
 
     it('rate-limits per key with 429 and Retry-After', async () => {
-      const limited = await TruenorthServer.create({ ...stores(), port: 0, logger: false, rateLimit: { perSecond: 1, burst: 2 } });
+      const limited = await sibling({ rateLimit: { perSecond: 1, burst: 2 } });
       await limited.listen();
       try {
         const statuses: number[] = [];
@@ -473,7 +486,7 @@ export function serverSuite(engine: Dialect): void {
     });
 
     it('needs a secret key when bound beyond loopback', async () => {
-      const guarded = await TruenorthServer.create({ ...stores(), port: 0, configPath, logger: false, readsNeedKey: true });
+      const guarded = await sibling({ configPath, readsNeedKey: true });
       const get = (headers: Record<string, string> = {}) => guarded.app.inject({ url: '/api/v1/pql?as_of=2026-03-30', headers });
       try {
         expect((await get()).statusCode).toBe(401);

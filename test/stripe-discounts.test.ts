@@ -12,6 +12,7 @@ import { revenueReport } from '../src/reports/revenue.js';
 import { TruenorthServer } from '../src/server/app.js';
 import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
 import { coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, MAR, subscription, webhookSender, type Coupon, type Discount, type Subscription } from './helpers/stripe-objects.js';
+import { readBeside } from './helpers/read-beside.js';
 
 /**
  * Stripe discounts in the shapes the API versions send, through the signed webhook route. Payloads
@@ -40,7 +41,7 @@ const logLines: string[] = [];
 const send = webhookSender(() => url, SECRET);
 
 async function ledger(subscriptionId: string): Promise<Array<[string, number]>> {
-  const rows = await store.all<{ t: Date; mrr: number }>(
+  const rows = await readBeside<{ t: Date; mrr: number }>(store,
     `SELECT effective_at AS t, mrr FROM subscriptions WHERE subscription_id = $sub ORDER BY effective_at`, { sub: subscriptionId });
   return rows.map((r) => [new Date(r.t).toISOString().slice(0, 10), r.mrr]);
 }
@@ -138,8 +139,10 @@ describe('the revenue report over those subscriptions', () => {
     // January: 80 × 4 (expanded, ids ×2, annual) + 100 × 2 (repeating) + 50 (once) + 85 (amount off) = 655, 8 customers.
     // March: both repeating coupons end, +100 each: 855; NRR = 855 / 655; ARPC = 855 / 8.
     const config = parseConfig(exampleConfigYaml('Discounts'));
-    const ctx = reportContext(store, modelFromConfig(config), Date.parse('2026-04-10T00:00:00Z'));
-    const report = await revenueReport(ctx, healthModelFromConfig(config), 'month', rangeOfPeriods('2026-01', '2026-03', ctx.model.time));
+    // On a reader: the server's write queue holds the store's writing connection.
+    const reader = await store.reader();
+    const ctx = reportContext(reader, modelFromConfig(config), Date.parse('2026-04-10T00:00:00Z'));
+    const report = await revenueReport(ctx, healthModelFromConfig(config), 'month', rangeOfPeriods('2026-01', '2026-03', ctx.model.time)).finally(() => reader.close());
     const [jan, feb, mar] = report.periods;
     expect([jan.mrr_end, jan.new, jan.customers_end]).toEqual([655, 655, 8]);
     expect([feb.mrr_end, feb.nrr]).toEqual([655, 1]);

@@ -17,6 +17,7 @@ import {
   coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, MAR, price, subscription, webhookSender, type Subscription,
 } from './helpers/stripe-objects.js';
 import { FEB15, itemFeb, MAR10, seatInvoices, seatsFeb, seatsJan, seatsNow, smaller } from './helpers/stripe-seats.js';
+import { readBeside } from './helpers/read-beside.js';
 
 /**
  * `truenorth import stripe` against a local server speaking Stripe's list endpoints, and the same
@@ -61,15 +62,21 @@ const send = webhookSender(() => serverUrl, SECRET);
 type LedgerRow = [string, string, string, number, string | null];
 
 async function ledger(store: DuckDbStore): Promise<LedgerRow[]> {
-  const rows = await store.all<{ account_id: string; subscription_id: string; t: Date; mrr: number; plan: string | null }>(
-    `SELECT account_id, subscription_id, effective_at AS t, mrr, plan FROM subscriptions ORDER BY subscription_id, effective_at`);
+  const rows = await readBeside<{ account_id: string; subscription_id: string; t: Date; mrr: number; plan: string | null }>(
+    store, `SELECT account_id, subscription_id, effective_at AS t, mrr, plan FROM subscriptions ORDER BY subscription_id, effective_at`);
   return rows.map((r) => [r.account_id, r.subscription_id, new Date(r.t).toISOString().slice(0, 10), r.mrr, r.plan]);
 }
 
 async function revenue(store: DuckDbStore): Promise<RevenuePeriod[]> {
   const config = parseConfig(exampleConfigYaml('History'));
-  const ctx = reportContext(store, modelFromConfig(config), Date.parse('2026-04-10T00:00:00Z'));
-  return (await revenueReport(ctx, healthModelFromConfig(config), 'month', rangeOfPeriods('2026-01', '2026-03', ctx.model.time))).periods;
+  // On a reader: a running server's write queue holds the store's writing connection.
+  const reader = await store.reader();
+  try {
+    const ctx = reportContext(reader, modelFromConfig(config), Date.parse('2026-04-10T00:00:00Z'));
+    return (await revenueReport(ctx, healthModelFromConfig(config), 'month', rangeOfPeriods('2026-01', '2026-03', ctx.model.time))).periods;
+  } finally {
+    await reader.close();
+  }
 }
 
 /** The backfilled store, opened read-only for the length of `work`. */

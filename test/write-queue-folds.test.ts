@@ -16,6 +16,7 @@ import { IDLE_CHECKPOINT_BYTES, IDLE_MS, logBytes } from '../src/engine/duckdb/i
 import { ensureLiveState } from '../src/engine/duckdb/live-state.js';
 import { WriteQueue } from '../src/engine/duckdb/write-queue.js';
 import type { NormalizedMessage } from '../src/model/message.js';
+import { readBeside } from './helpers/read-beside.js';
 
 const MODEL = modelFromConfig(parseConfig(`
 product: P
@@ -76,12 +77,12 @@ describe('the write queue folds beside its groups', () => {
         await Promise.all([queue.write(batch(b), 'test'), queue.write(batch(b + 1), 'test')]);
         b += 2;
       }
-      expect(await store.all("SELECT current_setting('checkpoint_threshold') AS t")).toEqual([{ t: '64.0 MiB' }]);
+      expect(await readBeside(store, "SELECT current_setting('checkpoint_threshold') AS t")).toEqual([{ t: '64.0 MiB' }]);
       const deadline = Date.now() + 10_000;
       while (logBytes(store) >= IDLE_CHECKPOINT_BYTES && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, IDLE_MS));
       expect(logBytes(store)).toBeLessThan(IDLE_CHECKPOINT_BYTES);
       await queue.write(batch(b), 'test');
-      expect(await store.all('SELECT count(*) AS n FROM events')).toEqual([{ n: (b + 1) * BATCH }]);
+      expect(await readBeside(store, 'SELECT count(*) AS n FROM events')).toEqual([{ n: (b + 1) * BATCH }]);
     } finally {
       await queue.close();
       await store.close();
@@ -91,10 +92,11 @@ describe('the write queue folds beside its groups', () => {
 
   it('loads the write path before the first write when warmed', async () => {
     const store = await DuckDbStore.open(':memory:');
-    const queue = new WriteQueue(store);
     try {
+      // The writing connection's temporary tables, read before the queue holds it and after it is closed.
       const staging = () => store.all("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'stage_%' ORDER BY 1");
       expect(await staging()).toEqual([]);
+      const queue = new WriteQueue(store);
       queue.warm();
       await queue.close();
       expect(await staging()).toEqual([{ table_name: 'stage_identity' }, { table_name: 'stage_links' }]);

@@ -183,7 +183,7 @@ export class TruenorthServer implements RouteHost {
 
   static async create(options: ServerOptions): Promise<TruenorthServer> {
     const server = new TruenorthServer(options);
-    if (options.clickhouse && !options.control) await carryKeysOver(duckDbControl(options.store).keys, server.control.keys);
+    if (options.clickhouse && !options.control) await carryKeysOver(duckDbControl(options.store, server.queue).keys, server.control.keys);
     await server.reloadKeys();
     if (!options.clickhouse) await restoreKeptPeriods(options.store, server.queryCache, server.app.log);
     try {

@@ -8,6 +8,7 @@ import { foldLiveState } from './live-state.js';
 import { loadDuckDbDriver } from './driver.js';
 import { orderedMigrations, SCHEMA_VERSION } from './migrations.js';
 import { TableVersions, trackedConnection } from './table-versions.js';
+import { WriterOwnership, type HeldWriter } from './writer-ownership.js';
 
 export const DEFAULT_DB_PATH = './truenorth.duckdb';
 
@@ -26,6 +27,7 @@ export class DuckDbStore implements SqlEngine {
   private writeConnection: DuckDBConnection;
   private readonly tables = new TableVersions();
   private transactionOpen = false;
+  private readonly ownership = new WriterOwnership();
 
   private constructor(
     readonly path: string,
@@ -38,9 +40,15 @@ export class DuckDbStore implements SqlEngine {
     this.writeConnection = trackedConnection(connection, this.tables);
   }
 
-  /** The writing connection; a new one after `reopen`. */
+  /** The writing connection; a new one after `reopen`. Refused outside its holder's work while held (`holdWriter`). */
   get connection(): DuckDBConnection {
+    this.ownership.check(this.path);
     return this.writeConnection;
+  }
+
+  /** Holds the writing connection for a write queue until it is released (see WriterOwnership). */
+  holdWriter(): HeldWriter {
+    return this.ownership.hold();
   }
 
   static async open(path: string, options: OpenOptions = {}): Promise<DuckDbStore> {
@@ -270,7 +278,7 @@ export class DuckDbStore implements SqlEngine {
 
   async close(): Promise<void> {
     await this.closeBeside();
-    this.connection.closeSync();
+    this.writeConnection.closeSync();
     this.instance.closeSync();
   }
 }

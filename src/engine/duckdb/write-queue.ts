@@ -8,6 +8,7 @@ import { isRequestError, QueueClosedError, QueueFullError, type IngestSink } fro
 import { StoreHealth } from './store-health.js';
 import { BesideFolds } from './beside-folds.js';
 import { IdleCheckpoint } from './idle-checkpoint.js';
+import type { HeldWriter } from './writer-ownership.js';
 
 /**
  * Group commit: the one path by which the server writes. Requests hand their messages (or a unit of
@@ -68,17 +69,21 @@ export class WriteQueue implements IngestSink {
   private readonly folds: BesideFolds;
   private readonly checkpoints: IdleCheckpoint;
   private readonly health: StoreHealth;
+  /** The store's writing connection, this queue's alone until it is closed. */
+  private readonly heldWriter: HeldWriter;
   readonly stats: QueueStats = { pending: 0, flushes: 0, committed: 0, lastFlushMessages: 0, lastFlushMs: 0, failedFlushes: 0, busyMs: 0, maxFlushMs: 0 };
 
   constructor(private readonly store: DuckDbStore, private readonly options: WriteQueueOptions = {}) {
     this.maxPending = options.maxPending ?? 100_000;
     this.maxFlush = options.maxFlush ?? 25_000;
+    this.heldWriter = store.holdWriter();
     this.folds = new BesideFolds(store);
     this.health = new StoreHealth(store, {
-      probe: async () => {
+      // Only while the queue writes nothing (`busy`), and new work is refused meanwhile.
+      probe: () => this.heldWriter.run(async () => {
         await store.probeWrite();
         this.afterCommit();
-      },
+      }),
       busy: () => this.running !== undefined || this.folds.busy,
       onChange: options.onHealthChange,
       onRecovered: () => {
@@ -180,7 +185,7 @@ export class WriteQueue implements IngestSink {
   /** Runs `work` as the queue's one occupant, if none runs; work arriving meanwhile waits for it. */
   private occupy(work: () => Promise<void>): void {
     if (this.running) return;
-    this.running = work().finally(() => {
+    this.running = this.heldWriter.run(work).finally(() => {
       this.running = undefined;
       if (this.queue.length > 0) this.kick();
       else this.checkpoints.idle();
@@ -353,5 +358,6 @@ export class WriteQueue implements IngestSink {
       await this.running;
     }
     await this.folds.settled();
+    this.heldWriter.release();
   }
 }
