@@ -22,26 +22,25 @@ const checked = (): boolean => process.env.TRUENORTH_CHECK_WRITER === '1';
  * again on the file meets the old one's checkpoint). When checked, such a statement is refused at once.
  */
 export class WriterOwnership {
-  private holder: AsyncLocalStorage<true> | undefined;
-  private held = false;
+  /** The hold in force, and the context that tracks its work when checked. */
+  private current: { work: AsyncLocalStorage<true> | undefined } | undefined;
 
   hold(): HeldWriter {
-    if (this.held) throw new TruenorthError('internal', 'the writing connection is held already');
-    this.held = true;
-    const holder = checked() ? new AsyncLocalStorage<true>() : undefined;
-    this.holder = holder;
+    if (this.current) throw new TruenorthError('internal', 'the writing connection is held already');
+    const hold = { work: checked() ? new AsyncLocalStorage<true>() : undefined };
+    this.current = hold;
     return {
-      run: (work) => (holder ? holder.run(true, work) : work()),
+      run: (work) => (hold.work ? hold.work.run(true, work) : work()),
       release: () => {
-        this.held = false;
-        this.holder = undefined;
+        if (this.current === hold) this.current = undefined;
       },
     };
   }
 
   /** Throws when the connection is held, the hold is checked and the caller is not the holder's work. */
   check(path: string): void {
-    if (this.holder && this.holder.getStore() !== true) {
+    const work = this.current?.work;
+    if (work && work.getStore() !== true) {
       throw new TruenorthError('internal', `the writing connection of ${path} is its write queue's: write through the queue, read on a reader`);
     }
   }
