@@ -6,7 +6,7 @@ import type { ClickHouseStore } from '../src/engine/clickhouse/store.js';
 import { DuckDbStore } from '../src/engine/duckdb/database.js';
 import type { SqlEngine } from '../src/engine/sql-engine.js';
 import { startEngineServers, type EngineServers } from './helpers/engine-servers.js';
-import { withReader } from './helpers/read-beside.js';
+import { onReader } from '../src/engine/sql-engine.js';
 
 /**
  * Imports and hand entries sent to a server on DuckDB and to one on ClickHouse: the same requests
@@ -81,7 +81,7 @@ describe('imports and hand entries through the server, on DuckDB and on ClickHou
     expect(recorded.map(withoutInstant)[1]).toEqual(recorded.map(withoutInstant)[0]);
     expect(recorded[0]).toMatchObject({ status: 201, body: { value: 240_000, previous: { value: 250_000 } } });
 
-    const [duckRows, chRows] = [await withReader(duck, readBack), await readBack(ch)];
+    const [duckRows, chRows] = [await onReader(duck, readBack), await readBack(ch)];
     expect(chRows).toEqual(duckRows);
     expect(duckRows.map((rows) => rows.length)).toEqual([3, 1, 2]);
   });

@@ -13,6 +13,7 @@ import { TruenorthServer } from '../src/server/app.js';
 import { healthModelFromConfig, modelFromConfig } from '../src/config/model.js';
 import { coupon, CURRENT_VERSION, discount, FEB, invoice, JAN, MAR, subscription, webhookSender, type Coupon, type Discount, type Subscription } from './helpers/stripe-objects.js';
 import { readBeside } from './helpers/read-beside.js';
+import { onReader } from '../src/engine/sql-engine.js';
 
 /**
  * Stripe discounts in the shapes the API versions send, through the signed webhook route. Payloads
@@ -140,9 +141,10 @@ describe('the revenue report over those subscriptions', () => {
     // March: both repeating coupons end, +100 each: 855; NRR = 855 / 655; ARPC = 855 / 8.
     const config = parseConfig(exampleConfigYaml('Discounts'));
     // On a reader: the server's write queue holds the store's writing connection.
-    const reader = await store.reader();
-    const ctx = reportContext(reader, modelFromConfig(config), Date.parse('2026-04-10T00:00:00Z'));
-    const report = await revenueReport(ctx, healthModelFromConfig(config), 'month', rangeOfPeriods('2026-01', '2026-03', ctx.model.time)).finally(() => reader.close());
+    const report = await onReader(store, (reader) => {
+      const ctx = reportContext(reader, modelFromConfig(config), Date.parse('2026-04-10T00:00:00Z'));
+      return revenueReport(ctx, healthModelFromConfig(config), 'month', rangeOfPeriods('2026-01', '2026-03', ctx.model.time));
+    });
     const [jan, feb, mar] = report.periods;
     expect([jan.mrr_end, jan.new, jan.customers_end]).toEqual([655, 655, 8]);
     expect([feb.mrr_end, feb.nrr]).toEqual([655, 1]);

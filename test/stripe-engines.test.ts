@@ -16,7 +16,7 @@ import { startEngineServers, type EngineServers } from './helpers/engine-servers
 import { truncateClickHouse } from './helpers/engines.js';
 import { startStripeApi } from './helpers/stripe-api-server.js';
 import { coupon, discount, FEB, invoice, JAN, MAR, subscription, webhookSender, type Subscription } from './helpers/stripe-objects.js';
-import { withReader } from './helpers/read-beside.js';
+import { onReader } from '../src/engine/sql-engine.js';
 
 /**
  * The subscription ledger written from Stripe on ClickHouse equals DuckDB's: the same signed
@@ -94,10 +94,10 @@ describe('Stripe webhooks on DuckDB and on ClickHouse', () => {
       // February's invoice took $50 off, then was voided: its row is gone, January's $80 holds.
       ['cus_void', 'sub_void', '2026-01-01', 80, 'monthly', 'stripe'],
     ];
-    expect(await withReader(duck, ledger)).toEqual(expected);
+    expect(await onReader(duck, ledger)).toEqual(expected);
     expect(await ledger(ch)).toEqual(expected);
     const report = await revenue(ch);
-    expect(report).toEqual(await withReader(duck, revenue));
+    expect(report).toEqual(await onReader(duck, revenue));
     // January: 200 + 80 + 100 + 80 = 460; March: the churn leaves (−200), the coupon ends (+100).
     expect(report.map((p) => p.mrr_end)).toEqual([460, 460, 360]);
 

@@ -18,6 +18,7 @@ import {
 } from './helpers/stripe-objects.js';
 import { FEB15, itemFeb, MAR10, seatInvoices, seatsFeb, seatsJan, seatsNow, smaller } from './helpers/stripe-seats.js';
 import { readBeside } from './helpers/read-beside.js';
+import { onReader } from '../src/engine/sql-engine.js';
 
 /**
  * `truenorth import stripe` against a local server speaking Stripe's list endpoints, and the same
@@ -70,13 +71,10 @@ async function ledger(store: DuckDbStore): Promise<LedgerRow[]> {
 async function revenue(store: DuckDbStore): Promise<RevenuePeriod[]> {
   const config = parseConfig(exampleConfigYaml('History'));
   // On a reader: a running server's write queue holds the store's writing connection.
-  const reader = await store.reader();
-  try {
+  return onReader(store, async (reader) => {
     const ctx = reportContext(reader, modelFromConfig(config), Date.parse('2026-04-10T00:00:00Z'));
     return (await revenueReport(ctx, healthModelFromConfig(config), 'month', rangeOfPeriods('2026-01', '2026-03', ctx.model.time))).periods;
-  } finally {
-    await reader.close();
-  }
+  });
 }
 
 /** The backfilled store, opened read-only for the length of `work`. */

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema/index.js';
 import { DuckDbStore, resolveDbPath } from '../engine/duckdb/database.js';
 import { storeTarget, withOpenStore } from '../engine/open-store.js';
 import type { StorePort } from '../engine/port.js';
-import type { SqlEngine } from '../engine/sql-engine.js';
+import { onReader, type SqlEngine } from '../engine/sql-engine.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -43,16 +43,6 @@ export async function withStore<T>(options: GlobalOptions, config: Config | unde
 /** Runs `work` on the store `--engine` (or the environment, or the config) chooses. */
 export function withPort<T>(options: GlobalOptions, config: Config | undefined, work: (store: StorePort) => Promise<T>, readOnly = false): Promise<T> {
   return withOpenStore(storeTarget(options, config?.database), work, { readOnly });
-}
-
-/** Runs `work` on a reader of `store`, closing the reader after. */
-export async function onReader<T>(store: StorePort, work: (engine: SqlEngine) => Promise<T>): Promise<T> {
-  const engine = await store.reader();
-  try {
-    return await work(engine);
-  } finally {
-    await engine.close();
-  }
 }
 
 /** Runs `work` on a reader of the chosen store: what report commands use. */

@@ -9,7 +9,8 @@ import { checkWrite } from '../app/run.js';
 import { modelFromConfig } from '../config/model.js';
 import type { Config } from '../config/schema/index.js';
 import type { ParamsSchema } from '../app/operation.js';
-import { onReader, withPort, type GlobalOptions } from './context.js';
+import { onReader } from '../engine/sql-engine.js';
+import { withPort, type GlobalOptions } from './context.js';
 import { remoteJson, viaServer } from './remote.js';
 
 export async function runWrite<S extends ParamsSchema, C, R>(

@@ -32,6 +32,16 @@ export interface SqlEngine {
   versionOf?(sql: string): number;
 }
 
+/** Runs `work` on a reader of `source` (a store, a store port), closing the reader after. */
+export async function onReader<T>(source: { reader(): Promise<SqlEngine> }, work: (engine: SqlEngine) => Promise<T>): Promise<T> {
+  const engine = await source.reader();
+  try {
+    return await work(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
 /** The version a result of this statement is reused under (undefined: never reused). */
 export function resultVersion(engine: SqlEngine, sql: string): number | undefined {
   if (engine.dataVersion === undefined) return undefined;

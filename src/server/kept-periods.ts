@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { packageVersion } from '../app/version.js';
 import type { DuckDbStore } from '../engine/duckdb/database.js';
+import { onReader } from '../engine/sql-engine.js';
 import { loadKeptPeriods, saveKeptPeriods } from '../engine/duckdb/kept-periods.js';
 import type { WriteQueue } from '../engine/duckdb/write-queue.js';
 import type { FunnelSnapshot } from '../reports/funnel-cache.js';
@@ -18,8 +19,7 @@ type KeptSnapshot = PeriodSnapshot & { funnels?: FunnelSnapshot };
 export async function restoreKeptPeriods(store: DuckDbStore, cache: QueryCache, log: FastifyBaseLogger): Promise<void> {
   try {
     // On a reader: the writing connection is the write queue's alone (it may be loading the dedupe index).
-    const reader = await store.reader();
-    const snapshot = await loadKeptPeriods<KeptSnapshot>(reader, packageVersion()).finally(() => reader.close());
+    const snapshot = await onReader(store, (reader) => loadKeptPeriods<KeptSnapshot>(reader, packageVersion()));
     if (snapshot) cache.periods.restore(snapshot);
     if (snapshot?.funnels) cache.funnels.restore(snapshot.funnels);
   } catch (e) {

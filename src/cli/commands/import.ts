@@ -7,7 +7,8 @@ import { HISTORY_SOURCES, historySource, type HistorySource } from '../../engine
 import { detectFormat } from '../../engine/ingest/sources.js';
 import { printJson, progressBar } from '../output.js';
 import { remoteExport, remoteImport, viaServer } from '../remote.js';
-import { onReader, readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
+import { onReader } from '../../engine/sql-engine.js';
+import { readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
 import { requireCapability } from '../../server/require-capability.js';
 import { wholeNumber } from '../../model/whole-number.js';
 import { manualMetricNames } from '../../config/model.js';

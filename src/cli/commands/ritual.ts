@@ -17,7 +17,8 @@ import { postWebhook } from '../../reports/ritual.js';
 import { READS, WRITES } from '../../app/catalogue.js';
 import { readCommand, type CommandFlags } from '../operation-command.js';
 import { formatTrend, formatValue, type Status, type Unit } from '../../reports/scorecard.js';
-import { onReader, readConfig, readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
+import { onReader } from '../../engine/sql-engine.js';
+import { readConfig, readConfigIfPresent, withPort, type GlobalOptions } from '../context.js';
 import { formatTable, printJson } from '../output.js';
 
 

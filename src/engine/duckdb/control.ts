@@ -1,5 +1,5 @@
 import type { ControlStore, KeyKind, StoredKey } from '../control.js';
-import type { SqlEngine } from '../sql-engine.js';
+import { onReader, type SqlEngine } from '../sql-engine.js';
 import type { DuckDbStore } from './database.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -12,15 +12,7 @@ const iso = (value: unknown): string | null => (value instanceof Date ? value.to
  */
 export function duckDbControl(store: DuckDbStore, lane?: WriteQueue): ControlStore {
   const write = <T>(work: (s: DuckDbStore) => Promise<T>): Promise<T> => (lane ? lane.run(work) : work(store));
-  const read = async <T>(work: (engine: Pick<SqlEngine, 'all'>) => Promise<T>): Promise<T> => {
-    if (!lane) return work(store);
-    const reader = await store.reader();
-    try {
-      return await work(reader);
-    } finally {
-      await reader.close();
-    }
-  };
+  const read = <T>(work: (engine: Pick<SqlEngine, 'all'>) => Promise<T>): Promise<T> => (lane ? onReader(store, work) : work(store));
   return {
     shared: false,
     keys: {
